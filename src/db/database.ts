@@ -1,0 +1,99 @@
+import fs from 'node:fs';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import pg from 'pg';
+import type { Config } from '../config/config.js';
+import { YidangError } from '../shared/errors.js';
+import { type DirectoryLock, lockDirectory } from './lock.js';
+import { migrateToLatest } from './migrator.js';
+import { PGlitePool } from './pglite-pool.js';
+import type { DatabaseSchema } from './schema.js';
+
+/** A database handle or an open transaction: services take either, so callers decide the transaction. */
+export type Db = Kysely<DatabaseSchema>;
+
+export interface Database {
+  db: Db;
+  kind: 'pglite' | 'postgres';
+  /** The embedded engine itself, for what only PGlite offers (dumping its data directory). */
+  pglite?: PGlite;
+  close(): Promise<void>;
+}
+
+// Both drivers return the same JS types: int8 as number (ids and counts stay far below 2^53),
+// numeric and date as strings (exact money, no time-zone shift of calendar dates).
+const INT8 = 20;
+const DATE = 1082;
+const NUMERIC = 1700;
+const identity = (value: string) => value;
+
+const PGLITE_PARSERS = { [INT8]: Number, [DATE]: identity, [NUMERIC]: identity };
+
+function wrapPGlite(pglite: PGlite, afterClose: () => void = () => {}): Database {
+  // The adapter answers plain queries only; Kysely's cursor streaming is not used on PGlite.
+  const pool = new PGlitePool(pglite) as unknown as PostgresPool;
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    db,
+    kind: 'pglite',
+    pglite,
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        afterClose();
+      }
+    },
+  };
+}
+
+/** An embedded database in memory, optionally started from a dumped data directory (tests). */
+export async function openMemoryDatabase(loadDataDir?: Blob): Promise<Database> {
+  return wrapPGlite(await PGlite.create({ parsers: PGLITE_PARSERS, loadDataDir }));
+}
+
+async function openPGlite(config: Config): Promise<Database> {
+  const lock: DirectoryLock = await lockDirectory(config.embeddedDbDir, config.lockTimeoutMs);
+  try {
+    fs.mkdirSync(config.embeddedDbDir, { recursive: true, mode: 0o700 });
+    const pglite = await PGlite.create({ dataDir: config.embeddedDbDir, parsers: PGLITE_PARSERS });
+    return wrapPGlite(pglite, () => lock.release());
+  } catch (error) {
+    lock.release();
+    throw new YidangError(
+      'DATABASE_OPEN_FAILED',
+      'invalid',
+      `无法打开嵌入式数据库（${config.embeddedDbDir}）：${(error as Error).message}`,
+    );
+  }
+}
+
+export function openPostgres(databaseUrl: string): Database {
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: 10,
+    types: {
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') => {
+        if (oid === INT8) return Number;
+        if (oid === DATE || oid === NUMERIC) return identity;
+        return pg.types.getTypeParser(oid, format);
+      }) as typeof pg.types.getTypeParser,
+    },
+  });
+  const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
+  return { db, kind: 'postgres', close: () => db.destroy() };
+}
+
+/** Opens the configured database and brings its schema up to date. */
+export async function openDatabase(config: Config, options: { migrate?: boolean } = {}): Promise<Database> {
+  const database = config.databaseUrl ? openPostgres(config.databaseUrl) : await openPGlite(config);
+  if (options.migrate !== false) {
+    try {
+      await migrateToLatest(database.db);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+  }
+  return database;
+}

@@ -1,0 +1,48 @@
+import { type Kysely, type Migration, Migrator } from 'kysely';
+import { YidangError } from '../shared/errors.js';
+import * as catalog from './migrations/20261122T080000-catalog.js';
+import * as builtinCategories from './migrations/20261122T080100-builtin-categories.js';
+
+// Migrations are listed here rather than read from disk so the compiled build and the tests run the
+// same set; names are timestamps, and Kysely applies them in name order.
+const MIGRATIONS: Record<string, Migration> = {
+  '20261122T080000-catalog': catalog,
+  '20261122T080100-builtin-categories': builtinCategories,
+};
+
+export const MIGRATION_TABLE = 'yidang_migration';
+
+function migrator(db: Kysely<unknown>): Migrator {
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: `${MIGRATION_TABLE}_lock`,
+  });
+}
+
+async function run(step: Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>>): Promise<string[]> {
+  const { error, results } = await step;
+  if (error) {
+    const failed = results?.find((result) => result.status === 'Error')?.migrationName;
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new YidangError(
+      'MIGRATION_FAILED',
+      'invalid',
+      `数据库迁移失败${failed ? `（${failed}）` : ''}：${reason}`,
+    );
+  }
+  return (results ?? []).map((result) => result.migrationName);
+}
+
+export function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
+  return run(migrator(db as Kysely<unknown>).migrateToLatest());
+}
+
+export function migrateDown<T>(db: Kysely<T>): Promise<string[]> {
+  return run(migrator(db as Kysely<unknown>).migrateDown());
+}
+
+export function listMigrations(): string[] {
+  return Object.keys(MIGRATIONS).sort();
+}

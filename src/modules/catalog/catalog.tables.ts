@@ -1,0 +1,119 @@
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+// Row shapes of the tables the catalog module owns (see the catalog migration).
+
+type CreatedAt = ColumnType<Date, never, never>;
+type UpdatedAt = ColumnType<Date, Date | undefined, Date>;
+
+export interface FondsTable {
+  code: string;
+  name: string;
+  region_code: string;
+  archive_code_pattern: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ExtraFieldSpec {
+  key: string;
+  label: string;
+  type: 'text' | 'date' | 'amount' | 'integer' | 'region' | 'enum';
+  required: boolean;
+  maxLength?: number;
+  options?: string[];
+}
+
+export interface CategoryTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  parent_id: number | null;
+  default_retention: string;
+  retention_basis: string;
+  default_sensitivity: string;
+  requires_person: boolean;
+  requires_amount: boolean;
+  extra_fields: JSONColumnType<ExtraFieldSpec[]>;
+  status: ColumnType<'active' | 'retired', 'active' | 'retired' | undefined>;
+  builtin: ColumnType<boolean, boolean | undefined>;
+  sort_order: ColumnType<number, number | undefined>;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface RetentionOverrideTable {
+  id: Generated<number>;
+  category_id: number;
+  region_code: string;
+  retention: string;
+  reason: string;
+  created_by: string;
+  created_at: UpdatedAt;
+}
+
+export interface ArchiveSequenceTable {
+  fonds_code: string;
+  sequence_key: string;
+  last_number: number;
+}
+
+export interface PaperLocation {
+  warehouse: string;
+  cabinet: string;
+  shelf: string;
+  box: string;
+}
+
+export interface ArchiveItemTable {
+  id: Generated<number>;
+  archive_code: string;
+  fonds_code: string;
+  category_id: number;
+  year: number;
+  retention: string;
+  retention_expires_on: string | null;
+  org_code: string;
+  item_number: number;
+  title: string;
+  doc_number: string | null;
+  responsible: string;
+  doc_date: string;
+  security_level: string;
+  insured_number: string | null;
+  id_number: string | null;
+  person_name: string | null;
+  business_type: string | null;
+  handled_at: Date | null;
+  handler: string | null;
+  handling_agency: string | null;
+  pooling_region: string | null;
+  amount: string | null;
+  carrier: string;
+  paper_location: JSONColumnType<PaperLocation | null, string | null, string | null>;
+  sensitivity: string;
+  extra: JSONColumnType<Record<string, unknown>>;
+  version: number;
+  change_reason: string | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+  updated_by: string;
+  updated_at: UpdatedAt;
+}
+
+export interface ArchiveItemVersionTable {
+  item_id: number;
+  version: number;
+  snapshot: JSONColumnType<Record<string, unknown>>;
+  changed_by: string;
+  changed_at: ColumnType<Date, Date | string, never>;
+  reason: string | null;
+}
+
+export interface CatalogTables {
+  fonds: FondsTable;
+  category: CategoryTable;
+  retention_override: RetentionOverrideTable;
+  archive_sequence: ArchiveSequenceTable;
+  archive_item: ArchiveItemTable;
+  archive_item_version: ArchiveItemVersionTable;
+}

@@ -1,0 +1,184 @@
+import { type Insertable, sql, type Updateable } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { ArchiveItemTable } from './catalog.tables.js';
+import type { Item, ItemVersion } from './item.schema.js';
+
+// The only SQL for archive items, their 档号 sequences and their versions.
+
+export type NewItemRow = Insertable<ArchiveItemTable>;
+
+/**
+ * Takes the next `count` numbers of each sequence in one statement. The upsert locks each sequence
+ * row until the transaction ends, so concurrent filers queue and a rolled-back filing returns its
+ * numbers: the numbering stays gapless. Keys are sorted so two batches always lock in one order.
+ */
+export async function reserveItemNumbers(
+  db: Db,
+  fondsCode: string,
+  counts: ReadonlyMap<string, number>,
+): Promise<Map<string, number>> {
+  const keys = [...counts.keys()].sort();
+  const rows = await db
+    .insertInto('archive_sequence')
+    .values(
+      keys.map((key) => ({ fonds_code: fondsCode, sequence_key: key, last_number: counts.get(key) ?? 0 })),
+    )
+    .onConflict((conflict) =>
+      conflict
+        .columns(['fonds_code', 'sequence_key'])
+        .doUpdateSet({ last_number: sql`archive_sequence.last_number + excluded.last_number` }),
+    )
+    .returning(['sequence_key', 'last_number'])
+    .execute();
+  return new Map(
+    rows.map((row) => [row.sequence_key, row.last_number - (counts.get(row.sequence_key) ?? 0)]),
+  );
+}
+
+// Postgres allows 65,535 bind parameters per statement; an item row binds about 30.
+const INSERT_CHUNK = 1000;
+
+export async function insertItems(db: Db, rows: readonly NewItemRow[]): Promise<number[]> {
+  const ids: number[] = [];
+  for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
+    const inserted = await db
+      .insertInto('archive_item')
+      .values(rows.slice(start, start + INSERT_CHUNK))
+      .returning('id')
+      .execute();
+    for (const row of inserted) ids.push(row.id);
+  }
+  return ids;
+}
+
+function itemQuery(db: Db) {
+  return db
+    .selectFrom('archive_item as i')
+    .innerJoin('category as c', 'c.id', 'i.category_id')
+    .select([
+      'i.id',
+      'i.archive_code as archiveCode',
+      'i.fonds_code as fonds',
+      'c.code as category',
+      'c.name as categoryName',
+      'i.year',
+      'i.org_code as org',
+      'i.item_number as itemNumber',
+      'i.retention',
+      'i.retention_expires_on as retentionExpiresOn',
+      'i.title',
+      'i.doc_number as docNumber',
+      'i.responsible',
+      'i.doc_date as date',
+      'i.security_level as securityLevel',
+      'i.insured_number as insuredNumber',
+      'i.id_number as idNumber',
+      'i.person_name as name',
+      'i.business_type as businessType',
+      'i.handled_at as handledAt',
+      'i.handler',
+      'i.handling_agency as agency',
+      'i.pooling_region as poolingRegion',
+      'i.amount',
+      'i.carrier',
+      'i.paper_location as paperLocation',
+      'i.sensitivity',
+      'i.extra',
+      'i.version',
+      'i.change_reason as changeReason',
+      'i.created_by as createdBy',
+      'i.created_at as createdAt',
+      'i.updated_by as updatedBy',
+      'i.updated_at as updatedAt',
+    ]);
+}
+
+type ItemRow = Awaited<ReturnType<ReturnType<typeof itemQuery>['executeTakeFirstOrThrow']>>;
+
+const iso = (value: Date | string | null): string | null =>
+  value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
+
+function toItem(row: ItemRow): Item {
+  return {
+    ...row,
+    handledAt: iso(row.handledAt),
+    createdAt: iso(row.createdAt) as string,
+    updatedAt: iso(row.updatedAt) as string,
+  };
+}
+
+export async function findItem(db: Db, archiveCode: string, forUpdate = false): Promise<Item | undefined> {
+  let query = itemQuery(db).where('i.archive_code', '=', archiveCode);
+  if (forUpdate) query = query.forUpdate('i');
+  const row = await query.executeTakeFirst();
+  return row ? toItem(row) : undefined;
+}
+
+export async function findItemsByIds(db: Db, ids: readonly number[]): Promise<Item[]> {
+  if (ids.length === 0) return [];
+  const rows = await itemQuery(db).where('i.id', 'in', ids).orderBy('i.id').execute();
+  return rows.map(toItem);
+}
+
+export interface ItemFilter {
+  fonds?: string;
+  categoryIds?: number[];
+  year?: number;
+  afterId?: number;
+  limit: number;
+}
+
+export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
+  let query = itemQuery(db);
+  if (filter.fonds) query = query.where('i.fonds_code', '=', filter.fonds);
+  if (filter.categoryIds) query = query.where('i.category_id', 'in', filter.categoryIds);
+  if (filter.year !== undefined) query = query.where('i.year', '=', filter.year);
+  if (filter.afterId !== undefined) query = query.where('i.id', '>', filter.afterId);
+  const rows = await query.orderBy('i.id').limit(filter.limit).execute();
+  return rows.map(toItem);
+}
+
+export async function updateItemRow(
+  db: Db,
+  id: number,
+  expectedVersion: number,
+  change: Updateable<ArchiveItemTable>,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('archive_item')
+    .set({ ...change, version: expectedVersion + 1, updated_at: new Date() })
+    .where('id', '=', id)
+    .where('version', '=', expectedVersion)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export async function insertItemVersion(db: Db, item: Item): Promise<void> {
+  await db
+    .insertInto('archive_item_version')
+    .values({
+      item_id: item.id,
+      version: item.version,
+      snapshot: JSON.stringify(item),
+      changed_by: item.updatedBy,
+      changed_at: item.updatedAt,
+      reason: item.changeReason,
+    })
+    .execute();
+}
+
+export async function listItemVersions(db: Db, itemId: number): Promise<ItemVersion[]> {
+  const rows = await db
+    .selectFrom('archive_item_version')
+    .select(['version', 'changed_by', 'changed_at', 'reason', 'snapshot'])
+    .where('item_id', '=', itemId)
+    .orderBy('version')
+    .execute();
+  return rows.map((row) => ({
+    version: row.version,
+    changedBy: row.changed_by,
+    changedAt: iso(row.changed_at) as string,
+    reason: row.reason,
+    item: row.snapshot as unknown as Item,
+  }));
+}

@@ -1,0 +1,301 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { renderArchiveCode } from './archive-code.js';
+import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
+import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
+import {
+  findItem,
+  findItemsByIds,
+  insertItems,
+  insertItemVersion,
+  listItems as listItemRows,
+  listItemVersions,
+  type NewItemRow,
+  reserveItemNumbers,
+  updateItemRow,
+} from './item.repo.js';
+import type { Item, ItemVersion } from './item.schema.js';
+import { IssueCollector, readText } from './item.validate.js';
+
+// Filing (归档), reading, editing and the history of archive items.
+
+export const MAX_BATCH = 10_000;
+const MAX_REPORTED_ISSUES = 200;
+
+export interface FiledItem {
+  id: number;
+  archiveCode: string;
+}
+
+export interface ServiceOptions {
+  today?: Date;
+}
+
+/**
+ * Files a batch all-or-nothing: every item is validated first, then numbers are taken and rows
+ * written in one transaction, so a failure leaves no item and no used number behind.
+ */
+export async function fileItems(
+  db: Db,
+  inputs: readonly unknown[],
+  actor: string,
+  options: ServiceOptions = {},
+): Promise<FiledItem[]> {
+  if (inputs.length === 0) throw invalid('EMPTY_BATCH', '没有要归档的档案');
+  if (inputs.length > MAX_BATCH)
+    throw invalid('BATCH_TOO_LARGE', `一次最多归档 ${MAX_BATCH} 件，实际 ${inputs.length} 件`);
+  const today = options.today ?? new Date();
+  return inTransaction(db, async (trx) => {
+    const context = await loadCatalogContext(trx);
+    const prepared: PreparedItem[] = [];
+    const issues: FieldIssue[] = [];
+    for (const [index, raw] of inputs.entries()) {
+      const prefix = inputs.length > 1 ? `items[${index}].` : '';
+      const result = prepareItem(raw, context, actor, { today, prefix });
+      if (result.item) prepared.push(result.item);
+      else issues.push(...result.issues);
+    }
+    if (issues.length > 0) {
+      const shown = issues.slice(0, MAX_REPORTED_ISSUES);
+      const more =
+        issues.length > shown.length ? `（另有 ${issues.length - shown.length} 个问题未列出）` : '';
+      throw new ValidationError(
+        shown,
+        `档案数据有误，未归档任何一件：${shown.map((i) => `${i.field}：${i.message}`).join('；')}${more}`,
+      );
+    }
+    return numberAndInsert(trx, prepared, context.fonds);
+  });
+}
+
+async function numberAndInsert(
+  trx: Db,
+  prepared: PreparedItem[],
+  fonds: Awaited<ReturnType<typeof loadCatalogContext>>['fonds'],
+): Promise<FiledItem[]> {
+  const countsByFonds = new Map<string, Map<string, number>>();
+  for (const item of prepared) {
+    const counts = countsByFonds.get(item.fonds_code) ?? new Map<string, number>();
+    counts.set(item.sequenceKey, (counts.get(item.sequenceKey) ?? 0) + 1);
+    countsByFonds.set(item.fonds_code, counts);
+  }
+  const nextNumber = new Map<string, number>();
+  for (const fondsCode of [...countsByFonds.keys()].sort()) {
+    const firstMinusOne = await reserveItemNumbers(trx, fondsCode, countsByFonds.get(fondsCode) ?? new Map());
+    for (const [key, base] of firstMinusOne) nextNumber.set(`${fondsCode}\u0000${key}`, base);
+  }
+  const rows: NewItemRow[] = prepared.map(({ sequenceKey, categoryCode, ...row }) => {
+    const slot = `${row.fonds_code}\u0000${sequenceKey}`;
+    const itemNumber = (nextNumber.get(slot) ?? 0) + 1;
+    nextNumber.set(slot, itemNumber);
+    const pattern = fonds.get(row.fonds_code)?.pattern;
+    if (!pattern) throw new Error(`fonds ${row.fonds_code} vanished while filing`);
+    const archiveCode = renderArchiveCode(
+      pattern,
+      {
+        fonds: row.fonds_code,
+        category: categoryCode,
+        year: row.year,
+        retention: row.retention,
+        org: row.org_code,
+      },
+      itemNumber,
+    );
+    return { ...row, item_number: itemNumber, archive_code: archiveCode };
+  });
+  const ids = await insertItems(trx, rows);
+  return rows.map((row, index) => ({ id: ids[index] as number, archiveCode: row.archive_code }));
+}
+
+export async function getItem(db: Db, archiveCode: string): Promise<Item> {
+  const item = await findItem(db, archiveCode);
+  if (!item) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
+  return item;
+}
+
+export const getItemsByIds = (db: Db, ids: readonly number[]): Promise<Item[]> => findItemsByIds(db, ids);
+
+export interface ItemQuery {
+  fonds?: string;
+  category?: string;
+  year?: number;
+  cursor?: number;
+  limit?: number;
+}
+
+export async function listItems(
+  db: Db,
+  query: ItemQuery,
+): Promise<{ items: Item[]; nextCursor: number | null }> {
+  const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
+  let categoryIds: number[] | undefined;
+  if (query.category) {
+    const context = await loadCatalogContext(db);
+    const category = context.categories.get(query.category);
+    if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
+    categoryIds = categoryBranchIds(context.categories.values(), category.id);
+  }
+  const items = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit });
+  return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
+}
+
+/** The mutable fields of an item as input, so an edit is validated exactly like a filing. */
+function itemAsInput(item: Item): Record<string, unknown> {
+  return {
+    fonds: item.fonds,
+    category: item.category,
+    year: item.year,
+    org: item.org || undefined,
+    retention: item.retention,
+    title: item.title,
+    docNumber: item.docNumber,
+    responsible: item.responsible,
+    date: item.date,
+    securityLevel: item.securityLevel,
+    insuredNumber: item.insuredNumber,
+    idNumber: item.idNumber,
+    name: item.name,
+    businessType: item.businessType,
+    handledAt: item.handledAt,
+    handler: item.handler,
+    agency: item.agency,
+    poolingRegion: item.poolingRegion,
+    amount: item.amount,
+    carrier: item.carrier,
+    paperLocation: item.paperLocation,
+    sensitivity: item.sensitivity,
+    extra: item.extra,
+  };
+}
+
+// Columns an edit may change; the 档号 and what it encodes are fixed at filing.
+const EDITABLE_COLUMNS = [
+  'retention',
+  'retention_expires_on',
+  'title',
+  'doc_number',
+  'responsible',
+  'doc_date',
+  'security_level',
+  'insured_number',
+  'id_number',
+  'person_name',
+  'business_type',
+  'handled_at',
+  'handler',
+  'handling_agency',
+  'pooling_region',
+  'amount',
+  'carrier',
+  'paper_location',
+  'sensitivity',
+  'extra',
+] as const;
+
+const JSON_COLUMNS = new Set(['paper_location', 'extra']);
+
+/** JSON with sorted keys: jsonb hands keys back in its own order. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
+    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
+  }
+  return JSON.stringify(value ?? null);
+}
+
+function comparable(column: string, value: unknown): string {
+  if (value instanceof Date) return value.toISOString();
+  if (JSON_COLUMNS.has(column) && typeof value === 'string') return canonicalJson(JSON.parse(value));
+  return typeof value === 'string' ? value : canonicalJson(value);
+}
+
+/**
+ * Changes an item with a reason. The version being replaced is kept whole in the history; the row
+ * is locked for the change and written only if nobody changed it meanwhile.
+ */
+export async function updateItem(
+  db: Db,
+  archiveCode: string,
+  patch: unknown,
+  actor: string,
+  options: ServiceOptions = {},
+): Promise<Item> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw invalid('VALIDATION_FAILED', '变更内容应为一个 JSON 对象');
+  }
+  const changes = patch as Record<string, unknown>;
+  const out = new IssueCollector();
+  for (const key of Object.keys(changes))
+    if (!PATCH_KEYS.has(key)) out.add(key, `不能修改或不认识的字段“${key.slice(0, 40)}”`);
+  const reason = readText(out, changes, 'reason', true);
+  if (out.issues.length > 0) throw new ValidationError(out.issues);
+  return inTransaction(db, async (trx) => {
+    const current = await findItem(trx, archiveCode, true);
+    if (!current) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
+    const { reason: _reason, ...fields } = changes;
+    const merged = { ...itemAsInput(current), ...fields };
+    const context = await loadCatalogContext(trx);
+    const result = prepareItem(merged, context, actor, { today: options.today ?? new Date(), editing: true });
+    if (!result.item) throw new ValidationError(result.issues);
+    const currentRow = storedColumns(current);
+    const update: Record<string, unknown> = {};
+    for (const column of EDITABLE_COLUMNS) {
+      const next = (result.item as Record<string, unknown>)[column];
+      if (comparable(column, next) !== comparable(column, currentRow[column])) update[column] = next;
+    }
+    if (Object.keys(update).length === 0)
+      throw invalid('NO_CHANGES', '提交的内容与当前版本相同，没有需要保存的变更');
+    await insertItemVersion(trx, current);
+    const written = await updateItemRow(trx, current.id, current.version, {
+      ...update,
+      updated_by: actor,
+      change_reason: reason ?? null,
+    });
+    if (!written) throw invalid('CONCURRENT_CHANGE', '该档案刚被他人修改，请刷新后重试');
+    return getItem(trx, archiveCode);
+  });
+}
+
+/** The item's columns in stored form, to compare with a prepared edit. */
+function storedColumns(item: Item): Record<string, unknown> {
+  return {
+    retention: item.retention,
+    retention_expires_on: item.retentionExpiresOn,
+    title: item.title,
+    doc_number: item.docNumber,
+    responsible: item.responsible,
+    doc_date: item.date,
+    security_level: item.securityLevel,
+    insured_number: item.insuredNumber,
+    id_number: item.idNumber,
+    person_name: item.name,
+    business_type: item.businessType,
+    handled_at: item.handledAt,
+    handler: item.handler,
+    handling_agency: item.agency,
+    pooling_region: item.poolingRegion,
+    amount: item.amount,
+    carrier: item.carrier,
+    paper_location: item.paperLocation,
+    sensitivity: item.sensitivity,
+    extra: item.extra,
+  };
+}
+
+/** Every version of an item, oldest first, the current one last. */
+export async function itemHistory(db: Db, archiveCode: string): Promise<ItemVersion[]> {
+  const current = await getItem(db, archiveCode);
+  const earlier = await listItemVersions(db, current.id);
+  return [
+    ...earlier,
+    {
+      version: current.version,
+      changedBy: current.updatedBy,
+      changedAt: current.updatedAt,
+      reason: current.changeReason,
+      item: current,
+    },
+  ];
+}

@@ -1,0 +1,36 @@
+// The error catalog: every failure a user can cause has a stable code (for programs) and a Chinese
+// message (for people). HTTP maps the kind to a status; the CLI maps user errors to exit status 1.
+
+export type ErrorKind = 'invalid' | 'not_found' | 'conflict' | 'busy' | 'too_large';
+
+export interface FieldIssue {
+  field: string;
+  message: string;
+}
+
+export class YidangError extends Error {
+  readonly code: string;
+  readonly kind: ErrorKind;
+  readonly issues: FieldIssue[];
+
+  constructor(code: string, kind: ErrorKind, message: string, issues: FieldIssue[] = []) {
+    super(message);
+    this.name = 'YidangError';
+    this.code = code;
+    this.kind = kind;
+    this.issues = issues;
+  }
+}
+
+export class ValidationError extends YidangError {
+  constructor(issues: FieldIssue[], message?: string) {
+    const summary = message ?? issues.map((issue) => `${issue.field}: ${issue.message}`).join('；');
+    super('VALIDATION_FAILED', 'invalid', summary, issues);
+  }
+}
+
+export const notFound = (code: string, message: string) => new YidangError(code, 'not_found', message);
+export const conflict = (code: string, message: string) => new YidangError(code, 'conflict', message);
+export const invalid = (code: string, message: string) => new YidangError(code, 'invalid', message);
+
+export const isYidangError = (error: unknown): error is YidangError => error instanceof YidangError;

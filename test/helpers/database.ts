@@ -1,0 +1,53 @@
+import fs from 'node:fs';
+import { randomUUID } from 'node:crypto';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { type Database, openMemoryDatabase, openPostgres } from '../../src/db/database.js';
+import { TEMPLATE_DATABASE, TEMPLATE_DUMP } from './global-setup.js';
+
+// Each test file gets its own database, already migrated: on PGlite a copy of a dumped data
+// directory made once per run, on PostgreSQL (DATABASE_URL set) a database cloned from a template.
+
+export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+export interface TestDatabase extends Database {
+  /** The connection string of this test's own PostgreSQL database, if on PostgreSQL. */
+  url?: string;
+}
+
+function withDatabase(url: string, name: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${name}`;
+  return parsed.toString();
+}
+
+export async function openTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const dump = fs.readFileSync(TEMPLATE_DUMP);
+    return openMemoryDatabase(new Blob([dump]));
+  }
+  const name = `yidang_test_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${TEMPLATE_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  const url = withDatabase(adminUrl, name);
+  const database = openPostgres(url);
+  return {
+    ...database,
+    url,
+    close: async () => {
+      await database.close();
+      const cleanup = new pg.Client({ connectionString: adminUrl });
+      await cleanup.connect();
+      await cleanup.query(`drop database if exists ${name} with (force)`);
+      await cleanup.end();
+    },
+  };
+}
+
+export { sql };

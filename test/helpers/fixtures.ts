@@ -1,0 +1,33 @@
+import { idCheckChar } from '../../src/modules/catalog/id-number.js';
+
+/** A synthetic resident ID number with a correct check character. */
+export const validId = (first17 = '32011519850312123'): string => `${first17}${idCheckChar(first17)}`;
+
+/** A wrong check character for the same first 17 digits. */
+export function wrongCheckId(first17 = '32011519850312123'): string {
+  const right = idCheckChar(first17);
+  return `${first17}${right === '1' ? '2' : '1'}`;
+}
+
+export const FONDS = { code: 'J013', name: '南京市江宁区医疗保障局', regionCode: '320115' };
+
+export function reimbursement(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    fonds: 'J013',
+    category: 'JSLX',
+    org: 'JSK',
+    title: '王建国 个人零星医疗费用报销审核表',
+    responsible: '南京市江宁区医疗保障局',
+    date: '2024-03-15',
+    idNumber: validId(),
+    name: '王建国',
+    insuredNumber: '3201150012345',
+    handledAt: '2024-03-15T10:20:00+08:00',
+    handler: '李娜',
+    agency: '江宁区医保服务中心',
+    poolingRegion: '320115',
+    amount: '1234.5',
+    extra: { hospital: '江宁医院' },
+    ...overrides,
+  };
+}

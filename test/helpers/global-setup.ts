@@ -1,0 +1,34 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import pg from 'pg';
+import { openMemoryDatabase, openPostgres } from '../../src/db/database.js';
+import { migrateToLatest } from '../../src/db/migrator.js';
+
+// Runs once per test run: migrates one database that every test file then copies.
+
+export const TEMPLATE_DUMP = path.resolve('.tmp/test-template.tar');
+export const TEMPLATE_DATABASE = 'yidang_test_template';
+
+export default async function setup(): Promise<void> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) {
+    const database = await openMemoryDatabase();
+    await migrateToLatest(database.db);
+    const dump = await database.pglite?.dumpDataDir('none');
+    if (!dump) throw new Error('the embedded database could not be dumped');
+    fs.mkdirSync(path.dirname(TEMPLATE_DUMP), { recursive: true });
+    fs.writeFileSync(TEMPLATE_DUMP, Buffer.from(await dump.arrayBuffer()));
+    await database.close();
+    return;
+  }
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`drop database if exists ${TEMPLATE_DATABASE} with (force)`);
+  await admin.query(`create database ${TEMPLATE_DATABASE}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${TEMPLATE_DATABASE}`;
+  const database = openPostgres(url.toString());
+  await migrateToLatest(database.db);
+  await database.close();
+}
