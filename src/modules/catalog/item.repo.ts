@@ -1,11 +1,15 @@
-import { type Insertable, sql, type Updateable } from 'kysely';
+import { type Insertable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { ArchiveItemTable } from './catalog.tables.js';
+import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item, ItemVersion } from './item.schema.js';
 
 // The only SQL for archive items, their 档号 sequences and their versions.
 
-export type NewItemRow = Insertable<ArchiveItemTable>;
+/** A row to insert; JSON columns hold objects, written as jsonb. */
+export type NewItemRow = Omit<Insertable<ArchiveItemTable>, 'paper_location' | 'extra'> & {
+  paper_location: PaperLocation | null;
+  extra: Record<string, unknown>;
+};
 
 /**
  * Takes the next `count` numbers of each sequence in one statement. The upsert locks each sequence
@@ -35,20 +39,59 @@ export async function reserveItemNumbers(
   );
 }
 
-// Postgres allows 65,535 bind parameters per statement; an item row binds about 30.
-const INSERT_CHUNK = 1000;
+// Rows travel as one jsonb parameter and are expanded by the server: on PGlite this is about twice
+// as fast as a VALUES list with 30 parameters a row, and it has no bind-parameter limit.
+const INSERT_CHUNK = 5000;
+const ITEM_COLUMNS = [
+  'archive_code',
+  'fonds_code',
+  'category_id',
+  'year',
+  'retention',
+  'retention_expires_on',
+  'org_code',
+  'item_number',
+  'title',
+  'doc_number',
+  'responsible',
+  'doc_date',
+  'security_level',
+  'insured_number',
+  'id_number',
+  'person_name',
+  'business_type',
+  'handled_at',
+  'handler',
+  'handling_agency',
+  'pooling_region',
+  'amount',
+  'carrier',
+  'paper_location',
+  'sensitivity',
+  'extra',
+  'version',
+  'change_reason',
+  'created_by',
+  'updated_by',
+] as const satisfies ReadonlyArray<keyof NewItemRow>;
+const COLUMN_LIST = sql.raw(ITEM_COLUMNS.join(', '));
 
+/** Inserts rows and returns their ids in the order given. */
 export async function insertItems(db: Db, rows: readonly NewItemRow[]): Promise<number[]> {
-  const ids: number[] = [];
+  const idByCode = new Map<string, number>();
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
-    const inserted = await db
-      .insertInto('archive_item')
-      .values(rows.slice(start, start + INSERT_CHUNK))
-      .returning('id')
-      .execute();
-    for (const row of inserted) ids.push(row.id);
+    const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => {
+      const picked: Record<string, unknown> = {};
+      for (const column of ITEM_COLUMNS) picked[column] = row[column] ?? null;
+      return picked;
+    });
+    const inserted = await sql<{ id: number; archive_code: string }>`
+      insert into archive_item (${COLUMN_LIST})
+      select ${COLUMN_LIST} from jsonb_populate_recordset(null::archive_item, ${JSON.stringify(chunk)}::jsonb)
+      returning id, archive_code`.execute(db);
+    for (const row of inserted.rows) idByCode.set(row.archive_code, row.id);
   }
-  return ids;
+  return rows.map((row) => idByCode.get(row.archive_code) as number);
 }
 
 function itemQuery(db: Db) {
@@ -138,15 +181,29 @@ export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
   return rows.map(toItem);
 }
 
+export async function countItems(db: Db, fondsCode?: string): Promise<number> {
+  let query = db.selectFrom('archive_item').select((eb) => eb.fn.countAll<number>().as('count'));
+  if (fondsCode) query = query.where('fonds_code', '=', fondsCode);
+  const { count } = await query.executeTakeFirstOrThrow();
+  return Number(count);
+}
+
 export async function updateItemRow(
   db: Db,
   id: number,
   expectedVersion: number,
-  change: Updateable<ArchiveItemTable>,
+  change: Partial<Omit<NewItemRow, 'created_at'>>,
 ): Promise<boolean> {
+  const { paper_location, extra, ...plain } = change;
   const result = await db
     .updateTable('archive_item')
-    .set({ ...change, version: expectedVersion + 1, updated_at: new Date() })
+    .set({
+      ...plain,
+      ...(paper_location !== undefined ? { paper_location: paper_location && JSON.stringify(paper_location) } : {}),
+      ...(extra !== undefined ? { extra: JSON.stringify(extra) } : {}),
+      version: expectedVersion + 1,
+      updated_at: new Date(),
+    })
     .where('id', '=', id)
     .where('version', '=', expectedVersion)
     .executeTakeFirst();

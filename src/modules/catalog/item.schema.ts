@@ -120,7 +120,7 @@ export const ItemInputSchema = Type.Object(
     org: Type.Optional(text('org', { description: '机构/问题代码，如 JSK' })),
     ...mutableFields,
   },
-  { $id: 'ItemInput', additionalProperties: false },
+  { additionalProperties: false, description: '归档的一件档案' },
 );
 export type ItemInput = Static<typeof ItemInputSchema>;
 
@@ -129,7 +129,7 @@ export const ItemPatchSchema = Type.Object(
     ...Object.fromEntries(Object.entries(mutableFields).map(([key, schema]) => [key, Type.Optional(schema)])),
     reason: text('reason', { minLength: 1 }),
   },
-  { $id: 'ItemPatch', additionalProperties: false },
+  { additionalProperties: false, description: '档案变更（须附变更原因）' },
 );
 export type ItemPatch = Partial<Omit<ItemInput, 'fonds' | 'category' | 'year' | 'org'>> & { reason: string };
 
@@ -172,7 +172,7 @@ export const ItemSchema = Type.Object(
     updatedBy: Type.String(),
     updatedAt: Type.String(),
   },
-  { $id: 'Item' },
+  { description: '档案' },
 );
 export type Item = Static<typeof ItemSchema>;
 

@@ -5,6 +5,7 @@ import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
 import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
+  countItems,
   findItem,
   findItemsByIds,
   insertItems,
@@ -58,12 +59,11 @@ export async function fileItems(
     }
     if (issues.length > 0) {
       const shown = issues.slice(0, MAX_REPORTED_ISSUES);
-      const more =
-        issues.length > shown.length ? `（另有 ${issues.length - shown.length} 个问题未列出）` : '';
-      throw new ValidationError(
-        shown,
-        `档案数据有误，未归档任何一件：${shown.map((i) => `${i.field}：${i.message}`).join('；')}${more}`,
-      );
+      const summary =
+        shown.length === 1
+          ? `档案数据有误，未归档：${shown[0]?.field}：${shown[0]?.message}`
+          : `档案数据有误，未归档任何一件（共 ${issues.length} 个问题${issues.length > shown.length ? `，列出前 ${shown.length} 个` : ''}）`;
+      throw new ValidationError(shown, summary);
     }
     return numberAndInsert(trx, prepared, context.fonds);
   });
@@ -113,6 +113,8 @@ export async function getItem(db: Db, archiveCode: string): Promise<Item> {
   if (!item) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
   return item;
 }
+
+export { countItems };
 
 export const getItemsByIds = (db: Db, ids: readonly number[]): Promise<Item[]> => findItemsByIds(db, ids);
 
@@ -193,8 +195,6 @@ const EDITABLE_COLUMNS = [
   'extra',
 ] as const;
 
-const JSON_COLUMNS = new Set(['paper_location', 'extra']);
-
 /** JSON with sorted keys: jsonb hands keys back in its own order. */
 function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
@@ -205,9 +205,8 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value ?? null);
 }
 
-function comparable(column: string, value: unknown): string {
+function comparable(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
-  if (JSON_COLUMNS.has(column) && typeof value === 'string') return canonicalJson(JSON.parse(value));
   return typeof value === 'string' ? value : canonicalJson(value);
 }
 
@@ -243,7 +242,7 @@ export async function updateItem(
     const update: Record<string, unknown> = {};
     for (const column of EDITABLE_COLUMNS) {
       const next = (result.item as Record<string, unknown>)[column];
-      if (comparable(column, next) !== comparable(column, currentRow[column])) update[column] = next;
+      if (comparable(next) !== comparable(currentRow[column])) update[column] = next;
     }
     if (Object.keys(update).length === 0)
       throw invalid('NO_CHANGES', '提交的内容与当前版本相同，没有需要保存的变更');

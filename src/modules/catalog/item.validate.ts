@@ -67,13 +67,13 @@ export function readText(
   return trimmed;
 }
 
-export function checkDate(value: string, today: Date): string | undefined {
+export function checkDate(value: string, today: Date, allowFuture = false): string | undefined {
   const match = DATE_RE.exec(value);
   if (!match) return '格式应为 YYYY-MM-DD';
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (!isValidCalendarDate(year, month, day)) return `“${value}”不是有效日期`;
   if (year < 1900) return '早于1900年';
-  if (Date.UTC(year, month - 1, day) > today.getTime() + 86_400_000) return '晚于今天';
+  if (!allowFuture && Date.UTC(year, month - 1, day) > today.getTime() + 86_400_000) return '晚于今天';
   return undefined;
 }
 
@@ -253,7 +253,8 @@ function checkExtraValue(spec: ExtraFieldSpec, value: unknown, today: Date): str
       if (charLength(value) > (spec.maxLength ?? 200)) return `过长：最多 ${spec.maxLength ?? 200} 个字符`;
       return CONTROL_CHARS.test(value) ? '含有控制字符' : undefined;
     case 'date':
-      return typeof value === 'string' ? checkDate(value, today) : '应为 YYYY-MM-DD 格式的日期';
+      // Category dates may look ahead (a benefit valid until next year); the formation date may not.
+      return typeof value === 'string' ? checkDate(value, today, true) : '应为 YYYY-MM-DD 格式的日期';
     case 'amount':
       return normaliseAmount(value).error;
     case 'integer':

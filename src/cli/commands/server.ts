@@ -1,0 +1,73 @@
+import fs from 'node:fs';
+import type { Command } from 'commander';
+import type { Database } from '../../db/database.js';
+import { openDatabase } from '../../db/database.js';
+import { listMigrations } from '../../db/migrator.js';
+import { buildApp } from '../../http/app.js';
+import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
+import { config, parsePositiveInt } from '../context.js';
+
+// init, serve and start: the commands that prepare the data directory and run the API.
+
+const FIRST_START_DEMO_ITEMS = 500;
+
+function describeDatabase(database: Database): string {
+  return database.kind === 'pglite' ? `嵌入式 PGlite（${config().embeddedDbDir}）` : 'PostgreSQL（DATABASE_URL）';
+}
+
+async function serve(database: Database, port: number): Promise<void> {
+  const app = await buildApp({ database, logger: true });
+  const stop = async (signal: string) => {
+    process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+  const address = await app.listen({ port, host: config().host });
+  process.stderr.write(`医档服务已启动：${address}/api/v1  接口文档：${address}/api/docs\n`);
+}
+
+function portOption(value: string | undefined): number {
+  return value === undefined ? config().port : parsePositiveInt(value, '--port', 65535);
+}
+
+export function registerServerCommands(program: Command): void {
+  program
+    .command('init')
+    .description('初始化数据目录并把数据库升级到最新结构')
+    .action(async () => {
+      fs.mkdirSync(config().home, { recursive: true, mode: 0o700 });
+      const database = await openDatabase(config());
+      await database.close();
+      process.stdout.write(
+        `已初始化：数据目录 ${config().home}，数据库 ${describeDatabase(database)}，结构版本 ${listMigrations().at(-1)}\n`,
+      );
+    });
+
+  program
+    .command('serve')
+    .description('启动 HTTP API 服务')
+    .option('--port <port>', '监听端口（默认取 PORT 环境变量或 8080）')
+    .action(async (options: { port?: string }) => {
+      const port = portOption(options.port);
+      await serve(await openDatabase(config()), port);
+    });
+
+  program
+    .command('start')
+    .description('初始化（首次启动时载入少量演示数据）并启动服务')
+    .option('--port <port>', '监听端口')
+    .action(async (options: { port?: string }) => {
+      const port = portOption(options.port);
+      fs.mkdirSync(config().home, { recursive: true, mode: 0o700 });
+      const database = await openDatabase(config());
+      if (await catalogIsEmpty(database.db)) {
+        process.stderr.write(`首次启动：正在载入 ${FIRST_START_DEMO_ITEMS} 件演示档案……\n`);
+        await loadDemo(database.db, { items: FIRST_START_DEMO_ITEMS, seed: 1 });
+      }
+      process.stderr.write(`数据库：${describeDatabase(database)}\n`);
+      await serve(database, port);
+    });
+}

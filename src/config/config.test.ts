@@ -1,0 +1,127 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { isYidangError, YidangError } from '../shared/errors.js';
+import { loadConfig } from './config.js';
+
+const cwd = path.resolve('/srv/yidang');
+
+function configError(env: Record<string, string | undefined>): YidangError {
+  try {
+    loadConfig(env, cwd);
+  } catch (error) {
+    expect(error).toBeInstanceOf(YidangError);
+    expect(isYidangError(error) && error.code).toBe('CONFIG_INVALID');
+    expect(isYidangError(error) && error.kind).toBe('invalid');
+    return error as YidangError;
+  }
+  throw new Error(`configuration ${JSON.stringify(env)} was accepted`);
+}
+
+describe('defaults', () => {
+  it('keeps data in ./yidang-data under the working directory, embedded, on 127.0.0.1:8080', () => {
+    expect(loadConfig({}, cwd)).toEqual({
+      home: path.join(cwd, 'yidang-data'),
+      databaseUrl: undefined,
+      embeddedDbDir: path.join(cwd, 'yidang-data', 'db'),
+      port: 8080,
+      host: '127.0.0.1',
+      lockTimeoutMs: 15000,
+    });
+  });
+
+  it('uses the process working directory when none is given', () => {
+    const config = loadConfig({});
+    expect(config.home).toBe(path.resolve(process.cwd(), 'yidang-data'));
+    expect(config.embeddedDbDir).toBe(path.join(config.home, 'db'));
+  });
+
+  it('treats blank values as unset', () => {
+    const config = loadConfig({ YIDANG_HOME: '  ', PORT: ' ', DATABASE_URL: '   ', YIDANG_HOST: ' ' }, cwd);
+    expect(config).toMatchObject({
+      home: path.join(cwd, 'yidang-data'),
+      databaseUrl: undefined,
+      port: 8080,
+      host: '127.0.0.1',
+    });
+    expect(loadConfig({ DATABASE_URL: '' }, cwd).databaseUrl).toBeUndefined();
+  });
+});
+
+describe('YIDANG_HOME and the host', () => {
+  it('resolves a relative home against the working directory and keeps an absolute one', () => {
+    expect(loadConfig({ YIDANG_HOME: 'data/archive' }, cwd).home).toBe(path.join(cwd, 'data', 'archive'));
+    const absolute = path.resolve('/var/lib/yidang');
+    const config = loadConfig({ YIDANG_HOME: ` ${absolute} ` }, cwd);
+    expect(config.home).toBe(absolute);
+    expect(config.embeddedDbDir).toBe(path.join(absolute, 'db'));
+  });
+
+  it('refuses a NUL character in the home', () => {
+    expect(configError({ YIDANG_HOME: 'data\0x' }).message).toBe('配置错误：YIDANG_HOME 含有非法字符');
+  });
+
+  it('reads the host, trimmed', () => {
+    expect(loadConfig({ YIDANG_HOST: ' 0.0.0.0 ' }, cwd).host).toBe('0.0.0.0');
+  });
+});
+
+describe('PORT and YIDANG_LOCK_TIMEOUT_MS', () => {
+  it('reads valid integers, trimmed', () => {
+    expect(loadConfig({ PORT: ' 9090 ' }, cwd).port).toBe(9090);
+    expect(loadConfig({ PORT: '0' }, cwd).port).toBe(0);
+    expect(loadConfig({ PORT: '65535' }, cwd).port).toBe(65535);
+    expect(loadConfig({ YIDANG_LOCK_TIMEOUT_MS: '0' }, cwd).lockTimeoutMs).toBe(0);
+    expect(loadConfig({ YIDANG_LOCK_TIMEOUT_MS: '3600000' }, cwd).lockTimeoutMs).toBe(3_600_000);
+  });
+
+  it('refuses a port that is not an integer in 0–65535, naming PORT and the value', () => {
+    expect(configError({ PORT: 'abc' }).message).toBe(
+      '配置错误：PORT 必须是 0–65535 之间的整数，实际为“abc”',
+    );
+    expect(configError({ PORT: '70000' }).message).toBe(
+      '配置错误：PORT 必须是 0–65535 之间的整数，实际为“70000”',
+    );
+    for (const value of ['65536', '-1', '80.5', '8e3', '0x50', '80 80', '８０']) {
+      const message = configError({ PORT: value }).message;
+      expect(message, value).toContain('PORT');
+      expect(message, value).toContain(`“${value}”`);
+    }
+  });
+
+  it('refuses a bad lock timeout, naming the variable', () => {
+    expect(configError({ YIDANG_LOCK_TIMEOUT_MS: '3600001' }).message).toContain('YIDANG_LOCK_TIMEOUT_MS');
+    expect(configError({ YIDANG_LOCK_TIMEOUT_MS: 'soon' }).message).toContain('0–3600000');
+  });
+});
+
+describe('DATABASE_URL', () => {
+  it('accepts postgres:// and postgresql://, trimmed', () => {
+    expect(loadConfig({ DATABASE_URL: 'postgres://yidang:secret@db:5432/yidang' }, cwd).databaseUrl).toBe(
+      'postgres://yidang:secret@db:5432/yidang',
+    );
+    expect(loadConfig({ DATABASE_URL: ' postgresql://localhost/yidang ' }, cwd).databaseUrl).toBe(
+      'postgresql://localhost/yidang',
+    );
+  });
+
+  it('refuses another protocol, naming it', () => {
+    expect(configError({ DATABASE_URL: 'mysql://root@localhost/yidang' }).message).toBe(
+      '配置错误：DATABASE_URL 只支持 postgres:// 或 postgresql://，实际为“mysql:”',
+    );
+    expect(configError({ DATABASE_URL: 'http://localhost:5432/yidang' }).message).toContain('“http:”');
+    expect(configError({ DATABASE_URL: 'file:///var/lib/yidang.db' }).message).toContain(
+      '只支持 postgres://',
+    );
+  });
+
+  it('refuses garbage without echoing it (it may hold a password)', () => {
+    for (const value of ['garbage', 'localhost:5432/yidang-and-more', '://user:pw@', 'postgres//x']) {
+      const message = configError({ DATABASE_URL: value }).message;
+      expect(message, value).toContain('DATABASE_URL');
+      expect(message, value).not.toContain(value);
+    }
+    expect(configError({ DATABASE_URL: 'garbage' }).message).toBe(
+      '配置错误：DATABASE_URL 不是有效的连接串，应形如 postgres://用户:密码@主机:端口/库名',
+    );
+  });
+});

@@ -1,0 +1,66 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import type { Database } from '../db/database.js';
+import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
+import { itemRoutes } from '../modules/catalog/item.routes.js';
+import { invalid } from '../shared/errors.js';
+import { VERSION } from '../version.js';
+import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
+
+export interface AppOptions {
+  database: Database;
+  logger?: boolean;
+  /** Largest request body in bytes; batches of items are the big ones. */
+  bodyLimit?: number;
+}
+
+export type App = FastifyInstance;
+
+/** Until accounts exist (see the access issue), callers name themselves in a header. */
+export function requestActor(request: FastifyRequest): string {
+  const header = request.headers['x-yidang-actor'];
+  const value = (Array.isArray(header) ? header[0] : header)?.trim();
+  if (!value) return 'api';
+  if ([...value].length > 100) throw invalid('INVALID_ACTOR', '请求头 X-Yidang-Actor 最多100个字符');
+  return value;
+}
+
+export async function buildApp(options: AppOptions): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
+    schemaErrorFormatter,
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: '医档 Yidang API',
+        description: '医保业务档案管理系统接口。错误统一为 { error: { code, message, issues } }，message 为中文。',
+        version: VERSION,
+      },
+      tags: [
+        { name: '档案', description: '归档、查询、修改与版本' },
+        { name: '分类与保管期限', description: '全宗、分类方案、保管期限表' },
+        { name: '系统', description: '运行状态' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+
+  app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  app.get(
+    '/api/v1/health',
+    { schema: { tags: ['系统'], summary: '运行状态' } },
+    async () => ({ status: 'ok', database: options.database.kind, version: VERSION }),
+  );
+  await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
+  return app;
+}

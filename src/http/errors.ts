@@ -1,0 +1,85 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import { type ErrorKind, type FieldIssue, isYidangError, ValidationError } from '../shared/errors.js';
+
+// Every error leaves the API as { error: { code, message, issues? } } with a Chinese message; the
+// log gets the code and the route, never the request body (it may hold ID numbers or diagnoses).
+
+const STATUS: Record<ErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, busy: 503, too_large: 413 };
+
+const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE', '请求体过大，请拆分后分批提交'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE', '不支持的内容类型，请使用 application/json'],
+  FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON', '请求体为空，应为 JSON'],
+  FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON', '请求体不是有效的 JSON'],
+};
+
+function describe(error: FastifySchemaValidationError, where: string): FieldIssue {
+  const params = error.params as Record<string, unknown>;
+  const path = error.instancePath.replace(/^\//, '').replaceAll('/', '.');
+  const missing = params.missingProperty ? String(params.missingProperty) : undefined;
+  const field = [where, path, missing].filter(Boolean).join('.');
+  const messages: Record<string, string> = {
+    required: '为必填项',
+    type: `类型应为 ${String(params.type)}`,
+    maxLength: `过长：最多 ${String(params.limit)} 个字符`,
+    minLength: `过短：至少 ${String(params.limit)} 个字符`,
+    maximum: `不能大于 ${String(params.limit)}`,
+    minimum: `不能小于 ${String(params.limit)}`,
+    pattern: '格式不正确',
+    format: `格式应为 ${String(params.format)}`,
+    enum: `取值应为 ${(params.allowedValues as unknown[] | undefined)?.join('、')} 之一`,
+    const: '取值无效',
+    anyOf: '取值不符合任何允许的形式',
+    additionalProperties: `不认识的字段“${String(params.additionalProperty)}”`,
+    maxItems: `最多 ${String(params.limit)} 项`,
+    minItems: `至少 ${String(params.limit)} 项`,
+  };
+  return { field, message: messages[error.keyword] ?? '不符合要求' };
+}
+
+export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dataVar: string): Error {
+  const where = dataVar === 'querystring' ? 'query' : dataVar === 'params' ? 'path' : dataVar;
+  return new ValidationError(errors.map((error) => describe(error, where === 'body' ? '' : where)));
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  if (isYidangError(error)) {
+    const body = { code: error.code, message: error.message, ...(error.issues.length ? { issues: error.issues } : {}) };
+    reply.status(STATUS[error.kind]).send({ error: body });
+    return;
+  }
+  const known = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
+  if (known) {
+    reply.status(known[0]).send({ error: { code: known[1], message: known[2] } });
+    return;
+  }
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    reply.status(error.statusCode).send({ error: { code: 'BAD_REQUEST', message: `请求无效（${error.code ?? error.statusCode}）` } });
+    return;
+  }
+  request.log.error({ err: { message: error.message, stack: error.stack, code: error.code } }, 'internal error');
+  reply.status(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误，请联系系统管理员' } });
+}
+
+export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `没有这个接口：${request.method} ${request.url.split('?')[0]}` } });
+}
+
+export const ErrorResponseSchema = {
+  type: 'object',
+  properties: {
+    error: {
+      type: 'object',
+      properties: {
+        code: { type: 'string', description: '稳定的错误代码，供程序判断' },
+        message: { type: 'string', description: '中文错误说明' },
+        issues: {
+          type: 'array',
+          items: { type: 'object', properties: { field: { type: 'string' }, message: { type: 'string' } } },
+        },
+      },
+      required: ['code', 'message'],
+    },
+  },
+} as const;
