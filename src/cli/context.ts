@@ -71,7 +71,8 @@ export function printJson(value: unknown): void {
 
 /** A plain aligned table; widths count CJK characters as two columns. */
 export function printTable(headers: string[], rows: Array<Array<string | number | null>>): void {
-  const width = (text: string) => [...text].reduce((sum, char) => sum + (/[\u1100-\uffff]/.test(char) ? 2 : 1), 0);
+  const width = (text: string) =>
+    [...text].reduce((sum, char) => sum + (/[\u1100-\uffff]/.test(char) ? 2 : 1), 0);
   const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '' : String(cell))))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => width(row[column] ?? ''))));
   for (const row of cells) {

@@ -49,7 +49,9 @@ function fail(error: unknown): never {
     }
     process.exit(1);
   }
-  process.stderr.write(`内部错误：${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `内部错误：${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(2);
 }
 

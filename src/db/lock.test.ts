@@ -117,6 +117,17 @@ describe('lockDirectory', () => {
     expect(fs.existsSync(`${dir}.lock`)).toBe(true);
   });
 
+  it('takes over an unreadable lock file left for longer than a write could take', async () => {
+    const dir = path.join(root, 'db-debris');
+    fs.writeFileSync(`${dir}.lock`, '');
+    const longAgo = new Date(Date.now() - 60_000);
+    fs.utimesSync(`${dir}.lock`, longAgo, longAgo);
+    const lock = await lockDirectory(dir, 300);
+    expect(readLock(dir).pid).toBe(process.pid);
+    expect(fs.readdirSync(root).filter((name) => name.includes('.stale.'))).toEqual([]);
+    lock.release();
+  });
+
   it('releases only its own lock, and only once', async () => {
     const dir = path.join(root, 'db-replaced');
     const lock = await lockDirectory(dir, 300);

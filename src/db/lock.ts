@@ -45,12 +45,48 @@ function tryAcquire(lockPath: string): LockOwner | undefined {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   }
   const holder = readOwner(lockPath);
-  // A lock file still being written has no owner yet: treat it as held.
-  if (holder && holder.pid !== process.pid && !isAlive(holder.pid)) {
-    fs.rmSync(lockPath, { force: true });
-    return tryAcquire(lockPath);
+  if (holder ? holder.pid !== process.pid && !isAlive(holder.pid) : unreadableForLong(lockPath)) {
+    return takeOverStale(lockPath, holder?.pid)
+      ? tryAcquire(lockPath)
+      : (readOwner(lockPath) ?? UNKNOWN_OWNER);
   }
-  return holder ?? { pid: 0, command: '?', since: '' };
+  return holder ?? UNKNOWN_OWNER;
+}
+
+const UNKNOWN_OWNER: LockOwner = { pid: 0, command: '?', since: '' };
+
+/** A lock file is written right after it is created; one still unreadable after 10 s is debris. */
+function unreadableForLong(lockPath: string): boolean {
+  try {
+    return Date.now() - fs.statSync(lockPath).mtimeMs > 10_000;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Moves a dead owner's lock aside atomically; of several processes doing this at once only one
+ * renames the stale file, and one that grabbed a fresh lock instead puts it back.
+ */
+function takeOverStale(lockPath: string, stalePid: number | undefined): boolean {
+  const aside = `${lockPath}.stale.${process.pid}`;
+  try {
+    fs.renameSync(lockPath, aside);
+  } catch {
+    return false;
+  }
+  const moved = readOwner(aside);
+  if (moved && moved.pid !== stalePid) {
+    try {
+      fs.linkSync(aside, lockPath);
+    } catch {
+      // Someone else holds the lock now; the moved file is obsolete either way.
+    }
+    fs.rmSync(aside, { force: true });
+    return false;
+  }
+  fs.rmSync(aside, { force: true });
+  return true;
 }
 
 export interface DirectoryLock {

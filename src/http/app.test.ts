@@ -26,13 +26,23 @@ describe('documents', () => {
     const spec = (await app.inject('/api/openapi.json')).json();
     expect(spec.openapi).toMatch(/^3\./);
     expect(Object.keys(spec.paths)).toEqual(
-      expect.arrayContaining(['/api/v1/items', '/api/v1/items/{archiveCode}', '/api/v1/categories', '/api/v1/retention-schedule']),
+      expect.arrayContaining([
+        '/api/v1/items',
+        '/api/v1/items/{archiveCode}',
+        '/api/v1/categories',
+        '/api/v1/retention-schedule',
+      ]),
     );
-    expect(spec.paths['/api/v1/items'].post.requestBody.content['application/json'].schema.properties.idNumber).toBeDefined();
+    expect(
+      spec.paths['/api/v1/items'].post.requestBody.content['application/json'].schema.properties.idNumber,
+    ).toBeDefined();
     const docs = await app.inject('/api/docs/');
     expect(docs.statusCode).toBe(200);
     expect(docs.headers['content-type']).toContain('text/html');
-    expect((await app.inject('/api/v1/health')).json()).toMatchObject({ status: 'ok', database: database.kind });
+    expect((await app.inject('/api/v1/health')).json()).toMatchObject({
+      status: 'ok',
+      database: database.kind,
+    });
   });
 });
 
@@ -41,7 +51,11 @@ describe('items', () => {
     const created = await post('/api/v1/items', reimbursement(), { 'x-yidang-actor': '经办员小王' });
     expect(created.statusCode).toBe(201);
     const item = created.json();
-    expect(item).toMatchObject({ archiveCode: 'J013-JSLX·2024-D30-JSK-0001', createdBy: '经办员小王', amount: '1234.50' });
+    expect(item).toMatchObject({
+      archiveCode: 'J013-JSLX·2024-D30-JSK-0001',
+      createdBy: '经办员小王',
+      amount: '1234.50',
+    });
 
     const shown = await app.inject(codeUrl(item.archiveCode));
     expect(shown.statusCode).toBe(200);
@@ -53,19 +67,32 @@ describe('items', () => {
       payload: { title: '王建国 零星报销审核表（更正）', reason: '题名笔误' },
     });
     expect(patched.statusCode).toBe(200);
-    expect(patched.json()).toMatchObject({ version: 2, archiveCode: item.archiveCode, changeReason: '题名笔误' });
+    expect(patched.json()).toMatchObject({
+      version: 2,
+      archiveCode: item.archiveCode,
+      changeReason: '题名笔误',
+    });
     const versions = (await app.inject(`${codeUrl(item.archiveCode)}/versions`)).json().versions;
     expect(versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     expect(versions[0].item.title).toBe('王建国 个人零星医疗费用报销审核表');
   });
 
   it('answers bad items with every problem, in Chinese, and a stable code', async () => {
-    const response = await post('/api/v1/items', reimbursement({ idNumber: wrongCheckId(), amount: 'abc', extra: {} }));
+    const response = await post(
+      '/api/v1/items',
+      reimbursement({ idNumber: wrongCheckId(), amount: 'abc', extra: {} }),
+    );
     expect(response.statusCode).toBe(400);
     const { error } = response.json();
     expect(error.code).toBe('VALIDATION_FAILED');
-    expect(error.issues.map((issue: { field: string }) => issue.field).sort()).toEqual(['amount', 'extra.hospital', 'idNumber']);
-    expect(error.issues.find((issue: { field: string }) => issue.field === 'idNumber').message).toMatch(/^身份证号校验码错误/);
+    expect(error.issues.map((issue: { field: string }) => issue.field).sort()).toEqual([
+      'amount',
+      'extra.hospital',
+      'idNumber',
+    ]);
+    expect(error.issues.find((issue: { field: string }) => issue.field === 'idNumber').message).toMatch(
+      /^身份证号校验码错误/,
+    );
   });
 
   it('rejects malformed JSON, oversized bodies and unknown routes clearly', async () => {
@@ -81,7 +108,10 @@ describe('items', () => {
     expect(huge.statusCode).toBe(413);
     expect(huge.json().error.code).toBe('BODY_TOO_LARGE');
     const long = await post('/api/v1/items', reimbursement({ title: '长'.repeat(501) }));
-    expect(long.json().error.issues[0]).toMatchObject({ field: 'title', message: expect.stringContaining('最多 500 个字符') });
+    expect(long.json().error.issues[0]).toMatchObject({
+      field: 'title',
+      message: expect.stringContaining('最多 500 个字符'),
+    });
     const missing = await app.inject('/api/v1/nothing-here');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('ROUTE_NOT_FOUND');
@@ -109,7 +139,9 @@ describe('items', () => {
     ]);
     const first = (await app.inject('/api/v1/items?category=JS&year=2023&limit=3')).json();
     expect(first.items).toHaveLength(3);
-    const second = (await app.inject(`/api/v1/items?category=JS&year=2023&limit=3&cursor=${first.nextCursor}`)).json();
+    const second = (
+      await app.inject(`/api/v1/items?category=JS&year=2023&limit=3&cursor=${first.nextCursor}`)
+    ).json();
     expect(second.items).toHaveLength(2);
     expect(second.nextCursor).toBeNull();
     const badQuery = await app.inject('/api/v1/items?year=abc');
@@ -126,10 +158,19 @@ describe('scheme', () => {
       parent: 'DY',
       defaultSensitivity: 'sensitive',
     });
-    const added = await post('/api/v1/categories', { code: 'YPJC', name: '药品集采', defaultRetention: 'D30', parent: 'JG' });
+    const added = await post('/api/v1/categories', {
+      code: 'YPJC',
+      name: '药品集采',
+      defaultRetention: 'D30',
+      parent: 'JG',
+    });
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ parent: 'JG', status: 'active' });
-    const retired = await app.inject({ method: 'PATCH', url: '/api/v1/categories/YPJC', payload: { status: 'retired' } });
+    const retired = await app.inject({
+      method: 'PATCH',
+      url: '/api/v1/categories/YPJC',
+      payload: { status: 'retired' },
+    });
     expect(retired.json().status).toBe('retired');
     const inUse = await app.inject({ method: 'DELETE', url: '/api/v1/categories/JSLX' });
     expect(inUse.statusCode).toBe(400);
@@ -143,12 +184,19 @@ describe('scheme', () => {
     });
     expect(set.statusCode).toBe(204);
     const schedule = (await app.inject('/api/v1/retention-schedule')).json();
-    expect(schedule.find((entry: { category: string }) => entry.category === 'BA').overrides[0]).toMatchObject({
+    expect(
+      schedule.find((entry: { category: string }) => entry.category === 'BA').overrides[0],
+    ).toMatchObject({
       regionCode: '440000',
       regionName: '广东省',
       retention: 'D15',
     });
-    const pattern = await post('/api/v1/fonds', { code: 'X001', name: '测试', regionCode: '320115', archiveCodePattern: '{fonds}{item}' });
+    const pattern = await post('/api/v1/fonds', {
+      code: 'X001',
+      name: '测试',
+      regionCode: '320115',
+      archiveCodePattern: '{fonds}{item}',
+    });
     expect(pattern.statusCode).toBe(400);
     expect(pattern.json().error.code).toBe('PATTERN_INVALID');
   });

@@ -39,7 +39,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     openapi: {
       info: {
         title: '医档 Yidang API',
-        description: '医保业务档案管理系统接口。错误统一为 { error: { code, message, issues } }，message 为中文。',
+        description:
+          '医保业务档案管理系统接口。错误统一为 { error: { code, message, issues } }，message 为中文。',
         version: VERSION,
       },
       tags: [
@@ -55,11 +56,11 @@ export async function buildApp(options: AppOptions): Promise<App> {
   app.setNotFoundHandler(notFoundHandler);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get(
-    '/api/v1/health',
-    { schema: { tags: ['系统'], summary: '运行状态' } },
-    async () => ({ status: 'ok', database: options.database.kind, version: VERSION }),
-  );
+  app.get('/api/v1/health', { schema: { tags: ['系统'], summary: '运行状态' } }, async () => ({
+    status: 'ok',
+    database: options.database.kind,
+    version: VERSION,
+  }));
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
   return app;

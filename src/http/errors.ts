@@ -5,11 +5,21 @@ import { type ErrorKind, type FieldIssue, isYidangError, ValidationError } from 
 // Every error leaves the API as { error: { code, message, issues? } } with a Chinese message; the
 // log gets the code and the route, never the request body (it may hold ID numbers or diagnoses).
 
-const STATUS: Record<ErrorKind, number> = { invalid: 400, not_found: 404, conflict: 409, busy: 503, too_large: 413 };
+const STATUS: Record<ErrorKind, number> = {
+  invalid: 400,
+  not_found: 404,
+  conflict: 409,
+  busy: 503,
+  too_large: 413,
+};
 
 const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE', '请求体过大，请拆分后分批提交'],
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: [415, 'UNSUPPORTED_MEDIA_TYPE', '不支持的内容类型，请使用 application/json'],
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: [
+    415,
+    'UNSUPPORTED_MEDIA_TYPE',
+    '不支持的内容类型，请使用 application/json',
+  ],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON', '请求体为空，应为 JSON'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON', '请求体不是有效的 JSON'],
 };
@@ -45,7 +55,11 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (isYidangError(error)) {
-    const body = { code: error.code, message: error.message, ...(error.issues.length ? { issues: error.issues } : {}) };
+    const body = {
+      code: error.code,
+      message: error.message,
+      ...(error.issues.length ? { issues: error.issues } : {}),
+    };
     reply.status(STATUS[error.kind]).send({ error: body });
     return;
   }
@@ -55,15 +69,25 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     return;
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    reply.status(error.statusCode).send({ error: { code: 'BAD_REQUEST', message: `请求无效（${error.code ?? error.statusCode}）` } });
+    reply
+      .status(error.statusCode)
+      .send({ error: { code: 'BAD_REQUEST', message: `请求无效（${error.code ?? error.statusCode}）` } });
     return;
   }
-  request.log.error({ err: { message: error.message, stack: error.stack, code: error.code } }, 'internal error');
+  request.log.error(
+    { err: { message: error.message, stack: error.stack, code: error.code } },
+    'internal error',
+  );
   reply.status(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误，请联系系统管理员' } });
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
-  reply.status(404).send({ error: { code: 'ROUTE_NOT_FOUND', message: `没有这个接口：${request.method} ${request.url.split('?')[0]}` } });
+  reply.status(404).send({
+    error: {
+      code: 'ROUTE_NOT_FOUND',
+      message: `没有这个接口：${request.method} ${request.url.split('?')[0]}`,
+    },
+  });
 }
 
 export const ErrorResponseSchema = {

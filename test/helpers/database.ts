@@ -1,5 +1,5 @@
-import fs from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import fs from 'node:fs';
 import { sql } from 'kysely';
 import pg from 'pg';
 import { type Database, openMemoryDatabase, openPostgres } from '../../src/db/database.js';

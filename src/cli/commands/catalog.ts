@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { addCategory, changeCategory, listCategories, removeCategory } from '../../modules/catalog/category.service.js';
+import {
+  addCategory,
+  changeCategory,
+  listCategories,
+  removeCategory,
+} from '../../modules/catalog/category.service.js';
 import { changeFonds, createFonds, listFonds } from '../../modules/catalog/fonds.service.js';
 import { RETENTION_LABELS } from '../../modules/catalog/retention.js';
 import {
@@ -18,7 +23,10 @@ export function registerCatalogCommands(program: Command): void {
     .description('列出全宗')
     .action(async () => {
       const rows = await withDatabase((database) => listFonds(database.db));
-      printTable(['全宗号', '名称', '地区代码', '档号规则'], rows.map((row) => [row.code, row.name, row.regionCode, row.archiveCodePattern]));
+      printTable(
+        ['全宗号', '名称', '地区代码', '档号规则'],
+        rows.map((row) => [row.code, row.name, row.regionCode, row.archiveCodePattern]),
+      );
     });
   fonds
     .command('add')
@@ -29,7 +37,12 @@ export function registerCatalogCommands(program: Command): void {
     .option('--pattern <pattern>', '档号规则')
     .action(async (options: { code: string; name: string; region: string; pattern?: string }) => {
       const created = await withDatabase((database) =>
-        createFonds(database.db, { code: options.code, name: options.name, regionCode: options.region, archiveCodePattern: options.pattern }),
+        createFonds(database.db, {
+          code: options.code,
+          name: options.name,
+          regionCode: options.region,
+          archiveCodePattern: options.pattern,
+        }),
       );
       process.stdout.write(`已新建全宗 ${created.code}，档号规则 ${created.archiveCodePattern}\n`);
     });
@@ -41,7 +54,11 @@ export function registerCatalogCommands(program: Command): void {
     .option('--pattern <pattern>', '档号规则')
     .action(async (code: string, options: { name?: string; region?: string; pattern?: string }) => {
       const changed = await withDatabase((database) =>
-        changeFonds(database.db, code, { name: options.name, regionCode: options.region, archiveCodePattern: options.pattern }),
+        changeFonds(database.db, code, {
+          name: options.name,
+          regionCode: options.region,
+          archiveCodePattern: options.pattern,
+        }),
       );
       process.stdout.write(`已修改全宗 ${changed.code}\n`);
     });
@@ -61,7 +78,9 @@ export function registerCatalogCommands(program: Command): void {
         const parent = rows.find((candidate) => candidate.id === row.parentId);
         return parent ? depth(parent) + 1 : 0;
       };
-      const ordered = rows.flatMap((row) => (row.parentId === null ? [row, ...rows.filter((child) => child.parentId === row.id)] : []));
+      const ordered = rows.flatMap((row) =>
+        row.parentId === null ? [row, ...rows.filter((child) => child.parentId === row.id)] : [],
+      );
       printTable(
         ['代码', '名称', '默认保管期限', '状态'],
         ordered.map((row) => [
@@ -80,18 +99,20 @@ export function registerCatalogCommands(program: Command): void {
     .requiredOption('--retention <period>', '默认保管期限 Y/D100/D50/D30/D15/D10')
     .option('--parent <code>', '上级类别代码')
     .option('--basis <text>', '保管期限依据')
-    .action(async (options: { code: string; name: string; retention: string; parent?: string; basis?: string }) => {
-      await withDatabase((database) =>
-        addCategory(database.db, {
-          code: options.code,
-          name: options.name,
-          parent: options.parent,
-          defaultRetention: options.retention,
-          retentionBasis: options.basis,
-        }),
-      );
-      process.stdout.write(`已新增类别 ${options.code} ${options.name}\n`);
-    });
+    .action(
+      async (options: { code: string; name: string; retention: string; parent?: string; basis?: string }) => {
+        await withDatabase((database) =>
+          addCategory(database.db, {
+            code: options.code,
+            name: options.name,
+            parent: options.parent,
+            defaultRetention: options.retention,
+            retentionBasis: options.basis,
+          }),
+        );
+        process.stdout.write(`已新增类别 ${options.code} ${options.name}\n`);
+      },
+    );
   const setStatus = (name: string, status: 'active' | 'retired', label: string) =>
     category
       .command(`${name} <code>`)
@@ -150,11 +171,18 @@ export function registerCatalogCommands(program: Command): void {
       await withDatabase((database) =>
         setRetentionOverride(
           database.db,
-          { category: options.category, regionCode: options.region, retention: options.period, reason: options.reason },
+          {
+            category: options.category,
+            regionCode: options.region,
+            retention: options.period,
+            reason: options.reason,
+          },
           actor(),
         ),
       );
-      process.stdout.write(`已设置：类别 ${options.category} 在地区 ${options.region} 保管 ${options.period}\n`);
+      process.stdout.write(
+        `已设置：类别 ${options.category} 在地区 ${options.region} 保管 ${options.period}\n`,
+      );
     });
   retention
     .command('unset')
@@ -162,7 +190,9 @@ export function registerCatalogCommands(program: Command): void {
     .requiredOption('--category <code>', '类别代码')
     .requiredOption('--region <code>', '6位地区代码')
     .action(async (options: { category: string; region: string }) => {
-      await withDatabase((database) => removeRetentionOverride(database.db, options.category, options.region));
+      await withDatabase((database) =>
+        removeRetentionOverride(database.db, options.category, options.region),
+      );
       process.stdout.write(`已取消类别 ${options.category} 在地区 ${options.region} 的调整\n`);
     });
 }

@@ -1,6 +1,12 @@
 import type { Command } from 'commander';
 import { maskIdNumber } from '../../modules/catalog/id-number.js';
-import { fileItems, getItem, itemHistory, listItems, updateItem } from '../../modules/catalog/item.service.js';
+import {
+  fileItems,
+  getItem,
+  itemHistory,
+  listItems,
+  updateItem,
+} from '../../modules/catalog/item.service.js';
 import { RETENTION_LABELS, type RetentionPeriod } from '../../modules/catalog/retention.js';
 import { invalid } from '../../shared/errors.js';
 import { actor, parsePositiveInt, printJson, printTable, readJsonFile, withDatabase } from '../context.js';
@@ -35,34 +41,43 @@ export function registerItemCommands(program: Command): void {
     .option('--limit <n>', '最多显示件数', '50')
     .option('--cursor <id>', '从该 nextCursor 之后继续')
     .option('--json', '以 JSON 输出（含 nextCursor）')
-    .action(async (options: { category?: string; year?: string; fonds?: string; limit: string; cursor?: string; json?: boolean }) => {
-      const query = {
-        category: options.category,
-        fonds: options.fonds,
-        year: options.year === undefined ? undefined : parsePositiveInt(options.year, '--year', 9999),
-        limit: parsePositiveInt(options.limit, '--limit', 1000),
-        cursor: options.cursor === undefined ? undefined : parsePositiveInt(options.cursor, '--cursor'),
-      };
-      const page = await withDatabase((database) => listItems(database.db, query));
-      if (options.json) {
-        printJson(page);
-        return;
-      }
-      printTable(
-        ['档号', '题名', '姓名', '身份证号', '金额', '保管期限', '载体'],
-        page.items.map((entry) => [
-          entry.archiveCode,
-          entry.title.length > 30 ? `${entry.title.slice(0, 29)}…` : entry.title,
-          entry.name,
-          maskIdNumber(entry.idNumber),
-          entry.amount,
-          RETENTION_LABELS[entry.retention as RetentionPeriod] ?? entry.retention,
-          { paper: '纸质', electronic: '电子', hybrid: '纸电双套' }[entry.carrier] ?? entry.carrier,
-        ]),
-      );
-      const more = page.nextCursor === null ? '' : `，继续查看：--cursor ${page.nextCursor}`;
-      process.stderr.write(`共显示 ${page.items.length} 件${more}\n`);
-    });
+    .action(
+      async (options: {
+        category?: string;
+        year?: string;
+        fonds?: string;
+        limit: string;
+        cursor?: string;
+        json?: boolean;
+      }) => {
+        const query = {
+          category: options.category,
+          fonds: options.fonds,
+          year: options.year === undefined ? undefined : parsePositiveInt(options.year, '--year', 9999),
+          limit: parsePositiveInt(options.limit, '--limit', 1000),
+          cursor: options.cursor === undefined ? undefined : parsePositiveInt(options.cursor, '--cursor'),
+        };
+        const page = await withDatabase((database) => listItems(database.db, query));
+        if (options.json) {
+          printJson(page);
+          return;
+        }
+        printTable(
+          ['档号', '题名', '姓名', '身份证号', '金额', '保管期限', '载体'],
+          page.items.map((entry) => [
+            entry.archiveCode,
+            entry.title.length > 30 ? `${entry.title.slice(0, 29)}…` : entry.title,
+            entry.name,
+            maskIdNumber(entry.idNumber),
+            entry.amount,
+            RETENTION_LABELS[entry.retention as RetentionPeriod] ?? entry.retention,
+            { paper: '纸质', electronic: '电子', hybrid: '纸电双套' }[entry.carrier] ?? entry.carrier,
+          ]),
+        );
+        const more = page.nextCursor === null ? '' : `，继续查看：--cursor ${page.nextCursor}`;
+        process.stderr.write(`共显示 ${page.items.length} 件${more}\n`);
+      },
+    );
 
   item
     .command('update <archiveCode>')

@@ -12,7 +12,9 @@ import { config, parsePositiveInt } from '../context.js';
 const FIRST_START_DEMO_ITEMS = 500;
 
 function describeDatabase(database: Database): string {
-  return database.kind === 'pglite' ? `嵌入式 PGlite（${config().embeddedDbDir}）` : 'PostgreSQL（DATABASE_URL）';
+  return database.kind === 'pglite'
+    ? `嵌入式 PGlite（${config().embeddedDbDir}）`
+    : 'PostgreSQL（DATABASE_URL）';
 }
 
 async function serve(database: Database, port: number): Promise<void> {

@@ -48,6 +48,13 @@ export const findFonds = (db: Db, code: string): Promise<FondsRow | undefined> =
     .where('code', '=', code)
     .executeTakeFirst();
 
+/** Filing holds the fonds rows it files into, so the 档号 pattern cannot change underneath it. */
+export async function lockFonds(db: Db, codes: readonly string[], mode: 'share' | 'update'): Promise<void> {
+  if (codes.length === 0) return;
+  const query = db.selectFrom('fonds').select('code').where('code', 'in', codes);
+  await (mode === 'share' ? query.forShare() : query.forUpdate()).execute();
+}
+
 export async function insertFonds(db: Db, fonds: FondsRow): Promise<void> {
   await db
     .insertInto('fonds')

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
@@ -12,15 +12,20 @@ import { removeRetentionOverride, retentionSchedule, setRetentionOverride } from
 
 const tags = ['分类与保管期限'];
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema };
-const Retention = Type.Union(['Y', 'D100', 'D50', 'D30', 'D15', 'D10'].map((code) => Type.Literal(code)), {
-  description: '保管期限：Y 永久，D100/D50/D30/D15/D10 定期（年）',
-});
+const Retention = Type.Union(
+  ['Y', 'D100', 'D50', 'D30', 'D15', 'D10'].map((code) => Type.Literal(code)),
+  {
+    description: '保管期限：Y 永久，D100/D50/D30/D15/D10 定期（年）',
+  },
+);
 
 const FondsSchema = Type.Object({
   code: Type.String({ description: '全宗号（4位大写字母或数字）' }),
   name: Type.String({ description: '全宗名称' }),
   regionCode: Type.String({ description: '地区代码（6位，GB/T 2260）' }),
-  archiveCodePattern: Type.String({ description: '档号规则，如 {fonds}-{category}·{year}-{retention}-{org}-{item:4}' }),
+  archiveCodePattern: Type.String({
+    description: '档号规则，如 {fonds}-{category}·{year}-{retention}-{org}-{item:4}',
+  }),
 });
 
 const ExtraFieldSchema = Type.Object({
@@ -69,8 +74,10 @@ async function categoryList(db: Db) {
 }
 
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
-  app.get('/fonds', { schema: { tags, summary: '全宗列表', response: { 200: Type.Array(FondsSchema) } } }, () =>
-    listFonds(db),
+  app.get(
+    '/fonds',
+    { schema: { tags, summary: '全宗列表', response: { 200: Type.Array(FondsSchema) } } },
+    () => listFonds(db),
   );
   app.post(
     '/fonds',
@@ -173,8 +180,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     },
   );
 
-  app.get('/retention-schedule', { schema: { tags, summary: '保管期限表（默认期限、依据和各地调整）' } }, () =>
-    retentionSchedule(db),
+  app.get(
+    '/retention-schedule',
+    { schema: { tags, summary: '保管期限表（默认期限、依据和各地调整）' } },
+    () => retentionSchedule(db),
   );
   const OverrideParams = Type.Object({
     category: Type.String({ maxLength: 16 }),
@@ -198,7 +207,14 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   );
   app.delete(
     '/retention-schedule/:category/:regionCode',
-    { schema: { tags, summary: '取消地区调整，恢复默认期限', params: OverrideParams, response: { 204: Type.Null(), ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: '取消地区调整，恢复默认期限',
+        params: OverrideParams,
+        response: { 204: Type.Null(), ...errors },
+      },
+    },
     async (request, reply) => {
       await removeRetentionOverride(db, request.params.category, request.params.regionCode);
       return reply.status(204).send(null);

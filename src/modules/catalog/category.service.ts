@@ -38,8 +38,12 @@ function checkExtraFields(fields: unknown, issues: FieldIssue[]): void {
   }
   const keys = new Set<string>();
   for (const [index, field] of fields.entries()) {
-    const spec = field as Partial<ExtraFieldSpec>;
     const where = `extraFields[${index}]`;
+    if (typeof field !== 'object' || field === null || Array.isArray(field)) {
+      issues.push({ field: where, message: '每个专属字段应为对象：{key, label, type, required}' });
+      continue;
+    }
+    const spec = field as Partial<ExtraFieldSpec>;
     if (
       typeof spec.key !== 'string' ||
       !/^[a-zA-Z][a-zA-Z0-9_]{0,39}$/.test(spec.key) ||
@@ -54,19 +58,56 @@ function checkExtraFields(fields: unknown, issues: FieldIssue[]): void {
     if (!EXTRA_TYPES.has(String(spec.type))) {
       issues.push({ field: `${where}.type`, message: `字段类型应为 ${[...EXTRA_TYPES].join('/')} 之一` });
     }
-    if (spec.type === 'enum' && (!Array.isArray(spec.options) || spec.options.length === 0)) {
-      issues.push({ field: `${where}.options`, message: '枚举字段须列出可选值' });
+    if (spec.required !== undefined && typeof spec.required !== 'boolean') {
+      issues.push({ field: `${where}.required`, message: '是否必填应为 true 或 false' });
+    }
+    const options = spec.options as unknown;
+    if (
+      spec.type === 'enum' &&
+      (!Array.isArray(options) ||
+        options.length === 0 ||
+        options.length > 100 ||
+        !options.every(
+          (option) => typeof option === 'string' && option.trim() !== '' && charLength(option) <= 50,
+        ))
+    ) {
+      issues.push({
+        field: `${where}.options`,
+        message: '枚举字段须列出1–100个可选值，每个为1–50个字符的文本',
+      });
+    }
+    const maxLength = spec.maxLength as unknown;
+    if (
+      maxLength !== undefined &&
+      (!Number.isInteger(maxLength) || (maxLength as number) < 1 || (maxLength as number) > 2000)
+    ) {
+      issues.push({ field: `${where}.maxLength`, message: '最大长度应为1–2000之间的整数' });
     }
   }
 }
+
+/** Keeps only the known keys of each spec, with `required` defaulting to false. */
+const normaliseExtraFields = (fields: ExtraFieldSpec[] | undefined): ExtraFieldSpec[] | undefined =>
+  fields?.map(({ key, label, type, required, maxLength, options }) => ({
+    key,
+    label: label.trim(),
+    type,
+    required: required ?? false,
+    ...(maxLength !== undefined ? { maxLength } : {}),
+    ...(options !== undefined ? { options } : {}),
+  }));
+
+const isText = (value: unknown, max: number, allowEmpty = false): value is string =>
+  typeof value === 'string' && (allowEmpty || value.trim() !== '') && charLength(value) <= max;
 
 export async function addCategory(db: Db, input: CategoryInput): Promise<CategoryRow> {
   const issues: FieldIssue[] = [];
   if (typeof input.code !== 'string' || !/^[A-Z0-9]{1,16}$/.test(input.code)) {
     issues.push({ field: 'code', message: '类别代码应为1–16位大写字母或数字' });
   }
-  if (typeof input.name !== 'string' || input.name.trim() === '' || charLength(input.name) > 50) {
-    issues.push({ field: 'name', message: '类别名称为必填项，最多50个字符' });
+  if (!isText(input.name, 50)) issues.push({ field: 'name', message: '类别名称为必填项，最多50个字符' });
+  if (input.retentionBasis !== undefined && !isText(input.retentionBasis, 200, true)) {
+    issues.push({ field: 'retentionBasis', message: '保管期限依据应为文本，最多200个字符' });
   }
   if (!isRetentionPeriod(input.defaultRetention)) {
     issues.push({ field: 'defaultRetention', message: '默认保管期限应为 Y/D100/D50/D30/D15/D10 之一' });
@@ -97,7 +138,7 @@ export async function addCategory(db: Db, input: CategoryInput): Promise<Categor
       defaultSensitivity: input.defaultSensitivity ?? 'normal',
       requiresPerson: input.requiresPerson ?? false,
       requiresAmount: input.requiresAmount ?? false,
-      extraFields: input.extraFields ?? [],
+      extraFields: normaliseExtraFields(input.extraFields) ?? [],
       status: 'active',
       sortOrder: Math.max(0, ...existing.map((category) => category.sortOrder)) + 10,
     };
@@ -121,7 +162,7 @@ export interface CategoryChange {
 /** Renames, retires or reactivates a category, or changes its own fields. */
 export async function changeCategory(db: Db, code: string, change: CategoryChange): Promise<CategoryRow> {
   const issues: FieldIssue[] = [];
-  if (change.name !== undefined && (change.name.trim() === '' || charLength(change.name) > 50)) {
+  if (change.name !== undefined && !isText(change.name, 50)) {
     issues.push({ field: 'name', message: '类别名称不能为空，最多50个字符' });
   }
   if (change.status !== undefined && change.status !== 'active' && change.status !== 'retired') {
@@ -131,7 +172,11 @@ export async function changeCategory(db: Db, code: string, change: CategoryChang
   if (issues.length > 0) throw new ValidationError(issues);
   return inTransaction(db, async (trx) => {
     const category = await findCategory(trx, code);
-    await updateCategory(trx, category.id, { ...change, name: change.name?.trim() });
+    await updateCategory(trx, category.id, {
+      ...change,
+      name: change.name?.trim(),
+      extraFields: normaliseExtraFields(change.extraFields),
+    });
     return findCategory(trx, code);
   });
 }

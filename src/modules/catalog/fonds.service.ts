@@ -9,6 +9,7 @@ import {
   fondsHasItems,
   insertFonds,
   listFonds,
+  lockFonds,
   updateFonds,
 } from './catalog.repo.js';
 import { charLength } from './item.validate.js';
@@ -64,6 +65,7 @@ export async function changeFonds(
 ): Promise<FondsRow> {
   checkFonds(change, false);
   return inTransaction(db, async (trx) => {
+    await lockFonds(trx, [code], 'update');
     const current = await findFonds(trx, code);
     if (!current) throw notFound('FONDS_NOT_FOUND', `全宗号“${code}”不存在`);
     if (

@@ -199,7 +199,9 @@ export async function updateItemRow(
     .updateTable('archive_item')
     .set({
       ...plain,
-      ...(paper_location !== undefined ? { paper_location: paper_location && JSON.stringify(paper_location) } : {}),
+      ...(paper_location !== undefined
+        ? { paper_location: paper_location && JSON.stringify(paper_location) }
+        : {}),
       ...(extra !== undefined ? { extra: JSON.stringify(extra) } : {}),
       version: expectedVersion + 1,
       updated_at: new Date(),

@@ -1,5 +1,5 @@
-import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
@@ -11,7 +11,9 @@ import { fileItems, getItem, itemHistory, listItems, MAX_BATCH, updateItem } fro
 
 const tags = ['档案'];
 const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema };
-const CodeParams = Type.Object({ archiveCode: Type.String({ description: '档号（URL 编码）', maxLength: 200 }) });
+const CodeParams = Type.Object({
+  archiveCode: Type.String({ description: '档号（URL 编码）', maxLength: 200 }),
+});
 
 export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.post(
@@ -40,7 +42,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         summary: `批量归档（全部成功或全部不归档，每批最多 ${MAX_BATCH} 件）`,
         body: Type.Object({ items: Type.Array(ItemInputSchema, { maxItems: MAX_BATCH }) }),
         response: {
-          201: Type.Object({ filed: Type.Array(Type.Object({ id: Type.Integer(), archiveCode: Type.String() })) }),
+          201: Type.Object({
+            filed: Type.Array(Type.Object({ id: Type.Integer(), archiveCode: Type.String() })),
+          }),
           ...errors,
         },
       },
@@ -67,7 +71,10 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
         }),
         response: {
-          200: Type.Object({ items: Type.Array(ItemSchema), nextCursor: Type.Union([Type.Integer(), Type.Null()]) }),
+          200: Type.Object({
+            items: Type.Array(ItemSchema),
+            nextCursor: Type.Union([Type.Integer(), Type.Null()]),
+          }),
           ...errors,
         },
       },
@@ -77,7 +84,14 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
 
   app.get(
     '/items/:archiveCode',
-    { schema: { tags, summary: '按档号查看档案', params: CodeParams, response: { 200: ItemSchema, ...errors } } },
+    {
+      schema: {
+        tags,
+        summary: '按档号查看档案',
+        params: CodeParams,
+        response: { 200: ItemSchema, ...errors },
+      },
+    },
     async (request) => getItem(db, request.params.archiveCode),
   );
 

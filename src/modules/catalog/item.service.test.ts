@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FONDS, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { FONDS, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
 import { isYidangError, ValidationError } from '../../shared/errors.js';
 import { createFonds } from './fonds.service.js';
 import { fileItems, getItem, itemHistory, listItems, updateItem } from './item.service.js';
@@ -62,7 +62,9 @@ describe('filing', () => {
 
   it('files 50 concurrent filers into one sequence as exactly 1..50', async () => {
     const filings = Array.from({ length: 50 }, (_, index) =>
-      fileItems(database.db, [reimbursement({ date: '2022-01-01', title: `并发归档 ${index}` })], 'clerk', { today }),
+      fileItems(database.db, [reimbursement({ date: '2022-01-01', title: `并发归档 ${index}` })], 'clerk', {
+        today,
+      }),
     );
     const results = await Promise.all(filings);
     const numbers = results.map(([filed]) => Number(filed?.archiveCode.slice(-4))).sort((a, b) => a - b);
@@ -121,9 +123,14 @@ describe('filing', () => {
 
   it('rejects a whole batch when one item is bad, using no numbers', async () => {
     const error = await rejection(
-      fileItems(database.db, [reimbursement({ date: '2021-01-01' }), reimbursement({ category: 'NOPE' })], 'clerk', {
-        today,
-      }),
+      fileItems(
+        database.db,
+        [reimbursement({ date: '2021-01-01' }), reimbursement({ category: 'NOPE' })],
+        'clerk',
+        {
+          today,
+        },
+      ),
     );
     expect(error.issues[0]?.field).toBe('items[1].category');
     const [filed] = await fileItems(database.db, [reimbursement({ date: '2021-01-01' })], 'clerk', { today });
@@ -132,9 +139,14 @@ describe('filing', () => {
 
   it('requires the category-specific fields and refuses parent categories', async () => {
     const error = await rejection(
-      fileItems(database.db, [reimbursement({ extra: {} }), reimbursement({ category: 'JS' })], 'clerk', { today }),
+      fileItems(database.db, [reimbursement({ extra: {} }), reimbursement({ category: 'JS' })], 'clerk', {
+        today,
+      }),
     );
-    expect(error.issues.map((issue) => issue.field)).toEqual(['items[0].extra.hospital', 'items[1].category']);
+    expect(error.issues.map((issue) => issue.field)).toEqual([
+      'items[0].extra.hospital',
+      'items[1].category',
+    ]);
     expect(error.issues[0]?.message).toContain('就诊医疗机构');
   });
 });
@@ -144,9 +156,15 @@ describe('editing', () => {
     const [filed] = await fileItems(database.db, [reimbursement({ date: '2020-03-03' })], 'clerk', { today });
     const code = filed?.archiveCode ?? '';
     await updateItem(database.db, code, { amount: '99.9', reason: '金额录入错误' }, 'reviewer', { today });
-    const changed = await updateItem(database.db, code, { retention: 'D50', reason: '鉴定后延长' }, 'archivist', {
-      today,
-    });
+    const changed = await updateItem(
+      database.db,
+      code,
+      { retention: 'D50', reason: '鉴定后延长' },
+      'archivist',
+      {
+        today,
+      },
+    );
     expect(changed).toMatchObject({ archiveCode: code, amount: '99.90', retention: 'D50', version: 3 });
     expect(changed.retentionExpiresOn).toBe('2071-01-01');
     const history = await itemHistory(database.db, code);
@@ -164,11 +182,13 @@ describe('editing', () => {
     const code = filed?.archiveCode ?? '';
     const noReason = await rejection(updateItem(database.db, code, { amount: '1' }, 'x', { today }));
     expect(noReason.issues[0]).toMatchObject({ field: 'reason' });
-    const fixed = await rejection(updateItem(database.db, code, { category: 'DYMZ', reason: '改类' }, 'x', { today }));
-    expect(fixed.issues[0]?.field).toBe('category');
-    const same = await updateItem(database.db, code, { amount: '1234.50', reason: '无变化' }, 'x', { today }).catch(
-      (error: unknown) => error,
+    const fixed = await rejection(
+      updateItem(database.db, code, { category: 'DYMZ', reason: '改类' }, 'x', { today }),
     );
+    expect(fixed.issues[0]?.field).toBe('category');
+    const same = await updateItem(database.db, code, { amount: '1234.50', reason: '无变化' }, 'x', {
+      today,
+    }).catch((error: unknown) => error);
     expect(isYidangError(same) && same.code).toBe('NO_CHANGES');
     expect((await getItem(database.db, code)).version).toBe(1);
   });

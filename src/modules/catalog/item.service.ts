@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
+import { lockFonds } from './catalog.repo.js';
 import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
@@ -48,6 +49,12 @@ export async function fileItems(
     throw invalid('BATCH_TOO_LARGE', `一次最多归档 ${MAX_BATCH} 件，实际 ${inputs.length} 件`);
   const today = options.today ?? new Date();
   return inTransaction(db, async (trx) => {
+    const fondsCodes = new Set(inputs.map((raw) => (raw as { fonds?: unknown } | null)?.fonds));
+    await lockFonds(
+      trx,
+      [...fondsCodes].filter((code): code is string => typeof code === 'string'),
+      'share',
+    );
     const context = await loadCatalogContext(trx);
     const prepared: PreparedItem[] = [];
     const issues: FieldIssue[] = [];
