@@ -32,6 +32,7 @@ async function serve(database: Database, port: number): Promise<void> {
 }
 
 function portOption(value: string | undefined): number {
+  if (value === '0') return 0;
   return value === undefined ? config().port : parsePositiveInt(value, '--port', 65535);
 }
 
