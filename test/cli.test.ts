@@ -100,6 +100,18 @@ describe('yidang item', () => {
     expect(usage.stderr).toContain('缺少必填选项 --file');
   });
 
+  it('says clearly when the configuration or the server is wrong, without printing passwords', async () => {
+    const unreachable = await run(cli, ['item', 'list'], {
+      env: { DATABASE_URL: 'postgres://archivist:s3cret@127.0.0.1:1/yidang' },
+    });
+    expect(unreachable.code).toBe(1);
+    expect(unreachable.stderr).toContain('无法连接 PostgreSQL（127.0.0.1:1/yidang）');
+    expect(unreachable.stderr).not.toContain('s3cret');
+    const badPort = await run(cli, ['serve'], { env: { PORT: 'eighty' } });
+    expect(badPort.code).toBe(1);
+    expect(badPort.stderr).toContain('PORT 必须是');
+  });
+
   it('reads item.json from standard input', async () => {
     const added = await run(cli, ['item', 'add', '--file', '-'], {
       input: JSON.stringify(reimbursement({ date: '2021-07-07' })),

@@ -16,7 +16,9 @@ beforeAll(async () => {
   if (onPostgres) database = await openTestDatabase();
   cli = cliEnv(database?.url);
   expect((await run(cli, ['init'])).code).toBe(0);
-  expect((await run(cli, ['fonds', 'add', '--code', 'J013', '--name', '测试局', '--region', '320115'])).code).toBe(0);
+  expect(
+    (await run(cli, ['fonds', 'add', '--code', 'J013', '--name', '测试局', '--region', '320115'])).code,
+  ).toBe(0);
 });
 afterAll(() => database?.close());
 
@@ -43,7 +45,9 @@ async function sequenceAudit(db: TestDatabase['db'], fonds: string) {
 describe('concurrent processes', () => {
   it('two processes filing into one sequence get distinct, gapless numbers', async () => {
     const batch = (tag: string) =>
-      Array.from({ length: 20 }, (_, index) => reimbursement({ date: '2020-08-08', title: `${tag} 第${index}件` }));
+      Array.from({ length: 20 }, (_, index) =>
+        reimbursement({ date: '2020-08-08', title: `${tag} 第${index}件` }),
+      );
     const [first, second] = await Promise.all([
       run(cli, ['item', 'add', '--file', writeJson(cli, 'a.json', batch('甲'))]),
       run(cli, ['item', 'add', '--file', writeJson(cli, 'b.json', batch('乙'))]),
@@ -124,7 +128,9 @@ describe('yidang start', () => {
       await once(server.stderr as NodeJS.ReadableStream, 'data');
     }
     const base = /医档服务已启动：(\S+)\/api\/v1/.exec(banner)?.[1];
-    const page = (await (await fetch(`${base}/api/v1/items?fonds=D001&limit=5`)).json()) as { items: unknown[] };
+    const page = (await (await fetch(`${base}/api/v1/items?fonds=D001&limit=5`)).json()) as {
+      items: unknown[];
+    };
     expect(page.items).toHaveLength(5);
     const health = (await (await fetch(`${base}/api/v1/health`)).json()) as { database: string };
     expect(health.database).toBe(onPostgres ? 'postgres' : 'pglite');

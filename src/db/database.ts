@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
-import { Kysely, PostgresDialect, type PostgresPool } from 'kysely';
+import { Kysely, PostgresDialect, type PostgresPool, sql } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config/config.js';
 import { YidangError } from '../shared/errors.js';
@@ -84,9 +84,25 @@ export function openPostgres(databaseUrl: string): Database {
   return { db, kind: 'postgres', close: () => db.destroy() };
 }
 
+async function checkReachable(database: Database, databaseUrl: string): Promise<void> {
+  try {
+    await sql`select 1`.execute(database.db);
+  } catch (error) {
+    await database.close().catch(() => {});
+    const url = new URL(databaseUrl);
+    // The message names the server but never the password.
+    throw new YidangError(
+      'DATABASE_UNAVAILABLE',
+      'busy',
+      `无法连接 PostgreSQL（${url.hostname}:${url.port || 5432}${url.pathname}）：${(error as Error).message}`,
+    );
+  }
+}
+
 /** Opens the configured database and brings its schema up to date. */
 export async function openDatabase(config: Config, options: { migrate?: boolean } = {}): Promise<Database> {
   const database = config.databaseUrl ? openPostgres(config.databaseUrl) : await openPGlite(config);
+  if (config.databaseUrl) await checkReachable(database, config.databaseUrl);
   if (options.migrate !== false) {
     try {
       await migrateToLatest(database.db);

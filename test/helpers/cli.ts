@@ -27,7 +27,7 @@ export function cliEnv(databaseUrl?: string): CliEnv {
 
 export function start(cli: CliEnv, args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
   const env = { ...process.env, ...cli.env, ...extraEnv };
-  if (!cli.env.DATABASE_URL) delete env.DATABASE_URL;
+  if (!cli.env.DATABASE_URL && !extraEnv.DATABASE_URL) delete env.DATABASE_URL;
   return spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 

@@ -1,4 +1,6 @@
+import { expect } from 'vitest';
 import { idCheckChar } from '../../src/modules/catalog/id-number.js';
+import { isYidangError, type YidangError } from '../../src/shared/errors.js';
 
 /** A synthetic resident ID number with a correct check character. */
 export const validId = (first17 = '32011519850312123'): string => `${first17}${idCheckChar(first17)}`;
@@ -30,4 +32,14 @@ export function reimbursement(overrides: Record<string, unknown> = {}): Record<s
     extra: { hospital: '江宁医院' },
     ...overrides,
   };
+}
+
+/** Awaits a promise that must fail with a YidangError, and returns that error. */
+export async function failure(promise: Promise<unknown>): Promise<YidangError> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(isYidangError(error), String(error)).toBe(true);
+  return error as YidangError;
 }

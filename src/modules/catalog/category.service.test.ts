@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
-import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
-import { isYidangError, ValidationError, type YidangError } from '../../shared/errors.js';
+import { FONDS, failure, reimbursement } from '../../../test/helpers/fixtures.js';
+import { ValidationError } from '../../shared/errors.js';
 import type { CategoryRow } from './catalog.repo.js';
 import {
   addCategory,
@@ -22,15 +22,6 @@ beforeAll(async () => {
   await createFonds(database.db, FONDS);
 });
 afterAll(() => database?.close());
-
-async function failure(promise: Promise<unknown>): Promise<YidangError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(isYidangError(error), String(error)).toBe(true);
-  return error as YidangError;
-}
 
 async function issueFields(input: Partial<CategoryInput>): Promise<string[]> {
   const error = await failure(

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
-import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
-import { isYidangError, ValidationError, type YidangError } from '../../shared/errors.js';
+import { FONDS, failure, reimbursement } from '../../../test/helpers/fixtures.js';
+import { ValidationError } from '../../shared/errors.js';
 import { DEFAULT_ARCHIVE_CODE_PATTERN } from './archive-code.js';
 import { changeFonds, createFonds, type FondsInput, findFonds, listFonds } from './fonds.service.js';
 import { fileItems } from './item.service.js';
@@ -14,15 +14,6 @@ beforeAll(async () => {
   database = await openTestDatabase();
 });
 afterAll(() => database?.close());
-
-async function failure(promise: Promise<unknown>): Promise<YidangError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(isYidangError(error), String(error)).toBe(true);
-  return error as YidangError;
-}
 
 async function issueFields(input: Partial<FondsInput>): Promise<string[]> {
   const error = await failure(createFonds(database.db, { ...FONDS, code: 'V001', ...input } as FondsInput));

@@ -77,7 +77,7 @@ function hospitalStay(ctx: ItemContext): Record<string, unknown> {
   // The review follows discharge; the stay itself is usually a week or two and stays within the year.
   const yearStart = firstDayOfYear(ctx.year);
   const discharge = Math.max(yearStart, ctx.day - ctx.rng.int(0, 20));
-  const lengthOfStay = Math.round(ctx.rng.logUniform(1, 40)) - 1;
+  const lengthOfStay = Math.round(ctx.rng.logUniform(2, 30));
   const admission = Math.max(yearStart, discharge - lengthOfStay);
   return {
     hospital: treatingHospital(ctx.rng, ctx.region, 0.15),
