@@ -3,7 +3,7 @@ import { sequenceKey } from './archive-code.js';
 import type { CatalogContext } from './catalog.context.js';
 import type { CategoryRow } from './catalog.repo.js';
 import type { NewItemRow } from './item.repo.js';
-import { FIELD_LABELS, ItemInputSchema, ItemPatchSchema } from './item.schema.js';
+import { ItemInputSchema, ItemPatchSchema } from './item.schema.js';
 import {
   checkDate,
   IssueCollector,
@@ -205,5 +205,3 @@ export function prepareItem(
     },
   };
 }
-
-export const fieldLabel = (field: string): string => (FIELD_LABELS as Record<string, string>)[field] ?? field;

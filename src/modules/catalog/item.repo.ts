@@ -157,12 +157,6 @@ export async function findItem(db: Db, archiveCode: string, forUpdate = false): 
   return row ? toItem(row) : undefined;
 }
 
-export async function findItemsByIds(db: Db, ids: readonly number[]): Promise<Item[]> {
-  if (ids.length === 0) return [];
-  const rows = await itemQuery(db).where('i.id', 'in', ids).orderBy('i.id').execute();
-  return rows.map(toItem);
-}
-
 export interface ItemFilter {
   fonds?: string;
   categoryIds?: number[];

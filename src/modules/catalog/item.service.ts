@@ -8,7 +8,6 @@ import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
   findItem,
-  findItemsByIds,
   insertItems,
   insertItemVersion,
   listItems as listItemRows,
@@ -122,8 +121,6 @@ export async function getItem(db: Db, archiveCode: string): Promise<Item> {
 }
 
 export { countItems };
-
-export const getItemsByIds = (db: Db, ids: readonly number[]): Promise<Item[]> => findItemsByIds(db, ids);
 
 export interface ItemQuery {
   fonds?: string;
