@@ -42,7 +42,7 @@ export async function reserveItemNumbers(
 // Rows travel as one jsonb parameter and are expanded by the server: on PGlite this is about twice
 // as fast as a VALUES list with 30 parameters a row, and it has no bind-parameter limit.
 const INSERT_CHUNK = 5000;
-const ITEM_COLUMNS = [
+export const ITEM_COLUMNS = [
   'archive_code',
   'fonds_code',
   'category_id',

@@ -8,6 +8,7 @@ import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
   findItem,
+  ITEM_COLUMNS,
   insertItems,
   insertItemVersion,
   listItems as listItemRows,
@@ -175,29 +176,21 @@ function itemAsInput(item: Item): Record<string, unknown> {
   };
 }
 
-// Columns an edit may change; the 档号 and what it encodes are fixed at filing.
-const EDITABLE_COLUMNS = [
-  'retention',
-  'retention_expires_on',
-  'title',
-  'doc_number',
-  'responsible',
-  'doc_date',
-  'security_level',
-  'insured_number',
-  'id_number',
-  'person_name',
-  'business_type',
-  'handled_at',
-  'handler',
-  'handling_agency',
-  'pooling_region',
-  'amount',
-  'carrier',
-  'paper_location',
-  'sensitivity',
-  'extra',
-] as const;
+// Columns an edit may change: all but the 档号 and what it encodes (fixed at filing) and the
+// version bookkeeping the update itself writes.
+const NOT_EDITABLE = new Set<string>([
+  'archive_code',
+  'fonds_code',
+  'category_id',
+  'year',
+  'org_code',
+  'item_number',
+  'version',
+  'change_reason',
+  'created_by',
+  'updated_by',
+]);
+const EDITABLE_COLUMNS = ITEM_COLUMNS.filter((column) => !NOT_EDITABLE.has(column));
 
 /** JSON with sorted keys: jsonb hands keys back in its own order. */
 function canonicalJson(value: unknown): string {
