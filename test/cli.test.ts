@@ -122,7 +122,22 @@ describe('yidang item', () => {
 
 describe('yidang category and retention', () => {
   it('lists the built-in scheme and the retention schedule', async () => {
+    const grandchild = await run(cli, [
+      'category',
+      'add',
+      '--code',
+      'DYMZTJ',
+      '--name',
+      '门诊特殊检查',
+      '--retention',
+      'D10',
+      '--parent',
+      'DYMZ',
+    ]);
+    expect(grandchild.code).toBe(0);
     const categories = await run(cli, ['category', 'list']);
+    // A third-level category is listed under its parent, indented one level deeper.
+    expect(categories.stdout).toMatch(/DYMZ + {2}门诊待遇审核[^\n]*\nDYMZTJ + {4}门诊特殊检查/);
     expect(categories.code).toBe(0);
     for (const name of [
       '参保登记',

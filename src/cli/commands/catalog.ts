@@ -74,18 +74,20 @@ export function registerCatalogCommands(program: Command): void {
         printJson(rows);
         return;
       }
-      const depth = (row: (typeof rows)[number]): number => {
-        const parent = rows.find((candidate) => candidate.id === row.parentId);
-        return parent ? depth(parent) + 1 : 0;
+      // Depth-first, so a category of any depth sits under its parent, indented by its level.
+      const ordered: Array<{ row: (typeof rows)[number]; depth: number }> = [];
+      const visit = (parentId: number | null, depth: number) => {
+        for (const row of rows.filter((candidate) => candidate.parentId === parentId)) {
+          ordered.push({ row, depth });
+          visit(row.id, depth + 1);
+        }
       };
-      const ordered = rows.flatMap((row) =>
-        row.parentId === null ? [row, ...rows.filter((child) => child.parentId === row.id)] : [],
-      );
+      visit(null, 0);
       printTable(
         ['代码', '名称', '默认保管期限', '状态'],
-        ordered.map((row) => [
+        ordered.map(({ row, depth }) => [
           row.code,
-          `${'  '.repeat(depth(row))}${row.name}`,
+          `${'  '.repeat(depth)}${row.name}`,
           RETENTION_LABELS[row.defaultRetention],
           row.status === 'active' ? '启用' : '停用',
         ]),

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { maskIdNumber } from '../../modules/catalog/id-number.js';
+import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
 import {
   fileItems,
   getItem,
@@ -71,7 +72,7 @@ export function registerItemCommands(program: Command): void {
             maskIdNumber(entry.idNumber),
             entry.amount,
             RETENTION_LABELS[entry.retention as RetentionPeriod] ?? entry.retention,
-            { paper: '纸质', electronic: '电子', hybrid: '纸电双套' }[entry.carrier] ?? entry.carrier,
+            CARRIERS[entry.carrier as Carrier] ?? entry.carrier,
           ]),
         );
         const more = page.nextCursor === null ? '' : `，继续查看：--cursor ${page.nextCursor}`;

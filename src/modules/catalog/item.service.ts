@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
-import { lockFonds } from './catalog.repo.js';
+import { listCategories, lockFonds } from './catalog.repo.js';
 import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
@@ -138,10 +138,10 @@ export async function listItems(
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
   let categoryIds: number[] | undefined;
   if (query.category) {
-    const context = await loadCatalogContext(db);
-    const category = context.categories.get(query.category);
+    const categories = await listCategories(db);
+    const category = categories.find((row) => row.code === query.category);
     if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
-    categoryIds = categoryBranchIds(context.categories.values(), category.id);
+    categoryIds = categoryBranchIds(categories, category.id);
   }
   const items = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit });
   return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
