@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { idCheckChar } from '../../src/modules/catalog/id-number.js';
-import { isYidangError, type YidangError } from '../../src/shared/errors.js';
+import { YidangError } from '../../src/shared/errors.js';
 
 /** A synthetic resident ID number with a correct check character. */
 export const validId = (first17 = '32011519850312123'): string => `${first17}${idCheckChar(first17)}`;
@@ -34,12 +34,15 @@ export function reimbursement(overrides: Record<string, unknown> = {}): Record<s
   };
 }
 
-/** Awaits a promise that must fail with a YidangError, and returns that error. */
-export async function failure(promise: Promise<unknown>): Promise<YidangError> {
+/** Awaits a promise that must fail with a YidangError (or the given subclass), and returns that error. */
+export async function failure<T extends YidangError = YidangError>(
+  promise: Promise<unknown>,
+  type: abstract new (...args: never[]) => T = YidangError as never,
+): Promise<T> {
   const error = await promise.then(
     () => undefined,
     (caught: unknown) => caught,
   );
-  expect(isYidangError(error), String(error)).toBe(true);
-  return error as YidangError;
+  expect(error, String(error)).toBeInstanceOf(type);
+  return error as T;
 }

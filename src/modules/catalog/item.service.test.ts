@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
-import { FONDS, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
+import { FONDS, failure, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
 import { isYidangError, ValidationError } from '../../shared/errors.js';
 import { createFonds } from './fonds.service.js';
 import { fileItems, getItem, itemHistory, listItems, updateItem } from './item.service.js';
@@ -15,14 +15,7 @@ beforeAll(async () => {
 });
 afterAll(() => database?.close());
 
-async function rejection(promise: Promise<unknown>): Promise<ValidationError> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ValidationError);
-  return error as ValidationError;
-}
+const rejection = (promise: Promise<unknown>) => failure(promise, ValidationError);
 
 describe('filing', () => {
   it('assigns the 档号 from the fonds pattern and computes retention and expiry', async () => {

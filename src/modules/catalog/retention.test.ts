@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { failure } from '../../../test/helpers/fixtures.js';
 import { isYidangError, ValidationError } from '../../shared/errors.js';
 import {
   isRetentionPeriod,
@@ -90,14 +91,7 @@ describe('retention schedule (database)', () => {
   });
   afterAll(() => database?.close());
 
-  async function validation(promise: Promise<unknown>): Promise<ValidationError> {
-    const error = await promise.then(
-      () => undefined,
-      (caught: unknown) => caught,
-    );
-    expect(error).toBeInstanceOf(ValidationError);
-    return error as ValidationError;
-  }
+  const validation = (promise: Promise<unknown>) => failure(promise, ValidationError);
 
   it('lists each category with its default and basis', async () => {
     const schedule = await retentionSchedule(database.db);
