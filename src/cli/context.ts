@@ -3,6 +3,7 @@ import os from 'node:os';
 import { type Config, loadConfig } from '../config/config.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { invalid } from '../shared/errors.js';
+import { type OpenOptions, openSystem, type System } from '../system/system.js';
 
 // What every command shares: the parsed configuration, the database for the length of one command,
 // who is acting, and reading a JSON file with errors a clerk can act on.
@@ -22,6 +23,28 @@ export async function withDatabase<T>(work: (database: Database) => Promise<T>):
   } finally {
     await database.close();
   }
+}
+
+export async function withSystem<T>(
+  work: (system: System) => Promise<T>,
+  options: OpenOptions = {},
+): Promise<T> {
+  const system = await openSystem(config(), options);
+  try {
+    return await work(system);
+  } finally {
+    await system.close();
+  }
+}
+
+/** A progress line on a terminal only, so logs and pipes stay clean. */
+export function progress(label: string, done: number, total: number): void {
+  if (!process.stderr.isTTY) return;
+  const ratio = total > 0 ? Math.min(1, done / total) : 1;
+  const width = 30;
+  const bar = '█'.repeat(Math.round(ratio * width)).padEnd(width, '░');
+  process.stderr.write(`\r${label} ${bar} ${done}/${total}`);
+  if (done >= total) process.stderr.write('\n');
 }
 
 /** Until accounts exist, the CLI acts as the operating-system user (or YIDANG_ACTOR). */

@@ -1,12 +1,17 @@
 import { Command, CommanderError } from 'commander';
 import { isYidangError } from '../shared/errors.js';
 import { VERSION } from '../version.js';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerFileCommands } from './commands/file.js';
+import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
 import { registerServerCommands } from './commands/server.js';
+import { registerStorageCommands } from './commands/storage.js';
 
-// Exit status: 0 success, 1 a user error (told in Chinese on stderr), 2 an internal error.
+// Exit status: 0 success, 1 a user error (told in Chinese on stderr), 2 an internal error,
+// 3 an integrity failure (verify found an alteration, fixity a file it could not repair).
 
 const COMMANDER_MESSAGES: Array<[RegExp, string]> = [
   [/^error: unknown command '(.*)'/, '错误：没有命令“$1”'],
@@ -37,6 +42,10 @@ registerServerCommands(program);
 registerDemoCommand(program);
 registerItemCommands(program);
 registerCatalogCommands(program);
+registerFileCommands(program);
+registerStorageCommands(program);
+registerIntegrityCommands(program);
+registerBackupCommands(program);
 
 function fail(error: unknown): never {
   if (error instanceof CommanderError) {

@@ -2,12 +2,16 @@ import { type Kysely, type Migration, Migrator } from 'kysely';
 import { YidangError } from '../shared/errors.js';
 import * as catalog from './migrations/20261122T080000-catalog.js';
 import * as builtinCategories from './migrations/20261122T080100-builtin-categories.js';
+import * as integrity from './migrations/20261122T120000-integrity.js';
+import * as storage from './migrations/20261122T120100-storage.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
 const MIGRATIONS: Record<string, Migration> = {
   '20261122T080000-catalog': catalog,
   '20261122T080100-builtin-categories': builtinCategories,
+  '20261122T120000-integrity': integrity,
+  '20261122T120100-storage': storage,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';
@@ -37,6 +41,10 @@ async function run(step: Promise<Awaited<ReturnType<Migrator['migrateToLatest']>
 
 export function migrateToLatest<T>(db: Kysely<T>): Promise<string[]> {
   return run(migrator(db as Kysely<unknown>).migrateToLatest());
+}
+
+export function migrateTo<T>(db: Kysely<T>, name: string): Promise<string[]> {
+  return run(migrator(db as Kysely<unknown>).migrateTo(name));
 }
 
 export function migrateDown<T>(db: Kysely<T>): Promise<string[]> {

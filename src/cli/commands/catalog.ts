@@ -37,12 +37,16 @@ export function registerCatalogCommands(program: Command): void {
     .option('--pattern <pattern>', '档号规则')
     .action(async (options: { code: string; name: string; region: string; pattern?: string }) => {
       const created = await withDatabase((database) =>
-        createFonds(database.db, {
-          code: options.code,
-          name: options.name,
-          regionCode: options.region,
-          archiveCodePattern: options.pattern,
-        }),
+        createFonds(
+          database.db,
+          {
+            code: options.code,
+            name: options.name,
+            regionCode: options.region,
+            archiveCodePattern: options.pattern,
+          },
+          actor(),
+        ),
       );
       process.stdout.write(`已新建全宗 ${created.code}，档号规则 ${created.archiveCodePattern}\n`);
     });
@@ -54,11 +58,16 @@ export function registerCatalogCommands(program: Command): void {
     .option('--pattern <pattern>', '档号规则')
     .action(async (code: string, options: { name?: string; region?: string; pattern?: string }) => {
       const changed = await withDatabase((database) =>
-        changeFonds(database.db, code, {
-          name: options.name,
-          regionCode: options.region,
-          archiveCodePattern: options.pattern,
-        }),
+        changeFonds(
+          database.db,
+          code,
+          {
+            name: options.name,
+            regionCode: options.region,
+            archiveCodePattern: options.pattern,
+          },
+          actor(),
+        ),
       );
       process.stdout.write(`已修改全宗 ${changed.code}\n`);
     });
@@ -104,13 +113,17 @@ export function registerCatalogCommands(program: Command): void {
     .action(
       async (options: { code: string; name: string; retention: string; parent?: string; basis?: string }) => {
         await withDatabase((database) =>
-          addCategory(database.db, {
-            code: options.code,
-            name: options.name,
-            parent: options.parent,
-            defaultRetention: options.retention,
-            retentionBasis: options.basis,
-          }),
+          addCategory(
+            database.db,
+            {
+              code: options.code,
+              name: options.name,
+              parent: options.parent,
+              defaultRetention: options.retention,
+              retentionBasis: options.basis,
+            },
+            actor(),
+          ),
         );
         process.stdout.write(`已新增类别 ${options.code} ${options.name}\n`);
       },
@@ -120,7 +133,7 @@ export function registerCatalogCommands(program: Command): void {
       .command(`${name} <code>`)
       .description(`${label}类别`)
       .action(async (code: string) => {
-        await withDatabase((database) => changeCategory(database.db, code, { status }));
+        await withDatabase((database) => changeCategory(database.db, code, { status }, actor()));
         process.stdout.write(`已${label}类别 ${code}\n`);
       });
   setStatus('retire', 'retired', '停用');
@@ -129,14 +142,14 @@ export function registerCatalogCommands(program: Command): void {
     .command('rename <code> <name>')
     .description('重命名类别')
     .action(async (code: string, name: string) => {
-      await withDatabase((database) => changeCategory(database.db, code, { name }));
+      await withDatabase((database) => changeCategory(database.db, code, { name }, actor()));
       process.stdout.write(`已将类别 ${code} 重命名为 ${name}\n`);
     });
   category
     .command('delete <code>')
     .description('删除从未使用的类别')
     .action(async (code: string) => {
-      await withDatabase((database) => removeCategory(database.db, code));
+      await withDatabase((database) => removeCategory(database.db, code, actor()));
       process.stdout.write(`已删除类别 ${code}\n`);
     });
 
@@ -193,7 +206,7 @@ export function registerCatalogCommands(program: Command): void {
     .requiredOption('--region <code>', '6位地区代码')
     .action(async (options: { category: string; region: string }) => {
       await withDatabase((database) =>
-        removeRetentionOverride(database.db, options.category, options.region),
+        removeRetentionOverride(database.db, options.category, options.region, actor()),
       );
       process.stdout.write(`已取消类别 ${options.category} 在地区 ${options.region} 的调整\n`);
     });

@@ -3,7 +3,7 @@ import { maskIdNumber } from '../../modules/catalog/id-number.js';
 import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
 import {
   fileItems,
-  getItem,
+  readItem,
   itemHistory,
   listItems,
   updateItem,
@@ -30,7 +30,7 @@ export function registerItemCommands(program: Command): void {
     .command('show <archiveCode>')
     .description('以 JSON 显示一件档案')
     .action(async (archiveCode: string) => {
-      printJson(await withDatabase((database) => getItem(database.db, archiveCode)));
+      printJson(await withDatabase((database) => readItem(database.db, archiveCode, actor())));
     });
 
   item

@@ -94,7 +94,8 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
         response: { 201: FondsSchema, ...errors },
       },
     },
-    async (request, reply) => reply.status(201).send(await createFonds(db, request.body)),
+    async (request, reply) =>
+      reply.status(201).send(await createFonds(db, request.body, requestActor(request))),
   );
   app.patch(
     '/fonds/:code',
@@ -111,7 +112,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
         response: { 200: FondsSchema, ...errors },
       },
     },
-    async (request) => changeFonds(db, request.params.code, request.body),
+    async (request) => changeFonds(db, request.params.code, request.body, requestActor(request)),
   );
 
   app.get(
@@ -140,7 +141,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
       },
     },
     async (request, reply) => {
-      const created = await addCategory(db, request.body);
+      const created = await addCategory(db, request.body, requestActor(request));
       return reply.status(201).send(await categoryByCode(db, created.code));
     },
   );
@@ -160,7 +161,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
       },
     },
     async (request) => {
-      await changeCategory(db, request.params.code, request.body);
+      await changeCategory(db, request.params.code, request.body, requestActor(request));
       return categoryByCode(db, request.params.code);
     },
   );
@@ -175,7 +176,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
       },
     },
     async (request, reply) => {
-      await removeCategory(db, request.params.code);
+      await removeCategory(db, request.params.code, requestActor(request));
       return reply.status(204).send(null);
     },
   );
@@ -216,7 +217,12 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
       },
     },
     async (request, reply) => {
-      await removeRetentionOverride(db, request.params.category, request.params.regionCode);
+      await removeRetentionOverride(
+        db,
+        request.params.category,
+        request.params.regionCode,
+        requestActor(request),
+      );
       return reply.status(204).send(null);
     },
   );

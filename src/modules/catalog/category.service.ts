@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { appendEvent } from '../integrity/event-log.js';
 import { conflict, type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import {
   type CategoryRow,
@@ -100,7 +101,7 @@ const normaliseExtraFields = (fields: ExtraFieldSpec[] | undefined): ExtraFieldS
 const isText = (value: unknown, max: number, allowEmpty = false): value is string =>
   typeof value === 'string' && (allowEmpty || value.trim() !== '') && charLength(value) <= max;
 
-export async function addCategory(db: Db, input: CategoryInput): Promise<CategoryRow> {
+export async function addCategory(db: Db, input: CategoryInput, actor = 'system'): Promise<CategoryRow> {
   const issues: FieldIssue[] = [];
   if (typeof input.code !== 'string' || !/^[A-Z0-9]{1,16}$/.test(input.code)) {
     issues.push({ field: 'code', message: '类别代码应为1–16位大写字母或数字' });
@@ -143,7 +144,14 @@ export async function addCategory(db: Db, input: CategoryInput): Promise<Categor
       sortOrder: Math.max(0, ...existing.map((category) => category.sortOrder)) + 10,
     };
     const id = await insertCategory(trx, row);
-    return { ...row, id, builtin: false };
+    const added = { ...row, id, builtin: false };
+    await appendEvent(trx, {
+      actor,
+      action: 'category.created',
+      subject: `category:${row.code}`,
+      payload: added,
+    });
+    return added;
   });
 }
 
@@ -160,7 +168,12 @@ export interface CategoryChange {
 }
 
 /** Renames, retires or reactivates a category, or changes its own fields. */
-export async function changeCategory(db: Db, code: string, change: CategoryChange): Promise<CategoryRow> {
+export async function changeCategory(
+  db: Db,
+  code: string,
+  change: CategoryChange,
+  actor = 'system',
+): Promise<CategoryRow> {
   const issues: FieldIssue[] = [];
   if (change.name !== undefined && !isText(change.name, 50)) {
     issues.push({ field: 'name', message: '类别名称不能为空，最多50个字符' });
@@ -177,18 +190,31 @@ export async function changeCategory(db: Db, code: string, change: CategoryChang
       name: change.name?.trim(),
       extraFields: normaliseExtraFields(change.extraFields),
     });
-    return findCategory(trx, code);
+    const changed = await findCategory(trx, code);
+    await appendEvent(trx, {
+      actor,
+      action: 'category.changed',
+      subject: `category:${code}`,
+      payload: { ...changed },
+    });
+    return changed;
   });
 }
 
 /** Deletes a category nobody used; one that holds items or sub-categories can only be retired. */
-export async function removeCategory(db: Db, code: string): Promise<void> {
+export async function removeCategory(db: Db, code: string, actor = 'system'): Promise<void> {
   await inTransaction(db, async (trx) => {
     const category = await findCategory(trx, code);
     if (await categoryInUse(trx, category.id)) {
       throw invalid('CATEGORY_IN_USE', `类别“${code} ${category.name}”已有档案或子类别，不能删除，只能停用`);
     }
     await deleteCategoryRow(trx, category.id);
+    await appendEvent(trx, {
+      actor,
+      action: 'category.removed',
+      subject: `category:${code}`,
+      payload: { ...category },
+    });
   });
 }
 

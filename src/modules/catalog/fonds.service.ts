@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { appendEvent } from '../integrity/event-log.js';
 import { conflict, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import { isRegionCode } from '../regions/regions.js';
 import { DEFAULT_ARCHIVE_CODE_PATTERN, parseArchiveCodePattern } from './archive-code.js';
@@ -42,7 +43,7 @@ function checkFonds(input: Partial<FondsInput>, creating: boolean): void {
   if (input.archiveCodePattern !== undefined) parseArchiveCodePattern(input.archiveCodePattern);
 }
 
-export async function createFonds(db: Db, input: FondsInput): Promise<FondsRow> {
+export async function createFonds(db: Db, input: FondsInput, actor = 'system'): Promise<FondsRow> {
   checkFonds(input, true);
   const row: FondsRow = {
     code: input.code,
@@ -53,6 +54,12 @@ export async function createFonds(db: Db, input: FondsInput): Promise<FondsRow> 
   return inTransaction(db, async (trx) => {
     if (await findFonds(trx, row.code)) throw conflict('FONDS_EXISTS', `全宗号“${row.code}”已存在`);
     await insertFonds(trx, row);
+    await appendEvent(trx, {
+      actor,
+      action: 'fonds.created',
+      subject: `fonds:${row.code}`,
+      payload: { ...row },
+    });
     return row;
   });
 }
@@ -62,6 +69,7 @@ export async function changeFonds(
   db: Db,
   code: string,
   change: Partial<Omit<FondsInput, 'code'>>,
+  actor = 'system',
 ): Promise<FondsRow> {
   checkFonds(change, false);
   return inTransaction(db, async (trx) => {
@@ -76,7 +84,14 @@ export async function changeFonds(
       throw invalid('PATTERN_LOCKED', `全宗“${code}”已有归档档案，档号规则不能再修改`);
     }
     await updateFonds(trx, code, { ...change, name: change.name?.trim() });
-    return (await findFonds(trx, code)) as FondsRow;
+    const changed = (await findFonds(trx, code)) as FondsRow;
+    await appendEvent(trx, {
+      actor,
+      action: 'fonds.changed',
+      subject: `fonds:${code}`,
+      payload: { ...changed },
+    });
+    return changed;
   });
 }
 

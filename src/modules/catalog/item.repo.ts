@@ -157,6 +157,18 @@ export async function findItem(db: Db, archiveCode: string, forUpdate = false): 
   return row ? toItem(row) : undefined;
 }
 
+/** Items by id, in the order given (ids that do not exist are left out). */
+export async function findItemsByIds(db: Db, ids: readonly number[]): Promise<Item[]> {
+  const byId = new Map<number, Item>();
+  for (let start = 0; start < ids.length; start += INSERT_CHUNK) {
+    const rows = await itemQuery(db)
+      .where('i.id', 'in', ids.slice(start, start + INSERT_CHUNK))
+      .execute();
+    for (const row of rows) byId.set(row.id, toItem(row));
+  }
+  return ids.flatMap((id) => byId.get(id) ?? []);
+}
+
 export interface ItemFilter {
   fonds?: string;
   categoryIds?: number[];
@@ -234,4 +246,26 @@ export async function listItemVersions(db: Db, itemId: number): Promise<ItemVers
     reason: row.reason,
     item: row.snapshot as unknown as Item,
   }));
+}
+
+/** Every kept version with the item it belongs to, in batches (verify). */
+export async function itemVersionsAfter(
+  db: Db,
+  after: { itemId: number; version: number },
+  limit: number,
+): Promise<Array<{ itemId: number; version: number; snapshot: Item }>> {
+  const rows = await db
+    .selectFrom('archive_item_version')
+    .select(['item_id as itemId', 'version', 'snapshot'])
+    .where((eb) =>
+      eb.or([
+        eb('item_id', '>', after.itemId),
+        eb.and([eb('item_id', '=', after.itemId), eb('version', '>', after.version)]),
+      ]),
+    )
+    .orderBy('item_id')
+    .orderBy('version')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ ...row, snapshot: row.snapshot as unknown as Item }));
 }

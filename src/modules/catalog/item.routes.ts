@@ -4,7 +4,15 @@ import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { ItemInputSchema, ItemPatchSchema, ItemSchema, ItemVersionSchema } from './item.schema.js';
-import { fileItems, getItem, itemHistory, listItems, MAX_BATCH, updateItem } from './item.service.js';
+import {
+  fileItems,
+  getItem,
+  itemHistory,
+  listItems,
+  MAX_BATCH,
+  readItem,
+  updateItem,
+} from './item.service.js';
 
 // Item routes stay thin: the body schemas document the shape, and the service does the checking so
 // the caller gets every problem at once, in Chinese (attachValidation hands the body through).
@@ -92,7 +100,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: ItemSchema, ...errors },
       },
     },
-    async (request) => getItem(db, request.params.archiveCode),
+    async (request) => readItem(db, request.params.archiveCode, requestActor(request)),
   );
 
   app.patch(

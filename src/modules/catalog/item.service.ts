@@ -1,6 +1,8 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { canonicalJson } from '../../shared/canonical-json.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { appendEvent, appendEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
 import { listCategories, lockFonds } from './catalog.repo.js';
@@ -8,6 +10,7 @@ import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
   findItem,
+  findItemsByIds,
   ITEM_COLUMNS,
   insertItems,
   insertItemVersion,
@@ -18,6 +21,7 @@ import {
   updateItemRow,
 } from './item.repo.js';
 import type { Item, ItemVersion } from './item.schema.js';
+import { itemState, itemSubject } from './item.state.js';
 import { IssueCollector, readText } from './item.validate.js';
 
 // Filing (归档), reading, editing and the history of archive items.
@@ -72,7 +76,23 @@ export async function fileItems(
           : `档案数据有误，未归档任何一件（共 ${issues.length} 个问题${issues.length > shown.length ? `，列出前 ${shown.length} 个` : ''}）`;
       throw new ValidationError(shown, summary);
     }
-    return numberAndInsert(trx, prepared, context.fonds);
+    const filed = await numberAndInsert(trx, prepared, context.fonds);
+    // The event fingerprints the item as stored (read back: the database normalizes some values).
+    const stored = await findItemsByIds(
+      trx,
+      filed.map((item) => item.id),
+    );
+    await appendEvents(
+      trx,
+      stored.map((item) => ({
+        actor,
+        action: 'item.created',
+        subject: itemSubject(item.archiveCode),
+        payload: { version: item.version },
+        state: itemState(item),
+      })),
+    );
+    return filed;
   });
 }
 
@@ -122,6 +142,24 @@ export async function getItem(db: Db, archiveCode: string): Promise<Item> {
 }
 
 export { countItems };
+
+/**
+ * Reads an item for a person. Reading a sensitive (敏感/限制) item is itself an event, so the audit
+ * trail shows who looked at whose record.
+ */
+export async function readItem(db: Db, archiveCode: string, actor: string, purpose?: string): Promise<Item> {
+  const item = await getItem(db, archiveCode);
+  if (item.sensitivity === 'normal') return item;
+  await inTransaction(db, (trx) =>
+    appendEvent(trx, {
+      actor,
+      action: 'item.read',
+      subject: itemSubject(archiveCode),
+      payload: { sensitivity: item.sensitivity, purpose: purpose ?? null },
+    }),
+  );
+  return item;
+}
 
 export interface ItemQuery {
   fonds?: string;
@@ -192,16 +230,6 @@ const NOT_EDITABLE = new Set<string>([
 ]);
 const EDITABLE_COLUMNS = ITEM_COLUMNS.filter((column) => !NOT_EDITABLE.has(column));
 
-/** JSON with sorted keys: jsonb hands keys back in its own order. */
-function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value).sort(([a], [b]) => (a < b ? -1 : 1));
-    return `{${entries.map(([key, inner]) => `${JSON.stringify(key)}:${canonicalJson(inner)}`).join(',')}}`;
-  }
-  return JSON.stringify(value ?? null);
-}
-
 function comparable(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   return typeof value === 'string' ? value : canonicalJson(value);
@@ -250,7 +278,16 @@ export async function updateItem(
       change_reason: reason ?? null,
     });
     if (!written) throw invalid('CONCURRENT_CHANGE', '该档案刚被他人修改，请刷新后重试');
-    return getItem(trx, archiveCode);
+    const changed = await getItem(trx, archiveCode);
+    await appendEvent(trx, {
+      actor,
+      action: 'item.changed',
+      subject: itemSubject(archiveCode),
+      payload: { version: changed.version, fields: Object.keys(update).sort(), reason: reason ?? null },
+      previousState: itemState(current),
+      state: itemState(changed),
+    });
+    return changed;
   });
 }
 

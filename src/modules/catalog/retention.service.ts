@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { appendEvent } from '../integrity/event-log.js';
 import { notFound, ValidationError } from '../../shared/errors.js';
 import { isRegionCode, regionFullName } from '../regions/regions.js';
 import {
@@ -84,14 +85,36 @@ export async function setRetentionOverride(
       reason: input.reason.trim(),
       createdBy: actor,
     });
+    await appendEvent(trx, {
+      actor,
+      action: 'retention.override_set',
+      subject: `retention:${input.category}:${input.regionCode}`,
+      payload: {
+        category: input.category,
+        regionCode: input.regionCode,
+        retention: input.retention,
+        reason: input.reason.trim(),
+      },
+    });
   });
 }
 
-export async function removeRetentionOverride(db: Db, category: string, regionCode: string): Promise<void> {
+export async function removeRetentionOverride(
+  db: Db,
+  category: string,
+  regionCode: string,
+  actor = 'system',
+): Promise<void> {
   await inTransaction(db, async (trx) => {
     const row = (await listCategories(trx)).find((candidate) => candidate.code === category);
     if (!row || !(await deleteRetentionOverride(trx, row.id, regionCode))) {
       throw notFound('OVERRIDE_NOT_FOUND', `类别“${category}”在地区“${regionCode}”没有单独设置的保管期限`);
     }
+    await appendEvent(trx, {
+      actor,
+      action: 'retention.override_removed',
+      subject: `retention:${category}:${regionCode}`,
+      payload: { category, regionCode },
+    });
   });
 }

@@ -1,0 +1,118 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import type { Command } from 'commander';
+import { addFile, listFiles, openFile } from '../../modules/storage/file.service.js';
+import { invalid } from '../../shared/errors.js';
+import { actor, parsePositiveInt, printJson, printTable, withSystem } from '../context.js';
+
+// file add / list / get: attaching electronic files to archive items and taking them out again.
+
+function openSource(file: string): fs.ReadStream {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(file);
+    fs.accessSync(file, fs.constants.R_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw invalid('FILE_NOT_FOUND', `找不到文件“${file}”`);
+    if (code === 'EACCES') throw invalid('FILE_UNREADABLE', `没有权限读取文件“${file}”`);
+    throw invalid('FILE_UNREADABLE', `无法读取文件“${file}”：${(error as Error).message}`);
+  }
+  if (stat.isDirectory()) throw invalid('FILE_NOT_FOUND', `“${file}”是目录，不是文件`);
+  if (!stat.isFile()) throw invalid('FILE_UNREADABLE', `“${file}”不是普通文件`);
+  if (stat.size === 0) throw invalid('FILE_EMPTY', `文件“${file}”是空文件（0 字节），未保存`);
+  return fs.createReadStream(file, { highWaterMark: 1024 * 1024 });
+}
+
+const formatSize = (bytes: number) =>
+  bytes >= 1024 ** 2
+    ? `${(bytes / 1024 ** 2).toFixed(1)} MB`
+    : bytes >= 1024
+      ? `${(bytes / 1024).toFixed(1)} KB`
+      : `${bytes} B`;
+
+export function registerFileCommands(program: Command): void {
+  const file = program.command('file').description('档案的电子文件：添加、列出、取出');
+
+  file
+    .command('add <archiveCode> <path>')
+    .description('把文件加密存入各副本并挂接到档案，打印其摘要')
+    .option('--name <name>', '登记的文件名（默认取路径中的文件名）')
+    .action(async (archiveCode: string, source: string, options: { name?: string }) => {
+      const stream = openSource(source);
+      const added = await withSystem((system) =>
+        addFile(
+          { db: system.database.db, store: system.store },
+          archiveCode,
+          { stream, fileName: options.name ?? path.basename(source) },
+          actor(),
+        ),
+      );
+      process.stdout.write(`${added.digest}\n`);
+      process.stderr.write(
+        `已挂接到 ${archiveCode} 第 ${added.fileNumber} 个文件：${added.fileName}（${formatSize(added.size)}，副本 ${added.replicas.join('、')}）\n`,
+      );
+    });
+
+  file
+    .command('list <archiveCode>')
+    .description('列出档案的电子文件')
+    .option('--json', '输出 JSON')
+    .action(async (archiveCode: string, options: { json?: boolean }) => {
+      const files = await withSystem((system) => listFiles(system.database.db, archiveCode));
+      if (options.json) return printJson(files);
+      if (files.length === 0) return void process.stdout.write(`档案 ${archiveCode} 还没有电子文件\n`);
+      printTable(
+        ['序号', '文件名', '类型', '大小', '摘要', '副本', '添加人', '添加时间'],
+        files.map((entry) => [
+          entry.fileNumber,
+          entry.fileName,
+          entry.mediaType,
+          formatSize(entry.size),
+          entry.digest,
+          entry.replicas.join(','),
+          entry.addedBy,
+          entry.addedAt,
+        ]),
+      );
+    });
+
+  file
+    .command('get <archiveCode> <number>')
+    .description('取出档案的第 n 个文件（校验摘要后才写出）')
+    .requiredOption('--out <path>', '写到哪个文件')
+    .option('--force', '覆盖已存在的文件')
+    .action(async (archiveCode: string, number: string, options: { out: string; force?: boolean }) => {
+      const fileNumber = parsePositiveInt(number, '文件序号', 1_000_000);
+      const target = path.resolve(options.out);
+      if (fs.existsSync(target) && !options.force)
+        throw invalid('OUTPUT_EXISTS', `“${options.out}”已存在；要覆盖请加 --force`);
+      if (!fs.existsSync(path.dirname(target)))
+        throw invalid('OUTPUT_DIR_MISSING', `目录“${path.dirname(options.out)}”不存在`);
+      // The content lands under a temporary name and is renamed only once its digest checked out.
+      const temporary = path.join(
+        path.dirname(target),
+        `.${path.basename(target)}.${crypto.randomBytes(6).toString('hex')}.part`,
+      );
+      try {
+        const file = await withSystem(async (system) => {
+          const opened = await openFile(
+            { db: system.database.db, store: system.store },
+            archiveCode,
+            fileNumber,
+            actor(),
+          );
+          await pipeline(opened.stream, fs.createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+          return opened.file;
+        });
+        fs.renameSync(temporary, target);
+        process.stderr.write(
+          `已取出 ${file.fileName}（${formatSize(file.size)}，摘要已校验）→ ${options.out}\n`,
+        );
+      } finally {
+        fs.rmSync(temporary, { force: true });
+      }
+    });
+}

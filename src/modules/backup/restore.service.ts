@@ -1,0 +1,152 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import type { Config } from '../../config/config.js';
+import { openDatabase } from '../../db/database.js';
+import { DUMP_TABLES, loadRows, resetSerials } from '../../db/dump.js';
+import { listMigrations, migrateTo, migrateToLatest } from '../../db/migrator.js';
+import { invalid } from '../../shared/errors.js';
+import { openSystem } from '../../system/system.js';
+import { openNote, parseCheckpointBody, parseVerifierKey } from '../integrity/checkpoint-note.js';
+import { currentTreeHead } from '../integrity/event-log.js';
+import { type VerifyReport, verifyAll } from '../integrity/verify.service.js';
+import { resetCopies } from '../storage/file.repo.js';
+import { importKeyMaterial, type KeyMaterial } from '../storage/keyring.js';
+import { openWithPassphrase } from '../storage/passphrase.js';
+import { blobPath } from './backup.service.js';
+import { backupCorrupt, checkManifestFiles, readLines, readManifest } from './backup-files.js';
+
+// `yidang restore <dir>`: rebuilds a fresh YIDANG_HOME (and, with DATABASE_URL, an empty database)
+// from a backup. Everything in the backup is checked before anything is written; afterwards the
+// whole system is verified and the log's root must equal the backup's signed checkpoint.
+
+export interface RestoreReport {
+  treeSize: number;
+  rootHash: string;
+  rows: number;
+  blobs: number;
+  verify: VerifyReport;
+}
+
+function checkFreshHome(config: Config): void {
+  const keys = path.join(config.home, 'keys');
+  if (fs.existsSync(keys) && fs.readdirSync(keys).length > 0)
+    throw invalid('RESTORE_TARGET_NOT_EMPTY', `“${config.home}”已有密钥，恢复只能在新的空数据目录进行`);
+  if (
+    !config.databaseUrl &&
+    fs.existsSync(config.embeddedDbDir) &&
+    fs.readdirSync(config.embeddedDbDir).length > 0
+  )
+    throw invalid(
+      'RESTORE_TARGET_NOT_EMPTY',
+      `“${config.embeddedDbDir}”已有数据库，恢复只能在新的空数据目录进行`,
+    );
+}
+
+async function checkBlobs(
+  dir: string,
+  rowsFile: string,
+): Promise<Array<{ digest: string; storedDigest: string }>> {
+  const blobs: Array<{ digest: string; storedDigest: string }> = [];
+  for await (const lines of readLines(rowsFile, 1000)) {
+    for (const line of lines) {
+      const row = JSON.parse(line) as { digest: string; stored_digest: string; stored_size: number };
+      const file = path.join(dir, blobPath(row.digest));
+      if (!fs.existsSync(file)) throw backupCorrupt(`缺少文件 ${row.digest}`);
+      const hash = crypto.createHash(row.digest.startsWith('sm3:') ? 'sm3' : 'sha256');
+      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 }))
+        hash.update(chunk as Buffer);
+      if (hash.digest('hex') !== row.stored_digest)
+        throw backupCorrupt(`文件 ${row.digest} 的内容与记录不符`);
+      blobs.push({ digest: row.digest, storedDigest: row.stored_digest });
+    }
+  }
+  return blobs;
+}
+
+export async function restoreBackup(config: Config, dir: string, passphrase: string): Promise<RestoreReport> {
+  const source = path.resolve(dir);
+  const manifest = readManifest(source);
+  if (!listMigrations().includes(manifest.schemaVersion))
+    throw invalid(
+      'BACKUP_TOO_NEW',
+      `备份的数据库结构版本 ${manifest.schemaVersion} 比本程序新，请先升级医档`,
+    );
+  await checkManifestFiles(source, manifest);
+  const blobTable = manifest.tables.find((table) => table.name === 'storage_blob');
+  if (!blobTable) throw backupCorrupt('缺少文件目录表');
+  const blobs = await checkBlobs(source, path.join(source, blobTable.file));
+  const material = JSON.parse(
+    openWithPassphrase(fs.readFileSync(path.join(source, 'keys.sealed')), passphrase).toString('utf8'),
+  ) as KeyMaterial;
+  checkFreshHome(config);
+
+  fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  importKeyMaterial(config.home, material, { masterKeysToFiles: !config.env.YIDANG_MASTER_KEY });
+  const database = await openDatabase(config, { migrate: false });
+  let rows = 0;
+  try {
+    await migrateTo(database.db, manifest.schemaVersion);
+    const existing = await sql<{ count: number }>`select count(*)::int as count from archive_item`.execute(
+      database.db,
+    );
+    if ((existing.rows[0]?.count ?? 0) > 0)
+      throw invalid('RESTORE_TARGET_NOT_EMPTY', '目标数据库已有档案，恢复只能在空数据库进行');
+    await database.db.transaction().execute(async (trx) => {
+      // Built-in rows the migrations inserted are replaced by the backup's own.
+      for (const table of [...DUMP_TABLES].reverse())
+        await sql`delete from ${sql.table(table.name)}`.execute(trx);
+      for (const table of DUMP_TABLES) {
+        const entry = manifest.tables.find((candidate) => candidate.name === table.name);
+        if (!entry) continue;
+        for await (const lines of readLines(path.join(source, entry.file), 2000)) {
+          await loadRows(trx, table.name, lines);
+          rows += lines.length;
+        }
+      }
+      await resetSerials(trx);
+    });
+    await migrateToLatest(database.db);
+  } catch (error) {
+    await database.close();
+    throw error;
+  }
+  const system = await openSystem(config, { initialize: true, database });
+  try {
+    for (const replica of system.store.replicas) {
+      for (const blob of blobs) {
+        await replica.writeFrom(blob.digest, fs.createReadStream(path.join(source, blobPath(blob.digest))));
+      }
+    }
+    await resetCopies(
+      database.db,
+      system.store.replicas.map((replica) => replica.name),
+    );
+    const report = await verifyAll(
+      { db: database.db, store: system.store, signingKey: system.signingKey },
+      {
+        external: [
+          { label: '备份中的检查点', note: fs.readFileSync(path.join(source, 'checkpoint.txt'), 'utf8') },
+        ],
+      },
+    );
+    const head = await currentTreeHead(database.db);
+    const signed = parseCheckpointBody(
+      openNote(
+        fs.readFileSync(path.join(source, 'checkpoint.txt'), 'utf8'),
+        parseVerifierKey(fs.readFileSync(path.join(source, 'verifier-key.txt'), 'utf8').trim()),
+      ),
+    );
+    if (signed.size !== manifest.checkpoint.treeSize) throw backupCorrupt('检查点与清单不符');
+    return {
+      treeSize: head.size,
+      rootHash: head.rootHash.toString('hex'),
+      rows,
+      blobs: blobs.length,
+      verify: report,
+    };
+  } finally {
+    await system.close();
+  }
+}

@@ -1,0 +1,202 @@
+import type { Db } from '../../db/database.js';
+import { invalid, notFound } from '../../shared/errors.js';
+import { type NoteVerifier, openNote, parseCheckpointBody } from './checkpoint-note.js';
+import { encodeEntry, storedNodeFetcher } from './event-log.js';
+import { eventsBySeq, listCheckpoints, readLogHead } from './event.repo.js';
+import {
+  consistencyProof,
+  inclusionProof,
+  type LogHashAlgorithm,
+  rootAt,
+  treeHasher,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js';
+
+// Inclusion and consistency proofs (RFC 9162), as self-contained JSON documents, and the verifier
+// that checks one using only the proof, a signed checkpoint and the log's public key.
+
+export interface ProofEntry {
+  seq: number;
+  recordedAt: string;
+  actor: string;
+  action: string;
+  subject: string;
+  payload: string;
+  prevHash: string;
+}
+
+export interface InclusionProofDocument {
+  type: 'yidang-inclusion-proof/1';
+  origin: string;
+  algorithm: LogHashAlgorithm;
+  treeSize: number;
+  entry: ProofEntry;
+  leafHash: string;
+  proof: string[];
+  /** The signed checkpoint of treeSize, when one exists. */
+  checkpoint: string | null;
+}
+
+export interface ConsistencyProofDocument {
+  type: 'yidang-consistency-proof/1';
+  origin: string;
+  algorithm: LogHashAlgorithm;
+  oldSize: number;
+  newSize: number;
+  oldRoot: string;
+  newRoot: string;
+  proof: string[];
+  oldCheckpoint: string | null;
+  newCheckpoint: string | null;
+}
+
+async function logFacts(db: Db) {
+  const head = await readLogHead(db);
+  const algorithm = (head?.algorithm ?? 'sha256') as LogHashAlgorithm;
+  return {
+    head,
+    algorithm,
+    hasher: treeHasher(algorithm),
+    size: head?.size ?? 0,
+    origin: head?.origin ?? '',
+  };
+}
+
+export async function proveInclusion(
+  db: Db,
+  seq: number,
+  treeSize?: number,
+): Promise<InclusionProofDocument> {
+  const { algorithm, hasher, size, origin } = await logFacts(db);
+  if (!Number.isSafeInteger(seq) || seq < 0 || seq >= size)
+    throw notFound('EVENT_NOT_FOUND', `事件 #${seq} 不存在（日志共 ${size} 条事件）`);
+  const signed = await listCheckpoints(db);
+  let checkpoint = treeSize === undefined ? signed.filter((row) => row.treeSize > seq).at(-1) : undefined;
+  const targetSize = treeSize ?? checkpoint?.treeSize ?? size;
+  if (!Number.isSafeInteger(targetSize) || targetSize <= seq || targetSize > size)
+    throw invalid('TREE_SIZE_INVALID', `树大小应在 ${seq + 1}–${size} 之间，实际为 ${targetSize}`);
+  checkpoint ??= signed.filter((row) => row.treeSize === targetSize).at(-1);
+  const [event] = await eventsBySeq(db, [seq]);
+  const [previous] = seq > 0 ? await eventsBySeq(db, [seq - 1]) : [];
+  if (!event) throw notFound('EVENT_NOT_FOUND', `事件 #${seq} 不存在`);
+  const proof = await inclusionProof(hasher, seq, targetSize, storedNodeFetcher(db));
+  return {
+    type: 'yidang-inclusion-proof/1',
+    origin,
+    algorithm,
+    treeSize: targetSize,
+    entry: {
+      seq,
+      recordedAt: event.recordedAt.toISOString(),
+      actor: event.actor,
+      action: event.action,
+      subject: event.subject,
+      payload: event.payload,
+      prevHash: previous ? previous.hash.toString('hex') : '',
+    },
+    leafHash: event.hash.toString('hex'),
+    proof: proof.map((hash) => hash.toString('hex')),
+    checkpoint: checkpoint?.note ?? null,
+  };
+}
+
+export async function proveConsistency(
+  db: Db,
+  oldSize: number,
+  newSize: number,
+): Promise<ConsistencyProofDocument> {
+  const { algorithm, hasher, size, origin } = await logFacts(db);
+  if (
+    !Number.isSafeInteger(oldSize) ||
+    !Number.isSafeInteger(newSize) ||
+    oldSize < 1 ||
+    oldSize > newSize ||
+    newSize > size
+  )
+    throw invalid(
+      'TREE_SIZE_INVALID',
+      `应满足 1 ≤ 旧树大小 ≤ 新树大小 ≤ ${size}，实际为 ${oldSize} 与 ${newSize}`,
+    );
+  const fetch = storedNodeFetcher(db);
+  const signed = await listCheckpoints(db);
+  const noteOf = (treeSize: number) => signed.filter((row) => row.treeSize === treeSize).at(-1)?.note ?? null;
+  return {
+    type: 'yidang-consistency-proof/1',
+    origin,
+    algorithm,
+    oldSize,
+    newSize,
+    oldRoot: (await rootAt(hasher, oldSize, fetch)).toString('hex'),
+    newRoot: (await rootAt(hasher, newSize, fetch)).toString('hex'),
+    proof: (await consistencyProof(hasher, oldSize, newSize, fetch)).map((hash) => hash.toString('hex')),
+    oldCheckpoint: noteOf(oldSize),
+    newCheckpoint: noteOf(newSize),
+  };
+}
+
+const fromHex = (hex: string) => Buffer.from(/^([0-9a-f]{2})*$/.test(hex) ? hex : '', 'hex');
+
+function signedHead(note: string, verifier: NoteVerifier) {
+  const body = parseCheckpointBody(openNote(note, verifier));
+  return body;
+}
+
+/** Checks an inclusion proof against a signed checkpoint; throws a Chinese error naming what failed. */
+export function verifyInclusionDocument(
+  document: InclusionProofDocument,
+  checkpointNote: string,
+  verifier: NoteVerifier,
+): { seq: number; treeSize: number } {
+  const head = signedHead(checkpointNote, verifier);
+  if (document.type !== 'yidang-inclusion-proof/1') throw invalid('PROOF_MALFORMED', '不是医档包含证明文件');
+  if (head.origin !== document.origin) throw invalid('PROOF_INVALID', '证明与检查点不属于同一日志');
+  if (head.size !== document.treeSize)
+    throw invalid('PROOF_INVALID', `证明针对树大小 ${document.treeSize}，检查点为 ${head.size}`);
+  const hasher = treeHasher(document.algorithm);
+  const entry = document.entry;
+  const leaf = hasher.leaf(
+    encodeEntry({
+      ...entry,
+      recordedAt: new Date(entry.recordedAt),
+      prevHash: entry.prevHash ? fromHex(entry.prevHash) : null,
+    }),
+  );
+  if (leaf.toString('hex') !== document.leafHash)
+    throw invalid('PROOF_INVALID', `事件 #${entry.seq} 的内容与其哈希不符（事件内容被改动）`);
+  const ok = verifyInclusion(hasher, entry.seq, head.size, leaf, document.proof.map(fromHex), head.rootHash);
+  if (!ok)
+    throw invalid(
+      'PROOF_INVALID',
+      `包含证明无效：事件 #${entry.seq} 不在检查点（树大小 ${head.size}）的日志中`,
+    );
+  return { seq: entry.seq, treeSize: head.size };
+}
+
+export function verifyConsistencyDocument(
+  document: ConsistencyProofDocument,
+  oldNote: string,
+  newNote: string,
+  verifier: NoteVerifier,
+): { oldSize: number; newSize: number } {
+  const older = signedHead(oldNote, verifier);
+  const newer = signedHead(newNote, verifier);
+  if (document.type !== 'yidang-consistency-proof/1')
+    throw invalid('PROOF_MALFORMED', '不是医档一致性证明文件');
+  if (older.size !== document.oldSize || newer.size !== document.newSize)
+    throw invalid('PROOF_INVALID', '证明的树大小与检查点不符');
+  const ok = verifyConsistency(
+    treeHasher(document.algorithm),
+    older.size,
+    newer.size,
+    older.rootHash,
+    newer.rootHash,
+    document.proof.map(fromHex),
+  );
+  if (!ok)
+    throw invalid(
+      'PROOF_INVALID',
+      `一致性证明无效：树大小 ${older.size} 的日志不是 ${newer.size} 的前缀（历史被改写）`,
+    );
+  return { oldSize: older.size, newSize: newer.size };
+}

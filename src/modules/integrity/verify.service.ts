@@ -1,0 +1,274 @@
+import type { Db } from '../../db/database.js';
+import { itemVersionsAfter, listItems } from '../catalog/item.repo.js';
+import { itemState } from '../catalog/item.state.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { blobsAfter, itemFilesAfter } from '../storage/file.repo.js';
+import type { SigningKey } from './checkpoint.service.js';
+import { stateDigest } from './event-log.js';
+import type { StoredEvent } from './event.repo.js';
+import type { LogHashAlgorithm } from './merkle.js';
+import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from './verify-log.js';
+
+// `yidang verify`: recomputes everything from the database and the blob store and compares it with
+// what the event log says — the log itself, every item and kept version, every attachment, every
+// blob's catalog row and every replica's bytes.
+
+export interface VerifyOptions {
+  /** Also decrypt every blob and check its content digest (slower; the default checks stored bytes). */
+  deep?: boolean;
+  /** Checkpoints kept outside the database (exported earlier). */
+  external?: ExternalCheckpoint[];
+  onProgress?: (stage: string, done: number, total: number) => void;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  events: number;
+  checkpoints: number;
+  items: number;
+  versions: number;
+  files: number;
+  blobs: number;
+  copies: number;
+  problems: Problem[];
+  problemCount: number;
+}
+
+interface Expectations {
+  items: Map<string, { state: string; version: number }>;
+  versions: Map<string, string>;
+  files: Map<string, Record<string, unknown>>;
+  blobs: Map<string, Record<string, unknown>>;
+}
+
+function collect(expectations: Expectations) {
+  return (event: StoredEvent) => {
+    if (
+      !event.action.startsWith('item.') &&
+      !event.action.startsWith('file.') &&
+      event.action !== 'blob.stored'
+    )
+      return;
+    const payload = JSON.parse(event.payload) as Record<string, unknown>;
+    if (event.action === 'item.created' || event.action === 'item.changed') {
+      expectations.items.set(event.subject, {
+        state: String(payload.state),
+        version: Number(payload.version),
+      });
+      if (payload.previousState)
+        expectations.versions.set(
+          `${event.subject}#${Number(payload.version) - 1}`,
+          String(payload.previousState),
+        );
+    } else if (event.action === 'file.added') {
+      expectations.files.set(`${event.subject}#${payload.fileNumber}`, payload);
+    } else if (event.action === 'blob.stored') {
+      expectations.blobs.set(event.subject.slice('blob:'.length), payload);
+    }
+  };
+}
+
+const BATCH = 5000;
+
+export async function verifyAll(
+  context: { db: Db; store: BlobStore; signingKey: SigningKey },
+  options: VerifyOptions = {},
+): Promise<VerifyReport> {
+  const { db, store } = context;
+  const problems = new ProblemList();
+  const expectations: Expectations = {
+    items: new Map(),
+    versions: new Map(),
+    files: new Map(),
+    blobs: new Map(),
+  };
+  const log = await verifyLog(
+    db,
+    context.signingKey,
+    problems,
+    collect(expectations),
+    options.external,
+    (done, total) => options.onProgress?.('事件日志', done, total),
+  );
+  const items = await verifyItems(db, log.algorithm, expectations, problems);
+  const versions = await verifyVersions(db, log.algorithm, expectations, problems);
+  const files = await verifyFiles(db, expectations, problems);
+  const { blobs, copies } = await verifyBlobs(db, store, expectations, problems, options);
+  return {
+    ok: problems.total === 0,
+    events: log.events,
+    checkpoints: log.checkpoints,
+    items,
+    versions,
+    files,
+    blobs,
+    copies,
+    problems: problems.items,
+    problemCount: problems.total,
+  };
+}
+
+async function verifyItems(
+  db: Db,
+  algorithm: LogHashAlgorithm,
+  expectations: Expectations,
+  problems: ProblemList,
+): Promise<number> {
+  let count = 0;
+  let afterId = 0;
+  for (;;) {
+    const batch = await listItems(db, { afterId, limit: BATCH });
+    if (batch.length === 0) break;
+    for (const item of batch) {
+      const subject = `item:${item.archiveCode}`;
+      const record = `档案 ${item.archiveCode}`;
+      const expected = expectations.items.get(subject);
+      if (!expected) problems.add('item.unlogged', record, `${record} 没有归档事件：它绕过系统被写入数据库`);
+      else if (
+        expected.version !== item.version ||
+        expected.state !== stateDigest(algorithm, itemState(item))
+      )
+        problems.add(
+          'item.altered',
+          record,
+          `${record} 的当前内容与事件日志记录的第 ${expected.version} 版不符：数据被绕过系统改动`,
+        );
+      expectations.items.delete(subject);
+      afterId = item.id;
+      count += 1;
+    }
+  }
+  for (const subject of expectations.items.keys()) {
+    const record = `档案 ${subject.slice('item:'.length)}`;
+    problems.add('item.missing', record, `${record} 在事件日志中已归档，但数据库中不存在：被删除`);
+  }
+  return count;
+}
+
+async function verifyVersions(
+  db: Db,
+  algorithm: LogHashAlgorithm,
+  expectations: Expectations,
+  problems: ProblemList,
+): Promise<number> {
+  let count = 0;
+  let after = { itemId: 0, version: 0 };
+  for (;;) {
+    const batch = await itemVersionsAfter(db, after, BATCH);
+    if (batch.length === 0) break;
+    for (const row of batch) {
+      const key = `item:${row.snapshot.archiveCode}#${row.version}`;
+      const record = `档案 ${row.snapshot.archiveCode} 第 ${row.version} 版`;
+      const expected = expectations.versions.get(key);
+      if (expected !== stateDigest(algorithm, itemState(row.snapshot)))
+        problems.add('version.altered', record, `${record}（历史版本）与事件日志不符`);
+      expectations.versions.delete(key);
+      after = { itemId: row.itemId, version: row.version };
+      count += 1;
+    }
+  }
+  for (const key of expectations.versions.keys()) {
+    const [subject, version] = key.split('#');
+    problems.add(
+      'version.missing',
+      `档案 ${subject?.slice(5)} 第 ${version} 版`,
+      `档案 ${subject?.slice(5)} 第 ${version} 版历史记录被删除`,
+    );
+  }
+  return count;
+}
+
+async function verifyFiles(db: Db, expectations: Expectations, problems: ProblemList): Promise<number> {
+  let count = 0;
+  let after = { itemId: 0, fileNumber: 0 };
+  for (;;) {
+    const batch = await itemFilesAfter(db, after, BATCH);
+    if (batch.length === 0) break;
+    for (const row of batch) {
+      const key = `item:${row.archiveCode}#${row.fileNumber}`;
+      const record = `档案 ${row.archiveCode} 的第 ${row.fileNumber} 个文件`;
+      const expected = expectations.files.get(key);
+      if (!expected) problems.add('file.unlogged', record, `${record} 没有登记事件`);
+      else if (
+        expected.digest !== row.digest ||
+        expected.fileName !== row.fileName ||
+        expected.mediaType !== row.mediaType ||
+        Number(expected.size) !== Number(row.size)
+      )
+        problems.add('file.altered', record, `${record} 的登记信息（摘要、文件名或大小）被改动`);
+      expectations.files.delete(key);
+      after = { itemId: row.itemId, fileNumber: row.fileNumber };
+      count += 1;
+    }
+  }
+  for (const key of expectations.files.keys()) {
+    const [subject, number] = key.split('#');
+    problems.add(
+      'file.missing',
+      `档案 ${subject?.slice(5)} 的第 ${number} 个文件`,
+      `档案 ${subject?.slice(5)} 的第 ${number} 个文件的登记被删除`,
+    );
+  }
+  return count;
+}
+
+async function verifyBlobs(
+  db: Db,
+  store: BlobStore,
+  expectations: Expectations,
+  problems: ProblemList,
+  options: VerifyOptions,
+): Promise<{ blobs: number; copies: number }> {
+  let blobs = 0;
+  let copies = 0;
+  let after = '';
+  const total = expectations.blobs.size;
+  for (;;) {
+    const batch = await blobsAfter(db, after, 500);
+    if (batch.length === 0) break;
+    for (const blob of batch) {
+      const record = `文件 ${blob.digest}`;
+      const expected = expectations.blobs.get(blob.digest);
+      if (!expected) problems.add('blob.unlogged', record, `${record} 没有存储事件`);
+      else if (
+        Number(expected.size) !== blob.size ||
+        expected.storedDigest !== blob.storedDigest ||
+        Number(expected.storedSize) !== blob.storedSize
+      )
+        problems.add('blob.altered', record, `${record} 的存储记录（大小或密文摘要）被改动`);
+      expectations.blobs.delete(blob.digest);
+      for (const replica of store.replicas) {
+        const state = await store.checkCopy(replica, blob).catch(() => 'missing' as const);
+        copies += 1;
+        if (state === 'corrupt')
+          problems.add(
+            'blob.copy_corrupt',
+            record,
+            `${record} 在副本“${replica.name}”上的内容被改动或损坏（摘要不符）`,
+          );
+        else if (state === 'missing')
+          problems.add('blob.copy_missing', record, `${record} 在副本“${replica.name}”上缺失`);
+      }
+      if (options.deep) {
+        try {
+          const { stream } = await store.open(blob, async () => {});
+          for await (const _chunk of stream) {
+            // Reading to the end runs every authentication and the final digest check.
+          }
+        } catch (error) {
+          problems.add(
+            'blob.content_invalid',
+            record,
+            `${record} 解密或内容摘要校验失败：${(error as Error).message}`,
+          );
+        }
+      }
+      after = blob.digest;
+      blobs += 1;
+    }
+    options.onProgress?.('文件', blobs, total);
+  }
+  for (const digest of expectations.blobs.keys())
+    problems.add('blob.missing', `文件 ${digest}`, `文件 ${digest} 的存储记录被删除`);
+  return { blobs, copies };
+}

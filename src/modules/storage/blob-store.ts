@@ -1,0 +1,259 @@
+import crypto from 'node:crypto';
+import { pipeline, type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
+import { pipeline as pipelineAsync } from 'node:stream/promises';
+import type { Config, DigestAlgorithm } from '../../config/config.js';
+import { YidangError } from '../../shared/errors.js';
+import { DirectoryReplica, type ReplicaWrite } from './directory-replica.js';
+import {
+  type CipherSuite,
+  createDecryptStream,
+  createEncryptStream,
+  newDataKey,
+  unwrapDataKey,
+  wrapDataKey,
+} from './envelope.js';
+import type { Keyring } from './keyring.js';
+
+// The content-addressed, encrypted blob store over all configured replicas. It knows bytes and
+// replicas; which item a blob belongs to and what the catalog records is the file service's job.
+
+/** Largest file accepted (8 GiB): scans and recordings, not disk images. */
+export const MAX_FILE_BYTES = 8 * 1024 ** 3;
+
+export interface StoredBlob {
+  digest: string;
+  size: number;
+  storedDigest: string;
+  storedSize: number;
+  suite: CipherSuite;
+  keyId: string;
+  wrappedKey: Buffer;
+}
+
+export interface StagedBlob extends StoredBlob {
+  writes: Array<{ replica: DirectoryReplica; write: ReplicaWrite }>;
+  /** Best-effort replicas that could not take the blob. */
+  missing: string[];
+  /** The first bytes, for telling the file type. */
+  head: Buffer;
+}
+
+export type CopyProblem = 'missing' | 'corrupt';
+
+export const blobAad = (digest: string) => Buffer.from(`yidang-blob\n${digest}`, 'utf8');
+
+export class BlobStore {
+  readonly replicas: DirectoryReplica[];
+
+  constructor(
+    config: Pick<Config, 'replicas' | 'digest' | 'cipher'>,
+    readonly keyring: Keyring,
+  ) {
+    this.replicas = config.replicas.map((spec) => new DirectoryReplica(spec));
+    this.digestAlgorithm = config.digest;
+    this.suite = config.cipher;
+  }
+
+  readonly digestAlgorithm: DigestAlgorithm;
+  readonly suite: CipherSuite;
+
+  replica(name: string): DirectoryReplica | undefined {
+    return this.replicas.find((replica) => replica.name === name);
+  }
+
+  initialize(): void {
+    for (const replica of this.replicas) replica.initialize();
+  }
+
+  /**
+   * Streams the content through its digest and the cipher into a temporary file on every replica.
+   * Nothing is visible under a blob name until commit; on any failure the temporary files go.
+   */
+  async stage(source: Readable, maxBytes = MAX_FILE_BYTES): Promise<StagedBlob> {
+    const plainHash = crypto.createHash(this.digestAlgorithm);
+    const storedHash = crypto.createHash(this.digestAlgorithm);
+    const dataKey = newDataKey(this.suite);
+    const writes: StagedBlob['writes'] = [];
+    const missing: string[] = [];
+    const abortAll = () => Promise.all(writes.map(({ write }) => write.abort()));
+    for (const replica of this.replicas) {
+      try {
+        writes.push({ replica, write: await replica.beginWrite() });
+      } catch (error) {
+        if (replica.required) {
+          await abortAll();
+          throw error;
+        }
+        missing.push(replica.name);
+      }
+    }
+    let size = 0;
+    let storedSize = 0;
+    const headChunks: Buffer[] = [];
+    let headBytes = 0;
+    const measure = new Transform({
+      transform(chunk: Buffer, _encoding, callback: TransformCallback) {
+        size += chunk.length;
+        if (size > maxBytes) {
+          callback(
+            new YidangError(
+              'FILE_TOO_LARGE',
+              'too_large',
+              `文件超过上限 ${Math.floor(maxBytes / 1024 ** 2)} MB`,
+            ),
+          );
+          return;
+        }
+        if (headBytes < 64) {
+          headChunks.push(chunk.subarray(0, 64));
+          headBytes += Math.min(64, chunk.length);
+        }
+        plainHash.update(chunk);
+        callback(null, chunk);
+      },
+    });
+    const fanOut = new Writable({
+      write(chunk: Buffer, _encoding, callback) {
+        storedHash.update(chunk);
+        storedSize += chunk.length;
+        Promise.all(
+          writes.map(async (entry) => {
+            try {
+              await entry.write.write(chunk);
+            } catch (error) {
+              if (entry.replica.required) throw error;
+              // A best-effort replica that fails is dropped; fixity copies the blob there later.
+              writes.splice(writes.indexOf(entry), 1);
+              missing.push(entry.replica.name);
+              await entry.write.abort();
+            }
+          }),
+        ).then(() => callback(), callback);
+      },
+    });
+    try {
+      await pipelineAsync(source, measure, createEncryptStream(this.suite, dataKey), fanOut);
+    } catch (error) {
+      await abortAll();
+      throw error;
+    }
+    const digest = `${this.digestAlgorithm}:${plainHash.digest('hex')}`;
+    return {
+      digest,
+      size,
+      storedDigest: storedHash.digest('hex'),
+      storedSize,
+      suite: this.suite,
+      keyId: this.keyring.current.id,
+      wrappedKey: wrapDataKey(this.keyring.current.key, dataKey, this.suite, blobAad(digest)),
+      writes,
+      missing,
+      head: Buffer.concat(headChunks).subarray(0, 64),
+    };
+  }
+
+  /** Renames the staged files into place; returns the replicas that now hold the blob durably. */
+  async commit(staged: StagedBlob): Promise<{ stored: string[]; missing: string[] }> {
+    const stored: string[] = [];
+    const missing = [...staged.missing];
+    for (const { replica, write } of staged.writes) {
+      try {
+        await write.commit(staged.digest);
+        stored.push(replica.name);
+      } catch (error) {
+        await write.abort();
+        if (replica.required) {
+          await this.discard(staged);
+          throw error;
+        }
+        missing.push(replica.name);
+      }
+    }
+    return { stored, missing };
+  }
+
+  async discard(staged: StagedBlob): Promise<void> {
+    await Promise.all(staged.writes.map(({ write }) => write.abort()));
+  }
+
+  /** Re-reads one replica's copy and hashes it: what fixity and verify do. */
+  async checkCopy(
+    replica: DirectoryReplica,
+    blob: Pick<StoredBlob, 'digest' | 'storedDigest' | 'storedSize'>,
+  ): Promise<'ok' | CopyProblem> {
+    const stream = await replica.openRead(blob.digest);
+    if (!stream) return 'missing';
+    const hash = crypto.createHash(this.digestAlgorithmOf(blob.digest));
+    let size = 0;
+    for await (const chunk of stream) {
+      hash.update(chunk as Buffer);
+      size += (chunk as Buffer).length;
+    }
+    return size === blob.storedSize && hash.digest('hex') === blob.storedDigest ? 'ok' : 'corrupt';
+  }
+
+  digestAlgorithmOf(digest: string): DigestAlgorithm {
+    return digest.startsWith('sm3:') ? 'sm3' : 'sha256';
+  }
+
+  /**
+   * Opens the plain content from the first replica whose copy hashes right. Problems found on the
+   * way are reported to `onProblem` (which logs them); the returned stream still authenticates every
+   * chunk and checks the digest at the end, erroring rather than ending quietly.
+   */
+  async open(
+    blob: StoredBlob,
+    onProblem: (replica: string, problem: CopyProblem) => Promise<void>,
+    order: readonly string[] = [],
+  ): Promise<{ stream: Readable; replica: string }> {
+    const ordered = [...this.replicas].sort((a, b) => rank(order, a.name) - rank(order, b.name));
+    for (const replica of ordered) {
+      let state: 'ok' | CopyProblem;
+      try {
+        state = await this.checkCopy(replica, blob);
+      } catch {
+        continue;
+      }
+      if (state !== 'ok') {
+        await onProblem(replica.name, state);
+        continue;
+      }
+      const source = await replica.openRead(blob.digest);
+      if (!source) continue;
+      const masterKey = this.keyring.get(blob.keyId).key;
+      const dataKey = unwrapDataKey(masterKey, blob.wrappedKey, blobAad(blob.digest));
+      const output = digestCheck(this.digestAlgorithmOf(blob.digest), blob.digest, blob.size);
+      pipeline(source, createDecryptStream(dataKey), output, () => {});
+      return { stream: output, replica: replica.name };
+    }
+    throw new YidangError(
+      'FILE_UNAVAILABLE',
+      'invalid',
+      `文件 ${blob.digest} 在所有副本上都已缺失或损坏，无法读取；请从备份恢复`,
+    );
+  }
+}
+
+function rank(order: readonly string[], name: string): number {
+  const index = order.indexOf(name);
+  return index === -1 ? order.length : index;
+}
+
+/** Passes the content through and fails at the end unless its digest and size are the recorded ones. */
+function digestCheck(algorithm: DigestAlgorithm, digest: string, size: number): Transform {
+  const hash = crypto.createHash(algorithm);
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      hash.update(chunk);
+      seen += chunk.length;
+      callback(null, chunk);
+    },
+    flush(callback) {
+      const actual = `${algorithm}:${hash.digest('hex')}`;
+      if (actual !== digest || seen !== size) {
+        callback(new YidangError('BLOB_CORRUPT', 'invalid', `文件已损坏：内容摘要与登记的 ${digest} 不符`));
+      } else callback();
+    },
+  });
+}

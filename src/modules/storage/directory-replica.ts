@@ -1,0 +1,183 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import type { ReplicaSpec } from '../../config/config.js';
+import { YidangError } from '../../shared/errors.js';
+
+// One replica (副本) in a directory: blobs/<algorithm>/<aa>/<bb>/<hex>, written through tmp/ with
+// fsync and rename, so a reader or a crash never sees half a blob.
+
+const READ_CHUNK = 1024 * 1024;
+
+export interface ReplicaWrite {
+  write(chunk: Buffer): Promise<void>;
+  /** Makes the written bytes durable under the blob's name. */
+  commit(digest: string): Promise<void>;
+  /** Removes the temporary file; safe to call after a failure or twice. */
+  abort(): Promise<void>;
+}
+
+/** Turns an errno into a message that says what to do; key material never reaches here. */
+export function replicaError(replica: string, action: string, error: unknown): YidangError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const reason =
+    code === 'ENOSPC'
+      ? '磁盘空间已满'
+      : code === 'ENOENT'
+        ? '目录不存在（存储可能未挂载或已被移走）'
+        : code === 'EACCES' || code === 'EPERM'
+          ? '没有写入权限'
+          : code === 'EROFS'
+            ? '存储为只读'
+            : code === 'EIO'
+              ? '存储设备读写错误'
+              : (error as Error).message;
+  return new YidangError('REPLICA_UNAVAILABLE', 'busy', `副本“${replica}”${action}失败：${reason}`);
+}
+
+function digestParts(digest: string): { algorithm: string; hex: string } {
+  const match = /^(sha256|sm3):([0-9a-f]{64})$/.exec(digest);
+  if (!match) throw new Error(`not a blob digest: ${digest.slice(0, 80)}`);
+  return { algorithm: match[1] as string, hex: match[2] as string };
+}
+
+function fsyncDirectory(directory: string): void {
+  const fd = fs.openSync(directory, 'r');
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+export class DirectoryReplica {
+  readonly name: string;
+  readonly required: boolean;
+  readonly root: string;
+
+  constructor(spec: ReplicaSpec) {
+    this.name = spec.name;
+    this.required = spec.required;
+    this.root = spec.location;
+  }
+
+  describe(): string {
+    return `${this.name}（${this.root}）`;
+  }
+
+  /** Creates the layout; only init does this, so an unmounted share is an error, not a new empty folder. */
+  initialize(): void {
+    for (const sub of ['blobs', 'tmp'])
+      fs.mkdirSync(path.join(this.root, sub), { recursive: true, mode: 0o700 });
+  }
+
+  blobPath(digest: string): string {
+    const { algorithm, hex } = digestParts(digest);
+    return path.join(this.root, 'blobs', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex);
+  }
+
+  async beginWrite(): Promise<ReplicaWrite> {
+    const temporary = path.join(this.root, 'tmp', `${crypto.randomBytes(12).toString('hex')}.part`);
+    let handle: fs.promises.FileHandle;
+    try {
+      handle = await fs.promises.open(temporary, 'wx', 0o600);
+    } catch (error) {
+      throw replicaError(this.describe(), '写入', error);
+    }
+    let closed = false;
+    const close = async () => {
+      if (!closed) {
+        closed = true;
+        await handle.close().catch(() => {});
+      }
+    };
+    return {
+      write: async (chunk) => {
+        try {
+          let offset = 0;
+          while (offset < chunk.length) {
+            const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+            offset += bytesWritten;
+          }
+        } catch (error) {
+          throw replicaError(this.describe(), '写入', error);
+        }
+      },
+      commit: async (digest) => {
+        const target = this.blobPath(digest);
+        try {
+          await handle.sync();
+          await close();
+          await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+          await fs.promises.rename(temporary, target);
+          fsyncDirectory(path.dirname(target));
+        } catch (error) {
+          throw replicaError(this.describe(), '保存', error);
+        }
+      },
+      abort: async () => {
+        await close();
+        await fs.promises.rm(temporary, { force: true }).catch(() => {});
+      },
+    };
+  }
+
+  /** The stored bytes, or undefined when the replica has no such blob. */
+  async openRead(digest: string): Promise<Readable | undefined> {
+    const file = this.blobPath(digest);
+    try {
+      const handle = await fs.promises.open(file, 'r');
+      return handle.createReadStream({ highWaterMark: READ_CHUNK });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(this.root)) return undefined;
+      throw replicaError(this.describe(), '读取', error);
+    }
+  }
+
+  async storedSize(digest: string): Promise<number | undefined> {
+    try {
+      return (await fs.promises.stat(this.blobPath(digest))).size;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Writes a whole blob from another replica's bytes (repair), through tmp like any write. */
+  async writeFrom(digest: string, source: Readable): Promise<void> {
+    const write = await this.beginWrite();
+    try {
+      for await (const chunk of source) await write.write(chunk as Buffer);
+      await write.commit(digest);
+    } catch (error) {
+      await write.abort();
+      throw error;
+    }
+  }
+
+  /** Checks the replica is there and writable before a long operation starts. */
+  async check(): Promise<void> {
+    try {
+      await fs.promises.access(path.join(this.root, 'tmp'), fs.constants.W_OK);
+      await fs.promises.access(path.join(this.root, 'blobs'), fs.constants.W_OK);
+    } catch (error) {
+      throw replicaError(this.describe(), '访问', error);
+    }
+  }
+
+  /** Leftover temporary files older than `olderThanMs` (from killed writers) are removed. */
+  async sweepTemporary(olderThanMs: number): Promise<number> {
+    const directory = path.join(this.root, 'tmp');
+    let removed = 0;
+    const entries = await fs.promises.readdir(directory).catch(() => [] as string[]);
+    for (const entry of entries) {
+      const file = path.join(directory, entry);
+      const stat = await fs.promises.stat(file).catch(() => undefined);
+      if (stat && Date.now() - stat.mtimeMs > olderThanMs) {
+        await fs.promises.rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+}

@@ -1,0 +1,200 @@
+import type { Readable } from 'node:stream';
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { invalid, notFound } from '../../shared/errors.js';
+import { itemSubject } from '../catalog/item.state.js';
+import { getItem } from '../catalog/item.service.js';
+import { appendEvent } from '../integrity/event-log.js';
+import type { BlobStore, CopyProblem, StagedBlob } from './blob-store.js';
+import {
+  type AttachedFileRow,
+  copiesOf,
+  findBlob,
+  findItemFile,
+  insertBlob,
+  insertItemFile,
+  listItemFiles,
+  nextFileNumber,
+  setCopies,
+} from './file.repo.js';
+import { detectMediaType } from './media-type.js';
+
+// Files attached to archive items (电子文件): stored once per content in the blob store, recorded
+// in the catalog with the replicas that hold them, every addition and read an event.
+
+export interface StorageContext {
+  db: Db;
+  store: BlobStore;
+}
+
+export interface AttachedFile {
+  fileNumber: number;
+  fileName: string;
+  mediaType: string;
+  size: number;
+  digest: string;
+  addedBy: string;
+  addedAt: string;
+  /** Replicas holding a good copy as far as the catalog knows. */
+  replicas: string[];
+}
+
+/** Stored names are shown, never used as paths; anything path-like is refused rather than guessed at. */
+export function checkFileName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed === '') throw invalid('FILE_NAME_INVALID', '文件名不能为空');
+  if ([...trimmed].length > 200) throw invalid('FILE_NAME_INVALID', '文件名最多200个字符');
+  if (/[/\\]/.test(trimmed) || trimmed === '.' || trimmed === '..' || trimmed.includes('..'))
+    throw invalid('FILE_NAME_INVALID', `文件名“${trimmed.slice(0, 60)}”不能包含路径（/、\\ 或 ..）`);
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalid('FILE_NAME_INVALID', '文件名含有控制字符');
+  return trimmed;
+}
+
+/**
+ * Attaches content to an item. The blob is staged on every replica first; the catalog rows, the
+ * renames into place and the events then happen in one transaction, so a crash leaves either the
+ * whole attachment or no item pointing anywhere (at most an unreferenced blob, which is harmless).
+ */
+export async function addFile(
+  context: StorageContext,
+  archiveCode: string,
+  source: { stream: Readable; fileName: string },
+  actor: string,
+): Promise<AttachedFile> {
+  const fileName = checkFileName(source.fileName);
+  await getItem(context.db, archiveCode);
+  const staged = await context.store.stage(source.stream);
+  if (staged.size === 0) {
+    await context.store.discard(staged);
+    throw invalid('FILE_EMPTY', `文件“${fileName}”是空文件（0 字节），未保存`);
+  }
+  let committed = false;
+  try {
+    return await inTransaction(context.db, async (trx) => {
+      const item = await getItem(trx, archiveCode);
+      const isNew = await insertBlob(trx, staged);
+      if (isNew) {
+        const { stored, missing } = await context.store.commit(staged);
+        committed = true;
+        await setCopies(trx, staged.digest, stored, 'ok');
+        await setCopies(trx, staged.digest, missing, 'missing');
+        await appendEvent(trx, {
+          actor,
+          action: 'blob.stored',
+          subject: `blob:${staged.digest}`,
+          payload: blobFacts(staged),
+        });
+      }
+      // Locks the item so two attachments to it get different numbers.
+      await trx.selectFrom('archive_item').select('id').where('id', '=', item.id).forUpdate().execute();
+      const fileNumber = await nextFileNumber(trx, item.id);
+      const mediaType = detectMediaType(staged.head, fileName);
+      await insertItemFile(trx, item.id, {
+        fileNumber,
+        digest: staged.digest,
+        fileName,
+        mediaType,
+        size: staged.size,
+        addedBy: actor,
+      });
+      await appendEvent(trx, {
+        actor,
+        action: 'file.added',
+        subject: itemSubject(archiveCode),
+        payload: { fileNumber, digest: staged.digest, fileName, mediaType, size: staged.size },
+      });
+      const file = await findItemFile(trx, item.id, fileNumber);
+      const copies = await copiesOf(trx, [staged.digest]);
+      return toAttached(file as AttachedFileRow, copies.get(staged.digest));
+    });
+  } finally {
+    if (!committed) await context.store.discard(staged);
+  }
+}
+
+/** What the log records of a blob, so verify can tell a swapped blob row or file. */
+export function blobFacts(blob: Pick<StagedBlob, 'size' | 'storedDigest' | 'storedSize' | 'suite'>) {
+  return { size: blob.size, storedDigest: blob.storedDigest, storedSize: blob.storedSize, suite: blob.suite };
+}
+
+function toAttached(row: AttachedFileRow, copies: Map<string, string> | undefined): AttachedFile {
+  return {
+    fileNumber: row.fileNumber,
+    fileName: row.fileName,
+    mediaType: row.mediaType,
+    size: row.size,
+    digest: row.digest,
+    addedBy: row.addedBy,
+    addedAt: new Date(row.addedAt).toISOString(),
+    replicas: [...(copies ?? new Map()).entries()]
+      .filter(([, status]) => status === 'ok')
+      .map(([name]) => name),
+  };
+}
+
+export async function listFiles(db: Db, archiveCode: string): Promise<AttachedFile[]> {
+  const item = await getItem(db, archiveCode);
+  const rows = await listItemFiles(db, item.id);
+  const copies = await copiesOf(
+    db,
+    rows.map((row) => row.digest),
+  );
+  return rows.map((row) => toAttached(row, copies.get(row.digest)));
+}
+
+/** Records that a replica's copy was found missing or corrupt, as an event and in the catalog. */
+export async function reportCopyProblem(
+  db: Db,
+  digest: string,
+  replica: string,
+  problem: CopyProblem,
+  actor: string,
+  during: string,
+): Promise<void> {
+  await inTransaction(db, async (trx) => {
+    await setCopies(trx, digest, [replica], problem);
+    await appendEvent(trx, {
+      actor,
+      action: problem === 'corrupt' ? 'blob.corruption_detected' : 'blob.copy_missing',
+      subject: `blob:${digest}`,
+      payload: { replica, during },
+    });
+  });
+}
+
+/**
+ * Opens an attached file for reading. The read is an event (it is how records leave the system);
+ * a bad copy is logged and the next replica used, and the stream errors rather than deliver
+ * content whose digest does not match.
+ */
+export async function openFile(
+  context: StorageContext,
+  archiveCode: string,
+  fileNumber: number,
+  actor: string,
+): Promise<{ file: AttachedFile; stream: Readable }> {
+  const item = await getItem(context.db, archiveCode);
+  const row = await findItemFile(context.db, item.id, fileNumber);
+  if (!row) throw notFound('FILE_NOT_FOUND', `档案“${archiveCode.slice(0, 200)}”没有第 ${fileNumber} 个文件`);
+  const blob = await findBlob(context.db, row.digest);
+  if (!blob) throw notFound('FILE_NOT_FOUND', `文件 ${row.digest} 的存储记录缺失`);
+  const copies = (await copiesOf(context.db, [row.digest])).get(row.digest);
+  const preferred = [...(copies ?? new Map()).entries()]
+    .filter(([, status]) => status === 'ok')
+    .map(([name]) => name);
+  const { stream } = await context.store.open(
+    blob,
+    (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, 'read'),
+    preferred,
+  );
+  await inTransaction(context.db, (trx) =>
+    appendEvent(trx, {
+      actor,
+      action: 'file.read',
+      subject: itemSubject(archiveCode),
+      payload: { fileNumber, digest: row.digest },
+    }),
+  );
+  return { file: toAttached(row, copies), stream };
+}

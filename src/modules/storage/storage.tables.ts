@@ -1,0 +1,70 @@
+import type { ColumnType, Generated } from 'kysely';
+
+// Row shapes of the tables the storage module owns (see the storage migration).
+
+export interface StorageBlobTable {
+  /** Digest of the plain content as algorithm:hex; the blob's name in every replica. */
+  digest: string;
+  size: number;
+  /** Size and digest (same algorithm) of the encrypted bytes a replica holds: what fixity re-hashes. */
+  stored_size: number;
+  stored_digest: string;
+  suite: string;
+  key_id: string;
+  wrapped_key: Buffer;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export type CopyStatus = 'ok' | 'missing' | 'corrupt';
+
+export interface StorageCopyTable {
+  digest: string;
+  replica: string;
+  status: CopyStatus;
+  checked_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface ItemFileTable {
+  item_id: number;
+  /** 1, 2, … within the item, in the order files were attached. */
+  file_number: number;
+  digest: string;
+  file_name: string;
+  media_type: string;
+  size: number;
+  added_by: string;
+  added_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface FixityRunTable {
+  id: Generated<number>;
+  started_at: ColumnType<Date, Date | undefined, never>;
+  finished_at: Date | null;
+  actor: string;
+  sample: number | null;
+  blobs: number;
+  copies: number;
+  bytes: number;
+  ok: number;
+  repaired: number;
+  unrepaired: number;
+  lost: number;
+  status: 'running' | 'finished' | 'failed';
+}
+
+export interface FixityFindingTable {
+  run_id: number;
+  digest: string;
+  replica: string;
+  problem: 'missing' | 'corrupt' | 'lost';
+  repaired: boolean;
+  detail: string;
+}
+
+export interface StorageTables {
+  storage_blob: StorageBlobTable;
+  storage_copy: StorageCopyTable;
+  item_file: ItemFileTable;
+  fixity_run: FixityRunTable;
+  fixity_finding: FixityFindingTable;
+}

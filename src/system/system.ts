@@ -1,0 +1,76 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Config } from '../config/config.js';
+import { type Database, openDatabase } from '../db/database.js';
+import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
+import { ensureLog } from '../modules/integrity/event-log.js';
+import { BlobStore } from '../modules/storage/blob-store.js';
+import { initKeyring, type Keyring, loadKeyring } from '../modules/storage/keyring.js';
+import { isYidangError } from '../shared/errors.js';
+
+// Everything one running Yidang uses, opened together: the database, the keys in YIDANG_HOME/keys,
+// the blob store over its replicas, and the event log's head.
+
+export interface System {
+  config: Config;
+  database: Database;
+  keyring: Keyring;
+  store: BlobStore;
+  signingKey: SigningKey;
+  close(): Promise<void>;
+}
+
+async function hasProtectedData(database: Database): Promise<boolean> {
+  const blob = await database.db.selectFrom('storage_blob').select('digest').limit(1).executeTakeFirst();
+  const checkpoint = await database.db
+    .selectFrom('integrity_checkpoint')
+    .select('id')
+    .limit(1)
+    .executeTakeFirst();
+  return blob !== undefined || checkpoint !== undefined;
+}
+
+/**
+ * Keys are created with the data directory. They are never re-created over data that needs them:
+ * a system that has stored files or signed checkpoints and lost its keys must restore them.
+ */
+async function openKeyring(config: Config, database: Database): Promise<Keyring> {
+  try {
+    return loadKeyring(config.home, config.env);
+  } catch (error) {
+    if (!isYidangError(error) || error.code !== 'KEYS_MISSING') throw error;
+    if (await hasProtectedData(database)) throw error;
+    return initKeyring(config.home, { env: config.env, signingAlgorithm: config.signature });
+  }
+}
+
+export interface OpenOptions {
+  /** Create missing replica directories (init and start do; an unmounted share must not be replaced silently). */
+  initialize?: boolean;
+  database?: Database;
+}
+
+export async function openSystem(config: Config, options: OpenOptions = {}): Promise<System> {
+  fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  const database = options.database ?? (await openDatabase(config));
+  try {
+    const keyring = await openKeyring(config, database);
+    const store = new BlobStore(config, keyring);
+    for (const replica of store.replicas) {
+      const insideHome = !path.relative(config.home, replica.root).startsWith('..');
+      if (options.initialize || insideHome) replica.initialize();
+    }
+    await ensureLog(database.db, { algorithm: config.digest });
+    return {
+      config,
+      database,
+      keyring,
+      store,
+      signingKey: keyring.signing,
+      close: () => database.close(),
+    };
+  } catch (error) {
+    if (!options.database) await database.close();
+    throw error;
+  }
+}
