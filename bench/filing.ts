@@ -10,6 +10,7 @@ import { migrateToLatest } from '../src/db/migrator.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';
+import { median } from './stats.js';
 
 // Filing throughput through the service (validation, 档号 numbering, insert, one transaction a batch)
 // against a plain multi-row INSERT of the very same rows into a twin table with the same indexes,
@@ -17,14 +18,6 @@ import { generateItemBatch } from '../src/modules/demo/items.js';
 
 const BATCH = 1000;
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-};
 
 async function measure(database: Database, label: string): Promise<void> {
   const db = database.db;

@@ -1,3 +1,7 @@
 // `npm run bench`: every benchmark in turn. Each prints its figure beside the baseline it is
 // compared with, measured in the same run.
 await import('./filing.js');
+console.log('\nEvent log (integrity) — PGlite');
+await import('./event-log.js');
+console.log('\nFixity audit');
+await import('./fixity.js');

@@ -5,12 +5,19 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
+import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
+import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import type { BlobStore } from '../modules/storage/blob-store.js';
+import { storageRoutes } from '../modules/storage/storage.routes.js';
 import { invalid } from '../shared/errors.js';
 import { VERSION } from '../version.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
 
 export interface AppOptions {
   database: Database;
+  /** The blob store and the log's signing key; without them the file and proof routes are absent. */
+  store?: BlobStore;
+  signingKey?: SigningKey;
   logger?: boolean;
   /** Largest request body in bytes; batches of items are the big ones. */
   bodyLimit?: number;
@@ -46,6 +53,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       tags: [
         { name: '档案', description: '归档、查询、修改与版本' },
         { name: '分类与保管期限', description: '全宗、分类方案、保管期限表' },
+        { name: '电子文件', description: '上传、下载与固定性检查' },
+        { name: '完整性', description: '事件日志、签名检查点、包含与一致性证明' },
         { name: '系统', description: '运行状态' },
       ],
     },
@@ -63,5 +72,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   }));
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
+  if (options.store)
+    await app.register(storageRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
+  if (options.signingKey)
+    await app.register(integrityRoutes, {
+      prefix: '/api/v1',
+      db: options.database.db,
+      signingKey: options.signingKey,
+    });
   return app;
 }

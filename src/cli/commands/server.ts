@@ -1,10 +1,10 @@
-import fs from 'node:fs';
 import type { Command } from 'commander';
 import type { Database } from '../../db/database.js';
-import { openDatabase } from '../../db/database.js';
 import { listMigrations } from '../../db/migrator.js';
 import { buildApp } from '../../http/app.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
+import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
+import { openSystem, type System } from '../../system/system.js';
 import { config, parsePositiveInt } from '../context.js';
 
 // init, serve and start: the commands that prepare the data directory and run the API.
@@ -17,11 +17,21 @@ function describeDatabase(database: Database): string {
     : 'PostgreSQL（DATABASE_URL）';
 }
 
-async function serve(database: Database, port: number): Promise<void> {
-  const app = await buildApp({ database, logger: true });
+async function serve(system: System, port: number): Promise<void> {
+  const { database } = system;
+  const app = await buildApp({ database, logger: true, store: system.store, signingKey: system.signingKey });
+  // Signed checkpoints on a timer, so the log's head is pinned even when nobody asks for one.
+  const timer = setInterval(() => {
+    checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch((error: Error) =>
+      app.log.error({ code: (error as { code?: string }).code }, '签发检查点失败'),
+    );
+  }, system.config.checkpointIntervalSeconds * 1000);
+  timer.unref();
   const stop = async (signal: string) => {
     process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
+    clearInterval(timer);
     await app.close();
+    await checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch(() => {});
     await database.close();
     process.exit(0);
   };
@@ -41,11 +51,11 @@ export function registerServerCommands(program: Command): void {
     .command('init')
     .description('初始化数据目录并把数据库升级到最新结构')
     .action(async () => {
-      fs.mkdirSync(config().home, { recursive: true, mode: 0o700 });
-      const database = await openDatabase(config());
-      await database.close();
+      const system = await openSystem(config(), { initialize: true });
+      await system.close();
       process.stdout.write(
-        `已初始化：数据目录 ${config().home}，数据库 ${describeDatabase(database)}，结构版本 ${listMigrations().at(-1)}\n`,
+        `已初始化：数据目录 ${config().home}，数据库 ${describeDatabase(system.database)}，结构版本 ${listMigrations().at(-1)}，` +
+          `文件副本 ${system.store.replicas.map((replica) => replica.describe()).join('、')}\n`,
       );
     });
 
@@ -55,7 +65,7 @@ export function registerServerCommands(program: Command): void {
     .option('--port <port>', '监听端口（默认取 PORT 环境变量或 8080）')
     .action(async (options: { port?: string }) => {
       const port = portOption(options.port);
-      await serve(await openDatabase(config()), port);
+      await serve(await openSystem(config()), port);
     });
 
   program
@@ -64,13 +74,13 @@ export function registerServerCommands(program: Command): void {
     .option('--port <port>', '监听端口')
     .action(async (options: { port?: string }) => {
       const port = portOption(options.port);
-      fs.mkdirSync(config().home, { recursive: true, mode: 0o700 });
-      const database = await openDatabase(config());
+      const system = await openSystem(config(), { initialize: true });
+      const { database } = system;
       if (await catalogIsEmpty(database.db)) {
         process.stderr.write(`首次启动：正在载入 ${FIRST_START_DEMO_ITEMS} 件演示档案……\n`);
         await loadDemo(database.db, { items: FIRST_START_DEMO_ITEMS, seed: 1 });
       }
       process.stderr.write(`数据库：${describeDatabase(database)}\n`);
-      await serve(database, port);
+      await serve(system, port);
     });
 }

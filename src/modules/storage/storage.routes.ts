@@ -37,7 +37,8 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
   app,
   { db, store },
 ) => {
-  await app.register(multipart, { limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } });
+  // preservePath hands us the name as sent, so a path-like name is refused instead of silently cut.
+  await app.register(multipart, { preservePath: true, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } });
   const context = { db, store };
 
   app.post(
