@@ -99,7 +99,7 @@ export function parseReplicas(raw: string | undefined, home: string): ReplicaSpe
     if (text === '') continue;
     const required = !text.endsWith('?');
     if (!required) text = text.slice(0, -1);
-    const match = /^([A-Za-z0-9_-]{1,32})=(.+)$/.exec(text);
+    const match = /^([A-Za-z0-9_-]{1,32})\s*=\s*(.+)$/.exec(text);
     const name = match ? (match[1] as string) : `r${index + 1}`;
     const location = (match ? (match[2] as string) : text).trim();
     if (/^[a-z0-9+]+:\/\//i.test(location)) {

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
-import { openDatabase } from '../../db/database.js';
+import { type Database, type Db, openDatabase } from '../../db/database.js';
 import { DUMP_TABLES, loadRows, resetSerials } from '../../db/dump.js';
 import { listMigrations, migrateTo, migrateToLatest } from '../../db/migrator.js';
 import { invalid } from '../../shared/errors.js';
@@ -65,6 +65,17 @@ async function checkBlobs(
   return blobs;
 }
 
+/** Anything a previous life of this database left — items, events, files, fonds — refuses the restore. */
+async function checkEmptyDatabase(db: Db): Promise<void> {
+  for (const table of ['archive_item', 'integrity_event', 'storage_blob', 'fonds']) {
+    const result = await sql<{
+      found: number;
+    }>`select count(*)::int as found from ${sql.table(table)}`.execute(db);
+    if ((result.rows[0]?.found ?? 0) > 0)
+      throw invalid('RESTORE_TARGET_NOT_EMPTY', '目标数据库已有数据，恢复只能在空数据库进行');
+  }
+}
+
 export async function restoreBackup(config: Config, dir: string, passphrase: string): Promise<RestoreReport> {
   const source = path.resolve(dir);
   const manifest = readManifest(source);
@@ -82,17 +93,22 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
   ) as KeyMaterial;
   checkFreshHome(config);
 
+  const homeExisted = fs.existsSync(config.home);
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
-  importKeyMaterial(config.home, material, { masterKeysToFiles: !config.env.YIDANG_MASTER_KEY });
-  const database = await openDatabase(config, { migrate: false });
+  // What this restore creates is removed again if it fails, so a retry starts from the same place.
+  const cleanUp = () => {
+    fs.rmSync(path.join(config.home, 'keys'), { recursive: true, force: true });
+    if (!config.databaseUrl) fs.rmSync(config.embeddedDbDir, { recursive: true, force: true });
+    fs.rmSync(path.join(config.home, 'db.lock'), { recursive: true, force: true });
+    if (!homeExisted) fs.rmSync(config.home, { recursive: true, force: true });
+  };
+  let database: Database | undefined;
   let rows = 0;
   try {
+    database = await openDatabase(config, { migrate: false });
     await migrateTo(database.db, manifest.schemaVersion);
-    const existing = await sql<{ count: number }>`select count(*)::int as count from archive_item`.execute(
-      database.db,
-    );
-    if ((existing.rows[0]?.count ?? 0) > 0)
-      throw invalid('RESTORE_TARGET_NOT_EMPTY', '目标数据库已有档案，恢复只能在空数据库进行');
+    await checkEmptyDatabase(database.db);
+    importKeyMaterial(config.home, material, { masterKeysToFiles: !config.env.YIDANG_MASTER_KEY });
     await database.db.transaction().execute(async (trx) => {
       // Built-in rows the migrations inserted are replaced by the backup's own.
       for (const table of [...DUMP_TABLES].reverse())
@@ -109,10 +125,12 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
     });
     await migrateToLatest(database.db);
   } catch (error) {
-    await database.close();
+    await database?.close();
+    cleanUp();
     throw error;
   }
-  const system = await openSystem(config, { initialize: true, database });
+  const opened = database;
+  const system = await openSystem(config, { initialize: true, database: opened });
   try {
     for (const replica of system.store.replicas) {
       for (const blob of blobs) {

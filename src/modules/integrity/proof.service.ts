@@ -137,6 +137,50 @@ export async function proveConsistency(
 
 const fromHex = (hex: string) => Buffer.from(/^([0-9a-f]{2})*$/.test(hex) ? hex : '', 'hex');
 
+const malformed = (what: string) => invalid('PROOF_MALFORMED', `证明文件格式错误：${what}`);
+const isHex = (value: unknown, bytes?: number) =>
+  typeof value === 'string' &&
+  /^([0-9a-f]{2})*$/.test(value) &&
+  (bytes === undefined || value.length === bytes * 2);
+const isSize = (value: unknown) => Number.isSafeInteger(value) && (value as number) >= 0;
+
+/** Proofs come from outside: every field is checked before use, so a bad file is a user error. */
+function checkCommon(document: { algorithm?: unknown; proof?: unknown; origin?: unknown }): void {
+  if (document.algorithm !== 'sha256' && document.algorithm !== 'sm3')
+    throw malformed('algorithm 应为 sha256 或 sm3');
+  if (typeof document.origin !== 'string') throw malformed('缺少 origin');
+  if (
+    !Array.isArray(document.proof) ||
+    document.proof.length > 128 ||
+    !document.proof.every((hash) => isHex(hash, 32))
+  )
+    throw malformed('proof 应为 32 字节十六进制哈希的数组');
+}
+
+function checkInclusionShape(document: InclusionProofDocument): void {
+  if (!document || typeof document !== 'object' || document.type !== 'yidang-inclusion-proof/1')
+    throw invalid('PROOF_MALFORMED', '不是医档包含证明文件');
+  checkCommon(document);
+  const entry = document.entry as Partial<ProofEntry> | undefined;
+  if (!entry || typeof entry !== 'object') throw malformed('缺少 entry');
+  if (!isSize(entry.seq) || !isSize(document.treeSize)) throw malformed('seq 或 treeSize 不是非负整数');
+  for (const field of ['actor', 'action', 'subject', 'payload'] as const)
+    if (typeof entry[field] !== 'string') throw malformed(`entry.${field} 应为文本`);
+  if (typeof entry.recordedAt !== 'string' || Number.isNaN(new Date(entry.recordedAt).getTime()))
+    throw malformed('entry.recordedAt 不是有效时间');
+  if (!isHex(entry.prevHash) || (entry.prevHash !== '' && !isHex(entry.prevHash, 32)))
+    throw malformed('entry.prevHash 无效');
+  if (!isHex(document.leafHash, 32)) throw malformed('leafHash 无效');
+}
+
+function checkConsistencyShape(document: ConsistencyProofDocument): void {
+  if (!document || typeof document !== 'object' || document.type !== 'yidang-consistency-proof/1')
+    throw invalid('PROOF_MALFORMED', '不是医档一致性证明文件');
+  checkCommon(document);
+  if (!isSize(document.oldSize) || !isSize(document.newSize))
+    throw malformed('oldSize 或 newSize 不是非负整数');
+}
+
 function signedHead(note: string, verifier: NoteVerifier) {
   const body = parseCheckpointBody(openNote(note, verifier));
   return body;
@@ -148,8 +192,8 @@ export function verifyInclusionDocument(
   checkpointNote: string,
   verifier: NoteVerifier,
 ): { seq: number; treeSize: number } {
+  checkInclusionShape(document);
   const head = signedHead(checkpointNote, verifier);
-  if (document.type !== 'yidang-inclusion-proof/1') throw invalid('PROOF_MALFORMED', '不是医档包含证明文件');
   if (head.origin !== document.origin) throw invalid('PROOF_INVALID', '证明与检查点不属于同一日志');
   if (head.size !== document.treeSize)
     throw invalid('PROOF_INVALID', `证明针对树大小 ${document.treeSize}，检查点为 ${head.size}`);
@@ -179,10 +223,9 @@ export function verifyConsistencyDocument(
   newNote: string,
   verifier: NoteVerifier,
 ): { oldSize: number; newSize: number } {
+  checkConsistencyShape(document);
   const older = signedHead(oldNote, verifier);
   const newer = signedHead(newNote, verifier);
-  if (document.type !== 'yidang-consistency-proof/1')
-    throw invalid('PROOF_MALFORMED', '不是医档一致性证明文件');
   if (older.size !== document.oldSize || newer.size !== document.newSize)
     throw invalid('PROOF_INVALID', '证明的树大小与检查点不符');
   const ok = verifyConsistency(

@@ -77,6 +77,7 @@ export async function verifyLog(
   let size = 0;
   let prevHash: Buffer | null = null;
   let afterSeq = -1;
+  let treeBroken = false;
   const checkRoot = () => {
     const targets = expected.get(size);
     if (!targets) return;
@@ -96,38 +97,45 @@ export async function verifyLog(
     const batch = await eventsAfter(db, afterSeq, BATCH);
     if (batch.length === 0) break;
     for (const event of batch) {
-      if (event.seq !== size) {
+      // After a gap the tree can no longer be rebuilt and the next event's predecessor is gone: the
+      // gap is reported once, and from there on only each event's own hash link is checked.
+      const afterGap = event.seq !== size;
+      if (afterGap) {
         problems.add(
           'event.missing',
           `事件 #${size}`,
           `事件 #${size}${event.seq - size > 1 ? `–#${event.seq - 1}` : ''} 缺失（被删除）`,
         );
+        treeBroken = true;
+        size = event.seq;
       }
       const recomputed = hasher.leaf(encodeEntry({ ...event, prevHash }));
-      if (!recomputed.equals(event.hash)) {
+      if (!afterGap && !recomputed.equals(event.hash)) {
         problems.add(
           'event.altered',
           `事件 #${event.seq}`,
           `事件 #${event.seq}（${event.action} ${event.subject}）的内容或顺序被改动`,
         );
       }
-      const appended = appendLeaf(hasher, frontier, size, event.hash);
-      const storedNodes = splitHashes(event.subtrees);
-      if (
-        storedNodes.length !== appended.completed.length ||
-        storedNodes.some((node, index) => !node.equals(appended.completed[index] as Buffer))
-      ) {
-        problems.add(
-          'event.tree_altered',
-          `事件 #${event.seq}`,
-          `事件 #${event.seq} 处保存的默克尔树节点被改动`,
-        );
+      if (!treeBroken) {
+        const appended = appendLeaf(hasher, frontier, size, event.hash);
+        const storedNodes = splitHashes(event.subtrees);
+        if (
+          storedNodes.length !== appended.completed.length ||
+          storedNodes.some((node, index) => !node.equals(appended.completed[index] as Buffer))
+        ) {
+          problems.add(
+            'event.tree_altered',
+            `事件 #${event.seq}`,
+            `事件 #${event.seq} 处保存的默克尔树节点被改动`,
+          );
+        }
+        frontier = appended.frontier;
       }
-      frontier = appended.frontier;
       size += 1;
       prevHash = event.hash;
       afterSeq = event.seq;
-      checkRoot();
+      if (!treeBroken) checkRoot();
       onEvent(event);
     }
     onProgress?.(size, head?.size ?? size);
@@ -141,7 +149,7 @@ export async function verifyLog(
       );
     } else if (
       (size > 0 && !head.lastHash?.equals(prevHash as Buffer)) ||
-      !Buffer.concat(frontier).equals(head.frontier)
+      (!treeBroken && !Buffer.concat(frontier).equals(head.frontier))
     ) {
       problems.add('log.head_altered', '日志头', '日志头保存的哈希与重算结果不符');
     }

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
 import { pipeline, type Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import type { Config, DigestAlgorithm } from '../../config/config.js';
@@ -12,7 +14,7 @@ import {
   unwrapDataKey,
   wrapDataKey,
 } from './envelope.js';
-import type { Keyring } from './keyring.js';
+import { type Keyring, loadKeyring, type MasterKey } from './keyring.js';
 
 // The content-addressed, encrypted blob store over all configured replicas. It knows bytes and
 // replicas; which item a blob belongs to and what the catalog records is the file service's job.
@@ -45,13 +47,45 @@ export const blobAad = (digest: string) => Buffer.from(`yidang-blob\n${digest}`,
 export class BlobStore {
   readonly replicas: DirectoryReplica[];
 
-  constructor(
-    config: Pick<Config, 'replicas' | 'digest' | 'cipher'>,
-    readonly keyring: Keyring,
-  ) {
+  private ring: Keyring;
+  private readonly env: Record<string, string | undefined>;
+
+  constructor(config: Pick<Config, 'replicas' | 'digest' | 'cipher' | 'env'>, keyring: Keyring) {
     this.replicas = config.replicas.map((spec) => new DirectoryReplica(spec));
     this.digestAlgorithm = config.digest;
     this.suite = config.cipher;
+    this.ring = keyring;
+    this.env = config.env;
+  }
+
+  get keyring(): Keyring {
+    return this.ring;
+  }
+
+  /**
+   * A long-running server may outlive a `yidang keys rotate` run by another process: the key files
+   * are re-read when the current-key pointer changed, so new files are never wrapped under a key the
+   * rotation is retiring, and rotated files stay readable without a restart.
+   */
+  private refresh(): void {
+    if (this.ring.source !== 'file') return;
+    let current: string;
+    try {
+      current = fs.readFileSync(path.join(this.ring.dir, 'current'), 'utf8').trim();
+    } catch {
+      return;
+    }
+    if (current !== this.ring.current.id) this.ring = loadKeyring(path.dirname(this.ring.dir), this.env);
+  }
+
+  currentMasterKey(): MasterKey {
+    this.refresh();
+    return this.ring.current;
+  }
+
+  masterKey(id: string): MasterKey {
+    if (!this.ring.all.some((key) => key.id === id)) this.refresh();
+    return this.ring.get(id);
   }
 
   readonly digestAlgorithm: DigestAlgorithm;
@@ -138,14 +172,15 @@ export class BlobStore {
       throw error;
     }
     const digest = `${this.digestAlgorithm}:${plainHash.digest('hex')}`;
+    const current = this.currentMasterKey();
     return {
       digest,
       size,
       storedDigest: storedHash.digest('hex'),
       storedSize,
       suite: this.suite,
-      keyId: this.keyring.current.id,
-      wrappedKey: wrapDataKey(this.keyring.current.key, dataKey, this.suite, blobAad(digest)),
+      keyId: current.id,
+      wrappedKey: wrapDataKey(current.key, dataKey, this.suite, blobAad(digest)),
       writes,
       missing,
       head: Buffer.concat(headChunks).subarray(0, 64),
@@ -218,10 +253,10 @@ export class BlobStore {
         await onProblem(replica.name, state);
         continue;
       }
+      // The key is unwrapped before the copy is opened, so a missing or wrong key leaves no open file.
+      const dataKey = unwrapDataKey(this.masterKey(blob.keyId).key, blob.wrappedKey, blobAad(blob.digest));
       const source = await replica.openRead(blob.digest);
       if (!source) continue;
-      const masterKey = this.keyring.get(blob.keyId).key;
-      const dataKey = unwrapDataKey(masterKey, blob.wrappedKey, blobAad(blob.digest));
       const output = digestCheck(this.digestAlgorithmOf(blob.digest), blob.digest, blob.size);
       pipeline(source, createDecryptStream(dataKey), output, () => {});
       return { stream: output, replica: replica.name };

@@ -111,7 +111,13 @@ export class DirectoryReplica {
           await close();
           await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
           await fs.promises.rename(temporary, target);
-          fsyncDirectory(path.dirname(target));
+          // The new name and any directories just made for it must reach the disk too.
+          for (
+            let directory = path.dirname(target);
+            directory.startsWith(path.join(this.root, 'blobs'));
+            directory = path.dirname(directory)
+          )
+            fsyncDirectory(directory);
         } catch (error) {
           throw replicaError(this.describe(), '保存', error);
         }

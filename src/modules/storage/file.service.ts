@@ -47,7 +47,8 @@ export function checkFileName(name: string): string {
   if (/[/\\]/.test(trimmed) || trimmed === '.' || trimmed === '..' || trimmed.includes('..'))
     throw invalid('FILE_NAME_INVALID', `文件名“${trimmed.slice(0, 60)}”不能包含路径（/、\\ 或 ..）`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(trimmed)) throw invalid('FILE_NAME_INVALID', '文件名含有控制字符');
+  if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(trimmed))
+    throw invalid('FILE_NAME_INVALID', '文件名含有控制字符');
   return trimmed;
 }
 

@@ -38,7 +38,10 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
   { db, store },
 ) => {
   // preservePath hands us the name as sent, so a path-like name is refused instead of silently cut.
-  await app.register(multipart, { preservePath: true, limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 } });
+  await app.register(multipart, {
+    preservePath: true,
+    limits: { fileSize: MAX_FILE_BYTES, files: 1, fields: 5 },
+  });
   const context = { db, store };
 
   app.post(
