@@ -26,7 +26,40 @@ describe('defaults', () => {
       port: 8080,
       host: '127.0.0.1',
       lockTimeoutMs: 15000,
+      digest: 'sha256',
+      cipher: 'aes-256-gcm',
+      signature: 'ed25519',
+      replicas: [
+        {
+          name: 'local',
+          kind: 'directory',
+          location: path.join(cwd, 'yidang-data', 'blobs'),
+          required: true,
+        },
+      ],
+      checkpointIntervalSeconds: 600,
+      env: {},
     });
+  });
+
+  it('reads the storage and integrity choices and refuses unknown ones', () => {
+    const config = loadConfig(
+      {
+        YIDANG_DIGEST: 'SM3',
+        YIDANG_CIPHER: 'sm4',
+        YIDANG_SIGNATURE: 'sm2',
+        YIDANG_CHECKPOINT_INTERVAL: '60',
+      },
+      cwd,
+    );
+    expect(config).toMatchObject({
+      digest: 'sm3',
+      cipher: 'sm4',
+      signature: 'sm2',
+      checkpointIntervalSeconds: 60,
+    });
+    expect(() => loadConfig({ YIDANG_DIGEST: 'md5' }, cwd)).toThrow(/YIDANG_DIGEST 应为 sha256 或 sm3/);
+    expect(() => loadConfig({ YIDANG_CHECKPOINT_INTERVAL: '1' }, cwd)).toThrow(/YIDANG_CHECKPOINT_INTERVAL/);
   });
 
   it('uses the process working directory when none is given', () => {

@@ -80,6 +80,9 @@ export function openPostgres(databaseUrl: string): Database {
       }) as typeof pg.types.getTypeParser,
     },
   });
+  // An idle connection the server drops (restart, admin command) must not crash the process: the
+  // pool replaces it, and the next query reports any real outage.
+  pool.on('error', () => {});
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return { db, kind: 'postgres', close: () => db.destroy() };
 }

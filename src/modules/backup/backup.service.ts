@@ -22,6 +22,7 @@ interface BlobRef {
   digest: string;
   stored_digest: string;
   stored_size: number;
+  key_id: string;
 }
 
 export async function createBackup(
@@ -72,10 +73,7 @@ export async function createBackup(
       bytes += await copyVerifiedBlob(system, blob, partial);
       onProgress?.('文件', index + 1, blobs.length);
     }
-    const sealed = sealWithPassphrase(
-      Buffer.from(JSON.stringify(exportKeyMaterial(system.keyring))),
-      passphrase,
-    );
+    const sealed = sealWithPassphrase(Buffer.from(JSON.stringify(keyMaterialFor(system, blobs))), passphrase);
     const extras: Array<[string, Buffer | string]> = [
       ['keys.sealed', sealed],
       ['checkpoint.txt', checkpoint.note],
@@ -114,6 +112,25 @@ export async function createBackup(
     fs.rmSync(partial, { recursive: true, force: true });
     throw error;
   }
+}
+
+/**
+ * The keys the snapshot needs. A rotation run by another process during the backup may have made a
+ * new current key (re-read here); a key the snapshot uses but that is gone means the backup would
+ * not be readable, so it stops instead.
+ */
+function keyMaterialFor(system: System, blobs: readonly BlobRef[]) {
+  system.store.currentMasterKey();
+  const material = exportKeyMaterial(system.store.keyring);
+  const present = new Set(material.masterKeys.map((key) => key.id));
+  const missing = [...new Set(blobs.map((blob) => blob.key_id))].filter((id) => !present.has(id));
+  if (missing.length > 0)
+    throw new YidangError(
+      'BACKUP_KEYS_CHANGED',
+      'busy',
+      `备份期间主密钥发生了轮换（${missing.join('、')}），请重新备份`,
+    );
+  return material;
 }
 
 /** Copies a blob's stored bytes from the first replica whose copy hashes right. */

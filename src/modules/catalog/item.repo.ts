@@ -1,4 +1,4 @@
-import { type Insertable, sql } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item, ItemVersion } from './item.schema.js';
@@ -76,22 +76,72 @@ export const ITEM_COLUMNS = [
 ] as const satisfies ReadonlyArray<keyof NewItemRow>;
 const COLUMN_LIST = sql.raw(ITEM_COLUMNS.join(', '));
 
-/** Inserts rows and returns their ids in the order given. */
-export async function insertItems(db: Db, rows: readonly NewItemRow[]): Promise<number[]> {
-  const idByCode = new Map<string, number>();
+/**
+ * Inserts rows and returns them as stored, in the order given: the database's own rendering of
+ * amounts, times and JSON is what the event log fingerprints, without a second query.
+ */
+export async function insertItems(
+  db: Db,
+  rows: readonly NewItemRow[],
+  categoriesById: ReadonlyMap<number, { code: string; name: string }>,
+): Promise<Item[]> {
+  const byCode = new Map<string, Item>();
   for (let start = 0; start < rows.length; start += INSERT_CHUNK) {
     const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => {
       const picked: Record<string, unknown> = {};
       for (const column of ITEM_COLUMNS) picked[column] = row[column] ?? null;
       return picked;
     });
-    const inserted = await sql<{ id: number; archive_code: string }>`
+    const inserted = await sql<Selectable<ArchiveItemTable>>`
       insert into archive_item (${COLUMN_LIST})
       select ${COLUMN_LIST} from jsonb_populate_recordset(null::archive_item, ${JSON.stringify(chunk)}::jsonb)
-      returning id, archive_code`.execute(db);
-    for (const row of inserted.rows) idByCode.set(row.archive_code, row.id);
+      returning *`.execute(db);
+    for (const row of inserted.rows) {
+      const category = categoriesById.get(row.category_id);
+      byCode.set(row.archive_code, storedItem(row, category?.code ?? '', category?.name ?? ''));
+    }
   }
-  return rows.map((row) => idByCode.get(row.archive_code) as number);
+  return rows.map((row) => byCode.get(row.archive_code) as Item);
+}
+
+/** A stored row as the API shows it (the same shape itemQuery selects). */
+function storedItem(row: Selectable<ArchiveItemTable>, category: string, categoryName: string): Item {
+  return toItem({
+    id: row.id,
+    archiveCode: row.archive_code,
+    fonds: row.fonds_code,
+    category,
+    categoryName,
+    year: row.year,
+    org: row.org_code,
+    itemNumber: row.item_number,
+    retention: row.retention,
+    retentionExpiresOn: row.retention_expires_on,
+    title: row.title,
+    docNumber: row.doc_number,
+    responsible: row.responsible,
+    date: row.doc_date,
+    securityLevel: row.security_level,
+    insuredNumber: row.insured_number,
+    idNumber: row.id_number,
+    name: row.person_name,
+    businessType: row.business_type,
+    handledAt: row.handled_at,
+    handler: row.handler,
+    agency: row.handling_agency,
+    poolingRegion: row.pooling_region,
+    amount: row.amount,
+    carrier: row.carrier,
+    paperLocation: row.paper_location,
+    sensitivity: row.sensitivity,
+    extra: row.extra,
+    version: row.version,
+    changeReason: row.change_reason,
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedBy: row.updated_by,
+    updatedAt: row.updated_at,
+  });
 }
 
 function itemQuery(db: Db) {

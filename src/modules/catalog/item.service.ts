@@ -10,7 +10,6 @@ import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
   findItem,
-  findItemsByIds,
   ITEM_COLUMNS,
   insertItems,
   insertItemVersion,
@@ -76,12 +75,8 @@ export async function fileItems(
           : `档案数据有误，未归档任何一件（共 ${issues.length} 个问题${issues.length > shown.length ? `，列出前 ${shown.length} 个` : ''}）`;
       throw new ValidationError(shown, summary);
     }
-    const filed = await numberAndInsert(trx, prepared, context.fonds);
-    // The event fingerprints the item as stored (read back: the database normalizes some values).
-    const stored = await findItemsByIds(
-      trx,
-      filed.map((item) => item.id),
-    );
+    const stored = await numberAndInsert(trx, prepared, context);
+    // The event fingerprints each item as stored (the database normalizes some values).
     await appendEvents(
       trx,
       stored.map((item) => ({
@@ -92,15 +87,16 @@ export async function fileItems(
         state: itemState(item),
       })),
     );
-    return filed;
+    return stored.map((item) => ({ id: item.id, archiveCode: item.archiveCode }));
   });
 }
 
 async function numberAndInsert(
   trx: Db,
   prepared: PreparedItem[],
-  fonds: Awaited<ReturnType<typeof loadCatalogContext>>['fonds'],
-): Promise<FiledItem[]> {
+  context: Awaited<ReturnType<typeof loadCatalogContext>>,
+): Promise<Item[]> {
+  const { fonds } = context;
   const countsByFonds = new Map<string, Map<string, number>>();
   for (const item of prepared) {
     const counts = countsByFonds.get(item.fonds_code) ?? new Map<string, number>();
@@ -131,8 +127,8 @@ async function numberAndInsert(
     );
     return { ...row, item_number: itemNumber, archive_code: archiveCode };
   });
-  const ids = await insertItems(trx, rows);
-  return rows.map((row, index) => ({ id: ids[index] as number, archiveCode: row.archive_code }));
+  const categoriesById = new Map([...context.categories.values()].map((row) => [row.id, row]));
+  return insertItems(trx, rows, categoriesById);
 }
 
 export async function getItem(db: Db, archiveCode: string): Promise<Item> {

@@ -1,0 +1,329 @@
+import { createHash, randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CliEnv, type CliResult, cliEnv, run, writeJson } from './helpers/cli.js';
+import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { reimbursement } from './helpers/fixtures.js';
+
+// Electronic files, fixity, keys, proofs and the event log through the built CLI: a real data
+// directory (PGlite on disk), or a PostgreSQL database of this file's own when DATABASE_URL is set.
+
+const CODE = 'J013-JSLX·2024-D30-JSK-0001';
+function expectOk(result: CliResult, what: string): void {
+  expect(result.code, `${what}: ${result.stderr}`).toBe(0);
+}
+
+let database: TestDatabase | undefined;
+let cli: CliEnv;
+let work: string;
+const content = randomBytes(300 * 1024);
+let scanFile: string;
+
+beforeAll(async () => {
+  if (onPostgres) database = await openTestDatabase();
+  // Two replica directories inside the home for every command of this file; init creates them.
+  cli = cliEnv(database?.url);
+  cli.env.YIDANG_REPLICAS = 'r1=rep1,r2=rep2';
+  work = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-files-'));
+  scanFile = path.join(work, '报销审核表扫描件.bin');
+  fs.writeFileSync(scanFile, content);
+  expectOk(await run(cli, ['init']), 'init');
+  expectOk(
+    await run(cli, ['fonds', 'add', '--code', 'J013', '--name', '江宁区医疗保障局', '--region', '320115']),
+    'fonds add',
+  );
+  const added = await run(cli, ['item', 'add', '--file', writeJson(cli, 'item.json', reimbursement())]);
+  expectOk(added, 'item add');
+  expect(added.stdout.trim()).toBe(CODE);
+}, 120_000);
+
+afterAll(async () => {
+  await database?.close();
+  for (const dir of [cli.home, work]) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+const sha256 = (content: Buffer) => `sha256:${createHash('sha256').update(content).digest('hex')}`;
+
+/** Every file below a directory, as paths relative to it. */
+function filesUnder(dir: string): string[] {
+  if (!fs.existsSync(dir)) return [];
+  return (fs.readdirSync(dir, { recursive: true }) as string[]).filter((name) =>
+    fs.statSync(path.join(dir, name)).isFile(),
+  );
+}
+
+describe('yidang file', () => {
+  it('refuses a missing path, a directory, an empty file and an unknown 档号, storing nothing', async () => {
+    const missing = await run(cli, ['file', 'add', CODE, path.join(work, 'nope.pdf')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('找不到文件');
+
+    const directory = await run(cli, ['file', 'add', CODE, work]);
+    expect(directory.code).toBe(1);
+    expect(directory.stderr).toContain('是目录，不是文件');
+
+    const emptyFile = path.join(work, 'empty.txt');
+    fs.writeFileSync(emptyFile, '');
+    const empty = await run(cli, ['file', 'add', CODE, emptyFile]);
+    expect(empty.code).toBe(1);
+    expect(empty.stderr).toContain('是空文件（0 字节），未保存');
+
+    const unknown = await run(cli, ['file', 'add', 'J013-JSLX·2024-D30-JSK-9999', scanFile]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('档号“J013-JSLX·2024-D30-JSK-9999”不存在');
+
+    for (const result of [missing, directory, empty, unknown]) {
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^错误：/);
+    }
+    const list = await run(cli, ['file', 'list', CODE, '--json']);
+    expectOk(list, 'file list');
+    expect(JSON.parse(list.stdout)).toEqual([]);
+    // Neither a blob nor a leftover temporary file in either replica.
+    for (const replica of ['rep1', 'rep2']) {
+      expect(fs.existsSync(path.join(cli.home, replica, 'blobs'))).toBe(true);
+      expect(filesUnder(path.join(cli.home, replica))).toEqual([]);
+    }
+  });
+
+  it('adds a file printing its digest, lists it, and gets it back without overwriting by accident', async () => {
+    const added = await run(cli, ['file', 'add', CODE, scanFile]);
+    expectOk(added, 'file add');
+    expect(added.stdout).toBe(`${sha256(content)}\n`);
+    expect(added.stderr).toContain(`已挂接到 ${CODE} 第 1 个文件`);
+
+    const table = await run(cli, ['file', 'list', CODE]);
+    expectOk(table, 'file list');
+    expect(table.stdout).toContain('报销审核表扫描件.bin');
+    expect(table.stdout).toContain(sha256(content));
+    expect(table.stdout).toContain('300.0 KB');
+
+    const json = await run(cli, ['file', 'list', CODE, '--json']);
+    expect(JSON.parse(json.stdout)).toEqual([
+      {
+        fileNumber: 1,
+        fileName: '报销审核表扫描件.bin',
+        mediaType: expect.any(String),
+        size: content.length,
+        digest: sha256(content),
+        addedBy: '测试档案员',
+        addedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        replicas: ['r1', 'r2'],
+      },
+    ]);
+
+    const outDir = path.join(work, 'out');
+    fs.mkdirSync(outDir);
+    const out = path.join(outDir, 'copy.bin');
+    const got = await run(cli, ['file', 'get', CODE, '1', '--out', out]);
+    expectOk(got, 'file get');
+    expect(fs.readFileSync(out).equals(content)).toBe(true);
+
+    fs.writeFileSync(out, 'local edits');
+    const refused = await run(cli, ['file', 'get', CODE, '1', '--out', out]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('已存在；要覆盖请加 --force');
+    expect(fs.readFileSync(out, 'utf8')).toBe('local edits');
+
+    const forced = await run(cli, ['file', 'get', CODE, '1', '--out', out, '--force']);
+    expectOk(forced, 'file get --force');
+    expect(fs.readFileSync(out).equals(content)).toBe(true);
+    // The content went through a temporary file that was renamed; none is left behind.
+    expect(fs.readdirSync(outDir)).toEqual(['copy.bin']);
+  });
+});
+
+describe('yidang keys', () => {
+  it('shows the key status without key bytes, rotates, and still serves and verifies everything', async () => {
+    const keysDir = path.join(cli.home, 'keys');
+    const masterKeys = () =>
+      fs
+        .readdirSync(keysDir)
+        .filter((name) => /^master-[0-9a-f]{16}\.key$/.test(name))
+        .map(
+          (name) =>
+            JSON.parse(fs.readFileSync(path.join(keysDir, name), 'utf8')) as { id: string; key: string },
+        );
+    const [before] = masterKeys();
+
+    const shown = await run(cli, ['keys', 'show']);
+    expectOk(shown, 'keys show');
+    const status = JSON.parse(shown.stdout);
+    expect(status).toMatchObject({
+      source: 'file',
+      current: before?.id,
+      masterKeys: [before?.id],
+      signing: 'ed25519',
+      pendingRotation: 0,
+      verifierKey: expect.stringMatching(/^yidang\.local\/log-[0-9a-f]+\+[0-9a-f]{8}\+/),
+    });
+    expect(shown.stdout).not.toContain(before?.key);
+    expect(shown.stdout).not.toContain('PRIVATE KEY');
+
+    const rotated = await run(cli, ['keys', 'rotate']);
+    expectOk(rotated, 'keys rotate');
+    expect(rotated.stdout).toContain('已轮换');
+    const after = masterKeys();
+    expect(after).toHaveLength(1);
+    expect(after[0]?.id).not.toBe(before?.id);
+    expect(fs.readFileSync(path.join(keysDir, 'current'), 'utf8').trim()).toBe(after[0]?.id);
+    expect(rotated.stdout + rotated.stderr).not.toContain(after[0]?.key);
+
+    const out = path.join(work, 'after-rotation.bin');
+    expectOk(await run(cli, ['file', 'get', CODE, '1', '--out', out]), 'file get after rotation');
+    expect(fs.readFileSync(out).equals(content)).toBe(true);
+    const verify = await run(cli, ['verify', '--deep']);
+    expectOk(verify, 'verify');
+    expect(verify.stdout).toContain('校验通过');
+  });
+});
+
+describe('yidang proof', () => {
+  it('proves inclusion and consistency against exported checkpoints, and catches an edited proof', async () => {
+    const first = await run(cli, ['checkpoint', 'create']);
+    expectOk(first, 'checkpoint create');
+    const oldSize = Number(first.stdout.split('\n')[1]);
+    expect(oldSize).toBeGreaterThan(1);
+
+    const proofFile = path.join(work, 'p.json');
+    expectOk(await run(cli, ['proof', 'inclusion', '0', '--out', proofFile]), 'proof inclusion');
+    const exportDir = path.join(work, 'export');
+    const exported = await run(cli, ['checkpoint', 'export', exportDir]);
+    expectOk(exported, 'checkpoint export');
+    const checkpointFile = path.join(exportDir, `checkpoint-${oldSize}.txt`);
+    expect(exported.stdout.trim()).toBe(checkpointFile);
+    const keyFile = path.join(exportDir, 'verifier-key.txt');
+
+    const verified = await run(cli, [
+      'proof',
+      'verify',
+      proofFile,
+      '--checkpoint',
+      checkpointFile,
+      '--key',
+      keyFile,
+    ]);
+    expectOk(verified, 'proof verify');
+    expect(verified.stdout).toContain(`验证通过：事件 #0 包含在树大小 ${oldSize} 的签名日志中`);
+
+    const document = JSON.parse(fs.readFileSync(proofFile, 'utf8'));
+    document.entry.actor = '冒名顶替者';
+    const edited = path.join(work, 'p-edited.json');
+    fs.writeFileSync(edited, JSON.stringify(document));
+    const rejected = await run(cli, [
+      'proof',
+      'verify',
+      edited,
+      '--checkpoint',
+      checkpointFile,
+      '--key',
+      keyFile,
+    ]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toContain('事件内容被改动');
+    expect(rejected.stdout).not.toContain('验证通过');
+
+    // The log grows by a filing; a second checkpoint must extend the first.
+    const second = await run(cli, [
+      'item',
+      'add',
+      '--file',
+      writeJson(cli, 'second.json', reimbursement({ title: '第二件报销审核表' })),
+    ]);
+    expect(second.stdout.trim()).toBe('J013-JSLX·2024-D30-JSK-0002');
+    const latest = await run(cli, ['checkpoint', 'create']);
+    expectOk(latest, 'checkpoint create');
+    const newSize = Number(latest.stdout.split('\n')[1]);
+    expect(newSize).toBeGreaterThan(oldSize);
+    const oldNote = path.join(work, 'old.txt');
+    const newNote = path.join(work, 'new.txt');
+    fs.writeFileSync(oldNote, first.stdout);
+    fs.writeFileSync(newNote, latest.stdout);
+
+    const consistency = path.join(work, 'c.json');
+    expectOk(
+      await run(cli, ['proof', 'consistency', String(oldSize), String(newSize), '--out', consistency]),
+      'proof consistency',
+    );
+    const args = ['proof', 'verify', consistency, '--checkpoint', oldNote, '--key', keyFile];
+    const consistent = await run(cli, [...args, '--new-checkpoint', newNote]);
+    expectOk(consistent, 'proof verify consistency');
+    expect(consistent.stdout).toContain(`验证通过：树大小 ${oldSize} 的日志是 ${newSize} 的前缀`);
+  });
+});
+
+describe('yidang log', () => {
+  it('lists filings, attachments and reads with who did them', async () => {
+    const out = path.join(work, 'audited.bin');
+    const read = await run(cli, ['file', 'get', CODE, '1', '--out', out], {
+      env: { YIDANG_ACTOR: '稽核员 王五' },
+    });
+    expectOk(read, 'file get');
+    const log = await run(cli, ['log', '--json', '--subject', `item:${CODE}`, '--limit', '1000']);
+    expectOk(log, 'log');
+    const events = JSON.parse(log.stdout) as Array<{
+      seq: number;
+      actor: string;
+      action: string;
+      subject: string;
+      payload: Record<string, unknown>;
+    }>;
+    expect(events.every((event) => event.subject === `item:${CODE}`)).toBe(true);
+    // Newest first.
+    expect(events.map((event) => event.seq)).toEqual(
+      [...events.map((event) => event.seq)].sort((a, b) => b - a),
+    );
+    expect(events[0]).toMatchObject({
+      action: 'file.read',
+      actor: '稽核员 王五',
+      payload: { fileNumber: 1, digest: sha256(content) },
+    });
+    expect(events.find((event) => event.action === 'file.added')).toMatchObject({
+      actor: '测试档案员',
+      payload: {
+        fileNumber: 1,
+        digest: sha256(content),
+        fileName: '报销审核表扫描件.bin',
+        size: content.length,
+      },
+    });
+    expect(events.find((event) => event.action === 'item.created')).toMatchObject({ actor: '测试档案员' });
+    expect(events.filter((event) => event.action === 'file.read').length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe('yidang fixity', () => {
+  // Last in this file: it leaves the one stored file without a good copy.
+  it('repairs a lost replica copy from the other and exits 3 naming a file with no good copy', async () => {
+    const digest = sha256(content);
+    const hex = digest.slice('sha256:'.length);
+    const copy = (replica: string) =>
+      path.join(cli.home, replica, 'blobs', 'sha256', hex.slice(0, 2), hex.slice(2, 4), hex);
+    const stored = fs.readFileSync(copy('rep2'));
+    expect(fs.readFileSync(copy('rep1')).equals(stored)).toBe(true);
+
+    const healthy = await run(cli, ['fixity']);
+    expectOk(healthy, 'fixity');
+    expect(healthy.stdout).toContain('完好 2，已修复 0，修复失败 0，全部副本丢失 0');
+
+    fs.rmSync(copy('rep1'));
+    const repaired = await run(cli, ['fixity']);
+    expectOk(repaired, 'fixity repair');
+    expect(repaired.stdout).toContain('已修复 1');
+    expect(repaired.stdout).toContain('缺失');
+    expect(fs.readFileSync(copy('rep1')).equals(stored)).toBe(true);
+
+    for (const replica of ['rep1', 'rep2']) {
+      const damaged = Buffer.from(stored);
+      const middle = Math.floor(damaged.length / 2);
+      damaged.writeUInt8((damaged.readUInt8(middle) + 1) % 256, middle);
+      fs.writeFileSync(copy(replica), damaged);
+    }
+    const lost = await run(cli, ['fixity']);
+    expect(lost.code).toBe(3);
+    expect(lost.stderr).toContain('在所有副本上都已缺失或损坏');
+    expect(lost.stderr).toContain(digest);
+  });
+});
