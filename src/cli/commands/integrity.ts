@@ -7,7 +7,7 @@ import {
   parseVerifierKey,
 } from '../../modules/integrity/checkpoint-note.js';
 import { checkpoints, logVerifier, writeCheckpoint } from '../../modules/integrity/checkpoint.service.js';
-import { listEvents } from '../../modules/integrity/event.repo.js';
+import { eventTrail } from '../../modules/integrity/events.service.js';
 import {
   type ConsistencyProofDocument,
   type InclusionProofDocument,
@@ -191,18 +191,9 @@ export function registerIntegrityCommands(program: Command): void {
     .option('--json', '输出 JSON')
     .action(async (options: { subject?: string; limit: string; json?: boolean }) => {
       const limit = parsePositiveInt(options.limit, '--limit', 10_000);
-      const events = await withSystem((system) =>
-        listEvents(system.database.db, { subject: options.subject, limit }),
+      const rows = await withSystem((system) =>
+        eventTrail(system.database.db, { subject: options.subject, limit }),
       );
-      const rows = events.map((event) => ({
-        seq: event.seq,
-        recordedAt: event.recordedAt.toISOString(),
-        actor: event.actor,
-        action: event.action,
-        subject: event.subject,
-        payload: JSON.parse(event.payload) as unknown,
-        hash: event.hash.toString('hex'),
-      }));
       if (options.json) return printJson(rows);
       printTable(
         ['序号', '时间', '操作人', '事件', '对象'],

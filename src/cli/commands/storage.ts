@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
 import { formatVerifierKey } from '../../modules/integrity/checkpoint-note.js';
 import { logVerifier } from '../../modules/integrity/checkpoint.service.js';
-import { keyUsage } from '../../modules/storage/file.repo.js';
 import { runFixity } from '../../modules/storage/fixity.service.js';
-import { pendingRotation, rotateMasterKey } from '../../modules/storage/keys.service.js';
+import { keyStatus, rotateMasterKey } from '../../modules/storage/keys.service.js';
 import { actor, parsePositiveInt, printJson, printTable, progress, withSystem } from '../context.js';
 
 // fixity and keys: keeping stored files whole and their keys current.
@@ -56,11 +55,7 @@ export function registerStorageCommands(program: Command): void {
     .description('显示密钥状态与验证公钥（不显示密钥本身）')
     .action(async () => {
       const status = await withSystem(async (system) => ({
-        source: system.keyring.source,
-        current: system.keyring.current.id,
-        masterKeys: system.keyring.all.map((key) => key.id),
-        usage: Object.fromEntries(await keyUsage(system.database.db)),
-        pendingRotation: await pendingRotation(system.database.db, system.keyring),
+        ...(await keyStatus(system.database.db, system.keyring)),
         signing: system.signingKey.algorithm,
         verifierKey: formatVerifierKey(await logVerifier(system.database.db, system.signingKey)),
       }));

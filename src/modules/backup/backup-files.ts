@@ -33,8 +33,8 @@ export function fsyncFile(file: string): void {
   }
 }
 
-export async function sha256File(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
+export async function hashFile(file: string, algorithm = 'sha256'): Promise<string> {
+  const hash = crypto.createHash(algorithm);
   for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 }))
     hash.update(chunk as Buffer);
   return hash.digest('hex');
@@ -101,6 +101,6 @@ export async function checkManifestFiles(dir: string, manifest: BackupManifest):
     if (path.relative(dir, file).startsWith('..') || path.isAbsolute(name))
       throw backupCorrupt(`清单中的路径“${name.slice(0, 80)}”越出备份目录`);
     if (!fs.existsSync(file)) throw backupCorrupt(`缺少文件 ${name}`);
-    if ((await sha256File(file)) !== digest) throw backupCorrupt(`文件 ${name} 的校验和不符（被截断或改动）`);
+    if ((await hashFile(file)) !== digest) throw backupCorrupt(`文件 ${name} 的校验和不符（被截断或改动）`);
   }
 }

@@ -9,9 +9,10 @@ import type { System } from '../../system/system.js';
 import { formatVerifierKey } from '../integrity/checkpoint-note.js';
 import { type Checkpoint, logVerifier, writeCheckpoint } from '../integrity/checkpoint.service.js';
 import { appendEvent } from '../integrity/event-log.js';
+import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { exportKeyMaterial } from '../storage/keyring.js';
 import { checkPassphraseStrength, sealWithPassphrase } from '../storage/passphrase.js';
-import { type BackupManifest, FORMAT, fsyncFile, MANIFEST, sha256File, writeLines } from './backup-files.js';
+import { type BackupManifest, FORMAT, fsyncFile, MANIFEST, hashFile, writeLines } from './backup-files.js';
 
 // `yidang backup <dir>`: a consistent snapshot while the system keeps serving — the database read
 // in one repeatable-read transaction, every blob it references copied from a verified replica,
@@ -64,7 +65,7 @@ export async function createBackup(
           }
           const count = await writeLines(path.join(partial, name), rows());
           tables.push({ name: table.name, file: name, rows: count });
-          files[name] = await sha256File(path.join(partial, name));
+          files[name] = await hashFile(path.join(partial, name));
         }
       });
     if (!checkpoint) throw new Error('snapshot produced no checkpoint');
@@ -82,7 +83,7 @@ export async function createBackup(
     for (const [name, content] of extras) {
       fs.writeFileSync(path.join(partial, name), content, { mode: 0o600 });
       fsyncFile(path.join(partial, name));
-      files[name] = await sha256File(path.join(partial, name));
+      files[name] = await hashFile(path.join(partial, name));
     }
     const manifest: BackupManifest = {
       format: FORMAT,
@@ -135,8 +136,8 @@ function keyMaterialFor(system: System, blobs: readonly BlobRef[]) {
 
 /** Copies a blob's stored bytes from the first replica whose copy hashes right. */
 async function copyVerifiedBlob(system: System, blob: BlobRef, backupDir: string): Promise<number> {
-  const algorithm = system.store.digestAlgorithmOf(blob.digest);
-  const relative = blobPath(blob.digest);
+  const algorithm = digestAlgorithmOf(blob.digest);
+  const relative = blobRelativePath(blob.digest);
   const file = path.join(backupDir, relative);
   fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
   for (const replica of system.store.replicas) {
@@ -160,10 +161,4 @@ async function copyVerifiedBlob(system: System, blob: BlobRef, backupDir: string
     'invalid',
     `文件 ${blob.digest} 在所有副本上都缺失或损坏，备份中止；请先运行 yidang fixity`,
   );
-}
-
-export function blobPath(digest: string): string {
-  const [algorithm, hex] = digest.split(':') as [string, string];
-  if (!/^(sha256|sm3)$/.test(algorithm) || !/^[0-9a-f]{64}$/.test(hex ?? '')) throw new Error('bad digest');
-  return path.join('blobs', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex);
 }

@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
@@ -11,11 +10,11 @@ import { openSystem } from '../../system/system.js';
 import { openNote, parseCheckpointBody, parseVerifierKey } from '../integrity/checkpoint-note.js';
 import { currentTreeHead } from '../integrity/event-log.js';
 import { type VerifyReport, verifyAll } from '../integrity/verify.service.js';
+import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { resetCopies } from '../storage/file.repo.js';
 import { importKeyMaterial, type KeyMaterial } from '../storage/keyring.js';
 import { openWithPassphrase } from '../storage/passphrase.js';
-import { blobPath } from './backup.service.js';
-import { backupCorrupt, checkManifestFiles, readLines, readManifest } from './backup-files.js';
+import { backupCorrupt, checkManifestFiles, hashFile, readLines, readManifest } from './backup-files.js';
 
 // `yidang restore <dir>`: rebuilds a fresh YIDANG_HOME (and, with DATABASE_URL, an empty database)
 // from a backup. Everything in the backup is checked before anything is written; afterwards the
@@ -52,12 +51,9 @@ async function checkBlobs(
   for await (const lines of readLines(rowsFile, 1000)) {
     for (const line of lines) {
       const row = JSON.parse(line) as { digest: string; stored_digest: string; stored_size: number };
-      const file = path.join(dir, blobPath(row.digest));
+      const file = path.join(dir, blobRelativePath(row.digest));
       if (!fs.existsSync(file)) throw backupCorrupt(`缺少文件 ${row.digest}`);
-      const hash = crypto.createHash(row.digest.startsWith('sm3:') ? 'sm3' : 'sha256');
-      for await (const chunk of fs.createReadStream(file, { highWaterMark: 1024 * 1024 }))
-        hash.update(chunk as Buffer);
-      if (hash.digest('hex') !== row.stored_digest)
+      if ((await hashFile(file, digestAlgorithmOf(row.digest))) !== row.stored_digest)
         throw backupCorrupt(`文件 ${row.digest} 的内容与记录不符`);
       blobs.push({ digest: row.digest, storedDigest: row.stored_digest });
     }
@@ -134,7 +130,10 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
   try {
     for (const replica of system.store.replicas) {
       for (const blob of blobs) {
-        await replica.writeFrom(blob.digest, fs.createReadStream(path.join(source, blobPath(blob.digest))));
+        await replica.writeFrom(
+          blob.digest,
+          fs.createReadStream(path.join(source, blobRelativePath(blob.digest))),
+        );
       }
     }
     await resetCopies(

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { IntegrityEventTable } from './integrity.tables.js';
+import type { IntegrityCheckpointTable, IntegrityEventTable } from './integrity.tables.js';
 
 // The only SQL for the event log, its head and its checkpoints.
 
@@ -185,17 +185,35 @@ export async function insertCheckpoint(db: Db, row: Omit<CheckpointRow, 'id'>): 
   return inserted.id;
 }
 
-export async function listCheckpoints(db: Db, options: { latest?: number } = {}): Promise<CheckpointRow[]> {
-  let query = db.selectFrom('integrity_checkpoint').selectAll();
-  query = options.latest ? query.orderBy('id', 'desc').limit(options.latest) : query.orderBy('id');
-  const rows = await query.execute();
-  const mapped = rows.map((row) => ({
+function toCheckpointRow(row: Selectable<IntegrityCheckpointTable>): CheckpointRow {
+  return {
     id: row.id,
     treeSize: Number(row.tree_size),
     rootHash: Buffer.from(row.root_hash),
     createdAt: row.created_at,
     createdBy: row.created_by,
     note: row.note,
-  }));
+  };
+}
+
+export async function listCheckpoints(db: Db, options: { latest?: number } = {}): Promise<CheckpointRow[]> {
+  let query = db.selectFrom('integrity_checkpoint').selectAll();
+  query = options.latest ? query.orderBy('id', 'desc').limit(options.latest) : query.orderBy('id');
+  const mapped = (await query.execute()).map(toCheckpointRow);
   return options.latest ? mapped.reverse() : mapped;
+}
+
+/** The newest checkpoint of exactly `size`, or of any size above `largerThan`: one row, not the list. */
+export async function findCheckpoint(
+  db: Db,
+  where: { size: number } | { largerThan: number },
+): Promise<CheckpointRow | undefined> {
+  const row = await db
+    .selectFrom('integrity_checkpoint')
+    .selectAll()
+    .where('tree_size', 'size' in where ? '=' : '>', 'size' in where ? where.size : where.largerThan)
+    .orderBy('id', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row && toCheckpointRow(row);
 }

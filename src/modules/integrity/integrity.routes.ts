@@ -6,7 +6,7 @@ import { ErrorResponseSchema } from '../../http/errors.js';
 import { formatVerifierKey } from './checkpoint-note.js';
 import { checkpoints, logVerifier, type SigningKey, writeCheckpoint } from './checkpoint.service.js';
 import { currentTreeHead } from './event-log.js';
-import { listEvents } from './event.repo.js';
+import { eventTrail } from './events.service.js';
 import { proveConsistency, proveInclusion } from './proof.service.js';
 
 // The event log over HTTP: events, the tree head, signed checkpoints and proofs. Verifying a proof
@@ -82,23 +82,13 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
       },
     },
     async (request) => {
-      const events = await listEvents(db, {
+      const events = await eventTrail(db, {
         subject: request.query.subject,
         action: request.query.action,
         beforeSeq: request.query.before,
         limit: request.query.limit ?? 50,
       });
-      return {
-        events: events.map((event) => ({
-          seq: event.seq,
-          recordedAt: event.recordedAt.toISOString(),
-          actor: event.actor,
-          action: event.action,
-          subject: event.subject,
-          payload: JSON.parse(event.payload) as unknown,
-          hash: event.hash.toString('hex'),
-        })),
-      };
+      return { events };
     },
   );
 

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import { type NoteVerifier, openNote, parseCheckpointBody } from './checkpoint-note.js';
 import { encodeEntry, storedNodeFetcher } from './event-log.js';
-import { eventsBySeq, listCheckpoints, readLogHead } from './event.repo.js';
+import { eventsBySeq, findCheckpoint, readLogHead } from './event.repo.js';
 import {
   consistencyProof,
   inclusionProof,
@@ -71,12 +71,11 @@ export async function proveInclusion(
   const { algorithm, hasher, size, origin } = await logFacts(db);
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= size)
     throw notFound('EVENT_NOT_FOUND', `事件 #${seq} 不存在（日志共 ${size} 条事件）`);
-  const signed = await listCheckpoints(db);
-  let checkpoint = treeSize === undefined ? signed.filter((row) => row.treeSize > seq).at(-1) : undefined;
+  let checkpoint = treeSize === undefined ? await findCheckpoint(db, { largerThan: seq }) : undefined;
   const targetSize = treeSize ?? checkpoint?.treeSize ?? size;
   if (!Number.isSafeInteger(targetSize) || targetSize <= seq || targetSize > size)
     throw invalid('TREE_SIZE_INVALID', `树大小应在 ${seq + 1}–${size} 之间，实际为 ${targetSize}`);
-  checkpoint ??= signed.filter((row) => row.treeSize === targetSize).at(-1);
+  checkpoint ??= await findCheckpoint(db, { size: targetSize });
   const [event] = await eventsBySeq(db, [seq]);
   const [previous] = seq > 0 ? await eventsBySeq(db, [seq - 1]) : [];
   if (!event) throw notFound('EVENT_NOT_FOUND', `事件 #${seq} 不存在`);
@@ -119,8 +118,7 @@ export async function proveConsistency(
       `应满足 1 ≤ 旧树大小 ≤ 新树大小 ≤ ${size}，实际为 ${oldSize} 与 ${newSize}`,
     );
   const fetch = storedNodeFetcher(db);
-  const signed = await listCheckpoints(db);
-  const noteOf = (treeSize: number) => signed.filter((row) => row.treeSize === treeSize).at(-1)?.note ?? null;
+  const noteOf = async (treeSize: number) => (await findCheckpoint(db, { size: treeSize }))?.note ?? null;
   return {
     type: 'yidang-consistency-proof/1',
     origin,
@@ -130,8 +128,8 @@ export async function proveConsistency(
     oldRoot: (await rootAt(hasher, oldSize, fetch)).toString('hex'),
     newRoot: (await rootAt(hasher, newSize, fetch)).toString('hex'),
     proof: (await consistencyProof(hasher, oldSize, newSize, fetch)).map((hash) => hash.toString('hex')),
-    oldCheckpoint: noteOf(oldSize),
-    newCheckpoint: noteOf(newSize),
+    oldCheckpoint: await noteOf(oldSize),
+    newCheckpoint: await noteOf(newSize),
   };
 }
 

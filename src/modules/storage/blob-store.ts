@@ -5,7 +5,7 @@ import { pipeline, type Readable, Transform, type TransformCallback, Writable } 
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import type { Config, DigestAlgorithm } from '../../config/config.js';
 import { YidangError } from '../../shared/errors.js';
-import { DirectoryReplica, type ReplicaWrite } from './directory-replica.js';
+import { DirectoryReplica, digestAlgorithmOf, type ReplicaWrite } from './directory-replica.js';
 import {
   type CipherSuite,
   createDecryptStream,
@@ -218,17 +218,13 @@ export class BlobStore {
   ): Promise<'ok' | CopyProblem> {
     const stream = await replica.openRead(blob.digest);
     if (!stream) return 'missing';
-    const hash = crypto.createHash(this.digestAlgorithmOf(blob.digest));
+    const hash = crypto.createHash(digestAlgorithmOf(blob.digest));
     let size = 0;
     for await (const chunk of stream) {
       hash.update(chunk as Buffer);
       size += (chunk as Buffer).length;
     }
     return size === blob.storedSize && hash.digest('hex') === blob.storedDigest ? 'ok' : 'corrupt';
-  }
-
-  digestAlgorithmOf(digest: string): DigestAlgorithm {
-    return digest.startsWith('sm3:') ? 'sm3' : 'sha256';
   }
 
   /**
@@ -257,7 +253,7 @@ export class BlobStore {
       const dataKey = unwrapDataKey(this.masterKey(blob.keyId).key, blob.wrappedKey, blobAad(blob.digest));
       const source = await replica.openRead(blob.digest);
       if (!source) continue;
-      const output = digestCheck(this.digestAlgorithmOf(blob.digest), blob.digest, blob.size);
+      const output = digestCheck(digestAlgorithmOf(blob.digest), blob.digest, blob.size);
       pipeline(source, createDecryptStream(dataKey), output, () => {});
       return { stream: output, replica: replica.name };
     }

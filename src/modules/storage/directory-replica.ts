@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { ReplicaSpec } from '../../config/config.js';
+import type { DigestAlgorithm, ReplicaSpec } from '../../config/config.js';
 import { YidangError } from '../../shared/errors.js';
 
 // One replica (副本) in a directory: blobs/<algorithm>/<aa>/<bb>/<hex>, written through tmp/ with
@@ -36,10 +36,19 @@ export function replicaError(replica: string, action: string, error: unknown): Y
   return new YidangError('REPLICA_UNAVAILABLE', 'busy', `副本“${replica}”${action}失败：${reason}`);
 }
 
-function digestParts(digest: string): { algorithm: string; hex: string } {
+function digestParts(digest: string): { algorithm: DigestAlgorithm; hex: string } {
   const match = /^(sha256|sm3):([0-9a-f]{64})$/.exec(digest);
   if (!match) throw new Error(`not a blob digest: ${digest.slice(0, 80)}`);
-  return { algorithm: match[1] as string, hex: match[2] as string };
+  return { algorithm: match[1] as DigestAlgorithm, hex: match[2] as string };
+}
+
+/** The algorithm a blob digest (algorithm:hex) was made with. */
+export const digestAlgorithmOf = (digest: string): DigestAlgorithm => digestParts(digest).algorithm;
+
+/** Where a blob lives below a replica's root — and below a backup directory, which mirrors it. */
+export function blobRelativePath(digest: string): string {
+  const { algorithm, hex } = digestParts(digest);
+  return path.join('blobs', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex);
 }
 
 function fsyncDirectory(directory: string): void {
@@ -73,8 +82,7 @@ export class DirectoryReplica {
   }
 
   blobPath(digest: string): string {
-    const { algorithm, hex } = digestParts(digest);
-    return path.join(this.root, 'blobs', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex);
+    return path.join(this.root, blobRelativePath(digest));
   }
 
   async beginWrite(): Promise<ReplicaWrite> {

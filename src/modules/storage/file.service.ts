@@ -128,11 +128,15 @@ function toAttached(row: AttachedFileRow, copies: Map<string, string> | undefine
     digest: row.digest,
     addedBy: row.addedBy,
     addedAt: new Date(row.addedAt).toISOString(),
-    replicas: [...(copies ?? new Map()).entries()]
-      .filter(([, status]) => status === 'ok')
-      .map(([name]) => name),
+    replicas: goodReplicas(copies),
   };
 }
+
+/** Replicas the catalog records as holding a good copy. */
+const goodReplicas = (copies: Map<string, string> | undefined): string[] =>
+  [...(copies ?? new Map<string, string>()).entries()]
+    .filter(([, status]) => status === 'ok')
+    .map(([name]) => name);
 
 export async function listFiles(db: Db, archiveCode: string): Promise<AttachedFile[]> {
   const item = await getItem(db, archiveCode);
@@ -181,13 +185,10 @@ export async function openFile(
   const blob = await findBlob(context.db, row.digest);
   if (!blob) throw notFound('FILE_NOT_FOUND', `文件 ${row.digest} 的存储记录缺失`);
   const copies = (await copiesOf(context.db, [row.digest])).get(row.digest);
-  const preferred = [...(copies ?? new Map()).entries()]
-    .filter(([, status]) => status === 'ok')
-    .map(([name]) => name);
   const { stream } = await context.store.open(
     blob,
     (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, 'read'),
-    preferred,
+    goodReplicas(copies),
   );
   await inTransaction(context.db, (trx) =>
     appendEvent(trx, {

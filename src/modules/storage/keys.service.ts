@@ -21,9 +21,21 @@ export interface RotationReport {
 const BATCH = 500;
 
 export async function pendingRotation(db: Db, keyring: Keyring): Promise<number> {
+  return (await keyStatus(db, keyring)).pendingRotation;
+}
+
+/** Which master keys exist and how many data keys each wraps; never key bytes. */
+export async function keyStatus(db: Db, keyring: Keyring) {
+  const usage = await keyUsage(db);
   let pending = 0;
-  for (const [keyId, count] of await keyUsage(db)) if (keyId !== keyring.current.id) pending += count;
-  return pending;
+  for (const [keyId, count] of usage) if (keyId !== keyring.current.id) pending += count;
+  return {
+    source: keyring.source,
+    current: keyring.current.id,
+    masterKeys: keyring.all.map((key) => key.id),
+    usage: Object.fromEntries(usage),
+    pendingRotation: pending,
+  };
 }
 
 export async function rotateMasterKey(
