@@ -8,6 +8,7 @@ import { loadConfig } from '../src/config/config.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';
+import type { DirectoryReplica } from '../src/modules/storage/directory-replica.js';
 import { addFile } from '../src/modules/storage/file.service.js';
 import { runFixity } from '../src/modules/storage/fixity.service.js';
 import { openSystem } from '../src/system/system.js';
@@ -47,7 +48,9 @@ try {
       'bench',
     );
   }
-  const files = system.store.replicas.flatMap((replica) => listFiles(path.join(replica.root, 'blobs')));
+  const files = system.store.replicas.flatMap((replica) =>
+    listFiles(path.join((replica as DirectoryReplica).root, 'blobs')),
+  );
   const bytes = files.reduce((sum, file) => sum + fs.statSync(file).size, 0);
   const megabytes = bytes / 1024 ** 2;
   const fixityRates: number[] = [];

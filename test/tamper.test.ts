@@ -19,7 +19,14 @@ import { canonicalJson } from '../src/shared/canonical-json.js';
 import { type CliEnv, cliEnv, run, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { reimbursement, validId } from './helpers/fixtures.js';
-import { fileOneItem, openTestSystem, storage, streamOf, type TestSystem } from './helpers/system.js';
+import {
+  directoryReplica,
+  fileOneItem,
+  openTestSystem,
+  storage,
+  streamOf,
+  type TestSystem,
+} from './helpers/system.js';
 
 // Tampering behind Yidang's back: every alteration made with raw SQL or on the replica directories
 // must make `verify` fail, naming the kind of problem and the record concerned.
@@ -275,7 +282,7 @@ describe('altered catalog records', () => {
 
 describe('altered replicas', () => {
   it('catches one flipped byte in a blob on replica r1', async () => {
-    const file = system.store.replica('r1')?.blobPath(digestA) as string;
+    const file = directoryReplica(system, 'r1').blobPath(digestA) as string;
     const original = fs.readFileSync(file);
     const flipped = Buffer.from(original);
     const middle = Math.floor(flipped.length / 2);
@@ -292,7 +299,7 @@ describe('altered replicas', () => {
   });
 
   it('catches a blob deleted from replica r2', async () => {
-    const file = system.store.replica('r2')?.blobPath(digestA) as string;
+    const file = directoryReplica(system, 'r2').blobPath(digestA) as string;
     const original = fs.readFileSync(file);
     fs.rmSync(file);
     try {

@@ -37,6 +37,13 @@ describe('defaults', () => {
           required: true,
         },
       ],
+      s3: {
+        region: 'us-east-1',
+        endpoint: undefined,
+        pathStyle: true,
+        accessKeyId: undefined,
+        secretAccessKey: undefined,
+      },
       checkpointIntervalSeconds: 600,
       env: {},
     });

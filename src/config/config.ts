@@ -1,19 +1,13 @@
 import path from 'node:path';
 import { invalid } from '../shared/errors.js';
+import { parseReplicas, parseS3Settings, type ReplicaSpec, type S3Settings } from './replicas.js';
+
+export type { ReplicaSpec, S3Settings } from './replicas.js';
+export { parseReplicas } from './replicas.js';
 
 export type DigestAlgorithm = 'sha256' | 'sm3';
 export type CipherSuiteName = 'aes-256-gcm' | 'sm4';
 export type SignatureAlgorithmName = 'ed25519' | 'sm2';
-
-/** One place a copy of every file is kept (副本位置). */
-export interface ReplicaSpec {
-  /** Stable name recorded in the catalog against each copy. */
-  name: string;
-  kind: 'directory';
-  location: string;
-  /** A file is acknowledged only when every required replica holds it. */
-  required: boolean;
-}
 
 /** Everything the process reads from its environment, parsed once at start-up. */
 export interface Config {
@@ -35,6 +29,8 @@ export interface Config {
   signature: SignatureAlgorithmName;
   /** Where files are kept (YIDANG_REPLICAS); by default one directory under home. */
   replicas: ReplicaSpec[];
+  /** Connection settings for S3 replicas (YIDANG_S3_*). */
+  s3: S3Settings;
   /** The server signs a checkpoint this often when the log has grown (YIDANG_CHECKPOINT_INTERVAL, seconds). */
   checkpointIntervalSeconds: number;
   /** The rest of the environment, for keys given there (YIDANG_MASTER_KEY). */
@@ -85,43 +81,6 @@ function parseChoice<T extends string>(env: Env, name: string, choices: readonly
   return raw as T;
 }
 
-/**
- * YIDANG_REPLICAS: comma-separated `name=directory` entries (a bare directory gets the name r1, r2, …);
- * a trailing `?` marks a best-effort replica that fixity fills in later. Relative paths are under home.
- */
-export function parseReplicas(raw: string | undefined, home: string): ReplicaSpec[] {
-  const value = raw?.trim();
-  if (!value)
-    return [{ name: 'local', kind: 'directory', location: path.join(home, 'blobs'), required: true }];
-  const specs: ReplicaSpec[] = [];
-  for (const [index, entry] of value.split(',').entries()) {
-    let text = entry.trim();
-    if (text === '') continue;
-    const required = !text.endsWith('?');
-    if (!required) text = text.slice(0, -1);
-    const match = /^([A-Za-z0-9_-]{1,32})\s*=\s*(.+)$/.exec(text);
-    const name = match ? (match[1] as string) : `r${index + 1}`;
-    const location = (match ? (match[2] as string) : text).trim();
-    if (/^[a-z0-9+]+:\/\//i.test(location)) {
-      throw invalid(
-        'CONFIG_INVALID',
-        `配置错误：YIDANG_REPLICAS 中的“${location.slice(0, 60)}”不是目录；目前只支持目录（网络存储请挂载为目录）`,
-      );
-    }
-    if (location.includes('\0')) throw invalid('CONFIG_INVALID', '配置错误：YIDANG_REPLICAS 含有非法字符');
-    if (specs.some((spec) => spec.name === name))
-      throw invalid('CONFIG_INVALID', `配置错误：YIDANG_REPLICAS 中副本名“${name}”重复`);
-    specs.push({ name, kind: 'directory', location: path.resolve(home, location), required });
-  }
-  if (specs.length === 0) throw invalid('CONFIG_INVALID', '配置错误：YIDANG_REPLICAS 没有列出任何位置');
-  const locations = new Set(specs.map((spec) => spec.location));
-  if (locations.size !== specs.length)
-    throw invalid('CONFIG_INVALID', '配置错误：YIDANG_REPLICAS 中有两个副本指向同一目录');
-  if (!specs.some((spec) => spec.required))
-    throw invalid('CONFIG_INVALID', '配置错误：YIDANG_REPLICAS 至少要有一个必需副本（不带 ?）');
-  return specs;
-}
-
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const homeRaw = env.YIDANG_HOME?.trim() || './yidang-data';
   if (homeRaw.includes('\0')) throw invalid('CONFIG_INVALID', '配置错误：YIDANG_HOME 含有非法字符');
@@ -137,6 +96,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     cipher: parseChoice(env, 'YIDANG_CIPHER', ['aes-256-gcm', 'sm4'] as const, 'aes-256-gcm'),
     signature: parseChoice(env, 'YIDANG_SIGNATURE', ['ed25519', 'sm2'] as const, 'ed25519'),
     replicas: parseReplicas(env.YIDANG_REPLICAS, home),
+    s3: parseS3Settings(env),
     checkpointIntervalSeconds: parseInteger(env, 'YIDANG_CHECKPOINT_INTERVAL', 600, 10, 86_400),
     env,
   };

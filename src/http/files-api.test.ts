@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
+import { directoryReplica, fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { parseVerifierKey } from '../modules/integrity/checkpoint-note.js';
 import {
   type ConsistencyProofDocument,
@@ -93,7 +93,7 @@ describe('files over HTTP', () => {
 
   it('serves a good replica when one copy is corrupt, and records the corruption', async () => {
     const [blob] = await system.database.db.selectFrom('storage_blob').select('digest').execute();
-    const file = system.store.replica('r1')?.blobPath(blob?.digest as string) as string;
+    const file = directoryReplica(system, 'r1').blobPath(blob?.digest as string) as string;
     const bytes = fs.readFileSync(file);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
     fs.writeFileSync(file, bytes);

@@ -5,6 +5,7 @@ import { type Database, openDatabase } from '../db/database.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { ensureLog } from '../modules/integrity/event-log.js';
 import { BlobStore } from '../modules/storage/blob-store.js';
+import { DirectoryReplica } from '../modules/storage/directory-replica.js';
 import { initKeyring, type Keyring, loadKeyring } from '../modules/storage/keyring.js';
 import { isYidangError } from '../shared/errors.js';
 
@@ -57,8 +58,9 @@ export async function openSystem(config: Config, options: OpenOptions = {}): Pro
     const keyring = await openKeyring(config, database);
     const store = new BlobStore(config, keyring);
     for (const replica of store.replicas) {
-      const insideHome = !path.relative(config.home, replica.root).startsWith('..');
-      if (options.initialize || insideHome) replica.initialize();
+      const insideHome =
+        replica instanceof DirectoryReplica && !path.relative(config.home, replica.root).startsWith('..');
+      if (options.initialize || insideHome) await replica.initialize();
     }
     await ensureLog(database.db, { algorithm: config.digest });
     return {

@@ -5,6 +5,8 @@ import { Readable } from 'node:stream';
 import { loadConfig } from '../../src/config/config.js';
 import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../../src/modules/catalog/item.service.js';
+import { DirectoryReplica } from '../../src/modules/storage/directory-replica.js';
+import type { Replica } from '../../src/modules/storage/replica.js';
 import { openSystem, type System } from '../../src/system/system.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 import { FONDS, reimbursement } from './fixtures.js';
@@ -61,3 +63,11 @@ export const streamOf = (content: Buffer | string) =>
   Readable.from([typeof content === 'string' ? Buffer.from(content) : content]);
 
 export const storage = (system: System) => ({ db: system.database.db, store: system.store });
+
+/** A test that reaches behind a replica's back needs its directory; S3 replicas have none. */
+export function asDirectory(replica: Replica | undefined): DirectoryReplica {
+  if (!(replica instanceof DirectoryReplica)) throw new Error(`not a directory replica: ${replica?.name}`);
+  return replica;
+}
+
+export const directoryReplica = (system: System, name: string) => asDirectory(system.store.replica(name));

@@ -1,12 +1,12 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkpoints, logVerifier, writeCheckpoint } from '../../modules/integrity/checkpoint.service.js';
 import {
   formatVerifierKey,
   type NoteVerifier,
   parseVerifierKey,
 } from '../../modules/integrity/checkpoint-note.js';
-import { checkpoints, logVerifier, writeCheckpoint } from '../../modules/integrity/checkpoint.service.js';
 import { eventTrail } from '../../modules/integrity/events.service.js';
 import {
   type ConsistencyProofDocument,

@@ -3,9 +3,9 @@ import { maskIdNumber } from '../../modules/catalog/id-number.js';
 import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
 import {
   fileItems,
-  readItem,
   itemHistory,
   listItems,
+  readItem,
   updateItem,
 } from '../../modules/catalog/item.service.js';
 import { RETENTION_LABELS, type RetentionPeriod } from '../../modules/catalog/retention.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { formatVerifierKey } from '../../modules/integrity/checkpoint-note.js';
 import { logVerifier } from '../../modules/integrity/checkpoint.service.js';
+import { formatVerifierKey } from '../../modules/integrity/checkpoint-note.js';
 import { runFixity } from '../../modules/storage/fixity.service.js';
 import { keyStatus, rotateMasterKey } from '../../modules/storage/keys.service.js';
 import { actor, parsePositiveInt, printJson, printTable, progress, withSystem } from '../context.js';
@@ -29,6 +29,8 @@ export function registerStorageCommands(program: Command): void {
           `检查 ${report.blobs} 个文件、${report.copies} 份副本（${(report.bytes / 1024 ** 2).toFixed(1)} MB）：` +
             `完好 ${report.ok}，已修复 ${report.repaired}，修复失败 ${report.unrepaired}，全部副本丢失 ${report.lost}\n`,
         );
+        if (report.temporaryRemoved > 0)
+          process.stdout.write(`清理了 ${report.temporaryRemoved} 个中断写入留下的临时文件\n`);
         if (report.findings.length > 0)
           printTable(
             ['文件', '副本', '问题', '处理'],

@@ -1,18 +1,18 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import { listMigrations } from '../../db/migrator.js';
 import { DUMP_TABLES, dumpTable } from '../../db/dump.js';
+import { listMigrations } from '../../db/migrator.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, YidangError } from '../../shared/errors.js';
 import type { System } from '../../system/system.js';
-import { formatVerifierKey } from '../integrity/checkpoint-note.js';
 import { type Checkpoint, logVerifier, writeCheckpoint } from '../integrity/checkpoint.service.js';
+import { formatVerifierKey } from '../integrity/checkpoint-note.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { exportKeyMaterial } from '../storage/keyring.js';
 import { checkPassphraseStrength, sealWithPassphrase } from '../storage/passphrase.js';
-import { type BackupManifest, FORMAT, fsyncFile, MANIFEST, hashFile, writeLines } from './backup-files.js';
+import { type BackupManifest, FORMAT, fsyncFile, hashFile, MANIFEST, writeLines } from './backup-files.js';
 
 // `yidang backup <dir>`: a consistent snapshot while the system keeps serving — the database read
 // in one repeatable-read transaction, every blob it references copied from a verified replica,

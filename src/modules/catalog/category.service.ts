@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { appendEvent } from '../integrity/event-log.js';
 import { conflict, type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { appendEvent } from '../integrity/event-log.js';
 import {
   type CategoryRow,
   categoryInUse,

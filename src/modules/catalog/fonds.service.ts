@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { appendEvent } from '../integrity/event-log.js';
 import { conflict, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { appendEvent } from '../integrity/event-log.js';
 import { isRegionCode } from '../regions/regions.js';
 import { DEFAULT_ARCHIVE_CODE_PATTERN, parseArchiveCodePattern } from './archive-code.js';
 import {

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { appendEvent } from '../integrity/event-log.js';
 import { notFound, ValidationError } from '../../shared/errors.js';
+import { appendEvent } from '../integrity/event-log.js';
 import { isRegionCode, regionFullName } from '../regions/regions.js';
 import {
   deleteRetentionOverride,

@@ -1,7 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { formatCheckpointBody, type NoteSigner, type NoteVerifier, signNote } from './checkpoint-note.js';
-import { splitHashes } from './event-log.js';
 import {
   type CheckpointRow,
   insertCheckpoint,
@@ -9,6 +8,7 @@ import {
   lockLogHead,
   readLogHead,
 } from './event.repo.js';
+import { splitHashes } from './event-log.js';
 import { type LogHashAlgorithm, rootFromFrontier, treeHasher } from './merkle.js';
 
 // Signed checkpoints (检查点): the tree size and root at a moment, signed with the log key. A copy

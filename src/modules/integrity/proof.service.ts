@@ -1,8 +1,8 @@
 import type { Db } from '../../db/database.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import { type NoteVerifier, openNote, parseCheckpointBody } from './checkpoint-note.js';
-import { encodeEntry, storedNodeFetcher } from './event-log.js';
 import { eventsBySeq, findCheckpoint, readLogHead } from './event.repo.js';
+import { encodeEntry, storedNodeFetcher } from './event-log.js';
 import {
   consistencyProof,
   inclusionProof,

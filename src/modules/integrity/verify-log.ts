@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { type NoteVerifier, openNote, parseCheckpointBody } from './checkpoint-note.js';
-import { encodeEntry, splitHashes } from './event-log.js';
 import { eventsAfter, listCheckpoints, readLogHead, type StoredEvent } from './event.repo.js';
+import { encodeEntry, splitHashes } from './event-log.js';
 import { appendLeaf, type LogHashAlgorithm, rootFromFrontier, treeHasher } from './merkle.js';
 
 // Recomputes the event log from its rows: every hash, every chain link, every stored tree node,

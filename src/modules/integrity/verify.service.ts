@@ -4,8 +4,8 @@ import { itemState } from '../catalog/item.state.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobsAfter, itemFilesAfter } from '../storage/file.repo.js';
 import type { SigningKey } from './checkpoint.service.js';
-import { stateDigest } from './event-log.js';
 import type { StoredEvent } from './event.repo.js';
+import { stateDigest } from './event-log.js';
 import type { LogHashAlgorithm } from './merkle.js';
 import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from './verify-log.js';
 

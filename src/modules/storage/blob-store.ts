@@ -15,6 +15,8 @@ import {
   wrapDataKey,
 } from './envelope.js';
 import { type Keyring, loadKeyring, type MasterKey } from './keyring.js';
+import type { Replica } from './replica.js';
+import { S3Replica } from './s3-replica.js';
 
 // The content-addressed, encrypted blob store over all configured replicas. It knows bytes and
 // replicas; which item a blob belongs to and what the catalog records is the file service's job.
@@ -33,7 +35,7 @@ export interface StoredBlob {
 }
 
 export interface StagedBlob extends StoredBlob {
-  writes: Array<{ replica: DirectoryReplica; write: ReplicaWrite }>;
+  writes: Array<{ replica: Replica; write: ReplicaWrite }>;
   /** Best-effort replicas that could not take the blob. */
   missing: string[];
   /** The first bytes, for telling the file type. */
@@ -45,13 +47,15 @@ export type CopyProblem = 'missing' | 'corrupt';
 export const blobAad = (digest: string) => Buffer.from(`yidang-blob\n${digest}`, 'utf8');
 
 export class BlobStore {
-  readonly replicas: DirectoryReplica[];
+  readonly replicas: Replica[];
 
   private ring: Keyring;
   private readonly env: Record<string, string | undefined>;
 
-  constructor(config: Pick<Config, 'replicas' | 'digest' | 'cipher' | 'env'>, keyring: Keyring) {
-    this.replicas = config.replicas.map((spec) => new DirectoryReplica(spec));
+  constructor(config: Pick<Config, 'replicas' | 's3' | 'digest' | 'cipher' | 'env'>, keyring: Keyring) {
+    this.replicas = config.replicas.map((spec) =>
+      spec.kind === 's3' ? new S3Replica(spec, config.s3) : new DirectoryReplica(spec),
+    );
     this.digestAlgorithm = config.digest;
     this.suite = config.cipher;
     this.ring = keyring;
@@ -91,12 +95,12 @@ export class BlobStore {
   readonly digestAlgorithm: DigestAlgorithm;
   readonly suite: CipherSuite;
 
-  replica(name: string): DirectoryReplica | undefined {
+  replica(name: string): Replica | undefined {
     return this.replicas.find((replica) => replica.name === name);
   }
 
-  initialize(): void {
-    for (const replica of this.replicas) replica.initialize();
+  async initialize(): Promise<void> {
+    for (const replica of this.replicas) await replica.initialize();
   }
 
   /**
@@ -213,7 +217,7 @@ export class BlobStore {
 
   /** Re-reads one replica's copy and hashes it: what fixity and verify do. */
   async checkCopy(
-    replica: DirectoryReplica,
+    replica: Replica,
     blob: Pick<StoredBlob, 'digest' | 'storedDigest' | 'storedSize'>,
   ): Promise<'ok' | CopyProblem> {
     const stream = await replica.openRead(blob.digest);

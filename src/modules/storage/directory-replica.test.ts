@@ -5,8 +5,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
-import { parseReplicas } from '../../config/config.js';
-import { isYidangError, YidangError } from '../../shared/errors.js';
+import { YidangError } from '../../shared/errors.js';
 import { DirectoryReplica, replicaError } from './directory-replica.js';
 
 // One replica directory: writes through tmp/ with fsync and rename, reads, checks, sweeping; and
@@ -25,17 +24,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
   return Buffer.concat(chunks);
 }
 
-function codeOf(action: () => unknown): string {
-  try {
-    action();
-  } catch (error) {
-    if (isYidangError(error)) return error.code;
-    throw error;
-  }
-  throw new Error('no error was thrown');
-}
-
-beforeEach(() => {
+beforeEach(async () => {
   base = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-replica-'));
   replica = new DirectoryReplica({
     name: 'r1',
@@ -43,7 +32,7 @@ beforeEach(() => {
     location: path.join(base, 'r1'),
     required: true,
   });
-  replica.initialize();
+  await replica.initialize();
 });
 afterEach(() => {
   fs.rmSync(base, { recursive: true, force: true });
@@ -217,66 +206,5 @@ describe('replicaError', () => {
       expect(error.code).toBe('REPLICA_UNAVAILABLE');
       expect(error.message).toBe(`副本“备份盘（/mnt/b）”写入失败：${reason}`);
     }
-  });
-});
-
-describe('parseReplicas', () => {
-  const home = path.resolve('/srv/yidang');
-
-  it('defaults to one required replica named local under home', () => {
-    for (const raw of [undefined, '', '   '])
-      expect(parseReplicas(raw, home)).toEqual([
-        { name: 'local', kind: 'directory', location: path.join(home, 'blobs'), required: true },
-      ]);
-  });
-
-  it('takes names, optional marks, and resolves relative paths under home', () => {
-    expect(parseReplicas('main=/mnt/a, backup=x ,offsite=/mnt/nas/yidang?', home)).toEqual([
-      { name: 'main', kind: 'directory', location: path.resolve('/mnt/a'), required: true },
-      { name: 'backup', kind: 'directory', location: path.join(home, 'x'), required: true },
-      { name: 'offsite', kind: 'directory', location: path.resolve('/mnt/nas/yidang'), required: false },
-    ]);
-    expect(
-      parseReplicas('a=one,b=two?', home).map((spec) => [spec.name, spec.location, spec.required]),
-    ).toEqual([
-      ['a', path.join(home, 'one'), true],
-      ['b', path.join(home, 'two'), false],
-    ]);
-  });
-
-  it('names bare directories r1, r2, … by position', () => {
-    expect(parseReplicas('/mnt/a,/mnt/b?', home).map((spec) => [spec.name, spec.required])).toEqual([
-      ['r1', true],
-      ['r2', false],
-    ]);
-  });
-
-  it('refuses duplicate names and two names for one directory', () => {
-    expect(codeOf(() => parseReplicas('a=/mnt/x,a=/mnt/y', home))).toBe('CONFIG_INVALID');
-    expect(codeOf(() => parseReplicas('a=/mnt/x,b=/mnt/x', home))).toBe('CONFIG_INVALID');
-    expect(codeOf(() => parseReplicas('a=data,b=./data/', home))).toBe('CONFIG_INVALID');
-    expect(codeOf(() => parseReplicas(`a=blobs,b=${path.join(home, 'blobs')}`, home))).toBe('CONFIG_INVALID');
-  });
-
-  it('refuses URLs, no required replica, and an empty list', () => {
-    for (const raw of [
-      's3://bucket/yidang',
-      'a=/mnt/x,b=smb://nas/share',
-      'c=file:///mnt/x',
-      'a=/x?,b=/y?',
-      ',',
-      ' , ,',
-    ])
-      expect(
-        codeOf(() => parseReplicas(raw, home)),
-        raw,
-      ).toBe('CONFIG_INVALID');
-    let message = '';
-    try {
-      parseReplicas('a=/mnt/x,b=https://nas.example/yidang', home);
-    } catch (error) {
-      message = (error as Error).message;
-    }
-    expect(message).toContain('只支持目录');
   });
 });

@@ -2,8 +2,10 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { DigestAlgorithm, ReplicaSpec } from '../../config/config.js';
+import type { DigestAlgorithm } from '../../config/config.js';
+import type { DirectoryReplicaSpec } from '../../config/replicas.js';
 import { YidangError } from '../../shared/errors.js';
+import { type Replica, writeWhole } from './replica.js';
 
 // One replica (副本) in a directory: blobs/<algorithm>/<aa>/<bb>/<hex>, written through tmp/ with
 // fsync and rename, so a reader or a crash never sees half a blob.
@@ -60,12 +62,13 @@ function fsyncDirectory(directory: string): void {
   }
 }
 
-export class DirectoryReplica {
+export class DirectoryReplica implements Replica {
+  readonly kind = 'directory' as const;
   readonly name: string;
   readonly required: boolean;
   readonly root: string;
 
-  constructor(spec: ReplicaSpec) {
+  constructor(spec: DirectoryReplicaSpec) {
     this.name = spec.name;
     this.required = spec.required;
     this.root = spec.location;
@@ -76,7 +79,7 @@ export class DirectoryReplica {
   }
 
   /** Creates the layout; only init does this, so an unmounted share is an error, not a new empty folder. */
-  initialize(): void {
+  async initialize(): Promise<void> {
     for (const sub of ['blobs', 'tmp'])
       fs.mkdirSync(path.join(this.root, sub), { recursive: true, mode: 0o700 });
   }
@@ -137,7 +140,6 @@ export class DirectoryReplica {
     };
   }
 
-  /** The stored bytes, or undefined when the replica has no such blob. */
   async openRead(digest: string): Promise<Readable | undefined> {
     const file = this.blobPath(digest);
     try {
@@ -157,19 +159,10 @@ export class DirectoryReplica {
     }
   }
 
-  /** Writes a whole blob from another replica's bytes (repair), through tmp like any write. */
-  async writeFrom(digest: string, source: Readable): Promise<void> {
-    const write = await this.beginWrite();
-    try {
-      for await (const chunk of source) await write.write(chunk as Buffer);
-      await write.commit(digest);
-    } catch (error) {
-      await write.abort();
-      throw error;
-    }
+  writeFrom(digest: string, source: Readable): Promise<void> {
+    return writeWhole(this, digest, source);
   }
 
-  /** Checks the replica is there and writable before a long operation starts. */
   async check(): Promise<void> {
     try {
       await fs.promises.access(path.join(this.root, 'tmp'), fs.constants.W_OK);
@@ -179,7 +172,6 @@ export class DirectoryReplica {
     }
   }
 
-  /** Leftover temporary files older than `olderThanMs` (from killed writers) are removed. */
   async sweepTemporary(olderThanMs: number): Promise<number> {
     const directory = path.join(this.root, 'tmp');
     let removed = 0;

@@ -6,13 +6,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres } from '../../../test/helpers/database.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import {
+  asDirectory,
+  directoryReplica,
   fileOneItem,
   openTestSystem,
   storage,
   streamOf,
   type TestSystem,
 } from '../../../test/helpers/system.js';
-import { loadConfig, type ReplicaSpec } from '../../config/config.js';
+import { loadConfig } from '../../config/config.js';
+import type { DirectoryReplicaSpec } from '../../config/replicas.js';
 import { openSystem } from '../../system/system.js';
 import { DirectoryReplica, type ReplicaWrite, replicaError } from './directory-replica.js';
 import { addFile, listFiles, openFile } from './file.service.js';
@@ -47,12 +50,10 @@ function filesUnder(directory: string): string[] {
 }
 
 const replicaRoot = (system: TestSystem, name: string) => {
-  const replica = system.store.replica(name);
-  if (!replica) throw new Error(`no replica ${name}`);
-  return replica.root;
+  return directoryReplica(system, name).root;
 };
 const blobFile = (system: TestSystem, name: string, digest: string) =>
-  system.store.replica(name)?.blobPath(digest) as string;
+  directoryReplica(system, name).blobPath(digest) as string;
 
 async function countRows(system: TestSystem, table: 'storage_blob' | 'item_file' | 'storage_copy') {
   const row = await system.database.db
@@ -81,7 +82,8 @@ async function copyStatus(system: TestSystem, digest: string): Promise<Record<st
 /** What a failed attachment must leave unchanged: catalog rows, events, and files on every replica. */
 async function snapshot(system: TestSystem) {
   const files: Record<string, string[]> = {};
-  for (const replica of system.store.replicas) files[replica.name] = filesUnder(replica.root);
+  for (const replica of system.store.replicas.map(asDirectory))
+    files[replica.name] = filesUnder(replica.root);
   return {
     blobs: await countRows(system, 'storage_blob'),
     itemFiles: await countRows(system, 'item_file'),
@@ -123,7 +125,7 @@ function enospc(): NodeJS.ErrnoException {
  */
 class FullDiskReplica extends DirectoryReplica {
   constructor(
-    spec: ReplicaSpec,
+    spec: DirectoryReplicaSpec,
     private readonly okWrites = 1,
   ) {
     super(spec);
@@ -334,7 +336,7 @@ describe('addFile and openFile', () => {
     expect(error.message).toContain('empty.pdf');
     const after = await snapshot(system);
     expect(after).toEqual(before);
-    for (const replica of system.store.replicas)
+    for (const replica of system.store.replicas.map(asDirectory))
       expect(filesUnder(path.join(replica.root, 'tmp'))).toEqual([]);
   });
 
@@ -456,7 +458,7 @@ describe('addFile and openFile', () => {
       const { stream } = await openFile(storage(system), other, fileNumber, ACTOR);
       expect((await readAll(stream)).equals(content)).toBe(true);
     }
-    for (const replica of system.store.replicas) {
+    for (const replica of system.store.replicas.map(asDirectory)) {
       expect(filesUnder(path.join(replica.root, 'tmp'))).toEqual([]);
       const stored = fs.readFileSync(replica.blobPath(digest));
       const row = await system.database.db
@@ -507,7 +509,7 @@ describe('replicas that fail', () => {
       expect(filesUnder(path.join(replicaRoot(system, 'r1'), 'tmp'))).toEqual([]);
       expect(fs.existsSync(r2)).toBe(false);
     } finally {
-      system.store.replica('r2')?.initialize();
+      await system.store.replica('r2')?.initialize();
     }
   });
 
@@ -660,7 +662,7 @@ describe('optional replicas', () => {
       const { stream } = await openFile(storage(system), code, added.fileNumber, ACTOR);
       expect((await readAll(stream)).equals(content)).toBe(true);
     } finally {
-      system.store.replica('r2')?.initialize();
+      await system.store.replica('r2')?.initialize();
     }
   });
 
@@ -700,7 +702,7 @@ describe('Chinese commercial cryptography', () => {
         ACTOR,
       );
       expect(added.digest).toBe(`sm3:${crypto.createHash('sm3').update(content).digest('hex')}`);
-      expect(system.store.replica('r1')?.blobPath(added.digest)).toContain(`${path.sep}sm3${path.sep}`);
+      expect(directoryReplica(system, 'r1').blobPath(added.digest)).toContain(`${path.sep}sm3${path.sep}`);
       const { stream } = await openFile(storage(system), code, added.fileNumber, ACTOR);
       expect((await readAll(stream)).equals(content)).toBe(true);
     } finally {

@@ -2,8 +2,8 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import { itemSubject } from '../catalog/item.state.js';
 import { getItem } from '../catalog/item.service.js';
+import { itemSubject } from '../catalog/item.state.js';
 import { appendEvent } from '../integrity/event-log.js';
 import type { BlobStore, CopyProblem, StagedBlob } from './blob-store.js';
 import {

@@ -1,9 +1,12 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
 import {
+  asDirectory,
+  directoryReplica,
   fileOneItem,
   openTestSystem,
   storage,
@@ -24,7 +27,7 @@ let code: string;
 const contents: Buffer[] = [];
 const files: AttachedFile[] = [];
 
-const blobFile = (name: string, digest: string) => system.store.replica(name)?.blobPath(digest) as string;
+const blobFile = (name: string, digest: string) => directoryReplica(system, name).blobPath(digest) as string;
 
 async function readAll(stream: Readable): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -144,7 +147,8 @@ describe('runFixity', () => {
     expect(repairedCorrupt.map((event) => event.payload)).toEqual([
       expect.objectContaining({ replica: 'r1', problem: 'corrupt', from: 'r2', runId: report.runId }),
     ]);
-    for (const replica of system.store.replicas) expect(fs.readdirSync(`${replica.root}/tmp`)).toEqual([]);
+    for (const replica of system.store.replicas.map(asDirectory))
+      expect(fs.readdirSync(`${replica.root}/tmp`)).toEqual([]);
 
     // The repaired copies read back, and the next audit finds nothing.
     for (const file of [missing, corrupt]) {
@@ -191,7 +195,7 @@ describe('runFixity', () => {
   });
 
   it('reports copies it cannot repair on an unmounted replica, without creating the directory', async () => {
-    const root = system.store.replica('r2')?.root as string;
+    const root = directoryReplica(system, 'r2').root;
     const away = `${root}.unmounted`;
     fs.renameSync(root, away);
     try {
@@ -213,6 +217,28 @@ describe('runFixity', () => {
     }
     const remounted = await runFixity(storage(system), ACTOR);
     expect(remounted).toMatchObject({ ok: 6, repaired: 0, unrepaired: 0, lost: 1 });
+  });
+
+  it('removes temporary files a killed writer left over a day ago, and only those, on a full run', async () => {
+    const tmp = path.join(directoryReplica(system, 'r1').root, 'tmp');
+    const dead = path.join(tmp, 'killed-writer.part');
+    const live = path.join(tmp, 'writing-now.part');
+    fs.writeFileSync(dead, 'half a file');
+    fs.writeFileSync(live, 'a file being written');
+    const twoDaysAgo = new Date(Date.now() - 2 * 24 * 60 * 60 * 1000);
+    fs.utimesSync(dead, twoDaysAgo, twoDaysAgo);
+    try {
+      expect((await runFixity(storage(system), ACTOR, { sample: 1 })).temporaryRemoved).toBe(0);
+      expect(fs.existsSync(dead)).toBe(true);
+      const report = await runFixity(storage(system), ACTOR);
+      expect(report.temporaryRemoved).toBe(1);
+      expect(fs.existsSync(dead)).toBe(false);
+      expect(fs.existsSync(live)).toBe(true);
+      const [event] = await eventsOf('fixity.run', `fixity:${report.runId}`);
+      expect(event?.payload).toMatchObject({ temporaryRemoved: 1 });
+    } finally {
+      fs.rmSync(live, { force: true });
+    }
   });
 
   it('reports progress up to the number of files', async () => {

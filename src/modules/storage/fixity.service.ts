@@ -22,6 +22,18 @@ export interface FixityReport extends FixityCounts {
   findings: Array<Omit<FixityFindingTable, 'run_id'>>;
   /** Files with no good copy anywhere. */
   lostFiles: string[];
+  /** Temporary files of killed writers removed from the replicas. */
+  temporaryRemoved: number;
+}
+
+/** A writer killed mid-file leaves a temporary copy; a day later no live writer can still own it. */
+const TEMPORARY_MAX_AGE_MS = 24 * 60 * 60 * 1000;
+
+async function sweepReplicas(store: BlobStore): Promise<number> {
+  let removed = 0;
+  for (const replica of store.replicas)
+    removed += await replica.sweepTemporary(TEMPORARY_MAX_AGE_MS).catch(() => 0);
+  return removed;
 }
 
 const BATCH = 200;
@@ -40,7 +52,9 @@ export async function runFixity(
   const lostFiles: string[] = [];
   const total = sample ?? (await countBlobs(db)).blobs;
   const concurrency = Math.max(1, options.concurrency ?? 4);
+  let temporaryRemoved = 0;
   try {
+    if (sample === null) temporaryRemoved = await sweepReplicas(store);
     let after = '';
     let sampled = false;
     for (;;) {
@@ -77,14 +91,14 @@ export async function runFixity(
         actor,
         action: 'fixity.run',
         subject: `fixity:${runId}`,
-        payload: { ...counts, sample },
+        payload: { ...counts, sample, temporaryRemoved },
       });
     });
   } catch (error) {
     await finishRun(db, runId, counts, 'failed').catch(() => {});
     throw error;
   }
-  return { runId, ...counts, findings: reported, lostFiles };
+  return { runId, ...counts, findings: reported, lostFiles, temporaryRemoved };
 }
 
 async function auditBlob(

@@ -5,6 +5,8 @@ import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
 import {
+  asDirectory,
+  directoryReplica,
   fileOneItem,
   openTestSystem,
   storage,
@@ -33,7 +35,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 /** sha256 of every stored blob file on every replica, by path. */
 function blobFileHashes(system: System): Record<string, string> {
   const hashes: Record<string, string> = {};
-  for (const replica of system.store.replicas) {
+  for (const replica of system.store.replicas.map(asDirectory)) {
     const root = path.join(replica.root, 'blobs');
     for (const entry of fs.readdirSync(root, { recursive: true }) as string[]) {
       const file = path.join(root, entry);
