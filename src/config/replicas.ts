@@ -79,8 +79,12 @@ function parseS3Location(name: string, location: string, required: boolean): S3R
   if (!BUCKET.test(bucket))
     throw configError(`副本“${name}”的桶名“${bucket.slice(0, 64)}”无效（3–63 位小写字母、数字、点或连字符）`);
   const segments = keyParts.filter((part) => part !== '');
-  if (segments.some((part) => part === '.' || part === '..' || /[\0-\x1f\\]/.test(part)))
-    throw configError(`副本“${name}”的前缀不能含有 . 或 .. 段和控制字符`);
+  const unsafe = (part: string) =>
+    part === '.' ||
+    part === '..' ||
+    part.includes('\\') ||
+    [...part].some((char) => char.charCodeAt(0) < 0x20);
+  if (segments.some(unsafe)) throw configError(`副本“${name}”的前缀不能含有 . 或 .. 段和控制字符`);
   const prefix = segments.length > 0 ? `${segments.join('/')}/` : '';
   return { name, kind: 's3', location: `s3://${bucket}/${prefix}`, bucket, prefix, endpoint, required };
 }

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
 import {
   asDirectory,
-  directoryReplica,
   fileOneItem,
   openTestSystem,
   storage,
