@@ -1,9 +1,8 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { DUMP_TABLES } from '../src/db/dump.js';
@@ -15,7 +14,7 @@ import { blobRelativePath as blobPath } from '../src/modules/storage/directory-r
 import { addFile, openFile } from '../src/modules/storage/file.service.js';
 import { openSystem } from '../src/system/system.js';
 import { type CliEnv, type CliResult, cliEnv, run, writeJson } from './helpers/cli.js';
-import { onPostgres } from './helpers/database.js';
+import { adminQuery, dropEmptyDatabases, freshDatabaseUrl, onPostgres } from './helpers/database.js';
 import { failure, reimbursement } from './helpers/fixtures.js';
 import { fileOneItem, openTestSystem, storage, streamOf } from './helpers/system.js';
 
@@ -23,35 +22,9 @@ import { fileOneItem, openTestSystem, storage, streamOf } from './helpers/system
 // PostgreSQL server, where every scenario gets its own freshly created, empty database.
 
 const PASSPHRASE = '档案备份-Correct-Horse-42';
-const ADMIN_URL = process.env.DATABASE_URL;
 const FIRST_CODE = 'J013-JSLX·2024-D30-JSK-0001';
 
-const createdDatabases: string[] = [];
 const createdDirs: string[] = [];
-
-async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
-  url: string,
-  text: string,
-): Promise<T[]> {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  try {
-    return (await client.query<T>(text)).rows;
-  } finally {
-    await client.end();
-  }
-}
-
-/** A new, empty PostgreSQL database (no template: restore needs one without tables), or undefined on PGlite. */
-async function freshDatabaseUrl(): Promise<string | undefined> {
-  if (!ADMIN_URL) return undefined;
-  const name = `yidang_backup_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  await adminQuery(ADMIN_URL, `create database ${name}`);
-  createdDatabases.push(name);
-  const url = new URL(ADMIN_URL);
-  url.pathname = `/${name}`;
-  return url.toString();
-}
 
 /** A CLI environment with an empty YIDANG_HOME (and on PostgreSQL an empty database of its own). */
 async function newCli(): Promise<CliEnv> {
@@ -109,9 +82,7 @@ async function readAll(stream: Readable): Promise<Buffer> {
 
 afterAll(async () => {
   for (const dir of createdDirs) fs.rmSync(dir, { recursive: true, force: true });
-  if (ADMIN_URL)
-    for (const name of createdDatabases)
-      await adminQuery(ADMIN_URL, `drop database if exists ${name} with (force)`);
+  await dropEmptyDatabases();
 });
 
 describe('yidang backup and restore (CLI)', () => {

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createBackup } from '../src/modules/backup/backup.service.js';
@@ -14,6 +13,7 @@ import { addFile, listFiles, openFile } from '../src/modules/storage/file.servic
 import { runFixity } from '../src/modules/storage/fixity.service.js';
 import type { S3Replica } from '../src/modules/storage/s3-replica.js';
 import { openSystem } from '../src/system/system.js';
+import { dropEmptyDatabases, freshDatabaseUrl } from './helpers/database.js';
 import { failure } from './helpers/fixtures.js';
 import { S3_BUCKET, startTestS3, type TestS3 } from './helpers/s3.js';
 import {
@@ -69,6 +69,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
+  await dropEmptyDatabases();
   client.destroy();
   await s3.dispose();
 });
@@ -209,7 +210,7 @@ describe('an S3 replica in the blob store', () => {
   it('backs up from the replicas and restores into a new home whose files live in a bucket', async () => {
     const system = await openWithCloud();
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-s3-backup-'));
-    const restoredDatabase = await freshDatabase();
+    const restoredUrl = await freshDatabaseUrl();
     try {
       const code = await fileOneItem(system);
       const content = randomBytes(70_000);
@@ -232,7 +233,7 @@ describe('an S3 replica in the blob store', () => {
           YIDANG_HOME: home,
           YIDANG_REPLICAS: `only=s3://${S3_BUCKET}/${prefix}/`,
           ...s3.env,
-          ...(restoredDatabase.url ? { DATABASE_URL: restoredDatabase.url } : {}),
+          ...(restoredUrl ? { DATABASE_URL: restoredUrl } : {}),
         },
         home,
       );
@@ -250,28 +251,7 @@ describe('an S3 replica in the blob store', () => {
       }
     } finally {
       await system.dispose();
-      await restoredDatabase.drop();
       fs.rmSync(work, { recursive: true, force: true });
     }
   }, 120_000);
 });
-
-/** Restore needs an empty database: on PostgreSQL a new one, on PGlite the new home's own. */
-async function freshDatabase(): Promise<{ url?: string; drop(): Promise<void> }> {
-  const admin = process.env.DATABASE_URL;
-  if (!admin) return { drop: async () => {} };
-  const name = `yidang_s3_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
-  const run = async (text: string) => {
-    const connection = new pg.Client({ connectionString: admin });
-    await connection.connect();
-    try {
-      await connection.query(text);
-    } finally {
-      await connection.end();
-    }
-  };
-  await run(`create database ${name}`);
-  const url = new URL(admin);
-  url.pathname = `/${name}`;
-  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
-}

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
+import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
@@ -10,6 +11,7 @@ import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
 import { invalid } from '../shared/errors.js';
+import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
 
@@ -21,6 +23,8 @@ export interface AppOptions {
   logger?: boolean;
   /** Largest request body in bytes; batches of items are the big ones. */
   bodyLimit?: number;
+  /** The whole system and the server's local control token, for online backup. */
+  control?: { system: System; token: string };
 }
 
 export type App = FastifyInstance;
@@ -79,6 +83,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       prefix: '/api/v1',
       db: options.database.db,
       signingKey: options.signingKey,
+    });
+  if (options.control)
+    await app.register(backupRoutes, {
+      prefix: '/api/v1',
+      system: options.control.system,
+      controlToken: options.control.token,
     });
   return app;
 }

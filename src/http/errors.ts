@@ -7,6 +7,7 @@ import { type ErrorKind, type FieldIssue, isYidangError, ValidationError } from 
 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
+  unauthorized: 401,
   not_found: 404,
   conflict: 409,
   busy: 503,

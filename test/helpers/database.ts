@@ -50,4 +50,38 @@ export async function openTestDatabase(): Promise<TestDatabase> {
   };
 }
 
+/** Runs one statement on its own connection (create or drop a database, count tables). */
+export async function adminQuery<T extends pg.QueryResultRow = pg.QueryResultRow>(
+  url: string,
+  text: string,
+): Promise<T[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query<T>(text)).rows;
+  } finally {
+    await client.end();
+  }
+}
+
+const emptyDatabases: string[] = [];
+
+/** A new, empty PostgreSQL database (no template: restore needs one without tables), or undefined on PGlite. */
+export async function freshDatabaseUrl(): Promise<string | undefined> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) return undefined;
+  const name = `yidang_empty_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  await adminQuery(adminUrl, `create database ${name}`);
+  emptyDatabases.push(name);
+  return withDatabase(adminUrl, name);
+}
+
+/** Drops the databases freshDatabaseUrl made in this test file. */
+export async function dropEmptyDatabases(): Promise<void> {
+  const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl) return;
+  for (const name of emptyDatabases.splice(0))
+    await adminQuery(adminUrl, `drop database if exists ${name} with (force)`);
+}
+
 export { sql };

@@ -1,7 +1,11 @@
+import path from 'node:path';
 import type { Command } from 'commander';
+import type { BackupLine } from '../../modules/backup/backup.routes.js';
 import { createBackup } from '../../modules/backup/backup.service.js';
+import type { BackupManifest } from '../../modules/backup/backup-files.js';
 import { restoreBackup } from '../../modules/backup/restore.service.js';
-import { invalid } from '../../shared/errors.js';
+import { invalid, YidangError } from '../../shared/errors.js';
+import { runningServer, type ServerFile } from '../../system/server-file.js';
 import { actor, config, progress, withSystem } from '../context.js';
 
 // backup and restore. The passphrase comes from the environment, never the command line, where
@@ -14,13 +18,71 @@ function passphrase(): string {
   return value;
 }
 
+/**
+ * The embedded database can be open in one process only: while `yidang serve` holds it, the
+ * server itself takes the backup and this command reports its progress.
+ */
+async function backupThroughServer(server: ServerFile, dir: string, secret: string): Promise<BackupManifest> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/v1/admin/backup', server.url), {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${server.token}`,
+        'content-type': 'application/json',
+      },
+      body: JSON.stringify({ dir: path.resolve(dir), passphrase: secret, actor: actor() }),
+    });
+  } catch {
+    throw new YidangError(
+      'SERVER_UNREACHABLE',
+      'busy',
+      `服务（进程号 ${server.pid}）占用着数据库但无法连接：${server.url}`,
+    );
+  }
+  if (!response.ok || !response.body) {
+    const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+    throw new YidangError(
+      body.error?.code ?? 'BACKUP_FAILED',
+      'invalid',
+      body.error?.message ?? `服务拒绝了备份请求（${response.status}）`,
+    );
+  }
+  let buffered = '';
+  const decoder = new TextDecoder();
+  for await (const chunk of response.body) {
+    buffered += decoder.decode(chunk as Uint8Array, { stream: true });
+    let newline = buffered.indexOf('\n');
+    while (newline >= 0) {
+      const line = JSON.parse(buffered.slice(0, newline)) as BackupLine;
+      buffered = buffered.slice(newline + 1);
+      if (line.type === 'progress') progress(line.stage, line.done, line.total);
+      else if (line.type === 'done') return line.manifest;
+      else if (line.type === 'error') throw new YidangError(line.code, 'invalid', line.message);
+      newline = buffered.indexOf('\n');
+    }
+  }
+  throw new YidangError(
+    'BACKUP_INTERRUPTED',
+    'busy',
+    '与服务的连接在备份完成前中断；备份目录不会以完整名称出现，请重试',
+  );
+}
+
 export function registerBackupCommands(program: Command): void {
   program
     .command('backup <dir>')
     .description('把数据库、全部文件、加密的密钥和最新检查点备份到一个新目录（服务可继续运行）')
     .action(async (dir: string) => {
       const secret = passphrase();
-      const manifest = await withSystem((system) => createBackup(system, dir, secret, actor(), progress));
+      const server = config().databaseUrl ? undefined : runningServer(config().home);
+      if (server)
+        process.stderr.write(
+          `嵌入式数据库由运行中的服务（进程号 ${server.pid}）持有，由服务执行在线备份……\n`,
+        );
+      const manifest = server
+        ? await backupThroughServer(server, dir, secret)
+        : await withSystem((system) => createBackup(system, dir, secret, actor(), progress));
       const rows = manifest.tables.reduce((sum, table) => sum + table.rows, 0);
       process.stdout.write(
         `备份完成：${dir}（${rows} 行数据、${manifest.blobs.count} 个文件 ${(manifest.blobs.bytes / 1024 ** 2).toFixed(1)} MB，` +

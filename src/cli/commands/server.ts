@@ -4,6 +4,7 @@ import { listMigrations } from '../../db/migrator.js';
 import { buildApp } from '../../http/app.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
+import { newControlToken, removeServerFile, writeServerFile } from '../../system/server-file.js';
 import { openSystem, type System } from '../../system/system.js';
 import { config, parsePositiveInt } from '../context.js';
 
@@ -19,7 +20,14 @@ function describeDatabase(database: Database): string {
 
 async function serve(system: System, port: number): Promise<void> {
   const { database } = system;
-  const app = await buildApp({ database, logger: true, store: system.store, signingKey: system.signingKey });
+  const token = newControlToken();
+  const app = await buildApp({
+    database,
+    logger: true,
+    store: system.store,
+    signingKey: system.signingKey,
+    control: { system, token },
+  });
   // Signed checkpoints on a timer, so the log's head is pinned even when nobody asks for one.
   const timer = setInterval(() => {
     checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch((error: Error) =>
@@ -30,6 +38,7 @@ async function serve(system: System, port: number): Promise<void> {
   const stop = async (signal: string) => {
     process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
     clearInterval(timer);
+    removeServerFile(system.config.home);
     await app.close();
     await checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch(() => {});
     await database.close();
@@ -38,6 +47,12 @@ async function serve(system: System, port: number): Promise<void> {
   process.once('SIGINT', () => void stop('SIGINT'));
   process.once('SIGTERM', () => void stop('SIGTERM'));
   const address = await app.listen({ port, host: config().host });
+  writeServerFile(system.config.home, {
+    pid: process.pid,
+    url: address,
+    token,
+    startedAt: new Date().toISOString(),
+  });
   process.stderr.write(`医档服务已启动：${address}/api/v1  接口文档：${address}/api/docs\n`);
 }
 

@@ -59,8 +59,9 @@ export async function writeLines(file: string, batches: AsyncIterable<string[]>)
 export async function* readLines(file: string, batchSize: number): AsyncGenerator<string[]> {
   let rest = '';
   let batch: string[] = [];
-  for await (const chunk of fs.createReadStream(file).pipe(zlib.createGunzip())) {
-    const parts = (rest + (chunk as Buffer).toString('utf8')).split('\n');
+  // Decoded as a stream: a Chinese character split across two chunks must not become two U+FFFD.
+  for await (const chunk of fs.createReadStream(file).pipe(zlib.createGunzip()).setEncoding('utf8')) {
+    const parts = (rest + (chunk as string)).split('\n');
     rest = parts.pop() ?? '';
     for (const line of parts) {
       if (line === '') continue;

@@ -66,6 +66,7 @@ export async function createBackup(
           const count = await writeLines(path.join(partial, name), rows());
           tables.push({ name: table.name, file: name, rows: count });
           files[name] = await hashFile(path.join(partial, name));
+          onProgress?.('数据库', tables.length, DUMP_TABLES.length);
         }
       });
     if (!checkpoint) throw new Error('snapshot produced no checkpoint');
