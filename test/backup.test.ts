@@ -13,7 +13,16 @@ import { currentTreeHead } from '../src/modules/integrity/event-log.js';
 import { blobRelativePath as blobPath } from '../src/modules/storage/directory-replica.js';
 import { addFile, openFile } from '../src/modules/storage/file.service.js';
 import { openSystem } from '../src/system/system.js';
-import { type CliEnv, type CliResult, cliEnv, run, writeJson } from './helpers/cli.js';
+import {
+  apiToken,
+  CLI_PASSWORD,
+  type CliEnv,
+  type CliResult,
+  cliEnv,
+  run,
+  signInAs,
+  writeJson,
+} from './helpers/cli.js';
 import { adminQuery, dropEmptyDatabases, freshDatabaseUrl, onPostgres } from './helpers/database.js';
 import { failure, reimbursement } from './helpers/fixtures.js';
 import { fileOneItem, openTestSystem, storage, streamOf } from './helpers/system.js';
@@ -94,6 +103,8 @@ describe('yidang backup and restore (CLI)', () => {
   let backup: CliResult;
   let shownItem: Record<string, unknown>;
   let digests: string[];
+  /** The source's account for the item and file commands. */
+  let archivist: string;
 
   beforeAll(async () => {
     source = await newCli();
@@ -112,6 +123,9 @@ describe('yidang backup and restore (CLI)', () => {
       ]),
       'fonds add',
     );
+    archivist = await signInAs(source);
+    // A business system's API token, which must survive a restore too.
+    await apiToken(source, archivist, ['item.read']);
     const added = await run(source, [
       'item',
       'add',
@@ -207,6 +221,9 @@ describe('yidang backup and restore (CLI)', () => {
     const report = JSON.parse(verify.stdout);
     expect(report).toMatchObject({ ok: true, events: signed.size, items: 1, files: 2, blobs: 2 });
 
+    // An account made in the restored home, after the verify above (which needs the log exactly as
+    // signed); the source's own account is the next test's.
+    await signInAs(target, ['archivist', 'clerk'], { username: 'restorer' });
     const out = path.join(target.home, 'scan-restored.bin');
     expectOk(await run(target, ['file', 'get', FIRST_CODE, '1', '--out', out]), 'file get 1');
     expect(fs.readFileSync(out).equals(big)).toBe(true);
@@ -214,6 +231,7 @@ describe('yidang backup and restore (CLI)', () => {
     const shown = await run(target, ['item', 'show', FIRST_CODE]);
     expectOk(shown, 'item show');
     expect(JSON.parse(shown.stdout)).toEqual(shownItem);
+    expect(shownItem).toMatchObject({ createdBy: archivist });
 
     const next = await run(target, [
       'item',
@@ -223,6 +241,30 @@ describe('yidang backup and restore (CLI)', () => {
     ]);
     expectOk(next, 'item add after restore');
     expect(next.stdout.trim()).toBe('J013-JSLX·2024-D30-JSK-0002');
+  }, 180_000);
+
+  // The accounts (with roles, scope and API tokens) travel with the archives, so after a restore the
+  // same people sign in as before; sessions do not (a restored system starts signed out).
+  it('restores the accounts with their roles and scope, so the same account signs in', async () => {
+    const target = await newCli();
+    expectOk(await run(target, ['restore', backupDir]), 'restore');
+    const listed = await run(target, ['user', 'list', '--json']);
+    expectOk(listed, 'user list');
+    expect(JSON.parse(listed.stdout)).toEqual([
+      expect.objectContaining({
+        username: archivist,
+        roles: expect.arrayContaining(['archivist', 'clerk']),
+        scope: [{ fondsCode: null, regionCode: null, categoryCode: null }],
+      }),
+    ]);
+    const shown = await run(target, ['item', 'show', FIRST_CODE], {
+      env: { YIDANG_USER: archivist, YIDANG_PASSWORD: CLI_PASSWORD },
+    });
+    expectOk(shown, 'item show as the restored account');
+    expect(JSON.parse(shown.stdout)).toEqual(shownItem);
+    const tokens = await run(target, ['token', 'list', archivist]);
+    expectOk(tokens, 'token list');
+    expect(tokens.stdout).toMatch(/\btest\s+item\.read\s.*有效/);
   }, 180_000);
 
   it('backs up exactly the checkpoint it signs while other commands keep appending', async () => {
@@ -406,11 +448,13 @@ describe('createBackup and restoreBackup (service)', () => {
 
       // Items filed while the blobs are being copied land after the snapshot.
       const during: Array<Promise<unknown>> = [];
-      const manifest = await createBackup(system, dir, PASSPHRASE, '备份员', () => {
-        if (during.length < 2)
-          during.push(
-            fileItems(system.database.db, [reimbursement({ title: `备份期间归档 ${during.length}` })], 'x'),
-          );
+      // One filing per copied blob, each after the previous one finished, so their numbers are in order.
+      let previous: Promise<unknown> = Promise.resolve();
+      const manifest = await createBackup(system, dir, PASSPHRASE, '备份员', (stage) => {
+        if (stage !== '文件' || during.length >= 2) return;
+        const title = `备份期间归档 ${during.length}`;
+        previous = previous.then(() => fileItems(system.database.db, [reimbursement({ title })], 'x'));
+        during.push(previous);
       });
       const filedDuring = (await Promise.all(during)) as Array<Array<{ archiveCode: string }>>;
       expect(filedDuring.map(([filed]) => filed?.archiveCode)).toEqual([

@@ -1,5 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CliEnv, cliEnv, run, writeJson } from './helpers/cli.js';
+import { totpCode } from '../src/modules/access/totp.js';
+import {
+  addUser,
+  CLI_PASSWORD,
+  type CliEnv,
+  type CliResult,
+  cliEnv,
+  run,
+  signInAs,
+  writeJson,
+} from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { reimbursement, validId, wrongCheckId } from './helpers/fixtures.js';
 
@@ -7,6 +17,8 @@ import { reimbursement, validId, wrongCheckId } from './helpers/fixtures.js';
 
 let database: TestDatabase | undefined;
 let cli: CliEnv;
+/** The account the item commands sign in as (archivist and clerk, everything in scope). */
+let archivist: string;
 
 beforeAll(async () => {
   if (onPostgres) database = await openTestDatabase();
@@ -26,6 +38,7 @@ beforeAll(async () => {
     '320115',
   ]);
   expect(fonds.code).toBe(0);
+  archivist = await signInAs(cli);
 });
 afterAll(() => database?.close());
 
@@ -38,11 +51,33 @@ describe('yidang item', () => {
 
     const shown = await run(cli, ['item', 'show', 'J013-JSLX·2024-D30-JSK-0001']);
     expect(shown.code).toBe(0);
+    // Personal data is masked unless asked for; asking (the archivist may) is logged with its purpose.
     expect(JSON.parse(shown.stdout)).toMatchObject({
-      name: '王建国',
+      name: '王*国',
       amount: '1234.50',
-      createdBy: '测试档案员',
+      // The signed-in account, not the operator's YIDANG_ACTOR.
+      createdBy: archivist,
     });
+    expect(shown.stdout).not.toContain(validId());
+    const full = await run(cli, [
+      'item',
+      'show',
+      'J013-JSLX·2024-D30-JSK-0001',
+      '--unmask',
+      '--purpose',
+      '核对身份',
+    ]);
+    expect(JSON.parse(full.stdout)).toMatchObject({ name: '王建国', idNumber: validId() });
+    const log = await run(cli, ['log', '--json', '--limit', '5']);
+    expect(JSON.parse(log.stdout)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          action: 'item.unmasked',
+          actor: archivist,
+          payload: expect.objectContaining({ purpose: '核对身份' }),
+        }),
+      ]),
+    );
 
     const table = await run(cli, ['item', 'list', '--category', 'JS', '--year', '2024']);
     expect(table.code).toBe(0);
@@ -172,5 +207,235 @@ describe('yidang category and retention', () => {
     const refused = await run(cli, ['category', 'delete', 'JSLX']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('只能停用');
+  });
+});
+
+// Each command signs in (scrypt) on a fresh process; generous timeouts for a loaded machine.
+describe('signing in for archive content (yidang item and yidang user)', { timeout: 180_000 }, () => {
+  // Filed by the first test of this file.
+  const CODE = 'J013-JSLX·2024-D30-JSK-0001';
+  const MISSING = 'J013-JSLX·2024-D30-JSK-9999';
+
+  /** A user error: exit 1, nothing on stdout, one Chinese line and no stack trace. */
+  function expectRefused(result: CliResult, message: string | RegExp): void {
+    expect(result.code, result.stderr).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^错误：/);
+    if (typeof message === 'string') expect(result.stderr).toContain(message);
+    else expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toContain('内部错误');
+    expect(result.stderr).not.toMatch(/\n\s+at |Error:/);
+  }
+
+  async function listUsers(): Promise<Array<Record<string, unknown>>> {
+    const listed = await run(cli, ['user', 'list', '--json']);
+    expect(listed.code, listed.stderr).toBe(0);
+    return JSON.parse(listed.stdout);
+  }
+
+  async function itemCount(): Promise<number> {
+    const listed = await run(cli, ['item', 'list', '--json', '--limit', '1000']);
+    expect(listed.code, listed.stderr).toBe(0);
+    return JSON.parse(listed.stdout).items.length;
+  }
+
+  /** As another account (or none): the environment's own user and password are replaced, or removed (null). */
+  const as = (user: string | null, password: string | null = CLI_PASSWORD) => ({
+    env: { YIDANG_USER: user ?? undefined, YIDANG_PASSWORD: password ?? undefined },
+  });
+
+  it('refuses archive content without an account, in Chinese and without a stack trace', async () => {
+    const anonymous = as(null, null);
+    const before = await itemCount();
+    const shown = await run(cli, ['item', 'show', CODE], anonymous);
+    expectRefused(shown, /^错误：查阅或归档档案须用 --user 指定账户/);
+    expect(shown.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(shown.stderr).not.toContain('王建国');
+    for (const args of [
+      ['item', 'list'],
+      ['item', 'history', CODE],
+      ['item', 'add', '--file', writeJson(cli, 'anonymous.json', reimbursement({ date: '2019-01-01' }))],
+      ['file', 'list', CODE],
+    ])
+      expectRefused(await run(cli, args, anonymous), '查阅或归档档案须用 --user 指定账户');
+    // Even with a password in the environment, there is no default account.
+    expectRefused(await run(cli, ['item', 'show', CODE], as(null)), '须用 --user 指定账户');
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('refuses a wrong password and an unknown account with the same message, exit 1', async () => {
+    const { username } = await addUser(cli, ['clerk'], { username: 'clerk.pw' });
+    const wrong = await run(cli, ['item', 'show', CODE, '--user', username], as(null, 'Wrong-Passw0rd-1'));
+    expectRefused(wrong, '用户名、口令或动态口令错误');
+    expect(wrong.stderr).not.toContain('王建国');
+    const unknown = await run(cli, ['item', 'show', CODE, '--user', 'nobody'], as(null));
+    expectRefused(unknown, '用户名、口令或动态口令错误');
+    expect(unknown.stderr).toBe(wrong.stderr);
+    // --user takes precedence over YIDANG_USER; with the right password the same command works.
+    const right = await run(cli, ['item', 'show', CODE, '--user', username], as('nobody'));
+    expect(right.code, right.stderr).toBe(0);
+    expect(JSON.parse(right.stdout)).toMatchObject({ archiveCode: CODE, name: '王*国' });
+  });
+
+  it("hides items outside a clerk's scope exactly as if they did not exist", async () => {
+    expect(
+      (await run(cli, ['fonds', 'add', '--code', 'J014', '--name', '江宁区医保中心', '--region', '320115']))
+        .code,
+    ).toBe(0);
+    const { username } = await addUser(cli, ['clerk'], { username: 'clerk.j014', scope: ['J014/*/*'] });
+    const outsider = as(username);
+
+    const existing = await run(cli, ['item', 'show', CODE], outsider);
+    expectRefused(existing, `档号“${CODE}”不存在`);
+    expect(existing.stderr).not.toContain('王建国');
+    const missing = await run(cli, ['item', 'show', MISSING], outsider);
+    expectRefused(missing, `档号“${MISSING}”不存在`);
+    // Nothing tells an item out of scope from one that does not exist.
+    expect(existing.stderr.replace(CODE, MISSING)).toBe(missing.stderr);
+    for (const args of [
+      ['item', 'history', CODE],
+      ['file', 'list', CODE],
+    ])
+      expectRefused(await run(cli, args, outsider), `档号“${CODE}”不存在`);
+
+    // The clerk's own fonds is open to it: it files there, and its lists show that item and none of
+    // the J013 items, which the archivist does see.
+    const filed = await run(
+      cli,
+      ['item', 'add', '--file', writeJson(cli, 'j014.json', reimbursement({ fonds: 'J014' }))],
+      outsider,
+    );
+    expect(filed.code, filed.stderr).toBe(0);
+    const ownCode = filed.stdout.trim();
+    expect(ownCode).toMatch(/^J014-/);
+    const all = JSON.parse((await run(cli, ['item', 'list', '--json', '--limit', '1000'])).stdout);
+    expect(all.items.map((item: { archiveCode: string }) => item.archiveCode)).toContain(CODE);
+    for (const [args, expected] of [
+      [['item', 'list', '--json', '--limit', '1000'], [ownCode]],
+      [['item', 'list', '--json', '--fonds', 'J013'], []],
+    ] as const) {
+      const listed = await run(cli, [...args], outsider);
+      expect(listed.code, listed.stderr).toBe(0);
+      const page = JSON.parse(listed.stdout);
+      expect(page.items.map((item: { archiveCode: string }) => item.archiveCode)).toEqual(expected);
+      expect(page.nextCursor).toBeNull();
+    }
+    const table = await run(cli, ['item', 'list'], outsider);
+    expect(table.code, table.stderr).toBe(0);
+    expect(table.stdout).toContain(ownCode);
+    expect(table.stdout).not.toContain('J013-');
+    expect(table.stderr).toContain('共显示 1 件');
+
+    // Nor may the clerk file into a fonds outside the scope.
+    const before = await itemCount();
+    const filing = writeJson(cli, 'outsider.json', reimbursement({ date: '2018-05-05' }));
+    expectRefused(await run(cli, ['item', 'add', '--file', filing], outsider), '超出您的授权范围');
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('locks an account after 5 wrong passwords, even against the right one', async () => {
+    const { username } = await addUser(cli, ['reviewer'], { username: 'reviewer.lock' });
+    for (let attempt = 1; attempt <= 5; attempt += 1) {
+      const failed = await run(cli, ['item', 'show', CODE], as(username, `Wrong-Passw0rd-${attempt}`));
+      expectRefused(failed, attempt < 5 ? '用户名、口令或动态口令错误' : '账户已锁定');
+    }
+    const locked = await run(cli, ['item', 'show', CODE], as(username));
+    expectRefused(locked, '账户已锁定');
+    expect(locked.stderr).not.toContain('王建国');
+    expect((await listUsers()).find((user) => user.username === username)).toMatchObject({
+      locked: true,
+      disabled: false,
+    });
+    // Other accounts are not affected.
+    expect((await run(cli, ['item', 'show', CODE])).code).toBe(0);
+  });
+
+  it('refuses a weak password or two administrative roles in user add, creating nothing', async () => {
+    const before = await listUsers();
+    const add = (username: string, roles: string[], password: string) =>
+      run(cli, ['user', 'add', username, ...roles.flatMap((role) => ['--role', role])], {
+        env: { YIDANG_NEW_PASSWORD: password },
+      });
+    expectRefused(await add('weak.short', ['clerk'], 'Sh0rt-pw!'), '口令至少 12 个字符');
+    expectRefused(await add('weak.kinds', ['clerk'], 'onlylowercaseletters'), '至少三类');
+    expectRefused(await add('wanglin', ['clerk'], 'Wanglin-2024-Passw'), '口令不能包含用户名');
+    expectRefused(await add('admin.two', ['sysadmin', 'auditor'], CLI_PASSWORD), '三员分立');
+    expectRefused(await add('admin.mixed', ['secadmin', 'archivist'], CLI_PASSWORD), '三员分立');
+    expectRefused(await add('unknown.role', ['superuser'], CLI_PASSWORD), '未知角色');
+    expect(await listUsers()).toEqual(before);
+  });
+
+  it('shows an administrator its TOTP secret once; the administrator still may not read content', async () => {
+    const created = await run(cli, ['user', 'add', 'sysadmin.one', '--role', 'sysadmin'], {
+      env: { YIDANG_NEW_PASSWORD: CLI_PASSWORD },
+    });
+    expect(created.code, created.stderr).toBe(0);
+    expect(created.stdout).toContain('已创建账户 sysadmin.one（系统管理员）');
+    const secret = /密钥 ([A-Z2-7]{16,})\n/.exec(created.stdout)?.[1] as string;
+    expect(secret).toBeDefined();
+    const uri = /(otpauth:\/\/\S+)/.exec(created.stdout)?.[1] as string;
+    expect(uri).toMatch(/^otpauth:\/\/totp\/[^?]*sysadmin\.one\?/);
+    expect(new URL(uri).searchParams.get('secret')).toBe(secret);
+    expect(new URL(uri).searchParams.get('issuer')).toBe('医档');
+    const listed = await listUsers();
+    expect(listed.find((user) => user.username === 'sysadmin.one')).toMatchObject({
+      roles: ['sysadmin'],
+      totpEnabled: true,
+    });
+    // The secret is not shown again anywhere.
+    expect(JSON.stringify(listed)).not.toContain(secret);
+
+    // Without the second factor (and no terminal to ask on) the sign-in stops there.
+    expectRefused(await run(cli, ['item', 'show', CODE], as('sysadmin.one')), '动态口令');
+    // With it the sign-in succeeds, but 三员分立 keeps administrators away from archive content.
+    const refused = await run(cli, ['item', 'show', CODE], {
+      env: { YIDANG_USER: 'sysadmin.one', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: totpCode(secret) },
+    });
+    expectRefused(refused, '无权查阅档案');
+    expect(refused.stderr).not.toContain('王建国');
+  });
+
+  it('records sign-ins, sign-outs, failures and lockouts in the event log under the username', async () => {
+    const events = async (subject: string) => {
+      const log = await run(cli, ['log', '--json', '--subject', subject, '--limit', '1000']);
+      expect(log.code, log.stderr).toBe(0);
+      return (
+        JSON.parse(log.stdout) as Array<{ actor: string; action: string; payload: Record<string, unknown> }>
+      ).reverse();
+    };
+    const own = await events(`user:${archivist}`);
+    expect(own[0]).toMatchObject({ action: 'user.created', actor: '测试档案员' });
+    const logins = own.filter((event) => event.action === 'auth.login');
+    expect(logins.length).toBeGreaterThan(5);
+    for (const login of logins)
+      expect(login).toMatchObject({ actor: archivist, payload: { address: 'cli' } });
+    // Every signed-in command signs out again.
+    expect(own.filter((event) => event.action === 'auth.logout')).toHaveLength(logins.length);
+
+    // Content changes are recorded under the account's username.
+    const item = await events(`item:${CODE}`);
+    expect(item.find((event) => event.action === 'item.created')).toMatchObject({ actor: archivist });
+    expect(item.find((event) => event.action === 'item.changed')).toMatchObject({ actor: archivist });
+
+    expect((await events('user:clerk.pw')).filter((event) => event.action === 'auth.failed')).toEqual([
+      expect.objectContaining({ actor: 'clerk.pw', payload: { reason: 'password', address: 'cli' } }),
+    ]);
+    expect(await events('user:nobody')).toEqual([
+      expect.objectContaining({ action: 'auth.failed', payload: { reason: 'unknown_user', address: 'cli' } }),
+    ]);
+    const lock = (await events('user:reviewer.lock')).map((event) => event.action);
+    expect(lock).toEqual([
+      'user.created',
+      ...Array(5).fill('auth.failed'),
+      'auth.locked',
+      'auth.refused_locked',
+    ]);
+    expect(lock).not.toContain('auth.login');
+
+    // The plain table shows them too.
+    const table = await run(cli, ['log', '--limit', '200']);
+    expect(table.code).toBe(0);
+    for (const action of ['auth.login', 'auth.logout', 'auth.failed', 'auth.locked'])
+      expect(table.stdout).toContain(action);
   });
 });

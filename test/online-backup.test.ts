@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type CliEnv, type CliResult, cliEnv, run, start } from './helpers/cli.js';
+import { apiToken, type CliEnv, type CliResult, cliEnv, run, signInAs, start } from './helpers/cli.js';
 import { dropEmptyDatabases, freshDatabaseUrl, onPostgres } from './helpers/database.js';
 import { reimbursement } from './helpers/fixtures.js';
 
@@ -49,6 +49,11 @@ describe('yidang backup while the server runs', () => {
   it('is taken through the server on the embedded database while requests keep being answered', async () => {
     const cli = cliEnv(await freshDatabaseUrl());
     dirs.push(cli.home);
+    // The API needs a token, made on the server before it starts (the embedded database is then
+    // held by the server alone).
+    expectOk(await run(cli, ['init']), 'init');
+    const username = await signInAs(cli, ['clerk']);
+    const headers = await apiToken(cli, username, ['item.read', 'item.create', 'file.add']);
     const { server, base } = await startServer(cli);
     const dir = path.join(tempDir(), 'backup');
     let backup: CliResult;
@@ -58,7 +63,10 @@ describe('yidang backup while the server runs', () => {
       expect(info.pid).toBe(server.pid);
       expect(fs.statSync(serverFile(cli)).mode & 0o777).toBe(0o600);
 
-      const list = (await (await fetch(`${base}/api/v1/items?limit=1`)).json()) as {
+      const anonymous = await fetch(`${base}/api/v1/items?limit=1`);
+      expect(anonymous.status).toBe(401);
+      await anonymous.arrayBuffer();
+      const list = (await (await fetch(`${base}/api/v1/items?limit=1`, { headers })).json()) as {
         items: Array<{ archiveCode: string }>;
       };
       const code = list.items[0]?.archiveCode as string;
@@ -66,6 +74,7 @@ describe('yidang backup while the server runs', () => {
       form.append('file', new Blob([randomBytes(150_000)]), 'scan.pdf');
       const upload = await fetch(`${base}/api/v1/items/${encodeURIComponent(code)}/files`, {
         method: 'POST',
+        headers,
         body: form,
       });
       expect(upload.status).toBe(201);
@@ -88,19 +97,25 @@ describe('yidang backup while the server runs', () => {
       void running.then(() => {
         finished = true;
       });
-      while (!finished) {
+      // Paced requests while the backup runs, each with its own deadline: a stuck server fails the
+      // test with a message instead of hanging it.
+      const deadline = Date.now() + 120_000;
+      while (!finished && Date.now() < deadline) {
         const [health, filed] = await Promise.all([
-          fetch(`${base}/api/v1/health`),
+          fetch(`${base}/api/v1/health`, { signal: AbortSignal.timeout(30_000) }),
           fetch(`${base}/api/v1/items`, {
             method: 'POST',
-            headers: { 'content-type': 'application/json' },
+            headers: { ...headers, 'content-type': 'application/json' },
             body: JSON.stringify(reimbursement({ fonds: 'D001', title: `备份期间归档 ${statuses.length}` })),
+            signal: AbortSignal.timeout(30_000),
           }),
         ]);
         statuses.push(health.status, filed.status);
         await filed.arrayBuffer();
         await health.arrayBuffer();
+        await new Promise((resolve) => setTimeout(resolve, 50));
       }
+      expect(finished, 'the backup did not finish within two minutes').toBe(true);
       backup = await running;
     } finally {
       server.kill('SIGTERM');

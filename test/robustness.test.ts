@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { type CliEnv, cliEnv, run, start, writeJson } from './helpers/cli.js';
+import { apiToken, type CliEnv, cliEnv, run, signInAs, start, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, sql, type TestDatabase } from './helpers/database.js';
 import { reimbursement } from './helpers/fixtures.js';
 
@@ -19,6 +19,7 @@ beforeAll(async () => {
   expect(
     (await run(cli, ['fonds', 'add', '--code', 'J013', '--name', '测试局', '--region', '320115'])).code,
   ).toBe(0);
+  await signInAs(cli);
 });
 afterAll(() => database?.close());
 
@@ -119,6 +120,9 @@ describe('yidang start', () => {
   it('loads a demo set on first start, serves the API and stops cleanly', async () => {
     const own = onPostgres ? await openTestDatabase() : undefined;
     const fresh = cliEnv(own?.url);
+    // An account and its API token, made on the server before it starts (and holds the database).
+    expect((await run(fresh, ['init'])).code).toBe(0);
+    const headers = await apiToken(fresh, await signInAs(fresh, ['clerk']), ['item.read']);
     const server = start(fresh, ['start', '--port', '0']);
     let banner = '';
     server.stderr?.on('data', (chunk) => {
@@ -129,7 +133,10 @@ describe('yidang start', () => {
       await once(server.stderr as NodeJS.ReadableStream, 'data');
     }
     const base = /医档服务已启动：(\S+)\/api\/v1/.exec(banner)?.[1];
-    const page = (await (await fetch(`${base}/api/v1/items?fonds=D001&limit=5`)).json()) as {
+    const anonymous = await fetch(`${base}/api/v1/items?fonds=D001&limit=5`);
+    expect(anonymous.status).toBe(401);
+    await anonymous.arrayBuffer();
+    const page = (await (await fetch(`${base}/api/v1/items?fonds=D001&limit=5`, { headers })).json()) as {
       items: unknown[];
     };
     expect(page.items).toHaveLength(5);

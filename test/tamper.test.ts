@@ -16,7 +16,7 @@ import { type VerifyOptions, type VerifyReport, verifyAll } from '../src/modules
 import { addFile } from '../src/modules/storage/file.service.js';
 import { initKeyring } from '../src/modules/storage/keyring.js';
 import { canonicalJson } from '../src/shared/canonical-json.js';
-import { type CliEnv, cliEnv, run, writeJson } from './helpers/cli.js';
+import { type CliEnv, cliEnv, run, signInAs, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { reimbursement, validId } from './helpers/fixtures.js';
 import {
@@ -491,6 +491,7 @@ describe('yidang verify (the CLI)', () => {
     };
     await ok(['init']);
     await ok(['fonds', 'add', '--code', 'J013', '--name', '江宁区医疗保障局', '--region', '320115']);
+    await signInAs(cli);
     const filed = await ok([
       'item',
       'add',
@@ -503,7 +504,23 @@ describe('yidang verify (the CLI)', () => {
     fs.writeFileSync(scan, '报销凭证扫描件');
     await ok(['file', 'add', code, scan]);
     const note = await ok(['checkpoint', 'create']);
-    expect(note.stdout).toContain('\n4\n');
+    // fonds.created, user.created, then item.created and blob.stored + file.added, each of the two
+    // content commands between its auth.login and auth.logout: 1 + 1 + (2 + 1) + (2 + 2) = 9.
+    expect(note.stdout).toContain('\n9\n');
+    const log = JSON.parse((await ok(['log', '--json', '--limit', '100'])).stdout) as Array<{
+      action: string;
+    }>;
+    expect(log.map((event) => event.action).reverse()).toEqual([
+      'fonds.created',
+      'user.created',
+      'auth.login',
+      'item.created',
+      'auth.logout',
+      'auth.login',
+      'blob.stored',
+      'file.added',
+      'auth.logout',
+    ]);
 
     const before = await ok(['verify']);
     expect(before.stdout).toContain('校验通过');
@@ -525,5 +542,5 @@ describe('yidang verify (the CLI)', () => {
     expect(after.stdout).not.toContain('校验通过');
     expect(after.stderr).toContain('校验失败：发现 1 处问题');
     expect(after.stderr).toContain(`档案 ${code} 的当前内容与事件日志记录的第 1 版不符`);
-  });
+  }, 180_000);
 });

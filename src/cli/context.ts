@@ -47,7 +47,13 @@ export function progress(label: string, done: number, total: number): void {
   if (done >= total) process.stderr.write('\n');
 }
 
-/** Until accounts exist, the CLI acts as the operating-system user (or YIDANG_ACTOR). */
+/** Archive content commands act as a signed-in account (see sign-in.ts). */
+export const USER_OPTION = [
+  '--user <name>',
+  '以该账户的身份与权限操作（也可用环境变量 YIDANG_USER）',
+] as const;
+
+/** Operator commands (init, demo, fixity, backup, user) act as the operating-system user (or YIDANG_ACTOR). */
 export function actor(): string {
   const named = process.env.YIDANG_ACTOR?.trim();
   if (named) return named.slice(0, 100);

@@ -9,6 +9,7 @@ import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerStorageCommands } from './commands/storage.js';
+import { registerUserCommands } from './commands/user.js';
 
 // Exit status: 0 success, 1 a user error (told in Chinese on stderr), 2 an internal error,
 // 3 an integrity failure (verify found an alteration, fixity a file it could not repair).
@@ -46,6 +47,7 @@ registerFileCommands(program);
 registerStorageCommands(program);
 registerIntegrityCommands(program);
 registerBackupCommands(program);
+registerUserCommands(program);
 
 function fail(error: unknown): never {
   if (error instanceof CommanderError) {

@@ -27,6 +27,11 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'item_file', key: ['item_id', 'file_number'] },
   { name: 'fixity_run', key: ['id'], serial: 'id' },
   { name: 'fixity_finding', key: ['run_id', 'digest', 'replica'] },
+  // Accounts travel with the archives; sign-in sessions do not (a restored system starts signed out).
+  { name: 'app_user', key: ['id'], serial: 'id' },
+  { name: 'user_role', key: ['user_id', 'role'] },
+  { name: 'user_scope', key: ['id'], serial: 'id' },
+  { name: 'api_token', key: ['id'] },
 ];
 
 const BATCH = 5000;

@@ -4,6 +4,7 @@ import * as catalog from './migrations/20261122T080000-catalog.js';
 import * as builtinCategories from './migrations/20261122T080100-builtin-categories.js';
 import * as integrity from './migrations/20261122T120000-integrity.js';
 import * as storage from './migrations/20261122T120100-storage.js';
+import * as access from './migrations/20261122T140000-access.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261122T080100-builtin-categories': builtinCategories,
   '20261122T120000-integrity': integrity,
   '20261122T120100-storage': storage,
+  '20261122T140000-access': access,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -1,15 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { FONDS, reimbursement, wrongCheckId } from '../../test/helpers/fixtures.js';
 import { type App, buildApp } from './app.js';
 
 let database: TestDatabase;
 let app: App;
+/** Files and reads items (经办人员). */
+let clerk: TestUser;
+/** Edits items and keeps the scheme (档案员). */
+let archivist: TestUser;
 
 beforeAll(async () => {
   database = await openTestDatabase();
   app = await buildApp({ database, bodyLimit: 256 * 1024 });
-  const created = await app.inject({ method: 'POST', url: '/api/v1/fonds', payload: FONDS });
+  clerk = await testUser(database.db, { roles: ['clerk'], username: 'clerk-xiaowang' });
+  archivist = await testUser(database.db, { roles: ['archivist'], username: 'archivist-zhang' });
+  const created = await app.inject({
+    method: 'POST',
+    url: '/api/v1/fonds',
+    payload: FONDS,
+    headers: archivist.headers,
+  });
   expect(created.statusCode).toBe(201);
 });
 afterAll(async () => {
@@ -17,8 +29,11 @@ afterAll(async () => {
   await database?.close();
 });
 
-const post = (url: string, payload: unknown, headers: Record<string, string> = {}) =>
+/** A request as the clerk unless another user's headers are given. */
+const post = (url: string, payload: unknown, headers: Record<string, string> = clerk.headers) =>
   app.inject({ method: 'POST', url, payload: payload as object, headers });
+const get = (url: string, headers: Record<string, string> = clerk.headers) =>
+  app.inject({ method: 'GET', url, headers });
 const codeUrl = (code: string) => `/api/v1/items/${encodeURIComponent(code)}`;
 
 describe('documents', () => {
@@ -44,37 +59,66 @@ describe('documents', () => {
       database: database.kind,
     });
   });
+
+  it('needs no sign-in for the health check and the API documents, but does for the archives', async () => {
+    const health = await app.inject('/api/v1/health');
+    expect(health.statusCode).toBe(200);
+    expect(health.json().status).toBe('ok');
+    const spec = await app.inject('/api/openapi.json');
+    expect(spec.statusCode).toBe(200);
+    expect(spec.json().openapi).toMatch(/^3\./);
+
+    const items = await app.inject('/api/v1/items');
+    expect(items.statusCode).toBe(401);
+    expect(items.json().error).toMatchObject({
+      code: 'AUTH_REQUIRED',
+      message: expect.stringMatching(/登录/),
+    });
+  });
 });
 
 describe('items', () => {
   it('files an item, shows it by 档号, edits it with a reason and lists its versions', async () => {
-    const created = await post('/api/v1/items', reimbursement(), { 'x-yidang-actor': '经办员小王' });
+    const created = await post('/api/v1/items', reimbursement());
     expect(created.statusCode).toBe(201);
     const item = created.json();
     expect(item).toMatchObject({
       archiveCode: 'J013-JSLX·2024-D30-JSK-0001',
-      createdBy: '经办员小王',
+      createdBy: clerk.username,
       amount: '1234.50',
     });
 
-    const shown = await app.inject(codeUrl(item.archiveCode));
+    const shown = await get(codeUrl(item.archiveCode));
     expect(shown.statusCode).toBe(200);
+    // Personal data is masked by default (the same masking as in the creation answer).
     expect(shown.json().idNumber).toBe(item.idNumber);
+    expect(shown.json().idNumber).toMatch(/^\d{6}\*{8}[\dX]{4}$/);
+    expect(shown.json().name).toBe('王*国');
 
     const patched = await app.inject({
       method: 'PATCH',
       url: codeUrl(item.archiveCode),
       payload: { title: '王建国 零星报销审核表（更正）', reason: '题名笔误' },
+      headers: archivist.headers,
     });
     expect(patched.statusCode).toBe(200);
     expect(patched.json()).toMatchObject({
       version: 2,
       archiveCode: item.archiveCode,
       changeReason: '题名笔误',
+      createdBy: clerk.username,
+      updatedBy: archivist.username,
     });
-    const versions = (await app.inject(`${codeUrl(item.archiveCode)}/versions`)).json().versions;
+    const versions = (await get(`${codeUrl(item.archiveCode)}/versions`)).json().versions;
     expect(versions.map((v: { version: number }) => v.version)).toEqual([1, 2]);
-    expect(versions[0].item.title).toBe('王建国 个人零星医疗费用报销审核表');
+    expect(versions[0].item.title).toBe('王*国 个人零星医疗费用报销审核表');
+    const unmasked = await app.inject({
+      method: 'GET',
+      url: `${codeUrl(item.archiveCode)}/versions?unmask=true`,
+      headers: archivist.headers,
+    });
+    expect(unmasked.json().versions[0].item.title).toBe('王建国 个人零星医疗费用报销审核表');
+    expect(versions[1].changedBy).toBe(archivist.username);
   });
 
   it('answers bad items with every problem, in Chinese, and a stable code', async () => {
@@ -100,7 +144,7 @@ describe('items', () => {
       method: 'POST',
       url: '/api/v1/items',
       payload: '{"title": ',
-      headers: { 'content-type': 'application/json' },
+      headers: { ...clerk.headers, 'content-type': 'application/json' },
     });
     expect(malformed.statusCode).toBe(400);
     expect(malformed.json().error).toMatchObject({ code: 'INVALID_JSON', message: '请求体不是有效的 JSON' });
@@ -112,10 +156,10 @@ describe('items', () => {
       field: 'title',
       message: expect.stringContaining('最多 500 个字符'),
     });
-    const missing = await app.inject('/api/v1/nothing-here');
+    const missing = await get('/api/v1/nothing-here');
     expect(missing.statusCode).toBe(404);
     expect(missing.json().error.code).toBe('ROUTE_NOT_FOUND');
-    const unknown = await app.inject(codeUrl('J013-JSLX·1999-D30-JSK-9999'));
+    const unknown = await get(codeUrl('J013-JSLX·1999-D30-JSK-9999'));
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json().error).toMatchObject({ code: 'ITEM_NOT_FOUND' });
   });
@@ -137,14 +181,14 @@ describe('items', () => {
       '0004',
       '0005',
     ]);
-    const first = (await app.inject('/api/v1/items?category=JS&year=2023&limit=3')).json();
+    const first = (await get('/api/v1/items?category=JS&year=2023&limit=3')).json();
     expect(first.items).toHaveLength(3);
     const second = (
-      await app.inject(`/api/v1/items?category=JS&year=2023&limit=3&cursor=${first.nextCursor}`)
+      await get(`/api/v1/items?category=JS&year=2023&limit=3&cursor=${first.nextCursor}`)
     ).json();
     expect(second.items).toHaveLength(2);
     expect(second.nextCursor).toBeNull();
-    const badQuery = await app.inject('/api/v1/items?year=abc');
+    const badQuery = await get('/api/v1/items?year=abc');
     expect(badQuery.statusCode).toBe(400);
     expect(badQuery.json().error.issues[0].field).toBe('query.year');
   });
@@ -152,38 +196,41 @@ describe('items', () => {
 
 describe('scheme', () => {
   it('adds, retires and refuses to delete a category in use; regional retention overrides', async () => {
-    const categories = (await app.inject('/api/v1/categories')).json();
+    const categories = (await get('/api/v1/categories', archivist.headers)).json();
     expect(categories.find((row: { code: string }) => row.code === 'DYMT')).toMatchObject({
       name: '门诊慢特病待遇审核',
       parent: 'DY',
       defaultSensitivity: 'sensitive',
     });
-    const added = await post('/api/v1/categories', {
-      code: 'YPJC',
-      name: '药品集采',
-      defaultRetention: 'D30',
-      parent: 'JG',
-    });
+    const added = await post(
+      '/api/v1/categories',
+      { code: 'YPJC', name: '药品集采', defaultRetention: 'D30', parent: 'JG' },
+      archivist.headers,
+    );
     expect(added.statusCode).toBe(201);
     expect(added.json()).toMatchObject({ parent: 'JG', status: 'active' });
     const retired = await app.inject({
       method: 'PATCH',
       url: '/api/v1/categories/YPJC',
       payload: { status: 'retired' },
+      headers: archivist.headers,
     });
     expect(retired.json().status).toBe('retired');
-    const inUse = await app.inject({ method: 'DELETE', url: '/api/v1/categories/JSLX' });
+    const remove = (code: string) =>
+      app.inject({ method: 'DELETE', url: `/api/v1/categories/${code}`, headers: archivist.headers });
+    const inUse = await remove('JSLX');
     expect(inUse.statusCode).toBe(400);
     expect(inUse.json().error.code).toBe('CATEGORY_IN_USE');
-    expect((await app.inject({ method: 'DELETE', url: '/api/v1/categories/YPJC' })).statusCode).toBe(204);
+    expect((await remove('YPJC')).statusCode).toBe(204);
 
     const set = await app.inject({
       method: 'PUT',
       url: '/api/v1/retention-schedule/BA/440000',
       payload: { retention: 'D15', reason: '人口流动频繁' },
+      headers: archivist.headers,
     });
     expect(set.statusCode).toBe(204);
-    const schedule = (await app.inject('/api/v1/retention-schedule')).json();
+    const schedule = (await get('/api/v1/retention-schedule', archivist.headers)).json();
     expect(
       schedule.find((entry: { category: string }) => entry.category === 'BA').overrides[0],
     ).toMatchObject({
@@ -191,12 +238,11 @@ describe('scheme', () => {
       regionName: '广东省',
       retention: 'D15',
     });
-    const pattern = await post('/api/v1/fonds', {
-      code: 'X001',
-      name: '测试',
-      regionCode: '320115',
-      archiveCodePattern: '{fonds}{item}',
-    });
+    const pattern = await post(
+      '/api/v1/fonds',
+      { code: 'X001', name: '测试', regionCode: '320115', archiveCodePattern: '{fonds}{item}' },
+      archivist.headers,
+    );
     expect(pattern.statusCode).toBe(400);
     expect(pattern.json().error.code).toBe('PATTERN_INVALID');
   });

@@ -3,6 +3,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
+import { accessRoutes } from '../modules/access/access.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
@@ -10,9 +11,9 @@ import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
-import { invalid } from '../shared/errors.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
+import { principalOf, registerAuth } from './auth.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
 
 export interface AppOptions {
@@ -29,13 +30,9 @@ export interface AppOptions {
 
 export type App = FastifyInstance;
 
-/** Until accounts exist (see the access issue), callers name themselves in a header. */
+/** Who the log records as acting: the signed-in user (or the owner of the API token). */
 export function requestActor(request: FastifyRequest): string {
-  const header = request.headers['x-yidang-actor'];
-  const value = (Array.isArray(header) ? header[0] : header)?.trim();
-  if (!value) return 'api';
-  if ([...value].length > 100) throw invalid('INVALID_ACTOR', '请求头 X-Yidang-Actor 最多100个字符');
-  return value;
+  return principalOf(request).username;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {
@@ -59,6 +56,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         { name: '分类与保管期限', description: '全宗、分类方案、保管期限表' },
         { name: '电子文件', description: '上传、下载与固定性检查' },
         { name: '完整性', description: '事件日志、签名检查点、包含与一致性证明' },
+        { name: '账户与权限', description: '登录、会话、接口令牌、账户与授权' },
         { name: '系统', description: '运行状态' },
       ],
     },
@@ -67,13 +65,19 @@ export async function buildApp(options: AppOptions): Promise<App> {
 
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  await registerAuth(app, options.database.db);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/api/v1/health', { schema: { tags: ['系统'], summary: '运行状态' } }, async () => ({
-    status: 'ok',
-    database: options.database.kind,
-    version: VERSION,
-  }));
+  app.get(
+    '/api/v1/health',
+    { config: { public: true }, schema: { tags: ['系统'], summary: '运行状态' } },
+    async () => ({
+      status: 'ok',
+      database: options.database.kind,
+      version: VERSION,
+    }),
+  );
+  await app.register(accessRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
   if (options.store)

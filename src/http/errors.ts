@@ -8,6 +8,8 @@ import { type ErrorKind, type FieldIssue, isYidangError, ValidationError } from 
 const STATUS: Record<ErrorKind, number> = {
   invalid: 400,
   unauthorized: 401,
+  forbidden: 403,
+  locked: 423,
   not_found: 404,
   conflict: 409,
   busy: 503,

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { directoryReplica, fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { parseVerifierKey } from '../modules/integrity/checkpoint-note.js';
 import {
@@ -17,10 +18,16 @@ let system: TestSystem;
 let app: App;
 let base: string;
 let archiveCode: string;
+/** Attaches and reads files, reads the log (档案员). */
+let archivist: TestUser;
+/** Signs checkpoints (系统管理员). */
+let sysadmin: TestUser;
 
 beforeAll(async () => {
   system = await openTestSystem();
   archiveCode = await fileOneItem(system);
+  archivist = await testUser(system.database.db, { roles: ['archivist'], username: 'archivist-zhang' });
+  sysadmin = await testUser(system.database.db, { roles: ['sysadmin'] });
   app = await buildApp({ database: system.database, store: system.store, signingKey: system.signingKey });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
@@ -31,10 +38,15 @@ afterAll(async () => {
 
 const filesUrl = (code: string) => `${base}/api/v1/items/${encodeURIComponent(code)}/files`;
 
-function upload(code: string, content: Buffer, name: string, actor = 'archivist-zhang') {
+/** fetch as a user: the archivist unless another is given. */
+function call(url: string, init: RequestInit = {}, user: TestUser = archivist) {
+  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...user.headers } });
+}
+
+function upload(code: string, content: Buffer, name: string, user: TestUser = archivist) {
   const form = new FormData();
   form.append('file', new Blob([content]), name);
-  return fetch(filesUrl(code), { method: 'POST', body: form, headers: { 'x-yidang-actor': actor } });
+  return call(filesUrl(code), { method: 'POST', body: form }, user);
 }
 
 describe('files over HTTP', () => {
@@ -48,15 +60,17 @@ describe('files over HTTP', () => {
       fileNumber: number;
       replicas: string[];
       fileName: string;
+      addedBy: string;
     };
+    expect(added.addedBy).toBe(archivist.username);
     expect(added.digest).toBe(`sha256:${crypto.createHash('sha256').update(content).digest('hex')}`);
     expect(added.fileName).toBe('门诊发票扫描件.pdf');
     expect(added.replicas).toEqual(['r1', 'r2']);
 
-    const list = (await (await fetch(filesUrl(archiveCode))).json()) as { files: unknown[] };
+    const list = (await (await call(filesUrl(archiveCode))).json()) as { files: unknown[] };
     expect(list.files).toHaveLength(1);
 
-    const download = await fetch(`${filesUrl(archiveCode)}/${added.fileNumber}`);
+    const download = await call(`${filesUrl(archiveCode)}/${added.fileNumber}`);
     expect(download.status).toBe(200);
     expect(download.headers.get('x-yidang-digest')).toBe(added.digest);
     expect(download.headers.get('content-disposition')).toContain(encodeURIComponent('门诊发票扫描件.pdf'));
@@ -74,7 +88,7 @@ describe('files over HTTP', () => {
     expect(sneakyBody.error.code).toBe('FILE_NAME_INVALID');
     expect(sneakyBody.error.message).toMatch(/路径/);
 
-    const plain = await fetch(filesUrl(archiveCode), {
+    const plain = await call(filesUrl(archiveCode), {
       method: 'POST',
       body: 'x',
       headers: { 'content-type': 'text/plain' },
@@ -85,7 +99,13 @@ describe('files over HTTP', () => {
     const unknown = await upload('J013-NOPE-2024-0001', Buffer.from('x'), 'a.txt');
     expect(unknown.status).toBe(404);
 
-    const list = (await (await fetch(filesUrl(archiveCode))).json()) as { files: unknown[] };
+    const form = new FormData();
+    form.append('file', new Blob([Buffer.from('x')]), 'anonymous.pdf');
+    const anonymous = await fetch(filesUrl(archiveCode), { method: 'POST', body: form });
+    expect(anonymous.status).toBe(401);
+    expect(((await anonymous.json()) as { error: { code: string } }).error.code).toBe('AUTH_REQUIRED');
+
+    const list = (await (await call(filesUrl(archiveCode))).json()) as { files: unknown[] };
     expect(list.files).toHaveLength(1);
     const blobs = await system.database.db.selectFrom('storage_blob').select('digest').execute();
     expect(blobs).toHaveLength(1);
@@ -97,10 +117,10 @@ describe('files over HTTP', () => {
     const bytes = fs.readFileSync(file);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
     fs.writeFileSync(file, bytes);
-    const download = await fetch(`${filesUrl(archiveCode)}/1`);
+    const download = await call(`${filesUrl(archiveCode)}/1`);
     expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
     const events = await (
-      await fetch(`${base}/api/v1/integrity/events?action=blob.corruption_detected`)
+      await call(`${base}/api/v1/integrity/events?action=blob.corruption_detected`)
     ).json();
     expect((events as { events: Array<{ payload: { replica: string } }> }).events[0]?.payload.replica).toBe(
       'r1',
@@ -108,7 +128,7 @@ describe('files over HTTP', () => {
   });
 
   it('answers 404 for a file number the item does not have', async () => {
-    const response = await fetch(`${filesUrl(archiveCode)}/9`);
+    const response = await call(`${filesUrl(archiveCode)}/9`);
     expect(response.status).toBe(404);
   });
 });
@@ -116,20 +136,20 @@ describe('files over HTTP', () => {
 describe('integrity over HTTP', () => {
   it('signs checkpoints and serves proofs that verify offline', async () => {
     const first = (await (
-      await fetch(`${base}/api/v1/integrity/checkpoints`, { method: 'POST' })
+      await call(`${base}/api/v1/integrity/checkpoints`, { method: 'POST' }, sysadmin)
     ).json()) as {
       treeSize: number;
       note: string;
     };
     await fileOneItem(system, { name: '李秀英', title: '李秀英 门诊慢特病待遇认定表' });
     const second = (await (
-      await fetch(`${base}/api/v1/integrity/checkpoints`, { method: 'POST' })
+      await call(`${base}/api/v1/integrity/checkpoints`, { method: 'POST' }, sysadmin)
     ).json()) as {
       treeSize: number;
       note: string;
     };
     expect(second.treeSize).toBeGreaterThan(first.treeSize);
-    const tree = (await (await fetch(`${base}/api/v1/integrity/tree`)).json()) as {
+    const tree = (await (await call(`${base}/api/v1/integrity/tree`)).json()) as {
       size: number;
       verifierKey: string;
     };
@@ -137,7 +157,7 @@ describe('integrity over HTTP', () => {
     const verifier = parseVerifierKey(tree.verifierKey);
 
     const inclusion = (await (
-      await fetch(`${base}/api/v1/integrity/events/0/proof`)
+      await call(`${base}/api/v1/integrity/events/0/proof`)
     ).json()) as InclusionProofDocument;
     expect(verifyInclusionDocument(inclusion, second.note, verifier)).toEqual({
       seq: 0,
@@ -145,13 +165,13 @@ describe('integrity over HTTP', () => {
     });
 
     const consistency = (await (
-      await fetch(`${base}/api/v1/integrity/consistency?from=${first.treeSize}&to=${second.treeSize}`)
+      await call(`${base}/api/v1/integrity/consistency?from=${first.treeSize}&to=${second.treeSize}`)
     ).json()) as ConsistencyProofDocument;
     expect(verifyConsistencyDocument(consistency, first.note, second.note, verifier).newSize).toBe(
       second.treeSize,
     );
 
-    const missing = await fetch(`${base}/api/v1/integrity/events/99999/proof`);
+    const missing = await call(`${base}/api/v1/integrity/events/99999/proof`);
     expect(missing.status).toBe(404);
     const spec = (await (await fetch(`${base}/api/openapi.json`)).json()) as {
       paths: Record<string, unknown>;

@@ -1,7 +1,15 @@
 // The error catalog: every failure a user can cause has a stable code (for programs) and a Chinese
 // message (for people). HTTP maps the kind to a status; the CLI maps user errors to exit status 1.
 
-export type ErrorKind = 'invalid' | 'unauthorized' | 'not_found' | 'conflict' | 'busy' | 'too_large';
+export type ErrorKind =
+  | 'invalid'
+  | 'unauthorized'
+  | 'forbidden'
+  | 'locked'
+  | 'not_found'
+  | 'conflict'
+  | 'busy'
+  | 'too_large';
 
 export interface FieldIssue {
   field: string;

@@ -25,17 +25,17 @@ export function cliEnv(databaseUrl?: string): CliEnv {
   return { home, env };
 }
 
-export function start(cli: CliEnv, args: string[], extraEnv: Record<string, string> = {}): ChildProcess {
-  const env = { ...process.env, ...cli.env, ...extraEnv };
+/** Extra environment for one command; a variable given as undefined is removed for it. */
+export type ExtraEnv = Record<string, string | undefined>;
+
+export function start(cli: CliEnv, args: string[], extraEnv: ExtraEnv = {}): ChildProcess {
+  const env: Record<string, string | undefined> = { ...process.env, ...cli.env, ...extraEnv };
   if (!cli.env.DATABASE_URL && !extraEnv.DATABASE_URL) delete env.DATABASE_URL;
+  for (const [name, value] of Object.entries(extraEnv)) if (value === undefined) delete env[name];
   return spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
 }
 
-export function run(
-  cli: CliEnv,
-  args: string[],
-  options: { input?: string; env?: Record<string, string> } = {},
-) {
+export function run(cli: CliEnv, args: string[], options: { input?: string; env?: ExtraEnv } = {}) {
   return new Promise<CliResult>((resolve, reject) => {
     const child = start(cli, args, options.env);
     let stdout = '';
@@ -56,4 +56,65 @@ export function writeJson(cli: CliEnv, name: string, value: unknown): string {
   const file = path.join(cli.home, name);
   fs.writeFileSync(file, typeof value === 'string' ? value : JSON.stringify(value));
   return file;
+}
+
+/** The password of every account the CLI tests create (it meets the password policy). */
+export const CLI_PASSWORD = 'Dangan-Cli-Passw0rd!';
+
+export interface CliUserOptions {
+  /** Default: the roles joined with dots, e.g. archivist.clerk. */
+  username?: string;
+  /** fonds/region/category, repeatable; default everything. */
+  scope?: string[];
+  name?: string;
+  password?: string;
+}
+
+/** `yidang user add` as an operator on the server would run it; fails the test unless it succeeds. */
+export async function addUser(
+  cli: CliEnv,
+  roles: readonly string[],
+  options: CliUserOptions = {},
+): Promise<{ username: string; result: CliResult }> {
+  const username = options.username ?? roles.join('.');
+  const args = ['user', 'add', username, ...roles.flatMap((role) => ['--role', role])];
+  for (const scope of options.scope ?? ['*/*/*']) args.push('--scope', scope);
+  if (options.name) args.push('--name', options.name);
+  const result = await run(cli, args, { env: { YIDANG_NEW_PASSWORD: options.password ?? CLI_PASSWORD } });
+  if (result.code !== 0) throw new Error(`user add ${username} failed (${result.code}): ${result.stderr}`);
+  return { username, result };
+}
+
+/**
+ * Creates an account (after init: the database must exist) and makes every later command of this
+ * environment sign in as it, through YIDANG_USER and YIDANG_PASSWORD. Returns the username, which the
+ * event log and the items record as the author of content changes.
+ */
+export async function signInAs(
+  cli: CliEnv,
+  roles: readonly string[] = ['archivist', 'clerk'],
+  options: CliUserOptions = {},
+): Promise<string> {
+  const { username } = await addUser(cli, roles, options);
+  cli.env.YIDANG_USER = username;
+  cli.env.YIDANG_PASSWORD = options.password ?? CLI_PASSWORD;
+  return username;
+}
+
+/**
+ * An API token for an existing account, as `Authorization` headers for fetch. Create it before the
+ * server starts: the embedded database can be open in one process only.
+ */
+export async function apiToken(
+  cli: CliEnv,
+  username: string,
+  permissions: readonly string[],
+): Promise<{ authorization: string }> {
+  const args = ['token', 'create', username, '--name', 'test', '--days', '1'];
+  for (const permission of permissions) args.push('--permission', permission);
+  const result = await run(cli, args);
+  const token = result.stdout.trim();
+  if (result.code !== 0 || !/^ydt_[0-9a-f]{16}_[A-Za-z0-9_-]{43}$/.test(token))
+    throw new Error(`token create for ${username} failed (${result.code}): ${result.stderr}`);
+  return { authorization: `Bearer ${token}` };
 }

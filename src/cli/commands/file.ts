@@ -5,7 +5,8 @@ import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
 import { addFile, listFiles, openFile } from '../../modules/storage/file.service.js';
 import { invalid } from '../../shared/errors.js';
-import { actor, parsePositiveInt, printJson, printTable, withSystem } from '../context.js';
+import { parsePositiveInt, printJson, printTable, USER_OPTION, withSystem } from '../context.js';
+import { asCliUser } from '../sign-in.js';
 
 // file add / list / get: attaching electronic files to archive items and taking them out again.
 
@@ -40,14 +41,17 @@ export function registerFileCommands(program: Command): void {
     .command('add <archiveCode> <path>')
     .description('把文件加密存入各副本并挂接到档案，打印其摘要')
     .option('--name <name>', '登记的文件名（默认取路径中的文件名）')
-    .action(async (archiveCode: string, source: string, options: { name?: string }) => {
+    .option(...USER_OPTION)
+    .action(async (archiveCode: string, source: string, options: { name?: string; user?: string }) => {
       const stream = openSource(source);
       const added = await withSystem((system) =>
-        addFile(
-          { db: system.database.db, store: system.store },
-          archiveCode,
-          { stream, fileName: options.name ?? path.basename(source) },
-          actor(),
+        asCliUser(system.database.db, options.user, 'file.add', (user) =>
+          addFile(
+            { db: system.database.db, store: system.store, scope: user.scope },
+            archiveCode,
+            { stream, fileName: options.name ?? path.basename(source) },
+            user.actor,
+          ),
         ),
       );
       process.stdout.write(`${added.digest}\n`);
@@ -60,8 +64,13 @@ export function registerFileCommands(program: Command): void {
     .command('list <archiveCode>')
     .description('列出档案的电子文件')
     .option('--json', '输出 JSON')
-    .action(async (archiveCode: string, options: { json?: boolean }) => {
-      const files = await withSystem((system) => listFiles(system.database.db, archiveCode));
+    .option(...USER_OPTION)
+    .action(async (archiveCode: string, options: { json?: boolean; user?: string }) => {
+      const files = await withSystem((system) =>
+        asCliUser(system.database.db, options.user, 'file.read', (user) =>
+          listFiles(system.database.db, archiveCode, user.scope),
+        ),
+      );
       if (options.json) return printJson(files);
       if (files.length === 0) return void process.stdout.write(`档案 ${archiveCode} 还没有电子文件\n`);
       printTable(
@@ -84,35 +93,44 @@ export function registerFileCommands(program: Command): void {
     .description('取出档案的第 n 个文件（校验摘要后才写出）')
     .requiredOption('--out <path>', '写到哪个文件')
     .option('--force', '覆盖已存在的文件')
-    .action(async (archiveCode: string, number: string, options: { out: string; force?: boolean }) => {
-      const fileNumber = parsePositiveInt(number, '文件序号', 1_000_000);
-      const target = path.resolve(options.out);
-      if (fs.existsSync(target) && !options.force)
-        throw invalid('OUTPUT_EXISTS', `“${options.out}”已存在；要覆盖请加 --force`);
-      if (!fs.existsSync(path.dirname(target)))
-        throw invalid('OUTPUT_DIR_MISSING', `目录“${path.dirname(options.out)}”不存在`);
-      // The content lands under a temporary name and is renamed only once its digest checked out.
-      const temporary = path.join(
-        path.dirname(target),
-        `.${path.basename(target)}.${crypto.randomBytes(6).toString('hex')}.part`,
-      );
-      try {
-        const file = await withSystem(async (system) => {
-          const opened = await openFile(
-            { db: system.database.db, store: system.store },
-            archiveCode,
-            fileNumber,
-            actor(),
-          );
-          await pipeline(opened.stream, fs.createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
-          return opened.file;
-        });
-        fs.renameSync(temporary, target);
-        process.stderr.write(
-          `已取出 ${file.fileName}（${formatSize(file.size)}，摘要已校验）→ ${options.out}\n`,
+    .option(...USER_OPTION)
+    .action(
+      async (
+        archiveCode: string,
+        number: string,
+        options: { out: string; force?: boolean; user?: string },
+      ) => {
+        const fileNumber = parsePositiveInt(number, '文件序号', 1_000_000);
+        const target = path.resolve(options.out);
+        if (fs.existsSync(target) && !options.force)
+          throw invalid('OUTPUT_EXISTS', `“${options.out}”已存在；要覆盖请加 --force`);
+        if (!fs.existsSync(path.dirname(target)))
+          throw invalid('OUTPUT_DIR_MISSING', `目录“${path.dirname(options.out)}”不存在`);
+        // The content lands under a temporary name and is renamed only once its digest checked out.
+        const temporary = path.join(
+          path.dirname(target),
+          `.${path.basename(target)}.${crypto.randomBytes(6).toString('hex')}.part`,
         );
-      } finally {
-        fs.rmSync(temporary, { force: true });
-      }
-    });
+        try {
+          const file = await withSystem((system) =>
+            asCliUser(system.database.db, options.user, 'file.read', async (user) => {
+              const opened = await openFile(
+                { db: system.database.db, store: system.store, scope: user.scope },
+                archiveCode,
+                fileNumber,
+                user.actor,
+              );
+              await pipeline(opened.stream, fs.createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+              return opened.file;
+            }),
+          );
+          fs.renameSync(temporary, target);
+          process.stderr.write(
+            `已取出 ${file.fileName}（${formatSize(file.size)}，摘要已校验）→ ${options.out}\n`,
+          );
+        } finally {
+          fs.rmSync(temporary, { force: true });
+        }
+      },
+    );
 }

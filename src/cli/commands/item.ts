@@ -1,5 +1,10 @@
 import type { Command } from 'commander';
-import { maskIdNumber } from '../../modules/catalog/id-number.js';
+import {
+  type DisclosureOptions,
+  discloseItem,
+  discloseItems,
+} from '../../modules/access/disclosure.service.js';
+import { maskItem } from '../../modules/access/masking.js';
 import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
 import {
   fileItems,
@@ -10,7 +15,18 @@ import {
 } from '../../modules/catalog/item.service.js';
 import { RETENTION_LABELS, type RetentionPeriod } from '../../modules/catalog/retention.js';
 import { invalid } from '../../shared/errors.js';
-import { actor, parsePositiveInt, printJson, printTable, readJsonFile, withDatabase } from '../context.js';
+import {
+  parsePositiveInt,
+  printJson,
+  printTable,
+  readJsonFile,
+  USER_OPTION,
+  withDatabase,
+} from '../context.js';
+import { asCliUser } from '../sign-in.js';
+
+const UNMASK_OPTION = ['--unmask', '显示未脱敏的个人信息（需相应权限，记入事件日志）'] as const;
+const PURPOSE_OPTION = ['--purpose <text>', '查阅目的（记入事件日志）'] as const;
 
 export function registerItemCommands(program: Command): void {
   const item = program.command('item').description('档案：归档、查看、列表、修改、版本');
@@ -19,38 +35,59 @@ export function registerItemCommands(program: Command): void {
     .command('add')
     .description('归档 item.json 中的一件档案（或一个数组中的多件，全部成功或全部不归档），打印档号')
     .requiredOption('--file <path>', 'JSON 文件路径，- 表示标准输入')
-    .action(async (options: { file: string }) => {
+    .option(...USER_OPTION)
+    .action(async (options: { file: string; user?: string }) => {
       const document = readJsonFile(options.file);
       const inputs = Array.isArray(document) ? document : [document];
-      const filed = await withDatabase((database) => fileItems(database.db, inputs, actor()));
+      const filed = await withDatabase((database) =>
+        asCliUser(database.db, options.user, 'item.create', (user) =>
+          fileItems(database.db, inputs, user.actor, { scope: user.scope }),
+        ),
+      );
       for (const entry of filed) process.stdout.write(`${entry.archiveCode}\n`);
     });
 
   item
     .command('show <archiveCode>')
-    .description('以 JSON 显示一件档案')
-    .action(async (archiveCode: string) => {
-      printJson(await withDatabase((database) => readItem(database.db, archiveCode, actor())));
+    .description('以 JSON 显示一件档案（个人信息默认脱敏）')
+    .option(...USER_OPTION)
+    .option(...UNMASK_OPTION)
+    .option(...PURPOSE_OPTION)
+    .action(async (archiveCode: string, options: { user?: string } & DisclosureOptions) => {
+      printJson(
+        await withDatabase((database) =>
+          asCliUser(database.db, options.user, 'item.read', async (user) => {
+            const item = await readItem(database.db, archiveCode, user.actor, options.purpose, user.scope);
+            return discloseItem(database.db, user.principal, item, options);
+          }),
+        ),
+      );
     });
 
   item
     .command('list')
-    .description('列出档案（表格中身份证号已脱敏）')
+    .description('列出档案（个人信息默认脱敏）')
     .option('--category <code>', '类别代码（含其子类别）')
     .option('--year <year>', '年度')
     .option('--fonds <code>', '全宗号')
     .option('--limit <n>', '最多显示件数', '50')
     .option('--cursor <id>', '从该 nextCursor 之后继续')
     .option('--json', '以 JSON 输出（含 nextCursor）')
+    .option(...USER_OPTION)
+    .option(...UNMASK_OPTION)
+    .option(...PURPOSE_OPTION)
     .action(
-      async (options: {
-        category?: string;
-        year?: string;
-        fonds?: string;
-        limit: string;
-        cursor?: string;
-        json?: boolean;
-      }) => {
+      async (
+        options: DisclosureOptions & {
+          user?: string;
+          category?: string;
+          year?: string;
+          fonds?: string;
+          limit: string;
+          cursor?: string;
+          json?: boolean;
+        },
+      ) => {
         const query = {
           category: options.category,
           fonds: options.fonds,
@@ -58,7 +95,15 @@ export function registerItemCommands(program: Command): void {
           limit: parsePositiveInt(options.limit, '--limit', 1000),
           cursor: options.cursor === undefined ? undefined : parsePositiveInt(options.cursor, '--cursor'),
         };
-        const page = await withDatabase((database) => listItems(database.db, query));
+        const page = await withDatabase((database) =>
+          asCliUser(database.db, options.user, 'item.read', async (user) => {
+            const found = await listItems(database.db, query, user.scope);
+            return {
+              ...found,
+              items: await discloseItems(database.db, user.principal, found.items, options),
+            };
+          }),
+        );
         if (options.json) {
           printJson(page);
           return;
@@ -69,7 +114,7 @@ export function registerItemCommands(program: Command): void {
             entry.archiveCode,
             entry.title.length > 30 ? `${entry.title.slice(0, 29)}…` : entry.title,
             entry.name,
-            maskIdNumber(entry.idNumber),
+            entry.idNumber,
             entry.amount,
             RETENTION_LABELS[entry.retention as RetentionPeriod] ?? entry.retention,
             CARRIERS[entry.carrier as Carrier] ?? entry.carrier,
@@ -85,21 +130,40 @@ export function registerItemCommands(program: Command): void {
     .description('修改档案字段（档号不变，旧版本保留）')
     .requiredOption('--file <path>', '包含要修改字段的 JSON 文件，- 表示标准输入')
     .requiredOption('--reason <text>', '变更原因')
-    .action(async (archiveCode: string, options: { file: string; reason: string }) => {
+    .option(...USER_OPTION)
+    .action(async (archiveCode: string, options: { file: string; reason: string; user?: string }) => {
       const patch = readJsonFile(options.file);
       if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
         throw invalid('VALIDATION_FAILED', '变更文件应为一个 JSON 对象');
       }
       const updated = await withDatabase((database) =>
-        updateItem(database.db, archiveCode, { ...patch, reason: options.reason }, actor()),
+        asCliUser(database.db, options.user, 'item.update', (user) =>
+          updateItem(database.db, archiveCode, { ...patch, reason: options.reason }, user.actor, {
+            scope: user.scope,
+          }),
+        ),
       );
       process.stdout.write(`${updated.archiveCode} 已保存为第 ${updated.version} 版\n`);
     });
 
   item
     .command('history <archiveCode>')
-    .description('以 JSON 显示档案的全部版本')
-    .action(async (archiveCode: string) => {
-      printJson(await withDatabase((database) => itemHistory(database.db, archiveCode)));
+    .description('以 JSON 显示档案的全部版本（个人信息默认脱敏）')
+    .option(...USER_OPTION)
+    .option(...UNMASK_OPTION)
+    .option(...PURPOSE_OPTION)
+    .action(async (archiveCode: string, options: { user?: string } & DisclosureOptions) => {
+      printJson(
+        await withDatabase((database) =>
+          asCliUser(database.db, options.user, 'item.read', async (user) => {
+            const versions = await itemHistory(database.db, archiveCode, user.scope);
+            // One log entry for the item, however many versions are shown.
+            const latest = versions.at(-1)?.item;
+            if (latest) await discloseItem(database.db, user.principal, latest, options);
+            const shown = versions.map((version) => (options.unmask ? version.item : maskItem(version.item)));
+            return versions.map((version, index) => ({ ...version, item: shown[index] }));
+          }),
+        ),
+      );
     });
 }

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { Database } from '../../db/database.js';
 import { listMigrations } from '../../db/migrator.js';
 import { buildApp } from '../../http/app.js';
+import { countUsers } from '../../modules/access/user.service.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
 import { newControlToken, removeServerFile, writeServerFile } from '../../system/server-file.js';
@@ -54,6 +55,10 @@ async function serve(system: System, port: number): Promise<void> {
     startedAt: new Date().toISOString(),
   });
   process.stderr.write(`医档服务已启动：${address}/api/v1  接口文档：${address}/api/docs\n`);
+  if ((await countUsers(database.db)) === 0)
+    process.stderr.write(
+      '尚无任何账户：请在服务器上运行 yidang user add <用户名> --role sysadmin 创建首个系统管理员（没有默认口令）\n',
+    );
 }
 
 function portOption(value: string | undefined): number {

@@ -76,12 +76,16 @@ async function categoryList(db: Db) {
 export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/fonds',
-    { schema: { tags, summary: '全宗列表', response: { 200: Type.Array(FondsSchema) } } },
+    {
+      config: { permission: 'catalog.read' },
+      schema: { tags, summary: '全宗列表', response: { 200: Type.Array(FondsSchema) } },
+    },
     () => listFonds(db),
   );
   app.post(
     '/fonds',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '新建全宗',
@@ -100,6 +104,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   app.patch(
     '/fonds/:code',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '修改全宗（档号规则只能在尚未归档时修改）',
@@ -117,12 +122,16 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
 
   app.get(
     '/categories',
-    { schema: { tags, summary: '分类方案（含停用类别）', response: { 200: Type.Array(CategorySchema) } } },
+    {
+      config: { permission: 'catalog.read' },
+      schema: { tags, summary: '分类方案（含停用类别）', response: { 200: Type.Array(CategorySchema) } },
+    },
     () => categoryList(db),
   );
   app.post(
     '/categories',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '新增类别',
@@ -148,6 +157,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   app.patch(
     '/categories/:code',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '重命名、停用（retired）或重新启用（active）类别',
@@ -168,6 +178,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   app.delete(
     '/categories/:code',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '删除从未使用的类别（已有档案或子类别的只能停用）',
@@ -183,7 +194,10 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
 
   app.get(
     '/retention-schedule',
-    { schema: { tags, summary: '保管期限表（默认期限、依据和各地调整）' } },
+    {
+      config: { permission: 'catalog.read' },
+      schema: { tags, summary: '保管期限表（默认期限、依据和各地调整）' },
+    },
     () => retentionSchedule(db),
   );
   const OverrideParams = Type.Object({
@@ -193,6 +207,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   app.put(
     '/retention-schedule/:category/:regionCode',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '为某地区单独设置某类别的保管期限（须说明依据）',
@@ -209,6 +224,7 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
   app.delete(
     '/retention-schedule/:category/:regionCode',
     {
+      config: { permission: 'catalog.manage' },
       schema: {
         tags,
         summary: '取消地区调整，恢复默认期限',

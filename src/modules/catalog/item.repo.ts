@@ -1,5 +1,14 @@
-import { type Insertable, type Selectable, sql } from 'kysely';
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { DatabaseSchema } from '../../db/schema.js';
+import type { ItemScope } from '../access/principal.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item, ItemVersion } from './item.schema.js';
 
@@ -144,9 +153,32 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
   });
 }
 
-function itemQuery(db: Db) {
+/**
+ * The access scope as a WHERE clause: an item outside it is simply not found, exactly like one that
+ * does not exist. No scope means an internal caller (the loader, verify, backup).
+ */
+function withinScope(scope: ItemScope | undefined) {
+  return (eb: ExpressionBuilder<DatabaseSchema & { i: ArchiveItemTable }, 'i'>) => {
+    if (!scope) return sql<boolean>`true`;
+    const alternatives: Expression<SqlBool>[] = scope.rows.map((row) => {
+      const parts: Expression<SqlBool>[] = [];
+      if (row.fondsCode !== null) parts.push(eb('i.fonds_code', '=', row.fondsCode));
+      if (row.regionPrefix !== null) parts.push(eb('i.pooling_region', 'like', `${row.regionPrefix}%`));
+      if (row.categoryIds !== null)
+        parts.push(
+          row.categoryIds.length > 0 ? eb('i.category_id', 'in', row.categoryIds) : sql<boolean>`false`,
+        );
+      return parts.length > 0 ? eb.and(parts) : sql<boolean>`true`;
+    });
+    if (scope.idNumber !== null) alternatives.push(eb('i.id_number', '=', scope.idNumber));
+    return alternatives.length > 0 ? eb.or(alternatives) : sql<boolean>`false`;
+  };
+}
+
+function itemQuery(db: Db, scope?: ItemScope) {
   return db
     .selectFrom('archive_item as i')
+    .where(withinScope(scope))
     .innerJoin('category as c', 'c.id', 'i.category_id')
     .select([
       'i.id',
@@ -200,8 +232,13 @@ function toItem(row: ItemRow): Item {
   };
 }
 
-export async function findItem(db: Db, archiveCode: string, forUpdate = false): Promise<Item | undefined> {
-  let query = itemQuery(db).where('i.archive_code', '=', archiveCode);
+export async function findItem(
+  db: Db,
+  archiveCode: string,
+  forUpdate = false,
+  scope?: ItemScope,
+): Promise<Item | undefined> {
+  let query = itemQuery(db, scope).where('i.archive_code', '=', archiveCode);
   if (forUpdate) query = query.forUpdate('i');
   const row = await query.executeTakeFirst();
   return row ? toItem(row) : undefined;
@@ -225,10 +262,11 @@ export interface ItemFilter {
   year?: number;
   afterId?: number;
   limit: number;
+  scope?: ItemScope;
 }
 
 export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
-  let query = itemQuery(db);
+  let query = itemQuery(db, filter.scope);
   if (filter.fonds) query = query.where('i.fonds_code', '=', filter.fonds);
   if (filter.categoryIds) query = query.where('i.category_id', 'in', filter.categoryIds);
   if (filter.year !== undefined) query = query.where('i.year', '=', filter.year);

@@ -2,7 +2,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
+import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { discloseItem, discloseItems } from '../access/disclosure.service.js';
+import { maskItem } from '../access/masking.js';
 import { ItemInputSchema, ItemPatchSchema, ItemSchema, ItemVersionSchema } from './item.schema.js';
 import {
   fileItems,
@@ -18,15 +21,28 @@ import {
 // the caller gets every problem at once, in Chinese (attachValidation hands the body through).
 
 const tags = ['档案'];
-const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema, 409: ErrorResponseSchema };
+const errors = {
+  400: ErrorResponseSchema,
+  401: ErrorResponseSchema,
+  403: ErrorResponseSchema,
+  404: ErrorResponseSchema,
+  409: ErrorResponseSchema,
+};
 const CodeParams = Type.Object({
   archiveCode: Type.String({ description: '档号（URL 编码）', maxLength: 200 }),
 });
+const Disclosure = {
+  unmask: Type.Optional(
+    Type.Boolean({ description: '显示未脱敏的个人信息（需 item.unmask 权限，记入事件日志）' }),
+  ),
+  purpose: Type.Optional(Type.String({ maxLength: 200, description: '查阅目的（记入日志）' })),
+};
 
 export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.post(
     '/items',
     {
+      config: { permission: 'item.create' },
       attachValidation: true,
       schema: {
         tags,
@@ -36,14 +52,17 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const [filed] = await fileItems(db, [request.body], requestActor(request));
-      return reply.status(201).send(await getItem(db, filed?.archiveCode ?? ''));
+      const scope = await scopeOf(request, db);
+      const [filed] = await fileItems(db, [request.body], requestActor(request), { scope });
+      const item = await getItem(db, filed?.archiveCode ?? '', scope);
+      return reply.status(201).send(await discloseItem(db, principalOf(request), item));
     },
   );
 
   app.post(
     '/items/batch',
     {
+      config: { permission: 'item.create' },
       attachValidation: true,
       schema: {
         tags,
@@ -60,7 +79,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const body = request.body as { items?: unknown };
       const items = Array.isArray(body?.items) ? body.items : [body?.items];
-      const filed = await fileItems(db, items, requestActor(request));
+      const filed = await fileItems(db, items, requestActor(request), { scope: await scopeOf(request, db) });
       return reply.status(201).send({ filed });
     },
   );
@@ -68,6 +87,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
   app.get(
     '/items',
     {
+      config: { permission: 'item.read' },
       schema: {
         tags,
         summary: '档案列表（按全宗、类别及其子类、年度筛选，按归档顺序分页）',
@@ -77,6 +97,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
           year: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2200 })),
           cursor: Type.Optional(Type.Integer({ minimum: 0, description: '上一页返回的 nextCursor' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
+          ...Disclosure,
         }),
         response: {
           200: Type.Object({
@@ -87,25 +108,45 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         },
       },
     },
-    async (request) => listItems(db, request.query),
+    async (request) => {
+      const { unmask, purpose, ...query } = request.query;
+      const page = await listItems(db, query, await scopeOf(request, db));
+      return {
+        ...page,
+        items: await discloseItems(db, principalOf(request), page.items, { unmask, purpose }),
+      };
+    },
   );
 
   app.get(
     '/items/:archiveCode',
     {
+      config: { permission: 'item.read' },
       schema: {
         tags,
-        summary: '按档号查看档案',
+        summary: '按档号查看档案（个人信息默认脱敏）',
         params: CodeParams,
+        querystring: Type.Object(Disclosure),
         response: { 200: ItemSchema, ...errors },
       },
     },
-    async (request) => readItem(db, request.params.archiveCode, requestActor(request)),
+    async (request) => {
+      const { unmask, purpose } = request.query;
+      const item = await readItem(
+        db,
+        request.params.archiveCode,
+        requestActor(request),
+        purpose,
+        await scopeOf(request, db),
+      );
+      return discloseItem(db, principalOf(request), item, { unmask, purpose });
+    },
   );
 
   app.patch(
     '/items/:archiveCode',
     {
+      config: { permission: 'item.update' },
       attachValidation: true,
       schema: {
         tags,
@@ -115,19 +156,47 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
         response: { 200: ItemSchema, ...errors },
       },
     },
-    async (request) => updateItem(db, request.params.archiveCode, request.body, requestActor(request)),
+    async (request) => {
+      const changed = await updateItem(db, request.params.archiveCode, request.body, requestActor(request), {
+        scope: await scopeOf(request, db),
+      });
+      return discloseItem(db, principalOf(request), changed);
+    },
   );
 
   app.get(
     '/items/:archiveCode/versions',
     {
+      config: { permission: 'item.read' },
       schema: {
         tags,
         summary: '档案的全部版本（谁、何时、为何修改）',
         params: CodeParams,
+        querystring: Type.Object(Disclosure),
         response: { 200: Type.Object({ versions: Type.Array(ItemVersionSchema) }), ...errors },
       },
     },
-    async (request) => ({ versions: await itemHistory(db, request.params.archiveCode) }),
+    async (request) => {
+      const versions = await itemHistory(db, request.params.archiveCode, await scopeOf(request, db));
+      const { unmask, purpose } = request.query;
+      // One log entry for the item, however many versions are shown.
+      const [latest] = await discloseItems(
+        db,
+        principalOf(request),
+        versions.slice(-1).map((version) => version.item),
+        { unmask, purpose },
+      );
+      return {
+        versions: versions.map((version, index) => ({
+          ...version,
+          item:
+            index === versions.length - 1
+              ? (latest as typeof version.item)
+              : unmask
+                ? version.item
+                : maskItem(version.item),
+        })),
+      };
+    },
   );
 };

@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { type ItemScope, inItemScope } from '../access/principal.js';
 import { appendEvent, appendEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
@@ -35,6 +36,24 @@ export interface FiledItem {
 
 export interface ServiceOptions {
   today?: Date;
+  /** The acting user's archive scope; an item outside it is refused (filing) or not found. */
+  scope?: ItemScope;
+}
+
+/** Filing or editing into a fonds, region or category the user may not touch is refused outright. */
+function checkInScope(
+  scope: ItemScope | undefined,
+  item: PreparedItem,
+  field: string,
+): FieldIssue | undefined {
+  if (!scope) return undefined;
+  const inside = inItemScope(scope, {
+    fondsCode: item.fonds_code,
+    poolingRegion: item.pooling_region ?? null,
+    categoryId: item.category_id,
+    idNumber: item.id_number ?? null,
+  });
+  return inside ? undefined : { field, message: '超出您的授权范围（全宗、统筹区或类别）' };
 }
 
 /**
@@ -64,7 +83,9 @@ export async function fileItems(
     for (const [index, raw] of inputs.entries()) {
       const prefix = inputs.length > 1 ? `items[${index}].` : '';
       const result = prepareItem(raw, context, actor, { today, prefix });
-      if (result.item) prepared.push(result.item);
+      const outside = result.item && checkInScope(options.scope, result.item, `${prefix}fonds`);
+      if (outside) issues.push(outside);
+      else if (result.item) prepared.push(result.item);
       else issues.push(...result.issues);
     }
     if (issues.length > 0) {
@@ -131,8 +152,8 @@ async function numberAndInsert(
   return insertItems(trx, rows, categoriesById);
 }
 
-export async function getItem(db: Db, archiveCode: string): Promise<Item> {
-  const item = await findItem(db, archiveCode);
+export async function getItem(db: Db, archiveCode: string, scope?: ItemScope): Promise<Item> {
+  const item = await findItem(db, archiveCode, false, scope);
   if (!item) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
   return item;
 }
@@ -143,8 +164,14 @@ export { countItems };
  * Reads an item for a person. Reading a sensitive (敏感/限制) item is itself an event, so the audit
  * trail shows who looked at whose record.
  */
-export async function readItem(db: Db, archiveCode: string, actor: string, purpose?: string): Promise<Item> {
-  const item = await getItem(db, archiveCode);
+export async function readItem(
+  db: Db,
+  archiveCode: string,
+  actor: string,
+  purpose?: string,
+  scope?: ItemScope,
+): Promise<Item> {
+  const item = await getItem(db, archiveCode, scope);
   if (item.sensitivity === 'normal') return item;
   await inTransaction(db, (trx) =>
     appendEvent(trx, {
@@ -168,6 +195,7 @@ export interface ItemQuery {
 export async function listItems(
   db: Db,
   query: ItemQuery,
+  scope?: ItemScope,
 ): Promise<{ items: Item[]; nextCursor: number | null }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
   let categoryIds: number[] | undefined;
@@ -177,7 +205,7 @@ export async function listItems(
     if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
     categoryIds = categoryBranchIds(categories, category.id);
   }
-  const items = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit });
+  const items = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit, scope });
   return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
 }
 
@@ -252,13 +280,15 @@ export async function updateItem(
   const reason = readText(out, changes, 'reason', true);
   if (out.issues.length > 0) throw new ValidationError(out.issues);
   return inTransaction(db, async (trx) => {
-    const current = await findItem(trx, archiveCode, true);
+    const current = await findItem(trx, archiveCode, true, options.scope);
     if (!current) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
     const { reason: _reason, ...fields } = changes;
     const merged = { ...itemAsInput(current), ...fields };
     const context = await loadCatalogContext(trx);
     const result = prepareItem(merged, context, actor, { today: options.today ?? new Date(), editing: true });
     if (!result.item) throw new ValidationError(result.issues);
+    const outside = checkInScope(options.scope, result.item, 'poolingRegion');
+    if (outside) throw new ValidationError([outside]);
     const currentRow = storedColumns(current);
     const update: Record<string, unknown> = {};
     for (const column of EDITABLE_COLUMNS) {
@@ -314,8 +344,8 @@ function storedColumns(item: Item): Record<string, unknown> {
 }
 
 /** Every version of an item, oldest first, the current one last. */
-export async function itemHistory(db: Db, archiveCode: string): Promise<ItemVersion[]> {
-  const current = await getItem(db, archiveCode);
+export async function itemHistory(db: Db, archiveCode: string, scope?: ItemScope): Promise<ItemVersion[]> {
+  const current = await getItem(db, archiveCode, scope);
   const earlier = await listItemVersions(db, current.id);
   return [
     ...earlier,

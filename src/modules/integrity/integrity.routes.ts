@@ -40,6 +40,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
   app.get(
     '/integrity/tree',
     {
+      config: { permission: 'integrity.read' },
       schema: {
         tags,
         summary: '日志当前的树大小与根哈希',
@@ -69,6 +70,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
   app.get(
     '/integrity/events',
     {
+      config: { permission: 'integrity.read' },
       schema: {
         tags,
         summary: '事件日志（新的在前）',
@@ -95,6 +97,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
   app.get(
     '/integrity/checkpoints',
     {
+      config: { permission: 'integrity.read' },
       schema: {
         tags,
         summary: '签名检查点',
@@ -107,7 +110,10 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
 
   app.post(
     '/integrity/checkpoints',
-    { schema: { tags, summary: '立即签发检查点', response: { 201: CheckpointSchema } } },
+    {
+      config: { permission: 'integrity.sign' },
+      schema: { tags, summary: '立即签发检查点', response: { 201: CheckpointSchema } },
+    },
     async (request, reply) =>
       reply.status(201).send(await writeCheckpoint(db, signingKey, requestActor(request))),
   );
@@ -115,6 +121,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
   app.get(
     '/integrity/events/:seq/proof',
     {
+      config: { permission: 'integrity.read' },
       schema: {
         tags,
         summary: '事件的包含证明（默认针对包含它的最新检查点）',
@@ -129,6 +136,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
   app.get(
     '/integrity/consistency',
     {
+      config: { permission: 'integrity.read' },
       schema: {
         tags,
         summary: '两个树大小之间的一致性证明',

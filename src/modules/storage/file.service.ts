@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
+import type { ItemScope } from '../access/principal.js';
 import { getItem } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvent } from '../integrity/event-log.js';
@@ -25,6 +26,8 @@ import { detectMediaType } from './media-type.js';
 export interface StorageContext {
   db: Db;
   store: BlobStore;
+  /** The acting user's archive scope: an item outside it is not found. */
+  scope?: ItemScope;
 }
 
 export interface AttachedFile {
@@ -64,7 +67,7 @@ export async function addFile(
   actor: string,
 ): Promise<AttachedFile> {
   const fileName = checkFileName(source.fileName);
-  await getItem(context.db, archiveCode);
+  await getItem(context.db, archiveCode, context.scope);
   const staged = await context.store.stage(source.stream);
   if (staged.size === 0) {
     await context.store.discard(staged);
@@ -73,7 +76,7 @@ export async function addFile(
   let committed = false;
   try {
     return await inTransaction(context.db, async (trx) => {
-      const item = await getItem(trx, archiveCode);
+      const item = await getItem(trx, archiveCode, context.scope);
       const isNew = await insertBlob(trx, staged);
       if (isNew) {
         const { stored, missing } = await context.store.commit(staged);
@@ -138,8 +141,8 @@ const goodReplicas = (copies: Map<string, string> | undefined): string[] =>
     .filter(([, status]) => status === 'ok')
     .map(([name]) => name);
 
-export async function listFiles(db: Db, archiveCode: string): Promise<AttachedFile[]> {
-  const item = await getItem(db, archiveCode);
+export async function listFiles(db: Db, archiveCode: string, scope?: ItemScope): Promise<AttachedFile[]> {
+  const item = await getItem(db, archiveCode, scope);
   const rows = await listItemFiles(db, item.id);
   const copies = await copiesOf(
     db,
@@ -179,7 +182,7 @@ export async function openFile(
   fileNumber: number,
   actor: string,
 ): Promise<{ file: AttachedFile; stream: Readable }> {
-  const item = await getItem(context.db, archiveCode);
+  const item = await getItem(context.db, archiveCode, context.scope);
   const row = await findItemFile(context.db, item.id, fileNumber);
   if (!row) throw notFound('FILE_NOT_FOUND', `档案“${archiveCode.slice(0, 200)}”没有第 ${fileNumber} 个文件`);
   const blob = await findBlob(context.db, row.digest);

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
+import { scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { invalid } from '../../shared/errors.js';
 import { type BlobStore, MAX_FILE_BYTES } from './blob-store.js';
@@ -47,6 +48,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
   app.post(
     '/items/:archiveCode/files',
     {
+      config: { permission: 'file.add' },
       schema: {
         tags,
         summary: '上传电子文件并挂接到档案（multipart/form-data，字段 file）',
@@ -61,7 +63,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
       const part = await request.file();
       if (!part) throw invalid('FILE_MISSING', '请求中没有文件（字段 file）');
       const added = await addFile(
-        context,
+        { ...context, scope: await scopeOf(request, db) },
         request.params.archiveCode,
         { stream: part.file, fileName: part.filename },
         requestActor(request),
@@ -73,6 +75,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
   app.get(
     '/items/:archiveCode/files',
     {
+      config: { permission: 'file.read' },
       schema: {
         tags,
         summary: '列出档案的电子文件',
@@ -80,12 +83,15 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
         response: { 200: Type.Object({ files: Type.Array(AttachedFileSchema) }), 404: ErrorResponseSchema },
       },
     },
-    async (request) => ({ files: await listFiles(db, request.params.archiveCode) }),
+    async (request) => ({
+      files: await listFiles(db, request.params.archiveCode, await scopeOf(request, db)),
+    }),
   );
 
   app.get(
     '/items/:archiveCode/files/:fileNumber',
     {
+      config: { permission: 'file.read' },
       schema: {
         tags,
         summary: '下载电子文件（流式；先校验副本摘要，损坏的副本记入日志并改用其他副本）',
@@ -98,7 +104,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
     },
     async (request, reply) => {
       const { file, stream } = await openFile(
-        context,
+        { ...context, scope: await scopeOf(request, db) },
         request.params.archiveCode,
         request.params.fileNumber,
         requestActor(request),
@@ -115,6 +121,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
   app.post(
     '/fixity',
     {
+      config: { permission: 'storage.manage' },
       schema: {
         tags,
         summary: '运行固定性检查（可抽样），修复缺失或损坏的副本',
@@ -127,6 +134,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
   app.get(
     '/fixity/runs',
     {
+      config: { permission: 'storage.manage' },
       schema: {
         tags,
         summary: '最近的固定性检查',

@@ -1,0 +1,202 @@
+import type { Command } from 'commander';
+import { ROLES, roleNames } from '../../modules/access/roles.js';
+import { createApiToken, revokeToken, tokensOf } from '../../modules/access/session.service.js';
+import {
+  changePassword,
+  createUser,
+  listUserViews,
+  parseScope,
+  setAccess,
+  setDisabled,
+} from '../../modules/access/user.service.js';
+import { invalid } from '../../shared/errors.js';
+import { actor, parsePositiveInt, printJson, printTable, withDatabase } from '../context.js';
+import { promptHidden } from '../sign-in.js';
+
+// Account administration on the server itself: how the first administrator comes to exist (there is
+// no default password) and where the three administrative roles are assigned. Passwords come from
+// YIDANG_NEW_PASSWORD or a hidden prompt, never from the command line.
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+async function newPassword(): Promise<string> {
+  const fromEnv = process.env.YIDANG_NEW_PASSWORD;
+  if (fromEnv) return fromEnv;
+  const first = await promptHidden('新口令');
+  const second = await promptHidden('再输入一次');
+  if (first !== second) throw invalid('PASSWORD_MISMATCH', '两次输入的口令不一致');
+  return first;
+}
+
+const describeScope = (
+  scope: Array<{ fondsCode: string | null; regionCode: string | null; categoryCode: string | null }>,
+) =>
+  scope.length === 0
+    ? '（无）'
+    : scope
+        .map((row) => [row.fondsCode ?? '*', row.regionCode ?? '*', row.categoryCode ?? '*'].join('/'))
+        .join('，');
+
+export function registerUserCommands(program: Command): void {
+  const user = program.command('user').description('账户管理（在服务器上执行；首个系统管理员由此创建）');
+
+  user
+    .command('add <username>')
+    .description('创建账户（口令取自环境变量 YIDANG_NEW_PASSWORD 或在终端输入两次）')
+    .requiredOption(
+      '--role <role>',
+      `角色，可重复：${Object.entries(ROLES)
+        .map(([code, name]) => `${code}=${name}`)
+        .join('，')}`,
+      collect,
+    )
+    .option('--name <displayName>', '姓名或显示名')
+    .option('--scope <fonds/region/category>', '授权范围，可重复，任意部分写 *，如 J013/320115/*', collect)
+    .option('--id-number <id>', '参保人账户本人的身份证号')
+    .action(
+      async (
+        username: string,
+        options: { role: string[]; name?: string; scope?: string[]; idNumber?: string },
+      ) => {
+        const password = await newPassword();
+        const created = await withDatabase((database) =>
+          createUser(
+            database.db,
+            {
+              username,
+              displayName: options.name,
+              password,
+              roles: options.role,
+              scope: (options.scope ?? []).map(parseScope),
+              idNumber: options.idNumber,
+            },
+            actor(),
+          ),
+        );
+        process.stdout.write(
+          `已创建账户 ${created.user.username}（${roleNames(created.user.roles as never)}），范围：${describeScope(created.user.scope)}\n`,
+        );
+        if (created.totpUri)
+          process.stdout.write(
+            `该账户登录须使用动态口令。请在身份验证器中添加（只显示这一次）：\n  密钥 ${created.totpSecret}\n  ${created.totpUri}\n`,
+          );
+      },
+    );
+
+  user
+    .command('list')
+    .description('列出账户、角色与范围')
+    .option('--json', '输出 JSON')
+    .action(async (options: { json?: boolean }) => {
+      const users = await withDatabase((database) => listUserViews(database.db));
+      if (options.json) return printJson(users);
+      printTable(
+        ['用户名', '姓名', '角色', '范围', '动态口令', '状态'],
+        users.map((entry) => [
+          entry.username,
+          entry.displayName,
+          roleNames(entry.roles as never),
+          describeScope(entry.scope),
+          entry.totpEnabled ? '已开通' : '未开通',
+          entry.disabled ? '已停用' : entry.locked ? '已锁定' : '正常',
+        ]),
+      );
+    });
+
+  user
+    .command('access <username>')
+    .description('重新设定账户的角色与范围（含三员角色）')
+    .requiredOption('--role <role>', '角色，可重复', collect)
+    .option('--scope <fonds/region/category>', '授权范围，可重复', collect)
+    .action(async (username: string, options: { role: string[]; scope?: string[] }) => {
+      const changed = await withDatabase((database) =>
+        setAccess(
+          database.db,
+          username,
+          { roles: options.role, scope: (options.scope ?? []).map(parseScope) },
+          actor(),
+          {
+            allowAdminRoles: true,
+            onNewTotpSecret: (secret, uri) =>
+              process.stdout.write(
+                `该账户登录须使用动态口令。请在身份验证器中添加（只显示这一次）：\n  密钥 ${secret}\n  ${uri}\n`,
+              ),
+          },
+        ),
+      );
+      process.stdout.write(
+        `${changed.username}：${roleNames(changed.roles as never)}，范围：${describeScope(changed.scope)}\n`,
+      );
+    });
+
+  for (const [command, disabled, label] of [
+    ['disable', true, '停用'],
+    ['enable', false, '启用'],
+  ] as const)
+    user
+      .command(`${command} <username>`)
+      .description(`${label}账户`)
+      .action(async (username: string) => {
+        await withDatabase((database) => setDisabled(database.db, username, disabled, actor()));
+        process.stdout.write(`已${label}账户 ${username}\n`);
+      });
+
+  user
+    .command('passwd <username>')
+    .description('重设口令（取自 YIDANG_NEW_PASSWORD 或在终端输入）')
+    .action(async (username: string) => {
+      const password = await newPassword();
+      await withDatabase((database) => changePassword(database.db, username, password, actor()));
+      process.stdout.write(`已重设 ${username} 的口令\n`);
+    });
+
+  const token = program.command('token').description('接口令牌（供业务系统推送档案）');
+  token
+    .command('create <username>')
+    .description('为账户创建接口令牌，只显示这一次')
+    .requiredOption('--name <name>', '令牌名称，例如调用它的业务系统')
+    .requiredOption('--permission <permission>', '权限，可重复，如 item.create', collect)
+    .option('--days <n>', '有效天数', '90')
+    .action(async (username: string, options: { name: string; permission: string[]; days: string }) => {
+      const created = await withDatabase((database) =>
+        createApiToken(
+          database.db,
+          {
+            username,
+            name: options.name,
+            permissions: options.permission,
+            days: parsePositiveInt(options.days, '--days', 366),
+          },
+          actor(),
+        ),
+      );
+      process.stdout.write(`${created.token}\n`);
+      process.stderr.write(
+        `令牌 ${created.id} 有效至 ${created.expiresAt.toISOString()}，权限：${created.permissions.join('、')}\n`,
+      );
+    });
+  token
+    .command('list <username>')
+    .description('列出账户的接口令牌（不含令牌本身）')
+    .action(async (username: string) => {
+      const tokens = await withDatabase((database) => tokensOf(database.db, username));
+      printTable(
+        ['编号', '名称', '权限', '有效至', '最近使用', '状态'],
+        tokens.map((entry) => [
+          entry.id,
+          entry.name,
+          entry.permissions.join(','),
+          entry.expiresAt.toISOString(),
+          entry.lastUsedAt?.toISOString() ?? '',
+          entry.revokedAt ? '已撤销' : '有效',
+        ]),
+      );
+    });
+  token
+    .command('revoke <id>')
+    .description('撤销接口令牌')
+    .action(async (id: string) => {
+      await withDatabase((database) => revokeToken(database.db, id, actor()));
+      process.stdout.write(`已撤销令牌 ${id}\n`);
+    });
+}

@@ -1,0 +1,87 @@
+import cookie from '@fastify/cookie';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Db } from '../db/database.js';
+import { authorize, type ItemScope, itemScopeOf, type Principal } from '../modules/access/principal.js';
+import type { Permission } from '../modules/access/roles.js';
+import { resolveApiToken, resolveSession } from '../modules/access/session.service.js';
+import { YidangError } from '../shared/errors.js';
+
+// The one access layer of the API: every route is closed unless marked public, the caller is
+// resolved from a session cookie (with a CSRF token for changes) or an API token, and the route's
+// permission is checked before its handler runs. Archive scope is applied in the queries.
+
+export const SESSION_COOKIE = 'yidang_session';
+export const CSRF_HEADER = 'x-csrf-token';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** No sign-in needed (health, sign-in itself, the API documents). */
+    public?: boolean;
+    /** What the caller must be allowed to do. */
+    permission?: Permission;
+  }
+  interface FastifyRequest {
+    principal: Principal | null;
+    itemScope: ItemScope | null;
+  }
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+function bearerToken(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined;
+}
+
+export async function registerAuth(app: FastifyInstance, db: Db): Promise<void> {
+  await app.register(cookie);
+  app.decorateRequest('principal', null);
+  app.decorateRequest('itemScope', null);
+  app.addHook('onRequest', async (request) => {
+    const config = request.routeOptions.config;
+    // Unknown routes fall through to the 404 handler; the API documents and public routes need nobody.
+    const url = request.routeOptions.url;
+    if (!url?.startsWith('/api/v1/') || config.public) return;
+    const token = bearerToken(request);
+    if (token?.startsWith('ydt_')) {
+      request.principal = (await resolveApiToken(db, token)) ?? null;
+      if (!request.principal)
+        throw new YidangError('TOKEN_INVALID', 'unauthorized', '接口令牌无效、已过期或已撤销');
+      return;
+    }
+    const sessionToken = request.cookies[SESSION_COOKIE];
+    const session = sessionToken ? await resolveSession(db, sessionToken) : undefined;
+    if (!session)
+      throw new YidangError(
+        'AUTH_REQUIRED',
+        'unauthorized',
+        sessionToken ? '登录已过期，请重新登录' : '请先登录（或使用接口令牌）',
+      );
+    // A cookie is sent by the browser on any site's request; a change also needs the token only our page knows.
+    if (!SAFE_METHODS.has(request.method) && request.headers[CSRF_HEADER] !== session.csrfToken) {
+      request.log.warn(
+        { route: request.routeOptions.url, user: session.principal.username },
+        'CSRF token missing or wrong',
+      );
+      throw new YidangError('CSRF_INVALID', 'forbidden', '请求缺少有效的防跨站令牌（X-CSRF-Token），已拒绝');
+    }
+    request.principal = session.principal;
+  });
+  app.addHook('preHandler', async (request) => {
+    const permission = request.routeOptions.config.permission;
+    if (permission && request.principal) authorize(request.principal, permission);
+  });
+}
+
+/** The signed-in caller; routes behind the access layer always have one. */
+export function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal)
+    throw new YidangError('AUTH_REQUIRED', 'unauthorized', '请先登录（或使用接口令牌）');
+  return request.principal;
+}
+
+/** The caller's archive scope for the queries, resolved once per request. */
+export async function scopeOf(request: FastifyRequest, db: Db): Promise<ItemScope> {
+  request.itemScope ??= await itemScopeOf(db, principalOf(request));
+  return request.itemScope;
+}

@@ -1,0 +1,47 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import type { Item } from '../catalog/item.schema.js';
+import { itemSubject } from '../catalog/item.state.js';
+import { appendEvents } from '../integrity/event-log.js';
+import { MASKED_FIELDS, maskItem } from './masking.js';
+import { authorize, type Principal } from './principal.js';
+
+// What leaves the system about an item: masked by default; in full only with the item.unmask
+// permission, asked for explicitly, and then each item shown in full is an event in the log.
+
+export interface DisclosureOptions {
+  unmask?: boolean;
+  purpose?: string;
+}
+
+export async function discloseItems(
+  db: Db,
+  principal: Principal,
+  items: readonly Item[],
+  options: DisclosureOptions = {},
+): Promise<Item[]> {
+  if (!options.unmask) return items.map(maskItem);
+  authorize(principal, 'item.unmask');
+  if (items.length > 0)
+    await inTransaction(db, (trx) =>
+      appendEvents(
+        trx,
+        items.map((item) => ({
+          actor: principal.username,
+          action: 'item.unmasked',
+          subject: itemSubject(item.archiveCode),
+          payload: { fields: [...MASKED_FIELDS], purpose: options.purpose?.slice(0, 200) ?? null },
+        })),
+      ),
+    );
+  return [...items];
+}
+
+export async function discloseItem(
+  db: Db,
+  principal: Principal,
+  item: Item,
+  options: DisclosureOptions = {},
+): Promise<Item> {
+  return (await discloseItems(db, principal, [item], options))[0] as Item;
+}

@@ -1,0 +1,73 @@
+import type { Item } from '../catalog/item.schema.js';
+
+// Masking (脱敏) of personal data in everything Yidang shows: ID numbers keep their first 6 and last
+// 4 characters, names their first and last character (张*明), phone numbers 3 + 4 digits, bank
+// accounts and insured numbers 4 + 4. Seeing a field in full needs the item.unmask permission and
+// is logged.
+
+const stars = (count: number) => '*'.repeat(Math.max(count, 1));
+
+export function maskIdNumber(value: string | null | undefined): string | null {
+  if (!value) return value ?? null;
+  if (value.length <= 10) return stars(value.length);
+  return `${value.slice(0, 6)}${stars(value.length - 10)}${value.slice(-4)}`;
+}
+
+export function maskName(value: string | null | undefined): string | null {
+  if (!value) return value ?? null;
+  const chars = [...value.trim()];
+  if (chars.length <= 1) return '*';
+  if (chars.length === 2) return `${chars[0]}*`;
+  return `${chars[0]}${stars(chars.length - 2)}${chars.at(-1)}`;
+}
+
+export function maskPhone(value: string | null | undefined): string | null {
+  if (!value) return value ?? null;
+  const digits = value.replace(/\D/g, '');
+  if (digits.length < 7) return stars(digits.length);
+  return `${digits.slice(0, 3)}${stars(digits.length - 7)}${digits.slice(-4)}`;
+}
+
+/** Bank accounts, insured numbers and other long identifiers: the first 4 and last 4 stay. */
+export function maskAccount(value: string | null | undefined): string | null {
+  if (!value) return value ?? null;
+  const compact = value.replace(/\s/g, '');
+  if (compact.length <= 8) return `${stars(compact.length - 2)}${compact.slice(-2)}`;
+  return `${compact.slice(0, 4)}${stars(compact.length - 8)}${compact.slice(-4)}`;
+}
+
+const PHONE_KEY = /phone|mobile|tel/i;
+const ACCOUNT_KEY = /bank|account|card/i;
+const ID_KEY = /idnumber|idcard|身份证/i;
+const NAME_KEY = /^(name|personname|guardian|agent|contact)$/i;
+
+/** Personal fields inside the category-specific extra fields, recognised by their keys. */
+function maskExtra(extra: Record<string, unknown>): Record<string, unknown> {
+  const masked: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(extra)) {
+    if (typeof value !== 'string') masked[key] = value;
+    else if (ID_KEY.test(key)) masked[key] = maskIdNumber(value);
+    else if (PHONE_KEY.test(key)) masked[key] = maskPhone(value);
+    else if (ACCOUNT_KEY.test(key)) masked[key] = maskAccount(value);
+    else if (NAME_KEY.test(key)) masked[key] = maskName(value);
+    else masked[key] = value;
+  }
+  return masked;
+}
+
+/** An item as shown by default: personal data masked, also where the name appears in the title. */
+export function maskItem(item: Item): Item {
+  const name = item.name?.trim();
+  const maskedName = maskName(name);
+  return {
+    ...item,
+    title: name && maskedName ? item.title.split(name).join(maskedName) : item.title,
+    name: maskedName,
+    idNumber: maskIdNumber(item.idNumber),
+    insuredNumber: maskAccount(item.insuredNumber),
+    extra: maskExtra(item.extra ?? {}),
+  };
+}
+
+/** The fields maskItem changes, for the log entry of an unmasked view. */
+export const MASKED_FIELDS = ['title', 'name', 'idNumber', 'insuredNumber', 'extra'] as const;

@@ -1,0 +1,116 @@
+import type { Db } from '../../db/database.js';
+import { YidangError } from '../../shared/errors.js';
+import { categoryBranchIds } from '../catalog/catalog.context.js';
+import { listCategories } from '../catalog/catalog.repo.js';
+import { findUserById, rolesOf, type ScopeRow, scopesOf } from './access.repo.js';
+import { isRole, PERMISSIONS, type Permission, permissionsOf, ROLES, type Role } from './roles.js';
+
+// Who is acting (the principal) and the one place that turns their roles and scope into what the
+// queries filter on. Archive queries receive an ItemScope and put it in their WHERE clause.
+
+export interface Principal {
+  userId: number;
+  username: string;
+  displayName: string;
+  roles: Role[];
+  permissions: Set<Permission>;
+  scope: ScopeRow[];
+  /** The 参保人 role's own ID number. */
+  idNumber: string | null;
+  via: 'session' | 'token' | 'cli';
+  tokenId?: string;
+}
+
+/** One allowed slice of the archives: every non-null part must match. */
+export interface ItemScopeRow {
+  fondsCode: string | null;
+  /** A region code with its trailing 00 pairs removed: 320100 covers every 3201xx district. */
+  regionPrefix: string | null;
+  categoryIds: number[] | null;
+}
+
+/** What an archive query may return: items in any of the rows, or (参保人) with this ID number. */
+export interface ItemScope {
+  rows: ItemScopeRow[];
+  idNumber: string | null;
+}
+
+export async function loadPrincipal(
+  db: Db,
+  userId: number,
+  via: Principal['via'],
+  limitTo?: readonly string[],
+): Promise<Principal | undefined> {
+  const user = await findUserById(db, userId);
+  if (!user || user.disabled) return undefined;
+  const roles = ((await rolesOf(db, [userId])).get(userId) ?? []).filter(isRole);
+  let permissions = permissionsOf(roles);
+  if (limitTo) permissions = new Set([...permissions].filter((permission) => limitTo.includes(permission)));
+  return {
+    userId,
+    username: user.username,
+    displayName: user.displayName,
+    roles,
+    permissions,
+    scope: (await scopesOf(db, [userId])).get(userId) ?? [],
+    idNumber: user.idNumber,
+    via,
+  };
+}
+
+export function can(principal: Principal, permission: Permission): boolean {
+  return principal.permissions.has(permission);
+}
+
+/** Refuses an action the principal's roles do not include (403); scope is checked in the query. */
+export function authorize(principal: Principal, permission: Permission): void {
+  if (!can(principal, permission))
+    throw new YidangError(
+      'FORBIDDEN',
+      'forbidden',
+      `无权${PERMISSIONS[permission]}（当前角色：${principal.roles.map((role) => ROLES[role]).join('、') || '无'}）`,
+    );
+}
+
+export function regionPrefix(code: string): string {
+  let prefix = code;
+  for (let pair = 0; pair < 2 && prefix.endsWith('00') && prefix.length > 2; pair++)
+    prefix = prefix.slice(0, -2);
+  return prefix;
+}
+
+/** The principal's archive scope resolved for SQL: category codes become their branches' ids. */
+export async function itemScopeOf(db: Db, principal: Principal): Promise<ItemScope> {
+  if (principal.roles.includes('insured') && principal.roles.length === 1)
+    return { rows: [], idNumber: principal.idNumber ?? '' };
+  const categories = principal.scope.some((row) => row.categoryCode) ? await listCategories(db) : [];
+  const rows = principal.scope.map((row): ItemScopeRow => {
+    let categoryIds: number[] | null = null;
+    if (row.categoryCode) {
+      const root = categories.find((category) => category.code === row.categoryCode);
+      categoryIds = root ? categoryBranchIds(categories, root.id) : [];
+    }
+    return {
+      fondsCode: row.fondsCode,
+      regionPrefix: row.regionCode ? regionPrefix(row.regionCode) : null,
+      categoryIds,
+    };
+  });
+  return { rows, idNumber: principal.roles.includes('insured') ? principal.idNumber : null };
+}
+
+/** Whether an item with these facts lies inside the scope (for filing, where no row exists yet). */
+export function inItemScope(
+  scope: ItemScope,
+  item: { fondsCode: string; poolingRegion: string | null; categoryId: number; idNumber: string | null },
+): boolean {
+  if (scope.idNumber !== null && item.idNumber === scope.idNumber) return true;
+  return scope.rows.some(
+    (row) =>
+      (row.fondsCode === null || row.fondsCode === item.fondsCode) &&
+      (row.regionPrefix === null || (item.poolingRegion ?? '').startsWith(row.regionPrefix)) &&
+      (row.categoryIds === null || row.categoryIds.includes(item.categoryId)),
+  );
+}
+
+export const roleLabel = (role: string) => (isRole(role) ? ROLES[role] : role);

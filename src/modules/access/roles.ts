@@ -1,0 +1,109 @@
+import { invalid } from '../../shared/errors.js';
+
+// Roles (角色) and what each may do. The three administrative roles are separated (三员分立): an
+// account holds at most one of them, none of them reads archive content, and none does another's duty.
+
+export const ROLES = {
+  clerk: '经办人员',
+  reviewer: '审核人员',
+  archivist: '档案员',
+  manager: '管理人员',
+  insured: '参保人',
+  sysadmin: '系统管理员',
+  secadmin: '安全保密员',
+  auditor: '安全审计员',
+} as const;
+
+export type Role = keyof typeof ROLES;
+
+export const ADMIN_ROLES: readonly Role[] = ['sysadmin', 'secadmin', 'auditor'];
+
+export const PERMISSIONS = {
+  'item.create': '归档',
+  'item.read': '查阅档案',
+  'item.update': '修改档案',
+  'item.unmask': '查看未脱敏的个人信息',
+  'file.add': '挂接电子文件',
+  'file.read': '查阅电子文件',
+  'catalog.read': '查看全宗、分类与保管期限',
+  'catalog.manage': '维护全宗、分类与保管期限',
+  'storage.manage': '固定性检查、密钥与备份',
+  'integrity.read': '查看事件日志与证明',
+  'integrity.sign': '签发检查点',
+  'user.manage': '管理账户',
+  'access.grant': '授予角色与范围',
+  'audit.read': '查阅审计记录',
+  'token.own': '为自己创建接口令牌',
+} as const;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+const BUSINESS_READ: Permission[] = ['item.read', 'file.read', 'catalog.read'];
+
+/** What each role may do; scope (fonds, region, category) narrows the archive permissions further. */
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own'],
+  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask'],
+  archivist: [
+    ...BUSINESS_READ,
+    'item.create',
+    'item.update',
+    'item.unmask',
+    'file.add',
+    'catalog.manage',
+    'integrity.read',
+  ],
+  manager: ['item.read', 'catalog.read'],
+  // Their own records: shown to them in full.
+  insured: ['item.read', 'item.unmask', 'file.read'],
+  sysadmin: ['user.manage', 'catalog.read', 'catalog.manage', 'storage.manage', 'integrity.sign'],
+  secadmin: ['access.grant', 'catalog.read'],
+  auditor: ['audit.read', 'integrity.read'],
+};
+
+/** Permissions that touch archive content; no administrative role may hold one. */
+export const CONTENT_PERMISSIONS: readonly Permission[] = [
+  'item.unmask',
+  'item.create',
+  'item.read',
+  'item.update',
+  'file.add',
+  'file.read',
+];
+
+export function isRole(value: string): value is Role {
+  return Object.hasOwn(ROLES, value);
+}
+
+export function isPermission(value: string): value is Permission {
+  return Object.hasOwn(PERMISSIONS, value);
+}
+
+export function permissionsOf(roles: readonly Role[]): Set<Permission> {
+  return new Set(roles.flatMap((role) => ROLE_PERMISSIONS[role]));
+}
+
+/** Checks a set of roles for one account: known, and at most one administrative role, held alone (none is allowed: an account waiting for its grant). */
+export function checkRoles(raw: readonly string[]): Role[] {
+  const roles = [...new Set(raw.map((role) => role.trim()).filter(Boolean))];
+  const unknown = roles.filter((role) => !isRole(role));
+  if (unknown.length > 0)
+    throw invalid(
+      'ROLE_UNKNOWN',
+      `未知角色：${unknown.join('、').slice(0, 100)}（可用：${Object.keys(ROLES).join('、')}）`,
+    );
+  const admin = roles.filter((role) => ADMIN_ROLES.includes(role as Role));
+  if (admin.length > 1)
+    throw invalid(
+      'ROLES_SEPARATED',
+      `三员分立：一个账户不能同时担任${admin.map((role) => ROLES[role as Role]).join('和')}`,
+    );
+  if (admin.length === 1 && roles.length > 1)
+    throw invalid(
+      'ROLES_SEPARATED',
+      `三员分立：${ROLES[admin[0] as Role]}账户不能兼任业务角色（不得接触档案内容）`,
+    );
+  return roles as Role[];
+}
+
+export const roleNames = (roles: readonly Role[]) => roles.map((role) => ROLES[role]).join('、');

@@ -1,0 +1,507 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { FONDS, failure, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
+import { ValidationError } from '../../shared/errors.js';
+import { createFonds } from '../catalog/fonds.service.js';
+import { findUserByName } from './access.repo.js';
+import { verifyPassword } from './password.js';
+import { loadPrincipal } from './principal.js';
+import { totpCode, totpStep } from './totp.js';
+import {
+  changePassword,
+  createUser,
+  listUserViews,
+  parseScope,
+  setAccess,
+  setDisabled,
+  userSubject,
+} from './user.service.js';
+
+// Accounts on a real database: creation rules, roles and scope changes, disabling, passwords, and
+// the events each change leaves in the log.
+
+let database: TestDatabase;
+const PASSWORD = 'Archive-Test-Passw0rd!';
+const ACTOR = '系统管理员甲';
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  await createFonds(database.db, FONDS, 'test');
+});
+afterAll(() => database?.close());
+
+const db = () => database.db;
+
+async function eventsOf(action: string, subject?: string) {
+  let query = db().selectFrom('integrity_event').selectAll().where('action', '=', action);
+  if (subject !== undefined) query = query.where('subject', '=', subject);
+  const rows = await query.orderBy('seq').execute();
+  return rows.map((row) => ({ ...row, data: JSON.parse(row.payload) as Record<string, unknown> }));
+}
+
+const userCount = async () =>
+  Number(
+    (
+      await db()
+        .selectFrom('app_user')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow()
+    ).n,
+  );
+
+describe('createUser', () => {
+  it('creates a business account with roles and scope, normalising the username', async () => {
+    const created = await createUser(
+      db(),
+      {
+        username: '  Wang.Li_01 ',
+        displayName: ' 王丽 ',
+        password: PASSWORD,
+        roles: ['clerk', 'reviewer'],
+        scope: [{ fondsCode: 'J013', regionCode: '320115', categoryCode: 'JS' }],
+      },
+      ACTOR,
+    );
+    expect(created.totpSecret).toBeNull();
+    expect(created.totpUri).toBeNull();
+    expect(created.user).toMatchObject({
+      username: 'wang.li_01',
+      displayName: '王丽',
+      roles: ['clerk', 'reviewer'],
+      scope: [{ fondsCode: 'J013', regionCode: '320115', categoryCode: 'JS' }],
+      totpEnabled: false,
+      disabled: false,
+      locked: false,
+      createdBy: ACTOR,
+    });
+    expect(Number.isNaN(Date.parse(created.user.createdAt))).toBe(false);
+    const row = await findUserByName(db(), 'wang.li_01');
+    expect(row?.passwordHash.startsWith('scrypt$')).toBe(true);
+    expect(await verifyPassword(PASSWORD, row?.passwordHash as string)).toBe(true);
+    expect(row?.totpSecret).toBeNull();
+    expect(row?.failedAttempts).toBe(0);
+  });
+
+  it('uses the username as display name when none is given', async () => {
+    const created = await createUser(db(), { username: 'noname', password: PASSWORD, roles: [] }, ACTOR);
+    expect(created.user.displayName).toBe('noname');
+    expect(created.user.roles).toEqual([]);
+    expect(created.user.scope).toEqual([]);
+  });
+
+  it('refuses usernames outside the rules before doing anything', async () => {
+    const before = await userCount();
+    for (const username of [
+      'a',
+      'A',
+      '-abc',
+      '.abc',
+      '_abc',
+      'wang li',
+      '张三',
+      'wang@li',
+      'a'.repeat(65),
+      '',
+    ]) {
+      const error = await failure(
+        createUser(db(), { username, password: PASSWORD, roles: ['clerk'] }, ACTOR),
+      );
+      expect(error.code, JSON.stringify(username)).toBe('USERNAME_INVALID');
+      expect(error.kind).toBe('invalid');
+    }
+    expect(await userCount()).toBe(before);
+  });
+
+  it('applies the password policy with the username', async () => {
+    const weak = await failure(
+      createUser(db(), { username: 'zhaoliu', password: 'short', roles: [] }, ACTOR),
+    );
+    expect(weak.code).toBe('PASSWORD_WEAK');
+    const named = await failure(
+      createUser(db(), { username: 'zhaoliu', password: 'Zhaoliu-2024!x', roles: [] }, ACTOR),
+    );
+    expect(named.code).toBe('PASSWORD_WEAK');
+    expect(named.message).toContain('用户名');
+    expect(await findUserByName(db(), 'zhaoliu')).toBeUndefined();
+  });
+
+  it('applies 三员分立 to the roles', async () => {
+    const error = await failure(
+      createUser(db(), { username: 'both', password: PASSWORD, roles: ['sysadmin', 'clerk'] }, ACTOR),
+    );
+    expect(error.code).toBe('ROLES_SEPARATED');
+    const unknown = await failure(
+      createUser(db(), { username: 'both', password: PASSWORD, roles: ['superuser'] }, ACTOR),
+    );
+    expect(unknown.code).toBe('ROLE_UNKNOWN');
+    expect(await findUserByName(db(), 'both')).toBeUndefined();
+  });
+
+  it('refuses a username that exists, whatever its case, as a conflict', async () => {
+    await createUser(db(), { username: 'dup.user', password: PASSWORD, roles: ['clerk'] }, ACTOR);
+    const error = await failure(
+      createUser(db(), { username: 'DUP.User', password: PASSWORD, roles: ['manager'] }, 'someone-else'),
+    );
+    expect(error.code).toBe('USER_EXISTS');
+    expect(error.kind).toBe('conflict');
+    const views = (await listUserViews(db())).filter((user) => user.username === 'dup.user');
+    expect(views).toHaveLength(1);
+    expect(views[0]?.roles).toEqual(['clerk']);
+    expect(await eventsOf('user.created', userSubject('dup.user'))).toHaveLength(1);
+  });
+
+  // Two creations racing past the existence check: the loser must still get USER_EXISTS. PGlite runs
+  // the transactions one at a time. On PostgreSQL a SHARE lock on app_user, held from another connection, lets both transactions
+  // read (and pass the check) but holds both inserts until released, so the race happens every run.
+  it('refuses one of two simultaneous creations of the same username as USER_EXISTS', async () => {
+    const blocker = database.url ? new pg.Client({ connectionString: database.url }) : undefined;
+    if (blocker) {
+      await blocker.connect();
+      await blocker.query('begin');
+      await blocker.query('lock table app_user in share mode');
+    }
+    const racing = Promise.allSettled([
+      createUser(db(), { username: 'racer', password: PASSWORD, roles: ['clerk'] }, ACTOR),
+      createUser(db(), { username: 'racer', password: PASSWORD, roles: ['clerk'] }, ACTOR),
+    ]);
+    if (blocker) {
+      try {
+        // Wait (at most 10 s) until both inserts queue behind the lock; a fix that serialises the
+        // check some other way never gets there, and is then simply released.
+        for (let poll = 0; poll < 200; poll++) {
+          const { rows } = await blocker.query<{ waiting: number }>(
+            `select count(*)::int as waiting from pg_locks where relation = 'app_user'::regclass and not granted`,
+          );
+          if ((rows[0]?.waiting ?? 0) >= 2) break;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      } finally {
+        await blocker.query('rollback');
+        await blocker.end();
+      }
+    }
+    const results = await racing;
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const rejected = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(rejected.reason).toMatchObject({ code: 'USER_EXISTS', kind: 'conflict' });
+    expect(await eventsOf('user.created', userSubject('racer'))).toHaveLength(1);
+  });
+
+  it('gives each administrative account a TOTP secret, shown once, that works', async () => {
+    const created = await createUser(
+      db(),
+      { username: 'sec.admin', password: PASSWORD, roles: ['secadmin'] },
+      ACTOR,
+    );
+    expect(created.totpSecret).toMatch(/^[A-Z2-7]{32}$/);
+    expect(created.user.totpEnabled).toBe(true);
+    expect(created.totpUri).toContain(`secret=${created.totpSecret}`);
+    expect(created.totpUri).toContain('sec.admin');
+    const row = await findUserByName(db(), 'sec.admin');
+    expect(row?.totpSecret).toBe(created.totpSecret);
+    const now = Date.now();
+    expect(
+      totpStep(row?.totpSecret as string, totpCode(created.totpSecret as string, now), now),
+    ).toBeDefined();
+    const views = await listUserViews(db());
+    expect(views.find((user) => user.username === 'sec.admin')?.totpEnabled).toBe(true);
+    expect(views.find((user) => user.username === 'wang.li_01')?.totpEnabled).toBe(false);
+  });
+
+  it('needs a valid ID number for the insured role, stored in upper case', async () => {
+    const missing = await failure(
+      createUser(db(), { username: 'canbao', password: PASSWORD, roles: ['insured'] }, ACTOR),
+    );
+    expect(missing.code).toBe('ID_NUMBER_REQUIRED');
+    const wrong = await failure(
+      createUser(
+        db(),
+        { username: 'canbao', password: PASSWORD, roles: ['insured'], idNumber: wrongCheckId() },
+        ACTOR,
+      ),
+    );
+    expect(wrong.code).toBe('ID_NUMBER_INVALID');
+    const garbage = await failure(
+      createUser(
+        db(),
+        { username: 'canbao', password: PASSWORD, roles: ['insured'], idNumber: '12345' },
+        ACTOR,
+      ),
+    );
+    expect(garbage.code).toBe('ID_NUMBER_INVALID');
+    expect(await findUserByName(db(), 'canbao')).toBeUndefined();
+
+    // 11010519491231002 ends in the check character X.
+    const withX = validId('11010519491231002');
+    expect(withX.endsWith('X')).toBe(true);
+    await createUser(
+      db(),
+      { username: 'canbao', password: PASSWORD, roles: ['insured'], idNumber: ` ${withX.toLowerCase()} ` },
+      ACTOR,
+    );
+    expect((await findUserByName(db(), 'canbao'))?.idNumber).toBe(withX);
+  });
+
+  it('does not record an ID number for accounts without the insured role', async () => {
+    await createUser(
+      db(),
+      { username: 'jingban', password: PASSWORD, roles: ['clerk'], idNumber: validId() },
+      ACTOR,
+    );
+    expect((await findUserByName(db(), 'jingban'))?.idNumber).toBeNull();
+  });
+
+  it('refuses scope rows naming an unknown fonds, category or a malformed region, and creates nothing', async () => {
+    const before = await userCount();
+    const error = await failure(
+      createUser(
+        db(),
+        {
+          username: 'scoped',
+          password: PASSWORD,
+          roles: ['clerk'],
+          scope: [
+            { fondsCode: 'J013', regionCode: null, categoryCode: null },
+            { fondsCode: 'X999', regionCode: null, categoryCode: null },
+            { fondsCode: null, regionCode: null, categoryCode: 'NOPE' },
+            { fondsCode: null, regionCode: '3201', categoryCode: null },
+          ],
+        },
+        ACTOR,
+      ),
+      ValidationError,
+    );
+    expect(error.issues.map((issue) => issue.field)).toEqual([
+      'scope[1].fonds',
+      'scope[2].category',
+      'scope[3].region',
+    ]);
+    expect(await userCount()).toBe(before);
+    expect(await findUserByName(db(), 'scoped')).toBeUndefined();
+    expect(await eventsOf('user.created', userSubject('scoped'))).toHaveLength(0);
+  });
+
+  it('logs user.created with roles, scope and TOTP flag but no password or hash', async () => {
+    const password = 'Unique-Secret-Pw-9z!';
+    const created = await createUser(
+      db(),
+      {
+        username: 'logged',
+        password,
+        roles: ['archivist'],
+        scope: [{ fondsCode: 'J013', regionCode: null, categoryCode: null }],
+      },
+      ACTOR,
+    );
+    const events = await eventsOf('user.created', userSubject('logged'));
+    expect(events).toHaveLength(1);
+    const [event] = events;
+    expect(event?.actor).toBe(ACTOR);
+    expect(event?.data).toEqual({
+      roles: ['archivist'],
+      scope: [{ fondsCode: 'J013', regionCode: null, categoryCode: null }],
+      totp: false,
+    });
+    const hash = (await findUserByName(db(), 'logged'))?.passwordHash as string;
+    expect(event?.payload).not.toContain(password);
+    expect(event?.payload).not.toContain(hash.split('$')[5]);
+    expect(event?.payload).not.toContain('scrypt');
+    expect(created.user.username).toBe('logged');
+
+    const admin = await eventsOf('user.created', userSubject('sec.admin'));
+    expect(admin[0]?.data.totp).toBe(true);
+    expect(admin[0]?.payload).not.toMatch(/[A-Z2-7]{32}/);
+  });
+});
+
+describe('listUserViews', () => {
+  it('lists accounts by username with no secrets', async () => {
+    const views = await listUserViews(db());
+    const names = views.map((user) => user.username);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['wang.li_01', 'sec.admin', 'canbao', 'logged']));
+    for (const view of views) {
+      expect(Object.keys(view).sort()).toEqual(
+        [
+          'createdAt',
+          'createdBy',
+          'disabled',
+          'displayName',
+          'locked',
+          'roles',
+          'scope',
+          'totpEnabled',
+          'username',
+        ].sort(),
+      );
+    }
+    expect(JSON.stringify(views)).not.toContain('scrypt$');
+  });
+});
+
+describe('setAccess', () => {
+  it('replaces roles and scope and logs the change with the previous roles', async () => {
+    await createUser(db(), { username: 'grantee', password: PASSWORD, roles: ['clerk'] }, ACTOR);
+    const view = await setAccess(
+      db(),
+      'Grantee',
+      {
+        roles: ['reviewer', 'manager'],
+        scope: [
+          { fondsCode: 'J013', regionCode: null, categoryCode: null },
+          { fondsCode: null, regionCode: '320100', categoryCode: 'DY' },
+        ],
+      },
+      '安全保密员',
+    );
+    expect(view.roles).toEqual(['manager', 'reviewer']);
+    expect(view.scope).toEqual([
+      { fondsCode: 'J013', regionCode: null, categoryCode: null },
+      { fondsCode: null, regionCode: '320100', categoryCode: 'DY' },
+    ]);
+    const row = await findUserByName(db(), 'grantee');
+    const principal = await loadPrincipal(db(), row?.id as number, 'cli');
+    expect(principal?.roles.sort()).toEqual(['manager', 'reviewer']);
+    expect(principal?.scope).toHaveLength(2);
+    const [event] = await eventsOf('user.access_changed', userSubject('grantee'));
+    expect(event?.actor).toBe('安全保密员');
+    expect(event?.data.previousRoles).toEqual(['clerk']);
+    expect(event?.data.roles).toEqual(['reviewer', 'manager']);
+
+    const cleared = await setAccess(db(), 'grantee', { roles: [], scope: [] }, '安全保密员');
+    expect(cleared.roles).toEqual([]);
+    expect(cleared.scope).toEqual([]);
+  });
+
+  it('refuses to grant an administrative role unless allowed (server only)', async () => {
+    const error = await failure(setAccess(db(), 'grantee', { roles: ['auditor'], scope: [] }, '安全保密员'));
+    expect(error.code).toBe('ADMIN_ROLE_SERVER_ONLY');
+    expect(error.kind).toBe('invalid');
+    expect((await listUserViews(db())).find((user) => user.username === 'grantee')?.roles).toEqual([]);
+  });
+
+  it('refuses to take an administrative role away unless allowed', async () => {
+    const error = await failure(setAccess(db(), 'sec.admin', { roles: ['clerk'], scope: [] }, '安全保密员'));
+    expect(error.code).toBe('ADMIN_ROLE_SERVER_ONLY');
+    expect((await listUserViews(db())).find((user) => user.username === 'sec.admin')?.roles).toEqual([
+      'secadmin',
+    ]);
+  });
+
+  it('grants an administrative role when allowed, with a TOTP secret', async () => {
+    expect((await findUserByName(db(), 'grantee'))?.totpSecret).toBeNull();
+    const view = await setAccess(db(), 'grantee', { roles: ['auditor'], scope: [] }, 'server', {
+      allowAdminRoles: true,
+    });
+    expect(view.roles).toEqual(['auditor']);
+    expect((await findUserByName(db(), 'grantee'))?.totpSecret).toMatch(/^[A-Z2-7]{32}$/);
+    expect((await listUserViews(db())).find((user) => user.username === 'grantee')?.totpEnabled).toBe(true);
+    expect(view.totpEnabled).toBe(true);
+  });
+
+  it('keeps 三员分立 even when administrative roles are allowed', async () => {
+    const error = await failure(
+      setAccess(db(), 'grantee', { roles: ['auditor', 'secadmin'], scope: [] }, 'server', {
+        allowAdminRoles: true,
+      }),
+    );
+    expect(error.code).toBe('ROLES_SEPARATED');
+    const mixed = await failure(
+      setAccess(db(), 'grantee', { roles: ['auditor', 'reviewer'], scope: [] }, 'server', {
+        allowAdminRoles: true,
+      }),
+    );
+    expect(mixed.code).toBe('ROLES_SEPARATED');
+    expect((await listUserViews(db())).find((user) => user.username === 'grantee')?.roles).toEqual([
+      'auditor',
+    ]);
+  });
+
+  it('refuses an unknown scope and leaves the old one', async () => {
+    const before = (await listUserViews(db())).find((user) => user.username === 'wang.li_01');
+    const error = await failure(
+      setAccess(
+        db(),
+        'wang.li_01',
+        { roles: ['clerk'], scope: [{ fondsCode: 'ZZZZ', regionCode: null, categoryCode: null }] },
+        '安全保密员',
+      ),
+      ValidationError,
+    );
+    expect(error.issues[0]?.field).toBe('scope[0].fonds');
+    const after = (await listUserViews(db())).find((user) => user.username === 'wang.li_01');
+    expect(after?.roles).toEqual(before?.roles);
+    expect(after?.scope).toEqual(before?.scope);
+  });
+
+  it('refuses an unknown user', async () => {
+    const error = await failure(setAccess(db(), 'nobody', { roles: ['clerk'], scope: [] }, '安全保密员'));
+    expect(error.code).toBe('USER_NOT_FOUND');
+    expect(error.kind).toBe('not_found');
+  });
+});
+
+describe('setDisabled', () => {
+  it('disables and enables an account, logging both', async () => {
+    const disabled = await setDisabled(db(), 'jingban', true, ACTOR);
+    expect(disabled.disabled).toBe(true);
+    expect((await findUserByName(db(), 'jingban'))?.disabled).toBe(true);
+    const row = await findUserByName(db(), 'jingban');
+    expect(await loadPrincipal(db(), row?.id as number, 'session')).toBeUndefined();
+    const enabled = await setDisabled(db(), 'jingban', false, ACTOR);
+    expect(enabled.disabled).toBe(false);
+    expect(await loadPrincipal(db(), row?.id as number, 'session')).toBeDefined();
+    expect(await eventsOf('user.disabled', userSubject('jingban'))).toHaveLength(1);
+    expect(await eventsOf('user.enabled', userSubject('jingban'))).toHaveLength(1);
+    expect((await failure(setDisabled(db(), 'nobody', true, ACTOR))).code).toBe('USER_NOT_FOUND');
+  });
+});
+
+describe('changePassword', () => {
+  it('replaces the hash after checking the policy, and logs it without the password', async () => {
+    const next = 'Brand-New-Secret-42!';
+    const named = await failure(changePassword(db(), 'jingban', 'Jingban-2024-new!', ACTOR));
+    expect(named.code).toBe('PASSWORD_WEAK');
+    expect(
+      await verifyPassword(PASSWORD, (await findUserByName(db(), 'jingban'))?.passwordHash as string),
+    ).toBe(true);
+    await changePassword(db(), ' JingBan ', next, ACTOR);
+    const hash = (await findUserByName(db(), 'jingban'))?.passwordHash as string;
+    expect(await verifyPassword(next, hash)).toBe(true);
+    expect(await verifyPassword(PASSWORD, hash)).toBe(false);
+    const events = await eventsOf('user.password_changed', userSubject('jingban'));
+    expect(events).toHaveLength(1);
+    expect(events[0]?.payload).not.toContain(next);
+    expect((await failure(changePassword(db(), 'nobody', next, ACTOR))).code).toBe('USER_NOT_FOUND');
+  });
+});
+
+describe('parseScope', () => {
+  it('reads fonds/region/category with * for any part', () => {
+    expect(parseScope('J013/320115/*')).toEqual({
+      fondsCode: 'J013',
+      regionCode: '320115',
+      categoryCode: null,
+    });
+    expect(parseScope('*/*/*')).toEqual({ fondsCode: null, regionCode: null, categoryCode: null });
+    expect(parseScope(' J013 / * / JS ')).toEqual({
+      fondsCode: 'J013',
+      regionCode: null,
+      categoryCode: 'JS',
+    });
+    expect(parseScope('//DY')).toEqual({ fondsCode: null, regionCode: null, categoryCode: 'DY' });
+  });
+
+  it('refuses anything but three parts', () => {
+    for (const bad of ['J013', 'J013/320115', 'J013/320115/JS/x', '']) {
+      let code: string | undefined;
+      try {
+        parseScope(bad);
+      } catch (error) {
+        code = (error as { code?: string }).code;
+      }
+      expect(code, bad).toBe('SCOPE_INVALID');
+    }
+  });
+});

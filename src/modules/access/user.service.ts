@@ -1,0 +1,250 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { conflict, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { listCategories, listFonds } from '../catalog/catalog.repo.js';
+import { checkIdNumber } from '../catalog/id-number.js';
+import { appendEvent } from '../integrity/event-log.js';
+import {
+  countUsers,
+  findUserByName,
+  insertUser,
+  listUsers,
+  replaceRoles,
+  replaceScope,
+  revokeSessions,
+  revokeUserTokens,
+  rolesOf,
+  type ScopeRow,
+  scopesOf,
+  setUserFields,
+  type UserRow,
+} from './access.repo.js';
+import { checkPasswordPolicy, hashPassword } from './password.js';
+import { ADMIN_ROLES, checkRoles, type Role } from './roles.js';
+import { newTotpSecret, totpUri } from './totp.js';
+
+// Accounts (账户): created on the server by `yidang user add` (the first administrator) or by the
+// system administrator; roles and scope are changed by the security administrator.
+
+export interface UserView {
+  username: string;
+  displayName: string;
+  roles: string[];
+  scope: ScopeRow[];
+  totpEnabled: boolean;
+  disabled: boolean;
+  locked: boolean;
+  createdBy: string;
+  createdAt: string;
+}
+
+export interface NewUser {
+  username: string;
+  displayName?: string;
+  password: string;
+  roles: string[];
+  scope?: ScopeRow[];
+  /** For the 参保人 role. */
+  idNumber?: string;
+}
+
+const USERNAME = /^[a-z0-9][a-z0-9._-]{1,63}$/;
+
+export const userSubject = (username: string) => `user:${username}`;
+
+/** Scope rows must name fonds, regions and categories that exist, so a typo does not grant nothing silently. */
+async function checkScope(db: Db, scope: readonly ScopeRow[]): Promise<ScopeRow[]> {
+  const fonds = new Set((await listFonds(db)).map((row) => row.code));
+  const categories = new Set((await listCategories(db)).map((row) => row.code));
+  const issues = scope.flatMap((row, index) => {
+    const found = [];
+    if (row.fondsCode !== null && !fonds.has(row.fondsCode))
+      found.push({ field: `scope[${index}].fonds`, message: `全宗“${row.fondsCode.slice(0, 8)}”不存在` });
+    if (row.categoryCode !== null && !categories.has(row.categoryCode))
+      found.push({
+        field: `scope[${index}].category`,
+        message: `类别“${row.categoryCode.slice(0, 16)}”不存在`,
+      });
+    if (row.regionCode !== null && !/^\d{6}$/.test(row.regionCode))
+      found.push({ field: `scope[${index}].region`, message: '统筹区应为 6 位行政区划代码' });
+    return found;
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+  return scope.map((row) => ({ ...row }));
+}
+
+/** Parses `fonds/region/category` with `*` for any part, as the CLI takes it: J013/320115/*. */
+export function parseScope(text: string): ScopeRow {
+  const parts = text.split('/').map((part) => part.trim());
+  if (parts.length !== 3)
+    throw invalid('SCOPE_INVALID', `范围“${text.slice(0, 40)}”应写成 全宗/统筹区/类别，任意部分可用 *`);
+  const [fonds, region, category] = parts.map((part) => (part === '*' || part === '' ? null : part)) as [
+    string | null,
+    string | null,
+    string | null,
+  ];
+  return { fondsCode: fonds, regionCode: region, categoryCode: category };
+}
+
+export async function createUser(
+  db: Db,
+  input: NewUser,
+  actor: string,
+): Promise<{ user: UserView; totpSecret: string | null; totpUri: string | null }> {
+  const username = input.username.trim().toLowerCase();
+  if (!USERNAME.test(username))
+    throw invalid('USERNAME_INVALID', '用户名为 2–64 位小写字母、数字、点、下划线或连字符，以字母或数字开头');
+  const roles = checkRoles(input.roles);
+  checkPasswordPolicy(input.password, username);
+  let idNumber: string | null = null;
+  if (roles.includes('insured')) {
+    if (!input.idNumber) throw invalid('ID_NUMBER_REQUIRED', '参保人账户须登记本人身份证号');
+    idNumber = input.idNumber.trim().toUpperCase();
+    const problem = checkIdNumber(idNumber);
+    if (problem) throw invalid('ID_NUMBER_INVALID', `身份证号无效：${problem}`);
+  }
+  // Administrative accounts always sign in with a second factor; the secret is shown once, here.
+  const totpSecret = roles.some((role) => ADMIN_ROLES.includes(role)) ? newTotpSecret() : null;
+  const passwordHash = await hashPassword(input.password);
+  return inTransaction(db, async (trx) => {
+    if (await findUserByName(trx, username)) throw conflict('USER_EXISTS', `用户名“${username}”已存在`);
+    const scope = await checkScope(trx, input.scope ?? []);
+    const userId = await insertUser(trx, {
+      username,
+      display_name: (input.displayName?.trim() || username).slice(0, 100),
+      password_hash: passwordHash,
+      id_number: idNumber,
+      totp_secret: totpSecret,
+      created_by: actor,
+    }).catch((error: { code?: string }) => {
+      // Two creations racing past the check above: the unique index decides, the loser is told plainly.
+      if (error.code === '23505') throw conflict('USER_EXISTS', `用户名“${username}”已存在`);
+      throw error;
+    });
+    await replaceRoles(trx, userId, roles);
+    await replaceScope(trx, userId, scope);
+    await appendEvent(trx, {
+      actor,
+      action: 'user.created',
+      subject: userSubject(username),
+      payload: { roles, scope, totp: totpSecret !== null },
+    });
+    const user = (await viewUsers(trx, [(await findUserByName(trx, username)) as UserRow]))[0] as UserView;
+    return { user, totpSecret, totpUri: totpSecret ? totpUri(totpSecret, username) : null };
+  });
+}
+
+async function viewUsers(db: Db, users: UserRow[], now = new Date()): Promise<UserView[]> {
+  const ids = users.map((user) => user.id);
+  const [roles, scopes] = await Promise.all([rolesOf(db, ids), scopesOf(db, ids)]);
+  return users.map((user) => ({
+    username: user.username,
+    displayName: user.displayName,
+    roles: roles.get(user.id) ?? [],
+    scope: scopes.get(user.id) ?? [],
+    totpEnabled: user.totpSecret !== null,
+    disabled: user.disabled,
+    locked: user.lockedUntil !== null && user.lockedUntil > now,
+    createdBy: user.createdBy,
+    createdAt: user.createdAt.toISOString(),
+  }));
+}
+
+export async function listUserViews(db: Db): Promise<UserView[]> {
+  return viewUsers(db, await listUsers(db));
+}
+
+async function requireUser(db: Db, username: string): Promise<UserRow> {
+  const user = await findUserByName(db, username.trim().toLowerCase());
+  if (!user) throw notFound('USER_NOT_FOUND', `用户“${username.slice(0, 64)}”不存在`);
+  return user;
+}
+
+/**
+ * Sets an account's roles and scope. Business roles are the security administrator's to grant; the
+ * administrative roles are assigned only on the server (`yidang user`), never through the API.
+ */
+export async function setAccess(
+  db: Db,
+  username: string,
+  access: { roles: string[]; scope: ScopeRow[] },
+  actor: string,
+  options: {
+    allowAdminRoles?: boolean;
+    /** Told the TOTP secret made for an account that just received an administrative role. */
+    onNewTotpSecret?: (secret: string, uri: string) => void;
+  } = {},
+): Promise<UserView> {
+  const roles = checkRoles(access.roles);
+  return inTransaction(db, async (trx) => {
+    const user = await requireUser(trx, username);
+    const before = (await rolesOf(trx, [user.id])).get(user.id) ?? [];
+    const touchesAdmin = [...roles, ...before].some((role) => ADMIN_ROLES.includes(role as Role));
+    if (touchesAdmin && !options.allowAdminRoles)
+      throw invalid('ADMIN_ROLE_SERVER_ONLY', '三员角色只能在服务器上用 yidang user 命令分配或撤销');
+    const scope = await checkScope(trx, access.scope);
+    await replaceRoles(trx, user.id, roles);
+    await replaceScope(trx, user.id, scope);
+    if (roles.some((role) => ADMIN_ROLES.includes(role)) && !user.totpSecret) {
+      const secret = newTotpSecret();
+      await setUserFields(trx, user.id, { totp_secret: secret });
+      options.onNewTotpSecret?.(secret, totpUri(secret, user.username));
+    }
+    await appendEvent(trx, {
+      actor,
+      action: 'user.access_changed',
+      subject: userSubject(user.username),
+      payload: { roles, scope, previousRoles: before },
+    });
+    return (await viewUsers(trx, [(await findUserByName(trx, user.username)) as UserRow]))[0] as UserView;
+  });
+}
+
+export async function setDisabled(
+  db: Db,
+  username: string,
+  disabled: boolean,
+  actor: string,
+): Promise<UserView> {
+  return inTransaction(db, async (trx) => {
+    const user = await requireUser(trx, username);
+    await setUserFields(trx, user.id, { disabled });
+    // Re-enabling must not bring back credentials issued before (a stolen cookie or token included).
+    const ended = disabled
+      ? {
+          sessions: await revokeSessions(trx, { userId: user.id }, new Date()),
+          tokens: await revokeUserTokens(trx, user.id, new Date()),
+        }
+      : {};
+    await appendEvent(trx, {
+      actor,
+      action: disabled ? 'user.disabled' : 'user.enabled',
+      subject: userSubject(user.username),
+      payload: ended,
+    });
+    return (await viewUsers(trx, [{ ...user, disabled }]))[0] as UserView;
+  });
+}
+
+export async function changePassword(
+  db: Db,
+  username: string,
+  password: string,
+  actor: string,
+): Promise<void> {
+  const user = await requireUser(db, username);
+  checkPasswordPolicy(password, user.username);
+  const passwordHash = await hashPassword(password);
+  await inTransaction(db, async (trx) => {
+    await setUserFields(trx, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
+    await revokeSessions(trx, { userId: user.id }, new Date());
+    await appendEvent(trx, {
+      actor,
+      action: 'user.password_changed',
+      subject: userSubject(user.username),
+      payload: {},
+    });
+  });
+}
+
+export { countUsers };

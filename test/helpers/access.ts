@@ -1,0 +1,45 @@
+import type { Db } from '../../src/db/database.js';
+import type { ScopeRow } from '../../src/modules/access/access.repo.js';
+import { permissionsOf, type Role } from '../../src/modules/access/roles.js';
+import { createApiToken } from '../../src/modules/access/session.service.js';
+import { createUser } from '../../src/modules/access/user.service.js';
+
+// Accounts for tests: a user with roles and a scope, signed in through a real API token (the same
+// path a business system takes), so the access layer is exercised, not bypassed.
+
+export const TEST_PASSWORD = 'Archive-Test-Passw0rd!';
+
+/** Everything, everywhere: one scope row with no restriction. */
+export const ALL_SCOPE: ScopeRow[] = [{ fondsCode: null, regionCode: null, categoryCode: null }];
+
+export interface TestUser {
+  username: string;
+  token: string;
+  /** Headers for app.inject or fetch. */
+  headers: { authorization: string };
+  totpSecret: string | null;
+}
+
+let counter = 0;
+
+export async function testUser(
+  db: Db,
+  options: { roles: Role[]; scope?: ScopeRow[]; username?: string; idNumber?: string },
+): Promise<TestUser> {
+  counter += 1;
+  const username = options.username ?? `${options.roles.join('-')}-${counter}`;
+  const created = await createUser(
+    db,
+    {
+      username,
+      password: TEST_PASSWORD,
+      roles: options.roles,
+      scope: options.scope ?? ALL_SCOPE,
+      idNumber: options.idNumber,
+    },
+    'test',
+  );
+  const permissions = [...permissionsOf(options.roles)];
+  const { token } = await createApiToken(db, { username, name: 'test', permissions, days: 1 }, 'test');
+  return { username, token, headers: { authorization: `Bearer ${token}` }, totpSecret: created.totpSecret };
+}
