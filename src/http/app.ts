@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import { accessRoutes } from '../modules/access/access.routes.js';
+import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
@@ -57,6 +58,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         { name: '电子文件', description: '上传、下载与固定性检查' },
         { name: '完整性', description: '事件日志、签名检查点、包含与一致性证明' },
         { name: '账户与权限', description: '登录、会话、接口令牌、账户与授权' },
+        { name: '审计', description: '审计记录检索、导出与异常查阅提醒（安全审计员）' },
         { name: '系统', description: '运行状态' },
       ],
     },
@@ -78,6 +80,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }),
   );
   await app.register(accessRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(auditRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
   if (options.store)

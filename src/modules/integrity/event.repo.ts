@@ -96,7 +96,7 @@ export interface StoredEvent {
   subtrees: Buffer | null;
 }
 
-function toEvent(row: IntegrityEventTable): StoredEvent {
+export function toEvent(row: IntegrityEventTable): StoredEvent {
   return {
     seq: Number(row.seq),
     recordedAt: row.recorded_at,

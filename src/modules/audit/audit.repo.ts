@@ -1,0 +1,57 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import { type StoredEvent, toEvent } from '../integrity/event.repo.js';
+
+// The only SQL of the audit trail (审计): searching the event log by who, what and when, and
+// finding bursts of sensitive reads.
+
+export interface AuditFilter {
+  actor?: string;
+  /** An action (item.read) or a module (item.). */
+  action?: string;
+  subject?: string;
+  from?: Date;
+  to?: Date;
+  beforeSeq?: number;
+  limit: number;
+}
+
+export async function searchEvents(db: Db, filter: AuditFilter): Promise<StoredEvent[]> {
+  let query = db.selectFrom('integrity_event').selectAll();
+  if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
+  if (filter.action !== undefined)
+    query = filter.action.endsWith('.')
+      ? query.where('action', '>=', filter.action).where('action', '<', `${filter.action}\uffff`)
+      : query.where('action', '=', filter.action);
+  if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+  if (filter.from !== undefined) query = query.where('recorded_at', '>=', filter.from);
+  if (filter.to !== undefined) query = query.where('recorded_at', '<', filter.to);
+  if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
+  const rows = await query.orderBy('seq', 'desc').limit(filter.limit).execute();
+  return rows.map(toEvent);
+}
+
+export interface ReadingBurst {
+  actor: string;
+  hour: Date;
+  reads: number;
+  items: number;
+}
+
+/** Accounts that read at least `threshold` sensitive items within one clock hour. */
+export async function sensitiveReadBursts(
+  db: Db,
+  range: { from: Date; to: Date },
+  threshold: number,
+): Promise<ReadingBurst[]> {
+  const result = await sql<{ actor: string; hour: Date; reads: number; items: number }>`
+    select actor, date_trunc('hour', recorded_at) as hour, count(*)::int as reads,
+           count(distinct subject)::int as items
+    from integrity_event
+    where action in ('item.read', 'item.unmasked') and recorded_at >= ${range.from} and recorded_at < ${range.to}
+    group by actor, date_trunc('hour', recorded_at)
+    having count(distinct subject) >= ${threshold}
+    order by items desc, hour desc
+    limit 200`.execute(db);
+  return result.rows.map((row) => ({ ...row, hour: new Date(row.hour) }));
+}

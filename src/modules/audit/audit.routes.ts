@@ -1,0 +1,85 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Db } from '../../db/database.js';
+import { principalOf } from '../../http/auth.js';
+import { ErrorResponseSchema } from '../../http/errors.js';
+import { auditTrail, exportAuditCsv, readingAlerts } from './audit.service.js';
+
+// The audit trail for the 安全审计员 only (audit.read): search, CSV export, reading alerts.
+
+const tags = ['审计'];
+const errors = { 400: ErrorResponseSchema, 401: ErrorResponseSchema, 403: ErrorResponseSchema };
+const Filters = Type.Object({
+  actor: Type.Optional(Type.String({ maxLength: 100, description: '操作人（用户名）' })),
+  action: Type.Optional(
+    Type.String({ maxLength: 60, description: '事件代码，如 item.read；以点结尾表示一类，如 auth.' }),
+  ),
+  subject: Type.Optional(Type.String({ maxLength: 300, description: '对象，如 item:<档号>、user:<用户名>' })),
+  from: Type.Optional(Type.String({ maxLength: 40, description: '起始时间（含）' })),
+  to: Type.Optional(Type.String({ maxLength: 40, description: '结束时间（不含）' })),
+});
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  app.get(
+    '/audit/events',
+    {
+      config: { permission: 'audit.read' },
+      schema: {
+        tags,
+        summary: '审计记录检索（谁在何时从何处以何目的查阅或改动了什么，最新的在前）',
+        querystring: Type.Composite([
+          Filters,
+          Type.Object({
+            before: Type.Optional(Type.Integer({ minimum: 0, description: '上一页返回的 nextBefore' })),
+            limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+          }),
+        ]),
+        response: errors,
+      },
+    },
+    async (request) => auditTrail(db, request.query),
+  );
+
+  app.get(
+    '/audit/export',
+    {
+      config: { permission: 'audit.read' },
+      schema: {
+        tags,
+        summary: '导出审计记录（CSV，UTF-8 带 BOM；导出本身记入日志）',
+        querystring: Filters,
+        response: errors,
+      },
+    },
+    async (request, reply) => {
+      const { csv } = await exportAuditCsv(db, principalOf(request), request.query);
+      const name = `审计记录-${new Date().toISOString().slice(0, 10)}.csv`;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header(
+          'content-disposition',
+          `attachment; filename="audit.csv"; filename*=UTF-8''${encodeURIComponent(name)}`,
+        )
+        .send(csv);
+    },
+  );
+
+  app.get(
+    '/audit/alerts',
+    {
+      config: { permission: 'audit.read' },
+      schema: {
+        tags,
+        summary: '异常查阅提醒：一小时内查阅大量敏感档案的账户',
+        querystring: Type.Object({
+          days: Type.Optional(Type.Integer({ minimum: 1, maximum: 366, description: '回看天数，默认 7' })),
+          threshold: Type.Optional(
+            Type.Integer({ minimum: 2, maximum: 100000, description: '一小时内件数阈值，默认 100' }),
+          ),
+        }),
+        response: errors,
+      },
+    },
+    async (request) => ({ alerts: await readingAlerts(db, request.query) }),
+  );
+};
