@@ -3,6 +3,7 @@ import { sequenceKey } from './archive-code.js';
 import type { CatalogContext } from './catalog.context.js';
 import type { CategoryRow } from './catalog.repo.js';
 import type { NewItemRow } from './item.repo.js';
+import type { Sensitivity } from './item.schema.js';
 import { ItemInputSchema, ItemPatchSchema } from './item.schema.js';
 import {
   checkDate,
@@ -20,6 +21,7 @@ import {
   readText,
 } from './item.validate.js';
 import { resolveRetention, retentionExpiry } from './retention.js';
+import { sensitivityWithDiagnosis } from './sensitivity.js';
 
 // Turns one raw item (from JSON, the API or the CLI) into a row ready to be numbered, or the full
 // list of what is wrong with it.
@@ -155,7 +157,11 @@ export function prepareItem(
   const handler = readText(out, input, 'handler', false);
   const agency = readText(out, input, 'agency', false);
   const securityLevel = readSecurityLevel(out, input) ?? 'internal';
-  const sensitivity = readSensitivity(out, input) ?? category?.defaultSensitivity ?? 'normal';
+  // A diagnosis such as F20 or B20 makes the item sensitive even when the filer said normal.
+  const sensitivity = sensitivityWithDiagnosis(
+    readSensitivity(out, input) ?? (category?.defaultSensitivity as Sensitivity | undefined) ?? 'normal',
+    extra ?? {},
+  );
 
   if (out.issues.length > 0 || !fonds || !category || !title || !responsible || !date || year === undefined) {
     return { issues: out.issues };
