@@ -131,7 +131,7 @@ describe('role permissions', () => {
 
   it('permissionsOf is the union of the roles’ permissions', () => {
     const union = permissionsOf(['manager', 'insured']);
-    expect([...union].sort()).toEqual(['catalog.read', 'file.read', 'item.read']);
+    expect([...union].sort()).toEqual(['catalog.read', 'file.read', 'item.read', 'item.unmask']);
     expect(permissionsOf([]).size).toBe(0);
   });
 });
