@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createBackup } from '../src/modules/backup/backup.service.js';
@@ -61,16 +61,10 @@ const cloudOf = (system: TestSystem) => system.store.replica('cloud') as S3Repli
 
 beforeAll(async () => {
   s3 = await startTestS3();
-  client = new S3Client({
-    region: 'us-east-1',
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3.client;
 });
 afterAll(async () => {
   await dropEmptyDatabases();
-  client.destroy();
   await s3.dispose();
 });
 

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { S3Client } from '@aws-sdk/client-s3';
 import S3rver from 's3rver';
 import type { S3Settings } from '../../src/config/replicas.js';
 
@@ -14,6 +15,8 @@ export interface TestS3 {
   /** YIDANG_S3_* variables for loadConfig. */
   env: Record<string, string>;
   settings: S3Settings;
+  /** An SDK client of the test's own, for reaching behind Yidang's back. */
+  client: S3Client;
   /** Stops the server (the stored objects stay, for a restart). */
   stop(): Promise<void>;
   /** Starts it again on the same port and directory. */
@@ -45,6 +48,12 @@ export async function startTestS3(buckets: string[] = [S3_BUCKET]): Promise<Test
     if (running) await server.close();
     running = false;
   };
+  const client = new S3Client({
+    region: 'us-east-1',
+    endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: ACCESS, secretAccessKey: ACCESS },
+  });
   return {
     endpoint,
     port,
@@ -61,6 +70,7 @@ export async function startTestS3(buckets: string[] = [S3_BUCKET]): Promise<Test
       accessKeyId: ACCESS,
       secretAccessKey: ACCESS,
     },
+    client,
     stop,
     restart: async () => {
       await stop();
@@ -69,6 +79,7 @@ export async function startTestS3(buckets: string[] = [S3_BUCKET]): Promise<Test
       running = true;
     },
     dispose: async () => {
+      client.destroy();
       await stop();
       fs.rmSync(directory, { recursive: true, force: true });
     },

@@ -1,6 +1,6 @@
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
-import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { S3_BUCKET, startTestS3, type TestS3 } from '../../../test/helpers/s3.js';
@@ -49,15 +49,9 @@ async function store(replica: S3Replica, content: Buffer, chunkSize = 64 * 1024)
 
 beforeAll(async () => {
   s3 = await startTestS3();
-  client = new S3Client({
-    region: 'us-east-1',
-    endpoint: s3.endpoint,
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  client = s3.client;
 });
 afterAll(async () => {
-  client.destroy();
   await s3.dispose();
 });
 
