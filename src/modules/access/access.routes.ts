@@ -3,10 +3,17 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { principalOf, SESSION_COOKIE } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
-import { notFound } from '../../shared/errors.js';
+import { notFound, YidangError } from '../../shared/errors.js';
 import { PERMISSIONS } from './roles.js';
 import { createApiToken, revokeToken, signIn, signOut, tokensOf } from './session.service.js';
-import { createUser, listUserViews, setAccess, setDisabled } from './user.service.js';
+import {
+  confirmTotp,
+  createUser,
+  listUserViews,
+  setAccess,
+  setDisabled,
+  totpEnrolment,
+} from './user.service.js';
 
 // Sign-in, the signed-in user, API tokens and account administration (账户管理).
 
@@ -90,6 +97,39 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get('/auth/me', { schema: { tags, summary: '当前用户、角色、权限与范围' } }, async (request) =>
     me(principalOf(request)),
+  );
+
+  // The second factor is a person's, so it is set up in a signed-in browser session, not with a token.
+  const sessionOnly = (request: Parameters<typeof principalOf>[0]) => {
+    const principal = principalOf(request);
+    if (principal.via !== 'session')
+      throw new YidangError('SESSION_REQUIRED', 'forbidden', '请在登录后的浏览器会话中开通动态口令');
+    return principal;
+  };
+
+  app.post(
+    '/auth/totp/new',
+    { schema: { tags, summary: '生成动态口令密钥（扫码添加到身份验证器，确认后才生效）', response: errors } },
+    async (request) => totpEnrolment(sessionOnly(request).username),
+  );
+
+  app.post(
+    '/auth/totp',
+    {
+      schema: {
+        tags,
+        summary: '确认并开通动态口令（此后登录须输入动态口令）',
+        body: Type.Object({
+          secret: Type.String({ minLength: 16, maxLength: 64 }),
+          code: Type.String({ minLength: 6, maxLength: 10 }),
+        }),
+        response: { ...errors, 409: ErrorResponseSchema },
+      },
+    },
+    async (request) => {
+      await confirmTotp(db, sessionOnly(request).username, request.body.secret, request.body.code);
+      return { ok: true };
+    },
   );
 
   app.get(

@@ -21,7 +21,7 @@ import {
 } from './access.repo.js';
 import { checkPasswordPolicy, hashPassword } from './password.js';
 import { ADMIN_ROLES, checkRoles, type Role } from './roles.js';
-import { newTotpSecret, totpUri } from './totp.js';
+import { newTotpSecret, totpStep, totpUri } from './totp.js';
 
 // Accounts (账户): created on the server by `yidang user add` (the first administrator) or by the
 // system administrator; roles and scope are changed by the security administrator.
@@ -248,3 +248,40 @@ export async function changePassword(
 }
 
 export { countUsers };
+
+/** A fresh secret for an authenticator app; nothing is stored until a code from it is confirmed. */
+export function totpEnrolment(username: string): { secret: string; uri: string } {
+  const secret = newTotpSecret();
+  return { secret, uri: totpUri(secret, username) };
+}
+
+/**
+ * Turns on the second factor for an account that has none, once the user proves their app holds the
+ * secret by sending a current code from it. Afterwards every sign-in asks for a code.
+ */
+export async function confirmTotp(
+  db: Db,
+  username: string,
+  secret: string,
+  code: string,
+  now: Date = new Date(),
+): Promise<void> {
+  if (!/^[A-Z2-7]{16,64}$/.test(secret)) throw invalid('TOTP_SECRET_INVALID', '动态口令密钥格式不正确');
+  await inTransaction(db, async (trx) => {
+    const user = await requireUser(trx, username);
+    if (user.totpSecret) throw conflict('TOTP_ALREADY_ENABLED', '该账户已开通动态口令');
+    const step = totpStep(secret, code.trim(), now.getTime());
+    if (step === undefined)
+      throw invalid(
+        'TOTP_CODE_WRONG',
+        '动态口令不正确：请确认手机时间准确，并输入身份验证器当前显示的 6 位数字',
+      );
+    await setUserFields(trx, user.id, { totp_secret: secret, totp_last_step: step });
+    await appendEvent(trx, {
+      actor: user.username,
+      action: 'user.totp_enabled',
+      subject: userSubject(user.username),
+      payload: {},
+    });
+  });
+}

@@ -41,6 +41,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'user.disabled': '停用账户',
   'user.enabled': '启用账户',
   'user.password_changed': '重设口令',
+  'user.totp_enabled': '开通动态口令',
   'token.created': '创建接口令牌',
   'token.revoked': '撤销接口令牌',
   'audit.exported': '导出审计记录',
