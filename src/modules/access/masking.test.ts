@@ -8,7 +8,7 @@ describe('masking', () => {
     expect(maskIdNumber('320115600101123')).toBe('320115*****1123');
     expect(maskIdNumber('12345')).toBe('*****');
     expect(maskIdNumber(null)).toBeNull();
-    expect(maskIdNumber('')).toBe('');
+    expect(maskIdNumber('')).toBeNull();
   });
 
   it('keeps the first and last character of a name', () => {

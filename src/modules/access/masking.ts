@@ -1,4 +1,7 @@
+import { maskIdNumber } from '../catalog/id-number.js';
 import type { Item } from '../catalog/item.schema.js';
+
+export { maskIdNumber };
 
 // Masking (脱敏) of personal data in everything Yidang shows: ID numbers keep their first 6 and last
 // 4 characters, names their first and last character (张*明), phone numbers 3 + 4 digits, bank
@@ -6,12 +9,6 @@ import type { Item } from '../catalog/item.schema.js';
 // is logged.
 
 const stars = (count: number) => '*'.repeat(Math.max(count, 1));
-
-export function maskIdNumber(value: string | null | undefined): string | null {
-  if (!value) return value ?? null;
-  if (value.length <= 10) return stars(value.length);
-  return `${value.slice(0, 6)}${stars(value.length - 10)}${value.slice(-4)}`;
-}
 
 export function maskName(value: string | null | undefined): string | null {
   if (!value) return value ?? null;

@@ -32,8 +32,12 @@ export function checkIdNumber(value: string, today: Date = new Date()): string |
   return undefined;
 }
 
-/** Hides the birth date so a log or list never shows a whole ID number: 320115********123X. */
+/**
+ * Hides the birth date so a log or list never shows a whole ID number: the first 6 and last 4
+ * characters stay (320115********123X); anything too short to keep both is hidden whole.
+ */
 export function maskIdNumber(value: string | null | undefined): string | null {
   if (!value) return null;
-  return `${value.slice(0, 6)}********${value.slice(14)}`;
+  if (value.length <= 10) return '*'.repeat(value.length);
+  return `${value.slice(0, 6)}${'*'.repeat(value.length - 10)}${value.slice(-4)}`;
 }
