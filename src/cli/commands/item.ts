@@ -1,10 +1,10 @@
 import type { Command } from 'commander';
 import {
   type DisclosureOptions,
+  discloseHistory,
   discloseItem,
   discloseItems,
 } from '../../modules/access/disclosure.service.js';
-import { maskItem } from '../../modules/access/masking.js';
 import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
 import {
   fileItems,
@@ -157,11 +157,7 @@ export function registerItemCommands(program: Command): void {
         await withDatabase((database) =>
           asCliUser(database.db, options.user, 'item.read', async (user) => {
             const versions = await itemHistory(database.db, archiveCode, user.scope);
-            // One log entry for the item, however many versions are shown.
-            const latest = versions.at(-1)?.item;
-            if (latest) await discloseItem(database.db, user.principal, latest, options);
-            const shown = versions.map((version) => (options.unmask ? version.item : maskItem(version.item)));
-            return versions.map((version, index) => ({ ...version, item: shown[index] }));
+            return discloseHistory(database.db, user.principal, versions, options);
           }),
         ),
       );

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import type { Item } from '../catalog/item.schema.js';
+import type { Item, ItemVersion } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvents } from '../integrity/event-log.js';
 import { MASKED_FIELDS, maskItem } from './masking.js';
@@ -44,4 +44,22 @@ export async function discloseItem(
   options: DisclosureOptions = {},
 ): Promise<Item> {
   return (await discloseItems(db, principal, [item], options))[0] as Item;
+}
+
+/**
+ * An item's versions as disclosed together: masked, or all in full under one log entry for the item,
+ * however many versions are shown.
+ */
+export async function discloseHistory(
+  db: Db,
+  principal: Principal,
+  versions: readonly ItemVersion[],
+  options: DisclosureOptions = {},
+): Promise<ItemVersion[]> {
+  const latest = versions.at(-1);
+  if (latest) await discloseItem(db, principal, latest.item, options);
+  return versions.map((version) => ({
+    ...version,
+    item: options.unmask ? version.item : maskItem(version.item),
+  }));
 }

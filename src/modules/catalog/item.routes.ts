@@ -4,8 +4,7 @@ import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
-import { discloseItem, discloseItems } from '../access/disclosure.service.js';
-import { maskItem } from '../access/masking.js';
+import { discloseHistory, discloseItem, discloseItems } from '../access/disclosure.service.js';
 import { ItemInputSchema, ItemPatchSchema, ItemSchema, ItemVersionSchema } from './item.schema.js';
 import {
   fileItems,
@@ -178,25 +177,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request) => {
       const versions = await itemHistory(db, request.params.archiveCode, await scopeOf(request, db));
-      const { unmask, purpose } = request.query;
-      // One log entry for the item, however many versions are shown.
-      const [latest] = await discloseItems(
-        db,
-        principalOf(request),
-        versions.slice(-1).map((version) => version.item),
-        { unmask, purpose },
-      );
-      return {
-        versions: versions.map((version, index) => ({
-          ...version,
-          item:
-            index === versions.length - 1
-              ? (latest as typeof version.item)
-              : unmask
-                ? version.item
-                : maskItem(version.item),
-        })),
-      };
+      return { versions: await discloseHistory(db, principalOf(request), versions, request.query) };
     },
   );
 };
