@@ -65,6 +65,46 @@ async function logAlone(
   await inTransaction(db, (trx) => appendEvent(trx, { actor, action, subject, payload }));
 }
 
+/** Counts a failed attempt with its event, locks the account at the limit, and refuses. */
+async function failSignIn(
+  db: Db,
+  userId: number,
+  username: string,
+  reason: string,
+  address: string | null,
+  now: Date,
+): Promise<never> {
+  const failed = await inTransaction(db, async (trx) => {
+    const result = await recordFailedSignIn(
+      trx,
+      userId,
+      MAX_FAILED_ATTEMPTS,
+      new Date(now.getTime() + LOCKOUT_MS),
+    );
+    await appendEvent(trx, {
+      actor: username,
+      action: 'auth.failed',
+      subject: userSubject(username),
+      payload: { reason, address },
+    });
+    if (result.lockedUntil && result.lockedUntil > now)
+      await appendEvent(trx, {
+        actor: 'system:access',
+        action: 'auth.locked',
+        subject: userSubject(username),
+        payload: { until: result.lockedUntil.toISOString(), attempts: MAX_FAILED_ATTEMPTS, address },
+      });
+    return result;
+  });
+  if (failed.lockedUntil && failed.lockedUntil > now)
+    throw new YidangError(
+      'ACCOUNT_LOCKED',
+      'locked',
+      `连续失败 ${MAX_FAILED_ATTEMPTS} 次，账户已锁定 15 分钟`,
+    );
+  throw badCredentials();
+}
+
 export async function signIn(db: Db, input: SignInInput, now: Date = new Date()): Promise<SignedIn> {
   const username = input.username.trim().toLowerCase().slice(0, 64);
   const address = input.clientAddress ?? null;
@@ -99,37 +139,7 @@ export async function signIn(db: Db, input: SignInInput, now: Date = new Date())
     step = user.totpSecret ? (totpStep(user.totpSecret, input.totp.trim(), now.getTime()) ?? null) : null;
     if (step === null || (user.totpLastStep !== null && step <= user.totpLastStep)) reason = 'totp';
   }
-  if (reason) {
-    const failed = await inTransaction(db, async (trx) => {
-      const result = await recordFailedSignIn(
-        trx,
-        user.id,
-        MAX_FAILED_ATTEMPTS,
-        new Date(now.getTime() + LOCKOUT_MS),
-      );
-      await appendEvent(trx, {
-        actor: username,
-        action: 'auth.failed',
-        subject: userSubject(username),
-        payload: { reason, address },
-      });
-      if (result.lockedUntil && result.lockedUntil > now)
-        await appendEvent(trx, {
-          actor: 'system:access',
-          action: 'auth.locked',
-          subject: userSubject(username),
-          payload: { until: result.lockedUntil.toISOString(), attempts: MAX_FAILED_ATTEMPTS, address },
-        });
-      return result;
-    });
-    if (failed.lockedUntil && failed.lockedUntil > now)
-      throw new YidangError(
-        'ACCOUNT_LOCKED',
-        'locked',
-        `连续失败 ${MAX_FAILED_ATTEMPTS} 次，账户已锁定 15 分钟`,
-      );
-    throw badCredentials();
-  }
+  if (reason) await failSignIn(db, user.id, username, reason, address, now);
   const sessionToken = randomToken();
   const csrfToken = randomToken(24);
   const expiresAt = new Date(now.getTime() + SESSION_MAX_MS);
@@ -151,19 +161,8 @@ export async function signIn(db: Db, input: SignInInput, now: Date = new Date())
     });
     return true;
   });
-  if (!claimed) {
-    // Another sign-in used this code first: a replay, counted like any wrong code.
-    await inTransaction(db, async (trx) => {
-      await recordFailedSignIn(trx, user.id, MAX_FAILED_ATTEMPTS, new Date(now.getTime() + LOCKOUT_MS));
-      await appendEvent(trx, {
-        actor: username,
-        action: 'auth.failed',
-        subject: userSubject(username),
-        payload: { reason: 'totp', address },
-      });
-    });
-    throw badCredentials();
-  }
+  // Another sign-in used this code first: a replay, counted like any wrong code.
+  if (!claimed) await failSignIn(db, user.id, username, 'totp', address, now);
   const principal = (await loadPrincipal(db, user.id, 'session')) as Principal;
   return { sessionToken, csrfToken, expiresAt, principal };
 }
