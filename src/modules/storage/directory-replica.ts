@@ -35,6 +35,11 @@ export function replicaError(replica: string, action: string, error: unknown): Y
             : code === 'EIO'
               ? '存储设备读写错误'
               : (error as Error).message;
+  return replicaFailure(replica, action, reason);
+}
+
+/** The one shape of a replica's failure, whatever kind of storage it is. */
+export function replicaFailure(replica: string, action: string, reason: string): YidangError {
   return new YidangError('REPLICA_UNAVAILABLE', 'busy', `副本“${replica}”${action}失败：${reason}`);
 }
 

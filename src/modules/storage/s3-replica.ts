@@ -4,7 +4,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ReplicaSpec, S3Settings } from '../../config/replicas.js';
 import { YidangError } from '../../shared/errors.js';
-import { blobRelativePath, type ReplicaWrite } from './directory-replica.js';
+import { blobRelativePath, type ReplicaWrite, replicaFailure } from './directory-replica.js';
 import { type Replica, writeWhole } from './replica.js';
 
 // A replica in S3-compatible object storage (MinIO, Ceph, a cloud bucket). S3 has no rename, so a
@@ -92,11 +92,7 @@ export class S3Replica implements Replica {
 
   private error(action: string, error: unknown, bucketCall = false): YidangError {
     if (error instanceof YidangError) return error;
-    return new YidangError(
-      'REPLICA_UNAVAILABLE',
-      'busy',
-      `副本“${this.describe()}”${action}失败：${reasonFor(error, bucketCall)}`,
-    );
+    return replicaFailure(this.describe(), action, reasonFor(error, bucketCall));
   }
 
   /** The SDK is loaded on first use, so installations without object storage never pay for it. */
