@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { isYidangError } from '../shared/errors.js';
 import { VERSION } from '../version.js';
+import { registerAccessCommands } from './commands/access.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -48,6 +49,7 @@ registerStorageCommands(program);
 registerIntegrityCommands(program);
 registerBackupCommands(program);
 registerUserCommands(program);
+registerAccessCommands(program);
 
 function fail(error: unknown): never {
   if (error instanceof CommanderError) {

@@ -32,6 +32,8 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'user_role', key: ['user_id', 'role'] },
   { name: 'user_scope', key: ['id'], serial: 'id' },
   { name: 'api_token', key: ['id'] },
+  { name: 'access_request', key: ['id'], serial: 'id' },
+  { name: 'access_request_item', key: ['request_id', 'item_id'] },
 ];
 
 const BATCH = 5000;

@@ -5,6 +5,7 @@ import * as builtinCategories from './migrations/20261122T080100-builtin-categor
 import * as integrity from './migrations/20261122T120000-integrity.js';
 import * as storage from './migrations/20261122T120100-storage.js';
 import * as access from './migrations/20261122T140000-access.js';
+import * as accessRequests from './migrations/20261123T090000-access-requests.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261122T120000-integrity': integrity,
   '20261122T120100-storage': storage,
   '20261122T140000-access': access,
+  '20261123T090000-access-requests': accessRequests,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -4,6 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import type { Database } from '../db/database.js';
 import { accessRoutes } from '../modules/access/access.routes.js';
+import { grantRoutes } from '../modules/access/grant.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
@@ -80,6 +81,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     }),
   );
   await app.register(accessRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(grantRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(auditRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });

@@ -59,10 +59,30 @@ export interface ApiTokenTable {
   revoked_at: Date | null;
 }
 
+export interface AccessRequestTable {
+  id: Generated<number>;
+  requester_id: number;
+  purpose: string;
+  duration_hours: number;
+  status: 'pending' | 'approved' | 'rejected' | 'withdrawn' | 'revoked';
+  created_at: ColumnType<Date, Date | undefined, never>;
+  decided_by: number | null;
+  decided_at: Date | null;
+  decision_note: string | null;
+  expires_at: Date | null;
+}
+
+export interface AccessRequestItemTable {
+  request_id: number;
+  item_id: number;
+}
+
 export interface AccessTables {
   app_user: AppUserTable;
   user_role: UserRoleTable;
   user_scope: UserScopeTable;
   user_session: UserSessionTable;
   api_token: ApiTokenTable;
+  access_request: AccessRequestTable;
+  access_request_item: AccessRequestItemTable;
 }

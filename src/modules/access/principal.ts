@@ -33,6 +33,10 @@ export interface ItemScopeRow {
 export interface ItemScope {
   rows: ItemScopeRow[];
   idNumber: string | null;
+  /** Whose approved requests open sensitive items; absent for internal callers, which read everything. */
+  grantsFor?: number;
+  /** Who the scope belongs to, for the log entry of a refused read. */
+  actor?: string;
 }
 
 export async function loadPrincipal(
@@ -82,7 +86,12 @@ export function regionPrefix(code: string): string {
 /** The principal's archive scope resolved for SQL: category codes become their branches' ids. */
 export async function itemScopeOf(db: Db, principal: Principal): Promise<ItemScope> {
   if (principal.roles.includes('insured') && principal.roles.length === 1)
-    return { rows: [], idNumber: principal.idNumber ?? '' };
+    return {
+      rows: [],
+      idNumber: principal.idNumber ?? '',
+      grantsFor: principal.userId,
+      actor: principal.username,
+    };
   const categories = principal.scope.some((row) => row.categoryCode) ? await listCategories(db) : [];
   const rows = principal.scope.map((row): ItemScopeRow => {
     let categoryIds: number[] | null = null;
@@ -96,7 +105,12 @@ export async function itemScopeOf(db: Db, principal: Principal): Promise<ItemSco
       categoryIds,
     };
   });
-  return { rows, idNumber: principal.roles.includes('insured') ? principal.idNumber : null };
+  return {
+    rows,
+    idNumber: principal.roles.includes('insured') ? principal.idNumber : null,
+    grantsFor: principal.userId,
+    actor: principal.username,
+  };
 }
 
 /** Whether an item with these facts lies inside the scope (for filing, where no row exists yet). */

@@ -10,6 +10,10 @@ export interface AuditFilter {
   /** An action (item.read) or a module (item.). */
   action?: string;
   subject?: string;
+  /** Everything about one access request: its steps and every read made under it. */
+  grantId?: number;
+  /** The read that produced a watermarked copy with this trace id (追踪号). */
+  traceId?: string;
   from?: Date;
   to?: Date;
   beforeSeq?: number;
@@ -24,6 +28,17 @@ export async function searchEvents(db: Db, filter: AuditFilter): Promise<StoredE
       ? query.where('action', '>=', filter.action).where('action', '<', `${filter.action}\uffff`)
       : query.where('action', '=', filter.action);
   if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
+  if (filter.grantId !== undefined) {
+    const grantId = filter.grantId;
+    query = query.where((eb) =>
+      eb.or([
+        eb('subject', '=', `access-request:${grantId}`),
+        eb(sql`payload::jsonb ->> 'grantId'`, '=', String(grantId)),
+      ]),
+    );
+  }
+  if (filter.traceId !== undefined)
+    query = query.where(sql`payload::jsonb ->> 'traceId'`, '=', filter.traceId);
   if (filter.from !== undefined) query = query.where('recorded_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('recorded_at', '<', filter.to);
   if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);

@@ -15,6 +15,19 @@ const Filters = Type.Object({
     Type.String({ maxLength: 60, description: '事件代码，如 item.read；以点结尾表示一类，如 auth.' }),
   ),
   subject: Type.Optional(Type.String({ maxLength: 300, description: '对象，如 item:<档号>、user:<用户名>' })),
+  grant: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 2_147_483_647,
+      description: '授权单号：该查阅申请的审批经过及其下的每次查阅',
+    }),
+  ),
+  trace: Type.Optional(
+    Type.String({
+      maxLength: 20,
+      description: '水印追踪号（如 YD-7K3Q-9PZA-4M）：查出该副本由谁、何时、为何取出',
+    }),
+  ),
   from: Type.Optional(Type.String({ maxLength: 40, description: '起始时间（含）' })),
   to: Type.Optional(Type.String({ maxLength: 40, description: '结束时间（不含）' })),
 });

@@ -13,6 +13,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'item.changed': '修改档案',
   'item.read': '查阅敏感档案',
   'item.unmasked': '查看未脱敏信息',
+  'item.read_refused': '未经授权查阅敏感档案被拒',
   'file.added': '挂接文件',
   'file.read': '调阅文件',
   'blob.stored': '存储文件',
@@ -45,12 +46,19 @@ export const ACTION_LABELS: Record<string, string> = {
   'token.created': '创建接口令牌',
   'token.revoked': '撤销接口令牌',
   'audit.exported': '导出审计记录',
+  'access.requested': '申请查阅敏感档案',
+  'access.approved': '批准查阅申请',
+  'access.rejected': '驳回查阅申请',
+  'access.withdrawn': '撤回查阅申请',
+  'access.revoked': '收回查阅授权',
 };
 
 export interface AuditQuery {
   actor?: string;
   action?: string;
   subject?: string;
+  grant?: number;
+  trace?: string;
   from?: string;
   to?: string;
   before?: number;
@@ -67,6 +75,8 @@ export interface AuditEntry {
   /** From where (sign-in address), for what (purpose), when the event says. */
   address: string | null;
   purpose: string | null;
+  /** The approved access request (查阅申请) a read happened under. */
+  grantId: number | null;
   payload: Record<string, unknown>;
 }
 
@@ -89,6 +99,8 @@ function toFilter(query: AuditQuery, limit: number): AuditFilter {
     actor: query.actor?.trim() || undefined,
     action: query.action?.trim() || undefined,
     subject: query.subject?.trim() || undefined,
+    grantId: query.grant,
+    traceId: query.trace?.trim().toUpperCase() || undefined,
     from,
     to,
     beforeSeq: query.before,
@@ -113,6 +125,7 @@ export async function auditTrail(
       subject: event.subject,
       address: typeof payload.address === 'string' ? payload.address : null,
       purpose: typeof payload.purpose === 'string' ? payload.purpose : null,
+      grantId: typeof payload.grantId === 'number' ? payload.grantId : null,
       payload,
     };
   });
@@ -141,7 +154,18 @@ export async function exportAuditCsv(
     if (page.nextBefore === null || all.length >= MAX_EXPORT_ROWS) break;
     before = page.nextBefore;
   }
-  const header = ['序号', '时间', '操作人', '事件', '事件代码', '对象', '来源地址', '目的', '详情'];
+  const header = [
+    '序号',
+    '时间',
+    '操作人',
+    '事件',
+    '事件代码',
+    '对象',
+    '来源地址',
+    '目的',
+    '授权单号',
+    '详情',
+  ];
   const lines = [
     header,
     ...all.map((entry) => [
@@ -153,6 +177,7 @@ export async function exportAuditCsv(
       entry.subject,
       entry.address,
       entry.purpose,
+      entry.grantId,
       entry.payload,
     ]),
   ];

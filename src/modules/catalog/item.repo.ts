@@ -256,6 +256,27 @@ export async function findItemsByIds(db: Db, ids: readonly number[]): Promise<It
   return ids.flatMap((id) => byId.get(id) ?? []);
 }
 
+/** Items among these 档号 that lie in the scope (the rest are simply not found). */
+export async function findItemsByCodes(db: Db, codes: readonly string[], scope?: ItemScope): Promise<Item[]> {
+  if (codes.length === 0) return [];
+  const rows = await itemQuery(db, scope)
+    .where('i.archive_code', 'in', [...codes])
+    .execute();
+  return rows.map(toItem);
+}
+
+/** How many of these items lie in the scope. */
+export async function countInScope(db: Db, ids: readonly number[], scope: ItemScope): Promise<number> {
+  if (ids.length === 0) return 0;
+  const { count } = await db
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .where('i.id', 'in', [...ids])
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
 export interface ItemFilter {
   fonds?: string;
   categoryIds?: number[];

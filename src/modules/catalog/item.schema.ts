@@ -171,6 +171,9 @@ export const ItemSchema = Type.Object(
     createdAt: Type.String(),
     updatedBy: Type.String(),
     updatedAt: Type.String(),
+    withheld: Type.Optional(
+      Type.Boolean({ description: '敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去' }),
+    ),
   },
   { description: '档案' },
 );

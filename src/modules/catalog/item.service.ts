@@ -2,6 +2,8 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { grantToRead, withholdUngranted } from '../access/grant.check.js';
+import type { ActiveGrant } from '../access/grant.repo.js';
 import { type ItemScope, inItemScope } from '../access/principal.js';
 import { appendEvent, appendEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
@@ -152,17 +154,27 @@ async function numberAndInsert(
   return insertItems(trx, rows, categoriesById);
 }
 
-export async function getItem(db: Db, archiveCode: string, scope?: ItemScope): Promise<Item> {
+/** An item in the caller's scope with the grant it is read under (null when none is needed). */
+export async function getItemWithGrant(
+  db: Db,
+  archiveCode: string,
+  scope?: ItemScope,
+): Promise<{ item: Item; grant: ActiveGrant | null }> {
   const item = await findItem(db, archiveCode, false, scope);
   if (!item) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
-  return item;
+  return { item, grant: await grantToRead(db, item, scope) };
+}
+
+/** An item in the caller's scope; a sensitive one only under an approved request (403 otherwise). */
+export async function getItem(db: Db, archiveCode: string, scope?: ItemScope): Promise<Item> {
+  return (await getItemWithGrant(db, archiveCode, scope)).item;
 }
 
 export { countItems };
 
 /**
- * Reads an item for a person. Reading a sensitive (敏感/限制) item is itself an event, so the audit
- * trail shows who looked at whose record.
+ * Reads an item for a person. Reading a sensitive (敏感/限制) item is itself an event naming the
+ * grant and its purpose, so the audit trail shows who looked at whose record and why.
  */
 export async function readItem(
   db: Db,
@@ -171,14 +183,18 @@ export async function readItem(
   purpose?: string,
   scope?: ItemScope,
 ): Promise<Item> {
-  const item = await getItem(db, archiveCode, scope);
+  const { item, grant } = await getItemWithGrant(db, archiveCode, scope);
   if (item.sensitivity === 'normal') return item;
   await inTransaction(db, (trx) =>
     appendEvent(trx, {
       actor,
       action: 'item.read',
       subject: itemSubject(archiveCode),
-      payload: { sensitivity: item.sensitivity, purpose: purpose ?? null },
+      payload: {
+        sensitivity: item.sensitivity,
+        purpose: purpose ?? grant?.purpose ?? null,
+        grantId: grant?.id ?? null,
+      },
     }),
   );
   return item;
@@ -205,8 +221,9 @@ export async function listItems(
     if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
     categoryIds = categoryBranchIds(categories, category.id);
   }
-  const items = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit, scope });
-  return { items, nextCursor: items.length === limit ? (items.at(-1)?.id ?? null) : null };
+  const rows = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit, scope });
+  const items = await withholdUngranted(db, rows, scope);
+  return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }
 
 /** The mutable fields of an item as input, so an edit is validated exactly like a filing. */
@@ -282,6 +299,7 @@ export async function updateItem(
   return inTransaction(db, async (trx) => {
     const current = await findItem(trx, archiveCode, true, options.scope);
     if (!current) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
+    await grantToRead(trx, current, options.scope);
     const { reason: _reason, ...fields } = changes;
     const merged = { ...itemAsInput(current), ...fields };
     const context = await loadCatalogContext(trx);

@@ -1,0 +1,98 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { YidangError } from '../../shared/errors.js';
+import type { Item } from '../catalog/item.schema.js';
+import { itemSubject } from '../catalog/item.state.js';
+import { appendEvent } from '../integrity/event-log.js';
+import { type ActiveGrant, activeGrants } from './grant.repo.js';
+import type { ItemScope } from './principal.js';
+
+// The gate in front of sensitive (敏感/限制) content: a user sees it only under an approved request
+// of their own that is still in force, or when it is their own record (参保人). Scope is already in
+// the query; this decides what of an in-scope item may be shown.
+
+const SENSITIVITY_LABELS: Record<string, string> = { sensitive: '敏感', restricted: '限制' };
+
+function ownRecord(item: Pick<Item, 'idNumber'>, scope: ItemScope): boolean {
+  return scope.idNumber !== null && scope.idNumber !== '' && item.idNumber === scope.idNumber;
+}
+
+function gated(
+  item: Pick<Item, 'sensitivity' | 'idNumber'>,
+  scope: ItemScope | undefined,
+): scope is ItemScope {
+  return (
+    scope?.grantsFor !== undefined && item.sensitivity !== 'normal' && !ownRecord(item, scope as ItemScope)
+  );
+}
+
+export const grantRequired = (archiveCode: string, sensitivity: string) =>
+  new YidangError(
+    'GRANT_REQUIRED',
+    'forbidden',
+    `档案“${archiveCode.slice(0, 200)}”为${SENSITIVITY_LABELS[sensitivity] ?? '敏感'}档案，` +
+      '须提出查阅申请（写明目的与期限）并经安全保密员批准后方可查阅。',
+  );
+
+/**
+ * The grant under which this in-scope item may be read: null when none is needed, else the grant in
+ * force (the one lasting longest); refused (403) without one.
+ */
+export async function grantToRead(
+  db: Db,
+  item: Item,
+  scope: ItemScope | undefined,
+  now = new Date(),
+): Promise<ActiveGrant | null> {
+  if (!gated(item, scope)) return null;
+  const grant = (await activeGrants(db, scope.grantsFor as number, [item.id], now)).get(item.id);
+  if (grant) return grant;
+  // A refused look at a sensitive record is itself worth an auditor's attention.
+  await inTransaction(db, (trx) =>
+    appendEvent(trx, {
+      actor: scope.actor ?? `user#${scope.grantsFor}`,
+      action: 'item.read_refused',
+      subject: itemSubject(item.archiveCode),
+      payload: { sensitivity: item.sensitivity, reason: 'no_grant' },
+    }),
+  );
+  throw grantRequired(item.archiveCode, item.sensitivity);
+}
+
+/** What a list shows of an item the user may not read: where it sits in the archive, not what it says. */
+export function withheldItem(item: Item): Item {
+  return {
+    ...item,
+    title: `（${SENSITIVITY_LABELS[item.sensitivity] ?? '敏感'}档案，须经审批后查阅）`,
+    docNumber: null,
+    responsible: '',
+    insuredNumber: null,
+    idNumber: null,
+    name: null,
+    handledAt: null,
+    handler: null,
+    amount: null,
+    paperLocation: null,
+    extra: {},
+    changeReason: null,
+    withheld: true,
+  };
+}
+
+/** A page of in-scope items with the content of ungranted sensitive ones withheld (one query). */
+export async function withholdUngranted(
+  db: Db,
+  items: Item[],
+  scope: ItemScope | undefined,
+  now = new Date(),
+): Promise<Item[]> {
+  const needing = items.filter((item) => gated(item, scope));
+  if (needing.length === 0 || !scope?.grantsFor) return items;
+  const grants = await activeGrants(
+    db,
+    scope.grantsFor,
+    needing.map((item) => item.id),
+    now,
+  );
+  return items.map((item) => (gated(item, scope) && !grants.has(item.id) ? withheldItem(item) : item));
+}
