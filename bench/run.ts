@@ -5,3 +5,5 @@ console.log('\nEvent log (integrity) — PGlite');
 await import('./event-log.js');
 console.log('\nFixity audit');
 await import('./fixity.js');
+console.log('\nWatermarked copies');
+await import('./watermark.js');

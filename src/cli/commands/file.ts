@@ -1,9 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
-import { addFile, listFiles, openFile } from '../../modules/storage/file.service.js';
+import { addFile, listFiles } from '../../modules/storage/file.service.js';
+import { deliverFile } from '../../modules/watermark/delivery.service.js';
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withSystem } from '../context.js';
 import { asCliUser } from '../sign-in.js';
@@ -90,15 +92,16 @@ export function registerFileCommands(program: Command): void {
 
   file
     .command('get <archiveCode> <number>')
-    .description('取出档案的第 n 个文件（校验摘要后才写出）')
+    .description('取出档案的第 n 个文件（校验摘要后才写出；PDF 与图像加盖水印，追踪号记入日志）')
     .requiredOption('--out <path>', '写到哪个文件')
     .option('--force', '覆盖已存在的文件')
+    .option('--purpose <text>', '用途（印在水印上并记入日志）')
     .option(...USER_OPTION)
     .action(
       async (
         archiveCode: string,
         number: string,
-        options: { out: string; force?: boolean; user?: string },
+        options: { out: string; force?: boolean; user?: string; purpose?: string },
       ) => {
         const fileNumber = parsePositiveInt(number, '文件序号', 1_000_000);
         const target = path.resolve(options.out);
@@ -114,19 +117,24 @@ export function registerFileCommands(program: Command): void {
         try {
           const file = await withSystem((system) =>
             asCliUser(system.database.db, options.user, 'file.read', async (user) => {
-              const opened = await openFile(
+              const copy = await deliverFile(
                 { db: system.database.db, store: system.store, scope: user.scope },
                 archiveCode,
                 fileNumber,
-                user.actor,
+                { username: user.principal.username, displayName: user.principal.displayName },
+                { purpose: options.purpose },
               );
-              await pipeline(opened.stream, fs.createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
-              return opened.file;
+              const body = Buffer.isBuffer(copy.body) ? Readable.from([copy.body]) : copy.body;
+              await pipeline(body, fs.createWriteStream(temporary, { flags: 'wx', mode: 0o600 }));
+              return copy;
             }),
           );
           fs.renameSync(temporary, target);
+          const marked = file.watermarked
+            ? `已加盖水印${file.mediaType !== file.file.mediaType ? `，以 ${file.mediaType} 交付` : ''}`
+            : '未加盖水印（格式不支持）';
           process.stderr.write(
-            `已取出 ${file.fileName}（${formatSize(file.size)}，摘要已校验）→ ${options.out}\n`,
+            `已取出 ${file.file.fileName}（${formatSize(file.file.size)}，摘要已校验，${marked}，追踪号 ${file.traceId}）→ ${options.out}\n`,
           );
         } finally {
           fs.rmSync(temporary, { force: true });

@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
+import type { ActiveGrant } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
-import { getItem } from '../catalog/item.service.js';
+import { getItem, getItemWithGrant } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvent } from '../integrity/event-log.js';
 import type { BlobStore, CopyProblem, StagedBlob } from './blob-store.js';
@@ -176,13 +177,20 @@ export async function reportCopyProblem(
  * a bad copy is logged and the next replica used, and the stream errors rather than deliver
  * content whose digest does not match.
  */
+export interface ReadTrace {
+  /** The watermark's trace id (追踪号), so the log entry of a read matches the copy it produced. */
+  traceId?: string;
+  purpose?: string | null;
+}
+
 export async function openFile(
   context: StorageContext,
   archiveCode: string,
   fileNumber: number,
   actor: string,
-): Promise<{ file: AttachedFile; stream: Readable }> {
-  const item = await getItem(context.db, archiveCode, context.scope);
+  trace: ReadTrace = {},
+): Promise<{ file: AttachedFile; stream: Readable; grant: ActiveGrant | null }> {
+  const { item, grant } = await getItemWithGrant(context.db, archiveCode, context.scope);
   const row = await findItemFile(context.db, item.id, fileNumber);
   if (!row) throw notFound('FILE_NOT_FOUND', `档案“${archiveCode.slice(0, 200)}”没有第 ${fileNumber} 个文件`);
   const blob = await findBlob(context.db, row.digest);
@@ -198,8 +206,14 @@ export async function openFile(
       actor,
       action: 'file.read',
       subject: itemSubject(archiveCode),
-      payload: { fileNumber, digest: row.digest },
+      payload: {
+        fileNumber,
+        digest: row.digest,
+        grantId: grant?.id ?? null,
+        purpose: trace.purpose?.slice(0, 200) ?? grant?.purpose ?? null,
+        traceId: trace.traceId ?? null,
+      },
     }),
   );
-  return { file: toAttached(row, copies), stream };
+  return { file: toAttached(row, copies), stream, grant };
 }

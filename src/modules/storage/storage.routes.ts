@@ -3,11 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
-import { scopeOf } from '../../http/auth.js';
+import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { invalid } from '../../shared/errors.js';
+import { deliverFile } from '../watermark/delivery.service.js';
 import { type BlobStore, MAX_FILE_BYTES } from './blob-store.js';
-import { addFile, listFiles, openFile } from './file.service.js';
+import { addFile, listFiles } from './file.service.js';
 import { listRuns, runFixity } from './fixity.service.js';
 
 // Electronic files of items: multipart upload, streamed download; fixity runs.
@@ -29,9 +30,9 @@ const AttachedFileSchema = Type.Object({
 });
 
 /** RFC 6266 / 5987: an ASCII fallback plus the UTF-8 name, so Chinese names survive every browser. */
-function contentDisposition(name: string): string {
+function contentDisposition(name: string, inline = false): string {
   const fallback = name.replace(/[^\x20-\x7e]|["\\]/g, '_');
-  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
+  return `${inline ? 'inline' : 'attachment'}; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name)}`;
 }
 
 export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore }> = async (
@@ -94,27 +95,45 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
       config: { permission: 'file.read' },
       schema: {
         tags,
-        summary: '下载电子文件（流式；先校验副本摘要，损坏的副本记入日志并改用其他副本）',
+        summary:
+          '查看或下载电子文件：PDF 与图像加盖可见水印（查阅人、时间、用途、追踪号），追踪号记入日志；TIFF 以 PDF 交付',
         params: Type.Object({
           archiveCode: Type.String({ maxLength: 200 }),
           fileNumber: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
         }),
-        response: { 404: ErrorResponseSchema, 400: ErrorResponseSchema },
+        querystring: Type.Object({
+          purpose: Type.Optional(
+            Type.String({ maxLength: 200, description: '用途（印在水印上并记入日志）' }),
+          ),
+          inline: Type.Optional(Type.Boolean({ description: '在浏览器中直接查看而非下载' })),
+        }),
+        response: {
+          400: ErrorResponseSchema,
+          403: ErrorResponseSchema,
+          404: ErrorResponseSchema,
+          413: ErrorResponseSchema,
+        },
       },
     },
     async (request, reply) => {
-      const { file, stream } = await openFile(
+      const principal = principalOf(request);
+      const copy = await deliverFile(
         { ...context, scope: await scopeOf(request, db) },
         request.params.archiveCode,
         request.params.fileNumber,
-        requestActor(request),
+        { username: principal.username, displayName: principal.displayName },
+        { purpose: request.query.purpose },
       );
-      return reply
-        .header('content-type', file.mediaType)
-        .header('content-length', file.size)
-        .header('content-disposition', contentDisposition(file.fileName))
-        .header('x-yidang-digest', file.digest)
-        .send(stream);
+      reply
+        .header('content-type', copy.mediaType)
+        .header('content-disposition', contentDisposition(copy.fileName, request.query.inline))
+        // The stored original's digest; a marked copy differs from it by design.
+        .header('x-yidang-digest', copy.file.digest)
+        .header('x-yidang-trace', copy.traceId)
+        .header('x-yidang-watermark', copy.watermarked ? 'visible' : 'none')
+        .header('cache-control', 'no-store');
+      if (!copy.watermarked) reply.header('content-length', copy.file.size);
+      return reply.send(copy.body);
     },
   );
 
