@@ -5,6 +5,7 @@ import { buildApp } from '../../http/app.js';
 import { countUsers } from '../../modules/access/user.service.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
+import { cjkFontMissing } from '../../modules/watermark/watermark.js';
 import { newControlToken, removeServerFile, writeServerFile } from '../../system/server-file.js';
 import { openSystem, type System } from '../../system/system.js';
 import { config, parsePositiveInt } from '../context.js';
@@ -58,6 +59,10 @@ async function serve(system: System, port: number): Promise<void> {
   if ((await countUsers(database.db)) === 0)
     process.stderr.write(
       '尚无任何账户：请在服务器上运行 yidang user add <用户名> --role sysadmin 创建首个系统管理员（没有默认口令）\n',
+    );
+  if (await cjkFontMissing())
+    process.stderr.write(
+      '警告：未检测到中文字体，水印中的汉字将显示为方框。请安装 fonts-noto-cjk（Debian：apt-get install fonts-noto-cjk）后重启服务。\n',
     );
 }
 

@@ -7,7 +7,7 @@ import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { isYidangError } from '../../shared/errors.js';
 import { newTraceId, type Stamp, stampLines, TRACE_ID_PATTERN } from './stamp.js';
-import { canWatermark, stampTileSvg, watermark } from './watermark.js';
+import { canWatermark, cjkFontMissing, stampTileSvg, watermark } from './watermark.js';
 
 // Real rendering: librsvg with the system CJK font draws the stamp, and poppler renders the PDFs we
 // produce, so "visible" is checked on pixels rather than on the drawing calls.
@@ -75,13 +75,7 @@ describe('the stamp', () => {
 
   it('draws Chinese glyphs, not empty boxes (a CJK font is installed)', async () => {
     // Missing glyphs all render as the same box, so two different characters would look alike.
-    const render = (text: string) =>
-      sharp(Buffer.from(stampTileSvg(24, [text.repeat(6)])))
-        .png()
-        .raw()
-        .toBuffer();
-    const [one, other] = await Promise.all([render('医'), render('档')]);
-    expect(one.equals(other)).toBe(false);
+    expect(await cjkFontMissing()).toBe(false);
   });
 });
 

@@ -203,3 +203,13 @@ export async function watermark(
     throw failed(pdf ? 'PDF 结构无法解析' : '图像无法解码');
   }
 }
+
+/** Whether the system lacks a CJK font: two different characters then render as the same empty box. */
+export async function cjkFontMissing(): Promise<boolean> {
+  const render = (char: string) =>
+    sharp(Buffer.from(stampTileSvg(24, [char.repeat(6)])))
+      .raw()
+      .toBuffer();
+  const [one, other] = await Promise.all([render('医'), render('档')]);
+  return one.equals(other);
+}
