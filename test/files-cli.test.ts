@@ -2,7 +2,9 @@ import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TRACE_ID_PATTERN } from '../src/modules/watermark/stamp.js';
 import { addUser, type CliEnv, type CliResult, cliEnv, run, signInAs, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { reimbursement } from './helpers/fixtures.js';
@@ -123,6 +125,14 @@ describe('yidang file', () => {
     const got = await run(cli, ['file', 'get', CODE, '1', '--out', out]);
     expectOk(got, 'file get');
     expect(fs.readFileSync(out).equals(content)).toBe(true);
+    // Unknown bytes cannot carry a mark: delivered as stored, the read still traced.
+    expect(got.stdout).toBe('');
+    expect(got.stderr).toContain('已取出 报销审核表扫描件.bin');
+    expect(got.stderr).toContain('未加盖水印（格式不支持）');
+    expect(got.stderr).not.toContain('已加盖水印');
+    expect(got.stderr).toMatch(
+      /追踪号 YD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}）/,
+    );
 
     fs.writeFileSync(out, 'local edits');
     const refused = await run(cli, ['file', 'get', CODE, '1', '--out', out]);
@@ -135,6 +145,85 @@ describe('yidang file', () => {
     expect(fs.readFileSync(out).equals(content)).toBe(true);
     // The content went through a temporary file that was renamed; none is left behind.
     expect(fs.readdirSync(outDir)).toEqual(['copy.bin']);
+  });
+});
+
+describe('yidang file get with a watermark', () => {
+  it('writes a marked PDF with the trace id in its keywords, printed and logged with the purpose', async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    pdf.addPage([595, 842]).drawText('Reimbursement 2024-0001', { x: 50, y: 780, size: 14, font });
+    pdf.addPage([595, 842]).drawText('Page 2', { x: 50, y: 780, size: 14, font });
+    const original = Buffer.from(await pdf.save());
+    const source = path.join(work, '结算单.pdf');
+    fs.writeFileSync(source, original);
+    const added = await run(cli, ['file', 'add', CODE, source]);
+    expectOk(added, 'file add pdf');
+    expect(added.stderr).toContain(`已挂接到 ${CODE} 第 2 个文件`);
+
+    const out = path.join(work, 'marked.pdf');
+    const got = await run(cli, ['file', 'get', CODE, '2', '--out', out, '--purpose', '复核报销材料']);
+    expectOk(got, 'file get pdf');
+    expect(got.stdout).toBe('');
+    const trace = /追踪号 (YD-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{2})）/.exec(got.stderr)?.[1] as string;
+    expect(trace, got.stderr).toMatch(TRACE_ID_PATTERN);
+    expect(got.stderr).toContain('已取出 结算单.pdf');
+    expect(got.stderr).toContain('已加盖水印，');
+    expect(got.stderr).not.toContain('未加盖水印');
+    // Same type delivered: no "以 … 交付" note.
+    expect(got.stderr).not.toContain('交付');
+    expect(got.stderr).toContain(`→ ${out}`);
+
+    const written = fs.readFileSync(out);
+    expect(written.equals(original)).toBe(false);
+    expect(written.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const copy = await PDFDocument.load(written);
+    expect(copy.getPageCount()).toBe(2);
+    expect(copy.getKeywords()).toContain(trace);
+    // Only the marked copy was written: no temporary file beside it.
+    expect(fs.readdirSync(work).filter((name) => name.includes('marked.pdf'))).toEqual(['marked.pdf']);
+
+    // A second copy gets a trace id of its own.
+    const again = path.join(work, 'marked-again.pdf');
+    const second = await run(cli, ['file', 'get', CODE, '2', '--out', again]);
+    expectOk(second, 'file get pdf again');
+    expect(second.stderr).toContain('已加盖水印');
+    expect(second.stderr).not.toContain(trace);
+    expect((await PDFDocument.load(fs.readFileSync(again))).getKeywords()).not.toContain(trace);
+
+    // The read is in the log under that trace id, with the purpose given.
+    const log = await run(cli, ['log', '--json', '--subject', `item:${CODE}`, '--limit', '1000']);
+    expectOk(log, 'log');
+    const reads = (
+      JSON.parse(log.stdout) as Array<{ actor: string; action: string; payload: Record<string, unknown> }>
+    ).filter((event) => event.payload.traceId === trace);
+    expect(reads).toEqual([
+      expect.objectContaining({
+        actor: archivist,
+        action: 'file.read',
+        payload: expect.objectContaining({
+          fileNumber: 2,
+          digest: sha256(original),
+          purpose: '复核报销材料',
+          traceId: trace,
+        }),
+      }),
+    ]);
+  });
+
+  it('refuses a PDF it cannot mark, writing nothing', async () => {
+    const fake = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(2048)]);
+    const source = path.join(work, '损坏.pdf');
+    fs.writeFileSync(source, fake);
+    expectOk(await run(cli, ['file', 'add', CODE, source]), 'file add fake pdf');
+    const out = path.join(work, 'broken-out.pdf');
+    const got = await run(cli, ['file', 'get', CODE, '3', '--out', out]);
+    expect(got.code).toBe(1);
+    expect(got.stderr).toMatch(/^错误：/);
+    expect(got.stderr).toContain('无法为该文件加盖水印');
+    expect(got.stderr).toContain('不予导出');
+    expect(fs.existsSync(out)).toBe(false);
+    expect(fs.readdirSync(work).filter((name) => name.includes('broken-out'))).toEqual([]);
   });
 });
 
@@ -289,7 +378,10 @@ describe('yidang log', () => {
       actor: 'wangwu',
       payload: { fileNumber: 1, digest: sha256(content) },
     });
-    expect(events.find((event) => event.action === 'file.added')).toMatchObject({
+    // The scan's own attachment (the watermark tests attached files 2 and 3 after it).
+    expect(
+      events.find((event) => event.action === 'file.added' && event.payload.fileNumber === 1),
+    ).toMatchObject({
       actor: archivist,
       payload: {
         fileNumber: 1,
@@ -319,7 +411,9 @@ describe('yidang fixity', () => {
 
     const healthy = await run(cli, ['fixity']);
     expectOk(healthy, 'fixity');
-    expect(healthy.stdout).toContain('完好 2，已修复 0，修复失败 0，全部副本丢失 0');
+    // The scan, the PDF and the unreadable PDF of 'yidang file get with a watermark', two copies each.
+    expect(healthy.stdout).toContain('检查 3 个文件、6 份副本');
+    expect(healthy.stdout).toContain('完好 6，已修复 0，修复失败 0，全部副本丢失 0');
 
     fs.rmSync(copy('rep1'));
     const repaired = await run(cli, ['fixity']);

@@ -10,6 +10,7 @@ import {
   verifyConsistencyDocument,
   verifyInclusionDocument,
 } from '../modules/integrity/proof.service.js';
+import { TRACE_ID_PATTERN } from '../modules/watermark/stamp.js';
 import { type App, buildApp } from './app.js';
 
 // The file and integrity routes over a real socket: multipart upload, streamed download, proofs.
@@ -73,6 +74,9 @@ describe('files over HTTP', () => {
     const download = await call(`${filesUrl(archiveCode)}/${added.fileNumber}`);
     expect(download.status).toBe(200);
     expect(download.headers.get('x-yidang-digest')).toBe(added.digest);
+    // Random bytes are no PDF whatever the name says (application/octet-stream): streamed unmarked.
+    expect(download.headers.get('x-yidang-watermark')).toBe('none');
+    expect(download.headers.get('x-yidang-trace')).toMatch(TRACE_ID_PATTERN);
     expect(download.headers.get('content-disposition')).toContain(encodeURIComponent('门诊发票扫描件.pdf'));
     expect(Buffer.from(await download.arrayBuffer()).equals(content)).toBe(true);
   });

@@ -181,6 +181,8 @@ export interface ReadTrace {
   /** The watermark's trace id (追踪号), so the log entry of a read matches the copy it produced. */
   traceId?: string;
   purpose?: string | null;
+  /** Leave the log entry to the caller (logRead), written once the copy is ready to leave. */
+  deferLog?: boolean;
 }
 
 export async function openFile(
@@ -189,7 +191,12 @@ export async function openFile(
   fileNumber: number,
   actor: string,
   trace: ReadTrace = {},
-): Promise<{ file: AttachedFile; stream: Readable; grant: ActiveGrant | null }> {
+): Promise<{
+  file: AttachedFile;
+  stream: Readable;
+  grant: ActiveGrant | null;
+  logRead: () => Promise<void>;
+}> {
   const { item, grant } = await getItemWithGrant(context.db, archiveCode, context.scope);
   const row = await findItemFile(context.db, item.id, fileNumber);
   if (!row) throw notFound('FILE_NOT_FOUND', `档案“${archiveCode.slice(0, 200)}”没有第 ${fileNumber} 个文件`);
@@ -201,19 +208,22 @@ export async function openFile(
     (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, 'read'),
     goodReplicas(copies),
   );
-  await inTransaction(context.db, (trx) =>
-    appendEvent(trx, {
-      actor,
-      action: 'file.read',
-      subject: itemSubject(archiveCode),
-      payload: {
-        fileNumber,
-        digest: row.digest,
-        grantId: grant?.id ?? null,
-        purpose: trace.purpose?.slice(0, 200) ?? grant?.purpose ?? null,
-        traceId: trace.traceId ?? null,
-      },
-    }),
-  );
-  return { file: toAttached(row, copies), stream, grant };
+  const logRead = async () => {
+    await inTransaction(context.db, (trx) =>
+      appendEvent(trx, {
+        actor,
+        action: 'file.read',
+        subject: itemSubject(archiveCode),
+        payload: {
+          fileNumber,
+          digest: row.digest,
+          grantId: grant?.id ?? null,
+          purpose: trace.purpose?.slice(0, 200) ?? grant?.purpose ?? null,
+          traceId: trace.traceId ?? null,
+        },
+      }),
+    );
+  };
+  if (!trace.deferLog) await logRead();
+  return { file: toAttached(row, copies), stream, grant, logRead };
 }

@@ -26,6 +26,9 @@ const BY_EXTENSION: Record<string, string> = {
 };
 
 export function detectMediaType(head: Buffer, fileName: string): string {
+  // WebP: a RIFF container whose form type (bytes 8–11) is WEBP.
+  if (head.subarray(0, 4).toString('latin1') === 'RIFF' && head.subarray(8, 12).toString('latin1') === 'WEBP')
+    return 'image/webp';
   for (const [type, signature] of SIGNATURES) {
     if (signature.every((byte, index) => head[index] === byte)) return type;
   }

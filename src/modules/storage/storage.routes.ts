@@ -131,7 +131,10 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
         .header('x-yidang-digest', copy.file.digest)
         .header('x-yidang-trace', copy.traceId)
         .header('x-yidang-watermark', copy.watermarked ? 'visible' : 'none')
-        .header('cache-control', 'no-store');
+        .header('cache-control', 'no-store')
+        // Stored content is never run as a page of this site (an uploaded XHTML or SVG with a script).
+        .header('x-content-type-options', 'nosniff')
+        .header('content-security-policy', "sandbox; default-src 'none'");
       if (!copy.watermarked) reply.header('content-length', copy.file.size);
       return reply.send(copy.body);
     },

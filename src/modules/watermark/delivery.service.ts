@@ -51,11 +51,13 @@ export async function deliverFile(
 ): Promise<DeliveredCopy> {
   const traceId = newTraceId();
   const purpose = options.purpose?.trim() || undefined;
-  const { file, stream, grant } = await openFile(context, archiveCode, fileNumber, reader.username, {
+  const { file, stream, grant, logRead } = await openFile(context, archiveCode, fileNumber, reader.username, {
     traceId,
     purpose,
+    deferLog: true,
   });
-  if (!canWatermark(file.mediaType))
+  if (!canWatermark(file.mediaType)) {
+    await logRead();
     return {
       file,
       traceId,
@@ -64,6 +66,7 @@ export async function deliverFile(
       fileName: file.fileName,
       body: stream,
     };
+  }
   const content = await readAll(stream, MAX_WATERMARK_BYTES);
   const marked = await watermark(content, file.mediaType, file.fileName, {
     username: reader.username,
@@ -72,6 +75,8 @@ export async function deliverFile(
     purpose: purpose ?? grant?.purpose ?? null,
     traceId,
   });
+  // Logged only now: a copy that could not be marked never left, so it is not a read.
+  await logRead();
   return {
     file,
     traceId,
