@@ -1,6 +1,5 @@
-import type { LightMyRequestResponse } from 'fastify';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { ALL_SCOPE, type TestUser, testUser } from '../../test/helpers/access.js';
+import { type TestUser, testUser } from '../../test/helpers/access.js';
 import {
   app,
   BUSINESS_SCOPE,
@@ -12,197 +11,17 @@ import {
   login,
   multipartFile,
   OTHER_ID,
-  OWN_ID,
   useAccessApi,
 } from '../../test/helpers/access-api.js';
 import { reimbursement } from '../../test/helpers/fixtures.js';
-import { ADMIN_ROLES, type Permission, ROLE_PERMISSIONS, ROLES, type Role } from '../modules/access/roles.js';
 import { countItems } from '../modules/catalog/item.service.js';
 
-// The access layer over HTTP on a real database, part 2: what every role may do to which item
-// (role × action × sensitivity × scope), and hostile input. The shared set-up is in
-// test/helpers/access-api.ts; the other parts are access-api.sign-in.test.ts and access-api.accounts.test.ts.
+// The access layer over HTTP on a real database, part 2: hostile input. The shared set-up is in
+// test/helpers/access-api.ts; the other parts are access-api.sign-in.test.ts,
+// access-api.accounts.test.ts and access-api.matrix.test.ts (what every role may do to which item:
+// role × action × sensitivity × scope × grant).
 
 useAccessApi();
-
-// ---- role × action × sensitivity × scope ------------------------------------------------------
-
-/** Items that differ from the business scope in one part each, and the 参保人's own item elsewhere. */
-const KINDS = [
-  { kind: 'inside', facts: {}, inBusinessScope: true, ownId: true },
-  { kind: 'other fonds', facts: { fonds: 'J014', idNumber: OTHER_ID }, inBusinessScope: false, ownId: false },
-  {
-    kind: 'other region',
-    facts: { poolingRegion: '320116', idNumber: OTHER_ID },
-    inBusinessScope: false,
-    ownId: false,
-  },
-  {
-    kind: 'other category',
-    facts: { category: 'JGJH', extra: {}, idNumber: OTHER_ID },
-    inBusinessScope: false,
-    ownId: false,
-  },
-  { kind: 'own ID, other fonds', facts: { fonds: 'J014' }, inBusinessScope: false, ownId: true },
-] as const;
-const SENSITIVITIES = ['normal', 'sensitive'] as const;
-const ALL_ROLES = Object.keys(ROLES) as Role[];
-
-const can = (role: Role, permission: Permission) => ROLE_PERMISSIONS[role].includes(permission);
-
-/** Business roles have BUSINESS_SCOPE, the 参保人 their ID number, administrators everything (and no content permission). */
-function inScope(role: Role, kind: (typeof KINDS)[number]): boolean {
-  if (role === 'insured') return kind.ownId;
-  if (ADMIN_ROLES.includes(role)) return true;
-  return kind.inBusinessScope;
-}
-
-interface Cell {
-  read: number | string;
-  listed: boolean | number | string;
-  patch: number | string;
-  file: number | string;
-  files: number | string;
-}
-
-function expectedCell(role: Role, kind: (typeof KINDS)[number]): Cell {
-  const inside = inScope(role, kind);
-  const scoped = (permission: Permission, ok: number) => (!can(role, permission) ? 403 : inside ? ok : 404);
-  return {
-    read: scoped('item.read', 200),
-    listed: can(role, 'item.read') ? inside : 403,
-    patch: scoped('item.update', 200),
-    // Filing out of scope is refused as invalid input (there is nothing to hide yet).
-    file: !can(role, 'item.create') ? 403 : inside ? 201 : 400,
-    files: scoped('file.read', 200),
-  };
-}
-
-/** The status, when the error body is the one that status must carry; otherwise the status with what came instead. */
-function outcome(response: LightMyRequestResponse, archiveCode?: string): number | string {
-  const status = response.statusCode;
-  if (status < 300) return status;
-  const error = (response.json() as { error?: { code: string; message: string; issues?: unknown[] } }).error;
-  const fits =
-    (status === 403 && error?.code === 'FORBIDDEN') ||
-    // Out of scope answers exactly like a 档号 that does not exist.
-    (status === 404 && error?.code === 'ITEM_NOT_FOUND' && error.message === `档号“${archiveCode}”不存在`) ||
-    (status === 400 && error?.code === 'VALIDATION_FAILED' && /授权范围/.test(JSON.stringify(error)));
-  return fits ? status : `${status} ${error?.code}: ${error?.message}`;
-}
-
-describe('role × action × sensitivity × scope', () => {
-  const users = new Map<Role, TestUser>();
-  /** `${kind} · ${sensitivity}` → 档号. */
-  const items = new Map<string, string>();
-  const cellKey = (kind: string, sensitivity: string) => `${kind} · ${sensitivity}`;
-
-  beforeAll(async () => {
-    for (const { kind, facts } of KINDS)
-      for (const sensitivity of SENSITIVITIES)
-        items.set(cellKey(kind, sensitivity), await fileDirectly({ ...facts, sensitivity }));
-    for (const role of ALL_ROLES) {
-      const scope = role === 'insured' ? [] : ADMIN_ROLES.includes(role) ? ALL_SCOPE : BUSINESS_SCOPE;
-      users.set(
-        role,
-        await testUser(db(), {
-          roles: [role],
-          scope,
-          username: `matrix-${role}`,
-          ...(role === 'insured' ? { idNumber: OWN_ID } : {}),
-        }),
-      );
-    }
-  });
-
-  it('files the sensitive items as sensitive', async () => {
-    const archivist = users.get('archivist') as TestUser;
-    const shown = await call(
-      'GET',
-      codeUrl(items.get(cellKey('inside', 'sensitive')) as string),
-      archivist.headers,
-    );
-    expect(shown.json().sensitivity).toBe('sensitive');
-    const normal = await call(
-      'GET',
-      codeUrl(items.get(cellKey('inside', 'normal')) as string),
-      archivist.headers,
-    );
-    expect(normal.json().sensitivity).toBe('normal');
-  });
-
-  it.each(ALL_ROLES)('%s: every cell answers as its permissions and scope say', async (role) => {
-    const user = users.get(role) as TestUser;
-    const expected: Record<string, Cell | number> = {
-      'GET /integrity/events': can(role, 'integrity.read') ? 200 : 403,
-      'GET /users': can(role, 'user.manage') ? 200 : 403,
-    };
-    const actual: Record<string, Cell | number | string> = {
-      'GET /integrity/events': outcome(await call('GET', '/api/v1/integrity/events', user.headers)),
-      'GET /users': outcome(await call('GET', '/api/v1/users', user.headers)),
-    };
-
-    const list = await call('GET', '/api/v1/items?limit=1000', user.headers);
-    const listed =
-      list.statusCode === 200
-        ? new Set((list.json().items as Array<{ archiveCode: string }>).map((item) => item.archiveCode))
-        : undefined;
-
-    for (const kind of KINDS)
-      for (const sensitivity of SENSITIVITIES) {
-        const key = cellKey(kind.kind, sensitivity);
-        const code = items.get(key) as string;
-        expected[key] = expectedCell(role, kind);
-        const patch = await call('PATCH', codeUrl(code), user.headers, {
-          title: `${key} 由 ${user.username} 更正`,
-          reason: '权限矩阵测试',
-        });
-        const filed = await call(
-          'POST',
-          '/api/v1/items',
-          user.headers,
-          reimbursement({ ...kind.facts, sensitivity, title: `${key} 由 ${user.username} 归档` }),
-        );
-        actual[key] = {
-          read: outcome(await call('GET', codeUrl(code), user.headers), code),
-          listed: listed ? listed.has(code) : outcome(list),
-          patch: outcome(patch, code),
-          file: outcome(filed),
-          files: outcome(await call('GET', `${codeUrl(code)}/files`, user.headers), code),
-        };
-        if (filed.statusCode === 201)
-          expect(filed.json()).toMatchObject({ createdBy: user.username, sensitivity });
-        if (patch.statusCode === 200) expect(patch.json().updatedBy).toBe(user.username);
-      }
-    expect(actual).toEqual(expected);
-  });
-
-  it('records who read each sensitive item, by username', async () => {
-    const auditor = users.get('auditor') as TestUser;
-    for (const kind of KINDS) {
-      const code = items.get(cellKey(kind.kind, 'sensitive')) as string;
-      const events = await call(
-        'GET',
-        `/api/v1/integrity/events?action=item.read&limit=1000&subject=${encodeURIComponent(`item:${code}`)}`,
-        auditor.headers,
-      );
-      expect(events.statusCode).toBe(200);
-      const readers = new Set((events.json().events as Array<{ actor: string }>).map((event) => event.actor));
-      const expectedReaders = ALL_ROLES.filter((role) => can(role, 'item.read') && inScope(role, kind)).map(
-        (role) => `matrix-${role}`,
-      );
-      expect([...readers].sort(), kind.kind).toEqual(expectedReaders.sort());
-    }
-    // A normal item's reads are not logged one by one.
-    const normal = items.get(cellKey('inside', 'normal')) as string;
-    const quiet = await call(
-      'GET',
-      `/api/v1/integrity/events?action=item.read&subject=${encodeURIComponent(`item:${normal}`)}`,
-      auditor.headers,
-    );
-    expect(quiet.json().events).toEqual([]);
-  });
-});
 
 // ---- hostile input ------------------------------------------------------------------------------
 
@@ -279,6 +98,36 @@ describe('hostile input', () => {
     expect(patched.statusCode).toBe(404);
     const versions = await call('GET', `${codeUrl(insideCode)}/versions`, archivist.headers);
     expect(versions.json().versions).toHaveLength(1);
+  });
+
+  it('answers injection-looking 档号 in an access request like unknown ones, and refuses odd request ids', async () => {
+    const sensitive = await fileDirectly({ title: '注入测试 敏感', sensitivity: 'sensitive' });
+    const outsideSensitive = await fileDirectly({
+      fonds: 'J014',
+      idNumber: OTHER_ID,
+      title: '注入测试 范围外敏感',
+      sensitivity: 'sensitive',
+    });
+    for (const value of [...INJECTIONS, `${sensitive}' or '1'='1`, outsideSensitive]) {
+      const response = await call('POST', '/api/v1/access-requests', clerk.headers, {
+        items: [value],
+        purpose: '注入测试用途',
+      });
+      expect(response.statusCode, value).toBe(404);
+      expect(errorOf(response).code, value).toBe('ITEM_NOT_FOUND');
+      expect(response.body, value).not.toContain(insideCode);
+      expect(response.body, value).not.toContain('注入测试');
+    }
+    for (const id of ["1' or '1'='1", '1 or 1=1', '0', '-1', '1.5', '99999999999', '%27'])
+      for (const suffix of ['', '/withdraw']) {
+        const url = `/api/v1/access-requests/${encodeURIComponent(id)}${suffix}`;
+        const response = await call(suffix ? 'POST' : 'GET', url, clerk.headers, suffix ? {} : undefined);
+        expect(response.statusCode, url).toBe(400);
+      }
+    const listed = await call('GET', '/api/v1/access-requests?status=pending%27%20or%201%3D1', clerk.headers);
+    expect(listed.statusCode).toBe(400);
+    const mine = await call('GET', '/api/v1/access-requests', clerk.headers);
+    expect(mine.json().requests).toEqual([]);
   });
 
   it("refuses an edit that would move an item out of the editor's scope", async () => {

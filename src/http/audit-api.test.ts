@@ -16,9 +16,27 @@ let auditor: TestUser;
 let clerk: TestUser;
 let reviewer: TestUser;
 let sysadmin: TestUser;
+let secadmin: TestUser;
 let sensitiveCode: string;
+/** The approved access requests (授权单) the clerk and the reviewer read the sensitive item under. */
+let clerkGrant: number;
+let reviewerGrant: number;
+const CLERK_PURPOSE = '核对报销材料';
 
 const get = (url: string, user: TestUser) => app.inject({ method: 'GET', url, headers: user.headers });
+const post = (url: string, user: TestUser, payload: object) =>
+  app.inject({ method: 'POST', url, headers: user.headers, payload });
+
+/** Asks for the item as `user` and has the 安全保密员 approve; returns the request's id. */
+async function granted(user: TestUser, purpose: string): Promise<number> {
+  const asked = await post('/api/v1/access-requests', user, { items: [sensitiveCode], purpose });
+  expect(asked.statusCode, asked.body).toBe(201);
+  const id = asked.json().id as number;
+  const approved = await post(`/api/v1/access-requests/${id}/approve`, secadmin, {});
+  expect(approved.statusCode, approved.body).toBe(200);
+  expect(approved.json().status).toBe('approved');
+  return id;
+}
 
 beforeAll(async () => {
   database = await openTestDatabase();
@@ -27,10 +45,17 @@ beforeAll(async () => {
   clerk = await testUser(database.db, { roles: ['clerk'] });
   reviewer = await testUser(database.db, { roles: ['reviewer'] });
   sysadmin = await testUser(database.db, { roles: ['sysadmin'] });
+  secadmin = await testUser(database.db, { roles: ['secadmin'] });
   await createFonds(database.db, FONDS, 'test');
   const [filed] = await fileItems(database.db, [reimbursement({ sensitivity: 'sensitive' })], 'test');
   sensitiveCode = filed?.archiveCode as string;
   const itemUrl = `/api/v1/items/${encodeURIComponent(sensitiveCode)}`;
+  // Without an approved request the sensitive item is closed to them, and the refusal is no read.
+  const refused = await get(itemUrl, clerk);
+  expect(refused.statusCode).toBe(403);
+  expect(refused.json().error.code).toBe('GRANT_REQUIRED');
+  clerkGrant = await granted(clerk, CLERK_PURPOSE);
+  reviewerGrant = await granted(reviewer, '复核待遇审核');
   expect((await get(itemUrl, clerk)).statusCode).toBe(200);
   const purpose = encodeURIComponent('=HYPERLINK("http://evil")');
   expect((await get(`${itemUrl}?unmask=true&purpose=${purpose}`, reviewer)).statusCode).toBe(200);
@@ -57,7 +82,61 @@ describe('audit trail search', () => {
       action: 'item.read',
       actionLabel: '查阅敏感档案',
       subject: `item:${sensitiveCode}`,
+      // Read under the clerk's approved request, for the purpose stated in it.
+      grantId: clerkGrant,
+      purpose: CLERK_PURPOSE,
+      payload: { sensitivity: 'sensitive', grantId: clerkGrant, purpose: CLERK_PURPOSE },
     });
+    // A purpose given with the read is kept; the grant is still named.
+    const reviewed = (
+      await get(`/api/v1/audit/events?actor=${reviewer.username}&action=item.read`, auditor)
+    ).json().entries;
+    expect(reviewed).toHaveLength(1);
+    expect(reviewed[0]).toMatchObject({ grantId: reviewerGrant, purpose: '=HYPERLINK("http://evil")' });
+  });
+
+  it('shows one access request whole with grant=<id>: its steps and every read under it', async () => {
+    const response = await get(`/api/v1/audit/events?grant=${clerkGrant}`, auditor);
+    expect(response.statusCode).toBe(200);
+    const steps = (
+      response.json().entries as Array<{
+        actor: string;
+        action: string;
+        subject: string;
+        grantId: number | null;
+      }>
+    ).map(({ actor, action, subject, grantId }) => ({ actor, action, subject, grantId }));
+    expect(steps).toEqual([
+      { actor: clerk.username, action: 'item.read', subject: `item:${sensitiveCode}`, grantId: clerkGrant },
+      {
+        actor: secadmin.username,
+        action: 'access.approved',
+        subject: `access-request:${clerkGrant}`,
+        grantId: null,
+      },
+      {
+        actor: clerk.username,
+        action: 'access.requested',
+        subject: `access-request:${clerkGrant}`,
+        grantId: null,
+      },
+    ]);
+    expect(response.json().entries.map((entry: { actionLabel: string }) => entry.actionLabel)).toEqual([
+      '查阅敏感档案',
+      '批准查阅申请',
+      '申请查阅敏感档案',
+    ]);
+    // The reviewer's request is a different trail; an unknown one is empty, a malformed one refused.
+    const other = (await get(`/api/v1/audit/events?grant=${reviewerGrant}`, auditor)).json().entries;
+    expect(other.map((entry: { action: string }) => entry.action)).toEqual([
+      'item.read',
+      'access.approved',
+      'access.requested',
+    ]);
+    expect(other[0].actor).toBe(reviewer.username);
+    expect((await get('/api/v1/audit/events?grant=999999', auditor)).json().entries).toEqual([]);
+    expect((await get('/api/v1/audit/events?grant=abc', auditor)).statusCode).toBe(400);
+    expect((await get('/api/v1/audit/events?grant=0', auditor)).statusCode).toBe(400);
   });
 
   it('filters by a family of actions and shows where a sign-in came from', async () => {
@@ -101,13 +180,37 @@ describe('audit export', () => {
     expect(response.headers['content-type']).toContain('text/csv');
     expect(response.headers['content-disposition']).toContain(encodeURIComponent('审计记录'));
     const text = response.body;
-    expect(text.startsWith('\uFEFF序号,时间,操作人,事件,事件代码,对象,来源地址,目的,详情\r\n')).toBe(true);
-    expect(text).toContain(`,${clerk.username},查阅敏感档案,item.read,item:${sensitiveCode},`);
+    expect(text.startsWith('\uFEFF序号,时间,操作人,事件,事件代码,对象,来源地址,目的,授权单号,详情\r\n')).toBe(
+      true,
+    );
+    // 来源地址 is empty for a read, 目的 and 授权单号 come from the approved request.
+    expect(text).toContain(
+      `,${clerk.username},查阅敏感档案,item.read,item:${sensitiveCode},,${CLERK_PURPOSE},${clerkGrant},`,
+    );
     expect(text).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(text).not.toMatch(/,=HYPERLINK/);
     const { entries } = (await get('/api/v1/audit/events?action=audit.exported', auditor)).json();
     expect(entries[0]).toMatchObject({ actor: auditor.username, payload: { filter: { action: 'item.' } } });
     expect(entries[0].payload.rows).toBe(text.trim().split('\r\n').length - 1);
+  });
+
+  it('exports one access request with grant=<id>, 授权单号 filled on the read', async () => {
+    const response = await get(`/api/v1/audit/export?grant=${clerkGrant}`, auditor);
+    expect(response.statusCode).toBe(200);
+    const rows = response.body
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
+    expect(rows).toHaveLength(4);
+    const columns = (rows[0] as string).split(',');
+    const grantColumn = columns.indexOf('授权单号');
+    expect(grantColumn).toBe(8);
+    const read = rows.find((row) => row.includes(',item.read,')) as string;
+    expect(read.split(',')[grantColumn]).toBe(String(clerkGrant));
+    expect(read.split(',')[columns.indexOf('目的')]).toBe(CLERK_PURPOSE);
+    // The request's own steps name it as their subject, not in the 授权单号 column.
+    for (const step of rows.filter((row) => row.includes(',access.')))
+      expect(step).toContain(`,access-request:${clerkGrant},`);
   });
 });
 

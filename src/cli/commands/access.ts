@@ -32,7 +32,7 @@ function describe(request: AccessRequestView): string {
 }
 
 function requestId(raw: string): number {
-  return parsePositiveInt(raw, '申请编号');
+  return parsePositiveInt(raw, '申请编号', 2_147_483_647);
 }
 
 export function registerAccessCommands(program: Command): void {

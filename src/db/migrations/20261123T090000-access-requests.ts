@@ -17,6 +17,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       decided_at timestamptz,
       decision_note varchar(200),
       expires_at timestamptz,
+      -- A revocation keeps the approval beside it: who approved and who ended it early are both kept.
+      revoked_by integer references app_user (id),
+      revoked_at timestamptz,
+      revoke_note varchar(200),
       -- The approver is never the requester, and an approved request always has its end.
       check (decided_by is null or decided_by <> requester_id),
       check (status <> 'approved' or expires_at is not null)

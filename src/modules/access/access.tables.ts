@@ -9,6 +9,7 @@ export interface AppUserTable {
   password_hash: string;
   /** For the 参保人 role: the person's own ID number, the only records they see. */
   id_number: string | null;
+  id_number_index: ColumnType<string | null, string | null | undefined, string | null>;
   /** Base32 TOTP secret; required for the administrative roles. */
   totp_secret: string | null;
   /** The last 30-second step a code was accepted for, so a code cannot be replayed. */
@@ -70,6 +71,9 @@ export interface AccessRequestTable {
   decided_at: Date | null;
   decision_note: string | null;
   expires_at: Date | null;
+  revoked_by: number | null;
+  revoked_at: Date | null;
+  revoke_note: string | null;
 }
 
 export interface AccessRequestItemTable {

@@ -22,11 +22,13 @@ export async function discloseItems(
 ): Promise<Item[]> {
   if (!options.unmask) return items.map(maskItem);
   authorize(principal, 'item.unmask');
-  if (items.length > 0)
+  // A withheld entry (sensitive, no grant) shows nothing personal, so nothing was disclosed.
+  const shown = items.filter((item) => !item.withheld);
+  if (shown.length > 0)
     await inTransaction(db, (trx) =>
       appendEvents(
         trx,
-        items.map((item) => ({
+        shown.map((item) => ({
           actor: principal.username,
           action: 'item.unmasked',
           subject: itemSubject(item.archiveCode),

@@ -18,6 +18,9 @@ export interface RequestRow {
   decidedAt: Date | null;
   decisionNote: string | null;
   expiresAt: Date | null;
+  revokedBy: string | null;
+  revokedAt: Date | null;
+  revokeNote: string | null;
 }
 
 export interface RequestItemRow {
@@ -68,6 +71,7 @@ function requestQuery(db: Db) {
     .selectFrom('access_request as r')
     .innerJoin('app_user as u', 'u.id', 'r.requester_id')
     .leftJoin('app_user as d', 'd.id', 'r.decided_by')
+    .leftJoin('app_user as v', 'v.id', 'r.revoked_by')
     .select([
       'r.id',
       'r.requester_id as requesterId',
@@ -81,6 +85,9 @@ function requestQuery(db: Db) {
       'r.decided_at as decidedAt',
       'r.decision_note as decisionNote',
       'r.expires_at as expiresAt',
+      'v.username as revokedBy',
+      'r.revoked_at as revokedAt',
+      'r.revoke_note as revokeNote',
     ]);
 }
 
@@ -144,14 +151,19 @@ export async function decideRequest(
     durationHours?: number;
   },
 ): Promise<boolean> {
+  const revoking = change.status === 'revoked';
   const result = await db
     .updateTable('access_request')
     .set({
       status: change.status,
-      decision_note: change.note,
-      ...(change.decidedBy !== undefined
-        ? { decided_by: change.decidedBy, decided_at: change.decidedAt }
-        : {}),
+      ...(revoking
+        ? { revoked_by: change.decidedBy ?? null, revoked_at: change.decidedAt, revoke_note: change.note }
+        : {
+            decision_note: change.note,
+            ...(change.decidedBy !== undefined
+              ? { decided_by: change.decidedBy, decided_at: change.decidedAt }
+              : {}),
+          }),
       ...(change.expiresAt !== undefined ? { expires_at: change.expiresAt } : {}),
       ...(change.durationHours !== undefined ? { duration_hours: change.durationHours } : {}),
     })

@@ -44,6 +44,9 @@ const RequestSchema = Type.Object({
   decidedAt: Type.Union([Type.String(), Type.Null()]),
   note: Type.Union([Type.String(), Type.Null()]),
   expiresAt: Type.Union([Type.String(), Type.Null()]),
+  revokedBy: Type.Union([Type.String(), Type.Null()]),
+  revokedAt: Type.Union([Type.String(), Type.Null()]),
+  revokeNote: Type.Union([Type.String(), Type.Null()]),
   items: Type.Array(
     Type.Object({
       archiveCode: Type.String(),

@@ -36,6 +36,10 @@ export interface AccessRequestView {
   decidedAt: string | null;
   note: string | null;
   expiresAt: string | null;
+  /** Who ended the grant early, when and why (the approval above stays as it was). */
+  revokedBy: string | null;
+  revokedAt: string | null;
+  revokeNote: string | null;
   items: Array<{ archiveCode: string; category: string; categoryName: string; sensitivity: string }>;
 }
 
@@ -74,6 +78,9 @@ async function views(db: Db, rows: RequestRow[], now: Date): Promise<AccessReque
     decidedAt: row.decidedAt?.toISOString() ?? null,
     note: row.decisionNote,
     expiresAt: row.expiresAt?.toISOString() ?? null,
+    revokedBy: row.revokedBy,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    revokeNote: row.revokeNote,
     items: items
       .filter((item) => item.requestId === row.id)
       .map(({ archiveCode, category, categoryName, sensitivity }) => ({

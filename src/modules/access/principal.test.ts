@@ -202,7 +202,9 @@ describe('scoped item queries', () => {
 
   it('no scope rows means no archives at all', async () => {
     const scope = await scopeOf([]);
-    expect(scope).toEqual({ rows: [], idNumber: null });
+    // grantsFor: the user's own approved requests open sensitive items (see grant.check.ts).
+    const user = await findUserByName(db(), 'scoped');
+    expect(scope).toEqual({ rows: [], idNumber: null, grantsFor: user?.id, actor: user?.username });
     await expectSees(scope, []);
     expect(await visible(await scopeOf([], []))).toEqual([]);
   });
@@ -314,7 +316,12 @@ describe('the insured (参保人)', () => {
     expect(principal.idNumber).toBe(PERSON_1);
     expect(PERSON_1.endsWith('X')).toBe(true);
     const scope = await itemScopeOf(db(), principal);
-    expect(scope).toEqual({ rows: [], idNumber: PERSON_1 });
+    expect(scope).toEqual({
+      rows: [],
+      idNumber: PERSON_1,
+      grantsFor: principal.userId,
+      actor: principal.username,
+    });
     await expectSees(scope, [code.a, code.c]);
     const hidden = await failure(getItem(db(), code.b, scope));
     expect(hidden.code).toBe('ITEM_NOT_FOUND');

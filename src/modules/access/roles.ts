@@ -31,7 +31,7 @@ export const PERMISSIONS = {
   'integrity.read': '查看事件日志与证明',
   'integrity.sign': '签发检查点',
   'user.manage': '管理账户',
-  'access.grant': '授予角色与范围',
+  'access.grant': '授予角色与范围、审批敏感档案查阅',
   'audit.read': '查阅审计记录',
   'token.own': '为自己创建接口令牌',
 } as const;

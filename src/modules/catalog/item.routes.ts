@@ -53,7 +53,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const scope = await scopeOf(request, db);
       const [filed] = await fileItems(db, [request.body], requestActor(request), { scope });
-      const item = await getItem(db, filed?.archiveCode ?? '', scope);
+      // The filer supplied this content a moment ago: shown back (masked) even when it is sensitive.
+      const item = await getItem(db, filed?.archiveCode ?? '');
       return reply.status(201).send(await discloseItem(db, principalOf(request), item));
     },
   );
@@ -89,11 +90,14 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       config: { permission: 'item.read' },
       schema: {
         tags,
-        summary: '档案列表（按全宗、类别及其子类、年度筛选，按归档顺序分页）',
+        summary: '档案列表（按全宗、类别及其子类、年度、身份证号筛选，按归档顺序分页）',
         querystring: Type.Object({
           fonds: Type.Optional(Type.String({ maxLength: 4 })),
           category: Type.Optional(Type.String({ maxLength: 16 })),
           year: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2200 })),
+          idNumber: Type.Optional(
+            Type.String({ maxLength: 18, description: '按身份证号精确查找（经盲索引，库中身份证号为密文）' }),
+          ),
           cursor: Type.Optional(Type.Integer({ minimum: 0, description: '上一页返回的 nextCursor' })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 50 })),
           ...Disclosure,
