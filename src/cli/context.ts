@@ -3,7 +3,7 @@ import os from 'node:os';
 import { type Config, loadConfig } from '../config/config.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { invalid } from '../shared/errors.js';
-import { type OpenOptions, openSystem, type System } from '../system/system.js';
+import { type OpenOptions, openFieldEncryption, openSystem, type System } from '../system/system.js';
 
 // What every command shares: the parsed configuration, the database for the length of one command,
 // who is acting, and reading a JSON file with errors a clerk can act on.
@@ -19,6 +19,7 @@ export function config(): Config {
 export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
   const database = await openDatabase(config());
   try {
+    await openFieldEncryption(config(), database);
     return await work(database);
   } finally {
     await database.close();

@@ -6,6 +6,7 @@ import * as integrity from './migrations/20261122T120000-integrity.js';
 import * as storage from './migrations/20261122T120100-storage.js';
 import * as access from './migrations/20261122T140000-access.js';
 import * as accessRequests from './migrations/20261123T090000-access-requests.js';
+import * as idNumberEncryption from './migrations/20261123T100000-id-number-encryption.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261122T120100-storage': storage,
   '20261122T140000-access': access,
   '20261123T090000-access-requests': accessRequests,
+  '20261123T100000-id-number-encryption': idNumberEncryption,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -24,6 +24,8 @@ export interface AppOptions {
   store?: BlobStore;
   signingKey?: SigningKey;
   logger?: boolean;
+  /** Where the request log goes (standard output when absent); tests read it. */
+  logStream?: NodeJS.WritableStream;
   /** Largest request body in bytes; batches of items are the big ones. */
   bodyLimit?: number;
   /** The whole system and the server's local control token, for online backup. */
@@ -37,9 +39,26 @@ export function requestActor(request: FastifyRequest): string {
   return principalOf(request).username;
 }
 
+// An ID number in a logged URL (?idNumber=…) keeps only its first 6 and last 4 characters.
+const ID_NUMBER_IN_TEXT = /(\d{6})\d{8}(\d{3}[\dXx])/g;
+export const maskIdsInText = (text: string) => text.replace(ID_NUMBER_IN_TEXT, '$1********$2');
+
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
-    logger: options.logger ? { level: 'info', redact: ['req.headers.authorization'] } : false,
+    logger: options.logger
+      ? {
+          level: 'info',
+          redact: ['req.headers.authorization', 'req.headers.cookie'],
+          ...(options.logStream ? { stream: options.logStream } : {}),
+          serializers: {
+            req: (request: { method: string; url: string; ip?: string }) => ({
+              method: request.method,
+              url: maskIdsInText(request.url),
+              remoteAddress: request.ip,
+            }),
+          },
+        }
+      : false,
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     schemaErrorFormatter,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } },

@@ -2,10 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { type Database, openDatabase } from '../db/database.js';
+import { useFieldKey } from '../modules/access/field-cipher.js';
+import { hasSealedIdNumbers, sealPlainIdNumbers } from '../modules/catalog/sealing.repo.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { ensureLog } from '../modules/integrity/event-log.js';
 import { BlobStore } from '../modules/storage/blob-store.js';
 import { DirectoryReplica } from '../modules/storage/directory-replica.js';
+import { openFieldKey } from '../modules/storage/field-key.js';
 import { initKeyring, type Keyring, loadKeyring } from '../modules/storage/keyring.js';
 import { isYidangError } from '../shared/errors.js';
 
@@ -45,6 +48,15 @@ async function openKeyring(config: Config, database: Database): Promise<Keyring>
   }
 }
 
+/**
+ * Loads (or, for a database without encrypted ID numbers, creates) the field key for this process;
+ * at init and start, ID numbers stored before encryption existed are encrypted.
+ */
+export async function openFieldEncryption(config: Config, database: Database, seal = false): Promise<void> {
+  useFieldKey(openFieldKey(config.home, await hasSealedIdNumbers(database.db), config.env));
+  if (seal) await sealPlainIdNumbers(database.db);
+}
+
 export interface OpenOptions {
   /** Create missing replica directories (init and start do; an unmounted share must not be replaced silently). */
   initialize?: boolean;
@@ -56,6 +68,7 @@ export async function openSystem(config: Config, options: OpenOptions = {}): Pro
   const database = options.database ?? (await openDatabase(config));
   try {
     const keyring = await openKeyring(config, database);
+    await openFieldEncryption(config, database, options.initialize ?? false);
     const store = new BlobStore(config, keyring);
     for (const replica of store.replicas) {
       const insideHome =

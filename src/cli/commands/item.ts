@@ -70,6 +70,7 @@ export function registerItemCommands(program: Command): void {
     .option('--category <code>', '类别代码（含其子类别）')
     .option('--year <year>', '年度')
     .option('--fonds <code>', '全宗号')
+    .option('--id-number <id>', '按身份证号精确查找（库中为密文，经盲索引查找）')
     .option('--limit <n>', '最多显示件数', '50')
     .option('--cursor <id>', '从该 nextCursor 之后继续')
     .option('--json', '以 JSON 输出（含 nextCursor）')
@@ -83,6 +84,7 @@ export function registerItemCommands(program: Command): void {
           category?: string;
           year?: string;
           fonds?: string;
+          idNumber?: string;
           limit: string;
           cursor?: string;
           json?: boolean;
@@ -91,6 +93,7 @@ export function registerItemCommands(program: Command): void {
         const query = {
           category: options.category,
           fonds: options.fonds,
+          idNumber: options.idNumber,
           year: options.year === undefined ? undefined : parsePositiveInt(options.year, '--year', 9999),
           limit: parsePositiveInt(options.limit, '--limit', 1000),
           cursor: options.cursor === undefined ? undefined : parsePositiveInt(options.cursor, '--cursor'),

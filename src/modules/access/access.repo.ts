@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { AppUserTable } from './access.tables.js';
+import { idNumberIndex, openIdNumber, sealIdNumber } from './field-cipher.js';
 
 // The only SQL of the access module: accounts, roles, scopes, sessions and API tokens.
 
@@ -47,20 +48,31 @@ export async function insertUser(
     'username' | 'display_name' | 'password_hash' | 'id_number' | 'totp_secret' | 'created_by'
   >,
 ): Promise<number> {
-  const inserted = await db.insertInto('app_user').values(row).returning('id').executeTakeFirstOrThrow();
+  const inserted = await db
+    .insertInto('app_user')
+    .values({ ...row, id_number: sealIdNumber(row.id_number), id_number_index: idNumberIndex(row.id_number) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return inserted.id;
 }
 
-export function findUserByName(db: Db, username: string): Promise<UserRow | undefined> {
-  return db.selectFrom('app_user').select(userColumns).where('username', '=', username).executeTakeFirst();
+const openUser = <T extends { idNumber: string | null } | undefined>(user: T): T =>
+  user && { ...user, idNumber: openIdNumber(user.idNumber) };
+
+export async function findUserByName(db: Db, username: string): Promise<UserRow | undefined> {
+  return openUser(
+    await db.selectFrom('app_user').select(userColumns).where('username', '=', username).executeTakeFirst(),
+  );
 }
 
-export function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
-  return db.selectFrom('app_user').select(userColumns).where('id', '=', id).executeTakeFirst();
+export async function findUserById(db: Db, id: number): Promise<UserRow | undefined> {
+  return openUser(
+    await db.selectFrom('app_user').select(userColumns).where('id', '=', id).executeTakeFirst(),
+  );
 }
 
-export function listUsers(db: Db): Promise<UserRow[]> {
-  return db.selectFrom('app_user').select(userColumns).orderBy('username').execute();
+export async function listUsers(db: Db): Promise<UserRow[]> {
+  return (await db.selectFrom('app_user').select(userColumns).orderBy('username').execute()).map(openUser);
 }
 
 export async function rolesOf(db: Db, userIds: readonly number[]): Promise<Map<number, string[]>> {

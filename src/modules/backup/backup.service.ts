@@ -10,6 +10,7 @@ import { type Checkpoint, logVerifier, writeCheckpoint } from '../integrity/chec
 import { formatVerifierKey } from '../integrity/checkpoint-note.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
+import { loadFieldKey } from '../storage/field-key.js';
 import { exportKeyMaterial } from '../storage/keyring.js';
 import { checkPassphraseStrength, sealWithPassphrase } from '../storage/passphrase.js';
 import { type BackupManifest, FORMAT, fsyncFile, hashFile, MANIFEST, writeLines } from './backup-files.js';
@@ -123,7 +124,8 @@ export async function createBackup(
  */
 function keyMaterialFor(system: System, blobs: readonly BlobRef[]) {
   system.store.currentMasterKey();
-  const material = exportKeyMaterial(system.store.keyring);
+  const fieldKey = loadFieldKey(system.config.home, system.config.env);
+  const material = { ...exportKeyMaterial(system.store.keyring), fieldKey: fieldKey?.toString('base64') };
   const present = new Set(material.masterKeys.map((key) => key.id));
   const missing = [...new Set(blobs.map((blob) => blob.key_id))].filter((id) => !present.has(id));
   if (missing.length > 0)

@@ -11,6 +11,7 @@ import { openNote, parseCheckpointBody, parseVerifierKey } from '../integrity/ch
 import { currentTreeHead } from '../integrity/event-log.js';
 import { type VerifyReport, verifyAll } from '../integrity/verify.service.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
+import { importFieldKey } from '../storage/field-key.js';
 import { resetCopies } from '../storage/file.repo.js';
 import { importKeyMaterial, type KeyMaterial } from '../storage/keyring.js';
 import { openWithPassphrase } from '../storage/passphrase.js';
@@ -105,6 +106,7 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
     await migrateTo(database.db, manifest.schemaVersion);
     await checkEmptyDatabase(database.db);
     importKeyMaterial(config.home, material, { masterKeysToFiles: !config.env.YIDANG_MASTER_KEY });
+    importFieldKey(config.home, material.fieldKey);
     await database.db.transaction().execute(async (trx) => {
       // Built-in rows the migrations inserted are replaced by the backup's own.
       for (const table of [...DUMP_TABLES].reverse())

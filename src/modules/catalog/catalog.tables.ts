@@ -80,7 +80,10 @@ export interface ArchiveItemTable {
   doc_date: string;
   security_level: string;
   insured_number: string | null;
+  /** Ciphertext ("v1:…"); see access/field-cipher.ts. */
   id_number: string | null;
+  /** Blind index of the ID number: exact look-up without decrypting. */
+  id_number_index: ColumnType<string | null, string | null | undefined, string | null>;
   person_name: string | null;
   business_type: string | null;
   handled_at: Date | null;

@@ -8,6 +8,7 @@ import {
 } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { DatabaseSchema } from '../../db/schema.js';
+import { idNumberIndex, openIdNumber, sealIdNumber } from '../access/field-cipher.js';
 import type { ItemScope } from '../access/principal.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item, ItemVersion } from './item.schema.js';
@@ -83,7 +84,7 @@ export const ITEM_COLUMNS = [
   'created_by',
   'updated_by',
 ] as const satisfies ReadonlyArray<keyof NewItemRow>;
-const COLUMN_LIST = sql.raw(ITEM_COLUMNS.join(', '));
+const COLUMN_LIST = sql.raw([...ITEM_COLUMNS, 'id_number_index'].join(', '));
 
 /**
  * Inserts rows and returns them as stored, in the order given: the database's own rendering of
@@ -99,6 +100,8 @@ export async function insertItems(
     const chunk = rows.slice(start, start + INSERT_CHUNK).map((row) => {
       const picked: Record<string, unknown> = {};
       for (const column of ITEM_COLUMNS) picked[column] = row[column] ?? null;
+      picked.id_number = sealIdNumber(row.id_number);
+      picked.id_number_index = idNumberIndex(row.id_number);
       return picked;
     });
     const inserted = await sql<Selectable<ArchiveItemTable>>`
@@ -170,7 +173,9 @@ function withinScope(scope: ItemScope | undefined) {
         );
       return parts.length > 0 ? eb.and(parts) : sql<boolean>`true`;
     });
-    if (scope.idNumber !== null) alternatives.push(eb('i.id_number', '=', scope.idNumber));
+    // The 参保人's own records, found through the blind index (the column itself is ciphertext).
+    const ownIndex = scope.idNumber === null ? null : idNumberIndex(scope.idNumber);
+    if (ownIndex !== null) alternatives.push(eb('i.id_number_index', '=', ownIndex));
     return alternatives.length > 0 ? eb.or(alternatives) : sql<boolean>`false`;
   };
 }
@@ -226,6 +231,7 @@ const iso = (value: Date | string | null): string | null =>
 function toItem(row: ItemRow): Item {
   return {
     ...row,
+    idNumber: openIdNumber(row.idNumber),
     handledAt: iso(row.handledAt),
     createdAt: iso(row.createdAt) as string,
     updatedAt: iso(row.updatedAt) as string,
@@ -281,6 +287,7 @@ export interface ItemFilter {
   fonds?: string;
   categoryIds?: number[];
   year?: number;
+  idNumber?: string;
   afterId?: number;
   limit: number;
   scope?: ItemScope;
@@ -291,6 +298,8 @@ export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
   if (filter.fonds) query = query.where('i.fonds_code', '=', filter.fonds);
   if (filter.categoryIds) query = query.where('i.category_id', 'in', filter.categoryIds);
   if (filter.year !== undefined) query = query.where('i.year', '=', filter.year);
+  if (filter.idNumber !== undefined)
+    query = query.where('i.id_number_index', '=', idNumberIndex(filter.idNumber) ?? '');
   if (filter.afterId !== undefined) query = query.where('i.id', '>', filter.afterId);
   const rows = await query.orderBy('i.id').limit(filter.limit).execute();
   return rows.map(toItem);
@@ -314,6 +323,9 @@ export async function updateItemRow(
     .updateTable('archive_item')
     .set({
       ...plain,
+      ...('id_number' in plain
+        ? { id_number: sealIdNumber(plain.id_number), id_number_index: idNumberIndex(plain.id_number) }
+        : {}),
       ...(paper_location !== undefined
         ? { paper_location: paper_location && JSON.stringify(paper_location) }
         : {}),
@@ -333,12 +345,18 @@ export async function insertItemVersion(db: Db, item: Item): Promise<void> {
     .values({
       item_id: item.id,
       version: item.version,
-      snapshot: JSON.stringify(item),
+      snapshot: JSON.stringify({ ...item, idNumber: sealIdNumber(item.idNumber) }),
       changed_by: item.updatedBy,
       changed_at: item.updatedAt,
       reason: item.changeReason,
     })
     .execute();
+}
+
+/** A kept version as stored, with its ID number decrypted. */
+function openSnapshot(snapshot: unknown): Item {
+  const item = snapshot as Item;
+  return { ...item, idNumber: openIdNumber(item.idNumber) };
 }
 
 export async function listItemVersions(db: Db, itemId: number): Promise<ItemVersion[]> {
@@ -353,7 +371,7 @@ export async function listItemVersions(db: Db, itemId: number): Promise<ItemVers
     changedBy: row.changed_by,
     changedAt: iso(row.changed_at) as string,
     reason: row.reason,
-    item: row.snapshot as unknown as Item,
+    item: openSnapshot(row.snapshot),
   }));
 }
 
@@ -376,5 +394,5 @@ export async function itemVersionsAfter(
     .orderBy('version')
     .limit(limit)
     .execute();
-  return rows.map((row) => ({ ...row, snapshot: row.snapshot as unknown as Item }));
+  return rows.map((row) => ({ ...row, snapshot: openSnapshot(row.snapshot) }));
 }

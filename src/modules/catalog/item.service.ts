@@ -9,6 +9,7 @@ import { appendEvent, appendEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
 import { listCategories, lockFonds } from './catalog.repo.js';
+import { checkIdNumber } from './id-number.js';
 import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
@@ -204,6 +205,8 @@ export interface ItemQuery {
   fonds?: string;
   category?: string;
   year?: number;
+  /** Exact look-up by 身份证号, through the blind index (the stored numbers are encrypted). */
+  idNumber?: string;
   cursor?: number;
   limit?: number;
 }
@@ -221,7 +224,20 @@ export async function listItems(
     if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
     categoryIds = categoryBranchIds(categories, category.id);
   }
-  const rows = await listItemRows(db, { ...query, categoryIds, afterId: query.cursor, limit, scope });
+  let idNumber: string | undefined;
+  if (query.idNumber !== undefined) {
+    idNumber = query.idNumber.trim().toUpperCase();
+    const problem = checkIdNumber(idNumber);
+    if (problem) throw invalid('ID_NUMBER_INVALID', `身份证号有误：${problem}`);
+  }
+  const rows = await listItemRows(db, {
+    ...query,
+    idNumber,
+    categoryIds,
+    afterId: query.cursor,
+    limit,
+    scope,
+  });
   const items = await withholdUngranted(db, rows, scope);
   return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }

@@ -2,6 +2,7 @@ import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { YidangError } from '../../shared/errors.js';
+import { checkMode, ensureDir, readSecret, syncDir, writeFileAtomic } from './key-files.js';
 
 // YIDANG_HOME/keys (mode 0700) holds:
 //   master-<id>.key      {"version":1,"id","createdAt","key":base64 of 32 bytes}, mode 0600
@@ -35,6 +36,8 @@ export interface KeyMaterial {
   currentMasterKeyId: string;
   masterKeys: { id: string; createdAt: string | null; key: string }[];
   signing: { algorithm: SigningAlgorithm; privateKeyPem: string; publicKeyPem: string };
+  /** The field key (see field-key.ts), base64; absent in backups made before ID numbers were encrypted. */
+  fieldKey?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -46,15 +49,13 @@ const SIGNING_FILE = 'log-signing.pem';
 const SIGNING_PUB_FILE = 'log-signing.pub.pem';
 // OID 1.2.156.10197.1.301 (the SM2 curve) as it appears DER-encoded in a PKCS#8 key.
 const SM2_OID = Buffer.from('06082a811ccf5501822d', 'hex');
-// Mode bits are not meaningful on Windows, where stat reports 0666 for any writable file.
-const CHECK_MODES = process.platform !== 'win32';
 
 export function masterKeyId(key: Buffer): string {
   const digest = crypto.createHash('sha256').update('yidang-master-key-id\n').update(key).digest();
   return digest.subarray(0, 8).toString('hex');
 }
 
-const keysDir = (home: string) => path.join(home, 'keys');
+export const keysDir = (home: string) => path.join(home, 'keys');
 const masterFile = (id: string) => `master-${id}.key`;
 
 const keysMissing = (dir: string, what: string) =>
@@ -71,57 +72,6 @@ const malformed = (file: string, reason: string) =>
     'invalid',
     `密钥文件 ${file} 已损坏：${reason}。请从密钥备份恢复该文件。`,
   );
-
-function writeFileAtomic(dir: string, name: string, content: string): void {
-  const tmp = path.join(dir, `.${name}.tmp-${process.pid}-${crypto.randomBytes(4).toString('hex')}`);
-  const fd = fs.openSync(tmp, 'wx', 0o600);
-  try {
-    fs.writeSync(fd, content);
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
-  try {
-    fs.renameSync(tmp, path.join(dir, name));
-  } catch (error) {
-    fs.rmSync(tmp, { force: true });
-    throw error;
-  }
-  syncDir(dir);
-}
-
-function syncDir(dir: string): void {
-  let fd: number | undefined;
-  try {
-    fd = fs.openSync(dir, 'r');
-    fs.fsyncSync(fd);
-  } catch {
-    // Some platforms (Windows) cannot fsync a directory; the rename is still atomic there.
-  } finally {
-    if (fd !== undefined) fs.closeSync(fd);
-  }
-}
-
-function checkMode(file: string, stat: fs.Stats): void {
-  if (!CHECK_MODES || (stat.mode & 0o077) === 0) return;
-  const want = stat.isDirectory() ? '700' : '600';
-  throw new YidangError(
-    'KEY_FILE_PERMISSIONS',
-    'invalid',
-    `密钥文件 ${file} 的权限过宽（${(stat.mode & 0o777).toString(8)}），其他用户可能读取密钥。` +
-      `请执行 chmod ${want} ${file} 后重试。`,
-  );
-}
-
-function readSecret(file: string): string {
-  const fd = fs.openSync(file, 'r');
-  try {
-    checkMode(file, fs.fstatSync(fd));
-    return fs.readFileSync(fd, 'utf8');
-  } finally {
-    fs.closeSync(fd);
-  }
-}
 
 type StoredMasterKey = MasterKey & { createdAt: string | null };
 
@@ -251,12 +201,6 @@ function writeMasterKey(dir: string, key: Buffer, createdAt = new Date().toISOSt
   const record = { version: 1, id, createdAt, key: key.toString('base64') };
   writeFileAtomic(dir, masterFile(id), `${JSON.stringify(record, null, 2)}\n`);
   return id;
-}
-
-function ensureDir(dir: string): void {
-  fs.mkdirSync(path.dirname(dir), { recursive: true });
-  if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
-  checkMode(dir, fs.statSync(dir));
 }
 
 function envMasterKey(env: Env): string | undefined {
