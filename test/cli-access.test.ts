@@ -260,7 +260,11 @@ describe('yidang access', { timeout: 300_000 }, () => {
     );
     expect(revoked).toMatch(new RegExp(`^查阅申请 ${approved}：已收回`));
     expectRefused(await show(CLERK, code.sensitive), GRANT_REQUIRED);
-    expect((await listed(as(CLERK)))[0]).toMatchObject({ status: 'revoked', note: '案件已办结' });
+    expect((await listed(as(CLERK)))[0]).toMatchObject({
+      status: 'revoked',
+      note: '同意',
+      revokeNote: '案件已办结',
+    });
   });
 
   it('rejects with a reason, which the clerk reads, and the item stays closed', async () => {

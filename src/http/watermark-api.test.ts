@@ -1,12 +1,9 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { blank, inkedShare, renderPdfPages } from '../../test/helpers/images.js';
 import {
   fileOneItem,
   openTestSystem,
@@ -128,31 +125,6 @@ function expectDelivered(got: Download, original: Added, watermark: 'visible' | 
   return trace;
 }
 
-/** Share of pixels that are clearly not white. */
-async function inkedShare(image: Buffer): Promise<number> {
-  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  let inked = 0;
-  for (let offset = 0; offset < data.length; offset += info.channels)
-    if (Math.min(data[offset] ?? 255, data[offset + 1] ?? 255, data[offset + 2] ?? 255) < 235) inked++;
-  return inked / (info.width * info.height);
-}
-
-/** Each page of a PDF rendered by poppler, as PNGs. */
-function renderPdfPages(pdf: Buffer): Buffer[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-wm-api-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
-    execFileSync('pdftoppm', ['-r', '50', '-png', path.join(dir, 'in.pdf'), path.join(dir, 'page')]);
-    return fs
-      .readdirSync(dir)
-      .filter((name) => name.startsWith('page'))
-      .sort()
-      .map((name) => fs.readFileSync(path.join(dir, name)));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 async function samplePdf(): Promise<Buffer> {
   const pdf = await PDFDocument.create();
   const font = await pdf.embedFont(StandardFonts.Helvetica);
@@ -161,9 +133,6 @@ async function samplePdf(): Promise<Buffer> {
   pdf.setKeywords(['original']);
   return Buffer.from(await pdf.save());
 }
-
-const blank = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#ffffff' } });
 
 async function sampleTiff(): Promise<Buffer> {
   const page = (shade: string) =>

@@ -1,10 +1,7 @@
-import { execFileSync } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
+import { blank, inkedShare, renderPdfPages } from '../../../test/helpers/images.js';
 import { isYidangError } from '../../shared/errors.js';
 import { newTraceId, type Stamp, stampLines, TRACE_ID_PATTERN } from './stamp.js';
 import { canWatermark, cjkFontMissing, stampTileSvg, watermark } from './watermark.js';
@@ -19,33 +16,6 @@ const stamp: Stamp = {
   purpose: '复核慢特病认定',
   traceId: 'YD-7K3Q-9PZA-4M',
 };
-
-/** Pixels that are clearly not white: the marks on a blank page. */
-async function inkedShare(image: Buffer): Promise<number> {
-  const { data, info } = await sharp(image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-  let inked = 0;
-  for (let offset = 0; offset < data.length; offset += info.channels)
-    if (Math.min(data[offset] ?? 255, data[offset + 1] ?? 255, data[offset + 2] ?? 255) < 235) inked++;
-  return inked / (info.width * info.height);
-}
-
-const blank = (width: number, height: number) =>
-  sharp({ create: { width, height, channels: 3, background: '#ffffff' } });
-
-function renderPdfPages(pdf: Buffer): Buffer[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-wm-'));
-  try {
-    fs.writeFileSync(path.join(dir, 'in.pdf'), pdf);
-    execFileSync('pdftoppm', ['-r', '50', '-png', path.join(dir, 'in.pdf'), path.join(dir, 'page')]);
-    return fs
-      .readdirSync(dir)
-      .filter((name) => name.startsWith('page'))
-      .sort()
-      .map((name) => fs.readFileSync(path.join(dir, name)));
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 describe('the stamp', () => {
   it('says who, when (Beijing time), what for and the trace id, in Chinese', () => {

@@ -19,7 +19,9 @@ export interface MarkedCopy {
   fileName: string;
 }
 
+// Control characters are not allowed in XML at all; they become spaces.
 const escapeXml = (text: string) =>
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is replaced
   text.replace(/[<>&"']/g, (char) => `&#${char.charCodeAt(0)};`).replace(/[\u0000-\u001f]/g, ' ');
 
 /** Width of a line in ems: CJK and full-width characters are square, Latin about half. */
