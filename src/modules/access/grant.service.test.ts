@@ -388,12 +388,13 @@ describe('approveRequest', () => {
     const request = await ask(clerk, [code.sensitive]);
     for (const roles of [['archivist'], ['reviewer', 'manager'], ['clerk']] as Role[][]) {
       const other = await user(roles, EVERYTHING);
+      // One at a time: a refusal created before it is awaited would be an unhandled rejection.
       for (const decide of [
-        approveRequest(db(), other, request.id),
-        rejectRequest(db(), other, request.id, { note: '不予批准' }),
-        revokeGrant(db(), other, request.id, { note: '收回' }),
+        () => approveRequest(db(), other, request.id),
+        () => rejectRequest(db(), other, request.id, { note: '不予批准' }),
+        () => revokeGrant(db(), other, request.id, { note: '收回' }),
       ])
-        expect(await failure(decide), roles.join()).toMatchObject({ code: 'FORBIDDEN', kind: 'forbidden' });
+        expect(await failure(decide()), roles.join()).toMatchObject({ code: 'FORBIDDEN', kind: 'forbidden' });
     }
     for (const role of ['sysadmin', 'auditor'] as const)
       expect((await failure(approveRequest(db(), await user([role], EVERYTHING), request.id))).code).toBe(
@@ -406,11 +407,11 @@ describe('approveRequest', () => {
     const { request } = await grantedClerk();
     const other = await user(['secadmin'], EVERYTHING);
     for (const again of [
-      approveRequest(db(), secadmin, request.id),
-      approveRequest(db(), other, request.id),
-      rejectRequest(db(), other, request.id, { note: '不予批准' }),
+      () => approveRequest(db(), secadmin, request.id),
+      () => approveRequest(db(), other, request.id),
+      () => rejectRequest(db(), other, request.id, { note: '不予批准' }),
     ]) {
-      const error = await failure(again);
+      const error = await failure(again());
       expect(error).toMatchObject({ code: 'REQUEST_STATE', kind: 'conflict' });
       expect(error.message).toContain('已批准');
     }

@@ -220,11 +220,11 @@ describe('scoped item queries', () => {
     expect(hidden.message).toBe(absent.message.replace(missing, code.c));
     expect(hidden.message).not.toContain('范围');
     for (const attempt of [
-      readItem(db(), code.c, 'scoped', '核查', scope),
-      itemHistory(db(), code.c, scope),
-      updateItem(db(), code.c, { title: '改', reason: '越权修改' }, 'scoped', { scope, today }),
+      () => readItem(db(), code.c, 'scoped', '核查', scope),
+      () => itemHistory(db(), code.c, scope),
+      () => updateItem(db(), code.c, { title: '改', reason: '越权修改' }, 'scoped', { scope, today }),
     ]) {
-      const error = await failure(attempt);
+      const error = await failure(attempt());
       expect(error.code).toBe('ITEM_NOT_FOUND');
     }
     expect((await getItem(db(), code.c)).title).toBe('丙 报销审核表');
