@@ -108,9 +108,14 @@ export async function insertItems(
       insert into archive_item (${COLUMN_LIST})
       select ${COLUMN_LIST} from jsonb_populate_recordset(null::archive_item, ${JSON.stringify(chunk)}::jsonb)
       returning *`.execute(db);
+    const plainIds = new Map(
+      rows.slice(start, start + INSERT_CHUNK).map((row) => [row.archive_code, row.id_number]),
+    );
     for (const row of inserted.rows) {
       const category = categoriesById.get(row.category_id);
-      byCode.set(row.archive_code, storedItem(row, category?.code ?? '', category?.name ?? ''));
+      // The ID number just sealed is known in the clear: no need to decrypt what came back.
+      const stored = { ...row, id_number: plainIds.get(row.archive_code) ?? null };
+      byCode.set(row.archive_code, storedItem(stored, category?.code ?? '', category?.name ?? ''));
     }
   }
   return rows.map((row) => byCode.get(row.archive_code) as Item);
