@@ -81,6 +81,41 @@ describe('hostile input', () => {
     expect(all.body).not.toContain(outsideCode);
   });
 
+  it('refuses injection-looking ID numbers and never matches an item through them', async () => {
+    for (const value of [...INJECTIONS, `${OTHER_ID}' or '1'='1`, `${OTHER_ID.slice(0, 17)}%`]) {
+      const response = await call(
+        'GET',
+        `/api/v1/items?idNumber=${encodeURIComponent(value)}`,
+        clerk.headers,
+      );
+      expect(response.statusCode, value).toBe(400);
+      expect(response.body, value).not.toContain(outsideCode);
+      expect(response.body, value).not.toContain(insideCode);
+    }
+    // A well-formed number outside the clerk's scope finds nothing, exactly like an unknown one.
+    const outside = await call('GET', `/api/v1/items?idNumber=${OTHER_ID}`, clerk.headers);
+    expect(outside.statusCode).toBe(200);
+    expect(outside.json().items).toEqual([]);
+  });
+
+  it('takes injection-looking audit filters as plain values, finding nothing and failing nothing', async () => {
+    const auditor = await testUser(db(), { roles: ['auditor'] });
+    for (const parameter of ['actor', 'action', 'subject', 'trace', 'grant', 'from', 'to']) {
+      for (const value of INJECTIONS) {
+        const response = await call(
+          'GET',
+          `/api/v1/audit/events?${parameter}=${encodeURIComponent(value)}`,
+          auditor.headers,
+        );
+        const label = `${parameter}=${value}`;
+        expect([200, 400], label).toContain(response.statusCode);
+        if (response.statusCode === 200) expect(response.json().entries, label).toEqual([]);
+      }
+    }
+    const all = await call('GET', '/api/v1/audit/events?limit=5', auditor.headers);
+    expect(all.json().entries.length).toBeGreaterThan(0);
+  });
+
   it('answers 404 for injection-looking 档号 in paths', async () => {
     for (const value of [...INJECTIONS, `${insideCode.slice(0, 6)}%`, `${outsideCode}' or '1'='1`]) {
       for (const suffix of ['', '/versions', '/files']) {

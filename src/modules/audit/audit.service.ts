@@ -85,7 +85,9 @@ export const MAX_EXPORT_ROWS = 100_000;
 
 function parseTime(value: string | undefined, name: string): Date | undefined {
   if (value === undefined || value === '') return undefined;
-  const time = new Date(value);
+  // Only ISO dates and times: JavaScript's own parser takes almost anything ("1 or 1=1") as some date.
+  const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+  const time = iso.test(value.trim()) ? new Date(value.trim()) : new Date(Number.NaN);
   if (Number.isNaN(time.getTime()))
     throw invalid('TIME_INVALID', `${name} 不是有效的时间（如 2026-11-01 或 2026-11-01T08:00:00+08:00）`);
   return time;
