@@ -148,41 +148,51 @@ export async function requestAccess(
   return viewOf(db, id, now);
 }
 
+/** One move of a request from one state to the next, by a 保密员 or by the requester. */
+interface Step {
+  from: RequestStatus;
+  to: RequestStatus;
+  /** The verb in the refusal when the request is not in `from` (批准, 驳回, …). */
+  verb: string;
+  action: string;
+  /** A 保密员's decision (access.grant, not the requester, items in scope), else the requester's own. */
+  byApprover: boolean;
+  /** Checks beyond the state, made once the state is right. */
+  check?: (request: RequestRow) => void;
+  change: (request: RequestRow) => { note: string | null; hours?: number; payload: Record<string, unknown> };
+}
+
 async function decide(
   db: Db,
   principal: Principal,
   id: number,
   now: Date,
-  check: (request: RequestRow, trx: Db) => Promise<void>,
-  change: (request: RequestRow) => {
-    from: RequestStatus;
-    status: RequestStatus;
-    note: string | null;
-    decided: boolean;
-    hours?: number;
-    action: string;
-    payload: Record<string, unknown>;
-  },
+  step: Step,
 ): Promise<AccessRequestView> {
   await inTransaction(db, async (trx) => {
     const request = await findRequest(trx, id, true);
     if (!request) throw notFound('REQUEST_NOT_FOUND', `查阅申请 ${id} 不存在`);
-    await check(request, trx);
-    const next = change(request);
-    const moved = await decideRequest(trx, id, next.from, {
-      status: next.status,
+    if (step.byApprover) await checkApprover(trx, principal, request);
+    // Someone else's request is not found, as with items outside one's scope.
+    else if (request.requesterId !== principal.userId)
+      throw notFound('REQUEST_NOT_FOUND', `查阅申请 ${id} 不存在`);
+    mustBe(request, step.from, step.verb);
+    step.check?.(request);
+    const next = step.change(request);
+    const moved = await decideRequest(trx, id, step.from, {
+      status: step.to,
       note: next.note,
       decidedAt: now,
-      ...(next.decided ? { decidedBy: principal.userId } : {}),
+      ...(step.byApprover ? { decidedBy: principal.userId } : {}),
       ...(next.hours !== undefined
         ? { durationHours: next.hours, expiresAt: new Date(now.getTime() + next.hours * 3_600_000) }
         : {}),
-      ...(next.status === 'revoked' ? { expiresAt: now } : {}),
+      ...(step.to === 'revoked' ? { expiresAt: now } : {}),
     });
     if (!moved) throw conflict('REQUEST_CHANGED', `查阅申请 ${id} 刚被他人处理，请刷新后查看`);
     await appendEvent(trx, {
       actor: principal.username,
-      action: next.action,
+      action: step.action,
       subject: subject(id),
       payload: next.payload,
     });
@@ -233,24 +243,17 @@ export async function approveRequest(
   input: { hours?: number; note?: string } = {},
   now = new Date(),
 ): Promise<AccessRequestView> {
-  return decide(
-    db,
-    principal,
-    id,
-    now,
-    async (request, trx) => {
-      await checkApprover(trx, principal, request);
-      mustBe(request, 'pending', '批准');
-    },
-    (request) => {
+  return decide(db, principal, id, now, {
+    from: 'pending',
+    to: 'approved',
+    verb: '批准',
+    action: 'access.approved',
+    byApprover: true,
+    change: (request) => {
       const hours = readHours(input.hours ?? request.durationHours, request.durationHours);
       return {
-        from: 'pending',
-        status: 'approved',
         note: readNote(input.note, false, '审批意见'),
-        decided: true,
         hours,
-        action: 'access.approved',
         payload: {
           requester: request.requester,
           hours,
@@ -258,7 +261,7 @@ export async function approveRequest(
         },
       };
     },
-  );
+  });
 }
 
 export async function rejectRequest(
@@ -269,24 +272,14 @@ export async function rejectRequest(
   now = new Date(),
 ): Promise<AccessRequestView> {
   const note = readNote(input.note, true, '驳回理由');
-  return decide(
-    db,
-    principal,
-    id,
-    now,
-    async (request, trx) => {
-      await checkApprover(trx, principal, request);
-      mustBe(request, 'pending', '驳回');
-    },
-    (request) => ({
-      from: 'pending',
-      status: 'rejected',
-      note,
-      decided: true,
-      action: 'access.rejected',
-      payload: { requester: request.requester, note },
-    }),
-  );
+  return decide(db, principal, id, now, {
+    from: 'pending',
+    to: 'rejected',
+    verb: '驳回',
+    action: 'access.rejected',
+    byApprover: true,
+    change: (request) => ({ note, payload: { requester: request.requester, note } }),
+  });
 }
 
 /** The requester takes back a request nobody has decided yet. */
@@ -296,26 +289,14 @@ export async function withdrawRequest(
   id: number,
   now = new Date(),
 ): Promise<AccessRequestView> {
-  return decide(
-    db,
-    principal,
-    id,
-    now,
-    async (request) => {
-      // Someone else's request is not found, as with items outside one's scope.
-      if (request.requesterId !== principal.userId)
-        throw notFound('REQUEST_NOT_FOUND', `查阅申请 ${id} 不存在`);
-      mustBe(request, 'pending', '撤回');
-    },
-    () => ({
-      from: 'pending',
-      status: 'withdrawn',
-      note: null,
-      decided: false,
-      action: 'access.withdrawn',
-      payload: {},
-    }),
-  );
+  return decide(db, principal, id, now, {
+    from: 'pending',
+    to: 'withdrawn',
+    verb: '撤回',
+    action: 'access.withdrawn',
+    byApprover: false,
+    change: () => ({ note: null, payload: {} }),
+  });
 }
 
 /** Ends a grant before its time, for example when the case it served is closed. */
@@ -327,26 +308,18 @@ export async function revokeGrant(
   now = new Date(),
 ): Promise<AccessRequestView> {
   const note = readNote(input.note, true, '收回理由');
-  return decide(
-    db,
-    principal,
-    id,
-    now,
-    async (request, trx) => {
-      await checkApprover(trx, principal, request);
-      mustBe(request, 'approved', '收回');
+  return decide(db, principal, id, now, {
+    from: 'approved',
+    to: 'revoked',
+    verb: '收回',
+    action: 'access.revoked',
+    byApprover: true,
+    check: (request) => {
       if (request.expiresAt && request.expiresAt <= now)
         throw conflict('REQUEST_STATE', `查阅申请 ${id} 的授权已到期，无需收回`);
     },
-    (request) => ({
-      from: 'approved',
-      status: 'revoked',
-      note,
-      decided: true,
-      action: 'access.revoked',
-      payload: { requester: request.requester, note },
-    }),
-  );
+    change: (request) => ({ note, payload: { requester: request.requester, note } }),
+  });
 }
 
 /** A 保密员 sees every request (the approvals inbox); anyone else sees only their own. */
