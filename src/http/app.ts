@@ -8,6 +8,7 @@ import { grantRoutes } from '../modules/access/grant.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
+import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
@@ -39,9 +40,10 @@ export function requestActor(request: FastifyRequest): string {
   return principalOf(request).username;
 }
 
-// An ID number in a logged URL (?idNumber=…) keeps only its first 6 and last 4 characters.
-const ID_NUMBER_IN_TEXT = /(\d{6})\d{8}(\d{3}[\dXx])/g;
-export const maskIdsInText = (text: string) => text.replace(ID_NUMBER_IN_TEXT, '$1********$2');
+// An ID number in a logged URL (?idNumber=…) is masked as everywhere else (first 6 and last 4 kept).
+const ID_NUMBER_IN_TEXT = /\d{17}[\dXx]/g;
+export const maskIdsInText = (text: string) =>
+  text.replace(ID_NUMBER_IN_TEXT, (id) => maskIdNumber(id) ?? '');
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { beijingTime } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import type { Principal } from '../access/principal.js';
 import { appendEvent } from '../integrity/event-log.js';
@@ -197,8 +198,7 @@ export async function exportAuditCsv(
 
 /** 2026-11-22 09时 in China Standard Time, which is how the people reading the alert count hours. */
 function beijingHour(hour: Date): string {
-  const local = new Date(hour.getTime() + 8 * 3_600_000).toISOString();
-  return `${local.slice(0, 10)} ${local.slice(11, 13)}时（北京时间）`;
+  return `${beijingTime(hour).slice(0, 13)}时（北京时间）`;
 }
 
 export interface ReadingAlert extends Omit<ReadingBurst, 'hour'> {

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { YidangError } from '../../shared/errors.js';
-import { ensureDir, readSecret, writeFileAtomic } from './key-files.js';
+import { decodeKey, ensureDir, readSecret, writeFileAtomic } from './key-files.js';
 import { keysDir } from './keyring.js';
 
 // The field key (字段密钥): one 32-byte secret from which the keys that encrypt ID numbers in the
@@ -15,13 +15,6 @@ const FIELD_KEY_BYTES = 32;
 
 type Env = Record<string, string | undefined>;
 
-function decode(text: string | undefined): Buffer | null {
-  const trimmed = text?.trim() ?? '';
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return null;
-  const key = Buffer.from(trimmed, 'base64');
-  return key.length === FIELD_KEY_BYTES && key.toString('base64') === trimmed ? key : null;
-}
-
 const fieldKeyMissing = (file: string) =>
   new YidangError(
     'FIELD_KEY_MISSING',
@@ -32,7 +25,7 @@ const fieldKeyMissing = (file: string) =>
 /** The field key, or null when this home has none yet. */
 export function loadFieldKey(home: string, env: Env = process.env): Buffer | null {
   if (env.YIDANG_FIELD_KEY !== undefined && env.YIDANG_FIELD_KEY.trim() !== '') {
-    const key = decode(env.YIDANG_FIELD_KEY);
+    const key = decodeKey(env.YIDANG_FIELD_KEY, FIELD_KEY_BYTES);
     if (!key)
       throw new YidangError(
         'FIELD_KEY_MALFORMED',
@@ -50,7 +43,8 @@ export function loadFieldKey(home: string, env: Env = process.env): Buffer | nul
     if (error instanceof YidangError) throw error;
     record = {};
   }
-  const key = record.version === 1 && typeof record.key === 'string' ? decode(record.key) : null;
+  const key =
+    record.version === 1 && typeof record.key === 'string' ? decodeKey(record.key, FIELD_KEY_BYTES) : null;
   if (!key)
     throw new YidangError(
       'KEY_FILE_MALFORMED',
@@ -82,7 +76,7 @@ function writeFieldKey(dir: string, key: Buffer): void {
 /** For a restore: writes the backed-up key, refusing to replace a different one. */
 export function importFieldKey(home: string, encoded: string | undefined): void {
   if (encoded === undefined) return;
-  const key = decode(encoded);
+  const key = decodeKey(encoded, FIELD_KEY_BYTES);
   if (!key)
     throw new YidangError('KEY_MATERIAL_MALFORMED', 'invalid', '密钥备份内容无效：字段密钥数据不正确');
   const dir = keysDir(home);

@@ -65,3 +65,11 @@ export function ensureDir(dir: string): void {
   if (!fs.existsSync(dir)) fs.mkdirSync(dir, { mode: 0o700 });
   checkMode(dir, fs.statSync(dir));
 }
+
+/** A key written as canonical base64 of exactly `bytes` bytes; null for anything else. */
+export function decodeKey(text: string | undefined, bytes: number): Buffer | null {
+  const trimmed = text?.trim() ?? '';
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return null;
+  const key = Buffer.from(trimmed, 'base64');
+  return key.length === bytes && key.toString('base64') === trimmed ? key : null;
+}

@@ -2,7 +2,7 @@ import crypto, { type KeyObject } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { YidangError } from '../../shared/errors.js';
-import { checkMode, ensureDir, readSecret, syncDir, writeFileAtomic } from './key-files.js';
+import { checkMode, decodeKey, ensureDir, readSecret, syncDir, writeFileAtomic } from './key-files.js';
 
 // YIDANG_HOME/keys (mode 0700) holds:
 //   master-<id>.key      {"version":1,"id","createdAt","key":base64 of 32 bytes}, mode 0600
@@ -84,24 +84,17 @@ function parseMasterKeyFile(file: string, expectedId: string): StoredMasterKey {
     throw malformed(file, '不是有效的 JSON');
   }
   if (record?.version !== 1) throw malformed(file, '格式版本不受支持');
-  const key = typeof record.key === 'string' ? decodeKey(record.key) : null;
+  const key = typeof record.key === 'string' ? decodeKey(record.key, MASTER_KEY_BYTES) : null;
   if (!key) throw malformed(file, '密钥不是 32 字节的 base64');
   const id = masterKeyId(key);
   if (record.id !== id || id !== expectedId) throw malformed(file, '密钥编号与内容不符');
   return { id, key, createdAt: typeof record.createdAt === 'string' ? record.createdAt : null };
 }
 
-function decodeKey(text: string): Buffer | null {
-  const trimmed = text.trim();
-  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(trimmed)) return null;
-  const key = Buffer.from(trimmed, 'base64');
-  return key.length === MASTER_KEY_BYTES && key.toString('base64') === trimmed ? key : null;
-}
-
 function masterKeysFromEnv(value: string): MasterKey[] {
   const keys: MasterKey[] = [];
   for (const [index, part] of value.split(',').entries()) {
-    const key = decodeKey(part);
+    const key = decodeKey(part, MASTER_KEY_BYTES);
     if (!key) {
       throw new YidangError(
         'CONFIG_INVALID',
@@ -357,7 +350,7 @@ export function importKeyMaterial(
     new YidangError('KEY_MATERIAL_MALFORMED', 'invalid', `密钥备份内容无效：${reason}`);
   if (material?.version !== 1 || !Array.isArray(material.masterKeys)) throw bad('格式版本不受支持');
   const masterKeys = material.masterKeys.map((entry) => {
-    const key = typeof entry?.key === 'string' ? decodeKey(entry.key) : null;
+    const key = typeof entry?.key === 'string' ? decodeKey(entry.key, MASTER_KEY_BYTES) : null;
     if (!key || masterKeyId(key) !== entry.id) throw bad('主密钥数据不正确');
     return { key, createdAt: typeof entry.createdAt === 'string' ? entry.createdAt : undefined };
   });

@@ -1,4 +1,5 @@
 import crypto from 'node:crypto';
+import { beijingTime } from '../../shared/beijing-time.js';
 
 // What a watermark (水印) says: who took the copy, when, for what, and a trace id (追踪号) that is
 // also in the event log, so a leaked copy leads back to its reader.
@@ -22,12 +23,6 @@ export function newTraceId(): string {
 }
 
 export const TRACE_ID_PATTERN = /^YD-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{2}$/;
-
-/** Beijing time, as the people reading the copy count it. */
-export function beijingTime(at: Date): string {
-  const local = new Date(at.getTime() + 8 * 3_600_000).toISOString();
-  return `${local.slice(0, 10)} ${local.slice(11, 16)}`;
-}
 
 export function stampLines(stamp: Stamp): string[] {
   const who =
