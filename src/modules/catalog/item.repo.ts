@@ -11,9 +11,9 @@ import type { DatabaseSchema } from '../../db/schema.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../access/field-cipher.js';
 import type { ItemScope } from '../access/principal.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
-import type { Item, ItemVersion } from './item.schema.js';
+import type { Item } from './item.schema.js';
 
-// The only SQL for archive items, their 档号 sequences and their versions.
+// The only SQL for archive items and their 档号 sequences (kept versions: item-version.repo.ts).
 
 /** A row to insert; JSON columns hold objects, written as jsonb. */
 export type NewItemRow = Omit<Insertable<ArchiveItemTable>, 'paper_location' | 'extra'> & {
@@ -230,7 +230,7 @@ function itemQuery(db: Db, scope?: ItemScope) {
 
 type ItemRow = Awaited<ReturnType<ReturnType<typeof itemQuery>['executeTakeFirstOrThrow']>>;
 
-const iso = (value: Date | string | null): string | null =>
+export const iso = (value: Date | string | null): string | null =>
   value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 
 function toItem(row: ItemRow): Item {
@@ -342,62 +342,4 @@ export async function updateItemRow(
     .where('version', '=', expectedVersion)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
-}
-
-export async function insertItemVersion(db: Db, item: Item): Promise<void> {
-  await db
-    .insertInto('archive_item_version')
-    .values({
-      item_id: item.id,
-      version: item.version,
-      snapshot: JSON.stringify({ ...item, idNumber: sealIdNumber(item.idNumber) }),
-      changed_by: item.updatedBy,
-      changed_at: item.updatedAt,
-      reason: item.changeReason,
-    })
-    .execute();
-}
-
-/** A kept version as stored, with its ID number decrypted. */
-function openSnapshot(snapshot: unknown): Item {
-  const item = snapshot as Item;
-  return { ...item, idNumber: openIdNumber(item.idNumber) };
-}
-
-export async function listItemVersions(db: Db, itemId: number): Promise<ItemVersion[]> {
-  const rows = await db
-    .selectFrom('archive_item_version')
-    .select(['version', 'changed_by', 'changed_at', 'reason', 'snapshot'])
-    .where('item_id', '=', itemId)
-    .orderBy('version')
-    .execute();
-  return rows.map((row) => ({
-    version: row.version,
-    changedBy: row.changed_by,
-    changedAt: iso(row.changed_at) as string,
-    reason: row.reason,
-    item: openSnapshot(row.snapshot),
-  }));
-}
-
-/** Every kept version with the item it belongs to, in batches (verify). */
-export async function itemVersionsAfter(
-  db: Db,
-  after: { itemId: number; version: number },
-  limit: number,
-): Promise<Array<{ itemId: number; version: number; snapshot: Item }>> {
-  const rows = await db
-    .selectFrom('archive_item_version')
-    .select(['item_id as itemId', 'version', 'snapshot'])
-    .where((eb) =>
-      eb.or([
-        eb('item_id', '>', after.itemId),
-        eb.and([eb('item_id', '=', after.itemId), eb('version', '>', after.version)]),
-      ]),
-    )
-    .orderBy('item_id')
-    .orderBy('version')
-    .limit(limit)
-    .execute();
-  return rows.map((row) => ({ ...row, snapshot: openSnapshot(row.snapshot) }));
 }

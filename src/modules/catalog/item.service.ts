@@ -16,9 +16,7 @@ import {
   findItem,
   ITEM_COLUMNS,
   insertItems,
-  insertItemVersion,
   listItems as listItemRows,
-  listItemVersions,
   type NewItemRow,
   reserveItemNumbers,
   updateItemRow,
@@ -26,6 +24,7 @@ import {
 import type { Item, ItemVersion } from './item.schema.js';
 import { itemState, itemSubject } from './item.state.js';
 import { IssueCollector, readText } from './item.validate.js';
+import { insertItemVersion, listItemVersions } from './item-version.repo.js';
 
 // Filing (归档), reading, editing and the history of archive items.
 

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
-import { itemVersionsAfter, listItems } from '../catalog/item.repo.js';
+import { listItems } from '../catalog/item.repo.js';
 import { itemState } from '../catalog/item.state.js';
+import { itemVersionsAfter } from '../catalog/item-version.repo.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobsAfter, itemFilesAfter } from '../storage/file.repo.js';
 import type { SigningKey } from './checkpoint.service.js';
