@@ -25,6 +25,7 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'storage_blob', key: ['digest'] },
   { name: 'storage_copy', key: ['digest', 'replica'] },
   { name: 'item_file', key: ['item_id', 'file_number'] },
+  { name: 'item_page_text', key: ['item_id', 'page'] },
   { name: 'fixity_run', key: ['id'], serial: 'id' },
   { name: 'fixity_finding', key: ['run_id', 'digest', 'replica'] },
   // Accounts travel with the archives; sign-in sessions do not (a restored system starts signed out).

@@ -1,7 +1,13 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
+import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
 
 /** The whole database as Kysely sees it: each module contributes the tables it owns. */
-export interface DatabaseSchema extends AccessTables, CatalogTables, IntegrityTables, StorageTables {}
+export interface DatabaseSchema
+  extends AccessTables,
+    CatalogTables,
+    IntegrityTables,
+    SearchTables,
+    StorageTables {}

@@ -174,6 +174,14 @@ export async function decideRequest(
 }
 
 /** The user's grants in force at `now` for these items: the one lasting longest per item. */
+const grantsInForce = (db: Db, userId: number, now: Date) =>
+  db
+    .selectFrom('access_request_item as ri')
+    .innerJoin('access_request as r', 'r.id', 'ri.request_id')
+    .where('r.requester_id', '=', userId)
+    .where('r.status', '=', 'approved')
+    .where('r.expires_at', '>', now);
+
 export async function activeGrants(
   db: Db,
   userId: number,
@@ -182,12 +190,7 @@ export async function activeGrants(
 ): Promise<Map<number, ActiveGrant>> {
   const grants = new Map<number, ActiveGrant>();
   if (itemIds.length === 0) return grants;
-  const rows = await db
-    .selectFrom('access_request_item as ri')
-    .innerJoin('access_request as r', 'r.id', 'ri.request_id')
-    .where('r.requester_id', '=', userId)
-    .where('r.status', '=', 'approved')
-    .where('r.expires_at', '>', now)
+  const rows = await grantsInForce(db, userId, now)
     .where('ri.item_id', 'in', [...itemIds])
     .select(['ri.item_id as itemId', 'r.id', 'r.purpose', 'r.expires_at as expiresAt'])
     .orderBy('r.expires_at', 'asc')
@@ -195,4 +198,10 @@ export async function activeGrants(
   for (const row of rows)
     grants.set(row.itemId, { id: row.id, purpose: row.purpose, expiresAt: row.expiresAt as Date });
   return grants;
+}
+
+/** Every item a user holds a grant in force for (a search may show these sensitive items). */
+export async function grantedItemIds(db: Db, userId: number, now: Date): Promise<number[]> {
+  const rows = await grantsInForce(db, userId, now).select('ri.item_id as itemId').distinct().execute();
+  return rows.map((row) => Number(row.itemId));
 }

@@ -1,0 +1,176 @@
+import { type Selectable, sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { ArchiveItemTable } from '../catalog/catalog.tables.js';
+import type { SearchDocTable } from './search.tables.js';
+
+// The only SQL of the indexer: where it has read the event log to, the items and page texts it
+// indexes, and the documents it writes.
+
+/** Log actions that change what an item's search document holds. */
+export const INDEXED_ACTIONS = ['item.created', 'item.changed', 'file.added', 'item.text_recorded'];
+
+/** How far the index has read the event log, locked for this transaction so indexers take turns. */
+export async function lockIndexState(db: Db): Promise<number> {
+  await db
+    .insertInto('search_state')
+    .values({ id: 1, last_seq: -1 })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('search_state')
+    .select('last_seq')
+    .where('id', '=', 1)
+    .forUpdate()
+    .executeTakeFirstOrThrow();
+  return Number(row.last_seq);
+}
+
+export async function saveIndexState(db: Db, lastSeq: number): Promise<void> {
+  await db
+    .updateTable('search_state')
+    .set({ last_seq: lastSeq, updated_at: new Date() })
+    .where('id', '=', 1)
+    .execute();
+}
+
+/** Events not yet taken in that change an item (counted up to a bound: only a hint of the work left). */
+export async function indexBacklog(db: Db, bound = 100_000): Promise<number> {
+  const result = await sql<{ backlog: number }>`
+    select count(*)::int as backlog from (
+      select 1 from integrity_event
+      where seq > coalesce((select last_seq from search_state where id = 1), -1)
+        and action in (${sql.join(INDEXED_ACTIONS.map((action) => sql`${action}`))})
+      limit ${bound}) pending`.execute(db);
+  return Number(result.rows[0]?.backlog ?? 0);
+}
+
+export async function readEventsAfter(
+  db: Db,
+  afterSeq: number,
+  limit: number,
+): Promise<Array<{ seq: number; action: string; subject: string }>> {
+  const rows = await db
+    .selectFrom('integrity_event')
+    .select(['seq', 'action', 'subject'])
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+}
+
+export type IndexedItemRow = Pick<
+  Selectable<ArchiveItemTable>,
+  | 'id'
+  | 'archive_code'
+  | 'fonds_code'
+  | 'category_id'
+  | 'year'
+  | 'retention'
+  | 'pooling_region'
+  | 'carrier'
+  | 'sensitivity'
+  | 'doc_date'
+  | 'amount'
+  | 'version'
+  | 'title'
+  | 'person_name'
+  | 'business_type'
+  | 'doc_number'
+  | 'responsible'
+  | 'handler'
+  | 'handling_agency'
+  | 'insured_number'
+  | 'id_number_index'
+  | 'extra'
+>;
+
+export async function loadItemsToIndex(db: Db, archiveCodes: readonly string[]): Promise<IndexedItemRow[]> {
+  if (archiveCodes.length === 0) return [];
+  return db
+    .selectFrom('archive_item')
+    .select([
+      'id',
+      'archive_code',
+      'fonds_code',
+      'category_id',
+      'year',
+      'retention',
+      'pooling_region',
+      'carrier',
+      'sensitivity',
+      'doc_date',
+      'amount',
+      'version',
+      'title',
+      'person_name',
+      'business_type',
+      'doc_number',
+      'responsible',
+      'handler',
+      'handling_agency',
+      'insured_number',
+      'id_number_index',
+      'extra',
+    ])
+    .where('archive_code', 'in', [...archiveCodes])
+    .execute();
+}
+
+export async function loadPageTexts(
+  db: Db,
+  itemIds: readonly number[],
+): Promise<Map<number, Array<{ page: number; text: string }>>> {
+  const byItem = new Map<number, Array<{ page: number; text: string }>>();
+  if (itemIds.length === 0) return byItem;
+  const rows = await db
+    .selectFrom('item_page_text')
+    .select(['item_id', 'page', 'text'])
+    .where('item_id', 'in', [...itemIds])
+    .orderBy('item_id')
+    .orderBy('page')
+    .execute();
+  for (const row of rows) {
+    const pages = byItem.get(Number(row.item_id)) ?? [];
+    pages.push({ page: row.page, text: row.text });
+    byItem.set(Number(row.item_id), pages);
+  }
+  return byItem;
+}
+
+/** Writes documents as one jsonb parameter expanded by the server (as filing does: fast on PGlite). */
+export async function upsertDocs(db: Db, docs: readonly SearchDocTable[]): Promise<void> {
+  if (docs.length === 0) return;
+  await sql`
+    insert into search_doc
+    select * from jsonb_populate_recordset(null::search_doc, ${JSON.stringify(docs)}::jsonb)
+    on conflict (item_id) do update set
+      fonds_code = excluded.fonds_code, category_id = excluded.category_id, year = excluded.year,
+      retention = excluded.retention, pooling_region = excluded.pooling_region,
+      carrier = excluded.carrier, sensitivity = excluded.sensitivity, doc_date = excluded.doc_date,
+      amount = excluded.amount, version = excluded.version, terms = excluded.terms`.execute(db);
+}
+
+/** Forgets the whole index, so the next run rebuilds it from the first event. */
+export async function clearIndex(db: Db): Promise<void> {
+  await sql`delete from search_doc`.execute(db);
+  await sql`delete from search_state`.execute(db);
+}
+
+export async function insertPageTexts(
+  db: Db,
+  itemId: number,
+  pages: ReadonlyArray<{ page: number; text: string; confidence: number | null }>,
+): Promise<void> {
+  if (pages.length === 0) return;
+  await db
+    .insertInto('item_page_text')
+    .values(pages.map((page) => ({ item_id: itemId, ...page })))
+    .onConflict((conflict) =>
+      conflict.columns(['item_id', 'page']).doUpdateSet((eb) => ({
+        text: eb.ref('excluded.text'),
+        confidence: eb.ref('excluded.confidence'),
+      })),
+    )
+    .execute();
+}

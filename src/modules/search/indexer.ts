@@ -1,0 +1,223 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { idNumberIndex } from '../access/field-cipher.js';
+import { checkIdNumber } from '../catalog/id-number.js';
+import {
+  INDEXED_ACTIONS,
+  type IndexedItemRow,
+  indexBacklog,
+  loadItemsToIndex,
+  loadPageTexts,
+  lockIndexState,
+  readEventsAfter,
+  saveIndexState,
+  upsertDocs,
+} from './index.repo.js';
+import { compactName, nameTerms } from './names.js';
+import type { SearchDocTable } from './search.tables.js';
+import { archiveCodeTerm, hanTerms, normalizeText, quoteLexeme, textRuns } from './text.js';
+
+// The indexer follows the event log: every filing, edit, attached file or recorded page text names
+// its item, and the item's document is rebuilt from what is stored now. Reading the log instead of
+// being called by filing keeps the GIN index off the filing path (its inserts are the slow part),
+// and a crash between batches loses nothing: the position in the log commits with the documents.
+
+const INDEXED = new Set(INDEXED_ACTIONS);
+/** A tsvector holds at most 1 MB; page text beyond this much is left out of an item's terms. */
+const MAX_TERMS_TEXT = 900_000;
+
+const ID_WORD = /^\d{17}[\dx]$/;
+
+/**
+ * The terms of one item. Only 题名 terms carry a position (weight A), so ts_rank counts a title match
+ * ten times one elsewhere; positions cost bytes in every row, and row width is what counting many
+ * matches pays for.
+ */
+class Terms {
+  private readonly title = new Set<string>();
+  private readonly other = new Set<string>();
+  private size = 0;
+  truncated = false;
+
+  add(lexeme: string, inTitle = false): void {
+    if (this.title.has(lexeme) || (!inTitle && this.other.has(lexeme))) return;
+    if (!this.other.has(lexeme)) {
+      if (this.size + lexeme.length * 3 + 8 > MAX_TERMS_TEXT) {
+        this.truncated = true;
+        return;
+      }
+      this.size += lexeme.length * 3 + 8;
+    }
+    if (inTitle) {
+      this.other.delete(lexeme);
+      this.title.add(lexeme);
+    } else this.other.add(lexeme);
+  }
+
+  addText(text: string | null | undefined, inTitle = false): void {
+    if (!text) return;
+    for (const run of textRuns(normalizeText(text))) {
+      if (run.kind === 'han') for (const term of hanTerms(run.value)) this.add(term, inTitle);
+      else if (ID_WORD.test(run.value) && !checkIdNumber(run.value.toUpperCase()))
+        // An ID number in text is findable by its blind index and never stored in the clear.
+        this.add(`id:${idNumberIndex(run.value.toUpperCase())}`);
+      else this.add(run.value, inTitle);
+    }
+  }
+
+  toTsvector(): string {
+    const parts: string[] = [];
+    for (const lexeme of this.title) parts.push(`${quoteLexeme(lexeme)}:1A`);
+    for (const lexeme of this.other) parts.push(quoteLexeme(lexeme));
+    return parts.join(' ');
+  }
+}
+
+function extraTexts(extra: Record<string, unknown>): string[] {
+  return Object.values(extra).flatMap((value) =>
+    typeof value === 'string' || typeof value === 'number' ? [String(value)] : [],
+  );
+}
+
+/** The search document of an item and its page texts. */
+export function buildDoc(
+  row: IndexedItemRow,
+  pages: ReadonlyArray<{ page: number; text: string }> = [],
+): SearchDocTable & { truncated: boolean } {
+  const terms = new Terms();
+  terms.addText(row.title, true);
+  for (const text of [
+    row.person_name,
+    row.business_type,
+    row.doc_number,
+    row.insured_number,
+    ...extraTexts(row.extra),
+  ])
+    terms.addText(text);
+  // Values shared by whole runs of items (the agency, the staff member) are filters, not words: as
+  // words they would add the same twenty terms to every row for matches nobody needs.
+  terms.add(archiveCodeTerm(row.archive_code));
+  for (const term of nameTerms(row.person_name)) terms.add(term);
+  // The record's own person (pid:) is kept apart from numbers merely mentioned in its text (id:):
+  // only the former makes it a 参保人's own record.
+  if (row.id_number_index) terms.add(`pid:${row.id_number_index}`);
+  if (row.handler) terms.add(`h:${compactName(row.handler)}`);
+  if (row.handling_agency) terms.add(`a:${compactName(row.handling_agency)}`);
+  if (row.responsible) terms.add(`a:${compactName(row.responsible)}`);
+  // Facet values as terms too: a filter joins the index look-up instead of sifting its matches.
+  terms.add(`c:${row.category_id}`);
+  terms.add(`y:${row.year}`);
+  terms.add(`k:${row.carrier}`);
+  if (row.pooling_region) terms.add(`r:${row.pooling_region}`);
+  for (const page of pages) terms.addText(page.text);
+  return {
+    item_id: Number(row.id),
+    fonds_code: row.fonds_code,
+    category_id: row.category_id,
+    year: row.year,
+    retention: row.retention,
+    pooling_region: row.pooling_region,
+    carrier: row.carrier,
+    sensitivity: row.sensitivity,
+    doc_date: row.doc_date,
+    amount: row.amount,
+    version: row.version,
+    terms: terms.toTsvector(),
+    truncated: terms.truncated,
+  };
+}
+
+export interface IndexRun {
+  /** Events read from the log. */
+  events: number;
+  /** Item documents written. */
+  documents: number;
+  /** Events still to read when the run stopped. */
+  backlog: number;
+}
+
+export interface CatchUpOptions {
+  /** Events per transaction. */
+  batch?: number;
+  /** Stop after this many events (the rest waits for the next run). */
+  maxEvents?: number;
+  onProgress?: (done: number, backlog: number) => void;
+}
+
+/** Takes in the events filed since the last run, one transaction per batch. */
+export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promise<IndexRun> {
+  const batch = options.batch ?? 5000;
+  const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
+  let events = 0;
+  let documents = 0;
+  for (;;) {
+    const step = await inTransaction(db, async (trx) => {
+      const lastSeq = await lockIndexState(trx);
+      const read = await readEventsAfter(trx, lastSeq, Math.min(batch, maxEvents - events));
+      if (read.length === 0) return { read: 0, written: 0 };
+      const codes = new Set<string>();
+      for (const event of read)
+        if (INDEXED.has(event.action) && event.subject.startsWith('item:'))
+          codes.add(event.subject.slice('item:'.length));
+      const rows = await loadItemsToIndex(trx, [...codes]);
+      const pages = await loadPageTexts(
+        trx,
+        rows.map((row) => Number(row.id)),
+      );
+      const docs = rows.map((row) => {
+        const { truncated: _truncated, ...doc } = buildDoc(row, pages.get(Number(row.id)));
+        return doc;
+      });
+      await upsertDocs(trx, docs);
+      await saveIndexState(trx, (read.at(-1) as { seq: number }).seq);
+      return { read: read.length, written: docs.length };
+    });
+    events += step.read;
+    documents += step.written;
+    if (step.read === 0 || events >= maxEvents) break;
+    options.onProgress?.(events, await indexBacklog(db));
+  }
+  return { events, documents, backlog: await indexBacklog(db) };
+}
+
+export interface BackgroundIndexer {
+  stop(): Promise<void>;
+}
+
+/**
+ * The server's indexer: small batches while there is a backlog (so requests get the database in
+ * between), then a look every `idleMs`. A failed pass is reported and retried at the next look.
+ */
+export function startIndexer(
+  db: Db,
+  options: { idleMs?: number; onError?: (error: Error) => void } = {},
+): BackgroundIndexer {
+  const idleMs = options.idleMs ?? 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const pass = async () => {
+    let delay = idleMs;
+    try {
+      const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
+      if (run.backlog > 0) delay = 20;
+    } catch (error) {
+      options.onError?.(error as Error);
+    }
+    if (!stopped) schedule(delay);
+  };
+  const schedule = (delay: number) => {
+    timer = setTimeout(() => {
+      running = pass();
+    }, delay);
+    timer.unref();
+  };
+  schedule(0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+    },
+  };
+}

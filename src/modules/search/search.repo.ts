@@ -1,0 +1,286 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import type { ItemScope } from '../access/principal.js';
+import type { Condition, Recheck } from './query.js';
+
+// The only SQL of searching. Every condition — words, filters, the user's scope and the gate on
+// sensitive items — is in the WHERE clause, so what a user may not see is neither returned nor
+// counted. Plans are chosen here rather than left to chance: a common word's matches are walked in
+// date order (the first page is found after a few rows), a rare word's are collected and sorted.
+
+export interface SearchSpec {
+  /** Words and facet filters as one tsquery; null: no word condition. */
+  indexQuery: string | null;
+  /** Phrase checks beyond the index query, when the query has phrases. */
+  exact: Condition | null;
+  retention?: string[];
+  sensitivity?: string[];
+  amountMin?: string;
+  amountMax?: string;
+  dateFrom?: string;
+  dateTo?: string;
+  yearFrom?: number;
+  yearTo?: number;
+  fonds?: string;
+  scope?: ItemScope;
+  /** Own-record term of a 参保人 (blind index), matched as part of the scope. */
+  ownTerm?: string | null;
+  /** Sensitive items are shown only when granted (these ids) or the user's own; absent: no gate. */
+  gate?: { grantedIds: number[] };
+}
+
+export type FacetDimension = 'category' | 'year' | 'region' | 'carrier';
+
+export interface FacetCounts {
+  total: number;
+  facets: Record<FacetDimension, Map<string, number>>;
+}
+
+export interface PageRow {
+  itemId: number;
+  year: number;
+  date: string;
+  score: number | null;
+}
+
+export type SortKey = { score?: number; year: number; date: string; itemId: number };
+
+const ITEM_TEXT = sql`concat_ws(' ', i.title, i.person_name, i.business_type, i.archive_code, i.doc_number,
+  i.responsible, i.handler, i.handling_agency, i.insured_number,
+  (select string_agg(value, ' ') from jsonb_each_text(i.extra)))`;
+
+const folded = (text: RawBuilder<unknown>) => sql`lower(normalize(${text}, NFKC))`;
+
+// Scalar subqueries, not EXISTS: the planner must check each candidate, never fold the whole text of
+// every item into a hash first. The title is tried first; it is where most phrases are found.
+function recheckSql(recheck: Recheck): RawBuilder<unknown> {
+  const inTitle = sql`strpos(${folded(sql`i.title`)}, ${recheck.phrase}) > 0`;
+  const inItem =
+    recheck.target === 'title'
+      ? inTitle
+      : sql`(${inTitle} or strpos(${folded(ITEM_TEXT)}, ${recheck.phrase}) > 0)`;
+  const item = sql`coalesce((select ${inItem} from archive_item i where i.id = d.item_id), false)`;
+  if (recheck.target === 'title') return item;
+  return sql`(${item} or coalesce((select bool_or(strpos(${folded(sql`p.text`)}, ${recheck.phrase}) > 0)
+    from item_page_text p where p.item_id = d.item_id), false))`;
+}
+
+function conditionSql(condition: Condition): RawBuilder<unknown> {
+  if (condition.kind === 'match') {
+    const parts = [sql`d.terms @@ ${condition.tsquery}::tsquery`, ...condition.rechecks.map(recheckSql)];
+    return sql`(${sql.join(parts, sql` and `)})`;
+  }
+  if (condition.kind === 'not') return sql`not ${conditionSql(condition.child)}`;
+  return sql`(${sql.join(condition.children.map(conditionSql), condition.kind === 'and' ? sql` and ` : sql` or `)})`;
+}
+
+function scopeSql(scope: ItemScope, ownTerm: string | null | undefined): RawBuilder<unknown> {
+  const alternatives: RawBuilder<unknown>[] = scope.rows.map((row) => {
+    const parts: RawBuilder<unknown>[] = [];
+    if (row.fondsCode !== null) parts.push(sql`d.fonds_code = ${row.fondsCode}`);
+    if (row.regionPrefix !== null) parts.push(sql`d.pooling_region like ${`${row.regionPrefix}%`}`);
+    if (row.categoryIds !== null)
+      parts.push(
+        row.categoryIds.length > 0
+          ? sql`d.category_id in (${sql.join(row.categoryIds.map((id) => sql`${id}`))})`
+          : sql`false`,
+      );
+    return parts.length > 0 ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
+  });
+  if (ownTerm) alternatives.push(sql`d.terms @@ ${ownTerm}::tsquery`);
+  return alternatives.length > 0 ? sql`(${sql.join(alternatives, sql` or `)})` : sql`false`;
+}
+
+function whereSql(spec: SearchSpec): RawBuilder<unknown> {
+  const parts: RawBuilder<unknown>[] = [];
+  if (spec.indexQuery !== null) parts.push(sql`d.terms @@ ${spec.indexQuery}::tsquery`);
+  if (spec.exact) parts.push(conditionSql(spec.exact));
+  if (spec.retention?.length)
+    parts.push(sql`d.retention in (${sql.join(spec.retention.map((r) => sql`${r}`))})`);
+  if (spec.sensitivity?.length)
+    parts.push(sql`d.sensitivity in (${sql.join(spec.sensitivity.map((s) => sql`${s}`))})`);
+  if (spec.amountMin !== undefined) parts.push(sql`d.amount >= ${spec.amountMin}::numeric`);
+  if (spec.amountMax !== undefined) parts.push(sql`d.amount <= ${spec.amountMax}::numeric`);
+  if (spec.dateFrom !== undefined) parts.push(sql`d.doc_date >= ${spec.dateFrom}::date`);
+  if (spec.dateTo !== undefined) parts.push(sql`d.doc_date <= ${spec.dateTo}::date`);
+  if (spec.yearFrom !== undefined) parts.push(sql`d.year >= ${spec.yearFrom}`);
+  if (spec.yearTo !== undefined) parts.push(sql`d.year <= ${spec.yearTo}`);
+  if (spec.fonds !== undefined) parts.push(sql`d.fonds_code = ${spec.fonds}`);
+  if (spec.scope) parts.push(scopeSql(spec.scope, spec.ownTerm));
+  if (spec.gate) {
+    const open = [sql`d.sensitivity = 'normal'`];
+    if (spec.ownTerm) open.push(sql`d.terms @@ ${spec.ownTerm}::tsquery`);
+    if (spec.gate.grantedIds.length > 0)
+      open.push(sql`d.item_id in (${sql.join(spec.gate.grantedIds.map((id) => sql`${id}`))})`);
+    parts.push(sql`(${sql.join(open, sql` or `)})`);
+  }
+  return parts.length > 0 ? sql.join(parts, sql` and `) : sql`true`;
+}
+
+// grouping() has a bit set for each column left out of the grouping set it reports.
+const DIMENSION_OF_GROUPING: Record<number, FacetDimension | 'total'> = {
+  7: 'category',
+  11: 'year',
+  13: 'region',
+  14: 'carrier',
+  15: 'total',
+};
+
+async function facetQuery(db: Db, from: RawBuilder<unknown>): Promise<FacetCounts> {
+  const result = await sql<{
+    category_id: number | null;
+    year: number | null;
+    pooling_region: string | null;
+    carrier: string | null;
+    grouping: number;
+    count: number;
+  }>`
+    select category_id, year, pooling_region, carrier, count(*)::int as count,
+      grouping(category_id, year, pooling_region, carrier)::int as grouping
+    from ${from} m
+    group by grouping sets ((category_id), (year), (pooling_region), (carrier), ())`.execute(db);
+  const counts: FacetCounts = {
+    total: 0,
+    facets: { category: new Map(), year: new Map(), region: new Map(), carrier: new Map() },
+  };
+  for (const row of result.rows) {
+    const dimension = DIMENSION_OF_GROUPING[row.grouping];
+    if (dimension === 'total') counts.total = row.count;
+    else if (dimension) {
+      const value = {
+        category: row.category_id,
+        year: row.year,
+        region: row.pooling_region,
+        carrier: row.carrier,
+      }[dimension];
+      if (value !== null) counts.facets[dimension].set(String(value), row.count);
+    }
+  }
+  return counts;
+}
+
+/** Exact counts when there are at most `limit` matches; `capped` when there are more. */
+export async function countMatches(
+  db: Db,
+  spec: SearchSpec,
+  limit: number,
+): Promise<{ counts: FacetCounts; capped: boolean }> {
+  const counts = await facetQuery(
+    db,
+    sql`(select d.category_id, d.year, d.pooling_region, d.carrier from search_doc d
+      where ${whereSql(spec)} limit ${limit + 1})`,
+  );
+  return { counts, capped: counts.total > limit };
+}
+
+/** Counts over a sample of the table's pages (a fixed sample per seed, so pages of one search agree). */
+export async function sampleMatches(
+  db: Db,
+  spec: SearchSpec,
+  percent: number,
+  seed: number,
+): Promise<FacetCounts> {
+  return facetQuery(
+    db,
+    sql`(select d.category_id, d.year, d.pooling_region, d.carrier
+      from search_doc d tablesample system (${sql.lit(percent)}) repeatable (${sql.lit(seed)})
+      where ${whereSql(spec)})`,
+  );
+}
+
+/** Rows in the index: the largest item id is a cheap, close upper bound (ids are handed out in order). */
+export async function indexedRowsEstimate(db: Db): Promise<number> {
+  const result = await sql<{ rows: number }>`
+    select greatest((select reltuples from pg_class where relname = 'search_doc'),
+      coalesce((select max(item_id) from search_doc), 0))::float8 as rows`.execute(db);
+  return Number(result.rows[0]?.rows ?? 0);
+}
+
+const DATE_ORDER = sql`d.year desc, d.doc_date desc, d.item_id desc`;
+
+/**
+ * A transaction whose planner settings pin the plan: a walk down the date index for many matches,
+ * the bitmap of the word index for few. Either plan is always correct; only its speed differs.
+ */
+function withPlan<T>(db: Db, walk: boolean, work: (trx: Db) => Promise<T>): Promise<T> {
+  return inTransaction(db, async (trx) => {
+    if (walk) {
+      await sql`set local enable_bitmapscan = off`.execute(trx);
+      await sql`set local enable_seqscan = off`.execute(trx);
+    } else {
+      await sql`set local enable_indexscan = off`.execute(trx);
+    }
+    return work(trx);
+  });
+}
+
+const afterDate = (after: SortKey | undefined) =>
+  after
+    ? sql`and (d.year, d.doc_date, d.item_id) < (${after.year}, ${after.date}::date, ${after.itemId})`
+    : sql``;
+
+export async function pageByDate(
+  db: Db,
+  spec: SearchSpec,
+  limit: number,
+  walk: boolean,
+  after?: SortKey,
+): Promise<PageRow[]> {
+  const result = await withPlan(db, walk, (trx) =>
+    sql<{ item_id: number; year: number; date: string }>`
+      select d.item_id, d.year, d.doc_date::text as date from search_doc d
+      where ${whereSql(spec)} ${afterDate(after)}
+      order by ${DATE_ORDER} limit ${limit}`.execute(trx),
+  );
+  return result.rows.map((row) => ({
+    itemId: Number(row.item_id),
+    year: row.year,
+    date: row.date,
+    score: null,
+  }));
+}
+
+export interface Ranking {
+  rankQuery: string | null;
+  exactNames: string[];
+  /** Only the newest this many matches are ranked (many matches); null: all of them (few). */
+  window: number | null;
+}
+
+/** Matches by relevance: ts_rank with field weights, exact names first, newest first on ties. */
+export async function pageByRelevance(
+  db: Db,
+  spec: SearchSpec,
+  ranking: Ranking,
+  limit: number,
+  after?: SortKey,
+): Promise<PageRow[]> {
+  const rank = ranking.rankQuery
+    ? sql`(ts_rank(m.terms, ${ranking.rankQuery}::tsquery) * 1000000)::bigint`
+    : sql`0::bigint`;
+  const bonus =
+    ranking.exactNames.length > 0
+      ? sql`case when m.terms @@ ${ranking.exactNames.join(' | ')}::tsquery then 1000000000 else 0 end`
+      : sql`0`;
+  const windowLimit = ranking.window === null ? sql`` : sql`order by ${DATE_ORDER} limit ${ranking.window}`;
+  const keyset = after
+    ? sql`where (r.score, r.year, r.doc_date, r.item_id) < (${after.score ?? 0}, ${after.year}, ${after.date}::date, ${after.itemId})`
+    : sql``;
+  const result = await withPlan(db, ranking.window !== null, (trx) =>
+    sql<{ item_id: number; year: number; date: string; score: string }>`
+      with m as materialized (
+        select d.item_id, d.year, d.doc_date, d.terms from search_doc d where ${whereSql(spec)} ${windowLimit}
+      ), r as (
+        select m.item_id, m.year, m.doc_date, ${rank} + ${bonus} as score from m
+      )
+      select r.item_id, r.year, r.doc_date::text as date, r.score::text as score from r ${keyset}
+      order by r.score desc, r.year desc, r.doc_date desc, r.item_id desc limit ${limit}`.execute(trx),
+  );
+  return result.rows.map((row) => ({
+    itemId: Number(row.item_id),
+    year: row.year,
+    date: row.date,
+    score: Number(row.score),
+  }));
+}

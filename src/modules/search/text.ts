@@ -1,0 +1,85 @@
+// How text becomes search terms. Chinese has no spaces, so every run of Han characters is indexed as
+// its single characters and its overlapping two-character pairs (as Lucene's CJK analyzer does): 医保
+// and 门诊 match as words, and a one-character query still finds something. Latin letters and digits
+// form words. Both sides of a search go through the same normalization (NFKC folds full-width forms,
+// then lower case), so ＡＢ１２ finds ab12.
+
+/** Longest word kept; longer runs of letters and digits are cut (a tsvector lexeme is at most 2 KB). */
+export const MAX_WORD = 64;
+
+const CONTROL = /[\p{Cc}\p{Cf}\p{Co}\p{Cn}]/gu;
+const RUN = /(\p{Script=Han}+)|((?:(?!\p{Script=Han})[\p{L}\p{N}])+)/gu;
+
+export function normalizeText(text: string): string {
+  return text.normalize('NFKC').toLowerCase().replace(CONTROL, ' ');
+}
+
+export interface TextRun {
+  kind: 'han' | 'word';
+  value: string;
+}
+
+/** The runs of an already normalized text, in order. */
+export function textRuns(normalized: string): TextRun[] {
+  const runs: TextRun[] = [];
+  for (const match of normalized.matchAll(RUN)) {
+    if (match[1] !== undefined) runs.push({ kind: 'han', value: match[1] });
+    else runs.push({ kind: 'word', value: [...(match[2] as string)].slice(0, MAX_WORD).join('') });
+  }
+  return runs;
+}
+
+/** Single characters and overlapping pairs of one Han run. */
+export function hanTerms(run: string): string[] {
+  const chars = [...run];
+  const terms: string[] = [];
+  for (let index = 0; index < chars.length; index++) {
+    terms.push(chars[index] as string);
+    if (index + 1 < chars.length) terms.push(`${chars[index]}${chars[index + 1]}`);
+  }
+  return terms;
+}
+
+/** The pairs a run must all contain to hold the run itself (a single character is its own term). */
+export function hanQueryTerms(run: string): string[] {
+  const chars = [...run];
+  if (chars.length === 1) return chars;
+  const pairs: string[] = [];
+  for (let index = 0; index + 1 < chars.length; index++) pairs.push(`${chars[index]}${chars[index + 1]}`);
+  return [...new Set(pairs)];
+}
+
+/** Every term of a text (normalized here). */
+export function textTerms(text: string): string[] {
+  const terms: string[] = [];
+  for (const run of textRuns(normalizeText(text)))
+    if (run.kind === 'han') terms.push(...hanTerms(run.value));
+    else terms.push(run.value);
+  return terms;
+}
+
+/** A lexeme as tsvector and tsquery input read it: quoted, with quote and backslash escaped. */
+export const quoteLexeme = (lexeme: string): string =>
+  /['\\]/.test(lexeme) ? `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${lexeme}'`;
+
+/** A 档号 is looked up whole (J013-JSLX·2024-D30-JSK-0001), as one term. */
+export const ARCHIVE_CODE_SHAPE = /^[A-Za-z0-9]{4}-\S+-\d+$/;
+export const archiveCodeTerm = (archiveCode: string): string => `dh:${normalizeText(archiveCode)}`;
+
+/**
+ * Where in the original text each normalized character came from, so a match found in normalized text
+ * is marked at the right place in what the user sees (NFKC can change the length of a character).
+ */
+export function normalizeWithMap(text: string): { normalized: string; origin: number[] } {
+  let normalized = '';
+  const origin: number[] = [];
+  let offset = 0;
+  for (const char of text) {
+    const folded = normalizeText(char);
+    for (let index = 0; index < folded.length; index++) origin.push(offset);
+    normalized += folded;
+    offset += char.length;
+  }
+  origin.push(offset);
+  return { normalized, origin };
+}
