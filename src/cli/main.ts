@@ -8,6 +8,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerFileCommands } from './commands/file.js';
 import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
+import { registerSearchCommands } from './commands/search.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerStorageCommands } from './commands/storage.js';
 import { registerUserCommands } from './commands/user.js';
@@ -43,6 +44,7 @@ const program = new Command('yidang')
 registerServerCommands(program);
 registerDemoCommand(program);
 registerItemCommands(program);
+registerSearchCommands(program);
 registerCatalogCommands(program);
 registerFileCommands(program);
 registerStorageCommands(program);

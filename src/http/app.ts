@@ -12,6 +12,7 @@ import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
 import type { System } from '../system/system.js';
@@ -106,6 +107,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(auditRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(searchRoutes, { prefix: '/api/v1', db: options.database.db });
   if (options.store)
     await app.register(storageRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
   if (options.signingKey)

@@ -5,6 +5,7 @@ import { buildApp } from '../../http/app.js';
 import { countUsers } from '../../modules/access/user.service.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
+import { startIndexer } from '../../modules/search/indexer.js';
 import { cjkFontMissing } from '../../modules/watermark/watermark.js';
 import { newControlToken, removeServerFile, writeServerFile } from '../../system/server-file.js';
 import { openSystem, type System } from '../../system/system.js';
@@ -37,9 +38,13 @@ async function serve(system: System, port: number): Promise<void> {
     );
   }, system.config.checkpointIntervalSeconds * 1000);
   timer.unref();
+  const indexer = startIndexer(database.db, {
+    onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '更新检索索引失败'),
+  });
   const stop = async (signal: string) => {
     process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
     clearInterval(timer);
+    await indexer.stop();
     removeServerFile(system.config.home);
     await app.close();
     await checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch(() => {});

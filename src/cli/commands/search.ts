@@ -1,0 +1,141 @@
+import type { Command } from 'commander';
+import { inTransaction } from '../../db/transaction.js';
+import { type DisclosureOptions, discloseItems } from '../../modules/access/disclosure.service.js';
+import type { Highlight } from '../../modules/search/highlight.js';
+import { clearIndex } from '../../modules/search/index.repo.js';
+import { catchUpIndex } from '../../modules/search/indexer.js';
+import { type SearchResult, type SearchSort, search } from '../../modules/search/search.service.js';
+import { invalid } from '../../shared/errors.js';
+import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
+import { asCliUser } from '../sign-in.js';
+
+// yidang search: the same service as GET /api/v1/search. The CLI has no background indexer, so it
+// takes in everything filed since the last run first, with progress when that is a lot.
+
+const marked = (highlight: Highlight) => {
+  let text = '';
+  let at = 0;
+  for (const [start, end] of highlight.marks) {
+    text += `${highlight.text.slice(at, start)}【${highlight.text.slice(start, end)}】`;
+    at = end;
+  }
+  return `${text}${highlight.text.slice(at)}`;
+};
+
+const progress = (done: number, backlog: number) => {
+  process.stderr.write(`\r正在更新检索索引：已处理 ${done} 条日志，剩余 ${backlog} 条`);
+};
+
+function printResult(result: SearchResult): void {
+  const total = result.exact ? `${result.total}` : `约 ${result.total}`;
+  for (const notice of result.notices) process.stderr.write(`提示：${notice}\n`);
+  printTable(
+    ['档号', '题名', '年度', '命中'],
+    result.hits.map((hit) => [
+      hit.item.archiveCode,
+      hit.item.title.length > 30 ? `${hit.item.title.slice(0, 29)}…` : hit.item.title,
+      hit.item.year,
+      hit.highlights
+        .filter((highlight) => highlight.field !== 'title')
+        .slice(0, 2)
+        .map((highlight) => `${highlight.label}：${marked(highlight)}`)
+        .join('；'),
+    ]),
+  );
+  const facet = (label: string, values: SearchResult['facets']['year']) =>
+    values.length === 0
+      ? ''
+      : `${label}：${values
+          .slice(0, 8)
+          .map((value) => `${value.label} ${value.count}`)
+          .join('，')}\n`;
+  process.stderr.write(
+    `共 ${total} 件，显示 ${result.hits.length} 件\n` +
+      facet('类别', result.facets.category) +
+      facet('年度', result.facets.year) +
+      facet('统筹区', result.facets.region) +
+      facet('载体', result.facets.carrier) +
+      (result.nextCursor ? `下一页：--cursor ${result.nextCursor}\n` : ''),
+  );
+}
+
+interface SearchCliOptions extends DisclosureOptions {
+  user?: string;
+  category?: string;
+  yearFrom?: string;
+  yearTo?: string;
+  region?: string;
+  carrier?: string;
+  handler?: string;
+  agency?: string;
+  sort?: string;
+  limit: string;
+  cursor?: string;
+  json?: boolean;
+}
+
+export function registerSearchCommands(program: Command): void {
+  program
+    .command('search [query]')
+    .description('全文检索：词语、"短语"、AND/OR/NOT、题名: 姓名: 身份证号: 参保号:，附分面统计')
+    .option('--category <code>', '类别代码（含下级类别）')
+    .option('--year-from <year>', '起始年度')
+    .option('--year-to <year>', '截止年度')
+    .option('--region <code>', '统筹区代码（2、4 或 6 位）')
+    .option('--carrier <carrier>', '载体：纸质/电子/纸电双套')
+    .option('--handler <name>', '经办人')
+    .option('--agency <name>', '经办机构')
+    .option('--sort <order>', '排序：relevance（相关度）或 date（日期）')
+    .option('--limit <n>', '每页件数', '20')
+    .option('--cursor <cursor>', '从上次输出的“下一页”标记继续')
+    .option('--json', '以 JSON 输出')
+    .option(...USER_OPTION)
+    .option('--unmask', '显示未脱敏的个人信息（需相应权限，记入事件日志）')
+    .option('--purpose <text>', '查阅目的（记入事件日志）')
+    .action(async (query: string | undefined, options: SearchCliOptions) => {
+      if (options.sort !== undefined && options.sort !== 'relevance' && options.sort !== 'date')
+        throw invalid('SORT_INVALID', '--sort 应为 relevance 或 date');
+      const year = (value: string | undefined, flag: string) =>
+        value === undefined ? undefined : parsePositiveInt(value, flag, 9999);
+      const result = await withDatabase(async (database) => {
+        const run = await catchUpIndex(database.db, { onProgress: progress });
+        if (run.events > 5000) process.stderr.write('\n');
+        return asCliUser(database.db, options.user, 'item.read', (user) =>
+          search(
+            database.db,
+            {
+              q: query,
+              category: options.category,
+              yearFrom: year(options.yearFrom, '--year-from'),
+              yearTo: year(options.yearTo, '--year-to'),
+              region: options.region,
+              carrier: options.carrier,
+              handler: options.handler,
+              agency: options.agency,
+              sort: options.sort as SearchSort | undefined,
+              limit: parsePositiveInt(options.limit, '--limit', 100),
+              cursor: options.cursor,
+            },
+            {
+              scope: user.scope,
+              actor: user.actor,
+              present: (items) => discloseItems(database.db, user.principal, items, options),
+            },
+          ),
+        );
+      });
+      if (options.json) printJson(result);
+      else printResult(result);
+    });
+
+  program
+    .command('reindex')
+    .description('重建检索索引（从事件日志重新编入全部档案）')
+    .action(async () => {
+      const run = await withDatabase(async (database) => {
+        await inTransaction(database.db, (trx) => clearIndex(trx));
+        return catchUpIndex(database.db, { onProgress: progress });
+      });
+      process.stderr.write(`\n检索索引已重建：${run.documents} 件档案（读取日志 ${run.events} 条）\n`);
+    });
+}
