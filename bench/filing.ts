@@ -1,17 +1,15 @@
-import { execFileSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
-import { type Database, openDatabase, openPostgres } from '../src/db/database.js';
-import { migrateToLatest } from '../src/db/migrator.js';
+import { type Database, openDatabase } from '../src/db/database.js';
 import { useFieldKey } from '../src/modules/access/field-cipher.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';
+import { onBenchPostgres } from './postgres.js';
 import { median } from './stats.js';
 
 // Filing throughput through the service (validation, 档号 numbering, insert, one transaction a batch)
@@ -82,47 +80,10 @@ async function onPGlite(): Promise<void> {
   }
 }
 
-/** Uses DATABASE_URL, or starts a throwaway server with the CI script when PostgreSQL is installed. */
 async function onPostgres(): Promise<void> {
-  let adminUrl = process.env.DATABASE_URL;
-  let stop = () => {};
-  if (!adminUrl) {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-bench-pg-'));
-    fs.chmodSync(dir, 0o755);
-    try {
-      const env = execFileSync('bash', ['.ci/start-postgres.sh', dir], { encoding: 'utf8' });
-      adminUrl = /DATABASE_URL=(\S+)/.exec(env)?.[1];
-      const pgCtl = /YIDANG_PG_CTL='([^']+)'/.exec(env)?.[1];
-      stop = () => {
-        const command = `'${pgCtl}' -D '${dir}/data' -m fast stop`;
-        const asRoot = process.getuid?.() === 0;
-        execFileSync(
-          asRoot ? 'su' : 'bash',
-          asRoot ? ['postgres', '-s', '/bin/bash', '-c', command] : ['-c', command],
-        );
-        fs.rmSync(dir, { recursive: true, force: true });
-      };
-    } catch {
-      console.log('PostgreSQL  not measured: no DATABASE_URL and no PostgreSQL server binaries here');
-      return;
-    }
-  }
-  const admin = new pg.Client({ connectionString: adminUrl });
-  await admin.connect();
-  await admin.query('drop database if exists yidang_bench with (force)');
-  await admin.query('create database yidang_bench');
-  const url = new URL(adminUrl as string);
-  url.pathname = '/yidang_bench';
-  const database = openPostgres(url.toString());
-  try {
-    await migrateToLatest(database.db);
-    await measure(database, 'PostgreSQL');
-  } finally {
-    await database.close();
-    await admin.query('drop database if exists yidang_bench with (force)');
-    await admin.end();
-    stop();
-  }
+  const measured = await onBenchPostgres('yidang_bench', (database) => measure(database, 'PostgreSQL'));
+  if (!measured)
+    console.log('PostgreSQL  not measured: no DATABASE_URL and no PostgreSQL server binaries here');
 }
 
 console.log(`Filing benchmark — ${os.cpus().length} cores, Node ${process.version}`);

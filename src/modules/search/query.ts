@@ -260,10 +260,13 @@ function compileTerm(
   const parts: string[] = [];
   const rechecks: Recheck[] = [];
   for (const run of runs) {
-    const terms = run.kind === 'han' ? hanQueryTerms(run.value) : [run.value];
-    parts.push(...terms.map((term) => `${quoteLexeme(term)}${weight}`));
+    const single = run.kind === 'han' && [...run.value].length === 1;
+    const terms = (run.kind === 'han' ? hanQueryTerms(run.value) : [run.value]).map(
+      (term) => `${quoteLexeme(term)}${single ? ':*' : ''}`,
+    );
+    parts.push(...terms.map((term) => (weight === '' ? term : `${term}${single ? 'A' : ':A'}`)));
     if (positive) {
-      for (const term of terms) state.rankTerms.add(quoteLexeme(term));
+      for (const term of terms) state.rankTerms.add(term);
       state.highlights.add(run.value);
     }
     // Pairs alone would also match 医保…结算 far apart; the phrase itself is checked in the text. A

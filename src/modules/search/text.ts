@@ -1,6 +1,6 @@
 // How text becomes search terms. Chinese has no spaces, so every run of Han characters is indexed as
-// its single characters and its overlapping two-character pairs (as Lucene's CJK analyzer does): 医保
-// and 门诊 match as words, and a one-character query still finds something. Latin letters and digits
+// its overlapping two-character pairs (as Lucene's CJK analyzer does) plus its last character: 医保
+// and 门诊 match as words, and a one-character query still finds every occurrence. Latin letters and digits
 // form words. Both sides of a search go through the same normalization (NFKC folds full-width forms,
 // then lower case), so ＡＢ１２ finds ab12.
 
@@ -29,18 +29,20 @@ export function textRuns(normalized: string): TextRun[] {
   return runs;
 }
 
-/** Single characters and overlapping pairs of one Han run. */
+/**
+ * The overlapping pairs of one Han run and its last character alone: every character then begins
+ * exactly one term, so a one-character query is a prefix match ('药':*) and the run costs n terms
+ * rather than the 2n − 1 of all single characters and pairs.
+ */
 export function hanTerms(run: string): string[] {
   const chars = [...run];
   const terms: string[] = [];
-  for (let index = 0; index < chars.length; index++) {
-    terms.push(chars[index] as string);
-    if (index + 1 < chars.length) terms.push(`${chars[index]}${chars[index + 1]}`);
-  }
+  for (let index = 0; index + 1 < chars.length; index++) terms.push(`${chars[index]}${chars[index + 1]}`);
+  if (chars.length > 0) terms.push(chars.at(-1) as string);
   return terms;
 }
 
-/** The pairs a run must all contain to hold the run itself (a single character is its own term). */
+/** The pairs a run must all contain to hold the run itself; a single character is matched as a prefix. */
 export function hanQueryTerms(run: string): string[] {
   const chars = [...run];
   if (chars.length === 1) return chars;
