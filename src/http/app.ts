@@ -41,10 +41,20 @@ export function requestActor(request: FastifyRequest): string {
   return principalOf(request).username;
 }
 
-// An ID number in a logged URL (?idNumber=…) is masked as everywhere else (first 6 and last 4 kept).
+// An ID number in a logged URL (?idNumber=…, ?q=…) is masked as everywhere else (first 6 and last 4
+// kept). The URL is decoded and folded first: percent-encoded or full-width digits are the same number.
 const ID_NUMBER_IN_TEXT = /\d{17}[\dXx]/g;
-export const maskIdsInText = (text: string) =>
-  text.replace(ID_NUMBER_IN_TEXT, (id) => maskIdNumber(id) ?? '');
+const maskIds = (text: string) => text.replace(ID_NUMBER_IN_TEXT, (id) => maskIdNumber(id) ?? '');
+export function maskIdsInText(text: string): string {
+  let decoded = text;
+  try {
+    decoded = decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    // A malformed escape: mask what can be read as it stands.
+  }
+  const folded = decoded.normalize('NFKC');
+  return maskIds(folded) === folded && maskIds(text) === text ? text : maskIds(folded);
+}
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({

@@ -22,9 +22,20 @@ const marked = (highlight: Highlight) => {
   return `${text}${highlight.text.slice(at)}`;
 };
 
-const progress = (done: number, backlog: number) => {
-  process.stderr.write(`\r正在更新检索索引：已处理 ${done} 条日志，剩余 ${backlog} 条`);
-};
+/** Progress of a long catch-up on one line that ends with a newline; a short one says nothing. */
+function progressLine(): { onProgress: (done: number, backlog: number) => void; end: () => void } {
+  let shown = false;
+  return {
+    onProgress: (done, backlog) => {
+      if (!shown && backlog < 5000) return;
+      shown = true;
+      process.stderr.write(`\r正在更新检索索引：已处理 ${done} 条日志，剩余 ${backlog} 条`);
+    },
+    end: () => {
+      if (shown) process.stderr.write('\n');
+    },
+  };
+}
 
 function printResult(result: SearchResult): void {
   const total = result.exact ? `${result.total}` : `约 ${result.total}`;
@@ -98,8 +109,8 @@ export function registerSearchCommands(program: Command): void {
       const year = (value: string | undefined, flag: string) =>
         value === undefined ? undefined : parsePositiveInt(value, flag, 9999);
       const result = await withDatabase(async (database) => {
-        const run = await catchUpIndex(database.db, { onProgress: progress });
-        if (run.events > 5000) process.stderr.write('\n');
+        const progress = progressLine();
+        await catchUpIndex(database.db, { onProgress: progress.onProgress }).finally(progress.end);
         return asCliUser(database.db, options.user, 'item.read', (user) =>
           search(
             database.db,
@@ -132,10 +143,11 @@ export function registerSearchCommands(program: Command): void {
     .command('reindex')
     .description('重建检索索引（从事件日志重新编入全部档案）')
     .action(async () => {
+      const progress = progressLine();
       const run = await withDatabase(async (database) => {
         await inTransaction(database.db, (trx) => clearIndex(trx));
-        return catchUpIndex(database.db, { onProgress: progress });
+        return catchUpIndex(database.db, { onProgress: progress.onProgress }).finally(progress.end);
       });
-      process.stderr.write(`\n检索索引已重建：${run.documents} 件档案（读取日志 ${run.events} 条）\n`);
+      process.stderr.write(`检索索引已重建：${run.documents} 件档案（读取日志 ${run.events} 条）\n`);
     });
 }

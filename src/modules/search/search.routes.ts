@@ -78,7 +78,13 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           dateTo: text('截止日期 YYYY-MM-DD', 10),
           handler: text('经办人'),
           agency: text('经办机构'),
-          sort: Type.Optional(Type.Union([Type.Literal('relevance'), Type.Literal('date')])),
+          sort: Type.Optional(
+            Type.Unsafe<'relevance' | 'date'>({
+              type: 'string',
+              enum: ['relevance', 'date'],
+              description: '排序：relevance 相关度，date 日期',
+            }),
+          ),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_PAGE, default: 20 })),
           cursor: text('上一页返回的 nextCursor', 200),
           unmask: Type.Optional(Type.Boolean({ description: '显示未脱敏的个人信息（需 item.unmask 权限）' })),
