@@ -7,3 +7,5 @@ console.log('\nFixity audit');
 await import('./fixity.js');
 console.log('\nWatermarked copies');
 await import('./watermark.js');
+console.log('\nSearch (PGlite, then PostgreSQL)');
+await import('./search.js');

@@ -4,6 +4,7 @@ import type { CategoryRow } from '../catalog/catalog.repo.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { CARRIERS, SENSITIVITIES } from '../catalog/item.schema.js';
 import { compactName } from './names.js';
+import type { ColumnFilters } from './search.repo.js';
 import { quoteLexeme } from './text.js';
 
 // Field filters of a search, checked and turned into index terms (category, year, region, carrier,
@@ -26,18 +27,9 @@ export interface SearchFilters {
   agency?: string;
 }
 
-export interface FilterTerms {
+export interface FilterTerms extends ColumnFilters {
   /** tsquery parts, all required. */
   terms: string[];
-  retention?: string[];
-  sensitivity?: string[];
-  amountMin?: string;
-  amountMax?: string;
-  dateFrom?: string;
-  dateTo?: string;
-  yearFrom?: number;
-  yearTo?: number;
-  fonds?: string;
   any: boolean;
 }
 

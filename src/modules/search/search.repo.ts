@@ -9,11 +9,8 @@ import type { Condition, Recheck } from './query.js';
 // counted. Plans are chosen here rather than left to chance: a common word's matches are walked in
 // date order (the first page is found after a few rows), a rare word's are collected and sorted.
 
-export interface SearchSpec {
-  /** Words and facet filters as one tsquery; null: no word condition. */
-  indexQuery: string | null;
-  /** Phrase checks beyond the index query, when the query has phrases. */
-  exact: Condition | null;
+/** Filters checked on columns rather than through the word index. */
+export interface ColumnFilters {
   retention?: string[];
   sensitivity?: string[];
   amountMin?: string;
@@ -23,6 +20,13 @@ export interface SearchSpec {
   yearFrom?: number;
   yearTo?: number;
   fonds?: string;
+}
+
+export interface SearchSpec extends ColumnFilters {
+  /** Words and facet filters as one tsquery; null: no word condition. */
+  indexQuery: string | null;
+  /** Phrase checks beyond the index query, when the query has phrases. */
+  exact: Condition | null;
   scope?: ItemScope;
   /** Own-record term of a 参保人 (blind index), matched as part of the scope. */
   ownTerm?: string | null;
