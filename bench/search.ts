@@ -210,7 +210,7 @@ async function replicate(database: Database, target: number): Promise<void> {
       .execute(db);
     await sql
       .raw(`insert into search_doc select item_id + ${offset}, fonds_code, category_id, year, retention,
-      pooling_region, carrier, sensitivity, doc_date, amount, version, terms
+      pooling_region, carrier, sensitivity, doc_date, amount, version, title, terms
       from search_doc where item_id <= ${ITEMS}`)
       .execute(db);
   }

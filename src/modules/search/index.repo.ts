@@ -148,7 +148,8 @@ export async function upsertDocs(db: Db, docs: readonly SearchDocTable[]): Promi
       fonds_code = excluded.fonds_code, category_id = excluded.category_id, year = excluded.year,
       retention = excluded.retention, pooling_region = excluded.pooling_region,
       carrier = excluded.carrier, sensitivity = excluded.sensitivity, doc_date = excluded.doc_date,
-      amount = excluded.amount, version = excluded.version, terms = excluded.terms`.execute(db);
+      amount = excluded.amount, version = excluded.version, title = excluded.title,
+      terms = excluded.terms`.execute(db);
 }
 
 /** Forgets the whole index, so the next run rebuilds it from the first event. */

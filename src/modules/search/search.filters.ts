@@ -103,10 +103,10 @@ export function filterTerms(filters: SearchFilters, categories: readonly Categor
     const years: string[] = [];
     for (let y = from; y <= to; y++) years.push(quoteLexeme(`y:${y}`));
     out.terms.push(`(${years.join(' | ')})`);
-  } else {
-    out.yearFrom = from;
-    out.yearTo = to;
   }
+  // Also as column bounds: they bound a walk down the (year, date) index to the years asked for.
+  out.yearFrom = from;
+  out.yearTo = to;
   if (filters.retention) {
     const code = RETENTION_NAMES[filters.retention.trim()] ?? filters.retention.trim().toUpperCase();
     if (!RETENTIONS.has(code)) throw bad('保管期限应为 Y/D100/D50/D30/D15/D10 或 永久/30年/10年 等');

@@ -34,9 +34,10 @@ import { quoteLexeme } from './text.js';
 // sensitive items; counts are exact up to EXACT_LIMIT matches and estimated from a sample of the
 // index beyond (marked so), which keeps a common word as fast as a rare one.
 
-const EXACT_LIMIT = 2000;
-const SAMPLE_ROWS = 20_000;
-const RANK_WINDOW = 1000;
+const EXACT_LIMIT = 1000;
+const SAMPLE_ROWS = 5_000;
+/** With many matches, relevance ranks the newest this many. */
+const RANK_WINDOW = 100;
 export const MAX_PAGE = 100;
 
 export type SearchSort = 'relevance' | 'date';
@@ -175,20 +176,23 @@ export async function search(
   const exactCount = await countMatches(db, spec, EXACT_LIMIT);
   let counts = exactCount.counts;
   let exact = !exactCount.capped;
+  const indexed = exact ? 0 : await indexedRowsEstimate(db);
   if (!exact) {
-    const rows = await indexedRowsEstimate(db);
-    if (rows <= SAMPLE_ROWS * 2) {
+    if (indexed <= SAMPLE_ROWS * 2) {
       counts = (await countMatches(db, spec, Number.MAX_SAFE_INTEGER)).counts;
       exact = true;
     } else {
-      const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / rows) * 100));
+      const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / indexed) * 100));
       const seed =
         crypto.createHash('sha256').update(JSON.stringify(spec)).digest().readUInt32BE(0) % 1_000_000;
       counts = scaled(await sampleMatches(db, spec, percent, seed), 100 / percent, counts);
     }
   }
 
-  const walk = exactCount.capped;
+  // Many matches: walking the date index finds what is wanted after about wanted/density rows, while
+  // collecting and sorting costs one row per match; take the cheaper (the counts are estimates).
+  const wanted = sort === 'relevance' ? RANK_WINDOW : limit + 1;
+  const walk = !exact && (wanted * indexed) / Math.max(counts.total, 1) < counts.total;
   const rows =
     sort === 'date'
       ? await pageByDate(db, spec, limit + 1, walk, after)

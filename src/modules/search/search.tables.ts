@@ -14,6 +14,8 @@ export interface SearchDocTable {
   doc_date: string;
   amount: string | null;
   version: number;
+  /** 题名, lower-cased: phrases are checked against it without a join. */
+  title: string;
   /** tsvector, written and read as its text form. */
   terms: string;
 }
