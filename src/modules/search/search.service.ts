@@ -5,7 +5,7 @@ import { invalid } from '../../shared/errors.js';
 import { idNumberIndex } from '../access/field-cipher.js';
 import { activeGrants, grantedItemIds } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
-import { listCategories } from '../catalog/catalog.repo.js';
+import { type CategoryRow, listCategories } from '../catalog/catalog.repo.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import { CARRIERS, type Item } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
@@ -122,8 +122,11 @@ function scaled(counts: FacetCounts, factor: number, floor: FacetCounts): FacetC
   return { total: Math.max(round(counts.total * factor), floor.total), facets };
 }
 
-async function facetValues(db: Db, counts: FacetCounts): Promise<Record<FacetDimension, FacetValue[]>> {
-  const categories = new Map((await listCategories(db)).map((row) => [String(row.id), row]));
+function facetValues(
+  counts: FacetCounts,
+  categoryRows: readonly CategoryRow[],
+): Record<FacetDimension, FacetValue[]> {
+  const categories = new Map(categoryRows.map((row) => [String(row.id), row]));
   const sorted = (map: Map<string, number>, label: (value: string) => { value: string; label: string }) =>
     [...map].map(([value, count]) => ({ ...label(value), count })).sort((a, b) => b.count - a.count);
   return {
@@ -149,14 +152,15 @@ export async function search(
 ): Promise<SearchResult> {
   const now = options.now ?? new Date();
   const compiled = compileQuery(request.q ?? '');
-  const filters = filterTerms(request, await listCategories(db));
+  const categories = await listCategories(db);
+  const filters = filterTerms(request, categories);
   const typed = (request.q ?? '').trim() !== '';
   if (typed && !hasText(compiled) && !filters.any)
     throw invalid('QUERY_EMPTY', '检索式中没有可检索的词，请输入文字、号码或筛选条件');
   const sort: SearchSort = request.sort ?? (hasText(compiled) ? 'relevance' : 'date');
   const limit = Math.min(Math.max(request.limit ?? 20, 1), MAX_PAGE);
   const after = request.cursor ? decodeCursor(request.cursor, sort) : undefined;
-  if (options.catchUp) await catchUpIndex(db, { maxEvents: options.catchUp });
+  const caughtUp = options.catchUp ? await catchUpIndex(db, { maxEvents: options.catchUp }) : undefined;
 
   const scope = options.scope;
   const ownTerm = scope?.idNumber ? quoteLexeme(`pid:${idNumberIndex(scope.idNumber)}`) : null;
@@ -224,7 +228,7 @@ export async function search(
   return {
     total: counts.total,
     exact,
-    facets: await facetValues(db, counts),
+    facets: facetValues(counts, categories),
     hits: shown.map((item, index) => ({
       item,
       score: shownRows[index]?.score ?? null,
@@ -238,7 +242,7 @@ export async function search(
     nextCursor: rows.length > limit ? encodeCursor(sort, shownRows.at(-1) as PageRow) : null,
     sort,
     notices,
-    indexPending: await indexBacklog(db),
+    indexPending: caughtUp ? caughtUp.backlog : await indexBacklog(db),
   };
 }
 
