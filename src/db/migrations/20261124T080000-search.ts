@@ -2,7 +2,7 @@ import { type Kysely, sql } from 'kysely';
 
 // Search. search_doc is one row per archive item: its words as a tsvector (GIN) beside the columns
 // that filter, facet and order, kept narrow so a common word's many matches are cheap to count. It is
-// derived data (the lower-cased 题名 is kept so a phrase is checked without reading the item), rebuilt from the event log (search_state holds how far it has read), so filing
+// derived data (the normalized 题名 is kept so a phrase is checked without reading the item), rebuilt from the event log (search_state holds how far it has read), so filing
 // never waits for the index and a restored database re-indexes itself. item_page_text holds the
 // text of scanned pages (OCR), one row per page: that is original data and travels in backups.
 
@@ -20,7 +20,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       doc_date date not null,
       amount numeric(14,2),
       version integer not null,
-      title varchar(500) not null,
+      title text not null,
       terms tsvector not null
     )`,
     sql`create index search_doc_terms on search_doc using gin (terms)`,

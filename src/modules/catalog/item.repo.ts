@@ -255,11 +255,11 @@ export async function findItem(
   return row ? toItem(row) : undefined;
 }
 
-/** Items by id, in the order given (ids that do not exist are left out). */
-export async function findItemsByIds(db: Db, ids: readonly number[]): Promise<Item[]> {
+/** Items by id, in the order given (ids that do not exist, or lie outside the scope, are left out). */
+export async function findItemsByIds(db: Db, ids: readonly number[], scope?: ItemScope): Promise<Item[]> {
   const byId = new Map<number, Item>();
   for (let start = 0; start < ids.length; start += INSERT_CHUNK) {
-    const rows = await itemQuery(db)
+    const rows = await itemQuery(db, scope)
       .where('i.id', 'in', ids.slice(start, start + INSERT_CHUNK))
       .execute();
     for (const row of rows) byId.set(row.id, toItem(row));

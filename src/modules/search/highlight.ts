@@ -1,3 +1,4 @@
+import { maskAccount } from '../access/masking.js';
 import { maskIdNumber } from '../catalog/id-number.js';
 import { FIELD_LABELS, type Item } from '../catalog/item.schema.js';
 import { normalizeWithMap } from './text.js';
@@ -17,6 +18,16 @@ export interface Highlight {
 
 const CONTEXT = 40;
 const ID_IN_TEXT = /\d{6}(?:19|20)\d{9}[\dXx]/g;
+/** Other long numbers in page text: phones, bank accounts, insured numbers. */
+const LONG_NUMBER = /\d{11,}/g;
+
+/** Page text as a snippet may show it: folded (full-width digits too) and long numbers masked. */
+function maskedPageText(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(ID_IN_TEXT, (id) => maskIdNumber(id) ?? '')
+    .replace(LONG_NUMBER, (digits) => maskAccount(digits) ?? '');
+}
 
 export function markTerms(text: string, terms: readonly string[]): Array<[number, number]> {
   if (terms.length === 0 || text === '') return [];
@@ -87,7 +98,7 @@ export function highlightItem(
     if (typeof value === 'string') add(`extra.${key}`, key, value, true);
   const name = rawName?.trim();
   for (const page of pages) {
-    let text = page.text.replace(ID_IN_TEXT, (id) => maskIdNumber(id) ?? '');
+    let text = maskedPageText(page.text);
     if (name && shown.name && shown.name !== name) text = text.split(name).join(shown.name);
     add(`page.${page.page}`, `第${page.page}页`, text, true);
   }

@@ -122,7 +122,7 @@ export function buildDoc(
     doc_date: row.doc_date,
     amount: row.amount,
     version: row.version,
-    title: row.title.toLowerCase(),
+    title: normalizeText(row.title),
     terms: terms.toTsvector(),
     truncated: terms.truncated,
   };

@@ -10,12 +10,14 @@ import { normalizeText } from './text.js';
 // the matching forms, so every name within one edit or of the same sound is found by the index.
 
 const SURNAMES = new Set(SURNAME_FREQUENCIES.map(([surname]) => surname));
-const NAME_SEPARATORS = /[\s·•・.．\u00b7]/g;
+const NOT_NAME = /[^\p{L}\p{N}]/gu;
+/** Longer names (rare: transliterated ones) get only the whole-name and sound terms. */
+const MAX_EDITED_NAME = 8;
 const HAN_ONLY = /^\p{Script=Han}+$/u;
 
-/** A name as compared: normalized, without spaces or the middle dot of 阿依古丽·买买提. */
+/** A name as compared: normalized letters and digits only (no spaces, no middle dot of 阿依古丽·买买提). */
 export function compactName(name: string): string {
-  return normalizeText(name).replace(NAME_SEPARATORS, '');
+  return normalizeText(name).replace(NOT_NAME, '');
 }
 
 const FUZZY_INITIALS: ReadonlyArray<readonly [RegExp, string]> = [
@@ -53,7 +55,7 @@ export function nameTerms(name: string | null | undefined): string[] {
   if (!HAN_ONLY.test(compact)) return terms;
   const chars = [...compact];
   terms.push(`py:${soundKey(compact)}`);
-  if (chars.length >= 3) {
+  if (chars.length >= 3 && chars.length <= MAX_EDITED_NAME) {
     for (const form of blanked(chars)) terms.push(`nm:${form}`);
     for (const form of dropped(chars)) terms.push(`nd:${form}`);
   }
@@ -80,7 +82,7 @@ export function nameQuery(name: string): NameQuery {
   const similar: string[] = [];
   if (HAN_ONLY.test(compact)) {
     similar.push(`py:${soundKey(compact)}`);
-    if (chars.length >= 3) {
+    if (chars.length >= 3 && chars.length <= MAX_EDITED_NAME) {
       // One character replaced: the filed name has the same blanked form.
       for (const form of blanked(chars)) similar.push(`nm:${form}`);
       // One character too many in the query: the filed name is a dropped form of it.

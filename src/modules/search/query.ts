@@ -70,6 +70,8 @@ export interface CompiledQuery {
 interface Token {
   type: 'word' | 'phrase' | 'and' | 'or' | 'not' | 'open' | 'close';
   text: string;
+  /** The field prefix written before a quoted phrase (题名:"…"). */
+  field?: string;
 }
 
 const OPEN_QUOTES = '"“”「」『』';
@@ -103,11 +105,12 @@ function tokenize(query: string, notices: string[]): Token[] {
       const word = text.slice(index, end);
       const operator = { AND: 'and', OR: 'or', NOT: 'not' }[word] as Token['type'] | undefined;
       // A field prefix directly before a quoted phrase: 题名:"医疗救助".
-      if (word.endsWith(':') && OPEN_QUOTES.includes(text[end] ?? '')) {
+      const next = text[end];
+      if (word.endsWith(':') && next !== undefined && OPEN_QUOTES.includes(next)) {
         let close = end + 1;
         while (close < text.length && !OPEN_QUOTES.includes(text[close] as string)) close++;
         if (close >= text.length) notices.push('引号未闭合，已按到末尾为一个短语处理');
-        tokens.push({ type: 'phrase', text: `${word}${text.slice(end + 1, close)}` });
+        tokens.push({ type: 'phrase', text: text.slice(end + 1, close), field: word.slice(0, -1) });
         index = close + 1;
         continue;
       }
@@ -160,7 +163,8 @@ function parse(tokens: Token[], notices: string[]): QueryNode | null {
   };
 
   const parseUnary = (depth: number): QueryNode | null => {
-    if (depth > MAX_DEPTH) throw invalid('QUERY_TOO_COMPLEX', `检索式嵌套过深（最多 ${MAX_DEPTH} 层括号）`);
+    if (depth > MAX_DEPTH)
+      throw invalid('QUERY_TOO_COMPLEX', `检索式嵌套过深（括号或连续的 NOT 最多 ${MAX_DEPTH} 层）`);
     const token = peek() as Token;
     position++;
     if (token.type === 'not') {
@@ -180,7 +184,8 @@ function parse(tokens: Token[], notices: string[]): QueryNode | null {
     }
     terms++;
     if (terms > MAX_TERMS) throw invalid('QUERY_TOO_COMPLEX', `检索词过多（最多 ${MAX_TERMS} 个）`);
-    return termNode(token.text, token.type === 'phrase');
+    if (token.type === 'phrase') return termNode(token.text, true, token.field);
+    return termNode(token.text, false);
   };
 
   const nodes: QueryNode[] = [];
@@ -199,9 +204,15 @@ function parse(tokens: Token[], notices: string[]): QueryNode | null {
   return nodes.length === 1 ? (nodes[0] as QueryNode) : { kind: 'and', children: nodes };
 }
 
-function termNode(text: string, quoted: boolean): QueryNode {
+function termNode(text: string, quoted: boolean, prefix?: string): QueryNode {
+  if (prefix !== undefined) {
+    const field = FIELD_NAMES[prefix.toLowerCase()];
+    return field
+      ? { kind: 'term', text, field, quoted }
+      : { kind: 'term', text: `${prefix} ${text}`, quoted };
+  }
   const colon = text.indexOf(':');
-  if (colon > 0) {
+  if (!quoted && colon > 0) {
     const field = FIELD_NAMES[text.slice(0, colon).toLowerCase()];
     if (field) return { kind: 'term', text: text.slice(colon + 1), field, quoted };
   }
@@ -243,8 +254,6 @@ function compileTerm(
     if (node.field === 'id') throw invalid('ID_NUMBER_INVALID', `身份证号有误：${problem}`);
     state.notices.push('检索词中的18位号码不是有效的身份证号，已按普通词检索');
   }
-  if (!node.field && ARCHIVE_CODE_SHAPE.test(raw))
-    return { kind: 'match', tsquery: quoteLexeme(archiveCodeTerm(raw)), rechecks: [] };
   const runs = textRuns(normalizeText(raw));
   if (runs.length === 0) return null;
   const nameMatch = (name: string): Condition => {
@@ -260,6 +269,13 @@ function compileTerm(
   const parts: string[] = [];
   const rechecks: Recheck[] = [];
   for (const run of runs) {
+    if (run.kind === 'word' && ID_SHAPE.test(run.value) && !checkIdNumber(run.value.toUpperCase())) {
+      // An ID number inside a longer token (身份证320115…): indexed by its blind index only.
+      const index = idNumberIndex(run.value.toUpperCase());
+      state.idLookups++;
+      parts.push(or([quoteLexeme(`pid:${index}`), quoteLexeme(`id:${index}`)]));
+      continue;
+    }
     const single = run.kind === 'han' && [...run.value].length === 1;
     const terms = (run.kind === 'han' ? hanQueryTerms(run.value) : [run.value]).map(
       (term) => `${quoteLexeme(term)}${single ? ':*' : ''}`,
@@ -276,6 +292,12 @@ function compileTerm(
       rechecks.push({ phrase: run.value, target: 'all' });
   }
   const words: Condition = { kind: 'match', tsquery: and(parts), rechecks };
+  if (!node.field && ARCHIVE_CODE_SHAPE.test(raw))
+    // Looks like a 档号, but a document number (JSYB-2024-15) or a date has the same shape.
+    return {
+      kind: 'or',
+      children: [{ kind: 'match', tsquery: quoteLexeme(archiveCodeTerm(raw)), rechecks: [] }, words],
+    };
   const only = runs[0];
   if (!node.field && runs.length === 1 && only?.kind === 'han' && looksLikeName(only.value))
     // A name typed alone also finds its homophones and one-character slips; the exact form ranks first.
@@ -318,7 +340,8 @@ function indexQueryOf(condition: Condition): string | null {
 }
 
 export function compileQuery(query: string): CompiledQuery {
-  if ([...query].length > MAX_QUERY_LENGTH)
+  // Counted again after NFKC, which can make one character many (㍿ is 株式会社).
+  if ([...query].length > MAX_QUERY_LENGTH || normalizeText(query).length > MAX_QUERY_LENGTH * 2)
     throw invalid('QUERY_TOO_LONG', `检索式过长（最多 ${MAX_QUERY_LENGTH} 个字符）`);
   const notices: string[] = [];
   const state: CompileState = {

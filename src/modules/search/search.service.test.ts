@@ -372,7 +372,7 @@ describe('highlights', () => {
     const present = async (items: Item[]) => items.map(maskItem);
     const [l] = (await search(db(), { q: '骨科' }, { present })).hits;
     const page = l?.highlights.find((highlight) => highlight.field === 'page.2');
-    expect(page?.text).toContain('患者冯*（');
+    expect(page?.text).toContain('患者冯*(');
     expect(JSON.stringify(l?.highlights)).not.toMatch(/冯军|19800101/);
     for (const q of ['张三丰', '3201150000001']) {
       const { hits } = await search(db(), { q }, { present });

@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid } from '../../shared/errors.js';
 import { idNumberIndex } from '../access/field-cipher.js';
-import { activeGrants, grantedItemIds } from '../access/grant.repo.js';
+import { type ActiveGrant, activeGrants, grantedItemIds } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import { type CategoryRow, listCategories } from '../catalog/catalog.repo.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
@@ -16,6 +16,8 @@ import { indexBacklog, loadPageTexts } from './index.repo.js';
 import { catchUpIndex } from './indexer.js';
 import { compileQuery, hasText } from './query.js';
 import { filterTerms, type SearchFilters } from './search.filters.js';
+import { decodeCursor, encodeCursor, type SearchSort, scaled } from './search.paging.js';
+
 import {
   countMatches,
   type FacetCounts,
@@ -25,10 +27,11 @@ import {
   pageByDate,
   pageByRelevance,
   type SearchSpec,
-  type SortKey,
   sampleMatches,
 } from './search.repo.js';
 import { quoteLexeme } from './text.js';
+
+export type { SearchSort };
 
 // Search: the query and filters become one SQL condition with the user's scope and the gate on
 // sensitive items; counts are exact up to EXACT_LIMIT matches and estimated from a sample of the
@@ -39,8 +42,6 @@ const SAMPLE_ROWS = 5_000;
 /** With many matches, relevance ranks the newest this many. */
 const RANK_WINDOW = 100;
 export const MAX_PAGE = 100;
-
-export type SearchSort = 'relevance' | 'date';
 
 export interface SearchRequest extends SearchFilters {
   q?: string;
@@ -84,44 +85,6 @@ export interface SearchOptions {
   catchUp?: number;
 }
 
-function decodeCursor(cursor: string, sort: SearchSort): SortKey {
-  try {
-    const key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown;
-    if (Array.isArray(key) && key[0] === sort) {
-      const [, score, year, date, itemId] = key as [string, number | null, number, string, number];
-      if (
-        Number.isInteger(year) &&
-        Number.isSafeInteger(itemId) &&
-        /^\d{4}-\d{2}-\d{2}$/.test(date) &&
-        (score === null || Number.isSafeInteger(score))
-      )
-        return { score: score ?? undefined, year, date, itemId };
-    }
-  } catch {
-    // Fall through to the error below.
-  }
-  throw invalid('CURSOR_INVALID', '翻页标记无效或与排序方式不符，请重新检索');
-}
-
-const encodeCursor = (sort: SearchSort, row: PageRow) =>
-  Buffer.from(JSON.stringify([sort, row.score, row.year, row.date, row.itemId])).toString('base64url');
-
-function scaled(counts: FacetCounts, factor: number, floor: FacetCounts): FacetCounts {
-  const round = (value: number) => {
-    if (value < 100) return Math.round(value);
-    const magnitude = 10 ** (Math.floor(Math.log10(value)) - 1);
-    return Math.round(value / magnitude) * magnitude;
-  };
-  const facets = {} as FacetCounts['facets'];
-  for (const dimension of Object.keys(counts.facets) as FacetDimension[]) {
-    const merged = new Map(floor.facets[dimension]);
-    for (const [value, count] of counts.facets[dimension])
-      merged.set(value, Math.max(round(count * factor), merged.get(value) ?? 0));
-    facets[dimension] = merged;
-  }
-  return { total: Math.max(round(counts.total * factor), floor.total), facets };
-}
-
 function facetValues(
   counts: FacetCounts,
   categoryRows: readonly CategoryRow[],
@@ -159,8 +122,9 @@ export async function search(
     throw invalid('QUERY_EMPTY', '检索式中没有可检索的词，请输入文字、号码或筛选条件');
   const sort: SearchSort = request.sort ?? (hasText(compiled) ? 'relevance' : 'date');
   const limit = Math.min(Math.max(request.limit ?? 20, 1), MAX_PAGE);
-  const after = request.cursor ? decodeCursor(request.cursor, sort) : undefined;
-  const caughtUp = options.catchUp ? await catchUpIndex(db, { maxEvents: options.catchUp }) : undefined;
+  const cursor = request.cursor ? decodeCursor(request.cursor, sort) : undefined;
+  const after = cursor?.key;
+  const caughtUp = options.catchUp ? await catchUp(db, options.catchUp) : undefined;
 
   const scope = options.scope;
   const ownTerm = scope?.idNumber ? quoteLexeme(`pid:${idNumberIndex(scope.idNumber)}`) : null;
@@ -196,7 +160,9 @@ export async function search(
   // Many matches: walking the date index finds what is wanted after about wanted/density rows, while
   // collecting and sorting costs one row per match; take the cheaper (the counts are estimates).
   const wanted = sort === 'relevance' ? RANK_WINDOW : limit + 1;
-  const walk = !exact && (wanted * indexed) / Math.max(counts.total, 1) < counts.total;
+  const walk = cursor
+    ? cursor.windowed
+    : !exact && (wanted * indexed) / Math.max(counts.total, 1) < counts.total;
   const rows =
     sort === 'date'
       ? await pageByDate(db, spec, limit + 1, walk, after)
@@ -212,18 +178,20 @@ export async function search(
           after,
         );
   const shownRows = rows.slice(0, limit);
-  const items = await findItemsByIds(
+  const { items, grants } = await visibleItems(
     db,
     shownRows.map((row) => row.itemId),
+    options,
+    now,
   );
-  await logSearch(db, items, compiled.idLookups, counts.total, options, now);
+  await logSearch(db, items, grants, compiled.idLookups, counts.total, options);
   const shown = options.present ? await options.present(items) : items;
   const pages = await loadPageTexts(
     db,
     items.map((item) => item.id),
   );
   const notices = [...compiled.notices];
-  if (sort === 'relevance' && walk)
+  if (sort === 'relevance' && walk && !exact)
     notices.push(`结果较多，相关度排序只在最新的 ${RANK_WINDOW} 条中进行；可增加条件或改按日期排序`);
   return {
     total: counts.total,
@@ -231,7 +199,7 @@ export async function search(
     facets: facetValues(counts, categories),
     hits: shown.map((item, index) => ({
       item,
-      score: shownRows[index]?.score ?? null,
+      score: shownRows.find((row) => row.itemId === item.id)?.score ?? null,
       highlights: highlightItem(
         item,
         items[index]?.name ?? null,
@@ -239,45 +207,76 @@ export async function search(
         compiled.highlights,
       ),
     })),
-    nextCursor: rows.length > limit ? encodeCursor(sort, shownRows.at(-1) as PageRow) : null,
+    nextCursor: rows.length > limit ? encodeCursor(sort, walk, shownRows.at(-1) as PageRow) : null,
     sort,
     notices,
     indexPending: caughtUp ? caughtUp.backlog : await indexBacklog(db),
   };
 }
 
-/** Sensitive items shown under a grant are reads, and a look-up by ID number is noted (masked). */
+/**
+ * Takes in recent filings before searching, unless the backlog is larger than `bound` (then the
+ * background indexer is at it). An indexing failure never fails the search: it answers from the index
+ * as it stands, and indexPending tells the user it is behind.
+ */
+async function catchUp(db: Db, bound: number): Promise<{ backlog: number }> {
+  const pending = await indexBacklog(db, bound + 1);
+  if (pending === 0 || pending > bound) return { backlog: pending };
+  try {
+    return await catchUpIndex(db, { maxEvents: bound });
+  } catch {
+    return { backlog: pending };
+  }
+}
+
+/**
+ * The hits as stored now: the index may lag an edit, so scope and the sensitive gate are checked
+ * again on the live rows, and an item that no longer passes is left out of the page.
+ */
+async function visibleItems(
+  db: Db,
+  ids: readonly number[],
+  options: SearchOptions,
+  now: Date,
+): Promise<{ items: Item[]; grants: Map<number, ActiveGrant> }> {
+  const scope = options.scope;
+  const items = await findItemsByIds(db, ids, scope);
+  const userId = scope?.grantsFor;
+  if (userId === undefined) return { items, grants: new Map() };
+  const gated = items.filter((item) => item.sensitivity !== 'normal' && item.idNumber !== scope?.idNumber);
+  if (gated.length === 0) return { items, grants: new Map() };
+  const grants = await activeGrants(
+    db,
+    userId,
+    gated.map((item) => item.id),
+    now,
+  );
+  return { items: items.filter((item) => !gated.includes(item) || grants.has(item.id)), grants };
+}
+
+/** Sensitive items shown are reads (naming the grant), and a look-up by ID number is noted (masked). */
 async function logSearch(
   db: Db,
   items: readonly Item[],
+  grants: ReadonlyMap<number, ActiveGrant>,
   idLookups: number,
   total: number,
   options: SearchOptions,
-  now: Date,
 ): Promise<void> {
   const actor = options.actor ?? options.scope?.actor ?? 'system';
-  const sensitive = items.filter((item) => item.sensitivity !== 'normal');
-  const userId = options.scope?.grantsFor;
-  const grants =
-    userId !== undefined && sensitive.length > 0
-      ? await activeGrants(
-          db,
-          userId,
-          sensitive.map((item) => item.id),
-          now,
-        )
-      : new Map();
-  const events: EventInput[] = sensitive.map((item) => ({
-    actor,
-    action: 'item.read',
-    subject: itemSubject(item.archiveCode),
-    payload: {
-      sensitivity: item.sensitivity,
-      purpose: grants.get(item.id)?.purpose ?? null,
-      grantId: grants.get(item.id)?.id ?? null,
-      via: 'search',
-    },
-  }));
+  const events: EventInput[] = items
+    .filter((item) => item.sensitivity !== 'normal')
+    .map((item) => ({
+      actor,
+      action: 'item.read',
+      subject: itemSubject(item.archiveCode),
+      payload: {
+        sensitivity: item.sensitivity,
+        purpose: grants.get(item.id)?.purpose ?? null,
+        grantId: grants.get(item.id)?.id ?? null,
+        via: 'search',
+      },
+    }));
   if (idLookups > 0)
     events.push({
       actor,

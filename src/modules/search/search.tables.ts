@@ -14,7 +14,7 @@ export interface SearchDocTable {
   doc_date: string;
   amount: string | null;
   version: number;
-  /** 题名, lower-cased: phrases are checked against it without a join. */
+  /** 题名, normalized as queries are (NFKC, lower case): phrases are checked against it without a join. */
   title: string;
   /** tsvector, written and read as its text form. */
   terms: string;

@@ -1,3 +1,5 @@
+import crypto from 'node:crypto';
+
 // How text becomes search terms. Chinese has no spaces, so every run of Han characters is indexed as
 // its overlapping two-character pairs (as Lucene's CJK analyzer does) plus its last character: 医保
 // and 门诊 match as words, and a one-character query still finds every occurrence. Latin letters and digits
@@ -60,9 +62,21 @@ export function textTerms(text: string): string[] {
   return terms;
 }
 
-/** A lexeme as tsvector and tsquery input read it: quoted, with quote and backslash escaped. */
-export const quoteLexeme = (lexeme: string): string =>
-  /['\\]/.test(lexeme) ? `'${lexeme.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${lexeme}'`;
+/** Longest lexeme kept as it is, in UTF-8 bytes (PostgreSQL refuses lexemes over 2,046). */
+const MAX_LEXEME_BYTES = 240;
+
+/**
+ * A lexeme as tsvector and tsquery input read it: quoted, quote and backslash escaped. A long one (a
+ * long agency name, or text NFKC made long) becomes its prefix and a hash, the same on both sides.
+ */
+export function quoteLexeme(lexeme: string): string {
+  let bounded = lexeme;
+  if (Buffer.byteLength(lexeme) > MAX_LEXEME_BYTES) {
+    const prefix = /^[a-z]{1,3}:/.exec(lexeme)?.[0] ?? '';
+    bounded = `${prefix}#${crypto.createHash('sha256').update(lexeme).digest('hex').slice(0, 32)}`;
+  }
+  return /['\\]/.test(bounded) ? `'${bounded.replace(/\\/g, '\\\\').replace(/'/g, "''")}'` : `'${bounded}'`;
+}
 
 /** A 档号 is looked up whole (J013-JSLX·2024-D30-JSK-0001), as one term. */
 export const ARCHIVE_CODE_SHAPE = /^[A-Za-z0-9]{4}-\S+-\d+$/;
