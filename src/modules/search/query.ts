@@ -220,6 +220,7 @@ function termNode(text: string, quoted: boolean, prefix?: string): QueryNode {
 }
 
 const ID_SHAPE = /^\d{17}[\dXx]$/;
+const ID_LABELS = new Set(['身份证', '身份证号', '身份证号码', '公民身份号码', '证件号', '证件号码']);
 
 interface CompileState {
   highlights: Set<string>;
@@ -268,8 +269,13 @@ function compileTerm(
   const weight = node.field === 'title' ? ':A' : '';
   const parts: string[] = [];
   const rechecks: Recheck[] = [];
+  const isId = (run: { kind: string; value: string }) =>
+    run.kind === 'word' && ID_SHAPE.test(run.value) && !checkIdNumber(run.value.toUpperCase());
+  const withId = runs.some(isId);
   for (const run of runs) {
-    if (run.kind === 'word' && ID_SHAPE.test(run.value) && !checkIdNumber(run.value.toUpperCase())) {
+    // 身份证320115…: the label says what the number is; it is not a word to find.
+    if (withId && run.kind === 'han' && ID_LABELS.has(run.value)) continue;
+    if (isId(run)) {
       // An ID number inside a longer token (身份证320115…): indexed by its blind index only.
       const index = idNumberIndex(run.value.toUpperCase());
       state.idLookups++;
