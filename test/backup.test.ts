@@ -10,6 +10,7 @@ import { createBackup } from '../src/modules/backup/backup.service.js';
 import { restoreBackup } from '../src/modules/backup/restore.service.js';
 import { fileItems, getItem } from '../src/modules/catalog/item.service.js';
 import { currentTreeHead } from '../src/modules/integrity/event-log.js';
+import { search } from '../src/modules/search/search.service.js';
 import { blobRelativePath as blobPath } from '../src/modules/storage/directory-replica.js';
 import { addFile, openFile } from '../src/modules/storage/file.service.js';
 import { openSystem } from '../src/system/system.js';
@@ -494,6 +495,11 @@ describe('createBackup and restoreBackup (service)', () => {
         const [next] = await fileItems(restored.database.db, [reimbursement({ title: '恢复后归档' })], 'x');
         expect(next?.archiveCode).toBe('J013-JSLX·2024-D30-JSK-0002');
         expect((await currentTreeHead(restored.database.db)).size).toBe(manifest.checkpoint.treeSize + 2);
+        // The search index is not in the backup: the restored database rebuilds it from its log.
+        const found = await search(restored.database.db, { q: '恢复后归档' }, { catchUp: 100_000 });
+        expect(found.hits.map((hit) => hit.item.archiveCode)).toEqual(['J013-JSLX·2024-D30-JSK-0002']);
+        const original1 = await search(restored.database.db, { q: original.archiveCode });
+        expect(original1.hits.map((hit) => hit.item.archiveCode)).toEqual([code]);
       } finally {
         await restored.close();
       }
