@@ -147,7 +147,7 @@ async function queries(database: Database, label: string, sample: ItemInput[]): 
     }
     all.push(...times);
     let scan = Number.NaN;
-    if (query.like !== '') {
+    if (query.like !== '' && process.env.BENCH_SEARCH_SCAN !== '0') {
       const begun = performance.now();
       await sql`select id from archive_item where title ilike ${`%${query.like}%`} or person_name ilike ${`%${query.like}%`}
         or business_type ilike ${`%${query.like}%`} or extra::text ilike ${`%${query.like}%`}

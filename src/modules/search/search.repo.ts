@@ -189,6 +189,60 @@ export async function countMatches(
   return { counts, capped: counts.total > limit };
 }
 
+/** ts_rank (a 题名 match weighs ten times one elsewhere) as an integer, exact names a tier above. */
+function scoreSql(ranking: Pick<Ranking, 'rankQuery' | 'exactNames'>, terms: RawBuilder<unknown>) {
+  const rank = ranking.rankQuery
+    ? sql`(ts_rank(${terms}, ${ranking.rankQuery}::tsquery) * 1000000)::bigint`
+    : sql`0::bigint`;
+  const bonus =
+    ranking.exactNames.length > 0
+      ? sql`case when ${terms} @@ ${ranking.exactNames.join(' | ')}::tsquery then 1000000000 else 0 end`
+      : sql`0`;
+  return sql`${rank} + ${bonus}`;
+}
+
+export interface MatchRow extends PageRow {
+  categoryId: number;
+  region: string | null;
+  carrier: string;
+}
+
+/**
+ * Up to `limit` + 1 matches in one pass, with what facets and sorting need: when there are no more
+ * than `limit`, counts and the page come from these rows, and nothing is read twice.
+ */
+export async function collectMatches(
+  db: Db,
+  spec: SearchSpec,
+  limit: number,
+  ranking: Pick<Ranking, 'rankQuery' | 'exactNames'> | null,
+): Promise<MatchRow[]> {
+  const score = ranking ? scoreSql(ranking, sql`d.terms`) : sql`null::bigint`;
+  const result = await withPlan(db, false, (trx) =>
+    sql<{
+      item_id: number;
+      year: number;
+      date: string;
+      category_id: number;
+      pooling_region: string | null;
+      carrier: string;
+      score: string | null;
+    }>`
+      select d.item_id, d.year, d.doc_date::text as date, d.category_id, d.pooling_region, d.carrier,
+        (${score})::text as score
+      from search_doc d where ${whereSql(spec)} limit ${limit + 1}`.execute(trx),
+  );
+  return result.rows.map((row) => ({
+    itemId: Number(row.item_id),
+    year: row.year,
+    date: row.date,
+    categoryId: row.category_id,
+    region: row.pooling_region,
+    carrier: row.carrier,
+    score: row.score === null ? null : Number(row.score),
+  }));
+}
+
 /** Counts over a sample of the table's pages (a fixed sample per seed, so pages of one search agree). */
 export async function sampleMatches(
   db: Db,
@@ -271,13 +325,7 @@ export async function pageByRelevance(
   limit: number,
   after?: SortKey,
 ): Promise<PageRow[]> {
-  const rank = ranking.rankQuery
-    ? sql`(ts_rank(m.terms, ${ranking.rankQuery}::tsquery) * 1000000)::bigint`
-    : sql`0::bigint`;
-  const bonus =
-    ranking.exactNames.length > 0
-      ? sql`case when m.terms @@ ${ranking.exactNames.join(' | ')}::tsquery then 1000000000 else 0 end`
-      : sql`0`;
+  const score = scoreSql(ranking, sql`m.terms`);
   const windowLimit = ranking.window === null ? sql`` : sql`order by ${DATE_ORDER} limit ${ranking.window}`;
   const keyset = after
     ? sql`where (r.score, r.year, r.doc_date, r.item_id) < (${after.score ?? 0}, ${after.year}, ${after.date}::date, ${after.itemId})`
@@ -287,7 +335,7 @@ export async function pageByRelevance(
       with m as materialized (
         select d.item_id, d.year, d.doc_date, d.terms from search_doc d where ${whereSql(spec)} ${windowLimit}
       ), r as (
-        select m.item_id, m.year, m.doc_date, ${rank} + ${bonus} as score from m
+        select m.item_id, m.year, m.doc_date, ${score} as score from m
       )
       select r.item_id, r.year, r.doc_date::text as date, r.score::text as score from r ${keyset}
       order by r.score desc, r.year desc, r.doc_date desc, r.item_id desc limit ${limit}`.execute(trx),

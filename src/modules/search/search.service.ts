@@ -16,9 +16,10 @@ import { indexBacklog, loadPageTexts } from './index.repo.js';
 import { catchUpIndex } from './indexer.js';
 import { compileQuery, hasText } from './query.js';
 import { filterTerms, type SearchFilters } from './search.filters.js';
-import { decodeCursor, encodeCursor, type SearchSort, scaled } from './search.paging.js';
+import { countsOf, decodeCursor, encodeCursor, pageOf, type SearchSort, scaled } from './search.paging.js';
 
 import {
+  collectMatches,
   countMatches,
   type FacetCounts,
   type FacetDimension,
@@ -39,6 +40,8 @@ export type { SearchSort };
 
 const EXACT_LIMIT = 1000;
 const SAMPLE_ROWS = 5_000;
+/** Matches in the sample that mark a query as common. */
+const COMMON_SAMPLE_HITS = 5;
 /** With many matches, relevance ranks the newest this many. */
 const RANK_WINDOW = 100;
 export const MAX_PAGE = 100;
@@ -141,42 +144,57 @@ export async function search(
         : undefined,
   };
 
-  const exactCount = await countMatches(db, spec, EXACT_LIMIT);
-  let counts = exactCount.counts;
-  let exact = !exactCount.capped;
-  const indexed = exact ? 0 : await indexedRowsEstimate(db);
-  if (!exact) {
-    if (indexed <= SAMPLE_ROWS * 2) {
+  const ranking = { rankQuery: compiled.rankQuery, exactNames: compiled.exactNames };
+  const indexed = await indexedRowsEstimate(db);
+  // A sample of the index first (unless it is small): when it already holds many matches the query
+  // is common, and collecting its matches would read whole posting lists (millions of entries at
+  // 10,000,000 items) only to stop at EXACT_LIMIT.
+  let sample: FacetCounts | undefined;
+  let factor = 1;
+  if (indexed > SAMPLE_ROWS * 2) {
+    const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / indexed) * 100));
+    const seed =
+      crypto.createHash('sha256').update(JSON.stringify(spec)).digest().readUInt32BE(0) % 1_000_000;
+    sample = await sampleMatches(db, spec, percent, seed);
+    factor = 100 / percent;
+  }
+  const common =
+    sample !== undefined && sample.total >= COMMON_SAMPLE_HITS && sample.total * factor > EXACT_LIMIT * 3;
+
+  let counts: FacetCounts;
+  let exact = false;
+  let rows: PageRow[] | undefined;
+  if (common) {
+    counts = scaled(sample as FacetCounts, factor, countsOf([]));
+  } else {
+    // Few matches: one pass collects them all, and counts and the page come from those rows.
+    const collected = await collectMatches(db, spec, EXACT_LIMIT, sort === 'relevance' ? ranking : null);
+    counts = countsOf(collected.slice(0, EXACT_LIMIT));
+    exact = collected.length <= EXACT_LIMIT;
+    if (exact) rows = pageOf(collected, sort, limit + 1, after);
+    else if (sample) counts = scaled(sample, factor, counts);
+    else {
       counts = (await countMatches(db, spec, Number.MAX_SAFE_INTEGER)).counts;
       exact = true;
-    } else {
-      const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / indexed) * 100));
-      const seed =
-        crypto.createHash('sha256').update(JSON.stringify(spec)).digest().readUInt32BE(0) % 1_000_000;
-      counts = scaled(await sampleMatches(db, spec, percent, seed), 100 / percent, counts);
     }
   }
-
-  // Many matches: walking the date index finds what is wanted after about wanted/density rows, while
-  // collecting and sorting costs one row per match; take the cheaper (the counts are estimates).
+  // Walking the date index finds what is wanted after about wanted/density rows, while collecting
+  // and sorting costs one row per match: take the cheaper (the counts are estimates).
   const wanted = sort === 'relevance' ? RANK_WINDOW : limit + 1;
   const walk = cursor
     ? cursor.windowed
     : !exact && (wanted * indexed) / Math.max(counts.total, 1) < counts.total;
-  const rows =
-    sort === 'date'
-      ? await pageByDate(db, spec, limit + 1, walk, after)
-      : await pageByRelevance(
-          db,
-          spec,
-          {
-            rankQuery: compiled.rankQuery,
-            exactNames: compiled.exactNames,
-            window: walk ? RANK_WINDOW : null,
-          },
-          limit + 1,
-          after,
-        );
+  if (!rows)
+    rows =
+      sort === 'date'
+        ? await pageByDate(db, spec, limit + 1, walk, after)
+        : await pageByRelevance(
+            db,
+            spec,
+            { ...ranking, window: walk ? RANK_WINDOW : null },
+            limit + 1,
+            after,
+          );
   const shownRows = rows.slice(0, limit);
   const { items, grants } = await visibleItems(
     db,

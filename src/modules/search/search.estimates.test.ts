@@ -1,0 +1,84 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { createFonds } from '../catalog/fonds.service.js';
+import { fileItems } from '../catalog/item.service.js';
+import { generateItemBatch } from '../demo/items.js';
+import { catchUpIndex } from './indexer.js';
+import { search } from './search.service.js';
+
+// Past 10,000 indexed items a common query is counted from a sample of the index and its page found
+// by walking the date index. The estimates must be close and marked, and the pages exactly what a
+// full sort of the true matches gives.
+
+let database: TestDatabase;
+const db = () => database.db;
+const ITEMS = 14_000;
+
+/** The true matches of a title word, newest first, straight from the catalog. */
+async function truth(word: string): Promise<Array<{ id: number; year: number }>> {
+  const result = await sql<{ id: number; year: number }>`
+    select id, year from archive_item where title like ${`%${word}%`}
+    order by year desc, doc_date desc, id desc`.execute(db());
+  return result.rows.map((row) => ({ id: Number(row.id), year: row.year }));
+}
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  await createFonds(db(), { code: 'E001', name: '估算测试局', regionCode: '320115' }, 'test');
+  for (let start = 0; start < ITEMS; start += 2000)
+    await fileItems(db(), generateItemBatch('estimates', 'E001', '320115', start, 2000), 'test');
+  await catchUpIndex(db());
+}, 300_000);
+afterAll(() => database?.close());
+
+describe('searching many items', () => {
+  it('estimates a common word from a sample, within a fifth, and says so', async () => {
+    const expected = await truth('审核表');
+    expect(expected.length).toBeGreaterThan(3000);
+    const result = await search(db(), { q: '题名:审核表', sort: 'date', limit: 20 });
+    expect(result.exact).toBe(false);
+    expect(Math.abs(result.total - expected.length) / expected.length).toBeLessThan(0.2);
+    const years = new Map<number, number>();
+    for (const row of expected) years.set(row.year, (years.get(row.year) ?? 0) + 1);
+    const newest = Math.max(...years.keys());
+    const estimated = result.facets.year.find((facet) => facet.value === String(newest))?.count ?? 0;
+    expect(Math.abs(estimated - (years.get(newest) ?? 0)) / (years.get(newest) ?? 1)).toBeLessThan(0.35);
+  });
+
+  it('pages a common word by date exactly as a full sort of the true matches does', async () => {
+    const expected = (await truth('审核表')).map((row) => row.id);
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 3; page++) {
+      const result = await search(db(), { q: '题名:审核表', sort: 'date', limit: 25, cursor });
+      seen.push(...result.hits.map((hit) => hit.item.id));
+      cursor = result.nextCursor ?? undefined;
+      expect(cursor).toBeDefined();
+    }
+    expect(seen).toEqual(expected.slice(0, 75));
+  });
+
+  it('counts a rare word exactly even in a large index', async () => {
+    const some = (await truth('审核表'))[0] as { id: number };
+    const item = await db()
+      .selectFrom('archive_item')
+      .select(['archive_code', 'insured_number'])
+      .where('id', '=', some.id)
+      .executeTakeFirstOrThrow();
+    const result = await search(db(), { q: item.archive_code });
+    expect(result).toMatchObject({ exact: true, total: 1 });
+    expect(result.hits[0]?.item.id).toBe(some.id);
+  });
+
+  it('ranks within the newest matches of a common word by relevance, with a notice, and pages consistently', async () => {
+    const first = await search(db(), { q: '审核表', limit: 10 });
+    expect(first.exact).toBe(false);
+    expect(first.notices.some((notice) => notice.includes('相关度排序只在最新的'))).toBe(true);
+    const second = await search(db(), { q: '审核表', limit: 10, cursor: first.nextCursor ?? undefined });
+    const ids = [...first.hits, ...second.hits].map((hit) => hit.item.id);
+    expect(new Set(ids).size).toBe(20);
+    const scores = [...first.hits, ...second.hits].map((hit) => hit.score ?? 0);
+    expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+});
