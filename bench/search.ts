@@ -199,6 +199,7 @@ async function replicate(database: Database, target: number): Promise<void> {
   ).rows.map((row) => row.name);
   await sql`drop index search_doc_terms`.execute(db);
   await sql`drop index search_doc_date`.execute(db);
+  await sql`drop index search_doc_doc_date`.execute(db);
   for (let copy = 1; copy * ITEMS < target; copy++) {
     const offset = copy * ITEMS;
     const select = columns.map((column) =>
@@ -216,6 +217,7 @@ async function replicate(database: Database, target: number): Promise<void> {
   }
   await sql`create index search_doc_terms on search_doc using gin (terms)`.execute(db);
   await sql`create index search_doc_date on search_doc (year, doc_date, item_id)`.execute(db);
+  await sql`create index search_doc_doc_date on search_doc (doc_date)`.execute(db);
   await sql`analyze`.execute(db);
 }
 
