@@ -52,8 +52,10 @@ export function maskIdsInText(text: string): string {
   } catch {
     // A malformed escape: mask what can be read as it stands.
   }
+  // Decoding and folding keep every ASCII digit, so nothing to mask in the folded URL means none in it.
   const folded = decoded.normalize('NFKC');
-  return maskIds(folded) === folded && maskIds(text) === text ? text : maskIds(folded);
+  const masked = maskIds(folded);
+  return masked === folded ? text : masked;
 }
 
 export async function buildApp(options: AppOptions): Promise<App> {

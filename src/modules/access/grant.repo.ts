@@ -173,7 +173,7 @@ export async function decideRequest(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** The user's grants in force at `now` for these items: the one lasting longest per item. */
+/** Approved requests of this user still in force at `now`, joined to their items. */
 const grantsInForce = (db: Db, userId: number, now: Date) =>
   db
     .selectFrom('access_request_item as ri')
@@ -182,6 +182,7 @@ const grantsInForce = (db: Db, userId: number, now: Date) =>
     .where('r.status', '=', 'approved')
     .where('r.expires_at', '>', now);
 
+/** The user's grants in force at `now` for these items: the one lasting longest per item. */
 export async function activeGrants(
   db: Db,
   userId: number,
