@@ -79,6 +79,30 @@ export function withheldItem(item: Item): Item {
   };
 }
 
+/**
+ * The gate over a page of in-scope items (one query): the grants in force for the gated ones, and
+ * the ids of those the user may not read.
+ */
+export async function gateItems(
+  db: Db,
+  items: readonly Item[],
+  scope: ItemScope | undefined,
+  now = new Date(),
+): Promise<{ grants: Map<number, ActiveGrant>; ungranted: Set<number> }> {
+  const needing = items.filter((item) => gated(item, scope));
+  if (needing.length === 0 || !scope?.grantsFor) return { grants: new Map(), ungranted: new Set() };
+  const grants = await activeGrants(
+    db,
+    scope.grantsFor,
+    needing.map((item) => item.id),
+    now,
+  );
+  return {
+    grants,
+    ungranted: new Set(needing.filter((item) => !grants.has(item.id)).map((item) => item.id)),
+  };
+}
+
 /** A page of in-scope items with the content of ungranted sensitive ones withheld (one query). */
 export async function withholdUngranted(
   db: Db,
@@ -86,13 +110,8 @@ export async function withholdUngranted(
   scope: ItemScope | undefined,
   now = new Date(),
 ): Promise<Item[]> {
-  const needing = items.filter((item) => gated(item, scope));
-  if (needing.length === 0 || !scope?.grantsFor) return items;
-  const grants = await activeGrants(
-    db,
-    scope.grantsFor,
-    needing.map((item) => item.id),
-    now,
-  );
-  return items.map((item) => (gated(item, scope) && !grants.has(item.id) ? withheldItem(item) : item));
+  const { ungranted } = await gateItems(db, items, scope, now);
+  return ungranted.size === 0
+    ? items
+    : items.map((item) => (ungranted.has(item.id) ? withheldItem(item) : item));
 }

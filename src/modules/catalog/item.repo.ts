@@ -1,13 +1,6 @@
-import {
-  type Expression,
-  type ExpressionBuilder,
-  type Insertable,
-  type Selectable,
-  type SqlBool,
-  sql,
-} from 'kysely';
+import { type Insertable, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { DatabaseSchema } from '../../db/schema.js';
+import { scopeCondition } from '../access/access.repo.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../access/field-cipher.js';
 import type { ItemScope } from '../access/principal.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
@@ -163,26 +156,13 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
 
 /**
  * The access scope as a WHERE clause: an item outside it is simply not found, exactly like one that
- * does not exist. No scope means an internal caller (the loader, verify, backup).
+ * does not exist. No scope means an internal caller (the loader, verify, backup). The 参保人's own
+ * records are found through the blind index (the column itself is ciphertext).
  */
-function withinScope(scope: ItemScope | undefined) {
-  return (eb: ExpressionBuilder<DatabaseSchema & { i: ArchiveItemTable }, 'i'>) => {
-    if (!scope) return sql<boolean>`true`;
-    const alternatives: Expression<SqlBool>[] = scope.rows.map((row) => {
-      const parts: Expression<SqlBool>[] = [];
-      if (row.fondsCode !== null) parts.push(eb('i.fonds_code', '=', row.fondsCode));
-      if (row.regionPrefix !== null) parts.push(eb('i.pooling_region', 'like', `${row.regionPrefix}%`));
-      if (row.categoryIds !== null)
-        parts.push(
-          row.categoryIds.length > 0 ? eb('i.category_id', 'in', row.categoryIds) : sql<boolean>`false`,
-        );
-      return parts.length > 0 ? eb.and(parts) : sql<boolean>`true`;
-    });
-    // The 参保人's own records, found through the blind index (the column itself is ciphertext).
-    const ownIndex = scope.idNumber === null ? null : idNumberIndex(scope.idNumber);
-    if (ownIndex !== null) alternatives.push(eb('i.id_number_index', '=', ownIndex));
-    return alternatives.length > 0 ? eb.or(alternatives) : sql<boolean>`false`;
-  };
+function withinScope(scope: ItemScope | undefined): RawBuilder<SqlBool> {
+  if (!scope) return sql<SqlBool>`true`;
+  const ownIndex = scope.idNumber === null ? null : idNumberIndex(scope.idNumber);
+  return scopeCondition(scope, 'i', ownIndex === null ? null : sql`i.id_number_index = ${ownIndex}`);
 }
 
 function itemQuery(db: Db, scope?: ItemScope) {

@@ -1,7 +1,5 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { idNumberIndex } from '../access/field-cipher.js';
-import { checkIdNumber } from '../catalog/id-number.js';
 import {
   INDEXED_ACTIONS,
   type IndexedItemRow,
@@ -15,7 +13,7 @@ import {
 } from './index.repo.js';
 import { compactName, nameTerms } from './names.js';
 import type { SearchDocTable } from './search.tables.js';
-import { archiveCodeTerm, hanTerms, normalizeText, quoteLexeme, textRuns } from './text.js';
+import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, textRuns } from './text.js';
 
 // The indexer follows the event log: every filing, edit, attached file or recorded page text names
 // its item, and the item's document is rebuilt from what is stored now. Reading the log instead of
@@ -25,8 +23,6 @@ import { archiveCodeTerm, hanTerms, normalizeText, quoteLexeme, textRuns } from 
 const INDEXED = new Set(INDEXED_ACTIONS);
 /** A tsvector holds at most 1 MB; page text beyond this much is left out of an item's terms. */
 const MAX_TERMS_TEXT = 900_000;
-
-const ID_WORD = /^\d{17}[\dx]$/;
 
 /**
  * The terms of one item. Only 题名 terms carry a position (weight A), so ts_rank counts a title match
@@ -58,10 +54,11 @@ class Terms {
     if (!text) return;
     for (const run of textRuns(normalizeText(text))) {
       if (run.kind === 'han') for (const term of hanTerms(run.value)) this.add(term, inTitle);
-      else if (ID_WORD.test(run.value) && !checkIdNumber(run.value.toUpperCase()))
+      else {
         // An ID number in text is findable by its blind index and never stored in the clear.
-        this.add(`id:${idNumberIndex(run.value.toUpperCase())}`);
-      else this.add(run.value, inTitle);
+        const idIndex = idWordIndex(run.value);
+        this.add(idIndex === null ? run.value : `id:${idIndex}`, inTitle && idIndex === null);
+      }
     }
   }
 

@@ -1,11 +1,12 @@
 import { invalid } from '../../shared/errors.js';
-import { idNumberIndex } from '../access/field-cipher.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 import { looksLikeName, nameQuery } from './names.js';
 import {
   ARCHIVE_CODE_SHAPE,
   archiveCodeTerm,
   hanQueryTerms,
+  ID_WORD,
+  idWordIndex,
   normalizeText,
   quoteLexeme,
   textRuns,
@@ -219,7 +220,6 @@ function termNode(text: string, quoted: boolean, prefix?: string): QueryNode {
   return { kind: 'term', text, quoted };
 }
 
-const ID_SHAPE = /^\d{17}[\dXx]$/;
 const ID_LABELS = new Set(['身份证', '身份证号', '身份证号码', '公民身份号码', '证件号', '证件号码']);
 
 interface CompileState {
@@ -240,18 +240,15 @@ function compileTerm(
   positive: boolean,
 ): Condition | null {
   const raw = node.text.trim();
-  if (node.field === 'id' || (!node.field && ID_SHAPE.test(raw))) {
-    const idNumber = raw.toUpperCase();
-    const problem = checkIdNumber(idNumber);
-    if (!problem) {
-      state.idLookups++;
-      const index = idNumberIndex(idNumber);
-      return {
-        kind: 'match',
-        tsquery: or([quoteLexeme(`pid:${index}`), quoteLexeme(`id:${index}`)]),
-        rechecks: [],
-      };
-    }
+  // The record's own person (pid:) or a number mentioned in its text (id:), by the blind index.
+  const idLookup = (index: string) => {
+    state.idLookups++;
+    return or([quoteLexeme(`pid:${index}`), quoteLexeme(`id:${index}`)]);
+  };
+  if (node.field === 'id' || (!node.field && ID_WORD.test(raw))) {
+    const index = idWordIndex(raw);
+    if (index !== null) return { kind: 'match', tsquery: idLookup(index), rechecks: [] };
+    const problem = checkIdNumber(raw.toUpperCase()) ?? '';
     if (node.field === 'id') throw invalid('ID_NUMBER_INVALID', `身份证号有误：${problem}`);
     state.notices.push('检索词中的18位号码不是有效的身份证号，已按普通词检索');
   }
@@ -269,17 +266,15 @@ function compileTerm(
   const weight = node.field === 'title' ? ':A' : '';
   const parts: string[] = [];
   const rechecks: Recheck[] = [];
-  const isId = (run: { kind: string; value: string }) =>
-    run.kind === 'word' && ID_SHAPE.test(run.value) && !checkIdNumber(run.value.toUpperCase());
-  const withId = runs.some(isId);
-  for (const run of runs) {
+  const idIndexes = runs.map((run) => (run.kind === 'word' ? idWordIndex(run.value) : null));
+  const withId = idIndexes.some((index) => index !== null);
+  for (const [at, run] of runs.entries()) {
     // 身份证320115…: the label says what the number is; it is not a word to find.
     if (withId && run.kind === 'han' && ID_LABELS.has(run.value)) continue;
-    if (isId(run)) {
-      // An ID number inside a longer token (身份证320115…): indexed by its blind index only.
-      const index = idNumberIndex(run.value.toUpperCase());
-      state.idLookups++;
-      parts.push(or([quoteLexeme(`pid:${index}`), quoteLexeme(`id:${index}`)]));
+    const idIndex = idIndexes[at];
+    if (idIndex) {
+      // An ID number inside a longer token: indexed by its blind index only.
+      parts.push(idLookup(idIndex));
       continue;
     }
     const single = run.kind === 'han' && [...run.value].length === 1;

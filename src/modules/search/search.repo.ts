@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { scopeCondition } from '../access/access.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import type { Condition, Recheck } from './query.js';
 
@@ -90,23 +91,6 @@ function conditionSql(condition: Condition, implied = true): RawBuilder<unknown>
   )})`;
 }
 
-function scopeSql(scope: ItemScope, ownTerm: string | null | undefined): RawBuilder<unknown> {
-  const alternatives: RawBuilder<unknown>[] = scope.rows.map((row) => {
-    const parts: RawBuilder<unknown>[] = [];
-    if (row.fondsCode !== null) parts.push(sql`d.fonds_code = ${row.fondsCode}`);
-    if (row.regionPrefix !== null) parts.push(sql`d.pooling_region like ${`${row.regionPrefix}%`}`);
-    if (row.categoryIds !== null)
-      parts.push(
-        row.categoryIds.length > 0
-          ? sql`d.category_id in (${sql.join(row.categoryIds.map((id) => sql`${id}`))})`
-          : sql`false`,
-      );
-    return parts.length > 0 ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
-  });
-  if (ownTerm) alternatives.push(sql`d.terms @@ ${ownTerm}::tsquery`);
-  return alternatives.length > 0 ? sql`(${sql.join(alternatives, sql` or `)})` : sql`false`;
-}
-
 function whereSql(spec: SearchSpec): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [];
   if (spec.indexQuery !== null) parts.push(sql`d.terms @@ ${spec.indexQuery}::tsquery`);
@@ -122,7 +106,10 @@ function whereSql(spec: SearchSpec): RawBuilder<unknown> {
   if (spec.yearFrom !== undefined) parts.push(sql`d.year >= ${spec.yearFrom}`);
   if (spec.yearTo !== undefined) parts.push(sql`d.year <= ${spec.yearTo}`);
   if (spec.fonds !== undefined) parts.push(sql`d.fonds_code = ${spec.fonds}`);
-  if (spec.scope) parts.push(scopeSql(spec.scope, spec.ownTerm));
+  if (spec.scope)
+    parts.push(
+      scopeCondition(spec.scope, 'd', spec.ownTerm ? sql`d.terms @@ ${spec.ownTerm}::tsquery` : null),
+    );
   if (spec.gate) {
     const open = [sql`d.sensitivity = 'normal'`];
     if (spec.ownTerm) open.push(sql`d.terms @@ ${spec.ownTerm}::tsquery`);
@@ -175,20 +162,6 @@ async function facetQuery(db: Db, from: RawBuilder<unknown>): Promise<FacetCount
   return counts;
 }
 
-/** Exact counts when there are at most `limit` matches; `capped` when there are more. */
-export async function countMatches(
-  db: Db,
-  spec: SearchSpec,
-  limit: number,
-): Promise<{ counts: FacetCounts; capped: boolean }> {
-  const counts = await facetQuery(
-    db,
-    sql`(select d.category_id, d.year, d.pooling_region, d.carrier from search_doc d
-      where ${whereSql(spec)} limit ${limit + 1})`,
-  );
-  return { counts, capped: counts.total > limit };
-}
-
 /** ts_rank (a 题名 match weighs ten times one elsewhere) as an integer, exact names a tier above. */
 function scoreSql(ranking: Pick<Ranking, 'rankQuery' | 'exactNames'>, terms: RawBuilder<unknown>) {
   const rank = ranking.rankQuery
@@ -208,13 +181,13 @@ export interface MatchRow extends PageRow {
 }
 
 /**
- * Up to `limit` + 1 matches in one pass, with what facets and sorting need: when there are no more
- * than `limit`, counts and the page come from these rows, and nothing is read twice.
+ * Up to `limit` + 1 matches (all of them: null) in one pass, with what facets and sorting need: when
+ * there are no more than `limit`, counts and the page come from these rows, and nothing is read twice.
  */
 export async function collectMatches(
   db: Db,
   spec: SearchSpec,
-  limit: number,
+  limit: number | null,
   ranking: Pick<Ranking, 'rankQuery' | 'exactNames'> | null,
 ): Promise<MatchRow[]> {
   const score = ranking ? scoreSql(ranking, sql`d.terms`) : sql`null::bigint`;
@@ -230,7 +203,9 @@ export async function collectMatches(
     }>`
       select d.item_id, d.year, d.doc_date::text as date, d.category_id, d.pooling_region, d.carrier,
         (${score})::text as score
-      from search_doc d where ${whereSql(spec)} limit ${limit + 1}`.execute(trx),
+      from search_doc d where ${whereSql(spec)} ${limit === null ? sql`` : sql`limit ${limit + 1}`}`.execute(
+      trx,
+    ),
   );
   return result.rows.map((row) => ({
     itemId: Number(row.item_id),

@@ -3,7 +3,8 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid } from '../../shared/errors.js';
 import { idNumberIndex } from '../access/field-cipher.js';
-import { type ActiveGrant, activeGrants, grantedItemIds } from '../access/grant.repo.js';
+import { gateItems } from '../access/grant.check.js';
+import { type ActiveGrant, grantedItemIds } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import { type CategoryRow, listCategories } from '../catalog/catalog.repo.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
@@ -20,7 +21,6 @@ import { countsOf, decodeCursor, encodeCursor, pageOf, type SearchSort, scaled }
 
 import {
   collectMatches,
-  countMatches,
   type FacetCounts,
   type FacetDimension,
   indexedRowsEstimate,
@@ -167,16 +167,14 @@ export async function search(
   if (common) {
     counts = scaled(sample as FacetCounts, factor, countsOf([]));
   } else {
-    // Few matches: one pass collects them all, and counts and the page come from those rows.
-    const collected = await collectMatches(db, spec, EXACT_LIMIT, sort === 'relevance' ? ranking : null);
-    counts = countsOf(collected.slice(0, EXACT_LIMIT));
-    exact = collected.length <= EXACT_LIMIT;
+    // Few matches (or a small index, all of whose matches are few): one pass collects them, and
+    // counts and the page come from those rows.
+    const bound = sample ? EXACT_LIMIT : null;
+    const collected = await collectMatches(db, spec, bound, sort === 'relevance' ? ranking : null);
+    exact = bound === null || collected.length <= bound;
+    counts = countsOf(exact ? collected : collected.slice(0, EXACT_LIMIT));
     if (exact) rows = pageOf(collected, sort, limit + 1, after);
-    else if (sample) counts = scaled(sample, factor, counts);
-    else {
-      counts = (await countMatches(db, spec, Number.MAX_SAFE_INTEGER)).counts;
-      exact = true;
-    }
+    else counts = scaled(sample as FacetCounts, factor, counts);
   }
   // Walking the date index finds what is wanted after about wanted/density rows, while collecting
   // and sorting costs one row per match: take the cheaper (the counts are estimates).
@@ -257,19 +255,9 @@ async function visibleItems(
   options: SearchOptions,
   now: Date,
 ): Promise<{ items: Item[]; grants: Map<number, ActiveGrant> }> {
-  const scope = options.scope;
-  const items = await findItemsByIds(db, ids, scope);
-  const userId = scope?.grantsFor;
-  if (userId === undefined) return { items, grants: new Map() };
-  const gated = items.filter((item) => item.sensitivity !== 'normal' && item.idNumber !== scope?.idNumber);
-  if (gated.length === 0) return { items, grants: new Map() };
-  const grants = await activeGrants(
-    db,
-    userId,
-    gated.map((item) => item.id),
-    now,
-  );
-  return { items: items.filter((item) => !gated.includes(item) || grants.has(item.id)), grants };
+  const items = await findItemsByIds(db, ids, options.scope);
+  const { grants, ungranted } = await gateItems(db, items, options.scope, now);
+  return { items: items.filter((item) => !ungranted.has(item.id)), grants };
 }
 
 /** Sensitive items shown are reads (naming the grant), and a look-up by ID number is noted (masked). */

@@ -1,4 +1,6 @@
 import crypto from 'node:crypto';
+import { idNumberIndex } from '../access/field-cipher.js';
+import { checkIdNumber } from '../catalog/id-number.js';
 
 // How text becomes search terms. Chinese has no spaces, so every run of Han characters is indexed as
 // its overlapping two-character pairs (as Lucene's CJK analyzer does) plus its last character: 医保
@@ -98,4 +100,14 @@ export function normalizeWithMap(text: string): { normalized: string; origin: nu
   }
   origin.push(offset);
   return { normalized, origin };
+}
+
+/** An 18-character word shaped like a resident ID number (the check character x in either case). */
+export const ID_WORD = /^\d{17}[\dXx]$/;
+
+/** The blind-index key of a word that is a valid ID number, or null: the form both sides search by. */
+export function idWordIndex(word: string): string | null {
+  if (!ID_WORD.test(word)) return null;
+  const idNumber = word.toUpperCase();
+  return checkIdNumber(idNumber) ? null : idNumberIndex(idNumber);
 }
