@@ -1,8 +1,15 @@
 import { invalid } from '../../shared/errors.js';
+import { regionPrefix } from '../access/principal.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
 import type { CategoryRow } from '../catalog/catalog.repo.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { CARRIERS, SENSITIVITIES } from '../catalog/item.schema.js';
+import {
+  isRetentionPeriod,
+  RETENTION_LABELS,
+  RETENTION_PERIODS,
+  type RetentionPeriod,
+} from '../catalog/retention.js';
 import { compactName } from './names.js';
 import type { ColumnFilters } from './search.repo.js';
 import { quoteLexeme } from './text.js';
@@ -33,15 +40,10 @@ export interface FilterTerms extends ColumnFilters {
   any: boolean;
 }
 
-const RETENTION_NAMES: Record<string, string> = {
-  永久: 'Y',
-  '100年': 'D100',
-  '50年': 'D50',
-  '30年': 'D30',
-  '15年': 'D15',
-  '10年': 'D10',
-};
-const RETENTIONS = new Set(['Y', 'D100', 'D50', 'D30', 'D15', 'D10']);
+/** 永久, 100年 … 10年: the schedule's own labels without 定期. */
+const RETENTION_NAMES: Record<string, RetentionPeriod> = Object.fromEntries(
+  RETENTION_PERIODS.map((period) => [RETENTION_LABELS[period].replace('定期', ''), period]),
+);
 /** Year ranges up to this long are index terms; longer ones a column condition. */
 const MAX_YEAR_TERMS = 30;
 
@@ -78,10 +80,10 @@ function year(value: number | undefined, label: string): number | undefined {
 }
 
 /** A region code, or the province/city part of one (32, 3201), as the prefix it stands for. */
-function regionPrefix(value: string): string {
+function regionFilter(value: string): string {
   const code = value.trim();
   if (!/^\d{2}(\d{2}(\d{2})?)?$/.test(code)) throw bad('统筹区应为 2、4 或 6 位行政区划代码');
-  return code.replace(/(00)+$/, '') || code.slice(0, 2);
+  return regionPrefix(code);
 }
 
 export function filterTerms(filters: SearchFilters, categories: readonly CategoryRow[]): FilterTerms {
@@ -109,10 +111,10 @@ export function filterTerms(filters: SearchFilters, categories: readonly Categor
   out.yearTo = to;
   if (filters.retention) {
     const code = RETENTION_NAMES[filters.retention.trim()] ?? filters.retention.trim().toUpperCase();
-    if (!RETENTIONS.has(code)) throw bad('保管期限应为 Y/D100/D50/D30/D15/D10 或 永久/30年/10年 等');
+    if (!isRetentionPeriod(code)) throw bad('保管期限应为 Y/D100/D50/D30/D15/D10 或 永久/30年/10年 等');
     out.retention = [code];
   }
-  if (filters.region) out.terms.push(`${quoteLexeme(`r:${regionPrefix(filters.region)}`)}:*`);
+  if (filters.region) out.terms.push(`${quoteLexeme(`r:${regionFilter(filters.region)}`)}:*`);
   if (filters.carrier) out.terms.push(quoteLexeme(`k:${codeOf(filters.carrier, CARRIERS, '载体')}`));
   if (filters.sensitivity) out.sensitivity = [codeOf(filters.sensitivity, SENSITIVITIES, '敏感级别')];
   out.amountMin = amount(filters.amountMin, '最小金额');
