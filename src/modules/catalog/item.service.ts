@@ -161,8 +161,22 @@ export async function getItemWithGrant(
   scope?: ItemScope,
 ): Promise<{ item: Item; grant: ActiveGrant | null }> {
   const item = await findItem(db, archiveCode, false, scope);
-  if (!item) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
+  if (!item) throw itemNotFound(archiveCode);
   return { item, grant: await grantToRead(db, item, scope) };
+}
+
+const itemNotFound = (archiveCode: string) =>
+  notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
+
+/**
+ * The item a change applies to, locked until the transaction ends: in the caller's scope, and a
+ * sensitive one only under the caller's grant, exactly as for reading it.
+ */
+export async function itemForChange(trx: Db, archiveCode: string, scope?: ItemScope): Promise<Item> {
+  const item = await findItem(trx, archiveCode, true, scope);
+  if (!item) throw itemNotFound(archiveCode);
+  await grantToRead(trx, item, scope);
+  return item;
 }
 
 /** An item in the caller's scope; a sensitive one only under an approved request (403 otherwise). */
@@ -312,9 +326,7 @@ export async function updateItem(
   const reason = readText(out, changes, 'reason', true);
   if (out.issues.length > 0) throw new ValidationError(out.issues);
   return inTransaction(db, async (trx) => {
-    const current = await findItem(trx, archiveCode, true, options.scope);
-    if (!current) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
-    await grantToRead(trx, current, options.scope);
+    const current = await itemForChange(trx, archiveCode, options.scope);
     const { reason: _reason, ...fields } = changes;
     const merged = { ...itemAsInput(current), ...fields };
     const context = await loadCatalogContext(trx);

@@ -1,8 +1,8 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { invalid, notFound } from '../../shared/errors.js';
+import { invalid } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
-import { findItem } from '../catalog/item.repo.js';
+import { itemForChange } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { insertPageTexts } from './index.repo.js';
@@ -41,8 +41,7 @@ export async function recordPageTexts(
       throw invalid('PAGE_TEXT_INVALID', `第${page.page}页识别置信度应在 0–100 之间`);
   }
   await inTransaction(db, async (trx) => {
-    const item = await findItem(trx, archiveCode, true, scope);
-    if (!item) throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
+    const item = await itemForChange(trx, archiveCode, scope);
     await insertPageTexts(
       trx,
       item.id,
