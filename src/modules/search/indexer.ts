@@ -33,15 +33,11 @@ class Terms {
   private readonly title = new Set<string>();
   private readonly other = new Set<string>();
   private size = 0;
-  truncated = false;
 
   add(lexeme: string, inTitle = false): void {
     if (this.title.has(lexeme) || (!inTitle && this.other.has(lexeme))) return;
     if (!this.other.has(lexeme)) {
-      if (this.size + lexeme.length * 3 + 8 > MAX_TERMS_TEXT) {
-        this.truncated = true;
-        return;
-      }
+      if (this.size + lexeme.length * 3 + 8 > MAX_TERMS_TEXT) return;
       this.size += lexeme.length * 3 + 8;
     }
     if (inTitle) {
@@ -80,7 +76,7 @@ function extraTexts(extra: Record<string, unknown>): string[] {
 export function buildDoc(
   row: IndexedItemRow,
   pages: ReadonlyArray<{ page: number; text: string }> = [],
-): SearchDocTable & { truncated: boolean } {
+): SearchDocTable {
   const terms = new Terms();
   terms.addText(row.title, true);
   for (const text of [
@@ -121,7 +117,6 @@ export function buildDoc(
     version: row.version,
     title: normalizeText(row.title),
     terms: terms.toTsvector(),
-    truncated: terms.truncated,
   };
 }
 
@@ -162,10 +157,7 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
         trx,
         rows.map((row) => Number(row.id)),
       );
-      const docs = rows.map((row) => {
-        const { truncated: _truncated, ...doc } = buildDoc(row, pages.get(Number(row.id)));
-        return doc;
-      });
+      const docs = rows.map((row) => buildDoc(row, pages.get(Number(row.id))));
       await upsertDocs(trx, docs);
       await saveIndexState(trx, (read.at(-1) as { seq: number }).seq);
       return { read: read.length, written: docs.length };
