@@ -99,6 +99,10 @@ export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/** A cell's text cut to `length` characters, the cut marked with …. */
+export const clip = (text: string, length = 30): string =>
+  text.length > length ? `${text.slice(0, length - 1)}…` : text;
+
 /** A plain aligned table; widths count CJK characters as two columns. */
 export function printTable(headers: string[], rows: Array<Array<string | number | null>>): void {
   const width = (text: string) =>

@@ -16,6 +16,7 @@ import {
 import { RETENTION_LABELS, type RetentionPeriod } from '../../modules/catalog/retention.js';
 import { invalid } from '../../shared/errors.js';
 import {
+  clip,
   parsePositiveInt,
   printJson,
   printTable,
@@ -115,7 +116,7 @@ export function registerItemCommands(program: Command): void {
           ['档号', '题名', '姓名', '身份证号', '金额', '保管期限', '载体'],
           page.items.map((entry) => [
             entry.archiveCode,
-            entry.title.length > 30 ? `${entry.title.slice(0, 29)}…` : entry.title,
+            clip(entry.title),
             entry.name,
             entry.idNumber,
             entry.amount,

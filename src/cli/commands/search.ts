@@ -6,7 +6,7 @@ import { clearIndex } from '../../modules/search/index.repo.js';
 import { catchUpIndex } from '../../modules/search/indexer.js';
 import { type SearchResult, type SearchSort, search } from '../../modules/search/search.service.js';
 import { invalid } from '../../shared/errors.js';
-import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
+import { clip, parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';
 
 // yidang search: the same service as GET /api/v1/search. The CLI has no background indexer, so it
@@ -44,7 +44,7 @@ function printResult(result: SearchResult): void {
     ['档号', '题名', '年度', '命中'],
     result.hits.map((hit) => [
       hit.item.archiveCode,
-      hit.item.title.length > 30 ? `${hit.item.title.slice(0, 29)}…` : hit.item.title,
+      clip(hit.item.title),
       hit.item.year,
       hit.highlights
         .filter((highlight) => highlight.field !== 'title')
