@@ -8,6 +8,7 @@ import * as access from './migrations/20261122T140000-access.js';
 import * as accessRequests from './migrations/20261123T090000-access-requests.js';
 import * as idNumberEncryption from './migrations/20261123T100000-id-number-encryption.js';
 import * as search from './migrations/20261124T080000-search.js';
+import * as searchBody from './migrations/20261124T090000-search-body.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123T090000-access-requests': accessRequests,
   '20261123T100000-id-number-encryption': idNumberEncryption,
   '20261124T080000-search': search,
+  '20261124T090000-search-body': searchBody,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

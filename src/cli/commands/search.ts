@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import { inTransaction } from '../../db/transaction.js';
 import { type DisclosureOptions, discloseItems } from '../../modules/access/disclosure.service.js';
 import type { Highlight } from '../../modules/search/highlight.js';
-import { clearIndex } from '../../modules/search/index.repo.js';
-import { catchUpIndex } from '../../modules/search/indexer.js';
+import { catchUpIndex, rebuildIndex } from '../../modules/search/indexer.js';
 import { type SearchResult, type SearchSort, search } from '../../modules/search/search.service.js';
 import { invalid } from '../../shared/errors.js';
 import { clip, parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
@@ -144,10 +142,9 @@ export function registerSearchCommands(program: Command): void {
     .description('重建检索索引（从事件日志重新编入全部档案）')
     .action(async () => {
       const progress = progressLine();
-      const run = await withDatabase(async (database) => {
-        await inTransaction(database.db, (trx) => clearIndex(trx));
-        return catchUpIndex(database.db, { onProgress: progress.onProgress }).finally(progress.end);
-      });
+      const run = await withDatabase((database) =>
+        rebuildIndex(database.db, { onProgress: progress.onProgress }).finally(progress.end),
+      );
       process.stderr.write(`检索索引已重建：${run.documents} 件档案（读取日志 ${run.events} 条）\n`);
     });
 }

@@ -149,13 +149,18 @@ export async function upsertDocs(db: Db, docs: readonly SearchDocTable[]): Promi
       retention = excluded.retention, pooling_region = excluded.pooling_region,
       carrier = excluded.carrier, sensitivity = excluded.sensitivity, doc_date = excluded.doc_date,
       amount = excluded.amount, version = excluded.version, title = excluded.title,
-      terms = excluded.terms`.execute(db);
+      body = excluded.body, terms = excluded.terms`.execute(db);
 }
 
 /** Forgets the whole index, so the next run rebuilds it from the first event. */
 export async function clearIndex(db: Db): Promise<void> {
   await sql`delete from search_doc`.execute(db);
   await sql`delete from search_state`.execute(db);
+}
+
+/** Reclaims dead index rows and refreshes statistics (VACUUM cannot run inside a transaction). */
+export async function tidyIndex(db: Db): Promise<void> {
+  await sql`vacuum (analyze) search_doc`.execute(db);
 }
 
 export async function insertPageTexts(

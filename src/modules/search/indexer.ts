@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import {
+  clearIndex,
   INDEXED_ACTIONS,
   type IndexedItemRow,
   indexBacklog,
@@ -9,6 +10,7 @@ import {
   lockIndexState,
   readEventsAfter,
   saveIndexState,
+  tidyIndex,
   upsertDocs,
 } from './index.repo.js';
 import { compactName, nameTerms } from './names.js';
@@ -87,6 +89,21 @@ export function buildDoc(
     ...extraTexts(row.extra),
   ])
     terms.addText(text);
+  // Every text a phrase may be found in besides the title and the pages, as the search's recheck reads it.
+  const body = [
+    row.person_name,
+    row.business_type,
+    row.archive_code,
+    row.doc_number,
+    row.responsible,
+    row.handler,
+    row.handling_agency,
+    row.insured_number,
+    ...extraTexts(row.extra),
+  ]
+    .filter((text): text is string => typeof text === 'string' && text !== '')
+    .map((text) => normalizeText(text).replaceAll('\n', ' '))
+    .join('\n');
   // Values shared by whole runs of items (the agency, the staff member) are filters, not words: as
   // words they would add the same twenty terms to every row for matches nobody needs.
   terms.add(archiveCodeTerm(row.archive_code));
@@ -116,6 +133,7 @@ export function buildDoc(
     amount: row.amount,
     version: row.version,
     title: normalizeText(row.title),
+    body,
     terms: terms.toTsvector(),
   };
 }
@@ -168,6 +186,18 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
     options.onProgress?.(events, await indexBacklog(db));
   }
   return { events, documents, backlog: await indexBacklog(db) };
+}
+
+/**
+ * Forgets the index and builds it again from the first event (`yidang reindex`), then reclaims the
+ * space of the old rows and refreshes the planner's statistics: the embedded engine has no
+ * autovacuum, and a table half dead rows makes every sample and walk read twice the pages.
+ */
+export async function rebuildIndex(db: Db, options: CatchUpOptions = {}): Promise<IndexRun> {
+  await inTransaction(db, (trx) => clearIndex(trx));
+  const run = await catchUpIndex(db, options);
+  await tidyIndex(db);
+  return run;
 }
 
 export interface BackgroundIndexer {

@@ -15,13 +15,20 @@ let database: TestDatabase;
 const db = () => database.db;
 const ITEMS = 14_000;
 
-/** The true matches of a title word, newest first, straight from the catalog. */
-async function truth(word: string): Promise<Array<{ id: number; year: number }>> {
+/** The true matches of a title word (within a date range), newest first, straight from the catalog. */
+async function truth(
+  word: string,
+  dates?: { from: string; to: string },
+): Promise<Array<{ id: number; year: number }>> {
+  const range = dates ? sql`and doc_date between ${dates.from}::date and ${dates.to}::date` : sql``;
   const result = await sql<{ id: number; year: number }>`
-    select id, year from archive_item where title like ${`%${word}%`}
+    select id, year from archive_item where title like ${`%${word}%`} ${range}
     order by year desc, doc_date desc, id desc`.execute(db());
   return result.rows.map((row) => ({ id: Number(row.id), year: row.year }));
 }
+
+/** Whether a cursor says its pages come from walking the date index (the plan of the first page). */
+const walked = (cursor: string) => JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))[1];
 
 beforeAll(async () => {
   database = await openTestDatabase();
@@ -57,6 +64,41 @@ describe('searching many items', () => {
       expect(cursor).toBeDefined();
     }
     expect(seen).toEqual(expected.slice(0, 75));
+  });
+
+  it('walks a common word within a date range year by year, exactly as a full sort of the true matches', async () => {
+    const newest = (await truth('审核表'))[0] as { year: number };
+    // Many matches (so they are walked, not collected), but none in the newest year and a half.
+    const dates = { from: '2000-01-01', to: `${newest.year - 1}-06-30` };
+    const expected = (await truth('审核表', dates)).map((row) => row.id);
+    expect(expected.length).toBeGreaterThan(3000);
+    const seen: number[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 3; page++) {
+      const result = await search(db(), {
+        q: '题名:审核表',
+        sort: 'date',
+        limit: 20,
+        cursor,
+        dateFrom: dates.from,
+        dateTo: dates.to,
+      });
+      expect(result.exact).toBe(false);
+      seen.push(...result.hits.map((hit) => hit.item.id));
+      cursor = result.nextCursor ?? undefined;
+      expect(cursor && walked(cursor)).toBe(true);
+    }
+    expect(seen).toEqual(expected.slice(0, 60));
+  });
+
+  it('ranks the newest matches within a date range by relevance, none outside it', async () => {
+    const newest = (await truth('审核表'))[0] as { year: number };
+    const dates = { from: '2000-01-01', to: `${newest.year - 1}-06-30` };
+    const expected = new Set((await truth('审核表', dates)).map((row) => row.id));
+    const result = await search(db(), { q: '审核表', limit: 30, dateFrom: dates.from, dateTo: dates.to });
+    expect(result.notices.some((notice) => notice.includes('相关度排序只在最新的'))).toBe(true);
+    expect(result.hits).toHaveLength(30);
+    for (const hit of result.hits) expect(expected.has(hit.item.id)).toBe(true);
   });
 
   it('counts a rare word exactly even in a large index', async () => {

@@ -60,25 +60,29 @@ const ITEM_TEXT = sql`concat_ws(' ', i.title, i.person_name, i.business_type, i.
 // alone (bar the rare compatibility ideographs).
 const folded = (text: RawBuilder<unknown>) => sql`lower(${text})`;
 
-// The stored title answers most phrases; the item's other text (a scalar subquery, so the planner
-// checks candidates one by one instead of hashing every item's text first) and its pages the rest.
+// The stored title and body answer most phrases, and the pages the rest. A row indexed before the
+// body was kept is checked against the item itself (a scalar subquery, so the planner checks
+// candidates one by one instead of hashing every item's text first).
 function recheckSql(recheck: Recheck): RawBuilder<unknown> {
   const inTitle = sql`strpos(d.title, ${recheck.phrase}) > 0`;
   if (recheck.target === 'title') return inTitle;
   return sql`(${inTitle}
-    or coalesce((select strpos(${folded(ITEM_TEXT)}, ${recheck.phrase}) > 0 from archive_item i where i.id = d.item_id), false)
+    or (case when d.body is not null then strpos(d.body, ${recheck.phrase}) > 0
+      else coalesce((select strpos(${folded(ITEM_TEXT)}, ${recheck.phrase}) > 0 from archive_item i where i.id = d.item_id), false) end)
     or coalesce((select bool_or(strpos(${folded(sql`p.text`)}, ${recheck.phrase}) > 0)
       from item_page_text p where p.item_id = d.item_id), false))`;
 }
 
 /**
  * The exact condition. `implied`: the index query already requires this node's words (a match at
- * the top, or under ANDs only), so only its phrase checks remain to be evaluated.
+ * the top, or under ANDs only), so only its phrase checks remain to be evaluated. Its word matches
+ * are written as the function behind @@, which the planner checks row by row instead of turning each
+ * into one more scan of the word index (the index query already found every candidate).
  */
 function conditionSql(condition: Condition, implied = true): RawBuilder<unknown> {
   if (condition.kind === 'match') {
     const parts = [
-      ...(implied ? [] : [sql`d.terms @@ ${condition.tsquery}::tsquery`]),
+      ...(implied ? [] : [sql`ts_match_vq(d.terms, ${condition.tsquery}::tsquery)`]),
       ...condition.rechecks.map(recheckSql),
     ];
     return parts.length === 0 ? sql`true` : sql`(${sql.join(parts, sql` and `)})`;
@@ -91,6 +95,16 @@ function conditionSql(condition: Condition, implied = true): RawBuilder<unknown>
   )})`;
 }
 
+/** The year and date bounds: what bounds a walk down the date index. */
+function rangeParts(spec: ColumnFilters): RawBuilder<unknown>[] {
+  const parts: RawBuilder<unknown>[] = [];
+  if (spec.dateFrom !== undefined) parts.push(sql`d.doc_date >= ${spec.dateFrom}::date`);
+  if (spec.dateTo !== undefined) parts.push(sql`d.doc_date <= ${spec.dateTo}::date`);
+  if (spec.yearFrom !== undefined) parts.push(sql`d.year >= ${spec.yearFrom}`);
+  if (spec.yearTo !== undefined) parts.push(sql`d.year <= ${spec.yearTo}`);
+  return parts;
+}
+
 function whereSql(spec: SearchSpec): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [];
   if (spec.indexQuery !== null) parts.push(sql`d.terms @@ ${spec.indexQuery}::tsquery`);
@@ -101,10 +115,7 @@ function whereSql(spec: SearchSpec): RawBuilder<unknown> {
     parts.push(sql`d.sensitivity in (${sql.join(spec.sensitivity.map((s) => sql`${s}`))})`);
   if (spec.amountMin !== undefined) parts.push(sql`d.amount >= ${spec.amountMin}::numeric`);
   if (spec.amountMax !== undefined) parts.push(sql`d.amount <= ${spec.amountMax}::numeric`);
-  if (spec.dateFrom !== undefined) parts.push(sql`d.doc_date >= ${spec.dateFrom}::date`);
-  if (spec.dateTo !== undefined) parts.push(sql`d.doc_date <= ${spec.dateTo}::date`);
-  if (spec.yearFrom !== undefined) parts.push(sql`d.year >= ${spec.yearFrom}`);
-  if (spec.yearTo !== undefined) parts.push(sql`d.year <= ${spec.yearTo}`);
+  parts.push(...rangeParts(spec));
   if (spec.fonds !== undefined) parts.push(sql`d.fonds_code = ${spec.fonds}`);
   if (spec.scope)
     parts.push(
@@ -183,6 +194,8 @@ export interface MatchRow extends PageRow {
 /**
  * Up to `limit` + 1 matches (all of them: null) in one pass, with what facets and sorting need: when
  * there are no more than `limit`, counts and the page come from these rows, and nothing is read twice.
+ * The rows come back as one JSON array: the embedded engine pays for every row and field returned,
+ * about three times the cost of reading the match itself.
  */
 export async function collectMatches(
   db: Db,
@@ -192,29 +205,25 @@ export async function collectMatches(
 ): Promise<MatchRow[]> {
   const score = ranking ? scoreSql(ranking, sql`d.terms`) : sql`null::bigint`;
   const result = await withPlan(db, false, (trx) =>
-    sql<{
-      item_id: number;
-      year: number;
-      date: string;
-      category_id: number;
-      pooling_region: string | null;
-      carrier: string;
-      score: string | null;
-    }>`
-      select d.item_id, d.year, d.doc_date::text as date, d.category_id, d.pooling_region, d.carrier,
-        (${score})::text as score
-      from search_doc d where ${whereSql(spec)} ${limit === null ? sql`` : sql`limit ${limit + 1}`}`.execute(
+    sql<{ rows: string | null }>`
+      select json_agg(json_build_array(m.item_id, m.year, m.doc_date, m.category_id, m.pooling_region,
+        m.carrier, m.score))::text as rows
+      from (select d.item_id, d.year, d.doc_date, d.category_id, d.pooling_region, d.carrier, ${score} as score
+        from search_doc d where ${whereSql(spec)} ${limit === null ? sql`` : sql`limit ${limit + 1}`}) m`.execute(
       trx,
     ),
   );
-  return result.rows.map((row) => ({
-    itemId: Number(row.item_id),
-    year: row.year,
-    date: row.date,
-    categoryId: row.category_id,
-    region: row.pooling_region,
-    carrier: row.carrier,
-    score: row.score === null ? null : Number(row.score),
+  const rows = JSON.parse(result.rows[0]?.rows ?? '[]') as Array<
+    [number, number, string, number, string | null, string, number | null]
+  >;
+  return rows.map(([itemId, year, date, categoryId, region, carrier, rowScore]) => ({
+    itemId,
+    year,
+    date,
+    categoryId,
+    region,
+    carrier,
+    score: rowScore,
   }));
 }
 
@@ -225,12 +234,34 @@ export async function sampleMatches(
   percent: number,
   seed: number,
 ): Promise<FacetCounts> {
-  return facetQuery(
-    db,
-    sql`(select d.category_id, d.year, d.pooling_region, d.carrier
-      from search_doc d tablesample system (${sql.lit(percent)}) repeatable (${sql.lit(seed)})
-      where ${whereSql(spec)})`,
+  return withPlan(db, null, (trx) =>
+    facetQuery(
+      trx,
+      sql`(select d.category_id, d.year, d.pooling_region, d.carrier
+        from search_doc d tablesample system (${sql.lit(percent)}) repeatable (${sql.lit(seed)})
+        where ${whereSql(spec)})`,
+    ),
   );
+}
+
+/**
+ * Rows of the same sample within the year and date bounds (null: no bounds), which is what a walk
+ * down the date index reads through.
+ */
+export async function sampleRangeRows(
+  db: Db,
+  spec: ColumnFilters,
+  percent: number,
+  seed: number,
+): Promise<number | null> {
+  const parts = rangeParts(spec);
+  if (parts.length === 0) return null;
+  const result = await withPlan(db, null, (trx) =>
+    sql<{ count: number }>`
+      select count(*)::int as count from search_doc d tablesample system (${sql.lit(percent)})
+      repeatable (${sql.lit(seed)}) where ${sql.join(parts, sql` and `)}`.execute(trx),
+  );
+  return result.rows[0]?.count ?? 0;
 }
 
 /** Rows in the index: the largest item id is a cheap, close upper bound (ids are handed out in order). */
@@ -245,16 +276,21 @@ const DATE_ORDER = sql`d.year desc, d.doc_date desc, d.item_id desc`;
 
 /**
  * A transaction whose planner settings pin the plan: a walk down the date index for many matches,
- * the bitmap of the word index for few. Either plan is always correct; only its speed differs.
+ * the bitmap of the word index for few (null: the planner's choice). Either plan is always correct;
+ * only its speed differs.
  */
-function withPlan<T>(db: Db, walk: boolean, work: (trx: Db) => Promise<T>): Promise<T> {
+function withPlan<T>(db: Db, walk: boolean | null, work: (trx: Db) => Promise<T>): Promise<T> {
   return inTransaction(db, async (trx) => {
-    if (walk) {
-      await sql`set local enable_bitmapscan = off`.execute(trx);
-      await sql`set local enable_seqscan = off`.execute(trx);
-    } else {
-      await sql`set local enable_indexscan = off`.execute(trx);
-    }
+    // JIT would compile these short queries for hundreds of milliseconds: the disabled plans make
+    // their estimated costs look huge.
+    const settings = [sql`set_config('jit', 'off', true)`];
+    if (walk === true)
+      settings.push(
+        sql`set_config('enable_bitmapscan', 'off', true)`,
+        sql`set_config('enable_seqscan', 'off', true)`,
+      );
+    if (walk === false) settings.push(sql`set_config('enable_indexscan', 'off', true)`);
+    await sql`select ${sql.join(settings)}`.execute(trx);
     return work(trx);
   });
 }
@@ -264,6 +300,40 @@ const afterDate = (after: SortKey | undefined) =>
     ? sql`and (d.year, d.doc_date, d.item_id) < (${after.year}, ${after.date}::date, ${after.itemId})`
     : sql``;
 
+/** The years present in the index within the spec's year bounds, by a loose scan of the date index. */
+function yearsSql(spec: SearchSpec): RawBuilder<unknown> {
+  const below = (bound: RawBuilder<unknown>) =>
+    sql`(select max(d.year) from search_doc d where ${bound}${
+      spec.yearFrom === undefined ? sql`` : sql` and d.year >= ${spec.yearFrom}`
+    })`;
+  const top = spec.yearTo === undefined ? sql`true` : sql`d.year <= ${spec.yearTo}`;
+  return sql`with recursive years(year) as (
+      select ${below(top)}
+      union all
+      select ${below(sql`d.year < years.year`)} from years where years.year is not null
+    ) select year from years where year is not null`;
+}
+
+/**
+ * The newest `limit` matches in date order. With a date range the walk goes year by year (the index
+ * leads with 年度, so a date range alone cannot bound it): each year's part of the range is read
+ * tightly and years outside it cost one probe. Without one, it is a single walk down the index.
+ */
+function newestSql(
+  spec: SearchSpec,
+  columns: RawBuilder<unknown>,
+  limit: number,
+  after?: SortKey,
+): RawBuilder<unknown> {
+  if (spec.dateFrom === undefined && spec.dateTo === undefined)
+    return sql`select ${columns} from search_doc d where ${whereSql(spec)} ${afterDate(after)}
+      order by ${DATE_ORDER} limit ${limit}`;
+  return sql`select w.* from (${yearsSql(spec)}) y cross join lateral (
+      select ${columns} from search_doc d where d.year = y.year and ${whereSql(spec)} ${afterDate(after)}
+      order by d.doc_date desc, d.item_id desc limit ${limit}) w
+    order by w.year desc, w.doc_date desc, w.item_id desc limit ${limit}`;
+}
+
 export async function pageByDate(
   db: Db,
   spec: SearchSpec,
@@ -272,10 +342,15 @@ export async function pageByDate(
   after?: SortKey,
 ): Promise<PageRow[]> {
   const result = await withPlan(db, walk, (trx) =>
-    sql<{ item_id: number; year: number; date: string }>`
-      select d.item_id, d.year, d.doc_date::text as date from search_doc d
-      where ${whereSql(spec)} ${afterDate(after)}
-      order by ${DATE_ORDER} limit ${limit}`.execute(trx),
+    walk
+      ? sql<{ item_id: number; year: number; date: string }>`
+          select n.item_id, n.year, n.doc_date::text as date
+          from (${newestSql(spec, sql`d.item_id, d.year, d.doc_date`, limit, after)}) n
+          order by n.year desc, n.doc_date desc, n.item_id desc`.execute(trx)
+      : sql<{ item_id: number; year: number; date: string }>`
+          select d.item_id, d.year, d.doc_date::text as date from search_doc d
+          where ${whereSql(spec)} ${afterDate(after)}
+          order by ${DATE_ORDER} limit ${limit}`.execute(trx),
   );
   return result.rows.map((row) => ({
     itemId: Number(row.item_id),
@@ -301,15 +376,17 @@ export async function pageByRelevance(
   after?: SortKey,
 ): Promise<PageRow[]> {
   const score = scoreSql(ranking, sql`m.terms`);
-  const windowLimit = ranking.window === null ? sql`` : sql`order by ${DATE_ORDER} limit ${ranking.window}`;
+  const columns = sql`d.item_id, d.year, d.doc_date, d.terms`;
+  const matches =
+    ranking.window === null
+      ? sql`select ${columns} from search_doc d where ${whereSql(spec)}`
+      : newestSql(spec, columns, ranking.window);
   const keyset = after
     ? sql`where (r.score, r.year, r.doc_date, r.item_id) < (${after.score ?? 0}, ${after.year}, ${after.date}::date, ${after.itemId})`
     : sql``;
   const result = await withPlan(db, ranking.window !== null, (trx) =>
     sql<{ item_id: number; year: number; date: string; score: string }>`
-      with m as materialized (
-        select d.item_id, d.year, d.doc_date, d.terms from search_doc d where ${whereSql(spec)} ${windowLimit}
-      ), r as (
+      with m as (${matches}), r as (
         select m.item_id, m.year, m.doc_date, ${score} as score from m
       )
       select r.item_id, r.year, r.doc_date::text as date, r.score::text as score from r ${keyset}

@@ -29,6 +29,7 @@ import {
   pageByRelevance,
   type SearchSpec,
   sampleMatches,
+  sampleRangeRows,
 } from './search.repo.js';
 import { quoteLexeme } from './text.js';
 
@@ -38,10 +39,8 @@ export type { SearchSort };
 // sensitive items; counts are exact up to EXACT_LIMIT matches and estimated from a sample of the
 // index beyond (marked so), which keeps a common word as fast as a rare one.
 
-const EXACT_LIMIT = 1000;
+const EXACT_LIMIT = 2000;
 const SAMPLE_ROWS = 5_000;
-/** Matches in the sample that mark a query as common. */
-const COMMON_SAMPLE_HITS = 5;
 /** With many matches, relevance ranks the newest this many. */
 const RANK_WINDOW = 100;
 export const MAX_PAGE = 100;
@@ -151,15 +150,21 @@ export async function search(
   // 10,000,000 items) only to stop at EXACT_LIMIT.
   let sample: FacetCounts | undefined;
   let factor = 1;
+  /** Rows a walk down the date index reads through: all, or those within the year and date bounds. */
+  let walkedRows = indexed;
   if (indexed > SAMPLE_ROWS * 2) {
     const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / indexed) * 100));
     const seed =
       crypto.createHash('sha256').update(JSON.stringify(spec)).digest().readUInt32BE(0) % 1_000_000;
     sample = await sampleMatches(db, spec, percent, seed);
     factor = 100 / percent;
+    const inRange = await sampleRangeRows(db, spec, percent, seed);
+    if (inRange !== null) walkedRows = inRange * factor;
   }
+  // Common: even the low end of the sample's estimate (a Poisson count less about two standard
+  // deviations) is past EXACT_LIMIT, so collecting would stop there and be read again for the page.
   const common =
-    sample !== undefined && sample.total >= COMMON_SAMPLE_HITS && sample.total * factor > EXACT_LIMIT * 3;
+    sample !== undefined && (sample.total - 1.96 * Math.sqrt(sample.total)) * factor > EXACT_LIMIT;
 
   let counts: FacetCounts;
   let exact = false;
@@ -181,7 +186,7 @@ export async function search(
   const wanted = sort === 'relevance' ? RANK_WINDOW : limit + 1;
   const walk = cursor
     ? cursor.windowed
-    : !exact && (wanted * indexed) / Math.max(counts.total, 1) < counts.total;
+    : !exact && (wanted * walkedRows) / Math.max(counts.total, 1) < counts.total;
   if (!rows)
     rows =
       sort === 'date'

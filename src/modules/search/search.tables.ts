@@ -16,6 +16,8 @@ export interface SearchDocTable {
   version: number;
   /** 题名, normalized as queries are (NFKC, lower case): phrases are checked against it without a join. */
   title: string;
+  /** The other metadata text, normalized the same way, one field a line (null: indexed before it was kept). */
+  body: string | null;
   /** tsvector, written and read as its text form. */
   terms: string;
 }
