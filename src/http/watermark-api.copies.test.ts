@@ -1,149 +1,30 @@
 import crypto from 'node:crypto';
-import { PDFDocument, StandardFonts } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { blank, inkedShare, renderPdfPages } from '../../test/helpers/images.js';
 import {
-  fileOneItem,
-  openTestSystem,
-  storage,
-  streamOf,
-  type TestSystem,
-} from '../../test/helpers/system.js';
-import { addFile } from '../modules/storage/file.service.js';
-import { TRACE_ID_PATTERN } from '../modules/watermark/stamp.js';
-import { type App, buildApp } from './app.js';
+  type Added,
+  archiveCode,
+  archivist,
+  base,
+  call,
+  download,
+  eventsByTrace,
+  expectDelivered,
+  samplePdf,
+  sampleTiff,
+  system,
+  upload,
+  useWatermarkApi,
+} from '../../test/helpers/watermark-api.js';
 
-// Every copy that leaves over HTTP: PDFs and images carry a visible watermark (who, when, what for,
-// trace id), other formats leave unchanged; either way the read is logged under the copy's trace id,
-// which the 安全审计员 can look up. Real server over a socket, real rendering (librsvg, poppler).
+// Every copy that leaves over HTTP, part 1: PDFs and images carry a visible watermark (who, when,
+// what for, trace id), other formats leave unchanged; either way the read is logged under the copy's
+// trace id, which the 安全审计员 can look up. The shared set-up is in test/helpers/watermark-api.ts;
+// part 2 (a sensitive item's files, under an approved request) is watermark-api.sensitive.test.ts.
 
-let system: TestSystem;
-let app: App;
-let base: string;
-let archiveCode: string;
-let sensitiveCode: string;
-/** Attaches and downloads files (档案员). */
-let archivist: TestUser;
-/** Reads the sensitive item under an approved request (经办人员). */
-let clerk: TestUser;
-/** Approves access requests (安全保密员). */
-let secadmin: TestUser;
-/** Reads the audit trail (安全审计员). */
-let auditor: TestUser;
-
-beforeAll(async () => {
-  system = await openTestSystem();
-  archiveCode = await fileOneItem(system);
-  sensitiveCode = await fileOneItem(system, {
-    sensitivity: 'sensitive',
-    title: '王建国 门诊慢特病待遇认定表',
-  });
-  archivist = await testUser(system.database.db, { roles: ['archivist'], username: 'archivist-wm' });
-  clerk = await testUser(system.database.db, { roles: ['clerk'], username: 'clerk-wm' });
-  secadmin = await testUser(system.database.db, { roles: ['secadmin'] });
-  auditor = await testUser(system.database.db, { roles: ['auditor'] });
-  app = await buildApp({ database: system.database, store: system.store, signingKey: system.signingKey });
-  base = await app.listen({ port: 0, host: '127.0.0.1' });
-});
-afterAll(async () => {
-  await app?.close();
-  await system?.dispose();
-});
-
-const filesUrl = (code: string) => `${base}/api/v1/items/${encodeURIComponent(code)}/files`;
-const sha256 = (content: Buffer) => `sha256:${crypto.createHash('sha256').update(content).digest('hex')}`;
-
-function call(url: string, user: TestUser, init: RequestInit = {}) {
-  return fetch(url, { ...init, headers: { ...(init.headers as Record<string, string>), ...user.headers } });
-}
-
-interface Added {
-  fileNumber: number;
-  fileName: string;
-  mediaType: string;
-  digest: string;
-  size: number;
-}
-
-async function upload(code: string, content: Buffer, name: string): Promise<Added> {
-  const form = new FormData();
-  form.append('file', new Blob([content]), name);
-  const response = await call(filesUrl(code), archivist, { method: 'POST', body: form });
-  expect(response.status, await response.clone().text()).toBe(201);
-  const added = (await response.json()) as Added;
-  expect(added.digest).toBe(sha256(content));
-  return added;
-}
-
-interface Download {
-  status: number;
-  headers: Headers;
-  body: Buffer;
-}
-
-async function download(
-  code: string,
-  fileNumber: number,
-  query: Record<string, string> = {},
-  user: TestUser = archivist,
-): Promise<Download> {
-  const search = new URLSearchParams(query).toString();
-  const response = await call(`${filesUrl(code)}/${fileNumber}${search ? `?${search}` : ''}`, user);
-  return {
-    status: response.status,
-    headers: response.headers,
-    body: Buffer.from(await response.arrayBuffer()),
-  };
-}
-
-interface AuditEntry {
-  actor: string;
-  action: string;
-  subject: string;
-  purpose: string | null;
-  grantId: number | null;
-  payload: Record<string, unknown>;
-}
-
-async function eventsByTrace(trace: string): Promise<AuditEntry[]> {
-  const response = await call(`${base}/api/v1/audit/events?trace=${encodeURIComponent(trace)}`, auditor);
-  expect(response.status).toBe(200);
-  return ((await response.json()) as { entries: AuditEntry[] }).entries;
-}
-
-/** The headers every delivered copy carries; returns its trace id. */
-function expectDelivered(got: Download, original: Added, watermark: 'visible' | 'none'): string {
-  expect(got.status, got.body.toString('utf8').slice(0, 300)).toBe(200);
-  const trace = got.headers.get('x-yidang-trace') as string;
-  expect(trace).toMatch(TRACE_ID_PATTERN);
-  expect(got.headers.get('x-yidang-watermark')).toBe(watermark);
-  // The stored original's digest, not the marked copy's.
-  expect(got.headers.get('x-yidang-digest')).toBe(original.digest);
-  expect(got.headers.get('cache-control')).toBe('no-store');
-  return trace;
-}
-
-async function samplePdf(): Promise<Buffer> {
-  const pdf = await PDFDocument.create();
-  const font = await pdf.embedFont(StandardFonts.Helvetica);
-  pdf.addPage([595, 842]).drawText('Reimbursement 2024-0001', { x: 50, y: 780, size: 14, font });
-  pdf.addPage([842, 595]).drawText('Settlement list', { x: 50, y: 540, size: 14, font });
-  pdf.setKeywords(['original']);
-  return Buffer.from(await pdf.save());
-}
-
-async function sampleTiff(): Promise<Buffer> {
-  const page = (shade: string) =>
-    sharp({ create: { width: 620, height: 877, channels: 3, background: shade } })
-      .png()
-      .toBuffer();
-  return sharp([await page('#ffffff'), await page('#fefefe')], { join: { animated: true } })
-    .tiff()
-    .withMetadata({ density: 75 })
-    .toBuffer();
-}
+useWatermarkApi();
 
 describe('downloading a watermarked copy over HTTP', () => {
   let pdf: Buffer;
@@ -367,74 +248,5 @@ describe('downloading a watermarked copy over HTTP', () => {
     const got = await download(archiveCode, pdfFile.fileNumber, { purpose: '查'.repeat(201) });
     expect(got.status).toBe(400);
     expect(got.headers.get('x-yidang-trace')).toBeNull();
-  });
-});
-
-describe('downloading a file of a sensitive item', () => {
-  let pdf: Buffer;
-  let added: Added;
-  const GRANT_PURPOSE = '复核慢特病认定材料';
-
-  beforeAll(async () => {
-    pdf = await samplePdf();
-    // Attached by an internal caller (no user scope): the archivist would need a grant of their own.
-    added = await addFile(
-      storage(system),
-      sensitiveCode,
-      { stream: streamOf(pdf), fileName: '认定表.pdf' },
-      'test',
-    );
-    expect(added.mediaType).toBe('application/pdf');
-  });
-
-  it('is refused without an approved request, and the refusal delivers no copy', async () => {
-    const got = await download(sensitiveCode, added.fileNumber, { purpose: '看看' }, clerk);
-    expect(got.status).toBe(403);
-    expect(JSON.parse(got.body.toString('utf8')).error.code).toBe('GRANT_REQUIRED');
-    expect(got.headers.get('x-yidang-trace')).toBeNull();
-    const reads = await call(`${base}/api/v1/audit/events?actor=${clerk.username}&action=file.read`, auditor);
-    expect(((await reads.json()) as { entries: unknown[] }).entries).toEqual([]);
-  });
-
-  it('is delivered marked under an approved request, logged with the grant and its purpose', async () => {
-    const asked = await call(`${base}/api/v1/access-requests`, clerk, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ items: [sensitiveCode], purpose: GRANT_PURPOSE }),
-    });
-    expect(asked.status, await asked.clone().text()).toBe(201);
-    const grantId = ((await asked.json()) as { id: number }).id;
-    const approved = await call(`${base}/api/v1/access-requests/${grantId}/approve`, secadmin, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: '{}',
-    });
-    expect(approved.status, await approved.clone().text()).toBe(200);
-
-    // No purpose given: the stamp and the log take the grant's.
-    const got = await download(sensitiveCode, added.fileNumber, {}, clerk);
-    const trace = expectDelivered(got, added, 'visible');
-    const copy = await PDFDocument.load(got.body);
-    expect(copy.getPageCount()).toBe(2);
-    expect(copy.getKeywords()).toContain(trace);
-    const found = await eventsByTrace(trace);
-    expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({
-      actor: clerk.username,
-      action: 'file.read',
-      subject: `item:${sensitiveCode}`,
-      purpose: GRANT_PURPOSE,
-      grantId,
-      payload: { grantId, purpose: GRANT_PURPOSE, traceId: trace, digest: added.digest },
-    });
-
-    // A purpose given with the read is kept; the grant is still named.
-    const stated = await download(sensitiveCode, added.fileNumber, { purpose: '打印存档' }, clerk);
-    const statedTrace = expectDelivered(stated, added, 'visible');
-    expect((await eventsByTrace(statedTrace))[0]).toMatchObject({
-      actor: clerk.username,
-      purpose: '打印存档',
-      grantId,
-    });
   });
 });
