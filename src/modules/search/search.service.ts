@@ -41,6 +41,8 @@ export type { SearchSort };
 
 const EXACT_LIMIT = 2000;
 const SAMPLE_ROWS = 5_000;
+/** Fewer sample hits than this say too little to skip collecting on the estimate alone. */
+const MIN_COMMON_HITS = 5;
 /** With many matches, relevance ranks the newest this many. */
 const RANK_WINDOW = 100;
 export const MAX_PAGE = 100;
@@ -162,9 +164,13 @@ export async function search(
     if (inRange !== null) walkedRows = inRange * factor;
   }
   // Common: even the low end of the sample's estimate (a Poisson count less about two standard
-  // deviations) is past EXACT_LIMIT, so collecting would stop there and be read again for the page.
+  // deviations) is past EXACT_LIMIT, or the estimate itself is well past it — collecting would stop
+  // there and be read again for the page. (Matches cluster, as items of one batch share pages, so
+  // the sample varies more than a Poisson count: the second test catches what the first misses.)
   const common =
-    sample !== undefined && (sample.total - 1.96 * Math.sqrt(sample.total)) * factor > EXACT_LIMIT;
+    sample !== undefined &&
+    ((sample.total - 1.96 * Math.sqrt(sample.total)) * factor > EXACT_LIMIT ||
+      (sample.total >= MIN_COMMON_HITS && sample.total * factor > EXACT_LIMIT * 1.5));
 
   let counts: FacetCounts;
   let exact = false;
