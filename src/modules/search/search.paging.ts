@@ -1,6 +1,6 @@
 import { invalid } from '../../shared/errors.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
-import type { FacetCounts, FacetDimension, MatchRow, PageRow, SortKey } from './search.repo.js';
+import type { FacetCounts, FacetDimension, PageRow, SortKey } from './search.repo.js';
 
 // Cursors and estimates of a search. A cursor holds the last row's sort key and whether the pages
 // are ranked within the newest matches only, so every page of one search uses the same plan.
@@ -68,47 +68,8 @@ export function scaled(counts: FacetCounts, factor: number, floor: FacetCounts):
   return { total: Math.max(round(counts.total * factor), floor.total), facets };
 }
 
-/** Facet counts of matches collected whole. */
-export function countsOf(rows: readonly MatchRow[]): FacetCounts {
-  const counts: FacetCounts = {
-    total: rows.length,
-    facets: { category: new Map(), year: new Map(), region: new Map(), carrier: new Map() },
-  };
-  const add = (map: Map<string, number>, value: string | number | null) => {
-    if (value !== null) map.set(String(value), (map.get(String(value)) ?? 0) + 1);
-  };
-  for (const row of rows) {
-    add(counts.facets.category, row.categoryId);
-    add(counts.facets.year, row.year);
-    add(counts.facets.region, row.region);
-    add(counts.facets.carrier, row.carrier);
-  }
-  return counts;
-}
-
-/** Negative when a comes first: score (relevance), then 年度, 日期 and id, all descending. */
-function compareKeys(a: SortKey, b: SortKey, sort: SearchSort): number {
-  if (sort === 'relevance' && (a.score ?? 0) !== (b.score ?? 0)) return (b.score ?? 0) - (a.score ?? 0);
-  if (a.year !== b.year) return b.year - a.year;
-  if (a.date !== b.date) return a.date < b.date ? 1 : -1;
-  return b.itemId - a.itemId;
-}
-
-/** The page after the cursor from matches collected whole, in the order the database would give. */
-export function pageOf(
-  rows: readonly MatchRow[],
-  sort: SearchSort,
-  limit: number,
-  after?: SortKey,
-): MatchRow[] {
-  const key = (row: MatchRow): SortKey => ({
-    score: row.score ?? undefined,
-    year: row.year,
-    date: row.date,
-    itemId: row.itemId,
-  });
-  return [...rows]
-    .filter((row) => after === undefined || compareKeys(key(row), after, sort) > 0)
-    .sort((a, b) => compareKeys(key(a), key(b), sort))
-    .slice(0, limit);
-}
+/** No matches counted (the floor under a sample's estimates when nothing was collected). */
+export const noCounts = (): FacetCounts => ({
+  total: 0,
+  facets: { category: new Map(), year: new Map(), region: new Map(), carrier: new Map() },
+});

@@ -105,7 +105,7 @@ function rangeParts(spec: ColumnFilters): RawBuilder<unknown>[] {
   return parts;
 }
 
-function whereSql(spec: SearchSpec): RawBuilder<unknown> {
+export function whereSql(spec: SearchSpec): RawBuilder<unknown> {
   const parts: RawBuilder<unknown>[] = [];
   if (spec.indexQuery !== null) parts.push(sql`d.terms @@ ${spec.indexQuery}::tsquery`);
   if (spec.exact) parts.push(conditionSql(spec.exact));
@@ -140,24 +140,33 @@ const DIMENSION_OF_GROUPING: Record<number, FacetDimension | 'total'> = {
   15: 'total',
 };
 
+export interface FacetRow {
+  category_id: number | null;
+  year: number | null;
+  pooling_region: string | null;
+  carrier: string | null;
+  grouping: number;
+  count: number;
+}
+
+/** Facet counts over the rows of `m` (a subquery or CTE with the facet columns), in grouping sets. */
+export const facetSql = (from: RawBuilder<unknown>) => sql`
+  select category_id, year, pooling_region, carrier, count(*)::int as count,
+    grouping(category_id, year, pooling_region, carrier)::int as grouping
+  from ${from} m
+  group by grouping sets ((category_id), (year), (pooling_region), (carrier), ())`;
+
 async function facetQuery(db: Db, from: RawBuilder<unknown>): Promise<FacetCounts> {
-  const result = await sql<{
-    category_id: number | null;
-    year: number | null;
-    pooling_region: string | null;
-    carrier: string | null;
-    grouping: number;
-    count: number;
-  }>`
-    select category_id, year, pooling_region, carrier, count(*)::int as count,
-      grouping(category_id, year, pooling_region, carrier)::int as grouping
-    from ${from} m
-    group by grouping sets ((category_id), (year), (pooling_region), (carrier), ())`.execute(db);
+  const result = await sql<FacetRow>`${facetSql(from)}`.execute(db);
+  return facetCounts(result.rows);
+}
+
+export function facetCounts(rows: readonly FacetRow[]): FacetCounts {
   const counts: FacetCounts = {
     total: 0,
     facets: { category: new Map(), year: new Map(), region: new Map(), carrier: new Map() },
   };
-  for (const row of result.rows) {
+  for (const row of rows) {
     const dimension = DIMENSION_OF_GROUPING[row.grouping];
     if (dimension === 'total') counts.total = row.count;
     else if (dimension) {
@@ -174,7 +183,7 @@ async function facetQuery(db: Db, from: RawBuilder<unknown>): Promise<FacetCount
 }
 
 /** ts_rank (a 题名 match weighs ten times one elsewhere) as an integer, exact names a tier above. */
-function scoreSql(ranking: Pick<Ranking, 'rankQuery' | 'exactNames'>, terms: RawBuilder<unknown>) {
+export function scoreSql(ranking: Pick<Ranking, 'rankQuery' | 'exactNames'>, terms: RawBuilder<unknown>) {
   const rank = ranking.rankQuery
     ? sql`(ts_rank(${terms}, ${ranking.rankQuery}::tsquery) * 1000000)::bigint`
     : sql`0::bigint`;
@@ -183,48 +192,6 @@ function scoreSql(ranking: Pick<Ranking, 'rankQuery' | 'exactNames'>, terms: Raw
       ? sql`case when ${terms} @@ ${ranking.exactNames.join(' | ')}::tsquery then 1000000000 else 0 end`
       : sql`0`;
   return sql`${rank} + ${bonus}`;
-}
-
-export interface MatchRow extends PageRow {
-  categoryId: number;
-  region: string | null;
-  carrier: string;
-}
-
-/**
- * Up to `limit` + 1 matches (all of them: null) in one pass, with what facets and sorting need: when
- * there are no more than `limit`, counts and the page come from these rows, and nothing is read twice.
- * The rows come back as one JSON array: the embedded engine pays for every row and field returned,
- * about three times the cost of reading the match itself.
- */
-export async function collectMatches(
-  db: Db,
-  spec: SearchSpec,
-  limit: number | null,
-  ranking: Pick<Ranking, 'rankQuery' | 'exactNames'> | null,
-): Promise<MatchRow[]> {
-  const score = ranking ? scoreSql(ranking, sql`d.terms`) : sql`null::bigint`;
-  const result = await withPlan(db, false, (trx) =>
-    sql<{ rows: string | null }>`
-      select json_agg(json_build_array(m.item_id, m.year, m.doc_date, m.category_id, m.pooling_region,
-        m.carrier, m.score))::text as rows
-      from (select d.item_id, d.year, d.doc_date, d.category_id, d.pooling_region, d.carrier, ${score} as score
-        from search_doc d where ${whereSql(spec)} ${limit === null ? sql`` : sql`limit ${limit + 1}`}) m`.execute(
-      trx,
-    ),
-  );
-  const rows = JSON.parse(result.rows[0]?.rows ?? '[]') as Array<
-    [number, number, string, number, string | null, string, number | null]
-  >;
-  return rows.map(([itemId, year, date, categoryId, region, carrier, rowScore]) => ({
-    itemId,
-    year,
-    date,
-    categoryId,
-    region,
-    carrier,
-    score: rowScore,
-  }));
 }
 
 /** Counts over a sample of the table's pages (a fixed sample per seed, so pages of one search agree). */
@@ -279,7 +246,7 @@ const DATE_ORDER = sql`d.year desc, d.doc_date desc, d.item_id desc`;
  * the bitmap of the word index for few (null: the planner's choice). Either plan is always correct;
  * only its speed differs.
  */
-function withPlan<T>(db: Db, walk: boolean | null, work: (trx: Db) => Promise<T>): Promise<T> {
+export function withPlan<T>(db: Db, walk: boolean | null, work: (trx: Db) => Promise<T>): Promise<T> {
   return inTransaction(db, async (trx) => {
     // JIT would compile these short queries for hundreds of milliseconds: the disabled plans make
     // their estimated costs look huge.
