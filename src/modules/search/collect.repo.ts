@@ -1,11 +1,13 @@
-import { type RawBuilder, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { SearchSort } from './search.paging.js';
 import {
+  afterKeySql,
   type FacetCounts,
   type FacetRow,
   facetCounts,
   facetSql,
+  orderSql,
   type PageRow,
   type Ranking,
   type SearchSpec,
@@ -29,19 +31,6 @@ export interface CollectedPage {
 
 type Row = FacetRow & { item_id: number | null; date: string | null; score: string | null };
 
-const keyset = (sort: SearchSort, after: SortKey | undefined): RawBuilder<unknown> => {
-  if (!after) return sql`true`;
-  const key = sql`${after.year}::smallint, ${after.date}::date, ${after.itemId}::bigint`;
-  return sort === 'relevance'
-    ? sql`(p.score, p.year, p.doc_date, p.item_id) < (${after.score ?? 0}::bigint, ${key})`
-    : sql`(p.year, p.doc_date, p.item_id) < (${key})`;
-};
-
-const ORDER = {
-  relevance: sql`p.score desc, p.year desc, p.doc_date desc, p.item_id desc`,
-  date: sql`p.year desc, p.doc_date desc, p.item_id desc`,
-};
-
 export async function collectPage(
   db: Db,
   spec: SearchSpec,
@@ -52,32 +41,30 @@ export async function collectPage(
   after?: SortKey,
 ): Promise<CollectedPage> {
   const score = sort === 'relevance' ? scoreSql(ranking, sql`d.terms`) : sql`null::bigint`;
+  // The page rows (grouping -1) come first, in the search's order: one order, written once.
   const result = await withPlan(db, false, (trx) =>
     sql<Row>`
       with m as materialized (
         select d.item_id, d.year, d.doc_date, d.category_id, d.pooling_region, d.carrier, ${score} as score
         from search_doc d where ${whereSql(spec)} ${bound === null ? sql`` : sql`limit ${bound + 1}`}
-      ), f as (${facetSql(sql`m`)})
-      select f.category_id, f.year, f.pooling_region, f.carrier, f.count, f.grouping,
-        null::bigint as item_id, null::text as date, null::text as score from f
-      union all
-      (select null, p.year, null, null, null, -1, p.item_id, p.doc_date::text, p.score::text
-        from m p where ${keyset(sort, after)} order by ${ORDER[sort]} limit ${limit})`.execute(trx),
+      ), f as (${facetSql(sql`m`)}), u as (
+        select f.category_id, f.year, f.pooling_region, f.carrier, f.count, f.grouping,
+          null::bigint as item_id, null::date as doc_date, null::bigint as score from f
+        union all
+        (select null, p.year, null, null, null, -1, p.item_id, p.doc_date, p.score
+          from m p where ${afterKeySql('p', sort, after)} order by ${orderSql('p', sort)} limit ${limit})
+      )
+      select u.category_id, u.year, u.pooling_region, u.carrier, u.count, u.grouping, u.item_id,
+        u.doc_date::text as date, u.score::text as score
+      from u order by u.grouping, ${orderSql('u', sort)}`.execute(trx),
   );
-  const pageRows = result.rows.filter((row) => row.grouping === -1);
-  const rows = pageRows.map((row) => ({
-    itemId: Number(row.item_id),
-    year: row.year as number,
-    date: row.date as string,
-    score: row.score === null ? null : Number(row.score),
-  }));
-  // A union keeps no order of its own.
-  rows.sort(
-    (a, b) =>
-      (sort === 'relevance' ? (b.score ?? 0) - (a.score ?? 0) : 0) ||
-      b.year - a.year ||
-      (a.date < b.date ? 1 : a.date > b.date ? -1 : 0) ||
-      b.itemId - a.itemId,
-  );
+  const rows = result.rows
+    .filter((row) => row.grouping === -1)
+    .map((row) => ({
+      itemId: Number(row.item_id),
+      year: row.year as number,
+      date: row.date as string,
+      score: row.score === null ? null : Number(row.score),
+    }));
   return { counts: facetCounts(result.rows.filter((row) => row.grouping !== -1)), rows };
 }

@@ -4,6 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { scopeCondition } from '../access/access.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import type { Condition, Recheck } from './query.js';
+import type { SearchSort } from './search.paging.js';
 
 // The only SQL of searching. Every condition — words, filters, the user's scope and the gate on
 // sensitive items — is in the WHERE clause, so what a user may not see is neither returned nor
@@ -239,7 +240,28 @@ export async function indexedRowsEstimate(db: Db): Promise<number> {
   return Number(result.rows[0]?.rows ?? 0);
 }
 
-const DATE_ORDER = sql`d.year desc, d.doc_date desc, d.item_id desc`;
+/** A search's order over the columns of `alias` (score, year, doc_date, item_id), all descending. */
+export function orderSql(alias: string, sort: SearchSort): RawBuilder<unknown> {
+  const t = sql.raw(alias);
+  const byDate = sql`${t}.year desc, ${t}.doc_date desc, ${t}.item_id desc`;
+  return sort === 'relevance' ? sql`${t}.score desc, ${byDate}` : byDate;
+}
+
+/** The rows after a cursor's key in that order (true without a cursor). */
+export function afterKeySql(
+  alias: string,
+  sort: SearchSort,
+  after: SortKey | undefined,
+): RawBuilder<unknown> {
+  if (!after) return sql`true`;
+  const t = sql.raw(alias);
+  const key = sql`${after.year}, ${after.date}::date, ${after.itemId}`;
+  return sort === 'relevance'
+    ? sql`(${t}.score, ${t}.year, ${t}.doc_date, ${t}.item_id) < (${after.score ?? 0}, ${key})`
+    : sql`(${t}.year, ${t}.doc_date, ${t}.item_id) < (${key})`;
+}
+
+const DATE_ORDER = orderSql('d', 'date');
 
 /**
  * A transaction whose planner settings pin the plan: a walk down the date index for many matches,
@@ -262,10 +284,7 @@ export function withPlan<T>(db: Db, walk: boolean | null, work: (trx: Db) => Pro
   });
 }
 
-const afterDate = (after: SortKey | undefined) =>
-  after
-    ? sql`and (d.year, d.doc_date, d.item_id) < (${after.year}, ${after.date}::date, ${after.itemId})`
-    : sql``;
+const afterDate = (after: SortKey | undefined) => sql`and ${afterKeySql('d', 'date', after)}`;
 
 /** The years present in the index within the spec's year bounds, by a loose scan of the date index. */
 function yearsSql(spec: SearchSpec): RawBuilder<unknown> {
@@ -298,7 +317,7 @@ function newestSql(
   return sql`select w.* from (${yearsSql(spec)}) y cross join lateral (
       select ${columns} from search_doc d where d.year = y.year and ${whereSql(spec)} ${afterDate(after)}
       order by d.doc_date desc, d.item_id desc limit ${limit}) w
-    order by w.year desc, w.doc_date desc, w.item_id desc limit ${limit}`;
+    order by ${orderSql('w', 'date')} limit ${limit}`;
 }
 
 export async function pageByDate(
@@ -313,7 +332,7 @@ export async function pageByDate(
       ? sql<{ item_id: number; year: number; date: string }>`
           select n.item_id, n.year, n.doc_date::text as date
           from (${newestSql(spec, sql`d.item_id, d.year, d.doc_date`, limit, after)}) n
-          order by n.year desc, n.doc_date desc, n.item_id desc`.execute(trx)
+          order by ${orderSql('n', 'date')}`.execute(trx)
       : sql<{ item_id: number; year: number; date: string }>`
           select d.item_id, d.year, d.doc_date::text as date from search_doc d
           where ${whereSql(spec)} ${afterDate(after)}
@@ -348,16 +367,15 @@ export async function pageByRelevance(
     ranking.window === null
       ? sql`select ${columns} from search_doc d where ${whereSql(spec)}`
       : newestSql(spec, columns, ranking.window);
-  const keyset = after
-    ? sql`where (r.score, r.year, r.doc_date, r.item_id) < (${after.score ?? 0}, ${after.year}, ${after.date}::date, ${after.itemId})`
-    : sql``;
   const result = await withPlan(db, ranking.window !== null, (trx) =>
     sql<{ item_id: number; year: number; date: string; score: string }>`
       with m as (${matches}), r as (
         select m.item_id, m.year, m.doc_date, ${score} as score from m
       )
-      select r.item_id, r.year, r.doc_date::text as date, r.score::text as score from r ${keyset}
-      order by r.score desc, r.year desc, r.doc_date desc, r.item_id desc limit ${limit}`.execute(trx),
+      select r.item_id, r.year, r.doc_date::text as date, r.score::text as score from r
+      where ${afterKeySql('r', 'relevance', after)} order by ${orderSql('r', 'relevance')} limit ${limit}`.execute(
+      trx,
+    ),
   );
   return result.rows.map((row) => ({
     itemId: Number(row.item_id),
