@@ -1,6 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { db, letterOf, useSearchArchive } from '../../../test/helpers/search-archive.js';
-import { type PageRow, pageByDate, pageByRelevance, type SearchSpec, type SortKey } from './search.repo.js';
+import {
+  type PageRow,
+  pageByDate,
+  pageByRelevance,
+  type SearchSpec,
+  type SortKey,
+  sampleMatches,
+} from './search.repo.js';
 
 // The two ways to a page must agree: walking the (年度, 日期) index — year by year when a date range
 // is given — and collecting the matches through the word index. Items A–L of the shared archive, by
@@ -58,5 +65,18 @@ describe('pages by date', () => {
     const range = spec({ dateFrom: '2021-11-01', dateTo: '2023-06-30' });
     const ranked = await pageByRelevance(db(), range, { rankQuery: null, exactNames: [], window: 3 }, 10);
     expect(await letters(ranked)).toBe('BFL');
+  });
+});
+
+describe('sampling the index', () => {
+  // A 100 % sample is the whole table, so its counts are exact and checkable by hand.
+  it('counts the matches, and with date bounds the rows within them in the same read', async () => {
+    const bounded = spec({ indexQuery: "'报销'", dateFrom: '2021-11-01', dateTo: '2023-06-30' });
+    const sampled = await sampleMatches(db(), bounded, 100, 1);
+    expect(sampled.counts.total).toBe(4); // B L C D
+    expect(sampled.inRange).toBe(6); // B F L C H D, matching or not
+    expect(Object.fromEntries(sampled.counts.facets.year)).toEqual({ 2023: 1, 2022: 2, 2021: 1 });
+    const unbounded = await sampleMatches(db(), spec({ indexQuery: "'报销'" }), 100, 1);
+    expect(unbounded).toMatchObject({ inRange: null, counts: { total: 7 } });
   });
 });

@@ -195,41 +195,53 @@ export function scoreSql(ranking: Pick<Ranking, 'rankQuery' | 'exactNames'>, ter
   return sql`${rank} + ${bonus}`;
 }
 
-/** Counts over a sample of the table's pages (a fixed sample per seed, so pages of one search agree). */
+export interface SampleCounts {
+  /** The matches in the sample. */
+  counts: FacetCounts;
+  /**
+   * The sample's rows within the year and date bounds, matching or not — what a walk down the date
+   * index reads through (null: no bounds).
+   */
+  inRange: number | null;
+}
+
+/**
+ * Counts over a sample of the table's pages (a fixed sample per seed, so pages of one search agree).
+ * With year or date bounds, the same read of the sample also counts the rows within them.
+ */
 export async function sampleMatches(
   db: Db,
   spec: SearchSpec,
   percent: number,
   seed: number,
-): Promise<FacetCounts> {
-  return withPlan(db, null, (trx) =>
-    facetQuery(
-      trx,
-      sql`(select d.category_id, d.year, d.pooling_region, d.carrier
-        from search_doc d tablesample system (${sql.lit(percent)}) repeatable (${sql.lit(seed)})
-        where ${whereSql(spec)})`,
-    ),
-  );
-}
-
-/**
- * Rows of the same sample within the year and date bounds (null: no bounds), which is what a walk
- * down the date index reads through.
- */
-export async function sampleRangeRows(
-  db: Db,
-  spec: ColumnFilters,
-  percent: number,
-  seed: number,
-): Promise<number | null> {
-  const parts = rangeParts(spec);
-  if (parts.length === 0) return null;
+): Promise<SampleCounts> {
+  const sample = sql`search_doc d tablesample system (${sql.lit(percent)}) repeatable (${sql.lit(seed)})`;
+  const range = rangeParts(spec);
+  if (range.length === 0) {
+    const counts = await withPlan(db, null, (trx) =>
+      facetQuery(
+        trx,
+        sql`(select d.category_id, d.year, d.pooling_region, d.carrier from ${sample} where ${whereSql(spec)})`,
+      ),
+    );
+    return { counts, inRange: null };
+  }
+  // Every match is within the bounds, so the rows within them are read once and the matches among them
+  // counted; the row with grouping -1 counts them all.
   const result = await withPlan(db, null, (trx) =>
-    sql<{ count: number }>`
-      select count(*)::int as count from search_doc d tablesample system (${sql.lit(percent)})
-      repeatable (${sql.lit(seed)}) where ${sql.join(parts, sql` and `)}`.execute(trx),
+    sql<FacetRow>`
+      with s as materialized (
+        select d.category_id, d.year, d.pooling_region, d.carrier, (${whereSql(spec)}) as hit
+        from ${sample} where ${sql.join(range, sql` and `)}
+      )
+      ${facetSql(sql`(select * from s where s.hit)`)}
+      union all
+      select null, null, null, null, count(*)::int, -1 from s`.execute(trx),
   );
-  return result.rows[0]?.count ?? 0;
+  return {
+    counts: facetCounts(result.rows),
+    inRange: result.rows.find((row) => row.grouping === -1)?.count ?? 0,
+  };
 }
 
 /** Rows in the index: the largest item id is a cheap, close upper bound (ids are handed out in order). */

@@ -29,7 +29,6 @@ import {
   pageByRelevance,
   type SearchSpec,
   sampleMatches,
-  sampleRangeRows,
 } from './search.repo.js';
 import { quoteLexeme } from './text.js';
 
@@ -164,10 +163,10 @@ export async function search(
     const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / indexed) * 100));
     const seed =
       crypto.createHash('sha256').update(JSON.stringify(spec)).digest().readUInt32BE(0) % 1_000_000;
-    sample = await sampleMatches(db, spec, percent, seed);
+    const sampled = await sampleMatches(db, spec, percent, seed);
+    sample = sampled.counts;
     factor = 100 / percent;
-    const inRange = await sampleRangeRows(db, spec, percent, seed);
-    if (inRange !== null) walkedRows = inRange * factor;
+    if (sampled.inRange !== null) walkedRows = sampled.inRange * factor;
   }
   // Walking the date index finds what is wanted after about wanted/density rows, at a fraction of
   // the cost of a collected row (no bitmap, no ranking); collecting costs one row per match. Past
@@ -195,10 +194,9 @@ export async function search(
     const bound = sample ? Math.ceil(crossover) : null;
     const collected = await collectPage(db, spec, bound, sort, ranking, limit + 1, after);
     exact = bound === null || collected.counts.total <= bound;
-    counts = collected.counts;
     if (exact) rows = collected.rows;
-    // What was counted is a floor under the sample's estimates.
-    else counts = scaled(sample as FacetCounts, factor, collected.counts);
+    // Past the bound, what was counted is a floor under the sample's estimates.
+    counts = exact ? collected.counts : scaled(sample as FacetCounts, factor, collected.counts);
   }
   // Later pages keep the first page's plan, so a ranking is never switched halfway.
   const walk = cursor ? cursor.windowed : !exact;
