@@ -15,7 +15,8 @@ import {
 } from '../../test/helpers/access-api.js';
 import { reimbursement } from '../../test/helpers/fixtures.js';
 import { ADMIN_ROLES, type Permission, ROLE_PERMISSIONS, ROLES, type Role } from '../modules/access/roles.js';
-import { getItem, updateItem } from '../modules/catalog/item.service.js';
+import { updateItem } from '../modules/catalog/item.edit.service.js';
+import { getItem } from '../modules/catalog/item.service.js';
 
 // The access layer over HTTP on a real database, part 3: what every role may do to which item
 // (role × action × sensitivity × scope × grant). Sensitive (敏感) and restricted (限制) items in a

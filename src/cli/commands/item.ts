@@ -5,14 +5,9 @@ import {
   discloseItem,
   discloseItems,
 } from '../../modules/access/disclosure.service.js';
+import { itemHistory, updateItem } from '../../modules/catalog/item.edit.service.js';
 import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
-import {
-  fileItems,
-  itemHistory,
-  listItems,
-  readItem,
-  updateItem,
-} from '../../modules/catalog/item.service.js';
+import { fileItems, listItems, readItem } from '../../modules/catalog/item.service.js';
 import { RETENTION_LABELS, type RetentionPeriod } from '../../modules/catalog/retention.js';
 import { invalid } from '../../shared/errors.js';
 import {

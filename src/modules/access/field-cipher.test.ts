@@ -8,7 +8,8 @@ import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js
 import { loadConfig } from '../../config/config.js';
 import { openFieldEncryption } from '../../system/system.js';
 import { createFonds } from '../catalog/fonds.service.js';
-import { fileItems, getItem, itemHistory, listItems, updateItem } from '../catalog/item.service.js';
+import { itemHistory, updateItem } from '../catalog/item.edit.service.js';
+import { fileItems, getItem, listItems } from '../catalog/item.service.js';
 import { hasSealedIdNumbers, sealPlainIdNumbers } from '../catalog/sealing.repo.js';
 import { importFieldKey, loadFieldKey } from '../storage/field-key.js';
 import { idNumberIndex, isSealed, openIdNumber, sealIdNumber, useFieldKey } from './field-cipher.js';

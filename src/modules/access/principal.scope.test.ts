@@ -13,15 +13,8 @@ import {
   visible,
 } from '../../../test/helpers/principal-scope.js';
 import { ValidationError } from '../../shared/errors.js';
-import {
-  countItems,
-  fileItems,
-  getItem,
-  itemHistory,
-  listItems,
-  readItem,
-  updateItem,
-} from '../catalog/item.service.js';
+import { itemHistory, updateItem } from '../catalog/item.edit.service.js';
+import { countItems, fileItems, getItem, listItems, readItem } from '../catalog/item.service.js';
 import { findUserByName } from './access.repo.js';
 import { regionPrefix } from './principal.js';
 

@@ -5,16 +5,9 @@ import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { discloseHistory, discloseItem, discloseItems } from '../access/disclosure.service.js';
+import { itemHistory, updateItem } from './item.edit.service.js';
 import { ItemInputSchema, ItemPatchSchema, ItemSchema, ItemVersionSchema } from './item.schema.js';
-import {
-  fileItems,
-  getItem,
-  itemHistory,
-  listItems,
-  MAX_BATCH,
-  readItem,
-  updateItem,
-} from './item.service.js';
+import { fileItems, getItem, listItems, MAX_BATCH, readItem } from './item.service.js';
 
 // Item routes stay thin: the body schemas document the shape, and the service does the checking so
 // the caller gets every problem at once, in Chinese (attachValidation hands the body through).

@@ -3,7 +3,8 @@ import { openTestDatabase, type TestDatabase } from '../../../test/helpers/datab
 import { FONDS, failure, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
 import { isYidangError, ValidationError } from '../../shared/errors.js';
 import { createFonds } from './fonds.service.js';
-import { fileItems, getItem, itemHistory, listItems, updateItem } from './item.service.js';
+import { itemHistory, updateItem } from './item.edit.service.js';
+import { fileItems, getItem, listItems } from './item.service.js';
 import { setRetentionOverride } from './retention.service.js';
 
 let database: TestDatabase;

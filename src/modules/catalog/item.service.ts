@@ -1,6 +1,5 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { canonicalJson } from '../../shared/canonical-json.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import { grantToRead, withholdUngranted } from '../access/grant.check.js';
 import type { ActiveGrant } from '../access/grant.repo.js';
@@ -10,23 +9,19 @@ import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
 import { listCategories, lockFonds } from './catalog.repo.js';
 import { checkIdNumber } from './id-number.js';
-import { PATCH_KEYS, type PreparedItem, prepareItem } from './item.prepare.js';
+import { type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems,
   findItem,
-  ITEM_COLUMNS,
   insertItems,
   listItems as listItemRows,
   type NewItemRow,
   reserveItemNumbers,
-  updateItemRow,
 } from './item.repo.js';
-import type { Item, ItemVersion } from './item.schema.js';
+import type { Item } from './item.schema.js';
 import { itemState, itemSubject } from './item.state.js';
-import { IssueCollector, readText } from './item.validate.js';
-import { insertItemVersion, listItemVersions } from './item-version.repo.js';
 
-// Filing (归档), reading, editing and the history of archive items.
+// Filing (归档) and reading archive items; editing and the history are in item.edit.service.ts.
 
 export const MAX_BATCH = 10_000;
 const MAX_REPORTED_ISSUES = 200;
@@ -43,7 +38,7 @@ export interface ServiceOptions {
 }
 
 /** Filing or editing into a fonds, region or category the user may not touch is refused outright. */
-function checkInScope(
+export function checkInScope(
   scope: ItemScope | undefined,
   item: PreparedItem,
   field: string,
@@ -253,153 +248,4 @@ export async function listItems(
   });
   const items = await withholdUngranted(db, rows, scope);
   return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
-}
-
-/** The mutable fields of an item as input, so an edit is validated exactly like a filing. */
-function itemAsInput(item: Item): Record<string, unknown> {
-  return {
-    fonds: item.fonds,
-    category: item.category,
-    year: item.year,
-    org: item.org || undefined,
-    retention: item.retention,
-    title: item.title,
-    docNumber: item.docNumber,
-    responsible: item.responsible,
-    date: item.date,
-    securityLevel: item.securityLevel,
-    insuredNumber: item.insuredNumber,
-    idNumber: item.idNumber,
-    name: item.name,
-    businessType: item.businessType,
-    handledAt: item.handledAt,
-    handler: item.handler,
-    agency: item.agency,
-    poolingRegion: item.poolingRegion,
-    amount: item.amount,
-    carrier: item.carrier,
-    paperLocation: item.paperLocation,
-    sensitivity: item.sensitivity,
-    extra: item.extra,
-  };
-}
-
-// Columns an edit may change: all but the 档号 and what it encodes (fixed at filing) and the
-// version bookkeeping the update itself writes.
-const NOT_EDITABLE = new Set<string>([
-  'archive_code',
-  'fonds_code',
-  'category_id',
-  'year',
-  'org_code',
-  'item_number',
-  'version',
-  'change_reason',
-  'created_by',
-  'updated_by',
-]);
-const EDITABLE_COLUMNS = ITEM_COLUMNS.filter((column) => !NOT_EDITABLE.has(column));
-
-function comparable(value: unknown): string {
-  if (value instanceof Date) return value.toISOString();
-  return typeof value === 'string' ? value : canonicalJson(value);
-}
-
-/**
- * Changes an item with a reason. The version being replaced is kept whole in the history; the row
- * is locked for the change and written only if nobody changed it meanwhile.
- */
-export async function updateItem(
-  db: Db,
-  archiveCode: string,
-  patch: unknown,
-  actor: string,
-  options: ServiceOptions = {},
-): Promise<Item> {
-  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-    throw invalid('VALIDATION_FAILED', '变更内容应为一个 JSON 对象');
-  }
-  const changes = patch as Record<string, unknown>;
-  const out = new IssueCollector();
-  for (const key of Object.keys(changes))
-    if (!PATCH_KEYS.has(key)) out.add(key, `不能修改或不认识的字段“${key.slice(0, 40)}”`);
-  const reason = readText(out, changes, 'reason', true);
-  if (out.issues.length > 0) throw new ValidationError(out.issues);
-  return inTransaction(db, async (trx) => {
-    const current = await itemForChange(trx, archiveCode, options.scope);
-    const { reason: _reason, ...fields } = changes;
-    const merged = { ...itemAsInput(current), ...fields };
-    const context = await loadCatalogContext(trx);
-    const result = prepareItem(merged, context, actor, { today: options.today ?? new Date(), editing: true });
-    if (!result.item) throw new ValidationError(result.issues);
-    const outside = checkInScope(options.scope, result.item, 'poolingRegion');
-    if (outside) throw new ValidationError([outside]);
-    const currentRow = storedColumns(current);
-    const update: Record<string, unknown> = {};
-    for (const column of EDITABLE_COLUMNS) {
-      const next = (result.item as Record<string, unknown>)[column];
-      if (comparable(next) !== comparable(currentRow[column])) update[column] = next;
-    }
-    if (Object.keys(update).length === 0)
-      throw invalid('NO_CHANGES', '提交的内容与当前版本相同，没有需要保存的变更');
-    await insertItemVersion(trx, current);
-    const written = await updateItemRow(trx, current.id, current.version, {
-      ...update,
-      updated_by: actor,
-      change_reason: reason ?? null,
-    });
-    if (!written) throw invalid('CONCURRENT_CHANGE', '该档案刚被他人修改，请刷新后重试');
-    const changed = await getItem(trx, archiveCode);
-    await appendEvent(trx, {
-      actor,
-      action: 'item.changed',
-      subject: itemSubject(archiveCode),
-      payload: { version: changed.version, fields: Object.keys(update).sort(), reason: reason ?? null },
-      previousState: itemState(current),
-      state: itemState(changed),
-    });
-    return changed;
-  });
-}
-
-/** The item's columns in stored form, to compare with a prepared edit. */
-function storedColumns(item: Item): Record<string, unknown> {
-  return {
-    retention: item.retention,
-    retention_expires_on: item.retentionExpiresOn,
-    title: item.title,
-    doc_number: item.docNumber,
-    responsible: item.responsible,
-    doc_date: item.date,
-    security_level: item.securityLevel,
-    insured_number: item.insuredNumber,
-    id_number: item.idNumber,
-    person_name: item.name,
-    business_type: item.businessType,
-    handled_at: item.handledAt,
-    handler: item.handler,
-    handling_agency: item.agency,
-    pooling_region: item.poolingRegion,
-    amount: item.amount,
-    carrier: item.carrier,
-    paper_location: item.paperLocation,
-    sensitivity: item.sensitivity,
-    extra: item.extra,
-  };
-}
-
-/** Every version of an item, oldest first, the current one last. */
-export async function itemHistory(db: Db, archiveCode: string, scope?: ItemScope): Promise<ItemVersion[]> {
-  const current = await getItem(db, archiveCode, scope);
-  const earlier = await listItemVersions(db, current.id);
-  return [
-    ...earlier,
-    {
-      version: current.version,
-      changedBy: current.updatedBy,
-      changedAt: current.updatedAt,
-      reason: current.changeReason,
-      item: current,
-    },
-  ];
 }

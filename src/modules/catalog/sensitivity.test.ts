@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
 import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
 import { createFonds } from './fonds.service.js';
-import { fileItems, getItem, updateItem } from './item.service.js';
+import { updateItem } from './item.edit.service.js';
+import { fileItems, getItem } from './item.service.js';
 import { isSensitiveDiagnosis, sensitivityWithDiagnosis } from './sensitivity.js';
 
 describe('isSensitiveDiagnosis', () => {

@@ -6,7 +6,8 @@ import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js
 import type { Db } from '../../db/database.js';
 import { addCategory, changeCategory } from '../catalog/category.service.js';
 import { changeFonds, createFonds } from '../catalog/fonds.service.js';
-import { fileItems, getItem, updateItem } from '../catalog/item.service.js';
+import { updateItem } from '../catalog/item.edit.service.js';
+import { fileItems, getItem } from '../catalog/item.service.js';
 import { itemState } from '../catalog/item.state.js';
 import { countEvents, eventsAfter, listEvents, readLogHead, type StoredEvent } from './event.repo.js';
 import {

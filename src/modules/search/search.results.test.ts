@@ -14,8 +14,9 @@ import {
   useSearchArchive,
 } from '../../../test/helpers/search-archive.js';
 import { maskItem } from '../access/masking.js';
+import { updateItem } from '../catalog/item.edit.service.js';
 import type { Item } from '../catalog/item.schema.js';
-import { fileItems, updateItem } from '../catalog/item.service.js';
+import { fileItems } from '../catalog/item.service.js';
 import { catchUpIndex } from './indexer.js';
 import { type SearchRequest, search } from './search.service.js';
 
