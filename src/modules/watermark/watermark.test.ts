@@ -1,6 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import sharp from 'sharp';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { blank, inkedShare, renderPdfPages } from '../../../test/helpers/images.js';
 import { isYidangError } from '../../shared/errors.js';
 import { newTraceId, type Stamp, stampLines, TRACE_ID_PATTERN } from './stamp.js';
@@ -146,6 +147,27 @@ describe('watermarking PDFs', () => {
     const error = await watermark(fake, 'application/pdf', 'x.pdf', stamp).catch((caught: unknown) => caught);
     expect(isYidangError(error) && error.code).toBe('WATERMARK_FAILED');
     expect((error as Error).message).toContain('PDF 结构无法解析');
+  });
+
+  it('keeps pdf-lib quiet about the objects it skips in a damaged file (the CLI prints our message only)', async () => {
+    // Random bytes after a PDF header: find a body that makes pdf-lib warn as it parses.
+    const warnings: unknown[] = [];
+    const spy = vi.spyOn(console, 'warn').mockImplementation((...args) => warnings.push(args));
+    try {
+      let damaged: Buffer | undefined;
+      for (let tries = 0; tries < 500 && !damaged; tries++) {
+        const candidate = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(2048)]);
+        await PDFDocument.load(candidate, { updateMetadata: false }).catch(() => null);
+        if (warnings.length > 0) damaged = candidate;
+      }
+      expect(damaged).toBeDefined();
+      warnings.length = 0;
+      // Marked (what pdf-lib recovered) or refused, it is said by us, never by the library.
+      await watermark(damaged as Buffer, 'application/pdf', 'x.pdf', stamp).catch(() => null);
+      expect(warnings).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('knows which types carry a visible mark', () => {

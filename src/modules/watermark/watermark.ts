@@ -148,10 +148,25 @@ async function tiffAsPdf(
   };
 }
 
+/**
+ * pdf-lib reports each object it skips in a damaged file with console.warn, which reached the CLI's
+ * stderr ahead of our own message; the damage is ours to report (as 无法加盖水印) or to recover from
+ * silently. Nothing else here writes to console.warn (logs go through the server's logger).
+ */
+async function loadQuietly(input: Buffer): Promise<PDFDocument> {
+  const warn = console.warn;
+  console.warn = () => {};
+  try {
+    return await PDFDocument.load(input, { updateMetadata: false });
+  } finally {
+    console.warn = warn;
+  }
+}
+
 async function markPdf(input: Buffer, fileName: string, stamp: Stamp, lines: string[]): Promise<MarkedCopy> {
   let pdf: PDFDocument;
   try {
-    pdf = await PDFDocument.load(input, { updateMetadata: false });
+    pdf = await loadQuietly(input);
     // pdf-lib recovers what it can from a damaged file; a copy without its pages is no copy.
     if (pdf.getPageCount() === 0) throw new Error('no pages');
   } catch (error) {
