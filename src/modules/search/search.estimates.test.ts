@@ -5,6 +5,8 @@ import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { generateItemBatch } from '../demo/items.js';
 import { catchUpIndex } from './indexer.js';
+import { compileQuery } from './query.js';
+import { forgetTermStats, narrowWordIndex } from './search.plan.js';
 import { search } from './search.service.js';
 
 // Past 10,000 indexed items a common query is counted from a sample of the index and its page found
@@ -122,5 +124,36 @@ describe('searching many items', () => {
     expect(new Set(ids).size).toBe(20);
     const scores = [...first.hits, ...second.hits].map((hit) => hit.score ?? 0);
     expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  });
+});
+
+describe('with the planner statistics', () => {
+  it('finds the same matches once statistics narrow the word index to its rare words', async () => {
+    const item = await db()
+      .selectFrom('archive_item')
+      .select(['person_name', 'archive_code'])
+      .where('title', 'like', '%审核表%')
+      .where('person_name', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const queries = [`${item.person_name} 审核表`, `题名:审核表 ${item.archive_code}`, '帕金森病 审核表'];
+    const answer = async (q: string) => {
+      const result = await search(db(), { q, sort: 'date', limit: 100 });
+      return { total: result.total, exact: result.exact, ids: result.hits.map((hit) => hit.item.id) };
+    };
+    const before = await Promise.all(queries.map(answer));
+    await sql`analyze search_doc`.execute(db());
+    forgetTermStats(db());
+    const narrowed = await narrowWordIndex(db(), {
+      indexQuery: compileQuery(queries[0] as string).indexQuery,
+      exact: null,
+    });
+    // The title's pairs are in most items: checked per row, while the name's variants use the index.
+    expect(narrowed.wordCheck).toContain('审核');
+    expect(narrowed.indexQuery).not.toContain('审核');
+    const after = await Promise.all(queries.map(answer));
+    expect(after).toEqual(before);
+    expect(after[0]?.exact).toBe(true);
+    expect(after[1]).toMatchObject({ total: 1, exact: true });
   });
 });

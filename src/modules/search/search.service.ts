@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid } from '../../shared/errors.js';
@@ -12,23 +11,21 @@ import { CARRIERS, type Item } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvents, type EventInput } from '../integrity/event-log.js';
 import { regionName } from '../regions/regions.js';
-import { collectPage } from './collect.repo.js';
 import { type Highlight, highlightItem } from './highlight.js';
 import { indexBacklog, loadPageTexts } from './index.repo.js';
 import { catchUpIndex } from './indexer.js';
 import { compileQuery, hasText } from './query.js';
 import { filterTerms, type SearchFilters } from './search.filters.js';
-import { decodeCursor, encodeCursor, noCounts, type SearchSort, scaled } from './search.paging.js';
+import { decodeCursor, encodeCursor, type SearchSort } from './search.paging.js';
+import { countMatches, narrowWordIndex, RANK_WINDOW } from './search.plan.js';
 
 import {
   type FacetCounts,
   type FacetDimension,
-  indexedRowsEstimate,
   type PageRow,
   pageByDate,
   pageByRelevance,
   type SearchSpec,
-  sampleMatches,
 } from './search.repo.js';
 import { quoteLexeme } from './text.js';
 
@@ -38,18 +35,6 @@ export type { SearchSort };
 // sensitive items; counts are exact while the matches are few enough to collect and estimated from a
 // sample of the index beyond (marked so), which keeps a common word as fast as a rare one.
 
-/** Matches are always collected (and counted exactly) up to this many, past the walk's crossover. */
-const EXACT_LIMIT = 2000;
-const SAMPLE_ROWS = 5_000;
-/**
- * A row walked down the date index costs about this share of a row collected through the word index
- * and ranked (measured at 10,000,000 items on PostgreSQL: 1.5 µs against 5.8 µs).
- */
-const WALKED_ROW_COST = 0.3;
-/** Fewer sample hits than this say too little to skip collecting on the estimate alone. */
-const MIN_COMMON_HITS = 5;
-/** With many matches, relevance ranks the newest this many. */
-const RANK_WINDOW = 100;
 export const MAX_PAGE = 100;
 
 export interface SearchRequest extends SearchFilters {
@@ -138,7 +123,7 @@ export async function search(
   const scope = options.scope;
   const ownTerm = scope?.idNumber ? quoteLexeme(`pid:${idNumberIndex(scope.idNumber)}`) : null;
   const parts = [compiled.indexQuery, ...filters.terms].filter((part): part is string => part !== null);
-  const spec: SearchSpec = {
+  const spec: SearchSpec = await narrowWordIndex(db, {
     ...filters,
     indexQuery: parts.length > 0 ? parts.join(' & ') : null,
     exact: compiled.exact,
@@ -148,69 +133,17 @@ export async function search(
       scope?.grantsFor !== undefined
         ? { grantedIds: await grantedItemIds(db, scope.grantsFor, now) }
         : undefined,
-  };
+  });
 
   const ranking = { rankQuery: compiled.rankQuery, exactNames: compiled.exactNames };
-  const indexed = await indexedRowsEstimate(db);
-  // A sample of the index first (unless it is small): when it already holds many matches the query
-  // is common, and collecting its matches would read whole posting lists (millions of entries at
-  // 10,000,000 items) only to stop at the bound.
-  let sample: FacetCounts | undefined;
-  let factor = 1;
-  /** Rows a walk down the date index reads through: all, or those within the year and date bounds. */
-  let walkedRows = indexed;
-  if (indexed > SAMPLE_ROWS * 2) {
-    const percent = Math.max(0.01, Math.min(100, (SAMPLE_ROWS / indexed) * 100));
-    const seed =
-      crypto.createHash('sha256').update(JSON.stringify(spec)).digest().readUInt32BE(0) % 1_000_000;
-    const sampled = await sampleMatches(db, spec, percent, seed);
-    sample = sampled.counts;
-    factor = 100 / percent;
-    if (sampled.inRange !== null) walkedRows = sampled.inRange * factor;
-  }
-  // Walking the date index finds what is wanted after about wanted/density rows, at a fraction of
-  // the cost of a collected row (no bitmap, no ranking); collecting costs one row per match. Past
-  // this many matches the walk is the cheaper, so collecting stops there.
-  const wanted = sort === 'relevance' ? RANK_WINDOW : limit + 1;
-  const crossover = Math.max(EXACT_LIMIT, Math.sqrt(wanted * walkedRows * WALKED_ROW_COST));
-  // Common: even the low end of the sample's estimate (a Poisson count less about two standard
-  // deviations) is past the crossover, or the estimate itself is, from enough sample hits. (Matches
-  // cluster, as items of one batch share pages, so the sample varies more than a Poisson count: the
-  // second test catches what the first misses. Walking a few too many rows costs less than
-  // collecting up to the bound only to throw it away.)
-  const common =
-    sample !== undefined &&
-    ((sample.total - 1.96 * Math.sqrt(sample.total)) * factor > crossover ||
-      (sample.total >= MIN_COMMON_HITS && sample.total * factor > crossover));
-
-  let counts: FacetCounts;
-  let exact = false;
-  let rows: PageRow[] | undefined;
-  if (common) {
-    counts = scaled(sample as FacetCounts, factor, noCounts());
-  } else {
-    // Few matches (or a small index): one pass collects them, and counts and the page come from
-    // those rows. More than the crossover: the sample's estimates, and the walk.
-    const bound = sample ? Math.ceil(crossover) : null;
-    const collected = await collectPage(db, spec, bound, sort, ranking, limit + 1, after);
-    exact = bound === null || collected.counts.total <= bound;
-    if (exact) rows = collected.rows;
-    // Past the bound, what was counted is a floor under the sample's estimates.
-    counts = exact ? collected.counts : scaled(sample as FacetCounts, factor, collected.counts);
-  }
+  const { counts, exact, rows: collectedRows } = await countMatches(db, spec, sort, ranking, limit, after);
   // Later pages keep the first page's plan, so a ranking is never switched halfway.
   const walk = cursor ? cursor.windowed : !exact;
-  if (!rows)
-    rows =
-      sort === 'date'
-        ? await pageByDate(db, spec, limit + 1, walk, after)
-        : await pageByRelevance(
-            db,
-            spec,
-            { ...ranking, window: walk ? RANK_WINDOW : null },
-            limit + 1,
-            after,
-          );
+  const rows =
+    collectedRows ??
+    (sort === 'date'
+      ? await pageByDate(db, spec, limit + 1, walk, after)
+      : await pageByRelevance(db, spec, { ...ranking, window: walk ? RANK_WINDOW : null }, limit + 1, after));
   const shownRows = rows.slice(0, limit);
   const { items, grants } = await visibleItems(
     db,
