@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import {
+  analyzeIndex,
   clearIndex,
   INDEXED_ACTIONS,
   type IndexedItemRow,
@@ -8,13 +9,16 @@ import {
   loadItemsToIndex,
   loadPageTexts,
   lockIndexState,
+  mergePendingTerms,
   readEventsAfter,
   saveIndexState,
   tidyIndex,
   upsertDocs,
 } from './index.repo.js';
 import { compactName, nameTerms } from './names.js';
+import { forgetTermStats } from './search.plan.js';
 import type { SearchDocTable } from './search.tables.js';
+import { indexedRowsEstimate } from './stats.repo.js';
 import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, textRuns } from './text.js';
 
 // The indexer follows the event log: every filing, edit, attached file or recorded page text names
@@ -25,6 +29,8 @@ import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, tex
 const INDEXED = new Set(INDEXED_ACTIONS);
 /** A tsvector holds at most 1 MB; page text beyond this much is left out of an item's terms. */
 const MAX_TERMS_TEXT = 900_000;
+/** The background indexer analyzes or vacuums the index after at least this many new or replaced documents. */
+const UPKEEP_AFTER = 10_000;
 
 /**
  * The terms of one item. Only 题名 terms carry a position (weight A), so ts_rank counts a title match
@@ -143,6 +149,8 @@ export interface IndexRun {
   events: number;
   /** Item documents written. */
   documents: number;
+  /** Of those, documents that replaced an earlier one (a dead row each until VACUUM). */
+  replaced: number;
   /** Events still to read when the run stopped. */
   backlog: number;
 }
@@ -161,11 +169,12 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
   const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
   let events = 0;
   let documents = 0;
+  let replaced = 0;
   for (;;) {
     const step = await inTransaction(db, async (trx) => {
       const lastSeq = await lockIndexState(trx);
       const read = await readEventsAfter(trx, lastSeq, Math.min(batch, maxEvents - events));
-      if (read.length === 0) return { read: 0, written: 0 };
+      if (read.length === 0) return { read: 0, written: 0, replaced: 0 };
       const codes = new Set<string>();
       for (const event of read)
         if (INDEXED.has(event.action) && event.subject.startsWith('item:'))
@@ -176,16 +185,19 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
         rows.map((row) => Number(row.id)),
       );
       const docs = rows.map((row) => buildDoc(row, pages.get(Number(row.id))));
-      await upsertDocs(trx, docs);
+      const replacedDocs = await upsertDocs(trx, docs);
       await saveIndexState(trx, (read.at(-1) as { seq: number }).seq);
-      return { read: read.length, written: docs.length };
+      return { read: read.length, written: docs.length, replaced: replacedDocs };
     });
     events += step.read;
     documents += step.written;
+    replaced += step.replaced;
     if (step.read === 0 || events >= maxEvents) break;
     options.onProgress?.(events, await indexBacklog(db));
   }
-  return { events, documents, backlog: await indexBacklog(db) };
+  // Only an optimisation (it needs to own the index): a failure leaves the entries where they are.
+  if (documents > 0) await mergePendingTerms(db).catch(() => {});
+  return { events, documents, replaced, backlog: await indexBacklog(db) };
 }
 
 /**
@@ -197,7 +209,35 @@ export async function rebuildIndex(db: Db, options: CatchUpOptions = {}): Promis
   await inTransaction(db, (trx) => clearIndex(trx));
   const run = await catchUpIndex(db, options);
   await tidyIndex(db);
+  forgetTermStats(db);
   return run;
+}
+
+/**
+ * What autovacuum does on PostgreSQL, for PGlite, which has none: statistics refreshed once a tenth
+ * of the index is new (searches plan by them), and dead rows reclaimed once replaced documents reach
+ * a fifth of it (a bloated table makes every sample and collect read more pages). On PGlite a VACUUM
+ * holds the database for its length: about 13 s at 1,000,000 items.
+ */
+function indexUpkeep(db: Db, threshold: number): (run: IndexRun) => Promise<void> {
+  let sinceAnalyze = 0;
+  let sinceVacuum = 0;
+  return async (run) => {
+    sinceAnalyze += run.documents;
+    sinceVacuum += run.replaced;
+    if (sinceAnalyze < threshold && sinceVacuum < threshold) return;
+    const rows = await indexedRowsEstimate(db);
+    if (sinceVacuum >= threshold && sinceVacuum >= 0.2 * rows) {
+      await tidyIndex(db);
+      forgetTermStats(db);
+      sinceAnalyze = 0;
+      sinceVacuum = 0;
+    } else if (sinceAnalyze >= threshold && sinceAnalyze >= 0.1 * rows) {
+      await analyzeIndex(db);
+      forgetTermStats(db);
+      sinceAnalyze = 0;
+    }
+  };
 }
 
 export interface BackgroundIndexer {
@@ -210,17 +250,19 @@ export interface BackgroundIndexer {
  */
 export function startIndexer(
   db: Db,
-  options: { idleMs?: number; onError?: (error: Error) => void } = {},
+  options: { idleMs?: number; upkeepAfter?: number; onError?: (error: Error) => void } = {},
 ): BackgroundIndexer {
   const idleMs = options.idleMs ?? 1000;
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
+  const upkeep = indexUpkeep(db, options.upkeepAfter ?? UPKEEP_AFTER);
   const pass = async () => {
     let delay = idleMs;
     try {
       const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
       if (run.backlog > 0) delay = 20;
+      await upkeep(run);
     } catch (error) {
       options.onError?.(error as Error);
     }

@@ -1,0 +1,114 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
+import { createFonds } from '../catalog/fonds.service.js';
+import { updateItem } from '../catalog/item.edit.service.js';
+import { fileItems } from '../catalog/item.service.js';
+import { indexBacklog, upsertDocs } from './index.repo.js';
+import { catchUpIndex, startIndexer } from './indexer.js';
+
+// The indexer keeps the word index fit for searching on an engine without autovacuum: no entries
+// left pending after a run, statistics refreshed as the index grows, dead rows reclaimed as documents
+// are replaced.
+
+let database: TestDatabase;
+const db = () => database.db;
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  await createFonds(db(), FONDS, 'test');
+});
+afterAll(() => database?.close());
+
+const until = async (condition: () => Promise<boolean>, timeoutMs = 20_000) => {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for the indexer');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+};
+
+/** Pages the word index still had pending (merging them now, so the next call answers 0). */
+const pendingPages = async () =>
+  Number(
+    (
+      await sql<{
+        pages: number;
+      }>`select gin_clean_pending_list('search_doc_terms'::regclass) as pages`.execute(db())
+    ).rows[0]?.pages,
+  );
+
+const statsRows = async () =>
+  (
+    await sql<{ rows: number }>`select count(*)::int as rows from pg_stats
+      where tablename = 'search_doc' and attname = 'terms'`.execute(db())
+  ).rows[0]?.rows;
+
+const allVisiblePages = async () =>
+  Number(
+    (
+      await sql<{
+        pages: number;
+      }>`select relallvisible as pages from pg_class where relname = 'search_doc'`.execute(db())
+    ).rows[0]?.pages,
+  );
+
+const items = (count: number, from: number) =>
+  Array.from({ length: count }, (_, index) =>
+    reimbursement({ title: `王建国 第${from + index}号 门诊费用报销审核表` }),
+  );
+
+describe('upkeep of the word index', () => {
+  it('merges the entries a run adds, which writing alone leaves pending', async () => {
+    await fileItems(db(), items(20, 1), 'test');
+    const run = await catchUpIndex(db());
+    expect(run.documents).toBe(20);
+    expect(await pendingPages()).toBe(0);
+    // The same documents written again without the merge: their entries wait in the pending list.
+    const docs = await db().selectFrom('search_doc').selectAll().execute();
+    expect(await upsertDocs(db(), docs)).toBe(20);
+    expect(await pendingPages()).toBeGreaterThan(0);
+  });
+
+  it('counts the documents a run replaces', async () => {
+    const [first] = await db()
+      .selectFrom('archive_item')
+      .select('archive_code')
+      .orderBy('id')
+      .limit(1)
+      .execute();
+    await updateItem(
+      db(),
+      first?.archive_code as string,
+      { title: '王建国 门诊费用报销审核表（更正）', reason: '题名错字更正' },
+      'test',
+    );
+    const run = await catchUpIndex(db());
+    expect(run).toMatchObject({ documents: 1, replaced: 1 });
+  });
+
+  it('in the background, analyzes once enough is new and vacuums once enough is replaced', async () => {
+    expect(await statsRows()).toBe(0);
+    expect(await allVisiblePages()).toBe(0);
+    const indexer = startIndexer(db(), { idleMs: 20, upkeepAfter: 10 });
+    try {
+      await fileItems(db(), items(30, 100), 'test');
+      await until(async () => (await statsRows()) === 1);
+      // Analyzing alone marks no page all-visible; only VACUUM does.
+      expect(await allVisiblePages()).toBe(0);
+      const codes = await db()
+        .selectFrom('archive_item')
+        .select('archive_code')
+        .orderBy('id')
+        .limit(12)
+        .execute();
+      for (const { archive_code } of codes)
+        await updateItem(db(), archive_code, { responsible: '李娜（复核）', reason: '责任者更正' }, 'test');
+      await until(async () => (await allVisiblePages()) > 0);
+      expect(await indexBacklog(db())).toBe(0);
+    } finally {
+      await indexer.stop();
+    }
+  });
+});
