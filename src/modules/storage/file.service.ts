@@ -69,53 +69,75 @@ export async function addFile(
 ): Promise<AttachedFile> {
   const fileName = checkFileName(source.fileName);
   await getItem(context.db, archiveCode, context.scope);
-  const staged = await context.store.stage(source.stream);
-  if (staged.size === 0) {
-    await context.store.discard(staged);
-    throw invalid('FILE_EMPTY', `文件“${fileName}”是空文件（0 字节），未保存`);
-  }
-  let committed = false;
+  const staged = await stageFile(context.store, source.stream, fileName);
+  const committed = { done: false };
   try {
     return await inTransaction(context.db, async (trx) => {
       const item = await getItem(trx, archiveCode, context.scope);
-      const isNew = await insertBlob(trx, staged);
-      if (isNew) {
-        const { stored, missing } = await context.store.commit(staged);
-        committed = true;
-        await setCopies(trx, staged.digest, stored, 'ok');
-        await setCopies(trx, staged.digest, missing, 'missing');
-        await appendEvent(trx, {
-          actor,
-          action: 'blob.stored',
-          subject: `blob:${staged.digest}`,
-          payload: blobFacts(staged),
-        });
-      }
-      // Locks the item so two attachments to it get different numbers.
-      await trx.selectFrom('archive_item').select('id').where('id', '=', item.id).forUpdate().execute();
-      const fileNumber = await nextFileNumber(trx, item.id);
-      const mediaType = detectMediaType(staged.head, fileName);
-      await insertItemFile(trx, item.id, {
-        fileNumber,
-        digest: staged.digest,
-        fileName,
-        mediaType,
-        size: staged.size,
-        addedBy: actor,
-      });
-      await appendEvent(trx, {
-        actor,
-        action: 'file.added',
-        subject: itemSubject(archiveCode),
-        payload: { fileNumber, digest: staged.digest, fileName, mediaType, size: staged.size },
-      });
-      const file = await findItemFile(trx, item.id, fileNumber);
-      const copies = await copiesOf(trx, [staged.digest]);
-      return toAttached(file as AttachedFileRow, copies.get(staged.digest));
+      return attachStaged(trx, context.store, item, { staged, fileName }, actor, committed);
     });
   } finally {
-    if (!committed) await context.store.discard(staged);
+    if (!committed.done) await context.store.discard(staged);
   }
+}
+
+/** Stages content on every replica; an empty file is refused (and nothing is left staged). */
+export async function stageFile(store: BlobStore, stream: Readable, fileName: string): Promise<StagedBlob> {
+  const staged = await store.stage(stream);
+  if (staged.size === 0) {
+    await store.discard(staged);
+    throw invalid('FILE_EMPTY', `文件“${fileName}”是空文件（0 字节），未保存`);
+  }
+  return staged;
+}
+
+/**
+ * Records a staged blob as the item's next file, inside the caller's transaction. `committed.done`
+ * is set once the blob is renamed into place: from then on it must not be discarded.
+ */
+export async function attachStaged(
+  trx: Db,
+  store: BlobStore,
+  item: { id: number; archiveCode: string },
+  file: { staged: StagedBlob; fileName: string },
+  actor: string,
+  committed: { done: boolean },
+): Promise<AttachedFile> {
+  const { staged, fileName } = file;
+  const isNew = await insertBlob(trx, staged);
+  if (isNew) {
+    const { stored, missing } = await store.commit(staged);
+    committed.done = true;
+    await setCopies(trx, staged.digest, stored, 'ok');
+    await setCopies(trx, staged.digest, missing, 'missing');
+    await appendEvent(trx, {
+      actor,
+      action: 'blob.stored',
+      subject: `blob:${staged.digest}`,
+      payload: blobFacts(staged),
+    });
+  }
+  // Locks the item so two attachments to it get different numbers.
+  await trx.selectFrom('archive_item').select('id').where('id', '=', item.id).forUpdate().execute();
+  const fileNumber = await nextFileNumber(trx, item.id);
+  const mediaType = detectMediaType(staged.head, fileName);
+  await insertItemFile(trx, item.id, {
+    fileNumber,
+    digest: staged.digest,
+    fileName,
+    mediaType,
+    size: staged.size,
+    addedBy: actor,
+  });
+  await appendEvent(trx, {
+    actor,
+    action: 'file.added',
+    subject: itemSubject(item.archiveCode),
+    payload: { fileNumber, digest: staged.digest, fileName, mediaType, size: staged.size },
+  });
+  const attached = await findItemFile(trx, item.id, fileNumber);
+  const copies = await copiesOf(trx, [staged.digest]);
+  return toAttached(attached as AttachedFileRow, copies.get(staged.digest));
 }
 
 /** What the log records of a blob, so verify can tell a swapped blob row or file. */
