@@ -9,6 +9,7 @@ import * as accessRequests from './migrations/20261123T090000-access-requests.js
 import * as idNumberEncryption from './migrations/20261123T100000-id-number-encryption.js';
 import * as search from './migrations/20261124T080000-search.js';
 import * as searchBody from './migrations/20261124T090000-search-body.js';
+import * as ingest from './migrations/20261125T090000-ingest.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261123T100000-id-number-encryption': idNumberEncryption,
   '20261124T080000-search': search,
   '20261124T090000-search-body': searchBody,
+  '20261125T090000-ingest': ingest,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

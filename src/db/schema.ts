@@ -1,5 +1,6 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
+import type { IngestTables } from '../modules/ingest/ingest.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
@@ -8,6 +9,7 @@ import type { StorageTables } from '../modules/storage/storage.tables.js';
 export interface DatabaseSchema
   extends AccessTables,
     CatalogTables,
+    IngestTables,
     IntegrityTables,
     SearchTables,
     StorageTables {}

@@ -10,6 +10,7 @@ import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
+import { ingestRoutes } from '../modules/ingest/ingest.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
@@ -76,7 +77,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       : false,
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     schemaErrorFormatter,
-    ajv: { customOptions: { allErrors: true, coerceTypes: 'array' } },
+    ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   await app.register(swagger, {
@@ -91,6 +92,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         { name: '档案', description: '归档、查询、修改与版本' },
         { name: '分类与保管期限', description: '全宗、分类方案、保管期限表' },
         { name: '电子文件', description: '上传、下载与固定性检查' },
+        { name: '归档接入', description: '业务系统推送归档（经办即归档）与归档时滞' },
         { name: '完整性', description: '事件日志、签名检查点、包含与一致性证明' },
         { name: '账户与权限', description: '登录、会话、接口令牌、账户与授权' },
         { name: '审计', description: '审计记录检索、导出与异常查阅提醒（安全审计员）' },
@@ -120,8 +122,10 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(catalogRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(searchRoutes, { prefix: '/api/v1', db: options.database.db });
-  if (options.store)
+  if (options.store) {
     await app.register(storageRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
+    await app.register(ingestRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
+  }
   if (options.signingKey)
     await app.register(integrityRoutes, {
       prefix: '/api/v1',
