@@ -104,6 +104,10 @@ async function load(
     started = performance.now();
     await catchUpIndex(db);
     indexSeconds += (performance.now() - started) / 1000;
+    if ((start + BATCH) % 100_000 === 0)
+      console.error(
+        `  … ${start + BATCH} items: filing ${Math.round((start + BATCH) / filingSeconds)}/s, indexing ${Math.round((start + BATCH) / indexSeconds)}/s`,
+      );
   }
   await sql`analyze`.execute(db);
   return { filingRate: ITEMS / filingSeconds, indexRate: ITEMS / indexSeconds, sample };
