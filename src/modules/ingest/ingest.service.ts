@@ -58,7 +58,7 @@ export interface IngestContext {
 const SERIAL_SHAPE = /^[^\s\p{C}]{1,64}$/u;
 const SOURCE_SHAPE = /^[^\p{C}]{1,50}$/u;
 
-function checkKey(request: IngestRequest): { source: string; serial: string } {
+function checkRequest(request: IngestRequest): { source: string; serial: string } {
   const issues: FieldIssue[] = [];
   const source = typeof request.source === 'string' ? request.source.trim() : '';
   const serial = typeof request.serial === 'string' ? request.serial.trim() : '';
@@ -139,7 +139,7 @@ export async function ingestArchive(
   actor: string,
   options: { now?: Date } = {},
 ): Promise<IngestResult> {
-  const key = checkKey(request);
+  const key = checkRequest(request);
   const digest = payloadDigest(request);
   const earlier = await findReceipt(context.db, key.source, key.serial);
   if (earlier) return replay(context, earlier, digest);
