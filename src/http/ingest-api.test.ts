@@ -87,7 +87,10 @@ describe('POST /api/v1/ingest', () => {
     expect(JSON.stringify(await noTime.json())).toContain('办理时间');
     expect((await post('/ingest', { ...body('HTTP-005'), extra: 1 })).status).toBe(400);
     // A misspelt field is refused, not dropped: the business system would lose that value silently.
-    const misspelt = await post('/ingest', body('HTTP-005', { item: { ...reimbursement(), handeldAt: 'x' } }));
+    const misspelt = await post(
+      '/ingest',
+      body('HTTP-005', { item: { ...reimbursement(), handeldAt: 'x' } }),
+    );
     expect(misspelt.status).toBe(400);
     expect(JSON.stringify(await misspelt.json())).toContain('handeldAt');
     expect((await post('/ingest', '{"source":')).status).toBe(400);
