@@ -24,7 +24,6 @@ export async function termStats(db: Db): Promise<TermStats | null> {
     where schemaname = current_schema() and tablename = 'search_doc' and attname = 'terms'`.execute(db);
   const row = result.rows[0];
   if (!row?.lexemes || !row.shares || row.shares.length < row.lexemes.length + 1) return null;
-  const shares = new Map<string, number>();
-  row.lexemes.forEach((lexeme, index) => shares.set(lexeme, Number(row.shares?.[index])));
+  const shares = new Map(row.lexemes.map((lexeme, index) => [lexeme, Number(row.shares?.[index])]));
   return { shares, floor: Number(row.shares[row.lexemes.length]) };
 }
