@@ -7,5 +7,7 @@ console.log('\nFixity audit');
 await import('./fixity.js');
 console.log('\nWatermarked copies');
 await import('./watermark.js');
+console.log('\nBatch import of an XLSX ledger — PGlite');
+await import('./import.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
-import { reimbursement } from './helpers/fixtures.js';
+import { reimbursement, validId, wrongCheckId } from './helpers/fixtures.js';
 
 // `yidang ingest push` and `yidang ingest lag` end to end with the built binary: a settlement push
 // with a scan, its retry, a conflicting push, and the lag table.
@@ -78,5 +78,63 @@ describe('yidang ingest', { timeout: 180_000 }, () => {
     const bad = await run(cli, ['ingest', 'lag', '--from', 'yesterday', '--user', MANAGER]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('--from');
+  });
+});
+
+describe('yidang import', { timeout: 180_000 }, () => {
+  const header = '全宗号,类别,机构,题名,日期,责任者,姓名,身份证号,金额,extra.hospital';
+  const line = (name: string, id: string) =>
+    `J013,JSLX,JSK,${name} 门诊费用报销审核表,2024-04-01,江宁区医保局,${name},${id},50,江宁医院`;
+
+  it('files the valid rows, writes the XLSX report, exits 1 naming the refused row, and re-runs safely', async () => {
+    const file = path.join(cli.home, '报销台账.csv');
+    fs.writeFileSync(
+      file,
+      [
+        header,
+        line('周一', validId('32011519900101001')),
+        line('吴二', wrongCheckId('32011519900101002')),
+        line('郑三', validId('32011519900101003')),
+      ].join('\n'),
+    );
+    const first = await run(cli, ['import', file, '--user', SYSTEM]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('第 3 行 未通过：身份证号');
+    expect(first.stderr).toContain('共 3 行：已归档 2，未通过 1');
+    const report = path.join(cli.home, '报销台账.导入报告.xlsx');
+    expect(fs.readFileSync(report).subarray(0, 2).toString('latin1')).toBe('PK');
+    const again = await run(cli, ['import', file, '--json', '--user', SYSTEM]);
+    const result = JSON.parse(again.stdout) as { filed: number; skipped: number; rejected: number };
+    expect(result).toMatchObject({ filed: 0, skipped: 2, rejected: 1 });
+  });
+
+  it('saves a mapping under a name and uses it by name', async () => {
+    const mapping = writeJson(cli, 'mapping.json', {
+      columns: { 标题: 'title', 证件号: 'idNumber', 医院: 'extra.hospital' },
+      defaults: {
+        fonds: 'J013',
+        category: 'JSLX',
+        org: 'JSK',
+        date: '2024-05-01',
+        responsible: '江宁区医保局',
+      },
+    });
+    const file = path.join(cli.home, 'other.csv');
+    fs.writeFileSync(
+      file,
+      `标题,证件号,医院,姓名,金额\n冯四 住院结算单,${validId('32011519900101004')},江宁医院,冯四,10\n`,
+    );
+    ok(await run(cli, ['import', file, '--mapping', mapping, '--save-mapping', '扶贫办', '--user', SYSTEM]));
+    const file2 = path.join(cli.home, 'other2.csv');
+    fs.writeFileSync(
+      file2,
+      `标题,证件号,医院,姓名,金额\n陈五 住院结算单,${validId('32011519900101005')},江宁医院,陈五,10\n`,
+    );
+    const named = await run(cli, ['import', file2, '--mapping', '扶贫办', '--user', SYSTEM]);
+    expect(ok(named)).toBe('');
+    expect(named.stderr).toContain('已归档 1');
+    const unknown = await run(cli, ['import', file2, '--mapping', '民政局', '--user', SYSTEM]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('没有名为“民政局”的列映射');
   });
 });

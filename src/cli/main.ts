@@ -6,6 +6,7 @@ import { registerBackupCommands } from './commands/backup.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerFileCommands } from './commands/file.js';
+import { registerImportCommands } from './commands/import.js';
 import { registerIngestCommands } from './commands/ingest.js';
 import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
@@ -49,6 +50,7 @@ registerSearchCommands(program);
 registerCatalogCommands(program);
 registerFileCommands(program);
 registerIngestCommands(program);
+registerImportCommands(program);
 registerStorageCommands(program);
 registerIntegrityCommands(program);
 registerBackupCommands(program);
@@ -76,7 +78,8 @@ try {
   const commandsThatKeepRunning = new Set(['serve', 'start']);
   await program.parseAsync(process.argv);
   // PGlite and pg keep timers alive; a finished one-shot command exits explicitly.
-  if (!commandsThatKeepRunning.has(program.args[0] ?? '')) process.exit(0);
+  // A command that finished but reports refused input (import) has set exitCode 1.
+  if (!commandsThatKeepRunning.has(program.args[0] ?? '')) process.exit(process.exitCode ?? 0);
 } catch (error) {
   fail(error);
 }

@@ -109,6 +109,25 @@ export async function fileItems(
   });
 }
 
+/**
+ * What filing these items would find wrong, item by item, without filing anything (a batch import
+ * checks every row before it writes one). The same checks as fileItems, scope included.
+ */
+export async function checkItems(
+  db: Db,
+  inputs: readonly unknown[],
+  actor: string,
+  options: ServiceOptions = {},
+): Promise<FieldIssue[][]> {
+  const today = options.today ?? new Date();
+  const context = await loadCatalogContext(db);
+  return inputs.map((raw) => {
+    const result = prepareItem(raw, context, actor, { today });
+    const outside = result.item && checkInScope(options.scope, result.item, 'fonds');
+    return outside ? [outside] : result.item ? [] : result.issues;
+  });
+}
+
 async function numberAndInsert(
   trx: Db,
   prepared: PreparedItem[],
