@@ -18,6 +18,7 @@ const STATUS: Record<ErrorKind, number> = {
 
 const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE', '请求体过大，请拆分后分批提交'],
+  FST_REQ_FILE_TOO_LARGE: [413, 'FILE_TOO_LARGE', '上传的文件过大，请拆分后分批导入'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
     415,
     'UNSUPPORTED_MEDIA_TYPE',

@@ -1,0 +1,111 @@
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { validId, wrongCheckId } from '../../test/helpers/fixtures.js';
+import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
+import { type App, buildApp } from './app.js';
+
+// Batch import over a real socket, as the web console's 导入 page will call it.
+
+let system: TestSystem;
+let app: App;
+let base: string;
+let clerk: TestUser;
+
+beforeAll(async () => {
+  system = await openTestSystem();
+  await fileOneItem(system);
+  clerk = await testUser(system.database.db, { roles: ['clerk'] });
+  app = await buildApp({ database: system.database, store: system.store });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await app?.close();
+  await system?.dispose();
+});
+
+const ledger = (rows: string[]) =>
+  Buffer.from(['全宗号,类别,机构,题名,日期,责任者,姓名,身份证号,金额,extra.hospital', ...rows].join('\n'));
+const row = (name: string, id: string) =>
+  `J013,JSLX,JSK,${name} 门诊费用报销审核表,2024-04-01,江宁区医保局,${name},${id},50,江宁医院`;
+
+function upload(content: Buffer, query = '', user: TestUser = clerk) {
+  const form = new FormData();
+  form.append('file', new Blob([content]), '报销台账.csv');
+  return fetch(`${base}/api/v1/imports${query}`, { method: 'POST', body: form, headers: user.headers });
+}
+
+describe('POST /api/v1/imports', () => {
+  it('answers row by row in JSON, and with the XLSX report when asked', async () => {
+    const content = ledger([
+      row('甲一', validId('32011519900202001')),
+      row('乙二', wrongCheckId('32011519900202002')),
+    ]);
+    const response = await upload(content);
+    expect(response.status).toBe(200);
+    const result = (await response.json()) as {
+      filed: number;
+      rejected: number;
+      lines: Array<{ status: string; issues: Array<{ field: string }> }>;
+    };
+    expect(result).toMatchObject({ filed: 1, rejected: 1 });
+    expect(result.lines[1]?.issues[0]?.field).toBe('idNumber');
+    const report = await upload(content, '?report=xlsx');
+    expect(report.status).toBe(200);
+    expect(report.headers.get('content-disposition')).toContain(encodeURIComponent('报销台账.导入报告.xlsx'));
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.load(await report.arrayBuffer());
+    const reasons: string[] = [];
+    workbook.getWorksheet('逐行结果')?.eachRow((line) => reasons.push(String(line.getCell(4).value)));
+    expect(reasons).toContain('身份证号');
+  });
+
+  it('saves a mapping, lists it, and imports with it by name', async () => {
+    const saved = await fetch(`${base}/api/v1/import-mappings/${encodeURIComponent('医保结算')}`, {
+      method: 'PUT',
+      headers: { ...clerk.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        columns: { 标题: 'title' },
+        defaults: {
+          fonds: 'J013',
+          category: 'JSLX',
+          org: 'JSK',
+          date: '2024-06-01',
+          responsible: '江宁区医保局',
+        },
+      }),
+    });
+    expect(saved.status).toBe(200);
+    const list = (await (
+      await fetch(`${base}/api/v1/import-mappings`, { headers: clerk.headers })
+    ).json()) as {
+      mappings: Array<{ name: string }>;
+    };
+    expect(list.mappings.map((mapping) => mapping.name)).toContain('医保结算');
+    const content = Buffer.from(
+      `标题,姓名,身份证号,金额,extra.hospital\n丙三 住院结算单,丙三,${validId('32011519900202003')},10,江宁医院\n`,
+    );
+    const response = await upload(content, `?mapping=${encodeURIComponent('医保结算')}`);
+    expect(await response.json()).toMatchObject({ filed: 1, rejected: 0 });
+    const bad = await fetch(`${base}/api/v1/import-mappings/x`, {
+      method: 'PUT',
+      headers: { ...clerk.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ columns: { 标题: 'titel' } }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('refuses a request without a file, a bad file and a role that may not file', async () => {
+    const notMultipart = await fetch(`${base}/api/v1/imports`, {
+      method: 'POST',
+      headers: { ...clerk.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(notMultipart.status).toBe(400);
+    const xls = await upload(Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0]), Buffer.alloc(64)]));
+    expect(xls.status).toBe(400);
+    expect(((await xls.json()) as { error: { message: string } }).error.message).toContain('.xls');
+    const manager = await testUser(system.database.db, { roles: ['manager'] });
+    expect((await upload(ledger([]), '', manager)).status).toBe(403);
+  });
+});
