@@ -12,6 +12,7 @@ let database: TestDatabase | undefined;
 let cli: CliEnv;
 const SYSTEM = 'settlement.system';
 const MANAGER = 'bureau.manager';
+const ARCHIVIST = 'bureau.archivist';
 
 function ok(result: CliResult): string {
   expect(result.code, result.stderr).toBe(0);
@@ -40,6 +41,7 @@ beforeAll(async () => {
   ok(await run(cli, ['fonds', 'add', '--code', 'J013', '--name', '江宁区医疗保障局', '--region', '320115']));
   await addUser(cli, ['clerk'], { username: SYSTEM });
   await addUser(cli, ['manager'], { username: MANAGER });
+  await addUser(cli, ['archivist'], { username: ARCHIVIST });
 }, 180_000);
 afterAll(() => database?.close());
 
@@ -136,5 +138,46 @@ describe('yidang import', { timeout: 180_000 }, () => {
     const unknown = await run(cli, ['import', file2, '--mapping', '民政局', '--user', SYSTEM]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain('没有名为“民政局”的列映射');
+  });
+});
+
+describe('yidang duplicates', { timeout: 180_000 }, () => {
+  it('lists a duplicate side by side with the differing field marked, and resolves it once', async () => {
+    const header =
+      '全宗号,类别,机构,题名,日期,责任者,姓名,身份证号,金额,extra.hospital,参保号,业务类型,办理时间';
+    const line = (amount: string, at: string) =>
+      `J013,JSLX,JSK,重复 报销审核表,2024-06-01,江宁区医保局,王建国,${validId('32011519850312123')},${amount},江宁医院,3201150000009,零星报销,${at}`;
+    const file = path.join(cli.home, 'dup.csv');
+    fs.writeFileSync(
+      file,
+      [header, line('10', '2024-06-01T09:00:00+08:00'), line('12', '2024-06-02T09:00:00+08:00')].join('\n'),
+    );
+    ok(await run(cli, ['import', file, '--user', SYSTEM]));
+    const listed = ok(await run(cli, ['duplicates', 'list', '--user', SYSTEM]));
+    expect(listed).toContain('同一业务');
+    expect(listed).toContain('*金额');
+    expect(listed).not.toContain('320115198503121236');
+    const [pair] = JSON.parse(
+      ok(await run(cli, ['duplicates', 'list', '--json', '--user', SYSTEM])),
+    ) as Array<{ flag: { id: number } }>;
+    const resolve = () =>
+      run(cli, [
+        'duplicates',
+        'resolve',
+        String(pair?.flag.id),
+        '--keep-both',
+        '--reason',
+        '两次不同的报销',
+        '--user',
+        ARCHIVIST,
+      ]);
+    ok(await resolve());
+    const again = await resolve();
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('已处理');
+    const kept = JSON.parse(
+      ok(await run(cli, ['duplicates', 'list', '--status', 'kept', '--json', '--user', SYSTEM])),
+    ) as unknown[];
+    expect(kept).toHaveLength(1);
   });
 });

@@ -11,6 +11,7 @@ import * as search from './migrations/20261124T080000-search.js';
 import * as searchBody from './migrations/20261124T090000-search-body.js';
 import * as ingest from './migrations/20261125T090000-ingest.js';
 import * as importTables from './migrations/20261125T100000-import.js';
+import * as duplicates from './migrations/20261125T110000-duplicates.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261124T090000-search-body': searchBody,
   '20261125T090000-ingest': ingest,
   '20261125T100000-import': importTables,
+  '20261125T110000-duplicates': duplicates,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

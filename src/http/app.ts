@@ -10,6 +10,7 @@ import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
+import { duplicateRoutes } from '../modules/ingest/duplicates.routes.js';
 import { importRoutes } from '../modules/ingest/import.routes.js';
 import { ingestRoutes } from '../modules/ingest/ingest.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
@@ -124,6 +125,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(itemRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(searchRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(importRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(duplicateRoutes, { prefix: '/api/v1', db: options.database.db });
   if (options.store) {
     await app.register(storageRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
     await app.register(ingestRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });

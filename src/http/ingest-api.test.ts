@@ -139,3 +139,53 @@ describe('GET /api/v1/ingest/lag', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('the duplicates report over HTTP', () => {
+  it('lists a pushed duplicate beside the earlier archive, masked, and an archivist resolves it', async () => {
+    const item = (amount: string, handledAt: string) =>
+      reimbursement({
+        insuredNumber: '3201159999999',
+        businessType: '零星报销',
+        amount,
+        handledAt,
+        title: '重复推送 报销审核表',
+      });
+    await post('/ingest', body('DUP-1', { item: item('10', '2024-03-15T10:00:00+08:00'), files: [] }));
+    const second = (await (
+      await post('/ingest', body('DUP-2', { item: item('11', '2024-03-15T12:00:00+08:00'), files: [] }))
+    ).json()) as {
+      archiveCode: string;
+      duplicates: number;
+    };
+    expect(second.duplicates).toBe(1);
+    const response = await fetch(`${base}/api/v1/duplicates?status=open`, { headers: clerk.headers });
+    expect(response.status).toBe(200);
+    const report = (await response.json()) as {
+      duplicates: Array<{
+        flag: { id: number; fields: string[] };
+        item: { archiveCode: string; idNumber: string };
+        other: { amount: string };
+      }>;
+    };
+    const pair = report.duplicates.find((entry) => entry.item.archiveCode === second.archiveCode);
+    expect(pair?.flag.fields).toEqual(['amount']);
+    expect(pair?.other.amount).toBe('10.00');
+    expect(pair?.item.idNumber).toMatch(/\*/);
+    const archivist = await testUser(system.database.db, { roles: ['archivist'] });
+    const resolve = (user: TestUser) =>
+      fetch(`${base}/api/v1/duplicates/${pair?.flag.id}/resolve`, {
+        method: 'POST',
+        headers: { ...user.headers, 'content-type': 'application/json' },
+        body: JSON.stringify({ decision: 'keep_both', reason: '两笔不同的报销' }),
+      });
+    expect((await resolve(clerk)).status).toBe(403);
+    const resolved = await resolve(archivist);
+    expect(resolved.status).toBe(200);
+    expect(await resolved.json()).toMatchObject({
+      status: 'kept',
+      reason: '两笔不同的报销',
+      resolvedBy: archivist.username,
+    });
+    expect((await resolve(archivist)).status).toBe(409);
+  });
+});

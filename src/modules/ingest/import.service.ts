@@ -5,6 +5,7 @@ import { type FieldIssue, invalid, isYidangError } from '../../shared/errors.js'
 import type { ItemScope } from '../access/principal.js';
 import { checkItems, type FiledItem, fileItems, MAX_BATCH } from '../catalog/item.service.js';
 import { appendEvent } from '../integrity/event-log.js';
+import { detectDuplicates } from './duplicates.service.js';
 import { checkMapping, type ImportMapping, planColumns, rowToItem } from './import.mapping.js';
 import { filedLines, findMapping, finishJob, openJob, recordLines, saveMapping } from './import.repo.js';
 import { readTable } from './import.table.js';
@@ -185,6 +186,11 @@ async function fileBatch(
           itemId: (all[index] as FiledItem).id,
           archiveCode: (all[index] as FiledItem).archiveCode,
         })),
+      );
+      await detectDuplicates(
+        trx,
+        all.map((item) => item.id),
+        actor,
       );
       return all;
     });

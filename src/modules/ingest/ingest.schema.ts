@@ -36,6 +36,7 @@ export const IngestResultSchema = Type.Object({
   handledAt: Type.String({ format: 'date-time', description: '办理时间' }),
   receivedAt: Type.String({ format: 'date-time', description: '归档时间' }),
   lagSeconds: Type.Integer({ description: '归档时滞（秒）：办理到归档' }),
+  duplicates: Type.Integer({ description: '被标记为可能重复的已有档案件数（见 GET /duplicates）' }),
   files: Type.Array(
     Type.Object({
       fileNumber: Type.Integer(),

@@ -10,6 +10,7 @@ import { parseDateTime } from '../catalog/item.validate.js';
 import { appendEvent } from '../integrity/event-log.js';
 import type { BlobStore, StagedBlob } from '../storage/blob-store.js';
 import { attachStaged, checkFileName, listFiles, stageFile } from '../storage/file.service.js';
+import { detectDuplicates } from './duplicates.service.js';
 import {
   claimReceipt,
   completeReceipt,
@@ -45,6 +46,8 @@ export interface IngestResult {
   handledAt: string;
   receivedAt: string;
   lagSeconds: number;
+  /** Earlier archives this one was flagged against as a possible duplicate (0 on a replay). */
+  duplicates: number;
   files: Array<{ fileNumber: number; fileName: string; digest: string; size: number }>;
 }
 
@@ -121,6 +124,7 @@ async function replay(context: IngestContext, receipt: Receipt, digest: string):
     archiveCode: receipt.archiveCode,
     itemId: receipt.itemId,
     replayed: true,
+    duplicates: 0,
     handledAt: receipt.handledAt.toISOString(),
     receivedAt: receipt.receivedAt.toISOString(),
     lagSeconds: receipt.lagSeconds,
@@ -191,6 +195,7 @@ export async function ingestArchive(
         }
       }
       await completeReceipt(trx, key, filed);
+      const duplicates = await detectDuplicates(trx, [filed.id], actor, key);
       await appendEvent(trx, {
         actor,
         action: 'item.ingested',
@@ -204,6 +209,7 @@ export async function ingestArchive(
         handledAt: handledAt.toISOString(),
         receivedAt: receivedAt.toISOString(),
         lagSeconds,
+        duplicates,
         files: files.map(({ fileNumber, fileName, digest: fileDigest, size }) => ({
           fileNumber,
           fileName,
