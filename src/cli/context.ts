@@ -72,6 +72,25 @@ function lineAndColumn(text: string, position: number): string {
 }
 
 /** Reads a JSON document from a path ('-' for standard input). */
+/**
+ * A whole file read into memory, refused with a Chinese message when missing, not a regular file, or
+ * past `maxBytes` (`tooLarge` says what to do instead).
+ */
+export function readBoundedFile(file: string, maxBytes: number, tooLarge: string): Buffer {
+  let size: number;
+  try {
+    const stat = fs.statSync(file);
+    if (!stat.isFile()) throw invalid('FILE_NOT_FOUND', `“${file}”不是普通文件`);
+    size = stat.size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw invalid('FILE_NOT_FOUND', `找不到文件“${file}”`);
+    throw error;
+  }
+  if (size > maxBytes) throw invalid('FILE_TOO_LARGE', `文件“${file}”${tooLarge}`);
+  return fs.readFileSync(file);
+}
+
 export function readJsonFile(file: string): unknown {
   let text: string;
   try {

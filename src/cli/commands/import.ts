@@ -5,7 +5,7 @@ import type { ImportMapping } from '../../modules/ingest/import.mapping.js';
 import { fieldLabel, importReport, statusLabel } from '../../modules/ingest/import.report.js';
 import { importTable, loadMapping, saveImportMapping } from '../../modules/ingest/import.service.js';
 import { invalid } from '../../shared/errors.js';
-import { printJson, progress, readJsonFile, USER_OPTION, withDatabase } from '../context.js';
+import { printJson, progress, readBoundedFile, readJsonFile, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';
 
 // yidang import: a CSV or XLSX ledger into the catalog, every row checked first, with an XLSX report
@@ -13,21 +13,6 @@ import { asCliUser } from '../sign-in.js';
 // what is missing.
 
 const MAX_IMPORT_FILE = 200 * 1024 * 1024;
-
-function readInput(file: string): Buffer {
-  let size: number;
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw invalid('FILE_NOT_FOUND', `“${file}”不是普通文件`);
-    size = stat.size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw invalid('FILE_NOT_FOUND', `找不到文件“${file}”`);
-    throw error;
-  }
-  if (size > MAX_IMPORT_FILE) throw invalid('FILE_TOO_LARGE', `文件“${file}”超过 200 MB，请拆分后导入`);
-  return fs.readFileSync(file);
-}
 
 const defaultReportPath = (file: string) =>
   path.join(path.dirname(file), `${path.basename(file, path.extname(file))}.导入报告.xlsx`);
@@ -59,7 +44,7 @@ export function registerImportCommands(program: Command): void {
           user?: string;
         },
       ) => {
-        const content = readInput(file);
+        const content = readBoundedFile(file, MAX_IMPORT_FILE, '超过 200 MB，请拆分后导入');
         const batchSize = Number(options.batch);
         if (!Number.isInteger(batchSize) || batchSize < 1)
           throw invalid('BATCH_INVALID', '--batch 应为正整数');

@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ingestArchive, lagReport } from '../../modules/ingest/ingest.service.js';
 import { invalid } from '../../shared/errors.js';
-import { printJson, printTable, readJsonFile, USER_OPTION, withSystem } from '../context.js';
+import { printJson, printTable, readBoundedFile, readJsonFile, USER_OPTION, withSystem } from '../context.js';
 import { asCliUser } from '../sign-in.js';
 
 // yidang ingest: push an archive as a business system would (the same service as POST /api/v1/ingest),
@@ -12,21 +11,10 @@ import { asCliUser } from '../sign-in.js';
 /** Files pushed with an archive are read whole, as the API takes them; past this, attach them with `file add`. */
 const MAX_PUSHED_FILE = 256 * 1024 * 1024;
 
-function readPushedFile(file: string): { name: string; content: Buffer } {
-  let size: number;
-  try {
-    const stat = fs.statSync(file);
-    if (!stat.isFile()) throw invalid('FILE_NOT_FOUND', `“${file}”不是普通文件`);
-    size = stat.size;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
-      throw invalid('FILE_NOT_FOUND', `找不到文件“${file}”`);
-    throw error;
-  }
-  if (size > MAX_PUSHED_FILE)
-    throw invalid('FILE_TOO_LARGE', `文件“${file}”超过 256 MB：请先归档，再用 yidang file add 挂接`);
-  return { name: path.basename(file), content: fs.readFileSync(file) };
-}
+const readPushedFile = (file: string) => ({
+  name: path.basename(file),
+  content: readBoundedFile(file, MAX_PUSHED_FILE, '超过 256 MB：请先归档，再用 yidang file add 挂接'),
+});
 
 const hours = (seconds: number) => (seconds / 3600).toFixed(1);
 

@@ -9,7 +9,13 @@ import { itemSubject } from '../catalog/item.state.js';
 import { parseDateTime } from '../catalog/item.validate.js';
 import { appendEvent } from '../integrity/event-log.js';
 import type { BlobStore, StagedBlob } from '../storage/blob-store.js';
-import { attachStaged, checkFileName, listFiles, stageFile } from '../storage/file.service.js';
+import {
+  type AttachedFile,
+  attachStaged,
+  checkFileName,
+  listFiles,
+  stageFile,
+} from '../storage/file.service.js';
 import { detectDuplicates } from './duplicates.service.js';
 import {
   claimReceipt,
@@ -113,6 +119,13 @@ function payloadDigest(request: IngestRequest): string {
   return `sha256:${crypto.createHash('sha256').update(text).digest('hex')}`;
 }
 
+const fileSummary = ({ fileNumber, fileName, digest, size }: AttachedFile) => ({
+  fileNumber,
+  fileName,
+  digest,
+  size,
+});
+
 async function replay(context: IngestContext, receipt: Receipt, digest: string): Promise<IngestResult> {
   if (receipt.payloadDigest !== digest || receipt.archiveCode === null || receipt.itemId === null)
     throw conflict(
@@ -128,12 +141,7 @@ async function replay(context: IngestContext, receipt: Receipt, digest: string):
     handledAt: receipt.handledAt.toISOString(),
     receivedAt: receipt.receivedAt.toISOString(),
     lagSeconds: receipt.lagSeconds,
-    files: files.map(({ fileNumber, fileName, digest: fileDigest, size }) => ({
-      fileNumber,
-      fileName,
-      digest: fileDigest,
-      size,
-    })),
+    files: files.map(fileSummary),
   };
 }
 
@@ -210,12 +218,7 @@ export async function ingestArchive(
         receivedAt: receivedAt.toISOString(),
         lagSeconds,
         duplicates,
-        files: files.map(({ fileNumber, fileName, digest: fileDigest, size }) => ({
-          fileNumber,
-          fileName,
-          digest: fileDigest,
-          size,
-        })),
+        files: files.map(fileSummary),
       };
     });
   } catch (error) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
 import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
+import { until } from '../../../test/helpers/wait.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { indexBacklog } from './index.repo.js';
@@ -18,14 +19,6 @@ beforeAll(async () => {
   await createFonds(db(), FONDS, 'test');
 });
 afterAll(() => database?.close());
-
-const until = async (condition: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for the indexer');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 describe('the indexer', () => {
   it('runs in the background until the backlog is gone, and stops cleanly', async () => {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
 import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
+import { until } from '../../../test/helpers/wait.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { fileItems } from '../catalog/item.service.js';
@@ -20,14 +21,6 @@ beforeAll(async () => {
   await createFonds(db(), FONDS, 'test');
 });
 afterAll(() => database?.close());
-
-const until = async (condition: () => Promise<boolean>, timeoutMs = 20_000) => {
-  const started = Date.now();
-  while (!(await condition())) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for the indexer');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-};
 
 /** Pages the word index still had pending (merging them now, so the next call answers 0). */
 const pendingPages = async () =>
