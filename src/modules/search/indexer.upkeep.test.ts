@@ -98,8 +98,8 @@ describe('upkeep of the word index', () => {
         .execute();
       for (const { archive_code } of codes)
         await updateItem(db(), archive_code, { responsible: '李娜（复核）', reason: '责任者更正' }, 'test');
-      await until(async () => (await allVisiblePages()) > 0);
-      expect(await indexBacklog(db())).toBe(0);
+      // The vacuum may come after the first ten replacements, before the last two are indexed.
+      await until(async () => (await allVisiblePages()) > 0 && (await indexBacklog(db())) === 0);
     } finally {
       await indexer.stop();
     }
