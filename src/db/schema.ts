@@ -1,6 +1,7 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
 import type { IngestTables } from '../modules/ingest/ingest.tables.js';
+import type { ScanTables } from '../modules/ingest/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
@@ -11,5 +12,6 @@ export interface DatabaseSchema
     CatalogTables,
     IngestTables,
     IntegrityTables,
+    ScanTables,
     SearchTables,
     StorageTables {}

@@ -10,6 +10,9 @@ export interface FondsTable {
   name: string;
   region_code: string;
   archive_code_pattern: string;
+  /** Least resolution a scanned page needs, and whether a page below it is refused or kept and flagged. */
+  scan_min_dpi: ColumnType<number, number | undefined, number>;
+  scan_low_dpi: ColumnType<'reject' | 'flag', 'reject' | 'flag' | undefined, 'reject' | 'flag'>;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
