@@ -9,5 +9,7 @@ console.log('\nWatermarked copies');
 await import('./watermark.js');
 console.log('\nBatch import of an XLSX ledger — PGlite');
 await import('./import.js');
+console.log('\nOCR of scanned pages — Tesseract through the queue vs the plain command');
+await import('./ocr.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');

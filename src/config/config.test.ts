@@ -45,8 +45,33 @@ describe('defaults', () => {
         secretAccessKey: undefined,
       },
       checkpointIntervalSeconds: 600,
+      ocr: { command: 'tesseract', languages: 'chi_sim+eng', concurrency: 1, minConfidence: 70 },
+      clamavDatabase: undefined,
       env: {},
     });
+  });
+
+  it('reads the OCR settings and refuses bad ones', () => {
+    expect(
+      loadConfig(
+        {
+          YIDANG_TESSERACT: '/opt/tesseract/bin/tesseract',
+          YIDANG_OCR_LANGUAGES: 'chi_sim+chi_tra+eng',
+          YIDANG_OCR_CONCURRENCY: '0',
+          YIDANG_OCR_MIN_CONFIDENCE: '80',
+        },
+        cwd,
+      ).ocr,
+    ).toEqual({
+      command: '/opt/tesseract/bin/tesseract',
+      languages: 'chi_sim+chi_tra+eng',
+      concurrency: 0,
+      minConfidence: 80,
+    });
+    expect(() => loadConfig({ YIDANG_OCR_LANGUAGES: 'chi_sim; rm -rf /' }, cwd)).toThrow(
+      /YIDANG_OCR_LANGUAGES/,
+    );
+    expect(() => loadConfig({ YIDANG_OCR_MIN_CONFIDENCE: '101' }, cwd)).toThrow(/YIDANG_OCR_MIN_CONFIDENCE/);
   });
 
   it('reads the storage and integrity choices and refuses unknown ones', () => {
@@ -163,5 +188,19 @@ describe('DATABASE_URL', () => {
     expect(configError({ DATABASE_URL: 'garbage' }).message).toBe(
       '配置错误：DATABASE_URL 不是有效的连接串，应形如 postgres://用户:密码@主机:端口/库名',
     );
+  });
+});
+
+describe('YIDANG_CLAMAV_DATABASE', () => {
+  it('is unset by default and resolves a relative path under the home, like a replica', () => {
+    expect(loadConfig({}, cwd).clamavDatabase).toBeUndefined();
+    expect(loadConfig({ YIDANG_CLAMAV_DATABASE: '  ' }, cwd).clamavDatabase).toBeUndefined();
+    expect(
+      loadConfig({ YIDANG_HOME: '/data/yd', YIDANG_CLAMAV_DATABASE: 'clamav' }, cwd).clamavDatabase,
+    ).toBe('/data/yd/clamav');
+    expect(loadConfig({ YIDANG_CLAMAV_DATABASE: '/var/lib/clamav/main.cvd' }, cwd).clamavDatabase).toBe(
+      '/var/lib/clamav/main.cvd',
+    );
+    expect(configError({ YIDANG_CLAMAV_DATABASE: 'a\0b' }).message).toContain('YIDANG_CLAMAV_DATABASE');
   });
 });

@@ -33,8 +33,23 @@ export interface Config {
   s3: S3Settings;
   /** The server signs a checkpoint this often when the log has grown (YIDANG_CHECKPOINT_INTERVAL, seconds). */
   checkpointIntervalSeconds: number;
+  /** OCR of scanned pages (YIDANG_OCR_*). */
+  ocr: OcrSettings;
+  /** ClamAV signature database for the virus scan of 四性检测 (YIDANG_CLAMAV_DATABASE); clamscan's default when unset. */
+  clamavDatabase: string | undefined;
   /** The rest of the environment, for keys given there (YIDANG_MASTER_KEY). */
   env: Env;
+}
+
+export interface OcrSettings {
+  /** The Tesseract command (YIDANG_TESSERACT), found on PATH by default. */
+  command: string;
+  /** Tesseract languages (YIDANG_OCR_LANGUAGES): simplified Chinese with English by default. */
+  languages: string;
+  /** Pages recognised at once by the server's OCR worker (YIDANG_OCR_CONCURRENCY); 0 turns it off. */
+  concurrency: number;
+  /** Pages recognised below this mean confidence (0–100) are flagged for rescanning (YIDANG_OCR_MIN_CONFIDENCE). */
+  minConfidence: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -81,6 +96,24 @@ function parseChoice<T extends string>(env: Env, name: string, choices: readonly
   return raw as T;
 }
 
+function parseLanguages(raw: string | undefined): string {
+  const value = raw?.trim() || 'chi_sim+eng';
+  if (!/^[A-Za-z_]{3,20}(\+[A-Za-z_]{3,20}){0,5}$/.test(value))
+    throw invalid(
+      'CONFIG_INVALID',
+      `配置错误：YIDANG_OCR_LANGUAGES 应形如 chi_sim+eng，实际为“${value.slice(0, 40)}”`,
+    );
+  return value;
+}
+
+/** A file or directory of ClamAV signatures; a relative path is under YIDANG_HOME, like a replica's. */
+function parseClamavDatabase(raw: string | undefined, home: string): string | undefined {
+  const value = raw?.trim();
+  if (!value) return undefined;
+  if (value.includes('\0')) throw invalid('CONFIG_INVALID', '配置错误：YIDANG_CLAMAV_DATABASE 含有非法字符');
+  return path.resolve(home, value);
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const homeRaw = env.YIDANG_HOME?.trim() || './yidang-data';
   if (homeRaw.includes('\0')) throw invalid('CONFIG_INVALID', '配置错误：YIDANG_HOME 含有非法字符');
@@ -98,6 +131,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     replicas: parseReplicas(env.YIDANG_REPLICAS, home),
     s3: parseS3Settings(env),
     checkpointIntervalSeconds: parseInteger(env, 'YIDANG_CHECKPOINT_INTERVAL', 600, 10, 86_400),
+    ocr: {
+      command: env.YIDANG_TESSERACT?.trim() || 'tesseract',
+      languages: parseLanguages(env.YIDANG_OCR_LANGUAGES),
+      concurrency: parseInteger(env, 'YIDANG_OCR_CONCURRENCY', 1, 0, 64),
+      minConfidence: parseInteger(env, 'YIDANG_OCR_MIN_CONFIDENCE', 70, 0, 100),
+    },
+    clamavDatabase: parseClamavDatabase(env.YIDANG_CLAMAV_DATABASE, home),
     env,
   };
 }

@@ -13,6 +13,7 @@ import * as ingest from './migrations/20261125T090000-ingest.js';
 import * as importTables from './migrations/20261125T100000-import.js';
 import * as duplicates from './migrations/20261125T110000-duplicates.js';
 import * as scan from './migrations/20261126T090000-scan.js';
+import * as checks from './migrations/20261126T100000-checks.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261125T100000-import': importTables,
   '20261125T110000-duplicates': duplicates,
   '20261126T090000-scan': scan,
+  '20261126T100000-checks': checks,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -10,9 +10,12 @@ import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
+import { checkRoutes } from '../modules/ingest/check.routes.js';
 import { duplicateRoutes } from '../modules/ingest/duplicates.routes.js';
 import { importRoutes } from '../modules/ingest/import.routes.js';
 import { ingestRoutes } from '../modules/ingest/ingest.routes.js';
+import { qcRoutes } from '../modules/ingest/qc.routes.js';
+import { scanRoutes } from '../modules/ingest/scan.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
@@ -126,9 +129,29 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(searchRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(importRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(duplicateRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(qcRoutes, { prefix: '/api/v1', db: options.database.db });
+  if (options.store)
+    await app.register(checkRoutes, {
+      prefix: '/api/v1',
+      db: options.database.db,
+      store: options.store,
+      clamavDatabase: options.control?.system.config.clamavDatabase,
+    });
   if (options.store) {
     await app.register(storageRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
-    await app.register(ingestRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
+    const clamavDatabase = options.control?.system.config.clamavDatabase;
+    await app.register(ingestRoutes, {
+      prefix: '/api/v1',
+      db: options.database.db,
+      store: options.store,
+      clamavDatabase,
+    });
+    await app.register(scanRoutes, {
+      prefix: '/api/v1',
+      db: options.database.db,
+      store: options.store,
+      clamavDatabase,
+    });
   }
   if (options.signingKey)
     await app.register(integrityRoutes, {

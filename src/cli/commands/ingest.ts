@@ -1,5 +1,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
+import { checkSummary } from '../../modules/ingest/check.report.js';
+import { checkItemAfterIngest } from '../../modules/ingest/check.service.js';
 import { ingestArchive, lagReport } from '../../modules/ingest/ingest.service.js';
 import { invalid } from '../../shared/errors.js';
 import { printJson, printTable, readBoundedFile, readJsonFile, USER_OPTION, withSystem } from '../context.js';
@@ -44,14 +46,25 @@ export function registerIngestCommands(program: Command): void {
       ) => {
         const item = readJsonFile(metadataFile);
         const files = (options.file ?? []).map(readPushedFile);
-        const result = await withSystem((system) =>
-          asCliUser(system.database.db, options.user, 'item.create', (user) =>
-            ingestArchive(
+        const { result, check } = await withSystem((system) =>
+          asCliUser(system.database.db, options.user, 'item.create', async (user) => {
+            const pushed = await ingestArchive(
               { db: system.database.db, store: system.store, scope: user.scope },
               { source: options.source, serial: options.serial, item, files },
               user.actor,
-            ),
-          ),
+            );
+            const context = {
+              db: system.database.db,
+              store: system.store,
+              virus: { database: system.config.clamavDatabase },
+            };
+            return {
+              result: pushed,
+              check: pushed.replayed
+                ? undefined
+                : await checkItemAfterIngest(context, pushed.archiveCode, user.actor),
+            };
+          }),
         );
         if (options.json) return printJson(result);
         process.stdout.write(`${result.archiveCode}\n`);
@@ -60,6 +73,7 @@ export function registerIngestCommands(program: Command): void {
             ? `业务流水号 ${options.serial} 此前已归档，未重复归档\n`
             : `已归档，归档时滞 ${hours(result.lagSeconds)} 小时，电子文件 ${result.files.length} 个\n`,
         );
+        if (check) process.stderr.write(`${checkSummary(check)}\n`);
       },
     );
 

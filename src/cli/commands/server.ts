@@ -4,6 +4,8 @@ import { listMigrations } from '../../db/migrator.js';
 import { buildApp } from '../../http/app.js';
 import { countUsers } from '../../modules/access/user.service.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
+import { ocrUnavailable } from '../../modules/ingest/ocr.engine.js';
+import { type OcrWorker, startOcrWorker } from '../../modules/ingest/ocr.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
 import { startIndexer } from '../../modules/search/indexer.js';
 import { cjkFontMissing } from '../../modules/watermark/watermark.js';
@@ -19,6 +21,27 @@ function describeDatabase(database: Database): string {
   return database.kind === 'pglite'
     ? `嵌入式 PGlite（${config().embeddedDbDir}）`
     : 'PostgreSQL（DATABASE_URL）';
+}
+
+/** The background OCR worker, unless turned off or the engine is missing (said once, not per page). */
+async function startServerOcr(
+  system: System,
+  warn: (message: string) => void,
+): Promise<OcrWorker | undefined> {
+  const settings = system.config.ocr;
+  if (settings.concurrency === 0) return undefined;
+  const problem = await ocrUnavailable(settings);
+  if (problem) {
+    warn(`扫描页不会自动识别：${problem}`);
+    return undefined;
+  }
+  return startOcrWorker(
+    { db: system.database.db, store: system.store, settings },
+    {
+      concurrency: settings.concurrency,
+      onError: (error) => warn(`OCR 队列出错：${error.message.split('\n')[0]}`),
+    },
+  );
 }
 
 async function serve(system: System, port: number): Promise<void> {
@@ -41,9 +64,11 @@ async function serve(system: System, port: number): Promise<void> {
   const indexer = startIndexer(database.db, {
     onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '更新检索索引失败'),
   });
+  const ocr = await startServerOcr(system, (message) => app.log.warn(message));
   const stop = async (signal: string) => {
     process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
     clearInterval(timer);
+    await ocr?.stop();
     await indexer.stop();
     removeServerFile(system.config.home);
     await app.close();

@@ -3,7 +3,8 @@ import { type Kysely, sql } from 'kysely';
 // Scanned paper (纸质档案数字化): each fonds says what resolution a scan needs and whether a page
 // below it is refused or kept and flagged. A scanned file's pages are numbered through the item
 // (images named 档号-0001 …), and each page row doubles as its OCR job, so the queue survives a
-// restart with the rows it describes. Digitization batches are sampled for quality control (质检)
+// restart with the rows it describes; a lease names its worker (host:pid), so a worker that died on
+// this host is known at once rather than when its lease runs out. Digitization batches are sampled for quality control (质检)
 // in rounds, every verdict kept with the batch.
 
 export async function up(db: Kysely<unknown>): Promise<void> {
@@ -44,6 +45,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       ocr_attempts integer not null default 0,
       ocr_available_at timestamptz not null default now(),
       ocr_lease_until timestamptz,
+      ocr_worker text,
       ocr_error text,
       ocr_confidence real,
       ocr_characters integer,

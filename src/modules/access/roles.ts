@@ -25,6 +25,7 @@ export const PERMISSIONS = {
   'item.unmask': '查看未脱敏的个人信息',
   'file.add': '挂接电子文件',
   'file.read': '查阅电子文件',
+  'scan.qc': '数字化质检（抽检、判定批次）',
   'catalog.read': '查看全宗、分类与保管期限',
   'catalog.manage': '维护全宗、分类与保管期限',
   'storage.manage': '固定性检查、密钥与备份',
@@ -43,13 +44,14 @@ const BUSINESS_READ: Permission[] = ['item.read', 'file.read', 'catalog.read'];
 /** What each role may do; scope (fonds, region, category) narrows the archive permissions further. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own'],
-  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask'],
+  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask', 'scan.qc'],
   archivist: [
     ...BUSINESS_READ,
     'item.create',
     'item.update',
     'item.unmask',
     'file.add',
+    'scan.qc',
     'catalog.manage',
     'integrity.read',
   ],
@@ -69,6 +71,7 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = [
   'item.update',
   'file.add',
   'file.read',
+  'scan.qc',
 ];
 
 export function isRole(value: string): value is Role {

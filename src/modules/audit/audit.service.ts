@@ -17,6 +17,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'item.read_refused': '未经授权查阅敏感档案被拒',
   'search.id_lookup': '按身份证号检索',
   'item.text_recorded': '录入扫描页文字',
+  'item.checked': '四性检测',
   'file.added': '挂接文件',
   'file.read': '调阅文件',
   'blob.stored': '存储文件',

@@ -3,6 +3,7 @@ import { isYidangError } from '../../shared/errors.js';
 import {
   type ArchiveCodeValues,
   DEFAULT_ARCHIVE_CODE_PATTERN,
+  parseArchiveCode,
   parseArchiveCodePattern,
   renderArchiveCode,
   sequenceKey,
@@ -212,5 +213,37 @@ describe('injectivity', () => {
       codeToCombo.set(code, combo);
     }
     expect(codeToCombo.size).toBeGreaterThan(1000);
+  });
+});
+
+describe('parseArchiveCode', () => {
+  it('reads back every value and the item number of codes it rendered', () => {
+    for (const source of [
+      DEFAULT_ARCHIVE_CODE_PATTERN,
+      'YB{fonds}/{year}/{item:3}号',
+      '{org}_{fonds}.{item:1}',
+    ]) {
+      const pattern = parseArchiveCodePattern(source);
+      for (const number of [1, 42, 123456]) {
+        const parsed = parseArchiveCode(pattern, renderArchiveCode(pattern, VALUES, number));
+        expect(parsed?.itemNumber, source).toBe(number);
+        for (const token of pattern.tokens)
+          if (token !== 'item') expect(parsed?.values[token], `${source} ${token}`).toBe(VALUES[token]);
+      }
+    }
+  });
+
+  it('refuses codes that do not fit the pattern or pad the number differently', () => {
+    const pattern = parseArchiveCodePattern(DEFAULT_ARCHIVE_CODE_PATTERN);
+    for (const code of [
+      'J013-JSLX·2024-D30-JSK-001',
+      'J013-JSLX·2024-D30-JSK-00001',
+      'J013-JSLX-2024-D30-JSK-0001',
+      'J013-JSLX·24-D30-JSK-0001',
+      'j013-JSLX·2024-D30-JSK-0001',
+      'J013-JSLX·2024-D30-JSK-0001x',
+      '',
+    ])
+      expect(parseArchiveCode(pattern, code), code).toBeUndefined();
   });
 });

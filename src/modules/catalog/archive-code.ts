@@ -85,6 +85,39 @@ export function sequenceKey(pattern: ArchiveCodePattern, values: ArchiveCodeValu
   return renderParts(pattern, values, '{item}');
 }
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Reads a 档号 back into the values and item number it encodes; undefined when it does not fit the
+ * pattern. Only codes that render back exactly (same padding) count as fitting.
+ */
+export function parseArchiveCode(
+  pattern: ArchiveCodePattern,
+  archiveCode: string,
+): { values: Partial<ArchiveCodeValues>; itemNumber: number } | undefined {
+  const tokens: Token[] = [];
+  const source = pattern.parts
+    .map((part) => {
+      if ('literal' in part) return escapeRegExp(part.literal);
+      tokens.push(part.token);
+      if (part.token === 'item') return `(\\d{${part.width},})`;
+      return part.token === 'year' ? '(\\d{4})' : '([A-Z0-9]+)';
+    })
+    .join('');
+  const match = new RegExp(`^${source}$`, 'u').exec(archiveCode);
+  if (!match) return undefined;
+  const values: Partial<ArchiveCodeValues> = {};
+  let itemNumber = 0;
+  tokens.forEach((token, index) => {
+    const text = match[index + 1] as string;
+    if (token === 'item') itemNumber = Number(text);
+    else if (token === 'year') values.year = Number(text);
+    else values[token] = text;
+  });
+  const full = { fonds: '', category: '', year: 0, retention: '', org: '', ...values };
+  return renderArchiveCode(pattern, full, itemNumber) === archiveCode ? { values, itemNumber } : undefined;
+}
+
 export function renderArchiveCode(
   pattern: ArchiveCodePattern,
   values: ArchiveCodeValues,

@@ -16,7 +16,7 @@ import { insertItemVersion, listItemVersions } from './item-version.repo.js';
 // Editing archive items with a reason, each replaced version kept whole, and their history.
 
 /** The mutable fields of an item as input, so an edit is validated exactly like a filing. */
-function itemAsInput(item: Item): Record<string, unknown> {
+export function itemAsInput(item: Item): Record<string, unknown> {
   return {
     fonds: item.fonds,
     category: item.category,

@@ -6,6 +6,7 @@ import { ErrorResponseSchema } from '../../http/errors.js';
 import { ValidationError } from '../../shared/errors.js';
 import { authorize } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { IngestChecks } from './check.background.js';
 import { IngestRequestSchema, IngestResultSchema, LagQuerySchema, LagReportSchema } from './ingest.schema.js';
 import { ingestArchive, lagReport } from './ingest.service.js';
 
@@ -22,10 +23,15 @@ const errors = {
 };
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
-export const ingestRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore }> = async (
-  app,
-  { db, store },
-) => {
+export const ingestRoutes: FastifyPluginAsyncTypebox<{
+  db: Db;
+  store: BlobStore;
+  clamavDatabase?: string;
+}> = async (app, { db, store, clamavDatabase }) => {
+  const checks = new IngestChecks({ db, store, virus: { database: clamavDatabase } }, (error) =>
+    app.log.error({ code: (error as { code?: string }).code }, '归档后的四性检测未能完成'),
+  );
+  app.addHook('onClose', () => checks.close());
   app.post(
     '/ingest',
     {
@@ -66,6 +72,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         },
         requestActor(request),
       );
+      if (!result.replayed) checks.schedule(result.archiveCode, requestActor(request));
       return reply.status(result.replayed ? 200 : 201).send(result);
     },
   );

@@ -39,6 +39,8 @@ export interface ScanPageTable {
   ocr_attempts: ColumnType<number, number | undefined, number>;
   ocr_available_at: ColumnType<Date, Date | undefined, Date>;
   ocr_lease_until: Date | null;
+  /** host:pid of the worker holding the lease. */
+  ocr_worker: string | null;
   ocr_error: string | null;
   ocr_confidence: number | null;
   ocr_characters: number | null;

@@ -42,24 +42,36 @@ export async function recordPageTexts(
   }
   await inTransaction(db, async (trx) => {
     const item = await itemForChange(trx, archiveCode, scope);
-    await insertPageTexts(
-      trx,
-      item.id,
-      // NUL cannot be stored in a PostgreSQL text column; OCR output sometimes carries one.
-      pages.map((page) => ({
-        page: page.page,
-        text: page.text.replace(/\0/g, ''),
-        confidence: page.confidence ?? null,
-      })),
-    );
-    await appendEvent(trx, {
-      actor,
-      action: 'item.text_recorded',
-      subject: itemSubject(item.archiveCode),
-      payload: {
-        pages: pages.map((page) => page.page).sort((a, b) => a - b),
-        characters: pages.reduce((sum, page) => sum + page.text.length, 0),
-      },
-    });
+    await writePageTexts(trx, item, pages, actor);
+  });
+}
+
+/** Stores page texts and their event inside the caller's transaction (the OCR worker's, say). */
+export async function writePageTexts(
+  trx: Db,
+  item: { id: number; archiveCode: string },
+  pages: readonly PageText[],
+  actor: string,
+  source: 'typed' | 'ocr' = 'typed',
+): Promise<void> {
+  await insertPageTexts(
+    trx,
+    item.id,
+    // NUL cannot be stored in a PostgreSQL text column; OCR output sometimes carries one.
+    pages.map((page) => ({
+      page: page.page,
+      text: page.text.replace(/\0/g, ''),
+      confidence: page.confidence ?? null,
+    })),
+  );
+  await appendEvent(trx, {
+    actor,
+    action: 'item.text_recorded',
+    subject: itemSubject(item.archiveCode),
+    payload: {
+      pages: pages.map((page) => page.page).sort((a, b) => a - b),
+      characters: pages.reduce((sum, page) => sum + page.text.length, 0),
+      ...(source === 'ocr' ? { source } : {}),
+    },
   });
 }

@@ -174,6 +174,29 @@ export async function listFiles(db: Db, archiveCode: string, scope?: ItemScope):
   return rows.map((row) => toAttached(row, copies.get(row.digest)));
 }
 
+/**
+ * Opens an attached file for the system's own processing (OCR, checks): no person reads it, so no
+ * read event; a bad copy is still reported and the next replica used.
+ */
+export async function openForProcessing(
+  context: Pick<StorageContext, 'db' | 'store'>,
+  itemId: number,
+  fileNumber: number,
+  actor: string,
+): Promise<{ file: AttachedFileRow; stream: Readable }> {
+  const row = await findItemFile(context.db, itemId, fileNumber);
+  if (!row) throw notFound('FILE_NOT_FOUND', `档案没有第 ${fileNumber} 个文件`);
+  const blob = await findBlob(context.db, row.digest);
+  if (!blob) throw notFound('FILE_NOT_FOUND', `文件 ${row.digest} 的存储记录缺失`);
+  const copies = (await copiesOf(context.db, [row.digest])).get(row.digest);
+  const { stream } = await context.store.open(
+    blob,
+    (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, 'processing'),
+    goodReplicas(copies),
+  );
+  return { file: row, stream };
+}
+
 /** Records that a replica's copy was found missing or corrupt, as an event and in the catalog. */
 export async function reportCopyProblem(
   db: Db,

@@ -153,7 +153,7 @@ async function tiffAsPdf(
  * stderr ahead of our own message; the damage is ours to report (as 无法加盖水印) or to recover from
  * silently. Nothing else here writes to console.warn (logs go through the server's logger).
  */
-async function loadQuietly(input: Buffer): Promise<PDFDocument> {
+export async function loadPdfQuietly(input: Buffer): Promise<PDFDocument> {
   const warn = console.warn;
   console.warn = () => {};
   try {
@@ -166,7 +166,7 @@ async function loadQuietly(input: Buffer): Promise<PDFDocument> {
 async function markPdf(input: Buffer, fileName: string, stamp: Stamp, lines: string[]): Promise<MarkedCopy> {
   let pdf: PDFDocument;
   try {
-    pdf = await loadQuietly(input);
+    pdf = await loadPdfQuietly(input);
     // pdf-lib recovers what it can from a damaged file; a copy without its pages is no copy.
     if (pdf.getPageCount() === 0) throw new Error('no pages');
   } catch (error) {

@@ -1,0 +1,227 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { BatchStatus, ColourMode, OcrStatus, PageFlag } from './scan.tables.js';
+
+// The only SQL of scanned pages, digitization batches and the fonds' scan policy.
+
+export interface ScanPolicy {
+  minDpi: number;
+  lowDpi: 'reject' | 'flag';
+}
+
+export async function findScanPolicy(db: Db, fondsCode: string): Promise<ScanPolicy | undefined> {
+  const row = await db
+    .selectFrom('fonds')
+    .select(['scan_min_dpi', 'scan_low_dpi'])
+    .where('code', '=', fondsCode)
+    .executeTakeFirst();
+  return row && { minDpi: row.scan_min_dpi, lowDpi: row.scan_low_dpi };
+}
+
+export async function updateScanPolicy(db: Db, fondsCode: string, policy: ScanPolicy): Promise<boolean> {
+  const result = await db
+    .updateTable('fonds')
+    .set({ scan_min_dpi: policy.minDpi, scan_low_dpi: policy.lowDpi, updated_at: new Date() })
+    .where('code', '=', fondsCode)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+export interface NewScanPage {
+  item_id: number;
+  page: number;
+  file_number: number;
+  page_in_file: number;
+  image_name: string;
+  batch_id: number | null;
+  width: number;
+  height: number;
+  dpi_x: number | null;
+  dpi_y: number | null;
+  colour_mode: ColourMode;
+  flags: PageFlag[];
+}
+
+/** The item's last scanned page number (0 when none); call with the item row locked. */
+export async function lastScanPage(db: Db, itemId: number): Promise<number> {
+  const row = await db
+    .selectFrom('scan_page')
+    .select((eb) => eb.fn.max('page').as('last'))
+    .where('item_id', '=', itemId)
+    .executeTakeFirst();
+  return Number(row?.last ?? 0);
+}
+
+export async function insertScanPages(db: Db, pages: readonly NewScanPage[]): Promise<void> {
+  for (let start = 0; start < pages.length; start += 500)
+    await db
+      .insertInto('scan_page')
+      .values(
+        pages
+          .slice(start, start + 500)
+          .map((page) => ({ ...page, flags: sql`${page.flags}::text[]` })) as never,
+      )
+      .execute();
+}
+
+export interface ScanPageRow {
+  itemId: number;
+  page: number;
+  fileNumber: number;
+  pageInFile: number;
+  imageName: string;
+  batchId: number | null;
+  width: number;
+  height: number;
+  dpiX: number | null;
+  dpiY: number | null;
+  colourMode: ColourMode;
+  flags: PageFlag[];
+  ocrStatus: OcrStatus;
+  ocrAttempts: number;
+  ocrError: string | null;
+  ocrConfidence: number | null;
+  ocrCharacters: number | null;
+}
+
+const pageColumns = [
+  'item_id as itemId',
+  'page',
+  'file_number as fileNumber',
+  'page_in_file as pageInFile',
+  'image_name as imageName',
+  'batch_id as batchId',
+  'width',
+  'height',
+  'dpi_x as dpiX',
+  'dpi_y as dpiY',
+  'colour_mode as colourMode',
+  'flags',
+  'ocr_status as ocrStatus',
+  'ocr_attempts as ocrAttempts',
+  'ocr_error as ocrError',
+  'ocr_confidence as ocrConfidence',
+  'ocr_characters as ocrCharacters',
+] as const;
+
+const normalise = (row: ScanPageRow): ScanPageRow => ({
+  ...row,
+  itemId: Number(row.itemId),
+  batchId: row.batchId === null ? null : Number(row.batchId),
+});
+
+export async function listScanPages(db: Db, itemId: number): Promise<ScanPageRow[]> {
+  const rows = await db
+    .selectFrom('scan_page')
+    .select(pageColumns)
+    .where('item_id', '=', itemId)
+    .orderBy('page')
+    .execute();
+  return (rows as ScanPageRow[]).map(normalise);
+}
+
+/** Flagged pages (to be scanned again), oldest item first, after a (item, page) cursor. */
+export async function flaggedScanPages(
+  db: Db,
+  options: { batchId?: number; after?: { itemId: number; page: number }; limit: number },
+): Promise<ScanPageRow[]> {
+  let query = db.selectFrom('scan_page').select(pageColumns).where(sql<boolean>`flags <> '{}'`);
+  if (options.batchId !== undefined) query = query.where('batch_id', '=', options.batchId);
+  if (options.after)
+    query = query.where(sql<boolean>`(item_id, page) > (${options.after.itemId}, ${options.after.page})`);
+  const rows = await query.orderBy('item_id').orderBy('page').limit(options.limit).execute();
+  return (rows as ScanPageRow[]).map(normalise);
+}
+
+export interface BatchRow {
+  id: number;
+  fondsCode: string;
+  name: string;
+  status: BatchStatus;
+  sampleRate: number;
+  maxErrorRate: number;
+  createdBy: string;
+  createdAt: Date;
+}
+
+const batchColumns = [
+  'id',
+  'fonds_code as fondsCode',
+  'name',
+  'status',
+  'sample_rate as sampleRate',
+  'max_error_rate as maxErrorRate',
+  'created_by as createdBy',
+  'created_at as createdAt',
+] as const;
+
+const toBatch = (row: Record<string, unknown>): BatchRow => ({
+  ...(row as unknown as BatchRow),
+  id: Number(row.id),
+  sampleRate: Number(row.sampleRate),
+  maxErrorRate: Number(row.maxErrorRate),
+});
+
+export async function insertBatch(
+  db: Db,
+  batch: { fondsCode: string; name: string; sampleRate: number; maxErrorRate: number; createdBy: string },
+): Promise<BatchRow | undefined> {
+  const row = await db
+    .insertInto('scan_batch')
+    .values({
+      fonds_code: batch.fondsCode,
+      name: batch.name,
+      sample_rate: batch.sampleRate,
+      max_error_rate: batch.maxErrorRate,
+      created_by: batch.createdBy,
+    })
+    .onConflict((conflict) => conflict.columns(['fonds_code', 'name']).doNothing())
+    .returning(batchColumns)
+    .executeTakeFirst();
+  return row && toBatch(row);
+}
+
+export async function findBatch(db: Db, id: number, lock = false): Promise<BatchRow | undefined> {
+  let query = db.selectFrom('scan_batch').select(batchColumns).where('id', '=', id);
+  if (lock) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row && toBatch(row);
+}
+
+export async function listBatches(db: Db, fondsCodes: readonly string[] | null): Promise<BatchRow[]> {
+  let query = db.selectFrom('scan_batch').select(batchColumns);
+  if (fondsCodes) {
+    if (fondsCodes.length === 0) return [];
+    query = query.where('fonds_code', 'in', fondsCodes);
+  }
+  return (await query.orderBy('id', 'desc').limit(500).execute()).map(toBatch);
+}
+
+export async function setBatchStatus(db: Db, id: number, status: BatchStatus): Promise<void> {
+  await db.updateTable('scan_batch').set({ status }).where('id', '=', id).execute();
+}
+
+/** Pages per batch and how OCR stands on them. */
+export async function batchPageCounts(
+  db: Db,
+  batchIds: readonly number[],
+): Promise<Map<number, { pages: number; flagged: number; ocrDone: number }>> {
+  if (batchIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('scan_page')
+    .select((eb) => [
+      'batch_id as batchId',
+      eb.fn.countAll<string>().as('pages'),
+      sql<string>`count(*) filter (where flags <> '{}')`.as('flagged'),
+      sql<string>`count(*) filter (where ocr_status = 'done')`.as('ocrDone'),
+    ])
+    .where('batch_id', 'in', batchIds)
+    .groupBy('batch_id')
+    .execute();
+  return new Map(
+    rows.map((row) => [
+      Number(row.batchId),
+      { pages: Number(row.pages), flagged: Number(row.flagged), ocrDone: Number(row.ocrDone) },
+    ]),
+  );
+}
