@@ -35,6 +35,32 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'api_token', key: ['id'] },
   { name: 'access_request', key: ['id'], serial: 'id' },
   { name: 'access_request_item', key: ['request_id', 'item_id'] },
+  // Getting archives in: idempotency receipts (a retried push must still find its 档号), import jobs,
+  // duplicate flags, scans with their OCR state, QC rounds and four-property check reports.
+  { name: 'ingest_receipt', key: ['id'], serial: 'id' },
+  { name: 'import_mapping', key: ['name'] },
+  { name: 'import_job', key: ['id'], serial: 'id' },
+  { name: 'import_line', key: ['job_id', 'line'] },
+  { name: 'duplicate_flag', key: ['id'], serial: 'id' },
+  { name: 'scan_batch', key: ['id'], serial: 'id' },
+  { name: 'scan_page', key: ['item_id', 'page'] },
+  { name: 'qc_round', key: ['id'], serial: 'id' },
+  { name: 'qc_sample', key: ['round_id', 'item_id', 'page'] },
+  { name: 'check_run', key: ['id'], serial: 'id' },
+  { name: 'check_result', key: ['run_id', 'item_id', 'check_id'] },
+];
+
+/**
+ * Tables a backup leaves out on purpose: sign-in sessions (a restored system starts signed out), the
+ * search index (rebuilt from the log by the indexer) and the migration bookkeeping (written by the
+ * migrations the restore runs).
+ */
+export const NOT_DUMPED = [
+  'user_session',
+  'search_doc',
+  'search_state',
+  'yidang_migration',
+  'yidang_migration_lock',
 ];
 
 const BATCH = 5000;
@@ -63,14 +89,23 @@ export async function* dumpTable(db: Db, table: DumpTable): AsyncGenerator<strin
 export async function loadRows(db: Db, tableName: string, lines: readonly string[]): Promise<void> {
   if (lines.length === 0) return;
   const table = sql.table(tableName);
+  // Identity columns keep the backup's ids (generated-always columns refuse them otherwise).
   await sql`
-    insert into ${table}
+    insert into ${table} overriding system value
     select * from jsonb_populate_recordset(null::${table}, ${`[${lines.join(',')}]`}::jsonb)`.execute(db);
 }
 
-export async function resetSerials(db: Db): Promise<void> {
+/** The tables of the public schema, as they stand (a restore may stop at an older schema version). */
+export async function existingTables(db: Db): Promise<string[]> {
+  const result = await sql<{ name: string }>`
+    select table_name as name from information_schema.tables
+    where table_schema = 'public' and table_type = 'BASE TABLE' order by table_name`.execute(db);
+  return result.rows.map((row) => row.name);
+}
+
+export async function resetSerials(db: Db, present?: ReadonlySet<string>): Promise<void> {
   for (const table of DUMP_TABLES) {
-    if (!table.serial) continue;
+    if (!table.serial || (present && !present.has(table.name))) continue;
     await sql`
       select setval(pg_get_serial_sequence(${table.name}, ${table.serial}),
         coalesce((select max(${sql.ref(table.serial)}) from ${sql.table(table.name)}), 0) + 1, false)`.execute(

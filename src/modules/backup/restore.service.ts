@@ -3,7 +3,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import type { Config } from '../../config/config.js';
 import { type Database, type Db, openDatabase } from '../../db/database.js';
-import { DUMP_TABLES, loadRows, resetSerials } from '../../db/dump.js';
+import { DUMP_TABLES, existingTables, loadRows, resetSerials } from '../../db/dump.js';
 import { listMigrations, migrateTo, migrateToLatest } from '../../db/migrator.js';
 import { invalid } from '../../shared/errors.js';
 import { openSystem } from '../../system/system.js';
@@ -107,11 +107,13 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
     await checkEmptyDatabase(database.db);
     importKeyMaterial(config.home, material, { masterKeysToFiles: !config.env.YIDANG_MASTER_KEY });
     importFieldKey(config.home, material.fieldKey);
+    // A backup made before a table existed restores at its own schema version, without that table.
+    const present = new Set(await existingTables(database.db));
+    const tables = DUMP_TABLES.filter((table) => present.has(table.name));
     await database.db.transaction().execute(async (trx) => {
       // Built-in rows the migrations inserted are replaced by the backup's own.
-      for (const table of [...DUMP_TABLES].reverse())
-        await sql`delete from ${sql.table(table.name)}`.execute(trx);
-      for (const table of DUMP_TABLES) {
+      for (const table of [...tables].reverse()) await sql`delete from ${sql.table(table.name)}`.execute(trx);
+      for (const table of tables) {
         const entry = manifest.tables.find((candidate) => candidate.name === table.name);
         if (!entry) continue;
         for await (const lines of readLines(path.join(source, entry.file), 2000)) {
@@ -119,7 +121,7 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
           rows += lines.length;
         }
       }
-      await resetSerials(trx);
+      await resetSerials(trx, present);
     });
     await migrateToLatest(database.db);
   } catch (error) {
