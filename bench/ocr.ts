@@ -51,19 +51,26 @@ for (let page = 1; page <= PAGES; page++) {
   files.push(file);
 }
 
-// The plain command, page after page, as an operator would run it over a folder of scans.
-const plainSeconds: number[] = [];
-const plainErrors: number[] = [];
-const plainStarted = performance.now();
-for (const [index, file] of files.entries()) {
+// The plain command, page after page, as an operator would run it over a folder of scans: once as
+// installed (Tesseract's OpenMP threads on every core), once with one thread, as the queue runs it.
+async function plainRun(env: NodeJS.ProcessEnv) {
+  const seconds: number[] = [];
+  const errors: number[] = [];
   const started = performance.now();
-  const { stdout } = await run('tesseract', [file, 'stdout', '-l', LANGUAGES], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  plainSeconds.push((performance.now() - started) / 1000);
-  plainErrors.push(errorRate(texts[index] as string, stdout));
+  for (const [index, file] of files.entries()) {
+    const pageStarted = performance.now();
+    const { stdout } = await run('tesseract', [file, 'stdout', '-l', LANGUAGES], {
+      maxBuffer: 16 * 1024 * 1024,
+      env,
+    });
+    seconds.push((performance.now() - pageStarted) / 1000);
+    errors.push(errorRate(texts[index] as string, stdout));
+  }
+  return { perMinute: PAGES / ((performance.now() - started) / 60_000), seconds, errors };
 }
-const plainPerMinute = PAGES / ((performance.now() - plainStarted) / 60_000);
+const plain = await plainRun(process.env);
+const plainSingle = await plainRun({ ...process.env, OMP_THREAD_LIMIT: '1' });
+const plainPerMinute = plain.perMinute;
 
 const home = path.join(work, 'home');
 const system = await openSystem(
@@ -109,13 +116,16 @@ try {
   const [single, double] = rounds as [(typeof rounds)[0], (typeof rounds)[0]];
   console.log(`  ${PAGES} A4 pages, 300 dpi greyscale, ${os.availableParallelism()} cores`);
   console.log(
-    `  plain tesseract, page after page: ${plainPerMinute.toFixed(1)} pages/min (median ${median(plainSeconds).toFixed(2)} s/page), CER median ${(median(plainErrors) * 100).toFixed(2)}%`,
+    `  plain tesseract, page after page: ${plain.perMinute.toFixed(1)} pages/min (median ${median(plain.seconds).toFixed(2)} s/page), CER median ${(median(plain.errors) * 100).toFixed(2)}%`,
   );
   console.log(
-    `  Yidang queue, 1 worker:  ${single.perMinute.toFixed(1)} pages/min — ${(single.perMinute / plainPerMinute).toFixed(2)}× plain; CER median ${(median(ourErrors) * 100).toFixed(2)}%, confidence median ${confidence.toFixed(1)}`,
+    `  plain tesseract, OMP_THREAD_LIMIT=1: ${plainSingle.perMinute.toFixed(1)} pages/min (median ${median(plainSingle.seconds).toFixed(2)} s/page)`,
   );
   console.log(
-    `  Yidang queue, 2 workers: ${double.perMinute.toFixed(1)} pages/min — ${(double.perMinute / plainPerMinute).toFixed(2)}× plain`,
+    `  Yidang queue, 1 worker:  ${single.perMinute.toFixed(1)} pages/min — ${(single.perMinute / plainPerMinute).toFixed(2)}× plain, ${(single.perMinute / plainSingle.perMinute).toFixed(2)}× plain with one thread; CER median ${(median(ourErrors) * 100).toFixed(2)}%, confidence median ${confidence.toFixed(1)}`,
+  );
+  console.log(
+    `  Yidang queue, 2 workers: ${double.perMinute.toFixed(1)} pages/min — ${(double.perMinute / plainPerMinute).toFixed(2)}× plain, ${(double.perMinute / plainSingle.perMinute).toFixed(2)}× plain with one thread`,
   );
 } finally {
   await system.close();
