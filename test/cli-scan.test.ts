@@ -83,6 +83,13 @@ describe('yidang scan and ocr', { timeout: 240_000 }, () => {
     expect(pages.map((page) => [page.imageName, page.ocrStatus])).toEqual(
       [1, 2, 3].map((n) => [`${code}-000${n}`, 'queued']),
     );
+    // A good file then a refused one: the first stays attached, is reported, and the command fails.
+    const good = save('p4.png', await renderScanPage({ lines: formPageLines(7).slice(0, 6) }));
+    const mixed = await run(cli, ['scan', 'add', code, good, low, '--user', CLERK]);
+    expect(mixed.code).toBe(1);
+    expect(mixed.stdout).toContain(`${code}-0004.png\t1 页`);
+    expect(mixed.stderr).toContain('“' + low + '”未挂接');
+    expect(mixed.stderr).toMatch(/四性检测：通过/);
     expect(ok(await run(cli, ['scan', 'pages', code, '--user', CLERK]))).toMatch(
       /图像名.*分辨率\(dpi\)[\s\S]*300.*灰度.*排队/,
     );
@@ -95,7 +102,7 @@ describe('yidang scan and ocr', { timeout: 240_000 }, () => {
     );
     ok(await run(cli, ['scan', 'add', code, pdf, '--user', CLERK]));
     expect(await json<{ byStatus: { queued: number } }>(['ocr', 'status'])).toMatchObject({
-      byStatus: { queued: 6 },
+      byStatus: { queued: 7 },
     });
     const worker = start(cli, ['ocr', 'run']);
     const exited = new Promise((resolve) => worker.on('close', resolve));
@@ -113,7 +120,7 @@ describe('yidang scan and ocr', { timeout: 240_000 }, () => {
     const rerun = ok(await run(cli, ['ocr', 'run']));
     expect(rerun).toMatch(/完成 \d 页，待重试 0 页，失败 0 页/);
     const status = await json<{ byStatus: Record<string, number> }>(['ocr', 'status']);
-    expect(status.byStatus).toEqual({ queued: 0, running: 0, done: 6, failed: 0 });
+    expect(status.byStatus).toEqual({ queued: 0, running: 0, done: 7, failed: 0 });
     const pages = await json<Page[]>(['scan', 'pages', code, '--user', CLERK]);
     expect(pages.filter((page) => page.ocrAttempts === 2)).toHaveLength(1);
     expect(pages.every((page) => (page.ocrCharacters ?? 0) > 20)).toBe(true);

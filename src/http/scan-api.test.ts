@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { until } from '../../test/helpers/wait.js';
+import { createFonds } from '../modules/catalog/fonds.service.js';
 import { renderScanPage, renderScanTiff } from '../modules/demo/scan-pages.js';
 import { drainOcrQueue } from '../modules/ingest/ocr.service.js';
 import { type App, buildApp } from './app.js';
@@ -160,5 +161,22 @@ describe('QC over HTTP', () => {
     expect(listed.batches).toEqual([expect.objectContaining({ name: '接口批次', status: 'accepted' })]);
     const again = await json(reviewer, 'POST', `/scan-batches/${batch.id}/qc/decision`);
     expect(again.status).toBe(409);
+    // Someone whose scope is another fonds finds neither the batch nor its OCR progress, and may not
+    // requeue every fonds' failed pages at once.
+    await createFonds(
+      system.database.db,
+      { code: 'J014', name: '南京市六合区医疗保障局', regionCode: '320116' },
+      'test',
+    );
+    const outsider = await testUser(system.database.db, {
+      roles: ['reviewer', 'clerk'],
+      scope: [{ fondsCode: 'J014', regionCode: null, categoryCode: null }],
+    });
+    expect((await json(outsider, 'GET', `/scan-batches/${batch.id}/qc`)).status).toBe(404);
+    expect((await json(outsider, 'GET', `/ocr/progress?batch=${batch.id}`)).status).toBe(404);
+    expect(await (await json(outsider, 'GET', '/scan-batches')).json()).toEqual({ batches: [] });
+    const retry = await json(outsider, 'POST', '/ocr/retry', {});
+    expect(retry.status).toBe(400);
+    expect(await retry.json()).toMatchObject({ error: { code: 'OCR_RETRY_TARGET_REQUIRED' } });
   });
 });

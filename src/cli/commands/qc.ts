@@ -9,6 +9,7 @@ import {
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';
+import { BATCH_STATUS } from './scan.js';
 
 // yidang qc: quality control of a digitization batch — draw a sample, mark each sampled page, decide.
 
@@ -19,14 +20,8 @@ const percent = (value: number) => `${Math.round(value * 100_000) / 1000}%`;
 
 function printReport(report: QcReport): void {
   const { batch } = report;
-  const STATUS = {
-    scanning: '扫描中',
-    sampled: '质检中',
-    accepted: '验收合格',
-    returned: '退回返工',
-  } as const;
   process.stdout.write(
-    `批次 ${batch.id}“${batch.name}”（全宗 ${batch.fondsCode}）：${STATUS[batch.status]}，${batch.pages} 页，抽检 ${percent(batch.sampleRate)}，合格差错率上限 ${percent(batch.maxErrorRate)}\n`,
+    `批次 ${batch.id}“${batch.name}”（全宗 ${batch.fondsCode}）：${BATCH_STATUS[batch.status]}，${batch.pages} 页，抽检 ${percent(batch.sampleRate)}，合格差错率上限 ${percent(batch.maxErrorRate)}\n`,
   );
   for (const round of report.rounds) {
     const outcome = round.decision

@@ -8,6 +8,7 @@ import {
   addScan,
   pagesToRescan,
   type ScanPageView,
+  type ScanResult,
   scanPages,
   setScanPolicy,
 } from '../../modules/ingest/scan.service.js';
@@ -32,6 +33,12 @@ const FLAGS = {
   no_text: '未识别出文字',
 } as const;
 const OCR = { queued: '排队', running: '识别中', done: '完成', failed: '失败' } as const;
+export const BATCH_STATUS = {
+  scanning: '扫描中',
+  sampled: '质检中',
+  accepted: '验收合格',
+  returned: '退回返工',
+} as const;
 
 const flagText = (flags: readonly string[]) =>
   flags.map((flag) => FLAGS[flag as keyof typeof FLAGS] ?? flag).join('、') || '—';
@@ -84,41 +91,60 @@ export function registerScanCommands(program: Command): void {
         const batchId = options.batch === undefined ? undefined : parsePositiveInt(options.batch, '--batch');
         const results = await withSystem((system) =>
           asCliUser(system.database.db, options.user, 'file.add', async (user) => {
-            const added = [];
-            // One file after another, each whole or not at all; a refused file stops the rest.
-            for (const file of files)
-              added.push(
-                await addScan(
-                  { db: system.database.db, store: system.store, scope: user.scope },
-                  archiveCode,
-                  { stream: openScan(file), fileName: path.basename(file) },
-                  user.actor,
-                  { batchId },
-                ),
-              );
-            const check = await checkItemAfterIngest(
-              {
-                db: system.database.db,
-                store: system.store,
-                virus: { database: system.config.clamavDatabase },
-              },
-              archiveCode,
-              user.actor,
-            );
-            return { added, check };
+            const added: ScanResult[] = [];
+            let refused: { file: string; error: unknown } | undefined;
+            // One file after another, each whole or not at all; a refused file stops the rest, and
+            // what was stored before it is still reported and checked.
+            for (const file of files) {
+              try {
+                added.push(
+                  await addScan(
+                    { db: system.database.db, store: system.store, scope: user.scope },
+                    archiveCode,
+                    { stream: openScan(file), fileName: path.basename(file) },
+                    user.actor,
+                    { batchId },
+                  ),
+                );
+              } catch (error) {
+                refused = { file, error };
+                break;
+              }
+            }
+            let check: string | undefined;
+            if (added.length > 0)
+              check = await checkItemAfterIngest(
+                {
+                  db: system.database.db,
+                  store: system.store,
+                  virus: { database: system.config.clamavDatabase },
+                },
+                archiveCode,
+                user.actor,
+              ).then(checkSummary, (error: Error) => `四性检测未能完成：${error.message}`);
+            return { added, check, refused };
           }),
         );
-        if (options.json) return printJson(results);
-        for (const result of results.added) {
-          const low = result.lowResolution.length;
-          process.stdout.write(
-            `${result.fileName}\t${result.pages.length} 页\t${low > 0 ? `${low} 页分辨率不足，已标记重扫` : '分辨率合格'}\n`,
+        if (options.json) printJson(results.added);
+        else
+          for (const result of results.added) {
+            const low = result.lowResolution.length;
+            process.stdout.write(
+              `${result.fileName}\t${result.pages.length} 页\t${low > 0 ? `${low} 页分辨率不足，已标记重扫` : '分辨率合格'}\n`,
+            );
+          }
+        if (results.added.length > 0)
+          process.stderr.write(
+            `已挂接 ${results.added.length} 个扫描件，页面已排队等待 OCR（yidang ocr status 查看进度）\n${results.check}\n`,
           );
+        if (results.refused) {
+          const rest = files.length - results.added.length - 1;
+          if (results.added.length > 0 || rest > 0)
+            process.stderr.write(
+              `“${results.refused.file}”未挂接${rest > 0 ? `，其后 ${rest} 个文件未处理` : ''}；已挂接的不要重复上传\n`,
+            );
+          throw results.refused.error;
         }
-        process.stderr.write(
-          `已挂接 ${results.added.length} 个扫描件，页面已排队等待 OCR（yidang ocr status 查看进度）\n`,
-        );
-        process.stderr.write(`${checkSummary(results.check)}\n`);
       },
     );
 
@@ -235,19 +261,13 @@ export function registerScanCommands(program: Command): void {
         asCliUser(database.db, options.user, 'file.read', (user) => batchViews(database.db, user.scope)),
       );
       if (options.json) return printJson(batches);
-      const STATUS = {
-        scanning: '扫描中',
-        sampled: '质检中',
-        accepted: '验收合格',
-        returned: '退回返工',
-      } as const;
       printTable(
         ['编号', '全宗', '名称', '状态', '页数', 'OCR完成', '待重扫'],
         batches.map((row) => [
           row.id,
           row.fondsCode,
           row.name,
-          STATUS[row.status],
+          BATCH_STATUS[row.status],
           row.pages,
           row.ocrDone,
           row.flagged,

@@ -6,7 +6,15 @@ import type { OcrStatus, PageFlag } from './scan.tables.js';
 // The OCR queue is the scan_page table: a page is claimed by setting a lease, so a worker that dies
 // mid-page leaves a lease that runs out and the page is claimed again.
 
-export interface ClaimedPage {
+/** A page as one worker's attempt holds it: a write by an attempt that lost its lease changes nothing. */
+export interface PageClaim {
+  itemId: number;
+  page: number;
+  worker: string;
+  attempts: number;
+}
+
+export interface ClaimedPage extends PageClaim {
   itemId: number;
   archiveCode: string;
   page: number;
@@ -69,18 +77,24 @@ export async function claimPage(
     pageInFile: row.page_in_file,
     dpi: row.dpi,
     attempts: row.ocr_attempts,
+    worker,
     flags: row.flags,
     digest: file.digest,
     format,
   };
 }
 
+const stillHeld = (claim: PageClaim) =>
+  sql<boolean>`item_id = ${claim.itemId} and page = ${claim.page} and ocr_status = 'running'
+    and ocr_worker = ${claim.worker} and ocr_attempts = ${claim.attempts}`;
+
+/** Records the result; false when the claim was lost (its lease ran out and another worker took it). */
 export async function finishPage(
   db: Db,
-  page: { itemId: number; page: number },
+  claim: PageClaim,
   result: { confidence: number | null; characters: number; seconds: number; flags: PageFlag[] },
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const updated = await db
     .updateTable('scan_page')
     .set({
       ocr_status: 'done',
@@ -93,9 +107,9 @@ export async function finishPage(
       ocr_done_at: new Date(),
       flags: sql`${result.flags}::text[]` as never,
     })
-    .where('item_id', '=', page.itemId)
-    .where('page', '=', page.page)
-    .execute();
+    .where(stillHeld(claim))
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
 }
 
 /** Workers holding leases whose names start with `prefix` (this host's). */
@@ -124,11 +138,11 @@ export async function releaseLeases(db: Db, worker: string): Promise<number> {
 /** A failed attempt: queued again after `retryInSeconds`, or failed for good when that is null. */
 export async function failPage(
   db: Db,
-  page: { itemId: number; page: number },
+  claim: PageClaim,
   error: string,
   retryInSeconds: number | null,
-): Promise<void> {
-  await db
+): Promise<boolean> {
+  const updated = await db
     .updateTable('scan_page')
     .set({
       ocr_status: retryInSeconds === null ? 'failed' : 'queued',
@@ -137,9 +151,9 @@ export async function failPage(
       ocr_error: error.slice(0, 500),
       ocr_available_at: sql`now() + make_interval(secs => ${retryInSeconds ?? 0})` as never,
     })
-    .where('item_id', '=', page.itemId)
-    .where('page', '=', page.page)
-    .execute();
+    .where(stillHeld(claim))
+    .executeTakeFirst();
+  return Number(updated.numUpdatedRows) > 0;
 }
 
 export interface OcrCounts {

@@ -7,7 +7,7 @@ import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/help
 import { renderScanPage, renderScanTiff } from '../demo/scan-pages.js';
 import { catchUpIndex } from '../search/indexer.js';
 import { search } from '../search/search.service.js';
-import { claimPage } from './ocr.repo.js';
+import { type ClaimedPage, claimPage, failPage, finishPage } from './ocr.repo.js';
 import {
   drainOcrQueue,
   MAX_OCR_ATTEMPTS,
@@ -127,6 +127,21 @@ describe('the OCR queue', () => {
     expect(pages.map((page) => page.ocrStatus)).toEqual(['done', 'running', 'done']);
     await sql`update scan_page set ocr_lease_until = now() where page = 2`.execute(system.database.db);
     expect((await drainOcrQueue(context())).done).toBe(1);
+  });
+
+  it('ignores a late write by an attempt whose lease ran out and was taken over', async () => {
+    await retryOcr(system.database.db, { archiveCode: code });
+    const late = await claimPage(system.database.db, 0, 'host-a:1');
+    const current = await claimPage(system.database.db, 600, 'host-b:2');
+    expect([late?.page, current?.page, current?.attempts]).toEqual([1, 1, 2]);
+    const result = { confidence: 88, characters: 10, seconds: 1, flags: [] };
+    expect(await finishPage(system.database.db, late as ClaimedPage, result)).toBe(false);
+    expect(await failPage(system.database.db, late as ClaimedPage, '超时', 30)).toBe(false);
+    const [page] = await scanPages(system.database.db, code);
+    expect(page).toMatchObject({ ocrStatus: 'running', ocrAttempts: 2, ocrError: null });
+    expect(await finishPage(system.database.db, current as ClaimedPage, result)).toBe(true);
+    await drainOcrQueue(context());
+    expect((await ocrProgress(system.database.db)).byStatus).toMatchObject({ done: 3, running: 0 });
   });
 
   it('retries a failing page with a growing wait, then fails it, and queues it again on request', async () => {

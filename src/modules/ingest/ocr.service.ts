@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import type { OcrSettings } from '../../config/config.js';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { notFound } from '../../shared/errors.js';
+import { invalid } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
 import { getItem } from '../catalog/item.service.js';
 import { writePageTexts } from '../search/page-text.service.js';
@@ -24,7 +24,7 @@ import {
   releaseLeases,
   requeuePages,
 } from './ocr.repo.js';
-import { findBatch } from './scan.repo.js';
+import { batchFor } from './qc.service.js';
 import type { PageFlag } from './scan.tables.js';
 
 // The OCR queue's worker: claims one page at a time from the database, recognises it with
@@ -33,8 +33,12 @@ import type { PageFlag } from './scan.tables.js';
 
 export const OCR_ACTOR = 'system:ocr';
 export const MAX_OCR_ATTEMPTS = 3;
-/** Longer than any page takes; a page still leased after this was abandoned by a dead worker. */
-const LEASE_SECONDS = 600;
+/**
+ * Longer than a page may take (pdftoppm's 5 and Tesseract's 10 minute limits, and decrypting the
+ * scan): a page still leased after this was abandoned. A late write by the abandoned attempt changes
+ * nothing, as writes are fenced by worker and attempt.
+ */
+const LEASE_SECONDS = 1200;
 /** Pages rendered from a PDF without an image of their own are read at this resolution. */
 const DEFAULT_DPI = 300;
 
@@ -60,9 +64,18 @@ class ScanFileCache {
     this.current = { digest: page.digest, file };
     return file;
   }
+
+  /** Decrypted content does not linger while the queue is idle. */
+  async clear(): Promise<void> {
+    if (this.current) await fs.rm(this.current.file, { force: true });
+    this.current = undefined;
+  }
 }
 
-export type PageOutcome = 'done' | 'retry' | 'failed' | 'empty';
+/** `lost`: the page's lease ran out mid-read and another worker took it; nothing was written. */
+export type PageOutcome = 'done' | 'retry' | 'failed' | 'lost' | 'empty';
+
+class LostClaim extends Error {}
 
 async function withWorkDir<T>(work: (dir: string, cache: ScanFileCache) => Promise<T>): Promise<T> {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'yidang-ocr-'));
@@ -106,21 +119,27 @@ async function processNextPage(context: OcrContext, dir: string, cache: ScanFile
   const page = await claimPage(context.db, LEASE_SECONDS, WORKER);
   if (!page) return 'empty';
   if (page.attempts > MAX_OCR_ATTEMPTS) {
-    await failPage(context.db, page, `识别 ${MAX_OCR_ATTEMPTS} 次均未完成（进程中断或超时）`, null);
-    return 'failed';
+    const failed = await failPage(
+      context.db,
+      page,
+      `识别 ${MAX_OCR_ATTEMPTS} 次均未完成（进程中断或超时）`,
+      null,
+    );
+    return failed ? 'failed' : 'lost';
   }
   const started = process.hrtime.bigint();
+  let image: string | undefined;
   try {
     const source = await cache.fileFor(context, page);
     const dpi = page.dpi ?? DEFAULT_DPI;
-    const image = await pageImage(source, page.format, page.pageInFile, dpi, dir);
+    image = await pageImage(source, page.format, page.pageInFile, dpi, dir);
     const result = await recognise(image, dpi, context.settings);
-    await fs.rm(image, { force: true });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     const flags: PageFlag[] = page.flags.filter((flag) => flag === 'low_resolution');
     if (result.characters === 0) flags.push('no_text');
     else if ((result.confidence ?? 0) < context.settings.minConfidence) flags.push('low_confidence');
     await inTransaction(context.db, async (trx) => {
+      if (!(await finishPage(trx, page, { ...result, seconds, flags }))) throw new LostClaim();
       await writePageTexts(
         trx,
         { id: page.itemId, archiveCode: page.archiveCode },
@@ -128,14 +147,16 @@ async function processNextPage(context: OcrContext, dir: string, cache: ScanFile
         OCR_ACTOR,
         'ocr',
       );
-      await finishPage(trx, page, { ...result, seconds, flags });
     });
     return 'done';
   } catch (error) {
+    if (error instanceof LostClaim) return 'lost';
     const message = (error as Error).message.split('\n')[0] ?? '未知错误';
     const retry = page.attempts < MAX_OCR_ATTEMPTS ? 30 * 2 ** (page.attempts - 1) : null;
-    await failPage(context.db, page, message, retry);
+    if (!(await failPage(context.db, page, message, retry))) return 'lost';
     return retry === null ? 'failed' : 'retry';
+  } finally {
+    if (image) await fs.rm(image, { force: true });
   }
 }
 
@@ -164,7 +185,10 @@ export function startOcrWorker(
           options.onError?.(error as Error);
           outcome = 'empty';
         }
-        if (outcome === 'empty' && !stopping)
+        if (outcome === 'empty' && !stopping) {
+          // Idle: drop the decrypted scan, and give back pages of workers on this host that died since.
+          await cache.clear();
+          await releaseDeadWorkers(context.db).catch((error: Error) => options.onError?.(error));
           await new Promise<void>((resolve) => {
             const timer = setTimeout(resolve, idleMs);
             wake = () => {
@@ -172,6 +196,7 @@ export function startOcrWorker(
               resolve();
             };
           });
+        }
       }
     });
   const loops = Array.from({ length: Math.max(1, options.concurrency ?? 1) }, async () => {
@@ -191,7 +216,7 @@ export function startOcrWorker(
 export async function drainOcrQueue(
   context: OcrContext,
   options: { concurrency?: number; onPage?: (outcome: PageOutcome) => void } = {},
-): Promise<Record<Exclude<PageOutcome, 'empty'>, number>> {
+): Promise<Record<Exclude<PageOutcome, 'empty' | 'lost'>, number>> {
   const totals = { done: 0, retry: 0, failed: 0 };
   await releaseDeadWorkers(context.db);
   const loop = () =>
@@ -199,7 +224,7 @@ export async function drainOcrQueue(
       for (;;) {
         const outcome = await processNextPage(context, dir, cache);
         if (outcome === 'empty') return;
-        totals[outcome]++;
+        if (outcome !== 'lost') totals[outcome]++;
         options.onPage?.(outcome);
       }
     });
@@ -240,7 +265,17 @@ export async function retryOcr(
     const item = await getItem(db, target.archiveCode, scope);
     return requeuePages(db, { itemId: item.id, onlyFailed: false });
   }
-  if (target.batchId !== undefined && !(await findBatch(db, target.batchId)))
-    throw notFound('SCAN_BATCH_NOT_FOUND', `没有编号为 ${target.batchId} 的数字化批次`);
+  if (target.batchId !== undefined) await batchFor(db, target.batchId, scope);
+  else if (
+    scope &&
+    !scope.rows.some((row) => row.fondsCode === null && row.regionPrefix === null && row.categoryIds === null)
+  )
+    throw invalid('OCR_RETRY_TARGET_REQUIRED', '请指定要重新识别的档号或数字化批次');
   return requeuePages(db, { batchId: target.batchId, onlyFailed: true });
+}
+
+/** Progress of the whole queue, or of one batch the user's scope reaches. */
+export async function scopedOcrProgress(db: Db, batchId: number | undefined, scope?: ItemScope) {
+  if (batchId !== undefined) await batchFor(db, batchId, scope);
+  return ocrProgress(db, batchId);
 }

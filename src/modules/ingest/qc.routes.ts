@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { scopeOf } from '../../http/auth.js';
-import { ErrorResponseSchema } from '../../http/errors.js';
+import { errorResponses, Nullable } from '../../http/schemas.js';
 import {
   batchViews,
   createBatch,
@@ -18,15 +18,7 @@ import type { BatchRow } from './scan.repo.js';
 // Digitization batches and their quality control (质检) over HTTP.
 
 const tags = ['数字化质检'];
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-};
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
+const errors = errorResponses(400, 401, 403, 404, 409);
 const BatchSchema = Type.Object({
   id: Type.Integer(),
   fondsCode: Type.String(),

@@ -4,7 +4,15 @@ import { FONDS } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import type { ItemScope } from '../access/principal.js';
 import { renderScanTiff } from '../demo/scan-pages.js';
-import { batchViews, createBatch, decideBatch, drawSample, qcReport, reviewPage } from './qc.service.js';
+import {
+  batchViews,
+  createBatch,
+  decideBatch,
+  drawSample,
+  qcReport,
+  reviewPage,
+  sampleSize,
+} from './qc.service.js';
 import { addScan } from './scan.service.js';
 
 // Quality control of a digitization batch: a 5% random sample, a verdict per sampled page (a wrong
@@ -41,6 +49,17 @@ beforeAll(async () => {
   code = await fileOneItem(system);
 });
 afterAll(() => system?.dispose());
+
+describe('sampleSize', () => {
+  it('is the rounded-up share, at least one page, counted without floating-point slips', () => {
+    expect(sampleSize(100, 0.07)).toBe(7);
+    expect(sampleSize(40, 0.05)).toBe(2);
+    expect(sampleSize(41, 0.05)).toBe(3);
+    expect(sampleSize(3, 0.05)).toBe(1);
+    expect(sampleSize(1000, 0.05)).toBe(50);
+    expect(sampleSize(10, 1)).toBe(10);
+  });
+});
 
 describe('digitization batches', () => {
   it('are created with the default 5% sample and 0.5% limit, once per name in a fonds', async () => {

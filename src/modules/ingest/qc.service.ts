@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
+import { findItemsByIds } from '../catalog/item.repo.js';
 import { getItem } from '../catalog/item.service.js';
 import { appendEvent } from '../integrity/event-log.js';
 import {
@@ -45,7 +46,8 @@ function fondsInScope(scope: ItemScope | undefined, fondsCode: string): boolean 
   return scope.rows.some((row) => row.fondsCode === null || row.fondsCode === fondsCode);
 }
 
-async function batchFor(
+/** The batch, if the user's scope reaches its fonds (not found otherwise). */
+export async function batchFor(
   db: Db,
   batchId: number,
   scope: ItemScope | undefined,
@@ -129,10 +131,17 @@ export interface QcReport {
 export async function qcReport(db: Db, batchId: number, scope?: ItemScope): Promise<QcReport> {
   const batch = await batchFor(db, batchId, scope);
   const rounds = await listRounds(db, batchId);
-  const samples = await listSamples(
+  const listed = await listSamples(
     db,
     rounds.map((round) => round.id),
   );
+  // A reviewer scoped to part of the fonds (a region, some categories) sees only those items' pages.
+  const visible = new Set(
+    (await findItemsByIds(db, [...new Set(listed.map((sample) => sample.itemId))], scope)).map(
+      (item) => item.id,
+    ),
+  );
+  const samples = listed.filter((sample) => visible.has(sample.itemId));
   const counts = (await batchPageCounts(db, [batchId])).get(batchId);
   return {
     batch: { ...batch, pages: 0, ocrDone: 0, flagged: 0, ...counts },
@@ -141,6 +150,15 @@ export async function qcReport(db: Db, batchId: number, scope?: ItemScope): Prom
       return { ...round, samples: own, reviewed: own.filter((sample) => sample.verdict !== null).length };
     }),
   };
+}
+
+/**
+ * ⌈pages × rate⌉, at least one. Rates are stored to five decimals and counted in those units as
+ * integers, so 7% of 100 pages is 7 (in floating point 100 × 0.07 is 7.000000000000001).
+ */
+export function sampleSize(pages: number, rate: number): number {
+  const units = Math.round(rate * 100_000);
+  return Math.min(pages, Math.max(1, Math.floor((pages * units + 99_999) / 100_000)));
 }
 
 /** Draws a new sampling round; the batch then takes no more pages until it is decided. */
@@ -159,7 +177,7 @@ export async function drawSample(
     checkRate(sampleRate, 'sampleRate', '抽检比例', 1);
     const pages = await batchPages(trx, batchId);
     if (pages === 0) throw invalid('QC_BATCH_EMPTY', `批次“${batch.name}”还没有扫描页面，无从抽检`);
-    const sampled = Math.min(pages, Math.max(1, Math.ceil(pages * sampleRate)));
+    const sampled = sampleSize(pages, sampleRate);
     const round = (await listRounds(trx, batchId)).length + 1;
     await insertRound(trx, {
       batchId,
@@ -254,9 +272,9 @@ export async function decideBatch(
       );
     const wrong = samples.filter((sample) => sample.verdict === 'wrong').length;
     const errorRate = wrong / samples.length;
-    // Compared in whole parts per million, so 0.5% of 200 pages (exactly one) is within the limit.
+    // In integers (the limit is stored to five decimals), so 1 wrong in 200 is exactly 0.5%.
     const decision =
-      Math.round(errorRate * 1e6) <= Math.round(round.maxErrorRate * 1e6) ? 'accepted' : 'returned';
+      wrong * 1e5 <= Math.round(round.maxErrorRate * 1e5) * samples.length ? 'accepted' : 'returned';
     await decideRound(trx, round.id, { wrong, decision, decidedBy: actor });
     await setBatchStatus(trx, batchId, decision);
     await appendEvent(trx, {

@@ -4,11 +4,11 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { scopeOf } from '../../http/auth.js';
-import { ErrorResponseSchema } from '../../http/errors.js';
+import { errorResponses, Nullable } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { IngestChecks } from './check.background.js';
-import { ocrProgress, retryOcr } from './ocr.service.js';
+import { retryOcr, scopedOcrProgress } from './ocr.service.js';
 import {
   addScan,
   MAX_SCAN_BYTES,
@@ -22,16 +22,7 @@ import {
 // the pages to scan again, the OCR queue's progress, and each fonds' resolution policy.
 
 const tags = ['扫描与OCR'];
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-  413: ErrorResponseSchema,
-};
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()]);
+const errors = errorResponses(400, 401, 403, 404, 409, 413);
 const FLAGS = Type.Array(
   Type.String({
     description: 'low_resolution 分辨率不足 / low_confidence 识别置信度低 / no_text 未识别出文字',
@@ -116,7 +107,8 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
   app.addHook('onClose', () => checks.close());
   await app.register(multipart, {
     preservePath: true,
-    limits: { fileSize: MAX_SCAN_BYTES, files: 1, fields: 5 },
+    // One byte past the limit reaches the service, which refuses it; at the limit busboy would only cut it.
+    limits: { fileSize: MAX_SCAN_BYTES + 1, files: 1, fields: 5 },
   });
 
   app.post(
@@ -201,7 +193,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ProgressSchema, ...errors },
       },
     },
-    async (request) => ocrProgress(db, request.query.batch),
+    async (request) => scopedOcrProgress(db, request.query.batch, await scopeOf(request, db)),
   );
 
   app.post(

@@ -110,7 +110,9 @@ export async function addScan(
     try {
       return await inTransaction(context.db, async (trx) => {
         const locked = await itemForChange(trx, archiveCode, context.scope);
-        // The item row is locked by attachStaged before its file number is taken; page numbers follow it.
+        // Again under the batch's lock: a round may have been drawn while the file was read.
+        if (options.batchId !== undefined) await usableBatch(trx, options.batchId, item.fonds, true);
+        // itemForChange locked the item row, so two scans of one item number their pages in turn.
         const first = (await lastScanPage(trx, locked.id)) + 1;
         const last = first + analysis.pages.length - 1;
         const range =
@@ -195,8 +197,8 @@ function checkResolution(pages: readonly ScannedPage[], policy: ScanPolicy): num
   return short.map((entry) => entry.page);
 }
 
-async function usableBatch(db: Db, batchId: number, fondsCode: string): Promise<void> {
-  const batch = await findBatch(db, batchId);
+async function usableBatch(db: Db, batchId: number, fondsCode: string, lock = false): Promise<void> {
+  const batch = await findBatch(db, batchId, lock);
   if (!batch || batch.fondsCode !== fondsCode)
     throw notFound('SCAN_BATCH_NOT_FOUND', `全宗“${fondsCode}”没有编号为 ${batchId} 的数字化批次`);
   if (batch.status === 'accepted' || batch.status === 'sampled')
