@@ -88,7 +88,7 @@ describe('yidang scan and ocr', { timeout: 240_000 }, () => {
     const mixed = await run(cli, ['scan', 'add', code, good, low, '--user', CLERK]);
     expect(mixed.code).toBe(1);
     expect(mixed.stdout).toContain(`${code}-0004.png\t1 页`);
-    expect(mixed.stderr).toContain('“' + low + '”未挂接');
+    expect(mixed.stderr).toContain(`“${low}”未挂接`);
     expect(mixed.stderr).toMatch(/四性检测：通过/);
     expect(ok(await run(cli, ['scan', 'pages', code, '--user', CLERK]))).toMatch(
       /图像名.*分辨率\(dpi\)[\s\S]*300.*灰度.*排队/,

@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { scopeOf } from '../../http/auth.js';
-import { ErrorResponseSchema } from '../../http/errors.js';
+import { errorResponses } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { checkReportWorkbook } from './check.report.js';
@@ -13,12 +13,7 @@ import { checkBatch, checkFondsYear, checkItem, getCheckReport } from './check.s
 // report, or take it as XLSX. Items outside the caller's scope are not found, as everywhere.
 
 const tags = ['归档接入'];
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-};
+const errors = errorResponses(400, 401, 403, 404);
 const STATUS = Type.Union([Type.Literal('pass'), Type.Literal('fail'), Type.Literal('skipped')], {
   description: 'pass 通过 / fail 不通过 / skipped 未检测',
 });

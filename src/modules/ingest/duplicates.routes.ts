@@ -3,7 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
-import { ErrorResponseSchema } from '../../http/errors.js';
+import { errorResponses } from '../../http/schemas.js';
 import { discloseItems } from '../access/disclosure.service.js';
 import { ItemSchema } from '../catalog/item.schema.js';
 import type { FlagRow } from './duplicates.repo.js';
@@ -12,13 +12,7 @@ import { listDuplicates, resolveDuplicate } from './duplicates.service.js';
 // The duplicates report (重复归档清单) and its resolution; items are shown masked, as everywhere.
 
 const tags = ['归档接入'];
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  404: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-};
+const errors = errorResponses(400, 401, 403, 404, 409);
 const STATUS = Type.Union([Type.Literal('open'), Type.Literal('kept'), Type.Literal('merged')]);
 const FlagSchema = Type.Object({
   id: Type.Integer(),

@@ -4,7 +4,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { scopeOf } from '../../http/auth.js';
-import { ErrorResponseSchema } from '../../http/errors.js';
+import { errorResponses } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
 import { listMappings } from './import.repo.js';
 import { importReport } from './import.report.js';
@@ -14,12 +14,7 @@ import { importTable, loadMapping, saveImportMapping } from './import.service.js
 // as JSON, or the same as the XLSX report.
 
 const tags = ['归档接入'];
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  413: ErrorResponseSchema,
-};
+const errors = errorResponses(400, 401, 403, 413);
 const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
 
 const IssueSchema = Type.Object({ field: Type.String(), message: Type.String() });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
-import { ErrorResponseSchema } from '../../http/errors.js';
+import { errorResponses } from '../../http/schemas.js';
 import { ValidationError } from '../../shared/errors.js';
 import { authorize } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -14,13 +14,7 @@ import { ingestArchive, lagReport } from './ingest.service.js';
 // silently skip characters it does not know and file different bytes than were sent.
 
 const tags = ['归档接入'];
-const errors = {
-  400: ErrorResponseSchema,
-  401: ErrorResponseSchema,
-  403: ErrorResponseSchema,
-  409: ErrorResponseSchema,
-  413: ErrorResponseSchema,
-};
+const errors = errorResponses(400, 401, 403, 409, 413);
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 export const ingestRoutes: FastifyPluginAsyncTypebox<{

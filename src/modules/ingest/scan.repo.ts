@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { BatchStatus, ColourMode, OcrStatus, PageFlag } from './scan.tables.js';
+import type { BatchStatus, ColourMode, OcrStatus, PageFlag, ScanPageTable } from './scan.tables.js';
 
 // The only SQL of scanned pages, digitization batches and the fonds' scan policy.
 
@@ -27,20 +27,21 @@ export async function updateScanPolicy(db: Db, fondsCode: string, policy: ScanPo
   return Number(result.numUpdatedRows) > 0;
 }
 
-export interface NewScanPage {
-  item_id: number;
-  page: number;
-  file_number: number;
-  page_in_file: number;
-  image_name: string;
-  batch_id: number | null;
-  width: number;
-  height: number;
-  dpi_x: number | null;
-  dpi_y: number | null;
-  colour_mode: ColourMode;
-  flags: PageFlag[];
-}
+/** A page row as a scan writes it; the OCR columns start at their defaults. */
+export type NewScanPage = Pick<
+  ScanPageTable,
+  | 'item_id'
+  | 'page'
+  | 'file_number'
+  | 'page_in_file'
+  | 'image_name'
+  | 'batch_id'
+  | 'width'
+  | 'height'
+  | 'dpi_x'
+  | 'dpi_y'
+  | 'colour_mode'
+> & { flags: PageFlag[] };
 
 /** The item's last scanned page number (0 when none); call with the item row locked. */
 export async function lastScanPage(db: Db, itemId: number): Promise<number> {

@@ -184,17 +184,36 @@ export async function openForProcessing(
   fileNumber: number,
   actor: string,
 ): Promise<{ file: AttachedFileRow; stream: Readable }> {
-  const row = await findItemFile(context.db, itemId, fileNumber);
-  if (!row) throw notFound('FILE_NOT_FOUND', `档案没有第 ${fileNumber} 个文件`);
+  const { row, stream } = await openStored(
+    context,
+    { itemId, fileNumber, named: '档案' },
+    actor,
+    'processing',
+  );
+  return { file: row, stream };
+}
+
+/**
+ * Streams an attached file's content from the first good replica; a bad copy met on the way is
+ * reported (during `during`) and the next replica used. Whether the read is logged is the caller's.
+ */
+async function openStored(
+  context: Pick<StorageContext, 'db' | 'store'>,
+  file: { itemId: number; fileNumber: number; named: string },
+  actor: string,
+  during: 'read' | 'processing',
+) {
+  const row = await findItemFile(context.db, file.itemId, file.fileNumber);
+  if (!row) throw notFound('FILE_NOT_FOUND', `${file.named}没有第 ${file.fileNumber} 个文件`);
   const blob = await findBlob(context.db, row.digest);
   if (!blob) throw notFound('FILE_NOT_FOUND', `文件 ${row.digest} 的存储记录缺失`);
   const copies = (await copiesOf(context.db, [row.digest])).get(row.digest);
   const { stream } = await context.store.open(
     blob,
-    (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, 'processing'),
+    (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, during),
     goodReplicas(copies),
   );
-  return { file: row, stream };
+  return { row, copies, stream };
 }
 
 /** Records that a replica's copy was found missing or corrupt, as an event and in the catalog. */
@@ -243,15 +262,11 @@ export async function openFile(
   logRead: () => Promise<void>;
 }> {
   const { item, grant } = await getItemWithGrant(context.db, archiveCode, context.scope);
-  const row = await findItemFile(context.db, item.id, fileNumber);
-  if (!row) throw notFound('FILE_NOT_FOUND', `档案“${archiveCode.slice(0, 200)}”没有第 ${fileNumber} 个文件`);
-  const blob = await findBlob(context.db, row.digest);
-  if (!blob) throw notFound('FILE_NOT_FOUND', `文件 ${row.digest} 的存储记录缺失`);
-  const copies = (await copiesOf(context.db, [row.digest])).get(row.digest);
-  const { stream } = await context.store.open(
-    blob,
-    (replica, problem) => reportCopyProblem(context.db, blob.digest, replica, problem, actor, 'read'),
-    goodReplicas(copies),
+  const { row, copies, stream } = await openStored(
+    context,
+    { itemId: item.id, fileNumber, named: `档案“${archiveCode.slice(0, 200)}”` },
+    actor,
+    'read',
   );
   const logRead = async () => {
     await inTransaction(context.db, (trx) =>
