@@ -24,6 +24,7 @@ import { storageRoutes } from '../modules/storage/storage.routes.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { principalOf, registerAuth } from './auth.js';
+import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
 
 export interface AppOptions {
@@ -38,6 +39,8 @@ export interface AppOptions {
   bodyLimit?: number;
   /** The whole system and the server's local control token, for online backup. */
   control?: { system: System; token: string };
+  /** Serve the built web console at `/` (default: when dist/web holds a build). */
+  console?: boolean;
 }
 
 export type App = FastifyInstance;
@@ -108,7 +111,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler(notFoundHandler);
+  const serveConsole = options.console !== false && consoleBuilt();
+  app.setNotFoundHandler(serveConsole ? consoleOrNotFound : notFoundHandler);
   await registerAuth(app, options.database.db);
 
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -165,5 +169,6 @@ export async function buildApp(options: AppOptions): Promise<App> {
       system: options.control.system,
       controlToken: options.control.token,
     });
+  if (serveConsole) await registerConsole(app);
   return app;
 }

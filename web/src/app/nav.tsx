@@ -1,0 +1,57 @@
+import {
+  AuditOutlined,
+  CheckSquareOutlined,
+  CloudUploadOutlined,
+  DashboardOutlined,
+  FolderOpenOutlined,
+  SearchOutlined,
+  SettingOutlined,
+} from '@ant-design/icons';
+import type { ReactNode } from 'react';
+
+// The console's sections. A section is offered only to a user holding one of its permissions;
+// the server refuses the same calls anyway.
+
+export interface NavEntry {
+  path: string;
+  label: string;
+  icon?: ReactNode;
+  anyOf: string[];
+  children?: NavEntry[];
+}
+
+export const NAV: NavEntry[] = [
+  { path: '/', label: '首页', icon: <DashboardOutlined />, anyOf: [] },
+  { path: '/items', label: '档案管理', icon: <FolderOpenOutlined />, anyOf: ['item.read'] },
+  { path: '/search', label: '检索', icon: <SearchOutlined />, anyOf: ['item.read'] },
+  {
+    path: '/filing',
+    label: '归档/导入',
+    icon: <CloudUploadOutlined />,
+    anyOf: ['item.create', 'file.add', 'scan.qc'],
+    children: [
+      { path: '/filing/new', label: '著录归档', anyOf: ['item.create'] },
+      { path: '/filing/import', label: '批量导入', anyOf: ['item.create'] },
+      { path: '/filing/scans', label: '扫描与质检', anyOf: ['file.add', 'scan.qc'] },
+    ],
+  },
+  { path: '/approvals', label: '审批', icon: <CheckSquareOutlined />, anyOf: ['item.read', 'access.grant'] },
+  { path: '/audit', label: '审计', icon: <AuditOutlined />, anyOf: ['audit.read'] },
+  {
+    path: '/admin',
+    label: '系统管理',
+    icon: <SettingOutlined />,
+    anyOf: ['user.manage', 'access.grant', 'catalog.manage', 'storage.manage'],
+    children: [
+      { path: '/admin/users', label: '用户与角色', anyOf: ['user.manage', 'access.grant'] },
+      { path: '/admin/categories', label: '分类方案', anyOf: ['catalog.manage'] },
+      { path: '/admin/retention', label: '保管期限表', anyOf: ['catalog.manage'] },
+      { path: '/admin/fonds', label: '全宗与档号规则', anyOf: ['catalog.manage'] },
+      { path: '/admin/system', label: '副本与密钥', anyOf: ['storage.manage'] },
+    ],
+  },
+];
+
+export function allowed(entry: NavEntry, can: (permission: string) => boolean): boolean {
+  return entry.anyOf.length === 0 || entry.anyOf.some(can);
+}

@@ -1,0 +1,75 @@
+import { Result, Spin } from 'antd';
+import { lazy, type ReactNode } from 'react';
+import { createBrowserRouter, Navigate, useLocation } from 'react-router-dom';
+import { AppLayout } from './AppLayout';
+import { useAuth } from './auth';
+import { LoginPage } from './LoginPage';
+
+// Each page is its own chunk, so the first screen loads only the shell and the page it shows.
+const DashboardPage = lazy(() => import('../pages/dashboard/DashboardPage'));
+const ItemsPage = lazy(() => import('../pages/items/ItemsPage'));
+const ItemDetailPage = lazy(() => import('../pages/items/ItemDetailPage'));
+const SearchPage = lazy(() => import('../pages/search/SearchPage'));
+const FilingPage = lazy(() => import('../pages/filing/FilingPage'));
+const ImportPage = lazy(() => import('../pages/filing/ImportPage'));
+const ScansPage = lazy(() => import('../pages/filing/ScansPage'));
+const ApprovalsPage = lazy(() => import('../pages/approvals/ApprovalsPage'));
+const AuditPage = lazy(() => import('../pages/audit/AuditPage'));
+const UsersPage = lazy(() => import('../pages/admin/UsersPage'));
+const CategoriesPage = lazy(() => import('../pages/admin/CategoriesPage'));
+const RetentionPage = lazy(() => import('../pages/admin/RetentionPage'));
+const FondsPage = lazy(() => import('../pages/admin/FondsPage'));
+const SystemPage = lazy(() => import('../pages/admin/SystemPage'));
+const ProfilePage = lazy(() => import('../pages/profile/ProfilePage'));
+
+function RequireSignIn({ children }: { children: ReactNode }) {
+  const { user, loading } = useAuth();
+  const location = useLocation();
+  if (loading) return <Spin size="large" style={{ display: 'block', margin: '120px auto' }} />;
+  if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  return children;
+}
+
+/** A page the user's roles do not cover says so, rather than showing controls that would fail. */
+function Permitted({ anyOf, children }: { anyOf: string[]; children: ReactNode }) {
+  const { can } = useAuth();
+  if (!anyOf.some(can))
+    return (
+      <Result status="403" title="无权访问" subTitle="您的角色不包含此功能，如需使用请联系安全保密员授权。" />
+    );
+  return children;
+}
+
+const page = (anyOf: string[], element: ReactNode) => <Permitted anyOf={anyOf}>{element}</Permitted>;
+
+export const router = createBrowserRouter([
+  { path: '/login', element: <LoginPage /> },
+  {
+    path: '/',
+    element: (
+      <RequireSignIn>
+        <AppLayout />
+      </RequireSignIn>
+    ),
+    children: [
+      { index: true, element: <DashboardPage /> },
+      { path: 'items', element: page(['item.read'], <ItemsPage />) },
+      { path: 'items/:archiveCode', element: page(['item.read'], <ItemDetailPage />) },
+      { path: 'search', element: page(['item.read'], <SearchPage />) },
+      { path: 'filing', element: <Navigate to="/filing/new" replace /> },
+      { path: 'filing/new', element: page(['item.create'], <FilingPage />) },
+      { path: 'filing/import', element: page(['item.create'], <ImportPage />) },
+      { path: 'filing/scans', element: page(['file.add', 'scan.qc'], <ScansPage />) },
+      { path: 'approvals', element: page(['item.read', 'access.grant'], <ApprovalsPage />) },
+      { path: 'audit', element: page(['audit.read'], <AuditPage />) },
+      { path: 'admin', element: <Navigate to="/admin/users" replace /> },
+      { path: 'admin/users', element: page(['user.manage', 'access.grant'], <UsersPage />) },
+      { path: 'admin/categories', element: page(['catalog.manage'], <CategoriesPage />) },
+      { path: 'admin/retention', element: page(['catalog.manage'], <RetentionPage />) },
+      { path: 'admin/fonds', element: page(['catalog.manage'], <FondsPage />) },
+      { path: 'admin/system', element: page(['storage.manage'], <SystemPage />) },
+      { path: 'profile', element: <ProfilePage /> },
+      { path: '*', element: <Result status="404" title="页面不存在" subTitle="请从左侧菜单进入。" /> },
+    ],
+  },
+]);
