@@ -7,8 +7,12 @@ import { notFoundHandler } from './errors.js';
 // The web console (web/, built by Vite into dist/web) is served at `/`. Any other path that is not
 // the API is one of the console's own pages, so it gets index.html and the browser's router takes over.
 
-/** dist/web from both src/http (tests) and dist/http (the built server). */
-export const CONSOLE_DIR = path.resolve(import.meta.dirname, '..', '..', 'dist', 'web');
+/**
+ * dist/web from both src/http (tests) and dist/http (the built server); YIDANG_CONSOLE_DIR serves
+ * another build (a developer's or a test's own, so it does not overwrite the shared one).
+ */
+export const CONSOLE_DIR =
+  process.env.YIDANG_CONSOLE_DIR ?? path.resolve(import.meta.dirname, '..', '..', 'dist', 'web');
 
 // antd writes its styles at run time, hence 'unsafe-inline' for styles only; copies of files are
 // shown from blob: URLs.
