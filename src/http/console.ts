@@ -28,13 +28,15 @@ const CONTENT_SECURITY_POLICY = [
   "form-action 'self'",
 ].join('; ');
 
-function sendIndex(reply: FastifyReply) {
+// Read per request: a rebuild while the server runs renames the assets the old page pointed at.
+async function sendIndex(reply: FastifyReply) {
+  const page = await fs.promises.readFile(path.join(CONSOLE_DIR, 'index.html'));
   return reply
     .header('cache-control', 'no-cache')
     .header('content-security-policy', CONTENT_SECURITY_POLICY)
     .header('x-content-type-options', 'nosniff')
     .type('text/html; charset=utf-8')
-    .sendFile('index.html', CONSOLE_DIR, { cacheControl: false });
+    .send(page);
 }
 
 // A missing built file (/assets/…) is a plain 404, not the page: a stale tab must not run HTML as script.
@@ -44,7 +46,7 @@ const isConsolePage = (request: FastifyRequest) =>
   !request.url.startsWith('/assets/');
 
 /** Whether a console build is there to serve. */
-export const consoleBuilt = (directory = CONSOLE_DIR) => fs.existsSync(path.join(directory, 'index.html'));
+export const consoleBuilt = () => fs.existsSync(path.join(CONSOLE_DIR, 'index.html'));
 
 /** The 404 handler when the console is served: its pages get index.html, the rest the API's 404. */
 export function consoleOrNotFound(request: FastifyRequest, reply: FastifyReply) {
@@ -52,17 +54,17 @@ export function consoleOrNotFound(request: FastifyRequest, reply: FastifyReply) 
   return notFoundHandler(request, reply);
 }
 
-export async function registerConsole(app: FastifyInstance, directory = CONSOLE_DIR): Promise<void> {
+export async function registerConsole(app: FastifyInstance): Promise<void> {
   await app.register(fastifyStatic, {
-    root: directory,
+    root: CONSOLE_DIR,
     index: false,
     wildcard: false,
-    // Built file names carry their content's hash: they never change, so browsers may keep them.
-    setHeaders: (response, file) => {
-      response.setHeader('x-content-type-options', 'nosniff');
-      if (file.includes(`${path.sep}assets${path.sep}`))
-        response.setHeader('cache-control', 'public, max-age=31536000, immutable');
-    },
+    // Only the built assets are files to fetch; their names carry their content's hash, so they
+    // never change and browsers may keep them. The page itself is sendIndex's, never cached.
+    allowedPath: (pathName) => pathName.startsWith('/assets/'),
+    maxAge: 365 * 24 * 3600 * 1000,
+    immutable: true,
+    setHeaders: (response) => response.setHeader('x-content-type-options', 'nosniff'),
   });
   app.get('/', { schema: { hide: true } }, (_request, reply) => sendIndex(reply));
 }
