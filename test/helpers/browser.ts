@@ -26,8 +26,7 @@ export interface ConsoleServer {
 
 /** A test system with the demo-free fonds J013 and the console served on a free loopback port. */
 export async function startConsoleServer(): Promise<ConsoleServer> {
-  if (!consoleBuilt())
-    throw new Error(`管理台尚未构建（${CONSOLE_DIR} 不存在）：请先运行 npm run build`);
+  if (!consoleBuilt()) throw new Error(`管理台尚未构建（${CONSOLE_DIR} 不存在）：请先运行 npm run build`);
   const system = await openTestSystem();
   const app = await buildApp({
     database: system.database,
@@ -49,7 +48,8 @@ export async function startConsoleServer(): Promise<ConsoleServer> {
 }
 
 export async function launchBrowser(): Promise<Browser> {
-  if (!CHROMIUM) throw new Error('未找到 chromium：Debian 上运行 apt-get install chromium（或设置 YIDANG_CHROMIUM）');
+  if (!CHROMIUM)
+    throw new Error('未找到 chromium：Debian 上运行 apt-get install chromium（或设置 YIDANG_CHROMIUM）');
   // Root in a container has no user namespaces for chromium's sandbox.
   return chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
 }
