@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { principalOf, SESSION_COOKIE } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { Nullable } from '../../http/schemas.js';
 import { notFound, YidangError } from '../../shared/errors.js';
 import { PERMISSIONS } from './roles.js';
 import { createApiToken, revokeToken, signIn, signOut, tokensOf } from './session.service.js';
@@ -31,6 +32,45 @@ const ScopeSchema = Type.Object({
   category: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()])),
 });
 const UsernameParams = Type.Object({ username: Type.String({ maxLength: 64 }) });
+
+const ROLE_TEXT =
+  'clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员';
+const OkSchema = Type.Object({ ok: Type.Boolean() });
+const ScopeRowSchema = Type.Object(
+  {
+    fondsCode: Nullable(Type.String({ description: '全宗号；null 为任意全宗' })),
+    regionCode: Nullable(Type.String({ description: '统筹区（6位行政区划代码）；null 为任意地区' })),
+    categoryCode: Nullable(Type.String({ description: '类别代码；null 为任意类别' })),
+  },
+  { description: '范围：各项均须符合，null 表示不限' },
+);
+const MeSchema = Type.Object({
+  username: Type.String({ description: '用户名' }),
+  displayName: Type.String({ description: '姓名' }),
+  roles: Type.Array(Type.String(), { description: `角色：${ROLE_TEXT}` }),
+  permissions: Type.Array(Type.String(), { description: '拥有的权限代码（见 GET /permissions）' }),
+  scope: Type.Array(ScopeRowSchema, { description: '可访问的档案范围；空为不限' }),
+});
+const UserSchema = Type.Object({
+  username: Type.String({ description: '用户名' }),
+  displayName: Type.String({ description: '姓名' }),
+  roles: Type.Array(Type.String(), { description: `角色：${ROLE_TEXT}` }),
+  scope: Type.Array(ScopeRowSchema, { description: '可访问的档案范围' }),
+  totpEnabled: Type.Boolean({ description: '已开通动态口令' }),
+  disabled: Type.Boolean({ description: '已停用' }),
+  locked: Type.Boolean({ description: '因连续登录失败暂时锁定' }),
+  createdBy: Type.String({ description: '创建人' }),
+  createdAt: Type.String({ format: 'date-time', description: '创建时间' }),
+});
+const TokenSchema = Type.Object({
+  id: Type.String({ description: '令牌编号' }),
+  name: Type.String({ description: '令牌名称' }),
+  permissions: Type.Array(Type.String(), { description: '令牌可用的权限' }),
+  createdAt: Type.String({ format: 'date-time', description: '创建时间' }),
+  expiresAt: Type.String({ format: 'date-time', description: '到期时间' }),
+  lastUsedAt: Nullable(Type.String({ format: 'date-time', description: '最近使用时间；未用过为 null' })),
+  revokedAt: Nullable(Type.String({ format: 'date-time', description: '撤销时间；未撤销为 null' })),
+});
 
 const scopeRows = (
   scope: Array<{ fonds?: string | null; region?: string | null; category?: string | null }>,
@@ -64,7 +104,14 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           password: Type.String({ minLength: 1, maxLength: 256 }),
           totp: Type.Optional(Type.String({ maxLength: 10 })),
         }),
-        response: errors,
+        response: {
+          200: Type.Object({
+            user: MeSchema,
+            csrfToken: Type.String({ description: '防跨站令牌：之后的写请求放在 x-csrf-token 头中' }),
+            expiresAt: Type.String({ format: 'date-time', description: '会话到期时间' }),
+          }),
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -86,7 +133,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.post(
     '/auth/logout',
-    { schema: { tags, summary: '退出登录', response: errors } },
+    { schema: { tags, summary: '退出登录', response: { 200: OkSchema, ...errors } } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await signOut(db, token, principalOf(request));
@@ -95,8 +142,10 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     },
   );
 
-  app.get('/auth/me', { schema: { tags, summary: '当前用户、角色、权限与范围' } }, async (request) =>
-    me(principalOf(request)),
+  app.get(
+    '/auth/me',
+    { schema: { tags, summary: '当前用户、角色、权限与范围', response: { 200: MeSchema } } },
+    async (request) => me(principalOf(request)),
   );
 
   // The second factor is a person's, so it is set up in a signed-in browser session, not with a token.
@@ -109,7 +158,19 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.post(
     '/auth/totp/new',
-    { schema: { tags, summary: '生成动态口令密钥（扫码添加到身份验证器，确认后才生效）', response: errors } },
+    {
+      schema: {
+        tags,
+        summary: '生成动态口令密钥（扫码添加到身份验证器，确认后才生效）',
+        response: {
+          200: Type.Object({
+            secret: Type.String({ description: '动态口令密钥（Base32），确认时原样提交' }),
+            uri: Type.String({ description: 'otpauth:// 地址，可生成二维码供身份验证器扫描' }),
+          }),
+          ...errors,
+        },
+      },
+    },
     async (request) => totpEnrolment(sessionOnly(request).username),
   );
 
@@ -123,7 +184,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           secret: Type.String({ minLength: 16, maxLength: 64 }),
           code: Type.String({ minLength: 6, maxLength: 10 }),
         }),
-        response: { ...errors, 409: ErrorResponseSchema },
+        response: { 200: OkSchema, ...errors, 409: ErrorResponseSchema },
       },
     },
     async (request) => {
@@ -134,8 +195,23 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get(
     '/auth/tokens',
-    { config: { permission: 'token.own' }, schema: { tags, summary: '我的接口令牌' } },
-    async (request) => ({ tokens: await tokensOf(db, principalOf(request).username) }),
+    {
+      config: { permission: 'token.own' },
+      schema: {
+        tags,
+        summary: '我的接口令牌',
+        response: { 200: Type.Object({ tokens: Type.Array(TokenSchema) }) },
+      },
+    },
+    async (request) => ({
+      tokens: (await tokensOf(db, principalOf(request).username)).map((token) => ({
+        ...token,
+        createdAt: token.createdAt.toISOString(),
+        expiresAt: token.expiresAt.toISOString(),
+        lastUsedAt: token.lastUsedAt?.toISOString() ?? null,
+        revokedAt: token.revokedAt?.toISOString() ?? null,
+      })),
+    }),
   );
 
   app.post(
@@ -175,6 +251,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         tags,
         summary: '撤销我的接口令牌',
         params: Type.Object({ id: Type.String({ maxLength: 16 }) }),
+        response: { 200: OkSchema },
       },
     },
     async (request) => {
@@ -189,7 +266,14 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get(
     '/users',
-    { config: { permission: 'user.manage' }, schema: { tags, summary: '账户列表', response: errors } },
+    {
+      config: { permission: 'user.manage' },
+      schema: {
+        tags,
+        summary: '账户列表',
+        response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errors },
+      },
+    },
     async () => ({ users: await listUserViews(db) }),
   );
 
@@ -227,7 +311,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
           roles: Type.Array(Type.String({ maxLength: 20 }), { maxItems: 8 }),
           scope: Type.Array(ScopeSchema, { maxItems: 100 }),
         }),
-        response: errors,
+        response: { 200: UserSchema, ...errors },
       },
     },
     async (request) =>
@@ -241,17 +325,47 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.post(
     '/users/:username/disable',
-    { config: { permission: 'user.manage' }, schema: { tags, summary: '停用账户', params: UsernameParams } },
+    {
+      config: { permission: 'user.manage' },
+      schema: {
+        tags,
+        summary: '停用账户',
+        params: UsernameParams,
+        response: { 200: UserSchema },
+      },
+    },
     async (request) => setDisabled(db, request.params.username, true, principalOf(request).username),
   );
 
   app.post(
     '/users/:username/enable',
-    { config: { permission: 'user.manage' }, schema: { tags, summary: '启用账户', params: UsernameParams } },
+    {
+      config: { permission: 'user.manage' },
+      schema: {
+        tags,
+        summary: '启用账户',
+        params: UsernameParams,
+        response: { 200: UserSchema },
+      },
+    },
     async (request) => setDisabled(db, request.params.username, false, principalOf(request).username),
   );
 
-  app.get('/permissions', { schema: { tags, summary: '权限清单' } }, async () => ({
-    permissions: PERMISSIONS,
-  }));
+  app.get(
+    '/permissions',
+    {
+      schema: {
+        tags,
+        summary: '权限清单',
+        response: {
+          200: Type.Object({
+            permissions: Type.Record(Type.String(), Type.String(), {
+              description: '权限代码 → 中文名称，如 item.read → 查阅档案',
+            }),
+          }),
+        },
+      },
+    },
+    async () => ({ permissions: PERMISSIONS }),
+  );
 };

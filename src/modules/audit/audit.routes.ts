@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { principalOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { Nullable } from '../../http/schemas.js';
 import { auditTrail, exportAuditCsv, readingAlerts } from './audit.service.js';
 
 // The audit trail for the 安全审计员 only (audit.read): search, CSV export, reading alerts.
@@ -32,6 +33,26 @@ const Filters = Type.Object({
   to: Type.Optional(Type.String({ maxLength: 40, description: '结束时间（不含）' })),
 });
 
+const EntrySchema = Type.Object({
+  seq: Type.Integer({ description: '事件序号' }),
+  recordedAt: Type.String({ format: 'date-time', description: '时间' }),
+  actor: Type.String({ description: '操作人' }),
+  action: Type.String({ description: '事件代码' }),
+  actionLabel: Type.String({ description: '事件名称' }),
+  subject: Type.String({ description: '对象' }),
+  address: Nullable(Type.String({ description: '来源地址' })),
+  purpose: Nullable(Type.String({ description: '目的' })),
+  grantId: Nullable(Type.Integer({ description: '查阅所依据的授权单号' })),
+  payload: Type.Record(Type.String(), Type.Unknown(), { description: '详情（事件日志记录的原始内容）' }),
+});
+const AlertSchema = Type.Object({
+  actor: Type.String({ description: '账户' }),
+  hour: Type.String({ format: 'date-time', description: '该小时的起点' }),
+  reads: Type.Integer({ description: '查阅次数' }),
+  items: Type.Integer({ description: '查阅的不同敏感档案件数' }),
+  message: Type.String({ description: '提醒（中文）' }),
+});
+
 export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.get(
     '/audit/events',
@@ -47,7 +68,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
             limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
           }),
         ]),
-        response: errors,
+        response: {
+          200: Type.Object({
+            entries: Type.Array(EntrySchema),
+            nextBefore: Nullable(Type.Integer({ description: '下一页的 before；null 表示没有更多' })),
+          }),
+          ...errors,
+        },
       },
     },
     async (request) => auditTrail(db, request.query),
@@ -61,7 +88,13 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         tags,
         summary: '导出审计记录（CSV，UTF-8 带 BOM；导出本身记入日志）',
         querystring: Filters,
-        response: errors,
+        response: {
+          200: {
+            description: 'CSV 文件（UTF-8 带 BOM）',
+            content: { 'text/csv': { schema: Type.String() } },
+          },
+          ...errors,
+        },
       },
     },
     async (request, reply) => {
@@ -90,7 +123,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
             Type.Integer({ minimum: 2, maximum: 100000, description: '一小时内件数阈值，默认 100' }),
           ),
         }),
-        response: errors,
+        response: { 200: Type.Object({ alerts: Type.Array(AlertSchema) }), ...errors },
       },
     },
     async (request) => ({ alerts: await readingAlerts(db, request.query) }),

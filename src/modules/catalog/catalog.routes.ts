@@ -58,6 +58,27 @@ const CategorySchema = Type.Object({
   builtin: Type.Boolean(),
 });
 
+const RetentionScheduleSchema = Type.Array(
+  Type.Object({
+    category: Type.String({ description: '类别代码' }),
+    categoryName: Type.String({ description: '类别名称' }),
+    status: Type.String({ description: 'active 启用 / retired 停用' }),
+    defaultRetention: Type.String({ description: '默认保管期限：Y/D100/D50/D30/D15/D10' }),
+    defaultLabel: Type.String({ description: '默认保管期限的中文名称，如 永久、定期30年' }),
+    basis: Type.String({ description: '保管期限依据' }),
+    overrides: Type.Array(
+      Type.Object({
+        regionCode: Type.String({ description: '地区代码（6位）' }),
+        regionName: Type.String({ description: '地区名称' }),
+        retention: Type.String({ description: '该地区的保管期限' }),
+        reason: Type.String({ description: '调整依据' }),
+        setBy: Type.String({ description: '设置人' }),
+      }),
+      { description: '各地区单独设置的保管期限' },
+    ),
+  }),
+);
+
 async function categoryByCode(db: Db, code: string) {
   const found = (await categoryList(db)).find((row) => row.code === code);
   if (!found) throw notFound('CATEGORY_NOT_FOUND', `类别“${code}”不存在`);
@@ -196,7 +217,11 @@ export const catalogRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
     '/retention-schedule',
     {
       config: { permission: 'catalog.read' },
-      schema: { tags, summary: '保管期限表（默认期限、依据和各地调整）' },
+      schema: {
+        tags,
+        summary: '保管期限表（默认期限、依据和各地调整）',
+        response: { 200: RetentionScheduleSchema },
+      },
     },
     () => retentionSchedule(db),
   );

@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { Nullable } from '../../http/schemas.js';
 import { checkpoints, logVerifier, type SigningKey, writeCheckpoint } from './checkpoint.service.js';
 import { formatVerifierKey } from './checkpoint-note.js';
 import { currentTreeHead } from './event-log.js';
@@ -32,6 +33,50 @@ const CheckpointSchema = Type.Object({
   createdBy: Type.String(),
   note: Type.String({ description: 'C2SP 签名检查点原文' }),
 });
+
+const Algorithm = Type.Union([Type.Literal('sha256'), Type.Literal('sm3')], {
+  description: '日志的哈希算法',
+});
+const HashList = Type.Array(Type.String(), { description: '证明路径上的哈希（十六进制）' });
+const InclusionProofSchema = Type.Object(
+  {
+    type: Type.Literal('yidang-inclusion-proof/1'),
+    origin: Type.String({ description: '日志标识' }),
+    algorithm: Algorithm,
+    treeSize: Type.Integer({ description: '证明所针对的树大小' }),
+    entry: Type.Object(
+      {
+        seq: Type.Integer(),
+        recordedAt: Type.String({ format: 'date-time' }),
+        actor: Type.String(),
+        action: Type.String(),
+        subject: Type.String(),
+        payload: Type.String({ description: '事件内容（JSON 原文，参与哈希）' }),
+        prevHash: Type.String({ description: '前一事件的哈希；第一条为空' }),
+      },
+      { description: '事件原文（用于重新计算叶哈希）' },
+    ),
+    leafHash: Type.String({ description: '事件的叶哈希（十六进制）' }),
+    proof: HashList,
+    checkpoint: Nullable(Type.String({ description: '该树大小的签名检查点原文；尚无检查点为 null' })),
+  },
+  { description: '包含证明（可用 yidang proof verify 离线验证）' },
+);
+const ConsistencyProofSchema = Type.Object(
+  {
+    type: Type.Literal('yidang-consistency-proof/1'),
+    origin: Type.String({ description: '日志标识' }),
+    algorithm: Algorithm,
+    oldSize: Type.Integer({ description: '旧树大小' }),
+    newSize: Type.Integer({ description: '新树大小' }),
+    oldRoot: Type.String({ description: '旧树根哈希（十六进制）' }),
+    newRoot: Type.String({ description: '新树根哈希（十六进制）' }),
+    proof: HashList,
+    oldCheckpoint: Nullable(Type.String({ description: '旧树大小的签名检查点原文；没有为 null' })),
+    newCheckpoint: Nullable(Type.String({ description: '新树大小的签名检查点原文；没有为 null' })),
+  },
+  { description: '一致性证明（可用 yidang proof verify 离线验证）' },
+);
 
 export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: SigningKey }> = async (
   app,
@@ -127,7 +172,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
         summary: '事件的包含证明（默认针对包含它的最新检查点）',
         params: Type.Object({ seq: Type.Integer({ minimum: 0 }) }),
         querystring: Type.Object({ treeSize: Type.Optional(Type.Integer({ minimum: 1 })) }),
-        response: errors,
+        response: { 200: InclusionProofSchema, ...errors },
       },
     },
     async (request) => proveInclusion(db, request.params.seq, request.query.treeSize),
@@ -141,7 +186,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
         tags,
         summary: '两个树大小之间的一致性证明',
         querystring: Type.Object({ from: Type.Integer({ minimum: 1 }), to: Type.Integer({ minimum: 1 }) }),
-        response: errors,
+        response: { 200: ConsistencyProofSchema, ...errors },
       },
     },
     async (request) => proveConsistency(db, request.query.from, request.query.to),

@@ -5,6 +5,7 @@ import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { Nullable } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
 import { deliverFile } from '../watermark/delivery.service.js';
 import { type BlobStore, MAX_FILE_BYTES } from './blob-store.js';
@@ -27,6 +28,41 @@ const AttachedFileSchema = Type.Object({
   addedBy: Type.String(),
   addedAt: Type.String({ format: 'date-time' }),
   replicas: Type.Array(Type.String(), { description: '持有完好副本的位置' }),
+});
+
+const FIXITY_COUNTS = {
+  blobs: Type.Integer({ description: '检查的文件数' }),
+  copies: Type.Integer({ description: '检查的副本数' }),
+  bytes: Type.Integer({ description: '读取的字节数' }),
+  ok: Type.Integer({ description: '完好的副本数' }),
+  repaired: Type.Integer({ description: '已修复的副本数' }),
+  unrepaired: Type.Integer({ description: '修复失败的副本数' }),
+  lost: Type.Integer({ description: '所有副本均缺失或损坏的文件数（须从备份恢复）' }),
+};
+const FixityReportSchema = Type.Object({
+  runId: Type.Integer({ description: '检查编号' }),
+  ...FIXITY_COUNTS,
+  findings: Type.Array(
+    Type.Object({
+      digest: Type.String({ description: '文件内容摘要' }),
+      replica: Type.String({ description: '副本位置；* 表示全部副本' }),
+      problem: Type.String({ description: 'missing 缺失 / corrupt 损坏 / lost 全部副本丢失' }),
+      repaired: Type.Boolean({ description: '已修复' }),
+      detail: Type.String({ description: '说明' }),
+    }),
+    { description: '发现的问题（最多列出 1000 条）' },
+  ),
+  lostFiles: Type.Array(Type.String(), { description: '没有完好副本的文件摘要' }),
+  temporaryRemoved: Type.Integer({ description: '清理的中断写入遗留临时文件数' }),
+});
+const FixityRunSchema = Type.Object({
+  id: Type.Integer({ description: '检查编号' }),
+  started_at: Type.String({ format: 'date-time', description: '开始时间' }),
+  finished_at: Nullable(Type.String({ format: 'date-time', description: '结束时间；进行中为 null' })),
+  actor: Type.String({ description: '操作人' }),
+  sample: Nullable(Type.Integer({ description: '抽样文件数；null 为全部检查' })),
+  ...FIXITY_COUNTS,
+  status: Type.String({ description: 'running 进行中 / finished 完成 / failed 失败' }),
 });
 
 /** RFC 6266 / 5987: an ASCII fallback plus the UTF-8 name, so Chinese names survive every browser. */
@@ -148,6 +184,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
         tags,
         summary: '运行固定性检查（可抽样），修复缺失或损坏的副本',
         body: Type.Optional(Type.Object({ sample: Type.Optional(Type.Integer({ minimum: 1 })) })),
+        response: { 200: FixityReportSchema },
       },
     },
     async (request) => runFixity(context, requestActor(request), { sample: request.body?.sample }),
@@ -161,8 +198,15 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
         tags,
         summary: '最近的固定性检查',
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })) }),
+        response: { 200: Type.Object({ runs: Type.Array(FixityRunSchema) }) },
       },
     },
-    async (request) => ({ runs: await listRuns(db, request.query.limit ?? 20) }),
+    async (request) => ({
+      runs: (await listRuns(db, request.query.limit ?? 20)).map((run) => ({
+        ...run,
+        started_at: run.started_at.toISOString(),
+        finished_at: run.finished_at?.toISOString() ?? null,
+      })),
+    }),
   );
 };
