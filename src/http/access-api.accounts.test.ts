@@ -77,6 +77,17 @@ describe('user administration', () => {
       roles: ['clerk'],
       scope: [{ fondsCode: 'J013', regionCode: '320115', categoryCode: 'JS' }],
     });
+    // A form sends null for "any"; it must not arrive as an empty code.
+    const nulls = await call('PUT', '/api/v1/users/newcomer-li/access', secadmin.headers, {
+      roles: ['clerk'],
+      scope: [{ fonds: 'J013', region: null, category: null }],
+    });
+    expect(nulls.statusCode).toBe(200);
+    expect(nulls.json().scope).toEqual([{ fondsCode: 'J013', regionCode: null, categoryCode: null }]);
+    await call('PUT', '/api/v1/users/newcomer-li/access', secadmin.headers, {
+      roles: ['clerk'],
+      scope: [{ fonds: 'J013', region: '320115', category: 'JS' }],
+    });
     // The open session takes the grant at once.
     const outside = await fileDirectly({ fonds: 'J014', idNumber: OTHER_ID, title: '授权测试 范围外' });
     const inside = await fileDirectly({ title: '授权测试 范围内' });

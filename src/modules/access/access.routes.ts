@@ -26,10 +26,11 @@ const errors = {
   404: ErrorResponseSchema,
   423: ErrorResponseSchema,
 };
+// Null first: with type coercion on, ajv would turn a null into "" when trying the string branch.
 const ScopeSchema = Type.Object({
-  fonds: Type.Optional(Type.Union([Type.String({ maxLength: 4 }), Type.Null()])),
-  region: Type.Optional(Type.Union([Type.String({ maxLength: 6 }), Type.Null()])),
-  category: Type.Optional(Type.Union([Type.String({ maxLength: 16 }), Type.Null()])),
+  fonds: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 4 })])),
+  region: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 6 })])),
+  category: Type.Optional(Type.Union([Type.Null(), Type.String({ maxLength: 16 })])),
 });
 const UsernameParams = Type.Object({ username: Type.String({ maxLength: 64 }) });
 
