@@ -48,6 +48,9 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'qc_sample', key: ['round_id', 'item_id', 'page'] },
   { name: 'check_run', key: ['id'], serial: 'id' },
   { name: 'check_result', key: ['run_id', 'item_id', 'check_id'] },
+  // The console's saved searches and the history of verify runs.
+  { name: 'saved_search', key: ['user_id', 'name'] },
+  { name: 'verify_run', key: ['id'], serial: 'id' },
 ];
 
 /**

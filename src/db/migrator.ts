@@ -14,6 +14,7 @@ import * as importTables from './migrations/20261125T100000-import.js';
 import * as duplicates from './migrations/20261125T110000-duplicates.js';
 import * as scan from './migrations/20261126T090000-scan.js';
 import * as checks from './migrations/20261126T100000-checks.js';
+import * as consoleTables from './migrations/20261127T090000-console.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261125T110000-duplicates': duplicates,
   '20261126T090000-scan': scan,
   '20261126T100000-checks': checks,
+  '20261127T090000-console': consoleTables,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

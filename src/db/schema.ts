@@ -1,5 +1,6 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
+import type { ConsoleTables } from '../modules/console/console.tables.js';
 import type { CheckTables } from '../modules/ingest/check.tables.js';
 import type { IngestTables } from '../modules/ingest/ingest.tables.js';
 import type { ScanTables } from '../modules/ingest/scan.tables.js';
@@ -11,6 +12,7 @@ import type { StorageTables } from '../modules/storage/storage.tables.js';
 export interface DatabaseSchema
   extends AccessTables,
     CatalogTables,
+    ConsoleTables,
     CheckTables,
     IngestTables,
     IntegrityTables,

@@ -10,6 +10,9 @@ import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
+import { savedSearchRoutes } from '../modules/console/saved-search.routes.js';
+import { statsRoutes } from '../modules/console/stats.routes.js';
+import { systemStatusRoutes } from '../modules/console/system-status.routes.js';
 import { checkRoutes } from '../modules/ingest/check.routes.js';
 import { duplicateRoutes } from '../modules/ingest/duplicates.routes.js';
 import { importRoutes } from '../modules/ingest/import.routes.js';
@@ -18,6 +21,7 @@ import { qcRoutes } from '../modules/ingest/qc.routes.js';
 import { scanRoutes } from '../modules/ingest/scan.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import { verifyRoutes } from '../modules/integrity/verify.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
@@ -134,6 +138,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(importRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(duplicateRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(qcRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(statsRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(savedSearchRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(systemStatusRoutes, {
+    prefix: '/api/v1',
+    database: options.database,
+    store: options.store,
+    signingKey: options.signingKey,
+    config: options.control?.system.config,
+  });
   if (options.store)
     await app.register(checkRoutes, {
       prefix: '/api/v1',
@@ -161,6 +174,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     await app.register(integrityRoutes, {
       prefix: '/api/v1',
       db: options.database.db,
+      signingKey: options.signingKey,
+    });
+  if (options.store && options.signingKey)
+    await app.register(verifyRoutes, {
+      prefix: '/api/v1',
+      db: options.database.db,
+      store: options.store,
       signingKey: options.signingKey,
     });
   if (options.control)

@@ -16,7 +16,7 @@ import {
   verifyConsistencyDocument,
   verifyInclusionDocument,
 } from '../../modules/integrity/proof.service.js';
-import { verifyAll } from '../../modules/integrity/verify.service.js';
+import { recordedVerify } from '../../modules/integrity/verify-run.service.js';
 import { invalid } from '../../shared/errors.js';
 import {
   actor,
@@ -150,7 +150,7 @@ export function registerIntegrityCommands(program: Command): void {
 
   program
     .command('verify')
-    .description('从数据库和文件存储重算一切：事件、默克尔树、检查点签名、档案、文件摘要')
+    .description('从数据库和文件存储重算一切：事件、默克尔树、检查点签名、档案、文件摘要（结果记入校验记录）')
     .option('--deep', '同时解密每个文件并校验内容摘要')
     .option('--checkpoint <file...>', '另外核对保存在别处的检查点文件')
     .option('--json', '输出 JSON 报告')
@@ -159,12 +159,14 @@ export function registerIntegrityCommands(program: Command): void {
         label: `检查点文件 ${file}`,
         note: readText(file, '检查点文件'),
       }));
-      const report = await withSystem((system) =>
-        verifyAll(
+      const { report, recordError } = await withSystem((system) =>
+        recordedVerify(
           { db: system.database.db, store: system.store, signingKey: system.signingKey },
           { deep: options.deep, external, onProgress: progress },
+          actor(),
         ),
       );
+      if (recordError) process.stderr.write(`警告：${recordError}\n`);
       if (options.json) printJson(report);
       else {
         process.stdout.write(

@@ -206,3 +206,14 @@ export async function grantedItemIds(db: Db, userId: number, now: Date): Promise
   const rows = await grantsInForce(db, userId, now).select('ri.item_id as itemId').distinct().execute();
   return rows.map((row) => Number(row.itemId));
 }
+
+/** Requests awaiting a decision: everyone's (the approvals inbox) or one requester's own. */
+export async function countPendingRequests(db: Db, requesterId?: number): Promise<number> {
+  const { count } = await db
+    .selectFrom('access_request')
+    .where('status', '=', 'pending')
+    .$if(requesterId !== undefined, (query) => query.where('requester_id', '=', requesterId ?? 0))
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}

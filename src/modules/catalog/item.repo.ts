@@ -155,11 +155,11 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
 }
 
 /**
- * The access scope as a WHERE clause: an item outside it is simply not found, exactly like one that
- * does not exist. No scope means an internal caller (the loader, verify, backup). The 参保人's own
- * records are found through the blind index (the column itself is ciphertext).
+ * The access scope as a WHERE clause over `archive_item as i`: an item outside it is simply not
+ * found, exactly like one that does not exist. No scope means an internal caller (the loader, verify,
+ * backup). The 参保人's own records are found through the blind index (the column itself is ciphertext).
  */
-function withinScope(scope: ItemScope | undefined): RawBuilder<SqlBool> {
+export function withinScope(scope: ItemScope | undefined): RawBuilder<SqlBool> {
   if (!scope) return sql<SqlBool>`true`;
   const ownIndex = scope.idNumber === null ? null : idNumberIndex(scope.idNumber);
   return scopeCondition(scope, 'i', ownIndex === null ? null : sql`i.id_number_index = ${ownIndex}`);

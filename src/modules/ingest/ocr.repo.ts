@@ -219,3 +219,15 @@ export async function requeuePages(
   const result = await query.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
+
+/** Pages waiting for OCR or being read now, from the queue's partial index (cheap at any size). */
+export async function ocrQueueCounts(db: Db): Promise<{ queued: number; running: number }> {
+  const rows = await db
+    .selectFrom('scan_page')
+    .where('ocr_status', 'in', ['queued', 'running'])
+    .select(['ocr_status as status', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy('ocr_status')
+    .execute();
+  const count = (status: string) => Number(rows.find((row) => row.status === status)?.count ?? 0);
+  return { queued: count('queued'), running: count('running') };
+}
