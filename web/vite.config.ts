@@ -22,5 +22,5 @@ export default defineConfig({
       },
     },
   },
-  server: { proxy: { '/api': 'http://127.0.0.1:8080' } },
+  server: { proxy: { '/api': process.env.YIDANG_API ?? 'http://127.0.0.1:8080' } },
 });

@@ -63,6 +63,42 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            user: {
+                                /** @description 用户名 */
+                                username: string;
+                                /** @description 姓名 */
+                                displayName: string;
+                                /** @description 角色：clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员 */
+                                roles: string[];
+                                /** @description 拥有的权限代码（见 GET /permissions） */
+                                permissions: string[];
+                                /** @description 可访问的档案范围；空为不限 */
+                                scope: {
+                                    /** @description 全宗号；null 为任意全宗 */
+                                    fondsCode: string | null;
+                                    /** @description 统筹区（6位行政区划代码）；null 为任意地区 */
+                                    regionCode: string | null;
+                                    /** @description 类别代码；null 为任意类别 */
+                                    categoryCode: string | null;
+                                }[];
+                            };
+                            /** @description 防跨站令牌：之后的写请求放在 x-csrf-token 头中 */
+                            csrfToken: string;
+                            /**
+                             * Format: date-time
+                             * @description 会话到期时间
+                             */
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -189,6 +225,17 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -319,7 +366,27 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description 用户名 */
+                            username: string;
+                            /** @description 姓名 */
+                            displayName: string;
+                            /** @description 角色：clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员 */
+                            roles: string[];
+                            /** @description 拥有的权限代码（见 GET /permissions） */
+                            permissions: string[];
+                            /** @description 可访问的档案范围；空为不限 */
+                            scope: {
+                                /** @description 全宗号；null 为任意全宗 */
+                                fondsCode: string | null;
+                                /** @description 统筹区（6位行政区划代码）；null 为任意地区 */
+                                regionCode: string | null;
+                                /** @description 类别代码；null 为任意类别 */
+                                categoryCode: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -350,6 +417,20 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 动态口令密钥（Base32），确认时原样提交 */
+                            secret: string;
+                            /** @description otpauth:// 地址，可生成二维码供身份验证器扫描 */
+                            uri: string;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -484,6 +565,17 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -634,7 +726,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            tokens: {
+                                /** @description 令牌编号 */
+                                id: string;
+                                /** @description 令牌名称 */
+                                name: string;
+                                /** @description 令牌可用的权限 */
+                                permissions: string[];
+                                /**
+                                 * Format: date-time
+                                 * @description 创建时间
+                                 */
+                                createdAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 到期时间
+                                 */
+                                expiresAt: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 最近使用时间；未用过为 null
+                                 */
+                                lastUsedAt: string | null;
+                                /**
+                                 * Format: date-time
+                                 * @description 撤销时间；未撤销为 null
+                                 */
+                                revokedAt: string | null;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -801,7 +924,11 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
                 };
             };
         };
@@ -827,6 +954,46 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            users: {
+                                /** @description 用户名 */
+                                username: string;
+                                /** @description 姓名 */
+                                displayName: string;
+                                /** @description 角色：clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员 */
+                                roles: string[];
+                                /** @description 可访问的档案范围 */
+                                scope: {
+                                    /** @description 全宗号；null 为任意全宗 */
+                                    fondsCode: string | null;
+                                    /** @description 统筹区（6位行政区划代码）；null 为任意地区 */
+                                    regionCode: string | null;
+                                    /** @description 类别代码；null 为任意类别 */
+                                    categoryCode: string | null;
+                                }[];
+                                /** @description 已开通动态口令 */
+                                totpEnabled: boolean;
+                                /** @description 已停用 */
+                                disabled: boolean;
+                                /** @description 因连续登录失败暂时锁定 */
+                                locked: boolean;
+                                /** @description 创建人 */
+                                createdBy: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 创建时间
+                                 */
+                                createdAt: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -1098,6 +1265,44 @@ export interface paths {
             };
             responses: {
                 /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 用户名 */
+                            username: string;
+                            /** @description 姓名 */
+                            displayName: string;
+                            /** @description 角色：clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员 */
+                            roles: string[];
+                            /** @description 可访问的档案范围 */
+                            scope: {
+                                /** @description 全宗号；null 为任意全宗 */
+                                fondsCode: string | null;
+                                /** @description 统筹区（6位行政区划代码）；null 为任意地区 */
+                                regionCode: string | null;
+                                /** @description 类别代码；null 为任意类别 */
+                                categoryCode: string | null;
+                            }[];
+                            /** @description 已开通动态口令 */
+                            totpEnabled: boolean;
+                            /** @description 已停用 */
+                            disabled: boolean;
+                            /** @description 因连续登录失败暂时锁定 */
+                            locked: boolean;
+                            /** @description 创建人 */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description 创建时间
+                             */
+                            createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -1232,7 +1437,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description 用户名 */
+                            username: string;
+                            /** @description 姓名 */
+                            displayName: string;
+                            /** @description 角色：clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员 */
+                            roles: string[];
+                            /** @description 可访问的档案范围 */
+                            scope: {
+                                /** @description 全宗号；null 为任意全宗 */
+                                fondsCode: string | null;
+                                /** @description 统筹区（6位行政区划代码）；null 为任意地区 */
+                                regionCode: string | null;
+                                /** @description 类别代码；null 为任意类别 */
+                                categoryCode: string | null;
+                            }[];
+                            /** @description 已开通动态口令 */
+                            totpEnabled: boolean;
+                            /** @description 已停用 */
+                            disabled: boolean;
+                            /** @description 因连续登录失败暂时锁定 */
+                            locked: boolean;
+                            /** @description 创建人 */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description 创建时间
+                             */
+                            createdAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -1268,7 +1504,38 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description 用户名 */
+                            username: string;
+                            /** @description 姓名 */
+                            displayName: string;
+                            /** @description 角色：clerk 经办人员 / reviewer 审核人员 / archivist 档案员 / manager 管理人员 / insured 参保人 / sysadmin 系统管理员 / secadmin 安全保密员 / auditor 安全审计员 */
+                            roles: string[];
+                            /** @description 可访问的档案范围 */
+                            scope: {
+                                /** @description 全宗号；null 为任意全宗 */
+                                fondsCode: string | null;
+                                /** @description 统筹区（6位行政区划代码）；null 为任意地区 */
+                                regionCode: string | null;
+                                /** @description 类别代码；null 为任意类别 */
+                                categoryCode: string | null;
+                            }[];
+                            /** @description 已开通动态口令 */
+                            totpEnabled: boolean;
+                            /** @description 已停用 */
+                            disabled: boolean;
+                            /** @description 因连续登录失败暂时锁定 */
+                            locked: boolean;
+                            /** @description 创建人 */
+                            createdBy: string;
+                            /**
+                             * Format: date-time
+                             * @description 创建时间
+                             */
+                            createdAt: string;
+                        };
+                    };
                 };
             };
         };
@@ -1300,7 +1567,14 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description 权限代码 → 中文名称，如 item.read → 查阅档案 */
+                            permissions: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
                 };
             };
         };
@@ -2487,6 +2761,45 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description 事件序号 */
+                                seq: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 时间
+                                 */
+                                recordedAt: string;
+                                /** @description 操作人 */
+                                actor: string;
+                                /** @description 事件代码 */
+                                action: string;
+                                /** @description 事件名称 */
+                                actionLabel: string;
+                                /** @description 对象 */
+                                subject: string;
+                                /** @description 来源地址 */
+                                address: string | null;
+                                /** @description 目的 */
+                                purpose: string | null;
+                                /** @description 查阅所依据的授权单号 */
+                                grantId: number | null;
+                                /** @description 详情（事件日志记录的原始内容） */
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                            }[];
+                            /** @description 下一页的 before；null 表示没有更多 */
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
                 400: {
                     headers: {
                         [name: string]: unknown;
@@ -2588,6 +2901,15 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description CSV 文件（UTF-8 带 BOM） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/csv": string;
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -2680,6 +3002,31 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            alerts: {
+                                /** @description 账户 */
+                                actor: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 该小时的起点
+                                 */
+                                hour: string;
+                                /** @description 查阅次数 */
+                                reads: number;
+                                /** @description 查阅的不同敏感档案件数 */
+                                items: number;
+                                /** @description 提醒（中文） */
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -3421,7 +3768,35 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description 类别代码 */
+                            category: string;
+                            /** @description 类别名称 */
+                            categoryName: string;
+                            /** @description active 启用 / retired 停用 */
+                            status: string;
+                            /** @description 默认保管期限：Y/D100/D50/D30/D15/D10 */
+                            defaultRetention: string;
+                            /** @description 默认保管期限的中文名称，如 永久、定期30年 */
+                            defaultLabel: string;
+                            /** @description 保管期限依据 */
+                            basis: string;
+                            /** @description 各地区单独设置的保管期限 */
+                            overrides: {
+                                /** @description 地区代码（6位） */
+                                regionCode: string;
+                                /** @description 地区名称 */
+                                regionName: string;
+                                /** @description 该地区的保管期限 */
+                                retention: string;
+                                /** @description 调整依据 */
+                                reason: string;
+                                /** @description 设置人 */
+                                setBy: string;
+                            }[];
+                        }[];
+                    };
                 };
             };
         };
@@ -6896,6 +7271,686 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/stats/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 首页概览：管辖范围内的档案统计、待审批申请、最近的固定性检查与完整性校验、OCR 队列 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 调用者管辖范围（全宗、统筹区、类别；参保人为本人档案）内的统计，只有件数，不含档案内容；敏感与限制档案计入件数（与档案列表一致，列表中也只显示其位置） */
+                            archive: {
+                                /** @description 档案总件数 */
+                                total: number;
+                                /** @description 按类别（业务门类）统计，依分类方案顺序；没有档案的类别不列出 */
+                                byCategory: {
+                                    code: string;
+                                    name: string;
+                                    count: number;
+                                }[];
+                                /** @description 按年度统计，年度升序 */
+                                byYear: {
+                                    year: number;
+                                    count: number;
+                                }[];
+                                /** @description 按载体统计 */
+                                byCarrier: {
+                                    /** @description 纸质 */
+                                    paper: number;
+                                    /** @description 电子 */
+                                    electronic: number;
+                                    /** @description 纸电双套 */
+                                    hybrid: number;
+                                };
+                                /** @description 电子归档率：载体（carrier）为电子或纸电双套的档案占全部档案的比例。是否确已挂接电子文件不在此计算，由四性检测逐件检查（“登记为电子档案，却没有挂接任何电子文件”） */
+                                electronic: {
+                                    /** @description 以电子形式归档的件数（载体为电子或纸电双套） */
+                                    count: number;
+                                    /** @description 电子归档率 = count / total；没有档案时为 null */
+                                    rate: number | null;
+                                };
+                                /** @description 数字化率：载体为纸质的档案中已上传扫描件（至少一页）的比例（纸电双套已有电子版，不计入） */
+                                digitization: {
+                                    /** @description 纸质载体档案件数 */
+                                    paper: number;
+                                    /** @description 其中已有扫描页的件数 */
+                                    digitized: number;
+                                    /** @description 数字化率 = digitized / paper；没有纸质档案时为 null */
+                                    rate: number | null;
+                                };
+                            } | null;
+                            /** @description 待审批的敏感档案查阅申请 */
+                            approvals: {
+                                /** @description all：待本人审批的全部申请（安全保密员）；mine：本人提出、尚待审批的申请 */
+                                scope: "all" | "mine";
+                                /** @description 待审批的查阅申请数 */
+                                pending: number;
+                            };
+                            /** @description 最近一次固定性检查；从未检查时为 null */
+                            fixity: {
+                                id: number;
+                                /** @description running 进行中 / finished 已完成 / failed 未完成 */
+                                status: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                /** @description 检查的文件数 */
+                                blobs: number;
+                                /** @description 检查的副本数 */
+                                copies: number;
+                                /** @description 完好的副本数 */
+                                ok: number;
+                                /** @description 已修复的副本数 */
+                                repaired: number;
+                                /** @description 修复失败的副本数 */
+                                unrepaired: number;
+                                /** @description 所有副本都已缺失或损坏的文件数 */
+                                lost: number;
+                            } | null;
+                            /** @description 最近一次完整性校验（yidang verify）；问题详情见 GET /integrity/verify-runs */
+                            verify: {
+                                id: number;
+                                /** @description running 进行中 / finished 已完成 / failed 未能完成 */
+                                status: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                /** @description 校验结论；进行中或未能完成时为 null */
+                                ok: boolean | null;
+                                problemCount: number | null;
+                                deep: boolean;
+                            } | null;
+                            /** @description OCR 队列 */
+                            ocr: {
+                                /** @description 排队等待识别的扫描页 */
+                                queued: number;
+                                /** @description 正在识别的扫描页 */
+                                running: number;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-searches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的检索方案（按名称排序） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            searches: {
+                                /** @description 方案名称 */
+                                name: string;
+                                /** @description 检索式 */
+                                query: string;
+                                /** @description 检索的筛选条件，与 GET /search 的同名参数相同 */
+                                filters: {
+                                    /** @description 类别代码（含下级类别） */
+                                    category?: string;
+                                    /** @description 全宗号 */
+                                    fonds?: string;
+                                    /** @description 起始年度 */
+                                    yearFrom?: number;
+                                    /** @description 截止年度 */
+                                    yearTo?: number;
+                                    /** @description 保管期限：Y/D100/D50/D30/D15/D10 */
+                                    retention?: string;
+                                    /** @description 统筹区（2、4 或 6 位行政区划代码） */
+                                    region?: string;
+                                    /** @description 载体：paper/electronic/hybrid 或 纸质/电子/纸电双套 */
+                                    carrier?: string;
+                                    /** @description 敏感级别：normal/sensitive/restricted 或 普通/敏感/限制 */
+                                    sensitivity?: string;
+                                    /** @description 最小金额（元） */
+                                    amountMin?: string;
+                                    /** @description 最大金额（元） */
+                                    amountMax?: string;
+                                    /** @description 起始日期 YYYY-MM-DD */
+                                    dateFrom?: string;
+                                    /** @description 截止日期 YYYY-MM-DD */
+                                    dateTo?: string;
+                                    /** @description 经办人 */
+                                    handler?: string;
+                                    /** @description 经办机构 */
+                                    agency?: string;
+                                    /** @description 排序：relevance 相关度，date 日期 */
+                                    sort?: "relevance" | "date";
+                                };
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/saved-searches/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 保存检索方案（同名则覆盖；名称 1–40 个字符，每人最多 50 个） */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 方案名称（1–40 个字符，URL 编码） */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 检索式（可为空，只用筛选条件） */
+                        query: string;
+                        /** @description 检索的筛选条件，与 GET /search 的同名参数相同 */
+                        filters?: {
+                            /** @description 类别代码（含下级类别） */
+                            category?: string;
+                            /** @description 全宗号 */
+                            fonds?: string;
+                            /** @description 起始年度 */
+                            yearFrom?: number;
+                            /** @description 截止年度 */
+                            yearTo?: number;
+                            /** @description 保管期限：Y/D100/D50/D30/D15/D10 */
+                            retention?: string;
+                            /** @description 统筹区（2、4 或 6 位行政区划代码） */
+                            region?: string;
+                            /** @description 载体：paper/electronic/hybrid 或 纸质/电子/纸电双套 */
+                            carrier?: string;
+                            /** @description 敏感级别：normal/sensitive/restricted 或 普通/敏感/限制 */
+                            sensitivity?: string;
+                            /** @description 最小金额（元） */
+                            amountMin?: string;
+                            /** @description 最大金额（元） */
+                            amountMax?: string;
+                            /** @description 起始日期 YYYY-MM-DD */
+                            dateFrom?: string;
+                            /** @description 截止日期 YYYY-MM-DD */
+                            dateTo?: string;
+                            /** @description 经办人 */
+                            handler?: string;
+                            /** @description 经办机构 */
+                            agency?: string;
+                            /** @description 排序：relevance 相关度，date 日期 */
+                            sort?: "relevance" | "date";
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 方案名称 */
+                            name: string;
+                            /** @description 检索式 */
+                            query: string;
+                            /** @description 检索的筛选条件，与 GET /search 的同名参数相同 */
+                            filters: {
+                                /** @description 类别代码（含下级类别） */
+                                category?: string;
+                                /** @description 全宗号 */
+                                fonds?: string;
+                                /** @description 起始年度 */
+                                yearFrom?: number;
+                                /** @description 截止年度 */
+                                yearTo?: number;
+                                /** @description 保管期限：Y/D100/D50/D30/D15/D10 */
+                                retention?: string;
+                                /** @description 统筹区（2、4 或 6 位行政区划代码） */
+                                region?: string;
+                                /** @description 载体：paper/electronic/hybrid 或 纸质/电子/纸电双套 */
+                                carrier?: string;
+                                /** @description 敏感级别：normal/sensitive/restricted 或 普通/敏感/限制 */
+                                sensitivity?: string;
+                                /** @description 最小金额（元） */
+                                amountMin?: string;
+                                /** @description 最大金额（元） */
+                                amountMax?: string;
+                                /** @description 起始日期 YYYY-MM-DD */
+                                dateFrom?: string;
+                                /** @description 截止日期 YYYY-MM-DD */
+                                dateTo?: string;
+                                /** @description 经办人 */
+                                handler?: string;
+                                /** @description 经办机构 */
+                                agency?: string;
+                                /** @description 排序：relevance 相关度，date 日期 */
+                                sort?: "relevance" | "date";
+                            };
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        /** 删除检索方案 */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 方案名称（1–40 个字符，URL 编码） */
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/system/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 系统状态：版本、数据库、文件副本、密钥、OCR 与病毒扫描 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 医档版本 */
+                            version: string;
+                            /** @description pglite 嵌入式数据库 / postgres PostgreSQL 服务器 */
+                            database: "pglite" | "postgres";
+                            /** @description 文件副本位置 */
+                            replicas: {
+                                name: string;
+                                /** @description directory 本地或挂载目录 / s3 对象存储 */
+                                kind: "directory" | "s3";
+                                /** @description 目录，或 s3://桶名/前缀（不含访问密钥） */
+                                location: string;
+                                /** @description 对象存储服务地址（只含协议、主机和端口） */
+                                endpoint: string | null;
+                                /** @description true 必需副本（写入须成功）/ false 尽力副本（由固定性检查补齐） */
+                                required: boolean;
+                            }[];
+                            /** @description 密钥状态（同 yidang keys show，不含密钥本身） */
+                            keys: {
+                                /** @description file 数据目录下的密钥文件 / env 环境变量 YIDANG_MASTER_KEY */
+                                source: "file" | "env";
+                                /** @description 当前主密钥编号 */
+                                currentMasterKey: string;
+                                masterKeys: {
+                                    id: string;
+                                    current: boolean;
+                                    /** @description 由它包装的文件密钥数 */
+                                    dataKeys: number;
+                                }[];
+                                /** @description 尚待重新包装的文件密钥数（轮换未完成） */
+                                pendingRotation: number;
+                                /** @description 日志签名算法：ed25519 或 sm2 */
+                                signingAlgorithm: string | null;
+                                /** @description 验证检查点签名的公钥 */
+                                verifierKey: string | null;
+                            } | null;
+                            /** @description OCR 引擎（Tesseract）；服务未带配置启动时为 null */
+                            ocr: {
+                                available: boolean;
+                                /** @description 不可用的原因 */
+                                problem: string | null;
+                                command: string;
+                                languages: string;
+                                /** @description 服务同时识别的页数；0 表示不自动识别 */
+                                workers: number;
+                            } | null;
+                            /** @description ClamAV 病毒扫描（四性检测的安全性检查） */
+                            clamav: {
+                                available: boolean;
+                                /** @description 不可用的原因 */
+                                problem: string | null;
+                                /** @description 病毒库位置（YIDANG_CLAMAV_DATABASE）；null 为 clamscan 默认 */
+                                database: string | null;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/checks": {
         parameters: {
             query?: never;
@@ -7570,7 +8625,43 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @description 检查编号 */
+                            runId: number;
+                            /** @description 检查的文件数 */
+                            blobs: number;
+                            /** @description 检查的副本数 */
+                            copies: number;
+                            /** @description 读取的字节数 */
+                            bytes: number;
+                            /** @description 完好的副本数 */
+                            ok: number;
+                            /** @description 已修复的副本数 */
+                            repaired: number;
+                            /** @description 修复失败的副本数 */
+                            unrepaired: number;
+                            /** @description 所有副本均缺失或损坏的文件数（须从备份恢复） */
+                            lost: number;
+                            /** @description 发现的问题（最多列出 1000 条） */
+                            findings: {
+                                /** @description 文件内容摘要 */
+                                digest: string;
+                                /** @description 副本位置；* 表示全部副本 */
+                                replica: string;
+                                /** @description missing 缺失 / corrupt 损坏 / lost 全部副本丢失 */
+                                problem: string;
+                                /** @description 已修复 */
+                                repaired: boolean;
+                                /** @description 说明 */
+                                detail: string;
+                            }[];
+                            /** @description 没有完好副本的文件摘要 */
+                            lostFiles: string[];
+                            /** @description 清理的中断写入遗留临时文件数 */
+                            temporaryRemoved: number;
+                        };
+                    };
                 };
             };
         };
@@ -7604,7 +8695,44 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            runs: {
+                                /** @description 检查编号 */
+                                id: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 开始时间
+                                 */
+                                started_at: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 结束时间；进行中为 null
+                                 */
+                                finished_at: string | null;
+                                /** @description 操作人 */
+                                actor: string;
+                                /** @description 抽样文件数；null 为全部检查 */
+                                sample: number | null;
+                                /** @description 检查的文件数 */
+                                blobs: number;
+                                /** @description 检查的副本数 */
+                                copies: number;
+                                /** @description 读取的字节数 */
+                                bytes: number;
+                                /** @description 完好的副本数 */
+                                ok: number;
+                                /** @description 已修复的副本数 */
+                                repaired: number;
+                                /** @description 修复失败的副本数 */
+                                unrepaired: number;
+                                /** @description 所有副本均缺失或损坏的文件数（须从备份恢复） */
+                                lost: number;
+                                /** @description running 进行中 / finished 完成 / failed 失败 */
+                                status: string;
+                            }[];
+                        };
+                    };
                 };
             };
         };
@@ -9454,6 +10582,43 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description 包含证明（可用 yidang proof verify 离线验证） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            type: "yidang-inclusion-proof/1";
+                            /** @description 日志标识 */
+                            origin: string;
+                            /** @description 日志的哈希算法 */
+                            algorithm: "sha256" | "sm3";
+                            /** @description 证明所针对的树大小 */
+                            treeSize: number;
+                            /** @description 事件原文（用于重新计算叶哈希） */
+                            entry: {
+                                seq: number;
+                                /** Format: date-time */
+                                recordedAt: string;
+                                actor: string;
+                                action: string;
+                                subject: string;
+                                /** @description 事件内容（JSON 原文，参与哈希） */
+                                payload: string;
+                                /** @description 前一事件的哈希；第一条为空 */
+                                prevHash: string;
+                            };
+                            /** @description 事件的叶哈希（十六进制） */
+                            leafHash: string;
+                            /** @description 证明路径上的哈希（十六进制） */
+                            proof: string[];
+                            /** @description 该树大小的签名检查点原文；尚无检查点为 null */
+                            checkpoint: string | null;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -9524,6 +10689,36 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
+                /** @description 一致性证明（可用 yidang proof verify 离线验证） */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            type: "yidang-consistency-proof/1";
+                            /** @description 日志标识 */
+                            origin: string;
+                            /** @description 日志的哈希算法 */
+                            algorithm: "sha256" | "sm3";
+                            /** @description 旧树大小 */
+                            oldSize: number;
+                            /** @description 新树大小 */
+                            newSize: number;
+                            /** @description 旧树根哈希（十六进制） */
+                            oldRoot: string;
+                            /** @description 新树根哈希（十六进制） */
+                            newRoot: string;
+                            /** @description 证明路径上的哈希（十六进制） */
+                            proof: string[];
+                            /** @description 旧树大小的签名检查点原文；没有为 null */
+                            oldCheckpoint: string | null;
+                            /** @description 新树大小的签名检查点原文；没有为 null */
+                            newCheckpoint: string | null;
+                        };
+                    };
+                };
                 /** @description Default Response */
                 400: {
                     headers: {
@@ -9568,6 +10763,276 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/integrity/verify-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 完整性校验记录（新的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description 只列编号小于此值的记录（翻页） */
+                    before?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runs: {
+                                /** @description 校验编号 */
+                                id: number;
+                                /** @description running 进行中 / finished 已完成（见 ok）/ failed 未能完成（见 error） */
+                                status: "running" | "finished" | "failed";
+                                /** @description cli 命令行 yidang verify / api 控制台发起 */
+                                via: "cli" | "api";
+                                /** @description 发起人 */
+                                actor: string;
+                                /** @description 是否解密每个文件并校验内容摘要 */
+                                deep: boolean;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                                /** @description 校验结论：true 全部完整；进行中或未完成时为 null */
+                                ok: boolean | null;
+                                /** @description 发现的问题数 */
+                                problemCount: number | null;
+                                /** @description 第一处问题（只以档号、事件序号或文件摘要指明记录，不含个人信息） */
+                                firstProblem: string | null;
+                                /** @description 校验的事件数 */
+                                events: number | null;
+                                /** @description 校验的档案数 */
+                                items: number | null;
+                                /** @description 校验的挂接文件数 */
+                                files: number | null;
+                                /** @description 校验的存储文件数 */
+                                blobs: number | null;
+                                /** @description 未能完成或未能记入事件日志的原因 */
+                                error: string | null;
+                            }[];
+                            /** @description 本服务是否正有一次校验在进行 */
+                            running: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 开始一次完整性校验（在后台进行，同一时间只能有一次）
+         * @description 重算事件日志、默克尔树、检查点签名、档案、挂接文件与各副本上的文件摘要（同 yidang verify）。立即返回校验编号，进度与结论见 GET /integrity/verify-runs。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 同时解密每个文件并校验内容摘要（较慢） */
+                        deep?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 校验编号 */
+                            id: number;
+                            /** @enum {string} */
+                            status: "running";
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

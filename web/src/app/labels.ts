@@ -12,8 +12,9 @@ export const ROLE_NAMES: Record<string, string> = {
 };
 
 export const SENSITIVITY_NAMES: Record<string, string> = {
-  normal: '一般',
+  normal: '普通',
   sensitive: '敏感',
+  restricted: '限制',
 };
 
 export const REQUEST_STATUS_NAMES: Record<string, string> = {
@@ -23,4 +24,74 @@ export const REQUEST_STATUS_NAMES: Record<string, string> = {
   revoked: '已收回',
   withdrawn: '已撤回',
   expired: '已过期',
+};
+
+export const RETENTION_NAMES: Record<string, string> = {
+  Y: '永久',
+  D100: '定期100年',
+  D50: '定期50年',
+  D30: '定期30年',
+  D15: '定期15年',
+  D10: '定期10年',
+};
+
+/** Audit event codes (the server also answers actionLabel; this list serves the action filter). */
+export const AUDIT_ACTION_NAMES: Record<string, string> = {
+  'item.created': '归档',
+  'item.changed': '修改档案',
+  'item.read': '查阅敏感档案',
+  'item.unmasked': '查看未脱敏信息',
+  'item.read_refused': '未经授权查阅敏感档案被拒',
+  'search.id_lookup': '按身份证号检索',
+  'item.text_recorded': '录入扫描页文字',
+  'item.checked': '四性检测',
+  'file.added': '挂接文件',
+  'file.read': '调阅文件',
+  'blob.stored': '存储文件',
+  'blob.lost': '文件全部副本丢失',
+  'blob.repaired': '修复副本',
+  'blob.repair_failed': '副本修复失败',
+  'fonds.created': '新建全宗',
+  'fonds.changed': '修改全宗',
+  'fonds.scan_policy_set': '设置扫描分辨率要求',
+  'category.created': '新建类别',
+  'category.changed': '修改类别',
+  'category.removed': '删除类别',
+  'retention.override_set': '调整保管期限',
+  'retention.override_removed': '撤销保管期限调整',
+  'fixity.run': '固定性检查',
+  'integrity.verified': '完整性校验',
+  'keys.rotation_started': '开始轮换密钥',
+  'keys.rewrapped': '重新包装数据密钥',
+  'keys.rotated': '完成密钥轮换',
+  'backup.created': '备份',
+  'auth.login': '登录',
+  'auth.logout': '退出',
+  'auth.failed': '登录失败',
+  'auth.locked': '账户锁定',
+  'auth.refused_locked': '锁定期间尝试登录',
+  'user.created': '创建账户',
+  'user.access_changed': '变更角色与范围',
+  'user.disabled': '停用账户',
+  'user.enabled': '启用账户',
+  'user.password_changed': '重设口令',
+  'user.totp_enabled': '开通动态口令',
+  'token.created': '创建接口令牌',
+  'token.revoked': '撤销接口令牌',
+  'audit.exported': '导出审计记录',
+  'access.requested': '申请查阅敏感档案',
+  'access.approved': '批准查阅申请',
+  'access.rejected': '驳回查阅申请',
+  'access.withdrawn': '撤回查阅申请',
+  'access.revoked': '收回查阅授权',
+};
+
+/** Groups of audit events: the API takes a code ending in a dot as the whole group. */
+export const AUDIT_ACTION_GROUPS: Record<string, string> = {
+  'auth.': '登录与退出（全部）',
+  'access.': '查阅申请与审批（全部）',
+  'user.': '账户管理（全部）',
+  'item.': '档案（全部）',
+  'file.': '电子文件（全部）',
+  'token.': '接口令牌（全部）',
 };
