@@ -1,0 +1,85 @@
+import { api, unwrap } from '../../api/client';
+import type { ResponseOf } from '../../api/types';
+import { useRequest } from '../../app/hooks';
+
+// The fonds and the classification scheme, as the filing form and the search filters need them.
+
+export type Fonds = ResponseOf<'/api/v1/fonds', 'get'>[number];
+export type Category = ResponseOf<'/api/v1/categories', 'get'>[number];
+export type ExtraField = Category['extraFields'][number];
+
+export interface CategoryNode {
+  value: string;
+  title: string;
+  disabled?: boolean;
+  selectable?: boolean;
+  children?: CategoryNode[];
+}
+
+/** The fonds; `enabled` false (a role without catalog.read, such as 参保人) answers none without asking. */
+export function useFonds(enabled = true) {
+  return useRequest(() => (enabled ? unwrap(api.GET('/api/v1/fonds')) : Promise.resolve([])), [enabled]);
+}
+
+export function useCategories(enabled = true) {
+  return useRequest(() => (enabled ? unwrap(api.GET('/api/v1/categories')) : Promise.resolve([])), [enabled]);
+}
+
+/**
+ * The scheme as a TreeSelect tree. For filing only active leaves may be chosen (the server refuses a
+ * parent or a retired category); for searching every category is a filter, sub-categories included.
+ */
+export function categoryTree(categories: readonly Category[], purpose: 'filing' | 'search'): CategoryNode[] {
+  const shown = purpose === 'filing' ? categories.filter((row) => row.status === 'active') : categories;
+  const parents = new Set(
+    categories.map((row) => row.parent).filter((code): code is string => code !== null),
+  );
+  const nodeOf = (row: Category): CategoryNode => {
+    const children = shown.filter((child) => child.parent === row.code).map(nodeOf);
+    const retired = row.status !== 'active' ? '（已停用）' : '';
+    return {
+      value: row.code,
+      title: `${row.code} ${row.name}${retired}`,
+      // A parent is never a filing target, even when all its children are retired.
+      ...(purpose === 'filing' && parents.has(row.code) ? { selectable: false } : {}),
+      ...(children.length > 0 ? { children } : {}),
+    };
+  };
+  const codes = new Set(shown.map((row) => row.code));
+  return shown.filter((row) => row.parent === null || !codes.has(row.parent)).map(nodeOf);
+}
+
+export const RETENTION_NAMES: Record<string, string> = {
+  Y: '永久',
+  D100: '定期100年',
+  D50: '定期50年',
+  D30: '定期30年',
+  D15: '定期15年',
+  D10: '定期10年',
+};
+
+export const CARRIER_NAMES: Record<string, string> = {
+  paper: '纸质',
+  electronic: '电子',
+  hybrid: '纸电双套',
+};
+
+export const SENSITIVITY_LEVELS: Record<string, string> = {
+  normal: '普通',
+  sensitive: '敏感',
+  restricted: '限制',
+};
+
+export const SECURITY_LEVEL_NAMES: Record<string, string> = {
+  public: '公开',
+  internal: '内部',
+  confidential: '秘密',
+  secret: '机密',
+  top_secret: '绝密',
+};
+
+export const optionsOf = (names: Record<string, string>) =>
+  Object.entries(names).map(([value, label]) => ({ value, label }));
+
+/** The path of an item's page in the console. */
+export const itemPath = (archiveCode: string) => `/items/${encodeURIComponent(archiveCode)}`;
