@@ -1,7 +1,7 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { authorize, type ItemScope, itemScopeOf, type Principal } from '../modules/access/principal.js';
+import { authorize, can, type ItemScope, itemScopeOf, type Principal } from '../modules/access/principal.js';
 import type { Permission } from '../modules/access/roles.js';
 import { resolveApiToken, resolveSession } from '../modules/access/session.service.js';
 import { YidangError } from '../shared/errors.js';
@@ -17,8 +17,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** No sign-in needed (health, sign-in itself, the API documents). */
     public?: boolean;
-    /** What the caller must be allowed to do. */
-    permission?: Permission;
+    /** What the caller must be allowed to do (any one of a list will do). */
+    permission?: Permission | readonly Permission[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -69,7 +69,10 @@ export async function registerAuth(app: FastifyInstance, db: Db): Promise<void> 
   });
   app.addHook('preHandler', async (request) => {
     const permission = request.routeOptions.config.permission;
-    if (permission && request.principal) authorize(request.principal, permission);
+    if (!permission || !request.principal) return;
+    const principal = request.principal;
+    const anyOf = typeof permission === 'string' ? [permission] : permission;
+    if (!anyOf.some((one) => can(principal, one))) authorize(principal, anyOf[0] as Permission);
   });
 }
 

@@ -48,9 +48,11 @@ describe('the web console at /', () => {
   });
 
   it('keeps the API’s JSON 404 for unknown API paths and a plain 404 for a missing asset', async () => {
-    const api = await app.inject({ method: 'GET', url: '/api/v1/no-such-thing' });
-    expect(api.statusCode).toBe(404);
-    expect(api.json().error.code).toBe('ROUTE_NOT_FOUND');
+    for (const url of ['/api/v1/no-such-thing', '/API/V1/items', '//api/v1/items', '/api']) {
+      const api = await app.inject({ method: 'GET', url });
+      expect(api.statusCode, url).toBe(404);
+      expect(api.json().error.code, url).toBe('ROUTE_NOT_FOUND');
+    }
     const asset = await app.inject({ method: 'GET', url: '/assets/no-such-file.js' });
     expect(asset.statusCode).toBe(404);
     expect(asset.body).not.toContain('<div id="root">');

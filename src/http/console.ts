@@ -40,9 +40,10 @@ async function sendIndex(reply: FastifyReply) {
 }
 
 // A missing built file (/assets/…) is a plain 404, not the page: a stale tab must not run HTML as script.
+// Any spelling of an API path (/API/V1/…, //api/…) keeps the API's JSON 404.
 const isConsolePage = (request: FastifyRequest) =>
   (request.method === 'GET' || request.method === 'HEAD') &&
-  !request.url.startsWith('/api/') &&
+  !/^\/+api(\/|$)/i.test(request.url) &&
   !request.url.startsWith('/assets/');
 
 /** Whether a console build is there to serve. */

@@ -268,10 +268,11 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
   app.get(
     '/users',
     {
-      config: { permission: 'user.manage' },
+      // The security administrator grants roles and scope, so needs to see whom to grant them to.
+      config: { permission: ['user.manage', 'access.grant'] },
       schema: {
         tags,
-        summary: '账户列表',
+        summary: '账户列表（系统管理员、安全保密员）',
         response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errors },
       },
     },
