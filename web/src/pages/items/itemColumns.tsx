@@ -1,0 +1,152 @@
+import { LockOutlined, SettingOutlined } from '@ant-design/icons';
+import { Button, Checkbox, Popover, Space, Tag, Tooltip, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import { useCallback, useState } from 'react';
+import { Link } from 'react-router-dom';
+import { fieldText, ITEM_SENSITIVITY_NAMES, type Item, isSensitive, itemPath } from './itemFields';
+
+// The items table's columns, which of them the user shows (列设置, kept in localStorage), and the
+// text each column exports, so the exported list matches what the user sees.
+
+export interface ItemColumn {
+  key: string;
+  title: string;
+  /** 档号 identifies the row: it cannot be hidden. */
+  fixed?: boolean;
+  /** Plain text for the export. */
+  text: (item: Item) => string;
+}
+
+export const ITEM_COLUMNS: ItemColumn[] = [
+  { key: 'archiveCode', title: '档号', fixed: true, text: (item) => item.archiveCode },
+  { key: 'title', title: '题名', text: (item) => item.title },
+  { key: 'category', title: '类别', text: (item) => item.categoryName },
+  { key: 'year', title: '年度', text: (item) => String(item.year) },
+  { key: 'retention', title: '保管期限', text: (item) => fieldText(item, 'retention') },
+  { key: 'name', title: '姓名', text: (item) => item.name ?? '' },
+  { key: 'idNumber', title: '身份证号', text: (item) => item.idNumber ?? '' },
+  { key: 'handledAt', title: '办理时间', text: (item) => fieldText(item, 'handledAt') },
+  { key: 'carrier', title: '载体', text: (item) => fieldText(item, 'carrier') },
+  {
+    key: 'sensitivity',
+    title: '敏感',
+    text: (item) => ITEM_SENSITIVITY_NAMES[item.sensitivity] ?? item.sensitivity,
+  },
+];
+
+const STORAGE_KEY = 'yidang.items.hiddenColumns';
+
+function readHidden(): string[] {
+  try {
+    const parsed: unknown = JSON.parse(localStorage.getItem(STORAGE_KEY) ?? '[]');
+    return Array.isArray(parsed) ? parsed.filter((key): key is string => typeof key === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** The columns the user has chosen to show, remembered in this browser. */
+export function useVisibleColumns() {
+  const [hidden, setHidden] = useState<string[]>(readHidden);
+  const setShown = useCallback((key: string, shown: boolean) => {
+    setHidden((current) => {
+      const next = shown ? current.filter((entry) => entry !== key) : [...new Set([...current, key])];
+      localStorage.setItem(STORAGE_KEY, JSON.stringify(next));
+      return next;
+    });
+  }, []);
+  const reset = useCallback(() => {
+    localStorage.removeItem(STORAGE_KEY);
+    setHidden([]);
+  }, []);
+  const visible = ITEM_COLUMNS.filter((column) => column.fixed || !hidden.includes(column.key));
+  return { visible, hidden, setShown, reset };
+}
+
+export function ColumnSettings({
+  hidden,
+  setShown,
+  reset,
+}: {
+  hidden: string[];
+  setShown: (key: string, shown: boolean) => void;
+  reset: () => void;
+}) {
+  const content = (
+    <Space orientation="vertical" size={4} aria-label="显示的列">
+      {ITEM_COLUMNS.map((column) => (
+        <Checkbox
+          key={column.key}
+          checked={column.fixed || !hidden.includes(column.key)}
+          disabled={column.fixed}
+          onChange={(event) => setShown(column.key, event.target.checked)}
+        >
+          {column.title}
+        </Checkbox>
+      ))}
+      <Button size="small" type="link" onClick={reset} style={{ paddingInline: 0 }}>
+        恢复默认
+      </Button>
+    </Space>
+  );
+  return (
+    <Popover content={content} title="显示的列" trigger="click" placement="bottomRight">
+      <Button icon={<SettingOutlined />}>列设置</Button>
+    </Popover>
+  );
+}
+
+function sensitivityTag(item: Item) {
+  if (!isSensitive(item)) return null;
+  const name = ITEM_SENSITIVITY_NAMES[item.sensitivity] ?? item.sensitivity;
+  return item.withheld ? (
+    <Tooltip title="未获查阅授权：内容已隐去，可申请查阅">
+      <Tag color="red" icon={<LockOutlined />}>
+        {name}
+      </Tag>
+    </Tooltip>
+  ) : (
+    <Tag color="orange">{name}</Tag>
+  );
+}
+
+/** antd columns for the visible ones; the 档号 link carries the row so a withheld item can show it. */
+export function tableColumns(visible: ItemColumn[]): ColumnsType<Item> {
+  return visible.map((column) => {
+    const base = { key: column.key, title: column.title, dataIndex: column.key };
+    switch (column.key) {
+      case 'archiveCode':
+        return {
+          ...base,
+          width: 260,
+          render: (_: unknown, item: Item) => (
+            <Link
+              to={itemPath(item.archiveCode)}
+              state={{ listed: item }}
+              onClick={(event) => event.stopPropagation()}
+            >
+              {item.archiveCode}
+            </Link>
+          ),
+        };
+      case 'title':
+        return {
+          ...base,
+          width: 300,
+          ellipsis: { showTitle: true },
+          render: (_: unknown, item: Item) =>
+            item.withheld ? <Typography.Text type="secondary">{item.title}</Typography.Text> : item.title,
+        };
+      case 'category':
+        return { ...base, width: 130, render: (_: unknown, item: Item) => item.categoryName };
+      case 'year':
+        return { ...base, width: 70 };
+      case 'sensitivity':
+        return { ...base, width: 90, render: (_: unknown, item: Item) => sensitivityTag(item) };
+      case 'idNumber':
+        return { ...base, width: 180, render: (_: unknown, item: Item) => column.text(item) };
+      default:
+        return { ...base, render: (_: unknown, item: Item) => column.text(item) };
+    }
+  });
+}
