@@ -32,6 +32,8 @@ let sensitiveCode = '';
 let requestId = 0;
 /** The clerk's browser session, kept from (a) to (c). */
 let clerkSession: ConsolePage;
+/** The auditor's, kept from the approval's audit to the read's. */
+let auditorSession: ConsolePage;
 
 const db = () => server.system.database.db;
 
@@ -66,6 +68,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await clerkSession?.context.close();
+  await auditorSession?.context.close();
   await browser?.close();
   await server?.close();
 });
@@ -133,9 +136,26 @@ describe('审批: a sensitive read asked, approved and seen', () => {
   });
 });
 
+describe('reading under the grant', () => {
+  it('lets the clerk follow the link and read the item, saying under which request', async () => {
+    const { page } = clerkSession;
+    await page.goto('/approvals');
+    await rowWith(page, sensitiveCode).getByRole('link', { name: sensitiveCode }).click();
+    await page.waitForURL(`**/items/${encodeURIComponent(sensitiveCode)}`);
+    // The clerk may not unmask: the name in the title stays masked, the rest is there.
+    await expect.poll(() => page.locator('main').textContent()).toContain('王*国 门诊慢特病待遇认定表');
+    await expect
+      .poll(() => page.locator('main').textContent())
+      .toContain(`依据您的查阅申请（编号 ${requestId}`);
+    await screenshot(page, 'item-read-under-grant');
+    expect(clerkSession.errors).toEqual([]);
+  });
+});
+
 describe('审计: the approval found and exported', () => {
   it('filters the trail by the approver, opens the event and downloads the CSV', async () => {
-    const { page, context, errors } = await openConsole(browser, server);
+    auditorSession = await openConsole(browser, server);
+    const { page, errors } = auditorSession;
     await signIn(page, auditor.username, { totpSecret: auditor.totpSecret });
     await page.goto('/audit');
     await page.getByRole('heading', { name: '审计' }).waitFor();
@@ -174,7 +194,26 @@ describe('审计: the approval found and exported', () => {
     const entries = ((await exported.json()) as { entries: Array<{ payload: { filter: unknown } }> }).entries;
     expect(entries).toHaveLength(1);
     expect(entries[0]?.payload.filter).toMatchObject({ actor: secadmin.username });
-    await context.close();
+    // The auditor's session stays open for the next test: a second TOTP sign-in in the same
+    // 30-second step would be refused as a replayed code.
+    expect(errors).toEqual([]);
+  });
+});
+
+describe('审计: the read found', () => {
+  it('shows the auditor the clerk’s read of the sensitive item, with the grant it was made under', async () => {
+    const { page, errors } = auditorSession;
+    await page.goto('/audit');
+    await page.getByLabel('操作人').fill(clerk.username);
+    await page.getByRole('button', { name: '查询' }).click();
+    const row = page
+      .locator('tr.ant-table-row')
+      .filter({ hasText: '查阅敏感档案' })
+      .filter({ hasText: sensitiveCode })
+      .first();
+    await expect.poll(() => row.count(), { timeout: 20_000 }).toBe(1);
+    await expect(row.textContent()).resolves.toContain(PURPOSE);
+    await screenshot(page, 'audit-read');
     expect(errors).toEqual([]);
   });
 });

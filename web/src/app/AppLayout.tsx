@@ -86,12 +86,11 @@ export function AppLayout() {
             </Button>
           </Space>
         </Layout.Header>
+        {/* Layout.Content is the page's <main> landmark. */}
         <Layout.Content style={{ margin: 24 }}>
-          <main>
-            <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '80px auto' }} />}>
-              <Outlet />
-            </Suspense>
-          </main>
+          <Suspense fallback={<Spin size="large" style={{ display: 'block', margin: '80px auto' }} />}>
+            <Outlet />
+          </Suspense>
         </Layout.Content>
       </Layout>
     </Layout>
