@@ -944,7 +944,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 账户列表 */
+        /** 账户列表（系统管理员、安全保密员） */
         get: {
             parameters: {
                 query?: never;
