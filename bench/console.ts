@@ -35,7 +35,7 @@ if (!CHROMIUM) {
     const started = performance.now();
     cli('demo', '--items', String(ITEMS));
     cli('reindex');
-    cli('user', 'add', 'bench-archivist', '--role', 'archivist', '--name', '基准测试');
+    cli('user', 'add', 'bench-archivist', '--role', 'archivist', '--scope', 'D001/*/*', '--name', '基准测试');
     fs.writeFileSync(path.join(home, 'bench-console-ready'), String(ITEMS));
     console.log(
       `  loaded ${ITEMS} demo items and indexed them in ${((performance.now() - started) / 1000).toFixed(0)} s`,

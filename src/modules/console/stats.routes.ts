@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
+import { ArchiveCountsCache } from './stats.cache.js';
 import { OverviewSchema } from './stats.schema.js';
 import { overview } from './stats.service.js';
 
@@ -9,6 +10,8 @@ import { overview } from './stats.service.js';
 // those allowed it (archive counts need item.read and stay within the caller's scope).
 
 export const statsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
+  const counts = new ArchiveCountsCache(db);
+  app.addHook('onClose', () => counts.settle());
   app.get(
     '/stats/overview',
     {
@@ -18,6 +21,12 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         response: { 200: OverviewSchema, ...errorResponses(401) },
       },
     },
-    async (request) => overview(db, principalOf(request), () => scopeOf(request, db)),
+    async (request) =>
+      overview(
+        db,
+        principalOf(request),
+        () => scopeOf(request, db),
+        (scope) => counts.get(scope),
+      ),
   );
 };

@@ -9,6 +9,10 @@ const Rate = (description: string) => Nullable(Type.Number({ minimum: 0, maximum
 export const ArchiveOverviewSchema = Type.Object(
   {
     total: Count('档案总件数'),
+    asOf: Type.String({
+      format: 'date-time',
+      description: '统计时间：同一范围的统计缓存 30 秒，过期后先返回上次结果并在后台重新统计',
+    }),
     byCategory: Type.Array(
       Type.Object({ code: Type.String(), name: Type.String(), count: Type.Integer({ minimum: 0 }) }),
       { description: '按类别（业务门类）统计，依分类方案顺序；没有档案的类别不列出' },

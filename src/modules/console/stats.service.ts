@@ -20,7 +20,7 @@ export interface ArchiveOverview {
 }
 
 export interface Overview {
-  archive: ArchiveOverview | null;
+  archive: (ArchiveOverview & { asOf: string }) | null;
   approvals: { scope: 'all' | 'mine'; pending: number };
   fixity: {
     id: number;
@@ -109,10 +109,19 @@ export async function overview(
   db: Db,
   principal: Principal,
   scopeOf: () => Promise<ItemScope>,
+  // The route passes its cache; without one the counts are made now.
+  countArchive: (scope: ItemScope) => Promise<{ value: ArchiveOverview; asOf: Date }> = async (scope) => ({
+    value: await archiveOverview(db, scope),
+    asOf: new Date(),
+  }),
 ): Promise<Overview> {
   const approver = can(principal, 'access.grant');
   const [archive, pending, fixity, verify, ocr] = await Promise.all([
-    can(principal, 'item.read') ? scopeOf().then((scope) => archiveOverview(db, scope)) : null,
+    can(principal, 'item.read')
+      ? scopeOf()
+          .then(countArchive)
+          .then(({ value, asOf }) => ({ ...value, asOf: asOf.toISOString() }))
+      : null,
     countPendingRequests(db, approver ? undefined : principal.userId),
     lastFixity(db),
     lastVerify(db),

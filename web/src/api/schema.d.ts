@@ -7299,6 +7299,11 @@ export interface paths {
                             archive: {
                                 /** @description 档案总件数 */
                                 total: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 统计时间：同一范围的统计缓存 30 秒，过期后先返回上次结果并在后台重新统计
+                                 */
+                                asOf: string;
                                 /** @description 按类别（业务门类）统计，依分类方案顺序；没有档案的类别不列出 */
                                 byCategory: {
                                     code: string;

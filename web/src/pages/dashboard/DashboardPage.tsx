@@ -88,7 +88,8 @@ export default function DashboardPage() {
     <div>
       <Typography.Title level={3}>首页</Typography.Title>
       <Typography.Paragraph type="secondary">
-        {user?.displayName ?? user?.username}，您好。{archive ? '以下统计限于您的管辖范围。' : ''}
+        {user?.displayName ?? user?.username}，您好。
+        {archive ? `以下统计限于您的管辖范围，统计时间 ${dateTime(archive.asOf)}。` : ''}
       </Typography.Paragraph>
       <Row gutter={[16, 16]} style={{ marginBottom: 16 }}>
         {archive && (

@@ -1,0 +1,56 @@
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
+import type { ItemScope } from '../access/principal.js';
+import { createFonds } from '../catalog/fonds.service.js';
+import { fileItems } from '../catalog/item.service.js';
+import { ArchiveCountsCache } from './stats.cache.js';
+
+// The dashboard's counts are kept a short while per scope; an old answer is served at once while a
+// new count runs, and the next caller gets the new one.
+
+let database: TestDatabase;
+const everything: ItemScope = {
+  rows: [{ fondsCode: null, regionPrefix: null, categoryIds: null }],
+  idNumber: null,
+};
+const elsewhere: ItemScope = {
+  rows: [{ fondsCode: 'X999', regionPrefix: null, categoryIds: null }],
+  idNumber: null,
+};
+let serial = 0;
+const fileOne = () =>
+  fileItems(
+    database.db,
+    [reimbursement({ idNumber: validId(`32011519900101${String(++serial).padStart(3, '0')}`) })],
+    'test',
+  );
+
+beforeAll(async () => {
+  database = await openTestDatabase();
+  await createFonds(database.db, FONDS, 'test');
+  await fileOne();
+});
+afterAll(async () => {
+  await database?.close();
+});
+
+it('serves a scope’s counts from memory while fresh, then the old ones while recounting', async () => {
+  const cache = new ArchiveCountsCache(database.db, 200);
+  const first = await cache.get(everything);
+  expect(first.value.total).toBe(1);
+  await fileOne();
+  const fresh = await cache.get(everything);
+  expect(fresh.value.total).toBe(1);
+  expect(fresh.asOf).toEqual(first.asOf);
+  // Another scope is counted on its own.
+  expect((await cache.get(elsewhere)).value.total).toBe(0);
+
+  await new Promise((resolve) => setTimeout(resolve, 250));
+  const stale = await cache.get(everything);
+  expect(stale.value.total).toBe(1);
+  await cache.settle();
+  const recounted = await cache.get(everything);
+  expect(recounted.value.total).toBe(2);
+  expect(recounted.asOf.getTime()).toBeGreaterThan(first.asOf.getTime());
+});
