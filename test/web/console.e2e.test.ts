@@ -54,7 +54,8 @@ describe('signing in', () => {
     await page.waitForURL('**/login');
     await expectChineseGlyphs(page);
     // The user name field takes the focus by itself; Tab moves to the password, Enter submits.
-    await page.waitForFunction('document.activeElement?.id === "username"');
+    // Polled from outside the page: the console's CSP forbids the eval a string predicate needs.
+    await expect.poll(() => page.evaluate('document.activeElement?.id')).toBe('username');
     await page.keyboard.type(user.username);
     await page.keyboard.press('Tab');
     await page.keyboard.type('wrong-password');

@@ -142,7 +142,7 @@ describe('档案详情', () => {
 
     const location = page.getByLabel('纸质存放位置', { exact: true });
     await expect.poll(() => location.textContent()).toBe('库房 5号库房柜 12层 3盒 0001');
-    const body = await page.locator('main main').textContent();
+    const body = await page.locator('main').textContent();
     expect(body).toContain('报**1 个人零星医疗费用报销审核表');
     expect(body).toContain('定期30年');
     expect(body).toContain('就诊医疗机构');
@@ -166,7 +166,7 @@ describe('档案详情', () => {
     await expect.poll(() => location.textContent()).toBe('库房 5号库房柜 12层 3盒 0099');
 
     await page.getByRole('tab', { name: /版本历史/ }).click();
-    await page.getByText('库房盘点发现盒号登记错误').waitFor();
+    await page.getByText('库房盘点发现盒号登记错误').first().waitFor();
     expect(await page.getByText('第 2 版').count()).toBeGreaterThan(0);
     await page.getByText('共 1 个字段不同').waitFor();
     const changed = page.locator('tr', { has: page.locator('del') });
