@@ -112,6 +112,6 @@ if (!CHROMIUM) {
 /** Milliseconds from the start of navigation until `selector` is in the page. */
 async function timeUntil(page: Page, target: string, selector: string): Promise<number> {
   await page.goto(target, { waitUntil: 'commit' });
-  await page.waitForSelector(selector, { timeout: 60_000 });
+  await page.waitForSelector(selector, { state: 'attached', timeout: 60_000 });
   return page.evaluate(() => performance.now());
 }

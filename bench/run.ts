@@ -13,3 +13,5 @@ console.log('\nOCR of scanned pages — Tesseract through the queue vs the plain
 await import('./ocr.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');
+console.log('\nWeb console in chromium — PGlite');
+await import('./console.js');
