@@ -26,6 +26,20 @@ export const REQUEST_STATUS_NAMES: Record<string, string> = {
   expired: '已过期',
 };
 
+export const CARRIER_NAMES: Record<string, string> = {
+  paper: '纸质',
+  electronic: '电子',
+  hybrid: '纸电双套',
+};
+
+export const SECURITY_LEVEL_NAMES: Record<string, string> = {
+  public: '公开',
+  internal: '内部',
+  confidential: '秘密',
+  secret: '机密',
+  top_secret: '绝密',
+};
+
 export const RETENTION_NAMES: Record<string, string> = {
   Y: '永久',
   D100: '定期100年',

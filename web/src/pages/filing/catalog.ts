@@ -2,6 +2,14 @@ import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useRequest } from '../../app/hooks';
 
+// The code names are the console's, shared with the other pages.
+export {
+  CARRIER_NAMES,
+  RETENTION_NAMES,
+  SECURITY_LEVEL_NAMES,
+  SENSITIVITY_NAMES as SENSITIVITY_LEVELS,
+} from '../../app/labels';
+
 // The fonds and the classification scheme, as the filing form and the search filters need them.
 
 export type Fonds = ResponseOf<'/api/v1/fonds', 'get'>[number];
@@ -48,35 +56,6 @@ export function categoryTree(categories: readonly Category[], purpose: 'filing' 
   const codes = new Set(shown.map((row) => row.code));
   return shown.filter((row) => row.parent === null || !codes.has(row.parent)).map(nodeOf);
 }
-
-export const RETENTION_NAMES: Record<string, string> = {
-  Y: '永久',
-  D100: '定期100年',
-  D50: '定期50年',
-  D30: '定期30年',
-  D15: '定期15年',
-  D10: '定期10年',
-};
-
-export const CARRIER_NAMES: Record<string, string> = {
-  paper: '纸质',
-  electronic: '电子',
-  hybrid: '纸电双套',
-};
-
-export const SENSITIVITY_LEVELS: Record<string, string> = {
-  normal: '普通',
-  sensitive: '敏感',
-  restricted: '限制',
-};
-
-export const SECURITY_LEVEL_NAMES: Record<string, string> = {
-  public: '公开',
-  internal: '内部',
-  confidential: '秘密',
-  secret: '机密',
-  top_secret: '绝密',
-};
 
 export const optionsOf = (names: Record<string, string>) =>
   Object.entries(names).map(([value, label]) => ({ value, label }));

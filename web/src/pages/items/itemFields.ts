@@ -1,6 +1,16 @@
 import dayjs from 'dayjs';
 import type { ResponseOf } from '../../api/types';
 
+// The code names are the console's, shared with the other pages.
+import {
+  CARRIER_NAMES,
+  SENSITIVITY_NAMES as ITEM_SENSITIVITY_NAMES,
+  RETENTION_NAMES,
+  SECURITY_LEVEL_NAMES,
+} from '../../app/labels';
+
+export { CARRIER_NAMES, ITEM_SENSITIVITY_NAMES, RETENTION_NAMES, SECURITY_LEVEL_NAMES };
+
 // The item as the API answers it, and the Chinese names of its fields and codes. The field labels
 // are the server's (src/modules/catalog/item.schema.ts FIELD_LABELS), copied so the console and
 // the server's error messages name each field the same way.
@@ -46,35 +56,6 @@ export const FIELD_LABELS: Record<string, string> = {
   createdAt: '归档时间',
   updatedBy: '最后修改人',
   updatedAt: '最后修改时间',
-};
-
-export const RETENTION_NAMES: Record<string, string> = {
-  Y: '永久',
-  D100: '定期100年',
-  D50: '定期50年',
-  D30: '定期30年',
-  D15: '定期15年',
-  D10: '定期10年',
-};
-
-export const CARRIER_NAMES: Record<string, string> = {
-  paper: '纸质',
-  electronic: '电子',
-  hybrid: '纸电双套',
-};
-
-export const ITEM_SENSITIVITY_NAMES: Record<string, string> = {
-  normal: '普通',
-  sensitive: '敏感',
-  restricted: '限制',
-};
-
-export const SECURITY_LEVEL_NAMES: Record<string, string> = {
-  public: '公开',
-  internal: '内部',
-  confidential: '秘密',
-  secret: '机密',
-  top_secret: '绝密',
 };
 
 export const PAPER_LOCATION_PARTS: [keyof PaperLocation, string][] = [
