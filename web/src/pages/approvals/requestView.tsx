@@ -3,6 +3,7 @@ import dayjs from 'dayjs';
 import { Link } from 'react-router-dom';
 import type { ResponseOf } from '../../api/types';
 import { REQUEST_STATUS_NAMES, SENSITIVITY_NAMES } from '../../app/labels';
+import { itemPath } from '../../app/paths';
 
 // Shared pieces of the approvals page: how a request, its status and its items are shown.
 
@@ -53,8 +54,6 @@ export function StatusDetail({ request }: { request: AccessRequest }) {
     </Space>
   );
 }
-
-export const itemPath = (archiveCode: string) => `/items/${encodeURIComponent(archiveCode)}`;
 
 /** The requested items by 档号; linked to the item when the reader may open it now. */
 export function ItemCodes({ request, linked }: { request: AccessRequest; linked: boolean }) {

@@ -60,5 +60,4 @@ export function categoryTree(categories: readonly Category[], purpose: 'filing' 
 export const optionsOf = (names: Record<string, string>) =>
   Object.entries(names).map(([value, label]) => ({ value, label }));
 
-/** The path of an item's page in the console. */
-export const itemPath = (archiveCode: string) => `/items/${encodeURIComponent(archiveCode)}`;
+export { itemPath } from '../../app/paths';

@@ -79,8 +79,7 @@ export const dateTime = (value: string | null | undefined): string =>
 
 export const isSensitive = (item: Pick<Item, 'sensitivity'>) => item.sensitivity !== 'normal';
 
-/** The console's path to an item: the 档号 carries · and - and may carry others, so it is encoded. */
-export const itemPath = (archiveCode: string) => `/items/${encodeURIComponent(archiveCode)}`;
+export { itemPath } from '../../app/paths';
 
 /** The API path of an item, for openapi-fetch's path parameter (which encodes it itself). */
 export const codeParam = (archiveCode: string) => ({ path: { archiveCode } });
