@@ -51,6 +51,14 @@ export const DUMP_TABLES: DumpTable[] = [
   // The console's saved searches and the history of verify runs.
   { name: 'saved_search', key: ['user_id', 'name'] },
   { name: 'verify_run', key: ['id'], serial: 'id' },
+  // 医保扶贫: the insured roster with what the ledgers are made from, and reconciliation runs.
+  { name: 'insured_person', key: ['id'], serial: 'id' },
+  { name: 'enrollment', key: ['id'], serial: 'id' },
+  { name: 'assistance_status', key: ['id'], serial: 'id' },
+  { name: 'contribution', key: ['id'], serial: 'id' },
+  { name: 'assistance_settlement', key: ['id'], serial: 'id' },
+  { name: 'disease_certificate', key: ['id'], serial: 'id' },
+  { name: 'reconciliation_run', key: ['id'], serial: 'id' },
 ];
 
 /**

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_CATEGORIES } from '../modules/catalog/builtin-categories.js';
+import { LEDGER_CATEGORY } from '../modules/ledgers/ledger-category.js';
 import { type Database, type Db, openMemoryDatabase } from './database.js';
 import { listMigrations, MIGRATION_TABLE, migrateDown, migrateToLatest } from './migrator.js';
 
@@ -29,6 +30,13 @@ async function applied(db: Db): Promise<string[]> {
 async function categoryCodes(db: Db): Promise<string[]> {
   const rows = await db.selectFrom('category').select('code').orderBy('sort_order').execute();
   return rows.map((row) => row.code);
+}
+
+/** The built-in scheme, with the ledger category (医保扶贫台账) after 医保扶贫. */
+function shippedCodes(): string[] {
+  const codes = BUILTIN_CATEGORIES.map((category) => category.code);
+  codes.splice(codes.indexOf('FP') + 1, 0, LEDGER_CATEGORY.code);
+  return codes;
 }
 
 const CATALOG_TABLES = [
@@ -60,13 +68,13 @@ describe('migrations', () => {
     for (const table of [...CATALOG_TABLES, MIGRATION_TABLE, `${MIGRATION_TABLE}_lock`]) {
       expect(present, table).toContain(table);
     }
-    expect(await categoryCodes(database.db)).toEqual(BUILTIN_CATEGORIES.map((category) => category.code));
+    expect(await categoryCodes(database.db)).toEqual(shippedCodes());
   });
 
   it('applies nothing when run again', async () => {
     expect(await migrateToLatest(database.db)).toEqual([]);
     expect(await applied(database.db)).toEqual(listMigrations());
-    expect(await categoryCodes(database.db)).toHaveLength(BUILTIN_CATEGORIES.length);
+    expect(await categoryCodes(database.db)).toHaveLength(BUILTIN_CATEGORIES.length + 1);
   });
 
   it('migrateDown rolls back one migration at a time, newest first', async () => {
@@ -96,7 +104,7 @@ describe('migrations', () => {
     expect(await migrateToLatest(database.db)).toEqual(listMigrations());
     expect(await applied(database.db)).toEqual(listMigrations());
     const codes = await categoryCodes(database.db);
-    expect(codes).toEqual(BUILTIN_CATEGORIES.map((category) => category.code));
+    expect(codes).toEqual(shippedCodes());
     expect(codes).toEqual(
       expect.arrayContaining(['CB', 'CBDW', 'CBGR', 'DY', 'JS', 'JSLX', 'HL', 'PZ', 'TJYJ']),
     );

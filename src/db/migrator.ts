@@ -15,6 +15,7 @@ import * as duplicates from './migrations/20261125T110000-duplicates.js';
 import * as scan from './migrations/20261126T090000-scan.js';
 import * as checks from './migrations/20261126T100000-checks.js';
 import * as consoleTables from './migrations/20261127T090000-console.js';
+import * as ledgers from './migrations/20261201T090000-ledgers.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261126T090000-scan': scan,
   '20261126T100000-checks': checks,
   '20261127T090000-console': consoleTables,
+  '20261201T090000-ledgers': ledgers,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -5,6 +5,7 @@ import type { CheckTables } from '../modules/ingest/check.tables.js';
 import type { IngestTables } from '../modules/ingest/ingest.tables.js';
 import type { ScanTables } from '../modules/ingest/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
+import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
 
@@ -16,6 +17,7 @@ export interface DatabaseSchema
     CheckTables,
     IngestTables,
     IntegrityTables,
+    LedgerTables,
     ScanTables,
     SearchTables,
     StorageTables {}

@@ -22,6 +22,7 @@ import { scanRoutes } from '../modules/ingest/scan.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { verifyRoutes } from '../modules/integrity/verify.routes.js';
+import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
@@ -107,6 +108,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
         { name: '归档接入', description: '业务系统推送归档（经办即归档）与归档时滞' },
         { name: '完整性', description: '事件日志、签名检查点、包含与一致性证明' },
         { name: '账户与权限', description: '登录、会话、接口令牌、账户与授权' },
+        { name: '医保扶贫', description: '扶贫名单核对与四大台账（参保、动态、待遇享受、慢病与两病）' },
         { name: '审计', description: '审计记录检索、导出与异常查阅提醒（安全审计员）' },
         { name: '系统', description: '运行状态' },
       ],
@@ -163,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       store: options.store,
       clamavDatabase,
     });
+    await app.register(ledgerRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
     await app.register(scanRoutes, {
       prefix: '/api/v1',
       db: options.database.db,

@@ -9,8 +9,11 @@ import { YidangError } from '../../shared/errors.js';
 const PREFIX = 'v1:';
 
 interface FieldKeys {
+  secret: Buffer;
   encryption: Buffer;
   index: Buffer;
+  /** Keys for other keyed hashes, derived on first use by purpose. */
+  derived: Map<string, Buffer>;
 }
 
 let active: FieldKeys | undefined;
@@ -21,7 +24,12 @@ function derive(secret: Buffer, purpose: string): Buffer {
 
 /** Sets the field key for this process (opened from YIDANG_HOME/keys with the system). */
 export function useFieldKey(secret: Buffer): void {
-  active = { encryption: derive(secret, 'id-number encryption'), index: derive(secret, 'id-number index') };
+  active = {
+    secret,
+    encryption: derive(secret, 'id-number encryption'),
+    index: derive(secret, 'id-number index'),
+    derived: new Map(),
+  };
 }
 
 function keys(): FieldKeys {
@@ -34,9 +42,14 @@ const normalise = (idNumber: string) => idNumber.trim().toUpperCase();
 
 export function sealIdNumber(idNumber: string | null | undefined): string | null {
   if (idNumber === null || idNumber === undefined || idNumber === '') return null;
+  return sealText(idNumber);
+}
+
+/** Seals any text under the field key, as ID numbers are (for records that hold many of them). */
+export function sealText(text: string): string {
   const nonce = crypto.randomBytes(12);
   const cipher = crypto.createCipheriv('aes-256-gcm', keys().encryption, nonce);
-  const body = Buffer.concat([cipher.update(idNumber, 'utf8'), cipher.final()]);
+  const body = Buffer.concat([cipher.update(text, 'utf8'), cipher.final()]);
   return PREFIX + Buffer.concat([nonce, body, cipher.getAuthTag()]).toString('base64url');
 }
 
@@ -73,3 +86,20 @@ export function idNumberIndex(idNumber: string | null | undefined): string | nul
     .subarray(0, 16)
     .toString('hex');
 }
+
+/**
+ * A keyed hash for `purpose` (its own key, derived from the field key): equal inputs give equal
+ * values, and nobody without the key can test a guess against a stored one.
+ */
+export function keyedHash(purpose: string, text: string): Buffer {
+  const fieldKeys = keys();
+  let key = fieldKeys.derived.get(purpose);
+  if (!key) {
+    key = derive(fieldKeys.secret, purpose);
+    fieldKeys.derived.set(purpose, key);
+  }
+  return crypto.createHmac('sha256', key).update(text, 'utf8').digest();
+}
+
+/** Opens text sealed with sealText. */
+export const openText = (stored: string): string => openIdNumber(stored) ?? '';

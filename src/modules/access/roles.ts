@@ -35,6 +35,7 @@ export const PERMISSIONS = {
   'access.grant': '授予角色与范围、审批敏感档案查阅',
   'audit.read': '查阅审计记录',
   'token.own': '为自己创建接口令牌',
+  'poverty.work': '医保扶贫：核对名单、编制台账',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -43,8 +44,8 @@ const BUSINESS_READ: Permission[] = ['item.read', 'file.read', 'catalog.read'];
 
 /** What each role may do; scope (fonds, region, category) narrows the archive permissions further. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own'],
-  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask', 'scan.qc'],
+  clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own', 'poverty.work'],
+  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask', 'scan.qc', 'poverty.work'],
   archivist: [
     ...BUSINESS_READ,
     'item.create',
@@ -54,6 +55,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'scan.qc',
     'catalog.manage',
     'integrity.read',
+    'poverty.work',
   ],
   manager: ['item.read', 'catalog.read'],
   // Their own records: shown to them in full.
@@ -72,6 +74,7 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = [
   'file.add',
   'file.read',
   'scan.qc',
+  'poverty.work',
 ];
 
 export function isRole(value: string): value is Role {

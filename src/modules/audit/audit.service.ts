@@ -55,6 +55,9 @@ export const ACTION_LABELS: Record<string, string> = {
   'access.rejected': '驳回查阅申请',
   'access.withdrawn': '撤回查阅申请',
   'access.revoked': '收回查阅授权',
+  'roster.loaded': '载入参保名册',
+  'roster.reconciled': '核对扶贫名单',
+  'roster.report_exported': '导出名单核对结果',
 };
 
 export interface AuditQuery {

@@ -98,6 +98,9 @@ export const AUDIT_ACTION_NAMES: Record<string, string> = {
   'access.rejected': '驳回查阅申请',
   'access.withdrawn': '撤回查阅申请',
   'access.revoked': '收回查阅授权',
+  'roster.loaded': '载入参保名册',
+  'roster.reconciled': '核对扶贫名单',
+  'roster.report_exported': '导出名单核对结果',
 };
 
 /** Groups of audit events: the API takes a code ending in a dot as the whole group. */

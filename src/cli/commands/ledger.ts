@@ -1,0 +1,200 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Command } from 'commander';
+import { DEMO_ACTOR } from '../../modules/demo/demo.service.js';
+import { makeLedger } from '../../modules/ledgers/ledger.service.js';
+import { isLedgerKind, LEDGER_KINDS } from '../../modules/ledgers/ledger-category.js';
+import { OUTCOME_NAMES, type Outcome } from '../../modules/ledgers/reconcile.findings.js';
+import { REPORT_NAMES, type ReportKind } from '../../modules/ledgers/reconcile.report.js';
+import { reconciliationReport } from '../../modules/ledgers/reconcile.reports.service.js';
+import { RECONCILE_SOURCES, reconcileList } from '../../modules/ledgers/reconcile.service.js';
+import { ROSTER_REFERENCE_DATE } from '../../modules/ledgers/roster.demo.js';
+import { countPeople } from '../../modules/ledgers/roster.repo.js';
+import { loadRosterDemo } from '../../modules/ledgers/roster.service.js';
+import { invalid } from '../../shared/errors.js';
+import {
+  parsePositiveInt,
+  printJson,
+  readBoundedFile,
+  USER_OPTION,
+  withDatabase,
+  withSystem,
+} from '../context.js';
+import { asCliUser } from '../sign-in.js';
+
+// yidang roster demo | reconcile | ledger: the 医保扶贫 work from the command line, through the same
+// services as the API. Files written here carry names and ID numbers: they go where the user says.
+
+const MAX_LIST_BYTES = 100 * 1024 * 1024;
+
+function writeOut(file: string, content: Buffer): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  // Written beside and renamed, so a killed command never leaves half a workbook under the real name.
+  const partial = `${file}.part`;
+  fs.writeFileSync(partial, content, { mode: 0o600 });
+  fs.renameSync(partial, file);
+}
+
+export function registerLedgerCommands(program: Command): void {
+  const roster = program.command('roster').description('参保人员名册');
+  roster
+    .command('demo')
+    .description('生成合成的参保名册（含扶贫对象、参保、缴费、医疗救助结算、慢病与两病），同一种子结果相同')
+    .requiredOption('--people <n>', '人数')
+    .option('--seed <seed>', '随机种子', '1')
+    .option('--region <code>', '县级行政区划代码', '320115')
+    .action(async (options: { people: string; seed: string; region: string }) => {
+      const people = parsePositiveInt(options.people, '--people', 10_000_000);
+      const started = Date.now();
+      const result = await withDatabase(async (database) => {
+        const existing = await countPeople(database.db);
+        if (existing > 0)
+          throw invalid('ROSTER_NOT_EMPTY', `名册中已有 ${existing} 人，示例名册只能载入空名册`);
+        return loadRosterDemo(
+          database.db,
+          {
+            people,
+            seed: options.seed,
+            regionCode: options.region,
+            referenceDate: ROSTER_REFERENCE_DATE,
+            onProgress: (done, total) => {
+              if (process.stderr.isTTY) process.stderr.write(`\r已载入 ${done}/${total}`);
+            },
+          },
+          DEMO_ACTOR,
+        );
+      });
+      if (process.stderr.isTTY) process.stderr.write('\n');
+      process.stdout.write(
+        `已载入示例名册 ${result.people} 人（扶贫对象 ${result.assisted} 人，参保记录 ${result.enrollments} 条，` +
+          `医疗救助结算 ${result.settlements} 笔，慢病/两病证 ${result.certificates} 张），用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒\n`,
+      );
+    });
+
+  program
+    .command('reconcile <list>')
+    .description(
+      '核对名单：扶贫办或民政的名单（CSV/XLSX，GBK 或 UTF-8）与参保名册逐行比对，输出更正清单、待办清单和汇总',
+    )
+    .option('--source <department>', `来文单位（${RECONCILE_SOURCES.join('、')}）`, '扶贫办')
+    .option('--out <dir>', '结果工作簿写入的目录（默认为名单所在目录）')
+    .option('--json', '输出 JSON 摘要')
+    .option(...USER_OPTION)
+    .action(
+      async (list: string, options: { source: string; out?: string; json?: boolean; user?: string }) => {
+        const content = readBoundedFile(list, MAX_LIST_BYTES, '名单超过 100 MB，请拆分后核对');
+        const outDir = options.out ?? path.dirname(path.resolve(list));
+        const { result, written } = await withDatabase((database) =>
+          asCliUser(database.db, options.user, 'poverty.work', async (user) => {
+            const done = await reconcileList(database.db, {
+              content,
+              fileName: path.basename(list),
+              source: options.source,
+              actor: user.actor,
+            });
+            const files: string[] = [];
+            for (const kind of Object.keys(REPORT_NAMES) as ReportKind[]) {
+              const report = await reconciliationReport(database.db, done.runId, kind, {
+                actor: user.actor,
+                displayName: user.principal.displayName,
+              });
+              const file = path.join(outDir, report.fileName);
+              writeOut(file, report.content);
+              files.push(file);
+            }
+            return { result: done, written: files };
+          }),
+        );
+        const { findings: _findings, resolved: _resolved, ...summary } = result;
+        if (options.json) return printJson({ ...summary, files: written });
+        process.stdout.write(
+          `第 ${result.runId} 次核对：名单 ${result.rows} 行，用时 ${(result.durationMs / 1000).toFixed(1)} 秒\n`,
+        );
+        for (const [outcome, count] of Object.entries(result.counts))
+          if (count > 0) process.stdout.write(`  ${OUTCOME_NAMES[outcome as Outcome]}：${count}\n`);
+        process.stdout.write(`  需督促参保缴费：${result.followUps} 人\n`);
+        for (const file of written) process.stdout.write(`已写出 ${file}\n`);
+      },
+    );
+
+  program
+    .command('ledger <kind>')
+    .description(
+      `编制台账并归档：${Object.entries(LEDGER_KINDS)
+        .map(([key, name]) => `${key} ${name}`)
+        .join('，')}`,
+    )
+    .option('--as-of <date>', '截至日期（enrollment、chronic、two-disease）')
+    .option('--month <YYYY-MM>', '月份（dynamic）')
+    .option('--from <date>', '起始日期（benefits）')
+    .option('--to <date>', '截止日期（benefits）')
+    .option('--format <format>', '写出的格式：xlsx、pdf 或 both（归档时两种格式都保存）', 'both')
+    .option('--out <dir>', '写出的目录', '.')
+    .option('--fonds <code>', '归入的全宗（只有一个全宗时可省略）')
+    .option('--org <code>', '档号中的机构（问题）代码', 'FP')
+    .option('--json', '输出 JSON')
+    .option(...USER_OPTION)
+    .action(
+      async (
+        kind: string,
+        options: {
+          asOf?: string;
+          month?: string;
+          from?: string;
+          to?: string;
+          format: string;
+          out: string;
+          fonds?: string;
+          org: string;
+          json?: boolean;
+          user?: string;
+        },
+      ) => {
+        if (!isLedgerKind(kind))
+          throw invalid(
+            'LEDGER_KIND',
+            `台账类别应为：${Object.entries(LEDGER_KINDS)
+              .map(([key, name]) => `${key}（${name}）`)
+              .join('、')}`,
+          );
+        if (!['xlsx', 'pdf', 'both'].includes(options.format))
+          throw invalid('LEDGER_FORMAT', '--format 应为 xlsx、pdf 或 both');
+        const made = await withSystem((system) =>
+          asCliUser(system.database.db, options.user, 'poverty.work', async (user) => {
+            if (!user.principal.permissions.has('item.create'))
+              throw invalid('LEDGER_FILING', '编制台账需同时具有归档权限（台账生成后即归档）');
+            return makeLedger(
+              { db: system.database.db, store: system.store, scope: user.scope },
+              {
+                kind,
+                asOf: options.asOf,
+                month: options.month,
+                from: options.from,
+                to: options.to,
+                fonds: options.fonds,
+                org: options.org,
+              },
+              { actor: user.actor, displayName: user.principal.displayName },
+            );
+          }),
+        );
+        const written: string[] = [];
+        for (const format of ['xlsx', 'pdf'] as const) {
+          if (options.format !== 'both' && options.format !== format) continue;
+          const file = path.join(options.out, `${made.fileBase}.${format}`);
+          writeOut(file, format === 'xlsx' ? made.xlsx : made.pdf);
+          written.push(file);
+        }
+        if (options.json)
+          return printJson({
+            archiveCode: made.filed.archiveCode,
+            cover: made.document.cover,
+            files: written,
+          });
+        process.stdout.write(`${made.filed.archiveCode}\n`);
+        process.stderr.write(`${made.document.title}（${made.document.period}）已归档\n`);
+        for (const line of made.document.cover) process.stderr.write(`  ${line.label}：${line.value}\n`);
+        for (const file of written) process.stderr.write(`已写出 ${file}\n`);
+      },
+    );
+}

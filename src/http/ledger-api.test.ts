@@ -1,0 +1,149 @@
+import ExcelJS from 'exceljs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { FONDS } from '../../test/helpers/fixtures.js';
+import { idOf, rosterEntry, storeRoster } from '../../test/helpers/roster.js';
+import { openTestSystem, type TestSystem } from '../../test/helpers/system.js';
+import { createFonds } from '../modules/catalog/fonds.service.js';
+import { type App, buildApp } from './app.js';
+
+// 医保扶贫 over a real socket: a list reconciled from a multipart upload, its three workbooks, and a
+// ledger made, filed and read back through the item's file route; each refused to the wrong roles.
+
+let system: TestSystem;
+let app: App;
+let base: string;
+let clerk: TestUser;
+let auditor: TestUser;
+let manager: TestUser;
+
+const A = idOf('32011519800101101');
+const B = idOf('32011519850202202');
+
+beforeAll(async () => {
+  system = await openTestSystem();
+  const db = system.database.db;
+  await createFonds(db, FONDS, 'test');
+  const assisted = rosterEntry('张三丰', A);
+  assisted.statuses = [{ identity: 'poverty', source: '扶贫办', includedOn: '2020-01-01', exitedOn: null }];
+  assisted.certificates = [
+    { kind: 'hypertension', disease: '高血压', issuedOn: '2021-05-01', revokedOn: null },
+  ];
+  await storeRoster(db, [assisted, rosterEntry('李娜', B, { enrolled: false })]);
+  clerk = await testUser(db, { roles: ['clerk'] });
+  auditor = await testUser(db, { roles: ['auditor'] });
+  manager = await testUser(db, { roles: ['manager'] });
+  app = await buildApp({ database: system.database, store: system.store });
+  base = await app.listen({ port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await app?.close();
+  await system?.dispose();
+});
+
+function upload(content: Buffer, source: string, user: TestUser = clerk) {
+  const form = new FormData();
+  form.append('file', new Blob([content]), '民政低保名单.csv');
+  return fetch(`${base}/api/v1/reconciliations?source=${encodeURIComponent(source)}`, {
+    method: 'POST',
+    body: form,
+    headers: user.headers,
+  });
+}
+
+const list = Buffer.from(`姓名,身份证号,人员类别\n张三丰,${A},低保\n张三峰,${A},低保\n李娜,${B},低保\n`);
+
+describe('reconciliation over HTTP', () => {
+  it('answers the counts and links to its three workbooks', async () => {
+    const response = await upload(list, '民政');
+    expect(response.status).toBe(200);
+    const run = (await response.json()) as {
+      runId: number;
+      rows: number;
+      counts: Record<string, number>;
+      followUps: number;
+      reports: Array<{ kind: string; href: string }>;
+      findings?: unknown;
+    };
+    expect(run).toMatchObject({ rows: 3, followUps: 1 });
+    expect(run.counts).toMatchObject({ matched: 1, duplicate: 0, not_enrolled: 1 });
+    expect(run.findings).toBeUndefined();
+    expect(JSON.stringify(run)).not.toContain(A);
+    const corrections = run.reports.find((report) => report.kind === 'corrections');
+    const workbook = await fetch(`${base}${corrections?.href}`, { headers: clerk.headers });
+    expect(workbook.status).toBe(200);
+    expect(workbook.headers.get('content-disposition')).toContain(encodeURIComponent('返回更正清单'));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(await workbook.arrayBuffer());
+    const rows: string[] = [];
+    book.getWorksheet('更正清单')?.eachRow((row) => rows.push(String(row.getCell(5).value)));
+    expect(rows).toContain('姓名同音字');
+    const listed = (await (
+      await fetch(`${base}/api/v1/reconciliations`, { headers: clerk.headers })
+    ).json()) as {
+      runs: Array<{ id: number; source: string }>;
+    };
+    expect(listed.runs[0]).toMatchObject({ id: run.runId, source: '民政' });
+  });
+
+  it('refuses an unknown department, a missing file and a run that does not exist', async () => {
+    expect((await upload(list, '教育局')).status).toBe(400);
+    const empty = await fetch(`${base}/api/v1/reconciliations?source=${encodeURIComponent('民政')}`, {
+      method: 'POST',
+      headers: { ...clerk.headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(empty.status).toBe(400);
+    const missing = await fetch(`${base}/api/v1/reconciliations/99999/summary.xlsx`, {
+      headers: clerk.headers,
+    });
+    expect(missing.status).toBe(404);
+  });
+
+  it('is closed to roles without the 医保扶贫 permission', async () => {
+    expect((await upload(list, '民政', auditor)).status).toBe(403);
+    expect((await upload(list, '民政', manager)).status).toBe(403);
+    expect((await fetch(`${base}/api/v1/reconciliations`, { headers: auditor.headers })).status).toBe(403);
+  });
+});
+
+describe('ledgers over HTTP', () => {
+  const post = (body: unknown, user: TestUser = clerk, query = '') =>
+    fetch(`${base}/api/v1/ledgers${query}`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+
+  it('makes a 两病台账, files it as a sensitive archive, and hands its maker the PDF', async () => {
+    const response = await post({ kind: 'two-disease', asOf: '2026-06-30' });
+    expect(response.status).toBe(200);
+    const made = (await response.json()) as {
+      archiveCode: string;
+      cover: Array<{ label: string; value: string }>;
+      files: Array<{ fileName: string; href: string }>;
+    };
+    expect(made.archiveCode).toMatch(/^J013-FPTZ/);
+    expect(made.cover).toContainEqual({ label: '办理人数', value: '1 人' });
+    // Filed, it holds ID numbers and diagnoses: reading it later needs an approved request.
+    const pdf = made.files.find((file) => file.fileName.endsWith('.pdf'));
+    expect((await fetch(`${base}${pdf?.href}`, { headers: clerk.headers })).status).toBe(403);
+    const direct = await post({ kind: 'two-disease', asOf: '2026-06-30' }, clerk, '?format=pdf');
+    expect(direct.status).toBe(200);
+    expect(direct.headers.get('content-type')).toBe('application/pdf');
+    expect(decodeURIComponent(direct.headers.get('x-archive-code') ?? '')).toMatch(/^J013-FPTZ/);
+    expect(
+      Buffer.from(await direct.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+  });
+
+  it('refuses a wrong period and an unknown kind with 400, and other roles with 403', async () => {
+    const wrong = await post({ kind: 'dynamic', month: '2026-13' });
+    expect(wrong.status).toBe(400);
+    expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain('YYYY-MM');
+    expect((await post({ kind: 'poverty', asOf: '2026-06-30' })).status).toBe(400);
+    expect((await post({ kind: 'chronic', asOf: '2026-06-30' }, auditor)).status).toBe(403);
+  });
+});

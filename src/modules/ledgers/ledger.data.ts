@@ -1,0 +1,339 @@
+import type { Db } from '../../db/database.js';
+import { openIdNumber } from '../access/field-cipher.js';
+import type { LedgerDocument, LedgerSection } from './ledger.document.js';
+import {
+  certificates,
+  countActive,
+  employeeInsured,
+  enrollmentLedger,
+  movements,
+  settlements,
+  settlementTotals,
+} from './ledger.repo.js';
+import { LEDGER_KINDS, type LedgerKind } from './ledger-category.js';
+import type { AssistanceIdentity, Scheme } from './ledgers.tables.js';
+import { IDENTITY_NAMES } from './reconcile.findings.js';
+
+// The four ledgers (四大台账) as documents: each one's cover summary and tables, from the database as
+// of its cut-off or for its period. Covers state counts computed from the rows they summarise.
+
+export type LedgerPeriod = { asOf: string } | { month: string } | { from: string; to: string };
+
+export interface LedgerRequest {
+  kind: LedgerKind;
+  period: LedgerPeriod;
+  agency: string;
+  madeBy: string;
+  madeAt: Date;
+}
+
+const SCHEME_NAMES: Record<Scheme, string> = { employee: '职工医保', resident: '居民医保' };
+const END_NAMES: Record<string, string> = { interrupted: '中断', switched: '转居民医保', exited: '退出' };
+const identityName = (identity: AssistanceIdentity) => IDENTITY_NAMES[identity];
+const id = (sealed: string) => openIdNumber(sealed) ?? '';
+const chineseDay = (day: string) =>
+  `${Number(day.slice(0, 4))}年${Number(day.slice(5, 7))}月${Number(day.slice(8, 10))}日`;
+const yuan = (value: string | number) =>
+  Number(value).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+
+function countBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
+  return counts;
+}
+
+/** The first and last day of YYYY-MM, and the day before it began. */
+export function monthBounds(month: string): { from: string; to: string; before: string } {
+  const [year, monthNumber] = month.split('-').map(Number) as [number, number];
+  const first = new Date(Date.UTC(year, monthNumber - 1, 1));
+  const last = new Date(Date.UTC(year, monthNumber, 0));
+  const before = new Date(Date.UTC(year, monthNumber - 1, 0));
+  const day = (date: Date) => date.toISOString().slice(0, 10);
+  return { from: day(first), to: day(last), before: day(before) };
+}
+
+const PERSON_COLUMNS = [
+  { key: 'index', header: '序号', width: 6, kind: 'count' as const },
+  { key: 'name', header: '姓名', width: 10 },
+  { key: 'idNumber', header: '身份证号', width: 20 },
+];
+
+async function enrollmentDocument(
+  db: Db,
+  asOf: string,
+): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
+  const rows = await enrollmentLedger(db, asOf);
+  const people = new Set(rows.map((row) => row.personId));
+  const byIdentity = countBy(rows, (row) => identityName(row.identity));
+  const enrolled = rows.filter((row) => row.scheme !== null).length;
+  const section: LedgerSection = {
+    title: '参保台账',
+    columns: [
+      ...PERSON_COLUMNS,
+      { key: 'address', header: '地址', width: 28 },
+      { key: 'identity', header: '人员类别', width: 14 },
+      { key: 'scheme', header: '参保类别', width: 10 },
+      { key: 'startedOn', header: '参保时间', width: 11, kind: 'date' },
+      { key: 'employer', header: '参保单位', width: 24 },
+      { key: 'paidThrough', header: '保期截至', width: 11, kind: 'date' },
+    ],
+    rows: rows.map((row, index) => ({
+      index: index + 1,
+      name: row.name,
+      idNumber: id(row.idNumber),
+      address: row.address,
+      identity: identityName(row.identity),
+      scheme: row.scheme ? SCHEME_NAMES[row.scheme] : '未参保',
+      startedOn: row.startedOn,
+      employer: row.employer,
+      paidThrough: row.scheme === 'employee' ? row.paidThrough : null,
+    })),
+    totals: { index: '合计', name: `${rows.length} 人次` },
+  };
+  return {
+    title: `医保扶贫${LEDGER_KINDS.enrollment}`,
+    period: `截至 ${chineseDay(asOf)}`,
+    cover: [
+      { label: '名单截至时间', value: chineseDay(asOf) },
+      { label: '在册人数', value: `${people.size} 人` },
+      ...[...byIdentity].map(([label, count]) => ({ label, value: `${count} 人` })),
+      { label: '已参保', value: `${enrolled} 人` },
+      { label: '未参保', value: `${rows.length - enrolled} 人` },
+      { label: '参保率', value: rows.length === 0 ? '—' : `${((enrolled / rows.length) * 100).toFixed(2)}%` },
+    ],
+    sections: [section],
+  };
+}
+
+function paymentOf(row: { paidOn: string | null; amount: string | null; subsidy: string | null }): string {
+  if (!row.paidOn) return '未缴费';
+  return `已缴 ${row.paidOn}（${yuan(row.amount ?? 0)} 元，资助 ${yuan(row.subsidy ?? 0)} 元）`;
+}
+
+async function dynamicDocument(
+  db: Db,
+  month: string,
+): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
+  const { from, to, before } = monthBounds(month);
+  const [added, exited, employees, previous, current] = await Promise.all([
+    movements(db, 'included', from, to),
+    movements(db, 'exited', from, to),
+    employeeInsured(db, from, to),
+    countActive(db, before),
+    countActive(db, to),
+  ]);
+  const unpaid = added.filter((row) => !row.paidOn).length;
+  const base = (row: { name: string; idNumber: string; identity: AssistanceIdentity }, index: number) => ({
+    index: index + 1,
+    name: row.name,
+    idNumber: id(row.idNumber),
+    identity: identityName(row.identity),
+  });
+  const identityColumn = { key: 'identity', header: '人员类别', width: 14 };
+  return {
+    title: `医保扶贫${LEDGER_KINDS.dynamic}`,
+    period: `${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月`,
+    cover: [
+      { label: '统计期间', value: `${chineseDay(from)}至${chineseDay(to)}` },
+      { label: '上月末在册人数', value: `${previous} 人` },
+      { label: '本月新增', value: `${added.length} 人` },
+      { label: '本月退出', value: `${exited.length} 人` },
+      { label: '本月末在册人数', value: `${current} 人` },
+      { label: '较上月增减', value: `${current - previous >= 0 ? '+' : ''}${current - previous} 人` },
+      { label: '新增人员未缴费', value: `${unpaid} 人` },
+      { label: '参保职工人员', value: `${new Set(employees.map((row) => row.personId)).size} 人` },
+    ],
+    sections: [
+      {
+        title: '新增人员动态台账',
+        columns: [
+          ...PERSON_COLUMNS,
+          identityColumn,
+          { key: 'includedOn', header: '纳入时间', width: 11, kind: 'date' },
+          { key: 'scheme', header: '参保类别', width: 10 },
+          { key: 'employer', header: '参保单位', width: 22 },
+          { key: 'payment', header: '缴费情况', width: 30 },
+        ],
+        rows: added.map((row, index) => ({
+          ...base(row, index),
+          includedOn: row.includedOn,
+          scheme: row.scheme ? SCHEME_NAMES[row.scheme] : '未参保',
+          employer: row.employer,
+          payment: paymentOf(row),
+        })),
+        totals: { index: '合计', name: `${added.length} 人` },
+      },
+      {
+        title: '退出人员动态台账',
+        columns: [
+          ...PERSON_COLUMNS,
+          identityColumn,
+          { key: 'includedOn', header: '纳入时间', width: 11, kind: 'date' },
+          { key: 'exitedOn', header: '退出时间', width: 11, kind: 'date' },
+          { key: 'scheme', header: '退出时参保类别', width: 12 },
+          { key: 'employer', header: '参保单位', width: 22 },
+        ],
+        rows: exited.map((row, index) => ({
+          ...base(row, index),
+          includedOn: row.includedOn,
+          exitedOn: row.exitedOn,
+          scheme: row.scheme ? SCHEME_NAMES[row.scheme] : '未参保',
+          employer: row.employer,
+        })),
+        totals: { index: '合计', name: `${exited.length} 人` },
+      },
+      {
+        title: '参保职工人员动态台账',
+        columns: [
+          ...PERSON_COLUMNS,
+          identityColumn,
+          { key: 'employer', header: '单位名称', width: 24 },
+          { key: 'startedOn', header: '职工医保缴费时间', width: 12, kind: 'date' },
+          { key: 'endedOn', header: '职工医保中断缴费时间', width: 12, kind: 'date' },
+          { key: 'residentFrom', header: '转居民医保缴费时间', width: 12, kind: 'date' },
+          { key: 'paidThrough', header: '保期截至', width: 11, kind: 'date' },
+          { key: 'state', header: '状态', width: 10 },
+        ],
+        rows: employees.map((row, index) => ({
+          ...base(row, index),
+          employer: row.employer,
+          startedOn: row.startedOn,
+          endedOn: row.endedOn,
+          residentFrom: row.residentFrom,
+          paidThrough: row.paidThrough,
+          state: row.endReason ? (END_NAMES[row.endReason] ?? row.endReason) : '在保',
+        })),
+        totals: { index: '合计', name: `${employees.length} 人次` },
+      },
+    ],
+  };
+}
+
+const MONEY_KEYS = [
+  'totalCost',
+  'insurancePaid',
+  'assistancePaid',
+  'criticalPaid',
+  'reassistancePaid',
+  'assistanceTotal',
+] as const;
+
+async function benefitsDocument(
+  db: Db,
+  from: string,
+  to: string,
+): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
+  const [rows, totals] = await Promise.all([settlements(db, from, to), settlementTotals(db, from, to)]);
+  const cents = (value: string) => Math.round(Number(value) * 100);
+  return {
+    title: `医保扶贫${LEDGER_KINDS.benefits}`,
+    period: `${chineseDay(from)}至${chineseDay(to)}`,
+    cover: [
+      { label: '统计期间', value: `${chineseDay(from)}至${chineseDay(to)}` },
+      {
+        label: '报销人次',
+        value: `${totals.visits} 人次（门诊 ${totals.outpatient}，住院 ${totals.inpatient}）`,
+      },
+      { label: '报销人数', value: `${totals.people} 人` },
+      { label: '发生总金额', value: `${yuan(totals.totalCost)} 元` },
+      { label: '基本医保报销', value: `${yuan(totals.insurancePaid)} 元` },
+      { label: '医疗救助报销金额', value: `${yuan(totals.assistancePaid)} 元` },
+      { label: '重特大疾病医疗救助金额', value: `${yuan(totals.criticalPaid)} 元` },
+      { label: '再救助金额', value: `${yuan(totals.reassistancePaid)} 元` },
+      { label: '救助金额合计', value: `${yuan(totals.assistanceTotal)} 元` },
+    ],
+    sections: [
+      {
+        title: '待遇享受台账',
+        columns: [
+          ...PERSON_COLUMNS,
+          { key: 'identity', header: '人员类别', width: 12 },
+          { key: 'visitType', header: '就诊类别', width: 6 },
+          { key: 'institution', header: '就诊机构', width: 20 },
+          { key: 'visit', header: '就诊时间', width: 12 },
+          { key: 'totalCost', header: '发生总金额', width: 12, kind: 'money' },
+          { key: 'insurancePaid', header: '基本医保报销', width: 12, kind: 'money' },
+          { key: 'assistancePaid', header: '医疗救助', width: 11, kind: 'money' },
+          { key: 'criticalPaid', header: '重特大疾病医疗救助', width: 11, kind: 'money' },
+          { key: 'reassistancePaid', header: '再救助', width: 10, kind: 'money' },
+          { key: 'assistanceTotal', header: '救助合计', width: 11, kind: 'money' },
+        ],
+        rows: rows.map((row, index) => ({
+          index: index + 1,
+          name: row.name,
+          idNumber: id(row.idNumber),
+          identity: identityName(row.identity),
+          visitType: row.visitType === 'inpatient' ? '住院' : '门诊',
+          institution: row.institution,
+          visit: row.visitStart === row.visitEnd ? row.visitStart : `${row.visitStart}至${row.visitEnd}`,
+          totalCost: Number(row.totalCost),
+          insurancePaid: Number(row.insurancePaid),
+          assistancePaid: Number(row.assistancePaid),
+          criticalPaid: Number(row.criticalPaid),
+          reassistancePaid: Number(row.reassistancePaid),
+          // Summed in cents: three amounts in yuan added as floats can be off by a cent.
+          assistanceTotal:
+            (cents(row.assistancePaid) + cents(row.criticalPaid) + cents(row.reassistancePaid)) / 100,
+        })),
+        totals: {
+          index: '合计',
+          name: `${totals.visits} 人次`,
+          ...Object.fromEntries(MONEY_KEYS.map((key) => [key, Number(totals[key])])),
+        },
+      },
+    ],
+  };
+}
+
+async function diseaseDocument(
+  db: Db,
+  kind: 'chronic' | 'two-disease',
+  asOf: string,
+): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
+  const rows = await certificates(db, kind === 'chronic' ? ['chronic'] : ['hypertension', 'diabetes'], asOf);
+  const people = new Set(rows.map((row) => row.personId)).size;
+  const byDisease = countBy(rows, (row) => row.disease);
+  return {
+    title: `医保扶贫${LEDGER_KINDS[kind]}`,
+    period: `截至 ${chineseDay(asOf)}`,
+    cover: [
+      { label: '截至时间', value: chineseDay(asOf) },
+      { label: '办理人数', value: `${people} 人` },
+      ...[...byDisease].map(([label, count]) => ({ label, value: `${count} 人` })),
+    ],
+    sections: [
+      {
+        title: LEDGER_KINDS[kind],
+        columns: [
+          ...PERSON_COLUMNS,
+          { key: 'identity', header: '人员类别', width: 14 },
+          { key: 'address', header: '地址', width: 28 },
+          { key: 'disease', header: kind === 'chronic' ? '慢性病病种' : '两病病种', width: 16 },
+          { key: 'issuedOn', header: '办理时间', width: 11, kind: 'date' },
+        ],
+        rows: rows.map((row, index) => ({
+          index: index + 1,
+          name: row.name,
+          idNumber: id(row.idNumber),
+          identity: identityName(row.identity),
+          address: row.address,
+          disease: row.disease,
+          issuedOn: row.issuedOn,
+        })),
+        totals: { index: '合计', name: `${people} 人` },
+      },
+    ],
+  };
+}
+
+export async function buildLedger(db: Db, request: LedgerRequest): Promise<LedgerDocument> {
+  const { kind, period } = request;
+  let body: Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>;
+  if (kind === 'dynamic' && 'month' in period) body = await dynamicDocument(db, period.month);
+  else if (kind === 'benefits' && 'from' in period) body = await benefitsDocument(db, period.from, period.to);
+  else if (kind === 'enrollment' && 'asOf' in period) body = await enrollmentDocument(db, period.asOf);
+  else if ((kind === 'chronic' || kind === 'two-disease') && 'asOf' in period)
+    body = await diseaseDocument(db, kind, period.asOf);
+  else throw new Error(`ledger ${kind} built with the wrong period`);
+  return { ...body, agency: request.agency, madeAt: request.madeAt, madeBy: request.madeBy };
+}

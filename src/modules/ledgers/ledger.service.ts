@@ -1,0 +1,161 @@
+import crypto from 'node:crypto';
+import type { Db } from '../../db/database.js';
+import { invalid } from '../../shared/errors.js';
+import type { ItemScope } from '../access/principal.js';
+import { findFonds, listFonds } from '../catalog/fonds.service.js';
+import { isValidCalendarDate } from '../catalog/id-number.js';
+import { type IngestResult, ingestArchive } from '../ingest/ingest.service.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';
+import type { LedgerDocument } from './ledger.document.js';
+import { renderLedgerPdf } from './ledger.pdf.js';
+import { renderLedgerXlsx } from './ledger.xlsx.js';
+import { LEDGER_CATEGORY, LEDGER_KINDS, type LedgerKind } from './ledger-category.js';
+
+// Making a ledger: check the period, build the document from the data, render it as XLSX and as a
+// printable PDF, and file both as one archive item (医保扶贫台账) with its 档号 and digests, through
+// the same idempotent push that business systems use.
+
+export interface LedgerOrder {
+  kind: LedgerKind;
+  asOf?: string;
+  month?: string;
+  from?: string;
+  to?: string;
+  /** 全宗号; may be left out when there is only one fonds. */
+  fonds?: string;
+  /** 机构（问题）代码 for the 档号 (default FP, the 医保扶贫 work). */
+  org?: string;
+}
+
+export interface LedgerContext {
+  db: Db;
+  store: BlobStore;
+  scope?: ItemScope;
+}
+
+export interface MadeLedger {
+  document: LedgerDocument;
+  xlsx: Buffer;
+  pdf: Buffer;
+  filed: IngestResult;
+  fileBase: string;
+}
+
+/** At most this many days in one benefits ledger (a year and a bit, for annual ledgers with a grace month). */
+const MAX_PERIOD_DAYS = 400;
+
+function checkDay(value: string | undefined, name: string, today: string): string {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value ?? '');
+  if (!match || !isValidCalendarDate(Number(match[1]), Number(match[2]), Number(match[3])))
+    throw invalid('LEDGER_PERIOD', `${name} 应为日期，如 2026-06-30`);
+  if ((value as string) > today)
+    throw invalid('LEDGER_PERIOD', `${name} ${value} 晚于今天，台账只能截至今天或以前`);
+  if ((value as string) < '2000-01-01') throw invalid('LEDGER_PERIOD', `${name} ${value} 早于 2000 年`);
+  return value as string;
+}
+
+const beijingDay = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+/** The period a ledger kind takes, checked: a cut-off, a month, or a span of days. */
+export function ledgerPeriod(order: LedgerOrder, now: Date): LedgerPeriod {
+  const today = beijingDay(now);
+  const given = ['asOf', 'month', 'from', 'to'].filter(
+    (key) => order[key as keyof LedgerOrder] !== undefined,
+  );
+  const want = (keys: string[], words: string) => {
+    if (given.some((key) => !keys.includes(key)) || keys.some((key) => !given.includes(key)))
+      throw invalid('LEDGER_PERIOD', `${LEDGER_KINDS[order.kind]}需要${words}`);
+  };
+  if (order.kind === 'dynamic') {
+    want(['month'], '月份（--month YYYY-MM）');
+    const match = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(order.month ?? '');
+    if (!match) throw invalid('LEDGER_PERIOD', '月份应为 YYYY-MM，如 2026-06');
+    if (monthBounds(order.month as string).from > today)
+      throw invalid('LEDGER_PERIOD', `${order.month} 尚未开始`);
+    return { month: order.month as string };
+  }
+  if (order.kind === 'benefits') {
+    want(['from', 'to'], '起止日期（--from 与 --to）');
+    const from = checkDay(order.from, '起始日期', today);
+    const to = checkDay(order.to, '截止日期', today);
+    if (from > to) throw invalid('LEDGER_PERIOD', `起始日期 ${from} 晚于截止日期 ${to}`);
+    const days = (Date.parse(to) - Date.parse(from)) / 86_400_000;
+    if (days > MAX_PERIOD_DAYS)
+      throw invalid(
+        'LEDGER_PERIOD',
+        `期间过长（${days + 1} 天），一册待遇享受台账最多 ${MAX_PERIOD_DAYS} 天`,
+      );
+    return { from, to };
+  }
+  want(['asOf'], '截至日期（--as-of YYYY-MM-DD）');
+  return { asOf: checkDay(order.asOf, '截至日期', today) };
+}
+
+async function fondsFor(db: Db, code: string | undefined): Promise<{ code: string; name: string }> {
+  if (code !== undefined) {
+    const fonds = await findFonds(db, code);
+    if (!fonds) throw invalid('FONDS_UNKNOWN', `全宗“${code}”不存在`);
+    return fonds;
+  }
+  const all = await listFonds(db);
+  if (all.length === 1) return all[0] as { code: string; name: string };
+  throw invalid(
+    'FONDS_REQUIRED',
+    all.length === 0
+      ? '尚未建立全宗，请先建立全宗再编制台账'
+      : `有 ${all.length} 个全宗，请指明台账归入哪个全宗（--fonds）`,
+  );
+}
+
+const periodWords = (period: LedgerPeriod) =>
+  'asOf' in period ? `截至${period.asOf}` : 'month' in period ? period.month : `${period.from}至${period.to}`;
+
+export async function makeLedger(
+  context: LedgerContext,
+  order: LedgerOrder,
+  maker: { actor: string; displayName: string },
+  now = new Date(),
+): Promise<MadeLedger> {
+  const period = ledgerPeriod(order, now);
+  const fonds = await fondsFor(context.db, order.fonds);
+  const document = await buildLedger(context.db, {
+    kind: order.kind,
+    period,
+    agency: fonds.name,
+    madeBy: maker.displayName,
+    madeAt: now,
+  });
+  const [xlsx, pdf] = await Promise.all([renderLedgerXlsx(document), renderLedgerPdf(document)]);
+  const words = periodWords(period);
+  const fileBase = `${LEDGER_KINDS[order.kind]}-${words}`;
+  const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
+  const filed = await ingestArchive(
+    context,
+    {
+      source: '医档台账编制',
+      // Each making is its own archive (制表时间 differs), so the key only has to be unique.
+      serial: `${fonds.code}-${order.kind}-${words.replace(/[^0-9A-Za-z-]/g, '')}-${stamp}-${crypto.randomBytes(3).toString('hex')}`,
+      item: {
+        fonds: fonds.code,
+        category: LEDGER_CATEGORY.code,
+        org: order.org ?? 'FP',
+        title: `${document.title}（${document.period}）`,
+        responsible: fonds.name,
+        date: beijingDay(now),
+        handledAt: now.toISOString(),
+        handler: maker.displayName,
+        carrier: 'electronic',
+        sensitivity: 'sensitive',
+        extra: { ledgerKind: LEDGER_KINDS[order.kind], period: words },
+      },
+      files: [
+        { name: `${fileBase}.xlsx`, content: xlsx },
+        { name: `${fileBase}.pdf`, content: pdf },
+      ],
+    },
+    maker.actor,
+    { now },
+  );
+  return { document, xlsx, pdf, filed, fileBase };
+}

@@ -1,0 +1,386 @@
+import { invalid } from '../../shared/errors.js';
+import { checkIdNumber, idCheckChar } from '../catalog/id-number.js';
+import { type Cell, readTable, type Table, type TableRow } from '../ingest/import.table.js';
+
+// Reads a list of people sent by the poverty office or civil affairs (建档立卡, 低保, 特困) and cleans it
+// for reconciliation against the insured roster: finds the real header under any title rows, normalises
+// names and ID numbers, and says per row what cannot be trusted. Matching is done elsewhere.
+
+export type ListIdentity = 'poverty' | 'monitored' | 'subsistence' | 'destitute';
+
+export interface ListRow {
+  /** Row number as the user sees it in the file. */
+  line: number;
+  rawName: string;
+  /** NFKC, whitespace removed, dot variants unified to '·' (U+00B7), no leading/trailing dots. */
+  name: string;
+  rawId: string;
+  /** NFKC, spaces/hyphens removed, X upper-case; a valid 15-digit number converted to 18 digits. */
+  idNumber: string;
+  /** What is wrong with idNumber (Chinese); undefined when valid. */
+  idProblem?: string;
+  /** How many leading characters of idNumber can be trusted (15 or fewer when Excel mangled it). */
+  idTrustedDigits: number;
+  identity?: ListIdentity;
+  address?: string;
+  phone?: string;
+  /** Row-level problems (Chinese). */
+  problems: string[];
+  /** On the 2nd+ occurrence of the same (idNumber, name): the line of the first. */
+  duplicateOf?: number;
+  /** When the same idNumber appears on another line with a different name: that line. */
+  conflictsWith?: number;
+}
+
+export interface ParsedList {
+  format: 'csv' | 'xlsx';
+  /** Encoding (CSV) or sheet name (XLSX). */
+  source: string;
+  headerLine: number;
+  columns: { name: string; idNumber: string; identity?: string; address?: string; phone?: string };
+  rows: ListRow[];
+  skipped: Array<{ line: number; reason: string }>;
+}
+
+type Role = keyof ParsedList['columns'];
+
+// In order of preference: when a list has both 户主姓名 and 成员姓名, the row's person is the member.
+const HEADERS: Record<Role, readonly string[]> = {
+  name: ['姓名', '成员姓名', '人员姓名', '参保人姓名', '名字', '户主姓名'],
+  idNumber: ['身份证号', '身份证号码', '公民身份号码', '身份证件号码', '证件号码', '证件号'],
+  identity: ['人员类别', '身份类别', '困难类别', '人员身份', '救助类别', '类别'],
+  address: ['家庭住址', '现住址', '户籍地址', '住址', '地址'],
+  phone: ['联系电话', '手机号码', '手机号', '电话'],
+};
+const ROLES = Object.keys(HEADERS) as Role[];
+const NAME_HEADERS = new Set(HEADERS.name);
+const ID_HEADERS = new Set(HEADERS.idNumber);
+const HEADER_SEARCH_ROWS = 10;
+
+// Base words, each also with one trailing 人口/人员/对象/户/家庭. Kept exact on purpose: a loose match
+// would read 低保边缘家庭 (a different benefit) as 低保.
+const IDENTITY_WORDS: ReadonlyArray<[ListIdentity, readonly string[]]> = [
+  ['poverty', ['建档立卡贫困', '贫困', '脱贫', '建档立卡']],
+  ['monitored', ['监测', '防返贫监测', '边缘易致贫', '脱贫不稳定', '突发严重困难']],
+  ['subsistence', ['低保', '城乡低保', '农村低保', '城市低保', '最低生活保障']],
+  ['destitute', ['特困', '特困供养', '农村特困', '城市特困']],
+];
+const IDENTITY_SUFFIXES = ['', '人口', '人员', '对象', '户', '家庭'];
+const IDENTITIES = new Map(
+  IDENTITY_WORDS.flatMap(([identity, words]) =>
+    words.flatMap((word) => IDENTITY_SUFFIXES.map((suffix) => [`${word}${suffix}`, identity] as const)),
+  ),
+);
+
+const SPACES = /[\s\u200B-\u200D\u2060]/g;
+const DOTS = /[\u00B7\u0387\u2022\u2027\u2219\u22C5\u2E31\u30FB\uFF65\uFF0E.\u3002\uFF61\u318D]+/g;
+const DASHES = /[-\u2010-\u2015\u2212\uFE58\uFE63]/g;
+const SCIENTIFIC = /^(\d)(?:\.(\d+))?E\+?(\d+)$/i;
+const TOTAL_ROW = /^\s*[合总小共]\s*计/;
+const FOOTER_ROW = /^(制表|填表|审核|审批|负责人|单位负责人|填报单位|联系人|备注|说明|注[:：])/;
+
+/** Text that cellOf (import.table.ts) gives a cell whose number had more than 15 digits. */
+const STORED_AS_NUMBER = '数字超过';
+const STORED_AS_NUMBER_MESSAGE = '身份证号被 Excel 存为数字，第15位之后已失真，请将该列设为文本后重新录入';
+const CHECK_CHAR_MESSAGE = '校验码错误（末位与前17位不符）';
+
+// Most names and IDs are already clean; these skip the normalising for them (100,000-row lists).
+const PLAIN_NAME = /^[\u4E00-\u9FFF]+$/;
+const PLAIN_ID = /^\d{17}[\dX]$/;
+
+export function normaliseName(raw: string): string {
+  if (PLAIN_NAME.test(raw)) return raw;
+  return raw
+    .normalize('NFKC')
+    .replace(SPACES, '')
+    .replace(DOTS, '·')
+    .replace(/^·+|·+$/g, '');
+}
+
+const upgrade15 = (id15: string) => {
+  const first17 = `${id15.slice(0, 6)}19${id15.slice(6)}`;
+  return `${first17}${idCheckChar(first17)}`;
+};
+
+export function normaliseIdNumber(raw: string): { idNumber: string; converted15?: boolean } {
+  if (PLAIN_ID.test(raw)) return { idNumber: raw };
+  let text = raw.normalize('NFKC').trim();
+  // ="320..." and a leading apostrophe are how exports force Excel to keep the number as text.
+  const quoted = /^="(.*)"$/.exec(text);
+  if (quoted) text = quoted[1] ?? '';
+  const idNumber = text.replace(/^['`]/, '').replace(SPACES, '').replace(DASHES, '').replace(/[x×]/g, 'X');
+  if (/^\d{15}$/.test(idNumber)) {
+    const upgraded = upgrade15(idNumber);
+    if (checkIdNumber(upgraded) === undefined) return { idNumber: upgraded, converted15: true };
+  }
+  return { idNumber };
+}
+
+function headerKey(text: string): string {
+  return text
+    .normalize('NFKC')
+    .replace(SPACES, '')
+    .replace(/^\*+/, '')
+    .replace(/\([^()]*\)$/, '');
+}
+
+type Found = Partial<Record<Role, { column: number; text: string }>>;
+
+function findColumns(texts: readonly string[]): Found {
+  const keys = texts.map(headerKey);
+  const found: Found = {};
+  for (const role of ROLES) {
+    for (const synonym of HEADERS[role]) {
+      const column = keys.indexOf(synonym);
+      if (column >= 0) {
+        found[role] = { column, text: texts[column] ?? synonym };
+        break;
+      }
+    }
+  }
+  return found;
+}
+
+/** readTable does not say where its first row was: count the blank lines before it ourselves. */
+function firstCsvLine(content: Buffer, encoding: string): number {
+  const head = content.subarray(0, 64 * 1024);
+  const text = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : encoding).decode(head);
+  const lines = text.split(/\r\n|\n|\r/);
+  const index = lines.findIndex((line) => /[^\s,"]/.test(line));
+  return index < 0 ? 1 : index + 1;
+}
+
+interface Header {
+  line: number;
+  /** Index into table.rows of the first row after the header. */
+  dataStart: number;
+  found: Found;
+  /** The rows above the header (titles), to recognise them when an export repeats them. */
+  titles: Set<string>;
+}
+
+const lookedFor = (role: Role) => HEADERS[role].join('、');
+const signature = (texts: readonly string[]) =>
+  texts
+    .map((text) => text.trim())
+    .filter(Boolean)
+    .join('\u0001');
+
+function locateHeader(table: Table, content: Buffer): Header {
+  // XLSX: readTable keeps no row number for its header; the row before the first data row is the
+  // best guess (only used when the sheet has no title rows).
+  const firstLine =
+    table.format === 'csv'
+      ? firstCsvLine(content, table.source)
+      : Math.max(1, (table.rows[0]?.line ?? 2) - 1);
+  const candidates = [
+    { line: firstLine, texts: table.headers },
+    ...table.rows
+      .slice(0, HEADER_SEARCH_ROWS - 1)
+      .map((row) => ({ line: row.line, texts: row.cells.map((cell) => cell.text.trim()) })),
+  ];
+  const found = candidates.map((candidate) => findColumns(candidate.texts));
+  let index = found.findIndex((columns) => columns.name && columns.idNumber);
+  if (index < 0) {
+    const partial = found.findIndex((columns) => columns.name || columns.idNumber);
+    const at = candidates[partial];
+    if (at && found[partial]?.name)
+      throw invalid(
+        'LIST_NO_ID_COLUMN',
+        `第${at.line}行的表头有姓名列，但没有身份证号列（应为：${lookedFor('idNumber')} 之一）`,
+      );
+    if (at)
+      throw invalid(
+        'LIST_NO_NAME_COLUMN',
+        `第${at.line}行的表头有身份证号列，但没有姓名列（应为：${lookedFor('name')} 之一）`,
+      );
+    throw invalid(
+      'LIST_NO_HEADER',
+      `前${HEADER_SEARCH_ROWS}行中找不到表头：需要一列姓名（${lookedFor('name')}）和一列身份证号（${lookedFor('idNumber')}）`,
+    );
+  }
+  const titles = new Set(candidates.slice(0, index).map((candidate) => signature(candidate.texts)));
+  // A two-row header whose 姓名/身份证号 cells are merged down repeats them on the second row; the
+  // second row then holds the remaining columns (e.g. 家庭信息 over 住址 and 电话).
+  const columns: Found = { ...found[index] };
+  while (
+    index + 1 < candidates.length &&
+    found[index + 1]?.name?.column === columns.name?.column &&
+    found[index + 1]?.idNumber?.column === columns.idNumber?.column
+  ) {
+    index++;
+    for (const role of ROLES) columns[role] ??= found[index]?.[role];
+  }
+  return { line: candidates[index]?.line ?? firstLine, dataStart: index, found: columns, titles };
+}
+
+function identityOf(text: string): ListIdentity | undefined {
+  return IDENTITIES.get(text) ?? IDENTITIES.get(text.normalize('NFKC').replace(SPACES, ''));
+}
+
+function nameProblems(name: string): string[] {
+  if (!name) return ['缺少姓名'];
+  if (PLAIN_NAME.test(name)) return [];
+  const problems: string[] = [];
+  if (/\d/.test(name)) problems.push('姓名含数字');
+  // An all-Latin name is taken as a transliteration; Latin letters among Han characters are a typo.
+  if (/[A-Za-z]/.test(name) && /\p{Script=Han}/u.test(name)) problems.push('姓名中夹有英文字母');
+  const odd = name.replace(/[\p{Script=Han}A-Za-z0-9·]/gu, '');
+  if (odd) problems.push(`姓名含异常字符“${[...new Set(odd)].join('')}”`);
+  return problems;
+}
+
+interface IdReading {
+  idNumber: string;
+  idProblem?: string;
+  idTrustedDigits: number;
+}
+
+function readId(cell: Cell, today: Date): IdReading {
+  const raw = cell.text.trim();
+  if (cell.problem?.includes(STORED_AS_NUMBER)) {
+    const { idNumber } = normaliseIdNumber(raw);
+    return { idNumber, idProblem: STORED_AS_NUMBER_MESSAGE, idTrustedDigits: Math.min(15, idNumber.length) };
+  }
+  if (cell.problem) return { idNumber: '', idProblem: `身份证号${cell.problem}`, idTrustedDigits: 0 };
+  if (!raw) return { idNumber: '', idProblem: '身份证号为空', idTrustedDigits: 0 };
+  if (PLAIN_ID.test(raw)) {
+    const problem = checkIdNumber(raw, today);
+    if (!problem) return { idNumber: raw, idTrustedDigits: 18 };
+  }
+  const scientific = SCIENTIFIC.exec(raw.normalize('NFKC').replace(SPACES, ''));
+  if (scientific) {
+    const digits = `${scientific[1]}${scientific[2] ?? ''}`;
+    return {
+      idNumber: digits,
+      idProblem: `身份证号被存成了科学计数法“${raw}”，只剩前${digits.length}位，请将该列设为文本后重新录入`,
+      idTrustedDigits: digits.length,
+    };
+  }
+  const { idNumber } = normaliseIdNumber(raw);
+  if (!idNumber) return { idNumber: '', idProblem: '身份证号为空', idTrustedDigits: 0 };
+  const trusted = Math.min(18, idNumber.length);
+  if (/^\d{15}$/.test(idNumber))
+    return {
+      idNumber,
+      idProblem: `15位旧身份证号无法转换为18位：${checkIdNumber(upgrade15(idNumber), today)}`,
+      idTrustedDigits: trusted,
+    };
+  const problem = checkIdNumber(idNumber, today);
+  if (!problem) return { idNumber, idTrustedDigits: 18 };
+  // Excel shows a number with 15 significant digits: an ID saved that way to CSV ends in 000.
+  if (problem === CHECK_CHAR_MESSAGE && idNumber.endsWith('000'))
+    return {
+      idNumber,
+      idProblem: `${problem}；末3位为000，疑似曾被 Excel 存为数字（第15位之后已失真），请将该列设为文本后重新录入`,
+      idTrustedDigits: 15,
+    };
+  const length = idNumber.length === 18 ? '' : `（现为${idNumber.length}位）`;
+  return { idNumber, idProblem: `${problem}${length}`, idTrustedDigits: trusted };
+}
+
+type Columns = Partial<Record<Role, number>>;
+const EMPTY: Cell = { text: '' };
+const cellAt = (row: TableRow, column: number | undefined): Cell =>
+  column === undefined ? EMPTY : (row.cells[column] ?? EMPTY);
+
+function skipReason(row: TableRow, header: Header, rawName: string, rawId: string): string | undefined {
+  const lead = row.cells.find((cell) => cell.text.trim() !== '')?.text ?? '';
+  if (TOTAL_ROW.test(lead) || TOTAL_ROW.test(rawName)) return '合计行';
+  // An ID cell starting with six digits is a person's row: no header, title or footer row has one.
+  if (/^\d{6}/.test(rawId)) return undefined;
+  if (NAME_HEADERS.has(headerKey(rawName)) && ID_HEADERS.has(headerKey(rawId))) return '重复的表头行';
+  if (header.titles.size > 0 && header.titles.has(signature(row.cells.map((cell) => cell.text))))
+    return '重复的标题行';
+  if (!rawId && FOOTER_ROW.test(lead.trim())) return '表尾说明行';
+  return undefined;
+}
+
+function readRow(row: TableRow, columns: Columns, today: Date): ListRow {
+  const nameCell = cellAt(row, columns.name);
+  const idCell = cellAt(row, columns.idNumber);
+  const rawName = nameCell.text.trim();
+  const name = normaliseName(rawName);
+  const problems = nameCell.problem ? [`姓名${nameCell.problem}`] : nameProblems(name);
+  const id = readId(idCell, today);
+  if (!id.idNumber && !idCell.problem) problems.push('缺少身份证号');
+  const listRow: ListRow = { line: row.line, rawName, name, rawId: idCell.text.trim(), ...id, problems };
+  const identityCell = cellAt(row, columns.identity);
+  const identityText = identityCell.text.trim();
+  if (identityCell.problem) problems.push(`人员类别${identityCell.problem}`);
+  else if (identityText) {
+    const identity = identityOf(identityText);
+    if (identity) listRow.identity = identity;
+    else problems.push(`人员类别“${identityText}”无法识别`);
+  }
+  const address = cellAt(row, columns.address).text.trim();
+  if (address) listRow.address = address;
+  const phone = cellAt(row, columns.phone).text.trim();
+  if (phone) listRow.phone = phone;
+  return listRow;
+}
+
+/** Marks repeated people: the same ID and name again, or the same ID under another name. */
+function markDuplicates(rows: ListRow[]): void {
+  // Per ID, the rows kept so far (one name each); almost always just one.
+  const byId = new Map<string, ListRow[]>();
+  for (const row of rows) {
+    // A mangled ID (trusted digits short) would make twins born the same day look like one person.
+    if (!row.idNumber || row.idTrustedDigits < row.idNumber.length) continue;
+    const earlier = byId.get(row.idNumber);
+    if (!earlier) {
+      byId.set(row.idNumber, [row]);
+      continue;
+    }
+    const same = earlier.find((candidate) => candidate.name === row.name);
+    if (same) {
+      row.duplicateOf = same.line;
+      row.problems.push(`与第${same.line}行重复`);
+      continue;
+    }
+    const other = earlier[0] as ListRow;
+    earlier.push(row);
+    row.conflictsWith = other.line;
+    row.problems.push(`身份证号与第${other.line}行相同，但姓名不同（第${other.line}行为“${other.name}”）`);
+    other.conflictsWith ??= row.line;
+    other.problems.push(`身份证号与第${row.line}行相同，但姓名不同（第${row.line}行为“${row.name}”）`);
+  }
+}
+
+/** Reads and cleans a list of people (CSV or XLSX) for reconciliation against the insured roster. */
+export async function readList(content: Buffer, options: { today?: Date } = {}): Promise<ParsedList> {
+  const today = options.today ?? new Date();
+  const table = await readTable(content);
+  const header = locateHeader(table, content);
+  const { found } = header;
+  const columns: Columns = {};
+  for (const role of ROLES) columns[role] = found[role]?.column;
+  const rows: ListRow[] = [];
+  const skipped: ParsedList['skipped'] = [];
+  for (let index = header.dataStart; index < table.rows.length; index++) {
+    const row = table.rows[index] as TableRow;
+    const nameCell = cellAt(row, columns.name);
+    const idCell = cellAt(row, columns.idNumber);
+    const rawName = nameCell.text.trim();
+    const rawId = idCell.text.trim();
+    const empty = !rawName && !rawId && !nameCell.problem && !idCell.problem;
+    const reason = skipReason(row, header, rawName, rawId) ?? (empty ? '姓名和身份证号均为空' : undefined);
+    if (reason) skipped.push({ line: row.line, reason });
+    else rows.push(readRow(row, columns, today));
+  }
+  markDuplicates(rows);
+  return {
+    format: table.format,
+    source: table.source,
+    headerLine: header.line,
+    columns: {
+      name: found.name?.text ?? '',
+      idNumber: found.idNumber?.text ?? '',
+      ...(found.identity && { identity: found.identity.text }),
+      ...(found.address && { address: found.address.text }),
+      ...(found.phone && { phone: found.phone.text }),
+    },
+    rows,
+    skipped,
+  };
+}

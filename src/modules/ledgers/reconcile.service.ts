@@ -1,0 +1,304 @@
+import crypto from 'node:crypto';
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { invalid } from '../../shared/errors.js';
+import { idNumberIndex, openIdNumber, sealText } from '../access/field-cipher.js';
+import { appendEvent } from '../integrity/event-log.js';
+import { type Finding, IDENTITY_NAMES, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
+import { type ListRow, readList } from './reconcile.list.js';
+import { type IdRelation, idRelation, NAME_TIERS, nameRelation } from './reconcile.match.js';
+import { insertRun } from './reconcile.repo.js';
+import { type BlockKeys, blockKeys, namePinyin } from './roster.keys.js';
+import { enrollmentsOn, findByBlockKey, findByIdIndexes, type RosterCandidate } from './roster.repo.js';
+
+// Reconciliation (核对) of another department's list against the insured roster: every row is matched
+// exactly by ID number where it can be, its name compared, a mistyped ID traced to the person it most
+// likely meant (blocking keys, then scoring), and those not insured put on the follow-up list. The run
+// and its findings are recorded, sealed, with its event, in one transaction.
+
+export const RECONCILE_SOURCES = ['扶贫办', '民政', '乡村振兴局', '其他'] as const;
+
+export interface ReconcileRequest {
+  content: Buffer;
+  fileName: string;
+  source: string;
+  actor: string;
+  /** The day enrollment is checked on (default today). */
+  today?: Date;
+}
+
+export interface ReconcileResult {
+  runId: number;
+  source: string;
+  fileName: string;
+  rows: number;
+  counts: Record<Outcome, number>;
+  /** People to urge to enroll or pay (待办): not in the roster, or in it without insurance in force. */
+  followUps: number;
+  findings: Finding[];
+  /** The roster person each resolved row was matched or traced to (line → person id). */
+  resolved: Map<number, number>;
+  durationMs: number;
+}
+
+const FUZZY_RELATIONS: ReadonlySet<IdRelation> = new Set([
+  'substitution',
+  'transposition',
+  'one_edit',
+  'prefix',
+]);
+
+const dayOf = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+
+/** Candidates for rows whose ID is wrong: everyone sharing any blocking key, found by index. */
+async function candidatesByKeys(
+  db: Db,
+  rows: readonly ListRow[],
+): Promise<Map<number, Map<number, RosterCandidate>>> {
+  const keysOfRow = new Map<number, Partial<BlockKeys>>();
+  for (const row of rows) {
+    const padded = row.idNumber.padEnd(18, '?');
+    const keys: Partial<BlockKeys> = blockKeys(padded, namePinyin(row.name));
+    // A number Excel shortened keeps its head only: keys built from the lost tail would find strangers.
+    if (row.idTrustedDigits < 18) {
+      delete keys.birthSeq;
+      delete keys.nameSeq;
+      if (row.idTrustedDigits < 15) delete keys.regionBirth;
+    }
+    keysOfRow.set(row.line, keys);
+  }
+  const byRow = new Map<number, Map<number, RosterCandidate>>();
+  for (const key of ['regionBirth', 'birthSeq', 'nameRegion', 'nameSeq'] as const) {
+    const wanted = new Map<number, number[]>();
+    for (const [line, keys] of keysOfRow) {
+      const value = keys[key];
+      if (value === undefined) continue;
+      const lines = wanted.get(value);
+      if (lines) lines.push(line);
+      else wanted.set(value, [line]);
+    }
+    if (wanted.size === 0) continue;
+    for (const candidate of await findByBlockKey(db, key, [...wanted.keys()])) {
+      for (const line of wanted.get(candidate.key) ?? []) {
+        const found = byRow.get(line) ?? new Map<number, RosterCandidate>();
+        byRow.set(line, found);
+        found.set(candidate.id, candidate);
+      }
+    }
+  }
+  return byRow;
+}
+
+interface Scored {
+  candidate: RosterCandidate;
+  idNumber: string;
+  tier: number;
+  relation: IdRelation;
+}
+
+/** The person a wrong ID most likely meant: the best name tier, if exactly one person is in it. */
+function choose(row: ListRow, candidates: Iterable<RosterCandidate>): { best?: Scored; tied: Scored[] } {
+  const scored: Scored[] = [];
+  for (const candidate of candidates) {
+    const idNumber = openIdNumber(candidate.idNumber) as string;
+    const relation = idRelation(row.idNumber, idNumber, row.idTrustedDigits);
+    if (!FUZZY_RELATIONS.has(relation)) continue;
+    const tier = NAME_TIERS.indexOf(nameRelation(row.name, candidate.name) as (typeof NAME_TIERS)[number]);
+    if (tier < 0) continue;
+    scored.push({ candidate, idNumber, tier, relation });
+  }
+  if (scored.length === 0) return { tied: [] };
+  const top = Math.min(...scored.map((entry) => entry.tier));
+  const tied = scored.filter((entry) => entry.tier === top);
+  return tied.length === 1 ? { best: tied[0], tied } : { tied };
+}
+
+const RELATION_NOTES: Record<IdRelation, string> = {
+  same: '',
+  substitution: '身份证号有一位数字错误',
+  transposition: '身份证号相邻两位颠倒',
+  one_edit: '身份证号多一位或少一位',
+  prefix: '身份证号后几位已失真（Excel 数字格式），按前几位与姓名找到',
+  far: '',
+};
+
+export async function reconcileList(db: Db, request: ReconcileRequest): Promise<ReconcileResult> {
+  const started = performance.now();
+  const source = request.source.trim();
+  if (!(RECONCILE_SOURCES as readonly string[]).includes(source))
+    throw invalid('RECONCILE_SOURCE', `来文单位应为：${RECONCILE_SOURCES.join('、')}`);
+  const today = request.today ?? new Date();
+  const list = await readList(request.content, { today });
+  const findings: Finding[] = [];
+  const counts = Object.fromEntries(Object.keys(OUTCOME_NAMES).map((key) => [key, 0])) as Record<
+    Outcome,
+    number
+  >;
+  const resolved = new Map<number, number>(); // line → person id
+  const add = (finding: Finding) => {
+    counts[finding.outcome]++;
+    findings.push(finding);
+  };
+  const base = (row: ListRow) => ({
+    line: row.line,
+    name: row.rawName,
+    idNumber: row.rawId,
+    identity: row.identity ? IDENTITY_NAMES[row.identity] : undefined,
+    address: row.address,
+    phone: row.phone,
+  });
+
+  // 1. Exact: every valid ID by its blind index.
+  const valid = list.rows.filter(
+    (row) => row.duplicateOf === undefined && row.name !== '' && row.idNumber !== '' && !row.idProblem,
+  );
+  const byIndex = new Map<string, RosterCandidate>();
+  for (const person of await findByIdIndexes(
+    db,
+    valid.map((row) => idNumberIndex(row.idNumber) as string),
+  ))
+    byIndex.set(person.idIndex, person);
+
+  const fuzzy: ListRow[] = [];
+  for (const row of list.rows) {
+    if (row.duplicateOf !== undefined) {
+      add({ ...base(row), outcome: 'duplicate', note: row.problems.join('；') });
+      continue;
+    }
+    if (row.name === '' || row.idNumber === '') {
+      add({ ...base(row), outcome: 'missing', note: row.problems.join('；') || '缺少姓名或身份证号' });
+      continue;
+    }
+    if (row.idProblem) {
+      fuzzy.push(row);
+      continue;
+    }
+    const person = byIndex.get(idNumberIndex(row.idNumber) as string);
+    if (!person) {
+      add({ ...base(row), outcome: 'not_in_roster', note: '名册中没有此身份证号：未参保登记' });
+      continue;
+    }
+    const relation = nameRelation(row.name, person.name);
+    if (relation === 'same') {
+      resolved.set(row.line, person.id);
+      counts.matched++;
+      continue;
+    }
+    if (relation === 'different') {
+      add({
+        ...base(row),
+        outcome: 'id_other_person',
+        rosterName: person.name,
+        note: '身份证号在名册中属于另一人，请核实姓名与身份证号',
+      });
+      continue;
+    }
+    resolved.set(row.line, person.id);
+    add({
+      ...base(row),
+      outcome: relation === 'homophone' ? 'name_homophone' : 'name_typo',
+      rosterName: person.name,
+      personId: person.id,
+      note:
+        relation === 'homophone'
+          ? `姓名同音不同字，名册为“${person.name}”`
+          : `姓名有错别字，名册为“${person.name}”`,
+    });
+  }
+
+  // 2. Wrong IDs: candidates by blocking key, the likely person chosen by ID distance and name.
+  const candidates = await candidatesByKeys(db, fuzzy);
+  for (const row of fuzzy) {
+    const { best, tied } = choose(row, candidates.get(row.line)?.values() ?? []);
+    if (best) {
+      resolved.set(row.line, best.candidate.id);
+      add({
+        ...base(row),
+        outcome: 'id_corrected',
+        rosterName: best.candidate.name,
+        proposedId: best.idNumber,
+        personId: best.candidate.id,
+        note: [
+          row.idProblem,
+          RELATION_NOTES[best.relation],
+          best.tier > 0 ? `名册姓名为“${best.candidate.name}”` : '',
+        ]
+          .filter(Boolean)
+          .join('；'),
+      });
+    } else if (tied.length > 1) {
+      add({
+        ...base(row),
+        outcome: 'id_ambiguous',
+        note: `${row.idProblem}；名册中有 ${tied.length} 人与之相近，请人工核实`,
+      });
+    } else {
+      add({ ...base(row), outcome: 'id_unmatched', note: `${row.idProblem}；名册中找不到相近的人` });
+    }
+  }
+
+  // 3. Follow-up (待办): everyone found without insurance in force today, and everyone not found.
+  const day = dayOf(today);
+  const inForce = await enrollmentsOn(db, [...new Set(resolved.values())], day);
+  const findingOfLine = new Map(findings.map((finding) => [finding.line, finding]));
+  for (const row of list.rows) {
+    const personId = resolved.get(row.line);
+    if (personId === undefined || inForce.has(personId)) continue;
+    const earlier = findingOfLine.get(row.line);
+    if (earlier) earlier.followUp = '已登记但当前未参保（断保或未缴费），请督促缴费';
+    else {
+      // A matched row moves to not_enrolled, so the counts still add up to the list's rows.
+      counts.matched--;
+      add({
+        ...base(row),
+        outcome: 'not_enrolled',
+        personId,
+        note: '名册有此人，当前无有效参保',
+        followUp: '已登记但当前未参保（断保或未缴费），请督促缴费',
+      });
+    }
+  }
+  for (const finding of findings)
+    if (finding.outcome === 'not_in_roster') finding.followUp = '未参保登记，请通知参保缴费';
+  findings.sort((a, b) => a.line - b.line);
+
+  const durationMs = Math.round(performance.now() - started);
+  const followUps = findings.filter((finding) => finding.followUp !== undefined).length;
+  const summary = { rows: list.rows.length, skipped: list.skipped.length, counts, followUps };
+  const runId = await inTransaction(db, async (trx) => {
+    const id = await insertRun(trx, {
+      source,
+      fileName: request.fileName,
+      fileDigest: `sha256:${crypto.createHash('sha256').update(request.content).digest('hex')}`,
+      rowCount: list.rows.length,
+      summary: {
+        ...summary,
+        skippedLines: list.skipped.slice(0, 1000),
+        format: list.format,
+        headerLine: list.headerLine,
+      },
+      findings: sealText(JSON.stringify(findings)),
+      actor: request.actor,
+      durationMs,
+    });
+    // Counts only: the list's names and ID numbers stay out of the log.
+    await appendEvent(trx, {
+      actor: request.actor,
+      action: 'roster.reconciled',
+      subject: `reconciliation:${id}`,
+      payload: { source, fileName: request.fileName, ...summary },
+    });
+    return id;
+  });
+  return {
+    runId,
+    source,
+    fileName: request.fileName,
+    rows: list.rows.length,
+    counts,
+    followUps,
+    findings,
+    resolved,
+    durationMs,
+  };
+}

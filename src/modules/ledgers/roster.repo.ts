@@ -1,0 +1,263 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type {
+  AssistanceIdentity,
+  CertificateKind,
+  EnrollmentEnd,
+  Scheme,
+  VisitType,
+} from './ledgers.tables.js';
+import type { BlockKeys } from './roster.keys.js';
+import { BLOCK_COLUMNS } from './roster.keys.js';
+
+// The only SQL of the roster: loading people and their records in batches, and the look-ups that
+// reconciliation makes (by blind index, by blocking key) and enrollment as of a day.
+
+export interface PersonInsert {
+  idNumber: string; // sealed
+  idIndex: string;
+  name: string;
+  regionCode: string;
+  address: string | null;
+  keys: BlockKeys;
+}
+
+/** Inserts people and answers each one's row id by blind index (ids come back in no promised order). */
+export async function insertPeople(db: Db, people: readonly PersonInsert[]): Promise<Map<string, number>> {
+  const ids = new Map<string, number>();
+  if (people.length === 0) return ids;
+  const rows = await db
+    .insertInto('insured_person')
+    .values(
+      people.map((person) => ({
+        id_number: person.idNumber,
+        id_index: person.idIndex,
+        name: person.name,
+        region_code: person.regionCode,
+        address: person.address,
+        key_region_birth: person.keys.regionBirth,
+        key_birth_seq: person.keys.birthSeq,
+        key_name_region: person.keys.nameRegion,
+        key_name_seq: person.keys.nameSeq,
+      })),
+    )
+    .returning(['id', 'id_index'])
+    .execute();
+  for (const row of rows) ids.set(row.id_index, Number(row.id));
+  return ids;
+}
+
+export interface PersonRecords {
+  enrollments: Array<{
+    personId: number;
+    scheme: Scheme;
+    employer: string | null;
+    startedOn: string;
+    paidThrough: string | null;
+    endedOn: string | null;
+    endReason: EnrollmentEnd | null;
+  }>;
+  statuses: Array<{
+    personId: number;
+    identity: AssistanceIdentity;
+    source: string;
+    includedOn: string;
+    exitedOn: string | null;
+  }>;
+  contributions: Array<{
+    personId: number;
+    scheme: Scheme;
+    periodYear: number;
+    paidOn: string;
+    amount: number;
+    subsidy: number;
+  }>;
+  settlements: Array<{
+    personId: number;
+    visitType: VisitType;
+    institution: string;
+    visitStart: string;
+    visitEnd: string;
+    settledOn: string;
+    totalCost: number;
+    insurancePaid: number;
+    assistancePaid: number;
+    criticalPaid: number;
+    reassistancePaid: number;
+  }>;
+  certificates: Array<{
+    personId: number;
+    kind: CertificateKind;
+    disease: string;
+    issuedOn: string;
+    revokedOn: string | null;
+  }>;
+}
+
+// Parameters per statement stay well under PostgreSQL's 65,535.
+const CHUNK = 4000;
+
+async function inChunks<T>(rows: readonly T[], write: (chunk: T[]) => Promise<unknown>): Promise<void> {
+  for (let start = 0; start < rows.length; start += CHUNK) await write(rows.slice(start, start + CHUNK));
+}
+
+export async function insertRecords(db: Db, records: PersonRecords): Promise<void> {
+  await inChunks(records.enrollments, (chunk) =>
+    db
+      .insertInto('enrollment')
+      .values(
+        chunk.map((row) => ({
+          person_id: row.personId,
+          scheme: row.scheme,
+          employer: row.employer,
+          started_on: row.startedOn,
+          paid_through: row.paidThrough,
+          ended_on: row.endedOn,
+          end_reason: row.endReason,
+        })),
+      )
+      .execute(),
+  );
+  await inChunks(records.statuses, (chunk) =>
+    db
+      .insertInto('assistance_status')
+      .values(
+        chunk.map((row) => ({
+          person_id: row.personId,
+          identity: row.identity,
+          source: row.source,
+          included_on: row.includedOn,
+          exited_on: row.exitedOn,
+        })),
+      )
+      .execute(),
+  );
+  await inChunks(records.contributions, (chunk) =>
+    db
+      .insertInto('contribution')
+      .values(
+        chunk.map((row) => ({
+          person_id: row.personId,
+          scheme: row.scheme,
+          period_year: row.periodYear,
+          paid_on: row.paidOn,
+          amount: row.amount,
+          subsidy: row.subsidy,
+        })),
+      )
+      .execute(),
+  );
+  await inChunks(records.settlements, (chunk) =>
+    db
+      .insertInto('assistance_settlement')
+      .values(
+        chunk.map((row) => ({
+          person_id: row.personId,
+          visit_type: row.visitType,
+          institution: row.institution,
+          visit_start: row.visitStart,
+          visit_end: row.visitEnd,
+          settled_on: row.settledOn,
+          total_cost: row.totalCost,
+          insurance_paid: row.insurancePaid,
+          assistance_paid: row.assistancePaid,
+          critical_paid: row.criticalPaid,
+          reassistance_paid: row.reassistancePaid,
+        })),
+      )
+      .execute(),
+  );
+  await inChunks(records.certificates, (chunk) =>
+    db
+      .insertInto('disease_certificate')
+      .values(
+        chunk.map((row) => ({
+          person_id: row.personId,
+          kind: row.kind,
+          disease: row.disease,
+          issued_on: row.issuedOn,
+          revoked_on: row.revokedOn,
+        })),
+      )
+      .execute(),
+  );
+}
+
+export async function countPeople(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('insured_person')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
+}
+
+export interface RosterCandidate {
+  id: number;
+  idNumber: string; // sealed
+  idIndex: string;
+  name: string;
+}
+
+const candidateColumns = ['id', 'id_number as idNumber', 'id_index as idIndex', 'name'] as const;
+
+export async function findByIdIndexes(db: Db, indexes: readonly string[]): Promise<RosterCandidate[]> {
+  const found: RosterCandidate[] = [];
+  for (let start = 0; start < indexes.length; start += 20_000) {
+    const chunk = indexes.slice(start, start + 20_000);
+    const rows = await db
+      .selectFrom('insured_person')
+      .select(candidateColumns)
+      .where(sql<boolean>`id_index = any(${sql.val(chunk)}::char(32)[])`)
+      .execute();
+    for (const row of rows) found.push({ ...row, id: Number(row.id) });
+  }
+  return found;
+}
+
+/** Everyone sharing any of the given values of one blocking key, with the key's value. */
+export async function findByBlockKey(
+  db: Db,
+  key: keyof BlockKeys,
+  values: readonly number[],
+): Promise<Array<RosterCandidate & { key: number }>> {
+  const column = BLOCK_COLUMNS[key];
+  const found: Array<RosterCandidate & { key: number }> = [];
+  for (let start = 0; start < values.length; start += 20_000) {
+    const chunk = values.slice(start, start + 20_000);
+    const rows = await db
+      .selectFrom('insured_person')
+      .select([...candidateColumns, sql<number>`${sql.ref(column)}`.as('key')])
+      .where(sql<boolean>`${sql.ref(column)} = any(${sql.val(chunk)}::bigint[])`)
+      .execute();
+    for (const row of rows) found.push({ ...row, id: Number(row.id), key: Number(row.key) });
+  }
+  return found;
+}
+
+export interface EnrollmentOnDay {
+  personId: number;
+  scheme: Scheme;
+  startedOn: string;
+}
+
+/** Each given person's enrollment in force on `day` (the latest started, if two overlap). */
+export async function enrollmentsOn(
+  db: Db,
+  personIds: readonly number[],
+  day: string,
+): Promise<Map<number, EnrollmentOnDay>> {
+  const result = new Map<number, EnrollmentOnDay>();
+  for (let start = 0; start < personIds.length; start += 20_000) {
+    const chunk = personIds.slice(start, start + 20_000);
+    const rows = await db
+      .selectFrom('enrollment')
+      .select(['person_id as personId', 'scheme', 'started_on as startedOn'])
+      .where(sql<boolean>`person_id = any(${sql.val(chunk)}::bigint[])`)
+      .where('started_on', '<=', day)
+      .where((eb) => eb.or([eb('ended_on', 'is', null), eb('ended_on', '>', day)]))
+      .orderBy('started_on')
+      .execute();
+    for (const row of rows) result.set(Number(row.personId), { ...row, personId: Number(row.personId) });
+  }
+  return result;
+}
