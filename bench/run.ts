@@ -11,6 +11,8 @@ console.log('\nBatch import of an XLSX ledger — PGlite');
 await import('./import.js');
 console.log('\nOCR of scanned pages — Tesseract through the queue vs the plain command');
 await import('./ocr.js');
+console.log('\nReconciling a 医保扶贫 list against the insured roster — PGlite');
+await import('./reconcile.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');
 console.log('\nWeb console in chromium — PGlite');
