@@ -137,6 +137,14 @@ describe('ledgers over HTTP', () => {
         .subarray(0, 5)
         .toString(),
     ).toBe('%PDF-');
+    const bundled = (await (
+      await post({ kind: 'chronic', asOf: '2026-06-30' }, clerk, '?content=true')
+    ).json()) as {
+      files: Array<{ fileName: string; size: number; contentBase64: string }>;
+    };
+    for (const file of bundled.files)
+      expect(Buffer.from(file.contentBase64, 'base64')).toHaveLength(file.size);
+    expect(made.files.every((file) => !('contentBase64' in file))).toBe(true);
   });
 
   it('refuses a wrong period and an unknown kind with 400, and other roles with 403', async () => {

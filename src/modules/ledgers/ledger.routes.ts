@@ -184,10 +184,15 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         tags,
         summary: '编制台账：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”',
         description:
-          '台账含身份证号，归档为敏感档案，日后调阅须经审批；编制人可用 format=xlsx 或 format=pdf 在编制时直接取得文件（档号在 X-Archive-Code 头中）。',
+          '台账含身份证号，归档为敏感档案，日后调阅须经审批；编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件。',
         querystring: Type.Object({
           format: Type.Optional(
             Type.Union([Type.Literal('json'), Type.Literal('xlsx'), Type.Literal('pdf')]),
+          ),
+          content: Type.Optional(
+            Type.Boolean({
+              description: 'JSON 中附上两个文件的内容（base64），编制人可当场保存，不必再编制',
+            }),
           ),
         }),
         body: LedgerBody,
@@ -205,6 +210,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
                 digest: Type.String(),
                 size: Type.Integer(),
                 href: Type.String(),
+                contentBase64: Type.Optional(Type.String()),
               }),
             ),
           }),
@@ -244,6 +250,9 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         files: made.filed.files.map((file) => ({
           ...file,
           href: `/api/v1/items/${code}/files/${file.fileNumber}`,
+          ...(request.query.content
+            ? { contentBase64: (file.fileName.endsWith('.pdf') ? made.pdf : made.xlsx).toString('base64') }
+            : {}),
         })),
       };
     },

@@ -9566,12 +9566,14 @@ export interface paths {
         put?: never;
         /**
          * 编制台账：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”
-         * @description 台账含身份证号，归档为敏感档案，日后调阅须经审批；编制人可用 format=xlsx 或 format=pdf 在编制时直接取得文件（档号在 X-Archive-Code 头中）。
+         * @description 台账含身份证号，归档为敏感档案，日后调阅须经审批；编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件。
          */
         post: {
             parameters: {
                 query?: {
                     format?: "json" | "xlsx" | "pdf";
+                    /** @description JSON 中附上两个文件的内容（base64），编制人可当场保存，不必再编制 */
+                    content?: boolean;
                 };
                 header?: never;
                 path?: never;
@@ -9622,6 +9624,7 @@ export interface paths {
                                 digest: string;
                                 size: number;
                                 href: string;
+                                contentBase64?: string;
                             }[];
                         };
                     };

@@ -112,3 +112,46 @@ export const AUDIT_ACTION_GROUPS: Record<string, string> = {
   'file.': '电子文件（全部）',
   'token.': '接口令牌（全部）',
 };
+
+/** 医保扶贫 name-list reconciliation outcomes (a copy of the server's OUTCOME_NAMES, in its order). */
+export const RECONCILE_OUTCOME_NAMES: Record<string, string> = {
+  matched: '核对一致',
+  name_homophone: '姓名同音字',
+  name_typo: '姓名错别字',
+  id_other_person: '身份证号属于他人',
+  id_corrected: '身份证号有误（已找到本人）',
+  id_ambiguous: '身份证号有误（多人相近）',
+  id_unmatched: '身份证号有误（无相近人员）',
+  not_in_roster: '未参保登记',
+  not_enrolled: '已登记未参保',
+  missing: '缺姓名或身份证号',
+  duplicate: '重复行',
+};
+
+/** Outcomes the sending department must correct in its own list (the server's CORRECTION_OUTCOMES). */
+export const RECONCILE_CORRECTION_OUTCOMES: readonly string[] = [
+  'name_homophone',
+  'name_typo',
+  'id_other_person',
+  'id_corrected',
+  'id_ambiguous',
+  'id_unmatched',
+  'missing',
+  'duplicate',
+];
+
+/** The workbooks of a reconciliation run, by the kind in their address (the server's REPORT_NAMES). */
+export const RECONCILE_REPORT_NAMES: Record<string, string> = {
+  corrections: '返回更正清单',
+  'follow-ups': '参保缴费待办清单',
+  summary: '名单核对汇总',
+};
+
+/** Ledger kinds (the server's LEDGER_KINDS). */
+export const LEDGER_KIND_NAMES: Record<string, string> = {
+  enrollment: '参保台账',
+  dynamic: '动态台账',
+  benefits: '待遇享受台账',
+  chronic: '慢病台账',
+  'two-disease': '两病台账',
+};

@@ -6,6 +6,7 @@ import {
   FolderOpenOutlined,
   SearchOutlined,
   SettingOutlined,
+  TeamOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 
@@ -35,6 +36,7 @@ export const NAV: NavEntry[] = [
       { path: '/filing/scans', label: '扫描与质检', anyOf: ['file.add', 'scan.qc'] },
     ],
   },
+  { path: '/poverty', label: '医保扶贫', icon: <TeamOutlined />, anyOf: ['poverty.work'] },
   { path: '/approvals', label: '审批', icon: <CheckSquareOutlined />, anyOf: ['item.read', 'access.grant'] },
   { path: '/audit', label: '审计', icon: <AuditOutlined />, anyOf: ['audit.read'] },
   {

@@ -13,6 +13,7 @@ const SearchPage = lazy(() => import('../pages/search/SearchPage'));
 const FilingPage = lazy(() => import('../pages/filing/FilingPage'));
 const ImportPage = lazy(() => import('../pages/filing/ImportPage'));
 const ScansPage = lazy(() => import('../pages/filing/ScansPage'));
+const PovertyPage = lazy(() => import('../pages/poverty/PovertyPage'));
 const ApprovalsPage = lazy(() => import('../pages/approvals/ApprovalsPage'));
 const AuditPage = lazy(() => import('../pages/audit/AuditPage'));
 const UsersPage = lazy(() => import('../pages/admin/UsersPage'));
@@ -60,6 +61,7 @@ export const router = createBrowserRouter([
       { path: 'filing/new', element: page(['item.create'], <FilingPage />) },
       { path: 'filing/import', element: page(['item.create'], <ImportPage />) },
       { path: 'filing/scans', element: page(['file.add', 'scan.qc'], <ScansPage />) },
+      { path: 'poverty', element: page(['poverty.work'], <PovertyPage />) },
       { path: 'approvals', element: page(['item.read', 'access.grant'], <ApprovalsPage />) },
       { path: 'audit', element: page(['audit.read'], <AuditPage />) },
       { path: 'admin', element: <Navigate to="/admin/users" replace /> },

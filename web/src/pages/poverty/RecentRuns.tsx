@@ -1,0 +1,81 @@
+import { Card, Space, Table, Tag, Typography } from 'antd';
+import dayjs from 'dayjs';
+import type { Request } from '../../app/hooks';
+import { RECONCILE_OUTCOME_NAMES } from '../../app/labels';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { durationText, type ReconcileRun, reportLinks } from './povertyApi';
+import { ReportButtons } from './ReconcileResult';
+
+// The recent reconciliations, newest first, each with its workbooks: a list checked last week can
+// still be handed back without uploading it again.
+
+/** The run's counts as the list keeps them (summary.counts); only outcomes that occurred. */
+function countTags(summary: ReconcileRun['summary']) {
+  const counts = (summary.counts ?? {}) as Record<string, unknown>;
+  const shown = Object.entries(RECONCILE_OUTCOME_NAMES).filter(([outcome]) => Number(counts[outcome]) > 0);
+  if (shown.length === 0) return '—';
+  return (
+    <Space size={[4, 4]} wrap>
+      {shown.map(([outcome, name]) => (
+        <Tag key={outcome} color={outcome === 'matched' ? 'success' : undefined}>
+          {name} {Number(counts[outcome])}
+        </Tag>
+      ))}
+    </Space>
+  );
+}
+
+export function RecentRuns({ runs }: { runs: Request<ReconcileRun[]> }) {
+  return (
+    <Card size="small" title="近期核对">
+      <ErrorNotice error={runs.error} retry={runs.reload} />
+      <Table<ReconcileRun>
+        rowKey="id"
+        size="small"
+        loading={runs.loading}
+        dataSource={runs.data ?? []}
+        pagination={{ pageSize: 10, showSizeChanger: false, hideOnSinglePage: true }}
+        locale={{ emptyText: '尚无名单核对' }}
+        scroll={{ x: 1300 }}
+        columns={[
+          { title: '批次', dataIndex: 'id', width: 70 },
+          {
+            title: '核对时间',
+            dataIndex: 'createdAt',
+            width: 150,
+            render: (iso: string) => dayjs(iso).format('YYYY-MM-DD HH:mm'),
+          },
+          { title: '来文单位', dataIndex: 'source', width: 100 },
+          { title: '来文文件', dataIndex: 'fileName', width: 200, ellipsis: true },
+          { title: '行数', dataIndex: 'rowCount', width: 70, align: 'right' },
+          { title: '核对结果', key: 'counts', render: (_, run) => countTags(run.summary) },
+          {
+            title: '待办',
+            key: 'followUps',
+            width: 70,
+            align: 'right',
+            render: (_, run) => {
+              const value = run.summary.followUps;
+              return typeof value === 'number' ? `${value} 人` : '—';
+            },
+          },
+          { title: '经办人', dataIndex: 'actor', width: 110 },
+          {
+            title: '用时',
+            dataIndex: 'durationMs',
+            width: 80,
+            render: (ms: number) => <Typography.Text type="secondary">{durationText(ms)}</Typography.Text>,
+          },
+          {
+            title: '下载',
+            key: 'reports',
+            width: 300,
+            render: (_, run) => (
+              <ReportButtons listName={run.fileName} reports={reportLinks(run.id)} asLinks />
+            ),
+          },
+        ]}
+      />
+    </Card>
+  );
+}
