@@ -97,6 +97,7 @@ export function registerLedgerCommands(program: Command): void {
               const report = await reconciliationReport(database.db, done.runId, kind, {
                 actor: user.actor,
                 displayName: user.principal.displayName,
+                mayUnmask: user.principal.permissions.has('item.unmask'),
               });
               const file = path.join(outDir, report.fileName);
               writeOut(file, report.content);

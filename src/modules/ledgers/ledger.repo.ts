@@ -28,15 +28,18 @@ export interface EnrollmentLedgerRow {
 }
 
 export async function enrollmentLedger(db: Db, asOf: string): Promise<EnrollmentLedgerRow[]> {
-  const result = await sql<EnrollmentLedgerRow>`
-    select p.id as "personId", p.id_number as "idNumber", p.name, p.address, s.identity,
-      s.included_on::text as "includedOn", e.scheme, e.employer, e.started_on::text as "startedOn",
-      e.paid_through::text as "paidThrough"
-    from assistance_status s join insured_person p on p.id = s.person_id
-    ${enrollmentOn(asOf)}
-    where ${activeOn(asOf)}
-    order by p.region_code, s.identity, p.id`.execute(db);
-  return result.rows.map((row) => ({ ...row, personId: Number(row.personId) }));
+  // One row per person: someone under two identities at once is listed under the latest one.
+  const result = await sql<EnrollmentLedgerRow & { regionCode: string }>`
+    select * from (
+      select distinct on (p.id) p.id as "personId", p.id_number as "idNumber", p.name, p.address,
+        p.region_code as "regionCode", s.identity, s.included_on::text as "includedOn", e.scheme, e.employer,
+        e.started_on::text as "startedOn", e.paid_through::text as "paidThrough"
+      from assistance_status s join insured_person p on p.id = s.person_id
+      ${enrollmentOn(asOf)}
+      where ${activeOn(asOf)}
+      order by p.id, s.included_on desc) people
+    order by "regionCode", identity, "personId"`.execute(db);
+  return result.rows.map(({ regionCode: _region, ...row }) => ({ ...row, personId: Number(row.personId) }));
 }
 
 export async function countActive(db: Db, day: string): Promise<number> {
@@ -72,8 +75,9 @@ export async function movements(
   const column = sql.ref(kind === 'included' ? 's.included_on' : 's.exited_on');
   // Exits are shown with the enrollment they left with, the day before the exit.
   const enrolledDay = kind === 'included' ? sql`${to}::date` : sql`s.exited_on - 1`;
+  // One row per person, on the latest such day of the month.
   const result = await sql<MovementRow>`
-    select p.id as "personId", p.id_number as "idNumber", p.name, p.address, s.identity,
+    select distinct on (${column}, p.id) p.id as "personId", p.id_number as "idNumber", p.name, p.address, s.identity,
       s.included_on::text as "includedOn", s.exited_on::text as "exitedOn",
       e.scheme, e.employer, e.started_on::text as "startedOn",
       c.paid_on::text as "paidOn", c.amount::text as amount, c.subsidy::text as subsidy
@@ -87,6 +91,8 @@ export async function movements(
       where c.person_id = p.id and c.period_year = extract(year from ${to}::date)::int
       order by c.paid_on limit 1) c on true
     where ${column} between ${from}::date and ${to}::date
+      and not exists (select 1 from assistance_status o where o.person_id = p.id and o.id <> s.id
+        and ${kind === 'included' ? sql`o.included_on < s.included_on and (o.exited_on is null or o.exited_on >= s.included_on)` : sql`o.included_on <= s.exited_on and (o.exited_on is null or o.exited_on > s.exited_on)`})
     order by ${column}, p.id`.execute(db);
   return result.rows.map((row) => ({ ...row, personId: Number(row.personId) }));
 }
@@ -113,10 +119,11 @@ export async function employeeInsured(db: Db, from: string, to: string): Promise
       e.ended_on::text as "endedOn", e.end_reason as "endReason",
       (select min(r.started_on)::text from enrollment r where r.person_id = p.id and r.scheme = 'resident'
         and e.ended_on is not null and r.started_on > e.ended_on) as "residentFrom"
-    from assistance_status s join insured_person p on p.id = s.person_id
-    join enrollment e on e.person_id = p.id and e.scheme = 'employee'
-      and e.started_on <= ${to}::date and (e.ended_on is null or e.ended_on >= ${from}::date)
-    where s.included_on <= ${to}::date and (s.exited_on is null or s.exited_on >= ${from}::date)
+    from enrollment e join insured_person p on p.id = e.person_id
+    join lateral (select s.identity from assistance_status s where s.person_id = p.id
+      and s.included_on <= ${to}::date and (s.exited_on is null or s.exited_on >= ${from}::date)
+      order by s.included_on desc limit 1) s on true
+    where e.scheme = 'employee' and e.started_on <= ${to}::date and (e.ended_on is null or e.ended_on >= ${from}::date)
     order by p.id, e.started_on`.execute(db);
   return result.rows.map((row) => ({ ...row, personId: Number(row.personId) }));
 }
@@ -137,11 +144,11 @@ export interface SettlementRow {
   reassistancePaid: string;
 }
 
-/** Whose visit began while they were under assistance; one identity each (the latest included). */
+/** Visits that overlap a period under assistance; one identity each (the latest included). */
 const settlementsOf = (from: string, to: string) => sql`
     from assistance_settlement a join insured_person p on p.id = a.person_id
     join lateral (select s.identity from assistance_status s where s.person_id = p.id
-      and s.included_on <= a.visit_start and (s.exited_on is null or s.exited_on > a.visit_start)
+      and s.included_on <= a.visit_end and (s.exited_on is null or s.exited_on > a.visit_start)
       order by s.included_on desc limit 1) s on true
     where a.settled_on between ${from}::date and ${to}::date`;
 
@@ -205,7 +212,8 @@ export async function certificates(
     select p.id as "personId", p.id_number as "idNumber", p.name, p.address, s.identity, d.kind, d.disease,
       d.issued_on::text as "issuedOn"
     from disease_certificate d join insured_person p on p.id = d.person_id
-    join assistance_status s on s.person_id = p.id and ${activeOn(asOf)}
+    join lateral (select s.identity from assistance_status s where s.person_id = p.id and ${activeOn(asOf)}
+      order by s.included_on desc limit 1) s on true
     where d.kind in (${sql.join(kinds.map((kind) => sql`${kind}`))})
       and d.issued_on <= ${asOf}::date and (d.revoked_on is null or d.revoked_on > ${asOf}::date)
     order by p.region_code, p.id, d.kind`.execute(db);

@@ -165,6 +165,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       const { content, fileName } = await reconciliationReport(db, request.params.id, kind, {
         actor: requestActor(request),
         displayName: principal.displayName,
+        mayUnmask: principal.permissions.has('item.unmask'),
       });
       return reply
         .header('content-type', XLSX)

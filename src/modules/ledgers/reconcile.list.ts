@@ -276,7 +276,8 @@ function readId(cell: Cell, today: Date): IdReading {
       idTrustedDigits: 15,
     };
   const length = idNumber.length === 18 ? '' : `（现为${idNumber.length}位）`;
-  return { idNumber, idProblem: `${problem}${length}`, idTrustedDigits: trusted };
+  // A typed ID a digit short or long is still all typed: every digit counts when tracing the person.
+  return { idNumber, idProblem: `${problem}${length}`, idTrustedDigits: Math.max(trusted, 18) };
 }
 
 type Columns = Partial<Record<Role, number>>;
@@ -332,7 +333,8 @@ function markDuplicates(rows: ListRow[]): void {
       byId.set(row.idNumber, [row]);
       continue;
     }
-    const same = earlier.find((candidate) => candidate.name === row.name);
+    // 阿依古丽·买买提 and 阿依古丽 买买提 are one person written twice.
+    const same = earlier.find((candidate) => candidate.name.replace(/·/g, '') === row.name.replace(/·/g, ''));
     if (same) {
       row.duplicateOf = same.line;
       row.problems.push(`与第${same.line}行重复`);

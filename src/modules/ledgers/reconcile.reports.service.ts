@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { notFound } from '../../shared/errors.js';
+import { notFound, YidangError } from '../../shared/errors.js';
 import { openText } from '../access/field-cipher.js';
 import { listFonds } from '../catalog/fonds.service.js';
 import { appendEvent } from '../integrity/event-log.js';
@@ -21,11 +21,19 @@ export async function reconciliationReport(
   db: Db,
   runId: number,
   kind: ReportKind,
-  reader: { actor: string; displayName: string },
+  reader: { actor: string; displayName: string; mayUnmask: boolean },
   now = new Date(),
 ): Promise<{ content: Buffer; fileName: string }> {
   const run = await findRun(db, runId);
   if (!run) throw notFound('RECONCILIATION_NOT_FOUND', `第 ${runId} 次核对不存在`);
+  // The workbooks hold whole ID numbers, addresses and phones: another user's run is for those who
+  // may see personal data unmasked.
+  if (run.actor !== reader.actor && !reader.mayUnmask)
+    throw new YidangError(
+      'FORBIDDEN',
+      'forbidden',
+      `第 ${runId} 次核对由他人发起，其结果含未脱敏的个人信息，无权导出`,
+    );
   const findings = JSON.parse(openText(run.findings)) as Finding[];
   const summary = run.summary as { counts: Record<Outcome, number>; rows: number };
   const header: RunHeader = {

@@ -98,13 +98,17 @@ interface Scored {
 
 /** The person a wrong ID most likely meant: the best name tier, if exactly one person is in it. */
 function choose(row: ListRow, candidates: Iterable<RosterCandidate>): { best?: Scored; tied: Scored[] } {
+  // With less than region and birth date left, a name alone would pick a stranger: no proposal.
+  if (row.idTrustedDigits < 14) return { tied: [] };
   const scored: Scored[] = [];
   for (const candidate of candidates) {
     const idNumber = openIdNumber(candidate.idNumber) as string;
     const relation = idRelation(row.idNumber, idNumber, row.idTrustedDigits);
     if (!FUZZY_RELATIONS.has(relation)) continue;
     const tier = NAME_TIERS.indexOf(nameRelation(row.name, candidate.name) as (typeof NAME_TIERS)[number]);
-    if (tier < 0) continue;
+    // The ID is already wrong: the name must be the same (or sound the same), never one character
+    // off as well; a shortened ID, whose tail is lost, takes the same name only.
+    if (tier < 0 || tier > 1 || (relation === 'prefix' && tier > 0)) continue;
     scored.push({ candidate, idNumber, tier, relation });
   }
   if (scored.length === 0) return { tied: [] };
@@ -128,6 +132,7 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
   if (!(RECONCILE_SOURCES as readonly string[]).includes(source))
     throw invalid('RECONCILE_SOURCE', `来文单位应为：${RECONCILE_SOURCES.join('、')}`);
   const today = request.today ?? new Date();
+  const fileName = [...request.fileName.trim()].slice(-120).join('') || '名单';
   const list = await readList(request.content, { today });
   const findings: Finding[] = [];
   const counts = Object.fromEntries(Object.keys(OUTCOME_NAMES).map((key) => [key, 0])) as Record<
@@ -174,6 +179,15 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
       continue;
     }
     const person = byIndex.get(idNumberIndex(row.idNumber) as string);
+    if (!person && row.idNumber.endsWith('000')) {
+      // One in eleven IDs Excel rounded to …000 still passes the check digit: traced by its head.
+      fuzzy.push({
+        ...row,
+        idTrustedDigits: 15,
+        idProblem: '名册中没有此身份证号，末3位为000，疑似曾被 Excel 存为数字（第15位之后已失真）',
+      });
+      continue;
+    }
     if (!person) {
       add({ ...base(row), outcome: 'not_in_roster', note: '名册中没有此身份证号：未参保登记' });
       continue;
@@ -185,10 +199,10 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
       continue;
     }
     if (relation === 'different') {
+      // The holder's name is a third party's: it stays out of a list sent to another department.
       add({
         ...base(row),
         outcome: 'id_other_person',
-        rosterName: person.name,
         note: '身份证号在名册中属于另一人，请核实姓名与身份证号',
       });
       continue;
@@ -245,7 +259,7 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
     const personId = resolved.get(row.line);
     if (personId === undefined || inForce.has(personId)) continue;
     const earlier = findingOfLine.get(row.line);
-    if (earlier) earlier.followUp = '已登记但当前未参保（断保或未缴费），请督促缴费';
+    if (earlier) earlier.followUp = '已登记但当前无有效参保（断保或从未参保），请督促参保缴费';
     else {
       // A matched row moves to not_enrolled, so the counts still add up to the list's rows.
       counts.matched--;
@@ -254,7 +268,7 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
         outcome: 'not_enrolled',
         personId,
         note: '名册有此人，当前无有效参保',
-        followUp: '已登记但当前未参保（断保或未缴费），请督促缴费',
+        followUp: '已登记但当前无有效参保（断保或从未参保），请督促参保缴费',
       });
     }
   }
@@ -268,7 +282,7 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
   const runId = await inTransaction(db, async (trx) => {
     const id = await insertRun(trx, {
       source,
-      fileName: request.fileName,
+      fileName,
       fileDigest: `sha256:${crypto.createHash('sha256').update(request.content).digest('hex')}`,
       rowCount: list.rows.length,
       summary: {
@@ -286,14 +300,14 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
       actor: request.actor,
       action: 'roster.reconciled',
       subject: `reconciliation:${id}`,
-      payload: { source, fileName: request.fileName, ...summary },
+      payload: { source, fileName, ...summary },
     });
     return id;
   });
   return {
     runId,
     source,
-    fileName: request.fileName,
+    fileName,
     rows: list.rows.length,
     counts,
     followUps,
