@@ -57,6 +57,8 @@ async function candidatesByKeys(
 ): Promise<Map<number, Map<number, RosterCandidate>>> {
   const keysOfRow = new Map<number, Partial<BlockKeys>>();
   for (const row of rows) {
+    // Below region and birth date nothing is proposed (see choose), so nothing is looked up.
+    if (row.idTrustedDigits < 14) continue;
     const padded = row.idNumber.padEnd(18, '?');
     const keys: Partial<BlockKeys> = blockKeys(padded, namePinyin(row.name));
     // A number Excel shortened keeps its head only: keys built from the lost tail would find strangers.
@@ -102,13 +104,14 @@ function choose(row: ListRow, candidates: Iterable<RosterCandidate>): { best?: S
   if (row.idTrustedDigits < 14) return { tied: [] };
   const scored: Scored[] = [];
   for (const candidate of candidates) {
+    // The ID is already wrong: the name must be the same (or sound the same), never one character
+    // off as well; a shortened ID, whose tail is lost, takes the same name only. Names are compared
+    // first, since only candidates that pass are worth decrypting.
+    const tier = NAME_TIERS.indexOf(nameRelation(row.name, candidate.name) as (typeof NAME_TIERS)[number]);
+    if (tier < 0 || tier > 1) continue;
     const idNumber = openIdNumber(candidate.idNumber) as string;
     const relation = idRelation(row.idNumber, idNumber, row.idTrustedDigits);
-    if (!FUZZY_RELATIONS.has(relation)) continue;
-    const tier = NAME_TIERS.indexOf(nameRelation(row.name, candidate.name) as (typeof NAME_TIERS)[number]);
-    // The ID is already wrong: the name must be the same (or sound the same), never one character
-    // off as well; a shortened ID, whose tail is lost, takes the same name only.
-    if (tier < 0 || tier > 1 || (relation === 'prefix' && tier > 0)) continue;
+    if (!FUZZY_RELATIONS.has(relation) || (relation === 'prefix' && tier > 0)) continue;
     scored.push({ candidate, idNumber, tier, relation });
   }
   if (scored.length === 0) return { tied: [] };

@@ -5,8 +5,10 @@ import { keyedHash } from '../access/field-cipher.js';
 // neighbouring digits swapped, changes at most two of the ID's segments (region 6, birth date 8,
 // sequence + check 4); every such error leaves one of these keys intact while the name is right:
 //   region+birth (error in the sequence or check), birth+sequence (error in the region),
-//   pinyin+region (error in the birth date, or a swap across its end), pinyin+sequence (a swap across
-//   its start). Region+sequence alone would be too coarse (a few thousand values for a million people).
+//   pinyin+region+birth year (error in month or day, or a swap across the birth date's end),
+//   pinyin+sequence (error in the year, or a swap across the birth date's start).
+// Region+sequence alone, or pinyin+region, would be too coarse: a common name recurs hundreds of times
+// in a county of half a million, and every candidate must be decrypted to be scored.
 // Each key is a keyed hash cut to 48 bits (exact in a JavaScript number and a bigint column), so the
 // roster holds no ID segment in the clear.
 
@@ -58,7 +60,7 @@ export function blockKeys(idNumber: string, spelled: string): BlockKeys {
   return {
     regionBirth: hash48(`rb|${region}|${birth}`),
     birthSeq: hash48(`bs|${birth}|${seq}`),
-    nameRegion: hash48(`nr|${spelled}|${region}`),
+    nameRegion: hash48(`nr|${spelled}|${region}|${birth.slice(0, 4)}`),
     nameSeq: hash48(`ns|${spelled}|${seq}`),
   };
 }
