@@ -130,7 +130,7 @@ describe('档案列表', () => {
           if (shown > 0 && (await idColumn.isChecked())) await idColumn.click();
           return shown;
         },
-        { intervals: [500, 1000, 1000, 2000], timeout: 15_000 },
+        { interval: 1000, timeout: 15_000 },
       )
       .toBe(0);
     await page.reload();
