@@ -55,8 +55,11 @@ class Terms {
   }
 
   addText(text: string | null | undefined, inTitle = false): void {
-    if (!text) return;
-    for (const run of textRuns(normalizeText(text))) {
+    if (text) this.addNormalized(normalizeText(text), inTitle);
+  }
+
+  addNormalized(normalized: string, inTitle = false): void {
+    for (const run of textRuns(normalized)) {
       if (run.kind === 'han') for (const term of hanTerms(run.value)) this.add(term, inTitle);
       else {
         // An ID number in text is findable by its blind index and never stored in the clear.
@@ -86,29 +89,33 @@ export function buildDoc(
   pages: ReadonlyArray<{ page: number; text: string }> = [],
 ): SearchDocTable {
   const terms = new Terms();
-  terms.addText(row.title, true);
-  for (const text of [
+  const title = normalizeText(row.title);
+  terms.addNormalized(title, true);
+  const normalized = (text: string | null | undefined) =>
+    typeof text === 'string' && text !== '' ? normalizeText(text) : null;
+  const extras = extraTexts(row.extra).map(normalized);
+  const [name, businessType, docNumber, insuredNumber] = [
     row.person_name,
     row.business_type,
     row.doc_number,
     row.insured_number,
-    ...extraTexts(row.extra),
-  ])
-    terms.addText(text);
+  ].map(normalized);
+  for (const text of [name, businessType, docNumber, insuredNumber, ...extras])
+    if (text) terms.addNormalized(text);
   // Every text a phrase may be found in besides the title and the pages, as the search's recheck reads it.
   const body = [
-    row.person_name,
-    row.business_type,
-    row.archive_code,
-    row.doc_number,
-    row.responsible,
-    row.handler,
-    row.handling_agency,
-    row.insured_number,
-    ...extraTexts(row.extra),
+    name,
+    businessType,
+    normalized(row.archive_code),
+    docNumber,
+    normalized(row.responsible),
+    normalized(row.handler),
+    normalized(row.handling_agency),
+    insuredNumber,
+    ...extras,
   ]
-    .filter((text): text is string => typeof text === 'string' && text !== '')
-    .map((text) => normalizeText(text).replaceAll('\n', ' '))
+    .filter((text): text is string => text !== null)
+    .map((text) => text.replaceAll('\n', ' '))
     .join('\n');
   // Values shared by whole runs of items (the agency, the staff member) are filters, not words: as
   // words they would add the same twenty terms to every row for matches nobody needs.
@@ -138,7 +145,7 @@ export function buildDoc(
     doc_date: row.doc_date,
     amount: row.amount,
     version: row.version,
-    title: normalizeText(row.title),
+    title,
     body,
     terms: terms.toTsvector(),
   };

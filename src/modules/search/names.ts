@@ -26,8 +26,22 @@ const FUZZY_INITIALS: ReadonlyArray<readonly [RegExp, string]> = [
   [/^sh/, 's'],
 ];
 
+/** Names recur across a county's records; their sound is remembered, up to this many at a time. */
+const SOUND_CACHE_SIZE = 50_000;
+const soundCache = new Map<string, string>();
+
 /** Toneless pinyin of a name with the common confusions folded (曾 read as a surname: zeng). */
 export function soundKey(name: string): string {
+  let key = soundCache.get(name);
+  if (key === undefined) {
+    if (soundCache.size >= SOUND_CACHE_SIZE) soundCache.clear();
+    key = readSound(name);
+    soundCache.set(name, key);
+  }
+  return key;
+}
+
+function readSound(name: string): string {
   const syllables = pinyin(name, { toneType: 'none', type: 'array', surname: 'head', v: true });
   return syllables
     .map((syllable) => {

@@ -73,7 +73,8 @@ const MAX_LEXEME_BYTES = 240;
  */
 export function quoteLexeme(lexeme: string): string {
   let bounded = lexeme;
-  if (Buffer.byteLength(lexeme) > MAX_LEXEME_BYTES) {
+  // A UTF-16 unit is at most 3 UTF-8 bytes: short lexemes (nearly all) skip the count.
+  if (lexeme.length * 3 > MAX_LEXEME_BYTES && Buffer.byteLength(lexeme) > MAX_LEXEME_BYTES) {
     const prefix = /^[a-z]{1,3}:/.exec(lexeme)?.[0] ?? '';
     bounded = `${prefix}#${crypto.createHash('sha256').update(lexeme).digest('hex').slice(0, 32)}`;
   }
