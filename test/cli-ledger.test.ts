@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROSTER_REFERENCE_DATE, rosterPerson } from '../src/modules/ledgers/roster.demo.js';
 import { addUser, CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { idOf } from './helpers/roster.js';
 
 // `yidang roster demo`, `yidang reconcile` and `yidang ledger` end to end with the built binary: a
 // generated roster, a list from 民政 reconciled into its three workbooks, and ledgers written and filed.
@@ -34,6 +35,25 @@ describe('yidang roster, reconcile and ledger', { timeout: 180_000 }, () => {
     const again = await run(cli, ['roster', 'demo', '--people', '10']);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('名册中已有 1500 人');
+  });
+
+  it('imports a roster extract, reports refused rows by line only, and changes nothing the second time', async () => {
+    const good = idOf('33010219810203456');
+    const bad = `${good.slice(0, 17)}${good.endsWith('1') ? '2' : '1'}`;
+    const file = path.join(cli.home, '参保名册.csv');
+    fs.writeFileSync(
+      file,
+      `姓名,身份证号,参保类别,参保时间\n钱卫东,${good},城乡居民,2020-01-01\n孙小梅,${bad},居民,2020-01-01\n`,
+    );
+    const dry = await run(cli, ['roster', 'import', file, '--dry-run', '--user', CLERK]);
+    expect(dry.stdout).toContain('试导入（未写入）');
+    const first = await run(cli, ['roster', 'import', file, '--user', CLERK]);
+    expect(first.code).toBe(1);
+    expect(first.stdout).toContain('人员：新增 1，更新 0，未变 0');
+    expect(first.stdout).toContain('第3行：校验码错误');
+    expect(first.stdout + first.stderr).not.toContain(good.slice(0, 14));
+    const again = JSON.parse((await run(cli, ['roster', 'import', file, '--json', '--user', CLERK])).stdout);
+    expect(again.people).toEqual({ added: 0, updated: 0, unchanged: 1 });
   });
 
   it('reconciles a list into three workbooks, printing counts and never an ID number', async () => {

@@ -107,6 +107,44 @@ describe('reconciliation over HTTP', () => {
   });
 });
 
+describe('roster import over HTTP', () => {
+  const importRoster = (content: Buffer, query = '', user: TestUser = clerk) => {
+    const form = new FormData();
+    form.append('file', new Blob([content]), '参保名册.csv');
+    return fetch(`${base}/api/v1/roster/imports${query}`, {
+      method: 'POST',
+      body: form,
+      headers: user.headers,
+    });
+  };
+  const C = idOf('32011519900303304');
+  const extract = Buffer.from(
+    `姓名,身份证号,参保类别,参保时间\n王五,${C},居民,2021-01-01\n赵六,${C.slice(0, 17)},居民,2021-01-01\n`,
+  );
+
+  it('counts a dry run, imports, and names refused rows by line without their ID', async () => {
+    const dry = await importRoster(extract, '?dryRun=true');
+    expect(dry.status).toBe(200);
+    expect(await dry.json()).toMatchObject({ dryRun: true, people: { added: 1 } });
+    const response = await importRoster(extract);
+    const result = (await response.json()) as {
+      people: unknown;
+      rejected: Array<{ line: number; reasons: string[] }>;
+    };
+    expect(result.people).toEqual({ added: 1, updated: 0, unchanged: 0 });
+    expect(result.rejected).toEqual([{ line: 3, reasons: [expect.stringContaining('身份证号')] }]);
+    expect(JSON.stringify(result)).not.toContain(C.slice(0, 14));
+    const again = (await (await importRoster(extract)).json()) as { people: unknown };
+    expect(again.people).toEqual({ added: 0, updated: 0, unchanged: 1 });
+  });
+
+  it('refuses an unreadable file and roles without the 医保扶贫 permission', async () => {
+    const bad = await importRoster(Buffer.from('PK\u0003\u0004 not a workbook'));
+    expect(bad.status).toBe(400);
+    expect((await importRoster(extract, '', auditor)).status).toBe(403);
+  });
+});
+
 describe('ledgers over HTTP', () => {
   const post = (body: unknown, user: TestUser = clerk, query = '') =>
     fetch(`${base}/api/v1/ledgers${query}`, {

@@ -9,6 +9,7 @@ import { REPORT_NAMES, type ReportKind } from '../../modules/ledgers/reconcile.r
 import { reconciliationReport } from '../../modules/ledgers/reconcile.reports.service.js';
 import { RECONCILE_SOURCES, reconcileList } from '../../modules/ledgers/reconcile.service.js';
 import { ROSTER_REFERENCE_DATE } from '../../modules/ledgers/roster.demo.js';
+import { importRoster } from '../../modules/ledgers/roster.import.service.js';
 import { countPeople } from '../../modules/ledgers/roster.repo.js';
 import { loadRosterDemo } from '../../modules/ledgers/roster.service.js';
 import { invalid } from '../../shared/errors.js';
@@ -22,7 +23,7 @@ import {
 } from '../context.js';
 import { asCliUser } from '../sign-in.js';
 
-// yidang roster demo | reconcile | ledger: the 医保扶贫 work from the command line, through the same
+// yidang roster demo | roster import | reconcile | ledger: the 医保扶贫 work from the command line, through the same
 // services as the API. Files written here carry names and ID numbers: they go where the user says.
 
 const MAX_LIST_BYTES = 100 * 1024 * 1024;
@@ -69,6 +70,43 @@ export function registerLedgerCommands(program: Command): void {
         `已载入示例名册 ${result.people} 人（扶贫对象 ${result.assisted} 人，参保记录 ${result.enrollments} 条，` +
           `医疗救助结算 ${result.settlements} 笔，慢病/两病证 ${result.certificates} 张），用时 ${((Date.now() - started) / 1000).toFixed(1)} 秒\n`,
       );
+    });
+
+  roster
+    .command('import <file>')
+    .description(
+      '导入业务系统导出的参保人员名册（CSV/XLSX，GBK 或 UTF-8；一行一条参保记录）；再次导入同一名册不会重复',
+    )
+    .option('--dry-run', '只检查并统计，不写入')
+    .option('--json', '输出 JSON 结果')
+    .option(...USER_OPTION)
+    .action(async (file: string, options: { dryRun?: boolean; json?: boolean; user?: string }) => {
+      const content = readBoundedFile(file, MAX_LIST_BYTES, '名册超过 100 MB，请拆分后导入');
+      const result = await withDatabase((database) =>
+        asCliUser(database.db, options.user, 'poverty.work', (user) =>
+          importRoster(database.db, {
+            content,
+            fileName: path.basename(file),
+            actor: user.actor,
+            dryRun: options.dryRun,
+          }),
+        ),
+      );
+      if (options.json) return printJson(result);
+      const tally = (counts: { added: number; updated: number; unchanged: number }) =>
+        `新增 ${counts.added}，更新 ${counts.updated}，未变 ${counts.unchanged}`;
+      process.stdout.write(
+        `${result.dryRun ? '试导入（未写入）' : '已导入'} ${result.fileName}：数据 ${result.rows} 行\n` +
+          `  人员：${tally(result.people)}\n  参保记录：${tally(result.enrollments)}\n`,
+      );
+      if (result.skipped.length > 0)
+        process.stdout.write(`  跳过 ${result.skipped.length} 行（空行、表头、合计等）\n`);
+      if (result.rejected.length > 0) {
+        process.stdout.write(`  未导入 ${result.rejected.length} 行：\n`);
+        for (const row of result.rejected)
+          process.stdout.write(`    第${row.line}行：${row.reasons.join('；')}\n`);
+        process.exitCode = 1;
+      }
     });
 
   program

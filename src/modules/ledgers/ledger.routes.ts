@@ -1,6 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
@@ -14,8 +15,9 @@ import { listRuns } from './reconcile.repo.js';
 import { REPORT_NAMES, type ReportKind } from './reconcile.report.js';
 import { reconciliationReport } from './reconcile.reports.service.js';
 import { RECONCILE_SOURCES, reconcileList } from './reconcile.service.js';
+import { importRoster } from './roster.import.service.js';
 
-// 医保扶贫 over HTTP: reconcile an uploaded list (multipart), fetch its three workbooks, and make a
+// 医保扶贫 over HTTP: import the roster extract and reconcile an uploaded list (multipart), fetch its three workbooks, and make a
 // ledger, which is filed as an archive whose files are then read through the item file routes.
 
 const tags = ['医保扶贫'];
@@ -37,6 +39,32 @@ const RunSchema = Type.Object({
   followUps: Type.Integer({ description: '需督促参保缴费的人数' }),
   durationMs: Type.Integer(),
   reports: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), href: Type.String() })),
+});
+
+/** The one file of a multipart upload (field file). */
+async function uploadedFile(request: FastifyRequest): Promise<{ content: Buffer; fileName: string }> {
+  if (!request.isMultipart())
+    throw invalid('MULTIPART_REQUIRED', '请用 multipart/form-data 上传，文件放在 file 字段');
+  const part = await request.file();
+  if (!part) throw invalid('FILE_MISSING', '请求中没有文件（字段 file）');
+  return { content: await part.toBuffer(), fileName: part.filename };
+}
+
+const Tally = Type.Object({ added: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
+const RosterImportSchema = Type.Object({
+  fileName: Type.String(),
+  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')]),
+  source: Type.String({ description: '编码（CSV）或工作表名（XLSX）' }),
+  headerLine: Type.Integer({ description: '表头所在行' }),
+  columns: Type.Record(Type.String(), Type.String(), { description: '识别出的列：用途 → 文件中的列名' }),
+  rows: Type.Integer({ description: '数据行数（不含空行、标题、表头、合计行）' }),
+  people: Tally,
+  enrollments: Tally,
+  rejected: Type.Array(Type.Object({ line: Type.Integer(), reasons: Type.Array(Type.String()) }), {
+    description: '未导入的行及原因（不含姓名与身份证号）',
+  }),
+  skipped: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
+  dryRun: Type.Boolean(),
 });
 
 const reportLinks = (runId: number) =>
@@ -90,19 +118,41 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       },
     },
     async (request) => {
-      if (!request.isMultipart())
-        throw invalid('MULTIPART_REQUIRED', '请用 multipart/form-data 上传，文件放在 file 字段');
-      const part = await request.file();
-      if (!part) throw invalid('FILE_MISSING', '请求中没有文件（字段 file）');
-      const content = await part.toBuffer();
+      const { content, fileName } = await uploadedFile(request);
       const result = await reconcileList(db, {
         content,
-        fileName: part.filename,
+        fileName,
         source: request.query.source,
         actor: requestActor(request),
       });
       const { findings: _findings, resolved: _resolved, ...summary } = result;
       return { ...summary, reports: reportLinks(result.runId) };
+    },
+  );
+
+  app.post(
+    '/roster/imports',
+    {
+      config: { permission: 'poverty.work' },
+      schema: {
+        tags,
+        summary:
+          '导入参保人员名册：业务系统导出的 CSV/XLSX（multipart 字段 file），一行一条参保记录；再次导入同一名册不会重复',
+        consumes: ['multipart/form-data'],
+        querystring: Type.Object({
+          dryRun: Type.Optional(Type.Boolean({ description: '只检查并统计，不写入' })),
+        }),
+        response: { 200: RosterImportSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const { content, fileName } = await uploadedFile(request);
+      return importRoster(db, {
+        content,
+        fileName,
+        actor: requestActor(request),
+        dryRun: request.query.dryRun,
+      });
     },
   );
 

@@ -1,7 +1,9 @@
 import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { gbk } from '../../../test/helpers/gbk.js';
 import { checkIdNumber, idCheckChar } from '../catalog/id-number.js';
-import { type ListRow, normaliseIdNumber, normaliseName, readList } from './reconcile.list.js';
+import { normaliseIdNumber, normaliseName } from './list.person.js';
+import { type ListRow, readList } from './reconcile.list.js';
 
 // Lists as other departments send them: title rows over the header, GBK or BOM-prefixed CSV, IDs that
 // Excel turned into numbers or scientific notation, merged address cells, repeated page headers, 合计
@@ -22,31 +24,6 @@ function idEndingInX(): string {
     if (candidate.endsWith('X')) return candidate;
   }
   throw new Error('no sequence gives check character X');
-}
-
-// GB 18030 bytes without an encoder package: decode every GBK double-byte code once and invert.
-let gbkTable: Map<string, number[]> | undefined;
-function gbk(text: string): Buffer {
-  if (!gbkTable) {
-    gbkTable = new Map();
-    const decoder = new TextDecoder('gb18030');
-    for (let lead = 0x81; lead <= 0xfe; lead++)
-      for (let trail = 0x40; trail <= 0xfe; trail++) {
-        if (trail === 0x7f) continue;
-        const char = decoder.decode(Uint8Array.of(lead, trail));
-        if (!gbkTable.has(char)) gbkTable.set(char, [lead, trail]);
-      }
-  }
-  const bytes: number[] = [];
-  for (const char of text) {
-    if (char.charCodeAt(0) < 0x80) bytes.push(char.charCodeAt(0));
-    else {
-      const code = gbkTable.get(char);
-      if (!code) throw new Error(`${char} is not in GBK`);
-      bytes.push(...code);
-    }
-  }
-  return Buffer.from(bytes);
 }
 
 const byLine = (rows: ListRow[], line: number): ListRow => {

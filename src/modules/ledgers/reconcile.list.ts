@@ -1,6 +1,6 @@
 import { invalid } from '../../shared/errors.js';
-import { checkIdNumber, idCheckChar } from '../catalog/id-number.js';
 import { type Cell, readTable, type Table, type TableRow } from '../ingest/import.table.js';
+import { nameProblems, normaliseName, readId, SPACES } from './list.person.js';
 
 // Reads a list of people sent by the poverty office or civil affairs (建档立卡, 低保, 特困) and cleans it
 // for reconciliation against the insured roster: finds the real header under any title rows, normalises
@@ -30,6 +30,8 @@ export interface ListRow {
   duplicateOf?: number;
   /** When the same idNumber appears on another line with a different name: that line. */
   conflictsWith?: number;
+  /** The cells of the further columns the caller asked for, by their key. */
+  more?: Record<string, Cell>;
 }
 
 export interface ParsedList {
@@ -38,6 +40,8 @@ export interface ParsedList {
   source: string;
   headerLine: number;
   columns: { name: string; idNumber: string; identity?: string; address?: string; phone?: string };
+  /** The further columns found, by key: the header text the file used. */
+  moreColumns?: Record<string, string>;
   rows: ListRow[];
   skipped: Array<{ line: number; reason: string }>;
 }
@@ -72,49 +76,8 @@ const IDENTITIES = new Map(
   ),
 );
 
-const SPACES = /[\s\u200B-\u200D\u2060]/g;
-const DOTS = /[\u00B7\u0387\u2022\u2027\u2219\u22C5\u2E31\u30FB\uFF65\uFF0E.\u3002\uFF61\u318D]+/g;
-const DASHES = /[-\u2010-\u2015\u2212\uFE58\uFE63]/g;
-const SCIENTIFIC = /^(\d)(?:\.(\d+))?E\+?(\d+)$/i;
 const TOTAL_ROW = /^\s*[合总小共]\s*计/;
 const FOOTER_ROW = /^(制表|填表|审核|审批|负责人|单位负责人|填报单位|联系人|备注|说明|注[:：])/;
-
-/** Text that cellOf (import.table.ts) gives a cell whose number had more than 15 digits. */
-const STORED_AS_NUMBER = '数字超过';
-const STORED_AS_NUMBER_MESSAGE = '身份证号被 Excel 存为数字，第15位之后已失真，请将该列设为文本后重新录入';
-const CHECK_CHAR_MESSAGE = '校验码错误（末位与前17位不符）';
-
-// Most names and IDs are already clean; these skip the normalising for them (100,000-row lists).
-const PLAIN_NAME = /^[\u4E00-\u9FFF]+$/;
-const PLAIN_ID = /^\d{17}[\dX]$/;
-
-export function normaliseName(raw: string): string {
-  if (PLAIN_NAME.test(raw)) return raw;
-  return raw
-    .normalize('NFKC')
-    .replace(SPACES, '')
-    .replace(DOTS, '·')
-    .replace(/^·+|·+$/g, '');
-}
-
-const upgrade15 = (id15: string) => {
-  const first17 = `${id15.slice(0, 6)}19${id15.slice(6)}`;
-  return `${first17}${idCheckChar(first17)}`;
-};
-
-export function normaliseIdNumber(raw: string): { idNumber: string; converted15?: boolean } {
-  if (PLAIN_ID.test(raw)) return { idNumber: raw };
-  let text = raw.normalize('NFKC').trim();
-  // ="320..." and a leading apostrophe are how exports force Excel to keep the number as text.
-  const quoted = /^="(.*)"$/.exec(text);
-  if (quoted) text = quoted[1] ?? '';
-  const idNumber = text.replace(/^['`]/, '').replace(SPACES, '').replace(DASHES, '').replace(/[x×]/g, 'X');
-  if (/^\d{15}$/.test(idNumber)) {
-    const upgraded = upgrade15(idNumber);
-    if (checkIdNumber(upgraded) === undefined) return { idNumber: upgraded, converted15: true };
-  }
-  return { idNumber };
-}
 
 function headerKey(text: string): string {
   return text
@@ -157,6 +120,8 @@ interface Header {
   found: Found;
   /** The rows above the header (titles), to recognise them when an export repeats them. */
   titles: Set<string>;
+  /** The header's texts by column (both rows of a two-row header). */
+  texts: string[];
 }
 
 const lookedFor = (role: Role) => HEADERS[role].join('、');
@@ -203,6 +168,7 @@ function locateHeader(table: Table, content: Buffer): Header {
   // A two-row header whose 姓名/身份证号 cells are merged down repeats them on the second row; the
   // second row then holds the remaining columns (e.g. 家庭信息 over 住址 and 电话).
   const columns: Found = { ...found[index] };
+  const texts = [...(candidates[index]?.texts ?? [])];
   while (
     index + 1 < candidates.length &&
     found[index + 1]?.name?.column === columns.name?.column &&
@@ -210,74 +176,15 @@ function locateHeader(table: Table, content: Buffer): Header {
   ) {
     index++;
     for (const role of ROLES) columns[role] ??= found[index]?.[role];
+    (candidates[index]?.texts ?? []).forEach((text, column) => {
+      if (text && !texts[column]) texts[column] = text;
+    });
   }
-  return { line: candidates[index]?.line ?? firstLine, dataStart: index, found: columns, titles };
+  return { line: candidates[index]?.line ?? firstLine, dataStart: index, found: columns, titles, texts };
 }
 
 function identityOf(text: string): ListIdentity | undefined {
   return IDENTITIES.get(text) ?? IDENTITIES.get(text.normalize('NFKC').replace(SPACES, ''));
-}
-
-function nameProblems(name: string): string[] {
-  if (!name) return ['缺少姓名'];
-  if (PLAIN_NAME.test(name)) return [];
-  const problems: string[] = [];
-  if (/\d/.test(name)) problems.push('姓名含数字');
-  // An all-Latin name is taken as a transliteration; Latin letters among Han characters are a typo.
-  if (/[A-Za-z]/.test(name) && /\p{Script=Han}/u.test(name)) problems.push('姓名中夹有英文字母');
-  const odd = name.replace(/[\p{Script=Han}A-Za-z0-9·]/gu, '');
-  if (odd) problems.push(`姓名含异常字符“${[...new Set(odd)].join('')}”`);
-  return problems;
-}
-
-interface IdReading {
-  idNumber: string;
-  idProblem?: string;
-  idTrustedDigits: number;
-}
-
-function readId(cell: Cell, today: Date): IdReading {
-  const raw = cell.text.trim();
-  if (cell.problem?.includes(STORED_AS_NUMBER)) {
-    const { idNumber } = normaliseIdNumber(raw);
-    return { idNumber, idProblem: STORED_AS_NUMBER_MESSAGE, idTrustedDigits: Math.min(15, idNumber.length) };
-  }
-  if (cell.problem) return { idNumber: '', idProblem: `身份证号${cell.problem}`, idTrustedDigits: 0 };
-  if (!raw) return { idNumber: '', idProblem: '身份证号为空', idTrustedDigits: 0 };
-  if (PLAIN_ID.test(raw)) {
-    const problem = checkIdNumber(raw, today);
-    if (!problem) return { idNumber: raw, idTrustedDigits: 18 };
-  }
-  const scientific = SCIENTIFIC.exec(raw.normalize('NFKC').replace(SPACES, ''));
-  if (scientific) {
-    const digits = `${scientific[1]}${scientific[2] ?? ''}`;
-    return {
-      idNumber: digits,
-      idProblem: `身份证号被存成了科学计数法“${raw}”，只剩前${digits.length}位，请将该列设为文本后重新录入`,
-      idTrustedDigits: digits.length,
-    };
-  }
-  const { idNumber } = normaliseIdNumber(raw);
-  if (!idNumber) return { idNumber: '', idProblem: '身份证号为空', idTrustedDigits: 0 };
-  const trusted = Math.min(18, idNumber.length);
-  if (/^\d{15}$/.test(idNumber))
-    return {
-      idNumber,
-      idProblem: `15位旧身份证号无法转换为18位：${checkIdNumber(upgrade15(idNumber), today)}`,
-      idTrustedDigits: trusted,
-    };
-  const problem = checkIdNumber(idNumber, today);
-  if (!problem) return { idNumber, idTrustedDigits: 18 };
-  // Excel shows a number with 15 significant digits: an ID saved that way to CSV ends in 000.
-  if (problem === CHECK_CHAR_MESSAGE && idNumber.endsWith('000'))
-    return {
-      idNumber,
-      idProblem: `${problem}；末3位为000，疑似曾被 Excel 存为数字（第15位之后已失真），请将该列设为文本后重新录入`,
-      idTrustedDigits: 15,
-    };
-  const length = idNumber.length === 18 ? '' : `（现为${idNumber.length}位）`;
-  // A typed ID a digit short or long is still all typed: every digit counts when tracing the person.
-  return { idNumber, idProblem: `${problem}${length}`, idTrustedDigits: Math.max(trusted, 18) };
 }
 
 type Columns = Partial<Record<Role, number>>;
@@ -349,14 +256,38 @@ function markDuplicates(rows: ListRow[]): void {
   }
 }
 
+export interface ReadListOptions {
+  today?: Date;
+  /** False: the 人员类别 column is not read as an assistance identity (default true). */
+  identity?: boolean;
+  /** Further columns to read, each by its header synonyms in order of preference (roster imports). */
+  more?: Record<string, readonly string[]>;
+}
+
+/** The column of each further header asked for, and its text as the file wrote it. */
+function moreColumns(header: Header, more: Record<string, readonly string[]>) {
+  const keys = header.texts.map((text) => headerKey(text ?? ''));
+  const found: Record<string, { column: number; text: string }> = {};
+  for (const [key, synonyms] of Object.entries(more)) {
+    const column = synonyms.map((synonym) => keys.indexOf(synonym)).find((at) => at >= 0);
+    if (column !== undefined) found[key] = { column, text: header.texts[column] as string };
+  }
+  return found;
+}
+
 /** Reads and cleans a list of people (CSV or XLSX) for reconciliation against the insured roster. */
-export async function readList(content: Buffer, options: { today?: Date } = {}): Promise<ParsedList> {
+export async function readList(content: Buffer, options: ReadListOptions = {}): Promise<ParsedList> {
   const today = options.today ?? new Date();
   const table = await readTable(content);
   const header = locateHeader(table, content);
   const { found } = header;
   const columns: Columns = {};
   for (const role of ROLES) columns[role] = found[role]?.column;
+  if (options.identity === false) {
+    columns.identity = undefined;
+    found.identity = undefined;
+  }
+  const more = options.more ? moreColumns(header, options.more) : {};
   const rows: ListRow[] = [];
   const skipped: ParsedList['skipped'] = [];
   for (let index = header.dataStart; index < table.rows.length; index++) {
@@ -368,7 +299,14 @@ export async function readList(content: Buffer, options: { today?: Date } = {}):
     const empty = !rawName && !rawId && !nameCell.problem && !idCell.problem;
     const reason = skipReason(row, header, rawName, rawId) ?? (empty ? '姓名和身份证号均为空' : undefined);
     if (reason) skipped.push({ line: row.line, reason });
-    else rows.push(readRow(row, columns, today));
+    else {
+      const listRow = readRow(row, columns, today);
+      if (options.more)
+        listRow.more = Object.fromEntries(
+          Object.entries(more).map(([key, { column }]) => [key, cellAt(row, column)]),
+        );
+      rows.push(listRow);
+    }
   }
   markDuplicates(rows);
   return {
@@ -382,6 +320,9 @@ export async function readList(content: Buffer, options: { today?: Date } = {}):
       ...(found.address && { address: found.address.text }),
       ...(found.phone && { phone: found.phone.text }),
     },
+    ...(options.more && {
+      moreColumns: Object.fromEntries(Object.entries(more).map(([key, { text }]) => [key, text])),
+    }),
     rows,
     skipped,
   };

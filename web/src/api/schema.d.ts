@@ -9416,6 +9416,178 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/roster/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 导入参保人员名册：业务系统导出的 CSV/XLSX（multipart 字段 file），一行一条参保记录；再次导入同一名册不会重复 */
+        post: {
+            parameters: {
+                query?: {
+                    /** @description 只检查并统计，不写入 */
+                    dryRun?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            fileName: string;
+                            format: "csv" | "xlsx";
+                            /** @description 编码（CSV）或工作表名（XLSX） */
+                            source: string;
+                            /** @description 表头所在行 */
+                            headerLine: number;
+                            /** @description 识别出的列：用途 → 文件中的列名 */
+                            columns: {
+                                [key: string]: string;
+                            };
+                            /** @description 数据行数（不含空行、标题、表头、合计行） */
+                            rows: number;
+                            people: {
+                                added: number;
+                                updated: number;
+                                unchanged: number;
+                            };
+                            enrollments: {
+                                added: number;
+                                updated: number;
+                                unchanged: number;
+                            };
+                            /** @description 未导入的行及原因（不含姓名与身份证号） */
+                            rejected: {
+                                line: number;
+                                reasons: string[];
+                            }[];
+                            skipped: {
+                                line: number;
+                                reason: string;
+                            }[];
+                            dryRun: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/reconciliations/{id}/{report}": {
         parameters: {
             query?: never;
