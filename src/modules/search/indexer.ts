@@ -16,7 +16,7 @@ import {
   upsertDocs,
 } from './index.repo.js';
 import { compactName, nameTerms } from './names.js';
-import { forgetTermStats } from './search.plan.js';
+import { forgetIndexSize, forgetTermStats } from './search.plan.js';
 import type { SearchDocTable } from './search.tables.js';
 import { indexedRowsEstimate } from './stats.repo.js';
 import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, textRuns } from './text.js';
@@ -202,6 +202,7 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
     if (step.read === 0 || events >= maxEvents) break;
     options.onProgress?.(events, await indexBacklog(db));
   }
+  if (documents > 0) forgetIndexSize(db);
   // Only an optimisation (it needs to own the index): a failure leaves the entries where they are.
   if (documents > 0) await mergePendingTerms(db).catch(() => {});
   return { events, documents, replaced, backlog: await indexBacklog(db) };
@@ -214,6 +215,7 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
  */
 export async function rebuildIndex(db: Db, options: CatchUpOptions = {}): Promise<IndexRun> {
   await inTransaction(db, (trx) => clearIndex(trx));
+  forgetIndexSize(db);
   const run = await catchUpIndex(db, options);
   await tidyIndex(db);
   forgetTermStats(db);

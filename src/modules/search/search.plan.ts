@@ -54,6 +54,25 @@ export function forgetTermStats(db: Db): void {
   statsCache.delete(db);
 }
 
+/** Another process's indexing is seen within this long (this process's at once). */
+const SIZE_TTL_MS = 30_000;
+const sizeCache = new WeakMap<Db, { at: number; rows: Promise<number> }>();
+
+/** Documents just written change the index's size, which decides whether a search samples. */
+export function forgetIndexSize(db: Db): void {
+  sizeCache.delete(db);
+}
+
+/** The index's size, read at most once per TTL: a search's plan needs its order of magnitude only. */
+function cachedIndexSize(db: Db): Promise<number> {
+  const cached = sizeCache.get(db);
+  if (cached && Date.now() - cached.at < SIZE_TTL_MS) return cached.rows;
+  const rows = indexedRowsEstimate(db);
+  sizeCache.set(db, { at: Date.now(), rows });
+  rows.catch(() => sizeCache.delete(db));
+  return rows;
+}
+
 function cachedTermStats(db: Db): Promise<TermStats | null> {
   const cached = statsCache.get(db);
   if (cached && Date.now() - cached.at < STATS_TTL_MS) return cached.stats;
@@ -134,7 +153,7 @@ export async function countMatches(
   limit: number,
   after: SortKey | undefined,
 ): Promise<CountedMatches> {
-  const indexed = await indexedRowsEstimate(db);
+  const indexed = await cachedIndexSize(db);
   const collect = (bound: number | null) => collectPage(db, spec, bound, sort, ranking, limit + 1, after);
   // A small index: every search collects all its matches.
   if (indexed <= SAMPLE_ROWS * 2) {
