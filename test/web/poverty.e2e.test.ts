@@ -17,8 +17,8 @@ import { idOf, rosterEntry, storeRoster } from '../helpers/roster.js';
 
 // The 医保扶贫 page in a real browser, as a clerk's task: check 民政's three-row list against the
 // roster (one row matches, one misspells the name, one person has stopped paying), hand back the
-// correction list, then make a 两病台账 that is filed with its 档号. A role without the work does
-// not see the page at all. The fonds J013 comes with the console server.
+// correction list, then make a 两病台账 that is filed with its 档号, and import a roster extract. A
+// role without the work does not see the page at all. The fonds J013 comes with the console server.
 
 const A = idOf('32011519800101101');
 const B = idOf('32011519850202202');
@@ -143,6 +143,42 @@ describe('医保扶贫', () => {
       .where('category.code', '=', 'FPTZ')
       .executeTakeFirstOrThrow();
     expect(Number(ledgers.n)).toBe(1);
+    expect(session.errors).toEqual([]);
+  });
+
+  it('checks a roster extract first, then imports it, listing a refused row by its line', async () => {
+    const people = async () =>
+      Number(
+        (
+          await db()
+            .selectFrom('insured_person')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
+    const before = await people();
+    await page.getByRole('tab', { name: '参保名册' }).click();
+    const fresh = idOf('32011519910411121');
+    const csv = `姓名,身份证号,参保类别,参保时间\n周杰,${fresh},居民,2022-01-01\n吴刚,${fresh.slice(0, 17)}${fresh.endsWith('9') ? '8' : '9'},居民,2022-01-01\n`;
+    await page
+      .getByLabel('名册文件')
+      .setInputFiles({ name: '参保名册.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await page.getByRole('button', { name: '检查名册' }).click();
+    const result = page.getByTestId('roster-result');
+    await expect.poll(() => result.textContent(), { timeout: 20_000 }).toContain('试导入结果（未写入）');
+    await expect(result.textContent()).resolves.toContain('新增 1，更新 0，未变 0');
+    expect(await people()).toBe(before);
+    const refused = result
+      .getByRole('row')
+      .filter({ has: page.getByRole('cell', { name: '3', exact: true }) });
+    await expect(refused.textContent()).resolves.toContain('身份证号');
+
+    await page.getByRole('checkbox', { name: '仅检查，不写入' }).uncheck();
+    await page.getByRole('button', { name: '导入名册' }).click();
+    await expect.poll(() => result.textContent(), { timeout: 20_000 }).toContain('导入结果：参保名册.csv');
+    expect(await people()).toBe(before + 1);
+    expect(await page.textContent('body')).not.toContain(fresh.slice(0, 14));
+    await screenshot(page, 'poverty-roster');
     expect(session.errors).toEqual([]);
   });
 

@@ -10,11 +10,14 @@ export type ReconcileRun = ResponseOf<'/api/v1/reconciliations', 'get'>['runs'][
 export type LedgerOrder = BodyOf<'/api/v1/ledgers', 'post'>;
 export type LedgerKind = LedgerOrder['kind'];
 export type MadeLedger = ResponseOf<'/api/v1/ledgers', 'post'>;
+export type RosterImport = ResponseOf<'/api/v1/roster/imports', 'post'>;
 
 export const RECONCILE_SOURCES: readonly ReconcileSource[] = ['扶贫办', '民政', '乡村振兴局', '其他'];
 
 export const reconcilePath = (source: ReconcileSource) =>
   `/api/v1/reconciliations?source=${encodeURIComponent(source)}`;
+
+export const rosterImportPath = (dryRun: boolean) => `/api/v1/roster/imports${dryRun ? '?dryRun=true' : ''}`;
 
 /** A run's workbooks, for runs listed without their links (the upload's answer carries its own). */
 export const reportLinks = (runId: number) =>
