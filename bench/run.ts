@@ -13,6 +13,8 @@ console.log('\nOCR of scanned pages — Tesseract through the queue vs the plain
 await import('./ocr.js');
 console.log('\nReconciling a 医保扶贫 list against the insured roster — PGlite');
 await import('./reconcile.js');
+console.log('\nImporting the insured roster from a CSV extract — PGlite');
+await import('./roster-import.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');
 console.log('\nWeb console in chromium — PGlite');

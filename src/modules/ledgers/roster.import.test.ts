@@ -88,6 +88,7 @@ const FIRST: Array<Array<string | number | null>> = [
     null,
     null,
   ],
+  [10, '郑长', idOf('32011519740101141'), null, '职工', '2015-01-01', '某'.repeat(101), null, null, null],
   ['合计', null, null, null, null, null, null, null, null, null],
 ];
 
@@ -144,9 +145,10 @@ describe('importing a roster extract', () => {
     expect(result.enrollments).toEqual({ added: 4, updated: 0, unchanged: 0 });
     expect(result.skipped.map((row) => row.reason)).toEqual(['合计行']);
     const reasons = Object.fromEntries(result.rejected.map((row) => [row.line, row.reasons.join('；')]));
-    expect(Object.keys(reasons).map(Number)).toEqual([7, 8, 9, 10]);
+    expect(Object.keys(reasons).map(Number)).toEqual([7, 8, 9, 10, 12]);
+    expect(reasons[12]).toBe('参保单位过长（最多100字）');
     expect(reasons[7]).toContain('校验码错误');
-    expect(reasons[8]).toContain('参保时间2031-01-01晚于今天');
+    expect(reasons[8]).toContain('参保时间2031-01-01晚于今天一年以上');
     expect(reasons[9]).toContain('参保类别“公费医疗”无法识别');
     expect(reasons[10]).toContain('停保时间2015-06-01早于参保时间2016-01-01');
     // The report names lines, never the people on them.
@@ -251,6 +253,8 @@ describe('importing a roster extract', () => {
       '姓名,身份证号,地址,参保类别,参保时间,参保单位,保期截至,停保时间,停保原因',
       `王建华,${A},江宁区东山街道新址,职工,2010-03-01,南京某某机械有限公司,2026-03-31,2026-04-01,中断`,
       `周芳,${D},,居民,2020-01-01,,,,`,
+      // Resident insurance paid in the autumn for the next year: an enrollment that starts ahead.
+      `周芳,${D},,居民,2027-01-01,,,,`,
     ].join('\r\n');
     const result = await importRoster(db(), {
       content: gbk(csv),
@@ -261,7 +265,7 @@ describe('importing a roster extract', () => {
     expect(result.source).toBe('gb18030');
     expect(result.rejected).toEqual([]);
     expect(result.people).toEqual({ added: 1, updated: 1, unchanged: 0 });
-    expect(result.enrollments).toEqual({ added: 1, updated: 1, unchanged: 0 });
+    expect(result.enrollments).toEqual({ added: 2, updated: 1, unchanged: 0 });
     const wang = await db()
       .selectFrom('insured_person')
       .select(['name', 'address'])

@@ -18,8 +18,10 @@ const MORE_HEADERS = {
 } as const;
 type More = keyof typeof MORE_HEADERS;
 
-/** The longest 地址 and 参保单位 kept (the columns are text(…) in spirit, not in the schema). */
-const MAX_TEXT = 200;
+/** The longest values the roster's columns hold (varchar lengths of the ledgers migration). */
+const MAX_NAME = 50;
+const MAX_EMPLOYER = 100;
+const MAX_ADDRESS = 200;
 const EARLIEST = '1951-01-01';
 
 export interface RosterEnrollmentRow {
@@ -78,6 +80,12 @@ export function readDay(text: string): string | undefined {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
+/**
+ * The latest day a roster may name: resident insurance is paid in the autumn for the next year, so
+ * an extract lists enrollments starting (and employee coverage ending) months ahead, not years.
+ */
+const latest = (today: string) => `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+
 const textOf = (cell: Cell | undefined) => cell?.text.normalize('NFKC').trim() ?? '';
 
 function dayCell(cell: Cell | undefined, label: string, today: string, reasons: string[]): string | null {
@@ -90,18 +98,18 @@ function dayCell(cell: Cell | undefined, label: string, today: string, reasons: 
   const day = readDay(text);
   if (!day) reasons.push(`${label}“${text}”不是有效日期（应如 2024-03-05）`);
   else if (day < EARLIEST) reasons.push(`${label}${day}早于1951年`);
-  else if (day > today && label !== '保期截至') reasons.push(`${label}${day}晚于今天`);
+  else if (day > latest(today)) reasons.push(`${label}${day}晚于今天一年以上`);
   else return day;
   return null;
 }
 
-function boundedText(cell: Cell | undefined, label: string, reasons: string[]): string | null {
+function boundedText(cell: Cell | undefined, label: string, max: number, reasons: string[]): string | null {
   if (cell?.problem) {
     reasons.push(`${label}${cell.problem}`);
     return null;
   }
   const text = textOf(cell);
-  if ([...text].length > MAX_TEXT) reasons.push(`${label}过长（最多${MAX_TEXT}字）`);
+  if ([...text].length > max) reasons.push(`${label}过长（最多${max}字）`);
   return text === '' ? null : text;
 }
 
@@ -112,7 +120,7 @@ function readEnrollment(
 ): RosterEnrollmentRow | null {
   const schemeText = textOf(more.scheme);
   const startedOn = dayCell(more.startedOn, '参保时间', today, reasons);
-  const employer = boundedText(more.employer, '参保单位', reasons);
+  const employer = boundedText(more.employer, '参保单位', MAX_EMPLOYER, reasons);
   const paidThrough = dayCell(more.paidThrough, '保期截至', today, reasons);
   const endedOn = dayCell(more.endedOn, '停保时间', today, reasons);
   const reasonText = textOf(more.endReason);
@@ -131,7 +139,7 @@ function readEnrollment(
   if (reasonText) {
     endReason = END_REASONS.find(([pattern]) => pattern.test(reasonText))?.[1] ?? null;
     if (!endReason) reasons.push(`停保原因“${reasonText}”无法识别（如：中断、转居民、退出）`);
-    else if (!endedOn) reasons.push('有停保原因但缺少停保时间');
+    else if (!textOf(more.endedOn)) reasons.push('有停保原因但缺少停保时间');
   } else if (endedOn) endReason = 'interrupted';
   if (!scheme || !startedOn) return null;
   return {
@@ -159,7 +167,8 @@ function rowOf(listRow: ListRow, today: string): RosterRow | RosterRejection {
   const more = (listRow.more ?? {}) as Partial<Record<More, Cell>>;
   const enrollment = readEnrollment(more, today, reasons);
   const address = listRow.address ?? null;
-  if (address && [...address].length > MAX_TEXT) reasons.push(`地址过长（最多${MAX_TEXT}字）`);
+  if (address && address.length > MAX_ADDRESS) reasons.push(`地址过长（最多${MAX_ADDRESS}字）`);
+  if (listRow.name.length > MAX_NAME) reasons.push(`姓名过长（最多${MAX_NAME}字）`);
   if (reasons.length > 0) return { line: listRow.line, reasons };
   return { line: listRow.line, name: listRow.name, idNumber: listRow.idNumber, address, enrollment };
 }
