@@ -50,7 +50,7 @@ describe('yidang roster, reconcile and ledger', { timeout: 180_000 }, () => {
     const first = await run(cli, ['roster', 'import', file, '--user', CLERK]);
     expect(first.code).toBe(1);
     expect(first.stdout).toContain('人员：新增 1，更新 0，未变 0');
-    expect(first.stdout).toContain('第3行：校验码错误');
+    expect(first.stdout).toContain('第3行：身份证号校验码错误');
     expect(first.stdout + first.stderr).not.toContain(good.slice(0, 14));
     const again = JSON.parse((await run(cli, ['roster', 'import', file, '--json', '--user', CLERK])).stdout);
     expect(again.people).toEqual({ added: 0, updated: 0, unchanged: 1 });

@@ -60,18 +60,53 @@ class DryRunDone extends Error {}
 
 const sameText = (a: string | null, b: string | null) => (a ?? '') === (b ?? '');
 
-function changedEnrollment(stored: StoredEnrollment, row: NonNullable<RosterRow['enrollment']>) {
+/** Which of the optional columns the extract has: a column it lacks keeps what is stored. */
+export type Present = Record<'employer' | 'paidThrough' | 'endedOn' | 'endReason', boolean>;
+
+/**
+ * What an enrollment becomes after a row of a newer extract. An empty cell, or a column the extract
+ * lacks, keeps the stored value, and an end is never taken back: importing an older extract by
+ * mistake does not reopen an ended enrollment (a business system that resumes one starts a new one).
+ */
+function changedEnrollment(
+  stored: StoredEnrollment,
+  row: NonNullable<RosterRow['enrollment']>,
+  present: Present,
+) {
+  const endedOn = present.endedOn && row.endedOn !== null ? row.endedOn : stored.endedOn;
+  const sameEnd = endedOn === stored.endedOn;
+  const next: StoredEnrollment = {
+    ...stored,
+    employer: present.employer && row.employer !== null ? row.employer : stored.employer,
+    paidThrough: present.paidThrough && row.paidThrough !== null ? row.paidThrough : stored.paidThrough,
+    endedOn,
+    // A new end without a stated reason is an interruption; a known end keeps its stated reason.
+    endReason:
+      endedOn === null
+        ? null
+        : present.endReason && row.endReason !== null && row.endedOn === endedOn
+          ? row.endReason
+          : sameEnd
+            ? stored.endReason
+            : (row.endReason ?? 'interrupted'),
+  };
   if (
-    sameText(stored.employer, row.employer) &&
-    sameText(stored.paidThrough, row.paidThrough) &&
-    sameText(stored.endedOn, row.endedOn) &&
-    sameText(stored.endReason, row.endReason)
+    sameText(stored.employer, next.employer) &&
+    sameText(stored.paidThrough, next.paidThrough) &&
+    sameText(stored.endedOn, next.endedOn) &&
+    sameText(stored.endReason, next.endReason)
   )
     return undefined;
-  return { ...stored, ...row };
+  return next;
 }
 
-async function storeBatch(db: Db, people: ReadonlyArray<RosterRow[]>, tally: Tally, enrolled: Tally) {
+async function storeBatch(
+  db: Db,
+  people: ReadonlyArray<RosterRow[]>,
+  present: Present,
+  tally: Tally,
+  enrolled: Tally,
+) {
   await lockRoster(db);
   const indexOf = (row: RosterRow) => idNumberIndex(row.idNumber) as string;
   const stored = await peopleByIdIndex(
@@ -131,7 +166,7 @@ async function storeBatch(db: Db, people: ReadonlyArray<RosterRow[]>, tally: Tal
       enrolled.added++;
       continue;
     }
-    const after = changedEnrollment(before, row.enrollment);
+    const after = changedEnrollment(before, row.enrollment, present);
     if (after) changed.push(after);
     else enrolled.unchanged++;
   }
@@ -146,6 +181,12 @@ export async function importRoster(db: Db, request: RosterImportRequest): Promis
   const byPerson = new Map<string, RosterRow[]>();
   for (const row of roster.rows) byPerson.set(row.idNumber, [...(byPerson.get(row.idNumber) ?? []), row]);
   const people = [...byPerson.values()];
+  const present: Present = {
+    employer: 'employer' in roster.columns,
+    paidThrough: 'paidThrough' in roster.columns,
+    endedOn: 'endedOn' in roster.columns,
+    endReason: 'endReason' in roster.columns,
+  };
   const fileDigest = `sha256:${crypto.createHash('sha256').update(request.content).digest('hex')}`;
   const result: RosterImportResult = {
     fileName: request.fileName,
@@ -153,7 +194,7 @@ export async function importRoster(db: Db, request: RosterImportRequest): Promis
     source: roster.source,
     headerLine: roster.headerLine,
     columns: roster.columns,
-    rows: roster.rows.length + roster.rejected.length,
+    rows: roster.read,
     people: { added: 0, updated: 0, unchanged: 0 },
     enrollments: { added: 0, updated: 0, unchanged: 0 },
     rejected: roster.rejected,
@@ -165,7 +206,7 @@ export async function importRoster(db: Db, request: RosterImportRequest): Promis
       const batch = people.slice(start, start + PEOPLE_PER_BATCH);
       const before = { people: { ...result.people }, enrollments: { ...result.enrollments } };
       await inTransaction(trx, async (batchTrx) => {
-        await storeBatch(batchTrx, batch, result.people, result.enrollments);
+        await storeBatch(batchTrx, batch, present, result.people, result.enrollments);
         if (result.dryRun) return;
         await appendEvent(batchTrx, {
           actor: request.actor,

@@ -288,6 +288,69 @@ describe('importing a roster extract', () => {
     expect(run.findings.map((finding) => [finding.line, finding.outcome])).toEqual([[3, 'not_enrolled']]);
   });
 
+  it('refuses every line of an ID under two names, and both lines of one enrollment told two ways, naming nobody', async () => {
+    const [P, Q, R] = ['32011519770101161', '32011519780101171', '32011519790101181'].map(idOf) as [
+      string,
+      string,
+      string,
+    ];
+    const csv = [
+      '姓名,身份证号,地址,参保类别,参保时间,停保时间',
+      `冯一,${P},,居民,2020-01-01,`,
+      `冯二,${P},,居民,2020-01-01,`,
+      `冯一,${P},,居民,2020-01-01,`,
+      `陈三,${Q},,居民,2020-01-01,`,
+      `陈三,${Q},,居民,2020-01-01,2024-01-01`,
+      `褚四,${R},江宁区\u0000某路,居民,2020-01-01,`,
+    ].join('\n');
+    const before = await countOf('insured_person');
+    const result = await importRoster(db(), {
+      content: Buffer.from(csv),
+      fileName: 'x.csv',
+      actor: 'test',
+      today: TODAY,
+    });
+    expect(result.rows).toBe(6);
+    expect(result.people.added).toBe(0);
+    expect(result.rejected.map((row) => [row.line, row.reasons.join('；')])).toEqual([
+      [2, '身份证号在第2行另有不同姓名'],
+      [3, '身份证号在第2行另有不同姓名'],
+      [4, '身份证号在第2行另有不同姓名'],
+      [5, '与第6行是同一参保记录，但内容不同'],
+      [6, '与第5行是同一参保记录，但内容不同'],
+      [7, '地址含有控制字符'],
+    ]);
+    expect(JSON.stringify(result.rejected)).not.toMatch(/冯|陈|褚|320115/);
+    expect(await countOf('insured_person')).toBe(before);
+  });
+
+  it('keeps what an extract without some columns, or an older one, would take back', async () => {
+    // 王建华 was stored with 单位, 保期截至 2026-03-31 and 停保时间 2026-04-01 (中断); this extract has
+    // no 单位 or 保期 column and an empty 停保时间.
+    const older = `姓名,身份证号,参保类别,参保时间,停保时间\n王建华,${A},职工,2010-03-01,\n`;
+    const result = await importRoster(db(), {
+      content: Buffer.from(older),
+      fileName: 'old.csv',
+      actor: 'test',
+      today: TODAY,
+    });
+    expect(result.enrollments).toEqual({ added: 0, updated: 0, unchanged: 1 });
+    const stored = await db()
+      .selectFrom('enrollment')
+      .innerJoin('insured_person', 'insured_person.id', 'enrollment.person_id')
+      .select(['employer', 'paid_through', 'ended_on', 'end_reason'])
+      .where('insured_person.name', '=', '王建华')
+      .execute();
+    expect(stored).toEqual([
+      {
+        employer: '南京某某机械有限公司',
+        paid_through: '2026-03-31',
+        ended_on: '2026-04-01',
+        end_reason: 'interrupted',
+      },
+    ]);
+  });
+
   it('refuses a file it cannot read as a roster, storing nothing', async () => {
     const before = await countOf('insured_person');
     const error = await failure(
@@ -299,6 +362,13 @@ describe('importing a roster extract', () => {
       }),
     );
     expect(error.message).toMatch(/表头/);
+    // A list of people is not a roster: without 参保类别 and 参保时间 it would register everyone.
+    const list = Buffer.from(`姓名,身份证号,人员类别\n冯五,${idOf('32011519800505151')},低保\n`);
+    const notRoster = await failure(
+      importRoster(db(), { content: list, fileName: 'l.csv', actor: 'test', today: TODAY }),
+    );
+    expect(notRoster.code).toBe('ROSTER_COLUMN_MISSING');
+    expect(notRoster.message).toContain('参保类别');
     expect(await countOf('insured_person')).toBe(before);
   });
 });

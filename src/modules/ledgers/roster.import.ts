@@ -1,3 +1,4 @@
+import { invalid } from '../../shared/errors.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import type { Cell } from '../ingest/import.table.js';
 import type { EnrollmentEnd, Scheme } from './ledgers.tables.js';
@@ -53,6 +54,8 @@ export interface ParsedRoster {
   source: string;
   headerLine: number;
   columns: Record<string, string>;
+  /** Data rows read, refused and repeated ones included. */
+  read: number;
   rows: RosterRow[];
   rejected: RosterRejection[];
   skipped: ParsedList['skipped'];
@@ -72,8 +75,9 @@ const END_REASONS: ReadonlyArray<[RegExp, EnrollmentEnd]> = [
 export function readDay(text: string): string | undefined {
   const trimmed = text.normalize('NFKC').trim();
   const match =
-    /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?$/.exec(trimmed) ??
-    /^(\d{4})(\d{2})(\d{2})$/.exec(trimmed);
+    /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?$/.exec(
+      trimmed,
+    ) ?? /^(\d{4})(\d{2})(\d{2})$/.exec(trimmed);
   if (!match) return undefined;
   const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
   if (!isValidCalendarDate(year, month, day)) return undefined;
@@ -85,6 +89,9 @@ export function readDay(text: string): string | undefined {
  * an extract lists enrollments starting (and employee coverage ending) months ahead, not years.
  */
 const latest = (today: string) => `${Number(today.slice(0, 4)) + 1}${today.slice(4)}`;
+
+// A database text column refuses NUL, and no roster value has a line break or a tab in it.
+const CONTROL = /\p{Cc}/u;
 
 const textOf = (cell: Cell | undefined) => cell?.text.normalize('NFKC').trim() ?? '';
 
@@ -110,6 +117,7 @@ function boundedText(cell: Cell | undefined, label: string, max: number, reasons
   }
   const text = textOf(cell);
   if ([...text].length > max) reasons.push(`${label}过长（最多${max}字）`);
+  if (CONTROL.test(text)) reasons.push(`${label}含有控制字符`);
   return text === '' ? null : text;
 }
 
@@ -119,17 +127,19 @@ function readEnrollment(
   reasons: string[],
 ): RosterEnrollmentRow | null {
   const schemeText = textOf(more.scheme);
+  const scheme = SCHEMES.find(([pattern]) => pattern.test(schemeText))?.[1];
+  // A resident has no employer nor 保期: values there are another column's, neither kept nor checked.
+  const employee = scheme === 'employee';
   const startedOn = dayCell(more.startedOn, '参保时间', today, reasons);
-  const employer = boundedText(more.employer, '参保单位', MAX_EMPLOYER, reasons);
-  const paidThrough = dayCell(more.paidThrough, '保期截至', today, reasons);
+  const employer = employee ? boundedText(more.employer, '参保单位', MAX_EMPLOYER, reasons) : null;
+  const paidThrough = employee ? dayCell(more.paidThrough, '保期截至', today, reasons) : null;
   const endedOn = dayCell(more.endedOn, '停保时间', today, reasons);
   const reasonText = textOf(more.endReason);
   if (!schemeText) {
-    if (startedOn || employer || paidThrough || endedOn)
+    if (startedOn || textOf(more.employer) || textOf(more.paidThrough) || endedOn || reasonText)
       reasons.push('有参保信息但缺少参保类别（职工或居民）');
     return null;
   }
-  const scheme = SCHEMES.find(([pattern]) => pattern.test(schemeText))?.[1];
   if (!scheme) reasons.push(`参保类别“${schemeText}”无法识别（应含“职工”或“居民”）`);
   if (!startedOn && !more.startedOn?.problem && !textOf(more.startedOn)) reasons.push('缺少参保时间');
   if (startedOn && endedOn && endedOn < startedOn) reasons.push(`停保时间${endedOn}早于参保时间${startedOn}`);
@@ -142,35 +152,58 @@ function readEnrollment(
     else if (!textOf(more.endedOn)) reasons.push('有停保原因但缺少停保时间');
   } else if (endedOn) endReason = 'interrupted';
   if (!scheme || !startedOn) return null;
-  return {
-    scheme,
-    // A resident has no employer: a value there is another column's text, not kept.
-    employer: scheme === 'employee' ? employer : null,
-    startedOn,
-    paidThrough: scheme === 'employee' ? paidThrough : null,
-    endedOn,
-    endReason,
-  };
+  return { scheme, employer, startedOn, paidThrough, endedOn, endReason };
 }
 
 const sameEnrollment = (a: RosterEnrollmentRow | null, b: RosterEnrollmentRow | null) =>
   JSON.stringify(a) === JSON.stringify(b);
 
-function rowOf(listRow: ListRow, today: string): RosterRow | RosterRejection {
+/**
+ * The list reader's words without what they quote: a name, a region code, a birth date or the raw
+ * ID cell. The roster's report names lines only, so it may be shown or sent anywhere.
+ */
+const unquoted = (problem: string) =>
+  problem
+    .replace(/（第\d+行为“[^”]*”）/g, '')
+    .replace(/“[^”]*”/g, '')
+    .trim();
+
+function rowOf(
+  listRow: ListRow,
+  today: string,
+  conflicting: ReadonlyMap<string, number>,
+): RosterRow | RosterRejection {
   const reasons: string[] = [];
-  // A row listed twice is settled below, by what its enrollment says.
-  reasons.push(
-    ...listRow.problems.filter((problem) => listRow.duplicateOf === undefined || !problem.startsWith('与第')),
+  // A row listed twice is settled below, by what its enrollment says; an ID under two names here or
+  // on any other line is refused on every line, whichever name came first.
+  const other = conflicting.get(listRow.idNumber);
+  const problems = listRow.problems.filter(
+    (problem) => !problem.startsWith('与第') && !problem.startsWith('身份证号与第'),
   );
+  reasons.push(...problems.map(unquoted));
+  if (other !== undefined) reasons.push(`身份证号在第${other}行另有不同姓名`);
   const { idProblem } = listRow;
-  if (idProblem) reasons.push(idProblem.startsWith('身份证号') ? idProblem : `身份证号${idProblem}`);
+  if (idProblem)
+    reasons.push(unquoted(idProblem.startsWith('身份证号') ? idProblem : `身份证号${idProblem}`));
   const more = (listRow.more ?? {}) as Partial<Record<More, Cell>>;
   const enrollment = readEnrollment(more, today, reasons);
   const address = listRow.address ?? null;
   if (address && address.length > MAX_ADDRESS) reasons.push(`地址过长（最多${MAX_ADDRESS}字）`);
+  if (address && CONTROL.test(address)) reasons.push('地址含有控制字符');
   if (listRow.name.length > MAX_NAME) reasons.push(`姓名过长（最多${MAX_NAME}字）`);
   if (reasons.length > 0) return { line: listRow.line, reasons };
   return { line: listRow.line, name: listRow.name, idNumber: listRow.idNumber, address, enrollment };
+}
+
+/** For each ID written under two names in the file, on each of its lines: another line's number. */
+function conflictingIds(rows: readonly ListRow[]): Map<string, number> {
+  const lines = new Map<string, number[]>();
+  for (const row of rows)
+    if (row.conflictsWith !== undefined)
+      lines.set(row.idNumber, [...(lines.get(row.idNumber) ?? []), row.line]);
+  const other = new Map<string, number>();
+  for (const [idNumber, found] of lines) other.set(idNumber, found[0] as number);
+  return other;
 }
 
 /** Reads a roster extract (CSV or XLSX, GBK or UTF-8); throws only when the file as a whole cannot be read. */
@@ -179,33 +212,56 @@ export async function readRoster(content: Buffer, options: { today?: Date } = {}
   const today = new Date(todayDate.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
   // A roster's 人员类别 (在职, 退休) is not an assistance identity: that column is not read.
   const list = await readList(content, { today: todayDate, more: MORE_HEADERS, identity: false });
-  const rows: RosterRow[] = [];
+  // Without these the file is a list of people, not a roster: importing it would register everyone.
+  for (const [key, label] of [
+    ['scheme', '参保类别'],
+    ['startedOn', '参保时间'],
+  ] as const)
+    if (!list.moreColumns?.[key])
+      throw invalid(
+        'ROSTER_COLUMN_MISSING',
+        `第${list.headerLine}行的表头中没有${label}列（应为：${MORE_HEADERS[key].join('、')} 之一）；名册须有参保类别和参保时间`,
+      );
+  const conflicting = conflictingIds(list.rows);
   const rejected: RosterRejection[] = [];
-  // One person per ID; one enrollment per ID, scheme and start.
-  const enrollmentsOf = new Map<string, Map<string, RosterRow>>();
+  // One enrollment per ID, scheme and start: the same one twice is kept once, twice with different
+  // content is refused on both lines (which one is right cannot be told).
+  const groups = new Map<string, RosterRow[]>();
   for (const listRow of list.rows) {
-    const read = rowOf(listRow, today);
+    const read = rowOf(listRow, today, conflicting);
     if ('reasons' in read) {
       rejected.push(read);
       continue;
     }
-    const key = read.enrollment ? `${read.enrollment.scheme}:${read.enrollment.startedOn}` : '';
-    const earlier = enrollmentsOf.get(read.idNumber)?.get(key);
-    if (earlier) {
-      if (!sameEnrollment(earlier.enrollment, read.enrollment) || earlier.address !== read.address)
-        rejected.push({ line: read.line, reasons: [`与第${earlier.line}行是同一参保记录，但内容不同`] });
-      continue;
-    }
-    const byKey = enrollmentsOf.get(read.idNumber) ?? new Map<string, RosterRow>();
-    byKey.set(key, read);
-    enrollmentsOf.set(read.idNumber, byKey);
-    rows.push(read);
+    const key = `${read.idNumber}:${read.enrollment ? `${read.enrollment.scheme}:${read.enrollment.startedOn}` : ''}`;
+    groups.set(key, [...(groups.get(key) ?? []), read]);
   }
+  const rows: RosterRow[] = [];
+  for (const group of groups.values()) {
+    const [first, ...rest] = group as [RosterRow, ...RosterRow[]];
+    const differing = rest.filter(
+      (row) => !sameEnrollment(first.enrollment, row.enrollment) || first.address !== row.address,
+    );
+    if (differing.length === 0) rows.push(first);
+    else
+      for (const row of group)
+        rejected.push({
+          line: row.line,
+          reasons: [
+            `与第${group
+              .filter((other) => other !== row)
+              .map((other) => other.line)
+              .join('、')}行是同一参保记录，但内容不同`,
+          ],
+        });
+  }
+  rejected.sort((a, b) => a.line - b.line);
   return {
     format: list.format,
     source: list.source,
     headerLine: list.headerLine,
     columns: { ...list.columns, ...list.moreColumns },
+    read: list.rows.length,
     rows,
     rejected,
     skipped: list.skipped,

@@ -4,6 +4,7 @@ import { idNumberIndex, sealIdNumber } from '../access/field-cipher.js';
 import { idCheckChar } from '../catalog/id-number.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type RosterDemoOptions, type RosterPerson, rosterPerson, uniqueIdNumber } from './roster.demo.js';
+import { lockRoster } from './roster.import.repo.js';
 import { blockKeys, namePinyin } from './roster.keys.js';
 import { insertPeople, insertRecords, type PersonInsert, type PersonRecords } from './roster.repo.js';
 
@@ -39,6 +40,7 @@ export async function storePeople(
   via: string,
 ): Promise<RosterLoadResult> {
   return inTransaction(db, async (trx) => {
+    await lockRoster(trx);
     const inserts = people.map((person) => personInsert(person.idNumber, person.name, person.address));
     const ids = await insertPeople(trx, inserts);
     const records: PersonRecords = {

@@ -34,12 +34,14 @@ const COLUMN_NAMES: Record<string, string> = {
   paidThrough: '保期截至',
   endedOn: '停保时间',
   endReason: '停保原因',
+  phone: '联系电话',
 };
 
 const INTRODUCTION =
   '导入业务系统导出的参保人员名册（CSV 或 XLSX），一行一条参保记录：姓名、身份证号必填，' +
   '可有地址、参保类别（职工/居民）、参保时间、参保单位、保期截至、停保时间、停保原因。' +
-  '再次导入同一名册不会重复；新名册会更新姓名、地址和参保记录，不会删除名册中已有的人员。';
+  '再次导入同一名册不会重复；新名册会更新姓名、地址和参保记录，不会删除名册中已有的人员，' +
+  '空白单元格和缺少的列保留原值，已停保的记录不会因导入旧名册而恢复。';
 
 const tallyText = (tally: RosterImport['people']) =>
   `新增 ${tally.added}，更新 ${tally.updated}，未变 ${tally.unchanged}`;
@@ -107,9 +109,9 @@ export function RosterTab() {
       body.append('file', file, file.name);
       const answer = await uploadWithProgress<RosterImport>(rosterImportPath(dryRun), body, setPercent);
       setResult(answer);
-      message.success(
-        `${answer.dryRun ? '试导入完成' : '导入完成'}：人员新增 ${answer.people.added}，更新 ${answer.people.updated}`,
-      );
+      const done = `${answer.dryRun ? '试导入完成' : '导入完成'}：人员新增 ${answer.people.added}，更新 ${answer.people.updated}`;
+      if (answer.rejected.length > 0) message.warning(`${done}；${answer.rejected.length} 行未导入，见下表`);
+      else message.success(done);
     } catch (reason) {
       setProblem(asApiError(reason).message);
     } finally {
