@@ -44,6 +44,8 @@ export type QueryNode =
 export interface Recheck {
   phrase: string;
   target: 'title' | 'all';
+  /** Index terms the phrase holds whenever it is found: a run of Han characters has all its pairs. */
+  proves: string[];
 }
 
 /** What the database evaluates per item: index terms, and phrase checks where pairs are not enough. */
@@ -281,16 +283,19 @@ function compileTerm(
     const terms = (run.kind === 'han' ? hanQueryTerms(run.value) : [run.value]).map(
       (term) => `${quoteLexeme(term)}${single ? ':*' : ''}`,
     );
-    parts.push(...terms.map((term) => (weight === '' ? term : `${term}${single ? 'A' : ':A'}`)));
+    const indexed = terms.map((term) => (weight === '' ? term : `${term}${single ? 'A' : ':A'}`));
+    parts.push(...indexed);
     if (positive) {
       for (const term of terms) state.rankTerms.add(term);
       state.highlights.add(run.value);
     }
     // Pairs alone would also match 医保…结算 far apart; the phrase itself is checked in the text. A
     // 题名: term is always checked in the title: terms outside it carry no weight to filter on.
-    if (node.field === 'title') rechecks.push({ phrase: run.value, target: 'title' });
+    // A Latin word found in the title may be part of a longer one: only Han runs prove their terms.
+    const proves = run.kind === 'han' ? indexed : [];
+    if (node.field === 'title') rechecks.push({ phrase: run.value, target: 'title', proves });
     else if (run.kind === 'han' && [...run.value].length >= 3)
-      rechecks.push({ phrase: run.value, target: 'all' });
+      rechecks.push({ phrase: run.value, target: 'all', proves });
   }
   const words: Condition = { kind: 'match', tsquery: and(parts), rechecks };
   if (!node.field && ARCHIVE_CODE_SHAPE.test(raw))
@@ -325,6 +330,22 @@ const needsRecheck = (condition: Condition): boolean =>
     : condition.kind === 'not'
       ? needsRecheck(condition.child)
       : condition.children.some(needsRecheck);
+
+/**
+ * The index terms an item surely has when the condition holds: those of the phrases it requires (under
+ * ANDs only), since a phrase found in the text has its pairs in the index. Where the text a phrase was
+ * found in was not indexed whole (a 经办机构 name, pages past the size cap), the phrase is still there.
+ */
+export function provenTerms(condition: Condition | null): Set<string> {
+  const proven = new Set<string>();
+  const walk = (node: Condition) => {
+    if (node.kind === 'match')
+      for (const recheck of node.rechecks) for (const term of recheck.proves) proven.add(term);
+    else if (node.kind === 'and') for (const child of node.children) walk(child);
+  };
+  if (condition) walk(condition);
+  return proven;
+}
 
 /** A tsquery true for every item the condition holds for; null stands for "every item". */
 function indexQueryOf(condition: Condition): string | null {

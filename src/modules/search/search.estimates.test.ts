@@ -136,7 +136,19 @@ describe('with the planner statistics', () => {
       .where('person_name', 'is not', null)
       .orderBy('id')
       .executeTakeFirstOrThrow();
-    const queries = [`${item.person_name} 审核表`, `题名:审核表 ${item.archive_code}`, '帕金森病 审核表'];
+    const hospital = await db()
+      .selectFrom('archive_item')
+      .select(sql<string>`extra->>'hospital'`.as('name'))
+      .where(sql<boolean>`extra->>'hospital' like '%医院'`)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const queries = [
+      `${item.person_name} 审核表`,
+      `题名:审核表 ${item.archive_code}`,
+      '帕金森病 审核表',
+      hospital.name,
+      `"${hospital.name}" 门诊`,
+    ];
     const answer = async (q: string) => {
       const result = await search(db(), { q, sort: 'date', limit: 100 });
       return { total: result.total, exact: result.exact, ids: result.hits.map((hit) => hit.item.id) };
@@ -151,9 +163,16 @@ describe('with the planner statistics', () => {
     // The title's pairs are in most items: checked per row, while the name's variants use the index.
     expect(narrowed.wordCheck).toContain('审核');
     expect(narrowed.indexQuery).not.toContain('审核');
+    // A hospital's name is checked as a phrase, which proves its common pairs: not read per row too.
+    const phrase = compileQuery(hospital.name);
+    const byPhrase = await narrowWordIndex(db(), { indexQuery: phrase.indexQuery, exact: phrase.exact });
+    expect(byPhrase.indexQuery).not.toContain('医院');
+    expect(byPhrase.wordCheck ?? '').not.toContain('医院');
     const after = await Promise.all(queries.map(answer));
     expect(after).toEqual(before);
     expect(after[0]?.exact).toBe(true);
     expect(after[1]).toMatchObject({ total: 1, exact: true });
+    expect(after[3]?.total).toBeGreaterThan(0);
+    expect(after[4]?.total).toBeGreaterThan(0);
   });
 });

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { collectPage } from './collect.repo.js';
+import { provenTerms } from './query.js';
 import { noCounts, type SearchSort, scaled } from './search.paging.js';
 import {
   type FacetCounts,
@@ -136,13 +137,18 @@ async function surelyFew(db: Db, spec: SearchSpec, indexed: number, crossover: n
   return bound.share * indexed <= crossover * (bound.unlisted ? RARE_WORDS_SLACK : 1);
 }
 
-/** The spec with its common words checked row by row, when statistics tell which are common. */
+/**
+ * The spec with its common words checked row by row, when statistics tell which are common, or not at
+ * all when its phrase check proves them.
+ */
 export async function narrowWordIndex(db: Db, spec: SearchSpec): Promise<SearchSpec> {
   if (spec.indexQuery === null) return spec;
   const stats = await cachedTermStats(db);
   if (!stats) return spec;
-  const split = splitRarest(spec.indexQuery, stats);
-  return split.checked === null ? spec : { ...spec, indexQuery: split.indexed, wordCheck: split.checked };
+  const split = splitRarest(spec.indexQuery, stats, provenTerms(spec.exact));
+  return split.indexed === spec.indexQuery && split.checked === null
+    ? spec
+    : { ...spec, indexQuery: split.indexed, wordCheck: split.checked };
 }
 
 export async function countMatches(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileQuery } from './query.js';
+import { compileQuery, provenTerms } from './query.js';
 import { matchShareBound, splitRarest, type TermStats } from './selectivity.js';
 
 // Bounds from the planner's statistics decide whether a query may skip the sample, and which of its
@@ -51,6 +51,18 @@ describe('the bound on matches', () => {
   });
 });
 
+describe('terms a phrase check proves', () => {
+  it('counts the pairs of Han phrases an item must hold, and nothing under OR or NOT', () => {
+    const proven = (query: string) => [...provenTerms(compileQuery(query).exact)];
+    expect(proven('北京协和医院')).toEqual(["'北京'", "'京协'", "'协和'", "'和医'", "'医院'"]);
+    expect(proven('题名:审核表')).toEqual(["'审核':A", "'核表':A"]);
+    // abc found in a title may be part of abcd: the word itself is not proven.
+    expect(proven('题名:abc')).toEqual([]);
+    expect(proven('北京协和医院 OR 门诊')).toEqual([]);
+    expect(proven('门诊 -北京协和医院')).toEqual([]);
+  });
+});
+
 describe('splitting an AND by rarity', () => {
   it('leaves the rare words to the index and checks the common ones per row', () => {
     expect(splitRarest("('北京' & '协和' & '医院')", stats)).toEqual({
@@ -60,6 +72,23 @@ describe('splitting an AND by rarity', () => {
     expect(splitRarest("('江宁' & '德润' & '有限' & '公司') & 'c:12'", stats)).toEqual({
       indexed: "'江宁' & '德润' & 'c:12'",
       checked: "'有限' & '公司'",
+    });
+  });
+
+  it('drops the common words a phrase check proves, and checks the rest per row', () => {
+    const proven = new Set(["'北京'", "'协和'", "'医院'"]);
+    expect(splitRarest("('北京' & '协和' & '医院')", stats, proven)).toEqual({
+      indexed: "'协和'",
+      checked: null,
+    });
+    expect(splitRarest("('北京' & '协和' & '医院') & '门诊'", stats, proven)).toEqual({
+      indexed: "'协和'",
+      checked: "'门诊'",
+    });
+    // What the index reads is never dropped, proven or not.
+    expect(splitRarest("'门诊' & '医院'", stats, proven)).toEqual({
+      indexed: "'门诊' & '医院'",
+      checked: null,
     });
   });
 

@@ -156,14 +156,23 @@ const conjuncts = (node: Node): Node[] =>
  * PGlite 80 ms in the index against 1 ms for its two rare ones. The common words are then checked on
  * the few candidate rows, whose terms are read anyway.
  */
-export function splitRarest(tsquery: string, stats: TermStats): SplitQuery {
+export function splitRarest(
+  tsquery: string,
+  stats: TermStats,
+  proven: ReadonlySet<string> = new Set(),
+): SplitQuery {
   const tree = parseTsquery(tsquery);
   if (!tree) return { indexed: tsquery, checked: null };
   const parts = conjuncts(tree).map((node) => ({ node, share: shareBound(node, stats).share }));
   const rarest = Math.min(...parts.map((part) => part.share));
   const keep = (share: number) => share <= Math.max(rarest * INDEXED_SHARE_RATIO, stats.floor);
-  const checked = parts.filter((part) => !keep(part.share));
-  if (checked.length === 0) return { indexed: tsquery, checked: null };
+  const left = parts.filter((part) => !keep(part.share));
+  if (left.length === 0) return { indexed: tsquery, checked: null };
+  // A common word the search's phrase check proves need not be read from each row's terms as well.
+  const checked = left.filter((part) => !proven.has(part.node.source));
   const join = (list: typeof parts) => list.map((part) => part.node.source).join(' & ');
-  return { indexed: join(parts.filter((part) => keep(part.share))), checked: join(checked) };
+  return {
+    indexed: join(parts.filter((part) => keep(part.share))),
+    checked: checked.length > 0 ? join(checked) : null,
+  };
 }
