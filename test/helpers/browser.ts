@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Locator, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import { type App, buildApp } from '../../src/http/app.js';
 import { CONSOLE_DIR, consoleBuilt } from '../../src/http/console.js';
@@ -98,6 +98,27 @@ export async function signIn(
     await page.getByRole('button', { name: '登录' }).click();
   }
   await page.getByRole('button', { name: '退出' }).waitFor();
+}
+
+/**
+ * Clicks `target` until `done` holds. A click landing while a dropdown or popover still opens or closes
+ * can be lost on a loaded machine; `ready` keeps a click from landing while the last one still takes
+ * effect (the control is disabled or already switched).
+ */
+export async function clickUntil(
+  target: Locator,
+  done: () => Promise<boolean>,
+  ready: () => Promise<boolean> = () => target.isEnabled(),
+): Promise<void> {
+  await expect
+    .poll(
+      async () => {
+        if (!(await done()) && (await ready())) await target.click();
+        return done();
+      },
+      { interval: 1000, timeout: 15_000 },
+    )
+    .toBe(true);
 }
 
 export async function screenshot(page: Page, name: string): Promise<string> {

@@ -8,6 +8,7 @@ import { testUser } from '../helpers/access.js';
 import {
   type ConsolePage,
   type ConsoleServer,
+  clickUntil,
   expectChineseGlyphs,
   launchBrowser,
   openConsole,
@@ -105,19 +106,9 @@ describe('档案列表', () => {
     expect(firstPage.every((code) => code.includes('-JSLX·'))).toBe(true);
     expect(page.url()).toContain('category=JSLX');
 
-    // A click landing while the page-size dropdown still closes can be lost on a loaded machine (seen
-    // once in CI): clicked again until the address holds the cursor. Page 2 has no next page, so a
-    // second click can never go past it.
-    const nextButton = page.getByRole('button', { name: /下一页/ });
-    await expect
-      .poll(
-        async () => {
-          if (!page.url().includes('after=') && (await nextButton.isEnabled())) await nextButton.click();
-          return page.url().includes('after=');
-        },
-        { interval: 1000, timeout: 15_000 },
-      )
-      .toBe(true);
+    // Clicked again if the click lands while the page-size dropdown still closes. Page 2 has no next
+    // page, so a second click can never go past it.
+    await clickUntil(page.getByRole('button', { name: /下一页/ }), async () => page.url().includes('after='));
     await page.getByText(`第 2 页，本页 ${JSLX_COUNT - 20} 件`).waitFor();
     const secondPage = await codes.allTextContents();
     expect(secondPage).toHaveLength(JSLX_COUNT - 20);
@@ -131,20 +122,14 @@ describe('档案列表', () => {
     await expect(page.getByRole('columnheader', { name: '身份证号' }).count()).resolves.toBe(1);
     expect(await page.locator('tbody').textContent()).toContain('********');
     await page.getByRole('button', { name: '列设置' }).click();
-    // A click landing while the popover still opens can be lost (seen once on a loaded CI machine):
-    // clicked again until the column is gone, never while a click is still taking effect.
+    // Clicked again if the click lands while the popover still opens, never while one takes effect.
     const idColumn = page.getByRole('checkbox', { name: '身份证号' });
     await idColumn.waitFor();
-    await expect
-      .poll(
-        async () => {
-          const shown = await page.getByRole('columnheader', { name: '身份证号' }).count();
-          if (shown > 0 && (await idColumn.isChecked())) await idColumn.click();
-          return shown;
-        },
-        { interval: 1000, timeout: 15_000 },
-      )
-      .toBe(0);
+    await clickUntil(
+      idColumn,
+      async () => (await page.getByRole('columnheader', { name: '身份证号' }).count()) === 0,
+      () => idColumn.isChecked(),
+    );
     await page.reload();
     await codes.first().waitFor();
     expect(await page.getByRole('columnheader', { name: '身份证号' }).count()).toBe(0);
