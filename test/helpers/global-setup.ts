@@ -6,8 +6,10 @@ import { migrateToLatest } from '../../src/db/migrator.js';
 
 // Runs once per test run: migrates one database that every test file then copies.
 
-export const TEMPLATE_DUMP = path.resolve('.tmp/test-template.tar');
-export const TEMPLATE_DATABASE = 'yidang_test_template';
+// YIDANG_TEST_TAG keeps the templates of several test runs on one machine apart.
+const tag = (process.env.YIDANG_TEST_TAG ?? '').replace(/[^a-z0-9]/gi, '').toLowerCase();
+export const TEMPLATE_DUMP = path.resolve(`.tmp/test-template${tag ? `-${tag}` : ''}.tar`);
+export const TEMPLATE_DATABASE = `yidang_test_template${tag ? `_${tag}` : ''}`;
 
 export default async function setup(): Promise<void> {
   const adminUrl = process.env.DATABASE_URL;
