@@ -13,6 +13,7 @@ const STATUS: Record<ErrorKind, number> = {
   not_found: 404,
   conflict: 409,
   busy: 503,
+  unprocessable: 422,
   too_large: 413,
 };
 

@@ -9,6 +9,8 @@ export type ErrorKind =
   | 'not_found'
   | 'conflict'
   | 'busy'
+  /** Well-formed, but its content cannot be processed (a stored page too large to mark). */
+  | 'unprocessable'
   | 'too_large';
 
 export interface FieldIssue {
