@@ -48,7 +48,6 @@ const KINDS = [
 type Kind = (typeof KINDS)[number];
 const SENSITIVITIES = ['normal', 'sensitive', 'restricted'] as const;
 type Sensitivity = (typeof SENSITIVITIES)[number];
-const LABELS: Record<Sensitivity, string> = { normal: '普通', sensitive: '敏感', restricted: '限制' };
 const ALL_ROLES = Object.keys(ROLES) as Role[];
 /** Before any request is approved, then after each business role's request for its items is. */
 const PHASES = ['no grant', 'granted'] as const;
@@ -117,7 +116,9 @@ function outcome(response: LightMyRequestResponse, archiveCode?: string, sensiti
     status === 403 &&
     error?.code === 'GRANT_REQUIRED' &&
     sensitivity !== undefined &&
-    error.message.startsWith(`档案“${archiveCode}”为${LABELS[sensitivity]}档案，须提出查阅申请`)
+    sensitivity !== 'normal' &&
+    // Names the 档号 and the way to ask, never how sensitive the record is.
+    error.message.startsWith(`档案“${archiveCode}”须提出查阅申请`)
   )
     return 'grant';
   const fits =
@@ -144,13 +145,20 @@ function listedOutcome(entry: Listed | undefined, sensitivity: Sensitivity): boo
   if (!entry) return false;
   if (entry.withheld !== true)
     return entry.title.startsWith('（') ? `unmarked but redacted: ${entry.title}` : true;
+  // Only the 档号 (and the parts written in it) and the flag: sensitivity, category or 业务类型 of
+  // a record someone may not read can give away a diagnosis.
+  const kept = new Set(['id', 'archiveCode', 'fonds', 'year', 'org', 'itemNumber', 'withheld', 'title']);
   const redacted =
-    entry.title === `（${LABELS[sensitivity]}档案，须经审批后查阅）` &&
-    entry.sensitivity === sensitivity &&
-    entry.idNumber === null &&
-    entry.name === null &&
-    entry.insuredNumber === null &&
-    entry.amount === null;
+    entry.title === '（内容已隐去，须经审批后查阅）' &&
+    sensitivity !== 'normal' &&
+    Object.entries(entry).every(
+      ([key, value]) =>
+        kept.has(key) ||
+        value === null ||
+        value === '' ||
+        value === 0 ||
+        (typeof value === 'object' && Object.keys(value as object).length === 0),
+    );
   return redacted ? 'withheld' : `withheld but shows ${JSON.stringify(entry)}`;
 }
 

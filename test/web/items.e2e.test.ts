@@ -253,7 +253,7 @@ describe('敏感档案', () => {
       name: new RegExp(sensitiveCode.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')),
     });
     await row.waitFor();
-    expect(await row.textContent()).toContain('（敏感档案，须经审批后查阅）');
+    expect(await row.textContent()).toContain('（内容已隐去，须经审批后查阅）');
     // A clerk may not run the four-property check (integrity.read).
     expect(await page.getByRole('button', { name: '四性检测' }).count()).toBe(0);
 

@@ -11,8 +11,6 @@ import type { ItemScope } from './principal.js';
 // of their own that is still in force, or when it is their own record (参保人). Scope is already in
 // the query; this decides what of an in-scope item may be shown.
 
-const SENSITIVITY_LABELS: Record<string, string> = { sensitive: '敏感', restricted: '限制' };
-
 function ownRecord(item: Pick<Item, 'idNumber'>, scope: ItemScope): boolean {
   return scope.idNumber !== null && scope.idNumber !== '' && item.idNumber === scope.idNumber;
 }
@@ -26,12 +24,12 @@ function gated(
   );
 }
 
-export const grantRequired = (archiveCode: string, sensitivity: string) =>
+export const grantRequired = (archiveCode: string, _sensitivity?: string) =>
   new YidangError(
     'GRANT_REQUIRED',
     'forbidden',
-    `档案“${archiveCode.slice(0, 200)}”为${SENSITIVITY_LABELS[sensitivity] ?? '敏感'}档案，` +
-      '须提出查阅申请（写明目的与期限）并经安全保密员批准后方可查阅。',
+    // Says that the record is withheld, not how sensitive it is: that alone can give away what it holds.
+    `档案“${archiveCode.slice(0, 200)}”须提出查阅申请（写明目的与期限）并经安全保密员批准后方可查阅。`,
   );
 
 /**
@@ -59,22 +57,48 @@ export async function grantToRead(
   throw grantRequired(item.archiveCode, item.sensitivity);
 }
 
-/** What a list shows of an item the user may not read: where it sits in the archive, not what it says. */
+/**
+ * What a list, a search hit or the CLI shows of an item the user may not read: its 档号 and that it
+ * is withheld, nothing more. Category, 业务类型, sensitivity or dates of a record someone may not read
+ * can give away what it holds (a record marked sensitive in an ordinary category names a diagnosis).
+ */
 export function withheldItem(item: Item): Item {
   return {
-    ...item,
-    title: `（${SENSITIVITY_LABELS[item.sensitivity] ?? '敏感'}档案，须经审批后查阅）`,
+    id: item.id,
+    archiveCode: item.archiveCode,
+    // These parts are written in the 档号 itself; everything else is blanked.
+    fonds: item.fonds,
+    year: item.year,
+    org: item.org,
+    itemNumber: item.itemNumber,
+    category: '',
+    categoryName: '',
+    retention: '',
+    retentionExpiresOn: null,
+    title: '（内容已隐去，须经审批后查阅）',
     docNumber: null,
     responsible: '',
+    date: '',
+    securityLevel: '',
     insuredNumber: null,
     idNumber: null,
     name: null,
+    businessType: null,
     handledAt: null,
     handler: null,
+    agency: null,
+    poolingRegion: null,
     amount: null,
+    carrier: '',
     paperLocation: null,
+    sensitivity: '',
     extra: {},
+    version: 0,
     changeReason: null,
+    createdBy: '',
+    createdAt: '',
+    updatedBy: '',
+    updatedAt: '',
     withheld: true,
   };
 }

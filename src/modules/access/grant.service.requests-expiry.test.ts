@@ -255,7 +255,7 @@ describe('expiry', () => {
     expect(items.find((entry) => entry.archiveCode === code.sensitive)?.withheld).toBeUndefined();
     expect(items.find((entry) => entry.archiveCode === code.sensitive2)).toMatchObject({
       withheld: true,
-      title: '（敏感档案，须经审批后查阅）',
+      title: '（内容已隐去，须经审批后查阅）',
       idNumber: null,
       name: null,
     });

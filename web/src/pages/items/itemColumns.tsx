@@ -97,17 +97,17 @@ export function ColumnSettings({
 }
 
 function sensitivityTag(item: Item) {
+  // A withheld item comes without its sensitivity (it alone can give away what the record holds).
+  if (item.withheld)
+    return (
+      <Tooltip title="未获查阅授权：内容已隐去，可申请查阅">
+        <Tag color="red" icon={<LockOutlined />}>
+          须审批
+        </Tag>
+      </Tooltip>
+    );
   if (!isSensitive(item)) return null;
-  const name = ITEM_SENSITIVITY_NAMES[item.sensitivity] ?? item.sensitivity;
-  return item.withheld ? (
-    <Tooltip title="未获查阅授权：内容已隐去，可申请查阅">
-      <Tag color="red" icon={<LockOutlined />}>
-        {name}
-      </Tag>
-    </Tooltip>
-  ) : (
-    <Tag color="orange">{name}</Tag>
-  );
+  return <Tag color="orange">{ITEM_SENSITIVITY_NAMES[item.sensitivity] ?? item.sensitivity}</Tag>;
 }
 
 /** antd columns for the visible ones; the 档号 link carries the row so a withheld item can show it. */
