@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite in lanes, each run once where running it twice proves nothing.
+//   unit     tests that never open a database                       (once)
+//   pglite   database-backed tests on the embedded PGlite
+//   postgres the same tests on the PostgreSQL server of DATABASE_URL (only when it is set)
+//   browser  the console in Chromium                                 (once, on PGlite)
+// Each lane's time is printed; the last line counts every lane's tests. Extra arguments (file filters,
+// `-t name`) go to every lane. `--lanes unit,pglite` runs some lanes only.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
+process.chdir(root);
+
+const args = process.argv.slice(2);
+let only = null;
+const laneFlag = args.indexOf('--lanes');
+if (laneFlag >= 0) {
+  only = new Set(args[laneFlag + 1].split(','));
+  args.splice(laneFlag, 2);
+}
+// Positional arguments narrow the files (by substring, as vitest does); the rest are vitest options.
+const filters = [];
+const options = [];
+for (let i = 0; i < args.length; i++) {
+  if (['-t', '--testNamePattern'].includes(args[i])) options.push(args[i], args[++i]);
+  else if (args[i].startsWith('-')) options.push(args[i]);
+  else filters.push(args[i]);
+}
+const postgresUrl = process.env.DATABASE_URL;
+
+function testFiles(dir) {
+  const found = [];
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) found.push(...testFiles(full));
+    else if (entry.name.endsWith('.test.ts')) found.push(path.relative(root, full));
+  }
+  return found;
+}
+
+// A file belongs to the database lanes if it or anything it imports from this repository opens a
+// database, runs the CLI, or reads DATABASE_URL.
+const DATABASE_MARKERS = ['src/db/database.ts', 'test/helpers/cli.ts'];
+const importsOf = new Map();
+function localImports(file) {
+  if (importsOf.has(file)) return importsOf.get(file);
+  const text = fs.readFileSync(file, 'utf8');
+  const found = [];
+  for (const match of text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    const target = path.relative(root, path.resolve(path.dirname(file), match[1])).replace(/\.js$/, '.ts');
+    if (fs.existsSync(target)) found.push(target);
+  }
+  importsOf.set(file, { text, found });
+  return importsOf.get(file);
+}
+function usesDatabase(file, seen = new Set()) {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  if (DATABASE_MARKERS.includes(file)) return true;
+  const { text, found } = localImports(file);
+  if (text.includes('DATABASE_URL')) return true;
+  return found.some((next) => usesDatabase(next, seen));
+}
+
+const all = [...testFiles('src'), ...testFiles('test')]
+  .filter((file) => filters.length === 0 || filters.some((filter) => file.includes(filter)))
+  .sort();
+const browser = all.filter((file) => file.startsWith('test/web/') && file.endsWith('.e2e.test.ts'));
+const rest = all.filter((file) => !browser.includes(file));
+const database = rest.filter((file) => usesDatabase(file));
+const unit = rest.filter((file) => !database.includes(file));
+
+function withoutDatabase(env) {
+  const copy = { ...env };
+  delete copy.DATABASE_URL;
+  return copy;
+}
+const lanes = [
+  { name: 'unit', files: unit, env: withoutDatabase(process.env) },
+  { name: 'pglite', files: database, env: withoutDatabase(process.env) },
+  ...(postgresUrl ? [{ name: 'postgres', files: database, env: { ...process.env, DATABASE_URL: postgresUrl } }] : []),
+  { name: 'browser', files: browser, env: withoutDatabase(process.env) },
+].filter((lane) => (!only || only.has(lane.name)) && lane.files.length > 0);
+
+if (options.includes('--list')) {
+  for (const lane of lanes) console.log(`${lane.name}: ${lane.files.join(' ')}\n`);
+  process.exit(0);
+}
+
+function step(label, command, commandArgs, env = process.env) {
+  const started = Date.now();
+  const result = spawnSync(command, commandArgs, { stdio: 'inherit', env });
+  return { label, ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
+}
+
+const build = step('build', 'npm', ['run', 'build']);
+if (!build.ok) process.exit(1);
+
+const reportDir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'yidang-test-'));
+const results = [];
+for (const lane of lanes) {
+  console.log(`\n== lane ${lane.name}: ${lane.files.length} files${lane.name === 'postgres' ? ' on PostgreSQL' : ''}`);
+  const report = path.join(reportDir, `${lane.name}.json`);
+  const outcome = step(
+    lane.name,
+    'npx',
+    ['vitest', 'run', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...lane.files, ...options],
+    { ...lane.env, YIDANG_TEST_TAG: `${process.env.YIDANG_TEST_TAG ?? ''}${lane.name}` },
+  );
+  let passed = 0;
+  let failed = 0;
+  let skipped = 0;
+  if (fs.existsSync(report)) {
+    const summary = JSON.parse(fs.readFileSync(report, 'utf8'));
+    passed = summary.numPassedTests;
+    failed = summary.numFailedTests;
+    skipped = summary.numPendingTests + summary.numTodoTests;
+  }
+  results.push({ ...outcome, passed, failed, skipped });
+}
+
+console.log(`\n== lanes (build ${build.seconds.toFixed(0)} s)`);
+for (const lane of results)
+  console.log(
+    `  ${lane.label.padEnd(9)} ${lane.seconds.toFixed(0).padStart(5)} s  ${lane.passed} passed, ${lane.failed} failed${lane.skipped ? `, ${lane.skipped} skipped` : ''}${lane.ok ? '' : '  ← FAILED'}`,
+  );
+const total = (key) => results.reduce((sum, lane) => sum + lane[key], 0);
+console.log(`${total('passed')} passed, ${total('failed')} failed`);
+process.exit(results.every((lane) => lane.ok) ? 0 : 1);
