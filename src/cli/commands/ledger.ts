@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_ACTOR } from '../../modules/demo/demo.service.js';
+import { rosterRegions } from '../../modules/ledgers/ledger.reach.js';
 import { makeLedger } from '../../modules/ledgers/ledger.service.js';
 import { isLedgerKind, LEDGER_KINDS } from '../../modules/ledgers/ledger-category.js';
 import { OUTCOME_NAMES, type Outcome } from '../../modules/ledgers/reconcile.findings.js';
@@ -27,6 +28,9 @@ import { asCliUser } from '../sign-in.js';
 // services as the API. Files written here carry names and ID numbers: they go where the user says.
 
 const MAX_LIST_BYTES = 100 * 1024 * 1024;
+// Files written here are masked unless the user may unmask and asks to, with a purpose (logged).
+const UNMASK_OPTION = ['--unmask', '写出未脱敏的文件（需相应权限与 --purpose，记入事件日志）'] as const;
+const PURPOSE_OPTION = ['--purpose <text>', '取得未脱敏文件的用途'] as const;
 
 function writeOut(file: string, content: Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -116,10 +120,22 @@ export function registerLedgerCommands(program: Command): void {
     )
     .option('--source <department>', `来文单位（${RECONCILE_SOURCES.join('、')}）`, '扶贫办')
     .option('--out <dir>', '结果工作簿写入的目录（默认为名单所在目录）')
+    .option(...UNMASK_OPTION)
+    .option(...PURPOSE_OPTION)
     .option('--json', '输出 JSON 摘要')
     .option(...USER_OPTION)
     .action(
-      async (list: string, options: { source: string; out?: string; json?: boolean; user?: string }) => {
+      async (
+        list: string,
+        options: {
+          source: string;
+          out?: string;
+          unmask?: boolean;
+          purpose?: string;
+          json?: boolean;
+          user?: string;
+        },
+      ) => {
         const content = readBoundedFile(list, MAX_LIST_BYTES, '名单超过 100 MB，请拆分后核对');
         const outDir = options.out ?? path.dirname(path.resolve(list));
         const { result, written } = await withDatabase((database) =>
@@ -129,6 +145,7 @@ export function registerLedgerCommands(program: Command): void {
               fileName: path.basename(list),
               source: options.source,
               actor: user.actor,
+              regions: rosterRegions(user.scope),
             });
             const files: string[] = [];
             for (const kind of Object.keys(REPORT_NAMES) as ReportKind[]) {
@@ -136,6 +153,8 @@ export function registerLedgerCommands(program: Command): void {
                 actor: user.actor,
                 displayName: user.principal.displayName,
                 mayUnmask: user.principal.permissions.has('item.unmask'),
+                unmask: options.unmask,
+                purpose: options.purpose,
               });
               const file = path.join(outDir, report.fileName);
               writeOut(file, report.content);
@@ -171,6 +190,9 @@ export function registerLedgerCommands(program: Command): void {
     .option('--out <dir>', '写出的目录', '.')
     .option('--fonds <code>', '归入的全宗（只有一个全宗时可省略）')
     .option('--org <code>', '档号中的机构（问题）代码', 'FP')
+    .option('--region <code>', '台账所属地区（6 位行政区划代码，须在本人范围内；默认为范围内全部地区）')
+    .option(...UNMASK_OPTION)
+    .option(...PURPOSE_OPTION)
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
     .action(
@@ -185,6 +207,9 @@ export function registerLedgerCommands(program: Command): void {
           out: string;
           fonds?: string;
           org: string;
+          region?: string;
+          unmask?: boolean;
+          purpose?: string;
           json?: boolean;
           user?: string;
         },
@@ -212,8 +237,16 @@ export function registerLedgerCommands(program: Command): void {
                 to: options.to,
                 fonds: options.fonds,
                 org: options.org,
+                region: options.region,
+                unmask: options.unmask,
+                purpose: options.purpose,
+                deliver: options.format === 'both' ? ['xlsx', 'pdf'] : [options.format as 'xlsx' | 'pdf'],
               },
-              { actor: user.actor, displayName: user.principal.displayName },
+              {
+                actor: user.actor,
+                displayName: user.principal.displayName,
+                mayUnmask: user.principal.permissions.has('item.unmask'),
+              },
             );
           }),
         );

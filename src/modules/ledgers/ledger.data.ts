@@ -7,6 +7,7 @@ import {
   employeeInsured,
   enrollmentLedger,
   movements,
+  type Regions,
   settlements,
   settlementTotals,
 } from './ledger.repo.js';
@@ -25,6 +26,8 @@ export interface LedgerRequest {
   agency: string;
   madeBy: string;
   madeAt: Date;
+  /** Region-code prefixes of the people listed (the caller's scope); null: every region. */
+  regions: Regions;
 }
 
 const SCHEME_NAMES: Record<Scheme, string> = { employee: '职工医保', resident: '居民医保' };
@@ -61,8 +64,9 @@ const PERSON_COLUMNS = [
 async function enrollmentDocument(
   db: Db,
   asOf: string,
+  regions: Regions,
 ): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
-  const rows = await enrollmentLedger(db, asOf);
+  const rows = await enrollmentLedger(db, asOf, regions);
   const people = new Set(rows.map((row) => row.personId));
   const byIdentity = countBy(rows, (row) => identityName(row.identity));
   const enrolled = rows.filter((row) => row.scheme !== null).length;
@@ -113,14 +117,15 @@ function paymentOf(row: { paidOn: string | null; amount: string | null; subsidy:
 async function dynamicDocument(
   db: Db,
   month: string,
+  regions: Regions,
 ): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
   const { from, to, before } = monthBounds(month);
   const [added, exited, employees, previous, current] = await Promise.all([
-    movements(db, 'included', from, to),
-    movements(db, 'exited', from, to),
-    employeeInsured(db, from, to),
-    countActive(db, before),
-    countActive(db, to),
+    movements(db, 'included', from, to, regions),
+    movements(db, 'exited', from, to, regions),
+    employeeInsured(db, from, to, regions),
+    countActive(db, before, regions),
+    countActive(db, to, regions),
   ]);
   const unpaid = added.filter((row) => !row.paidOn).length;
   const base = (row: { name: string; idNumber: string; identity: AssistanceIdentity }, index: number) => ({
@@ -222,8 +227,12 @@ async function benefitsDocument(
   db: Db,
   from: string,
   to: string,
+  regions: Regions,
 ): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
-  const [rows, totals] = await Promise.all([settlements(db, from, to), settlementTotals(db, from, to)]);
+  const [rows, totals] = await Promise.all([
+    settlements(db, from, to, regions),
+    settlementTotals(db, from, to, regions),
+  ]);
   const cents = (value: string) => Math.round(Number(value) * 100);
   return {
     title: `医保扶贫${LEDGER_KINDS.benefits}`,
@@ -289,8 +298,14 @@ async function diseaseDocument(
   db: Db,
   kind: 'chronic' | 'two-disease',
   asOf: string,
+  regions: Regions,
 ): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
-  const rows = await certificates(db, kind === 'chronic' ? ['chronic'] : ['hypertension', 'diabetes'], asOf);
+  const rows = await certificates(
+    db,
+    kind === 'chronic' ? ['chronic'] : ['hypertension', 'diabetes'],
+    asOf,
+    regions,
+  );
   const people = new Set(rows.map((row) => row.personId)).size;
   const byDisease = countBy(rows, (row) => row.disease);
   return {
@@ -327,13 +342,15 @@ async function diseaseDocument(
 }
 
 export async function buildLedger(db: Db, request: LedgerRequest): Promise<LedgerDocument> {
-  const { kind, period } = request;
+  const { kind, period, regions } = request;
   let body: Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>;
-  if (kind === 'dynamic' && 'month' in period) body = await dynamicDocument(db, period.month);
-  else if (kind === 'benefits' && 'from' in period) body = await benefitsDocument(db, period.from, period.to);
-  else if (kind === 'enrollment' && 'asOf' in period) body = await enrollmentDocument(db, period.asOf);
+  if (kind === 'dynamic' && 'month' in period) body = await dynamicDocument(db, period.month, regions);
+  else if (kind === 'benefits' && 'from' in period)
+    body = await benefitsDocument(db, period.from, period.to, regions);
+  else if (kind === 'enrollment' && 'asOf' in period)
+    body = await enrollmentDocument(db, period.asOf, regions);
   else if ((kind === 'chronic' || kind === 'two-disease') && 'asOf' in period)
-    body = await diseaseDocument(db, kind, period.asOf);
+    body = await diseaseDocument(db, kind, period.asOf, regions);
   else throw new Error(`ledger ${kind} built with the wrong period`);
   return { ...body, agency: request.agency, madeAt: request.madeAt, madeBy: request.madeBy };
 }

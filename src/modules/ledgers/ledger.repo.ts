@@ -3,6 +3,22 @@ import type { Db } from '../../db/database.js';
 import type { AssistanceIdentity, CertificateKind, Scheme, VisitType } from './ledgers.tables.js';
 
 // The only SQL of the four ledgers. Every figure on a cover is counted here from the rows, never typed.
+// Each query takes the regions the caller may see (region-code prefixes; null: all) and counts and
+// lists only people registered there.
+
+/** Region-code prefixes a ledger is restricted to; null for every region. */
+export type Regions = readonly string[] | null;
+
+/** `p.region_code` within the regions (always true for null, false for none). */
+const inRegions = (regions: Regions, column = 'p.region_code') =>
+  regions === null
+    ? sql`true`
+    : regions.length === 0
+      ? sql`false`
+      : sql`(${sql.join(
+          regions.map((prefix) => sql`${sql.ref(column)} like ${`${prefix}%`}`),
+          sql` or `,
+        )})`;
 
 /** People under assistance on `day`: included on or before it, not yet exited. */
 const activeOn = (day: string) =>
@@ -27,7 +43,11 @@ export interface EnrollmentLedgerRow {
   paidThrough: string | null;
 }
 
-export async function enrollmentLedger(db: Db, asOf: string): Promise<EnrollmentLedgerRow[]> {
+export async function enrollmentLedger(
+  db: Db,
+  asOf: string,
+  regions: Regions,
+): Promise<EnrollmentLedgerRow[]> {
   // One row per person: someone under two identities at once is listed under the latest one.
   const result = await sql<EnrollmentLedgerRow & { regionCode: string }>`
     select * from (
@@ -36,15 +56,16 @@ export async function enrollmentLedger(db: Db, asOf: string): Promise<Enrollment
         e.started_on::text as "startedOn", e.paid_through::text as "paidThrough"
       from assistance_status s join insured_person p on p.id = s.person_id
       ${enrollmentOn(asOf)}
-      where ${activeOn(asOf)}
+      where ${activeOn(asOf)} and ${inRegions(regions)}
       order by p.id, s.included_on desc) people
     order by "regionCode", identity, "personId"`.execute(db);
   return result.rows.map(({ regionCode: _region, ...row }) => ({ ...row, personId: Number(row.personId) }));
 }
 
-export async function countActive(db: Db, day: string): Promise<number> {
+export async function countActive(db: Db, day: string, regions: Regions): Promise<number> {
   const result = await sql<{ count: string }>`
-    select count(distinct s.person_id) as count from assistance_status s where ${activeOn(day)}`.execute(db);
+    select count(distinct s.person_id) as count from assistance_status s join insured_person p on p.id = s.person_id
+    where ${activeOn(day)} and ${inRegions(regions)}`.execute(db);
   return Number(result.rows[0]?.count ?? 0);
 }
 
@@ -71,6 +92,7 @@ export async function movements(
   kind: 'included' | 'exited',
   from: string,
   to: string,
+  regions: Regions,
 ): Promise<MovementRow[]> {
   const column = sql.ref(kind === 'included' ? 's.included_on' : 's.exited_on');
   // Exits are shown with the enrollment they left with, the day before the exit.
@@ -90,7 +112,7 @@ export async function movements(
       select c.paid_on, c.amount, c.subsidy from contribution c
       where c.person_id = p.id and c.period_year = extract(year from ${to}::date)::int
       order by c.paid_on limit 1) c on true
-    where ${column} between ${from}::date and ${to}::date
+    where ${column} between ${from}::date and ${to}::date and ${inRegions(regions)}
       and not exists (select 1 from assistance_status o where o.person_id = p.id and o.id <> s.id
         and ${kind === 'included' ? sql`o.included_on < s.included_on and (o.exited_on is null or o.exited_on >= s.included_on)` : sql`o.included_on <= s.exited_on and (o.exited_on is null or o.exited_on > s.exited_on)`})
     order by ${column}, p.id`.execute(db);
@@ -112,7 +134,12 @@ export interface EmployeeRow {
 }
 
 /** People under assistance in the month who held employee insurance in it (参保职工人员). */
-export async function employeeInsured(db: Db, from: string, to: string): Promise<EmployeeRow[]> {
+export async function employeeInsured(
+  db: Db,
+  from: string,
+  to: string,
+  regions: Regions,
+): Promise<EmployeeRow[]> {
   const result = await sql<EmployeeRow>`
     select p.id as "personId", p.id_number as "idNumber", p.name, s.identity, e.employer,
       e.started_on::text as "startedOn", e.paid_through::text as "paidThrough",
@@ -123,7 +150,7 @@ export async function employeeInsured(db: Db, from: string, to: string): Promise
     join lateral (select s.identity from assistance_status s where s.person_id = p.id
       and s.included_on <= ${to}::date and (s.exited_on is null or s.exited_on >= ${from}::date)
       order by s.included_on desc limit 1) s on true
-    where e.scheme = 'employee' and e.started_on <= ${to}::date and (e.ended_on is null or e.ended_on >= ${from}::date)
+    where ${inRegions(regions)} and e.scheme = 'employee' and e.started_on <= ${to}::date and (e.ended_on is null or e.ended_on >= ${from}::date)
     order by p.id, e.started_on`.execute(db);
   return result.rows.map((row) => ({ ...row, personId: Number(row.personId) }));
 }
@@ -145,21 +172,26 @@ export interface SettlementRow {
 }
 
 /** Visits that overlap a period under assistance; one identity each (the latest included). */
-const settlementsOf = (from: string, to: string) => sql`
+const settlementsOf = (from: string, to: string, regions: Regions) => sql`
     from assistance_settlement a join insured_person p on p.id = a.person_id
     join lateral (select s.identity from assistance_status s where s.person_id = p.id
       and s.included_on <= a.visit_end and (s.exited_on is null or s.exited_on > a.visit_start)
       order by s.included_on desc limit 1) s on true
-    where a.settled_on between ${from}::date and ${to}::date`;
+    where a.settled_on between ${from}::date and ${to}::date and ${inRegions(regions)}`;
 
-export async function settlements(db: Db, from: string, to: string): Promise<SettlementRow[]> {
+export async function settlements(
+  db: Db,
+  from: string,
+  to: string,
+  regions: Regions,
+): Promise<SettlementRow[]> {
   const result = await sql<SettlementRow>`
     select p.id_number as "idNumber", p.name, s.identity, a.visit_type as "visitType", a.institution,
       a.visit_start::text as "visitStart", a.visit_end::text as "visitEnd", a.settled_on::text as "settledOn",
       a.total_cost::text as "totalCost", a.insurance_paid::text as "insurancePaid",
       a.assistance_paid::text as "assistancePaid", a.critical_paid::text as "criticalPaid",
       a.reassistance_paid::text as "reassistancePaid"
-    ${settlementsOf(from, to)}
+    ${settlementsOf(from, to, regions)}
     order by a.settled_on, a.id`.execute(db);
   return result.rows;
 }
@@ -178,7 +210,12 @@ export interface SettlementTotals {
   assistanceTotal: string;
 }
 
-export async function settlementTotals(db: Db, from: string, to: string): Promise<SettlementTotals> {
+export async function settlementTotals(
+  db: Db,
+  from: string,
+  to: string,
+  regions: Regions,
+): Promise<SettlementTotals> {
   const result = await sql<SettlementTotals>`
     select count(*)::int as visits, count(distinct p.id)::int as people,
       count(*) filter (where a.visit_type = 'outpatient')::int as outpatient,
@@ -187,7 +224,7 @@ export async function settlementTotals(db: Db, from: string, to: string): Promis
       coalesce(sum(a.assistance_paid), 0)::text as "assistancePaid", coalesce(sum(a.critical_paid), 0)::text as "criticalPaid",
       coalesce(sum(a.reassistance_paid), 0)::text as "reassistancePaid",
       coalesce(sum(a.assistance_paid + a.critical_paid + a.reassistance_paid), 0)::text as "assistanceTotal"
-    ${settlementsOf(from, to)}`.execute(db);
+    ${settlementsOf(from, to, regions)}`.execute(db);
   return result.rows[0] as SettlementTotals;
 }
 
@@ -207,6 +244,7 @@ export async function certificates(
   db: Db,
   kinds: readonly CertificateKind[],
   asOf: string,
+  regions: Regions,
 ): Promise<CertificateRow[]> {
   const result = await sql<CertificateRow>`
     select p.id as "personId", p.id_number as "idNumber", p.name, p.address, s.identity, d.kind, d.disease,
@@ -214,7 +252,7 @@ export async function certificates(
     from disease_certificate d join insured_person p on p.id = d.person_id
     join lateral (select s.identity from assistance_status s where s.person_id = p.id and ${activeOn(asOf)}
       order by s.included_on desc limit 1) s on true
-    where d.kind in (${sql.join(kinds.map((kind) => sql`${kind}`))})
+    where ${inRegions(regions)} and d.kind in (${sql.join(kinds.map((kind) => sql`${kind}`))})
       and d.issued_on <= ${asOf}::date and (d.revoked_on is null or d.revoked_on > ${asOf}::date)
     order by p.region_code, p.id, d.kind`.execute(db);
   return result.rows.map((row) => ({ ...row, personId: Number(row.personId) }));

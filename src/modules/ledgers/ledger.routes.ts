@@ -7,7 +7,9 @@ import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { invalid, YidangError } from '../../shared/errors.js';
+import { can } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { rosterRegions } from './ledger.reach.js';
 import { makeLedger } from './ledger.service.js';
 import { LEDGER_KINDS } from './ledger-category.js';
 import { OUTCOME_NAMES } from './reconcile.findings.js';
@@ -90,6 +92,16 @@ const LedgerBody = Type.Object(
     to: Type.Optional(Type.String({ description: '截止日期（待遇享受台账）' })),
     fonds: Type.Optional(Type.String({ description: '全宗号；只有一个全宗时可省略' })),
     org: Type.Optional(Type.String({ description: '档号中的机构（问题）代码，默认 FP' })),
+    region: Type.Optional(
+      Type.String({
+        maxLength: 6,
+        description: '台账所属地区（6 位行政区划代码），须在本人范围内；默认为本人范围内的全部地区',
+      }),
+    ),
+    unmask: Type.Optional(
+      Type.Boolean({ description: '交付未脱敏的台账（需 item.unmask 权限与用途，记入事件日志）；默认脱敏' }),
+    ),
+    purpose: Type.Optional(Type.String({ maxLength: 200, description: '取得未脱敏台账的用途（记入日志）' })),
   },
   { additionalProperties: false },
 );
@@ -124,6 +136,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         fileName,
         source: request.query.source,
         actor: requestActor(request),
+        regions: rosterRegions(await scopeOf(request, db)),
       });
       const { findings: _findings, resolved: _resolved, ...summary } = result;
       return { ...summary, reports: reportLinks(result.runId) };
@@ -162,7 +175,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       config: { permission: 'poverty.work' },
       schema: {
         tags,
-        summary: '近期的名单核对',
+        summary: '本人近期的名单核对',
         querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200 })) }),
         response: {
           200: Type.Object({
@@ -183,7 +196,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       },
     },
     async (request) => ({
-      runs: (await listRuns(db, request.query.limit ?? 50)).map((run) => ({
+      runs: (await listRuns(db, request.query.limit ?? 50, requestActor(request))).map((run) => ({
         ...run,
         createdAt: run.createdAt.toISOString(),
       })),
@@ -197,7 +210,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       schema: {
         tags,
         summary:
-          '核对结果工作簿：corrections.xlsx 返回更正清单 / follow-ups.xlsx 待办清单 / summary.xlsx 汇总',
+          '本人发起的核对的结果工作簿：corrections.xlsx 返回更正清单 / follow-ups.xlsx 待办清单 / summary.xlsx 汇总（默认脱敏）',
         params: Type.Object({
           id: Type.Integer({ minimum: 1 }),
           report: Type.Union([
@@ -205,6 +218,14 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
             Type.Literal('follow-ups.xlsx'),
             Type.Literal('summary.xlsx'),
           ]),
+        }),
+        querystring: Type.Object({
+          unmask: Type.Optional(
+            Type.Boolean({
+              description: '导出未脱敏的结果（需 item.unmask 权限与用途，记入事件日志）；默认脱敏',
+            }),
+          ),
+          purpose: Type.Optional(Type.String({ maxLength: 200, description: '用途（记入日志）' })),
         }),
         response: { 200: Type.Unknown({ description: 'XLSX' }), ...errors },
       },
@@ -215,7 +236,9 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       const { content, fileName } = await reconciliationReport(db, request.params.id, kind, {
         actor: requestActor(request),
         displayName: principal.displayName,
-        mayUnmask: principal.permissions.has('item.unmask'),
+        mayUnmask: can(principal, 'item.unmask'),
+        unmask: request.query.unmask,
+        purpose: request.query.purpose,
       });
       return reply
         .header('content-type', XLSX)
@@ -235,7 +258,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         tags,
         summary: '编制台账：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”',
         description:
-          '台账含身份证号，归档为敏感档案，日后调阅须经审批；编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件。',
+          '台账只列本人范围内（全宗、地区、类别）的人员；归档副本含身份证号，为敏感档案，日后调阅须经审批。编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件；交付的文件默认脱敏，unmask=true（须有权限并写明 purpose）时为完整信息。',
         querystring: Type.Object({
           format: Type.Optional(
             Type.Union([Type.Literal('json'), Type.Literal('xlsx'), Type.Literal('pdf')]),
@@ -261,7 +284,9 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
                 digest: Type.String(),
                 size: Type.Integer(),
                 href: Type.String(),
-                contentBase64: Type.Optional(Type.String()),
+                contentBase64: Type.Optional(
+                  Type.String({ description: '交付给编制人的副本（默认脱敏）；size 与 digest 为归档副本的' }),
+                ),
               }),
             ),
           }),
@@ -273,13 +298,24 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       const principal = principalOf(request);
       if (!principal.permissions.has('item.create'))
         throw new YidangError('FORBIDDEN', 'forbidden', '编制台账需同时具有归档权限（台账生成后即归档）');
+      const format = request.query.format;
+      // A masked copy is rendered only for what is handed back.
+      const deliver =
+        format === 'xlsx' || format === 'pdf'
+          ? [format]
+          : request.query.content
+            ? (['xlsx', 'pdf'] as const)
+            : [];
       const made = await makeLedger(
         { db, store, scope: await scopeOf(request, db) },
-        request.body as Parameters<typeof makeLedger>[1],
-        { actor: requestActor(request), displayName: principal.displayName },
+        { ...(request.body as Parameters<typeof makeLedger>[1]), deliver },
+        {
+          actor: requestActor(request),
+          displayName: principal.displayName,
+          mayUnmask: can(principal, 'item.unmask'),
+        },
       );
       const code = encodeURIComponent(made.filed.archiveCode);
-      const format = request.query.format;
       if (format === 'xlsx' || format === 'pdf')
         return reply
           .header('content-type', format === 'xlsx' ? XLSX : 'application/pdf')
@@ -301,6 +337,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         files: made.filed.files.map((file) => ({
           ...file,
           href: `/api/v1/items/${code}/files/${file.fileNumber}`,
+          // The copy handed back (masked unless unmasked); the filed copy is read as the item's file.
           ...(request.query.content
             ? { contentBase64: (file.fileName.endsWith('.pdf') ? made.pdf : made.xlsx).toString('base64') }
             : {}),

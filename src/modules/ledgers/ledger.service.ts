@@ -1,20 +1,26 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
-import { invalid } from '../../shared/errors.js';
+import { inTransaction } from '../../db/transaction.js';
+import { invalid, YidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
-import { findFonds, listFonds } from '../catalog/fonds.service.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
+import { itemSubject } from '../catalog/item.state.js';
 import { type IngestResult, ingestArchive } from '../ingest/ingest.service.js';
+import { appendEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';
 import type { LedgerDocument } from './ledger.document.js';
+import { maskDocument } from './ledger.mask.js';
 import { renderLedgerPdf } from './ledger.pdf.js';
+import { type LedgerReach, ledgerReach } from './ledger.reach.js';
 import { renderLedgerXlsx } from './ledger.xlsx.js';
 import { LEDGER_CATEGORY, LEDGER_KINDS, type LedgerKind } from './ledger-category.js';
 
-// Making a ledger: check the period, build the document from the data, render it as XLSX and as a
-// printable PDF, and file both as one archive item (医保扶贫台账) with its 档号 and digests, through
-// the same idempotent push that business systems use.
+// Making a ledger: check the period, build the document from the data the caller's scope reaches,
+// render it as XLSX and as a printable PDF, and file both as one archive item (医保扶贫台账) with
+// its 档号 and digests, through the same idempotent push that business systems use. The filed copy
+// holds the ID numbers (a sensitive archive, read later under an approved request); the copy handed
+// to its maker is masked unless they may unmask and asked to, with a purpose, which is logged.
 
 export interface LedgerOrder {
   kind: LedgerKind;
@@ -26,20 +32,39 @@ export interface LedgerOrder {
   fonds?: string;
   /** 机构（问题）代码 for the 档号 (default FP, the 医保扶贫 work). */
   org?: string;
+  /** The region (6-digit code) the ledger covers, within the caller's scope; by default all of it. */
+  region?: string;
+  /** Hand the maker the copy with ID numbers and names in full (needs item.unmask and a purpose). */
+  unmask?: boolean;
+  purpose?: string;
+  /** The formats handed back (a masked copy is rendered only for these); default both. */
+  deliver?: ReadonlyArray<'xlsx' | 'pdf'>;
 }
 
 export interface LedgerContext {
   db: Db;
   store: BlobStore;
+  /** The caller's scope; absent for internal callers, which reach every fonds and region. */
   scope?: ItemScope;
 }
 
+export interface LedgerMaker {
+  actor: string;
+  displayName: string;
+  /** Whether the maker holds item.unmask. */
+  mayUnmask?: boolean;
+}
+
 export interface MadeLedger {
+  /** The document as handed to the maker (masked unless unmasked). */
   document: LedgerDocument;
+  /** The files as handed to the maker; empty when not in `deliver`. */
   xlsx: Buffer;
   pdf: Buffer;
   filed: IngestResult;
   fileBase: string;
+  /** Whether the files handed back hold personal data in full. */
+  unmasked: boolean;
 }
 
 /** At most this many days in one benefits ledger (a year and a bit, for annual ledgers with a grace month). */
@@ -92,39 +117,39 @@ export function ledgerPeriod(order: LedgerOrder, now: Date): LedgerPeriod {
   return { asOf: checkDay(order.asOf, '截至日期', today) };
 }
 
-async function fondsFor(db: Db, code: string | undefined): Promise<{ code: string; name: string }> {
-  if (code !== undefined) {
-    const fonds = await findFonds(db, code);
-    if (!fonds) throw invalid('FONDS_UNKNOWN', `全宗“${code}”不存在`);
-    return fonds;
-  }
-  const all = await listFonds(db);
-  if (all.length === 1) return all[0] as { code: string; name: string };
-  throw invalid(
-    'FONDS_REQUIRED',
-    all.length === 0
-      ? '尚未建立全宗，请先建立全宗再编制台账'
-      : `有 ${all.length} 个全宗，请指明台账归入哪个全宗（--fonds）`,
-  );
-}
-
 const periodWords = (period: LedgerPeriod) =>
   'asOf' in period ? `截至${period.asOf}` : 'month' in period ? period.month : `${period.from}至${period.to}`;
+
+/** Whether the maker gets the copy in full: only when they may unmask, asked to, and said why. */
+function revealFor(context: LedgerContext, order: LedgerOrder, maker: LedgerMaker): string | null {
+  // An internal caller (no scope) is the system itself: nothing is handed to a person.
+  if (!context.scope) return order.unmask === false ? null : '';
+  if (!order.unmask) return null;
+  if (!maker.mayUnmask)
+    throw new YidangError('FORBIDDEN', 'forbidden', '无权查看未脱敏的个人信息，台账只能以脱敏形式交付');
+  const purpose = order.purpose?.trim() ?? '';
+  if (purpose === '')
+    throw invalid('PURPOSE_REQUIRED', '取得未脱敏的台账须写明用途（purpose），用途记入事件日志');
+  return purpose.slice(0, 200);
+}
 
 export async function makeLedger(
   context: LedgerContext,
   order: LedgerOrder,
-  maker: { actor: string; displayName: string },
+  maker: LedgerMaker,
   now = new Date(),
 ): Promise<MadeLedger> {
   const period = ledgerPeriod(order, now);
-  const fonds = await fondsFor(context.db, order.fonds);
+  const purpose = revealFor(context, order, maker);
+  const reach: LedgerReach = await ledgerReach(context.db, order, context.scope);
+  const { fonds } = reach;
   const document = await buildLedger(context.db, {
     kind: order.kind,
     period,
     agency: fonds.name,
     madeBy: maker.displayName,
     madeAt: now,
+    regions: reach.regions,
   });
   const [xlsx, pdf] = await Promise.all([renderLedgerXlsx(document), renderLedgerPdf(document)]);
   const words = periodWords(period);
@@ -147,6 +172,7 @@ export async function makeLedger(
         handler: maker.displayName,
         carrier: 'electronic',
         sensitivity: 'sensitive',
+        ...(reach.poolingRegion ? { poolingRegion: reach.poolingRegion } : {}),
         extra: { ledgerKind: LEDGER_KINDS[order.kind], period: words },
       },
       files: [
@@ -157,5 +183,24 @@ export async function makeLedger(
     maker.actor,
     { now },
   );
-  return { document, xlsx, pdf, filed, fileBase };
+  if (purpose !== null) {
+    if (context.scope)
+      await inTransaction(context.db, (trx) =>
+        appendEvent(trx, {
+          actor: maker.actor,
+          action: 'item.unmasked',
+          subject: itemSubject(filed.archiveCode),
+          payload: { fields: ['name', 'idNumber', 'address'], purpose, ledger: true },
+        }),
+      );
+    return { document, xlsx, pdf, filed, fileBase, unmasked: true };
+  }
+  const masked = maskDocument(document);
+  const deliver = order.deliver ?? ['xlsx', 'pdf'];
+  const empty = Buffer.alloc(0);
+  const [maskedXlsx, maskedPdf] = await Promise.all([
+    deliver.includes('xlsx') ? renderLedgerXlsx(masked) : empty,
+    deliver.includes('pdf') ? renderLedgerPdf(masked) : empty,
+  ]);
+  return { document: masked, xlsx: maskedXlsx, pdf: maskedPdf, filed, fileBase, unmasked: false };
 }

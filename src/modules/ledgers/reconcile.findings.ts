@@ -14,6 +14,7 @@ export const OUTCOME_NAMES = {
   not_enrolled: '已登记未参保',
   missing: '缺姓名或身份证号',
   duplicate: '重复行',
+  out_of_scope: '不在本人范围内（未核对）',
 } as const;
 
 export type Outcome = keyof typeof OUTCOME_NAMES;

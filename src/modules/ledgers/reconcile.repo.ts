@@ -64,19 +64,27 @@ const parsed = (row: RunRow): RunRow => ({
   summary: typeof row.summary === 'string' ? JSON.parse(row.summary) : row.summary,
 });
 
-export async function findRun(db: Db, id: number): Promise<RunRow | undefined> {
+/** A run by id, only if `owner` ran it: another user's run is not found, exactly like a missing one. */
+export async function findRun(db: Db, id: number, owner: string): Promise<RunRow | undefined> {
   const row = await db
     .selectFrom('reconciliation_run')
     .select(columns)
     .where('id', '=', id)
+    .where('actor', '=', owner)
     .executeTakeFirst();
   return row ? parsed(row as RunRow) : undefined;
 }
 
-export async function listRuns(db: Db, limit: number): Promise<Array<Omit<RunRow, 'findings'>>> {
+/** The owner's own runs, newest first. */
+export async function listRuns(
+  db: Db,
+  limit: number,
+  owner: string,
+): Promise<Array<Omit<RunRow, 'findings'>>> {
   const rows = await db
     .selectFrom('reconciliation_run')
     .select(columns.filter((column) => column !== 'findings'))
+    .where('actor', '=', owner)
     .orderBy('id', 'desc')
     .limit(limit)
     .execute();

@@ -1,4 +1,5 @@
 import type { LedgerDocument } from './ledger.document.js';
+import { maskDocument } from './ledger.mask.js';
 import { renderLedgerXlsx } from './ledger.xlsx.js';
 import { CORRECTION_OUTCOMES, type Finding, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
 
@@ -149,6 +150,7 @@ export function renderReport(
   kind: ReportKind,
   run: RunHeader,
   findings: readonly Finding[],
+  options: { masked?: boolean } = {},
 ): Promise<Buffer> {
   const document =
     kind === 'corrections'
@@ -156,5 +158,5 @@ export function renderReport(
       : kind === 'follow-ups'
         ? followUpDocument(run, findings)
         : summaryDocument(run);
-  return renderLedgerXlsx(document);
+  return renderLedgerXlsx(options.masked ? maskDocument(document) : document);
 }

@@ -189,7 +189,14 @@ async function sheetRows(content: Buffer, sheetName: string): Promise<string[][]
 }
 
 describe('the workbooks handed back', () => {
-  const reader = { actor: 'clerk1', displayName: '张科员', mayUnmask: false };
+  // Its maker, who may unmask and asked to, with a purpose: the workbooks in full.
+  const reader = {
+    actor: 'clerk1',
+    displayName: '张科员',
+    mayUnmask: true,
+    unmask: true,
+    purpose: '返回民政更正',
+  };
 
   it('lists every correction with the proposed ID, as text', async () => {
     const report = await reconciliationReport(db(), result.runId, 'corrections', reader);
@@ -199,6 +206,30 @@ describe('the workbooks handed back', () => {
     expect(corrections).toHaveLength(11);
     const traced = corrections.find((row) => row[2] === '陈伟');
     expect(traced?.[6]).toBe(F);
+  });
+
+  it('masks names, ID numbers and quoted names unless its maker may unmask and asks to, with a purpose', async () => {
+    const masked = { actor: 'clerk1', displayName: '张科员', mayUnmask: false };
+    for (const kind of ['corrections', 'follow-ups'] as const) {
+      const { content } = await reconciliationReport(db(), result.runId, kind, masked);
+      const text = (await sheetRows(content, kind === 'corrections' ? '更正清单' : '待办清单'))
+        .flat()
+        .join('|');
+      for (const secret of [A, B, C, F, '陈伟', '张三丰', '李娜']) expect(text).not.toContain(secret);
+    }
+    const rows = await sheetRows(
+      (await reconciliationReport(db(), result.runId, 'corrections', masked)).content,
+      '更正清单',
+    );
+    expect(rows.find((row) => row[2] === '陈*')?.[6]).toBe(`${F.slice(0, 6)}********${F.slice(-4)}`);
+    expect(
+      (await failure(reconciliationReport(db(), result.runId, 'corrections', { ...masked, unmask: true })))
+        .code,
+    ).toBe('FORBIDDEN');
+    expect(
+      (await failure(reconciliationReport(db(), result.runId, 'corrections', { ...reader, purpose: ' ' })))
+        .code,
+    ).toBe('PURPOSE_REQUIRED');
   });
 
   it('lists the three people to follow up and a summary adding up to the list', async () => {
@@ -232,15 +263,14 @@ describe('the workbooks handed back', () => {
     );
   });
 
-  it("keeps another user's run from a clerk who may not see personal data unmasked", async () => {
+  it("answers another user's run exactly like a missing one, whoever may unmask", async () => {
     const stranger = { actor: 'clerk2', displayName: '李科员', mayUnmask: false };
-    expect((await failure(reconciliationReport(db(), result.runId, 'corrections', stranger))).code).toBe(
-      'FORBIDDEN',
-    );
-    const reviewer = { ...stranger, mayUnmask: true };
-    expect(
-      (await reconciliationReport(db(), result.runId, 'summary', reviewer)).content.length,
-    ).toBeGreaterThan(0);
+    const reviewer = { ...stranger, mayUnmask: true, unmask: true, purpose: '核对' };
+    for (const who of [stranger, reviewer]) {
+      const error = await failure(reconciliationReport(db(), result.runId, 'corrections', who));
+      expect(error.code).toBe('RECONCILIATION_NOT_FOUND');
+      expect(error.message).toBe(`第 ${result.runId} 次核对不存在`);
+    }
   });
 });
 

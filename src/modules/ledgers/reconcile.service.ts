@@ -25,6 +25,11 @@ export interface ReconcileRequest {
   actor: string;
   /** The day enrollment is checked on (default today). */
   today?: Date;
+  /**
+   * The roster regions the caller's scope reaches (region-code prefixes; null or absent: all). A
+   * row whose ID number lies elsewhere is not checked, and nobody outside is proposed or named.
+   */
+  regions?: readonly string[] | null;
 }
 
 export interface ReconcileResult {
@@ -54,6 +59,7 @@ const dayOf = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOS
 async function candidatesByKeys(
   db: Db,
   rows: readonly ListRow[],
+  regions: readonly string[] | null,
 ): Promise<Map<number, Map<number, RosterCandidate>>> {
   const keysOfRow = new Map<number, Partial<BlockKeys>>();
   for (const row of rows) {
@@ -80,7 +86,7 @@ async function candidatesByKeys(
       else wanted.set(value, [line]);
     }
     if (wanted.size === 0) continue;
-    for (const candidate of await findByBlockKey(db, key, [...wanted.keys()])) {
+    for (const candidate of await findByBlockKey(db, key, [...wanted.keys()], regions)) {
       for (const line of wanted.get(candidate.key) ?? []) {
         const found = byRow.get(line) ?? new Map<number, RosterCandidate>();
         byRow.set(line, found);
@@ -156,19 +162,37 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
     phone: row.phone,
   });
 
+  // 0. Rows whose ID number lies outside the caller's regions are not checked (nor say who is insured).
+  const regions = request.regions ?? null;
+  const outside = (row: ListRow) =>
+    regions !== null &&
+    row.idNumber !== '' &&
+    !row.idProblem &&
+    !regions.some((prefix) => row.idNumber.startsWith(prefix));
+
   // 1. Exact: every valid ID by its blind index.
   const valid = list.rows.filter(
-    (row) => row.duplicateOf === undefined && row.name !== '' && row.idNumber !== '' && !row.idProblem,
+    (row) =>
+      row.duplicateOf === undefined &&
+      row.name !== '' &&
+      row.idNumber !== '' &&
+      !row.idProblem &&
+      !outside(row),
   );
   const byIndex = new Map<string, RosterCandidate>();
   for (const person of await findByIdIndexes(
     db,
     valid.map((row) => idNumberIndex(row.idNumber) as string),
+    regions,
   ))
     byIndex.set(person.idIndex, person);
 
   const fuzzy: ListRow[] = [];
   for (const row of list.rows) {
+    if (row.duplicateOf === undefined && outside(row)) {
+      add({ ...base(row), outcome: 'out_of_scope', note: '身份证号所属地区不在本人范围内，未与名册核对' });
+      continue;
+    }
     if (row.duplicateOf !== undefined) {
       add({ ...base(row), outcome: 'duplicate', note: row.problems.join('；') });
       continue;
@@ -224,7 +248,7 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
   }
 
   // 2. Wrong IDs: candidates by blocking key, the likely person chosen by ID distance and name.
-  const candidates = await candidatesByKeys(db, fuzzy);
+  const candidates = await candidatesByKeys(db, fuzzy, regions);
   for (const row of fuzzy) {
     const { best, tied } = choose(row, candidates.get(row.line)?.values() ?? []);
     if (best) {

@@ -200,7 +200,22 @@ export interface RosterCandidate {
 
 const candidateColumns = ['id', 'id_number as idNumber', 'id_index as idIndex', 'name'] as const;
 
-export async function findByIdIndexes(db: Db, indexes: readonly string[]): Promise<RosterCandidate[]> {
+/** People registered in the regions (region-code prefixes; null: everyone, none: nobody). */
+const inRegions = (regions: readonly string[] | null) =>
+  regions === null
+    ? sql<boolean>`true`
+    : regions.length === 0
+      ? sql<boolean>`false`
+      : sql<boolean>`(${sql.join(
+          regions.map((prefix) => sql`region_code like ${`${prefix}%`}`),
+          sql` or `,
+        )})`;
+
+export async function findByIdIndexes(
+  db: Db,
+  indexes: readonly string[],
+  regions: readonly string[] | null = null,
+): Promise<RosterCandidate[]> {
   const found: RosterCandidate[] = [];
   for (let start = 0; start < indexes.length; start += 20_000) {
     const chunk = indexes.slice(start, start + 20_000);
@@ -208,6 +223,7 @@ export async function findByIdIndexes(db: Db, indexes: readonly string[]): Promi
       .selectFrom('insured_person')
       .select(candidateColumns)
       .where(sql<boolean>`id_index = any(${sql.val(chunk)}::char(32)[])`)
+      .where(inRegions(regions))
       .execute();
     for (const row of rows) found.push({ ...row, id: Number(row.id) });
   }
@@ -219,6 +235,7 @@ export async function findByBlockKey(
   db: Db,
   key: keyof BlockKeys,
   values: readonly number[],
+  regions: readonly string[] | null = null,
 ): Promise<Array<RosterCandidate & { key: number }>> {
   const column = BLOCK_COLUMNS[key];
   const found: Array<RosterCandidate & { key: number }> = [];
@@ -228,6 +245,7 @@ export async function findByBlockKey(
       .selectFrom('insured_person')
       .select([...candidateColumns, sql<number>`${sql.ref(column)}`.as('key')])
       .where(sql<boolean>`${sql.ref(column)} = any(${sql.val(chunk)}::bigint[])`)
+      .where(inRegions(regions))
       .execute();
     for (const row of rows) found.push({ ...row, id: Number(row.id), key: Number(row.key) });
   }

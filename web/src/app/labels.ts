@@ -52,6 +52,7 @@ export const RETENTION_NAMES: Record<string, string> = {
 /** Audit event codes (the server also answers actionLabel; this list serves the action filter). */
 export const AUDIT_ACTION_NAMES: Record<string, string> = {
   'item.created': '归档',
+  'sequence.advanced': '分配档号',
   'item.changed': '修改档案',
   'item.read': '查阅敏感档案',
   'item.unmasked': '查看未脱敏信息',
@@ -90,6 +91,7 @@ export const AUDIT_ACTION_NAMES: Record<string, string> = {
   'user.enabled': '启用账户',
   'user.password_changed': '重设口令',
   'user.totp_enabled': '开通动态口令',
+  'user.id_number_sealed': '加密存储身份证号',
   'token.created': '创建接口令牌',
   'token.revoked': '撤销接口令牌',
   'audit.exported': '导出审计记录',
@@ -98,6 +100,7 @@ export const AUDIT_ACTION_NAMES: Record<string, string> = {
   'access.rejected': '驳回查阅申请',
   'access.withdrawn': '撤回查阅申请',
   'access.revoked': '收回查阅授权',
+  'state.baseline': '状态基线',
   'roster.loaded': '载入参保名册',
   'roster.reconciled': '核对扶贫名单',
   'roster.report_exported': '导出名单核对结果',
@@ -126,6 +129,7 @@ export const RECONCILE_OUTCOME_NAMES: Record<string, string> = {
   not_enrolled: '已登记未参保',
   missing: '缺姓名或身份证号',
   duplicate: '重复行',
+  out_of_scope: '不在本人范围内（未核对）',
 };
 
 /** Outcomes the sending department must correct in its own list (the server's CORRECTION_OUTCOMES). */
