@@ -466,8 +466,9 @@ describe('createBackup and restoreBackup (service)', () => {
       expect(manifest.databaseKind).toBe(system.database.kind);
       expect(fs.readdirSync(work).sort()).toEqual(['backup', 'occupied']);
       const sourceHead = await currentTreeHead(system.database.db);
-      // Two filings and the backup.created event came after the signed snapshot.
-      expect(sourceHead.size).toBe(manifest.checkpoint.treeSize + 3);
+      // Two filings (each an item.created and its 档号 counter's sequence.advanced) and the
+      // backup.created event came after the signed snapshot.
+      expect(sourceHead.size).toBe(manifest.checkpoint.treeSize + 5);
 
       const home = path.join(work, 'restored-home');
       const url = await freshDatabaseUrl();
@@ -494,7 +495,7 @@ describe('createBackup and restoreBackup (service)', () => {
         // The snapshot predates the two filings, so the restored sequence hands out 0002 again.
         const [next] = await fileItems(restored.database.db, [reimbursement({ title: '恢复后归档' })], 'x');
         expect(next?.archiveCode).toBe('J013-JSLX·2024-D30-JSK-0002');
-        expect((await currentTreeHead(restored.database.db)).size).toBe(manifest.checkpoint.treeSize + 2);
+        expect((await currentTreeHead(restored.database.db)).size).toBe(manifest.checkpoint.treeSize + 3);
         // The search index is not in the backup: the restored database rebuilds it from its log.
         const found = await search(restored.database.db, { q: '恢复后归档' }, { catchUp: 100_000 });
         expect(found.hits.map((hit) => hit.item.archiveCode)).toEqual(['J013-JSLX·2024-D30-JSK-0002']);

@@ -371,7 +371,8 @@ describe('altered event log', () => {
       expect(Number(swapped.numAffectedRows)).toBe(2);
     });
     expect(report.problems[0]).toMatchObject({ kind: 'event.altered', record: '事件 #2' });
-    expect(report.problems[0]?.message).toContain(`item:${itemC}`);
+    // Each filing logs its item and then its 档号 counter: #3 was item B's filing.
+    expect(report.problems[0]?.message).toContain(`item:${itemB}`);
   });
 
   it('catches the last events deleted with a consistently rebuilt head, through the stored checkpoint', async () => {
@@ -505,9 +506,9 @@ describe('yidang verify (the CLI)', () => {
     fs.writeFileSync(scan, '报销凭证扫描件');
     await ok(['file', 'add', code, scan]);
     const note = await ok(['checkpoint', 'create']);
-    // fonds.created, user.created, then item.created and blob.stored + file.added, each of the two
-    // content commands between its auth.login and auth.logout: 1 + 1 + (2 + 1) + (2 + 2) = 9.
-    expect(note.stdout).toContain('\n9\n');
+    // fonds.created, user.created, then item.created + sequence.advanced (the 档号 counter) and
+    // blob.stored + file.added, each pair between its auth.login and auth.logout: 1 + 1 + 4 + 4 = 10.
+    expect(note.stdout).toContain('\n10\n');
     const log = JSON.parse((await ok(['log', '--json', '--limit', '100'])).stdout) as Array<{
       action: string;
     }>;
@@ -516,6 +517,7 @@ describe('yidang verify (the CLI)', () => {
       'user.created',
       'auth.login',
       'item.created',
+      'sequence.advanced',
       'auth.logout',
       'auth.login',
       'blob.stored',

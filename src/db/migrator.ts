@@ -16,6 +16,7 @@ import * as scan from './migrations/20261126T090000-scan.js';
 import * as checks from './migrations/20261126T100000-checks.js';
 import * as consoleTables from './migrations/20261127T090000-console.js';
 import * as ledgers from './migrations/20261201T090000-ledgers.js';
+import * as stateBaseline from './migrations/20261220T090000-state-baseline.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261126T100000-checks': checks,
   '20261127T090000-console': consoleTables,
   '20261201T090000-ledgers': ledgers,
+  '20261220T090000-state-baseline': stateBaseline,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

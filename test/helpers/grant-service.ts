@@ -8,6 +8,7 @@ import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { fileItems, readItem } from '../../src/modules/catalog/item.service.js';
 import type { YidangError } from '../../src/shared/errors.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { payloadOf } from './events.js';
 import { FONDS, failure, reimbursement, validId } from './fixtures.js';
 
 // Shared set-up for the src/modules/access/grant.service.*.test.ts files: 敏感档案查阅审批 on a real
@@ -108,7 +109,7 @@ export async function eventsOf(subject: string) {
   return rows.map((row) => ({
     actor: row.actor,
     action: row.action,
-    payload: JSON.parse(row.payload) as Record<string, unknown>,
+    payload: payloadOf(row.payload),
   }));
 }
 

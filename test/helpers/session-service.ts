@@ -2,6 +2,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { signIn } from '../../src/modules/access/session.service.js';
 import { createUser } from '../../src/modules/access/user.service.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { payloadOf } from './events.js';
 import { failure } from './fixtures.js';
 
 // Shared set-up for the src/modules/access/session.service.*.test.ts files: signing in, lockout, the
@@ -42,7 +43,7 @@ export async function eventsOf(action: string, subject?: string) {
   let query = db().selectFrom('integrity_event').selectAll().where('action', '=', action);
   if (subject !== undefined) query = query.where('subject', '=', subject);
   const rows = await query.orderBy('seq').execute();
-  return rows.map((row) => ({ ...row, data: JSON.parse(row.payload) as Record<string, unknown> }));
+  return rows.map((row) => ({ ...row, data: payloadOf(row.payload) }));
 }
 
 export async function userRow(username: string) {

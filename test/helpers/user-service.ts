@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { payloadOf } from './events.js';
 import { FONDS } from './fixtures.js';
 
 // Shared set-up for the src/modules/access/user.service.*.test.ts files: accounts on a real database.
@@ -26,7 +27,7 @@ export async function eventsOf(action: string, subject?: string) {
   let query = db().selectFrom('integrity_event').selectAll().where('action', '=', action);
   if (subject !== undefined) query = query.where('subject', '=', subject);
   const rows = await query.orderBy('seq').execute();
-  return rows.map((row) => ({ ...row, data: JSON.parse(row.payload) as Record<string, unknown> }));
+  return rows.map((row) => ({ ...row, data: payloadOf(row.payload) }));
 }
 
 export const userCount = async () =>

@@ -171,7 +171,8 @@ export function registerIntegrityCommands(program: Command): void {
       else {
         process.stdout.write(
           `事件 ${report.events} 条，检查点 ${report.checkpoints} 个，档案 ${report.items} 件（历史版本 ${report.versions}），` +
-            `挂接文件 ${report.files} 个，存储文件 ${report.blobs} 个（副本 ${report.copies} 份）\n`,
+            `挂接文件 ${report.files} 个，存储文件 ${report.blobs} 个（副本 ${report.copies} 份），` +
+            `账户、接口令牌、查阅申请与档号计数器 ${report.states} 项\n`,
         );
         if (report.ok) process.stdout.write('校验通过：全部数据完整，未发现改动\n');
       }

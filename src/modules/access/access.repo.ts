@@ -346,15 +346,16 @@ export async function countUsers(db: Db): Promise<number> {
   return Number(row.count);
 }
 
-/** Ends every API token of an account (when it is disabled). */
-export async function revokeUserTokens(db: Db, userId: number, now: Date): Promise<number> {
-  const result = await db
+/** Ends every API token of an account (when it is disabled); returns the ids ended, for their events. */
+export async function revokeUserTokens(db: Db, userId: number, now: Date): Promise<string[]> {
+  const rows = await db
     .updateTable('api_token')
     .set({ revoked_at: now })
     .where('user_id', '=', userId)
     .where('revoked_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
+    .returning('id')
+    .execute();
+  return rows.map((row) => row.id);
 }
 
 /**

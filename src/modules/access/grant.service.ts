@@ -13,6 +13,7 @@ import {
   requestItems,
 } from './grant.repo.js';
 import { authorize, can, itemScopeOf, type Principal } from './principal.js';
+import { requestState } from './state.repo.js';
 
 // 敏感档案查阅审批: a user asks to read named sensitive items for a stated purpose and time; a
 // 安全保密员 (never the requester) approves or rejects; an approved request is a grant that ends on
@@ -142,6 +143,7 @@ export async function requestAccess(
       action: 'access.requested',
       subject: subject(requestId),
       payload: { items: found.map((item) => item.archiveCode).sort(), purpose, hours },
+      state: await requestState(trx, requestId),
     });
     return requestId;
   });
@@ -195,6 +197,7 @@ async function decide(
       action: step.action,
       subject: subject(id),
       payload: next.payload,
+      state: await requestState(trx, id),
     });
   });
   return viewOf(db, id, now);

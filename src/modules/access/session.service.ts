@@ -21,6 +21,7 @@ import {
 import { burnPasswordCheck, verifyPassword } from './password.js';
 import { loadPrincipal, type Principal } from './principal.js';
 import { ADMIN_ROLES, isPermission, PERMISSIONS, type Permission } from './roles.js';
+import { tokenState, tokenStateSubject } from './state.repo.js';
 import { totpStep } from './totp.js';
 import { userSubject } from './user.service.js';
 
@@ -261,7 +262,15 @@ export async function createApiToken(
       actor,
       action: 'token.created',
       subject: userSubject(user.username),
-      payload: { tokenId: id, name, permissions, expiresAt: expiresAt.toISOString() },
+      // The state is the token's (stateOf), though the event is filed under its account.
+      payload: {
+        tokenId: id,
+        name,
+        permissions,
+        expiresAt: expiresAt.toISOString(),
+        stateOf: tokenStateSubject(id),
+      },
+      state: await tokenState(trx, id),
     });
   });
   return { token: `ydt_${id}_${secret}`, id, expiresAt, permissions };
@@ -289,7 +298,13 @@ export async function revokeToken(db: Db, id: string, actor: string, now: Date =
     const row = await findApiToken(trx, id);
     if (!row || !(await revokeApiToken(trx, id, now)))
       throw notFound('TOKEN_NOT_FOUND', `令牌 ${id.slice(0, 16)} 不存在或已撤销`);
-    await appendEvent(trx, { actor, action: 'token.revoked', subject: `token:${id}`, payload: {} });
+    await appendEvent(trx, {
+      actor,
+      action: 'token.revoked',
+      subject: tokenStateSubject(id),
+      payload: {},
+      state: await tokenState(trx, id),
+    });
   });
 }
 

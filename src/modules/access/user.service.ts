@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import { listCategories, listFonds } from '../catalog/catalog.repo.js';
 import { checkIdNumber } from '../catalog/id-number.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { appendEvent, appendEvents } from '../integrity/event-log.js';
 import {
   countUsers,
   findUserByName,
@@ -21,6 +21,7 @@ import {
 } from './access.repo.js';
 import { checkPasswordPolicy, hashPassword } from './password.js';
 import { ADMIN_ROLES, checkRoles, type Role } from './roles.js';
+import { tokenStates, userState } from './state.repo.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
 
 // Accounts (账户): created on the server by `yidang user add` (the first administrator) or by the
@@ -128,6 +129,7 @@ export async function createUser(
       action: 'user.created',
       subject: userSubject(username),
       payload: { roles, scope, totp: totpSecret !== null },
+      state: await userState(trx, userId),
     });
     const user = (await viewUsers(trx, [(await findUserByName(trx, username)) as UserRow]))[0] as UserView;
     return { user, totpSecret, totpUri: totpSecret ? totpUri(totpSecret, username) : null };
@@ -195,6 +197,7 @@ export async function setAccess(
       action: 'user.access_changed',
       subject: userSubject(user.username),
       payload: { roles, scope, previousRoles: before },
+      state: await userState(trx, user.id),
     });
     return (await viewUsers(trx, [(await findUserByName(trx, user.username)) as UserRow]))[0] as UserView;
   });
@@ -220,8 +223,21 @@ export async function setDisabled(
       actor,
       action: disabled ? 'user.disabled' : 'user.enabled',
       subject: userSubject(user.username),
-      payload: ended,
+      payload: { ...ended, tokens: ended.tokens?.length },
+      state: await userState(trx, user.id),
     });
+    // Each token ended with the account is a changed token: its new state goes to the log too.
+    const tokens = await tokenStates(trx, ended.tokens ?? []);
+    await appendEvents(
+      trx,
+      [...tokens].map(([subject, state]) => ({
+        actor,
+        action: 'token.revoked',
+        subject,
+        payload: { reason: 'user.disabled' },
+        state,
+      })),
+    );
     return (await viewUsers(trx, [{ ...user, disabled }]))[0] as UserView;
   });
 }
@@ -243,6 +259,7 @@ export async function changePassword(
       action: 'user.password_changed',
       subject: userSubject(user.username),
       payload: {},
+      state: await userState(trx, user.id),
     });
   });
 }
@@ -282,6 +299,7 @@ export async function confirmTotp(
       action: 'user.totp_enabled',
       subject: userSubject(user.username),
       payload: {},
+      state: await userState(trx, user.id),
     });
   });
 }

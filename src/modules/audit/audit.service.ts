@@ -11,6 +11,7 @@ import { type AuditFilter, type ReadingBurst, searchEvents, sensitiveReadBursts 
 
 export const ACTION_LABELS: Record<string, string> = {
   'item.created': '归档',
+  'sequence.advanced': '分配档号',
   'item.changed': '修改档案',
   'item.read': '查阅敏感档案',
   'item.unmasked': '查看未脱敏信息',
@@ -47,6 +48,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'user.enabled': '启用账户',
   'user.password_changed': '重设口令',
   'user.totp_enabled': '开通动态口令',
+  'user.id_number_sealed': '加密存储身份证号',
   'token.created': '创建接口令牌',
   'token.revoked': '撤销接口令牌',
   'audit.exported': '导出审计记录',
@@ -55,6 +57,7 @@ export const ACTION_LABELS: Record<string, string> = {
   'access.rejected': '驳回查阅申请',
   'access.withdrawn': '撤回查阅申请',
   'access.revoked': '收回查阅授权',
+  'state.baseline': '状态基线',
   'roster.loaded': '载入参保名册',
   'roster.reconciled': '核对扶贫名单',
   'roster.report_exported': '导出名单核对结果',

@@ -42,6 +42,57 @@ export async function reserveItemNumbers(
   );
 }
 
+/** A 档号 counter as the event log fingerprints it: the last number given out in the sequence. */
+export const sequenceSubject = (fondsCode: string, sequenceKey: string) =>
+  `sequence:${fondsCode}:${sequenceKey}`;
+export const sequenceState = (fondsCode: string, sequenceKey: string, lastNumber: number) => ({
+  fonds: fondsCode,
+  key: sequenceKey,
+  lastNumber: Number(lastNumber),
+});
+
+/** Every counter's state by subject, for verify (one small table). */
+export async function sequenceStates(db: Db): Promise<Map<string, unknown>> {
+  const rows = await db.selectFrom('archive_sequence').selectAll().execute();
+  return new Map(
+    rows.map((row) => [
+      sequenceSubject(row.fonds_code, row.sequence_key),
+      sequenceState(row.fonds_code, row.sequence_key, row.last_number),
+    ]),
+  );
+}
+
+/** Stored blind indexes of the items with ids in [fromId, toId], for verify to recompute. */
+export async function itemIdIndexes(
+  db: Db,
+  fromId: number,
+  toId: number,
+): Promise<Map<number, string | null>> {
+  const rows = await db
+    .selectFrom('archive_item')
+    .select(['id', 'id_number_index'])
+    .where('id', '>=', fromId)
+    .where('id', '<=', toId)
+    .execute();
+  return new Map(rows.map((row) => [Number(row.id), row.id_number_index]));
+}
+
+/** Ids and 档号 after `afterId` without opening anything (verify's way past a row that fails to open). */
+export async function itemCodesAfter(
+  db: Db,
+  afterId: number,
+  limit: number,
+): Promise<Array<{ id: number; archiveCode: string }>> {
+  const rows = await db
+    .selectFrom('archive_item')
+    .select(['id', 'archive_code'])
+    .where('id', '>', afterId)
+    .orderBy('id')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ id: Number(row.id), archiveCode: row.archive_code }));
+}
+
 // Rows travel as one jsonb parameter and are expanded by the server: on PGlite this is about twice
 // as fast as a VALUES list with 30 parameters a row, and it has no bind-parameter limit.
 const INSERT_CHUNK = 5000;

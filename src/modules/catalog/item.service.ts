@@ -17,6 +17,8 @@ import {
   listItems as listItemRows,
   type NewItemRow,
   reserveItemNumbers,
+  sequenceState,
+  sequenceSubject,
 } from './item.repo.js';
 import type { Item } from './item.schema.js';
 import { itemState, itemSubject } from './item.state.js';
@@ -93,18 +95,25 @@ export async function fileItems(
           : `档案数据有误，未归档任何一件（共 ${issues.length} 个问题${issues.length > shown.length ? `，列出前 ${shown.length} 个` : ''}）`;
       throw new ValidationError(shown, summary);
     }
-    const stored = await numberAndInsert(trx, prepared, context);
-    // The event fingerprints each item as stored (the database normalizes some values).
-    await appendEvents(
-      trx,
-      stored.map((item) => ({
+    const { stored, counters } = await numberAndInsert(trx, prepared, context);
+    // The event fingerprints each item as stored (the database normalizes some values), and each
+    // 档号 counter as advanced, so a counter moved behind the system's back is found by verify.
+    await appendEvents(trx, [
+      ...stored.map((item) => ({
         actor,
         action: 'item.created',
         subject: itemSubject(item.archiveCode),
         payload: { version: item.version },
         state: itemState(item),
       })),
-    );
+      ...counters.map((counter) => ({
+        actor,
+        action: 'sequence.advanced',
+        subject: sequenceSubject(counter.fonds, counter.key),
+        payload: { lastNumber: counter.lastNumber },
+        state: sequenceState(counter.fonds, counter.key, counter.lastNumber),
+      })),
+    ]);
     return stored.map((item) => ({ id: item.id, archiveCode: item.archiveCode }));
   });
 }
@@ -132,7 +141,7 @@ async function numberAndInsert(
   trx: Db,
   prepared: PreparedItem[],
   context: Awaited<ReturnType<typeof loadCatalogContext>>,
-): Promise<Item[]> {
+): Promise<{ stored: Item[]; counters: ReturnType<typeof sequenceState>[] }> {
   const { fonds } = context;
   const countsByFonds = new Map<string, Map<string, number>>();
   for (const item of prepared) {
@@ -141,9 +150,14 @@ async function numberAndInsert(
     countsByFonds.set(item.fonds_code, counts);
   }
   const nextNumber = new Map<string, number>();
+  const counters: ReturnType<typeof sequenceState>[] = [];
   for (const fondsCode of [...countsByFonds.keys()].sort()) {
-    const firstMinusOne = await reserveItemNumbers(trx, fondsCode, countsByFonds.get(fondsCode) ?? new Map());
-    for (const [key, base] of firstMinusOne) nextNumber.set(`${fondsCode}\u0000${key}`, base);
+    const counts = countsByFonds.get(fondsCode) ?? new Map<string, number>();
+    const firstMinusOne = await reserveItemNumbers(trx, fondsCode, counts);
+    for (const [key, base] of firstMinusOne) {
+      nextNumber.set(`${fondsCode}\u0000${key}`, base);
+      counters.push(sequenceState(fondsCode, key, base + (counts.get(key) ?? 0)));
+    }
   }
   const rows: NewItemRow[] = prepared.map(({ sequenceKey, categoryCode, ...row }) => {
     const slot = `${row.fonds_code}\u0000${sequenceKey}`;
@@ -165,7 +179,7 @@ async function numberAndInsert(
     return { ...row, item_number: itemNumber, archive_code: archiveCode };
   });
   const categoriesById = new Map([...context.categories.values()].map((row) => [row.id, row]));
-  return insertItems(trx, rows, categoriesById);
+  return { stored: await insertItems(trx, rows, categoriesById), counters };
 }
 
 /** An item in the caller's scope with the grant it is read under (null when none is needed). */

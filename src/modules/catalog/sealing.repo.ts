@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { idNumberIndex, sealIdNumber } from '../access/field-cipher.js';
+import { userStates } from '../access/state.repo.js';
+import { appendEvents } from '../integrity/event-log.js';
 
 // The SQL that brings ID numbers stored before field encryption under it: items, their kept
 // versions and 参保人 accounts, in batches, each batch in its own transaction.
@@ -28,6 +30,24 @@ export async function sealPlainIdNumbers(db: Db): Promise<number> {
         for (const row of rows.rows)
           await sql`update ${sql.table(table)} set id_number = ${sealIdNumber(row.id_number.trim())},
             id_number_index = ${idNumberIndex(row.id_number)} where id = ${row.id}`.execute(trx);
+        // An account's sealed ID number is part of the state the log fingerprints (an item's is not:
+        // its digest covers the number in the clear), so sealing one is a logged change.
+        if (table === 'app_user') {
+          const states = await userStates(
+            trx,
+            rows.rows.map((row) => row.id),
+          );
+          await appendEvents(
+            trx,
+            [...states].map(([subject, state]) => ({
+              actor: 'system',
+              action: 'user.id_number_sealed',
+              subject,
+              payload: {},
+              state,
+            })),
+          );
+        }
       });
       sealed += rows.rows.length;
     }

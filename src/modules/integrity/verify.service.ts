@@ -1,5 +1,7 @@
 import type { Db } from '../../db/database.js';
-import { listItems } from '../catalog/item.repo.js';
+import { idNumberIndex } from '../access/field-cipher.js';
+import { findItemsByIds, itemCodesAfter, itemIdIndexes, listItems } from '../catalog/item.repo.js';
+import type { Item } from '../catalog/item.schema.js';
 import { itemState } from '../catalog/item.state.js';
 import { itemVersionsAfter } from '../catalog/item-version.repo.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -9,10 +11,11 @@ import type { StoredEvent } from './event.repo.js';
 import { stateDigest } from './event-log.js';
 import type { LogHashAlgorithm } from './merkle.js';
 import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from './verify-log.js';
+import { collectStates, verifyStates } from './verify-states.js';
 
 // `yidang verify`: recomputes everything from the database and the blob store and compares it with
 // what the event log says — the log itself, every item and kept version, every attachment, every
-// blob's catalog row and every replica's bytes.
+// blob's catalog row and every replica's bytes, and the records that decide access (verify-states).
 
 export interface VerifyOptions {
   /** Also decrypt every blob and check its content digest (slower; the default checks stored bytes). */
@@ -31,6 +34,8 @@ export interface VerifyReport {
   files: number;
   blobs: number;
   copies: number;
+  /** Accounts, API tokens, access requests and 档号 counters checked against their logged states. */
+  states: number;
   problems: Problem[];
   problemCount: number;
 }
@@ -40,10 +45,13 @@ interface Expectations {
   versions: Map<string, string>;
   files: Map<string, Record<string, unknown>>;
   blobs: Map<string, Record<string, unknown>>;
+  states: Map<string, string>;
 }
 
 function collect(expectations: Expectations) {
+  const states = collectStates(expectations.states);
   return (event: StoredEvent) => {
+    states(event);
     if (
       !event.action.startsWith('item.') &&
       !event.action.startsWith('file.') &&
@@ -82,6 +90,7 @@ export async function verifyAll(
     versions: new Map(),
     files: new Map(),
     blobs: new Map(),
+    states: new Map(),
   };
   const log = await verifyLog(
     db,
@@ -95,6 +104,7 @@ export async function verifyAll(
   const versions = await verifyVersions(db, log.algorithm, expectations, problems);
   const files = await verifyFiles(db, expectations, problems);
   const { blobs, copies } = await verifyBlobs(db, store, expectations, problems, options);
+  const states = await verifyStates(db, log.algorithm, expectations.states, problems);
   return {
     ok: problems.total === 0,
     events: log.events,
@@ -104,6 +114,7 @@ export async function verifyAll(
     files,
     blobs,
     copies,
+    states,
     problems: problems.items,
     problemCount: problems.total,
   };
@@ -118,13 +129,27 @@ async function verifyItems(
   let count = 0;
   let afterId = 0;
   for (;;) {
-    const batch = await listItems(db, { afterId, limit: BATCH });
+    const batch = await itemBatch(db, afterId, problems);
     if (batch.length === 0) break;
+    const indexes = await itemIdIndexes(db, batch[0]?.id ?? 0, batch.at(-1)?.id ?? 0);
     for (const item of batch) {
+      afterId = item.id;
+      if ('unreadable' in item) {
+        expectations.items.delete(`item:${item.archiveCode}`);
+        count += 1;
+        continue;
+      }
       const subject = `item:${item.archiveCode}`;
       const record = `档案 ${item.archiveCode}`;
       const expected = expectations.items.get(subject);
       if (!expected) problems.add('item.unlogged', record, `${record} 没有归档事件：它绕过系统被写入数据库`);
+      // The blind index is how a 参保人 finds their own records: it must be the sealed number's.
+      else if ((indexes.get(item.id) ?? null) !== idNumberIndex(item.idNumber))
+        problems.add(
+          'item.index_altered',
+          record,
+          `${record} 的身份证号检索索引（盲索引）与其身份证号不符：被绕过系统改动，可能使他人看到此档案`,
+        );
       else if (
         expected.version !== item.version ||
         expected.state !== stateDigest(algorithm, itemState(item))
@@ -135,7 +160,6 @@ async function verifyItems(
           `${record} 的当前内容与事件日志记录的第 ${expected.version} 版不符：数据被绕过系统改动`,
         );
       expectations.items.delete(subject);
-      afterId = item.id;
       count += 1;
     }
   }
@@ -144,6 +168,40 @@ async function verifyItems(
     problems.add('item.missing', record, `${record} 在事件日志中已归档，但数据库中不存在：被删除`);
   }
   return count;
+}
+
+/**
+ * The next items in id order, opened. A sealed ID number that no longer opens (its ciphertext was
+ * changed) would stop the whole batch, so the batch is then opened item by item and each such item
+ * reported and passed over.
+ */
+async function itemBatch(
+  db: Db,
+  afterId: number,
+  problems: ProblemList,
+): Promise<Array<Item | { id: number; archiveCode: string; unreadable: true }>> {
+  try {
+    return await listItems(db, { afterId, limit: BATCH });
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'FIELD_KEY_MISMATCH') throw error;
+  }
+  const rows = await itemCodesAfter(db, afterId, BATCH);
+  const opened: Array<Item | { id: number; archiveCode: string; unreadable: true }> = [];
+  for (const row of rows) {
+    try {
+      opened.push(...(await findItemsByIds(db, [row.id])));
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'FIELD_KEY_MISMATCH') throw error;
+      const record = `档案 ${row.archiveCode}`;
+      problems.add(
+        'item.sealed_altered',
+        record,
+        `${record} 加密存储的身份证号无法解密：密文被绕过系统改动（或字段密钥不符）`,
+      );
+      opened.push({ ...row, unreadable: true });
+    }
+  }
+  return opened;
 }
 
 async function verifyVersions(
