@@ -4,9 +4,11 @@ import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
 import { scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
-import { invalid } from '../../shared/errors.js';
+import { invalid, notFound } from '../../shared/errors.js';
+import type { ItemScope } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { checkReportWorkbook } from './check.report.js';
+import { findCheckRun } from './check.repo.js';
+import { type CheckReport, checkReportWorkbook } from './check.report.js';
 import { checkBatch, checkFondsYear, checkItem, getCheckReport } from './check.service.js';
 
 // 四性检测 over HTTP: run a check of one item, a digitization batch or a fonds' year, fetch a kept
@@ -53,6 +55,18 @@ const ReportSchema = Type.Object({
   ),
 });
 const RunParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+
+/**
+ * A kept report for the one who ran it (the items of it still in their scope), or for someone whose
+ * scope covers every item of it; anyone else is answered as if it did not exist.
+ */
+async function ownedReport(db: Db, id: number, reader: string, scope: ItemScope): Promise<CheckReport> {
+  const report = await getCheckReport(db, id, scope);
+  const run = await findCheckRun(db, id);
+  if (report.runBy !== reader && run?.items !== report.summary.items)
+    throw notFound('CHECK_NOT_FOUND', `检测记录 ${id} 不存在`);
+  return report;
+}
 
 export const checkRoutes: FastifyPluginAsyncTypebox<{
   db: Db;
@@ -117,7 +131,7 @@ export const checkRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ReportSchema, ...errors },
       },
     },
-    async (request) => getCheckReport(db, request.params.id, await scopeOf(request, db)),
+    async (request) => ownedReport(db, request.params.id, requestActor(request), await scopeOf(request, db)),
   );
 
   app.get(
@@ -127,7 +141,12 @@ export const checkRoutes: FastifyPluginAsyncTypebox<{
       schema: { tags, summary: '四性检测报告（XLSX）', params: RunParams },
     },
     async (request, reply) => {
-      const report = await getCheckReport(db, request.params.id, await scopeOf(request, db));
+      const report = await ownedReport(
+        db,
+        request.params.id,
+        requestActor(request),
+        await scopeOf(request, db),
+      );
       const name = `四性检测报告-${report.id}.xlsx`;
       return reply
         .header('content-type', 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet')

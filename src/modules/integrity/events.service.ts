@@ -1,7 +1,11 @@
 import type { Db } from '../../db/database.js';
+import { maskName } from '../access/masking.js';
+import { maskIdNumber } from '../catalog/id-number.js';
 import { type EventFilter, listEvents } from './event.repo.js';
 
 // Reading the event log as people see it: the audit trail for the CLI, the API and later the console.
+// What people typed into an event (a purpose, a reason, a file name) is shown with ID numbers and
+// names masked, as everywhere else.
 
 export interface EventView {
   seq: number;
@@ -13,16 +17,51 @@ export interface EventView {
   hash: string;
 }
 
-/** Events newest first, with their payloads parsed and hashes in hex. */
-export async function eventTrail(db: Db, filter: EventFilter): Promise<EventView[]> {
+/** Any 17 digits and a digit or X: a mistyped ID number is still somebody's. */
+const ID_NUMBER_IN_TEXT = /\d{17}[\dXx]/g;
+/** Keys whose values are people's names. */
+const NAME_KEY = /^(name|personName|rosterName|holder|guardian|agent|contact|requesterName)$/i;
+/** Digests and hashes are hex or base64 and must stay verifiable: never ID numbers. */
+const DIGEST_KEY = /digest|hash|root|checksum/i;
+
+/** Text with every ID number in it masked (full-width digits are the same number: folded first). */
+export function maskIdsIn(text: string): string {
+  const folded = text.normalize('NFKC');
+  const masked = folded.replace(ID_NUMBER_IN_TEXT, (id) => maskIdNumber(id) ?? '');
+  return masked === folded ? text : masked;
+}
+
+/** An event's payload as shown to people who may not unmask: ID numbers and names masked, at any depth. */
+export function maskEventPayload(value: unknown, key = ''): unknown {
+  if (typeof value === 'string') {
+    if (DIGEST_KEY.test(key)) return value;
+    return NAME_KEY.test(key) ? maskName(value) : maskIdsIn(value);
+  }
+  if (Array.isArray(value)) return value.map((entry) => maskEventPayload(entry, key));
+  if (value !== null && typeof value === 'object')
+    return Object.fromEntries(
+      Object.entries(value).map(([name, entry]) => [name, maskEventPayload(entry, name)]),
+    );
+  return value;
+}
+
+/** Events newest first, with their payloads parsed and hashes in hex; masked unless asked otherwise. */
+export async function eventTrail(
+  db: Db,
+  filter: EventFilter,
+  options: { unmasked?: boolean } = {},
+): Promise<EventView[]> {
   const events = await listEvents(db, filter);
-  return events.map((event) => ({
-    seq: event.seq,
-    recordedAt: event.recordedAt.toISOString(),
-    actor: event.actor,
-    action: event.action,
-    subject: event.subject,
-    payload: JSON.parse(event.payload) as unknown,
-    hash: event.hash.toString('hex'),
-  }));
+  return events.map((event) => {
+    const payload = JSON.parse(event.payload) as unknown;
+    return {
+      seq: event.seq,
+      recordedAt: event.recordedAt.toISOString(),
+      actor: event.actor,
+      action: event.action,
+      subject: options.unmasked ? event.subject : maskIdsIn(event.subject),
+      payload: options.unmasked ? payload : maskEventPayload(payload),
+      hash: event.hash.toString('hex'),
+    };
+  });
 }

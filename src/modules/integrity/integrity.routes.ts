@@ -1,20 +1,36 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/app.js';
+import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
+import { notFound, YidangError } from '../../shared/errors.js';
+import { can } from '../access/principal.js';
 import { checkpoints, logVerifier, type SigningKey, writeCheckpoint } from './checkpoint.service.js';
 import { formatVerifierKey } from './checkpoint-note.js';
+import { type EventReader, eventVisible } from './event.repo.js';
 import { currentTreeHead } from './event-log.js';
-import { eventTrail } from './events.service.js';
+import { eventTrail, maskEventPayload, maskIdsIn } from './events.service.js';
 import { proveConsistency, proveInclusion } from './proof.service.js';
 
 // The event log over HTTP: events, the tree head, signed checkpoints and proofs. Verifying a proof
 // needs no server at all (see `yidang proof verify`).
 
 const tags = ['完整性'];
-const errors = { 400: ErrorResponseSchema, 404: ErrorResponseSchema };
+const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
+
+/**
+ * Whose events the caller may read: the 安全审计员 (audit.read) watches every account and the system,
+ * so reads the whole log; anyone else (an archivist) only events about what their scope covers or
+ * that they did themselves. Undefined means the whole log.
+ */
+async function eventReader(request: FastifyRequest, db: Db): Promise<EventReader | undefined> {
+  const principal = principalOf(request);
+  if (can(principal, 'audit.read')) return undefined;
+  return { username: principal.username, scope: await scopeOf(request, db) };
+}
 
 const EventSchema = Type.Object({
   seq: Type.Integer(),
@@ -129,11 +145,13 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
       },
     },
     async (request) => {
+      // Masked for everyone: the log is for who did what, not for reading personal data.
       const events = await eventTrail(db, {
         subject: request.query.subject,
         action: request.query.action,
         beforeSeq: request.query.before,
         limit: request.query.limit ?? 50,
+        visibleTo: await eventReader(request, db),
       });
       return { events };
     },
@@ -175,7 +193,27 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
         response: { 200: InclusionProofSchema, ...errors },
       },
     },
-    async (request) => proveInclusion(db, request.params.seq, request.query.treeSize),
+    async (request) => {
+      const reader = await eventReader(request, db);
+      // An event the reader may not see answers exactly like one that does not exist.
+      if (reader && !(await eventVisible(db, request.params.seq, reader)))
+        throw notFound('EVENT_NOT_FOUND', `事件 #${request.params.seq} 不存在`);
+      const proof = await proveInclusion(db, request.params.seq, request.query.treeSize);
+      // The proof carries the event's original text (its hash is computed over it), which cannot be
+      // masked: an event holding personal data is proven only to those who may unmask.
+      const { entry } = proof;
+      const personal =
+        maskIdsIn(entry.subject) !== entry.subject ||
+        JSON.stringify(maskEventPayload(JSON.parse(entry.payload))) !==
+          JSON.stringify(JSON.parse(entry.payload));
+      if (personal && !can(principalOf(request), 'item.unmask'))
+        throw new YidangError(
+          'EVENT_PERSONAL',
+          'forbidden',
+          `事件 #${entry.seq} 含个人信息，其原文（证明所需）仅向有权查看未脱敏信息的用户提供`,
+        );
+      return proof;
+    },
   );
 
   app.get(
