@@ -1,0 +1,165 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/config.js';
+import { inTransaction } from '../src/db/transaction.js';
+import { createUser } from '../src/modules/access/user.service.js';
+import { createFonds } from '../src/modules/catalog/fonds.service.js';
+import { fileItems } from '../src/modules/catalog/item.service.js';
+import { detectDuplicates } from '../src/modules/ingest/duplicates.service.js';
+import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
+import { openSystem } from '../src/system/system.js';
+import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
+import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { FONDS, reimbursement } from './helpers/fixtures.js';
+import { decodeParts, leaksIn, maskAll } from './helpers/leak-scan.js';
+import { rosterEntry, storeRoster } from './helpers/roster.js';
+import { IN_PEOPLE, J013_SCOPE, OUT_FONDS, OUT_PEOPLE, OUTSIDE_MARKERS } from './helpers/scope-fixture.js';
+
+// The scope-and-masking test of the command line (issue 21): the built `yidang` run as a 经办人员
+// scoped to J013/*/* without the right to unmask, on one data directory filled in-process (J013 and
+// J014 items, a roster in both districts, duplicates, another user's reconciliation). Every command
+// that prints personal data, and every file it writes, may hold no ID number in the clear and nothing
+// of J014. Few processes: each spawn of the binary costs seconds. Needs a built dist/.
+
+const CLERK = 'scope.clerk';
+let database: TestDatabase | undefined;
+let cli: CliEnv;
+const code = { inside: '', sensitive: '', outside: '', outsideSensitive: '' };
+
+beforeAll(async () => {
+  if (onPostgres) database = await openTestDatabase();
+  cli = cliEnv(database?.url);
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config, { initialize: true });
+  try {
+    const db = system.database.db;
+    await createFonds(db, FONDS, 'test');
+    await createFonds(db, OUT_FONDS, 'test');
+    await createUser(
+      db,
+      { username: CLERK, password: CLI_PASSWORD, roles: ['clerk'], scope: J013_SCOPE },
+      'test',
+    );
+    const liuhe = { fonds: 'J014', poolingRegion: '320116', responsible: '南京市六合区医疗保障局' };
+    const of = (person: { name: string; id: string }, more: Record<string, unknown> = {}) =>
+      reimbursement({
+        name: person.name,
+        idNumber: person.id,
+        title: `${person.name} 个人零星医疗费用报销审核表`,
+        businessType: '零星报销',
+        insuredNumber: `${person.id.slice(0, 6)}0000001`,
+        ...more,
+      });
+    const filed = await fileItems(
+      db,
+      [
+        of(IN_PEOPLE.item),
+        of(IN_PEOPLE.sensitive, { extra: { hospital: '江宁医院', diagnosis: '精神分裂症（F20.0）' } }),
+        of(OUT_PEOPLE.item, liuhe),
+        of(OUT_PEOPLE.sensitive, {
+          ...liuhe,
+          extra: { hospital: '六合人民医院', diagnosis: '艾滋病（B20）' },
+        }),
+        of(IN_PEOPLE.item, { title: `${IN_PEOPLE.item.name} 报销审核表（重报）` }),
+        of(OUT_PEOPLE.item, { ...liuhe, title: `${OUT_PEOPLE.item.name} 报销审核表（重报）` }),
+      ],
+      'other-archivist',
+    );
+    [code.inside, code.sensitive, code.outside, code.outsideSensitive] = filed.map(
+      (item) => item.archiveCode,
+    ) as [string, string, string, string];
+    await inTransaction(db, (trx) =>
+      detectDuplicates(trx, [filed[4]?.id as number, filed[5]?.id as number], 'other-archivist'),
+    );
+    const person = (p: { name: string; id: string }, district: string) => {
+      const entry = rosterEntry(p.name, p.id);
+      entry.address = `南京市${district}示例街道1号`;
+      entry.statuses = [{ identity: 'poverty', source: '扶贫办', includedOn: '2020-01-01', exitedOn: null }];
+      return entry;
+    };
+    await storeRoster(db, [
+      person(IN_PEOPLE.roster, '江宁区'),
+      person(IN_PEOPLE.rosterTwo, '江宁区'),
+      person(OUT_PEOPLE.roster, '六合区'),
+      person(OUT_PEOPLE.rosterTwo, '六合区'),
+    ]);
+    await reconcileList(db, {
+      content: Buffer.from(
+        ['姓名,身份证号,人员类别', ...Object.values(OUT_PEOPLE).map((p) => `${p.name},${p.id},低保`)].join(
+          '\n',
+        ),
+      ),
+      fileName: '六合区低保名单.csv',
+      source: '民政',
+      actor: 'other-archivist',
+    });
+  } finally {
+    await system.close();
+  }
+}, 180_000);
+
+afterAll(async () => {
+  fs.rmSync(cli?.home ?? '/nonexistent', { recursive: true, force: true });
+  await database?.close();
+});
+
+const asClerk = (args: string[]) =>
+  run(cli, args, { env: { YIDANG_USER: CLERK, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined } });
+
+/** The leaks in a command's output and in the files it wrote to `dir`. */
+async function leaksOf(label: string, result: CliResult, dir?: string): Promise<string[]> {
+  // What the clerk typed (a 档号 of J014 asked for) may be named in the refusal.
+  const markers = OUTSIDE_MARKERS.filter((marker) => !label.includes(marker));
+  const found = leaksIn(`${result.stdout}\n${result.stderr}`, label, markers);
+  for (const name of dir && fs.existsSync(dir) ? fs.readdirSync(dir) : []) {
+    if (!dir) break;
+    for (const part of await decodeParts(fs.readFileSync(path.join(dir, name)), `${label} → ${name}`))
+      found.push(...leaksIn(part.text, part.label, markers));
+  }
+  const crashed = result.code === null || result.code > 1 || result.stderr.includes('内部错误');
+  return [
+    ...(crashed ? [`${label}: exit ${result.code} ${maskAll(result.stderr.slice(0, 200))}`] : []),
+    ...found.map((leak) => `${leak.where}: ${leak.kind} ${leak.what} in “${leak.context}”`),
+  ];
+}
+
+it('prints and writes nothing outside J013 and no ID number in the clear to a scoped clerk', async () => {
+  const problems: string[] = [];
+  const check = async (args: string[], dir?: string) => {
+    if (dir) fs.mkdirSync(dir, { recursive: true });
+    const result = await asClerk(args);
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result, dir)));
+    return result;
+  };
+  const listed = await check(['item', 'list', '--json', '--limit', '1000']);
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toContain(code.inside);
+  await check(['item', 'show', code.inside, '--unmask', '--purpose', '核查待遇申报材料']);
+  await check(['search', '报销', '--json', '--limit', '100']);
+  await check(['duplicates', 'list', '--status', 'all', '--json']);
+  const out = path.join(cli.home, 'out');
+  await check(
+    ['ledger', 'enrollment', '--as-of', '2026-06-30', '--fonds', 'J013', '--format', 'both', '--out', out],
+    out,
+  );
+  const list = path.join(cli.home, '江宁区低保名单.csv');
+  fs.writeFileSync(
+    list,
+    [
+      '姓名,身份证号,人员类别',
+      `${IN_PEOPLE.roster.name},${IN_PEOPLE.roster.id},低保`,
+      `某某,${OUT_PEOPLE.roster.id},低保`,
+    ].join('\n'),
+  );
+  const reconciled = path.join(cli.home, 'reconciled');
+  await check(['reconcile', list, '--source', '民政', '--out', reconciled, '--json'], reconciled);
+  // An item outside the scope answers exactly as one that does not exist.
+  const outside = await check(['item', 'show', code.outside]);
+  const missing = await asClerk(['item', 'show', code.outside.replace(/\d+$/, '9999')]);
+  expect(outside.code).toBe(missing.code);
+  expect(outside.stderr.split(code.outside).join('<档号>')).toBe(
+    missing.stderr.split(code.outside.replace(/\d+$/, '9999')).join('<档号>'),
+  );
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 180_000);
