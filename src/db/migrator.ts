@@ -16,7 +16,9 @@ import * as scan from './migrations/20261126T090000-scan.js';
 import * as checks from './migrations/20261126T100000-checks.js';
 import * as consoleTables from './migrations/20261127T090000-console.js';
 import * as ledgers from './migrations/20261201T090000-ledgers.js';
+import * as passwordChange from './migrations/20261215T090000-password-change.js';
 import * as stateBaseline from './migrations/20261220T090000-state-baseline.js';
+import * as fileOriginalName from './migrations/20261222T090000-file-original-name.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -37,7 +39,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261126T100000-checks': checks,
   '20261127T090000-console': consoleTables,
   '20261201T090000-ledgers': ledgers,
+  '20261215T090000-password-change': passwordChange,
   '20261220T090000-state-baseline': stateBaseline,
+  '20261222T090000-file-original-name': fileOriginalName,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

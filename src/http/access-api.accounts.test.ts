@@ -24,6 +24,8 @@ useAccessApi();
 
 // ---- account administration -------------------------------------------------------------------
 
+const NEWCOMER_PASSWORD = 'Newcomer-Own-Choice-7!';
+
 describe('user administration', () => {
   let sysadmin: TestUser;
   let secadmin: TestUser;
@@ -54,9 +56,19 @@ describe('user administration', () => {
     expect(duplicate.statusCode).toBe(409);
 
     const session = await signIn('newcomer-li');
+    // The password is the system administrator's choice: its owner changes it before anything else.
+    const first = await call('GET', '/api/v1/items', session.read);
+    expect(first.statusCode).toBe(403);
+    expect(errorOf(first).code).toBe('PASSWORD_CHANGE_REQUIRED');
+    const changed = await call('POST', '/api/v1/auth/password', session.write, {
+      currentPassword: TEST_PASSWORD,
+      newPassword: NEWCOMER_PASSWORD,
+    });
+    expect(changed.statusCode, changed.body).toBe(200);
     expect((await call('GET', '/api/v1/auth/me', session.read)).json()).toMatchObject({
       roles: [],
       permissions: [],
+      mustChangePassword: false,
     });
     const nothing = await call('GET', '/api/v1/items', session.read);
     expect(nothing.statusCode).toBe(403);

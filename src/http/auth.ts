@@ -19,6 +19,8 @@ declare module 'fastify' {
     public?: boolean;
     /** What the caller must be allowed to do (any one of a list will do). */
     permission?: Permission | readonly Permission[];
+    /** Steps still owed by the account (see Principal.pending) during which a session may call the route. */
+    allowWhilePending?: readonly ('password' | 'totp')[];
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -65,6 +67,21 @@ export async function registerAuth(app: FastifyInstance, db: Db): Promise<void> 
       );
       throw new YidangError('CSRF_INVALID', 'forbidden', '请求缺少有效的防跨站令牌（X-CSRF-Token），已拒绝');
     }
+    // An account whose password someone else chose (or whose second factor someone else saw) may
+    // only put that right, see who it is and sign out, until its owner has done so.
+    const pending = session.principal.pending;
+    if (pending && !config.allowWhilePending?.includes(pending))
+      throw pending === 'password'
+        ? new YidangError(
+            'PASSWORD_CHANGE_REQUIRED',
+            'forbidden',
+            '该账户的口令由他人设定，请先修改口令，之后才能使用其他功能',
+          )
+        : new YidangError(
+            'TOTP_ENROLMENT_REQUIRED',
+            'forbidden',
+            '请先用本人的身份验证器开通动态口令，之后才能使用其他功能',
+          );
     request.principal = session.principal;
   });
   app.addHook('preHandler', async (request) => {

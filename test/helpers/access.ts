@@ -22,6 +22,19 @@ export interface TestUser {
 
 let counter = 0;
 
+/**
+ * Marks an account as if its owner had already changed the password someone else set and (an
+ * administrator) re-enrolled the second factor shown at creation, as any account in use has: tests
+ * of other things sign in with TEST_PASSWORD and the secret createUser returned.
+ */
+export async function ownerHasTakenOver(db: Db, username: string): Promise<void> {
+  await db
+    .updateTable('app_user')
+    .set({ password_must_change: false, totp_must_renew: false })
+    .where('username', '=', username)
+    .execute();
+}
+
 export async function testUser(
   db: Db,
   options: { roles: Role[]; scope?: ScopeRow[]; username?: string; idNumber?: string },
@@ -39,6 +52,7 @@ export async function testUser(
     },
     'test',
   );
+  await ownerHasTakenOver(db, username);
   const permissions = [...permissionsOf(options.roles)];
   const { token } = await createApiToken(db, { username, name: 'test', permissions, days: 1 }, 'test');
   return { username, token, headers: { authorization: `Bearer ${token}` }, totpSecret: created.totpSecret };

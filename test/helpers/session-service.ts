@@ -1,6 +1,7 @@
 import { afterAll, beforeAll } from 'vitest';
 import { signIn } from '../../src/modules/access/session.service.js';
 import { createUser } from '../../src/modules/access/user.service.js';
+import { ownerHasTakenOver } from './access.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 import { payloadOf } from './events.js';
 import { failure } from './fixtures.js';
@@ -35,6 +36,7 @@ export function useSessionDatabase(): void {
       users.map(([username, roles]) => createUser(db(), { username, password: PASSWORD, roles }, 'test')),
     );
     adminSecret = created[5]?.totpSecret as string;
+    for (const [username] of users) await ownerHasTakenOver(db(), username);
   });
   afterAll(() => database?.close());
 }

@@ -51,7 +51,11 @@ export function registerUserCommands(program: Command): void {
       collect,
     )
     .option('--name <displayName>', '姓名或显示名')
-    .option('--scope <fonds/region/category>', '授权范围，可重复，任意部分写 *，如 J013/320115/*', collect)
+    .option(
+      '--scope <fonds/region/category>',
+      '授权范围，可重复，任意部分写 *，如 J013/320115/*（安全保密员只能在自己的范围内授权）',
+      collect,
+    )
     .option('--id-number <id>', '参保人账户本人的身份证号')
     .action(
       async (
@@ -74,11 +78,12 @@ export function registerUserCommands(program: Command): void {
           ),
         );
         process.stdout.write(
-          `已创建账户 ${created.user.username}（${roleNames(created.user.roles as never)}），范围：${describeScope(created.user.scope)}\n`,
+          `已创建账户 ${created.user.username}（${roleNames(created.user.roles as never)}），范围：${describeScope(created.user.scope)}\n` +
+            '本人首次在控制台登录时须修改此口令，之后才能使用其他功能。\n',
         );
         if (created.totpUri)
           process.stdout.write(
-            `该账户登录须使用动态口令。请在身份验证器中添加（只显示这一次）：\n  密钥 ${created.totpSecret}\n  ${created.totpUri}\n`,
+            `该账户登录须使用动态口令。首次登录用以下密钥（只显示这一次），修改口令后须由本人重新开通：\n  密钥 ${created.totpSecret}\n  ${created.totpUri}\n`,
           );
       },
     );
@@ -119,7 +124,7 @@ export function registerUserCommands(program: Command): void {
             allowAdminRoles: true,
             onNewTotpSecret: (secret, uri) =>
               process.stdout.write(
-                `该账户登录须使用动态口令。请在身份验证器中添加（只显示这一次）：\n  密钥 ${secret}\n  ${uri}\n`,
+                `该账户登录须使用动态口令。下次登录用以下密钥（只显示这一次），登录后须由本人重新开通：\n  密钥 ${secret}\n  ${uri}\n`,
               ),
           },
         ),
@@ -135,19 +140,21 @@ export function registerUserCommands(program: Command): void {
   ] as const)
     user
       .command(`${command} <username>`)
-      .description(`${label}账户`)
+      .description(`${label}账户（三员账户只能在此${label}；每种三员角色至少保留一个启用的账户）`)
       .action(async (username: string) => {
-        await withDatabase((database) => setDisabled(database.db, username, disabled, actor()));
+        await withDatabase((database) =>
+          setDisabled(database.db, username, disabled, actor(), { fromServer: true }),
+        );
         process.stdout.write(`已${label}账户 ${username}\n`);
       });
 
   user
     .command('passwd <username>')
-    .description('重设口令（取自 YIDANG_NEW_PASSWORD 或在终端输入）')
+    .description('重设口令（取自 YIDANG_NEW_PASSWORD 或在终端输入；本人下次登录时须修改）')
     .action(async (username: string) => {
       const password = await newPassword();
       await withDatabase((database) => changePassword(database.db, username, password, actor()));
-      process.stdout.write(`已重设 ${username} 的口令\n`);
+      process.stdout.write(`已重设 ${username} 的口令，本人下次在控制台登录时须修改\n`);
     });
 
   const token = program.command('token').description('接口令牌（供业务系统推送档案）');

@@ -17,6 +17,8 @@ export interface UserRow {
   failedAttempts: number;
   lockedUntil: Date | null;
   disabled: boolean;
+  passwordMustChange: boolean;
+  totpMustRenew: boolean;
   createdBy: string;
   createdAt: Date;
 }
@@ -38,6 +40,8 @@ const userColumns = [
   'failed_attempts as failedAttempts',
   'locked_until as lockedUntil',
   'disabled',
+  'password_must_change as passwordMustChange',
+  'totp_must_renew as totpMustRenew',
   'created_by as createdBy',
   'created_at as createdAt',
 ] as const;
@@ -47,7 +51,7 @@ export async function insertUser(
   row: Pick<
     AppUserTable,
     'username' | 'display_name' | 'password_hash' | 'id_number' | 'totp_secret' | 'created_by'
-  >,
+  > & { password_must_change?: boolean; totp_must_renew?: boolean },
 ): Promise<number> {
   const inserted = await db
     .insertInto('app_user')
@@ -184,6 +188,8 @@ export async function setUserFields(
     totp_secret?: string | null;
     display_name?: string;
     password_changed_at?: Date;
+    password_must_change?: boolean;
+    totp_must_renew?: boolean;
     totp_last_step?: number | null;
   },
 ): Promise<void> {
@@ -250,14 +256,17 @@ export async function touchSession(db: Db, tokenHash: Buffer, now: Date): Promis
 
 export async function revokeSessions(
   db: Db,
-  where: { tokenHash: Buffer } | { userId: number },
+  where: { tokenHash: Buffer } | { userId: number; except?: Buffer },
   now: Date,
 ): Promise<number> {
   const query = db.updateTable('user_session').set({ revoked_at: now }).where('revoked_at', 'is', null);
-  const result = await ('tokenHash' in where
-    ? query.where('token_hash', '=', where.tokenHash)
-    : query.where('user_id', '=', where.userId)
-  ).executeTakeFirst();
+  let scoped =
+    'tokenHash' in where
+      ? query.where('token_hash', '=', where.tokenHash)
+      : query.where('user_id', '=', where.userId);
+  // A password changed in a session keeps that session and ends every other one.
+  if ('userId' in where && where.except) scoped = scoped.where('token_hash', '<>', where.except);
+  const result = await scoped.executeTakeFirst();
   return Number(result.numUpdatedRows);
 }
 
@@ -384,4 +393,16 @@ export function scopeCondition(
   });
   if (ownRecord) alternatives.push(ownRecord);
   return alternatives.length > 0 ? sql<SqlBool>`(${sql.join(alternatives, sql` or `)})` : sql<SqlBool>`false`;
+}
+
+/** How many enabled accounts hold a role (so the last holder of an administrative role is kept). */
+export async function countEnabledWithRole(db: Db, role: string): Promise<number> {
+  const row = await db
+    .selectFrom('user_role')
+    .innerJoin('app_user', 'app_user.id', 'user_role.user_id')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('user_role.role', '=', role)
+    .where('app_user.disabled', '=', false)
+    .executeTakeFirstOrThrow();
+  return Number(row.count);
 }

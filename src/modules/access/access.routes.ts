@@ -4,9 +4,16 @@ import type { Db } from '../../db/database.js';
 import { principalOf, SESSION_COOKIE } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
-import { notFound, YidangError } from '../../shared/errors.js';
+import { notFound, ValidationError, YidangError } from '../../shared/errors.js';
 import { PERMISSIONS } from './roles.js';
-import { createApiToken, revokeToken, signIn, signOut, tokensOf } from './session.service.js';
+import {
+  changeOwnPassword,
+  createApiToken,
+  revokeToken,
+  signIn,
+  signOut,
+  tokensOf,
+} from './session.service.js';
 import {
   confirmTotp,
   createUser,
@@ -51,6 +58,12 @@ const MeSchema = Type.Object({
   roles: Type.Array(Type.String(), { description: `角色：${ROLE_TEXT}` }),
   permissions: Type.Array(Type.String(), { description: '拥有的权限代码（见 GET /permissions）' }),
   scope: Type.Array(ScopeRowSchema, { description: '可访问的档案范围；空为不限' }),
+  mustChangePassword: Type.Boolean({
+    description: '口令由他人设定，须先修改（POST /auth/password），此前其他功能一律拒绝',
+  }),
+  mustEnrolTotp: Type.Boolean({
+    description: '须先开通本人的动态口令（POST /auth/totp/new、/auth/totp），此前其他功能一律拒绝',
+  }),
 });
 const UserSchema = Type.Object({
   username: Type.String({ description: '用户名' }),
@@ -60,6 +73,7 @@ const UserSchema = Type.Object({
   totpEnabled: Type.Boolean({ description: '已开通动态口令' }),
   disabled: Type.Boolean({ description: '已停用' }),
   locked: Type.Boolean({ description: '因连续登录失败暂时锁定' }),
+  mustChangePassword: Type.Boolean({ description: '口令由他人设定，本人尚未修改' }),
   createdBy: Type.String({ description: '创建人' }),
   createdAt: Type.String({ format: 'date-time', description: '创建时间' }),
 });
@@ -73,14 +87,32 @@ const TokenSchema = Type.Object({
   revokedAt: Nullable(Type.String({ format: 'date-time', description: '撤销时间；未撤销为 null' })),
 });
 
-const scopeRows = (
+/**
+ * Scope rows as the API takes them: "*" (or null, or nothing) for any part, but a row must name at
+ * least one part — an empty object is a form left blank, not "everything".
+ */
+function scopeRows(
   scope: Array<{ fonds?: string | null; region?: string | null; category?: string | null }>,
-) =>
-  scope.map((row) => ({
-    fondsCode: row.fonds ?? null,
-    regionCode: row.region ?? null,
-    categoryCode: row.category ?? null,
+) {
+  const any = (part: string | null | undefined) =>
+    part === undefined || part === null || part === '*' ? null : part;
+  const empty = scope.flatMap((row, index) =>
+    [row.fonds, row.region, row.category].every((part) => part === undefined || part === null)
+      ? [
+          {
+            field: `scope[${index}].fonds`,
+            message: `范围第 ${index + 1} 行没有任何条件：不限全宗请明确写 "*"，否则请填写全宗、统筹区或类别`,
+          },
+        ]
+      : [],
+  );
+  if (empty.length > 0) throw new ValidationError(empty);
+  return scope.map((row) => ({
+    fondsCode: any(row.fonds),
+    regionCode: any(row.region),
+    categoryCode: any(row.category),
   }));
+}
 
 function me(principal: ReturnType<typeof principalOf>) {
   return {
@@ -89,8 +121,12 @@ function me(principal: ReturnType<typeof principalOf>) {
     roles: principal.roles,
     permissions: [...principal.permissions].sort(),
     scope: principal.scope,
+    mustChangePassword: principal.pending === 'password',
+    mustEnrolTotp: principal.pending === 'totp',
   };
 }
+
+const WHILE_PENDING = { allowWhilePending: ['password', 'totp'] } as const;
 
 export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db }) => {
   app.post(
@@ -134,7 +170,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.post(
     '/auth/logout',
-    { schema: { tags, summary: '退出登录', response: { 200: OkSchema, ...errors } } },
+    { config: WHILE_PENDING, schema: { tags, summary: '退出登录', response: { 200: OkSchema, ...errors } } },
     async (request, reply) => {
       const token = request.cookies[SESSION_COOKIE];
       if (token) await signOut(db, token, principalOf(request));
@@ -145,7 +181,10 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
 
   app.get(
     '/auth/me',
-    { schema: { tags, summary: '当前用户、角色、权限与范围', response: { 200: MeSchema } } },
+    {
+      config: WHILE_PENDING,
+      schema: { tags, summary: '当前用户、角色、权限与范围', response: { 200: MeSchema } },
+    },
     async (request) => me(principalOf(request)),
   );
 
@@ -158,8 +197,35 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
   };
 
   app.post(
+    '/auth/password',
+    {
+      config: WHILE_PENDING,
+      schema: {
+        tags,
+        summary: '修改本人口令（须提供当前口令；本会话保留，其他会话全部结束）',
+        body: Type.Object({
+          currentPassword: Type.String({ minLength: 1, maxLength: 256 }),
+          newPassword: Type.String({ minLength: 1, maxLength: 256 }),
+        }),
+        response: { 200: OkSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      if (principal.via !== 'session')
+        throw new YidangError('SESSION_REQUIRED', 'forbidden', '请在登录后的浏览器会话中修改口令');
+      await changeOwnPassword(db, request.cookies[SESSION_COOKIE] as string, principal, {
+        current: request.body.currentPassword,
+        next: request.body.newPassword,
+      });
+      return { ok: true };
+    },
+  );
+
+  app.post(
     '/auth/totp/new',
     {
+      config: { allowWhilePending: ['totp'] },
       schema: {
         tags,
         summary: '生成动态口令密钥（扫码添加到身份验证器，确认后才生效）',
@@ -178,6 +244,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
   app.post(
     '/auth/totp',
     {
+      config: { allowWhilePending: ['totp'] },
       schema: {
         tags,
         summary: '确认并开通动态口令（此后登录须输入动态口令）',
@@ -285,7 +352,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       config: { permission: 'user.manage' },
       schema: {
         tags,
-        summary: '创建业务账户（系统管理员；角色与范围由安全保密员授予）',
+        summary: '创建业务账户（系统管理员；角色与范围由安全保密员授予；初始口令须由本人首次登录后修改）',
         body: Type.Object({
           username: Type.String({ minLength: 2, maxLength: 64 }),
           displayName: Type.Optional(Type.String({ maxLength: 100 })),
@@ -322,6 +389,8 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         request.params.username,
         { roles: request.body.roles, scope: scopeRows(request.body.scope) },
         principalOf(request).username,
+        // Only within the granter's own scope (the server's `yidang user access` has no such bound).
+        { granterScope: principalOf(request).scope },
       ),
   );
 
@@ -331,9 +400,9 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       config: { permission: 'user.manage' },
       schema: {
         tags,
-        summary: '停用账户',
+        summary: '停用业务账户（不能停用自己；三员账户只能在服务器上用 yidang user disable 停用）',
         params: UsernameParams,
-        response: { 200: UserSchema },
+        response: { 200: UserSchema, ...errors },
       },
     },
     async (request) => setDisabled(db, request.params.username, true, principalOf(request).username),
@@ -345,9 +414,9 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
       config: { permission: 'user.manage' },
       schema: {
         tags,
-        summary: '启用账户',
+        summary: '启用业务账户（三员账户只能在服务器上用 yidang user enable 启用）',
         params: UsernameParams,
-        response: { 200: UserSchema },
+        response: { 200: UserSchema, ...errors },
       },
     },
     async (request) => setDisabled(db, request.params.username, false, principalOf(request).username),

@@ -20,6 +20,10 @@ export interface AppUserTable {
   created_by: string;
   created_at: ColumnType<Date, Date | undefined, never>;
   password_changed_at: ColumnType<Date, Date | undefined, Date>;
+  /** Set when someone other than the owner chose the password; only a password change is allowed then. */
+  password_must_change: ColumnType<boolean, boolean | undefined, boolean>;
+  /** Set when the TOTP secret was shown to someone else (`yidang user`); its owner must enrol a new one. */
+  totp_must_renew: ColumnType<boolean, boolean | undefined, boolean>;
 }
 
 export interface UserRoleTable {

@@ -3,7 +3,15 @@ import { YidangError } from '../../shared/errors.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
 import { listCategories } from '../catalog/catalog.repo.js';
 import { findUserById, rolesOf, type ScopeRow, scopesOf } from './access.repo.js';
-import { isRole, PERMISSIONS, type Permission, permissionsOf, ROLES, type Role } from './roles.js';
+import {
+  ADMIN_ROLES,
+  isRole,
+  PERMISSIONS,
+  type Permission,
+  permissionsOf,
+  ROLES,
+  type Role,
+} from './roles.js';
 
 // Who is acting (the principal) and the one place that turns their roles and scope into what the
 // queries filter on. Archive queries receive an ItemScope and put it in their WHERE clause.
@@ -19,6 +27,24 @@ export interface Principal {
   idNumber: string | null;
   via: 'session' | 'token' | 'cli';
   tokenId?: string;
+  /**
+   * What the account's owner must do before a browser session may do anything else: change a
+   * password someone else chose, then (administrative roles) enrol their own second factor.
+   */
+  pending: Pending;
+}
+
+export type Pending = 'password' | 'totp' | null;
+
+/** The step an account still owes: its own password first, then its own second factor where its roles require one. */
+export function pendingStep(
+  user: { passwordMustChange: boolean; totpSecret: string | null; totpMustRenew: boolean },
+  roles: readonly string[],
+): Pending {
+  if (user.passwordMustChange) return 'password';
+  if (user.totpMustRenew) return 'totp';
+  if (user.totpSecret === null && roles.some((role) => ADMIN_ROLES.includes(role as Role))) return 'totp';
+  return null;
 }
 
 /** One allowed slice of the archives: every non-null part must match. */
@@ -59,6 +85,7 @@ export async function loadPrincipal(
     scope: (await scopesOf(db, [userId])).get(userId) ?? [],
     idNumber: user.idNumber,
     via,
+    pending: pendingStep(user, roles),
   };
 }
 

@@ -33,6 +33,7 @@ export const PERMISSIONS = {
   'integrity.sign': '签发检查点',
   'user.manage': '管理账户',
   'access.grant': '授予角色与范围、审批敏感档案查阅',
+  'item.declassify': '降低档案的敏感级别或密级',
   'audit.read': '查阅审计记录',
   'token.own': '为自己创建接口令牌',
   'poverty.work': '医保扶贫：核对名单、编制台账',
@@ -61,7 +62,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Their own records: shown to them in full.
   insured: ['item.read', 'item.unmask', 'file.read'],
   sysadmin: ['user.manage', 'catalog.read', 'catalog.manage', 'storage.manage', 'integrity.sign'],
-  secadmin: ['access.grant', 'catalog.read'],
+  // Lowering an item's sensitivity or 密级 opens it to more people: a decision of the 安全保密员 alone.
+  secadmin: ['access.grant', 'item.declassify', 'catalog.read'],
   auditor: ['audit.read', 'integrity.read'],
 };
 

@@ -23,7 +23,7 @@ import { loadPrincipal, type Principal } from './principal.js';
 import { ADMIN_ROLES, isPermission, PERMISSIONS, type Permission } from './roles.js';
 import { tokenState, tokenStateSubject } from './state.repo.js';
 import { totpStep } from './totp.js';
-import { userSubject } from './user.service.js';
+import { changePassword, userSubject } from './user.service.js';
 
 // Signing in (登录), sessions for the browser and API tokens (接口令牌) for business systems.
 // Tokens are random, shown once and stored as SHA-256 hashes; every sign-in, failure, lockout and
@@ -39,7 +39,12 @@ const TOKEN_MAX_DAYS = 366;
 const sha256 = (value: string) => crypto.createHash('sha256').update(value, 'utf8').digest();
 const randomToken = (bytes = 32) => crypto.randomBytes(bytes).toString('base64url');
 
-const badCredentials = () => new YidangError('SIGN_IN_FAILED', 'unauthorized', '用户名、口令或动态口令错误');
+/**
+ * One answer for every refused sign-in — unknown name, wrong password or code, disabled or locked
+ * account — so it never tells whether an account exists; the lockout is stated for all alike.
+ */
+export const SIGN_IN_FAILED_MESSAGE = `用户名、口令或动态口令错误；连续错误 ${MAX_FAILED_ATTEMPTS} 次的账户将锁定 ${LOCKOUT_MS / 60000} 分钟`;
+const badCredentials = () => new YidangError('SIGN_IN_FAILED', 'unauthorized', SIGN_IN_FAILED_MESSAGE);
 
 export interface SignInInput {
   username: string;
@@ -75,7 +80,7 @@ async function failSignIn(
   address: string | null,
   now: Date,
 ): Promise<never> {
-  const failed = await inTransaction(db, async (trx) => {
+  await inTransaction(db, async (trx) => {
     const result = await recordFailedSignIn(
       trx,
       userId,
@@ -95,14 +100,7 @@ async function failSignIn(
         subject: userSubject(username),
         payload: { until: result.lockedUntil.toISOString(), attempts: MAX_FAILED_ATTEMPTS, address },
       });
-    return result;
   });
-  if (failed.lockedUntil && failed.lockedUntil > now)
-    throw new YidangError(
-      'ACCOUNT_LOCKED',
-      'locked',
-      `连续失败 ${MAX_FAILED_ATTEMPTS} 次，账户已锁定 15 分钟`,
-    );
   throw badCredentials();
 }
 
@@ -119,13 +117,10 @@ export async function signIn(db: Db, input: SignInInput, now: Date = new Date())
     throw badCredentials();
   }
   if (user.lockedUntil && user.lockedUntil > now) {
+    // The same work and the same answer as a wrong password: a lock must not reveal the account.
+    await verifyPassword(input.password, user.passwordHash);
     await logAlone(db, username, 'auth.refused_locked', userSubject(username), { address });
-    const minutes = Math.ceil((user.lockedUntil.getTime() - now.getTime()) / 60000);
-    throw new YidangError(
-      'ACCOUNT_LOCKED',
-      'locked',
-      `连续失败次数过多，账户已锁定，请 ${minutes} 分钟后再试`,
-    );
+    throw badCredentials();
   }
   const passwordOk = await verifyPassword(input.password, user.passwordHash);
   const roles = (await rolesOf(db, [user.id])).get(user.id) ?? [];
@@ -200,6 +195,33 @@ export async function signOut(
       subject: userSubject(principal.username),
       payload: {},
     });
+  });
+}
+
+/**
+ * The owner changes their own password in their session: the current one proves it is them (a wrong
+ * one counts towards the lockout like a failed sign-in), this session stays open and every other
+ * one ends. A password someone else set is no longer in force afterwards.
+ */
+export async function changeOwnPassword(
+  db: Db,
+  sessionToken: string,
+  principal: Principal,
+  passwords: { current: string; next: string },
+  now: Date = new Date(),
+): Promise<void> {
+  const user = await findUserByName(db, principal.username);
+  if (!user) throw notFound('USER_NOT_FOUND', '账户不存在');
+  if (user.lockedUntil && user.lockedUntil > now)
+    throw invalid('PASSWORD_CHANGE_LOCKED', '当前口令连续输错，账户已暂时锁定，请稍后再试');
+  if (!(await verifyPassword(passwords.current, user.passwordHash))) {
+    await failSignIn(db, user.id, user.username, 'password_change', null, now).catch(() => undefined);
+    throw invalid('PASSWORD_WRONG', '当前口令不正确');
+  }
+  if (passwords.next === passwords.current) throw invalid('PASSWORD_UNCHANGED', '新口令不能与当前口令相同');
+  await changePassword(db, user.username, passwords.next, user.username, {
+    byOwner: true,
+    keepSession: sha256(sessionToken),
   });
 }
 

@@ -167,6 +167,7 @@ describe('listUserViews', () => {
           'disabled',
           'displayName',
           'locked',
+          'mustChangePassword',
           'roles',
           'scope',
           'totpEnabled',

@@ -1,10 +1,11 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { conflict, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { conflict, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
 import { listCategories, listFonds } from '../catalog/catalog.repo.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 import { appendEvent, appendEvents } from '../integrity/event-log.js';
 import {
+  countEnabledWithRole,
   countUsers,
   findUserByName,
   insertUser,
@@ -20,7 +21,8 @@ import {
   type UserRow,
 } from './access.repo.js';
 import { checkPasswordPolicy, hashPassword } from './password.js';
-import { ADMIN_ROLES, checkRoles, type Role } from './roles.js';
+import { ADMIN_ROLES, checkRoles, ROLES, type Role } from './roles.js';
+import { checkGrantWithin } from './scope-grant.js';
 import { tokenStates, userState } from './state.repo.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
 
@@ -35,6 +37,8 @@ export interface UserView {
   totpEnabled: boolean;
   disabled: boolean;
   locked: boolean;
+  /** The password was set by someone else and its owner has not changed it yet. */
+  mustChangePassword: boolean;
   createdBy: string;
   createdAt: string;
 }
@@ -104,7 +108,8 @@ export async function createUser(
     const problem = checkIdNumber(idNumber);
     if (problem) throw invalid('ID_NUMBER_INVALID', `身份证号无效：${problem}`);
   }
-  // Administrative accounts always sign in with a second factor; the secret is shown once, here.
+  // Administrative accounts always sign in with a second factor; the secret is shown once, here, to
+  // whoever creates the account, so its owner replaces it after changing the password.
   const totpSecret = roles.some((role) => ADMIN_ROLES.includes(role)) ? newTotpSecret() : null;
   const passwordHash = await hashPassword(input.password);
   return inTransaction(db, async (trx) => {
@@ -117,6 +122,9 @@ export async function createUser(
       id_number: idNumber,
       totp_secret: totpSecret,
       created_by: actor,
+      // Whoever creates an account chose its password: the owner changes it at the first sign-in.
+      password_must_change: true,
+      totp_must_renew: totpSecret !== null,
     }).catch((error: { code?: string }) => {
       // Two creations racing past the check above: the unique index decides, the loser is told plainly.
       if (error.code === '23505') throw conflict('USER_EXISTS', `用户名“${username}”已存在`);
@@ -147,6 +155,7 @@ async function viewUsers(db: Db, users: UserRow[], now = new Date()): Promise<Us
     totpEnabled: user.totpSecret !== null,
     disabled: user.disabled,
     locked: user.lockedUntil !== null && user.lockedUntil > now,
+    mustChangePassword: user.passwordMustChange,
     createdBy: user.createdBy,
     createdAt: user.createdAt.toISOString(),
   }));
@@ -173,6 +182,11 @@ export async function setAccess(
   actor: string,
   options: {
     allowAdminRoles?: boolean;
+    /**
+     * The granting administrator's own scope: the grant and the account's current scope must lie
+     * inside it. Absent on the server's shell (`yidang user access`), which may grant anything.
+     */
+    granterScope?: readonly ScopeRow[];
     /** Told the TOTP secret made for an account that just received an administrative role. */
     onNewTotpSecret?: (secret: string, uri: string) => void;
   } = {},
@@ -185,11 +199,18 @@ export async function setAccess(
     if (touchesAdmin && !options.allowAdminRoles)
       throw invalid('ADMIN_ROLE_SERVER_ONLY', '三员角色只能在服务器上用 yidang user 命令分配或撤销');
     const scope = await checkScope(trx, access.scope);
+    if (options.granterScope)
+      await checkGrantWithin(trx, options.granterScope, {
+        next: scope,
+        current: (await scopesOf(trx, [user.id])).get(user.id) ?? [],
+        username: user.username,
+      });
     await replaceRoles(trx, user.id, roles);
     await replaceScope(trx, user.id, scope);
     if (roles.some((role) => ADMIN_ROLES.includes(role)) && !user.totpSecret) {
       const secret = newTotpSecret();
-      await setUserFields(trx, user.id, { totp_secret: secret });
+      // Shown to whoever ran the command: the owner enrols their own after the first sign-in.
+      await setUserFields(trx, user.id, { totp_secret: secret, totp_must_renew: true });
       options.onNewTotpSecret?.(secret, totpUri(secret, user.username));
     }
     await appendEvent(trx, {
@@ -203,14 +224,25 @@ export async function setAccess(
   });
 }
 
+/**
+ * Disables or enables an account. Nobody disables their own account; the accounts of the three
+ * administrators are disabled or enabled only on the server's shell (`yidang user disable/enable`),
+ * as their roles are assigned there, so none of the three can shut out another; and the last enabled
+ * holder of an administrative role is kept, so no duty is left without anyone to do it.
+ */
 export async function setDisabled(
   db: Db,
   username: string,
   disabled: boolean,
   actor: string,
+  options: {
+    /** Set by the server's shell; through the API the actor is the signed-in administrator. */
+    fromServer?: boolean;
+  } = {},
 ): Promise<UserView> {
   return inTransaction(db, async (trx) => {
     const user = await requireUser(trx, username);
+    await checkMayDisable(trx, user, disabled, actor, options.fromServer === true);
     await setUserFields(trx, user.id, { disabled });
     // Re-enabling must not bring back credentials issued before (a stolen cookie or token included).
     const ended = disabled
@@ -242,23 +274,61 @@ export async function setDisabled(
   });
 }
 
+async function checkMayDisable(
+  db: Db,
+  user: UserRow,
+  disabled: boolean,
+  actor: string,
+  fromServer: boolean,
+): Promise<void> {
+  if (!fromServer && user.username === actor)
+    throw new YidangError('SELF_DISABLE', 'forbidden', '不能停用或启用自己的账户');
+  const roles = (await rolesOf(db, [user.id])).get(user.id) ?? [];
+  const admin = roles.find((role): role is Role => ADMIN_ROLES.includes(role as Role));
+  if (!admin) return;
+  const verb = disabled ? '停用' : '启用';
+  if (!fromServer)
+    throw new YidangError(
+      'ADMIN_ACCOUNT_SERVER_ONLY',
+      'forbidden',
+      `${ROLES[admin]}账户只能在服务器上用 yidang user ${disabled ? 'disable' : 'enable'} 命令${verb}`,
+    );
+  if (disabled && !user.disabled && (await countEnabledWithRole(db, admin)) <= 1)
+    throw invalid(
+      'LAST_ADMIN',
+      `“${user.username}”是唯一启用的${ROLES[admin]}，停用后将无人履行该职责；请先添加另一名${ROLES[admin]}`,
+    );
+}
+
+/**
+ * Sets an account's password. Chosen by its owner (in their own session, which stays open while
+ * every other one ends) it is final; set by anyone else (an administrator on the server) the owner
+ * must change it at the next sign-in before anything else is allowed.
+ */
 export async function changePassword(
   db: Db,
   username: string,
   password: string,
   actor: string,
+  options: { byOwner?: boolean; keepSession?: Buffer } = {},
 ): Promise<void> {
   const user = await requireUser(db, username);
   checkPasswordPolicy(password, user.username);
   const passwordHash = await hashPassword(password);
+  const byOwner = options.byOwner === true;
   await inTransaction(db, async (trx) => {
-    await setUserFields(trx, user.id, { password_hash: passwordHash, password_changed_at: new Date() });
-    await revokeSessions(trx, { userId: user.id }, new Date());
+    await setUserFields(trx, user.id, {
+      password_hash: passwordHash,
+      password_changed_at: new Date(),
+      password_must_change: !byOwner,
+    });
+    const keep = byOwner && options.keepSession ? { except: options.keepSession } : {};
+    await revokeSessions(trx, { userId: user.id, ...keep }, new Date());
     await appendEvent(trx, {
       actor,
       action: 'user.password_changed',
       subject: userSubject(user.username),
-      payload: {},
+      payload: { byOwner },
       state: await userState(trx, user.id),
     });
   });
@@ -273,8 +343,9 @@ export function totpEnrolment(username: string): { secret: string; uri: string }
 }
 
 /**
- * Turns on the second factor for an account that has none, once the user proves their app holds the
- * secret by sending a current code from it. Afterwards every sign-in asks for a code.
+ * Turns on the second factor for an account that has none, or replaces one whose secret was shown
+ * to whoever created the account, once the user proves their app holds the secret by sending a
+ * current code from it. Afterwards every sign-in asks for a code.
  */
 export async function confirmTotp(
   db: Db,
@@ -286,19 +357,22 @@ export async function confirmTotp(
   if (!/^[A-Z2-7]{16,64}$/.test(secret)) throw invalid('TOTP_SECRET_INVALID', '动态口令密钥格式不正确');
   await inTransaction(db, async (trx) => {
     const user = await requireUser(trx, username);
-    if (user.totpSecret) throw conflict('TOTP_ALREADY_ENABLED', '该账户已开通动态口令');
+    if (user.passwordMustChange)
+      throw new YidangError('PASSWORD_CHANGE_REQUIRED', 'forbidden', '请先修改口令，再开通动态口令');
+    if (user.totpSecret && !user.totpMustRenew)
+      throw conflict('TOTP_ALREADY_ENABLED', '该账户已开通动态口令');
     const step = totpStep(secret, code.trim(), now.getTime());
     if (step === undefined)
       throw invalid(
         'TOTP_CODE_WRONG',
         '动态口令不正确：请确认手机时间准确，并输入身份验证器当前显示的 6 位数字',
       );
-    await setUserFields(trx, user.id, { totp_secret: secret, totp_last_step: step });
+    await setUserFields(trx, user.id, { totp_secret: secret, totp_last_step: step, totp_must_renew: false });
     await appendEvent(trx, {
       actor: user.username,
       action: 'user.totp_enabled',
       subject: userSubject(user.username),
-      payload: {},
+      payload: { renewed: user.totpSecret !== null },
       state: await userState(trx, user.id),
     });
   });

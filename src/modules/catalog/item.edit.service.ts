@@ -1,13 +1,13 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
-import { invalid, ValidationError } from '../../shared/errors.js';
+import { invalid, ValidationError, YidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { loadCatalogContext } from './catalog.context.js';
 import { PATCH_KEYS, prepareItem } from './item.prepare.js';
 import { ITEM_COLUMNS, updateItemRow } from './item.repo.js';
-import type { Item, ItemVersion } from './item.schema.js';
+import { FIELD_LABELS, type Item, type ItemVersion, SECURITY_LEVELS, SENSITIVITIES } from './item.schema.js';
 import { checkInScope, getItem, itemForChange, type ServiceOptions } from './item.service.js';
 import { itemState, itemSubject } from './item.state.js';
 import { IssueCollector, readText } from './item.validate.js';
@@ -60,6 +60,29 @@ const NOT_EDITABLE = new Set<string>([
 ]);
 const EDITABLE_COLUMNS = ITEM_COLUMNS.filter((column) => !NOT_EDITABLE.has(column));
 
+// Lowering an item's sensitivity or 密级 opens it to more people: only whoever holds item.declassify
+// (the 安全保密员) may, with a reason; raising stays open to whoever may edit.
+const RANKS: Record<string, { field: keyof typeof FIELD_LABELS; order: readonly string[] }> = {
+  sensitivity: { field: 'sensitivity', order: Object.keys(SENSITIVITIES) },
+  security_level: { field: 'securityLevel', order: Object.keys(SECURITY_LEVELS) },
+};
+
+/** The classification columns an update lowers, with their old and new values. */
+function loweredBy(
+  current: Record<string, unknown>,
+  update: Record<string, unknown>,
+): Record<string, { from: unknown; to: unknown }> {
+  const lowered: Record<string, { from: unknown; to: unknown }> = {};
+  for (const [column, { field, order }] of Object.entries(RANKS)) {
+    if (!(column in update)) continue;
+    // No level at all ranks below the lowest one.
+    const rank = (value: unknown) => (typeof value === 'string' ? order.indexOf(value) : -1);
+    if (rank(update[column]) < rank(current[column]))
+      lowered[field] = { from: current[column] ?? null, to: update[column] ?? null };
+  }
+  return lowered;
+}
+
 function comparable(value: unknown): string {
   if (value instanceof Date) return value.toISOString();
   return typeof value === 'string' ? value : canonicalJson(value);
@@ -74,7 +97,10 @@ export async function updateItem(
   archiveCode: string,
   patch: unknown,
   actor: string,
-  options: ServiceOptions = {},
+  options: ServiceOptions & {
+    /** The caller holds item.declassify and may lower sensitivity or 密级. */
+    mayLower?: boolean;
+  } = {},
 ): Promise<Item> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw invalid('VALIDATION_FAILED', '变更内容应为一个 JSON 对象');
@@ -102,6 +128,15 @@ export async function updateItem(
     }
     if (Object.keys(update).length === 0)
       throw invalid('NO_CHANGES', '提交的内容与当前版本相同，没有需要保存的变更');
+    const lowered = loweredBy(currentRow, update);
+    if (Object.keys(lowered).length > 0 && !options.mayLower)
+      throw new YidangError(
+        'DECLASSIFY_FORBIDDEN',
+        'forbidden',
+        `降低${Object.keys(lowered)
+          .map((field) => FIELD_LABELS[field as keyof typeof FIELD_LABELS])
+          .join('或')}须由安全保密员决定并说明原因，您无权降低；提高级别不受此限`,
+      );
     await insertItemVersion(trx, current);
     const written = await updateItemRow(trx, current.id, current.version, {
       ...update,
@@ -114,7 +149,12 @@ export async function updateItem(
       actor,
       action: 'item.changed',
       subject: itemSubject(archiveCode),
-      payload: { version: changed.version, fields: Object.keys(update).sort(), reason: reason ?? null },
+      payload: {
+        version: changed.version,
+        fields: Object.keys(update).sort(),
+        reason: reason ?? null,
+        ...(Object.keys(lowered).length > 0 ? { lowered } : {}),
+      },
       previousState: itemState(current),
       state: itemState(changed),
     });

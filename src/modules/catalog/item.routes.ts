@@ -5,6 +5,7 @@ import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { discloseHistory, discloseItem, discloseItems } from '../access/disclosure.service.js';
+import { can } from '../access/principal.js';
 import { itemHistory, updateItem } from './item.edit.service.js';
 import { ItemInputSchema, ItemPatchSchema, ItemSchema, ItemVersionSchema } from './item.schema.js';
 import { fileItems, getItem, listItems, MAX_BATCH, readItem } from './item.service.js';
@@ -155,8 +156,61 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request) => {
       const changed = await updateItem(db, request.params.archiveCode, request.body, requestActor(request), {
         scope: await scopeOf(request, db),
+        mayLower: can(principalOf(request), 'item.declassify'),
       });
       return discloseItem(db, principalOf(request), changed);
+    },
+  );
+
+  // The 安全保密员 decides to lower an item's sensitivity or 密级 without reading it: the answer holds
+  // the classification only, and no approved request is needed for an item in their scope.
+  app.post(
+    '/items/:archiveCode/classification',
+    {
+      config: { permission: 'item.declassify' },
+      schema: {
+        tags,
+        summary: '调整档案的敏感级别或密级（安全保密员；降低须由其决定并附原因，记入事件日志）',
+        params: CodeParams,
+        body: Type.Object({
+          sensitivity: Type.Optional(
+            Type.String({
+              maxLength: 20,
+              description: '敏感级别：normal 普通 / sensitive 敏感 / restricted 限制',
+            }),
+          ),
+          securityLevel: Type.Optional(
+            Type.String({
+              maxLength: 20,
+              description:
+                '密级：public 公开 / internal 内部 / confidential 秘密 / secret 机密 / top_secret 绝密',
+            }),
+          ),
+          reason: Type.String({ minLength: 1, maxLength: 500, description: '原因' }),
+        }),
+        response: {
+          200: Type.Object({
+            archiveCode: Type.String(),
+            version: Type.Integer(),
+            sensitivity: Type.String(),
+            securityLevel: Type.Union([Type.String(), Type.Null()]),
+          }),
+          ...errors,
+        },
+      },
+    },
+    async (request) => {
+      const { grantsFor: _reader, ...scope } = await scopeOf(request, db);
+      const changed = await updateItem(db, request.params.archiveCode, request.body, requestActor(request), {
+        scope,
+        mayLower: true,
+      });
+      return {
+        archiveCode: changed.archiveCode,
+        version: changed.version,
+        sensitivity: changed.sensitivity,
+        securityLevel: changed.securityLevel ?? null,
+      };
     },
   );
 
