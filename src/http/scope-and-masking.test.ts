@@ -59,7 +59,9 @@ function context(who: string, as: TestUser, problems: string[]): ProbeContext {
     const label = maskAll(`${who} ${call.method} ${call.url}`);
     if (response.statusCode >= 500) problems.push(`${label}: ${snippet(response)}`);
     const input = typed(call);
-    const markers = OUTSIDE_MARKERS.filter((marker) => !input.includes(marker));
+    // The 安全审计员 reads the whole log by design (each account's scope binds archive content, not
+    // the audit): for it only ID numbers in the clear are leaks.
+    const markers = as === world.auditor ? [] : OUTSIDE_MARKERS.filter((marker) => !input.includes(marker));
     for (const leak of await leaksInAnswer(response, label, markers))
       problems.push(`${leak.where}: ${leak.kind} ${leak.what} in “${leak.context}”`);
   };
