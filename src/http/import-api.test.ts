@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { validId, wrongCheckId } from '../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
+import { buildZip, rowsXml, sheetXml, workbookParts } from '../../test/helpers/xlsx-zip.js';
 import { type App, buildApp } from './app.js';
 
 // Batch import over a real socket, as the web console's 导入 page will call it.
@@ -107,5 +108,54 @@ describe('POST /api/v1/imports', () => {
     expect(((await xls.json()) as { error: { message: string } }).error.message).toContain('.xls');
     const manager = await testUser(system.database.db, { roles: ['manager'] });
     expect((await upload(ledger([]), '', manager)).status).toBe(403);
+  });
+
+  it('keeps answering /health while a 200,000-row XLSX is read, and refuses a zip that lies at once', async () => {
+    // Columns no mapping knows: the import stops right after the whole file has been read. Ten
+    // numbers a row: two million cells, which the server thread once built in one go.
+    const header = rowsXml([
+      ['姓名', '身份证号', '备注', '金额', '天数', '科室', '病区', '床号', '医师', '批次'],
+    ]);
+    const parts = [header];
+    for (let line = 2; line <= 200_001; line++) {
+      let cells = '';
+      for (const column of 'ABCDEFGHIJ') cells += `<c r="${column}${line}"><v>${line}</v></c>`;
+      parts.push(`<row r="${line}">${cells}</row>`);
+    }
+    const pending = upload(buildZip(workbookParts({ data: sheetXml(parts.join('')) })));
+    let done = false;
+    void pending.finally(() => {
+      done = true;
+    });
+    const latencies: number[] = [];
+    while (!done) {
+      const started = performance.now();
+      const health = await fetch(`${base}/api/v1/health`);
+      expect(health.status).toBe(200);
+      await health.arrayBuffer();
+      latencies.push(performance.now() - started);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const response = await pending;
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
+      'IMPORT_COLUMNS_MISSING',
+    );
+    // The read took a while and /health was asked throughout; no answer waited for it.
+    expect(latencies.length).toBeGreaterThan(5);
+    expect(Math.max(...latencies)).toBeLessThan(1000);
+
+    const liar = buildZip(
+      workbookParts({
+        data: `<worksheet><sheetData>${' '.repeat(32 * 1024 * 1024)}</sheetData></worksheet>`,
+        declare: { uncompressed: 4096 },
+        level: 9,
+      }),
+    );
+    const started = performance.now();
+    const refused = await upload(liar);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: { code: string } }).error.code).toBe('IMPORT_UNSAFE');
+    expect(performance.now() - started).toBeLessThan(5000);
   });
 });

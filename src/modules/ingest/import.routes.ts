@@ -6,6 +6,7 @@ import { requestActor } from '../../http/app.js';
 import { scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
+import { DEFAULT_LIMITS } from '../../shared/spreadsheet/limits.js';
 import { listMappings } from './import.repo.js';
 import { importReport } from './import.report.js';
 import { importTable, loadMapping, saveImportMapping } from './import.service.js';
@@ -15,7 +16,8 @@ import { importTable, loadMapping, saveImportMapping } from './import.service.js
 
 const tags = ['归档接入'];
 const errors = errorResponses(400, 401, 403, 413);
-const MAX_IMPORT_BYTES = 200 * 1024 * 1024;
+// The reader's own bound: a larger upload is cut off before it is held whole.
+const MAX_IMPORT_BYTES = DEFAULT_LIMITS.maxFileBytes;
 
 const IssueSchema = Type.Object({ field: Type.String(), message: Type.String() });
 const ImportResultSchema = Type.Object({

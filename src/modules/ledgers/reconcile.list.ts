@@ -104,15 +104,6 @@ function findColumns(texts: readonly string[]): Found {
   return found;
 }
 
-/** readTable does not say where its first row was: count the blank lines before it ourselves. */
-function firstCsvLine(content: Buffer, encoding: string): number {
-  const head = content.subarray(0, 64 * 1024);
-  const text = new TextDecoder(encoding === 'gb18030' ? 'gb18030' : encoding).decode(head);
-  const lines = text.split(/\r\n|\n|\r/);
-  const index = lines.findIndex((line) => /[^\s,"]/.test(line));
-  return index < 0 ? 1 : index + 1;
-}
-
 interface Header {
   line: number;
   /** Index into table.rows of the first row after the header. */
@@ -131,13 +122,8 @@ const signature = (texts: readonly string[]) =>
     .filter(Boolean)
     .join('\u0001');
 
-function locateHeader(table: Table, content: Buffer): Header {
-  // XLSX: readTable keeps no row number for its header; the row before the first data row is the
-  // best guess (only used when the sheet has no title rows).
-  const firstLine =
-    table.format === 'csv'
-      ? firstCsvLine(content, table.source)
-      : Math.max(1, (table.rows[0]?.line ?? 2) - 1);
+function locateHeader(table: Table): Header {
+  const firstLine = table.headerLine;
   const candidates = [
     { line: firstLine, texts: table.headers },
     ...table.rows
@@ -279,7 +265,7 @@ function moreColumns(header: Header, more: Record<string, readonly string[]>) {
 export async function readList(content: Buffer, options: ReadListOptions = {}): Promise<ParsedList> {
   const today = options.today ?? new Date();
   const table = await readTable(content);
-  const header = locateHeader(table, content);
+  const header = locateHeader(table);
   const { found } = header;
   const columns: Columns = {};
   for (const role of ROLES) columns[role] = found[role]?.column;
