@@ -87,6 +87,10 @@ export interface paths {
                                     /** @description 类别代码；null 为任意类别 */
                                     categoryCode: string | null;
                                 }[];
+                                /** @description 口令由他人设定，须先修改（POST /auth/password），此前其他功能一律拒绝 */
+                                mustChangePassword: boolean;
+                                /** @description 须先开通本人的动态口令（POST /auth/totp/new、/auth/totp），此前其他功能一律拒绝 */
+                                mustEnrolTotp: boolean;
                             };
                             /** @description 防跨站令牌：之后的写请求放在 x-csrf-token 头中 */
                             csrfToken: string;
@@ -385,6 +389,10 @@ export interface paths {
                                 /** @description 类别代码；null 为任意类别 */
                                 categoryCode: string | null;
                             }[];
+                            /** @description 口令由他人设定，须先修改（POST /auth/password），此前其他功能一律拒绝 */
+                            mustChangePassword: boolean;
+                            /** @description 须先开通本人的动态口令（POST /auth/totp/new、/auth/totp），此前其他功能一律拒绝 */
+                            mustEnrolTotp: boolean;
                         };
                     };
                 };
@@ -392,6 +400,151 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/auth/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 修改本人口令（须提供当前口令；本会话保留，其他会话全部结束） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        currentPassword: string;
+                        newPassword: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            ok: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -983,6 +1136,8 @@ export interface paths {
                                 disabled: boolean;
                                 /** @description 因连续登录失败暂时锁定 */
                                 locked: boolean;
+                                /** @description 口令由他人设定，本人尚未修改 */
+                                mustChangePassword: boolean;
                                 /** @description 创建人 */
                                 createdBy: string;
                                 /**
@@ -1097,7 +1252,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** 创建业务账户（系统管理员；角色与范围由安全保密员授予） */
+        /** 创建业务账户（系统管理员；角色与范围由安全保密员授予；初始口令须由本人首次登录后修改） */
         post: {
             parameters: {
                 query?: never;
@@ -1292,6 +1447,8 @@ export interface paths {
                             disabled: boolean;
                             /** @description 因连续登录失败暂时锁定 */
                             locked: boolean;
+                            /** @description 口令由他人设定，本人尚未修改 */
+                            mustChangePassword: boolean;
                             /** @description 创建人 */
                             createdBy: string;
                             /**
@@ -1420,7 +1577,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 停用账户 */
+        /** 停用业务账户（不能停用自己；三员账户只能在服务器上用 yidang user disable 停用） */
         post: {
             parameters: {
                 query?: never;
@@ -1460,6 +1617,8 @@ export interface paths {
                             disabled: boolean;
                             /** @description 因连续登录失败暂时锁定 */
                             locked: boolean;
+                            /** @description 口令由他人设定，本人尚未修改 */
+                            mustChangePassword: boolean;
                             /** @description 创建人 */
                             createdBy: string;
                             /**
@@ -1467,6 +1626,106 @@ export interface paths {
                              * @description 创建时间
                              */
                             createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -1487,7 +1746,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 启用账户 */
+        /** 启用业务账户（三员账户只能在服务器上用 yidang user enable 启用） */
         post: {
             parameters: {
                 query?: never;
@@ -1527,6 +1786,8 @@ export interface paths {
                             disabled: boolean;
                             /** @description 因连续登录失败暂时锁定 */
                             locked: boolean;
+                            /** @description 口令由他人设定，本人尚未修改 */
+                            mustChangePassword: boolean;
                             /** @description 创建人 */
                             createdBy: string;
                             /**
@@ -1534,6 +1795,106 @@ export interface paths {
                              * @description 创建时间
                              */
                             createdAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                423: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
                         };
                     };
                 };
@@ -5075,6 +5436,161 @@ export interface paths {
         };
         trace?: never;
     };
+    "/api/v1/items/{archiveCode}/classification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 调整档案的敏感级别或密级（安全保密员；降低须由其决定并附原因，记入事件日志） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 档号（URL 编码） */
+                    archiveCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 敏感级别：normal 普通 / sensitive 敏感 / restricted 限制 */
+                        sensitivity?: string;
+                        /** @description 密级：public 公开 / internal 内部 / confidential 秘密 / secret 机密 / top_secret 绝密 */
+                        securityLevel?: string;
+                        /** @description 原因 */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            archiveCode: string;
+                            version: number;
+                            sensitivity: string;
+                            securityLevel: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/items/{archiveCode}/versions": {
         parameters: {
             query?: never;
@@ -8347,6 +8863,7 @@ export interface paths {
                             files: {
                                 fileNumber: number;
                                 fileName: string;
+                                /** @description 按文件内容（而非扩展名）识别的类型 */
                                 mediaType: string;
                                 size: number;
                                 /** @description 内容摘要 算法:十六进制 */
@@ -8356,6 +8873,8 @@ export interface paths {
                                 addedAt: string;
                                 /** @description 持有完好副本的位置 */
                                 replicas: string[];
+                                /** @description 上传时的提示（扩展名与内容不符、相同内容重复挂接），不影响保存 */
+                                warnings?: string[];
                             }[];
                         };
                     };
@@ -8405,6 +8924,7 @@ export interface paths {
                         "application/json": {
                             fileNumber: number;
                             fileName: string;
+                            /** @description 按文件内容（而非扩展名）识别的类型 */
                             mediaType: string;
                             size: number;
                             /** @description 内容摘要 算法:十六进制 */
@@ -8414,6 +8934,8 @@ export interface paths {
                             addedAt: string;
                             /** @description 持有完好副本的位置 */
                             replicas: string[];
+                            /** @description 上传时的提示（扩展名与内容不符、相同内容重复挂接），不影响保存 */
+                            warnings?: string[];
                         };
                     };
                 };
@@ -8572,6 +9094,26 @@ export interface paths {
                 };
                 /** @description Default Response */
                 413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -8882,6 +9424,8 @@ export interface paths {
                                 fileName: string;
                                 digest: string;
                                 size: number;
+                                /** @description 提示（扩展名与内容不符、相同内容重复挂接），不影响归档 */
+                                warnings?: string[];
                             }[];
                         };
                     };
@@ -8917,6 +9461,8 @@ export interface paths {
                                 fileName: string;
                                 digest: string;
                                 size: number;
+                                /** @description 提示（扩展名与内容不符、相同内容重复挂接），不影响归档 */
+                                warnings?: string[];
                             }[];
                         };
                     };
@@ -9211,7 +9757,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 近期的名单核对 */
+        /** 本人近期的名单核对 */
         get: {
             parameters: {
                 query?: {
@@ -9296,6 +9842,8 @@ export interface paths {
                                 missing: number;
                                 /** @description 重复行 */
                                 duplicate: number;
+                                /** @description 不在本人范围内（未核对） */
+                                out_of_scope: number;
                             };
                             /** @description 需督促参保缴费的人数 */
                             followUps: number;
@@ -9595,10 +10143,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 核对结果工作簿：corrections.xlsx 返回更正清单 / follow-ups.xlsx 待办清单 / summary.xlsx 汇总 */
+        /** 本人发起的核对的结果工作簿：corrections.xlsx 返回更正清单 / follow-ups.xlsx 待办清单 / summary.xlsx 汇总（默认脱敏） */
         get: {
             parameters: {
-                query?: never;
+                query?: {
+                    /** @description 导出未脱敏的结果（需 item.unmask 权限与用途，记入事件日志）；默认脱敏 */
+                    unmask?: boolean;
+                    /** @description 用途（记入日志） */
+                    purpose?: string;
+                };
                 header?: never;
                 path: {
                     id: number;
@@ -9738,7 +10291,7 @@ export interface paths {
         put?: never;
         /**
          * 编制台账：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”
-         * @description 台账含身份证号，归档为敏感档案，日后调阅须经审批；编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件。
+         * @description 台账只列本人范围内（全宗、地区、类别）的人员；归档副本含身份证号，为敏感档案，日后调阅须经审批。编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件；交付的文件默认脱敏，unmask=true（须有权限并写明 purpose）时为完整信息。
          */
         post: {
             parameters: {
@@ -9768,6 +10321,12 @@ export interface paths {
                         fonds?: string;
                         /** @description 档号中的机构（问题）代码，默认 FP */
                         org?: string;
+                        /** @description 台账所属地区（6 位行政区划代码），须在本人范围内；默认为本人范围内的全部地区 */
+                        region?: string;
+                        /** @description 交付未脱敏的台账（需 item.unmask 权限与用途，记入事件日志）；默认脱敏 */
+                        unmask?: boolean;
+                        /** @description 取得未脱敏台账的用途（记入日志） */
+                        purpose?: string;
                     };
                 };
             };
@@ -9796,6 +10355,7 @@ export interface paths {
                                 digest: string;
                                 size: number;
                                 href: string;
+                                /** @description 交付给编制人的副本（默认脱敏）；size 与 digest 为归档副本的 */
                                 contentBase64?: string;
                             }[];
                         };
@@ -10125,6 +10685,8 @@ export interface paths {
                             }[];
                             /** @description 按全宗规则收下但分辨率不足的页 */
                             lowResolution: number[];
+                            /** @description 提示（扩展名与内容不符、相同内容重复挂接），不影响保存 */
+                            warnings: string[];
                         };
                     };
                 };
@@ -11350,6 +11912,26 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -11431,6 +12013,26 @@ export interface paths {
                 };
                 /** @description Default Response */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -16,6 +16,10 @@ export interface CurrentUser {
   roles: string[];
   permissions: string[];
   scope: ScopeRow[] | null;
+  /** The password was chosen by someone else: the owner changes it before anything else. */
+  mustChangePassword?: boolean;
+  /** An administrator's second factor must be enrolled by its owner before anything else. */
+  mustEnrolTotp?: boolean;
 }
 
 interface AuthState {

@@ -3,6 +3,7 @@ import { lazy, type ReactNode } from 'react';
 import { createBrowserRouter, Navigate, useLocation } from 'react-router-dom';
 import { AppLayout } from './AppLayout';
 import { useAuth } from './auth';
+import { FirstSignInPage } from './FirstSignInPage';
 import { LoginPage } from './LoginPage';
 
 // Each page is its own chunk, so the first screen loads only the shell and the page it shows.
@@ -28,6 +29,7 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   const location = useLocation();
   if (loading) return <Spin size="large" style={{ display: 'block', margin: '120px auto' }} />;
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
+  if (user.mustChangePassword || user.mustEnrolTotp) return <FirstSignInPage />;
   return children;
 }
 

@@ -95,10 +95,11 @@ export function GrantAccessModal({
     }
   };
 
-  const fondsOptions = (catalog.data?.fonds ?? []).map((row) => ({
-    value: row.code,
-    label: `${row.code} ${row.name}`,
-  }));
+  // "Any fonds" is chosen, never implied: the server refuses a row with no condition at all.
+  const fondsOptions = [
+    { value: '*', label: '全部全宗（不限）' },
+    ...(catalog.data?.fonds ?? []).map((row) => ({ value: row.code, label: `${row.code} ${row.name}` })),
+  ];
   const categoryOptions = (catalog.data?.categories ?? []).map((row) => ({
     value: row.code,
     label: `${row.code} ${row.name}${row.status === 'retired' ? '（已停用）' : ''}`,
@@ -141,7 +142,7 @@ export function GrantAccessModal({
         initialValues={{
           roles: current?.roles.filter((role) => !ADMIN_ROLES.includes(role)) ?? [],
           scope: (current?.scope ?? []).map((row) => ({
-            fonds: row.fondsCode ?? undefined,
+            fonds: row.fondsCode ?? '*',
             region: row.regionCode ?? undefined,
             category: row.categoryCode ?? undefined,
           })),
@@ -154,7 +155,7 @@ export function GrantAccessModal({
         </Form.Item>
         <Typography.Text strong>档案范围</Typography.Text>
         <Typography.Paragraph type="secondary" style={{ marginBottom: 8 }}>
-          每行是一块可访问的范围，行内各项须同时符合，留空表示不限；多行之间为“或”。
+          每行是一块可访问的范围，行内各项须同时符合，统筹区、类别留空表示不限，全宗须选择（可选“全部全宗”）；多行之间为“或”；只能在您本人的范围内授权。
         </Typography.Paragraph>
         <Form.List name="scope">
           {(fields, { add, remove }) => (
@@ -165,7 +166,7 @@ export function GrantAccessModal({
                     <Form.Item name={[field.name, 'fonds']} label={`范围${index + 1} 全宗`}>
                       <Select
                         allowClear
-                        placeholder="全部全宗"
+                        placeholder="选择全宗"
                         options={fondsOptions}
                         loading={catalog.loading}
                       />

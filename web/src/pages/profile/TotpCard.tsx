@@ -13,7 +13,7 @@ export const groupBy4 = (secret: string) => secret.match(/.{1,4}/g)?.join(' ') ?
 
 export function TotpCard() {
   const { message } = App.useApp();
-  const { user } = useAuth();
+  const { user, refresh } = useAuth();
   const [form] = Form.useForm<{ code: string }>();
   const [enrolment, setEnrolment] = useState<{ secret: string; uri: string }>();
   const [busy, setBusy] = useState(false);
@@ -42,6 +42,7 @@ export function TotpCard() {
       setEnabled(true);
       setEnrolment(undefined);
       message.success('动态口令已开通，此后登录须输入动态口令');
+      await refresh();
     } catch (error) {
       const problem = asApiError(error);
       if (problem.code === 'TOTP_ALREADY_ENABLED') {
@@ -54,7 +55,7 @@ export function TotpCard() {
     }
   };
 
-  if (admin || enabled)
+  if ((admin && !user?.mustEnrolTotp) || enabled)
     return (
       <Card title="动态口令">
         <Alert
