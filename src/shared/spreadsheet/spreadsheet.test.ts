@@ -106,6 +106,12 @@ describe('an XLSX whose zip lies or is too large', () => {
       message: expect.stringContaining('重名'),
     });
   });
+  it('expands no entity a DTD declares (no billion laughs)', async () => {
+    const laughs = `<!DOCTYPE worksheet [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>`;
+    const sheet = `${laughs}<worksheet><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&b;</t></is></c></row></sheetData></worksheet>`;
+    const { error } = await refusal(buildZip(workbookParts({ data: sheet })));
+    expect(error).toMatchObject({ code: 'IMPORT_UNREADABLE', message: expect.stringContaining('entity') });
+  });
 });
 
 describe('a sheet with more rows, columns or cells than the bounds', () => {
