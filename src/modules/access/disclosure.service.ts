@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import type { Item, ItemVersion } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvents } from '../integrity/event-log.js';
@@ -22,6 +23,7 @@ export async function discloseItems(
 ): Promise<Item[]> {
   if (!options.unmask) return items.map(maskItem);
   authorize(principal, 'item.unmask');
+  refuseIdNumberInText('查阅目的', options.purpose);
   // A withheld entry (sensitive, no grant) shows nothing personal, so nothing was disclosed.
   const shown = items.filter((item) => !item.withheld);
   if (shown.length > 0)
@@ -62,6 +64,7 @@ export async function discloseHistory(
   if (latest) await discloseItem(db, principal, latest.item, options);
   return versions.map((version) => ({
     ...version,
+    reason: options.unmask || version.reason === null ? version.reason : maskIdNumbersInText(version.reason),
     item: options.unmask ? version.item : maskItem(version.item),
   }));
 }

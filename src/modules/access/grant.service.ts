@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
+import { refuseIdNumberInText } from '../catalog/id-number.js';
 import { countInScope, findItemsByCodes } from '../catalog/item.repo.js';
 import { appendEvent } from '../integrity/event-log.js';
 import {
@@ -52,6 +53,7 @@ function readNote(value: string | undefined, required: boolean, what: string): s
   if ([...note].length > 200) throw invalid('NOTE_TOO_LONG', `${what}最多200个字符`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f]/.test(note)) throw invalid('NOTE_INVALID', `${what}含有控制字符`);
+  refuseIdNumberInText(what, note);
   return note === '' ? null : note;
 }
 

@@ -1,4 +1,4 @@
-import { maskIdNumber } from '../catalog/id-number.js';
+import { maskIdNumber, maskIdNumbersInText, maskIdsDeep } from '../catalog/id-number.js';
 import type { Item } from '../catalog/item.schema.js';
 
 export { maskIdNumber };
@@ -56,15 +56,39 @@ function maskExtra(extra: Record<string, unknown>): Record<string, unknown> {
 export function maskItem(item: Item): Item {
   const name = item.name?.trim();
   const maskedName = maskName(name);
+  // An ID number typed into free text before it was refused at the door is masked where it stands.
+  const text = <T extends string | null>(value: T): T =>
+    (typeof value === 'string' ? maskIdNumbersInText(value) : value) as T;
+  const title = text(item.title);
   return {
     ...item,
-    title: name && maskedName ? item.title.split(name).join(maskedName) : item.title,
+    title: name && maskedName ? title.split(name).join(maskedName) : title,
+    docNumber: text(item.docNumber),
+    responsible: text(item.responsible),
+    businessType: text(item.businessType),
+    handler: text(item.handler),
+    agency: text(item.agency),
+    changeReason: text(item.changeReason),
+    paperLocation: maskIdsDeep(item.paperLocation),
     name: maskedName,
     idNumber: maskIdNumber(item.idNumber),
     insuredNumber: maskAccount(item.insuredNumber),
-    extra: maskExtra(item.extra ?? {}),
+    extra: maskIdsDeep(maskExtra(item.extra ?? {})),
   };
 }
 
 /** The fields maskItem changes, for the log entry of an unmasked view. */
-export const MASKED_FIELDS = ['title', 'name', 'idNumber', 'insuredNumber', 'extra'] as const;
+export const MASKED_FIELDS = [
+  'title',
+  'docNumber',
+  'responsible',
+  'businessType',
+  'handler',
+  'agency',
+  'changeReason',
+  'paperLocation',
+  'name',
+  'idNumber',
+  'insuredNumber',
+  'extra',
+] as const;

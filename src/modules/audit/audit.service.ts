@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { beijingTime } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
+import { maskIdsDeep } from '../../shared/id-in-text.js';
 import type { Principal } from '../access/principal.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type AuditFilter, type ReadingBurst, searchEvents, sensitiveReadBursts } from './audit.repo.js';
@@ -127,7 +128,8 @@ export async function auditTrail(
   const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_PAGE);
   const events = await searchEvents(db, toFilter(query, limit));
   const entries = events.map((event) => {
-    const payload = JSON.parse(event.payload) as Record<string, unknown>;
+    // An ID number logged before the log masked them is masked on the way out.
+    const payload = maskIdsDeep(JSON.parse(event.payload)) as Record<string, unknown>;
     return {
       seq: event.seq,
       recordedAt: event.recordedAt.toISOString(),

@@ -1,21 +1,22 @@
+import { idCheckChar, isValidCalendarDate } from '../../shared/id-in-text.js';
 import { isProvincePrefix } from '../regions/regions.js';
 
 // Resident identity numbers, GB 11643-1999: 6-digit region, 8-digit birth date, 3-digit sequence
-// (odd for men), and an ISO 7064 MOD 11-2 check character (0-9 or X).
+// (odd for men), and an ISO 7064 MOD 11-2 check character (0-9 or X). The check character, the
+// masking and the search for numbers inside free text live in the kernel (src/shared/id-in-text.ts)
+// so the event log can use them too; they are re-exported here for the domain.
 
-const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-const CHECK_CHARS = '10X98765432';
-
-export function idCheckChar(first17: string): string {
-  let sum = 0;
-  for (let index = 0; index < 17; index++) sum += Number(first17[index]) * (WEIGHTS[index] ?? 0);
-  return CHECK_CHARS[sum % 11] as string;
-}
-
-export function isValidCalendarDate(year: number, month: number, day: number): boolean {
-  const date = new Date(Date.UTC(year, month - 1, day));
-  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
-}
+export {
+  findIdNumbers,
+  holdsIdNumber,
+  idCheckChar,
+  idNumberInTextProblem,
+  isValidCalendarDate,
+  maskIdNumber,
+  maskIdNumbersInText,
+  maskIdsDeep,
+  refuseIdNumberInText,
+} from '../../shared/id-in-text.js';
 
 /** Returns what is wrong with an ID number, in Chinese, or undefined when it is valid. */
 export function checkIdNumber(value: string, today: Date = new Date()): string | undefined {
@@ -30,14 +31,4 @@ export function checkIdNumber(value: string, today: Date = new Date()): string |
   const expected = idCheckChar(value.slice(0, 17));
   if (value[17] !== expected) return '校验码错误（末位与前17位不符）';
   return undefined;
-}
-
-/**
- * Hides the birth date so a log or list never shows a whole ID number: the first 6 and last 4
- * characters stay (320115********123X); anything too short to keep both is hidden whole.
- */
-export function maskIdNumber(value: string | null | undefined): string | null {
-  if (!value) return null;
-  if (value.length <= 10) return '*'.repeat(value.length);
-  return `${value.slice(0, 6)}${'*'.repeat(value.length - 10)}${value.slice(-4)}`;
 }

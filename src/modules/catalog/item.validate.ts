@@ -1,7 +1,12 @@
 import type { FieldIssue } from '../../shared/errors.js';
 import { isRegionCode } from '../regions/regions.js';
 import type { ExtraFieldSpec, PaperLocation } from './catalog.tables.js';
-import { checkIdNumber, isValidCalendarDate } from './id-number.js';
+import {
+  checkIdNumber,
+  idNumberInTextProblem,
+  isValidCalendarDate,
+  maskIdNumbersInText,
+} from './id-number.js';
 import {
   CARRIERS,
   type Carrier,
@@ -34,6 +39,26 @@ export class IssueCollector {
     const label = (FIELD_LABELS as Record<string, string>)[field];
     this.issues.push({ field: `${this.prefix}${field}`, message: label ? `${label}${message}` : message });
   }
+
+  /** An issue whose message already names the field. */
+  addNamed(field: string, message: string): void {
+    this.issues.push({ field: `${this.prefix}${field}`, message });
+  }
+}
+
+/**
+ * Reports an ID number typed into a free-text field (the number quoted masked); true when found.
+ * An ID number has its own sealed field: anywhere else it would be stored and shown in the clear.
+ */
+export function reportIdNumberInText(
+  out: IssueCollector,
+  field: string,
+  label: string,
+  value: unknown,
+): boolean {
+  const problem = idNumberInTextProblem(label, value);
+  if (problem) out.addNamed(field, problem);
+  return problem !== undefined;
 }
 
 export const charLength = (value: string): number => [...value].length;
@@ -64,6 +89,7 @@ export function readText(
     out.add(field, '含有控制字符');
     return undefined;
   }
+  if (reportIdNumberInText(out, field, FIELD_LABELS[field], trimmed)) return undefined;
   return trimmed;
 }
 
@@ -169,6 +195,7 @@ export function readPaperLocation(out: IssueCollector, value: unknown): PaperLoc
       out.add('paperLocation', `的“${label}”（${key}）应为1–20个字符的文本`);
       return undefined;
     }
+    if (reportIdNumberInText(out, 'paperLocation', `纸质存放位置的“${label}”`, part)) return undefined;
     location[key] = part.trim();
   }
   const unknownKeys = Object.keys(record).filter((key) => !(key in parts));
@@ -231,7 +258,15 @@ export function readExtra(
     out.add('extra', `过大：最多 ${MAX_EXTRA_JSON} 字节，实际 ${size} 字节`);
     return {};
   }
+  // Every key and value, the category's own fields and those passed through, nested ones too.
+  const refused = new Set<string>();
+  for (const [key, given] of Object.entries(extra)) {
+    const shown = maskIdNumbersInText(specs.find((spec) => spec.key === key)?.label ?? key);
+    const field = `extra.${maskIdNumbersInText(key)}`;
+    if (reportIdNumberInText(out, field, `类别专属字段“${shown}”`, { [key]: given })) refused.add(key);
+  }
   for (const spec of specs) {
+    if (refused.has(spec.key)) continue;
     const field = `extra.${spec.key}`;
     const given = extra[spec.key];
     if (given === undefined || given === null || given === '') {

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { notFound, ValidationError } from '../../shared/errors.js';
+import { idNumberInTextProblem } from '../../shared/id-in-text.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { isRegionCode, regionFullName } from '../regions/regions.js';
 import {
@@ -73,6 +74,9 @@ export async function setRetentionOverride(
   }
   if (typeof input.reason !== 'string' || input.reason.trim() === '' || charLength(input.reason) > 500) {
     issues.push({ field: 'reason', message: '调整保管期限须说明依据（1–500个字符）' });
+  } else {
+    const problem = idNumberInTextProblem('依据', input.reason);
+    if (problem) issues.push({ field: 'reason', message: problem });
   }
   if (issues.length > 0) throw new ValidationError(issues);
   await inTransaction(db, async (trx) => {

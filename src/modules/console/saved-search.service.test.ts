@@ -58,13 +58,21 @@ describe('saved searches', () => {
     expect(events[2]?.payload).toMatchObject({ state: expect.stringMatching(/^[0-9a-f]{64}$/) });
   });
 
-  it('masks an ID number in a name before it reaches the log', async () => {
+  it('refuses to keep a search by ID number (in its name, words or filters), quoting the number masked', async () => {
     const id = validId('32011519850312123');
-    await saveSearch(db(), alice, `查 ${id}`, { query: id });
-    const [event] = await eventTrail(db(), { subject: 'user:alice', limit: 1 });
-    expect(JSON.stringify(event?.payload)).not.toContain(id);
-    expect(event?.payload).toMatchObject({ name: expect.stringMatching(/^查 320115\*+\d{3}[\dX]$/) });
-    await unsaveSearch(db(), alice, `查 ${id}`);
+    const before = await eventTrail(db(), { subject: 'user:alice', limit: 100 });
+    for (const [name, search] of [
+      [`查 ${id}`, { query: '报销' }],
+      ['按人查', { query: id }],
+      ['按人查', { query: '', filters: { handler: `经办 ${id}` } }],
+    ] as const) {
+      const refused = await failure(saveSearch(db(), alice, name, search));
+      expect(refused.code).toBe('ID_NUMBER_IN_TEXT');
+      expect(refused.message).toContain(`检索方案中含有身份证号（${id.slice(0, 6)}********${id.slice(-4)}）`);
+      expect(refused.message).not.toContain(id);
+    }
+    expect(await mySavedSearches(db(), alice)).toEqual([]);
+    expect(await eventTrail(db(), { subject: 'user:alice', limit: 100 })).toHaveLength(before.length);
   });
 
   it('keeps each user to their own searches', async () => {

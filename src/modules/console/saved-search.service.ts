@@ -3,7 +3,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import type { Principal } from '../access/principal.js';
-import { maskIdNumber } from '../catalog/id-number.js';
+import { maskIdNumber, refuseIdNumberInText } from '../catalog/id-number.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { MAX_QUERY_LENGTH } from '../search/query.js';
 import {
@@ -27,6 +27,7 @@ import {
 // event; the event keeps the name (ID numbers masked) and a digest of the search, not its words.
 
 const CONTROL = /\p{Cc}/u;
+const SEARCH_ADVICE = '按身份证号的检索不能保存为检索方案（方案按原文保存），请直接检索';
 const ID_NUMBER_IN_TEXT = /\d{17}[\dXx]/g;
 
 /** The name as stored: trimmed, 1–40 characters, no control characters. */
@@ -77,6 +78,8 @@ export async function saveSearch(
 ): Promise<SavedSearch> {
   const name = savedSearchName(rawName);
   const filters = checkSearch(search.query, search.filters ?? {});
+  // A saved search is kept as typed: a search by ID number is run, never stored.
+  refuseIdNumberInText('检索方案', { name, query: search.query, filters }, SEARCH_ADVICE);
   return inTransaction(db, async (trx) => {
     await lockUserSearches(trx, principal.userId);
     const replacing = (await findSavedSearch(trx, principal.userId, name)) !== undefined;
@@ -102,7 +105,7 @@ export async function unsaveSearch(db: Db, principal: Principal, rawName: string
   await inTransaction(db, async (trx) => {
     await lockUserSearches(trx, principal.userId);
     if (!(await deleteSavedSearch(trx, principal.userId, name)))
-      throw notFound('SAVED_SEARCH_NOT_FOUND', `没有名为“${name}”的检索方案`);
+      throw notFound('SAVED_SEARCH_NOT_FOUND', `没有名为“${nameForLog(name)}”的检索方案`);
     await appendEvent(trx, {
       actor: principal.username,
       action: 'search.unsaved',

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
+import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { withholdUngranted } from '../access/grant.check.js';
 import type { ItemScope } from '../access/principal.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
@@ -91,6 +92,7 @@ export async function resolveDuplicate(
 ): Promise<FlagRow> {
   const reason = typeof resolution.reason === 'string' ? resolution.reason.trim() : '';
   if ([...reason].length < 4) throw invalid('REASON_REQUIRED', '请写明处理理由（至少 4 个字）');
+  refuseIdNumberInText('处理理由', reason);
   if (resolution.decision !== 'keep_both' && resolution.decision !== 'merge')
     throw invalid('DECISION_INVALID', '处理方式应为 keep_both（都保留）或 merge（合并）');
   return inTransaction(db, async (trx) => {

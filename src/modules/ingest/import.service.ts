@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type FieldIssue, invalid, isYidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
+import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { checkItems, type FiledItem, fileItems, MAX_BATCH } from '../catalog/item.service.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { detectDuplicates } from './duplicates.service.js';
@@ -57,7 +58,7 @@ const digest = (data: Buffer | string) => `sha256:${crypto.createHash('sha256').
 /** A mapping by the name it was saved under. */
 export async function loadMapping(db: Db, name: string): Promise<ImportMapping> {
   const mapping = await findMapping(db, name);
-  if (!mapping) throw invalid('MAPPING_NOT_FOUND', `没有名为“${name}”的列映射`);
+  if (!mapping) throw invalid('MAPPING_NOT_FOUND', `没有名为“${maskIdNumbersInText(name)}”的列映射`);
   return mapping;
 }
 
@@ -70,6 +71,7 @@ export async function saveImportMapping(
 ): Promise<ImportMapping> {
   const trimmed = name.trim();
   if (!/^[^\p{C}]{1,50}$/u.test(trimmed)) throw invalid('MAPPING_INVALID', '列映射名称应为1至50个字符');
+  refuseIdNumberInText('列映射名称', { name: trimmed, raw });
   const mapping = checkMapping(raw);
   await inTransaction(db, async (trx) => {
     await saveMapping(trx, trimmed, mapping, actor);
@@ -104,7 +106,7 @@ export async function importTable(
   const job = await openJob(db, {
     fileDigest: digest(file.content),
     mappingDigest: digest(JSON.stringify({ mapping, allOrNothing })),
-    fileName: file.name,
+    fileName: maskIdNumbersInText(file.name),
     totalRows: rows.length,
     actor,
   });
@@ -135,7 +137,7 @@ export async function importTable(
   const count = (status: LineStatus) => ordered.filter((line) => line.status === status).length;
   return {
     jobId: job.id,
-    fileName: file.name,
+    fileName: maskIdNumbersInText(file.name),
     format: table.format,
     source: table.source,
     allOrNothing,

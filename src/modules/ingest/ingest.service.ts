@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, type FieldIssue, invalid, ValidationError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
+import { idNumberInTextProblem, maskIdNumbersInText } from '../catalog/id-number.js';
 import { fileItems } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { parseDateTime } from '../catalog/item.validate.js';
@@ -74,6 +75,14 @@ function checkRequest(request: IngestRequest): { source: string; serial: string 
   if (!SOURCE_SHAPE.test(source)) issues.push({ field: 'source', message: '来源系统应为1至50个字符' });
   if (!SERIAL_SHAPE.test(serial))
     issues.push({ field: 'serial', message: '业务流水号应为1至64个字符，不含空格或控制字符' });
+  // Both are stored and logged as they are: an ID number is no key (it has its own sealed field).
+  for (const [field, label, value] of [
+    ['source', '来源系统', source],
+    ['serial', '业务流水号', serial],
+  ] as const) {
+    const problem = idNumberInTextProblem(label, value);
+    if (problem) issues.push({ field, message: problem });
+  }
   const item = request.item as { handledAt?: unknown } | null;
   if (typeof item !== 'object' || item === null || Array.isArray(item))
     issues.push({ field: 'item', message: '应为档案元数据对象' });
@@ -92,7 +101,10 @@ function checkRequest(request: IngestRequest): { source: string; serial: string 
       issues.push({ field: `files[${index}].name`, message: (error as Error).message });
     }
     if (file.content.length === 0)
-      issues.push({ field: `files[${index}].content`, message: `文件“${file.name}”是空文件（0 字节）` });
+      issues.push({
+        field: `files[${index}].content`,
+        message: `文件“${maskIdNumbersInText(file.name)}”是空文件（0 字节）`,
+      });
   }
   if (issues.length > 0) throw new ValidationError(issues, `推送的档案有误，未归档：${issues[0]?.message}`);
   return { source, serial };

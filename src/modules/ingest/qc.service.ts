@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
+import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import type { ItemScope } from '../access/principal.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import { getItem } from '../catalog/item.service.js';
@@ -213,6 +214,7 @@ export async function reviewPage(
   if (verdict.verdict === 'wrong' && (reason === null || [...reason].length < 2))
     throw invalid('QC_REASON_REQUIRED', '判为不合格时须写明原因（如：字迹模糊、缺页、倾斜、档号错误）');
   if (reason !== null && [...reason].length > 500) throw invalid('QC_REASON_INVALID', '原因最多500个字符');
+  refuseIdNumberInText('质检原因', reason);
   await inTransaction(db, async (trx) => {
     const batch = await batchFor(trx, batchId, scope, true);
     if (batch.status !== 'sampled')

@@ -8,6 +8,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
+import { maskIdNumbersInText } from '../catalog/id-number.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import { getItem, itemForChange } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
@@ -95,7 +96,8 @@ export async function addScan(
   actor: string,
   options: { batchId?: number; maxBytes?: number } = {},
 ): Promise<ScanResult> {
-  const originalName = checkFileName(source.fileName);
+  // A scan named with an ID number is named, logged and reported with the number masked.
+  const originalName = maskIdNumbersInText(checkFileName(source.fileName));
   const item = await getItem(context.db, archiveCode, context.scope);
   const policy = await findScanPolicy(context.db, item.fonds);
   if (!policy) throw notFound('FONDS_NOT_FOUND', `全宗“${item.fonds}”不存在`);

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { invalid } from '../../shared/errors.js';
+import { maskIdsDeep } from '../../shared/id-in-text.js';
 import {
   createLogHead,
   eventsBySeq,
@@ -122,8 +123,10 @@ export async function appendEvents(
   let prevHash = head.lastHash;
   const rows: IntegrityEventTable[] = [];
   for (const { state, previousState, ...event } of events) {
+    // The log is append-only: an ID number typed anywhere (a reason, a file name) is masked before
+    // it could be kept in it for good. Payloads meant to be checked never hold one.
     const payload = canonicalJson({
-      ...event.payload,
+      ...maskIdsDeep(event.payload),
       ...(state !== undefined ? { state: stateDigest(hasher.algorithm, state) } : {}),
       ...(previousState !== undefined ? { previousState: stateDigest(hasher.algorithm, previousState) } : {}),
     });

@@ -145,7 +145,7 @@ export async function nextFileNumber(db: Db, itemId: number): Promise<number> {
 export async function insertItemFile(
   db: Db,
   itemId: number,
-  file: Omit<AttachedFileRow, 'addedAt'>,
+  file: Omit<AttachedFileRow, 'addedAt'> & { sealedOriginalName?: string | null },
 ): Promise<void> {
   await db
     .insertInto('item_file')
@@ -154,6 +154,7 @@ export async function insertItemFile(
       file_number: file.fileNumber,
       digest: file.digest,
       file_name: file.fileName,
+      original_name: file.sealedOriginalName ?? null,
       media_type: file.mediaType,
       size: file.size,
       added_by: file.addedBy,

@@ -2,8 +2,10 @@ import type { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
+import { sealText } from '../access/field-cipher.js';
 import type { ActiveGrant } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
+import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { getItem, getItemWithGrant } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvent } from '../integrity/event-log.js';
@@ -49,7 +51,10 @@ export function checkFileName(name: string): string {
   if (trimmed === '') throw invalid('FILE_NAME_INVALID', '文件名不能为空');
   if ([...trimmed].length > 200) throw invalid('FILE_NAME_INVALID', '文件名最多200个字符');
   if (/[/\\]/.test(trimmed) || trimmed === '.' || trimmed === '..' || trimmed.includes('..'))
-    throw invalid('FILE_NAME_INVALID', `文件名“${trimmed.slice(0, 60)}”不能包含路径（/、\\ 或 ..）`);
+    throw invalid(
+      'FILE_NAME_INVALID',
+      `文件名“${maskIdNumbersInText(trimmed).slice(0, 60)}”不能包含路径（/、\\ 或 ..）`,
+    );
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(trimmed))
     throw invalid('FILE_NAME_INVALID', '文件名含有控制字符');
@@ -86,7 +91,7 @@ export async function stageFile(store: BlobStore, stream: Readable, fileName: st
   const staged = await store.stage(stream);
   if (staged.size === 0) {
     await store.discard(staged);
-    throw invalid('FILE_EMPTY', `文件“${fileName}”是空文件（0 字节），未保存`);
+    throw invalid('FILE_EMPTY', `文件“${maskIdNumbersInText(fileName)}”是空文件（0 字节），未保存`);
   }
   return staged;
 }
@@ -103,7 +108,11 @@ export async function attachStaged(
   actor: string,
   committed: { done: boolean },
 ): Promise<AttachedFile> {
-  const { staged, fileName } = file;
+  const { staged } = file;
+  // Business systems name files with ID numbers: the name is shown and logged masked, and kept as
+  // given only sealed under the field key.
+  const fileName = maskIdNumbersInText(file.fileName);
+  const sealedOriginalName = fileName === file.fileName ? null : sealText(file.fileName);
   const isNew = await insertBlob(trx, staged);
   if (isNew) {
     const { stored, missing } = await store.commit(staged);
@@ -125,6 +134,7 @@ export async function attachStaged(
     fileNumber,
     digest: staged.digest,
     fileName,
+    sealedOriginalName,
     mediaType,
     size: staged.size,
     addedBy: actor,
@@ -148,7 +158,8 @@ export function blobFacts(blob: Pick<StagedBlob, 'size' | 'storedDigest' | 'stor
 function toAttached(row: AttachedFileRow, copies: Map<string, string> | undefined): AttachedFile {
   return {
     fileNumber: row.fileNumber,
-    fileName: row.fileName,
+    // Names stored before they were masked at the door are masked on the way out.
+    fileName: maskIdNumbersInText(row.fileName),
     mediaType: row.mediaType,
     size: row.size,
     digest: row.digest,
@@ -261,6 +272,7 @@ export async function openFile(
   grant: ActiveGrant | null;
   logRead: () => Promise<void>;
 }> {
+  refuseIdNumberInText('用途', trace.purpose);
   const { item, grant } = await getItemWithGrant(context.db, archiveCode, context.scope);
   const { row, copies, stream } = await openStored(
     context,

@@ -29,7 +29,10 @@ export interface ItemFileTable {
   /** 1, 2, … within the item, in the order files were attached. */
   file_number: number;
   digest: string;
+  /** The name shown and logged: an ID number in the name as given is masked. */
   file_name: string;
+  /** The name as given, sealed under the field key, when it differs from file_name (else null). */
+  original_name: ColumnType<string | null, string | null | undefined, never>;
   media_type: string;
   size: number;
   added_by: string;
