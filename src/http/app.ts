@@ -8,7 +8,6 @@ import { grantRoutes } from '../modules/access/grant.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
-import { maskIdNumber } from '../modules/catalog/id-number.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
 import { savedSearchRoutes } from '../modules/console/saved-search.routes.js';
 import { statsRoutes } from '../modules/console/stats.routes.js';
@@ -29,8 +28,11 @@ import { storageRoutes } from '../modules/storage/storage.routes.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { principalOf, registerAuth } from './auth.js';
+import { registerBodyDeadline } from './body-deadline.js';
 import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
+import { registerInputGuard } from './input-guard.js';
+import { maskIdsInText } from './mask-text.js';
 
 export interface AppOptions {
   database: Database;
@@ -42,6 +44,8 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Largest request body in bytes; batches of items are the big ones. */
   bodyLimit?: number;
+  /** A request body that sends nothing for this long is answered 408 and its connection closed. */
+  bodyIdleMs?: number;
   /** The whole system and the server's local control token, for online backup. */
   control?: { system: System; token: string };
   /** Serve the built web console at `/` (default: when dist/web holds a build). */
@@ -55,22 +59,8 @@ export function requestActor(request: FastifyRequest): string {
   return principalOf(request).username;
 }
 
-// An ID number in a logged URL (?idNumber=…, ?q=…) is masked as everywhere else (first 6 and last 4
-// kept). The URL is decoded and folded first: percent-encoded or full-width digits are the same number.
-const ID_NUMBER_IN_TEXT = /\d{17}[\dXx]/g;
-const maskIds = (text: string) => text.replace(ID_NUMBER_IN_TEXT, (id) => maskIdNumber(id) ?? '');
-export function maskIdsInText(text: string): string {
-  let decoded = text;
-  try {
-    decoded = decodeURIComponent(text.replace(/\+/g, ' '));
-  } catch {
-    // A malformed escape: mask what can be read as it stands.
-  }
-  // Decoding and folding keep every ASCII digit, so nothing to mask in the folded URL means none in it.
-  const folded = decoded.normalize('NFKC');
-  const masked = maskIds(folded);
-  return masked === folded ? text : masked;
-}
+// A logged URL (?idNumber=…, ?q=…) has its ID numbers masked (mask-text.ts); kept exported here for callers.
+export { maskIdsInText };
 
 export async function buildApp(options: AppOptions): Promise<App> {
   const app = Fastify({
@@ -90,6 +80,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
       : false,
     bodyLimit: options.bodyLimit ?? 32 * 1024 * 1024,
     schemaErrorFormatter,
+    // The router's own refusals (an undecodable or overlong path) would otherwise echo the path back.
+    frameworkErrors: errorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -117,6 +109,9 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
 
   app.setErrorHandler(errorHandler);
+  // Before the access layer and every route: hostile text and stalled bodies never reach a handler.
+  registerInputGuard(app);
+  registerBodyDeadline(app, options.bodyIdleMs);
   const serveConsole = options.console !== false && consoleBuilt();
   app.setNotFoundHandler(serveConsole ? consoleOrNotFound : notFoundHandler);
   await registerAuth(app, options.database.db);

@@ -1,6 +1,8 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
 import { type ErrorKind, type FieldIssue, isYidangError, ValidationError } from '../shared/errors.js';
+import { wellFormed } from '../shared/well-formed.js';
+import { maskIdsInPlainText, maskIdsInText } from './mask-text.js';
 
 // Every error leaves the API as { error: { code, message, issues? } } with a Chinese message; the
 // log gets the code and the route, never the request body (it may hold ID numbers or diagnoses).
@@ -27,6 +29,8 @@ const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
   ],
   FST_ERR_CTP_EMPTY_JSON_BODY: [400, 'INVALID_JSON', '请求体为空，应为 JSON'],
   FST_ERR_CTP_INVALID_JSON_BODY: [400, 'INVALID_JSON', '请求体不是有效的 JSON'],
+  FST_ERR_BAD_URL: [400, 'BAD_URL', '请求地址无效（含有无法解码的字符）'],
+  FST_ERR_MAX_PARAM_LENGTH: [414, 'PATH_TOO_LONG', '请求地址中的参数过长'],
 };
 
 function describe(error: FastifySchemaValidationError, where: string): FieldIssue {
@@ -58,12 +62,31 @@ export function schemaErrorFormatter(errors: FastifySchemaValidationError[], dat
   return new ValidationError(errors.map((error) => describe(error, where === 'body' ? '' : where)));
 }
 
+// A message may quote what it refuses (档号“…”不存在): it never repeats an ID number, a broken
+// character or a page of text back.
+const MAX_MESSAGE = 500;
+export function safeMessage(text: string): string {
+  const clean = maskIdsInPlainText(wellFormed(text));
+  return clean.length > MAX_MESSAGE
+    ? `${clean.slice(0, MAX_MESSAGE).replace(/[\ud800-\udbff]$/, '')}…`
+    : clean;
+}
+
+// PostgreSQL's data exceptions (class 22: a value out of range, text it cannot hold, a date or a
+// number it cannot read) come from what the request carried; the input guard and the schemas stop
+// most of it first, and what slips past is still the client's to correct, not a server failure.
+const isDataException = (code: unknown) => typeof code === 'string' && /^22[0-9A-Z]{3}$/.test(code);
+
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   if (isYidangError(error)) {
+    const issues = error.issues.map((issue) => ({
+      field: safeMessage(issue.field),
+      message: safeMessage(issue.message),
+    }));
     const body = {
       code: error.code,
-      message: error.message,
-      ...(error.issues.length ? { issues: error.issues } : {}),
+      message: safeMessage(error.message),
+      ...(issues.length ? { issues } : {}),
     };
     reply.status(STATUS[error.kind]).send({ error: body });
     return;
@@ -71,6 +94,16 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
   const known = error.code ? FRAMEWORK_ERRORS[error.code] : undefined;
   if (known) {
     reply.status(known[0]).send({ error: { code: known[1], message: known[2] } });
+    return;
+  }
+  if (isDataException(error.code)) {
+    request.log.warn({ route: request.routeOptions.url, sqlstate: error.code }, 'data exception from input');
+    reply.status(400).send({
+      error: {
+        code: 'INVALID_INPUT',
+        message: '输入的数据无法处理（格式不正确或取值超出范围），请检查后重试',
+      },
+    });
     return;
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
@@ -90,7 +123,9 @@ export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): v
   reply.status(404).send({
     error: {
       code: 'ROUTE_NOT_FOUND',
-      message: `没有这个接口：${request.method} ${request.url.split('?')[0]}`,
+      message: safeMessage(
+        `没有这个接口：${request.method} ${maskIdsInText(request.url.split('?')[0] ?? '')}`,
+      ),
     },
   });
 }

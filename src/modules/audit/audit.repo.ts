@@ -20,6 +20,15 @@ export interface AuditFilter {
   limit: number;
 }
 
+// A payload is JSON text written by JSON.stringify, which escapes a NUL or an unpaired surrogate as
+// \u0000 or \ud800: jsonb refuses both, and one such event (the log keeps it for good) would fail
+// every later search that reads payloads. Those escapes are made U+FFFD before the cast; a pair
+// broken up the same way is harmless, as only server-made ids (grantId, traceId) are compared.
+const payloadField = (key: string) =>
+  sql<string | null>`(case when strpos(payload, '\\u') > 0
+    then regexp_replace(payload, '\\\\u(0000|d[89a-f][0-9a-f]{2})', '\\\\ufffd', 'gi')
+    else payload end)::jsonb ->> ${sql.lit(key)}`;
+
 export async function searchEvents(db: Db, filter: AuditFilter): Promise<StoredEvent[]> {
   let query = db.selectFrom('integrity_event').selectAll();
   if (filter.actor !== undefined) query = query.where('actor', '=', filter.actor);
@@ -33,12 +42,11 @@ export async function searchEvents(db: Db, filter: AuditFilter): Promise<StoredE
     query = query.where((eb) =>
       eb.or([
         eb('subject', '=', `access-request:${grantId}`),
-        eb(sql`payload::jsonb ->> 'grantId'`, '=', String(grantId)),
+        eb(payloadField('grantId'), '=', String(grantId)),
       ]),
     );
   }
-  if (filter.traceId !== undefined)
-    query = query.where(sql`payload::jsonb ->> 'traceId'`, '=', filter.traceId);
+  if (filter.traceId !== undefined) query = query.where(payloadField('traceId'), '=', filter.traceId);
   if (filter.from !== undefined) query = query.where('recorded_at', '>=', filter.from);
   if (filter.to !== undefined) query = query.where('recorded_at', '<', filter.to);
   if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);

@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { beijingTime } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';
+import { wellFormed, wellFormedDeep } from '../../shared/well-formed.js';
 import type { Principal } from '../access/principal.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type AuditFilter, type ReadingBurst, searchEvents, sensitiveReadBursts } from './audit.repo.js';
@@ -128,15 +129,16 @@ export async function auditTrail(
   const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_PAGE);
   const events = await searchEvents(db, toFilter(query, limit));
   const entries = events.map((event) => {
+    // Text stored before the door refused broken characters is served with U+FFFD in their place.
     // An ID number logged before the log masked them is masked on the way out.
-    const payload = maskIdsDeep(JSON.parse(event.payload)) as Record<string, unknown>;
+    const payload = maskIdsDeep(wellFormedDeep(JSON.parse(event.payload))) as Record<string, unknown>;
     return {
       seq: event.seq,
       recordedAt: event.recordedAt.toISOString(),
-      actor: event.actor,
-      action: event.action,
-      actionLabel: ACTION_LABELS[event.action] ?? event.action,
-      subject: event.subject,
+      actor: wellFormed(event.actor),
+      action: wellFormed(event.action),
+      actionLabel: ACTION_LABELS[event.action] ?? wellFormed(event.action),
+      subject: wellFormed(event.subject),
       address: typeof payload.address === 'string' ? payload.address : null,
       purpose: typeof payload.purpose === 'string' ? payload.purpose : null,
       grantId: typeof payload.grantId === 'number' ? payload.grantId : null,
