@@ -262,6 +262,31 @@ describe('accounts (app_user, user_role, user_scope)', () => {
     );
   });
 
+  it('catches the first-sign-in flags cleared in SQL (the password or second factor an administrator saw)', async () => {
+    await expectOnly(
+      async (trx) => {
+        await changed(
+          sql`update app_user set password_must_change = not password_must_change where username = 'baomi'`.execute(
+            trx,
+          ),
+        );
+      },
+      'user.altered',
+      '账户 baomi',
+    );
+    await expectOnly(
+      async (trx) => {
+        await changed(
+          sql`update app_user set totp_must_renew = not totp_must_renew where username = 'baomi'`.execute(
+            trx,
+          ),
+        );
+      },
+      'user.altered',
+      '账户 baomi',
+    );
+  });
+
   it("catches an insured account bound to another person's ID number (sealed value or blind index)", async () => {
     await expectOnly(
       async (trx) => {

@@ -1,8 +1,11 @@
 import type { Db } from '../../src/db/database.js';
+import { inTransaction } from '../../src/db/transaction.js';
 import type { ScopeRow } from '../../src/modules/access/access.repo.js';
 import { permissionsOf, type Role } from '../../src/modules/access/roles.js';
 import { createApiToken } from '../../src/modules/access/session.service.js';
+import { userState } from '../../src/modules/access/state.repo.js';
 import { createUser } from '../../src/modules/access/user.service.js';
+import { appendEvent } from '../../src/modules/integrity/event-log.js';
 
 // Accounts for tests: a user with roles and a scope, signed in through a real API token (the same
 // path a business system takes), so the access layer is exercised, not bypassed.
@@ -28,11 +31,22 @@ let counter = 0;
  * of other things sign in with TEST_PASSWORD and the secret createUser returned.
  */
 export async function ownerHasTakenOver(db: Db, username: string): Promise<void> {
-  await db
-    .updateTable('app_user')
-    .set({ password_must_change: false, totp_must_renew: false })
-    .where('username', '=', username)
-    .execute();
+  // Logged with the account's new state as the real change is, so `verify` still passes.
+  await inTransaction(db, async (trx) => {
+    const [user] = await trx
+      .updateTable('app_user')
+      .set({ password_must_change: false, totp_must_renew: false })
+      .where('username', '=', username)
+      .returning('id')
+      .execute();
+    await appendEvent(trx, {
+      actor: 'test',
+      action: 'user.password_changed',
+      subject: `user:${username}`,
+      payload: { byOwner: true },
+      state: await userState(trx, user.id),
+    });
+  });
 }
 
 export async function testUser(

@@ -40,7 +40,10 @@ async function accountStates(db: Kysely<unknown>): Promise<Array<[string, unknow
     id_number_index: string | null;
     password_hash: string;
     totp_secret: string | null;
-  }>`select id, username, disabled, id_number, id_number_index, password_hash, totp_secret
+    password_must_change: boolean;
+    totp_must_renew: boolean;
+  }>`select id, username, disabled, id_number, id_number_index, password_hash, totp_secret,
+            password_must_change, totp_must_renew
      from app_user order by username`.execute(db);
   const roles = await sql<{ user_id: number; role: string }>`select user_id, role from user_role`.execute(db);
   const scopes = await sql<{
@@ -68,6 +71,9 @@ async function accountStates(db: Kysely<unknown>): Promise<Array<[string, unknow
       idNumberIndex: user.id_number_index,
       passwordHash: user.password_hash,
       totpSecret: user.totp_secret,
+      // Whether the password and the second factor are still the ones an administrator saw.
+      passwordMustChange: user.password_must_change,
+      totpMustRenew: user.totp_must_renew,
     },
   ]);
 }
