@@ -8,6 +8,7 @@ import { TRACE_ID_PATTERN } from '../src/modules/watermark/stamp.js';
 import { addUser, type CliEnv, type CliResult, cliEnv, run, signInAs, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { reimbursement } from './helpers/fixtures.js';
+import { opaqueBytes } from './helpers/opaque-content.js';
 
 // Electronic files, fixity, keys, proofs and the event log through the built CLI: a real data
 // directory (PGlite on disk), or a PostgreSQL database of this file's own when DATABASE_URL is set.
@@ -22,7 +23,7 @@ let cli: CliEnv;
 /** The account the item and file commands sign in as. */
 let archivist: string;
 let work: string;
-const content = randomBytes(300 * 1024);
+const content = opaqueBytes(300 * 1024);
 let scanFile: string;
 
 beforeAll(async () => {

@@ -1,4 +1,4 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import type { S3Replica } from '../src/modules/storage/s3-replica.js';
 import { openSystem } from '../src/system/system.js';
 import { dropEmptyDatabases, freshDatabaseUrl } from './helpers/database.js';
 import { failure } from './helpers/fixtures.js';
+import { opaqueBytes } from './helpers/opaque-content.js';
 import { S3_BUCKET, startTestS3, type TestS3 } from './helpers/s3.js';
 import {
   directoryReplica,
@@ -73,7 +74,7 @@ describe('an S3 replica in the blob store', () => {
     const system = await openWithCloud();
     try {
       const code = await fileOneItem(system);
-      const scan = randomBytes(200_000);
+      const scan = opaqueBytes(200_000);
       const added = await addFile(
         storage(system),
         code,
@@ -153,7 +154,7 @@ describe('an S3 replica in the blob store', () => {
           addFile(
             storage(system),
             code,
-            { stream: streamOf(randomBytes(5000)), fileName: 'a.pdf' },
+            { stream: streamOf(opaqueBytes(5000)), fileName: 'a.pdf' },
             '档案员',
           ),
         );
@@ -174,7 +175,7 @@ describe('an S3 replica in the blob store', () => {
     const system = await openWithCloud(false);
     try {
       const code = await fileOneItem(system);
-      const content = randomBytes(8000);
+      const content = opaqueBytes(8000);
       await s3.stop();
       let digest: string;
       try {
@@ -207,7 +208,7 @@ describe('an S3 replica in the blob store', () => {
     const restoredUrl = await freshDatabaseUrl();
     try {
       const code = await fileOneItem(system);
-      const content = randomBytes(70_000);
+      const content = opaqueBytes(70_000);
       const added = await addFile(
         storage(system),
         code,

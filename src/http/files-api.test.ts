@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { opaqueBytes } from '../../test/helpers/opaque-content.js';
 import { directoryReplica, fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { parseVerifierKey } from '../modules/integrity/checkpoint-note.js';
 import {
@@ -51,7 +52,7 @@ function upload(code: string, content: Buffer, name: string, user: TestUser = ar
 }
 
 describe('files over HTTP', () => {
-  const content = crypto.randomBytes(3 * 1024 * 1024 + 17);
+  const content = opaqueBytes(3 * 1024 * 1024 + 17);
 
   it('uploads multipart, lists, and streams the exact bytes back with the digest', async () => {
     const response = await upload(archiveCode, content, '门诊发票扫描件.pdf');

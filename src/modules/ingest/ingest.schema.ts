@@ -43,6 +43,9 @@ export const IngestResultSchema = Type.Object({
       fileName: Type.String(),
       digest: Type.String(),
       size: Type.Integer(),
+      warnings: Type.Optional(
+        Type.Array(Type.String(), { description: '提示（扩展名与内容不符、相同内容重复挂接），不影响归档' }),
+      ),
     }),
   ),
 });

@@ -9,12 +9,13 @@ import { fileItems } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { parseDateTime } from '../catalog/item.validate.js';
 import { appendEvent } from '../integrity/event-log.js';
-import type { BlobStore, StagedBlob } from '../storage/blob-store.js';
+import type { BlobStore } from '../storage/blob-store.js';
 import {
   type AttachedFile,
   attachStaged,
   checkFileName,
   listFiles,
+  type StagedFile,
   stageFile,
 } from '../storage/file.service.js';
 import { detectDuplicates } from './duplicates.service.js';
@@ -55,7 +56,7 @@ export interface IngestResult {
   lagSeconds: number;
   /** Earlier archives this one was flagged against as a possible duplicate (0 on a replay). */
   duplicates: number;
-  files: Array<{ fileNumber: number; fileName: string; digest: string; size: number }>;
+  files: Array<{ fileNumber: number; fileName: string; digest: string; size: number; warnings?: string[] }>;
 }
 
 export interface IngestContext {
@@ -131,11 +132,12 @@ function payloadDigest(request: IngestRequest): string {
   return `sha256:${crypto.createHash('sha256').update(text).digest('hex')}`;
 }
 
-const fileSummary = ({ fileNumber, fileName, digest, size }: AttachedFile) => ({
+const fileSummary = ({ fileNumber, fileName, digest, size, warnings }: AttachedFile) => ({
   fileNumber,
   fileName,
   digest,
   size,
+  ...(warnings?.length ? { warnings } : {}),
 });
 
 async function replay(context: IngestContext, receipt: Receipt, digest: string): Promise<IngestResult> {
@@ -177,8 +179,8 @@ export async function ingestArchive(
       '推送的档案有误，未归档：办理时间格式应为 ISO 8601，如 2024-03-15T10:20:00+08:00',
     );
   const lagSeconds = Math.round((receivedAt.getTime() - handledAt.getTime()) / 1000);
-  const staged: Array<{ staged: StagedBlob; fileName: string }> = [];
-  const committed = new Set<StagedBlob>();
+  const staged: Array<{ staged: StagedFile; fileName: string }> = [];
+  const committed = new Set<StagedFile>();
   try {
     for (const file of request.files ?? []) {
       const fileName = checkFileName(file.name);

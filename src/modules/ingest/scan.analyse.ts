@@ -3,7 +3,19 @@ import fs from 'node:fs/promises';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { invalid } from '../../shared/errors.js';
-import { loadPdfQuietly } from '../watermark/watermark.js';
+import {
+  BoundsProblem,
+  checkPdfBounds,
+  checkRasterSize,
+  loadPdfQuietly,
+  MAX_IMAGE_PIXELS,
+} from '../storage/content-bounds.js';
+import {
+  type ByteSource,
+  DECODABLE_COMPRESSIONS,
+  readTiffPages,
+  TiffStructureError,
+} from '../storage/tiff-structure.js';
 import type { ColourMode } from './scan.tables.js';
 
 // What a scanned file is, read from the file itself: its format by magic bytes, and per page the
@@ -47,6 +59,51 @@ export function scanFormat(head: Buffer): ScanFormat | null {
   return null;
 }
 
+/** A scan the decoder cannot read whole: refused with what was found, never stored. */
+const undecodable = (fileName: string, detail: string) =>
+  invalid(
+    'SCAN_UNDECODABLE',
+    `扫描件无法解码：“${fileName.slice(0, 80)}”${detail.slice(0, 160)}，未保存，请重新扫描或换用常见的压缩方式`,
+  );
+
+const outOfBounds = (fileName: string, problem: BoundsProblem) =>
+  invalid(
+    'SCAN_BOUNDS_EXCEEDED',
+    `扫描件“${fileName.slice(0, 80)}”页面尺寸异常（${problem.message}），未保存`,
+  );
+
+/** The spooled file read at offsets, for walking a TIFF's page table without loading it. */
+async function fileSource(path: string): Promise<{ source: ByteSource; close: () => Promise<void> }> {
+  const handle = await fs.open(path, 'r');
+  const { size } = await handle.stat();
+  return {
+    source: {
+      size,
+      read: async (offset, length) => {
+        const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)));
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        return buffer.subarray(0, bytesRead);
+      },
+    },
+    close: () => handle.close(),
+  };
+}
+
+/** A TIFF's page table, walked before any decoder sees it: a loop or an unknown compression is refused. */
+async function checkTiffStructure(path: string, fileName: string): Promise<void> {
+  const { source, close } = await fileSource(path);
+  try {
+    const pages = await readTiffPages(source, DECODABLE_COMPRESSIONS);
+    for (const [index, page] of pages.entries()) checkRasterSize(page.width, page.height, index + 1);
+  } catch (error) {
+    if (error instanceof TiffStructureError) throw undecodable(fileName, `（${error.message}）`);
+    if (error instanceof BoundsProblem) throw outOfBounds(fileName, error);
+    throw error;
+  } finally {
+    await close();
+  }
+}
+
 const corrupt = (fileName: string, detail: string) =>
   invalid(
     'SCAN_CORRUPT',
@@ -67,6 +124,7 @@ export async function analyseScan(path: string, fileName: string): Promise<ScanA
       'SCAN_FORMAT_UNSUPPORTED',
       `“${fileName.slice(0, 80)}”不是 TIFF、JPEG、PNG 或 PDF 扫描件（按文件内容判断，与扩展名无关）`,
     );
+  if (format === 'tiff') await checkTiffStructure(path, fileName);
   const pages = format === 'pdf' ? await pdfPages(path, fileName) : await imagePages(path, fileName);
   if (pages.length === 0) throw corrupt(fileName, '没有页面');
   return { format, pages };
@@ -81,17 +139,24 @@ function colourOf(metadata: sharp.Metadata): ColourMode {
 async function imagePages(path: string, fileName: string): Promise<ScannedPage[]> {
   let first: sharp.Metadata;
   try {
-    first = await sharp(path).metadata();
+    first = await sharp(path, { limitInputPixels: false }).metadata();
   } catch (error) {
     throw corrupt(fileName, (error as Error).message);
   }
   const count = first.pages ?? 1;
   if (count > MAX_SCAN_PAGES)
     throw invalid('SCAN_TOO_MANY_PAGES', `扫描文件最多 ${MAX_SCAN_PAGES} 页，此文件有 ${count} 页`);
+  try {
+    checkRasterSize(first.width ?? 0, first.pageHeight ?? first.height ?? 0);
+  } catch (error) {
+    if (error instanceof BoundsProblem) throw outOfBounds(fileName, error);
+    throw error;
+  }
   const pages: ScannedPage[] = [];
   for (let index = 0; index < count; index++) {
     try {
-      const image = sharp(path, { page: index, failOn: 'truncated', limitInputPixels: 400_000_000 });
+      // failOn 'error': a strip the decoder cannot decompress is an error, not a grey page.
+      const image = sharp(path, { page: index, failOn: 'error', limitInputPixels: MAX_IMAGE_PIXELS });
       const metadata = index === 0 && count === 1 ? first : await image.metadata();
       // Decoding (to a thumbnail) is what finds a truncated or damaged page.
       await image.resize({ width: 64 }).raw().toBuffer();
@@ -117,7 +182,9 @@ async function pdfPages(path: string, fileName: string): Promise<ScannedPage[]> 
     const bytes = await fs.readFile(path);
     const document = await loadPdfQuietly(bytes);
     count = document.getPageCount();
+    if (count <= MAX_SCAN_PAGES) checkPdfBounds(document);
   } catch (error) {
+    if (error instanceof BoundsProblem) throw outOfBounds(fileName, error);
     const message = (error as Error).message;
     if (/encrypt/i.test(message))
       throw invalid(

@@ -65,6 +65,9 @@ const ScanResultSchema = Type.Object({
     }),
   ),
   lowResolution: Type.Array(Type.Integer(), { description: '按全宗规则收下但分辨率不足的页' }),
+  warnings: Type.Array(Type.String(), {
+    description: '提示（扩展名与内容不符、相同内容重复挂接），不影响保存',
+  }),
 });
 const PolicySchema = Type.Object(
   {

@@ -51,6 +51,8 @@ export interface ScanResult {
   pages: Array<ScannedPage & { page: number; imageName: string; flags: PageFlag[] }>;
   /** Pages kept below the fonds' resolution (policy 'flag'). */
   lowResolution: number[];
+  /** What the scanning person should know (the name promised another format, the same scan twice). */
+  warnings: string[];
 }
 
 /** 档号-0001: the page's name everywhere it is listed or exported. */
@@ -170,6 +172,7 @@ export async function addScan(
             flags: row.flags,
           })),
           lowResolution: lowResolution.map((page) => first + page - 1),
+          warnings: attached.warnings ?? [],
         };
       });
     } finally {

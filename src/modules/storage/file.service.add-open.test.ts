@@ -1,4 +1,3 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -18,6 +17,7 @@ import {
   snapshot,
 } from '../../../test/helpers/file-service.js';
 import { failure } from '../../../test/helpers/fixtures.js';
+import { opaqueBytes } from '../../../test/helpers/opaque-content.js';
 import {
   asDirectory,
   fileOneItem,
@@ -106,7 +106,7 @@ describe('addFile and openFile', () => {
 
   it('stores identical content once but attaches it every time', async () => {
     const other = await fileOneItem(system, { name: '李秀英', title: '李秀英 门诊慢特病待遇认定表' });
-    const content = crypto.randomBytes(40_000);
+    const content = opaqueBytes(40_000);
     const digest = `sha256:${sha256(content)}`;
     const before = await snapshot(system);
 
@@ -180,7 +180,7 @@ describe('addFile and openFile', () => {
       [MiB / 2, 7_000],
       [3 * MiB, 65_536 + 3],
     ] as const) {
-      const content = crypto.randomBytes(size);
+      const content = opaqueBytes(size);
       const added = await addFile(
         storage(system),
         code,
@@ -299,7 +299,7 @@ describe('addFile and openFile', () => {
     // The writer is killed here: no commit, no abort.
     const leftovers = filesUnder(tmp);
     expect(leftovers).toHaveLength(1);
-    expect(leftovers[0]).toMatch(/^[0-9a-f]{24}\.part$/);
+    expect(leftovers[0]).toMatch(/^[0-9a-f]{8}\.\d+\.[0-9a-f]{8}\.[0-9a-f]{24}\.part$/);
     expect(filesUnder(path.join(replica.root, 'blobs'))).toEqual(blobsBefore);
     expect(await replica.openRead(`sha256:${sha256(partial)}`)).toBeUndefined();
 
@@ -314,7 +314,7 @@ describe('addFile and openFile', () => {
   });
 
   it.runIf(onPostgres)('stores the same new content added twice at once exactly once', async () => {
-    const content = crypto.randomBytes(2 * MiB + 333);
+    const content = opaqueBytes(2 * MiB + 333);
     const digest = `sha256:${sha256(content)}`;
     const other = await fileOneItem(system, { name: '孙立', title: '孙立 住院费用报销审核表' });
     const blobsBefore = await countRows(system, 'storage_blob');

@@ -18,6 +18,7 @@ import {
   snapshot,
 } from '../../../test/helpers/file-service.js';
 import { failure } from '../../../test/helpers/fixtures.js';
+import { opaqueBytes } from '../../../test/helpers/opaque-content.js';
 import {
   directoryReplica,
   fileOneItem,
@@ -62,7 +63,7 @@ describe('replicas that fail', () => {
         addFile(
           storage(system),
           code,
-          { stream: streamOf(crypto.randomBytes(5000)), fileName: 'lost-mount.bin' },
+          { stream: streamOf(opaqueBytes(5000)), fileName: 'lost-mount.bin' },
           ACTOR,
         ),
       );
@@ -85,7 +86,7 @@ describe('replicas that fail', () => {
         addFile(
           storage(system),
           code,
-          { stream: chunked(crypto.randomBytes(2 * MiB + 5), 256 * 1024), fileName: 'big-scan.bin' },
+          { stream: chunked(opaqueBytes(2 * MiB + 5), 256 * 1024), fileName: 'big-scan.bin' },
           ACTOR,
         ),
       );
@@ -101,7 +102,7 @@ describe('replicas that fail', () => {
   });
 
   it('reads from the other replica when one copy is corrupt, and records the corruption', async () => {
-    const content = crypto.randomBytes(300_000);
+    const content = opaqueBytes(300_000);
     const added = await addFile(
       storage(system),
       code,
@@ -122,7 +123,7 @@ describe('replicas that fail', () => {
   });
 
   it('refuses to read when every copy is corrupt', async () => {
-    const content = crypto.randomBytes(10_000);
+    const content = opaqueBytes(10_000);
     const added = await addFile(
       storage(system),
       code,
@@ -173,7 +174,7 @@ describe('replicas that fail', () => {
       const added = await addFile(
         storage(system),
         code,
-        { stream: streamOf(crypto.randomBytes(1000)), fileName: 'fd.bin' },
+        { stream: streamOf(opaqueBytes(1000)), fileName: 'fd.bin' },
         ACTOR,
       );
       const config = loadConfig(
@@ -212,7 +213,7 @@ describe('optional replicas', () => {
     const r2 = replicaRoot(system, 'r2');
     fs.rmSync(r2, { recursive: true, force: true });
     try {
-      const content = crypto.randomBytes(70_000);
+      const content = opaqueBytes(70_000);
       const added = await addFile(
         storage(system),
         code,
@@ -233,7 +234,7 @@ describe('optional replicas', () => {
   it('drops an optional replica that fills up mid-write and keeps the file', async () => {
     const restore = fullDisk(system, 'r2', false);
     try {
-      const content = crypto.randomBytes(MiB + 10);
+      const content = opaqueBytes(MiB + 10);
       const added = await addFile(
         storage(system),
         code,
@@ -258,7 +259,7 @@ describe('Chinese commercial cryptography', () => {
     const system = await openTestSystem({ env: { YIDANG_DIGEST: 'sm3' } });
     try {
       const code = await fileOneItem(system);
-      const content = crypto.randomBytes(MiB + 1234);
+      const content = opaqueBytes(MiB + 1234);
       const added = await addFile(
         storage(system),
         code,
@@ -278,7 +279,7 @@ describe('Chinese commercial cryptography', () => {
     const system = await openTestSystem({ env: { YIDANG_CIPHER: 'sm4' } });
     try {
       const code = await fileOneItem(system);
-      const content = crypto.randomBytes(2 * MiB + 77);
+      const content = opaqueBytes(2 * MiB + 77);
       const added = await addFile(
         storage(system),
         code,

@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
@@ -21,7 +21,7 @@ import {
   nextFileNumber,
   setCopies,
 } from './file.repo.js';
-import { detectMediaType } from './media-type.js';
+import { ContentSample, type Inspection, inspectSample } from './file-inspect.js';
 
 // Files attached to archive items (电子文件): stored once per content in the blob store, recorded
 // in the catalog with the replicas that hold them, every addition and read an event.
@@ -43,6 +43,13 @@ export interface AttachedFile {
   addedAt: string;
   /** Replicas holding a good copy as far as the catalog knows. */
   replicas: string[];
+  /** When just attached: what the attaching person should know (name and content disagree, a repeat). */
+  warnings?: string[];
+}
+
+/** Content staged on the replicas, identified and checked, not yet attached. */
+export interface StagedFile extends StagedBlob {
+  inspection: Inspection;
 }
 
 /** Stored names are shown, never used as paths; anything path-like is refused rather than guessed at. */
@@ -86,14 +93,23 @@ export async function addFile(
   }
 }
 
-/** Stages content on every replica; an empty file is refused (and nothing is left staged). */
-export async function stageFile(store: BlobStore, stream: Readable, fileName: string): Promise<StagedBlob> {
-  const staged = await store.stage(stream);
+/**
+ * Stages content on every replica while identifying it (inspectSample); an empty file, a program, a
+ * type an archive does not accept or a page out of bounds is refused, and nothing is left staged.
+ */
+export async function stageFile(store: BlobStore, stream: Readable, fileName: string): Promise<StagedFile> {
+  const sample = new ContentSample();
+  const staged = await store.stage(Readable.from(sample.tap(stream)));
   if (staged.size === 0) {
     await store.discard(staged);
     throw invalid('FILE_EMPTY', `文件“${maskIdNumbersInText(fileName)}”是空文件（0 字节），未保存`);
   }
-  return staged;
+  try {
+    return { ...staged, inspection: await inspectSample(sample, fileName) };
+  } catch (error) {
+    await store.discard(staged);
+    throw error;
+  }
 }
 
 /**
@@ -104,7 +120,7 @@ export async function attachStaged(
   trx: Db,
   store: BlobStore,
   item: { id: number; archiveCode: string },
-  file: { staged: StagedBlob; fileName: string },
+  file: { staged: StagedFile; fileName: string },
   actor: string,
   committed: { done: boolean },
 ): Promise<AttachedFile> {
@@ -129,7 +145,13 @@ export async function attachStaged(
   // Locks the item so two attachments to it get different numbers.
   await trx.selectFrom('archive_item').select('id').where('id', '=', item.id).forUpdate().execute();
   const fileNumber = await nextFileNumber(trx, item.id);
-  const mediaType = detectMediaType(staged.head, fileName);
+  const { mediaType } = staged.inspection;
+  const warnings = [...staged.inspection.warnings];
+  const twin = (await listItemFiles(trx, item.id)).find((row) => row.digest === staged.digest);
+  if (twin)
+    warnings.push(
+      `相同内容已作为本档案的第 ${twin.fileNumber} 个文件（“${twin.fileName.slice(0, 80)}”）挂接过，本次仍作为第 ${fileNumber} 个文件挂接`,
+    );
   await insertItemFile(trx, item.id, {
     fileNumber,
     digest: staged.digest,
@@ -143,11 +165,19 @@ export async function attachStaged(
     actor,
     action: 'file.added',
     subject: itemSubject(item.archiveCode),
-    payload: { fileNumber, digest: staged.digest, fileName, mediaType, size: staged.size },
+    payload: {
+      fileNumber,
+      digest: staged.digest,
+      fileName,
+      mediaType,
+      size: staged.size,
+      ...(warnings.length ? { warnings } : {}),
+    },
   });
   const attached = await findItemFile(trx, item.id, fileNumber);
   const copies = await copiesOf(trx, [staged.digest]);
-  return toAttached(attached as AttachedFileRow, copies.get(staged.digest));
+  const result = toAttached(attached as AttachedFileRow, copies.get(staged.digest));
+  return warnings.length ? { ...result, warnings } : result;
 }
 
 /** What the log records of a blob, so verify can tell a swapped blob row or file. */

@@ -1,9 +1,9 @@
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
+import { opaqueBytes } from '../../../test/helpers/opaque-content.js';
 import {
   asDirectory,
   directoryReplica,
@@ -77,7 +77,7 @@ beforeAll(async () => {
   system = await openTestSystem();
   code = await fileOneItem(system);
   for (const [i, size] of [20_000, 150_000, 1024 * 1024 + 9, 4_000].entries()) {
-    const content = crypto.randomBytes(size);
+    const content = opaqueBytes(size);
     contents.push(content);
     files.push(
       await addFile(storage(system), code, { stream: streamOf(content), fileName: `f${i}.bin` }, ACTOR),

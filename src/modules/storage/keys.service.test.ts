@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
+import { opaqueBytes } from '../../../test/helpers/opaque-content.js';
 import {
   asDirectory,
   fileOneItem,
@@ -69,7 +70,7 @@ async function eventsOf(system: System, action: string) {
 async function attach(system: System, code: string, count: number) {
   const attached: Array<{ file: AttachedFile; content: Buffer }> = [];
   for (let i = 0; i < count; i += 1) {
-    const content = crypto.randomBytes(10_000 + i * 50_000);
+    const content = opaqueBytes(10_000 + i * 50_000);
     const file = await addFile(
       storage(system),
       code,

@@ -6,7 +6,7 @@ import { requestActor } from '../../http/app.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
-import { invalid } from '../../shared/errors.js';
+import { invalid, isYidangError } from '../../shared/errors.js';
 import { deliverFile } from '../watermark/delivery.service.js';
 import { type BlobStore, MAX_FILE_BYTES } from './blob-store.js';
 import { addFile, listFiles } from './file.service.js';
@@ -22,12 +22,17 @@ const CodeParams = Type.Object({
 const AttachedFileSchema = Type.Object({
   fileNumber: Type.Integer(),
   fileName: Type.String(),
-  mediaType: Type.String(),
+  mediaType: Type.String({ description: '按文件内容（而非扩展名）识别的类型' }),
   size: Type.Integer(),
   digest: Type.String({ description: '内容摘要 算法:十六进制' }),
   addedBy: Type.String(),
   addedAt: Type.String({ format: 'date-time' }),
   replicas: Type.Array(Type.String(), { description: '持有完好副本的位置' }),
+  warnings: Type.Optional(
+    Type.Array(Type.String(), {
+      description: '上传时的提示（扩展名与内容不符、相同内容重复挂接），不影响保存',
+    }),
+  ),
 });
 
 const FIXITY_COUNTS = {
@@ -148,6 +153,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
           403: ErrorResponseSchema,
           404: ErrorResponseSchema,
           413: ErrorResponseSchema,
+          422: ErrorResponseSchema,
         },
       },
     },
@@ -159,7 +165,16 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
         request.params.fileNumber,
         { username: principal.username, displayName: principal.displayName },
         { purpose: request.query.purpose },
-      );
+      ).catch((error: unknown) => {
+        // A stored file out of bounds (kept from before the bounds, or put in past them) is an
+        // archivist's matter: logged for them, answered 422, and it never reaches the rasteriser.
+        if (isYidangError(error) && error.code === 'FILE_BOUNDS_EXCEEDED')
+          request.log.warn(
+            { code: error.code, fileNumber: request.params.fileNumber, detail: error.message },
+            'stored file out of bounds: copy refused',
+          );
+        throw error;
+      });
       reply
         .header('content-type', copy.mediaType)
         .header('content-disposition', contentDisposition(copy.fileName, request.query.inline))

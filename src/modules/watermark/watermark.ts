@@ -1,14 +1,26 @@
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';
 import { YidangError } from '../../shared/errors.js';
+import {
+  BoundsProblem,
+  boundsRefused,
+  checkPdfBounds,
+  hasGeometry,
+  imagePages,
+  loadPdfQuietly,
+  MAX_BOUNDED_BYTES,
+  type RasterPage,
+} from '../storage/content-bounds.js';
 import { type Stamp, stampLines } from './stamp.js';
+
+export { loadPdfQuietly };
 
 // Visible watermarks burned into the copy that leaves the system: tiled, diagonal, translucent text
 // that cannot be cropped away from any part of a page. Text is rendered by librsvg (inside sharp)
 // with the system's CJK font, so PDFs get it as an image over each page rather than as font text.
 
 /** Copies are marked in memory; larger files are refused rather than delivered unmarked. */
-export const MAX_WATERMARK_BYTES = 256 * 1024 * 1024;
+export const MAX_WATERMARK_BYTES = MAX_BOUNDED_BYTES;
 const FONT_FAMILY =
   "'Noto Sans CJK SC', 'Noto Sans SC', 'WenQuanYi Micro Hei', 'Source Han Sans SC', sans-serif";
 
@@ -77,6 +89,26 @@ async function stampTile(width: number, height: number, lines: readonly string[]
     .toBuffer();
 }
 
+/**
+ * Most pixels in one PDF page's overlay. The overlay is drawn stretched over the page, so a page
+ * larger than A0 gets a coarser one rather than an allocation its size (A0 at 2 px/pt is 32 million).
+ */
+export const MAX_OVERLAY_PIXELS = 36_000_000;
+
+/** The overlay's pixel size for a page: 2 px per point, less for pages too large for that. */
+export function overlaySize(width: number, height: number): { width: number; height: number } {
+  const [w, h] = [Math.max(Math.abs(width), 1), Math.max(Math.abs(height), 1)];
+  const scale = Math.min(2, Math.sqrt(MAX_OVERLAY_PIXELS / (w * h)));
+  return { width: Math.max(Math.round(w * scale), 1), height: Math.max(Math.round(h * scale), 1) };
+}
+
+/**
+ * Most pixels of one image page marked in memory (sharp's own default): marking costs about 6 bytes
+ * a pixel (measured: 100 million pixels, 600 MB and 14 s), so a larger scan is stored but its copy is
+ * refused with a clear error rather than risk the server's memory. An A0 sheet at 400 dpi passes.
+ */
+export const MAX_WATERMARK_PIXELS = 16383 * 16383;
+
 /** A transparent page-sized PNG covered by the stamp (for drawing over PDF pages). */
 export async function overlayPng(width: number, height: number, lines: readonly string[]): Promise<Buffer> {
   return sharp({ create: { width, height, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
@@ -95,11 +127,22 @@ const failed = (reason: string) =>
 const withExtension = (fileName: string, extension: string) =>
   `${fileName.replace(/\.[A-Za-z0-9]{1,8}$/, '')}.${extension}`;
 
-async function markRaster(input: Buffer, options: sharp.SharpOptions, lines: string[]): Promise<sharp.Sharp> {
-  // Turned upright first (EXIF orientation), so the stamp lies on the image as it is seen.
-  const upright = await sharp(input, options).rotate().toBuffer({ resolveWithObject: true });
-  const { width, height } = upright.info;
-  return sharp(upright.data).composite([{ input: await stampTile(width, height, lines), tile: true }]);
+async function markRaster(
+  input: Buffer,
+  options: sharp.SharpOptions,
+  size: RasterPage,
+  lines: string[],
+): Promise<sharp.Sharp> {
+  // The page's size was checked from its header; the decoder is held to the same bound.
+  const bounded = { ...options, limitInputPixels: MAX_WATERMARK_PIXELS };
+  const { orientation } = await sharp(input, bounded).metadata();
+  // Turned upright (EXIF orientation) in the same pass, so the stamp lies on the image as it is seen;
+  // orientations 5–8 turn it by a quarter.
+  const turned = orientation !== undefined && orientation >= 5;
+  const [width, height] = turned ? [size.height, size.width] : [size.width, size.height];
+  return sharp(input, bounded)
+    .rotate()
+    .composite([{ input: await stampTile(width, height, lines), tile: true }]);
 }
 
 async function markImage(
@@ -108,10 +151,16 @@ async function markImage(
   fileName: string,
   lines: string[],
 ): Promise<MarkedCopy> {
-  const metadata = await sharp(input).metadata();
-  if ((metadata.pages ?? 1) > 1 || mediaType === 'image/tiff')
-    return tiffAsPdf(input, metadata, fileName, lines);
-  const marked = await markRaster(input, {}, lines);
+  const pages = await imagePages(input);
+  for (const [index, { width, height }] of pages.entries())
+    if (width * height > MAX_WATERMARK_PIXELS)
+      throw new BoundsProblem(
+        `${pages.length > 1 ? `第 ${index + 1} 页` : ''}图像 ${width}×${height} 像素，超过加水印的上限 ${Math.floor(MAX_WATERMARK_PIXELS / 1e6)} 百万像素`,
+      );
+  const metadata = await sharp(input, { limitInputPixels: MAX_WATERMARK_PIXELS }).metadata();
+  if (pages.length > 1 || mediaType === 'image/tiff')
+    return tiffAsPdf(input, metadata, pages, fileName, lines);
+  const marked = await markRaster(input, {}, pages[0] as RasterPage, lines);
   if (mediaType === 'image/jpeg')
     return { data: await marked.jpeg({ quality: 90 }).toBuffer(), mediaType, fileName };
   if (mediaType === 'image/webp')
@@ -128,12 +177,13 @@ async function markImage(
 async function tiffAsPdf(
   input: Buffer,
   metadata: sharp.Metadata,
+  pages: readonly RasterPage[],
   fileName: string,
   lines: string[],
 ): Promise<MarkedCopy> {
   const pdf = await PDFDocument.create();
-  for (let page = 0; page < (metadata.pages ?? 1); page++) {
-    const marked = await markRaster(input, { page }, lines);
+  for (let page = 0; page < pages.length; page++) {
+    const marked = await markRaster(input, { page }, pages[page] as RasterPage, lines);
     const { data, info } = await marked.jpeg({ quality: 85 }).toBuffer({ resolveWithObject: true });
     const dpi = metadata.density && metadata.density > 0 ? metadata.density : 300;
     const image = await pdf.embedJpg(data);
@@ -148,21 +198,6 @@ async function tiffAsPdf(
   };
 }
 
-/**
- * pdf-lib reports each object it skips in a damaged file with console.warn, which reached the CLI's
- * stderr ahead of our own message; the damage is ours to report (as 无法加盖水印) or to recover from
- * silently. Nothing else here writes to console.warn (logs go through the server's logger).
- */
-export async function loadPdfQuietly(input: Buffer): Promise<PDFDocument> {
-  const warn = console.warn;
-  console.warn = () => {};
-  try {
-    return await PDFDocument.load(input, { updateMetadata: false });
-  } finally {
-    console.warn = warn;
-  }
-}
-
 async function markPdf(input: Buffer, fileName: string, stamp: Stamp, lines: string[]): Promise<MarkedCopy> {
   let pdf: PDFDocument;
   try {
@@ -173,15 +208,17 @@ async function markPdf(input: Buffer, fileName: string, stamp: Stamp, lines: str
     const encrypted = error instanceof Error && /encrypt/i.test(error.message);
     throw failed(encrypted ? 'PDF 已加密' : 'PDF 结构无法解析');
   }
+  // Before any overlay is allocated: a page out of bounds refuses the whole copy.
+  checkPdfBounds(pdf);
   const overlays = new Map<string, Awaited<ReturnType<PDFDocument['embedPng']>>>();
   for (const page of pdf.getPages()) {
     const box = page.getMediaBox();
-    const key = `${Math.round(box.width)}x${Math.round(box.height)}`;
+    // Rendered at twice the page's point size (sharp enough on screen and in print), within bounds;
+    // sizes within about 3% share one overlay, so auto-cropped scans do not each render their own.
+    const { width, height } = overlaySize(box.width, box.height);
+    const key = `${near(width)}x${near(height)}`;
     let overlay = overlays.get(key);
     if (!overlay) {
-      // Rendered at twice the page's point size: sharp enough on screen and in print.
-      const width = Math.max(Math.round(box.width * 2), 1);
-      const height = Math.max(Math.round(box.height * 2), 1);
       overlay = await pdf.embedPng(await overlayPng(width, height, lines));
       overlays.set(key, overlay);
     }
@@ -192,9 +229,18 @@ async function markPdf(input: Buffer, fileName: string, stamp: Stamp, lines: str
   return { data: Buffer.from(await pdf.save()), mediaType: 'application/pdf', fileName };
 }
 
-/** Whether copies of this type carry a visible mark; others leave with the trace id in the log only. */
+/** A size rounded to about 3%, for sharing an overlay between pages of nearly the same size. */
+function near(pixels: number): number {
+  const step = Math.max(1, 2 ** Math.floor(Math.log2(pixels)) / 32);
+  return Math.round(pixels / step);
+}
+
+/**
+ * Whether copies of this type carry a visible mark; others leave with the trace id in the log only.
+ * These are exactly the types whose page sizes are bounded before they are rasterised.
+ */
 export function canWatermark(mediaType: string): boolean {
-  return mediaType === 'application/pdf' || mediaType.startsWith('image/');
+  return hasGeometry(mediaType);
 }
 
 export async function watermark(
@@ -217,6 +263,7 @@ export async function watermark(
       : await markImage(input, mediaType, fileName, lines);
   } catch (error) {
     if (error instanceof YidangError) throw error;
+    if (error instanceof BoundsProblem) throw boundsRefused(error);
     throw failed(pdf ? 'PDF 结构无法解析' : '图像无法解码');
   }
 }
