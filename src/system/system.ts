@@ -74,6 +74,8 @@ export async function openSystem(config: Config, options: OpenOptions = {}): Pro
       const insideHome =
         replica instanceof DirectoryReplica && !path.relative(config.home, replica.root).startsWith('..');
       if (options.initialize || insideHome) await replica.initialize();
+      // Temporary files of a killed writer go when the replica is opened (initialize does it too).
+      else if (replica instanceof DirectoryReplica) await replica.sweepOrphans();
     }
     await ensureLog(database.db, { algorithm: config.digest });
     return {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -184,6 +185,48 @@ describe('DirectoryReplica reads and checks', () => {
     // A missing replica has nothing to sweep and does not throw.
     fs.rmSync(replica.root, { recursive: true, force: true });
     expect(await replica.sweepTemporary(0)).toBe(0);
+  });
+});
+
+describe('temporary files of killed writers', () => {
+  it('are removed when a replica is opened: dead writers of this host at once, anyone else after an hour', async () => {
+    const live = await replica.beginWrite();
+    await live.write(Buffer.from('an upload still streaming in'));
+    const [own] = tmpFiles();
+    const [host, , token] = (own as string).split('.');
+    expect(own).toBe(`${host}.${process.pid}.${token}.${(own as string).split('.')[3]}.part`);
+    const dead = spawnSync(process.execPath, ['-e', '']).pid as number;
+    const hex = () => crypto.randomBytes(12).toString('hex');
+    const names = {
+      deadWriter: `${host}.${dead}.aaaaaaaa.${hex()}.part`,
+      earlierProcessWithOurPid: `${host}.${process.pid}.bbbbbbbb.${hex()}.part`,
+      liveWriter: `${host}.${process.ppid}.cccccccc.${hex()}.part`,
+      otherHostFresh: `ffffffff.${dead}.dddddddd.${hex()}.part`,
+      otherHostOld: `eeeeeeee.${dead}.dddddddd.${hex()}.part`,
+      legacyFresh: `${hex()}.part`,
+      legacyOld: `${hex()}.part`,
+    };
+    for (const name of Object.values(names)) fs.writeFileSync(path.join(replica.root, 'tmp', name), 'x');
+    const twoHoursAgo = new Date(Date.now() - 2 * 60 * 60 * 1000);
+    for (const name of [names.otherHostOld, names.legacyOld])
+      fs.utimesSync(path.join(replica.root, 'tmp', name), twoHoursAgo, twoHoursAgo);
+
+    // A restart: the replica opened again (initialize runs at start and init).
+    const reopened = new DirectoryReplica({
+      name: 'r1',
+      kind: 'directory',
+      location: replica.root,
+      required: true,
+    });
+    await reopened.initialize();
+    expect(tmpFiles().sort()).toEqual(
+      [own, names.liveWriter, names.otherHostFresh, names.legacyFresh].sort(),
+    );
+    // The live write was left alone and still commits.
+    const content = Buffer.from('an upload still streaming in');
+    await live.commit(digestOf(content));
+    expect(await readAll((await replica.openRead(digestOf(content))) as Readable)).toEqual(content);
+    expect(await reopened.sweepOrphans()).toBe(0);
   });
 });
 

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { DigestAlgorithm } from '../../config/config.js';
@@ -58,6 +59,32 @@ export function blobRelativePath(digest: string): string {
   return path.join('blobs', algorithm, hex.slice(0, 2), hex.slice(2, 4), hex);
 }
 
+/**
+ * Who writes a temporary file, in its name: <host>.<pid>.<process token>.<random>.part. A file of this
+ * host whose writer is gone (its pid dead, or this very pid reused by a later process) is an orphan
+ * of a killed writer, removed when a replica is opened; another host's files only by age.
+ */
+const HOST = crypto.createHash('sha256').update(os.hostname()).digest('hex').slice(0, 8);
+const PROCESS_TOKEN = crypto.randomBytes(4).toString('hex');
+const TEMPORARY_NAME = /^([0-9a-f]{8})\.(\d+)\.([0-9a-f]{8})\.[0-9a-f]+\.part$/;
+
+/** Temporary files older than this are orphans whoever wrote them: a live writer keeps its file fresh. */
+export const ORPHAN_AGE_MS = 60 * 60 * 1000;
+
+function writerGone(name: string): boolean {
+  const match = TEMPORARY_NAME.exec(name);
+  if (!match || match[1] !== HOST) return false;
+  const pid = Number(match[2]);
+  if (pid === process.pid) return match[3] !== PROCESS_TOKEN;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    // EPERM: the pid is alive under another user, so it may be a writer.
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
 function fsyncDirectory(directory: string): void {
   const fd = fs.openSync(directory, 'r');
   try {
@@ -87,6 +114,29 @@ export class DirectoryReplica implements Replica {
   async initialize(): Promise<void> {
     for (const sub of ['blobs', 'tmp'])
       fs.mkdirSync(path.join(this.root, sub), { recursive: true, mode: 0o700 });
+    await this.sweepOrphans();
+  }
+
+  /**
+   * Removes temporary files of killed writers, run when the replica is opened: those of this host
+   * whose process is gone, and anyone's older than ORPHAN_AGE_MS (another server sharing the
+   * directory keeps its live files fresh). Returns how many were removed.
+   */
+  async sweepOrphans(): Promise<number> {
+    const directory = path.join(this.root, 'tmp');
+    const entries = await fs.promises.readdir(directory).catch(() => [] as string[]);
+    let removed = 0;
+    for (const entry of entries) {
+      if (!entry.endsWith('.part')) continue;
+      const file = path.join(directory, entry);
+      const stat = await fs.promises.stat(file).catch(() => undefined);
+      if (!stat?.isFile()) continue;
+      if (writerGone(entry) || Date.now() - stat.mtimeMs > ORPHAN_AGE_MS) {
+        await fs.promises.rm(file, { force: true });
+        removed += 1;
+      }
+    }
+    return removed;
   }
 
   blobPath(digest: string): string {
@@ -94,7 +144,8 @@ export class DirectoryReplica implements Replica {
   }
 
   async beginWrite(): Promise<ReplicaWrite> {
-    const temporary = path.join(this.root, 'tmp', `${crypto.randomBytes(12).toString('hex')}.part`);
+    const name = `${HOST}.${process.pid}.${PROCESS_TOKEN}.${crypto.randomBytes(12).toString('hex')}.part`;
+    const temporary = path.join(this.root, 'tmp', name);
     let handle: fs.promises.FileHandle;
     try {
       handle = await fs.promises.open(temporary, 'wx', 0o600);
