@@ -112,8 +112,15 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
       .send({ error: { code: 'BAD_REQUEST', message: `请求无效（${error.code ?? error.statusCode}）` } });
     return;
   }
+  // A database's message may quote the value it choked on: the log gets it masked like the answer.
   request.log.error(
-    { err: { message: error.message, stack: error.stack, code: error.code } },
+    {
+      err: {
+        message: safeMessage(error.message),
+        stack: error.stack && maskIdsInPlainText(error.stack),
+        code: error.code,
+      },
+    },
     'internal error',
   );
   reply.status(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误，请联系系统管理员' } });
