@@ -47,8 +47,9 @@ describe('saved searches', () => {
 
     await unsaveSearch(db(), alice, '江宁 报销');
     expect(await mySavedSearches(db(), alice)).toEqual([]);
-    const events = (await eventTrail(db(), { subject: 'user:alice', limit: 10 })).filter((event) =>
-      event.action.startsWith('search.'),
+    // Read unmasked: the trail masks any payload key called name as a person's name.
+    const events = (await eventTrail(db(), { subject: 'user:alice', limit: 10 }, { unmasked: true })).filter(
+      (event) => event.action.startsWith('search.'),
     );
     expect(events.map((event) => event.action)).toEqual(['search.unsaved', 'search.saved', 'search.saved']);
     expect(events[2]?.payload).toMatchObject({ name: '江宁 报销', replaced: false });
