@@ -20,7 +20,8 @@ export function registerBodyDeadline(app: FastifyInstance, idleMs = DEFAULT_BODY
         clearInterval(timer);
         return;
       }
-      if (socket.bytesRead !== seen) {
+      // Data waiting to be read, or a paused stream, is the server taking its time, not the client.
+      if (socket.bytesRead !== seen || raw.readableLength > 0 || raw.isPaused()) {
         seen = socket.bytesRead;
         return;
       }

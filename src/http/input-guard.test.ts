@@ -248,19 +248,27 @@ describe('uploads', () => {
     expect(withField.statusCode).toBeLessThan(500);
   }, 15_000);
 
-  it('answers a stalled upload 408 and closes its connection; the server goes on', async () => {
-    const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  /** Sends an upload over a real socket in pieces, a pause before each; resolves with what came back. */
+  async function trickle(pieces: string[], pauseMs: number, total: number) {
+    const address = app.server.listening
+      ? `http://127.0.0.1:${(app.server.address() as net.AddressInfo).port}`
+      : await app.listen({ port: 0, host: '127.0.0.1' });
     const { port } = new URL(address);
     const boundary = '----yidang-stall';
     const head =
       `POST /api/v1/items/${encodeURIComponent(code)}/files HTTP/1.1\r\nHost: 127.0.0.1\r\n` +
-      `Authorization: ${archivist.headers.authorization}\r\n` +
-      `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: 100000\r\n\r\n` +
+      `Authorization: ${archivist.headers.authorization}\r\nConnection: close\r\n` +
+      `Content-Type: multipart/form-data; boundary=${boundary}\r\nContent-Length: ${total}\r\n\r\n` +
       `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n` +
       'Content-Type: application/pdf\r\n\r\n%PDF-1.4\n';
-    const started = Date.now();
     const answer = await new Promise<{ text: string; closed: boolean }>((resolve, reject) => {
-      const socket = net.connect(Number(port), '127.0.0.1', () => socket.write(head));
+      const socket = net.connect(Number(port), '127.0.0.1', async () => {
+        socket.write(head);
+        for (const piece of pieces) {
+          await new Promise((done) => setTimeout(done, pauseMs));
+          if (!socket.destroyed) socket.write(piece.replaceAll('BOUNDARY', boundary));
+        }
+      });
       let text = '';
       socket.on('data', (chunk) => {
         text += chunk.toString('utf8');
@@ -272,11 +280,29 @@ describe('uploads', () => {
         resolve({ text, closed: false });
       }, 20 * IDLE_MS).unref();
     });
+    return { ...answer, address };
+  }
+
+  it('answers a stalled upload 408 and closes its connection; the server goes on', async () => {
+    const started = Date.now();
+    const answer = await trickle([], 0, 100_000);
     expect(answer.closed).toBe(true);
     expect(answer.text).toMatch(/^HTTP\/1\.1 408/);
     expect(answer.text).toContain('REQUEST_TIMEOUT');
     expect(Date.now() - started).toBeLessThan(20 * IDLE_MS);
-    const health = await fetch(`${address}/api/v1/health`);
+    const health = await fetch(`${answer.address}/api/v1/health`);
     expect(health.status).toBe(200);
+  });
+
+  it('lets a slow upload that keeps moving finish', async () => {
+    const pieces = [...Array.from({ length: 5 }, () => '%% slow\n'), '%%EOF\n\r\n--BOUNDARY--\r\n'];
+    const body = pieces.join('').replaceAll('BOUNDARY', '----yidang-stall');
+    const prefix =
+      '------yidang-stall\r\nContent-Disposition: form-data; name="file"; filename="a.pdf"\r\n' +
+      'Content-Type: application/pdf\r\n\r\n%PDF-1.4\n';
+    // Six pieces, each after two thirds of the idle limit: slower in all than the limit, never idle that long.
+    const answer = await trickle(pieces, (IDLE_MS * 2) / 3, Buffer.byteLength(prefix + body));
+    expect(answer.text).not.toContain('REQUEST_TIMEOUT');
+    expect(answer.text).toMatch(/^HTTP\/1\.1 [24]\d\d/);
   });
 });
