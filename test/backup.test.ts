@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +25,7 @@ import {
 } from './helpers/cli.js';
 import { adminQuery, dropEmptyDatabases, freshDatabaseUrl, onPostgres } from './helpers/database.js';
 import { failure, reimbursement } from './helpers/fixtures.js';
+import { opaqueBytes } from './helpers/opaque-content.js';
 import { fileOneItem, openTestSystem, storage, streamOf } from './helpers/system.js';
 
 // Backup and restore end to end: the built CLI against a real data directory (PGlite on disk) or a
@@ -96,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('yidang backup and restore (CLI)', () => {
-  const big = randomBytes(2 * 1024 * 1024);
+  const big = opaqueBytes(2 * 1024 * 1024);
   const text = '医保零星报销审核意见：同意报销。\n经办人：李娜\n';
   let source: CliEnv;
   let work: string;
@@ -424,7 +424,7 @@ describe('createBackup and restoreBackup (service)', () => {
     const work = tempDir('yidang-service-backup-');
     try {
       const code = await fileOneItem(system);
-      const scan = randomBytes(300_000);
+      const scan = opaqueBytes(300_000);
       await addFile(storage(system), code, { stream: streamOf(scan), fileName: 'scan.pdf' }, '档案员');
       await addFile(
         storage(system),
