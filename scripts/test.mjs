@@ -80,7 +80,9 @@ function withoutDatabase(env) {
 const lanes = [
   { name: 'unit', files: unit, env: withoutDatabase(process.env) },
   { name: 'pglite', files: database, env: withoutDatabase(process.env) },
-  ...(postgresUrl ? [{ name: 'postgres', files: database, env: { ...process.env, DATABASE_URL: postgresUrl } }] : []),
+  ...(postgresUrl
+    ? [{ name: 'postgres', files: database, env: { ...process.env, DATABASE_URL: postgresUrl } }]
+    : []),
   { name: 'browser', files: browser, env: withoutDatabase(process.env) },
 ].filter((lane) => (!only || only.has(lane.name)) && lane.files.length > 0);
 
@@ -101,12 +103,23 @@ if (!build.ok) process.exit(1);
 const reportDir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'yidang-test-'));
 const results = [];
 for (const lane of lanes) {
-  console.log(`\n== lane ${lane.name}: ${lane.files.length} files${lane.name === 'postgres' ? ' on PostgreSQL' : ''}`);
+  console.log(
+    `\n== lane ${lane.name}: ${lane.files.length} files${lane.name === 'postgres' ? ' on PostgreSQL' : ''}`,
+  );
   const report = path.join(reportDir, `${lane.name}.json`);
   const outcome = step(
     lane.name,
     'npx',
-    ['vitest', 'run', '--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile.json=${report}`, ...lane.files, ...options],
+    [
+      'vitest',
+      'run',
+      '--passWithNoTests',
+      '--reporter=default',
+      '--reporter=json',
+      `--outputFile.json=${report}`,
+      ...lane.files,
+      ...options,
+    ],
     { ...lane.env, YIDANG_TEST_TAG: `${process.env.YIDANG_TEST_TAG ?? ''}${lane.name}` },
   );
   let passed = 0;

@@ -33,12 +33,12 @@ let counter = 0;
 export async function ownerHasTakenOver(db: Db, username: string): Promise<void> {
   // Logged with the account's new state as the real change is, so `verify` still passes.
   await inTransaction(db, async (trx) => {
-    const [user] = await trx
+    const user = await trx
       .updateTable('app_user')
       .set({ password_must_change: false, totp_must_renew: false })
       .where('username', '=', username)
       .returning('id')
-      .execute();
+      .executeTakeFirstOrThrow();
     await appendEvent(trx, {
       actor: 'test',
       action: 'user.password_changed',
