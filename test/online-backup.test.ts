@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -7,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { apiToken, type CliEnv, type CliResult, cliEnv, run, signInAs, start } from './helpers/cli.js';
 import { dropEmptyDatabases, freshDatabaseUrl, onPostgres } from './helpers/database.js';
 import { reimbursement } from './helpers/fixtures.js';
+import { opaqueBytes } from './helpers/opaque-content.js';
 
 // `yidang backup` while `yidang start` serves: on the embedded database, which only one process can
 // open, the server takes the backup itself; either way requests keep being answered throughout, and
@@ -71,7 +71,7 @@ describe('yidang backup while the server runs', () => {
       };
       const code = list.items[0]?.archiveCode as string;
       const form = new FormData();
-      form.append('file', new Blob([randomBytes(150_000)]), 'scan.pdf');
+      form.append('file', new Blob([opaqueBytes(150_000)]), 'record.wav');
       const upload = await fetch(`${base}/api/v1/items/${encodeURIComponent(code)}/files`, {
         method: 'POST',
         headers,
