@@ -34,6 +34,20 @@ export function maskIdNumber(value: string | null | undefined): string | null {
   return `${value.slice(0, 6)}${'*'.repeat(value.length - 10)}${value.slice(-4)}`;
 }
 
+/** Any 17 digits and a digit or X, check character or not: a mistyped ID number is still somebody's. */
+const ID_LIKE_RUN = /\d{17}[\dXx]/g;
+
+/**
+ * Text leaving the server (an error, a logged URL, an event shown to people) with every ID-like run
+ * masked; full-width digits are folded first. The same text when it holds none.
+ */
+export function maskIdLikeRuns(text: string): string {
+  // Folding keeps every ASCII digit, so nothing to mask in the folded text means none in it.
+  const folded = text.normalize('NFKC');
+  const masked = folded.replace(ID_LIKE_RUN, (id) => maskIdNumber(id) ?? '');
+  return masked === folded ? text : masked;
+}
+
 /** Whether 18 ASCII characters are a whole valid ID number: province, birth date, check character. */
 function isIdNumber(candidate: string, today: Date): boolean {
   if (!PROVINCES.has(Number(candidate.slice(0, 2)))) return false;

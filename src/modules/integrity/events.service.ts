@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
+import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { maskName } from '../access/masking.js';
-import { maskIdNumber } from '../catalog/id-number.js';
 import { type EventFilter, listEvents } from './event.repo.js';
 
 // Reading the event log as people see it: the audit trail for the CLI, the API and later the console.
@@ -17,19 +17,13 @@ export interface EventView {
   hash: string;
 }
 
-/** Any 17 digits and a digit or X: a mistyped ID number is still somebody's. */
-const ID_NUMBER_IN_TEXT = /\d{17}[\dXx]/g;
 /** Keys whose values are people's names. */
 const NAME_KEY = /^(name|personName|rosterName|holder|guardian|agent|contact|requesterName)$/i;
 /** Digests and hashes are hex or base64 and must stay verifiable: never ID numbers. */
 const DIGEST_KEY = /digest|hash|root|checksum/i;
 
 /** Text with every ID number in it masked (full-width digits are the same number: folded first). */
-export function maskIdsIn(text: string): string {
-  const folded = text.normalize('NFKC');
-  const masked = folded.replace(ID_NUMBER_IN_TEXT, (id) => maskIdNumber(id) ?? '');
-  return masked === folded ? text : masked;
-}
+export const maskIdsIn = maskIdLikeRuns;
 
 /** An event's payload as shown to people who may not unmask: ID numbers and names masked, at any depth. */
 export function maskEventPayload(value: unknown, key = ''): unknown {
