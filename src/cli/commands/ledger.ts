@@ -145,7 +145,7 @@ export function registerLedgerCommands(program: Command): void {
               fileName: path.basename(list),
               source: options.source,
               actor: user.actor,
-              regions: rosterRegions(user.scope),
+              regions: await rosterRegions(database.db, user.scope),
             });
             const files: string[] = [];
             for (const kind of Object.keys(REPORT_NAMES) as ReportKind[]) {

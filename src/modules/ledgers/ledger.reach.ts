@@ -8,7 +8,9 @@ import { LEDGER_CATEGORY } from './ledger-category.js';
 
 // What a ledger may cover for its maker: the fonds it is filed into must be one their scope reaches
 // with the ledger category (a fonds outside it answers exactly like one that does not exist), and
-// the people listed are those registered in the regions of the scope rows that reach it.
+// the people listed are those registered in the regions of the scope rows that reach it. People are
+// not archives: a row for one fonds with any region (J013/*/*) reaches that fonds' own 统筹区, never
+// the whole roster; only a row for every fonds and every region reaches everyone.
 
 export interface LedgerReach {
   fonds: { code: string; name: string };
@@ -19,6 +21,18 @@ export interface LedgerReach {
 }
 
 const unknownFonds = (code: string) => invalid('FONDS_UNKNOWN', `全宗“${code.slice(0, 20)}”不存在`);
+
+/** A row's people: its region, else its fonds' own region, else (every fonds, every region) everyone. */
+function peopleRegion(row: ItemScopeRow, fondsRegions: ReadonlyMap<string, string>): ItemScopeRow {
+  if (row.regionPrefix !== null || row.fondsCode === null) return row;
+  const region = fondsRegions.get(row.fondsCode);
+  // A fonds that does not exist reaches no one: an impossible prefix.
+  return { ...row, regionPrefix: region ? regionPrefix(region) : '-' };
+}
+
+async function fondsRegions(db: Db): Promise<Map<string, string>> {
+  return new Map((await listFonds(db)).map((fonds) => [fonds.code, fonds.regionCode]));
+}
 
 /** The scope rows that let this caller file a ledger into the fonds. */
 function rowsReaching(
@@ -66,7 +80,11 @@ export async function ledgerReach(
   const ledgerCategoryId = scope?.rows.some((row) => row.categoryIds !== null)
     ? (await listCategories(db)).find((category) => category.code === LEDGER_CATEGORY.code)?.id
     : undefined;
-  const reaching = (code: string) => (scope ? rowsReaching(scope.rows, code, ledgerCategoryId) : null);
+  const regionsOfFonds = await fondsRegions(db);
+  const reaching = (code: string) =>
+    scope
+      ? rowsReaching(scope.rows, code, ledgerCategoryId).map((row) => peopleRegion(row, regionsOfFonds))
+      : null;
   let fonds: { code: string; name: string } | undefined;
   if (order.fonds !== undefined) {
     fonds = await findFonds(db, order.fonds);
@@ -86,8 +104,9 @@ export async function ledgerReach(
 }
 
 /** The roster regions a scope reaches, for work not filed into a fonds (reconciliation); null: all. */
-export function rosterRegions(scope: ItemScope | undefined): Regions {
+export async function rosterRegions(db: Db, scope: ItemScope | undefined): Promise<Regions> {
   if (!scope) return null;
-  const prefixes = scope.rows.map((row) => row.regionPrefix);
+  const regionsOfFonds = await fondsRegions(db);
+  const prefixes = scope.rows.map((row) => peopleRegion(row, regionsOfFonds).regionPrefix);
   return prefixes.includes(null) ? null : [...new Set(prefixes as string[])];
 }

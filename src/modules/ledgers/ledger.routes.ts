@@ -136,7 +136,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         fileName,
         source: request.query.source,
         actor: requestActor(request),
-        regions: rosterRegions(await scopeOf(request, db)),
+        regions: await rosterRegions(db, await scopeOf(request, db)),
       });
       const { findings: _findings, resolved: _resolved, ...summary } = result;
       return { ...summary, reports: reportLinks(result.runId) };
