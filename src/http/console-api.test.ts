@@ -154,7 +154,7 @@ describe('verify runs', () => {
     await until(async () => (await runs()).runs[0]?.status !== 'running', 'the verify run');
     const listed = await runs();
     expect(listed.running).toBe(false);
-    expect(listed.runs[0]).toMatchObject({
+    expect(listed.runs[0], JSON.stringify(listed.runs[0])).toMatchObject({
       id,
       status: 'finished',
       via: 'api',

@@ -93,7 +93,9 @@ export async function saveSearch(
       actor: principal.username,
       action: 'search.saved',
       subject: subjectOf(principal),
-      payload: { name: nameForLog(name), replaced: replacing },
+      // The digest is of the saved search, not of the account the event is filed under (whose state
+      // `verify` checks): stateOf says whose it is.
+      payload: { name: nameForLog(name), replaced: replacing, stateOf: `saved-search:${principal.userId}` },
       state: { name, query: search.query, filters },
     });
     return toView(row);
