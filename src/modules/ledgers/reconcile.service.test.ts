@@ -308,6 +308,24 @@ describe('IDs Excel damaged, and one person written two ways', () => {
   });
 });
 
+describe('a list named after a person', () => {
+  it('keeps the run under the file name with the ID number masked', async () => {
+    const done = await reconcileList(db(), {
+      content: Buffer.from(`姓名,身份证号\n钱学森,${B}`),
+      fileName: `${B}的名单.csv`,
+      source: '民政',
+      actor: 'clerk1',
+      today: new Date('2026-06-30T10:00:00+08:00'),
+    });
+    const stored = await db()
+      .selectFrom('reconciliation_run')
+      .select('file_name')
+      .where('id', '=', done.runId)
+      .executeTakeFirstOrThrow();
+    expect(stored.file_name).toBe(`${B.slice(0, 6)}********${B.slice(-4)}的名单.csv`);
+  });
+});
+
 describe('bad input', () => {
   const request = { fileName: 'x.csv', source: '扶贫办', actor: 'clerk1' };
   const runs = async () =>

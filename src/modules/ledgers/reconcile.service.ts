@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid } from '../../shared/errors.js';
+import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { idNumberIndex, openIdNumber, sealText } from '../access/field-cipher.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type Finding, IDENTITY_NAMES, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
@@ -141,7 +142,8 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
   if (!(RECONCILE_SOURCES as readonly string[]).includes(source))
     throw invalid('RECONCILE_SOURCE', `来文单位应为：${RECONCILE_SOURCES.join('、')}`);
   const today = request.today ?? new Date();
-  const fileName = [...request.fileName.trim()].slice(-120).join('') || '名单';
+  // A list named after a person (their ID number) is kept and shown with the number masked.
+  const fileName = maskIdLikeRuns([...request.fileName.trim()].slice(-120).join('')) || '名单';
   const list = await readList(request.content, { today });
   const findings: Finding[] = [];
   const counts = Object.fromEntries(Object.keys(OUTCOME_NAMES).map((key) => [key, 0])) as Record<
