@@ -3,7 +3,7 @@ import { inTransaction } from '../../src/db/transaction.js';
 import type { ScopeRow } from '../../src/modules/access/access.repo.js';
 import { permissionsOf, type Role } from '../../src/modules/access/roles.js';
 import { createApiToken } from '../../src/modules/access/session.service.js';
-import { userState } from '../../src/modules/access/state.repo.js';
+import { userState, userStateSubject } from '../../src/modules/access/state.repo.js';
 import { createUser } from '../../src/modules/access/user.service.js';
 import { appendEvent } from '../../src/modules/integrity/event-log.js';
 
@@ -42,7 +42,7 @@ export async function ownerHasTakenOver(db: Db, username: string): Promise<void>
     await appendEvent(trx, {
       actor: 'test',
       action: 'user.password_changed',
-      subject: `user:${username}`,
+      subject: userStateSubject(username),
       payload: { byOwner: true },
       state: await userState(trx, user.id),
     });

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { invalid } from '../../shared/errors.js';
 import { type ItemScope, type ItemScopeRow, regionPrefix } from '../access/principal.js';
 import { listCategories } from '../catalog/catalog.repo.js';
-import { findFonds, listFonds } from '../catalog/fonds.service.js';
+import { listFonds } from '../catalog/fonds.service.js';
 import type { Regions } from './ledger.repo.js';
 import { LEDGER_CATEGORY } from './ledger-category.js';
 
@@ -30,9 +30,8 @@ function peopleRegion(row: ItemScopeRow, fondsRegions: ReadonlyMap<string, strin
   return { ...row, regionPrefix: region ? regionPrefix(region) : '-' };
 }
 
-async function fondsRegions(db: Db): Promise<Map<string, string>> {
-  return new Map((await listFonds(db)).map((fonds) => [fonds.code, fonds.regionCode]));
-}
+const regionsOf = (fonds: ReadonlyArray<{ code: string; regionCode: string }>) =>
+  new Map(fonds.map((row) => [row.code, row.regionCode]));
 
 /** The scope rows that let this caller file a ledger into the fonds. */
 function rowsReaching(
@@ -80,17 +79,19 @@ export async function ledgerReach(
   const ledgerCategoryId = scope?.rows.some((row) => row.categoryIds !== null)
     ? (await listCategories(db)).find((category) => category.code === LEDGER_CATEGORY.code)?.id
     : undefined;
-  const regionsOfFonds = await fondsRegions(db);
+  // Read once: the fonds asked for (or the only one reachable) and every fonds' own region.
+  const allFonds = await listFonds(db);
+  const regionsOfFonds = regionsOf(allFonds);
   const reaching = (code: string) =>
     scope
       ? rowsReaching(scope.rows, code, ledgerCategoryId).map((row) => peopleRegion(row, regionsOfFonds))
       : null;
   let fonds: { code: string; name: string } | undefined;
   if (order.fonds !== undefined) {
-    fonds = await findFonds(db, order.fonds);
+    fonds = allFonds.find((row) => row.code === order.fonds);
     if (!fonds || reaching(fonds.code)?.length === 0) throw unknownFonds(order.fonds);
   } else {
-    const all = (await listFonds(db)).filter((row) => reaching(row.code)?.length !== 0);
+    const all = allFonds.filter((row) => reaching(row.code)?.length !== 0);
     if (all.length !== 1)
       throw invalid(
         'FONDS_REQUIRED',
@@ -106,7 +107,7 @@ export async function ledgerReach(
 /** The roster regions a scope reaches, for work not filed into a fonds (reconciliation); null: all. */
 export async function rosterRegions(db: Db, scope: ItemScope | undefined): Promise<Regions> {
   if (!scope) return null;
-  const regionsOfFonds = await fondsRegions(db);
+  const regionsOfFonds = regionsOf(await listFonds(db));
   const prefixes = scope.rows.map((row) => peopleRegion(row, regionsOfFonds).regionPrefix);
   return prefixes.includes(null) ? null : [...new Set(prefixes as string[])];
 }
