@@ -10,8 +10,8 @@ import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import type { ItemInput } from '../src/modules/catalog/item.schema.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';
-import { importReport } from '../src/modules/ingest/import.report.js';
-import { importTable } from '../src/modules/ingest/import.service.js';
+import { importReport } from '../src/modules/import/import.report.js';
+import { importTable } from '../src/modules/import/import.service.js';
 
 // Batch import of an XLSX ledger on PGlite (on disk): reading, checking every row, filing in batches
 // of 1,000 with the record of each batch's lines, against filing the very same items through the

@@ -8,8 +8,8 @@ import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';
 import { formPageLines, renderScanPage } from '../src/modules/demo/scan-pages.js';
-import { drainOcrQueue } from '../src/modules/ingest/ocr.service.js';
-import { addScan } from '../src/modules/ingest/scan.service.js';
+import { drainOcrQueue } from '../src/modules/scan/ocr.service.js';
+import { addScan } from '../src/modules/scan/scan.service.js';
 import { openSystem } from '../src/system/system.js';
 import { median } from './stats.js';
 

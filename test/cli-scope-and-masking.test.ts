@@ -6,7 +6,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { createUser } from '../src/modules/access/user.service.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
-import { detectDuplicates } from '../src/modules/ingest/duplicates.service.js';
+import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';

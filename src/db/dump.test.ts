@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
 import { FONDS } from '../../test/helpers/fixtures.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
-import { createBatch } from '../modules/ingest/qc.service.js';
+import { createBatch } from '../modules/scan/qc.service.js';
 import { DUMP_TABLES, dumpTable, existingTables, loadRows, NOT_DUMPED, resetSerials } from './dump.js';
 
 // What a backup carries: every table of the schema, unless it is left out on purpose, and rows of

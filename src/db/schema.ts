@@ -1,9 +1,9 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
 import type { ConsoleTables } from '../modules/console/console.tables.js';
-import type { CheckTables } from '../modules/ingest/check.tables.js';
-import type { IngestTables } from '../modules/ingest/ingest.tables.js';
-import type { ScanTables } from '../modules/ingest/scan.tables.js';
+import type { CheckTables } from '../modules/check/check.tables.js';
+import type { IngestTables } from '../modules/push/push.tables.js';
+import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';

@@ -5,8 +5,8 @@ import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { eicarDatabase, handMadePdf, pdf } from '../../test/helpers/check-files.js';
 import { fileOneItem, openTestSystem, streamOf, type TestSystem } from '../../test/helpers/system.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
-import type { CheckReport } from '../modules/ingest/check.report.js';
-import { clamscanAvailable } from '../modules/ingest/check.virus.js';
+import type { CheckReport } from '../modules/check/check.report.js';
+import { clamscanAvailable } from '../modules/check/check.virus.js';
 import { addFile } from '../modules/storage/file.service.js';
 import { type App, buildApp } from './app.js';
 

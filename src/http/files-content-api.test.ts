@@ -8,7 +8,7 @@ import { opaqueBytes } from '../../test/helpers/opaque-content.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { inTransaction } from '../db/transaction.js';
 import { getItem } from '../modules/catalog/item.service.js';
-import { addScan } from '../modules/ingest/scan.service.js';
+import { addScan } from '../modules/scan/scan.service.js';
 import { attachStaged } from '../modules/storage/file.service.js';
 import { type App, buildApp } from './app.js';
 

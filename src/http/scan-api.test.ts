@@ -4,7 +4,7 @@ import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers
 import { until } from '../../test/helpers/wait.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { renderScanPage, renderScanTiff } from '../modules/demo/scan-pages.js';
-import { drainOcrQueue } from '../modules/ingest/ocr.service.js';
+import { drainOcrQueue } from '../modules/scan/ocr.service.js';
 import { type App, buildApp } from './app.js';
 
 // Scanning and QC over a real socket, as the web console's 扫描 and 质检 pages call them: upload,

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileItems, getItem } from '../../src/modules/catalog/item.service.js';
 import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
-import { scanPages } from '../../src/modules/ingest/scan.service.js';
+import { scanPages } from '../../src/modules/scan/scan.service.js';
 import { catchUpIndex } from '../../src/modules/search/indexer.js';
 import { type TestUser, testUser } from '../helpers/access.js';
 import {

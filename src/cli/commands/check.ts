@@ -5,8 +5,8 @@ import {
   checkReportWorkbook,
   STATUS_LABELS,
   verdict,
-} from '../../modules/ingest/check.report.js';
-import { checkBatch, checkFondsYear, checkItem, getCheckReport } from '../../modules/ingest/check.service.js';
+} from '../../modules/check/check.report.js';
+import { checkBatch, checkFondsYear, checkItem, getCheckReport } from '../../modules/check/check.service.js';
 import { invalid } from '../../shared/errors.js';
 import { clip, parsePositiveInt, printJson, printTable, USER_OPTION, withSystem } from '../context.js';
 import { asCliUser } from '../sign-in.js';

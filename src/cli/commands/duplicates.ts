@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { discloseItems } from '../../modules/access/disclosure.service.js';
 import type { Item } from '../../modules/catalog/item.schema.js';
-import { listDuplicates, resolveDuplicate } from '../../modules/ingest/duplicates.service.js';
-import { fieldLabel } from '../../modules/ingest/import.report.js';
+import { listDuplicates, resolveDuplicate } from '../../modules/duplicates/duplicates.service.js';
+import { fieldLabel } from '../../modules/import/import.report.js';
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';

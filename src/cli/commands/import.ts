@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { ImportMapping } from '../../modules/ingest/import.mapping.js';
-import { fieldLabel, importReport, statusLabel } from '../../modules/ingest/import.report.js';
-import { importTable, loadMapping, saveImportMapping } from '../../modules/ingest/import.service.js';
+import type { ImportMapping } from '../../modules/import/import.mapping.js';
+import { fieldLabel, importReport, statusLabel } from '../../modules/import/import.report.js';
+import { importTable, loadMapping, saveImportMapping } from '../../modules/import/import.service.js';
 import { invalid } from '../../shared/errors.js';
 import { printJson, progress, readBoundedFile, readJsonFile, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';

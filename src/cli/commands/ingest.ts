@@ -1,8 +1,8 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkSummary } from '../../modules/ingest/check.report.js';
-import { checkItemAfterIngest } from '../../modules/ingest/check.service.js';
-import { ingestArchive, lagReport } from '../../modules/ingest/ingest.service.js';
+import { checkSummary } from '../../modules/check/check.report.js';
+import { checkItemAfterIngest } from '../../modules/check/check.service.js';
+import { ingestArchive, lagReport } from '../../modules/push/push.service.js';
 import { invalid } from '../../shared/errors.js';
 import { printJson, printTable, readBoundedFile, readJsonFile, USER_OPTION, withSystem } from '../context.js';
 import { asCliUser } from '../sign-in.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { ocrUnavailable } from '../../modules/ingest/ocr.engine.js';
-import { drainOcrQueue, type OcrProgress, ocrProgress, retryOcr } from '../../modules/ingest/ocr.service.js';
+import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
+import { drainOcrQueue, type OcrProgress, ocrProgress, retryOcr } from '../../modules/scan/ocr.service.js';
 import { invalid } from '../../shared/errors.js';
 import {
   config,

@@ -5,7 +5,7 @@ import {
   type QcReport,
   qcReport,
   reviewPage,
-} from '../../modules/ingest/qc.service.js';
+} from '../../modules/scan/qc.service.js';
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';

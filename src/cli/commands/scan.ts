@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { checkSummary } from '../../modules/ingest/check.report.js';
-import { checkItemAfterIngest } from '../../modules/ingest/check.service.js';
-import { batchViews, createBatch } from '../../modules/ingest/qc.service.js';
+import { checkSummary } from '../../modules/check/check.report.js';
+import { checkItemAfterIngest } from '../../modules/check/check.service.js';
+import { batchViews, createBatch } from '../../modules/scan/qc.service.js';
 import {
   addScan,
   pagesToRescan,
@@ -11,7 +11,7 @@ import {
   type ScanResult,
   scanPages,
   setScanPolicy,
-} from '../../modules/ingest/scan.service.js';
+} from '../../modules/scan/scan.service.js';
 import { invalid } from '../../shared/errors.js';
 import {
   parsePositiveInt,

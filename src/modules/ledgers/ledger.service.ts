@@ -5,7 +5,7 @@ import { invalid, YidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { type IngestResult, ingestArchive } from '../ingest/ingest.service.js';
+import { type IngestResult, ingestArchive } from '../push/push.service.js';
 import { appendEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';

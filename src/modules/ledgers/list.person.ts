@@ -1,5 +1,5 @@
 import { checkIdNumber, idCheckChar } from '../catalog/id-number.js';
-import type { Cell } from '../ingest/import.table.js';
+import type { Cell } from '../import/import.table.js';
 
 // A person's name and ID number as lists and roster extracts write them: full-width digits, spaces and
 // middle dots, IDs that Excel turned into numbers, old 15-digit numbers. Each is cleaned, and what

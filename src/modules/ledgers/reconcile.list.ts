@@ -1,5 +1,5 @@
 import { invalid } from '../../shared/errors.js';
-import { type Cell, readTable, type Table, type TableRow } from '../ingest/import.table.js';
+import { type Cell, readTable, type Table, type TableRow } from '../import/import.table.js';
 import { nameProblems, normaliseName, readId, SPACES } from './list.person.js';
 
 // Reads a list of people sent by the poverty office or civil affairs (建档立卡, 低保, 特困) and cleans it

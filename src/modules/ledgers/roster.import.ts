@@ -1,6 +1,6 @@
 import { invalid } from '../../shared/errors.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
-import type { Cell } from '../ingest/import.table.js';
+import type { Cell } from '../import/import.table.js';
 import type { EnrollmentEnd, Scheme } from './ledgers.tables.js';
 import { type ListRow, type ParsedList, readList } from './reconcile.list.js';
 

@@ -4,7 +4,7 @@ import { filesUnder, snapshot } from '../../../test/helpers/file-service.js';
 import { failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { ValidationError } from '../../shared/errors.js';
-import { type IngestRequest, ingestArchive, lagReport } from './ingest.service.js';
+import { type IngestRequest, ingestArchive, lagReport } from './push.service.js';
 
 // 经办即归档 end to end on a real database and real replica directories: a push files the archive
 // with its files; a retry returns it; a changed payload under the same key is refused; a bad push

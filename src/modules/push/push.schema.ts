@@ -1,6 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox';
 import { ItemInputSchema } from '../catalog/item.schema.js';
-import { MAX_INGEST_FILES } from './ingest.service.js';
+import { MAX_INGEST_FILES } from './push.service.js';
 
 // Request and response shapes of 经办即归档 and the lag report (the OpenAPI document is built from these).
 

@@ -18,7 +18,7 @@ import {
   type StagedFile,
   stageFile,
 } from '../storage/file.service.js';
-import { detectDuplicates } from './duplicates.service.js';
+import { detectDuplicates } from '../duplicates/duplicates.service.js';
 import {
   claimReceipt,
   completeReceipt,
@@ -26,7 +26,7 @@ import {
   type LagRow,
   lagBySource,
   type Receipt,
-} from './ingest.repo.js';
+} from './push.repo.js';
 
 // 经办即归档: a business system pushes an archive the moment the business is handled. The source
 // system and its 业务流水号 are the idempotency key: a retry gets the archive already filed, never a

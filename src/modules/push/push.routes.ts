@@ -6,9 +6,9 @@ import { errorResponses } from '../../http/schemas.js';
 import { ValidationError } from '../../shared/errors.js';
 import { authorize } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IngestChecks } from './check.background.js';
-import { IngestRequestSchema, IngestResultSchema, LagQuerySchema, LagReportSchema } from './ingest.schema.js';
-import { ingestArchive, lagReport } from './ingest.service.js';
+import { IngestChecks } from '../check/check.background.js';
+import { IngestRequestSchema, IngestResultSchema, LagQuerySchema, LagReportSchema } from './push.schema.js';
+import { ingestArchive, lagReport } from './push.service.js';
 
 // 经办即归档 over HTTP: thin, the service decides. Base64 is checked strictly here, as Buffer.from would
 // silently skip characters it does not know and file different bytes than were sent.

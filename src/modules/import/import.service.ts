@@ -6,7 +6,7 @@ import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { checkItems, type FiledItem, fileItems, MAX_BATCH } from '../catalog/item.service.js';
 import { appendEvent } from '../integrity/event-log.js';
-import { detectDuplicates } from './duplicates.service.js';
+import { detectDuplicates } from '../duplicates/duplicates.service.js';
 import { checkMapping, type ImportMapping, planColumns, rowToItem } from './import.mapping.js';
 import { filedLines, findMapping, finishJob, openJob, recordLines, saveMapping } from './import.repo.js';
 import { readTable } from './import.table.js';

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { listDuplicates, resolveDuplicate } from './duplicates.service.js';
-import { importTable } from './import.service.js';
-import { type IngestRequest, ingestArchive } from './ingest.service.js';
+import { importTable } from '../import/import.service.js';
+import { type IngestRequest, ingestArchive } from '../push/push.service.js';
 
 // The same business filed twice is flagged at ingest with the key fields that differ, listed side by
 // side, and resolved by an archivist (keep both, or name the record that stands) with a reason.

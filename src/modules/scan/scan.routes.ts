@@ -7,7 +7,7 @@ import { scopeOf } from '../../http/auth.js';
 import { errorResponses, Nullable } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IngestChecks } from './check.background.js';
+import { IngestChecks } from '../check/check.background.js';
 import { retryOcr, scopedOcrProgress } from './ocr.service.js';
 import {
   addScan,
