@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { type Config, loadConfig } from '../config/config.js';
 import { type Database, openDatabase } from '../db/database.js';
+import { beijingDateTime, beijingJsonReplacer, isUtcIso } from '../shared/beijing-time.js';
 import { invalid } from '../shared/errors.js';
 import { type OpenOptions, openFieldEncryption, openSystem, type System } from '../system/system.js';
 
@@ -114,7 +115,13 @@ export function readJsonFile(file: string): unknown {
   }
 }
 
+/** JSON for people: every UTC time in it is written in Beijing time with +08:00 (proofs use printRawJson). */
 export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value, beijingJsonReplacer(), 2)}\n`);
+}
+
+/** JSON exactly as given: documents whose bytes are verified elsewhere (proofs keep the times they hash). */
+export function printRawJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
@@ -126,7 +133,10 @@ export const clip = (text: string, length = 30): string =>
 export function printTable(headers: string[], rows: Array<Array<string | number | null>>): void {
   const width = (text: string) =>
     [...text].reduce((sum, char) => sum + (/[\u1100-\uffff]/.test(char) ? 2 : 1), 0);
-  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '' : String(cell))))];
+  // A UTC time that reaches a table is shown as the Beijing wall clock people read everywhere else.
+  const text = (cell: string | number | null) =>
+    cell === null ? '' : isUtcIso(cell) ? beijingDateTime(cell) : String(cell);
+  const cells = [headers, ...rows.map((row) => row.map(text))];
   const widths = headers.map((_, column) => Math.max(...cells.map((row) => width(row[column] ?? ''))));
   for (const row of cells) {
     const line = row.map((cell, column) => cell + ' '.repeat((widths[column] ?? 0) - width(cell))).join('  ');

@@ -13,6 +13,7 @@ import {
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';
+import { beijingDateTime } from '../../shared/beijing-time.js';
 
 // 查阅申请与审批 from the command line: the same services and checks as the API, signed in with --user.
 
@@ -27,7 +28,7 @@ const STATUS_NAMES: Record<AccessRequestView['status'], string> = {
 const STATUSES = ['pending', 'approved', 'rejected', 'withdrawn', 'revoked'];
 
 function describe(request: AccessRequestView): string {
-  const until = request.expiresAt ? `，有效至 ${request.expiresAt}` : '';
+  const until = request.expiresAt ? `，有效至 ${beijingDateTime(request.expiresAt)}` : '';
   return `查阅申请 ${request.id}：${STATUS_NAMES[request.status]}（${request.items.length} 件，${request.hours} 小时${until}）\n`;
 }
 

@@ -6,6 +6,7 @@ import { ingestArchive, lagReport } from '../../modules/push/push.service.js';
 import { invalid } from '../../shared/errors.js';
 import { printJson, printTable, readBoundedFile, readJsonFile, USER_OPTION, withSystem } from '../context.js';
 import { asCliUser } from '../sign-in.js';
+import { beijingDateTime } from '../../shared/beijing-time.js';
 
 // yidang ingest: push an archive as a business system would (the same service as POST /api/v1/ingest),
 // and the lag from 办理时间 to filing.
@@ -102,7 +103,7 @@ export function registerIngestCommands(program: Command): void {
           ),
         );
         if (options.json) return printJson(report);
-        process.stdout.write(`统计区间：${report.from} 至 ${report.to}\n`);
+        process.stdout.write(`统计区间：${beijingDateTime(report.from)} 至 ${beijingDateTime(report.to)}\n`);
         printTable(
           ['来源系统', '件数', '中位时滞（小时）', '95分位（小时）', '最大（小时）', '超过24小时'],
           [...report.bySource, report.overall].map((row) => [

@@ -22,6 +22,7 @@ import {
   actor,
   parsePositiveInt,
   printJson,
+  printRawJson,
   printTable,
   progress,
   readJsonFile,
@@ -46,7 +47,7 @@ function verifierFrom(text: string): NoteVerifier {
 
 function writeOutput(value: unknown, out?: string): void {
   if (!out) {
-    printJson(value);
+    printRawJson(value);
     return;
   }
   fs.writeFileSync(out, `${JSON.stringify(value, null, 2)}\n`, { flag: 'wx' });

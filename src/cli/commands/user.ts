@@ -12,6 +12,7 @@ import {
 import { invalid } from '../../shared/errors.js';
 import { actor, parsePositiveInt, printJson, printTable, withDatabase } from '../context.js';
 import { promptHidden } from '../sign-in.js';
+import { beijingDateTime } from '../../shared/beijing-time.js';
 
 // Account administration on the server itself: how the first administrator comes to exist (there is
 // no default password) and where the three administrative roles are assigned. Passwords come from
@@ -179,7 +180,7 @@ export function registerUserCommands(program: Command): void {
       );
       process.stdout.write(`${created.token}\n`);
       process.stderr.write(
-        `令牌 ${created.id} 有效至 ${created.expiresAt.toISOString()}，权限：${created.permissions.join('、')}\n`,
+        `令牌 ${created.id} 有效至 ${beijingDateTime(created.expiresAt)}，权限：${created.permissions.join('、')}\n`,
       );
     });
   token
@@ -193,8 +194,8 @@ export function registerUserCommands(program: Command): void {
           entry.id,
           entry.name,
           entry.permissions.join(','),
-          entry.expiresAt.toISOString(),
-          entry.lastUsedAt?.toISOString() ?? '',
+          beijingDateTime(entry.expiresAt),
+          beijingDateTime(entry.lastUsedAt) ?? '',
           entry.revokedAt ? '已撤销' : '有效',
         ]),
       );
