@@ -1,10 +1,19 @@
 import { type Kysely, sql } from 'kysely';
-import { LEDGER_CATEGORY, LEDGER_KINDS } from '../../modules/ledgers/ledger-category.js';
 
 // 医保扶贫: the insured roster and what the four ledgers are made from, the record of each list
 // reconciliation, and the category the generated ledgers are filed under. The roster's key_* columns
 // are keyed hashes of ID segments and name pinyin, so a mistyped ID finds its person by index without
 // any ID number stored in the clear.
+
+// The ledger category as shipped with this version, frozen here rather than read from
+// src/modules/ledgers/ledger-category.ts so that editing the live constant never changes a fresh install.
+const LEDGER_CATEGORY = {
+  code: 'FPTZ',
+  name: '医保扶贫台账',
+  retention: 'D30',
+  basis: '本地默认（规定未列明）：与医保扶贫档案同期',
+};
+const LEDGER_KIND_LABELS = ['参保台账', '动态台账', '待遇享受台账', '慢病台账', '两病台账'];
 
 const MONEY = sql.raw('numeric(14,2) not null default 0 check');
 
@@ -115,7 +124,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
           label: '台账类别',
           type: 'enum',
           required: true,
-          options: Object.values(LEDGER_KINDS),
+          options: LEDGER_KIND_LABELS,
         },
         { key: 'period', label: '台账期间', type: 'text', required: true, maxLength: 50 },
       ])}::jsonb, true, coalesce((select sort_order from category where code = 'FP'), 1000) + 5
