@@ -1,0 +1,155 @@
+// Dependency rules of Yidang (README: architecture). `npm run deps` checks them; `npm run check` and CI run it.
+// Layers, bottom to top; a file may import its own module and modules of lower layers only:
+//   L0 kernel  src/shared, src/config, src/db, src/version.ts, src/modules/integrity, src/modules/jobs
+//   L1         src/modules/regions
+//   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
+//   L3         src/modules/access
+//   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit}
+//   L5         src/modules/{verify,backup,console,demo}
+//   L6         src/http, src/system, src/cli (composition roots)
+// Route files (*.routes.ts) are a module's HTTP adapter: they may use the HTTP kit (src/http without
+// app.ts) and access, which every route needs to know its caller; nothing but src/http/app.ts imports them.
+// Tests are not cruised: they may reach anywhere to set a scene.
+
+const KERNEL = '^src/(shared|config|db)/|^src/version[.]ts$|^src/modules/(integrity|jobs)/';
+const L1 = '^src/modules/regions/';
+const L2 = '^src/modules/(catalog|storage|watermark)/';
+const L3 = '^src/modules/access/';
+const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit)/';
+const L5 = '^src/modules/(verify|backup|console|demo)/';
+const TOP = '^src/(http|system|cli)/';
+const ROUTES = '[.]routes[.]ts$';
+// What route files may use beyond the layers: the HTTP kit and access (the caller and its scope).
+const HTTP_KIT = '^src/http/(?!app[.]ts$)';
+
+/** A rule forbidding files of `from` (route files excepted) to import any of `above`. */
+function layer(name, from, above) {
+  return {
+    name: `layer-${name}`,
+    severity: 'error',
+    comment: `${name} may import only its own module and lower layers (.dependency-cruiser.cjs)`,
+    from: { path: from, pathNot: ROUTES },
+    to: { path: above.join('|') },
+  };
+}
+
+/** Route files may also use the HTTP kit and access, never a higher module or the app itself. */
+function routesLayer(name, from, above) {
+  return {
+    name: `routes-${name}`,
+    severity: 'error',
+    comment: `route files of ${name} may import lower layers, access and the HTTP kit only`,
+    from: { path: `(${from}).*${ROUTES}` },
+    to: { path: above.join('|'), pathNot: `${HTTP_KIT}|${L3}` },
+  };
+}
+
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment:
+        'files import each other in a circle (type imports count); break it (move the shared part down)',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'no-circular-modules',
+      severity: 'error',
+      scope: 'folder',
+      comment: 'modules import each other in a circle; break it (move the shared part down or pass it in)',
+      from: { path: '^src/(modules/[^/]+|shared|config|db|http|system|cli)$' },
+      to: { circular: true, path: '^src/(modules/[^/]+|shared|config|db|http|system|cli)$' },
+    },
+    layer('kernel', KERNEL, [L1, L2, L3, L4, L5, TOP]),
+    layer('L1', L1, [L2, L3, L4, L5, TOP]),
+    layer('L2', L2, [L3, L4, L5, TOP]),
+    layer('L3', L3, [L4, L5, TOP]),
+    layer('L4', L4, [L5, TOP]),
+    layer('L5', L5, [TOP]),
+    routesLayer('kernel', KERNEL, [L1, L2, L4, L5, TOP]),
+    routesLayer('L1', L1, [L2, L4, L5, TOP]),
+    routesLayer('L2', L2, [L4, L5, TOP]),
+    routesLayer('L4', L4, [L5, TOP]),
+    routesLayer('L5', L5, [TOP]),
+    {
+      name: 'http-kit-below-routes',
+      severity: 'error',
+      comment:
+        'the HTTP kit (src/http without app.ts) serves every route file: it imports the kernel and access only',
+      from: { path: HTTP_KIT },
+      to: { path: `${L1}|${L2}|${L4}|${L5}|^src/(system|cli)/|^src/http/app[.]ts$` },
+    },
+    {
+      name: 'routes-only-from-app',
+      severity: 'error',
+      comment: 'a module registers its routes as a Fastify plugin that only src/http/app.ts imports',
+      from: { pathNot: '^src/http/app[.]ts$' },
+      to: { path: ROUTES },
+    },
+    {
+      name: 'app-only-from-roots',
+      severity: 'error',
+      comment:
+        'src/http/app.ts composes the server; only the composition roots (src/cli, src/system) import it',
+      from: { pathNot: '^src/(cli|system)/' },
+      to: { path: '^src/http/app[.]ts$' },
+    },
+    {
+      name: 'migrations-kernel-only',
+      severity: 'error',
+      comment:
+        'a migration carries its own data and uses only the kernel, so editing a module never changes it',
+      from: { path: '^src/db/migrations/' },
+      to: { path: '^src/', pathNot: KERNEL },
+    },
+    {
+      name: 'no-foreign-repo',
+      severity: 'error',
+      comment: "a module's *.repo.ts is its own: other modules call its exported services or query fragments",
+      from: { path: '^src/modules/([^/]+)/' },
+      to: { path: '[.]repo[.]ts$', pathNot: '^src/modules/$1/' },
+    },
+    {
+      name: 'no-foreign-repo-outside-modules',
+      severity: 'error',
+      comment: "outside the modules, nothing imports a module's *.repo.ts",
+      from: { path: '^src/', pathNot: '^src/modules/' },
+      to: { path: '^src/modules/.*[.]repo[.]ts$' },
+    },
+    {
+      name: 'no-foreign-tables',
+      severity: 'error',
+      comment: "a module's *.tables.ts is its own (src/db/schema.ts assembles them all)",
+      from: { path: '^src/modules/([^/]+)/' },
+      to: { path: '[.]tables[.]ts$', pathNot: '^src/modules/$1/' },
+    },
+    {
+      name: 'no-foreign-tables-outside-modules',
+      severity: 'error',
+      comment: "outside the modules, only src/db/schema.ts imports a module's *.tables.ts",
+      from: { path: '^src/', pathNot: '^src/modules/|^src/db/schema[.]ts$' },
+      to: { path: '^src/modules/.*[.]tables[.]ts$' },
+    },
+    {
+      name: 'not-to-unresolvable',
+      severity: 'error',
+      comment: 'an import names a file that does not exist',
+      from: {},
+      // fastify's deep type paths resolve through its typesVersions, which only tsc reads
+      to: { couldNotResolve: true, pathNot: '^fastify/types/' },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    exclude: { path: '[.]test[.]ts$|^src/.*/test-helpers?/' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.cjs', '.json'],
+    },
+  },
+};
