@@ -1,7 +1,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.js';
 import { accessRoutes } from '../modules/access/access.routes.js';
 import { grantRoutes } from '../modules/access/grant.routes.js';
@@ -27,7 +27,7 @@ import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
-import { principalOf, registerAuth } from './auth.js';
+import { registerAuth } from './auth.js';
 import { registerBodyDeadline } from './body-deadline.js';
 import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
@@ -54,10 +54,7 @@ export interface AppOptions {
 
 export type App = FastifyInstance;
 
-/** Who the log records as acting: the signed-in user (or the owner of the API token). */
-export function requestActor(request: FastifyRequest): string {
-  return principalOf(request).username;
-}
+// Route helpers (requestActor) live in request.ts: route files must not import the app that composes them.
 
 // A logged URL (?idNumber=…, ?q=…) has its ID numbers masked (mask-text.ts); kept exported here for callers.
 export { maskIdsInText };

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/app.js';
+import { requestActor } from '../../http/request.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { notFound } from '../../shared/errors.js';
 import { addCategory, changeCategory, listCategories, removeCategory } from './category.service.js';

@@ -2,7 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/app.js';
+import { requestActor } from '../../http/request.js';
 import { scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/app.js';
+import { requestActor } from '../../http/request.js';
 import { errorResponses, Nullable } from '../../http/schemas.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SigningKey } from './checkpoint.service.js';

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/app.js';
+import { requestActor } from '../../http/request.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { ValidationError } from '../../shared/errors.js';
