@@ -3,11 +3,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { DirectoryReplicaSpec } from '../../src/config/replicas.js';
-import {
-  DirectoryReplica,
-  type ReplicaWrite,
-  replicaError,
-} from '../../src/modules/storage/directory-replica.js';
+import { DirectoryReplica, replicaError } from '../../src/modules/storage/directory-replica.js';
+import type { ReplicaWrite } from '../../src/modules/storage/replica.js';
 import { asDirectory, directoryReplica, type TestSystem } from './system.js';
 
 // Shared helpers for the src/modules/storage/file.service.*.test.ts files (files attached to items,

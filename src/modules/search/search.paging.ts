@@ -1,11 +1,11 @@
 import { invalid } from '../../shared/errors.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
-import type { FacetCounts, FacetDimension, PageRow, SortKey } from './search.repo.js';
+import type { FacetCounts, FacetDimension, PageRow, SearchSort, SortKey } from './search.repo.js';
 
 // Cursors and estimates of a search. A cursor holds the last row's sort key and whether the pages
 // are ranked within the newest matches only, so every page of one search uses the same plan.
 
-export type SearchSort = 'relevance' | 'date';
+export type { SearchSort };
 
 export interface Cursor {
   key: SortKey;

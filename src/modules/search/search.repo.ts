@@ -4,7 +4,6 @@ import { inTransaction } from '../../db/transaction.js';
 import { scopeCondition } from '../access/access.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import type { Condition, Recheck } from './query.js';
-import type { SearchSort } from './search.paging.js';
 
 // The only SQL of searching. Every condition — words, filters, the user's scope and the gate on
 // sensitive items — is in the WHERE clause, so what a user may not see is neither returned nor
@@ -37,6 +36,9 @@ export interface SearchSpec extends ColumnFilters {
   /** Sensitive items are shown only when granted (these ids) or the user's own; absent: no gate. */
   gate?: { grantedIds: number[] };
 }
+
+/** How results are ordered (search.paging.ts re-exports it with the cursors). */
+export type SearchSort = 'relevance' | 'date';
 
 export type FacetDimension = 'category' | 'year' | 'region' | 'carrier';
 

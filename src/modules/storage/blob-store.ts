@@ -5,7 +5,7 @@ import { pipeline, type Readable, Transform, type TransformCallback, Writable } 
 import { pipeline as pipelineAsync } from 'node:stream/promises';
 import type { Config, DigestAlgorithm } from '../../config/config.js';
 import { YidangError } from '../../shared/errors.js';
-import { DirectoryReplica, digestAlgorithmOf, type ReplicaWrite } from './directory-replica.js';
+import { DirectoryReplica, digestAlgorithmOf } from './directory-replica.js';
 import {
   type CipherSuite,
   createDecryptStream,
@@ -15,7 +15,7 @@ import {
   wrapDataKey,
 } from './envelope.js';
 import { type Keyring, loadKeyring, type MasterKey } from './keyring.js';
-import type { Replica } from './replica.js';
+import type { Replica, ReplicaWrite } from './replica.js';
 import { S3Replica } from './s3-replica.js';
 
 // The content-addressed, encrypted blob store over all configured replicas. It knows bytes and

@@ -6,20 +6,12 @@ import type { Readable } from 'node:stream';
 import type { DigestAlgorithm } from '../../config/config.js';
 import type { DirectoryReplicaSpec } from '../../config/replicas.js';
 import { YidangError } from '../../shared/errors.js';
-import { type Replica, writeWhole } from './replica.js';
+import { type Replica, type ReplicaWrite, writeWhole } from './replica.js';
 
 // One replica (副本) in a directory: blobs/<algorithm>/<aa>/<bb>/<hex>, written through tmp/ with
 // fsync and rename, so a reader or a crash never sees half a blob.
 
 const READ_CHUNK = 1024 * 1024;
-
-export interface ReplicaWrite {
-  write(chunk: Buffer): Promise<void>;
-  /** Makes the written bytes durable under the blob's name. */
-  commit(digest: string): Promise<void>;
-  /** Removes the temporary file; safe to call after a failure or twice. */
-  abort(): Promise<void>;
-}
 
 /** Turns an errno into a message that says what to do; key material never reaches here. */
 export function replicaError(replica: string, action: string, error: unknown): YidangError {

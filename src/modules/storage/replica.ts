@@ -1,9 +1,17 @@
 import type { Readable } from 'node:stream';
 import type { ReplicaSpec } from '../../config/config.js';
-import type { ReplicaWrite } from './directory-replica.js';
 
 // What the blob store needs from a place that keeps copies: write through a temporary name that
 // becomes the blob's name only on commit, read back, and report what is there.
+
+/** A write in progress, through a temporary name. */
+export interface ReplicaWrite {
+  write(chunk: Buffer): Promise<void>;
+  /** Makes the written bytes durable under the blob's name. */
+  commit(digest: string): Promise<void>;
+  /** Removes the temporary file; safe to call after a failure or twice. */
+  abort(): Promise<void>;
+}
 
 export interface Replica {
   readonly name: string;

@@ -4,8 +4,8 @@ import { PassThrough, type Readable } from 'node:stream';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ReplicaSpec, S3Settings } from '../../config/replicas.js';
 import { YidangError } from '../../shared/errors.js';
-import { blobRelativePath, type ReplicaWrite, replicaFailure } from './directory-replica.js';
-import { type Replica, writeWhole } from './replica.js';
+import { blobRelativePath, replicaFailure } from './directory-replica.js';
+import { type Replica, type ReplicaWrite, writeWhole } from './replica.js';
 
 // A replica in S3-compatible object storage (MinIO, Ceph, a cloud bucket). S3 has no rename, so a
 // write streams into tmp/<random>.part and commit copies it server-side to the blob's key: an object
