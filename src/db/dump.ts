@@ -59,6 +59,9 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'assistance_settlement', key: ['id'], serial: 'id' },
   { name: 'disease_certificate', key: ['id'], serial: 'id' },
   { name: 'reconciliation_run', key: ['id'], serial: 'id' },
+  // Background work still to do (checks, OCR pages) and the recurring schedules; leases do not travel.
+  { name: 'job', key: ['id'], serial: 'id' },
+  { name: 'job_schedule', key: ['name'] },
 ];
 
 /**
@@ -72,6 +75,7 @@ export const NOT_DUMPED = [
   'search_state',
   'yidang_migration',
   'yidang_migration_lock',
+  'job_lease',
 ];
 
 const BATCH = 5000;

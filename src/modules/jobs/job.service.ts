@@ -1,0 +1,93 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { conflict, notFound } from '../../shared/errors.js';
+import { maskIdsDeep } from '../../shared/id-in-text.js';
+import { appendEvent } from '../integrity/event-log.js';
+import { getJob, jobCounts, listJobs, requeueDead, type JobRow } from './job.repo.js';
+import type { JobProgress, JobState } from './jobs.tables.js';
+
+// What the 系统管理员 sees of background work: jobs by state with their progress and last error,
+// and a dead job queued again (a typed event, in the same transaction). Payloads name archives by
+// 档号 only; anything ID-like is masked on the way out all the same.
+
+export const JOB_STATES: readonly JobState[] = ['queued', 'retry', 'running', 'done', 'dead'];
+
+export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
+  'check.after-filing': '归档后四性检测',
+  'ocr.page': '扫描页文字识别',
+  'integrity.checkpoint': '签发检查点',
+};
+
+export interface JobView {
+  id: number;
+  kind: string;
+  kindLabel: string;
+  state: JobState;
+  payload: Record<string, unknown>;
+  attempts: number;
+  maxAttempts: number;
+  runAt: string;
+  leaseUntil: string | null;
+  worker: string | null;
+  progress: JobProgress | null;
+  lastError: string | null;
+  schedule: string | null;
+  createdAt: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export function toJobView(job: JobRow): JobView {
+  return {
+    id: job.id,
+    kind: job.kind,
+    kindLabel: JOB_KIND_LABELS[job.kind] ?? job.kind,
+    state: job.state,
+    payload: maskIdsDeep(job.payload),
+    attempts: job.attempts,
+    maxAttempts: job.maxAttempts,
+    runAt: job.runAt.toISOString(),
+    leaseUntil: job.leaseUntil?.toISOString() ?? null,
+    worker: job.worker,
+    progress: job.progress,
+    lastError: job.lastError === null ? null : maskIdsDeep(job.lastError),
+    schedule: job.schedule,
+    createdAt: job.createdAt.toISOString(),
+    startedAt: job.startedAt?.toISOString() ?? null,
+    finishedAt: job.finishedAt?.toISOString() ?? null,
+  };
+}
+
+export async function jobOverview(
+  db: Db,
+  filter: { state?: JobState; kind?: string; limit?: number; before?: number } = {},
+): Promise<{ counts: Record<JobState, number>; jobs: JobView[] }> {
+  const [counts, jobs] = await Promise.all([
+    jobCounts(db),
+    listJobs(db, { ...filter, limit: filter.limit ?? 50 }),
+  ]);
+  return { counts, jobs: jobs.map(toJobView) };
+}
+
+export async function jobById(db: Db, id: number): Promise<JobView> {
+  const job = await getJob(db, id);
+  if (!job) throw notFound('JOB_NOT_FOUND', `后台任务 ${id} 不存在`);
+  return toJobView(job);
+}
+
+/** An administrator queues a dead job again, with fresh attempts; logged as job.retried. */
+export async function retryDeadJob(db: Db, id: number, actor: string, now = new Date()): Promise<JobView> {
+  return inTransaction(db, async (trx) => {
+    const job = await getJob(trx, id);
+    if (!job) throw notFound('JOB_NOT_FOUND', `后台任务 ${id} 不存在`);
+    if (!(await requeueDead(trx, id, now)))
+      throw conflict('JOB_NOT_DEAD', `后台任务 ${id} 未处于失败（死信）状态，无需重试`);
+    await appendEvent(trx, {
+      actor,
+      action: 'job.retried',
+      subject: `job:${id}`,
+      payload: { kind: job.kind, attempts: job.attempts, lastError: job.lastError },
+    });
+    return toJobView((await getJob(trx, id)) as JobRow);
+  });
+}
