@@ -29,6 +29,7 @@ import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
 import { registerBodyDeadline } from './body-deadline.js';
+import { registerBeijingTimes } from './beijing-times.js';
 import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
 import { registerInputGuard } from './input-guard.js';
@@ -109,6 +110,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   // Before the access layer and every route: hostile text and stalled bodies never reach a handler.
   registerInputGuard(app);
   registerBodyDeadline(app, options.bodyIdleMs);
+  registerBeijingTimes(app);
   const serveConsole = options.console !== false && consoleBuilt();
   app.setNotFoundHandler(serveConsole ? consoleOrNotFound : notFoundHandler);
   await registerAuth(app, options.database.db);

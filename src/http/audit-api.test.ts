@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestUser, testUser } from '../../test/helpers/access.js';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
@@ -5,6 +6,7 @@ import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { fileItems } from '../modules/catalog/item.service.js';
 import { appendEvents } from '../modules/integrity/event-log.js';
+import { beijingDateTime } from '../shared/beijing-time.js';
 import { type App, buildApp } from './app.js';
 
 // The audit trail is the 安全审计员's alone: search by who, what and when, export to CSV (itself
@@ -151,6 +153,17 @@ describe('audit trail search', () => {
     expect(seqs).toEqual([...seqs].sort((a: number, b: number) => b - a));
   });
 
+  it('answers with times in ISO 8601 with the Beijing offset, the same instant as recorded', async () => {
+    const { entries } = (await get('/api/v1/audit/events?limit=5', auditor)).json();
+    const stored = await sql<{ seq: number | string; recorded_at: Date | string }>`
+      select seq, recorded_at from integrity_event where seq = ${entries[0].seq}`.execute(database.db);
+    const recordedAt = new Date(stored.rows[0]?.recorded_at as Date);
+    expect(entries[0].recordedAt).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?\+08:00$/);
+    expect(entries[0].recordedAt.slice(0, 19).replace('T', ' ')).toBe(beijingDateTime(recordedAt));
+    expect(Date.parse(entries[0].recordedAt)).toBe(recordedAt.getTime());
+    for (const entry of entries) expect(JSON.stringify(entry)).not.toMatch(/\d{2}:\d{2}(\.\d+)?Z"/);
+  });
+
   it('filters by time and refuses a malformed or reversed range', async () => {
     const future = encodeURIComponent(new Date(Date.now() + 3_600_000).toISOString());
     expect((await get(`/api/v1/audit/events?from=${future}`, auditor)).json().entries).toEqual([]);
@@ -189,6 +202,13 @@ describe('audit export', () => {
     );
     expect(text).toContain(`"'=HYPERLINK(""http://evil"")"`);
     expect(text).not.toMatch(/,=HYPERLINK/);
+    // Times are the Beijing wall clock the console shows, never UTC with a Z (not even in 详情).
+    expect(text).not.toMatch(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z/);
+    const [seq, time] = (text.split('\r\n')[1] as string).split(',');
+    const stored = await sql<{ recorded_at: Date | string }>`
+      select recorded_at from integrity_event where seq = ${Number(seq)}`.execute(database.db);
+    expect(time).toBe(beijingDateTime(stored.rows[0]?.recorded_at ?? null));
+    expect(time).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
     const { entries } = (await get('/api/v1/audit/events?action=audit.exported', auditor)).json();
     expect(entries[0]).toMatchObject({ actor: auditor.username, payload: { filter: { action: 'item.' } } });
     expect(entries[0].payload.rows).toBe(text.trim().split('\r\n').length - 1);
@@ -221,9 +241,9 @@ describe('reading alerts', () => {
     const reads = (actor: string, count: number) =>
       Array.from({ length: count }, (_, index) => ({
         actor,
-        action: 'item.read',
+        action: 'item.read' as const,
         subject: `item:J013-TEST-${actor}-${index}`,
-        payload: { sensitivity: 'sensitive', purpose: null },
+        payload: { sensitivity: 'sensitive', purpose: null, grantId: null },
       }));
     await database.db.transaction().execute(async (trx) => {
       await appendEvents(trx, reads('bulk.reader', 120), hourAgo);

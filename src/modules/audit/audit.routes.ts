@@ -4,6 +4,7 @@ import type { Db } from '../../db/database.js';
 import { principalOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
+import { beijingDate } from '../../shared/beijing-time.js';
 import { auditTrail, exportAuditCsv, readingAlerts } from './audit.service.js';
 
 // The audit trail for the 安全审计员 only (audit.read): search, CSV export, reading alerts.
@@ -99,7 +100,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
     },
     async (request, reply) => {
       const { csv } = await exportAuditCsv(db, principalOf(request), request.query);
-      const name = `审计记录-${new Date().toISOString().slice(0, 10)}.csv`;
+      const name = `审计记录-${beijingDate(new Date())}.csv`;
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header(

@@ -1,11 +1,11 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { beijingTime } from '../../shared/beijing-time.js';
+import { beijingDateTime, beijingJsonReplacer, beijingTime } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';
 import { wellFormed, wellFormedDeep } from '../../shared/well-formed.js';
 import type { Principal } from '../access/principal.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type AuditFilter, type ReadingBurst, searchEvents, sensitiveReadBursts } from './audit.repo.js';
 
 // The audit trail for the 安全审计员: who read or changed what, when, from where and why, an export
@@ -99,7 +99,14 @@ function parseTime(value: string | undefined, name: string): Date | undefined {
   if (value === undefined || value === '') return undefined;
   // Only ISO dates and times: JavaScript's own parser takes almost anything ("1 or 1=1") as some date.
   const iso = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
-  const time = iso.test(value.trim()) ? new Date(value.trim()) : new Date(Number.NaN);
+  // A day or a time without an offset is the auditor's own clock: Beijing, not UTC or the server's zone.
+  const text = value.trim().replace(' ', 'T');
+  const zoned = /^\d{4}-\d{2}-\d{2}$/.test(text)
+    ? `${text}T00:00:00+08:00`
+    : /(Z|[+-]\d{2}:?\d{2})$/.test(text)
+      ? text
+      : `${text}+08:00`;
+  const time = iso.test(value.trim()) ? new Date(zoned) : new Date(Number.NaN);
   if (Number.isNaN(time.getTime()))
     throw invalid('TIME_INVALID', `${name} 不是有效的时间（如 2026-11-01 或 2026-11-01T08:00:00+08:00）`);
   return time;
@@ -151,7 +158,11 @@ export async function auditTrail(
 /** RFC 4180 fields; a leading = + - @ is defused so a spreadsheet never runs a cell as a formula. */
 function csvField(value: unknown): string {
   let text =
-    value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+    value === null || value === undefined
+      ? ''
+      : typeof value === 'string'
+        ? value
+        : JSON.stringify(value, beijingJsonReplacer());
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
@@ -186,7 +197,7 @@ export async function exportAuditCsv(
     header,
     ...all.map((entry) => [
       entry.seq,
-      entry.recordedAt,
+      beijingDateTime(entry.recordedAt),
       entry.actor,
       entry.actionLabel,
       entry.action,
@@ -198,8 +209,8 @@ export async function exportAuditCsv(
     ]),
   ];
   const csv = `\uFEFF${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`;
-  await inTransaction(db, (trx) =>
-    appendEvent(trx, {
+  await inTransaction(db, async (trx) =>
+    recordEvent(trx, {
       actor: principal.username,
       action: 'audit.exported',
       subject: 'audit',
