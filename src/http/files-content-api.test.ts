@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { countRows, eventsOf, filesUnder, replicaRoot } from '../../test/helpers/file-service.js';
 import { failure } from '../../test/helpers/fixtures.js';
+import { legacyDoc, legacyXls, msiLike } from '../../test/helpers/compound-files.js';
 import { fakeExe, handTiff, tinyPdf } from '../../test/helpers/hostile-files.js';
 import { opaqueBytes } from '../../test/helpers/opaque-content.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
@@ -91,6 +92,22 @@ describe('what is attached, and what is said about it', () => {
       mediaType: 'application/pdf',
       warnings: added.warnings,
     });
+  });
+
+  it('takes Word and Excel 97–2003 files and refuses an installer in the same container', async () => {
+    for (const [content, name, type] of [
+      [legacyDoc(), '2018年稽核通知.doc', 'application/msword'],
+      [legacyXls(), '2018年结算汇总.xls', 'application/vnd.ms-excel'],
+    ] as const) {
+      const response = await upload(content, name);
+      expect(response.status).toBe(201);
+      expect(((await response.json()) as { mediaType: string }).mediaType).toBe(type);
+    }
+    const before = await counts();
+    const refused = await upload(msiLike(), '补丁.doc');
+    expect(refused.status).toBe(422);
+    expect(((await refused.json()) as { message: string }).message).toMatch(/不是 Word 或 Excel/);
+    await nothingStored(before);
   });
 
   it('warns when the same content is attached to the item twice, and attaches it', async () => {

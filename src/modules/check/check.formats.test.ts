@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { legacyDoc, legacyXls, macroDoc, msiLike } from '../../../test/helpers/compound-files.js';
 import { handMadePdf, handMadeTiff, jpeg, pdf, tiff, xlsx } from '../../../test/helpers/check-files.js';
 import { detectMediaType } from '../storage/media-type.js';
 import { privateTempDir } from './check.content.js';
@@ -71,6 +72,21 @@ describe('opening files as their format', () => {
     expect(docx.opens).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('word/document.xml'),
+    });
+  });
+
+  it('reads a DOC or XLS by its compound-file directory; an installer or a broken one fails', async () => {
+    const doc = await inspect(legacyDoc(), '会议纪要.doc');
+    expect(doc.opens).toMatchObject({ status: 'pass', detail: expect.stringContaining('主数据流可以读取') });
+    expect((await inspect(legacyXls(), '明细.xls')).opens.status).toBe('pass');
+    expect((await inspect(msiLike(), '明细.xls')).opens).toMatchObject({
+      status: 'fail',
+      detail: '内容不是登记的 XLS 文件',
+    });
+    expect((await inspect(macroDoc(), '通知.doc')).opens.detail).toMatch(/含宏代码/);
+    expect((await inspect(legacyDoc(200_000).subarray(0, 4096), '残缺.doc')).opens).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('复合文档目录无法读取'),
     });
   });
 

@@ -3,6 +3,7 @@ import { TextDecoder } from 'node:util';
 import { PDFArray, PDFDocument, PDFName, PDFRawStream } from 'pdf-lib';
 import sharp from 'sharp';
 import yauzl from 'yauzl';
+import { classifyCompoundFile } from '../storage/legacy-office.js';
 import type { CheckStatus } from './check.tables.js';
 
 // Whether an archived file opens as its format (可用性) and holds no encrypted or proprietary
@@ -99,7 +100,7 @@ export async function inspectFormat(
   if (TEXT_TYPES.has(mediaType))
     return { opens: await checkText(file, mediaType), compression: pass('文本，未压缩') };
   if (mediaType === 'application/msword' || mediaType === 'application/vnd.ms-excel')
-    return inspectLegacyOffice(file);
+    return inspectLegacyOffice(file, mediaType);
   if (mediaType.startsWith('audio/') || mediaType.startsWith('video/'))
     return {
       opens: skipped(`暂不支持检查${formatLabel(mediaType)}能否播放`),
@@ -355,19 +356,21 @@ async function checkText(file: string, mediaType: string): Promise<Finding> {
   }
 }
 
-/** Old binary Office files: only their compound-file header can be checked here. */
-async function inspectLegacyOffice(file: string): Promise<FormatReport> {
-  const handle = await fs.open(file, 'r');
-  try {
-    const head = (await handle.read(Buffer.alloc(8), 0, 8, 0)).buffer;
-    const compound = head.equals(Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]));
-    return compound
-      ? {
-          opens: skipped('旧版 Office 格式（DOC/XLS）只核对了文件头，内容无法校验，建议转为 PDF 或 OFD 保存'),
-          compression: skipped('旧版 Office 格式无法检查'),
-        }
-      : { opens: fail('文件头不是旧版 Office 复合文档'), compression: skipped('文件损坏，未检查') };
-  } finally {
-    await handle.close();
-  }
+/** Old binary Office files: their compound-file directory is read and must name the main stream. */
+async function inspectLegacyOffice(file: string, mediaType: string): Promise<FormatReport> {
+  const found = classifyCompoundFile(await fs.readFile(file));
+  const wanted = mediaType === 'application/msword' ? 'DOC' : 'XLS';
+  if (found.kind === 'unreadable')
+    return {
+      opens: fail(`复合文档目录无法读取（${found.reason}）`),
+      compression: skipped('文件损坏，未检查'),
+    };
+  if (found.kind === 'other' || found.label !== wanted)
+    return { opens: fail(`内容不是登记的 ${wanted} 文件`), compression: skipped('格式不符，未检查') };
+  if (found.kind === 'macros')
+    return { opens: fail(`${wanted} 文件含宏代码（VBA）`), compression: skipped('含宏代码，未检查') };
+  return {
+    opens: pass(`${formatLabel(mediaType)}的复合文档目录完整，主数据流可以读取`),
+    compression: skipped('旧版 Office 格式的压缩方式不作检查，建议转为 PDF 或 OFD 长期保存'),
+  };
 }

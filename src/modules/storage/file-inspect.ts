@@ -9,6 +9,7 @@ import {
   loadPdfQuietly,
   MAX_BOUNDED_BYTES,
 } from './content-bounds.js';
+import { isCompoundFile } from './legacy-office.js';
 import { detectMediaType, IDENTIFY_BYTES, identifyContent } from './media-type.js';
 import { TiffStructureError } from './tiff-structure.js';
 
@@ -39,9 +40,10 @@ export class ContentSample {
       this.headSize += part.length;
     }
     if (!this.chunks) return;
-    // Kept only for types whose pages are rasterised, and only up to the size the watermark takes.
+    // Kept only for types whose pages are rasterised, and only up to the size the watermark takes;
+    // and for compound files, whose directory (Word, Excel or an installer) may lie anywhere.
     if (this.keep === undefined && this.headSize >= 16)
-      this.keep = hasGeometry(detectMediaType(this.head, ''));
+      this.keep = hasGeometry(detectMediaType(this.head, '')) || isCompoundFile(this.head);
     if (this.keep === false || this.size > MAX_BOUNDED_BYTES) this.chunks = null;
     else this.chunks.push(chunk);
   }
@@ -79,7 +81,7 @@ const outOfBounds = (fileName: string, problem: BoundsProblem) =>
  * never delivered unmarked.
  */
 export async function inspectSample(sample: ContentSample, fileName: string): Promise<Inspection> {
-  const { mediaType, warnings } = await identifyContent(sample.head, fileName);
+  const { mediaType, warnings } = await identifyContent(sample.head, fileName, sample.whole);
   const whole = hasGeometry(mediaType) ? sample.whole : null;
   if (!whole) return { mediaType, warnings };
   let pdf: PDFDocument | undefined;

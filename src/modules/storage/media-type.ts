@@ -1,5 +1,7 @@
 import { fileTypeFromBuffer } from 'file-type';
+import type { ErrorCode } from '../../shared/error-codes.js';
 import { YidangError } from '../../shared/errors.js';
+import { classifyCompoundFile } from './legacy-office.js';
 
 // The type of an attached file, from its first bytes where they say it (scans and PDFs), else from
 // the file name's extension. A wrong extension on a scan therefore does not mislabel it.
@@ -66,6 +68,8 @@ const ACCEPTED: Record<string, string> = {
   'application/json': 'JSON',
   [OOXML_WORD]: 'DOCX',
   [OOXML_SHEET]: 'XLSX',
+  'application/msword': 'DOC',
+  'application/vnd.ms-excel': 'XLS',
   'audio/wav': 'WAV',
   'audio/mpeg': 'MP3',
   'audio/x-m4a': 'M4A',
@@ -127,8 +131,8 @@ const EXTENSION_PROMISES: Record<string, string> = {
   m4a: 'audio/x-m4a',
   amr: 'audio/amr',
   mp4: 'video/mp4',
-  doc: 'application/x-cfb',
-  xls: 'application/x-cfb',
+  doc: 'application/msword',
+  xls: 'application/vnd.ms-excel',
   zip: 'application/zip',
   exe: 'application/x-msdownload',
 };
@@ -144,7 +148,7 @@ export interface Identified {
 const extensionOf = (fileName: string) => /\.([A-Za-z0-9]{1,8})$/.exec(fileName)?.[1]?.toLowerCase();
 const quoted = (fileName: string) => `“${fileName.slice(0, 80)}”`;
 
-const refused = (code: string, fileName: string, why: string) =>
+const refused = (code: ErrorCode, fileName: string, why: string) =>
   new YidangError(code, 'invalid', `${quoted(fileName)}${why}，未保存`);
 
 /** An OFD is a zip package whose first entries hold OFD.xml (GB/T 33190). */
@@ -178,12 +182,46 @@ function textType(head: Buffer, extension: string | undefined): string {
     : 'text/plain';
 }
 
+/** Word or Excel 97–2003 from a compound file's directory; anything else in that container is refused. */
+function compoundType(whole: Buffer | null | undefined, fileName: string): string {
+  if (!whole)
+    throw refused(
+      'FILE_TYPE_NOT_ACCEPTED',
+      fileName,
+      '是旧版 Office 复合文档，但过大而无法核验其内容，请另存为 PDF、DOCX 或 XLSX 后上传',
+    );
+  const found = classifyCompoundFile(whole);
+  if (found.kind === 'office') return found.mediaType;
+  if (found.kind === 'macros')
+    throw refused(
+      'FILE_EXECUTABLE',
+      fileName,
+      `是含宏代码（VBA）的 ${found.label} 文件，宏在打开时运行，不能作为档案文件保存；请另存为不含宏的文件或 PDF 后上传`,
+    );
+  if (found.kind === 'unreadable')
+    throw refused(
+      'FILE_UNDECODABLE',
+      fileName,
+      '是损坏的复合文档（目录无法读取），无法确认是 Word 或 Excel 文件',
+    );
+  throw refused(
+    'FILE_TYPE_NOT_ACCEPTED',
+    fileName,
+    '是复合文档，但不是 Word 或 Excel 97–2003 文件（可能是 MSI 安装包或邮件），不在可接收的档案格式之列',
+  );
+}
+
 /**
  * The type of an attached file from its first bytes (IDENTIFY_BYTES of them), refusing programs,
  * scripts and every type an archive does not accept; a name whose extension promises something else
  * gets a warning. Plain text has no signature: it is text when it decodes as text and holds no NUL.
+ * A compound file (DOC/XLS or an MSI) needs the whole content: its directory may lie anywhere.
  */
-export async function identifyContent(head: Buffer, fileName: string): Promise<Identified> {
+export async function identifyContent(
+  head: Buffer,
+  fileName: string,
+  whole?: Buffer | null,
+): Promise<Identified> {
   const extension = extensionOf(fileName);
   const detected = await fileTypeFromBuffer(head).catch(() => undefined);
   let mediaType: string;
@@ -194,13 +232,8 @@ export async function identifyContent(head: Buffer, fileName: string): Promise<I
         fileName,
         `按内容识别为可执行程序或安装包（${detected.ext.toUpperCase()}），不能作为档案文件保存`,
       );
-    if (detected.mime === 'application/x-cfb')
-      throw refused(
-        'FILE_TYPE_NOT_ACCEPTED',
-        fileName,
-        '是旧版 Office 复合文档（DOC/XLS，与 MSI 安装包同一格式），请另存为 PDF、DOCX 或 XLSX 后上传',
-      );
-    mediaType = detected.mime === 'application/zip' && isOfd(head) ? 'application/ofd' : detected.mime;
+    if (detected.mime === 'application/x-cfb') mediaType = compoundType(whole, fileName);
+    else mediaType = detected.mime === 'application/zip' && isOfd(head) ? 'application/ofd' : detected.mime;
   } else if (head.subarray(0, 2).toString('latin1') === '#!') {
     throw refused('FILE_EXECUTABLE', fileName, '是脚本（以 #! 开头），不能作为档案文件保存');
   } else if (isText(head)) {
