@@ -1,10 +1,10 @@
 import { Alert, App, Button, Card, Descriptions, Form, InputNumber, Modal, Radio, Table, Tag } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import dayjs from 'dayjs';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { showFieldErrors, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
 // 固定性检查: re-reads stored copies, compares digests and repairs a missing or damaged copy from a
@@ -20,7 +20,7 @@ const RUN_STATUS: Record<string, { label: string; color: string }> = {
   failed: { label: '失败', color: 'error' },
 };
 const PROBLEMS: Record<string, string> = { missing: '缺失', corrupt: '损坏', lost: '全部副本丢失' };
-const time = (iso: string | null) => (iso ? dayjs(iso).format('YYYY-MM-DD HH:mm:ss') : '—');
+const time = (iso: string | null) => beijingText(iso);
 
 const runColumns: ColumnsType<Run> = [
   { title: '编号', dataIndex: 'id', width: 70 },

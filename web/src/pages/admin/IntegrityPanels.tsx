@@ -12,12 +12,12 @@ import {
   Typography,
 } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import dayjs from 'dayjs';
 import { useEffect, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useAuth } from '../../app/auth';
 import { asApiError, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
 // 完整性校验 (the `yidang verify` runs, started here in the background) and 签名检查点. Reading their
@@ -26,7 +26,7 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 type VerifyRun = ResponseOf<'/api/v1/integrity/verify-runs', 'get'>['runs'][number];
 type Checkpoint = ResponseOf<'/api/v1/integrity/checkpoints', 'get'>['checkpoints'][number];
 
-const time = (iso: string | null) => (iso ? dayjs(iso).format('YYYY-MM-DD HH:mm:ss') : '—');
+const time = (iso: string | null) => beijingText(iso);
 
 function verdict(run: VerifyRun) {
   if (run.status === 'running') return <Tag color="processing">进行中</Tag>;

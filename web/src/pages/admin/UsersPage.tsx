@@ -1,10 +1,10 @@
 import { Alert, App, Button, Card, Form, Input, Popconfirm, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import dayjs from 'dayjs';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { asApiError, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { CreateUserModal } from './CreateUserModal';
 import { GrantAccessModal } from './GrantAccessModal';
@@ -46,7 +46,7 @@ function userColumns(): ColumnsType<UserView> {
       width: 150,
       render: (_, user) => (
         <>
-          {dayjs(user.createdAt).format('YYYY-MM-DD HH:mm')}
+          {beijingText(user.createdAt, 'minute')}
           <br />
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {user.createdBy}

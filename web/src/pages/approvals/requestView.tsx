@@ -1,16 +1,15 @@
 import { Space, Tag, Typography } from 'antd';
-import dayjs from 'dayjs';
 import { Link } from 'react-router-dom';
 import type { ResponseOf } from '../../api/types';
 import { REQUEST_STATUS_NAMES, SENSITIVITY_NAMES } from '../../app/labels';
 import { itemPath } from '../../app/paths';
+import { beijingText } from '../../app/time';
 
 // Shared pieces of the approvals page: how a request, its status and its items are shown.
 
 export type AccessRequest = ResponseOf<'/api/v1/access-requests', 'get'>['requests'][number];
 
-export const formatTime = (iso: string | null | undefined): string =>
-  iso ? dayjs(iso).format('YYYY-MM-DD HH:mm') : '—';
+export const formatTime = (iso: string | null | undefined): string => beijingText(iso, 'minute');
 
 /** The API counts hours; requests made in the console are whole days, so days read better then. */
 export const durationText = (hours: number): string =>

@@ -1,8 +1,8 @@
 import { Descriptions, Table, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import dayjs from 'dayjs';
 import type { ResponseOf } from '../../api/types';
 import { AUDIT_ACTION_NAMES } from '../../app/labels';
+import { beijingText } from '../../app/time';
 import { CursorPager, type CursorPages } from './cursor';
 
 // The trail as a table; a row opens to the event's full record (the payload the log hashed).
@@ -18,7 +18,7 @@ const columns: ColumnsType<AuditEntry> = [
     title: '时间',
     dataIndex: 'recordedAt',
     width: 170,
-    render: (iso: string) => dayjs(iso).format('YYYY-MM-DD HH:mm:ss'),
+    render: (iso: string) => beijingText(iso),
   },
   { title: '操作人', dataIndex: 'actor', width: 120 },
   {

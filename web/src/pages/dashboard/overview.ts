@@ -1,5 +1,6 @@
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
+import { beijingText } from '../../app/time';
 
 export type Overview = ResponseOf<'/api/v1/stats/overview', 'get'>;
 export type ArchiveOverview = NonNullable<Overview['archive']>;
@@ -12,5 +13,4 @@ export function percent(rate: number | null | undefined): string {
   return `${(rate * 100).toFixed(1)}%`;
 }
 
-export const dateTime = (value: string | null | undefined) =>
-  value ? new Date(value).toLocaleString('zh-CN', { hour12: false }) : '—';
+export const dateTime = (value: string | null | undefined) => beijingText(value);

@@ -12,10 +12,10 @@ import {
   Tag,
   Typography,
 } from 'antd';
-import dayjs from 'dayjs';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { asApiError, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { OcrProgressCard } from './OcrProgressCard';
 import { PageViewer } from './PageViewer';
@@ -32,7 +32,7 @@ import {
 // A batch's quality control: draw a sample, mark each sampled page 合格 or 不合格 (with a reason),
 // then decide — accepted when the share wrong is within the batch's limit, otherwise returned.
 
-const time = (value: string | null) => (value ? dayjs(value).format('YYYY-MM-DD HH:mm') : '—');
+const time = (value: string | null) => beijingText(value, 'minute');
 
 function RoundSummary({ round }: { round: QcRound }) {
   const decision = round.decision ? VERDICTS[round.decision === 'accepted' ? 'right' : 'wrong'] : undefined;

@@ -1,9 +1,9 @@
 import { Alert, App, Button, Card, Form, Input, InputNumber, Modal, Select, Space, Table, Tag } from 'antd';
-import dayjs from 'dayjs';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { type Request, showFieldErrors } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { BatchQcDrawer } from './BatchQcDrawer';
 import { useFonds } from './catalog';
@@ -158,7 +158,7 @@ export function BatchSection({ batches }: { batches: Request<Batch[]> }) {
           {
             title: '创建',
             key: 'created',
-            render: (_, row) => `${row.createdBy} ${dayjs(row.createdAt).format('YYYY-MM-DD HH:mm')}`,
+            render: (_, row) => `${row.createdBy} ${beijingText(row.createdAt, 'minute')}`,
           },
           {
             title: '操作',

@@ -1,8 +1,8 @@
 import { Alert, App, Button, Col, Drawer, Form, Input, Row, Select, Space } from 'antd';
-import dayjs from 'dayjs';
 import { useEffect, useMemo, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { showFieldErrors } from '../../app/hooks';
+import { beijingIsoOf, beijingText } from '../../app/time';
 import {
   CARRIER_NAMES,
   type Category,
@@ -45,7 +45,7 @@ const MASKED_EXTRA_KEY =
 
 const paperKey = (key: string) => `paper_${key}`;
 const extraKey = (key: string) => `extra_${key}`;
-const asLocalDateTime = (value: string | null) => (value ? dayjs(value).format('YYYY-MM-DD HH:mm:ss') : '');
+const asLocalDateTime = (value: string | null) => beijingText(value, 'second', '');
 
 function initialValues(item: Item, specs: Category['extraFields']): Values {
   const values: Values = {};
@@ -68,8 +68,8 @@ function changesOf(item: Item, specs: Category['extraFields'], start: Values, no
   for (const field of TEXT_FIELDS) {
     if (!changed(field)) continue;
     const text = (now[field] ?? '').trim();
-    // Shown in local time (+08:00 in China); the API takes ISO 8601 with the offset.
-    patch[field] = field === 'handledAt' && text ? dayjs(text).format('YYYY-MM-DDTHH:mm:ssZ') : text;
+    // Shown and typed in Beijing time; the API takes ISO 8601 with the offset.
+    patch[field] = field === 'handledAt' && text ? beijingIsoOf(text) : text;
   }
   for (const field of CODE_FIELDS) if (changed(field)) patch[field] = now[field];
   if (PAPER_LOCATION_PARTS.some(([key]) => changed(paperKey(key)))) {

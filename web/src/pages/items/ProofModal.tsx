@@ -3,6 +3,7 @@ import { Alert, Button, Descriptions, Modal, Skeleton, Typography } from 'antd';
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { saveBlob } from './csv';
 import { canVerifyInBrowser, entryLeafHash, parseCheckpoint, rootFromInclusion } from './merkle';
@@ -138,7 +139,7 @@ function ProofBody({ seq }: { seq: number }) {
           {
             key: 'event',
             label: '事件',
-            children: `#${proof.entry.seq} ${proof.entry.action} · ${proof.entry.actor} · ${proof.entry.recordedAt}`,
+            children: `#${proof.entry.seq} ${proof.entry.action} · ${proof.entry.actor} · ${beijingText(proof.entry.recordedAt)}`,
           },
           { key: 'leaf', label: '叶哈希', children: hash(proof.leafHash) },
           {

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { useRequest } from '../../app/hooks';
 import { REQUEST_STATUS_NAMES } from '../../app/labels';
+import { beijingText } from '../../app/time';
 import { AccessRequestModal } from './AccessRequestModal';
 import { fieldText, ITEM_SENSITIVITY_NAMES, type Item } from './itemFields';
 
@@ -73,7 +74,7 @@ export function WithheldNotice({
           type="success"
           showIcon
           title={`您的查阅申请（编号 ${approved.id}）已批准`}
-          description={`用途：${approved.purpose}；有效期至 ${approved.expiresAt ? dayjs(approved.expiresAt).format('YYYY-MM-DD HH:mm') : '—'}。点击“查阅”按此用途查阅（记入事件日志）。`}
+          description={`用途：${approved.purpose}；有效期至 ${beijingText(approved.expiresAt, 'minute')}。点击“查阅”按此用途查阅（记入事件日志）。`}
         />
       )}
       {pending && !approved && (
@@ -105,9 +106,7 @@ export function WithheldNotice({
           {(requests.data ?? []).map((request) => (
             <div key={request.id}>
               <Typography.Text>
-                编号 {request.id} · {dayjs(request.createdAt).format('YYYY-MM-DD HH:mm')} · {
-                  request.purpose
-                }{' '}
+                编号 {request.id} · {beijingText(request.createdAt, 'minute')} · {request.purpose}{' '}
               </Typography.Text>
               <Tag>{REQUEST_STATUS_NAMES[request.status] ?? request.status}</Tag>
             </div>
@@ -140,7 +139,7 @@ export function SensitiveNotice({ item, purpose }: { item: Item; purpose: string
       title={`${kind}档案`}
       description={
         grant
-          ? `依据您的查阅申请（编号 ${grant.id}，用途：${purpose ?? grant.purpose}）查阅，授权有效期至 ${grant.expiresAt ? dayjs(grant.expiresAt).format('YYYY-MM-DD HH:mm') : '—'}；每次查阅均记入事件日志。`
+          ? `依据您的查阅申请（编号 ${grant.id}，用途：${purpose ?? grant.purpose}）查阅，授权有效期至 ${beijingText(grant.expiresAt, 'minute')}；每次查阅均记入事件日志。`
           : `每次查阅${purpose ? `（用途：${purpose}）` : ''}均记入事件日志。`
       }
     />

@@ -1,4 +1,3 @@
-import dayjs from 'dayjs';
 import type { ResponseOf } from '../../api/types';
 
 // The code names are the console's, shared with the other pages.
@@ -8,6 +7,7 @@ import {
   RETENTION_NAMES,
   SECURITY_LEVEL_NAMES,
 } from '../../app/labels';
+import { beijingText } from '../../app/time';
 
 export { CARRIER_NAMES, ITEM_SENSITIVITY_NAMES, RETENTION_NAMES, SECURITY_LEVEL_NAMES };
 
@@ -74,8 +74,7 @@ export function paperLocationText(location: PaperLocation | null | undefined): s
   }).join(' ');
 }
 
-export const dateTime = (value: string | null | undefined): string =>
-  value ? dayjs(value).format('YYYY-MM-DD HH:mm') : '';
+export const dateTime = (value: string | null | undefined): string => beijingText(value, 'minute', '');
 
 export const isSensitive = (item: Pick<Item, 'sensitivity'>) => item.sensitivity !== 'normal';
 

@@ -1,7 +1,7 @@
 import { Card, Space, Table, Tag, Typography } from 'antd';
-import dayjs from 'dayjs';
 import type { Request } from '../../app/hooks';
 import { RECONCILE_OUTCOME_NAMES } from '../../app/labels';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { durationText, type ReconcileRun, reportLinks } from './povertyApi';
 import { ReportButtons } from './ReconcileResult';
@@ -43,7 +43,7 @@ export function RecentRuns({ runs }: { runs: Request<ReconcileRun[]> }) {
             title: '核对时间',
             dataIndex: 'createdAt',
             width: 150,
-            render: (iso: string) => dayjs(iso).format('YYYY-MM-DD HH:mm'),
+            render: (iso: string) => beijingText(iso, 'minute'),
           },
           { title: '来文单位', dataIndex: 'source', width: 100 },
           { title: '来文文件', dataIndex: 'fileName', width: 200, ellipsis: true },

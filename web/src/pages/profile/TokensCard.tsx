@@ -20,6 +20,7 @@ import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useAuth } from '../../app/auth';
 import { asApiError, showFieldErrors, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 
 // 接口令牌: tokens a business system uses to push archives on the holder's behalf, with some of the
 // holder's own permissions and an end date. The server shows a token once; it keeps only its hash.
@@ -39,7 +40,7 @@ interface Values {
   days: number;
 }
 
-const time = (iso: string | null) => (iso ? dayjs(iso).format('YYYY-MM-DD HH:mm') : '—');
+const time = (iso: string | null) => beijingText(iso, 'minute');
 
 function state(token: Token) {
   if (token.revokedAt) return <Tag>已撤销</Tag>;
