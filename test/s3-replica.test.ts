@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createBackup } from '../src/modules/backup/backup.service.js';
 import { restoreBackup } from '../src/modules/backup/restore.service.js';
-import { verifyAll } from '../src/modules/integrity/verify.service.js';
+import { verifyAll } from '../src/modules/verify/verify.service.js';
 import { addFile, listFiles, openFile } from '../src/modules/storage/file.service.js';
 import { runFixity } from '../src/modules/storage/fixity.service.js';
 import type { S3Replica } from '../src/modules/storage/s3-replica.js';

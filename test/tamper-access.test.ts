@@ -11,7 +11,7 @@ import { createApiToken, revokeToken } from '../src/modules/access/session.servi
 import { changePassword, createUser, setAccess, setDisabled } from '../src/modules/access/user.service.js';
 import { listItems } from '../src/modules/catalog/item.repo.js';
 import { createLogHead } from '../src/modules/integrity/event.repo.js';
-import { type VerifyReport, verifyAll } from '../src/modules/integrity/verify.service.js';
+import { type VerifyReport, verifyAll } from '../src/modules/verify/verify.service.js';
 import { dropEmptyDatabases, freshDatabaseUrl } from './helpers/database.js';
 import { validId } from './helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from './helpers/system.js';

@@ -13,7 +13,7 @@ import { formatCheckpointBody, signNote } from '../src/modules/integrity/checkpo
 import { eventsAfter, readLogHead, type StoredEvent } from '../src/modules/integrity/event.repo.js';
 import { encodeEntry, stateDigest } from '../src/modules/integrity/event-log.js';
 import { appendLeaf, type LogHashAlgorithm, treeHasher } from '../src/modules/integrity/merkle.js';
-import { type VerifyOptions, type VerifyReport, verifyAll } from '../src/modules/integrity/verify.service.js';
+import { type VerifyOptions, type VerifyReport, verifyAll } from '../src/modules/verify/verify.service.js';
 import { addFile } from '../src/modules/storage/file.service.js';
 import { initKeyring } from '../src/modules/storage/keyring.js';
 import { canonicalJson } from '../src/shared/canonical-json.js';

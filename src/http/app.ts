@@ -20,7 +20,7 @@ import { qcRoutes } from '../modules/scan/qc.routes.js';
 import { scanRoutes } from '../modules/scan/scan.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
-import { verifyRoutes } from '../modules/integrity/verify.routes.js';
+import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';

@@ -16,7 +16,7 @@ import {
   verifyConsistencyDocument,
   verifyInclusionDocument,
 } from '../../modules/integrity/proof.service.js';
-import { recordedVerify } from '../../modules/integrity/verify-run.service.js';
+import { recordedVerify } from '../../modules/verify/verify-run.service.js';
 import { invalid } from '../../shared/errors.js';
 import {
   actor,

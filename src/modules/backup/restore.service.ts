@@ -9,7 +9,7 @@ import { invalid } from '../../shared/errors.js';
 import { openSystem } from '../../system/system.js';
 import { openNote, parseCheckpointBody, parseVerifierKey } from '../integrity/checkpoint-note.js';
 import { currentTreeHead } from '../integrity/event-log.js';
-import { type VerifyReport, verifyAll } from '../integrity/verify.service.js';
+import { type VerifyReport, verifyAll } from '../verify/verify.service.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { importFieldKey } from '../storage/field-key.js';
 import { resetCopies } from '../storage/file.repo.js';

@@ -3,7 +3,7 @@ import { countPendingRequests } from '../access/grant.repo.js';
 import { can, type ItemScope, type Principal } from '../access/principal.js';
 import { listCategories } from '../catalog/catalog.repo.js';
 import { ocrQueueCounts } from '../scan/ocr.repo.js';
-import { latestVerifyRun } from '../integrity/verify-run.service.js';
+import { latestVerifyRun } from '../verify/verify-run.service.js';
 import { listRuns } from '../storage/fixity.repo.js';
 import { itemBreakdown } from './stats.repo.js';
 

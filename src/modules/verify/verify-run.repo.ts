@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { VerifyRunTable } from './integrity.tables.js';
+import type { VerifyRunTable } from './verify.tables.js';
 
 // The only SQL for the history of verify runs.
 

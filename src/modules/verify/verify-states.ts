@@ -1,10 +1,10 @@
 import type { Db } from '../../db/database.js';
 import { requestStates, tokenStates, userStates } from '../access/state.repo.js';
 import { sequenceStates } from '../catalog/item.repo.js';
-import type { StoredEvent } from './event.repo.js';
-import { stateDigest } from './event-log.js';
-import type { LogHashAlgorithm } from './merkle.js';
-import type { ProblemList } from './verify-log.js';
+import type { StoredEvent } from '../integrity/event.repo.js';
+import { stateDigest } from '../integrity/event-log.js';
+import type { LogHashAlgorithm } from '../integrity/merkle.js';
+import type { ProblemList } from '../integrity/verify-log.js';
 
 // `verify` over the records that decide who sees what and which 档号 comes next: accounts (roles,
 // scope, disabled, password, second factor, bound ID number), API tokens, access requests and grants,

@@ -4,7 +4,7 @@ import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/request.js';
 import { errorResponses, Nullable } from '../../http/schemas.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { SigningKey } from './checkpoint.service.js';
+import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { VerifyRunner, verifyRuns } from './verify-run.service.js';
 
 // The history of `yidang verify` and starting one from the console. A run started here goes on in

@@ -6,11 +6,11 @@ import { itemState } from '../catalog/item.state.js';
 import { itemVersionsAfter } from '../catalog/item-version.repo.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { blobsAfter, itemFilesAfter } from '../storage/file.repo.js';
-import type { SigningKey } from './checkpoint.service.js';
-import type { StoredEvent } from './event.repo.js';
-import { stateDigest } from './event-log.js';
-import type { LogHashAlgorithm } from './merkle.js';
-import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from './verify-log.js';
+import type { SigningKey } from '../integrity/checkpoint.service.js';
+import type { StoredEvent } from '../integrity/event.repo.js';
+import { stateDigest } from '../integrity/event-log.js';
+import type { LogHashAlgorithm } from '../integrity/merkle.js';
+import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from '../integrity/verify-log.js';
 import { collectStates, verifyStates } from './verify-states.js';
 
 // `yidang verify`: recomputes everything from the database and the blob store and compares it with

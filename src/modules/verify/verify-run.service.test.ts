@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { until } from '../../../test/helpers/wait.js';
-import { eventTrail } from './events.service.js';
+import { eventTrail } from '../integrity/events.service.js';
 import { findVerifyRun } from './verify-run.repo.js';
 import { recordedVerify, type VerifyContext, VerifyRunner, verifyRuns } from './verify-run.service.js';
 

@@ -2,8 +2,8 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, YidangError } from '../../shared/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import type { SigningKey } from './checkpoint.service.js';
-import { appendEvent } from './event-log.js';
+import type { SigningKey } from '../integrity/checkpoint.service.js';
+import { appendEvent } from '../integrity/event-log.js';
 import { type VerifyOptions, type VerifyReport, verifyAll } from './verify.service.js';
 import {
   endVerifyRun,
