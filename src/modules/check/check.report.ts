@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { beijingDateTime } from '../../shared/beijing-time.js';
 import type { CheckResultRow, CheckRunRow } from './check.repo.js';
 import { CHECKS, PROPERTIES, type Property } from './check.rules.js';
 import type { CheckStatus, CheckTargetKind, CheckTrigger } from './check.tables.js';
@@ -122,14 +123,14 @@ export async function checkReportWorkbook(report: CheckReport, madeAt = new Date
     { label: '检测方式', value: TRIGGER_LABELS[report.trigger] },
     { label: '检测范围', value: `${TARGET_LABELS[report.target.kind]} ${report.target.value}` },
     { label: '检测人', value: report.runBy },
-    { label: '开始时间', value: report.startedAt },
-    { label: '完成时间', value: report.finishedAt },
+    { label: '开始时间', value: beijingDateTime(report.startedAt) },
+    { label: '完成时间', value: beijingDateTime(report.finishedAt) },
     { label: '档案件数', value: report.summary.items },
     { label: '通过件数', value: report.summary.passedItems },
     { label: '未通过件数', value: report.summary.failedItems },
     { label: '结论', value: verdict(report) },
     { label: '依据', value: 'DA/T 70-2018 文书类电子档案检测一般要求（真实性、完整性、可用性、安全性）' },
-    { label: '报告生成时间', value: madeAt.toISOString() },
+    { label: '报告生成时间', value: beijingDateTime(madeAt) },
   ]);
   const columns = [
     { header: '档号', key: 'code', width: 32 },

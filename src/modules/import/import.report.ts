@@ -1,4 +1,5 @@
 import ExcelJS from 'exceljs';
+import { beijingDateTime } from '../../shared/beijing-time.js';
 import { FIELD_HEADERS } from './import.mapping.js';
 import type { ImportResult, LineStatus } from './import.service.js';
 
@@ -34,7 +35,7 @@ export async function importReport(result: ImportResult, madeAt = new Date()): P
     { label: '已归档', value: result.filed },
     { label: '未通过', value: result.rejected },
     { label: '已跳过（此前已导入）', value: result.skipped },
-    { label: '生成时间', value: madeAt.toISOString() },
+    { label: '生成时间', value: beijingDateTime(madeAt) },
   ]);
   const detail = workbook.addWorksheet('逐行结果');
   detail.columns = [

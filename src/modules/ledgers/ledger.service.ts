@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid, YidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
@@ -80,7 +81,7 @@ function checkDay(value: string | undefined, name: string, today: string): strin
   return value as string;
 }
 
-const beijingDay = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+const beijingDay = (moment: Date) => beijingDate(moment);
 
 /** The period a ledger kind takes, checked: a cut-off, a month, or a span of days. */
 export function ledgerPeriod(order: LedgerOrder, now: Date): LedgerPeriod {

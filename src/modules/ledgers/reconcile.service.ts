@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { idNumberIndex, openIdNumber, sealText } from '../access/field-cipher.js';
@@ -54,7 +55,7 @@ const FUZZY_RELATIONS: ReadonlySet<IdRelation> = new Set([
   'prefix',
 ]);
 
-const dayOf = (moment: Date) => new Date(moment.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+const dayOf = (moment: Date) => beijingDate(moment);
 
 /** Candidates for rows whose ID is wrong: everyone sharing any blocking key, found by index. */
 async function candidatesByKeys(

@@ -1,3 +1,4 @@
+import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import type { Cell } from '../import/import.table.js';
@@ -209,7 +210,7 @@ function conflictingIds(rows: readonly ListRow[]): Map<string, number> {
 /** Reads a roster extract (CSV or XLSX, GBK or UTF-8); throws only when the file as a whole cannot be read. */
 export async function readRoster(content: Buffer, options: { today?: Date } = {}): Promise<ParsedRoster> {
   const todayDate = options.today ?? new Date();
-  const today = new Date(todayDate.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const today = beijingDate(todayDate);
   // A roster's 人员类别 (在职, 退休) is not an assistance identity: that column is not read.
   const list = await readList(content, { today: todayDate, more: MORE_HEADERS, identity: false });
   // Without these the file is a list of people, not a roster: importing it would register everyone.
