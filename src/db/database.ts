@@ -7,10 +7,11 @@ import { YidangError } from '../shared/errors.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
 import { migrateToLatest } from './migrator.js';
 import { PGlitePool } from './pglite-pool.js';
+import type { Db } from './db.js';
 import type { DatabaseSchema } from './schema.js';
 
-/** A database handle or an open transaction: services take either, so callers decide the transaction. */
-export type Db = Kysely<DatabaseSchema>;
+// Db is declared in db.ts (the log's files name it there); most code imports it from here.
+export type { Db } from './db.js';
 
 export interface Database {
   db: Db;

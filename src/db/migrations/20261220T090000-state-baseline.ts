@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely';
 import { appendEvents } from '../../modules/integrity/event-log.js';
-import type { Db } from '../database.js';
+import type { Db } from '../db.js';
 
 // 状态基线: from this version every change to an account (roles, scope, disabled, password, second
 // factor, bound ID number), an API token, an access request and a 档号 counter is an event carrying

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type { Db } from '../../db/database.js';
+import type { Db } from '../../db/db.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';

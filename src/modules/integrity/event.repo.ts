@@ -1,5 +1,5 @@
 import { type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
-import type { Db } from '../../db/database.js';
+import type { Db } from '../../db/db.js';
 import type { ItemScope } from '../access/principal.js';
 import { withinScope } from '../catalog/item.repo.js';
 import type { IntegrityCheckpointTable, IntegrityEventTable } from './integrity.tables.js';
