@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
-import { maskName } from '../access/masking.js';
+import { maskName } from '../../shared/masking.js';
 import { type EventFilter, listEvents } from './event.repo.js';
 
 // Reading the event log as people see it: the audit trail for the CLI, the API and later the console.
