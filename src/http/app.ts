@@ -25,6 +25,7 @@ import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
+import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
@@ -136,6 +137,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(qcRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(statsRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(savedSearchRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(vocabularyRoutes, { prefix: '/api/v1' });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',
     database: options.database,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifySchemaValidationError } from 'fastify/types/schema.js';
+import type { ErrorCode } from '../shared/error-codes.js';
 import { type ErrorKind, type FieldIssue, isYidangError, ValidationError } from '../shared/errors.js';
 import { wellFormed } from '../shared/well-formed.js';
 import { maskIdsInPlainText, maskIdsInText } from './mask-text.js';
@@ -19,7 +20,7 @@ const STATUS: Record<ErrorKind, number> = {
   too_large: 413,
 };
 
-const FRAMEWORK_ERRORS: Record<string, [number, string, string]> = {
+const FRAMEWORK_ERRORS: Record<string, [number, ErrorCode, string]> = {
   FST_ERR_CTP_BODY_TOO_LARGE: [413, 'BODY_TOO_LARGE', '请求体过大，请拆分后分批提交'],
   FST_REQ_FILE_TOO_LARGE: [413, 'FILE_TOO_LARGE', '上传的文件过大，请拆分后分批导入'],
   FST_ERR_CTP_INVALID_MEDIA_TYPE: [
@@ -96,20 +97,16 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     reply.status(known[0]).send({ error: { code: known[1], message: known[2] } });
     return;
   }
+  // Every answer below names a catalog code, so the console and programs can rely on the list.
+  const answer = (status: number, code: ErrorCode, message: string) =>
+    reply.status(status).send({ error: { code, message } });
   if (isDataException(error.code)) {
     request.log.warn({ route: request.routeOptions.url, sqlstate: error.code }, 'data exception from input');
-    reply.status(400).send({
-      error: {
-        code: 'INVALID_INPUT',
-        message: '输入的数据无法处理（格式不正确或取值超出范围），请检查后重试',
-      },
-    });
+    answer(400, 'INVALID_INPUT', '输入的数据无法处理（格式不正确或取值超出范围），请检查后重试');
     return;
   }
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
-    reply
-      .status(error.statusCode)
-      .send({ error: { code: 'BAD_REQUEST', message: `请求无效（${error.code ?? error.statusCode}）` } });
+    answer(error.statusCode, 'BAD_REQUEST', `请求无效（${error.code ?? error.statusCode}）`);
     return;
   }
   // A database's message may quote the value it choked on: the log gets it masked like the answer.
@@ -123,13 +120,14 @@ export function errorHandler(error: FastifyError, request: FastifyRequest, reply
     },
     'internal error',
   );
-  reply.status(500).send({ error: { code: 'INTERNAL', message: '服务器内部错误，请联系系统管理员' } });
+  answer(500, 'INTERNAL', '服务器内部错误，请联系系统管理员');
 }
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
+  const code: ErrorCode = 'ROUTE_NOT_FOUND';
   reply.status(404).send({
     error: {
-      code: 'ROUTE_NOT_FOUND',
+      code,
       message: safeMessage(
         `没有这个接口：${request.method} ${maskIdsInText(request.url.split('?')[0] ?? '')}`,
       ),

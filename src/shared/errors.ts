@@ -1,3 +1,5 @@
+import type { ErrorCode } from './error-codes.js';
+
 // The error catalog: every failure a user can cause has a stable code (for programs) and a Chinese
 // message (for people). HTTP maps the kind to a status; the CLI maps user errors to exit status 1.
 
@@ -19,11 +21,11 @@ export interface FieldIssue {
 }
 
 export class YidangError extends Error {
-  readonly code: string;
+  readonly code: ErrorCode;
   readonly kind: ErrorKind;
   readonly issues: FieldIssue[];
 
-  constructor(code: string, kind: ErrorKind, message: string, issues: FieldIssue[] = []) {
+  constructor(code: ErrorCode, kind: ErrorKind, message: string, issues: FieldIssue[] = []) {
     super(message);
     this.name = 'YidangError';
     this.code = code;
@@ -39,8 +41,8 @@ export class ValidationError extends YidangError {
   }
 }
 
-export const notFound = (code: string, message: string) => new YidangError(code, 'not_found', message);
-export const conflict = (code: string, message: string) => new YidangError(code, 'conflict', message);
-export const invalid = (code: string, message: string) => new YidangError(code, 'invalid', message);
+export const notFound = (code: ErrorCode, message: string) => new YidangError(code, 'not_found', message);
+export const conflict = (code: ErrorCode, message: string) => new YidangError(code, 'conflict', message);
+export const invalid = (code: ErrorCode, message: string) => new YidangError(code, 'invalid', message);
 
 export const isYidangError = (error: unknown): error is YidangError => error instanceof YidangError;

@@ -121,6 +121,7 @@ export const ROUTES: Record<string, Probe | string> = {
   'POST /api/v1/users/{username}/disable': ADMIN,
   'POST /api/v1/users/{username}/enable': ADMIN,
   'GET /api/v1/permissions': '权限清单：固定文本',
+  'GET /api/v1/vocabulary': '词汇表：字段、代码取值、事件类型与错误代码的中文名称，固定文本',
 
   'POST /api/v1/access-requests': async ({ world, call, sameAsMissing }) => {
     const ask = (items: string[]) =>

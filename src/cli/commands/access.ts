@@ -13,18 +13,12 @@ import {
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';
+import { REQUEST_STATUS_NAMES } from '../../modules/access/request-status.js';
 import { beijingDateTime } from '../../shared/beijing-time.js';
 
 // 查阅申请与审批 from the command line: the same services and checks as the API, signed in with --user.
 
-const STATUS_NAMES: Record<AccessRequestView['status'], string> = {
-  pending: '待审批',
-  approved: '已批准',
-  expired: '已到期',
-  rejected: '已驳回',
-  withdrawn: '已撤回',
-  revoked: '已收回',
-};
+const STATUS_NAMES: Record<AccessRequestView['status'], string> = REQUEST_STATUS_NAMES;
 const STATUSES = ['pending', 'approved', 'rejected', 'withdrawn', 'revoked'];
 
 function describe(request: AccessRequestView): string {

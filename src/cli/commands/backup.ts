@@ -4,6 +4,7 @@ import type { BackupLine } from '../../modules/backup/backup.routes.js';
 import { createBackup } from '../../modules/backup/backup.service.js';
 import type { BackupManifest } from '../../modules/backup/backup-files.js';
 import { restoreBackup } from '../../modules/backup/restore.service.js';
+import { isErrorCode } from '../../shared/error-codes.js';
 import { invalid, YidangError } from '../../shared/errors.js';
 import { runningServer, type ServerFile } from '../../system/server-file.js';
 import { actor, config, progress, withSystem } from '../context.js';
@@ -43,7 +44,7 @@ async function backupThroughServer(server: ServerFile, dir: string, secret: stri
   if (!response.ok || !response.body) {
     const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
     throw new YidangError(
-      body.error?.code ?? 'BACKUP_FAILED',
+      isErrorCode(body.error?.code) ? body.error.code : 'BACKUP_FAILED',
       'invalid',
       body.error?.message ?? `服务拒绝了备份请求（${response.status}）`,
     );
@@ -58,7 +59,8 @@ async function backupThroughServer(server: ServerFile, dir: string, secret: stri
       buffered = buffered.slice(newline + 1);
       if (line.type === 'progress') progress(line.stage, line.done, line.total);
       else if (line.type === 'done') return line.manifest;
-      else if (line.type === 'error') throw new YidangError(line.code, 'invalid', line.message);
+      else if (line.type === 'error')
+        throw new YidangError(isErrorCode(line.code) ? line.code : 'BACKUP_FAILED', 'invalid', line.message);
       newline = buffered.indexOf('\n');
     }
   }

@@ -1,4 +1,5 @@
 import { parentPort, workerData } from 'node:worker_threads';
+import type { ErrorCode } from '../error-codes.js';
 import { isYidangError } from '../errors.js';
 import { newStats, type SpreadsheetLimits } from './limits.js';
 import { readRows } from './read.js';
@@ -15,7 +16,7 @@ export interface WorkerInput {
 export type WorkerMessage =
   | { type: 'rows'; json: string }
   | { type: 'done'; format: 'csv' | 'xlsx'; source: string; firstLine: number; stats: object }
-  | { type: 'refused'; code: string; kind: string; message: string; stats: object }
+  | { type: 'refused'; code: ErrorCode; kind: string; message: string; stats: object }
   | { type: 'failed'; message: string; stats: object };
 
 // Cells a batch holds: taking one in (parsing its JSON, keeping its rows) costs the server thread a few

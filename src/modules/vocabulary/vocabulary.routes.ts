@@ -1,0 +1,49 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import { ErrorResponseSchema } from '../../http/errors.js';
+import { VOCABULARY } from './vocabulary.js';
+
+// GET /vocabulary: the console loads it once after sign-in and names every field, code, event and
+// error from it. Fixed text only, the same for every caller: any signed-in account may read it.
+
+const names = (description: string) => Type.Record(Type.String(), Type.String(), { description });
+
+export const VocabularySchema = Type.Object({
+  fields: Type.Object({
+    item: names('档案字段 → 中文名称（含只在答复中出现的字段，如档号、归档时间）'),
+    import: names('批量导入时一列可以对应的档案字段 → 中文名称'),
+    searchFilter: names('检索的筛选参数 → 中文名称'),
+  }),
+  values: Type.Object({
+    carrier: names('载体代码 → 中文名称'),
+    securityLevel: names('密级代码 → 中文名称'),
+    sensitivity: names('敏感级别代码 → 中文名称'),
+    retention: names('保管期限代码 → 中文名称'),
+    role: names('角色代码 → 中文名称'),
+    permission: names('权限代码 → 中文名称'),
+    requestStatus: names('查阅申请状态 → 中文名称'),
+    ledgerKind: names('医保扶贫台账类别 → 中文名称'),
+    reconcileOutcome: names('名单核对结果 → 中文名称'),
+    reconcileReport: names('名单核对结果文件 → 中文名称'),
+  }),
+  reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),
+  events: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {
+    description: '事件类型及其中文名称，按审计筛选的顺序',
+  }),
+  eventGroups: names('事件分组（以点结尾的代码代表整组）→ 中文名称'),
+  errors: names('错误代码 → 中文说明'),
+});
+
+export const vocabularyRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  app.get(
+    '/vocabulary',
+    {
+      schema: {
+        tags: ['词汇表'],
+        summary: '词汇表：字段、代码取值、事件类型与错误代码的中文名称',
+        response: { 200: VocabularySchema, 401: ErrorResponseSchema },
+      },
+    },
+    async () => VOCABULARY,
+  );
+};
