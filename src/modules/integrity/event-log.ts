@@ -1,8 +1,10 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/db.js';
+import { atTransactionEnd, inTransaction } from '../../db/transaction.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';
+import { type EventName, type EventPayloads, isEventName } from './event-catalog.js';
 import {
   createLogHead,
   eventsBySeq,
@@ -26,20 +28,26 @@ import {
   treeHasher,
 } from './merkle.js';
 
-// Appending to the event log (事件日志). Every change calls appendEvents inside its own transaction,
-// so the change and its event commit together or not at all.
+// Appending to the event log (事件日志). A change records its events with recordEvent inside its
+// transaction (inTransaction); they are appended as the transaction's last statements, so the change
+// and its events commit together or not at all, and the log's lock is held for the append alone —
+// never across the change's own work (a blob's fsync, an upload to S3).
 
-export interface EventInput {
+/** One event of a given type: its payload must fit the catalog's shape for that name. */
+export interface EventOf<Name extends EventName> {
   actor: string;
-  /** What happened, as module.verb: item.created, file.added, fonds.changed, … */
-  action: string;
+  /** What happened, as module.verb: item.created, file.added, fonds.changed, … (event-catalog.ts) */
+  action: Name;
   subject: string;
-  payload: Record<string, unknown>;
+  payload: EventPayloads[Name];
   /** The subject's state after the change; the log stores its digest (payload.state) to check it later. */
   state?: unknown;
   /** The state the change replaced (payload.previousState), to check kept versions. */
   previousState?: unknown;
 }
+
+/** Any event in the catalog (a union: each element of a list is checked against its own name). */
+export type EventInput = { [Name in EventName]: EventOf<Name> }[EventName];
 
 export interface AppendedEvent {
   seq: number;
@@ -104,6 +112,10 @@ export async function ensureLog(db: Db, settings: LogSettings): Promise<LogHead>
   return (await readLogHead(db)) as LogHead;
 }
 
+/**
+ * Appends events now, locking the log head until the transaction ends. Writers use recordEvent,
+ * which calls this as the transaction's last statement; only migrations and tests call it directly.
+ */
 export async function appendEvents(
   trx: Db,
   events: readonly EventInput[],
@@ -126,7 +138,7 @@ export async function appendEvents(
     // The log is append-only: an ID number typed anywhere (a reason, a file name) is masked before
     // it could be kept in it for good. Payloads meant to be checked never hold one.
     const payload = canonicalJson({
-      ...maskIdsDeep(event.payload),
+      ...maskIdsDeep(event.payload as Record<string, unknown>),
       ...(state !== undefined ? { state: stateDigest(hasher.algorithm, state) } : {}),
       ...(previousState !== undefined ? { previousState: stateDigest(hasher.algorithm, previousState) } : {}),
     });
@@ -153,9 +165,47 @@ export async function appendEvents(
   return rows.map((row) => ({ seq: row.seq, hash: row.hash }));
 }
 
-export async function appendEvent(trx: Db, event: EventInput, now?: Date): Promise<AppendedEvent> {
-  const [appended] = await appendEvents(trx, [event], now);
+/** Appends one event now (see appendEvents): for migrations and tests, not for writers. */
+export async function appendEvent<Name extends EventName>(
+  trx: Db,
+  event: EventOf<Name>,
+  now?: Date,
+): Promise<AppendedEvent> {
+  const [appended] = await appendEvents(trx, [event as EventInput], now);
   return appended as AppendedEvent;
+}
+
+const PENDING = Symbol('pending events');
+
+/**
+ * Records the events of a change; they are appended, in the order recorded, at the end of the
+ * transaction opened by inTransaction, after everything else the change did. Outside such a
+ * transaction it throws: an event must commit with its change.
+ */
+export function recordEvents(trx: Db, events: readonly EventInput[]): void {
+  if (events.length === 0) return;
+  // Checked now as well as by the types, so a name built at run time fails in its writer's stack.
+  for (const event of events)
+    if (!isEventName(event.action)) throw new Error(`event ${event.action} is not in the event catalog`);
+  const buffer = atTransactionEnd(
+    trx,
+    PENDING,
+    (): EventInput[] => [],
+    async (recorded) => {
+      await appendEvents(trx, recorded);
+    },
+  );
+  buffer.push(...events);
+}
+
+/** Records one event of the change (see recordEvents). */
+export function recordEvent<Name extends EventName>(trx: Db, event: EventOf<Name>): void {
+  recordEvents(trx, [event as EventInput]);
+}
+
+/** A change that is only its event (a read, an export, a refusal): records it in a transaction of its own or the caller's. */
+export async function logEvent<Name extends EventName>(db: Db, event: EventOf<Name>): Promise<void> {
+  await inTransaction(db, async (trx) => recordEvent(trx, event));
 }
 
 export interface TreeHead {

@@ -1,0 +1,292 @@
+// The catalog of event types (事件类型): every event the log may hold, its payload's shape and the
+// name people read. Writers, the indexer, the audit trail, the CLI and the console (GET /vocabulary)
+// all take names and labels from here; recording a name not listed, or a payload that does not fit,
+// fails the typecheck. Payload types are plain shapes: the kernel imports no domain module.
+
+/** A snapshot of a row as the writer stored it (a category, a fonds, …), logged as is. */
+type Snapshot = object;
+type Purpose = string | null;
+/** What an import did to one kind of row. */
+type Tally = { added: number; updated: number; unchanged: number };
+
+type ItemRead = { sensitivity: string; purpose: Purpose; grantId: number | null; via?: 'search' };
+type BlobProblem = { replica: string; during: string };
+type BatchDecision = {
+  round: number;
+  sampled: number;
+  wrong: number;
+  errorRate: number;
+  maxErrorRate: number;
+};
+type RequestDecision = { requester: string; note: string | null };
+type RosterImport = { fileName: string; fileDigest: string; people: Tally; enrollments: Tally };
+/** An event whose change is all in its state digest (payload.state). */
+type StateOnly = Record<string, never>;
+
+/** Event name → payload shape. `state` and `previousState` digests are added by the log itself. */
+export interface EventPayloads {
+  'item.created': { version: number };
+  'sequence.advanced': { lastNumber: number };
+  'item.changed': {
+    version: number;
+    fields: string[];
+    reason: string | null;
+    lowered?: Readonly<Record<string, unknown>>;
+  };
+  'item.read': ItemRead;
+  'item.unmasked': { fields: string[]; purpose: Purpose; ledger?: true };
+  'item.read_refused': { sensitivity: string; reason: 'no_grant' };
+  'item.text_recorded': { pages: number[]; characters: number; source?: 'ocr' };
+  'item.checked': { run: number; trigger: string; failed: string[]; skipped: string[] };
+  'item.scanned': {
+    fileNumber: number;
+    originalName: string;
+    format: string;
+    pages: [number, number];
+    batchId: number | null;
+    lowResolution: number[];
+  };
+  'item.ingested': { source: string; serial: string; payloadDigest: string; lagSeconds: number };
+  'item.duplicate_flagged': { flag: number; rule: string; other: string; fields: readonly string[] };
+  'item.duplicate_resolved': {
+    flag: number;
+    decision: string;
+    kept: string | null;
+    other: string;
+    reason: string | null;
+  };
+  'search.id_lookup': { lookups: number; results: number };
+  'search.saved': { name: string; replaced: boolean; stateOf: string };
+  'search.unsaved': { name: string };
+  'file.added': {
+    fileNumber: number;
+    digest: string;
+    fileName: string;
+    mediaType: string;
+    size: number;
+    warnings?: string[];
+  };
+  'file.read': {
+    fileNumber: number;
+    digest: string;
+    grantId: number | null;
+    purpose: Purpose;
+    traceId: string | null;
+  };
+  'blob.stored': { size: number; storedDigest: string; storedSize: number; suite: string };
+  'blob.lost': { replicas: Readonly<Record<string, string>>; runId: number };
+  'blob.repaired': { replica: string; problem: string; from: string | undefined; runId: number };
+  'blob.repair_failed': { replica: string; problem: string; from: string | undefined; runId: number };
+  'blob.corruption_detected': BlobProblem;
+  'blob.copy_missing': BlobProblem;
+  'fixity.run': {
+    blobs: number;
+    copies: number;
+    bytes: number;
+    ok: number;
+    repaired: number;
+    unrepaired: number;
+    lost: number;
+    /** How many blobs a sampled run drew; null for a full run. */
+    sample: number | null;
+    temporaryRemoved: number;
+  };
+  'fonds.created': Snapshot;
+  'fonds.changed': Snapshot;
+  'fonds.scan_policy_set': { before: Snapshot; after: Snapshot };
+  'category.created': Snapshot;
+  'category.changed': Snapshot;
+  'category.removed': Snapshot;
+  'retention.override_set': { category: string; regionCode: string; retention: string; reason: string };
+  'retention.override_removed': { category: string; regionCode: string };
+  'import.mapping_saved': { mapping: Snapshot };
+  'scan_batch.created': { fondsCode: string; name: string; sampleRate: number; maxErrorRate: number };
+  'scan_batch.sampled': { round: number; pages: number; sampled: number; sampleRate: number };
+  'scan_batch.page_reviewed': {
+    round: number;
+    archiveCode: string;
+    page: number;
+    verdict: string;
+    reason: string | null;
+  };
+  'scan_batch.accepted': BatchDecision;
+  'scan_batch.returned': BatchDecision;
+  'integrity.verified': {
+    ok: boolean;
+    problemCount: number;
+    events: number;
+    items: number;
+    files: number;
+    blobs: number;
+    deep: boolean;
+    firstProblem: { kind: string; record: string } | null;
+  };
+  'keys.rotation_started': { from: string; to: string };
+  'keys.rewrapped': { count: number; digests: string[] };
+  'keys.rotated': { rewrapped: number; retired: readonly string[] };
+  'backup.created': { dir: string; treeSize: number; blobs: number; bytes: number };
+  'auth.login': { address: string | null; totp: boolean };
+  'auth.logout': StateOnly;
+  'auth.failed': { reason: string; address: string | null };
+  'auth.locked': { until: string; attempts: number; address: string | null };
+  'auth.refused_locked': { address: string | null };
+  'user.created': { roles: readonly string[]; scope: unknown; totp: boolean };
+  'user.access_changed': { roles: readonly string[]; scope: unknown; previousRoles: readonly string[] };
+  'user.disabled': { sessions?: number; tokens?: number };
+  'user.enabled': { sessions?: number; tokens?: number };
+  'user.password_changed': { byOwner: boolean };
+  'user.totp_enabled': { renewed: boolean };
+  'user.id_number_sealed': StateOnly;
+  'token.created': {
+    tokenId: string;
+    name: string;
+    permissions: readonly string[];
+    expiresAt: string;
+    stateOf: string;
+  };
+  'token.revoked': { reason?: 'user.disabled' };
+  'audit.exported': { filter: Snapshot; rows: number };
+  'access.requested': { items: string[]; purpose: string; hours: number };
+  'access.approved': { requester: string; hours: number; expiresAt: string };
+  'access.rejected': RequestDecision;
+  'access.withdrawn': StateOnly;
+  'access.revoked': RequestDecision;
+  'state.baseline': StateOnly;
+  'roster.loaded': {
+    via: string;
+    people: number;
+    assisted: number;
+    enrollments: number;
+    settlements: number;
+    certificates: number;
+  };
+  'roster.imported': RosterImport;
+  /** With the reconciliation's counts by outcome (no names, no ID numbers). */
+  'roster.reconciled': { source: string; fileName: string } & object;
+  'roster.report_exported': { report: string; bytes: number; unmasked: boolean; purpose: Purpose };
+  'job.retried': { kind: string; attempts: number; lastError: string | null };
+}
+
+export type EventName = keyof EventPayloads;
+
+/** What an event is about: the prefix of its subject (item:<档号>, user:<账号>, …). */
+export type SubjectKind =
+  | 'item'
+  | 'sequence'
+  | 'blob'
+  | 'fixity'
+  | 'fonds'
+  | 'category'
+  | 'retention'
+  | 'mapping'
+  | 'scan_batch'
+  | 'verify-run'
+  | 'key'
+  | 'backup'
+  | 'user'
+  | 'audit'
+  | 'access-request'
+  | 'roster'
+  | 'reconciliation'
+  | 'job'
+  | 'any';
+
+export interface EventType {
+  /** The name people read: the audit trail, the CLI's log and the console show it. */
+  label: string;
+  subject: SubjectKind;
+}
+
+/** Every event type, in the order an auditor's filter lists them. */
+export const EVENT_TYPES = {
+  'item.created': { label: '归档', subject: 'item' },
+  'sequence.advanced': { label: '分配档号', subject: 'sequence' },
+  'item.changed': { label: '修改档案', subject: 'item' },
+  'item.read': { label: '查阅敏感档案', subject: 'item' },
+  'item.unmasked': { label: '查看未脱敏信息', subject: 'item' },
+  'item.read_refused': { label: '未经授权查阅敏感档案被拒', subject: 'item' },
+  'item.text_recorded': { label: '录入扫描页文字', subject: 'item' },
+  'item.checked': { label: '四性检测', subject: 'item' },
+  'item.scanned': { label: '挂接扫描件', subject: 'item' },
+  'item.ingested': { label: '业务系统归档', subject: 'item' },
+  'item.duplicate_flagged': { label: '标记疑似重复', subject: 'item' },
+  'item.duplicate_resolved': { label: '处理疑似重复', subject: 'item' },
+  'search.id_lookup': { label: '按身份证号检索', subject: 'user' },
+  'search.saved': { label: '保存检索条件', subject: 'user' },
+  'search.unsaved': { label: '删除保存的检索条件', subject: 'user' },
+  'file.added': { label: '挂接文件', subject: 'item' },
+  'file.read': { label: '调阅文件', subject: 'item' },
+  'blob.stored': { label: '存储文件', subject: 'blob' },
+  'blob.lost': { label: '文件全部副本丢失', subject: 'blob' },
+  'blob.repaired': { label: '修复副本', subject: 'blob' },
+  'blob.repair_failed': { label: '副本修复失败', subject: 'blob' },
+  'blob.corruption_detected': { label: '发现副本损坏', subject: 'blob' },
+  'blob.copy_missing': { label: '发现副本缺失', subject: 'blob' },
+  'fixity.run': { label: '固定性检查', subject: 'fixity' },
+  'fonds.created': { label: '新建全宗', subject: 'fonds' },
+  'fonds.changed': { label: '修改全宗', subject: 'fonds' },
+  'fonds.scan_policy_set': { label: '设置扫描分辨率要求', subject: 'fonds' },
+  'category.created': { label: '新建类别', subject: 'category' },
+  'category.changed': { label: '修改类别', subject: 'category' },
+  'category.removed': { label: '删除类别', subject: 'category' },
+  'retention.override_set': { label: '调整保管期限', subject: 'retention' },
+  'retention.override_removed': { label: '撤销保管期限调整', subject: 'retention' },
+  'import.mapping_saved': { label: '保存导入字段对照', subject: 'mapping' },
+  'scan_batch.created': { label: '新建数字化批次', subject: 'scan_batch' },
+  'scan_batch.sampled': { label: '抽取质检样本', subject: 'scan_batch' },
+  'scan_batch.page_reviewed': { label: '质检扫描页', subject: 'scan_batch' },
+  'scan_batch.accepted': { label: '数字化批次质检合格', subject: 'scan_batch' },
+  'scan_batch.returned': { label: '数字化批次退回重扫', subject: 'scan_batch' },
+  'integrity.verified': { label: '完整性校验', subject: 'verify-run' },
+  'keys.rotation_started': { label: '开始轮换密钥', subject: 'key' },
+  'keys.rewrapped': { label: '重新包装数据密钥', subject: 'key' },
+  'keys.rotated': { label: '完成密钥轮换', subject: 'key' },
+  'backup.created': { label: '备份', subject: 'backup' },
+  'auth.login': { label: '登录', subject: 'user' },
+  'auth.logout': { label: '退出', subject: 'user' },
+  'auth.failed': { label: '登录失败', subject: 'user' },
+  'auth.locked': { label: '账户锁定', subject: 'user' },
+  'auth.refused_locked': { label: '锁定期间尝试登录', subject: 'user' },
+  'user.created': { label: '创建账户', subject: 'user' },
+  'user.access_changed': { label: '变更角色与范围', subject: 'user' },
+  'user.disabled': { label: '停用账户', subject: 'user' },
+  'user.enabled': { label: '启用账户', subject: 'user' },
+  'user.password_changed': { label: '重设口令', subject: 'user' },
+  'user.totp_enabled': { label: '开通动态口令', subject: 'user' },
+  'user.id_number_sealed': { label: '加密存储身份证号', subject: 'user' },
+  'token.created': { label: '创建接口令牌', subject: 'user' },
+  'token.revoked': { label: '撤销接口令牌', subject: 'user' },
+  'audit.exported': { label: '导出审计记录', subject: 'audit' },
+  'access.requested': { label: '申请查阅敏感档案', subject: 'access-request' },
+  'access.approved': { label: '批准查阅申请', subject: 'access-request' },
+  'access.rejected': { label: '驳回查阅申请', subject: 'access-request' },
+  'access.withdrawn': { label: '撤回查阅申请', subject: 'access-request' },
+  'access.revoked': { label: '收回查阅授权', subject: 'access-request' },
+  'state.baseline': { label: '状态基线', subject: 'any' },
+  'roster.loaded': { label: '载入参保名册', subject: 'roster' },
+  'roster.imported': { label: '导入参保名册', subject: 'roster' },
+  'roster.reconciled': { label: '核对扶贫名单', subject: 'reconciliation' },
+  'roster.report_exported': { label: '导出名单核对结果', subject: 'reconciliation' },
+  'job.retried': { label: '重试失败的后台任务', subject: 'job' },
+} as const satisfies { readonly [Name in EventName]: EventType };
+
+export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];
+
+export function isEventName(name: string): name is EventName {
+  return Object.hasOwn(EVENT_TYPES, name);
+}
+
+/** The Chinese name of an event; a name the catalog does not know (an older log's) is shown as is. */
+export function eventLabel(name: string): string {
+  return isEventName(name) ? EVENT_TYPES[name].label : name;
+}
+
+/** Groups of events an auditor filters by: a code ending in a dot stands for the whole group. */
+export const EVENT_GROUPS = {
+  'auth.': '登录与退出（全部）',
+  'access.': '查阅申请与审批（全部）',
+  'user.': '账户管理（全部）',
+  'item.': '档案（全部）',
+  'file.': '电子文件（全部）',
+  'token.': '接口令牌（全部）',
+} as const;
