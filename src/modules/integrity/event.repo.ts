@@ -1,7 +1,5 @@
 import { type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/db.js';
-import type { ItemScope } from '../access/principal.js';
-import { withinScope } from '../catalog/item.repo.js';
 import type { IntegrityCheckpointTable, IntegrityEventTable } from './integrity.tables.js';
 
 // The only SQL for the event log, its head and its checkpoints.
@@ -139,50 +137,17 @@ export interface EventFilter {
   action?: string;
   beforeSeq?: number;
   limit: number;
-  /** A scoped reader: only events about what their scope covers, or that they did themselves. */
-  visibleTo?: EventReader;
-}
-
-export interface EventReader {
-  username: string;
-  scope: ItemScope;
-}
-
-/**
- * The events a scoped reader may see: about an item in their scope, a fonds or digitization batch
- * their scope reaches, the shared catalog (categories, retention), or their own doing; stored files
- * and fixity runs for a scope over everything. Accounts, tokens, keys, backups, access requests and
- * other users' reconciliations are not tied to a scope and stay out.
- */
-export function eventVisibleTo(reader: EventReader, alias = 'e'): RawBuilder<SqlBool> {
-  const subject = sql.ref(`${alias}.subject`);
-  const fondsRows = reader.scope.rows;
-  const anyFonds = fondsRows.some((row) => row.fondsCode === null);
-  const fondsCodes = [
-    ...new Set(fondsRows.flatMap((row) => (row.fondsCode === null ? [] : [row.fondsCode]))),
-  ];
-  const inFonds = (column: RawBuilder<unknown>) =>
-    anyFonds ? sql`true` : fondsCodes.length > 0 ? sql`${column} in (${sql.join(fondsCodes)})` : sql`false`;
-  // Stored files are shared by content across items: their events are for a scope over everything.
-  const everything = fondsRows.some(
-    (row) => row.fondsCode === null && row.regionPrefix === null && row.categoryIds === null,
-  )
-    ? sql`true`
-    : sql`false`;
-  return sql<SqlBool>`(${sql.ref(`${alias}.actor`)} = ${reader.username}
-    or (${subject} like 'item:%' and exists (select 1 from archive_item i
-      where i.archive_code = substr(${subject}, 6) and ${withinScope(reader.scope)}))
-    or (${subject} like 'fonds:%' and ${inFonds(sql`substr(${subject}, 7)`)})
-    or (${subject} like 'scan_batch:%' and exists (select 1 from scan_batch b
-      where ${subject} = 'scan_batch:' || b.id::text and ${inFonds(sql`b.fonds_code`)}))
-    or ${subject} like 'category:%' or ${subject} like 'retention:%'
-    or (${everything} and (${subject} like 'blob:%' or ${subject} like 'fixity:%' or ${subject} like 'verify-run:%')))`;
+  /**
+   * Only the events this condition (over the event row `e`) admits: a scoped reader's, built above
+   * the kernel (access/event-visibility.ts), which knows what a scope covers.
+   */
+  visible?: RawBuilder<SqlBool>;
 }
 
 /** Newest first, for the audit trail and an item's events. */
 export async function listEvents(db: Db, filter: EventFilter): Promise<StoredEvent[]> {
   let query = db.selectFrom('integrity_event as e').selectAll();
-  if (filter.visibleTo !== undefined) query = query.where(eventVisibleTo(filter.visibleTo));
+  if (filter.visible !== undefined) query = query.where(filter.visible);
   if (filter.subject !== undefined) query = query.where('subject', '=', filter.subject);
   if (filter.subjectPrefix !== undefined)
     query = query
@@ -194,13 +159,13 @@ export async function listEvents(db: Db, filter: EventFilter): Promise<StoredEve
   return rows.map(toEvent);
 }
 
-/** Whether event `seq` exists and is one the reader may see. */
-export async function eventVisible(db: Db, seq: number, reader: EventReader): Promise<boolean> {
+/** Whether event `seq` exists and is admitted by `visible` (a condition over the event row `e`). */
+export async function eventVisible(db: Db, seq: number, visible: RawBuilder<SqlBool>): Promise<boolean> {
   const row = await db
     .selectFrom('integrity_event as e')
     .select('e.seq')
     .where('e.seq', '=', seq)
-    .where(eventVisibleTo(reader))
+    .where(visible)
     .executeTakeFirst();
   return row !== undefined;
 }

@@ -1,16 +1,18 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
+import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { requestActor } from '../../http/request.js';
 import { principalOf, scopeOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
 import { notFound, YidangError } from '../../shared/errors.js';
+import { eventVisibleTo } from '../access/event-visibility.js';
 import { can } from '../access/principal.js';
 import { checkpoints, logVerifier, type SigningKey, writeCheckpoint } from './checkpoint.service.js';
 import { formatVerifierKey } from './checkpoint-note.js';
-import { type EventReader, eventVisible } from './event.repo.js';
+import { eventVisible } from './event.repo.js';
 import { currentTreeHead } from './event-log.js';
 import { eventTrail, maskEventPayload, maskIdsIn } from './events.service.js';
 import { proveConsistency, proveInclusion } from './proof.service.js';
@@ -22,14 +24,14 @@ const tags = ['完整性'];
 const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
 
 /**
- * Whose events the caller may read: the 安全审计员 (audit.read) watches every account and the system,
+ * Which events the caller may read: the 安全审计员 (audit.read) watches every account and the system,
  * so reads the whole log; anyone else (an archivist) only events about what their scope covers or
  * that they did themselves. Undefined means the whole log.
  */
-async function eventReader(request: FastifyRequest, db: Db): Promise<EventReader | undefined> {
+async function eventsVisible(request: FastifyRequest, db: Db): Promise<RawBuilder<SqlBool> | undefined> {
   const principal = principalOf(request);
   if (can(principal, 'audit.read')) return undefined;
-  return { username: principal.username, scope: await scopeOf(request, db) };
+  return eventVisibleTo({ username: principal.username, scope: await scopeOf(request, db) });
 }
 
 const EventSchema = Type.Object({
@@ -37,6 +39,7 @@ const EventSchema = Type.Object({
   recordedAt: Type.String({ format: 'date-time' }),
   actor: Type.String(),
   action: Type.String(),
+  actionLabel: Type.String({ description: '事件名称' }),
   subject: Type.String(),
   payload: Type.Unknown(),
   hash: Type.String(),
@@ -151,7 +154,7 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
         action: request.query.action,
         beforeSeq: request.query.before,
         limit: request.query.limit ?? 50,
-        visibleTo: await eventReader(request, db),
+        visible: await eventsVisible(request, db),
       });
       return { events };
     },
@@ -194,9 +197,9 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
       },
     },
     async (request) => {
-      const reader = await eventReader(request, db);
+      const visible = await eventsVisible(request, db);
       // An event the reader may not see answers exactly like one that does not exist.
-      if (reader && !(await eventVisible(db, request.params.seq, reader)))
+      if (visible && !(await eventVisible(db, request.params.seq, visible)))
         throw notFound('EVENT_NOT_FOUND', `事件 #${request.params.seq} 不存在`);
       const proof = await proveInclusion(db, request.params.seq, request.query.treeSize);
       // The proof carries the event's original text (its hash is computed over it), which cannot be
