@@ -7,6 +7,9 @@
 //   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit}
 //   L5         src/modules/{verify,backup,console,demo}
 //   L6         src/http, src/system, src/cli (composition roots)
+// Two files of src/system open the whole system (database, keys, stores) for the top modules that
+// act on all of it (backup, restore): src/system/system.ts and server-file.ts stand between L3 and L4.
+// src/db/schema.ts assembles every module's *.tables.ts (types only) into the database's type.
 // Route files (*.routes.ts) are a module's HTTP adapter: they may use the HTTP kit (src/http without
 // app.ts) and access, which every route needs to know its caller; nothing but src/http/app.ts imports them.
 // Tests are not cruised: they may reach anywhere to set a scene.
@@ -17,18 +20,23 @@ const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
 const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit)/';
 const L5 = '^src/modules/(verify|backup|console|demo)/';
-const TOP = '^src/(http|system|cli)/';
+// The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
+const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
+const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';
+const SYSTEM_OPEN = '^src/system/(system|server-file)[.]ts$';
+const TOP_ABOVE_SYSTEM_OPEN =
+  '^src/cli/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)|^src/system/(?!(system|server-file)[.]ts$)';
 const ROUTES = '[.]routes[.]ts$';
 // What route files may use beyond the layers: the HTTP kit and access (the caller and its scope).
 const HTTP_KIT = '^src/http/(?!app[.]ts$)';
 
 /** A rule forbidding files of `from` (route files excepted) to import any of `above`. */
-function layer(name, from, above) {
+function layer(name, from, above, except = []) {
   return {
     name: `layer-${name}`,
     severity: 'error',
     comment: `${name} may import only its own module and lower layers (.dependency-cruiser.cjs)`,
-    from: { path: from, pathNot: ROUTES },
+    from: { path: from, pathNot: [ROUTES, ...except].join('|') },
     to: { path: above.join('|') },
   };
 }
@@ -62,17 +70,38 @@ module.exports = {
       from: { path: '^src/(modules/[^/]+|shared|config|db|http|system|cli)$' },
       to: { circular: true, path: '^src/(modules/[^/]+|shared|config|db|http|system|cli)$' },
     },
-    layer('kernel', KERNEL, [L1, L2, L3, L4, L5, TOP]),
+    layer('kernel', KERNEL, [L1, L2, L3, L4, L5, TOP], ['^src/db/schema[.]ts$']),
+    {
+      name: 'schema-tables-only',
+      severity: 'error',
+      comment: 'src/db/schema.ts assembles the tables files, types only, and nothing else of the modules',
+      from: { path: '^src/db/schema[.]ts$' },
+      to: { path: '^src/modules/', pathNot: '[.]tables[.]ts$' },
+    },
+    {
+      name: 'schema-types-only',
+      severity: 'error',
+      comment: 'src/db/schema.ts takes only types from the tables files',
+      from: { path: '^src/db/schema[.]ts$' },
+      to: { path: '^src/modules/', dependencyTypesNot: ['type-only'] },
+    },
     layer('L1', L1, [L2, L3, L4, L5, TOP]),
     layer('L2', L2, [L3, L4, L5, TOP]),
     layer('L3', L3, [L4, L5, TOP]),
     layer('L4', L4, [L5, TOP]),
-    layer('L5', L5, [TOP]),
+    layer('L5', L5, [TOP_ABOVE_SYSTEM_OPEN]),
+    {
+      name: 'layer-system-open',
+      severity: 'error',
+      comment: 'opening the system (src/system/system.ts, server-file.ts) uses the kernel and L1 to L3 only',
+      from: { path: SYSTEM_OPEN },
+      to: { path: [L4, L5, TOP_ABOVE_SYSTEM_OPEN].join('|') },
+    },
     routesLayer('kernel', KERNEL, [L1, L2, L4, L5, TOP]),
     routesLayer('L1', L1, [L2, L4, L5, TOP]),
     routesLayer('L2', L2, [L4, L5, TOP]),
     routesLayer('L4', L4, [L5, TOP]),
-    routesLayer('L5', L5, [TOP]),
+    routesLayer('L5', L5, [TOP_ABOVE_SYSTEM_OPEN]),
     {
       name: 'http-kit-below-routes',
       severity: 'error',
@@ -80,6 +109,14 @@ module.exports = {
         'the HTTP kit (src/http without app.ts) serves every route file: it imports the kernel and access only',
       from: { path: HTTP_KIT },
       to: { path: `${L1}|${L2}|${L4}|${L5}|^src/(system|cli)/|^src/http/app[.]ts$` },
+    },
+    {
+      name: 'http-base-kernel-only',
+      severity: 'error',
+      comment:
+        'the HTTP base (errors, schemas, mask-text) is used by every layer, so it imports only the kernel',
+      from: { path: HTTP_BASE },
+      to: { path: '^src/', pathNot: `${KERNEL}|${HTTP_BASE}` },
     },
     {
       name: 'routes-only-from-app',

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import type { BackupLine } from '../../modules/backup/backup.routes.js';
+import type { BackupLine } from '../../modules/backup/backup.line.js';
 import { createBackup } from '../../modules/backup/backup.service.js';
 import type { BackupManifest } from '../../modules/backup/backup-files.js';
 import { restoreBackup } from '../../modules/backup/restore.service.js';

@@ -5,6 +5,7 @@ import { ErrorResponseSchema } from '../../http/errors.js';
 import { isYidangError, YidangError } from '../../shared/errors.js';
 import { tokenMatches } from '../../system/server-file.js';
 import type { System } from '../../system/system.js';
+import type { BackupLine } from './backup.line.js';
 import { createBackup } from './backup.service.js';
 
 // Online backup through the running server, which is the only process that can read an embedded
@@ -12,12 +13,6 @@ import { createBackup } from './backup.service.js';
 // result — so a long backup neither times out nor leaves the operator without news.
 
 const HEARTBEAT_MS = 10_000;
-
-export type BackupLine =
-  | { type: 'progress'; stage: string; done: number; total: number }
-  | { type: 'heartbeat' }
-  | { type: 'done'; manifest: Awaited<ReturnType<typeof createBackup>> }
-  | { type: 'error'; code: string; message: string };
 
 export const backupRoutes: FastifyPluginAsyncTypebox<{ system: System; controlToken: string }> = async (
   app,
