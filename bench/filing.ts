@@ -5,7 +5,7 @@ import path from 'node:path';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { type Database, openDatabase } from '../src/db/database.js';
-import { useFieldKey } from '../src/modules/access/field-cipher.js';
+import { useFieldKey } from '../src/shared/field-cipher.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';

@@ -6,7 +6,7 @@ import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { idNumberIndex, openIdNumber, useFieldKey } from '../src/modules/access/field-cipher.js';
+import { idNumberIndex, openIdNumber, useFieldKey } from '../src/shared/field-cipher.js';
 import { generatePerson } from '../src/modules/demo/people.js';
 import { createRandom, type Random } from '../src/modules/demo/random.js';
 import { readList } from '../src/modules/ledgers/reconcile.list.js';

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { useFieldKey } from '../src/modules/access/field-cipher.js';
+import { useFieldKey } from '../src/shared/field-cipher.js';
 import { idCheckChar } from '../src/modules/catalog/id-number.js';
 import {
   ROSTER_REFERENCE_DATE,

@@ -4,7 +4,7 @@ import { type Db, openMemoryDatabase, openPostgres } from '../src/db/database.js
 import { up as baseline } from '../src/db/migrations/20261220T090000-state-baseline.js';
 import { listMigrations, migrateTo, migrateToLatest } from '../src/db/migrator.js';
 import { findUserByName } from '../src/modules/access/access.repo.js';
-import { idNumberIndex } from '../src/modules/access/field-cipher.js';
+import { idNumberIndex } from '../src/shared/field-cipher.js';
 import { approveRequest, rejectRequest, requestAccess } from '../src/modules/access/grant.service.js';
 import { itemScopeOf, loadPrincipal, type Principal } from '../src/modules/access/principal.js';
 import { createApiToken, revokeToken } from '../src/modules/access/session.service.js';

@@ -9,7 +9,7 @@ import {
   textualColumnCount,
 } from '../../test/helpers/id-scan.js';
 import { openTestSystem, type TestSystem } from '../../test/helpers/system.js';
-import { openIdNumber } from '../modules/access/field-cipher.js';
+import { openIdNumber } from '../shared/field-cipher.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { findIdNumbers } from '../shared/id-in-text.js';
 import { type App, buildApp } from './app.js';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { type Database, openDatabase } from '../db/database.js';
-import { useFieldKey } from '../modules/access/field-cipher.js';
+import { useFieldKey } from '../shared/field-cipher.js';
 import { hasSealedIdNumbers, sealPlainIdNumbers } from '../modules/catalog/sealing.repo.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { ensureLog } from '../modules/integrity/event-log.js';

@@ -1,7 +1,7 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { AppUserTable } from './access.tables.js';
-import { idNumberIndex, openIdNumber, sealIdNumber } from './field-cipher.js';
+import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
 import type { ItemScope } from './principal.js';
 
 // The only SQL of the access module: accounts, roles, scopes, sessions and API tokens.

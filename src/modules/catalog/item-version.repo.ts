@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.js';
-import { openIdNumber, sealIdNumber } from '../access/field-cipher.js';
+import { openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
 import { iso } from './item.repo.js';
 import type { Item, ItemVersion } from './item.schema.js';
 

@@ -1,7 +1,7 @@
 import { type Insertable, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { scopeCondition } from '../access/access.repo.js';
-import { idNumberIndex, openIdNumber, sealIdNumber } from '../access/field-cipher.js';
+import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
 import type { ItemScope } from '../access/principal.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item } from './item.schema.js';

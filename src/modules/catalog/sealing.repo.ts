@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { idNumberIndex, sealIdNumber } from '../access/field-cipher.js';
+import { idNumberIndex, sealIdNumber } from '../../shared/field-cipher.js';
 import { userStates } from '../access/state.repo.js';
 import { appendEvents } from '../integrity/event-log.js';
 

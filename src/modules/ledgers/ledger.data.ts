@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.js';
-import { openIdNumber } from '../access/field-cipher.js';
+import { openIdNumber } from '../../shared/field-cipher.js';
 import type { LedgerDocument, LedgerSection } from './ledger.document.js';
 import {
   certificates,

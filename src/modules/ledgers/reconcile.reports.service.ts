@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
-import { openText } from '../access/field-cipher.js';
+import { openText } from '../../shared/field-cipher.js';
 import { listFonds } from '../catalog/fonds.service.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type Finding, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';

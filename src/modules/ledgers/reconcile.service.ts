@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
-import { idNumberIndex, openIdNumber, sealText } from '../access/field-cipher.js';
+import { idNumberIndex, openIdNumber, sealText } from '../../shared/field-cipher.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type Finding, IDENTITY_NAMES, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
 import { type ListRow, readList } from './reconcile.list.js';

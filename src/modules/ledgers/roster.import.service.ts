@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { idNumberIndex } from '../access/field-cipher.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type ParsedRoster, type RosterRejection, type RosterRow, readRoster } from './roster.import.js';
 import {

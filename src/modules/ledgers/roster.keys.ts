@@ -1,5 +1,5 @@
 import { pinyin } from 'pinyin-pro';
-import { keyedHash } from '../access/field-cipher.js';
+import { keyedHash } from '../../shared/field-cipher.js';
 
 // Blocking keys (分块键) for finding the person a mistyped ID number meant. One wrong digit, or two
 // neighbouring digits swapped, changes at most two of the ID's segments (region 6, birth date 8,

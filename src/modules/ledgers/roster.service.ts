@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { idNumberIndex, sealIdNumber } from '../access/field-cipher.js';
+import { idNumberIndex, sealIdNumber } from '../../shared/field-cipher.js';
 import { idCheckChar } from '../catalog/id-number.js';
 import { appendEvent } from '../integrity/event-log.js';
 import { type RosterDemoOptions, type RosterPerson, rosterPerson, uniqueIdNumber } from './roster.demo.js';

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid } from '../../shared/errors.js';
-import { idNumberIndex } from '../access/field-cipher.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import { gateItems } from '../access/grant.check.js';
 import { type ActiveGrant, grantedItemIds } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';

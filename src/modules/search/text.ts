@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { idNumberIndex } from '../access/field-cipher.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 
 // How text becomes search terms. Chinese has no spaces, so every run of Han characters is indexed as

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import { sealText } from '../access/field-cipher.js';
+import { sealText } from '../../shared/field-cipher.js';
 import type { ActiveGrant } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';

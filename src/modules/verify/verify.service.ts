@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.js';
-import { idNumberIndex } from '../access/field-cipher.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import { findItemsByIds, itemCodesAfter, itemIdIndexes, listItems } from '../catalog/item.repo.js';
 import type { Item } from '../catalog/item.schema.js';
 import { itemState } from '../catalog/item.state.js';

@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import { YidangError } from '../../shared/errors.js';
+import { YidangError } from './errors.js';
 
 // Field-level encryption of ID numbers (身份证号) at rest. A stored value is "v1:" + base64url of
 // nonce | AES-256-GCM ciphertext | tag, so a database dump or backup shows no ID number; beside it a

@@ -2,19 +2,19 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../../../test/helpers/database.js';
-import { FONDS, failure, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
-import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
-import { loadConfig } from '../../config/config.js';
-import { openFieldEncryption } from '../../system/system.js';
-import { createFonds } from '../catalog/fonds.service.js';
-import { itemHistory, updateItem } from '../catalog/item.edit.service.js';
-import { fileItems, getItem, listItems } from '../catalog/item.service.js';
-import { hasSealedIdNumbers, sealPlainIdNumbers } from '../catalog/sealing.repo.js';
-import { importFieldKey, loadFieldKey } from '../storage/field-key.js';
+import { sql } from '../../test/helpers/database.js';
+import { FONDS, failure, reimbursement, validId, wrongCheckId } from '../../test/helpers/fixtures.js';
+import { openTestSystem, type TestSystem } from '../../test/helpers/system.js';
+import { loadConfig } from '../config/config.js';
+import { openFieldEncryption } from '../system/system.js';
+import { createFonds } from '../modules/catalog/fonds.service.js';
+import { itemHistory, updateItem } from '../modules/catalog/item.edit.service.js';
+import { fileItems, getItem, listItems } from '../modules/catalog/item.service.js';
+import { hasSealedIdNumbers, sealPlainIdNumbers } from '../modules/catalog/sealing.repo.js';
+import { importFieldKey, loadFieldKey } from '../modules/storage/field-key.js';
 import { idNumberIndex, isSealed, openIdNumber, sealIdNumber, useFieldKey } from './field-cipher.js';
-import { itemScopeOf, loadPrincipal } from './principal.js';
-import { createUser } from './user.service.js';
+import { itemScopeOf, loadPrincipal } from '../modules/access/principal.js';
+import { createUser } from '../modules/access/user.service.js';
 
 // ID numbers at rest: ciphertext in every table and kept version, a blind index for exact look-up,
 // the key in YIDANG_HOME/keys/field.key, never re-created over data that needs it.
