@@ -1,7 +1,7 @@
 // Masking (脱敏) of a name, a phone number or a long account number as shown to people who may not
 // unmask: names keep their first and last character (张*明), phone numbers 3 + 4 digits, bank
 // accounts and insured numbers 4 + 4. Pure text functions, so every layer (the event log's readers
-// included) masks the same way; which fields of an item are masked is access/masking.ts.
+// included) masks the same way; which fields of an item are masked is catalog/item.mask.ts.
 
 const stars = (count: number) => '*'.repeat(Math.max(count, 1));
 

@@ -3,7 +3,7 @@ import { PDFDocument } from 'pdf-lib';
 import { expect } from 'vitest';
 import { type App, buildApp } from '../../src/http/app.js';
 import type { ScopeRow } from '../../src/modules/access/access.repo.js';
-import { maskName } from '../../src/modules/access/masking.js';
+import { maskName } from '../../src/modules/catalog/item.mask.js';
 import { permissionsOf, type Role } from '../../src/modules/access/roles.js';
 import { createApiToken } from '../../src/modules/access/session.service.js';
 import { createUser } from '../../src/modules/access/user.service.js';

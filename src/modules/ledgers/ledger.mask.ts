@@ -1,4 +1,4 @@
-import { maskIdNumber, maskName, maskPhone } from '../access/masking.js';
+import { maskIdNumber, maskName, maskPhone } from '../catalog/item.mask.js';
 import type { LedgerCellValue, LedgerDocument } from './ledger.document.js';
 
 // Masking (脱敏) of a generated document — a ledger or a reconciliation workbook — for a caller who

@@ -1,4 +1,4 @@
-import { maskAccount } from '../access/masking.js';
+import { maskAccount } from '../catalog/item.mask.js';
 import { maskIdNumber } from '../catalog/id-number.js';
 import { FIELD_LABELS, type Item } from '../catalog/item.schema.js';
 import { normalizeWithMap } from './text.js';

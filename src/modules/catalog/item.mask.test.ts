@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { Item } from '../catalog/item.schema.js';
-import { maskAccount, maskIdNumber, maskItem, maskName, maskPhone } from './masking.js';
+import type { Item } from './item.schema.js';
+import { maskAccount, maskIdNumber, maskItem, maskName, maskPhone } from './item.mask.js';
 
 describe('masking', () => {
   it('keeps the first 6 and last 4 characters of an ID number', () => {

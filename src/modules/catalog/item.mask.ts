@@ -1,9 +1,10 @@
-import { maskIdNumber, maskIdNumbersInText, maskIdsDeep } from '../catalog/id-number.js';
-import type { Item } from '../catalog/item.schema.js';
+import { maskIdNumber, maskIdNumbersInText, maskIdsDeep } from './id-number.js';
+import type { Item } from './item.schema.js';
 import { maskAccount, maskName, maskPhone } from '../../shared/masking.js';
 
 export { maskIdNumber };
-// The pure maskers live in the kernel (shared/masking.ts): the event log's readers mask names too.
+// The pure maskers live in the kernel (shared/masking.ts): the event log's readers mask names too;
+// what an item shows masked is the catalog's, since an item is (access only decides who unmasks).
 export { maskAccount, maskName, maskPhone };
 
 // Masking (脱敏) of personal data in everything Yidang shows: ID numbers keep their first 6 and last
