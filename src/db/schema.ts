@@ -1,0 +1,27 @@
+import type { AccessTables } from '../modules/access/access.tables.js';
+import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
+import type { ConsoleTables } from '../modules/console/console.tables.js';
+import type { CheckTables } from '../modules/check/check.tables.js';
+import type { IngestTables } from '../modules/push/push.tables.js';
+import type { ScanTables } from '../modules/scan/scan.tables.js';
+import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
+import type { JobTables } from '../modules/jobs/jobs.tables.js';
+import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
+import type { SearchTables } from '../modules/search/search.tables.js';
+import type { StorageTables } from '../modules/storage/storage.tables.js';
+import type { VerifyTables } from '../modules/verify/verify.tables.js';
+
+/** The whole database as Kysely sees it: each module contributes the tables it owns. */
+export interface DatabaseSchema
+  extends AccessTables,
+    CatalogTables,
+    ConsoleTables,
+    CheckTables,
+    IngestTables,
+    IntegrityTables,
+    JobTables,
+    LedgerTables,
+    ScanTables,
+    SearchTables,
+    StorageTables,
+    VerifyTables {}
