@@ -2,6 +2,8 @@ import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
 import type { ConsoleTables } from '../modules/console/console.tables.js';
 import type { CheckTables } from '../modules/check/check.tables.js';
+import type { DuplicateTables } from '../modules/duplicates/duplicates.tables.js';
+import type { ImportTables } from '../modules/import/import.tables.js';
 import type { IngestTables } from '../modules/push/push.tables.js';
 import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
@@ -17,6 +19,8 @@ export interface DatabaseSchema
     CatalogTables,
     ConsoleTables,
     CheckTables,
+    DuplicateTables,
+    ImportTables,
     IngestTables,
     IntegrityTables,
     JobTables,
