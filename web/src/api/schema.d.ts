@@ -8342,6 +8342,619 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/vocabulary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 词汇表：字段、代码取值、事件类型与错误代码的中文名称 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            fields: {
+                                /** @description 档案字段 → 中文名称（含只在答复中出现的字段，如档号、归档时间） */
+                                item: {
+                                    [key: string]: string;
+                                };
+                                /** @description 批量导入时一列可以对应的档案字段 → 中文名称 */
+                                import: {
+                                    [key: string]: string;
+                                };
+                                /** @description 检索的筛选参数 → 中文名称 */
+                                searchFilter: {
+                                    [key: string]: string;
+                                };
+                            };
+                            values: {
+                                /** @description 载体代码 → 中文名称 */
+                                carrier: {
+                                    [key: string]: string;
+                                };
+                                /** @description 密级代码 → 中文名称 */
+                                securityLevel: {
+                                    [key: string]: string;
+                                };
+                                /** @description 敏感级别代码 → 中文名称 */
+                                sensitivity: {
+                                    [key: string]: string;
+                                };
+                                /** @description 保管期限代码 → 中文名称 */
+                                retention: {
+                                    [key: string]: string;
+                                };
+                                /** @description 角色代码 → 中文名称 */
+                                role: {
+                                    [key: string]: string;
+                                };
+                                /** @description 权限代码 → 中文名称 */
+                                permission: {
+                                    [key: string]: string;
+                                };
+                                /** @description 查阅申请状态 → 中文名称 */
+                                requestStatus: {
+                                    [key: string]: string;
+                                };
+                                /** @description 医保扶贫台账类别 → 中文名称 */
+                                ledgerKind: {
+                                    [key: string]: string;
+                                };
+                                /** @description 名单核对结果 → 中文名称 */
+                                reconcileOutcome: {
+                                    [key: string]: string;
+                                };
+                                /** @description 名单核对结果文件 → 中文名称 */
+                                reconcileReport: {
+                                    [key: string]: string;
+                                };
+                            };
+                            /** @description 来文单位须在其名单中更正的核对结果 */
+                            reconcileCorrections: string[];
+                            /** @description 事件类型及其中文名称，按审计筛选的顺序 */
+                            events: {
+                                name: string;
+                                label: string;
+                            }[];
+                            /** @description 事件分组（以点结尾的代码代表整组）→ 中文名称 */
+                            eventGroups: {
+                                [key: string]: string;
+                            };
+                            /** @description 错误代码 → 中文说明 */
+                            errors: {
+                                [key: string]: string;
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 后台任务：各状态数量与列表（新的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
+                    state?: "queued" | "retry" | "running" | "done" | "dead";
+                    kind?: string;
+                    limit?: number;
+                    /** @description 只列编号小于此值的任务（翻页） */
+                    before?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            counts: {
+                                queued: number;
+                                retry: number;
+                                running: number;
+                                done: number;
+                                dead: number;
+                            };
+                            jobs: {
+                                /** @description 任务编号 */
+                                id: number;
+                                /** @description 任务类型（如 check.after-filing、ocr.page、integrity.checkpoint） */
+                                kind: string;
+                                /** @description 任务类型的中文名 */
+                                kindLabel: string;
+                                /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
+                                state: "queued" | "retry" | "running" | "done" | "dead";
+                                /** @description 任务参数（只以档号等编号指明记录） */
+                                payload: {
+                                    [key: string]: unknown;
+                                };
+                                attempts: number;
+                                maxAttempts: number;
+                                /**
+                                 * Format: date-time
+                                 * @description 最早执行时间（重试时为下次尝试时间）
+                                 */
+                                runAt: string;
+                                /** Format: date-time */
+                                leaseUntil: string | null;
+                                /** @description 执行它的服务进程（主机:进程号） */
+                                worker: string | null;
+                                progress: {
+                                    done: number;
+                                    total: number | null;
+                                    note?: string;
+                                } | null;
+                                /** @description 最近一次失败的原因 */
+                                lastError: string | null;
+                                /** @description 由哪个定时计划产生 */
+                                schedule: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                startedAt: string | null;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个后台任务（含进度与最近的错误） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 任务编号 */
+                            id: number;
+                            /** @description 任务类型（如 check.after-filing、ocr.page、integrity.checkpoint） */
+                            kind: string;
+                            /** @description 任务类型的中文名 */
+                            kindLabel: string;
+                            /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
+                            state: "queued" | "retry" | "running" | "done" | "dead";
+                            /** @description 任务参数（只以档号等编号指明记录） */
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            attempts: number;
+                            maxAttempts: number;
+                            /**
+                             * Format: date-time
+                             * @description 最早执行时间（重试时为下次尝试时间）
+                             */
+                            runAt: string;
+                            /** Format: date-time */
+                            leaseUntil: string | null;
+                            /** @description 执行它的服务进程（主机:进程号） */
+                            worker: string | null;
+                            progress: {
+                                done: number;
+                                total: number | null;
+                                note?: string;
+                            } | null;
+                            /** @description 最近一次失败的原因 */
+                            lastError: string | null;
+                            /** @description 由哪个定时计划产生 */
+                            schedule: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/jobs/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 重试失败（死信）的后台任务：重新排队，尝试次数清零，记入事件日志 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 任务编号 */
+                            id: number;
+                            /** @description 任务类型（如 check.after-filing、ocr.page、integrity.checkpoint） */
+                            kind: string;
+                            /** @description 任务类型的中文名 */
+                            kindLabel: string;
+                            /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
+                            state: "queued" | "retry" | "running" | "done" | "dead";
+                            /** @description 任务参数（只以档号等编号指明记录） */
+                            payload: {
+                                [key: string]: unknown;
+                            };
+                            attempts: number;
+                            maxAttempts: number;
+                            /**
+                             * Format: date-time
+                             * @description 最早执行时间（重试时为下次尝试时间）
+                             */
+                            runAt: string;
+                            /** Format: date-time */
+                            leaseUntil: string | null;
+                            /** @description 执行它的服务进程（主机:进程号） */
+                            worker: string | null;
+                            progress: {
+                                done: number;
+                                total: number | null;
+                                note?: string;
+                            } | null;
+                            /** @description 最近一次失败的原因 */
+                            lastError: string | null;
+                            /** @description 由哪个定时计划产生 */
+                            schedule: string | null;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/system/status": {
         parameters: {
             query?: never;
@@ -11740,6 +12353,8 @@ export interface paths {
                                 recordedAt: string;
                                 actor: string;
                                 action: string;
+                                /** @description 事件名称 */
+                                actionLabel: string;
                                 subject: string;
                                 payload: unknown;
                                 hash: string;

@@ -5,6 +5,7 @@ import { AppLayout } from './AppLayout';
 import { useAuth } from './auth';
 import { FirstSignInPage } from './FirstSignInPage';
 import { LoginPage } from './LoginPage';
+import { VocabularyGate } from './vocabulary';
 
 // Each page is its own chunk, so the first screen loads only the shell and the page it shows.
 const DashboardPage = lazy(() => import('../pages/dashboard/DashboardPage'));
@@ -30,7 +31,7 @@ function RequireSignIn({ children }: { children: ReactNode }) {
   if (loading) return <Spin size="large" style={{ display: 'block', margin: '120px auto' }} />;
   if (!user) return <Navigate to="/login" replace state={{ from: location.pathname + location.search }} />;
   if (user.mustChangePassword || user.mustEnrolTotp) return <FirstSignInPage />;
-  return children;
+  return <VocabularyGate>{children}</VocabularyGate>;
 }
 
 /** A page the user's roles do not cover says so, rather than showing controls that would fail. */

@@ -10,10 +10,9 @@ import { RETENTION_NAMES, SENSITIVITY_NAMES } from '../../app/labels';
 export type Category = ResponseOf<'/api/v1/categories', 'get'>[number];
 type Retention = 'Y' | 'D100' | 'D50' | 'D30' | 'D15' | 'D10';
 
-export const RETENTION_OPTIONS = Object.entries(RETENTION_NAMES).map(([value, label]) => ({
-  value: value as Retention,
-  label,
-}));
+/** The retention periods as select options (a function: the names arrive with the vocabulary). */
+export const retentionOptions = () =>
+  Object.entries(RETENTION_NAMES).map(([value, label]) => ({ value: value as Retention, label }));
 
 interface AddValues {
   code: string;
@@ -114,7 +113,7 @@ export function AddCategoryModal({
           label="默认保管期限"
           rules={[{ required: true, message: '请选择' }]}
         >
-          <Select options={RETENTION_OPTIONS} />
+          <Select options={retentionOptions()} />
         </Form.Item>
         <Form.Item name="retentionBasis" label="保管期限依据" rules={[{ max: 200, message: '最多200个字' }]}>
           <Input.TextArea

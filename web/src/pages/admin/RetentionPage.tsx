@@ -7,14 +7,14 @@ import { useAuth } from '../../app/auth';
 import { asApiError, showFieldErrors, useRequest } from '../../app/hooks';
 import { RETENTION_NAMES } from '../../app/labels';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { RETENTION_OPTIONS } from './CategoryModals';
+import { retentionOptions } from './CategoryModals';
 
 // 保管期限表: each category's default period and its basis, and the periods some regions set for
 // themselves (地区调整), each with its stated basis. An adjustment applies to items filed afterwards.
 
 type ScheduleRow = ResponseOf<'/api/v1/retention-schedule', 'get'>[number];
 type Override = ScheduleRow['overrides'][number];
-type Retention = (typeof RETENTION_OPTIONS)[number]['value'];
+type Retention = ReturnType<typeof retentionOptions>[number]['value'];
 
 interface OverrideValues {
   regionCode: string;
@@ -95,7 +95,7 @@ function OverrideModal({
           <Input maxLength={6} disabled={Boolean(existing)} />
         </Form.Item>
         <Form.Item name="retention" label="保管期限" rules={[{ required: true, message: '请选择保管期限' }]}>
-          <Select options={RETENTION_OPTIONS} />
+          <Select options={retentionOptions()} />
         </Form.Item>
         <Form.Item
           name="reason"

@@ -3,6 +3,7 @@ import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { QueryOf } from '../../api/types';
+import { REQUEST_STATUS_NAMES } from '../../app/labels';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { CursorPager, useCursorPages } from '../audit/cursor';
 import { type Decision, DecisionModal } from './DecisionModal';
@@ -13,11 +14,10 @@ import { type AccessRequest, durationText, formatTime, ItemCodes, StatusDetail }
 
 type Status = NonNullable<QueryOf<'/api/v1/access-requests', 'get'>['status']>;
 const PAGE = 20;
-const DECIDED_FILTERS: Array<{ value: Status | 'all'; label: string }> = [
-  { value: 'approved', label: '已批准' },
-  { value: 'rejected', label: '已驳回' },
-  { value: 'revoked', label: '已收回' },
-  { value: 'withdrawn', label: '已撤回' },
+const DECIDED: Status[] = ['approved', 'rejected', 'revoked', 'withdrawn'];
+/** The decided requests' filter, named by the server's request statuses. */
+const decidedFilters = (): Array<{ value: Status | 'all'; label: string }> => [
+  ...DECIDED.map((value) => ({ value, label: REQUEST_STATUS_NAMES[value] ?? value })),
   { value: 'all', label: '全部' },
 ];
 
@@ -152,7 +152,7 @@ export function ApproverInbox() {
                     aria-labelledby="decided-filter-label"
                     optionType="button"
                     value={filter}
-                    options={DECIDED_FILTERS}
+                    options={decidedFilters()}
                     onChange={(event) => setFilter(event.target.value as Status | 'all')}
                   />
                 </Space>

@@ -1,5 +1,6 @@
 import { Card, Col, Row } from 'antd';
 import { useMemo } from 'react';
+import { CARRIER_NAMES } from '../../app/labels';
 import { Chart } from '../../components/Chart';
 import type { ArchiveOverview } from './overview';
 
@@ -51,9 +52,9 @@ export function ArchiveCharts({ archive }: { archive: ArchiveOverview }) {
           type: 'pie',
           radius: ['45%', '70%'],
           data: [
-            { name: '纸质', value: archive.byCarrier.paper },
-            { name: '电子', value: archive.byCarrier.electronic },
-            { name: '纸电双套', value: archive.byCarrier.hybrid },
+            { name: CARRIER_NAMES.paper, value: archive.byCarrier.paper },
+            { name: CARRIER_NAMES.electronic, value: archive.byCarrier.electronic },
+            { name: CARRIER_NAMES.hybrid, value: archive.byCarrier.hybrid },
           ],
         },
       ],

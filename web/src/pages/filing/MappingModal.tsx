@@ -3,35 +3,14 @@ import { Alert, App, Button, Form, Input, Modal, Select, Space, TreeSelect, Typo
 import { useMemo, useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { showFieldErrors } from '../../app/hooks';
+import { IMPORT_FIELDS } from '../../app/labels';
 import { categoryTree, useCategories, useFonds } from './catalog';
 
 // 新建列映射: which column of a source's ledger fills which field, and fixed values (全宗号, 类别) for
 // what its files lack, saved under the source's name (PUT /import-mappings/{name}) for later imports.
 
 /** Item fields a column may fill (the server's FIELD_HEADERS), with their Chinese names. */
-export const IMPORT_FIELDS: Record<string, string> = {
-  fonds: '全宗号',
-  category: '类别',
-  year: '年度',
-  org: '机构/问题',
-  retention: '保管期限',
-  title: '题名',
-  docNumber: '文件编号',
-  responsible: '责任者',
-  date: '日期',
-  securityLevel: '密级',
-  insuredNumber: '参保号',
-  idNumber: '身份证号',
-  name: '姓名',
-  businessType: '业务类型',
-  handledAt: '办理时间',
-  handler: '经办人',
-  agency: '经办机构',
-  poolingRegion: '统筹区',
-  amount: '金额',
-  carrier: '载体',
-  sensitivity: '敏感级别',
-};
+export { IMPORT_FIELDS };
 
 interface MappingValues {
   name: string;

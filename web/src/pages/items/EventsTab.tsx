@@ -4,6 +4,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useRequest } from '../../app/hooks';
+import { AUDIT_ACTION_NAMES } from '../../app/labels';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { dateTime, FIELD_LABELS } from './itemFields';
 import { ProofModal } from './ProofModal';
@@ -15,22 +16,8 @@ type LogEvent = ResponseOf<'/api/v1/integrity/events', 'get'>['events'][number];
 
 const PAGE = 20;
 
-// The auditor's names for the actions an item's events carry (src/modules/audit/audit.service.ts).
-const ACTION_NAMES: Record<string, string> = {
-  'item.created': '归档',
-  'item.changed': '修改档案',
-  'item.read': '查阅敏感档案',
-  'item.unmasked': '查看未脱敏信息',
-  'item.read_refused': '未经授权查阅敏感档案被拒',
-  'item.text_recorded': '录入扫描页文字',
-  'item.checked': '四性检测',
-  'item.scanned': '挂接扫描件',
-  'item.ingested': '业务系统归档',
-  'item.duplicate_flagged': '标记疑似重复',
-  'item.duplicate_resolved': '处理疑似重复',
-  'file.added': '挂接文件',
-  'file.read': '调阅文件',
-};
+// The auditor's names for the actions an item's events carry (the server's event catalog).
+const ACTION_NAMES = AUDIT_ACTION_NAMES;
 
 // item.changed names the stored columns; most are the API's field names in snake_case.
 const COLUMN_FIELDS: Record<string, string> = {

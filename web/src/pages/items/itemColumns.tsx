@@ -3,7 +3,14 @@ import { Button, Checkbox, Popover, Space, Tag, Tooltip, Typography } from 'antd
 import type { ColumnsType } from 'antd/es/table';
 import { useCallback, useState } from 'react';
 import { Link } from 'react-router-dom';
-import { fieldText, ITEM_SENSITIVITY_NAMES, type Item, isSensitive, itemPath } from './itemFields';
+import {
+  FIELD_LABELS,
+  fieldText,
+  ITEM_SENSITIVITY_NAMES,
+  type Item,
+  isSensitive,
+  itemPath,
+} from './itemFields';
 
 // The items table's columns, which of them the user shows (列设置, kept in localStorage), and the
 // text each column exports, so the exported list matches what the user sees.
@@ -17,21 +24,34 @@ export interface ItemColumn {
   text: (item: Item) => string;
 }
 
-export const ITEM_COLUMNS: ItemColumn[] = [
-  { key: 'archiveCode', title: '档号', fixed: true, text: (item) => item.archiveCode },
-  { key: 'title', title: '题名', text: (item) => item.title },
-  { key: 'category', title: '类别', text: (item) => item.categoryName },
-  { key: 'year', title: '年度', text: (item) => String(item.year) },
-  { key: 'retention', title: '保管期限', text: (item) => fieldText(item, 'retention') },
-  { key: 'name', title: '姓名', text: (item) => item.name ?? '' },
-  { key: 'idNumber', title: '身份证号', text: (item) => item.idNumber ?? '' },
-  { key: 'handledAt', title: '办理时间', text: (item) => fieldText(item, 'handledAt') },
-  { key: 'carrier', title: '载体', text: (item) => fieldText(item, 'carrier') },
-  {
-    key: 'sensitivity',
-    title: '敏感',
-    text: (item) => ITEM_SENSITIVITY_NAMES[item.sensitivity] ?? item.sensitivity,
+/** A column titled by the field's name in the server's vocabulary (read when shown, not at load). */
+const column = (
+  key: string,
+  text: ItemColumn['text'],
+  options: { fixed?: boolean; title?: string } = {},
+) => ({
+  key,
+  text,
+  ...(options.fixed ? { fixed: true } : {}),
+  get title() {
+    return options.title ?? FIELD_LABELS[key] ?? key;
   },
+});
+
+export const ITEM_COLUMNS: ItemColumn[] = [
+  column('archiveCode', (item) => item.archiveCode, { fixed: true }),
+  column('title', (item) => item.title),
+  column('category', (item) => item.categoryName),
+  column('year', (item) => String(item.year)),
+  column('retention', (item) => fieldText(item, 'retention')),
+  column('name', (item) => item.name ?? ''),
+  column('idNumber', (item) => item.idNumber ?? ''),
+  column('handledAt', (item) => fieldText(item, 'handledAt')),
+  column('carrier', (item) => fieldText(item, 'carrier')),
+  // Short, to keep the column narrow.
+  column('sensitivity', (item) => ITEM_SENSITIVITY_NAMES[item.sensitivity] ?? item.sensitivity, {
+    title: '敏感',
+  }),
 ];
 
 const STORAGE_KEY = 'yidang.items.hiddenColumns';

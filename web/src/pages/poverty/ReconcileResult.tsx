@@ -3,7 +3,7 @@ import { App, Button, Card, Col, Row, Space, Statistic, Table, Tag, Typography }
 import { useState } from 'react';
 import { download } from '../../api/client';
 import { asApiError } from '../../app/hooks';
-import { RECONCILE_CORRECTION_OUTCOMES, RECONCILE_OUTCOME_NAMES } from '../../app/labels';
+import { isCorrectionOutcome, RECONCILE_OUTCOME_NAMES } from '../../app/labels';
 import { durationText, type ReconcileResult, reportFileName } from './povertyApi';
 
 // One reconciliation's answer: how many rows came out each way (outcomes with none are greyed, so
@@ -110,7 +110,7 @@ export function ReconcileResultCard({ result }: { result: ReconcileResult }) {
             key: 'action',
             width: 160,
             render: (_, row) =>
-              row.count > 0 && RECONCILE_CORRECTION_OUTCOMES.includes(row.outcome) ? (
+              row.count > 0 && isCorrectionOutcome(row.outcome) ? (
                 <Tag color="warning">返回来文单位更正</Tag>
               ) : null,
           },

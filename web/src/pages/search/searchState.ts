@@ -1,4 +1,5 @@
 import type { QueryOf, ResponseOf } from '../../api/types';
+import { FILTER_LABELS as LABELS_OF_FILTERS } from '../../app/labels';
 
 // A search lives in the URL's query string with the API's own parameter names (q, category,
 // yearFrom …), so a search can be bookmarked, shared and walked back with the browser's back button.
@@ -30,22 +31,8 @@ export const FILTER_KEYS = [
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type Filters = Partial<Record<FilterKey, string>>;
 
-export const FILTER_LABELS: Record<FilterKey, string> = {
-  category: '类别',
-  fonds: '全宗',
-  yearFrom: '起始年度',
-  yearTo: '截止年度',
-  retention: '保管期限',
-  region: '统筹区',
-  carrier: '载体',
-  sensitivity: '敏感级别',
-  amountMin: '最小金额',
-  amountMax: '最大金额',
-  dateFrom: '起始日期',
-  dateTo: '截止日期',
-  handler: '经办人',
-  agency: '经办机构',
-};
+/** The filters' Chinese names (the server's vocabulary). */
+export const FILTER_LABELS: Record<FilterKey, string> = LABELS_OF_FILTERS;
 
 export const PAGE_SIZE = 20;
 
