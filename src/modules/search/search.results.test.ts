@@ -13,7 +13,7 @@ import {
   person,
   useSearchArchive,
 } from '../../../test/helpers/search-archive.js';
-import { maskItem } from '../access/masking.js';
+import { maskItem } from '../catalog/item.mask.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import type { Item } from '../catalog/item.schema.js';
 import { fileItems } from '../catalog/item.service.js';
