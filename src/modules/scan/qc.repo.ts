@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { archiveCodeOf } from '../catalog/item.queries.js';
 
 // The only SQL of quality control (质检): sampling rounds of a digitization batch and the verdicts.
 
@@ -126,11 +127,10 @@ export async function listSamples(db: Db, roundIds: readonly number[]): Promise<
         .onRef('scan_page.item_id', '=', 'qc_sample.item_id')
         .onRef('scan_page.page', '=', 'qc_sample.page'),
     )
-    .innerJoin('archive_item', 'archive_item.id', 'qc_sample.item_id')
     .select([
       'qc_sample.round_id as roundId',
       'qc_sample.item_id as itemId',
-      'archive_item.archive_code as archiveCode',
+      archiveCodeOf(sql.ref('qc_sample.item_id')).as('archiveCode'),
       'qc_sample.page',
       'scan_page.image_name as imageName',
       'qc_sample.verdict',
@@ -140,7 +140,7 @@ export async function listSamples(db: Db, roundIds: readonly number[]): Promise<
     ])
     .where('qc_sample.round_id', 'in', roundIds)
     .orderBy('qc_sample.round_id')
-    .orderBy('archive_item.archive_code')
+    .orderBy('archiveCode')
     .orderBy('qc_sample.page')
     .execute();
   return rows.map((row) => ({ ...row, roundId: Number(row.roundId), itemId: Number(row.itemId) }));

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { archiveCodeOf } from '../catalog/item.queries.js';
 import type { CopyStatus } from './storage.tables.js';
 
 // The only SQL for blobs, their copies and the files attached to items.
@@ -202,10 +203,9 @@ export async function itemFilesAfter(
 ): Promise<Array<AttachedFileRow & { itemId: number; archiveCode: string }>> {
   return db
     .selectFrom('item_file as f')
-    .innerJoin('archive_item as i', 'i.id', 'f.item_id')
     .select([
       'f.item_id as itemId',
-      'i.archive_code as archiveCode',
+      archiveCodeOf(sql.ref('f.item_id')).as('archiveCode'),
       'f.file_number as fileNumber',
       'f.digest',
       'f.file_name as fileName',

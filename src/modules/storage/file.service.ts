@@ -6,6 +6,7 @@ import { sealText } from '../../shared/field-cipher.js';
 import type { ActiveGrant } from '../access/grant.repo.js';
 import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
+import { lockItem } from '../catalog/item.queries.js';
 import { getItem, getItemWithGrant } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { appendEvent } from '../integrity/event-log.js';
@@ -143,7 +144,7 @@ export async function attachStaged(
     });
   }
   // Locks the item so two attachments to it get different numbers.
-  await trx.selectFrom('archive_item').select('id').where('id', '=', item.id).forUpdate().execute();
+  await lockItem(trx, item.id);
   const fileNumber = await nextFileNumber(trx, item.id);
   const { mediaType } = staged.inspection;
   const warnings = [...staged.inspection.warnings];

@@ -1,0 +1,16 @@
+import { type RawBuilder, sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+
+// What other modules may ask of the catalog's item table, as functions and query fragments: they
+// never name archive_item themselves (src/db/table-ownership.test.ts). Scope fragments are in
+// item.scope.ts.
+
+/** Locks an item's row until the transaction ends (two attachments to it get different numbers). */
+export async function lockItem(trx: Db, itemId: number): Promise<void> {
+  await trx.selectFrom('archive_item').select('id').where('id', '=', itemId).forUpdate().execute();
+}
+
+/** The 档号 of the item whose id `itemId` refers to (a column, e.g. sql.ref('f.item_id')), as a scalar. */
+export function archiveCodeOf(itemId: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
+  return sql<string>`(select archive_code from archive_item where id = ${itemId})`;
+}
