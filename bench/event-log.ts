@@ -21,7 +21,7 @@ const TOTAL = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 
 const event = (index: number) => ({
   actor: 'bench',
-  action: 'item.created',
+  action: 'item.created' as const,
   subject: `item:B001-JSLX-2024-D30-${String(index).padStart(7, '0')}`,
   payload: { version: 1, state: 'ab'.repeat(32) },
 });

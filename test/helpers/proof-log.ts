@@ -7,7 +7,7 @@ import {
 } from '../../src/modules/integrity/checkpoint.service.js';
 import type { NoteVerifier } from '../../src/modules/integrity/checkpoint-note.js';
 import { eventsAfter, readLogHead, type StoredEvent } from '../../src/modules/integrity/event.repo.js';
-import { appendEvents } from '../../src/modules/integrity/event-log.js';
+import { appendEvents, type EventInput } from '../../src/modules/integrity/event-log.js';
 import { treeHasher } from '../../src/modules/integrity/merkle.js';
 import { isYidangError } from '../../src/shared/errors.js';
 import { openTestSystem, type TestSystem } from './system.js';
@@ -34,12 +34,17 @@ export async function appendNumbered(from: number, count: number): Promise<void>
     await db.transaction().execute((trx) =>
       appendEvents(
         trx,
-        Array.from({ length: size }, (_, i) => ({
-          actor: `clerk-${(next + i) % 3}`,
-          action: 'test.recorded',
-          subject: `test:${next + i}`,
-          payload: { n: next + i },
-        })),
+        // Made-up events exercise the proofs alone; no writer could record them.
+        Array.from(
+          { length: size },
+          (_, i) =>
+            ({
+              actor: `clerk-${(next + i) % 3}`,
+              action: 'test.recorded',
+              subject: `test:${next + i}`,
+              payload: { n: next + i },
+            }) as unknown as EventInput,
+        ),
       ),
     );
     next += size;

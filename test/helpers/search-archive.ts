@@ -111,7 +111,12 @@ export function useSearchArchive(): void {
     ]);
     const subject = `item:${l.archiveCode}`;
     await inTransaction(db(), (trx) =>
-      appendEvent(trx, { actor: 'test', action: 'item.text_recorded', subject, payload: {} }),
+      appendEvent(trx, {
+        actor: 'test',
+        action: 'item.text_recorded',
+        subject,
+        payload: { pages: [1, 2], characters: 0 },
+      }),
     );
     await catchUpIndex(db());
   });

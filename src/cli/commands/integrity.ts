@@ -200,8 +200,8 @@ export function registerIntegrityCommands(program: Command): void {
       );
       if (options.json) return printJson(rows);
       printTable(
-        ['序号', '时间', '操作人', '事件', '对象'],
-        rows.map((row) => [row.seq, row.recordedAt, row.actor, row.action, row.subject]),
+        ['序号', '时间', '操作人', '事件', '事件代码', '对象'],
+        rows.map((row) => [row.seq, row.recordedAt, row.actor, row.actionLabel, row.action, row.subject]),
       );
     });
 }

@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import type { Item, ItemVersion } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvents } from '../integrity/event-log.js';
+import { recordEvents } from '../integrity/event-log.js';
 import { MASKED_FIELDS, maskItem } from './masking.js';
 import { authorize, type Principal } from './principal.js';
 
@@ -27,8 +27,8 @@ export async function discloseItems(
   // A withheld entry (sensitive, no grant) shows nothing personal, so nothing was disclosed.
   const shown = items.filter((item) => !item.withheld);
   if (shown.length > 0)
-    await inTransaction(db, (trx) =>
-      appendEvents(
+    await inTransaction(db, async (trx) =>
+      recordEvents(
         trx,
         shown.map((item) => ({
           actor: principal.username,

@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { YidangError } from '../../shared/errors.js';
 import type { Item } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type ActiveGrant, activeGrants } from './grant.repo.js';
 import type { ItemScope } from './principal.js';
 
@@ -46,8 +46,8 @@ export async function grantToRead(
   const grant = (await activeGrants(db, scope.grantsFor as number, [item.id], now)).get(item.id);
   if (grant) return grant;
   // A refused look at a sensitive record is itself worth an auditor's attention.
-  await inTransaction(db, (trx) =>
-    appendEvent(trx, {
+  await inTransaction(db, async (trx) =>
+    recordEvent(trx, {
       actor: scope.actor ?? `user#${scope.grantsFor}`,
       action: 'item.read_refused',
       subject: itemSubject(item.archiveCode),

@@ -3,7 +3,8 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../catalog/id-number.js';
 import { countInScope, findItemsByCodes } from '../catalog/item.repo.js';
-import { appendEvent } from '../integrity/event-log.js';
+import type { EventPayloads } from '../integrity/event-catalog.js';
+import { recordEvent } from '../integrity/event-log.js';
 import {
   decideRequest,
   findRequest,
@@ -140,7 +141,7 @@ export async function requestAccess(
       createdAt: now,
       itemIds: found.map((item) => item.id),
     });
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: principal.username,
       action: 'access.requested',
       subject: subject(requestId),
@@ -153,25 +154,27 @@ export async function requestAccess(
 }
 
 /** One move of a request from one state to the next, by a 保密员 or by the requester. */
-interface Step {
+interface Step<Action extends DecisionEvent> {
   from: RequestStatus;
   to: RequestStatus;
   /** The verb in the refusal when the request is not in `from` (批准, 驳回, …). */
   verb: string;
-  action: string;
+  action: Action;
   /** A 保密员's decision (access.grant, not the requester, items in scope), else the requester's own. */
   byApprover: boolean;
   /** Checks beyond the state, made once the state is right. */
   check?: (request: RequestRow) => void;
-  change: (request: RequestRow) => { note: string | null; hours?: number; payload: Record<string, unknown> };
+  change: (request: RequestRow) => { note: string | null; hours?: number; payload: EventPayloads[Action] };
 }
 
-async function decide(
+type DecisionEvent = 'access.approved' | 'access.rejected' | 'access.withdrawn' | 'access.revoked';
+
+async function decide<Action extends DecisionEvent>(
   db: Db,
   principal: Principal,
   id: number,
   now: Date,
-  step: Step,
+  step: Step<Action>,
 ): Promise<AccessRequestView> {
   await inTransaction(db, async (trx) => {
     const request = await findRequest(trx, id, true);
@@ -194,7 +197,7 @@ async function decide(
       ...(step.to === 'revoked' ? { expiresAt: now } : {}),
     });
     if (!moved) throw conflict('REQUEST_CHANGED', `查阅申请 ${id} 刚被他人处理，请刷新后查看`);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: principal.username,
       action: step.action,
       subject: subject(id),

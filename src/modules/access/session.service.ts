@@ -2,7 +2,8 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
-import { appendEvent } from '../integrity/event-log.js';
+import type { EventName, EventPayloads } from '../integrity/event-catalog.js';
+import { logEvent, recordEvent } from '../integrity/event-log.js';
 import {
   findApiToken,
   findSession,
@@ -61,14 +62,14 @@ export interface SignedIn {
 }
 
 /** An event that must survive the refusal it explains, so it commits on its own. */
-async function logAlone(
+async function logAlone<Name extends EventName>(
   db: Db,
   actor: string,
-  action: string,
+  action: Name,
   subject: string,
-  payload: Record<string, unknown>,
+  payload: EventPayloads[Name],
 ) {
-  await inTransaction(db, (trx) => appendEvent(trx, { actor, action, subject, payload }));
+  await logEvent(db, { actor, action, subject, payload });
 }
 
 /** Counts a failed attempt with its event, locks the account at the limit, and refuses. */
@@ -87,14 +88,14 @@ async function failSignIn(
       MAX_FAILED_ATTEMPTS,
       new Date(now.getTime() + LOCKOUT_MS),
     );
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: username,
       action: 'auth.failed',
       subject: userSubject(username),
       payload: { reason, address },
     });
     if (result.lockedUntil && result.lockedUntil > now)
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor: 'system:access',
         action: 'auth.locked',
         subject: userSubject(username),
@@ -149,7 +150,7 @@ export async function signIn(db: Db, input: SignInInput, now: Date = new Date())
       expiresAt,
       clientAddress: address,
     });
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: username,
       action: 'auth.login',
       subject: userSubject(username),
@@ -189,7 +190,7 @@ export async function signOut(
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
     await revokeSessions(trx, { tokenHash: sha256(sessionToken) }, now);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: principal.username,
       action: 'auth.logout',
       subject: userSubject(principal.username),
@@ -280,7 +281,7 @@ export async function createApiToken(
       createdBy: actor,
       expiresAt,
     });
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'token.created',
       subject: userSubject(user.username),
@@ -320,7 +321,7 @@ export async function revokeToken(db: Db, id: string, actor: string, now: Date =
     const row = await findApiToken(trx, id);
     if (!row || !(await revokeApiToken(trx, id, now)))
       throw notFound('TOKEN_NOT_FOUND', `令牌 ${id.slice(0, 16)} 不存在或已撤销`);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'token.revoked',
       subject: tokenStateSubject(id),

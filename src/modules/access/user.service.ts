@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
 import { listCategories, listFonds } from '../catalog/catalog.repo.js';
 import { checkIdNumber } from '../catalog/id-number.js';
-import { appendEvent, appendEvents } from '../integrity/event-log.js';
+import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import {
   countEnabledWithRole,
   countUsers,
@@ -132,7 +132,7 @@ export async function createUser(
     });
     await replaceRoles(trx, userId, roles);
     await replaceScope(trx, userId, scope);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'user.created',
       subject: userSubject(username),
@@ -213,7 +213,7 @@ export async function setAccess(
       await setUserFields(trx, user.id, { totp_secret: secret, totp_must_renew: true });
       options.onNewTotpSecret?.(secret, totpUri(secret, user.username));
     }
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'user.access_changed',
       subject: userSubject(user.username),
@@ -251,7 +251,7 @@ export async function setDisabled(
           tokens: await revokeUserTokens(trx, user.id, new Date()),
         }
       : {};
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: disabled ? 'user.disabled' : 'user.enabled',
       subject: userSubject(user.username),
@@ -260,7 +260,7 @@ export async function setDisabled(
     });
     // Each token ended with the account is a changed token: its new state goes to the log too.
     const tokens = await tokenStates(trx, ended.tokens ?? []);
-    await appendEvents(
+    recordEvents(
       trx,
       [...tokens].map(([subject, state]) => ({
         actor,
@@ -324,7 +324,7 @@ export async function changePassword(
     });
     const keep = byOwner && options.keepSession ? { except: options.keepSession } : {};
     await revokeSessions(trx, { userId: user.id, ...keep }, new Date());
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'user.password_changed',
       subject: userSubject(user.username),
@@ -368,7 +368,7 @@ export async function confirmTotp(
         '动态口令不正确：请确认手机时间准确，并输入身份验证器当前显示的 6 位数字',
       );
     await setUserFields(trx, user.id, { totp_secret: secret, totp_last_step: step, totp_must_renew: false });
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: user.username,
       action: 'user.totp_enabled',
       subject: userSubject(user.username),

@@ -5,65 +5,12 @@ import { invalid } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';
 import { wellFormed, wellFormedDeep } from '../../shared/well-formed.js';
 import type { Principal } from '../access/principal.js';
+import { eventLabel, isEventName } from '../integrity/event-catalog.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { type AuditFilter, type ReadingBurst, searchEvents, sensitiveReadBursts } from './audit.repo.js';
 
 // The audit trail for the 安全审计员: who read or changed what, when, from where and why, an export
 // for the inspection file, and alerts on unusual reading. Exporting is itself logged.
-
-export const ACTION_LABELS: Record<string, string> = {
-  'item.created': '归档',
-  'sequence.advanced': '分配档号',
-  'item.changed': '修改档案',
-  'item.read': '查阅敏感档案',
-  'item.unmasked': '查看未脱敏信息',
-  'item.read_refused': '未经授权查阅敏感档案被拒',
-  'search.id_lookup': '按身份证号检索',
-  'item.text_recorded': '录入扫描页文字',
-  'item.checked': '四性检测',
-  'file.added': '挂接文件',
-  'file.read': '调阅文件',
-  'blob.stored': '存储文件',
-  'blob.lost': '文件全部副本丢失',
-  'blob.repaired': '修复副本',
-  'blob.repair_failed': '副本修复失败',
-  'fonds.created': '新建全宗',
-  'fonds.changed': '修改全宗',
-  'category.created': '新建类别',
-  'category.changed': '修改类别',
-  'category.removed': '删除类别',
-  'retention.override_set': '调整保管期限',
-  'retention.override_removed': '撤销保管期限调整',
-  'fixity.run': '固定性检查',
-  'keys.rotation_started': '开始轮换密钥',
-  'keys.rewrapped': '重新包装数据密钥',
-  'keys.rotated': '完成密钥轮换',
-  'backup.created': '备份',
-  'auth.login': '登录',
-  'auth.logout': '退出',
-  'auth.failed': '登录失败',
-  'auth.locked': '账户锁定',
-  'auth.refused_locked': '锁定期间尝试登录',
-  'user.created': '创建账户',
-  'user.access_changed': '变更角色与范围',
-  'user.disabled': '停用账户',
-  'user.enabled': '启用账户',
-  'user.password_changed': '重设口令',
-  'user.totp_enabled': '开通动态口令',
-  'user.id_number_sealed': '加密存储身份证号',
-  'token.created': '创建接口令牌',
-  'token.revoked': '撤销接口令牌',
-  'audit.exported': '导出审计记录',
-  'access.requested': '申请查阅敏感档案',
-  'access.approved': '批准查阅申请',
-  'access.rejected': '驳回查阅申请',
-  'access.withdrawn': '撤回查阅申请',
-  'access.revoked': '收回查阅授权',
-  'state.baseline': '状态基线',
-  'roster.loaded': '载入参保名册',
-  'roster.reconciled': '核对扶贫名单',
-  'roster.report_exported': '导出名单核对结果',
-};
 
 export interface AuditQuery {
   actor?: string;
@@ -144,7 +91,8 @@ export async function auditTrail(
       recordedAt: event.recordedAt.toISOString(),
       actor: wellFormed(event.actor),
       action: wellFormed(event.action),
-      actionLabel: ACTION_LABELS[event.action] ?? wellFormed(event.action),
+      // Names come from the event catalog; one it does not know (an older log's) is shown as stored.
+      actionLabel: isEventName(event.action) ? eventLabel(event.action) : wellFormed(event.action),
       subject: wellFormed(event.subject),
       address: typeof payload.address === 'string' ? payload.address : null,
       purpose: typeof payload.purpose === 'string' ? payload.purpose : null,

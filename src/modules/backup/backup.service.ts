@@ -8,7 +8,7 @@ import { invalid, YidangError } from '../../shared/errors.js';
 import type { System } from '../../system/system.js';
 import { type Checkpoint, logVerifier, writeCheckpoint } from '../integrity/checkpoint.service.js';
 import { formatVerifierKey } from '../integrity/checkpoint-note.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { loadFieldKey } from '../storage/field-key.js';
 import { exportKeyMaterial } from '../storage/keyring.js';
@@ -102,8 +102,8 @@ export async function createBackup(
     fsyncFile(path.join(partial, MANIFEST));
     if (fs.existsSync(target)) fs.rmdirSync(target);
     fs.renameSync(partial, target);
-    await inTransaction(db, (trx) =>
-      appendEvent(trx, {
+    await inTransaction(db, async (trx) =>
+      recordEvent(trx, {
         actor,
         action: 'backup.created',
         subject: 'backup',

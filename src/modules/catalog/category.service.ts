@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import {
   type CategoryRow,
   categoryInUse,
@@ -145,7 +145,7 @@ export async function addCategory(db: Db, input: CategoryInput, actor = 'system'
     };
     const id = await insertCategory(trx, row);
     const added = { ...row, id, builtin: false };
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'category.created',
       subject: `category:${row.code}`,
@@ -191,7 +191,7 @@ export async function changeCategory(
       extraFields: normaliseExtraFields(change.extraFields),
     });
     const changed = await findCategory(trx, code);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'category.changed',
       subject: `category:${code}`,
@@ -209,7 +209,7 @@ export async function removeCategory(db: Db, code: string, actor = 'system'): Pr
       throw invalid('CATEGORY_IN_USE', `类别“${code} ${category.name}”已有档案或子类别，不能删除，只能停用`);
     }
     await deleteCategoryRow(trx, category.id);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'category.removed',
       subject: `category:${code}`,

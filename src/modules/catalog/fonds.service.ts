@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, ValidationError } from '../../shared/errors.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { isRegionCode } from '../regions/regions.js';
 import { DEFAULT_ARCHIVE_CODE_PATTERN, parseArchiveCodePattern } from './archive-code.js';
 import {
@@ -54,7 +54,7 @@ export async function createFonds(db: Db, input: FondsInput, actor = 'system'): 
   return inTransaction(db, async (trx) => {
     if (await findFonds(trx, row.code)) throw conflict('FONDS_EXISTS', `全宗号“${row.code}”已存在`);
     await insertFonds(trx, row);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'fonds.created',
       subject: `fonds:${row.code}`,
@@ -85,7 +85,7 @@ export async function changeFonds(
     }
     await updateFonds(trx, code, { ...change, name: change.name?.trim() });
     const changed = (await findFonds(trx, code)) as FondsRow;
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'fonds.changed',
       subject: `fonds:${code}`,

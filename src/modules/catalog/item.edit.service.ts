@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { invalid, ValidationError, YidangError } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { loadCatalogContext } from './catalog.context.js';
 import { PATCH_KEYS, prepareItem } from './item.prepare.js';
 import { ITEM_COLUMNS, updateItemRow } from './item.repo.js';
@@ -145,7 +145,7 @@ export async function updateItem(
     });
     if (!written) throw invalid('CONCURRENT_CHANGE', '该档案刚被他人修改，请刷新后重试');
     const changed = await getItem(trx, archiveCode);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'item.changed',
       subject: itemSubject(archiveCode),

@@ -4,7 +4,7 @@ import { type FieldIssue, invalid, notFound, ValidationError } from '../../share
 import { grantToRead, withholdUngranted } from '../access/grant.check.js';
 import type { ActiveGrant } from '../access/grant.repo.js';
 import { type ItemScope, inItemScope } from '../access/principal.js';
-import { appendEvent, appendEvents } from '../integrity/event-log.js';
+import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
 import { listCategories, lockFonds } from './catalog.repo.js';
@@ -98,17 +98,17 @@ export async function fileItems(
     const { stored, counters } = await numberAndInsert(trx, prepared, context);
     // The event fingerprints each item as stored (the database normalizes some values), and each
     // 档号 counter as advanced, so a counter moved behind the system's back is found by verify.
-    await appendEvents(trx, [
+    recordEvents(trx, [
       ...stored.map((item) => ({
         actor,
-        action: 'item.created',
+        action: 'item.created' as const,
         subject: itemSubject(item.archiveCode),
         payload: { version: item.version },
         state: itemState(item),
       })),
       ...counters.map((counter) => ({
         actor,
-        action: 'sequence.advanced',
+        action: 'sequence.advanced' as const,
         subject: sequenceSubject(counter.fonds, counter.key),
         payload: { lastNumber: counter.lastNumber },
         state: sequenceState(counter.fonds, counter.key, counter.lastNumber),
@@ -227,8 +227,8 @@ export async function readItem(
 ): Promise<Item> {
   const { item, grant } = await getItemWithGrant(db, archiveCode, scope);
   if (item.sensitivity === 'normal') return item;
-  await inTransaction(db, (trx) =>
-    appendEvent(trx, {
+  await inTransaction(db, async (trx) =>
+    recordEvent(trx, {
       actor,
       action: 'item.read',
       subject: itemSubject(archiveCode),

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { notFound, ValidationError } from '../../shared/errors.js';
 import { idNumberInTextProblem } from '../../shared/id-in-text.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { isRegionCode, regionFullName } from '../regions/regions.js';
 import {
   deleteRetentionOverride,
@@ -89,7 +89,7 @@ export async function setRetentionOverride(
       reason: input.reason.trim(),
       createdBy: actor,
     });
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'retention.override_set',
       subject: `retention:${input.category}:${input.regionCode}`,
@@ -114,7 +114,7 @@ export async function removeRetentionOverride(
     if (!row || !(await deleteRetentionOverride(trx, row.id, regionCode))) {
       throw notFound('OVERRIDE_NOT_FOUND', `类别“${category}”在地区“${regionCode}”没有单独设置的保管期限`);
     }
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'retention.override_removed',
       subject: `retention:${category}:${regionCode}`,

@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
 import { idNumberIndex, sealIdNumber } from '../../shared/field-cipher.js';
 import { userStates } from '../access/state.repo.js';
-import { appendEvents } from '../integrity/event-log.js';
+import { recordEvents } from '../integrity/event-log.js';
 
 // The SQL that brings ID numbers stored before field encryption under it: items, their kept
 // versions and 参保人 accounts, in batches, each batch in its own transaction.
@@ -26,7 +27,7 @@ export async function sealPlainIdNumbers(db: Db): Promise<number> {
         select id, id_number from ${sql.table(table)}
         where id_number is not null and id_number not like 'v1:%' limit ${BATCH}`.execute(db);
       if (rows.rows.length === 0) break;
-      await db.transaction().execute(async (trx) => {
+      await inTransaction(db, async (trx) => {
         for (const row of rows.rows)
           await sql`update ${sql.table(table)} set id_number = ${sealIdNumber(row.id_number.trim())},
             id_number_index = ${idNumberIndex(row.id_number)} where id = ${row.id}`.execute(trx);
@@ -37,7 +38,7 @@ export async function sealPlainIdNumbers(db: Db): Promise<number> {
             trx,
             rows.rows.map((row) => row.id),
           );
-          await appendEvents(
+          recordEvents(
             trx,
             [...states].map(([subject, state]) => ({
               actor: 'system',

@@ -10,7 +10,7 @@ import type { Item } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { listItemVersions } from '../catalog/item-version.repo.js';
 import { listEvents } from '../integrity/event.repo.js';
-import { appendEvents, logHasher } from '../integrity/event-log.js';
+import { recordEvents, logHasher } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { type BlobRow, copiesOf, findBlob, listItemFiles } from '../storage/file.repo.js';
 import { type ExaminedFile, examineFile, privateTempDir } from './check.content.js';
@@ -198,7 +198,7 @@ async function runChecks(
       skipped: count('skipped'),
     });
     await insertCheckResults(trx, id, rows);
-    await appendEvents(
+    recordEvents(
       trx,
       items.map((item) => {
         const own = rows.filter((row) => row.itemId === item.id);

@@ -4,7 +4,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import type { Principal } from '../access/principal.js';
 import { maskIdNumber, refuseIdNumberInText } from '../catalog/id-number.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { MAX_QUERY_LENGTH } from '../search/query.js';
 import {
   countSavedSearches,
@@ -89,7 +89,7 @@ export async function saveSearch(
         `检索方案已达上限（每人最多 ${MAX_SAVED_SEARCHES} 个），请先删除不再使用的方案`,
       );
     const row = await upsertSavedSearch(trx, principal.userId, { name, query: search.query, filters }, now);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: principal.username,
       action: 'search.saved',
       subject: subjectOf(principal),
@@ -108,7 +108,7 @@ export async function unsaveSearch(db: Db, principal: Principal, rawName: string
     await lockUserSearches(trx, principal.userId);
     if (!(await deleteSavedSearch(trx, principal.userId, name)))
       throw notFound('SAVED_SEARCH_NOT_FOUND', `没有名为“${nameForLog(name)}”的检索方案`);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: principal.username,
       action: 'search.unsaved',
       subject: subjectOf(principal),

@@ -7,7 +7,7 @@ import type { ItemScope } from '../access/principal.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import type { Item } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvent, appendEvents } from '../integrity/event-log.js';
+import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import {
   type FlagRow,
   flagSameBusiness,
@@ -37,7 +37,7 @@ export async function detectDuplicates(
   if (pushed && itemIds.length === 1)
     flags.push(...(await flagSameSerial(trx, itemIds[0] as number, pushed.source, pushed.serial)));
   if (flags.length > 0)
-    await appendEvents(
+    recordEvents(
       trx,
       flags.map((flag) => ({
         actor,
@@ -117,7 +117,7 @@ export async function resolveDuplicate(
     });
     const flagged = items.find((item) => item.id === flag.itemId) as Item;
     const other = items.find((item) => item.id === flag.otherItemId) as Item;
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'item.duplicate_resolved',
       subject: itemSubject(flagged.archiveCode),

@@ -5,7 +5,7 @@ import { type FieldIssue, invalid, isYidangError } from '../../shared/errors.js'
 import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { checkItems, type FiledItem, fileItems, MAX_BATCH } from '../catalog/item.service.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { detectDuplicates } from '../duplicates/duplicates.service.js';
 import { checkMapping, type ImportMapping, planColumns, rowToItem } from './import.mapping.js';
 import { filedLines, findMapping, finishJob, openJob, recordLines, saveMapping } from './import.repo.js';
@@ -75,7 +75,7 @@ export async function saveImportMapping(
   const mapping = checkMapping(raw);
   await inTransaction(db, async (trx) => {
     await saveMapping(trx, trimmed, mapping, actor);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'import.mapping_saved',
       subject: `mapping:${trimmed}`,

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { maskName } from '../../shared/masking.js';
+import { eventLabel } from './event-catalog.js';
 import { type EventFilter, listEvents } from './event.repo.js';
 
 // Reading the event log as people see it: the audit trail for the CLI, the API and later the console.
@@ -12,6 +13,8 @@ export interface EventView {
   recordedAt: string;
   actor: string;
   action: string;
+  /** The event's Chinese name (event-catalog.ts). */
+  actionLabel: string;
   subject: string;
   payload: unknown;
   hash: string;
@@ -53,6 +56,7 @@ export async function eventTrail(
       recordedAt: event.recordedAt.toISOString(),
       actor: event.actor,
       action: event.action,
+      actionLabel: eventLabel(event.action),
       subject: options.unmasked ? event.subject : maskIdsIn(event.subject),
       payload: options.unmasked ? payload : maskEventPayload(payload),
       hash: event.hash.toString('hex'),

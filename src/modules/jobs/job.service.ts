@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, notFound } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { getJob, jobCounts, listJobs, requeueDead, type JobRow } from './job.repo.js';
 import type { JobProgress, JobState } from './jobs.tables.js';
 
@@ -82,7 +82,7 @@ export async function retryDeadJob(db: Db, id: number, actor: string, now = new 
     if (!job) throw notFound('JOB_NOT_FOUND', `后台任务 ${id} 不存在`);
     if (!(await requeueDead(trx, id, now)))
       throw conflict('JOB_NOT_DEAD', `后台任务 ${id} 未处于失败（死信）状态，无需重试`);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'job.retried',
       subject: `job:${id}`,

@@ -7,7 +7,7 @@ import type { ItemScope } from '../access/principal.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { type IngestResult, ingestArchive } from '../push/push.service.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';
 import type { LedgerDocument } from './ledger.document.js';
@@ -186,8 +186,8 @@ export async function makeLedger(
   );
   if (purpose !== null) {
     if (context.scope)
-      await inTransaction(context.db, (trx) =>
-        appendEvent(trx, {
+      await inTransaction(context.db, async (trx) =>
+        recordEvent(trx, {
           actor: maker.actor,
           action: 'item.unmasked',
           subject: itemSubject(filed.archiveCode),

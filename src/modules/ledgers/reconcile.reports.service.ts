@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { openText } from '../../shared/field-cipher.js';
 import { listFonds } from '../catalog/fonds.service.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type Finding, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
 import { findRun } from './reconcile.repo.js';
 import { REPORT_NAMES, type ReportKind, type RunHeader, renderReport } from './reconcile.report.js';
@@ -65,8 +65,8 @@ export async function reconciliationReport(
     agency: await agencyName(db),
   };
   const content = await renderReport(kind, header, findings, { masked: purpose === null });
-  await inTransaction(db, (trx) =>
-    appendEvent(trx, {
+  await inTransaction(db, async (trx) =>
+    recordEvent(trx, {
       actor: reader.actor,
       action: 'roster.report_exported',
       subject: `reconciliation:${runId}`,

@@ -5,7 +5,7 @@ import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { idNumberIndex, openIdNumber, sealText } from '../../shared/field-cipher.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type Finding, IDENTITY_NAMES, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
 import { type ListRow, readList } from './reconcile.list.js';
 import { type IdRelation, idRelation, NAME_TIERS, nameRelation } from './reconcile.match.js';
@@ -326,7 +326,7 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
       durationMs,
     });
     // Counts only: the list's names and ID numbers stay out of the log.
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor: request.actor,
       action: 'roster.reconciled',
       subject: `reconciliation:${id}`,

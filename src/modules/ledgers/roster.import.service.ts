@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { idNumberIndex } from '../../shared/field-cipher.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type ParsedRoster, type RosterRejection, type RosterRow, readRoster } from './roster.import.js';
 import {
   enrollmentsOf,
@@ -208,7 +208,7 @@ export async function importRoster(db: Db, request: RosterImportRequest): Promis
       await inTransaction(trx, async (batchTrx) => {
         await storeBatch(batchTrx, batch, present, result.people, result.enrollments);
         if (result.dryRun) return;
-        await appendEvent(batchTrx, {
+        recordEvent(batchTrx, {
           actor: request.actor,
           action: 'roster.imported',
           subject: 'roster',

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { idNumberIndex, sealIdNumber } from '../../shared/field-cipher.js';
 import { idCheckChar } from '../catalog/id-number.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type RosterDemoOptions, type RosterPerson, rosterPerson, uniqueIdNumber } from './roster.demo.js';
 import { lockRoster } from './roster.import.repo.js';
 import { blockKeys, namePinyin } from './roster.keys.js';
@@ -66,7 +66,7 @@ export async function storePeople(
       settlements: records.settlements.length,
       certificates: records.certificates.length,
     };
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'roster.loaded',
       subject: 'roster',

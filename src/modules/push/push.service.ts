@@ -8,7 +8,7 @@ import { idNumberInTextProblem, maskIdNumbersInText } from '../catalog/id-number
 import { fileItems } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { parseDateTime } from '../catalog/item.validate.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import {
   type AttachedFile,
@@ -218,7 +218,7 @@ export async function ingestArchive(
       }
       await completeReceipt(trx, key, filed);
       const duplicates = await detectDuplicates(trx, [filed.id], actor, key);
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor,
         action: 'item.ingested',
         subject: itemSubject(filed.archiveCode),

@@ -5,7 +5,7 @@ import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import type { ItemScope } from '../access/principal.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import { getItem } from '../catalog/item.service.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import {
   batchPages,
   decideRound,
@@ -96,7 +96,7 @@ export async function createBatch(
       createdBy: actor,
     });
     if (!batch) throw conflict('SCAN_BATCH_EXISTS', `全宗 ${input.fondsCode} 已有名为“${name}”的数字化批次`);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'scan_batch.created',
       subject: subject(batch.id),
@@ -190,7 +190,7 @@ export async function drawSample(
       drawnBy: actor,
     });
     await setBatchStatus(trx, batchId, 'sampled');
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'scan_batch.sampled',
       subject: subject(batchId),
@@ -235,7 +235,7 @@ export async function reviewPage(
         'QC_PAGE_NOT_SAMPLED',
         `第${target.page}页（${target.archiveCode.slice(0, 60)}）不在本轮抽检样本中`,
       );
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'scan_batch.page_reviewed',
       subject: subject(batchId),
@@ -279,7 +279,7 @@ export async function decideBatch(
       wrong * 1e5 <= Math.round(round.maxErrorRate * 1e5) * samples.length ? 'accepted' : 'returned';
     await decideRound(trx, round.id, { wrong, decision, decidedBy: actor });
     await setBatchStatus(trx, batchId, decision);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: decision === 'accepted' ? 'scan_batch.accepted' : 'scan_batch.returned',
       subject: subject(batchId),

@@ -12,7 +12,7 @@ import { maskIdNumbersInText } from '../catalog/id-number.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import { getItem, itemForChange } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { attachStaged, checkFileName, stageFile } from '../storage/file.service.js';
 import { analyseScan, resolutionShortfall, SCAN_EXTENSIONS, type ScannedPage } from './scan.analyse.js';
@@ -147,7 +147,7 @@ export async function addScan(
           flags: lowResolution.includes(index + 1) ? ['low_resolution'] : [],
         }));
         await insertScanPages(trx, rows);
-        await appendEvent(trx, {
+        recordEvent(trx, {
           actor,
           action: 'item.scanned',
           subject: itemSubject(archiveCode),
@@ -260,7 +260,7 @@ export async function setScanPolicy(
     const before = await findScanPolicy(trx, fondsCode);
     if (!before) throw notFound('FONDS_NOT_FOUND', `全宗“${fondsCode.slice(0, 20)}”不存在`);
     await updateScanPolicy(trx, fondsCode, policy);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'fonds.scan_policy_set',
       subject: `fonds:${fondsCode}`,

@@ -1,13 +1,19 @@
 import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ArchiveItemTable } from '../catalog/catalog.tables.js';
+import type { EventName } from '../integrity/event-catalog.js';
 import type { SearchDocTable } from './search.tables.js';
 
 // The only SQL of the indexer: where it has read the event log to, the items and page texts it
 // indexes, and the documents it writes.
 
 /** Log actions that change what an item's search document holds. */
-export const INDEXED_ACTIONS = ['item.created', 'item.changed', 'file.added', 'item.text_recorded'];
+export const INDEXED_ACTIONS: readonly EventName[] = [
+  'item.created',
+  'item.changed',
+  'file.added',
+  'item.text_recorded',
+];
 
 /** How far the index has read the event log, locked for this transaction so indexers take turns. */
 export async function lockIndexState(db: Db): Promise<number> {

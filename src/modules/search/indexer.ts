@@ -26,7 +26,7 @@ import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, tex
 // being called by filing keeps the GIN index off the filing path (its inserts are the slow part),
 // and a crash between batches loses nothing: the position in the log commits with the documents.
 
-const INDEXED = new Set(INDEXED_ACTIONS);
+const INDEXED = new Set<string>(INDEXED_ACTIONS);
 /** A tsvector holds at most 1 MB; page text beyond this much is left out of an item's terms. */
 const MAX_TERMS_TEXT = 900_000;
 /** The background indexer analyzes or vacuums the index after at least this many new or replaced documents. */

@@ -4,7 +4,7 @@ import { invalid } from '../../shared/errors.js';
 import type { ItemScope } from '../access/principal.js';
 import { itemForChange } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { insertPageTexts } from './index.repo.js';
 
 // The text of scanned pages (OCR output, or text typed in for a page), one row per page so a long
@@ -64,7 +64,7 @@ export async function writePageTexts(
       confidence: page.confidence ?? null,
     })),
   );
-  await appendEvent(trx, {
+  recordEvent(trx, {
     actor,
     action: 'item.text_recorded',
     subject: itemSubject(item.archiveCode),

@@ -235,7 +235,7 @@ describe('sensitive items', () => {
         actor: 'test',
         action: 'item.text_recorded',
         subject: `item:${other.archiveCode}`,
-        payload: {},
+        payload: { pages: [1], characters: 0 },
       }),
     );
     await catchUpIndex(db());

@@ -9,7 +9,7 @@ import { type CategoryRow, listCategories } from '../catalog/catalog.repo.js';
 import { findItemsByIds } from '../catalog/item.repo.js';
 import { CARRIERS, type Item } from '../catalog/item.schema.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvents, type EventInput } from '../integrity/event-log.js';
+import { recordEvents, type EventInput } from '../integrity/event-log.js';
 import { regionName } from '../regions/regions.js';
 import { type Highlight, highlightItem } from './highlight.js';
 import { indexBacklog, loadPageTexts } from './index.repo.js';
@@ -241,5 +241,5 @@ async function logSearch(
       subject: `user:${actor}`,
       payload: { lookups: idLookups, results: total },
     });
-  if (events.length > 0) await inTransaction(db, (trx) => appendEvents(trx, events));
+  if (events.length > 0) await inTransaction(db, async (trx) => recordEvents(trx, events));
 }

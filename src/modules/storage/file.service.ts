@@ -9,7 +9,7 @@ import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.
 import { lockItem } from '../catalog/item.queries.js';
 import { getItem, getItemWithGrant } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore, CopyProblem, StagedBlob } from './blob-store.js';
 import {
   type AttachedFileRow,
@@ -136,7 +136,7 @@ export async function attachStaged(
     committed.done = true;
     await setCopies(trx, staged.digest, stored, 'ok');
     await setCopies(trx, staged.digest, missing, 'missing');
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: 'blob.stored',
       subject: `blob:${staged.digest}`,
@@ -162,7 +162,7 @@ export async function attachStaged(
     size: staged.size,
     addedBy: actor,
   });
-  await appendEvent(trx, {
+  recordEvent(trx, {
     actor,
     action: 'file.added',
     subject: itemSubject(item.archiveCode),
@@ -269,7 +269,7 @@ export async function reportCopyProblem(
 ): Promise<void> {
   await inTransaction(db, async (trx) => {
     await setCopies(trx, digest, [replica], problem);
-    await appendEvent(trx, {
+    recordEvent(trx, {
       actor,
       action: problem === 'corrupt' ? 'blob.corruption_detected' : 'blob.copy_missing',
       subject: `blob:${digest}`,
@@ -312,8 +312,8 @@ export async function openFile(
     'read',
   );
   const logRead = async () => {
-    await inTransaction(context.db, (trx) =>
-      appendEvent(trx, {
+    await inTransaction(context.db, async (trx) =>
+      recordEvent(trx, {
         actor,
         action: 'file.read',
         subject: itemSubject(archiveCode),

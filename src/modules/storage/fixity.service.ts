@@ -1,6 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from './blob-store.js';
 import { type BlobRow, blobsAfter, countBlobs, sampleBlobs, setCopies } from './file.repo.js';
 import { type FixityCounts, finishRun, insertFindings, listRuns, startRun } from './fixity.repo.js';
@@ -87,7 +87,7 @@ export async function runFixity(
     }
     await inTransaction(db, async (trx) => {
       await finishRun(trx, runId, counts, 'finished');
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor,
         action: 'fixity.run',
         subject: `fixity:${runId}`,
@@ -137,7 +137,7 @@ async function auditBlob(
         bad.map(([name]) => name),
         'corrupt',
       );
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor,
         action: 'blob.lost',
         subject: `blob:${blob.digest}`,
@@ -160,7 +160,7 @@ async function auditBlob(
     else counts.unrepaired += 1;
     await inTransaction(db, async (trx) => {
       await setCopies(trx, blob.digest, [name], repaired ? 'ok' : problem);
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor,
         action: repaired ? 'blob.repaired' : 'blob.repair_failed',
         subject: `blob:${blob.digest}`,

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { YidangError } from '../../shared/errors.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { blobAad } from './blob-store.js';
 import { unwrapDataKey, wrapDataKey } from './envelope.js';
 import { blobsNotUnderKey, keyUsage, rewrapBlob } from './file.repo.js';
@@ -56,8 +56,8 @@ export async function rotateMasterKey(
         '主密钥来自环境变量 YIDANG_MASTER_KEY：请把新主密钥放在最前（“新,旧”）后再运行 yidang keys rotate',
       );
     ring = addMasterKey(keyring);
-    await inTransaction(db, (trx) =>
-      appendEvent(trx, {
+    await inTransaction(db, async (trx) =>
+      recordEvent(trx, {
         actor,
         action: 'keys.rotation_started',
         subject: `key:${ring.current.id}`,
@@ -78,7 +78,7 @@ export async function rotateMasterKey(
         if (await rewrapBlob(trx, blob.digest, blob.keyId, ring.current.id, wrapped))
           digests.push(blob.digest);
       }
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor,
         action: 'keys.rewrapped',
         subject: `key:${ring.current.id}`,
@@ -98,8 +98,8 @@ export async function rotateMasterKey(
       }
     }
   }
-  await inTransaction(db, (trx) =>
-    appendEvent(trx, {
+  await inTransaction(db, async (trx) =>
+    recordEvent(trx, {
       actor,
       action: 'keys.rotated',
       subject: `key:${ring.current.id}`,

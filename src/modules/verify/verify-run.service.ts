@@ -3,7 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, YidangError } from '../../shared/errors.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
-import { appendEvent } from '../integrity/event-log.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { type VerifyOptions, type VerifyReport, verifyAll } from './verify.service.js';
 import {
   endVerifyRun,
@@ -98,7 +98,7 @@ export async function recordedVerify(
   try {
     const id = await inTransaction(db, async (trx) => {
       const id = await save(trx, outcome);
-      await appendEvent(trx, {
+      recordEvent(trx, {
         actor,
         action: 'integrity.verified',
         subject: `verify-run:${id}`,
