@@ -24,6 +24,7 @@ import {
   writeJson,
 } from './helpers/cli.js';
 import { adminQuery, dropEmptyDatabases, freshDatabaseUrl, onPostgres } from './helpers/database.js';
+import { SYSTEM } from './helpers/fixture-access.js';
 import { failure, reimbursement } from './helpers/fixtures.js';
 import { opaqueBytes } from './helpers/opaque-content.js';
 import { fileOneItem, openTestSystem, storage, streamOf } from './helpers/system.js';
@@ -270,19 +271,24 @@ describe('yidang backup and restore (CLI)', () => {
 
   it('backs up exactly the checkpoint it signs while other commands keep appending', async () => {
     const dir = path.join(work, 'backup-busy');
+    // Separate processes of the built binary, so the filings really run during the backup.
     const [busy, ...filings] = await Promise.all([
-      run(source, ['backup', dir]),
+      run(source, ['backup', dir], { spawn: true }),
       ...['2023-01-05', '2023-02-06', '2023-03-07'].map((date, index) =>
-        run(source, [
-          'item',
-          'add',
-          '--file',
-          writeJson(
-            source,
-            `busy-${index}.json`,
-            reimbursement({ date, handledAt: `${date}T09:00:00+08:00` }),
-          ),
-        ]),
+        run(
+          source,
+          [
+            'item',
+            'add',
+            '--file',
+            writeJson(
+              source,
+              `busy-${index}.json`,
+              reimbursement({ date, handledAt: `${date}T09:00:00+08:00` }),
+            ),
+          ],
+          { spawn: true },
+        ),
       ),
     ]);
     expectOk(busy as CliResult, 'backup');
@@ -292,7 +298,7 @@ describe('yidang backup and restore (CLI)', () => {
     expect(signed).toEqual({ size: manifest.checkpoint.treeSize, rootHex: manifest.checkpoint.rootHash });
 
     const target = await newCli();
-    const restored = await run(target, ['restore', dir]);
+    const restored = await run(target, ['restore', dir], { spawn: true });
     expectOk(restored, 'restore');
     expect(parseRestoreOutput(restored.stdout)).toEqual(signed);
     const verify = await run(target, ['verify', '--json', '--checkpoint', path.join(dir, 'checkpoint.txt')]);
@@ -432,7 +438,7 @@ describe('createBackup and restoreBackup (service)', () => {
         { stream: streamOf('审核意见：同意'), fileName: 'a.txt' },
         '档案员',
       );
-      const original = await getItem(system.database.db, code);
+      const original = await getItem(system.database.db, code, SYSTEM);
 
       // Refusals that must leave nothing behind.
       const occupied = path.join(work, 'occupied');
@@ -454,7 +460,9 @@ describe('createBackup and restoreBackup (service)', () => {
       const manifest = await createBackup(system, dir, PASSPHRASE, '备份员', (stage) => {
         if (stage !== '文件' || during.length >= 2) return;
         const title = `备份期间归档 ${during.length}`;
-        previous = previous.then(() => fileItems(system.database.db, [reimbursement({ title })], 'x'));
+        previous = previous.then(() =>
+          fileItems(system.database.db, [reimbursement({ title })], 'x', { access: SYSTEM }),
+        );
         during.push(previous);
       });
       const filedDuring = (await Promise.all(during)) as Array<Array<{ archiveCode: string }>>;
@@ -489,17 +497,23 @@ describe('createBackup and restoreBackup (service)', () => {
 
       const restored = await openSystem(config);
       try {
-        expect(await getItem(restored.database.db, code)).toEqual(original);
+        expect(await getItem(restored.database.db, code, SYSTEM)).toEqual(original);
         const opened = await openFile(storage(restored), code, 1, '调阅人');
         expect((await readAll(opened.stream)).equals(scan)).toBe(true);
         // The snapshot predates the two filings, so the restored sequence hands out 0002 again.
-        const [next] = await fileItems(restored.database.db, [reimbursement({ title: '恢复后归档' })], 'x');
+        const [next] = await fileItems(restored.database.db, [reimbursement({ title: '恢复后归档' })], 'x', {
+          access: SYSTEM,
+        });
         expect(next?.archiveCode).toBe('J013-JSLX·2024-D30-JSK-0002');
         expect((await currentTreeHead(restored.database.db)).size).toBe(manifest.checkpoint.treeSize + 3);
         // The search index is not in the backup: the restored database rebuilds it from its log.
-        const found = await search(restored.database.db, { q: '恢复后归档' }, { catchUp: 100_000 });
+        const found = await search(
+          restored.database.db,
+          { q: '恢复后归档' },
+          { access: SYSTEM, catchUp: 100_000 },
+        );
         expect(found.hits.map((hit) => hit.item.archiveCode)).toEqual(['J013-JSLX·2024-D30-JSK-0002']);
-        const original1 = await search(restored.database.db, { q: original.archiveCode });
+        const original1 = await search(restored.database.db, { q: original.archiveCode }, { access: SYSTEM });
         expect(original1.hits.map((hit) => hit.item.archiveCode)).toEqual([code]);
       } finally {
         await restored.close();

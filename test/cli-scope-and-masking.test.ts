@@ -11,6 +11,7 @@ import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { SYSTEM } from './helpers/fixture-access.js';
 import { FONDS, reimbursement } from './helpers/fixtures.js';
 import { decodeParts, leaksIn, maskAll } from './helpers/leak-scan.js';
 import { rosterEntry, storeRoster } from './helpers/roster.js';
@@ -65,6 +66,7 @@ beforeAll(async () => {
         of(OUT_PEOPLE.item, { ...liuhe, title: `${OUT_PEOPLE.item.name} 报销审核表（重报）` }),
       ],
       'other-archivist',
+      { access: SYSTEM },
     );
     [code.inside, code.sensitive, code.outside, code.outsideSensitive] = filed.map(
       (item) => item.archiveCode,

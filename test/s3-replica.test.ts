@@ -8,12 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createBackup } from '../src/modules/backup/backup.service.js';
 import { restoreBackup } from '../src/modules/backup/restore.service.js';
-import { verifyAll } from '../src/modules/verify/verify.service.js';
 import { addFile, listFiles, openFile } from '../src/modules/storage/file.service.js';
 import { runFixity } from '../src/modules/storage/fixity.service.js';
 import type { S3Replica } from '../src/modules/storage/s3-replica.js';
+import { verifyAll } from '../src/modules/verify/verify.service.js';
 import { openSystem } from '../src/system/system.js';
 import { dropEmptyDatabases, freshDatabaseUrl } from './helpers/database.js';
+import { SYSTEM } from './helpers/fixture-access.js';
 import { failure } from './helpers/fixtures.js';
 import { opaqueBytes } from './helpers/opaque-content.js';
 import { S3_BUCKET, startTestS3, type TestS3 } from './helpers/s3.js';
@@ -163,7 +164,7 @@ describe('an S3 replica in the blob store', () => {
       } finally {
         await s3.restart();
       }
-      expect(await listFiles(system.database.db, code)).toEqual([]);
+      expect(await listFiles(system.database.db, code, SYSTEM)).toEqual([]);
       expect(fs.readdirSync(path.join(directoryReplica(system, 'r1').root, 'tmp'))).toEqual([]);
       expect(await system.database.db.selectFrom('storage_blob').select('digest').execute()).toEqual([]);
     } finally {
@@ -195,7 +196,7 @@ describe('an S3 replica in the blob store', () => {
       const fixity = await runFixity(storage(system), '审计员');
       expect(fixity).toMatchObject({ repaired: 1, lost: 0, unrepaired: 0 });
       expect((await objectBytes(key))?.length).toBeGreaterThan(content.length);
-      const [file] = await listFiles(system.database.db, code);
+      const [file] = await listFiles(system.database.db, code, SYSTEM);
       expect(file?.replicas.sort()).toEqual(['cloud', 'r1']);
     } finally {
       await system.dispose();

@@ -4,14 +4,15 @@ import { type Db, openMemoryDatabase, openPostgres } from '../src/db/database.js
 import { up as baseline } from '../src/db/migrations/20261220T090000-state-baseline.js';
 import { listMigrations, migrateTo, migrateToLatest } from '../src/db/migrator.js';
 import { findUserByName } from '../src/modules/access/access.repo.js';
-import { idNumberIndex } from '../src/shared/field-cipher.js';
 import { approveRequest, rejectRequest, requestAccess } from '../src/modules/access/grant.service.js';
-import { itemScopeOf, loadPrincipal, type Principal } from '../src/modules/access/principal.js';
+import { accessContextOf, loadPrincipal, type Principal } from '../src/modules/access/principal.js';
 import { createApiToken, revokeToken } from '../src/modules/access/session.service.js';
 import { changePassword, createUser, setAccess, setDisabled } from '../src/modules/access/user.service.js';
 import { listItems } from '../src/modules/catalog/item.repo.js';
+import { scopedQuery } from '../src/modules/catalog/item.scope.js';
 import { createLogHead } from '../src/modules/integrity/event.repo.js';
 import { type VerifyReport, verifyAll } from '../src/modules/verify/verify.service.js';
+import { idNumberIndex } from '../src/shared/field-cipher.js';
 import { dropEmptyDatabases, freshDatabaseUrl } from './helpers/database.js';
 import { validId } from './helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from './helpers/system.js';
@@ -462,9 +463,9 @@ describe('the ID number blind index and sealed ID on items (archive_item)', () =
   it("catches the blind index that put another person's HIV record in an insured person's list", async () => {
     const insured = await principal('canbao');
     const own = async (handle: Db) =>
-      (await listItems(handle, { limit: 10, scope: await itemScopeOf(handle, insured) })).map(
-        (item) => item.archiveCode,
-      );
+      (
+        await listItems(handle, { limit: 10, scope: scopedQuery(await accessContextOf(handle, insured)) })
+      ).map((item) => item.archiveCode);
     expect(await own(db)).toEqual([ownItem]);
     const report = await verifyAfter(async (trx) => {
       await changed(

@@ -13,12 +13,13 @@ import { formatCheckpointBody, signNote } from '../src/modules/integrity/checkpo
 import { eventsAfter, readLogHead, type StoredEvent } from '../src/modules/integrity/event.repo.js';
 import { encodeEntry, stateDigest } from '../src/modules/integrity/event-log.js';
 import { appendLeaf, type LogHashAlgorithm, treeHasher } from '../src/modules/integrity/merkle.js';
-import { type VerifyOptions, type VerifyReport, verifyAll } from '../src/modules/verify/verify.service.js';
 import { addFile } from '../src/modules/storage/file.service.js';
 import { initKeyring } from '../src/modules/storage/keyring.js';
+import { type VerifyOptions, type VerifyReport, verifyAll } from '../src/modules/verify/verify.service.js';
 import { canonicalJson } from '../src/shared/canonical-json.js';
 import { type CliEnv, cliEnv, run, signInAs, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { SYSTEM } from './helpers/fixture-access.js';
 import { reimbursement, validId } from './helpers/fixtures.js';
 import {
   directoryReplica,
@@ -63,7 +64,7 @@ beforeAll(async () => {
     idNumber: validId('32011519751224789'),
     amount: '78.9',
   });
-  await updateItem(db, itemA, { amount: '88.8', reason: '复核更正' }, '科长乙');
+  await updateItem(db, itemA, { amount: '88.8', reason: '复核更正' }, '科长乙', { access: SYSTEM });
   digestA = (
     await addFile(storage(system), itemA, { stream: streamOf('%PDF-1.4 扫描件甲'), fileName: 'a.pdf' }, 't')
   ).digest;
@@ -391,7 +392,7 @@ describe('altered event log', () => {
   /** Changes item C's amount and rewrites its item.created event (and everything after) to match. */
   const rewriteHistory = async (trx: Db) => {
     await sql`update archive_item set amount = 7890 where archive_code = ${itemC}`.execute(trx);
-    const state = stateDigest('sha256', itemState(await getItem(trx, itemC)));
+    const state = stateDigest('sha256', itemState(await getItem(trx, itemC, SYSTEM)));
     let rewritten = 0;
     await rewriteLog(trx, {
       payloadOf: (event) => {

@@ -1,8 +1,15 @@
 import readline from 'node:readline';
 import type { Db } from '../db/database.js';
-import { authorize, type ItemScope, itemScopeOf, type Principal } from '../modules/access/principal.js';
+import {
+  authorize,
+  type ItemScope,
+  itemScopeOf,
+  type Principal,
+  principalContext,
+} from '../modules/access/principal.js';
 import type { Permission } from '../modules/access/roles.js';
 import { signIn, signOut } from '../modules/access/session.service.js';
+import type { PrincipalContext } from '../shared/access-context.js';
 import { invalid, isYidangError } from '../shared/errors.js';
 
 // Archive content read or written from the command line goes through the same sign-in, roles and
@@ -12,6 +19,8 @@ import { invalid, isYidangError } from '../shared/errors.js';
 export interface CliUser {
   principal: Principal;
   scope: ItemScope;
+  /** What the services take: the principal with their scope, masked (see withDisclosure for --unmask). */
+  access: PrincipalContext;
   /** Recorded as the author of changes and reads. */
   actor: string;
 }
@@ -58,7 +67,12 @@ export async function asCliUser<T>(
   try {
     authorize(session.principal, permission);
     const scope = await itemScopeOf(db, session.principal);
-    return await work({ principal: session.principal, scope, actor: session.principal.username });
+    return await work({
+      principal: session.principal,
+      scope,
+      access: principalContext(session.principal, scope),
+      actor: session.principal.username,
+    });
   } finally {
     await signOut(db, session.sessionToken, session.principal);
   }

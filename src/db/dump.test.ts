@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS } from '../../test/helpers/fixtures.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { createBatch } from '../modules/scan/qc.service.js';
@@ -27,8 +28,8 @@ describe('the dump', () => {
   });
 
   it('loads identity-keyed rows back with their ids, and new rows number on after them', async () => {
-    const first = await createBatch(db(), { fondsCode: FONDS.code, name: '一批' }, 'test');
-    const second = await createBatch(db(), { fondsCode: FONDS.code, name: '二批' }, 'test');
+    const first = await createBatch(db(), { fondsCode: FONDS.code, name: '一批' }, 'test', SYSTEM);
+    const second = await createBatch(db(), { fondsCode: FONDS.code, name: '二批' }, 'test', SYSTEM);
     const table = DUMP_TABLES.find((entry) => entry.name === 'scan_batch');
     const lines: string[] = [];
     for await (const batch of dumpTable(db(), table as (typeof DUMP_TABLES)[number])) lines.push(...batch);
@@ -41,7 +42,7 @@ describe('the dump', () => {
       [first.id, '一批'],
       [second.id, '二批'],
     ]);
-    const third = await createBatch(db(), { fondsCode: FONDS.code, name: '三批' }, 'test');
+    const third = await createBatch(db(), { fondsCode: FONDS.code, name: '三批' }, 'test', SYSTEM);
     expect(third.id).toBeGreaterThan(second.id);
   });
 });

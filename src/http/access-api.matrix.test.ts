@@ -13,6 +13,7 @@ import {
   OWN_ID,
   useAccessApi,
 } from '../../test/helpers/access-api.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { reimbursement } from '../../test/helpers/fixtures.js';
 import { ADMIN_ROLES, type Permission, ROLE_PERMISSIONS, ROLES, type Role } from '../modules/access/roles.js';
 import { updateItem } from '../modules/catalog/item.edit.service.js';
@@ -193,7 +194,8 @@ describe('role × action × sensitivity × scope × grant', () => {
           headers: { ...filer.headers, 'content-type': contentType },
         });
         expect(uploaded.statusCode, uploaded.body).toBe(201);
-        if (sensitivity !== 'normal') await updateItem(db(), code, { sensitivity, reason: '定密' }, 'test');
+        if (sensitivity !== 'normal')
+          await updateItem(db(), code, { sensitivity, reason: '定密' }, 'test', { access: SYSTEM });
         items.set(cellKey(kind, sensitivity), code);
       }
     for (const role of ALL_ROLES) {
@@ -215,7 +217,7 @@ describe('role × action × sensitivity × scope × grant', () => {
   it('gives the items the sensitivity asked for', async () => {
     for (const { kind } of KINDS)
       for (const sensitivity of SENSITIVITIES) {
-        const item = await getItem(db(), items.get(cellKey(kind, sensitivity)) as string);
+        const item = await getItem(db(), items.get(cellKey(kind, sensitivity)) as string, SYSTEM);
         expect(item.sensitivity, cellKey(kind, sensitivity)).toBe(sensitivity);
       }
   });

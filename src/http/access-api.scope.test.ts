@@ -13,6 +13,7 @@ import {
   OTHER_ID,
   useAccessApi,
 } from '../../test/helpers/access-api.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { reimbursement } from '../../test/helpers/fixtures.js';
 import { countItems } from '../modules/catalog/item.service.js';
 
@@ -194,7 +195,7 @@ describe('hostile input', () => {
 
   it('refuses a 40 MB body with 413 (and an anonymous one before reading it)', async () => {
     const huge = JSON.stringify(reimbursement({ title: 'x'.repeat(40 * 1024 * 1024) }));
-    const before = await countItems(db());
+    const before = await countItems(db(), SYSTEM);
     const response = await app.inject({
       method: 'POST',
       url: '/api/v1/items',
@@ -217,7 +218,7 @@ describe('hostile input', () => {
       headers: { 'content-type': 'application/json' },
     });
     expect(signIn.statusCode).toBe(413);
-    expect(await countItems(db())).toBe(before);
+    expect(await countItems(db(), SYSTEM)).toBe(before);
   });
 
   it('refuses path tricks in uploaded file names', async () => {

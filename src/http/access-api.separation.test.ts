@@ -12,6 +12,7 @@ import {
   signIn,
   useAccessApi,
 } from '../../test/helpers/access-api.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { createApiToken } from '../modules/access/session.service.js';
 import { totpCode } from '../modules/access/totp.js';
 import { changePassword, createUser, setDisabled } from '../modules/access/user.service.js';
@@ -327,11 +328,11 @@ describe('lowering sensitivity or 密级', () => {
     const lower = await patch(secret, { securityLevel: 'internal', reason: '误标' });
     expect(lower.statusCode).toBe(403);
     expect(errorOf(lower).message).toMatch(/密级/);
-    expect((await getItem(db(), secret)).securityLevel).toBe('secret');
+    expect((await getItem(db(), secret, SYSTEM)).securityLevel).toBe('secret');
     expect((await patch(secret, { securityLevel: 'top_secret', reason: '定密' })).statusCode).toBe(200);
     const normal = await fileDirectly({ title: '升级测试' });
     expect((await patch(normal, { sensitivity: 'restricted', reason: '含病情' })).statusCode).toBe(200);
-    expect((await getItem(db(), normal)).sensitivity).toBe('restricted');
+    expect((await getItem(db(), normal, SYSTEM)).sensitivity).toBe('restricted');
   });
 
   it('lets the 安全保密员 lower them with a reason, without reading the item, and logs the decision', async () => {

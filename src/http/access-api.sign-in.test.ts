@@ -13,6 +13,7 @@ import {
   signIn,
   useAccessApi,
 } from '../../test/helpers/access-api.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { reimbursement } from '../../test/helpers/fixtures.js';
 import { ROLE_PERMISSIONS } from '../modules/access/roles.js';
 import { totpCode } from '../modules/access/totp.js';
@@ -53,7 +54,7 @@ describe('sessions', () => {
     expect(me.json()).toMatchObject({ username: clerk.username, roles: ['clerk'] });
     expect(me.json().permissions).toEqual([...ROLE_PERMISSIONS.clerk].sort());
 
-    const before = await countItems(db());
+    const before = await countItems(db(), SYSTEM);
     const forged = await call('POST', '/api/v1/items', session.read, reimbursement());
     expect(forged.statusCode).toBe(403);
     expect(errorOf(forged).code).toBe('CSRF_INVALID');
@@ -65,12 +66,12 @@ describe('sessions', () => {
     );
     expect(wrong.statusCode).toBe(403);
     expect(errorOf(wrong).code).toBe('CSRF_INVALID');
-    expect(await countItems(db())).toBe(before);
+    expect(await countItems(db(), SYSTEM)).toBe(before);
 
     const filed = await call('POST', '/api/v1/items', session.write, reimbursement());
     expect(filed.statusCode).toBe(201);
     expect(filed.json().createdBy).toBe(clerk.username);
-    expect(await countItems(db())).toBe(before + 1);
+    expect(await countItems(db(), SYSTEM)).toBe(before + 1);
     // A read needs no CSRF token.
     expect((await call('GET', codeUrl(filed.json().archiveCode), session.read)).statusCode).toBe(200);
   });

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestUser, testUser } from '../../test/helpers/access.js';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { fileItems } from '../modules/catalog/item.service.js';
@@ -49,7 +50,9 @@ beforeAll(async () => {
   sysadmin = await testUser(database.db, { roles: ['sysadmin'] });
   secadmin = await testUser(database.db, { roles: ['secadmin'] });
   await createFonds(database.db, FONDS, 'test');
-  const [filed] = await fileItems(database.db, [reimbursement({ sensitivity: 'sensitive' })], 'test');
+  const [filed] = await fileItems(database.db, [reimbursement({ sensitivity: 'sensitive' })], 'test', {
+    access: SYSTEM,
+  });
   sensitiveCode = filed?.archiveCode as string;
   const itemUrl = `/api/v1/items/${encodeURIComponent(sensitiveCode)}`;
   // Without an approved request the sensitive item is closed to them, and the refusal is no read.

@@ -1,9 +1,17 @@
 import cookie from '@fastify/cookie';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Db } from '../db/database.js';
-import { authorize, can, type ItemScope, itemScopeOf, type Principal } from '../modules/access/principal.js';
+import {
+  authorize,
+  can,
+  type ItemScope,
+  itemScopeOf,
+  type Principal,
+  principalContext,
+} from '../modules/access/principal.js';
 import type { Permission } from '../modules/access/roles.js';
 import { resolveApiToken, resolveSession } from '../modules/access/session.service.js';
+import type { Disclosure, PrincipalContext } from '../shared/access-context.js';
 import { YidangError } from '../shared/errors.js';
 
 // The one access layer of the API: every route is closed unless marked public, the caller is
@@ -104,4 +112,16 @@ export function principalOf(request: FastifyRequest): Principal {
 export async function scopeOf(request: FastifyRequest, db: Db): Promise<ItemScope> {
   request.itemScope ??= await itemScopeOf(db, principalOf(request));
   return request.itemScope;
+}
+
+/**
+ * The caller's access context for the services: the principal, their scope (resolved once per
+ * request) and the disclosure the request asks for (masked unless unmasked with a purpose).
+ */
+export async function accessOf(
+  request: FastifyRequest,
+  db: Db,
+  disclosure: Partial<Disclosure> = {},
+): Promise<PrincipalContext> {
+  return principalContext(principalOf(request), await scopeOf(request, db), disclosure);
 }

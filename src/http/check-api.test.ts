@@ -3,6 +3,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { eicarDatabase, handMadePdf, pdf } from '../../test/helpers/check-files.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { fileOneItem, openTestSystem, streamOf, type TestSystem } from '../../test/helpers/system.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import type { CheckReport } from '../modules/check/check.report.js';
@@ -25,7 +26,7 @@ let broken: string;
 async function itemWith(fileName: string, content: Buffer): Promise<string> {
   const code = await fileOneItem(system);
   await addFile(
-    { db: system.database.db, store: system.store },
+    { access: SYSTEM, db: system.database.db, store: system.store },
     code,
     { stream: streamOf(content), fileName },
     'test',

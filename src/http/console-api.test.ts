@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPE, type TestUser, testUser } from '../../test/helpers/access.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import { openTestSystem, storage, streamOf, type TestSystem } from '../../test/helpers/system.js';
 import { until } from '../../test/helpers/wait.js';
@@ -52,6 +53,7 @@ beforeAll(async () => {
       reimbursement({ fonds: 'J014', poolingRegion: '320116', date: '2024-05-01' }),
     ],
     'test',
+    { access: SYSTEM },
   );
   const code = filed?.archiveCode as string;
   // One stored file, so a verify reads replicas (where the 409 test holds it).

@@ -1,9 +1,10 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
-import { countRows, eventsOf, filesUnder, replicaRoot } from '../../test/helpers/file-service.js';
-import { failure } from '../../test/helpers/fixtures.js';
 import { legacyDoc, legacyXls, msiLike } from '../../test/helpers/compound-files.js';
+import { countRows, eventsOf, filesUnder, replicaRoot } from '../../test/helpers/file-service.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
+import { failure } from '../../test/helpers/fixtures.js';
 import { fakeExe, handTiff, tinyPdf } from '../../test/helpers/hostile-files.js';
 import { opaqueBytes } from '../../test/helpers/opaque-content.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
@@ -130,7 +131,7 @@ describe('a hostile file already in the store', () => {
     // Inserted past the upload checks, as a file kept from before them would be.
     const hostile = tinyPdf();
     const staged = await system.store.stage(Readable.from([hostile]));
-    const item = await getItem(system.database.db, archiveCode);
+    const item = await getItem(system.database.db, archiveCode, SYSTEM);
     const attached = await inTransaction(system.database.db, (trx) =>
       attachStaged(
         trx,
@@ -174,7 +175,7 @@ describe('hostile scans', () => {
     ]) {
       const error = await failure(
         addScan(
-          { db: system.database.db, store: system.store },
+          { access: SYSTEM, db: system.database.db, store: system.store },
           archiveCode,
           { stream: Readable.from([tiff]), fileName: 'scan.tif' },
           '扫描员李',

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import {
   type HostileRequest,
@@ -38,7 +39,7 @@ beforeAll(async () => {
   app = await buildApp({ database: system.database, store: system.store, signingKey: system.signingKey });
   const db = system.database.db;
   await createFonds(db, FONDS, 'test');
-  const [filed] = await fileItems(db, [reimbursement()], 'test');
+  const [filed] = await fileItems(db, [reimbursement()], 'test', { access: SYSTEM });
   // A few tokens first, so a generated small id never revokes a caller's own token.
   const spare = await testUser(db, { roles: ['clerk'], username: 'fuzz-target' });
   for (let count = 0; count < 3; count++)

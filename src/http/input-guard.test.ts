@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../../test/helpers/fixtures.js';
 import { openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { inTransaction } from '../db/transaction.js';
@@ -37,7 +38,7 @@ beforeAll(async () => {
   await createFonds(system.database.db, FONDS, 'test');
   archivist = await testUser(system.database.db, { roles: ['archivist'] });
   auditor = await testUser(system.database.db, { roles: ['auditor'] });
-  const [filed] = await fileItems(system.database.db, [reimbursement()], 'test');
+  const [filed] = await fileItems(system.database.db, [reimbursement()], 'test', { access: SYSTEM });
   code = filed?.archiveCode as string;
 });
 afterAll(async () => {

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { openTestDatabase, type TestDatabase } from '../../test/helpers/database.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { fileItems } from '../modules/catalog/item.service.js';
@@ -25,7 +26,7 @@ beforeAll(async () => {
   await createFonds(database.db, FONDS, 'test');
   const input = reimbursement({ name: person.name, title: `${person.name} 个人零星医疗费用报销审核表` });
   person.idNumber = input.idNumber as string;
-  const [filed] = await fileItems(database.db, [input], 'test');
+  const [filed] = await fileItems(database.db, [input], 'test', { access: SYSTEM });
   code = filed?.archiveCode as string;
 });
 afterAll(async () => {

@@ -6,6 +6,7 @@ import type { ScopeRow } from '../../src/modules/access/access.repo.js';
 import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../../src/modules/catalog/item.service.js';
 import { TEST_PASSWORD } from './access.js';
+import { SYSTEM } from './fixture-access.js';
 import { FONDS, reimbursement, validId } from './fixtures.js';
 import { openTestSystem, type TestSystem } from './system.js';
 
@@ -84,7 +85,7 @@ export async function signIn(username: string): Promise<Session> {
 }
 
 export async function fileDirectly(overrides: Record<string, unknown> = {}): Promise<string> {
-  const [filed] = await fileItems(db(), [reimbursement(overrides)], 'test');
+  const [filed] = await fileItems(db(), [reimbursement(overrides)], 'test', { access: SYSTEM });
   return filed?.archiveCode as string;
 }
 

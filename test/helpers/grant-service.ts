@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { findUserByName, type ScopeRow } from '../../src/modules/access/access.repo.js';
 import { approveRequest, requestAccess } from '../../src/modules/access/grant.service.js';
-import { itemScopeOf, loadPrincipal, type Principal } from '../../src/modules/access/principal.js';
+import { accessContextOf, loadPrincipal, type Principal } from '../../src/modules/access/principal.js';
 import type { Role } from '../../src/modules/access/roles.js';
 import { createUser } from '../../src/modules/access/user.service.js';
 import { createFonds } from '../../src/modules/catalog/fonds.service.js';
@@ -9,6 +9,7 @@ import { fileItems, readItem } from '../../src/modules/catalog/item.service.js';
 import type { YidangError } from '../../src/shared/errors.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
 import { payloadOf } from './events.js';
+import { SYSTEM } from './fixture-access.js';
 import { FONDS, failure, reimbursement, validId } from './fixtures.js';
 
 // Shared set-up for the src/modules/access/grant.service.*.test.ts files: 敏感档案查阅审批 on a real
@@ -52,7 +53,9 @@ export async function reload(username: string): Promise<Principal> {
 }
 
 async function file(overrides: Record<string, unknown>): Promise<string> {
-  const [filed] = await fileItems(db(), [reimbursement({ idNumber: OTHER_ID, ...overrides })], 'test');
+  const [filed] = await fileItems(db(), [reimbursement({ idNumber: OTHER_ID, ...overrides })], 'test', {
+    access: SYSTEM,
+  });
   return filed?.archiveCode as string;
 }
 
@@ -75,7 +78,7 @@ export function useGrantDatabase(): void {
 
 /** Reads an item as the principal would through the API (its scope, its grants); the read is logged. */
 export async function read(principal: Principal, archiveCode: string, purpose?: string) {
-  return readItem(db(), archiveCode, principal.username, purpose, await itemScopeOf(db(), principal));
+  return readItem(db(), archiveCode, principal.username, purpose, await accessContextOf(db(), principal));
 }
 
 export async function refusedRead(principal: Principal, archiveCode: string): Promise<YidangError> {

@@ -1,15 +1,12 @@
 import { afterAll, beforeAll, expect } from 'vitest';
 import { findUserByName, type ScopeRow } from '../../src/modules/access/access.repo.js';
-import {
-  type ItemScope,
-  itemScopeOf,
-  loadPrincipal,
-  type Principal,
-} from '../../src/modules/access/principal.js';
+import { accessContextOf, loadPrincipal, type Principal } from '../../src/modules/access/principal.js';
 import { createUser, setAccess } from '../../src/modules/access/user.service.js';
 import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { fileItems, getItem, listItems } from '../../src/modules/catalog/item.service.js';
+import type { AccessContext, PrincipalContext } from '../../src/shared/access-context.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { SYSTEM } from './fixture-access.js';
 import { FONDS, reimbursement, validId } from './fixtures.js';
 
 // Shared set-up for the src/modules/access/principal.*.test.ts files: archive scope on a real
@@ -61,7 +58,7 @@ export function usePrincipalDatabase(): void {
         }),
       ],
       'test',
-      { today },
+      { access: SYSTEM, today },
     );
     expect(filed).toHaveLength(4);
     const codes = filed.map((item) => item.archiveCode);
@@ -94,10 +91,10 @@ export async function principalOf(username: string): Promise<Principal> {
   return principal;
 }
 
-/** Gives the clerk `scoped` these scope rows and returns the resolved item scope. */
-export async function scopeOf(scope: ScopeRow[], roles: string[] = ['clerk']): Promise<ItemScope> {
+/** Gives the clerk `scoped` these scope rows and returns their access context (its .scope resolved). */
+export async function scopeOf(scope: ScopeRow[], roles: string[] = ['clerk']): Promise<PrincipalContext> {
   await setAccess(db(), 'scoped', { roles, scope }, 'test');
-  return itemScopeOf(db(), await principalOf('scoped'));
+  return accessContextOf(db(), await principalOf('scoped'));
 }
 
 export const row = (
@@ -110,12 +107,12 @@ export const row = (
   categoryCode,
 });
 
-export async function visible(scope: ItemScope): Promise<string[]> {
+export async function visible(scope: AccessContext): Promise<string[]> {
   const { items } = await listItems(db(), {}, scope);
   return items.map((item) => item.archiveCode).sort();
 }
 
-async function gettable(scope: ItemScope): Promise<string[]> {
+async function gettable(scope: AccessContext): Promise<string[]> {
   const found: string[] = [];
   for (const archiveCode of all) {
     try {
@@ -129,7 +126,7 @@ async function gettable(scope: ItemScope): Promise<string[]> {
 }
 
 /** listItems and getItem agree, and return exactly these items. */
-export async function expectSees(scope: ItemScope, expected: string[]) {
+export async function expectSees(scope: AccessContext, expected: string[]) {
   const sorted = [...expected].sort();
   expect(await visible(scope)).toEqual(sorted);
   expect(await gettable(scope)).toEqual(sorted);

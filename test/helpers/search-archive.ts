@@ -7,6 +7,7 @@ import { insertPageTexts } from '../../src/modules/search/index.repo.js';
 import { catchUpIndex } from '../../src/modules/search/indexer.js';
 import { type SearchRequest, type SearchResult, search } from '../../src/modules/search/search.service.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { SYSTEM } from './fixture-access.js';
 import { FONDS, failure, reimbursement, validId } from './fixtures.js';
 
 // Shared set-up for src/modules/search/search.service.test.ts and search.results.test.ts: search over
@@ -98,7 +99,7 @@ export function useSearchArchive(): void {
     database = await openTestDatabase();
     await createFonds(db(), FONDS);
     const letters = Object.keys(ITEMS);
-    const filed = await fileItems(db(), Object.values(ITEMS), 'clerk');
+    const filed = await fileItems(db(), Object.values(ITEMS), 'clerk', { access: SYSTEM });
     for (const [index, item] of filed.entries()) {
       code[letters[index] as string] = item.archiveCode;
       letterOf.set(item.archiveCode, letters[index] as string);
@@ -123,7 +124,7 @@ export function useSearchArchive(): void {
   afterAll(() => database?.close());
 }
 
-export const find = (request: SearchRequest) => search(db(), { limit: 100, ...request });
+export const find = (request: SearchRequest) => search(db(), { limit: 100, ...request }, { access: SYSTEM });
 export const lettersOf = (result: SearchResult) =>
   result.hits.map((hit) => letterOf.get(hit.item.archiveCode) ?? hit.item.archiveCode);
 export const found = async (request: SearchRequest) => {

@@ -9,6 +9,7 @@ import { DirectoryReplica } from '../../src/modules/storage/directory-replica.js
 import type { Replica } from '../../src/modules/storage/replica.js';
 import { openSystem, type System } from '../../src/system/system.js';
 import { openTestDatabase, type TestDatabase } from './database.js';
+import { SYSTEM } from './fixture-access.js';
 import { FONDS, reimbursement } from './fixtures.js';
 
 // A whole system for a test: its own database (PGlite in memory or a PostgreSQL clone), a temporary
@@ -55,14 +56,14 @@ export async function fileOneItem(system: System, overrides: Record<string, unkn
     .where('code', '=', FONDS.code)
     .executeTakeFirst();
   if (!existing) await createFonds(db, FONDS, 'test');
-  const [filed] = await fileItems(db, [reimbursement(overrides)], 'test');
+  const [filed] = await fileItems(db, [reimbursement(overrides)], 'test', { access: SYSTEM });
   return filed?.archiveCode as string;
 }
 
 export const streamOf = (content: Buffer | string) =>
   Readable.from([typeof content === 'string' ? Buffer.from(content) : content]);
 
-export const storage = (system: System) => ({ db: system.database.db, store: system.store });
+export const storage = (system: System) => ({ db: system.database.db, store: system.store, access: SYSTEM });
 
 /** A test that reaches behind a replica's back needs its directory; S3 replicas have none. */
 export function asDirectory(replica: Replica | undefined): DirectoryReplica {

@@ -13,6 +13,7 @@ import {
   signIn,
   startConsoleServer,
 } from '../helpers/browser.js';
+import { SYSTEM } from '../helpers/fixture-access.js';
 import { reimbursement } from '../helpers/fixtures.js';
 
 // The 三员 pages in a real browser, as one request's life: a clerk asks to read a sensitive item,
@@ -57,9 +58,10 @@ beforeAll(async () => {
       }),
     ],
     'test',
+    { access: SYSTEM },
   );
   sensitiveCode = filed?.archiveCode as string;
-  expect((await getItem(db(), sensitiveCode)).sensitivity).toBe('sensitive');
+  expect((await getItem(db(), sensitiveCode, SYSTEM)).sensitivity).toBe('sensitive');
   clerk = await testUser(db(), { roles: ['clerk'] });
   secadmin = await testUser(db(), { roles: ['secadmin'] });
   auditor = await testUser(db(), { roles: ['auditor'] });

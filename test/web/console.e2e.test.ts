@@ -11,6 +11,7 @@ import {
   signIn,
   startConsoleServer,
 } from '../helpers/browser.js';
+import { SYSTEM } from '../helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../helpers/fixtures.js';
 
 // The console's shell in a real browser: signing in (by keyboard alone), the dashboard's figures
@@ -38,6 +39,7 @@ beforeAll(async () => {
       reimbursement({ carrier: 'paper', paperLocation: shelf, idNumber: validId('32011519910101123') }),
     ].map((item) => ({ ...item, fonds: FONDS.code })),
     'test',
+    { access: SYSTEM },
   );
 }, 180_000);
 

@@ -17,6 +17,7 @@ import {
   startConsoleServer,
 } from '../helpers/browser.js';
 import { eventsOf } from '../helpers/file-service.js';
+import { SYSTEM } from '../helpers/fixture-access.js';
 import { reimbursement, validId } from '../helpers/fixtures.js';
 
 // 档案管理 in a real browser: the category tree filters the list, the cursor pages go forward and
@@ -74,7 +75,7 @@ beforeAll(async () => {
       ...(index === 3 ? { sensitivity: 'sensitive' } : {}),
     }),
   );
-  const filed = await fileItems(db, [...reimbursements, ...accounts], 'test');
+  const filed = await fileItems(db, [...reimbursements, ...accounts], 'test', { access: SYSTEM });
   firstCode = filed[0]?.archiveCode as string;
   sensitiveCode = filed.at(-1)?.archiveCode as string;
   const user = await testUser(db, { roles: ['archivist'] });
@@ -167,7 +168,7 @@ describe('档案详情', () => {
     await drawer.getByRole('button', { name: '保存' }).click();
     await page.getByText('已保存为第 2 版').waitFor();
 
-    const stored = await getItem(server.system.database.db, firstCode);
+    const stored = await getItem(server.system.database.db, firstCode, SYSTEM);
     expect(stored.version).toBe(2);
     expect(stored.paperLocation).toEqual({ warehouse: '5号库房', cabinet: '12', shelf: '3', box: '0099' });
     expect(stored.changeReason).toBe('库房盘点发现盒号登记错误');
@@ -190,7 +191,7 @@ describe('档案详情', () => {
   it('opens the watermarked copy of an attached PDF in the page', async () => {
     const { page, errors } = archivist;
     await addFile(
-      { db: server.system.database.db, store: server.system.store },
+      { access: SYSTEM, db: server.system.database.db, store: server.system.store },
       firstCode,
       { stream: Readable.from([await onePagePdf()]), fileName: '报销审核表.pdf' },
       'test',

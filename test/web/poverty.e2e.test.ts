@@ -13,6 +13,7 @@ import {
   signIn,
   startConsoleServer,
 } from '../helpers/browser.js';
+import { SYSTEM } from '../helpers/fixture-access.js';
 import { idOf, rosterEntry, storeRoster } from '../helpers/roster.js';
 
 // The 医保扶贫 page in a real browser, as a clerk's task: check 民政's three-row list against the
@@ -122,7 +123,7 @@ describe('医保扶贫', () => {
     const ledger = page.getByTestId('ledger-result');
     const handled = ledger.getByRole('row').filter({ hasText: '办理人数' });
     await expect(handled.textContent()).resolves.toContain('1 人');
-    await expect(getItem(db(), archiveCode)).resolves.toMatchObject({
+    await expect(getItem(db(), archiveCode, SYSTEM)).resolves.toMatchObject({
       sensitivity: 'sensitive',
       createdBy: clerk.username,
     });

@@ -14,6 +14,7 @@ import {
   signIn,
   startConsoleServer,
 } from '../helpers/browser.js';
+import { SYSTEM } from '../helpers/fixture-access.js';
 import { FONDS, reimbursement, validId, wrongCheckId } from '../helpers/fixtures.js';
 
 // The filing and search pages in a real browser, as one clerk's day: file an item through the form
@@ -63,6 +64,7 @@ beforeAll(async () => {
       }),
     ],
     'test',
+    { access: SYSTEM },
   );
   session = await openConsole(browser, server);
   page = session.page;
@@ -106,7 +108,7 @@ describe('著录归档, scans, search and import', () => {
     expect(filedCode).toMatch(/^J013-JSLX·2024-D30-JSK-\d{4}$/);
     await screenshot(page, 'filing-filed');
 
-    const item = await getItem(db(), filedCode);
+    const item = await getItem(db(), filedCode, SYSTEM);
     expect(item).toMatchObject({
       title: `孙立新 个人零星医疗费用报销审核表（${HOSPITAL}）`,
       org: 'JSK',
@@ -132,7 +134,7 @@ describe('著录归档, scans, search and import', () => {
     await poll(() => row.textContent()).toContain('300 dpi');
     await screenshot(page, 'filing-scan-uploaded');
 
-    const pages = await scanPages(db(), filedCode);
+    const pages = await scanPages(db(), filedCode, SYSTEM);
     expect(pages.map((stored) => [stored.page, stored.dpiX])).toEqual([[1, 300]]);
     expect(session.errors).toEqual([]);
   });
@@ -208,7 +210,7 @@ describe('著录归档, scans, search and import', () => {
     await expect(bad.textContent()).resolves.toContain('未通过');
     const good = page.getByRole('row').filter({ has: page.getByRole('cell', { name: '2', exact: true }) });
     const goodCode = (await good.getByRole('link').textContent()) ?? '';
-    await expect(getItem(db(), goodCode)).resolves.toMatchObject({ title: '郑好 零星报销审核表' });
+    await expect(getItem(db(), goodCode, SYSTEM)).resolves.toMatchObject({ title: '郑好 零星报销审核表' });
 
     await page.getByLabel('仅看有问题的行').click();
     await poll(() => page.locator('.ant-table-tbody tr.ant-table-row').count()).toBe(1);

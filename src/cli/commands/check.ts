@@ -75,13 +75,13 @@ export function registerCheckCommands(program: Command): void {
             store: system.store,
             virus: { database: system.config.clamavDatabase },
           };
-          if (options.item) return checkItem(context, options.item, user.actor, user.scope);
+          if (options.item) return checkItem(context, options.item, user.actor, user.access);
           if (options.batch)
-            return checkBatch(context, parsePositiveInt(options.batch, '--batch'), user.actor, user.scope);
+            return checkBatch(context, parsePositiveInt(options.batch, '--batch'), user.actor, user.access);
           if (options.run)
-            return getCheckReport(system.database.db, parsePositiveInt(options.run, '--run'), user.scope);
+            return getCheckReport(system.database.db, parsePositiveInt(options.run, '--run'), user.access);
           const year = parsePositiveInt(options.year as string, '--year', 9999);
-          return checkFondsYear(context, { fonds: options.fonds as string, year }, user.actor, user.scope);
+          return checkFondsYear(context, { fonds: options.fonds as string, year }, user.actor, user.access);
         }),
       );
       if (options.report) fs.writeFileSync(options.report, await checkReportWorkbook(report));

@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { discloseItems } from '../../modules/access/disclosure.service.js';
 import type { Item } from '../../modules/catalog/item.schema.js';
 import { listDuplicates, resolveDuplicate } from '../../modules/duplicates/duplicates.service.js';
 import { fieldLabel } from '../../modules/import/import.report.js';
@@ -41,14 +40,9 @@ export function registerDuplicateCommands(program: Command): void {
           const found = await listDuplicates(database.db, {
             status,
             limit: parsePositiveInt(options.limit, '--limit', 200),
-            scope: user.scope,
+            access: user.access,
           });
-          return Promise.all(
-            found.pairs.map(async (pair) => {
-              const [item, other] = await discloseItems(database.db, user.principal, [pair.item, pair.other]);
-              return { flag: pair.flag, item: item as Item, other: other as Item };
-            }),
-          );
+          return found.pairs;
         }),
       );
       if (options.json) return printJson(pairs);
@@ -92,7 +86,7 @@ export function registerDuplicateCommands(program: Command): void {
                 ? { decision: 'keep_both', reason: options.reason }
                 : { decision: 'merge', keep: options.mergeInto, reason: options.reason },
               user.actor,
-              user.scope,
+              user.access,
             ),
           ),
         );

@@ -49,7 +49,7 @@ export function registerFileCommands(program: Command): void {
       const added = await withSystem((system) =>
         asCliUser(system.database.db, options.user, 'file.add', (user) =>
           addFile(
-            { db: system.database.db, store: system.store, scope: user.scope },
+            { db: system.database.db, store: system.store, access: user.access },
             archiveCode,
             { stream, fileName: options.name ?? path.basename(source) },
             user.actor,
@@ -70,7 +70,7 @@ export function registerFileCommands(program: Command): void {
     .action(async (archiveCode: string, options: { json?: boolean; user?: string }) => {
       const files = await withSystem((system) =>
         asCliUser(system.database.db, options.user, 'file.read', (user) =>
-          listFiles(system.database.db, archiveCode, user.scope),
+          listFiles(system.database.db, archiveCode, user.access),
         ),
       );
       if (options.json) return printJson(files);
@@ -118,7 +118,7 @@ export function registerFileCommands(program: Command): void {
           const file = await withSystem((system) =>
             asCliUser(system.database.db, options.user, 'file.read', async (user) => {
               const copy = await deliverFile(
-                { db: system.database.db, store: system.store, scope: user.scope },
+                { db: system.database.db, store: system.store, access: user.access },
                 archiveCode,
                 fileNumber,
                 { username: user.principal.username, displayName: user.principal.displayName },

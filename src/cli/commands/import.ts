@@ -63,7 +63,7 @@ export function registerImportCommands(program: Command): void {
               mapping,
               allOrNothing: options.allOrNothing,
               batchSize,
-              scope: user.scope,
+              access: user.access,
               onProgress: (done, total) => progress('正在归档', done, total),
             });
           }),

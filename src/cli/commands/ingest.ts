@@ -3,10 +3,10 @@ import type { Command } from 'commander';
 import { checkSummary } from '../../modules/check/check.report.js';
 import { checkItemAfterIngest } from '../../modules/check/check.service.js';
 import { ingestArchive, lagReport } from '../../modules/push/push.service.js';
+import { beijingDateTime } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { printJson, printTable, readBoundedFile, readJsonFile, USER_OPTION, withSystem } from '../context.js';
 import { asCliUser } from '../sign-in.js';
-import { beijingDateTime } from '../../shared/beijing-time.js';
 
 // yidang ingest: push an archive as a business system would (the same service as POST /api/v1/ingest),
 // and the lag from 办理时间 to filing.
@@ -23,7 +23,13 @@ const hours = (seconds: number) => (seconds / 3600).toFixed(1);
 
 function parseTime(value: string | undefined, name: string): Date | undefined {
   if (value === undefined) return undefined;
-  const time = new Date(/^\d{4}-\d{2}-\d{2}$/.test(value) ? `${value}T00:00:00+08:00` : value);
+  // A day, or a time without an offset, is Beijing time (not the server's zone).
+  const zoned = /^\d{4}-\d{2}-\d{2}$/.test(value)
+    ? `${value}T00:00:00+08:00`
+    : /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(value)
+      ? `${value.replace(' ', 'T')}+08:00`
+      : value;
+  const time = new Date(zoned);
   if (Number.isNaN(time.getTime()))
     throw invalid('RANGE_INVALID', `${name} 应为日期（2024-03-01）或 ISO 8601 时间`);
   return time;
@@ -50,7 +56,7 @@ export function registerIngestCommands(program: Command): void {
         const { result, check } = await withSystem((system) =>
           asCliUser(system.database.db, options.user, 'item.create', async (user) => {
             const pushed = await ingestArchive(
-              { db: system.database.db, store: system.store, scope: user.scope },
+              { db: system.database.db, store: system.store, access: user.access },
               { source: options.source, serial: options.serial, item, files },
               user.actor,
             );

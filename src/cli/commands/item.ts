@@ -1,14 +1,9 @@
 import type { Command } from 'commander';
-import {
-  type DisclosureOptions,
-  discloseHistory,
-  discloseItem,
-  discloseItems,
-} from '../../modules/access/disclosure.service.js';
 import { itemHistory, updateItem } from '../../modules/catalog/item.edit.service.js';
 import { CARRIERS, type Carrier } from '../../modules/catalog/item.schema.js';
 import { fileItems, listItems, readItem } from '../../modules/catalog/item.service.js';
 import { RETENTION_LABELS, type RetentionPeriod } from '../../modules/catalog/retention.js';
+import { type Disclosure, withDisclosure } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import {
   clip,
@@ -37,7 +32,7 @@ export function registerItemCommands(program: Command): void {
       const inputs = Array.isArray(document) ? document : [document];
       const filed = await withDatabase((database) =>
         asCliUser(database.db, options.user, 'item.create', (user) =>
-          fileItems(database.db, inputs, user.actor, { scope: user.scope }),
+          fileItems(database.db, inputs, user.actor, { access: user.access }),
         ),
       );
       for (const entry of filed) process.stdout.write(`${entry.archiveCode}\n`);
@@ -49,13 +44,18 @@ export function registerItemCommands(program: Command): void {
     .option(...USER_OPTION)
     .option(...UNMASK_OPTION)
     .option(...PURPOSE_OPTION)
-    .action(async (archiveCode: string, options: { user?: string } & DisclosureOptions) => {
+    .action(async (archiveCode: string, options: { user?: string } & Partial<Disclosure>) => {
       printJson(
         await withDatabase((database) =>
-          asCliUser(database.db, options.user, 'item.read', async (user) => {
-            const item = await readItem(database.db, archiveCode, user.actor, options.purpose, user.scope);
-            return discloseItem(database.db, user.principal, item, options);
-          }),
+          asCliUser(database.db, options.user, 'item.read', (user) =>
+            readItem(
+              database.db,
+              archiveCode,
+              user.actor,
+              options.purpose,
+              withDisclosure(user.access, options),
+            ),
+          ),
         ),
       );
     });
@@ -75,7 +75,7 @@ export function registerItemCommands(program: Command): void {
     .option(...PURPOSE_OPTION)
     .action(
       async (
-        options: DisclosureOptions & {
+        options: Partial<Disclosure> & {
           user?: string;
           category?: string;
           year?: string;
@@ -95,13 +95,9 @@ export function registerItemCommands(program: Command): void {
           cursor: options.cursor === undefined ? undefined : parsePositiveInt(options.cursor, '--cursor'),
         };
         const page = await withDatabase((database) =>
-          asCliUser(database.db, options.user, 'item.read', async (user) => {
-            const found = await listItems(database.db, query, user.scope);
-            return {
-              ...found,
-              items: await discloseItems(database.db, user.principal, found.items, options),
-            };
-          }),
+          asCliUser(database.db, options.user, 'item.read', (user) =>
+            listItems(database.db, query, withDisclosure(user.access, options)),
+          ),
         );
         if (options.json) {
           printJson(page);
@@ -138,7 +134,7 @@ export function registerItemCommands(program: Command): void {
       const updated = await withDatabase((database) =>
         asCliUser(database.db, options.user, 'item.update', (user) =>
           updateItem(database.db, archiveCode, { ...patch, reason: options.reason }, user.actor, {
-            scope: user.scope,
+            access: user.access,
           }),
         ),
       );
@@ -151,13 +147,12 @@ export function registerItemCommands(program: Command): void {
     .option(...USER_OPTION)
     .option(...UNMASK_OPTION)
     .option(...PURPOSE_OPTION)
-    .action(async (archiveCode: string, options: { user?: string } & DisclosureOptions) => {
+    .action(async (archiveCode: string, options: { user?: string } & Partial<Disclosure>) => {
       printJson(
         await withDatabase((database) =>
-          asCliUser(database.db, options.user, 'item.read', async (user) => {
-            const versions = await itemHistory(database.db, archiveCode, user.scope);
-            return discloseHistory(database.db, user.principal, versions, options);
-          }),
+          asCliUser(database.db, options.user, 'item.read', (user) =>
+            itemHistory(database.db, archiveCode, withDisclosure(user.access, options)),
+          ),
         ),
       );
     });

@@ -11,7 +11,7 @@ import { reconciliationReport } from '../../modules/ledgers/reconcile.reports.se
 import { RECONCILE_SOURCES, reconcileList } from '../../modules/ledgers/reconcile.service.js';
 import { ROSTER_REFERENCE_DATE } from '../../modules/ledgers/roster.demo.js';
 import { importRoster } from '../../modules/ledgers/roster.import.service.js';
-import { countPeople } from '../../modules/ledgers/roster.repo.js';
+import { countPeople } from '../../modules/ledgers/roster.queries.js';
 import { loadRosterDemo } from '../../modules/ledgers/roster.service.js';
 import { invalid } from '../../shared/errors.js';
 import {
@@ -145,7 +145,7 @@ export function registerLedgerCommands(program: Command): void {
               fileName: path.basename(list),
               source: options.source,
               actor: user.actor,
-              regions: await rosterRegions(database.db, user.scope),
+              regions: await rosterRegions(database.db, user.access),
             });
             const files: string[] = [];
             for (const kind of Object.keys(REPORT_NAMES) as ReportKind[]) {
@@ -228,7 +228,7 @@ export function registerLedgerCommands(program: Command): void {
             if (!user.principal.permissions.has('item.create'))
               throw invalid('LEDGER_FILING', '编制台账需同时具有归档权限（台账生成后即归档）');
             return makeLedger(
-              { db: system.database.db, store: system.store, scope: user.scope },
+              { db: system.database.db, store: system.store, access: user.access },
               {
                 kind,
                 asOf: options.asOf,

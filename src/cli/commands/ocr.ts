@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
 import { drainOcrQueue, type OcrProgress, ocrProgress, retryOcr } from '../../modules/scan/ocr.service.js';
+import { systemContext } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import {
   config,
@@ -104,10 +105,15 @@ export function registerOcrCommands(program: Command): void {
     .option('--batch <编号>', '只重试该批次中失败的页')
     .action(async (options: { item?: string; batch?: string }) => {
       const queued = await withDatabase((database) =>
-        retryOcr(database.db, {
-          archiveCode: options.item,
-          batchId: options.batch === undefined ? undefined : parsePositiveInt(options.batch, '--batch'),
-        }),
+        retryOcr(
+          database.db,
+          {
+            archiveCode: options.item,
+            batchId: options.batch === undefined ? undefined : parsePositiveInt(options.batch, '--batch'),
+          },
+          // Run by the operator on the server itself, without an account (as before).
+          systemContext('setup'),
+        ),
       );
       process.stdout.write(`已重新排队 ${queued} 页\n`);
     });

@@ -55,7 +55,7 @@ export function registerQcCommands(program: Command): void {
     .action(async (batch: string, options: { json?: boolean; user?: string }) => {
       const report = await withDatabase((database) =>
         asCliUser(database.db, options.user, 'scan.qc', (user) =>
-          qcReport(database.db, batchOf(batch), user.scope),
+          qcReport(database.db, batchOf(batch), user.access),
         ),
       );
       if (options.json) return printJson(report);
@@ -74,7 +74,7 @@ export function registerQcCommands(program: Command): void {
         asCliUser(database.db, options.user, 'scan.qc', (user) =>
           drawSample(database.db, batchOf(batch), user.actor, {
             sampleRate: options.rate === undefined ? undefined : Number(options.rate),
-            scope: user.scope,
+            access: user.access,
           }),
         ),
       );
@@ -106,7 +106,7 @@ export function registerQcCommands(program: Command): void {
               { archiveCode, page: parsePositiveInt(page, '页号') },
               { verdict, reason: options.reason },
               user.actor,
-              user.scope,
+              user.access,
             ),
           ),
         );
@@ -121,7 +121,7 @@ export function registerQcCommands(program: Command): void {
     .action(async (batch: string, options: { json?: boolean; user?: string }) => {
       const report = await withDatabase((database) =>
         asCliUser(database.db, options.user, 'scan.qc', (user) =>
-          decideBatch(database.db, batchOf(batch), user.actor, user.scope),
+          decideBatch(database.db, batchOf(batch), user.actor, user.access),
         ),
       );
       if (report.batch.status === 'returned') process.exitCode = 1;

@@ -99,7 +99,7 @@ export function registerScanCommands(program: Command): void {
               try {
                 added.push(
                   await addScan(
-                    { db: system.database.db, store: system.store, scope: user.scope },
+                    { db: system.database.db, store: system.store, access: user.access },
                     archiveCode,
                     { stream: openScan(file), fileName: path.basename(file) },
                     user.actor,
@@ -156,7 +156,7 @@ export function registerScanCommands(program: Command): void {
     .action(async (archiveCode: string, options: { json?: boolean; user?: string }) => {
       const pages = await withDatabase((database) =>
         asCliUser(database.db, options.user, 'file.read', (user) =>
-          scanPages(database.db, archiveCode, user.scope),
+          scanPages(database.db, archiveCode, user.access),
         ),
       );
       if (options.json) return printJson(pages);
@@ -177,7 +177,7 @@ export function registerScanCommands(program: Command): void {
           pagesToRescan(database.db, {
             batchId: options.batch === undefined ? undefined : parsePositiveInt(options.batch, '--batch'),
             limit: parsePositiveInt(options.limit, '--limit', 1000),
-            scope: user.scope,
+            access: user.access,
           }),
         ),
       );
@@ -241,7 +241,7 @@ export function registerScanCommands(program: Command): void {
                 maxErrorRate: rate(options.maxErrorRate, '--max-error-rate'),
               },
               user.actor,
-              user.scope,
+              user.access,
             ),
           ),
         );
@@ -258,7 +258,7 @@ export function registerScanCommands(program: Command): void {
     .option(...USER_OPTION)
     .action(async (options: { json?: boolean; user?: string }) => {
       const batches = await withDatabase((database) =>
-        asCliUser(database.db, options.user, 'file.read', (user) => batchViews(database.db, user.scope)),
+        asCliUser(database.db, options.user, 'file.read', (user) => batchViews(database.db, user.access)),
       );
       if (options.json) return printJson(batches);
       printTable(

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { type DisclosureOptions, discloseItems } from '../../modules/access/disclosure.service.js';
 import type { Highlight } from '../../modules/search/highlight.js';
 import { catchUpIndex, rebuildIndex } from '../../modules/search/indexer.js';
 import { type SearchResult, type SearchSort, search } from '../../modules/search/search.service.js';
+import { type Disclosure, withDisclosure } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import { clip, parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
 import { asCliUser } from '../sign-in.js';
@@ -68,7 +68,7 @@ function printResult(result: SearchResult): void {
   );
 }
 
-interface SearchCliOptions extends DisclosureOptions {
+interface SearchCliOptions extends Partial<Disclosure> {
   user?: string;
   category?: string;
   yearFrom?: string;
@@ -126,9 +126,8 @@ export function registerSearchCommands(program: Command): void {
               cursor: options.cursor,
             },
             {
-              scope: user.scope,
+              access: withDisclosure(user.access, options),
               actor: user.actor,
-              present: (items) => discloseItems(database.db, user.principal, items, options),
             },
           ),
         );

@@ -1,8 +1,7 @@
-import { type RawBuilder, type SqlBool, sql } from 'kysely';
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { AppUserTable } from './access.tables.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
-import type { ItemScope } from './principal.js';
+import type { AppUserTable } from './access.tables.js';
 
 // The only SQL of the access module: accounts, roles, scopes, sessions and API tokens.
 
@@ -365,34 +364,6 @@ export async function revokeUserTokens(db: Db, userId: number, now: Date): Promi
     .returning('id')
     .execute();
   return rows.map((row) => row.id);
-}
-
-/**
- * An archive scope as SQL over a table with fonds_code, pooling_region and category_id columns (the
- * catalog's items, the search index): inside any of the scope's rows, or the user's own record by
- * the `ownRecord` condition the caller states for its table.
- */
-export function scopeCondition(
-  scope: ItemScope,
-  alias: string,
-  ownRecord: RawBuilder<unknown> | null,
-): RawBuilder<SqlBool> {
-  const column = (name: string) => sql.ref(`${alias}.${name}`);
-  const alternatives: RawBuilder<unknown>[] = scope.rows.map((row) => {
-    const parts: RawBuilder<unknown>[] = [];
-    if (row.fondsCode !== null) parts.push(sql`${column('fonds_code')} = ${row.fondsCode}`);
-    if (row.regionPrefix !== null)
-      parts.push(sql`${column('pooling_region')} like ${`${row.regionPrefix}%`}`);
-    if (row.categoryIds !== null)
-      parts.push(
-        row.categoryIds.length > 0
-          ? sql`${column('category_id')} in (${sql.join(row.categoryIds)})`
-          : sql`false`,
-      );
-    return parts.length > 0 ? sql`(${sql.join(parts, sql` and `)})` : sql`true`;
-  });
-  if (ownRecord) alternatives.push(ownRecord);
-  return alternatives.length > 0 ? sql<SqlBool>`(${sql.join(alternatives, sql` or `)})` : sql<SqlBool>`false`;
 }
 
 /** How many enabled accounts hold a role (so the last holder of an administrative role is kept). */

@@ -25,7 +25,7 @@ import {
   revokeGrant,
   withdrawRequest,
 } from './grant.service.js';
-import { itemScopeOf } from './principal.js';
+import { accessContextOf } from './principal.js';
 import type { Role } from './roles.js';
 import { setAccess } from './user.service.js';
 
@@ -290,7 +290,7 @@ describe('revokeGrant', () => {
     });
     expect(request.decidedBy).not.toBeNull();
     await refusedRead(clerk, code.sensitive);
-    const { items } = await listItems(db(), {}, await itemScopeOf(db(), clerk));
+    const { items } = await listItems(db(), {}, await accessContextOf(db(), clerk));
     expect(items.find((item) => item.archiveCode === code.sensitive)?.withheld).toBe(true);
     expect((await eventsOf(`access-request:${request.id}`)).at(-1)).toEqual({
       actor: secadmin.username,

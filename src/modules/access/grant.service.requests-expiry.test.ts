@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import {
   ask,
@@ -19,8 +20,8 @@ import {
   useGrantDatabase,
   user,
 } from '../../../test/helpers/grant-service.js';
+import { grantToRead } from '../catalog/item.gate.js';
 import { getItem, listItems } from '../catalog/item.service.js';
-import { grantToRead } from './grant.check.js';
 import {
   approveRequest,
   DEFAULT_HOURS,
@@ -30,7 +31,7 @@ import {
   MAX_REQUEST_ITEMS,
   requestAccess,
 } from './grant.service.js';
-import { itemScopeOf } from './principal.js';
+import { accessContextOf } from './principal.js';
 import { setAccess } from './user.service.js';
 
 // 敏感档案查阅审批 on a real database, part 1: asking to read sensitive (敏感) and restricted (限制)
@@ -220,8 +221,8 @@ describe('expiry', () => {
 
   it('ends exactly at expires_at', async () => {
     const { clerk, request } = await grantedClerk();
-    const item = await getItem(db(), code.sensitive);
-    const scope = await itemScopeOf(db(), clerk);
+    const item = await getItem(db(), code.sensitive, SYSTEM);
+    const scope = await accessContextOf(db(), clerk);
     const end = new Date(request.expiresAt as string);
     expect((await grantToRead(db(), item, scope, new Date(end.getTime() - 1)))?.id).toBe(request.id);
     expect((await failure(grantToRead(db(), item, scope, end))).code).toBe('GRANT_REQUIRED');
@@ -236,8 +237,8 @@ describe('expiry', () => {
 
   it('reads under a grant still in force when another has expired, and under the longest of several', async () => {
     const clerk = await user(['clerk']);
-    const item = await getItem(db(), code.sensitive);
-    const scope = await itemScopeOf(db(), clerk);
+    const item = await getItem(db(), code.sensitive, SYSTEM);
+    const scope = await accessContextOf(db(), clerk);
     const fresh = await ask(clerk, [code.sensitive], { purpose: '第一次申请' });
     const stale = await ask(clerk, [code.sensitive, code.sensitive2], { purpose: '第二次申请' });
     await approveRequest(db(), secadmin, fresh.id, { hours: 2 });
@@ -293,8 +294,8 @@ describe('what a grant does not change', () => {
   });
 
   it('leaves internal callers (no scope) ungated', async () => {
-    expect((await getItem(db(), code.restricted)).title).toBe('丙 限制报销审核表');
-    const { items } = await listItems(db(), { limit: 1000 });
+    expect((await getItem(db(), code.restricted, SYSTEM)).title).toBe('丙 限制报销审核表');
+    const { items } = await listItems(db(), { limit: 1000 }, SYSTEM);
     expect(items.some((item) => item.withheld)).toBe(false);
   });
 });

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import {
   code,
@@ -13,7 +14,7 @@ import {
 } from '../../../test/helpers/principal-scope.js';
 import { getItem } from '../catalog/item.service.js';
 import { findUserByName } from './access.repo.js';
-import { authorize, inItemScope, itemScopeOf, loadPrincipal, type Principal } from './principal.js';
+import { accessContextOf, authorize, inItemScope, loadPrincipal, type Principal } from './principal.js';
 import { setAccess } from './user.service.js';
 
 // Archive scope on a real database, part 2: the 参保人, whose scope is their own ID number, the
@@ -27,8 +28,8 @@ describe('the insured (参保人)', () => {
     const principal = await principalOf('insured1');
     expect(principal.idNumber).toBe(PERSON_1);
     expect(PERSON_1.endsWith('X')).toBe(true);
-    const scope = await itemScopeOf(db(), principal);
-    expect(scope).toEqual({
+    const scope = await accessContextOf(db(), principal);
+    expect(scope.scope).toEqual({
       rows: [],
       idNumber: PERSON_1,
       grantsFor: principal.userId,
@@ -40,12 +41,12 @@ describe('the insured (参保人)', () => {
   });
 
   it('another insured person sees only theirs', async () => {
-    const scope = await itemScopeOf(db(), await principalOf('insured2'));
+    const scope = await accessContextOf(db(), await principalOf('insured2'));
     const own = await visible(scope);
     expect(own).toEqual(expect.arrayContaining([code.b, code.d]));
     expect(own).not.toContain(code.a);
     expect(own).not.toContain(code.c);
-    for (const archiveCode of own) expect((await getItem(db(), archiveCode)).idNumber).toBe(PERSON_2);
+    for (const archiveCode of own) expect((await getItem(db(), archiveCode, SYSTEM)).idNumber).toBe(PERSON_2);
   });
 
   it('an insured person who is also staff sees their scope and their own items', async () => {
@@ -57,9 +58,9 @@ describe('the insured (参保人)', () => {
     );
     try {
       const principal = await principalOf('insured1');
-      const scope = await itemScopeOf(db(), principal);
-      expect(scope.idNumber).toBe(PERSON_1);
-      expect(scope.rows).toHaveLength(1);
+      const scope = await accessContextOf(db(), principal);
+      expect(scope.scope.idNumber).toBe(PERSON_1);
+      expect(scope.scope.rows).toHaveLength(1);
       await expectSees(scope, [code.a, code.c, code.d]);
     } finally {
       await setAccess(db(), 'insured1', { roles: ['insured'], scope: [] }, 'test');

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import {
   all,
@@ -31,7 +32,7 @@ describe('the fixture', () => {
     expect(all.every(Boolean)).toBe(true);
     expect(code.c.startsWith('J014-')).toBe(true);
     expect(code.d).toContain('DYMZ');
-    const { items } = await listItems(db(), {});
+    const { items } = await listItems(db(), {}, SYSTEM);
     expect(items.map((item) => item.archiveCode).sort()).toEqual([...all].sort());
   });
 });
@@ -55,7 +56,7 @@ describe('scoped item queries', () => {
 
   it('a city-level region covers its districts (320100 covers 320115 and 320102)', async () => {
     const scope = await scopeOf([row(null, '320100', null)]);
-    expect(scope.rows).toEqual([{ fondsCode: null, regionPrefix: '3201', categoryIds: null }]);
+    expect(scope.scope.rows).toEqual([{ fondsCode: null, regionPrefix: '3201', categoryIds: null }]);
     await expectSees(scope, [code.a, code.d]);
   });
 
@@ -91,7 +92,7 @@ describe('scoped item queries', () => {
     const scope = await scopeOf([]);
     // grantsFor: the user's own approved requests open sensitive items (see grant.check.ts).
     const user = await findUserByName(db(), 'scoped');
-    expect(scope).toEqual({ rows: [], idNumber: null, grantsFor: user?.id, actor: user?.username });
+    expect(scope.scope).toEqual({ rows: [], idNumber: null, grantsFor: user?.id, actor: user?.username });
     await expectSees(scope, []);
     expect(await visible(await scopeOf([], []))).toEqual([]);
   });
@@ -109,13 +110,13 @@ describe('scoped item queries', () => {
     for (const attempt of [
       () => readItem(db(), code.c, 'scoped', '核查', scope),
       () => itemHistory(db(), code.c, scope),
-      () => updateItem(db(), code.c, { title: '改', reason: '越权修改' }, 'scoped', { scope, today }),
+      () => updateItem(db(), code.c, { title: '改', reason: '越权修改' }, 'scoped', { access: scope, today }),
     ]) {
       const error = await failure(attempt());
       expect(error.code).toBe('ITEM_NOT_FOUND');
     }
-    expect((await getItem(db(), code.c)).title).toBe('丙 报销审核表');
-    expect((await getItem(db(), code.c)).version).toBe(1);
+    expect((await getItem(db(), code.c, SYSTEM)).title).toBe('丙 报销审核表');
+    expect((await getItem(db(), code.c, SYSTEM)).version).toBe(1);
     // Inside the scope the same calls work.
     expect((await readItem(db(), code.a, 'scoped', undefined, scope)).archiveCode).toBe(code.a);
     expect((await itemHistory(db(), code.a, scope)).at(-1)?.version).toBe(1);
@@ -124,27 +125,33 @@ describe('scoped item queries', () => {
   it('an edit may not move an item out of the scope', async () => {
     const scope = await scopeOf([row(null, '320100', null)]);
     const error = await failure(
-      updateItem(db(), code.a, { poolingRegion: '320205', reason: '移出范围' }, 'scoped', { scope, today }),
+      updateItem(db(), code.a, { poolingRegion: '320205', reason: '移出范围' }, 'scoped', {
+        access: scope,
+        today,
+      }),
       ValidationError,
     );
     expect(error.issues[0]?.field).toBe('poolingRegion');
-    expect((await getItem(db(), code.a)).poolingRegion).toBe('320115');
+    expect((await getItem(db(), code.a, SYSTEM)).poolingRegion).toBe('320115');
     const changed = await updateItem(
       db(),
       code.a,
       { poolingRegion: '320102', reason: '更正统筹区' },
       'scoped',
-      { scope, today },
+      { access: scope, today },
     );
     expect(changed.poolingRegion).toBe('320102');
-    await updateItem(db(), code.a, { poolingRegion: '320115', reason: '恢复' }, 'scoped', { scope, today });
+    await updateItem(db(), code.a, { poolingRegion: '320115', reason: '恢复' }, 'scoped', {
+      access: scope,
+      today,
+    });
   });
 });
 
 describe('filing with a scope', () => {
   it('refuses an item outside the scope and files nothing of the batch', async () => {
     const scope = await scopeOf([row('J013', '320100', null)]);
-    const before = await countItems(db());
+    const before = await countItems(db(), SYSTEM);
     const error = await failure(
       fileItems(
         db(),
@@ -159,39 +166,39 @@ describe('filing with a scope', () => {
           }),
         ],
         'scoped',
-        { scope, today },
+        { access: scope, today },
       ),
       ValidationError,
     );
     expect(error.issues.map((issue) => issue.field)).toEqual(['items[1].fonds']);
-    expect(await countItems(db())).toBe(before);
+    expect(await countItems(db(), SYSTEM)).toBe(before);
 
     const outsideRegion = await failure(
       fileItems(db(), [reimbursement({ idNumber: PERSON_2, poolingRegion: '320205' })], 'scoped', {
-        scope,
+        access: scope,
         today,
       }),
       ValidationError,
     );
     expect(outsideRegion.issues).toHaveLength(1);
-    expect(await countItems(db())).toBe(before);
+    expect(await countItems(db(), SYSTEM)).toBe(before);
 
     // No number was used up: the next filing in the J013 2023 sequence takes 0001.
     const [filed] = await fileItems(
       db(),
       [reimbursement({ idNumber: PERSON_2, title: '范围内', date: '2023-01-10' })],
       'scoped',
-      { scope, today },
+      { access: scope, today },
     );
     expect(filed?.archiveCode).toBe('J013-JSLX·2023-D30-JSK-0001');
-    expect(await countItems(db())).toBe(before + 1);
+    expect(await countItems(db(), SYSTEM)).toBe(before + 1);
     all.push(filed?.archiveCode as string);
   });
 
   it('refuses filing for a user with no scope', async () => {
     const scope = await scopeOf([]);
     await failure(
-      fileItems(db(), [reimbursement({ idNumber: PERSON_2 })], 'scoped', { scope, today }),
+      fileItems(db(), [reimbursement({ idNumber: PERSON_2 })], 'scoped', { access: scope, today }),
       ValidationError,
     );
   });

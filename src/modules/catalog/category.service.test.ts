@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import { ValidationError } from '../../shared/errors.js';
 import type { CategoryRow } from './catalog.repo.js';
@@ -193,14 +194,14 @@ describe('changing', () => {
   it('refuses to file into a retired category, and files again once reactivated', async () => {
     await addCategory(database.db, { code: 'TY', name: '停用测试', defaultRetention: 'D10' });
     const item = reimbursement({ category: 'TY', date: '2024-05-06' });
-    const [first] = await fileItems(database.db, [item], 'clerk', { today });
+    const [first] = await fileItems(database.db, [item], 'clerk', { access: SYSTEM, today });
     expect(first?.archiveCode).toBe('J013-TY·2024-D10-JSK-0001');
     expect((await changeCategory(database.db, 'TY', { status: 'retired' })).status).toBe('retired');
-    const refused = await failure(fileItems(database.db, [item], 'clerk', { today }));
+    const refused = await failure(fileItems(database.db, [item], 'clerk', { access: SYSTEM, today }));
     expect(refused).toBeInstanceOf(ValidationError);
     expect(refused.issues).toEqual([{ field: 'category', message: '类别“TY 停用测试”已停用，不能再归档' }]);
     await changeCategory(database.db, 'TY', { status: 'active' });
-    const [second] = await fileItems(database.db, [item], 'clerk', { today });
+    const [second] = await fileItems(database.db, [item], 'clerk', { access: SYSTEM, today });
     expect(second?.archiveCode).toBe('J013-TY·2024-D10-JSK-0002');
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import { ValidationError } from '../../shared/errors.js';
 import { DEFAULT_ARCHIVE_CODE_PATTERN } from './archive-code.js';
@@ -91,7 +92,7 @@ describe('the 档号 pattern', () => {
         reimbursement({ fonds: 'J013' }),
       ],
       'clerk',
-      { today },
+      { access: SYSTEM, today },
     );
     expect(filed.map((item) => item.archiveCode)).toEqual([
       'K001-2024-JSLX-00001',
@@ -107,7 +108,10 @@ describe('the 档号 pattern', () => {
       archiveCodePattern: 'YB{fonds}/{year}/{item:3}',
     });
     expect(changed.archiveCodePattern).toBe('YB{fonds}/{year}/{item:3}');
-    const [filed] = await fileItems(database.db, [reimbursement({ fonds: 'A100' })], 'clerk', { today });
+    const [filed] = await fileItems(database.db, [reimbursement({ fonds: 'A100' })], 'clerk', {
+      access: SYSTEM,
+      today,
+    });
     expect(filed?.archiveCode).toBe('YBA100/2024/001');
   });
 

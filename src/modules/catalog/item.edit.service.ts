@@ -1,13 +1,15 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { canonicalJson } from '../../shared/canonical-json.js';
 import { invalid, ValidationError, YidangError } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { loadCatalogContext } from './catalog.context.js';
+import { discloseHistory, discloseItem } from './item.disclose.js';
 import { PATCH_KEYS, prepareItem } from './item.prepare.js';
-import { ITEM_COLUMNS, updateItemRow } from './item.repo.js';
+import { findItem, ITEM_COLUMNS, updateItemRow } from './item.repo.js';
 import { FIELD_LABELS, type Item, type ItemVersion, SECURITY_LEVELS, SENSITIVITIES } from './item.schema.js';
+import { scopedQuery } from './item.scope.js';
 import { checkInScope, getItem, itemForChange, type ServiceOptions } from './item.service.js';
 import { itemState, itemSubject } from './item.state.js';
 import { IssueCollector, readText } from './item.validate.js';
@@ -90,7 +92,8 @@ function comparable(value: unknown): string {
 
 /**
  * Changes an item with a reason. The version being replaced is kept whole in the history; the row
- * is locked for the change and written only if nobody changed it meanwhile.
+ * is locked for the change and written only if nobody changed it meanwhile. The changed item is
+ * returned as the context discloses it.
  */
 export async function updateItem(
   db: Db,
@@ -100,7 +103,7 @@ export async function updateItem(
   options: ServiceOptions & {
     /** The caller holds item.declassify and may lower sensitivity or 密级. */
     mayLower?: boolean;
-  } = {},
+  },
 ): Promise<Item> {
   if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
     throw invalid('VALIDATION_FAILED', '变更内容应为一个 JSON 对象');
@@ -111,14 +114,14 @@ export async function updateItem(
     if (!PATCH_KEYS.has(key)) out.add(key, `不能修改或不认识的字段“${key.slice(0, 40)}”`);
   const reason = readText(out, changes, 'reason', true);
   if (out.issues.length > 0) throw new ValidationError(out.issues);
-  return inTransaction(db, async (trx) => {
-    const current = await itemForChange(trx, archiveCode, options.scope);
+  const changed = await inTransaction(db, async (trx) => {
+    const current = await itemForChange(trx, archiveCode, options.access);
     const { reason: _reason, ...fields } = changes;
     const merged = { ...itemAsInput(current), ...fields };
     const context = await loadCatalogContext(trx);
     const result = prepareItem(merged, context, actor, { today: options.today ?? new Date(), editing: true });
     if (!result.item) throw new ValidationError(result.issues);
-    const outside = checkInScope(options.scope, result.item, 'poolingRegion');
+    const outside = checkInScope(options.access, result.item, 'poolingRegion');
     if (outside) throw new ValidationError([outside]);
     const currentRow = storedColumns(current);
     const update: Record<string, unknown> = {};
@@ -144,7 +147,9 @@ export async function updateItem(
       change_reason: reason ?? null,
     });
     if (!written) throw invalid('CONCURRENT_CHANGE', '该档案刚被他人修改，请刷新后重试');
-    const changed = await getItem(trx, archiveCode);
+    // Read back within the scope but past the grant gate: a change may just have raised its sensitivity.
+    const changed = await findItem(trx, archiveCode, false, scopedQuery(options.access));
+    if (!changed) throw new Error(`item ${archiveCode} vanished while being changed`);
     recordEvent(trx, {
       actor,
       action: 'item.changed',
@@ -160,6 +165,7 @@ export async function updateItem(
     });
     return changed;
   });
+  return discloseItem(db, options.access, changed);
 }
 
 /** The item's columns in stored form, to compare with a prepared edit. */
@@ -189,10 +195,14 @@ function storedColumns(item: Item): Record<string, unknown> {
 }
 
 /** Every version of an item, oldest first, the current one last. */
-export async function itemHistory(db: Db, archiveCode: string, scope?: ItemScope): Promise<ItemVersion[]> {
-  const current = await getItem(db, archiveCode, scope);
+export async function itemHistory(
+  db: Db,
+  archiveCode: string,
+  access: AccessContext,
+): Promise<ItemVersion[]> {
+  const current = await getItem(db, archiveCode, access);
   const earlier = await listItemVersions(db, current.id);
-  return [
+  return discloseHistory(db, access, [
     ...earlier,
     {
       version: current.version,
@@ -201,5 +211,5 @@ export async function itemHistory(db: Db, archiveCode: string, scope?: ItemScope
       reason: current.changeReason,
       item: current,
     },
-  ];
+  ]);
 }

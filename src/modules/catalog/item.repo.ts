@@ -1,10 +1,9 @@
-import { type Insertable, type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
+import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { scopeCondition } from '../access/access.repo.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
-import type { ItemScope } from '../access/principal.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item } from './item.schema.js';
+import { type ScopedQuery, withinScope } from './item.scope.js';
 
 // The only SQL for archive items and their 档号 sequences (kept versions: item-version.repo.ts).
 
@@ -67,12 +66,14 @@ export async function itemIdIndexes(
   db: Db,
   fromId: number,
   toId: number,
+  scope: ScopedQuery,
 ): Promise<Map<number, string | null>> {
   const rows = await db
-    .selectFrom('archive_item')
-    .select(['id', 'id_number_index'])
-    .where('id', '>=', fromId)
-    .where('id', '<=', toId)
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .select(['i.id', 'i.id_number_index'])
+    .where('i.id', '>=', fromId)
+    .where('i.id', '<=', toId)
     .execute();
   return new Map(rows.map((row) => [Number(row.id), row.id_number_index]));
 }
@@ -82,12 +83,14 @@ export async function itemCodesAfter(
   db: Db,
   afterId: number,
   limit: number,
+  scope: ScopedQuery,
 ): Promise<Array<{ id: number; archiveCode: string }>> {
   const rows = await db
-    .selectFrom('archive_item')
-    .select(['id', 'archive_code'])
-    .where('id', '>', afterId)
-    .orderBy('id')
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .select(['i.id', 'i.archive_code'])
+    .where('i.id', '>', afterId)
+    .orderBy('i.id')
     .limit(limit)
     .execute();
   return rows.map((row) => ({ id: Number(row.id), archiveCode: row.archive_code }));
@@ -205,18 +208,7 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
   });
 }
 
-/**
- * The access scope as a WHERE clause over `archive_item as i`: an item outside it is simply not
- * found, exactly like one that does not exist. No scope means an internal caller (the loader, verify,
- * backup). The 参保人's own records are found through the blind index (the column itself is ciphertext).
- */
-export function withinScope(scope: ItemScope | undefined): RawBuilder<SqlBool> {
-  if (!scope) return sql<SqlBool>`true`;
-  const ownIndex = scope.idNumber === null ? null : idNumberIndex(scope.idNumber);
-  return scopeCondition(scope, 'i', ownIndex === null ? null : sql`i.id_number_index = ${ownIndex}`);
-}
-
-function itemQuery(db: Db, scope?: ItemScope) {
+function itemQuery(db: Db, scope: ScopedQuery) {
   return db
     .selectFrom('archive_item as i')
     .where(withinScope(scope))
@@ -277,8 +269,8 @@ function toItem(row: ItemRow): Item {
 export async function findItem(
   db: Db,
   archiveCode: string,
-  forUpdate = false,
-  scope?: ItemScope,
+  forUpdate: boolean,
+  scope: ScopedQuery,
 ): Promise<Item | undefined> {
   let query = itemQuery(db, scope).where('i.archive_code', '=', archiveCode);
   if (forUpdate) query = query.forUpdate('i');
@@ -287,7 +279,7 @@ export async function findItem(
 }
 
 /** Items by id, in the order given (ids that do not exist, or lie outside the scope, are left out). */
-export async function findItemsByIds(db: Db, ids: readonly number[], scope?: ItemScope): Promise<Item[]> {
+export async function findItemsByIds(db: Db, ids: readonly number[], scope: ScopedQuery): Promise<Item[]> {
   const byId = new Map<number, Item>();
   for (let start = 0; start < ids.length; start += INSERT_CHUNK) {
     const rows = await itemQuery(db, scope)
@@ -299,7 +291,11 @@ export async function findItemsByIds(db: Db, ids: readonly number[], scope?: Ite
 }
 
 /** Items among these 档号 that lie in the scope (the rest are simply not found). */
-export async function findItemsByCodes(db: Db, codes: readonly string[], scope?: ItemScope): Promise<Item[]> {
+export async function findItemsByCodes(
+  db: Db,
+  codes: readonly string[],
+  scope: ScopedQuery,
+): Promise<Item[]> {
   if (codes.length === 0) return [];
   const rows = await itemQuery(db, scope)
     .where('i.archive_code', 'in', [...codes])
@@ -308,7 +304,7 @@ export async function findItemsByCodes(db: Db, codes: readonly string[], scope?:
 }
 
 /** How many of these items lie in the scope. */
-export async function countInScope(db: Db, ids: readonly number[], scope: ItemScope): Promise<number> {
+export async function countInScope(db: Db, ids: readonly number[], scope: ScopedQuery): Promise<number> {
   if (ids.length === 0) return 0;
   const { count } = await db
     .selectFrom('archive_item as i')
@@ -326,7 +322,7 @@ export interface ItemFilter {
   idNumber?: string;
   afterId?: number;
   limit: number;
-  scope?: ItemScope;
+  scope: ScopedQuery;
 }
 
 export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
@@ -341,9 +337,13 @@ export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
   return rows.map(toItem);
 }
 
-export async function countItems(db: Db, fondsCode?: string): Promise<number> {
-  let query = db.selectFrom('archive_item').select((eb) => eb.fn.countAll<number>().as('count'));
-  if (fondsCode) query = query.where('fonds_code', '=', fondsCode);
+/** How many items lie in the scope (in one fonds, if given). */
+export async function countItems(db: Db, scope: ScopedQuery, fondsCode?: string): Promise<number> {
+  let query = db
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .select((eb) => eb.fn.countAll<number>().as('count'));
+  if (fondsCode) query = query.where('i.fonds_code', '=', fondsCode);
   const { count } = await query.executeTakeFirstOrThrow();
   return Number(count);
 }

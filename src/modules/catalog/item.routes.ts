@@ -1,14 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
+import { accessOf, principalOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
-import { discloseHistory, discloseItem, discloseItems } from '../access/disclosure.service.js';
+import { requestActor } from '../../http/request.js';
+import { withoutGrantGate } from '../../shared/access-context.js';
 import { can } from '../access/principal.js';
 import { itemHistory, updateItem } from './item.edit.service.js';
 import { ItemInputSchema, ItemPatchSchema, ItemSchema, ItemVersionSchema } from './item.schema.js';
-import { fileItems, getItem, listItems, MAX_BATCH, readItem } from './item.service.js';
+import { fileItem, fileItems, listItems, MAX_BATCH, readItem } from './item.service.js';
 
 // Item routes stay thin: the body schemas document the shape, and the service does the checking so
 // the caller gets every problem at once, in Chinese (attachValidation hands the body through).
@@ -45,11 +45,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request, reply) => {
-      const scope = await scopeOf(request, db);
-      const [filed] = await fileItems(db, [request.body], requestActor(request), { scope });
-      // The filer supplied this content a moment ago: shown back (masked) even when it is sensitive.
-      const item = await getItem(db, filed?.archiveCode ?? '');
-      return reply.status(201).send(await discloseItem(db, principalOf(request), item));
+      const access = await accessOf(request, db);
+      return reply.status(201).send(await fileItem(db, request.body, requestActor(request), { access }));
     },
   );
 
@@ -73,7 +70,9 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     async (request, reply) => {
       const body = request.body as { items?: unknown };
       const items = Array.isArray(body?.items) ? body.items : [body?.items];
-      const filed = await fileItems(db, items, requestActor(request), { scope: await scopeOf(request, db) });
+      const filed = await fileItems(db, items, requestActor(request), {
+        access: await accessOf(request, db),
+      });
       return reply.status(201).send({ filed });
     },
   );
@@ -107,11 +106,7 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request) => {
       const { unmask, purpose, ...query } = request.query;
-      const page = await listItems(db, query, await scopeOf(request, db));
-      return {
-        ...page,
-        items: await discloseItems(db, principalOf(request), page.items, { unmask, purpose }),
-      };
+      return listItems(db, query, await accessOf(request, db, { unmask, purpose }));
     },
   );
 
@@ -129,14 +124,13 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
     },
     async (request) => {
       const { unmask, purpose } = request.query;
-      const item = await readItem(
+      return readItem(
         db,
         request.params.archiveCode,
         requestActor(request),
         purpose,
-        await scopeOf(request, db),
+        await accessOf(request, db, { unmask, purpose }),
       );
-      return discloseItem(db, principalOf(request), item, { unmask, purpose });
     },
   );
 
@@ -154,11 +148,10 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
-      const changed = await updateItem(db, request.params.archiveCode, request.body, requestActor(request), {
-        scope: await scopeOf(request, db),
+      return updateItem(db, request.params.archiveCode, request.body, requestActor(request), {
+        access: await accessOf(request, db),
         mayLower: can(principalOf(request), 'item.declassify'),
       });
-      return discloseItem(db, principalOf(request), changed);
     },
   );
 
@@ -200,9 +193,8 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
-      const { grantsFor: _reader, ...scope } = await scopeOf(request, db);
       const changed = await updateItem(db, request.params.archiveCode, request.body, requestActor(request), {
-        scope,
+        access: withoutGrantGate(await accessOf(request, db)),
         mayLower: true,
       });
       return {
@@ -227,8 +219,14 @@ export const itemRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { d
       },
     },
     async (request) => {
-      const versions = await itemHistory(db, request.params.archiveCode, await scopeOf(request, db));
-      return { versions: await discloseHistory(db, principalOf(request), versions, request.query) };
+      const { unmask, purpose } = request.query;
+      return {
+        versions: await itemHistory(
+          db,
+          request.params.archiveCode,
+          await accessOf(request, db, { unmask, purpose }),
+        ),
+      };
     },
   );
 };

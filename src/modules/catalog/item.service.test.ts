@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
 import { isYidangError, ValidationError } from '../../shared/errors.js';
 import { createFonds } from './fonds.service.js';
@@ -20,9 +21,9 @@ const rejection = (promise: Promise<unknown>) => failure(promise, ValidationErro
 
 describe('filing', () => {
   it('assigns the 档号 from the fonds pattern and computes retention and expiry', async () => {
-    const [filed] = await fileItems(database.db, [reimbursement()], '档案员甲', { today });
+    const [filed] = await fileItems(database.db, [reimbursement()], '档案员甲', { access: SYSTEM, today });
     expect(filed?.archiveCode).toBe('J013-JSLX·2024-D30-JSK-0001');
-    const item = await getItem(database.db, 'J013-JSLX·2024-D30-JSK-0001');
+    const item = await getItem(database.db, 'J013-JSLX·2024-D30-JSK-0001', SYSTEM);
     expect(item).toMatchObject({
       category: 'JSLX',
       year: 2024,
@@ -46,7 +47,7 @@ describe('filing', () => {
       reimbursement({ date: '2023-06-01' }),
       reimbursement({ date: '2023-07-01', org: 'DYK' }),
     ];
-    const filed = await fileItems(database.db, batch, 'clerk', { today });
+    const filed = await fileItems(database.db, batch, 'clerk', { access: SYSTEM, today });
     expect(filed.map((item) => item.archiveCode)).toEqual([
       'J013-JSLX·2023-D30-JSK-0001',
       'J013-JSLX·2023-D30-JSK-0002',
@@ -57,6 +58,7 @@ describe('filing', () => {
   it('files 50 concurrent filers into one sequence as exactly 1..50', async () => {
     const filings = Array.from({ length: 50 }, (_, index) =>
       fileItems(database.db, [reimbursement({ date: '2022-01-01', title: `并发归档 ${index}` })], 'clerk', {
+        access: SYSTEM,
         today,
       }),
     );
@@ -82,13 +84,15 @@ describe('filing', () => {
       name: '赵敏',
       extra: { destinationRegion: '440305', filingType: '异地长期居住' },
     };
-    const [filed] = await fileItems(database.db, [filing], 'clerk', { today });
+    const [filed] = await fileItems(database.db, [filing], 'clerk', { access: SYSTEM, today });
     expect(filed?.archiveCode).toBe('J013-BA·2024-D15-YDK-0001');
-    expect((await getItem(database.db, filed?.archiveCode ?? '')).retentionExpiresOn).toBe('2040-01-01');
+    expect((await getItem(database.db, filed?.archiveCode ?? '', SYSTEM)).retentionExpiresOn).toBe(
+      '2040-01-01',
+    );
   });
 
   it('reports every problem of a bad item in Chinese, naming the field, and stores nothing', async () => {
-    const before = (await listItems(database.db, { limit: 1000 })).items.length;
+    const before = (await listItems(database.db, { limit: 1000 }, SYSTEM)).items.length;
     const error = await rejection(
       fileItems(
         database.db,
@@ -104,7 +108,7 @@ describe('filing', () => {
           }),
         ],
         'clerk',
-        { today },
+        { access: SYSTEM, today },
       ),
     );
     const fields = error.issues.map((issue) => issue.field).sort();
@@ -112,7 +116,7 @@ describe('filing', () => {
     expect(error.issues.find((issue) => issue.field === 'idNumber')?.message).toContain('身份证号校验码错误');
     expect(error.issues.find((issue) => issue.field === 'amount')?.message).toContain('不能为负数');
     expect(error.issues.find((issue) => issue.field === 'title')?.message).toContain('最多 500 个字符');
-    expect((await listItems(database.db, { limit: 1000 })).items.length).toBe(before);
+    expect((await listItems(database.db, { limit: 1000 }, SYSTEM)).items.length).toBe(before);
   });
 
   it('rejects a whole batch when one item is bad, using no numbers', async () => {
@@ -121,19 +125,21 @@ describe('filing', () => {
         database.db,
         [reimbursement({ date: '2021-01-01' }), reimbursement({ category: 'NOPE' })],
         'clerk',
-        {
-          today,
-        },
+        { access: SYSTEM, today },
       ),
     );
     expect(error.issues[0]?.field).toBe('items[1].category');
-    const [filed] = await fileItems(database.db, [reimbursement({ date: '2021-01-01' })], 'clerk', { today });
+    const [filed] = await fileItems(database.db, [reimbursement({ date: '2021-01-01' })], 'clerk', {
+      access: SYSTEM,
+      today,
+    });
     expect(filed?.archiveCode).toBe('J013-JSLX·2021-D30-JSK-0001');
   });
 
   it('requires the category-specific fields and refuses parent categories', async () => {
     const error = await rejection(
       fileItems(database.db, [reimbursement({ extra: {} }), reimbursement({ category: 'JS' })], 'clerk', {
+        access: SYSTEM,
         today,
       }),
     );
@@ -147,21 +153,25 @@ describe('filing', () => {
 
 describe('editing', () => {
   it('keeps every version with who, when and why, and never changes the 档号', async () => {
-    const [filed] = await fileItems(database.db, [reimbursement({ date: '2020-03-03' })], 'clerk', { today });
+    const [filed] = await fileItems(database.db, [reimbursement({ date: '2020-03-03' })], 'clerk', {
+      access: SYSTEM,
+      today,
+    });
     const code = filed?.archiveCode ?? '';
-    await updateItem(database.db, code, { amount: '99.9', reason: '金额录入错误' }, 'reviewer', { today });
+    await updateItem(database.db, code, { amount: '99.9', reason: '金额录入错误' }, 'reviewer', {
+      access: SYSTEM,
+      today,
+    });
     const changed = await updateItem(
       database.db,
       code,
       { retention: 'D50', reason: '鉴定后延长' },
       'archivist',
-      {
-        today,
-      },
+      { access: SYSTEM, today },
     );
     expect(changed).toMatchObject({ archiveCode: code, amount: '99.90', retention: 'D50', version: 3 });
     expect(changed.retentionExpiresOn).toBe('2071-01-01');
-    const history = await itemHistory(database.db, code);
+    const history = await itemHistory(database.db, code, SYSTEM);
     expect(history.map((version) => [version.version, version.changedBy, version.reason])).toEqual([
       [1, 'clerk', null],
       [2, 'reviewer', '金额录入错误'],
@@ -172,18 +182,24 @@ describe('editing', () => {
   });
 
   it('refuses a change without a reason, an unchanged edit and a change of the 档号 fields', async () => {
-    const [filed] = await fileItems(database.db, [reimbursement({ date: '2019-03-03' })], 'clerk', { today });
+    const [filed] = await fileItems(database.db, [reimbursement({ date: '2019-03-03' })], 'clerk', {
+      access: SYSTEM,
+      today,
+    });
     const code = filed?.archiveCode ?? '';
-    const noReason = await rejection(updateItem(database.db, code, { amount: '1' }, 'x', { today }));
+    const noReason = await rejection(
+      updateItem(database.db, code, { amount: '1' }, 'x', { access: SYSTEM, today }),
+    );
     expect(noReason.issues[0]).toMatchObject({ field: 'reason' });
     const fixed = await rejection(
-      updateItem(database.db, code, { category: 'DYMZ', reason: '改类' }, 'x', { today }),
+      updateItem(database.db, code, { category: 'DYMZ', reason: '改类' }, 'x', { access: SYSTEM, today }),
     );
     expect(fixed.issues[0]?.field).toBe('category');
     const same = await updateItem(database.db, code, { amount: '1234.50', reason: '无变化' }, 'x', {
+      access: SYSTEM,
       today,
     }).catch((error: unknown) => error);
     expect(isYidangError(same) && same.code).toBe('NO_CHANGES');
-    expect((await getItem(database.db, code)).version).toBe(1);
+    expect((await getItem(database.db, code, SYSTEM)).version).toBe(1);
   });
 });

@@ -1,17 +1,17 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext, GrantInForce } from '../../shared/access-context.js';
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
-import { grantToRead, withholdUngranted } from '../access/grant.check.js';
-import type { ActiveGrant } from '../access/grant.repo.js';
-import { type ItemScope, inItemScope } from '../access/principal.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
 import { listCategories, lockFonds } from './catalog.repo.js';
 import { checkIdNumber } from './id-number.js';
+import { discloseItem, discloseItems } from './item.disclose.js';
+import { grantToRead, withholdUngranted } from './item.gate.js';
 import { type PreparedItem, prepareItem } from './item.prepare.js';
 import {
-  countItems,
+  countItems as countItemRows,
   findItem,
   insertItems,
   listItems as listItemRows,
@@ -21,6 +21,7 @@ import {
   sequenceSubject,
 } from './item.repo.js';
 import type { Item } from './item.schema.js';
+import { inAccessScope, scopedQuery } from './item.scope.js';
 import { itemState, itemSubject } from './item.state.js';
 
 // Filing (归档) and reading archive items; editing and the history are in item.edit.service.ts.
@@ -35,18 +36,17 @@ export interface FiledItem {
 
 export interface ServiceOptions {
   today?: Date;
-  /** The acting user's archive scope; an item outside it is refused (filing) or not found. */
-  scope?: ItemScope;
+  /** Who acts: an item outside their scope is refused (filing) or not found. */
+  access: AccessContext;
 }
 
 /** Filing or editing into a fonds, region or category the user may not touch is refused outright. */
 export function checkInScope(
-  scope: ItemScope | undefined,
+  access: AccessContext,
   item: PreparedItem,
   field: string,
 ): FieldIssue | undefined {
-  if (!scope) return undefined;
-  const inside = inItemScope(scope, {
+  const inside = inAccessScope(access, {
     fondsCode: item.fonds_code,
     poolingRegion: item.pooling_region ?? null,
     categoryId: item.category_id,
@@ -63,7 +63,7 @@ export async function fileItems(
   db: Db,
   inputs: readonly unknown[],
   actor: string,
-  options: ServiceOptions = {},
+  options: ServiceOptions,
 ): Promise<FiledItem[]> {
   if (inputs.length === 0) throw invalid('EMPTY_BATCH', '没有要归档的档案');
   if (inputs.length > MAX_BATCH)
@@ -82,7 +82,7 @@ export async function fileItems(
     for (const [index, raw] of inputs.entries()) {
       const prefix = inputs.length > 1 ? `items[${index}].` : '';
       const result = prepareItem(raw, context, actor, { today, prefix });
-      const outside = result.item && checkInScope(options.scope, result.item, `${prefix}fonds`);
+      const outside = result.item && checkInScope(options.access, result.item, `${prefix}fonds`);
       if (outside) issues.push(outside);
       else if (result.item) prepared.push(result.item);
       else issues.push(...result.issues);
@@ -126,13 +126,13 @@ export async function checkItems(
   db: Db,
   inputs: readonly unknown[],
   actor: string,
-  options: ServiceOptions = {},
+  options: ServiceOptions,
 ): Promise<FieldIssue[][]> {
   const today = options.today ?? new Date();
   const context = await loadCatalogContext(db);
   return inputs.map((raw) => {
     const result = prepareItem(raw, context, actor, { today });
-    const outside = result.item && checkInScope(options.scope, result.item, 'fonds');
+    const outside = result.item && checkInScope(options.access, result.item, 'fonds');
     return outside ? [outside] : result.item ? [] : result.issues;
   });
 }
@@ -186,11 +186,11 @@ async function numberAndInsert(
 export async function getItemWithGrant(
   db: Db,
   archiveCode: string,
-  scope?: ItemScope,
-): Promise<{ item: Item; grant: ActiveGrant | null }> {
-  const item = await findItem(db, archiveCode, false, scope);
+  access: AccessContext,
+): Promise<{ item: Item; grant: GrantInForce | null }> {
+  const item = await findItem(db, archiveCode, false, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
-  return { item, grant: await grantToRead(db, item, scope) };
+  return { item, grant: await grantToRead(db, item, access) };
 }
 
 const itemNotFound = (archiveCode: string) =>
@@ -200,33 +200,56 @@ const itemNotFound = (archiveCode: string) =>
  * The item a change applies to, locked until the transaction ends: in the caller's scope, and a
  * sensitive one only under the caller's grant, exactly as for reading it.
  */
-export async function itemForChange(trx: Db, archiveCode: string, scope?: ItemScope): Promise<Item> {
-  const item = await findItem(trx, archiveCode, true, scope);
+export async function itemForChange(trx: Db, archiveCode: string, access: AccessContext): Promise<Item> {
+  const item = await findItem(trx, archiveCode, true, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
-  await grantToRead(trx, item, scope);
+  await grantToRead(trx, item, access);
   return item;
 }
 
-/** An item in the caller's scope; a sensitive one only under an approved request (403 otherwise). */
-export async function getItem(db: Db, archiveCode: string, scope?: ItemScope): Promise<Item> {
-  return (await getItemWithGrant(db, archiveCode, scope)).item;
+/**
+ * An item in the caller's scope; a sensitive one only under an approved request (403 otherwise). As
+ * stored, for the services that work on it: what a person is shown comes from readItem.
+ */
+export async function getItem(db: Db, archiveCode: string, access: AccessContext): Promise<Item> {
+  return (await getItemWithGrant(db, archiveCode, access)).item;
 }
 
-export { countItems };
+/** How many items lie in the caller's scope (in one fonds, if given). */
+export async function countItems(db: Db, access: AccessContext, fondsCode?: string): Promise<number> {
+  return countItemRows(db, scopedQuery(access), fondsCode);
+}
+
+/**
+ * Files one item and shows it back to the filer as disclosed (masked): they supplied this content a
+ * moment ago, so it is shown even when it is sensitive.
+ */
+export async function fileItem(
+  db: Db,
+  input: unknown,
+  actor: string,
+  options: ServiceOptions,
+): Promise<Item> {
+  const [filed] = await fileItems(db, [input], actor, options);
+  const item = await findItem(db, filed?.archiveCode ?? '', false, scopedQuery(options.access));
+  if (!item) throw itemNotFound(filed?.archiveCode ?? '');
+  return discloseItem(db, options.access, item);
+}
 
 /**
  * Reads an item for a person. Reading a sensitive (敏感/限制) item is itself an event naming the
- * grant and its purpose, so the audit trail shows who looked at whose record and why.
+ * grant and its purpose, so the audit trail shows who looked at whose record and why. Returned as
+ * the context discloses it: masked unless unmasked with a purpose.
  */
 export async function readItem(
   db: Db,
   archiveCode: string,
   actor: string,
-  purpose?: string,
-  scope?: ItemScope,
+  purpose: string | undefined,
+  access: AccessContext,
 ): Promise<Item> {
-  const { item, grant } = await getItemWithGrant(db, archiveCode, scope);
-  if (item.sensitivity === 'normal') return item;
+  const { item, grant } = await getItemWithGrant(db, archiveCode, access);
+  if (item.sensitivity === 'normal') return discloseItem(db, access, item);
   await inTransaction(db, async (trx) =>
     recordEvent(trx, {
       actor,
@@ -239,7 +262,7 @@ export async function readItem(
       },
     }),
   );
-  return item;
+  return discloseItem(db, access, item);
 }
 
 export interface ItemQuery {
@@ -252,10 +275,11 @@ export interface ItemQuery {
   limit?: number;
 }
 
+/** A page of the items in scope, ungranted sensitive ones withheld, the rest disclosed as asked. */
 export async function listItems(
   db: Db,
   query: ItemQuery,
-  scope?: ItemScope,
+  access: AccessContext,
 ): Promise<{ items: Item[]; nextCursor: number | null }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
   let categoryIds: number[] | undefined;
@@ -277,8 +301,8 @@ export async function listItems(
     categoryIds,
     afterId: query.cursor,
     limit,
-    scope,
+    scope: scopedQuery(access),
   });
-  const items = await withholdUngranted(db, rows, scope);
+  const items = await discloseItems(db, access, await withholdUngranted(db, rows, access));
   return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }

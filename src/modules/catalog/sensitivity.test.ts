@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
 import { createFonds } from './fonds.service.js';
 import { updateItem } from './item.edit.service.js';
@@ -51,19 +52,25 @@ describe('filing with a diagnosis', () => {
       database.db,
       [chronic('精神分裂症'), chronic('高血压')],
       'test',
+      { access: SYSTEM },
     );
-    expect((await getItem(database.db, psychosis?.archiveCode as string)).sensitivity).toBe('sensitive');
-    expect((await getItem(database.db, hypertension?.archiveCode as string)).sensitivity).toBe('normal');
+    expect((await getItem(database.db, psychosis?.archiveCode as string, SYSTEM)).sensitivity).toBe(
+      'sensitive',
+    );
+    expect((await getItem(database.db, hypertension?.archiveCode as string, SYSTEM)).sensitivity).toBe(
+      'normal',
+    );
   });
 
   it('cannot be edited back to normal while the diagnosis stays', async () => {
-    const [filed] = await fileItems(database.db, [chronic('F20.0')], 'test');
+    const [filed] = await fileItems(database.db, [chronic('F20.0')], 'test', { access: SYSTEM });
     const code = filed?.archiveCode as string;
     const edited = await updateItem(
       database.db,
       code,
       { sensitivity: 'normal', title: '更正题名', reason: '笔误' },
       'test',
+      { access: SYSTEM },
     );
     expect(edited.sensitivity).toBe('sensitive');
   });

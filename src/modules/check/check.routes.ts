@@ -1,11 +1,11 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
+import { accessOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { findCheckRun } from './check.repo.js';
 import { type CheckReport, checkReportWorkbook } from './check.report.js';
@@ -60,8 +60,8 @@ const RunParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
  * A kept report for the one who ran it (the items of it still in their scope), or for someone whose
  * scope covers every item of it; anyone else is answered as if it did not exist.
  */
-async function ownedReport(db: Db, id: number, reader: string, scope: ItemScope): Promise<CheckReport> {
-  const report = await getCheckReport(db, id, scope);
+async function ownedReport(db: Db, id: number, reader: string, access: AccessContext): Promise<CheckReport> {
+  const report = await getCheckReport(db, id, access);
   const run = await findCheckRun(db, id);
   if (report.runBy !== reader && run?.items !== report.summary.items)
     throw notFound('CHECK_NOT_FOUND', `检测记录 ${id} 不存在`);
@@ -109,12 +109,12 @@ export const checkRoutes: FastifyPluginAsyncTypebox<{
       if (targets.filter(Boolean).length !== 1)
         throw invalid('CHECK_TARGET_INVALID', '请只指定一个检测范围：archiveCode、batchId，或 fonds 与 year');
       const actor = requestActor(request);
-      const scope = await scopeOf(request, db);
+      const access = await accessOf(request, db);
       let report: Awaited<ReturnType<typeof checkItem>>;
-      if (archiveCode !== undefined) report = await checkItem(context, archiveCode, actor, scope);
-      else if (batchId !== undefined) report = await checkBatch(context, batchId, actor, scope);
+      if (archiveCode !== undefined) report = await checkItem(context, archiveCode, actor, access);
+      else if (batchId !== undefined) report = await checkBatch(context, batchId, actor, access);
       else if (fonds !== undefined && year !== undefined)
-        report = await checkFondsYear(context, { fonds, year }, actor, scope);
+        report = await checkFondsYear(context, { fonds, year }, actor, access);
       else throw invalid('CHECK_TARGET_INVALID', '按全宗检测须同时给出 fonds 与 year');
       return reply.code(201).send(report);
     },
@@ -131,7 +131,7 @@ export const checkRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ReportSchema, ...errors },
       },
     },
-    async (request) => ownedReport(db, request.params.id, requestActor(request), await scopeOf(request, db)),
+    async (request) => ownedReport(db, request.params.id, requestActor(request), await accessOf(request, db)),
   );
 
   app.get(
@@ -145,7 +145,7 @@ export const checkRoutes: FastifyPluginAsyncTypebox<{
         db,
         request.params.id,
         requestActor(request),
-        await scopeOf(request, db),
+        await accessOf(request, db),
       );
       const name = `四性检测报告-${report.id}.xlsx`;
       return reply

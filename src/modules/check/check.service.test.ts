@@ -15,9 +15,9 @@ import {
   xlsx,
 } from '../../../test/helpers/check-files.js';
 import { blobFile, eventsOf, flipByte } from '../../../test/helpers/file-service.js';
+import { SYSTEM, scopedAccess } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
-import type { ItemScope } from '../access/principal.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { addFile } from '../storage/file.service.js';
 import type { CheckReport } from './check.report.js';
@@ -54,7 +54,7 @@ async function itemWith(files: Array<[string, Buffer]>, overrides: Record<string
   const code = await fileOneItem(system, overrides);
   for (const [fileName, content] of files)
     await addFile(
-      { db: system.database.db, store: system.store },
+      { access: SYSTEM, db: system.database.db, store: system.store },
       code,
       { stream: streamOf(content), fileName },
       ACTOR,
@@ -91,7 +91,7 @@ describe('a clean item', () => {
       { page: 1, pageInFile: 1, width: 120, height: 160 },
       { page: 2, pageInFile: 2, width: 120, height: 160 },
     ]);
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     const expected = Object.fromEntries(report.items[0]?.checks.map((check) => [check.id, 'pass']) ?? []);
     if (!hasClamscan) expected.virus_scan = 'skipped';
     expect(statuses(report), JSON.stringify(report.items[0]?.checks, null, 1)).toEqual(expected);
@@ -102,7 +102,7 @@ describe('a clean item', () => {
     expect(result(report, 'opens')?.detail).toContain('PDF 可以打开，共 2 页');
     if (hasClamscan)
       expect(result(report, 'virus_scan')?.detail).toContain('ClamAV 扫描 4 个文件，未发现病毒');
-    expect(await getCheckReport(system.database.db, report.id)).toEqual(report);
+    expect(await getCheckReport(system.database.db, report.id, SYSTEM)).toEqual(report);
     const [event] = (await eventsOf(system, 'item.checked', `item:${code}`)).slice(-1);
     expect(event?.payload).toMatchObject({ run: report.id, trigger: 'on_demand', failed: [] });
   });
@@ -113,7 +113,7 @@ describe('a clean item', () => {
     const previous = process.env.TMPDIR;
     process.env.TMPDIR = tmp;
     try {
-      await checkItem(context(), code, ACTOR);
+      await checkItem(context(), code, ACTOR, SYSTEM);
       expect(fs.readdirSync(tmp)).toEqual([]);
     } finally {
       if (previous === undefined) delete process.env.TMPDIR;
@@ -130,11 +130,11 @@ describe('a clean item', () => {
       runBy: 'ingest-system',
       target: { kind: 'item', value: code },
     });
-    expect((await getCheckReport(system.database.db, report.id)).trigger).toBe('ingest');
+    expect((await getCheckReport(system.database.db, report.id, SYSTEM)).trigger).toBe('ingest');
   });
 
   it('fails an electronic archive without any file, skipping the file checks', async () => {
-    const report = await checkItem(context(), await fileOneItem(system), ACTOR);
+    const report = await checkItem(context(), await fileOneItem(system), ACTOR, SYSTEM);
     expect(result(report, 'counts')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('没有挂接任何电子文件'),
@@ -154,7 +154,7 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
       .where('item_id', '=', await idOf(code))
       .execute();
     flipByte(blobFile(system, 'r1', file?.digest as string));
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect(result(report, 'digest')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('副本“r1”'),
@@ -171,7 +171,7 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
     await sql`update archive_item set title = '被改动的题名' where archive_code = ${code}`.execute(
       system.database.db,
     );
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect(result(report, 'log_unaltered')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('绕过系统改动'),
@@ -184,7 +184,7 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
     await sql`update archive_item set pooling_region = '999999', extra = '{}'::jsonb where archive_code = ${code}`.execute(
       system.database.db,
     );
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect(result(report, 'metadata_rules')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('统筹区'),
@@ -198,7 +198,7 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
   it('fails the 档号 check when the row no longer agrees with its 档号', async () => {
     const code = await itemWith([['报销单.pdf', await pdf(1)]], { org: 'YR' });
     await sql`update archive_item set year = 2023 where archive_code = ${code}`.execute(system.database.db);
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect(result(report, 'archive_code')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('年度“2024”'),
@@ -207,8 +207,10 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
 
   it('accepts a retention period changed with a reason: the 档号 keeps the filed one', async () => {
     const code = await itemWith([['报销单.pdf', await pdf(1)]]);
-    await updateItem(system.database.db, code, { retention: 'D50', reason: '按新规定延长保管期限' }, ACTOR);
-    const report = await checkItem(context(), code, ACTOR);
+    await updateItem(system.database.db, code, { retention: 'D50', reason: '按新规定延长保管期限' }, ACTOR, {
+      access: SYSTEM,
+    });
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect(result(report, 'archive_code')).toMatchObject({
       status: 'pass',
       detail: expect.stringContaining('档号按规定保持不变'),
@@ -226,13 +228,13 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
       await fileOneItem(system, { org: 'GAP' }),
       await itemWith([['报销单.pdf', await pdf(1)]], { org: 'GAP' }),
     ];
-    const before = await checkItem(context(), codes[0] as string, ACTOR);
+    const before = await checkItem(context(), codes[0] as string, ACTOR, SYSTEM);
     expect(result(before, 'item_numbers_gapless')).toMatchObject({
       status: 'pass',
       detail: expect.stringContaining('1–3 连续'),
     });
     await sql`delete from archive_item where archive_code = ${codes[1]}`.execute(system.database.db);
-    const after = await checkItem(context(), codes[2] as string, ACTOR);
+    const after = await checkItem(context(), codes[2] as string, ACTOR, SYSTEM);
     expect(result(after, 'item_numbers_gapless')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining(`缺 ${codes[1]}`),
@@ -246,7 +248,7 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
       { page: 2, pageInFile: 2, width: 100, height: 140 },
       { page: 4, pageInFile: 4, width: 100, height: 140 },
     ]);
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect(result(report, 'file_attributes')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('文件实有 2 页'),
@@ -260,7 +262,12 @@ describe('authenticity and integrity, broken behind Yidang’s back', () => {
 
 describe('usability of the files themselves', () => {
   it('fails an encrypted PDF', async () => {
-    const report = await checkItem(context(), await itemWith([['加密.pdf', handMadePdf(true)]]), ACTOR);
+    const report = await checkItem(
+      context(),
+      await itemWith([['加密.pdf', handMadePdf(true)]]),
+      ACTOR,
+      SYSTEM,
+    );
     expect(result(report, 'opens')).toMatchObject({
       status: 'fail',
       detail: expect.stringContaining('PDF 已加密'),
@@ -274,6 +281,7 @@ describe('usability of the files themselves', () => {
       context(),
       await itemWith([['扫描.jpg', whole.subarray(0, whole.length - 400)]]),
       ACTOR,
+      SYSTEM,
     );
     expect(result(report, 'opens')).toMatchObject({
       status: 'fail',
@@ -287,6 +295,7 @@ describe('usability of the files themselves', () => {
       context(),
       await itemWith([['扫描.tif', handMadeTiff({ compression: 34712 })]]),
       ACTOR,
+      SYSTEM,
     );
     expect(result(report, 'no_proprietary_compression')).toMatchObject({
       status: 'fail',
@@ -304,7 +313,7 @@ describe('security: the virus scan', () => {
         ['说明.txt', Buffer.from('材料齐全\n')],
         ['附件.txt', EICAR],
       ]);
-      const report = await checkItem(context(), code, ACTOR);
+      const report = await checkItem(context(), code, ACTOR, SYSTEM);
       expect(result(report, 'virus_scan')).toMatchObject({
         status: 'fail',
         detail: expect.stringMatching(/^第 2 个文件（附件\.txt）感染病毒 eicar\.txt\.UNOFFICIAL$/),
@@ -313,6 +322,7 @@ describe('security: the virus scan', () => {
         context(),
         await itemWith([['说明.txt', Buffer.from('材料齐全\n')]]),
         ACTOR,
+        SYSTEM,
       );
       expect(result(clean, 'virus_scan')?.status).toBe('pass');
     },
@@ -322,7 +332,7 @@ describe('security: the virus scan', () => {
     const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-clamav-empty-'));
     try {
       const code = await itemWith([['附件.txt', EICAR]]);
-      const report = await checkItem({ ...context(), virus: { database: empty } }, code, ACTOR);
+      const report = await checkItem({ ...context(), virus: { database: empty } }, code, ACTOR, SYSTEM);
       expect(result(report, 'virus_scan')).toMatchObject({
         status: 'skipped',
         detail: expect.stringContaining('ClamAV 没有病毒库'),
@@ -338,6 +348,7 @@ describe('security: the virus scan', () => {
       { ...context(), virus: { command: 'clamscan-not-installed' } },
       code,
       ACTOR,
+      SYSTEM,
     );
     expect(result(report, 'virus_scan')).toEqual(
       expect.objectContaining({ status: 'skipped', detail: '未安装 ClamAV，未做病毒扫描' }),
@@ -347,20 +358,20 @@ describe('security: the virus scan', () => {
 });
 
 describe('targets and scope', () => {
-  const otherFonds: ItemScope = {
+  const otherFonds = scopedAccess({
     rows: [{ fondsCode: 'J014', regionPrefix: null, categoryIds: null }],
     idNumber: null,
-  };
+  });
 
   it('does not find an item, or its report, outside the scope', async () => {
     const code = await itemWith([['报销单.pdf', await pdf(1)]]);
     const error = await failure(checkItem(context(), code, ACTOR, otherFonds));
     expect(error.code).toBe('ITEM_NOT_FOUND');
-    const report = await checkItem(context(), code, ACTOR);
+    const report = await checkItem(context(), code, ACTOR, SYSTEM);
     expect((await failure(getCheckReport(system.database.db, report.id, otherFonds))).code).toBe(
       'CHECK_NOT_FOUND',
     );
-    expect((await failure(getCheckReport(system.database.db, 999_999))).code).toBe('CHECK_NOT_FOUND');
+    expect((await failure(getCheckReport(system.database.db, 999_999, SYSTEM))).code).toBe('CHECK_NOT_FOUND');
   });
 
   it('checks every item of a digitization batch', async () => {
@@ -388,11 +399,11 @@ describe('targets and scope', () => {
       );
       codes.push(code);
     }
-    const report = await checkBatch(context(), batchId, ACTOR);
+    const report = await checkBatch(context(), batchId, ACTOR, SYSTEM);
     expect(report.items.map((item) => item.archiveCode)).toEqual(codes);
     expect(report.target).toEqual({ kind: 'batch', value: `${batchId}（2024年第1批）` });
     expect(result(report, 'file_attributes', codes[1])?.status).toBe('pass');
-    expect((await failure(checkBatch(context(), 999_999, ACTOR))).code).toBe('SCAN_BATCH_NOT_FOUND');
+    expect((await failure(checkBatch(context(), 999_999, ACTOR, SYSTEM))).code).toBe('SCAN_BATCH_NOT_FOUND');
     expect((await failure(checkBatch(context(), batchId, ACTOR, otherFonds))).code).toBe(
       'SCAN_BATCH_NOT_FOUND',
     );

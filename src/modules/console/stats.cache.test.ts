@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM, scopedAccess } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
-import type { ItemScope } from '../access/principal.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { ArchiveCountsCache } from './stats.cache.js';
@@ -10,20 +10,21 @@ import { ArchiveCountsCache } from './stats.cache.js';
 // new count runs, and the next caller gets the new one.
 
 let database: TestDatabase;
-const everything: ItemScope = {
+const everything = scopedAccess({
   rows: [{ fondsCode: null, regionPrefix: null, categoryIds: null }],
   idNumber: null,
-};
-const elsewhere: ItemScope = {
+});
+const elsewhere = scopedAccess({
   rows: [{ fondsCode: 'X999', regionPrefix: null, categoryIds: null }],
   idNumber: null,
-};
+});
 let serial = 0;
 const fileOne = () =>
   fileItems(
     database.db,
     [reimbursement({ idNumber: validId(`32011519900101${String(++serial).padStart(3, '0')}`) })],
     'test',
+    { access: SYSTEM },
   );
 
 beforeAll(async () => {

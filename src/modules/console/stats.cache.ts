@@ -1,5 +1,5 @@
 import type { Db } from '../../db/database.js';
-import type { ItemScope } from '../access/principal.js';
+import { type AccessContext, scopeIn } from '../../shared/access-context.js';
 import { type ArchiveOverview, archiveOverview } from './stats.service.js';
 
 // Counting a million items by category, year and carrier takes about a second on PGlite, and the
@@ -27,18 +27,19 @@ export class ArchiveCountsCache {
     private readonly freshMs = FRESH_MS,
   ) {}
 
-  async get(scope: ItemScope): Promise<DatedOverview> {
+  async get(access: AccessContext): Promise<DatedOverview> {
     // The rows and the 参保人's own ID number decide what is counted; grants only open reads.
-    const key = JSON.stringify([scope.rows, scope.idNumber]);
+    const scope = scopeIn(access);
+    const key = scope === null ? 'all' : JSON.stringify([scope.rows, scope.idNumber]);
     const entry = this.entries.get(key);
     if (entry && Date.now() - entry.asOf.getTime() < this.freshMs) return entry;
     if (entry) {
-      entry.refreshing ??= this.track(this.count(key, scope).then(() => undefined)).catch(() => {
+      entry.refreshing ??= this.track(this.count(key, access).then(() => undefined)).catch(() => {
         entry.refreshing = undefined;
       });
       return entry;
     }
-    return this.track(this.count(key, scope));
+    return this.track(this.count(key, access));
   }
 
   /** Waits for counts still running (the server closing). */
@@ -46,9 +47,9 @@ export class ArchiveCountsCache {
     await Promise.allSettled([...this.pending]);
   }
 
-  private async count(key: string, scope: ItemScope): Promise<DatedOverview> {
+  private async count(key: string, access: AccessContext): Promise<DatedOverview> {
     const asOf = new Date();
-    const value = await archiveOverview(this.db, scope);
+    const value = await archiveOverview(this.db, access);
     if (this.entries.size >= MAX_SCOPES && !this.entries.has(key)) {
       const oldest = this.entries.keys().next().value;
       if (oldest !== undefined) this.entries.delete(oldest);

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type { ItemScope } from '../access/principal.js';
-import { withinScope } from '../catalog/item.repo.js';
+import { type ScopedQuery, withinScope } from '../catalog/item.scope.js';
 
 // The only SQL of the dashboard's archive counts: a read-only report over the catalog's items and
 // the scans of them. The caller's scope is in every WHERE clause, so nothing outside it is counted.
@@ -25,7 +24,7 @@ const BY_CARRIER = 12;
  * over the items in scope: one grouping set per breakdown, hashed together over a single scan. The
  * scans are looked up for paper items only, through scan_page's key (or a hash of it).
  */
-export async function itemBreakdown(db: Db, scope: ItemScope): Promise<Breakdown> {
+export async function itemBreakdown(db: Db, scope: ScopedQuery): Promise<Breakdown> {
   const result = await sql<{
     category_id: number | null;
     year: number | null;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
+import { accessOf, principalOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { ArchiveCountsCache } from './stats.cache.js';
 import { OverviewSchema } from './stats.schema.js';
@@ -25,8 +25,8 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       overview(
         db,
         principalOf(request),
-        () => scopeOf(request, db),
-        (scope) => counts.get(scope),
+        () => accessOf(request, db),
+        (access) => counts.get(access),
       ),
   );
 };

@@ -1,10 +1,11 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import { findUserByName, type ScopeRow } from '../access/access.repo.js';
 import { approveRequest, requestAccess } from '../access/grant.service.js';
-import { itemScopeOf, loadPrincipal, type Principal } from '../access/principal.js';
+import { accessContextOf, loadPrincipal, type Principal } from '../access/principal.js';
 import type { Role } from '../access/roles.js';
 import { createUser } from '../access/user.service.js';
 import { createFonds } from '../catalog/fonds.service.js';
@@ -82,7 +83,9 @@ beforeAll(async () => {
     { date: '2024-03-03', carrier: 'paper', paperLocation: SHELF, idNumber: OWN_ID, ...j014, ...dymz },
   ];
   for (const row of rows) {
-    const [filed] = await fileItems(db(), [reimbursement({ idNumber: OTHER_ID, ...row })], 'test');
+    const [filed] = await fileItems(db(), [reimbursement({ idNumber: OTHER_ID, ...row })], 'test', {
+      access: SYSTEM,
+    });
     codes.push(filed?.archiveCode as string);
   }
   await scanned(codes[0] as string, 3);
@@ -94,7 +97,7 @@ describe('the archive counts', () => {
   it('count the whole archive by category, year and carrier, with both rates', async () => {
     const all = await archiveOverview(
       db(),
-      await itemScopeOf(db(), await principal(['manager'], EVERYTHING)),
+      await accessContextOf(db(), await principal(['manager'], EVERYTHING)),
     );
     expect(all.total).toBe(6);
     expect(all.byCategory.map(({ code, count }) => [code, count]).sort()).toEqual([
@@ -115,7 +118,7 @@ describe('the archive counts', () => {
 
   it('count only the slice a scoped user may see (the sensitive item counted, as in lists)', async () => {
     const clerk = await principal(['clerk']);
-    const slice = await archiveOverview(db(), await itemScopeOf(db(), clerk));
+    const slice = await archiveOverview(db(), await accessContextOf(db(), clerk));
     expect(slice.total).toBe(3);
     expect(slice.byCategory.map(({ code, count }) => [code, count])).toEqual([['JSLX', 3]]);
     expect(slice.byYear).toEqual([
@@ -129,7 +132,7 @@ describe('the archive counts', () => {
 
   it('count a 参保人 only their own records, across fonds', async () => {
     const insured = await principal(['insured'], [], OWN_ID);
-    const own = await archiveOverview(db(), await itemScopeOf(db(), insured));
+    const own = await archiveOverview(db(), await accessContextOf(db(), insured));
     expect(own.total).toBe(2);
     expect(own.byYear).toEqual([{ year: 2024, count: 2 }]);
     expect(own.digitization).toEqual({ paper: 2, digitized: 1, rate: 0.5 });
@@ -141,7 +144,7 @@ describe('the archive counts', () => {
       ['clerk'],
       [{ fondsCode: 'J014', regionCode: '320115', categoryCode: null }],
     );
-    const empty = await archiveOverview(db(), await itemScopeOf(db(), nobody));
+    const empty = await archiveOverview(db(), await accessContextOf(db(), nobody));
     expect(empty).toMatchObject({ total: 0, byCategory: [], byYear: [] });
     expect(empty.electronic.rate).toBeNull();
     expect(empty.digitization.rate).toBeNull();
@@ -160,7 +163,7 @@ describe('the rest of the dashboard', () => {
     await requestAccess(db(), first, { items: [codes[2] as string], purpose });
     await requestAccess(db(), second, { items: [codes[2] as string], purpose });
     const pending = async (who: Principal) =>
-      (await overview(db(), who, () => itemScopeOf(db(), who))).approvals;
+      (await overview(db(), who, () => accessContextOf(db(), who))).approvals;
     expect(await pending(secadmin)).toEqual({ scope: 'all', pending: 3 });
     expect(await pending(first)).toEqual({ scope: 'mine', pending: 2 });
     expect(await pending(second)).toEqual({ scope: 'mine', pending: 1 });
@@ -171,7 +174,7 @@ describe('the rest of the dashboard', () => {
 
   it('shows no archive counts to a role without item.read, but the health parts to everyone', async () => {
     const sysadmin = await principal(['sysadmin'], EVERYTHING);
-    const seen = await overview(db(), sysadmin, () => itemScopeOf(db(), sysadmin));
+    const seen = await overview(db(), sysadmin, () => accessContextOf(db(), sysadmin));
     expect(seen.archive).toBeNull();
     expect(seen.fixity).toBeNull();
     expect(seen.verify).toBeNull();

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
+import { accessOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
-import { discloseItems } from '../access/disclosure.service.js';
 import { ItemSchema } from '../catalog/item.schema.js';
 import type { FlagRow } from './duplicates.repo.js';
 import { listDuplicates, resolveDuplicate } from './duplicates.service.js';
@@ -72,19 +71,13 @@ export const duplicateRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app
     async (request) => {
       const { pairs, nextBefore } = await listDuplicates(db, {
         ...request.query,
-        scope: await scopeOf(request, db),
+        access: await accessOf(request, db),
       });
-      const principal = principalOf(request);
-      const duplicates = [];
-      for (const pair of pairs) {
-        const [item, other] = await discloseItems(db, principal, [pair.item, pair.other]);
-        const codes = new Map([pair.item, pair.other].map((entry) => [entry.id, entry.archiveCode]));
-        duplicates.push({
-          flag: flagOut(pair.flag, codes),
-          item: item as typeof pair.item,
-          other: other as typeof pair.item,
-        });
-      }
+      const duplicates = pairs.map(({ flag, item, other }) => ({
+        flag: flagOut(flag, new Map([item, other].map((entry) => [entry.id, entry.archiveCode]))),
+        item,
+        other,
+      }));
       return { duplicates, nextBefore };
     },
   );
@@ -114,7 +107,7 @@ export const duplicateRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app
         request.params.id,
         request.body,
         requestActor(request),
-        await scopeOf(request, db),
+        await accessOf(request, db),
       );
       const codes = new Map<number, string>();
       if (request.body.keep && flag.keptItemId !== null) codes.set(flag.keptItemId, request.body.keep);

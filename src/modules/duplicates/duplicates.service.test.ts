@@ -1,15 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM, scopedAccess } from '../../../test/helpers/fixture-access.js';
 import { failure, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
-import { listDuplicates, resolveDuplicate } from './duplicates.service.js';
 import { importTable } from '../import/import.service.js';
 import { type IngestRequest, ingestArchive } from '../push/push.service.js';
+import { listDuplicates, resolveDuplicate } from './duplicates.service.js';
 
 // The same business filed twice is flagged at ingest with the key fields that differ, listed side by
 // side, and resolved by an archivist (keep both, or name the record that stands) with a reason.
 
 let system: TestSystem;
-const context = () => ({ db: system.database.db, store: system.store });
+const context = () => ({ db: system.database.db, store: system.store, access: SYSTEM });
 
 beforeAll(async () => {
   system = await openTestSystem();
@@ -61,7 +62,7 @@ describe('flagging at ingest', () => {
       'settlement',
     );
     expect(later.duplicates).toBe(0);
-    const { pairs } = await listDuplicates(system.database.db, { status: 'open' });
+    const { pairs } = await listDuplicates(system.database.db, { access: SYSTEM, status: 'open' });
     const pair = pairs.find((entry) => entry.item.archiveCode === second.archiveCode);
     expect(pair?.other.archiveCode).toBe(first.archiveCode);
     expect(pair?.flag).toMatchObject({
@@ -93,7 +94,7 @@ describe('flagging at ingest', () => {
       'settlement',
     );
     expect(second.duplicates).toBe(1);
-    const { pairs } = await listDuplicates(system.database.db, {});
+    const { pairs } = await listDuplicates(system.database.db, { access: SYSTEM });
     expect(pairs.find((entry) => entry.item.archiveCode === second.archiveCode)).toMatchObject({
       flag: { rule: 'same_serial', fields: expect.arrayContaining(['idNumber', 'title']) },
       other: { archiveCode: first.archiveCode },
@@ -108,9 +109,11 @@ describe('flagging at ingest', () => {
     const content = Buffer.from(
       [header, line('10', '2024-06-01T09:00:00+08:00'), line('12', '2024-06-02T09:00:00+08:00')].join('\n'),
     );
-    const result = await importTable(system.database.db, { name: 'dup.csv', content }, 'importer');
+    const result = await importTable(system.database.db, { name: 'dup.csv', content }, 'importer', {
+      access: SYSTEM,
+    });
     expect(result.filed).toBe(2);
-    const { pairs } = await listDuplicates(system.database.db, {});
+    const { pairs } = await listDuplicates(system.database.db, { access: SYSTEM });
     expect(pairs.find((entry) => entry.item.archiveCode === result.lines[1]?.archiveCode)).toMatchObject({
       other: { archiveCode: result.lines[0]?.archiveCode },
       flag: { fields: ['amount'] },
@@ -120,7 +123,7 @@ describe('flagging at ingest', () => {
 
 describe('resolving a flag', () => {
   it('keeps both with a reason, once; merges naming one of the two; logs each decision', async () => {
-    const { pairs } = await listDuplicates(system.database.db, { status: 'open' });
+    const { pairs } = await listDuplicates(system.database.db, { access: SYSTEM, status: 'open' });
     const [one, two] = pairs;
     if (!one || !two) throw new Error('two open flags expected');
     expect(
@@ -131,6 +134,7 @@ describe('resolving a flag', () => {
             one.flag.id,
             { decision: 'keep_both', reason: '无' },
             'archivist',
+            SYSTEM,
           ),
         )
       ).code,
@@ -140,6 +144,7 @@ describe('resolving a flag', () => {
       one.flag.id,
       { decision: 'keep_both', reason: '两次就诊，非重复' },
       'archivist',
+      SYSTEM,
     );
     expect(kept).toMatchObject({ status: 'kept', resolvedBy: 'archivist', reason: '两次就诊，非重复' });
     expect(
@@ -150,6 +155,7 @@ describe('resolving a flag', () => {
             one.flag.id,
             { decision: 'keep_both', reason: '再次处理' },
             'archivist',
+            SYSTEM,
           ),
         )
       ).code,
@@ -162,6 +168,7 @@ describe('resolving a flag', () => {
             two.flag.id,
             { decision: 'merge', keep: 'J013-XX-1', reason: '同一笔报销' },
             'archivist',
+            SYSTEM,
           ),
         )
       ).code,
@@ -171,6 +178,7 @@ describe('resolving a flag', () => {
       two.flag.id,
       { decision: 'merge', keep: two.other.archiveCode, reason: '同一笔报销重复推送' },
       'archivist',
+      SYSTEM,
     );
     expect(merged).toMatchObject({ status: 'merged', keptItemId: two.other.id });
     const decisions = (await flagEvents()).filter((event) => event.action === 'item.duplicate_resolved');
@@ -183,6 +191,7 @@ describe('resolving a flag', () => {
             999_999,
             { decision: 'keep_both', reason: '不存在的标记' },
             'x',
+            SYSTEM,
           ),
         )
       ).code,
@@ -190,9 +199,12 @@ describe('resolving a flag', () => {
   });
 
   it('hides a pair from a user whose scope does not cover both items', async () => {
-    const scope = { rows: [{ fondsCode: 'X999', regionPrefix: null, categoryIds: null }], idNumber: null };
-    expect((await listDuplicates(system.database.db, { scope })).pairs).toEqual([]);
-    const { pairs } = await listDuplicates(system.database.db, {});
+    const scope = scopedAccess({
+      rows: [{ fondsCode: 'X999', regionPrefix: null, categoryIds: null }],
+      idNumber: null,
+    });
+    expect((await listDuplicates(system.database.db, { access: scope })).pairs).toEqual([]);
+    const { pairs } = await listDuplicates(system.database.db, { access: SYSTEM });
     expect(
       (
         await failure(

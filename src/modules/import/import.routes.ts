@@ -2,8 +2,8 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
+import { accessOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
 import { DEFAULT_LIMITS } from '../../shared/spreadsheet/limits.js';
@@ -83,7 +83,7 @@ export const importRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         mapping: query.mapping ? await loadMapping(db, query.mapping) : undefined,
         allOrNothing: query.allOrNothing,
         batchSize: query.batchSize,
-        scope: await scopeOf(request, db),
+        access: await accessOf(request, db),
       });
       if (query.report !== 'xlsx') return result;
       const name = `${part.filename.replace(/\.[^.]*$/, '')}.导入报告.xlsx`;

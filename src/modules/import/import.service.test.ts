@@ -1,6 +1,7 @@
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, validId, wrongCheckId } from '../../../test/helpers/fixtures.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { importReport } from './import.report.js';
@@ -70,6 +71,7 @@ describe('importing a CSV', () => {
         row(4, { title: '' }),
       ),
       'importer',
+      { access: SYSTEM },
     );
     expect(result).toMatchObject({
       format: 'csv',
@@ -101,7 +103,7 @@ J013,JSLX,JSK,张三 门诊费用报销审核表,2024-03-15,江宁区医保局,�
       'hex',
     );
     expect(new TextDecoder('gb18030').decode(gbk)).toBe(text);
-    const result = await importTable(db(), { name: 'gbk.csv', content: gbk }, 'importer');
+    const result = await importTable(db(), { name: 'gbk.csv', content: gbk }, 'importer', { access: SYSTEM });
     expect(result).toMatchObject({ source: 'gb18030', filed: 1, rejected: 0 });
     const item = await db()
       .selectFrom('archive_item')
@@ -114,6 +116,7 @@ J013,JSLX,JSK,张三 门诊费用报销审核表,2024-03-15,江宁区医保局,�
   it('files nothing when asked for all or nothing and one row is wrong', async () => {
     const before = await itemCount();
     const result = await importTable(db(), csv(row(11), row(12, { date: 'x' }), row(13)), 'importer', {
+      access: SYSTEM,
       allOrNothing: true,
     });
     expect(result.lines.map((line) => line.status)).toEqual(['withheld', 'rejected', 'withheld']);
@@ -126,6 +129,7 @@ J013,JSLX,JSK,张三 门诊费用报销审核表,2024-03-15,江宁区医保局,�
     const crash = new Error('killed');
     await expect(
       importTable(db(), file, 'importer', {
+        access: SYSTEM,
         batchSize: 2,
         onProgress: (done) => {
           if (done === 2) throw crash;
@@ -133,10 +137,10 @@ J013,JSLX,JSK,张三 门诊费用报销审核表,2024-03-15,江宁区医保局,�
       }),
     ).rejects.toBe(crash);
     expect(await itemCount()).toBe(before + 2);
-    const again = await importTable(db(), file, 'importer', { batchSize: 2 });
+    const again = await importTable(db(), file, 'importer', { access: SYSTEM, batchSize: 2 });
     expect(again).toMatchObject({ resumed: true, skipped: 2, filed: 3, rejected: 0 });
     expect(await itemCount()).toBe(before + 5);
-    const third = await importTable(db(), file, 'importer', { batchSize: 2 });
+    const third = await importTable(db(), file, 'importer', { access: SYSTEM, batchSize: 2 });
     expect(third).toMatchObject({ skipped: 5, filed: 0 });
     expect(third.lines.map((line) => line.archiveCode)).toEqual(again.lines.map((line) => line.archiveCode));
     expect(await itemCount()).toBe(before + 5);
@@ -144,25 +148,35 @@ J013,JSLX,JSK,张三 门诊费用报销审核表,2024-03-15,江宁区医保局,�
 
   it('refuses a file missing required columns or a mapping naming unknown fields, before checking rows', async () => {
     const noTitle = { name: 'x.csv', content: Buffer.from('全宗号,类别,日期\nJ013,JSLX,2024-01-01\n') };
-    const missing = await failure(importTable(db(), noTitle, 'importer'));
+    const missing = await failure(importTable(db(), noTitle, 'importer', { access: SYSTEM }));
     expect(missing.code).toBe('IMPORT_COLUMNS_MISSING');
     expect(missing.message).toContain('题名');
     expect(
       (
         await failure(
-          importTable(db(), csv(row(31)), 'importer', { mapping: { columns: { 题名: 'titel' } } }),
+          importTable(db(), csv(row(31)), 'importer', {
+            access: SYSTEM,
+            mapping: { columns: { 题名: 'titel' } },
+          }),
         )
       ).code,
     ).toBe('MAPPING_INVALID');
     expect(
       (
         await failure(
-          importTable(db(), csv(row(31)), 'importer', { mapping: { columns: { 标题: 'title' } } }),
+          importTable(db(), csv(row(31)), 'importer', {
+            access: SYSTEM,
+            mapping: { columns: { 标题: 'title' } },
+          }),
         )
       ).code,
     ).toBe('IMPORT_COLUMNS_MISSING');
     expect(
-      (await failure(importTable(db(), { name: 'e.csv', content: Buffer.from('\n\n') }, 'importer'))).code,
+      (
+        await failure(
+          importTable(db(), { name: 'e.csv', content: Buffer.from('\n\n') }, 'importer', { access: SYSTEM }),
+        )
+      ).code,
     ).toBe('IMPORT_EMPTY');
   });
 
@@ -183,7 +197,7 @@ J013,JSLX,JSK,张三 门诊费用报销审核表,2024-03-15,江宁区医保局,�
         `标题,业务日期,医院,证件号,姓名,金额\n李四 住院结算单,2024-05-01,江宁医院,${validId('32011519850312777')},李四,300\n`,
       ),
     };
-    const result = await importTable(db(), file, 'importer', { mapping });
+    const result = await importTable(db(), file, 'importer', { access: SYSTEM, mapping });
     expect(result).toMatchObject({ filed: 1, rejected: 0 });
     const item = await db()
       .selectFrom('archive_item')
@@ -244,7 +258,7 @@ describe('importing an XLSX', () => {
       ]);
       sheet.addRow([]);
     });
-    const result = await importTable(db(), { name: 'ledger.xlsx', content }, 'importer');
+    const result = await importTable(db(), { name: 'ledger.xlsx', content }, 'importer', { access: SYSTEM });
     expect(result).toMatchObject({ format: 'xlsx', source: '台账', total: 3, filed: 1, rejected: 2 });
     expect(result.lines[1]?.issues[0]).toMatchObject({
       field: 'title',
@@ -259,27 +273,34 @@ describe('importing an XLSX', () => {
   it('refuses an empty sheet, an old .xls, a damaged zip and a zip bomb, filing nothing', async () => {
     const before = await itemCount();
     const empty = await xlsx(() => {});
-    expect((await failure(importTable(db(), { name: 'e.xlsx', content: empty }, 'importer'))).code).toBe(
-      'IMPORT_EMPTY',
-    );
+    expect(
+      (await failure(importTable(db(), { name: 'e.xlsx', content: empty }, 'importer', { access: SYSTEM })))
+        .code,
+    ).toBe('IMPORT_EMPTY');
     const xls = Buffer.concat([
       Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
       Buffer.alloc(512),
     ]);
-    expect((await failure(importTable(db(), { name: 'old.xls', content: xls }, 'importer'))).code).toBe(
-      'IMPORT_FORMAT',
-    );
+    expect(
+      (await failure(importTable(db(), { name: 'old.xls', content: xls }, 'importer', { access: SYSTEM })))
+        .code,
+    ).toBe('IMPORT_FORMAT');
     const damaged = Buffer.concat([Buffer.from('PK\u0003\u0004', 'latin1'), Buffer.alloc(64, 7)]);
-    expect((await failure(importTable(db(), { name: 'bad.xlsx', content: damaged }, 'importer'))).code).toBe(
-      'IMPORT_UNREADABLE',
-    );
+    expect(
+      (
+        await failure(
+          importTable(db(), { name: 'bad.xlsx', content: damaged }, 'importer', { access: SYSTEM }),
+        )
+      ).code,
+    ).toBe('IMPORT_UNREADABLE');
     const bomb = await xlsx((sheet) => {
       sheet.addRow(HEADER.split(','));
       sheet.addRow(['J013', 'JSLX', 'JSK', 'a'.repeat(8 * 1024 * 1024), '2024-03-15']);
     });
-    expect((await failure(importTable(db(), { name: 'bomb.xlsx', content: bomb }, 'importer'))).code).toBe(
-      'IMPORT_UNSAFE',
-    );
+    expect(
+      (await failure(importTable(db(), { name: 'bomb.xlsx', content: bomb }, 'importer', { access: SYSTEM })))
+        .code,
+    ).toBe('IMPORT_UNSAFE');
     expect(await itemCount()).toBe(before);
   });
 });

@@ -1,12 +1,12 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { type FieldIssue, invalid, isYidangError } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { checkItems, type FiledItem, fileItems, MAX_BATCH } from '../catalog/item.service.js';
-import { recordEvent } from '../integrity/event-log.js';
 import { detectDuplicates } from '../duplicates/duplicates.service.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { checkMapping, type ImportMapping, planColumns, rowToItem } from './import.mapping.js';
 import { filedLines, findMapping, finishJob, openJob, recordLines, saveMapping } from './import.repo.js';
 import { readTable } from './import.table.js';
@@ -48,7 +48,8 @@ export interface ImportOptions {
   mapping?: ImportMapping;
   allOrNothing?: boolean;
   batchSize?: number;
-  scope?: ItemScope;
+  /** Who imports: rows outside their scope are refused. */
+  access: AccessContext;
   today?: Date;
   onProgress?: (done: number, total: number) => void;
 }
@@ -89,7 +90,7 @@ export async function importTable(
   db: Db,
   file: { name: string; content: Buffer },
   actor: string,
-  options: ImportOptions = {},
+  options: ImportOptions,
 ): Promise<ImportResult> {
   const allOrNothing = options.allOrNothing ?? false;
   const batchSize = Math.min(Math.max(options.batchSize ?? DEFAULT_BATCH, 1), MAX_BATCH);
@@ -101,7 +102,7 @@ export async function importTable(
     db,
     rows.map((row) => row.item),
     actor,
-    { scope: options.scope, today: options.today },
+    { access: options.access, today: options.today },
   );
   const job = await openJob(db, {
     fileDigest: digest(file.content),
@@ -177,7 +178,7 @@ async function fileBatch(
             trx,
             part.map((row) => row.item),
             actor,
-            { scope: options.scope, today: options.today },
+            { access: options.access, today: options.today },
           )),
         );
       await recordLines(

@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onPostgres, openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import type { Db } from '../../db/database.js';
 import { addCategory, changeCategory } from '../catalog/category.service.js';
@@ -261,6 +262,7 @@ describe('events of the catalog services', () => {
       db,
       [reimbursement(), reimbursement({ name: '李秀英', idNumber: validId('32011519900707456') })],
       '档案员甲',
+      { access: SYSTEM },
     );
     code = filed?.archiveCode as string;
     const [created] = await eventsOf(`item:${code}`);
@@ -269,24 +271,25 @@ describe('events of the catalog services', () => {
     expect(Object.keys(payload).sort()).toEqual(['state', 'version']);
     expect(payload.version).toBe(1);
     expect(payload.state).toMatch(/^[0-9a-f]{64}$/);
-    expect(payload.state).toBe(stateDigest('sha256', itemState(await getItem(db, code))));
+    expect(payload.state).toBe(stateDigest('sha256', itemState(await getItem(db, code, SYSTEM))));
     // One event per item of the batch, in the same transaction, with distinct states.
     const [other] = await eventsOf(`item:${second?.archiveCode}`);
     expect(other?.seq).toBe((created?.seq as number) + 1);
     expect(other?.recordedAt.toISOString()).toBe(created?.recordedAt.toISOString());
     expect(payloadOf(other).state).toBe(
-      stateDigest('sha256', itemState(await getItem(db, second?.archiveCode as string))),
+      stateDigest('sha256', itemState(await getItem(db, second?.archiveCode as string, SYSTEM))),
     );
     expect(payloadOf(other).state).not.toBe(payload.state);
   });
 
   it('logs item.changed with the fields, the reason, the new state and the replaced state', async () => {
-    const before = await getItem(db, code);
+    const before = await getItem(db, code, SYSTEM);
     const changed = await updateItem(
       db,
       code,
       { amount: '88.8', handler: '张伟', reason: '复核更正' },
       '科长乙',
+      { access: SYSTEM },
     );
     expect(changed.version).toBe(2);
     const [created, change] = await eventsOf(`item:${code}`);
@@ -305,7 +308,7 @@ describe('events of the catalog services', () => {
   it('logs nothing for an edit that is refused', async () => {
     const size = await countEvents(db);
     await expect(
-      updateItem(db, code, { amount: '88.8', reason: '重复提交' }, '科长乙'),
+      updateItem(db, code, { amount: '88.8', reason: '重复提交' }, '科长乙', { access: SYSTEM }),
     ).rejects.toMatchObject({
       code: 'NO_CHANGES',
     });

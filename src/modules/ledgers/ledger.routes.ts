@@ -3,8 +3,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
+import { accessOf, principalOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { invalid, YidangError } from '../../shared/errors.js';
 import { can } from '../access/principal.js';
@@ -136,7 +136,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         fileName,
         source: request.query.source,
         actor: requestActor(request),
-        regions: await rosterRegions(db, await scopeOf(request, db)),
+        regions: await rosterRegions(db, await accessOf(request, db)),
       });
       const { findings: _findings, resolved: _resolved, ...summary } = result;
       return { ...summary, reports: reportLinks(result.runId) };
@@ -307,7 +307,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
             ? (['xlsx', 'pdf'] as const)
             : [];
       const made = await makeLedger(
-        { db, store, scope: await scopeOf(request, db) },
+        { db, store, access: await accessOf(request, db) },
         { ...(request.body as Parameters<typeof makeLedger>[1]), deliver },
         {
           actor: requestActor(request),

@@ -6,6 +6,7 @@ import path from 'node:path';
 import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure } from '../../../test/helpers/fixtures.js';
 import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { createFonds } from '../catalog/fonds.service.js';
@@ -24,7 +25,7 @@ const maker = { actor: 'clerk1', displayName: '张科员' };
 const made = new Map<string, MadeLedger>();
 
 async function make(key: string, order: Parameters<typeof makeLedger>[1]): Promise<MadeLedger> {
-  const ledger = await makeLedger({ db: db(), store: system.store }, order, maker, now);
+  const ledger = await makeLedger({ access: SYSTEM, db: db(), store: system.store }, order, maker, now);
   made.set(key, ledger);
   return ledger;
 }
@@ -240,7 +241,9 @@ describe('bad orders', () => {
       [{ kind: 'chronic' }, '截至日期'],
     ];
     for (const [order, words] of cases) {
-      const error = await failure(makeLedger({ db: db(), store: system.store }, order, maker, now));
+      const error = await failure(
+        makeLedger({ access: SYSTEM, db: db(), store: system.store }, order, maker, now),
+      );
       expect(error.code, JSON.stringify(order)).toBe('LEDGER_PERIOD');
       expect(error.message).toContain(words);
     }
@@ -250,11 +253,16 @@ describe('bad orders', () => {
   it('asks which fonds when there are two', async () => {
     await createFonds(db(), { code: 'J014', name: '南京市溧水区医疗保障局', regionCode: '320117' }, 'test');
     const error = await failure(
-      makeLedger({ db: db(), store: system.store }, { kind: 'chronic', asOf: '2026-06-30' }, maker, now),
+      makeLedger(
+        { access: SYSTEM, db: db(), store: system.store },
+        { kind: 'chronic', asOf: '2026-06-30' },
+        maker,
+        now,
+      ),
     );
     expect(error.code).toBe('FONDS_REQUIRED');
     const chosen = await makeLedger(
-      { db: db(), store: system.store },
+      { access: SYSTEM, db: db(), store: system.store },
       { kind: 'chronic', asOf: '2026-06-30', fonds: 'J014' },
       maker,
       now,

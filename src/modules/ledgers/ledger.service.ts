@@ -1,13 +1,13 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid, YidangError } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { type IngestResult, ingestArchive } from '../push/push.service.js';
 import { recordEvent } from '../integrity/event-log.js';
+import { type IngestResult, ingestArchive } from '../push/push.service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';
 import type { LedgerDocument } from './ledger.document.js';
@@ -45,8 +45,8 @@ export interface LedgerOrder {
 export interface LedgerContext {
   db: Db;
   store: BlobStore;
-  /** The caller's scope; absent for internal callers, which reach every fonds and region. */
-  scope?: ItemScope;
+  /** Who makes the ledger: a principal's scope limits its fonds and people; a system context reaches all. */
+  access: AccessContext;
 }
 
 export interface LedgerMaker {
@@ -123,8 +123,8 @@ const periodWords = (period: LedgerPeriod) =>
 
 /** Whether the maker gets the copy in full: only when they may unmask, asked to, and said why. */
 function revealFor(context: LedgerContext, order: LedgerOrder, maker: LedgerMaker): string | null {
-  // An internal caller (no scope) is the system itself: nothing is handed to a person.
-  if (!context.scope) return order.unmask === false ? null : '';
+  // A system context is the system itself: nothing is handed to a person.
+  if (context.access.kind === 'system') return order.unmask === false ? null : '';
   if (!order.unmask) return null;
   if (!maker.mayUnmask)
     throw new YidangError('FORBIDDEN', 'forbidden', '无权查看未脱敏的个人信息，台账只能以脱敏形式交付');
@@ -142,7 +142,7 @@ export async function makeLedger(
 ): Promise<MadeLedger> {
   const period = ledgerPeriod(order, now);
   const purpose = revealFor(context, order, maker);
-  const reach: LedgerReach = await ledgerReach(context.db, order, context.scope);
+  const reach: LedgerReach = await ledgerReach(context.db, order, context.access);
   const { fonds } = reach;
   const document = await buildLedger(context.db, {
     kind: order.kind,
@@ -185,7 +185,7 @@ export async function makeLedger(
     { now },
   );
   if (purpose !== null) {
-    if (context.scope)
+    if (context.access.kind === 'principal')
       await inTransaction(context.db, async (trx) =>
         recordEvent(trx, {
           actor: maker.actor,

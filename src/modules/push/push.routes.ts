@@ -1,12 +1,12 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Db } from '../../db/database.js';
+import { accessOf, principalOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
 import { ValidationError } from '../../shared/errors.js';
 import { authorize } from '../access/principal.js';
+import { enqueueCheckAfterFiling } from '../check/check.background.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IngestChecks } from '../check/check.background.js';
 import { IngestRequestSchema, IngestResultSchema, LagQuerySchema, LagReportSchema } from './push.schema.js';
 import { ingestArchive, lagReport } from './push.service.js';
 
@@ -20,12 +20,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export const ingestRoutes: FastifyPluginAsyncTypebox<{
   db: Db;
   store: BlobStore;
+  /** Read by the check job the server registers (src/system/jobs.ts), not here. */
   clamavDatabase?: string;
-}> = async (app, { db, store, clamavDatabase }) => {
-  const checks = new IngestChecks({ db, store, virus: { database: clamavDatabase } }, (error) =>
-    app.log.error({ code: (error as { code?: string }).code }, '归档后的四性检测未能完成'),
-  );
-  app.addHook('onClose', () => checks.close());
+}> = async (app, { db, store }) => {
   app.post(
     '/ingest',
     {
@@ -54,7 +51,7 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{
       );
       if (bad.length > 0) throw new ValidationError(bad, `推送的档案有误，未归档：${bad[0]?.message}`);
       const result = await ingestArchive(
-        { db, store, scope: await scopeOf(request, db) },
+        { db, store, access: await accessOf(request, db) },
         {
           source: request.body.source,
           serial: request.body.serial,
@@ -65,8 +62,10 @@ export const ingestRoutes: FastifyPluginAsyncTypebox<{
           })),
         },
         requestActor(request),
+        // The four-property check is a job queued in the filing's transaction: it runs after the
+        // response, and a crash cannot lose it.
+        { onFiled: (trx, archiveCode) => enqueueCheckAfterFiling(trx, archiveCode, requestActor(request)) },
       );
-      if (!result.replayed) checks.schedule(result.archiveCode, requestActor(request));
       return reply.status(result.replayed ? 200 : 201).send(result);
     },
   );

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filesUnder, snapshot } from '../../../test/helpers/file-service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { ValidationError } from '../../shared/errors.js';
@@ -11,7 +12,7 @@ import { type IngestRequest, ingestArchive, lagReport } from './push.service.js'
 // leaves no item, no receipt, no blob and no used item number.
 
 let system: TestSystem;
-const context = () => ({ db: system.database.db, store: system.store });
+const context = () => ({ db: system.database.db, store: system.store, access: SYSTEM });
 const NOW = new Date('2024-03-15T04:20:00Z');
 
 beforeAll(async () => {

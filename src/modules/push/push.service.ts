@@ -2,12 +2,13 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { conflict, type FieldIssue, invalid, ValidationError } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { idNumberInTextProblem, maskIdNumbersInText } from '../catalog/id-number.js';
 import { fileItems } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { parseDateTime } from '../catalog/item.validate.js';
+import { detectDuplicates } from '../duplicates/duplicates.service.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import {
@@ -18,7 +19,6 @@ import {
   type StagedFile,
   stageFile,
 } from '../storage/file.service.js';
-import { detectDuplicates } from '../duplicates/duplicates.service.js';
 import {
   claimReceipt,
   completeReceipt,
@@ -62,7 +62,8 @@ export interface IngestResult {
 export interface IngestContext {
   db: Db;
   store: BlobStore;
-  scope?: ItemScope;
+  /** Who pushes: the item must lie in their scope. */
+  access: AccessContext;
 }
 
 // Printable, no spaces: a key copied from a log or a spreadsheet must not differ by invisible characters.
@@ -146,7 +147,7 @@ async function replay(context: IngestContext, receipt: Receipt, digest: string):
       'INGEST_KEY_CONFLICT',
       `业务流水号“${receipt.serial}”（${receipt.source}）已用于归档另一份内容（档号 ${receipt.archiveCode ?? '—'}），未重复归档；同一业务重推时内容须一致`,
     );
-  const files = await listFiles(context.db, receipt.archiveCode, context.scope);
+  const files = await listFiles(context.db, receipt.archiveCode, context.access);
   return {
     archiveCode: receipt.archiveCode,
     itemId: receipt.itemId,
@@ -163,7 +164,11 @@ export async function ingestArchive(
   context: IngestContext,
   request: IngestRequest,
   actor: string,
-  options: { now?: Date } = {},
+  options: {
+    now?: Date;
+    /** Runs in the filing's transaction (the route queues the four-property check there). */
+    onFiled?: (trx: Db, archiveCode: string) => Promise<void>;
+  } = {},
 ): Promise<IngestResult> {
   const key = checkRequest(request);
   const digest = payloadDigest(request);
@@ -203,7 +208,7 @@ export async function ingestArchive(
       )
         throw new KeyTaken();
       const [filed] = await fileItems(trx, [request.item], actor, {
-        scope: context.scope,
+        access: context.access,
         today: receivedAt,
       });
       if (!filed) throw new Error('filing returned no item');
@@ -218,6 +223,7 @@ export async function ingestArchive(
       }
       await completeReceipt(trx, key, filed);
       const duplicates = await detectDuplicates(trx, [filed.id], actor, key);
+      await options.onFiled?.(trx, filed.archiveCode);
       recordEvent(trx, {
         actor,
         action: 'item.ingested',

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
+import { accessOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { scopeOf } from '../../http/auth.js';
 import { errorResponses, Nullable } from '../../http/schemas.js';
 import {
   batchViews,
@@ -90,7 +90,7 @@ export const qcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
         response: { 200: Type.Object({ batches: Type.Array(BatchSchema) }), ...errors },
       },
     },
-    async (request) => ({ batches: (await batchViews(db, await scopeOf(request, db))).map(batchOut) }),
+    async (request) => ({ batches: (await batchViews(db, await accessOf(request, db))).map(batchOut) }),
   );
 
   app.post(
@@ -113,7 +113,7 @@ export const qcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
       },
     },
     async (request, reply) => {
-      const batch = await createBatch(db, request.body, requestActor(request), await scopeOf(request, db));
+      const batch = await createBatch(db, request.body, requestActor(request), await accessOf(request, db));
       return reply.status(201).send(batchOut(batch));
     },
   );
@@ -129,7 +129,7 @@ export const qcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
         response: { 200: ReportSchema, ...errors },
       },
     },
-    async (request) => reportOut(await qcReport(db, request.params.id, await scopeOf(request, db))),
+    async (request) => reportOut(await qcReport(db, request.params.id, await accessOf(request, db))),
   );
 
   app.post(
@@ -152,7 +152,7 @@ export const qcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
     async (request, reply) => {
       const report = await drawSample(db, request.params.id, requestActor(request), {
         sampleRate: request.body?.sampleRate,
-        scope: await scopeOf(request, db),
+        access: await accessOf(request, db),
       });
       return reply.status(201).send(reportOut(report));
     },
@@ -186,7 +186,7 @@ export const qcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
         { archiveCode, page },
         verdict,
         requestActor(request),
-        await scopeOf(request, db),
+        await accessOf(request, db),
       );
       return reply.status(204).send(null);
     },
@@ -204,6 +204,6 @@ export const qcRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db 
       },
     },
     async (request) =>
-      reportOut(await decideBatch(db, request.params.id, requestActor(request), await scopeOf(request, db))),
+      reportOut(await decideBatch(db, request.params.id, requestActor(request), await accessOf(request, db))),
   );
 };

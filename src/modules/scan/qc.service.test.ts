@@ -1,8 +1,8 @@
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM, scopedAccess } from '../../../test/helpers/fixture-access.js';
 import { FONDS } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
-import type { ItemScope } from '../access/principal.js';
 import { renderScanTiff } from '../demo/scan-pages.js';
 import {
   batchViews,
@@ -28,7 +28,7 @@ const smallPages = (count: number) =>
   );
 const scan = async (batchId: number, pages: number) =>
   addScan(
-    { db: db(), store: system.store },
+    { access: SYSTEM, db: db(), store: system.store },
     code,
     { stream: Readable.from([await smallPages(pages)]), fileName: 'batch.tif' },
     '扫描员李',
@@ -63,15 +63,22 @@ describe('sampleSize', () => {
 
 describe('digitization batches', () => {
   it('are created with the default 5% sample and 0.5% limit, once per name in a fonds', async () => {
-    const batch = await createBatch(db(), { fondsCode: FONDS.code, name: '2024年第一批' }, '档案员张');
+    const batch = await createBatch(
+      db(),
+      { fondsCode: FONDS.code, name: '2024年第一批' },
+      '档案员张',
+      SYSTEM,
+    );
     expect(batch).toMatchObject({ status: 'scanning', sampleRate: 0.05, maxErrorRate: 0.005 });
     await expect(
-      createBatch(db(), { fondsCode: FONDS.code, name: ' 2024年第一批 ' }, '档案员张'),
+      createBatch(db(), { fondsCode: FONDS.code, name: ' 2024年第一批 ' }, '档案员张', SYSTEM),
     ).rejects.toMatchObject({ code: 'SCAN_BATCH_EXISTS' });
     await expect(
-      createBatch(db(), { fondsCode: FONDS.code, name: 'x', sampleRate: 1.5 }, '档案员张'),
+      createBatch(db(), { fondsCode: FONDS.code, name: 'x', sampleRate: 1.5 }, '档案员张', SYSTEM),
     ).rejects.toMatchObject({ code: 'QC_RATE_INVALID' });
-    await expect(createBatch(db(), { fondsCode: 'ZZZZ', name: 'x' }, '档案员张')).rejects.toMatchObject({
+    await expect(
+      createBatch(db(), { fondsCode: 'ZZZZ', name: 'x' }, '档案员张', SYSTEM),
+    ).rejects.toMatchObject({
       code: 'FONDS_NOT_FOUND',
     });
   });
@@ -79,19 +86,21 @@ describe('digitization batches', () => {
 
 describe('a QC round', () => {
   it('samples 5%, refuses new pages meanwhile, and returns the batch when a sampled page is wrong', async () => {
-    const batch = await createBatch(db(), { fondsCode: FONDS.code, name: '返工批次' }, '档案员张');
+    const batch = await createBatch(db(), { fondsCode: FONDS.code, name: '返工批次' }, '档案员张', SYSTEM);
     await scan(batch.id, 40);
-    await expect(drawSample(db(), 99_999, '质检员王')).rejects.toMatchObject({
+    await expect(drawSample(db(), 99_999, '质检员王', { access: SYSTEM })).rejects.toMatchObject({
       code: 'SCAN_BATCH_NOT_FOUND',
     });
-    const report = await drawSample(db(), batch.id, '质检员王');
+    const report = await drawSample(db(), batch.id, '质检员王', { access: SYSTEM });
     expect(report.batch).toMatchObject({ status: 'sampled', pages: 40 });
     const round = report.rounds[0];
     expect(round).toMatchObject({ round: 1, pages: 40, sampled: 2, reviewed: 0 });
     expect(new Set(round?.samples.map((sample) => sample.page)).size).toBe(2);
     await expect(scan(batch.id, 1)).rejects.toMatchObject({ code: 'SCAN_BATCH_CLOSED' });
-    await expect(drawSample(db(), batch.id, '质检员王')).rejects.toMatchObject({ code: 'QC_ROUND_OPEN' });
-    await expect(decideBatch(db(), batch.id, '质检员王')).rejects.toMatchObject({
+    await expect(drawSample(db(), batch.id, '质检员王', { access: SYSTEM })).rejects.toMatchObject({
+      code: 'QC_ROUND_OPEN',
+    });
+    await expect(decideBatch(db(), batch.id, '质检员王', SYSTEM)).rejects.toMatchObject({
       code: 'QC_REVIEW_INCOMPLETE',
     });
 
@@ -106,6 +115,7 @@ describe('a QC round', () => {
         { archiveCode: code, page: unsampled as number },
         { verdict: 'right' },
         '质检员王',
+        SYSTEM,
       ),
     ).rejects.toMatchObject({ code: 'QC_PAGE_NOT_SAMPLED' });
     await expect(
@@ -115,6 +125,7 @@ describe('a QC round', () => {
         { archiveCode: code, page: first?.page as number },
         { verdict: 'wrong' },
         '质检员王',
+        SYSTEM,
       ),
     ).rejects.toMatchObject({ code: 'QC_REASON_REQUIRED' });
     await reviewPage(
@@ -123,6 +134,7 @@ describe('a QC round', () => {
       { archiveCode: code, page: first?.page as number },
       { verdict: 'wrong', reason: '字迹模糊' },
       '质检员王',
+      SYSTEM,
     );
     await reviewPage(
       db(),
@@ -130,8 +142,9 @@ describe('a QC round', () => {
       { archiveCode: code, page: second?.page as number },
       { verdict: 'right' },
       '质检员王',
+      SYSTEM,
     );
-    const decided = await decideBatch(db(), batch.id, '质检员王');
+    const decided = await decideBatch(db(), batch.id, '质检员王', SYSTEM);
     expect(decided.batch.status).toBe('returned');
     expect(decided.rounds[0]).toMatchObject({
       wrong: 1,
@@ -147,7 +160,7 @@ describe('a QC round', () => {
 
     // Rework: pages may be added again, and a second round that finds nothing wrong accepts the batch.
     await scan(batch.id, 1);
-    const again = await drawSample(db(), batch.id, '质检员王');
+    const again = await drawSample(db(), batch.id, '质检员王', { access: SYSTEM });
     const secondRound = again.rounds[1];
     expect(secondRound).toMatchObject({ round: 2, pages: 41, sampled: 3 });
     for (const sample of secondRound?.samples ?? [])
@@ -157,8 +170,9 @@ describe('a QC round', () => {
         { archiveCode: code, page: sample.page },
         { verdict: 'right' },
         '质检员赵',
+        SYSTEM,
       );
-    expect((await decideBatch(db(), batch.id, '质检员赵')).batch.status).toBe('accepted');
+    expect((await decideBatch(db(), batch.id, '质检员赵', SYSTEM)).batch.status).toBe('accepted');
     await expect(scan(batch.id, 1)).rejects.toMatchObject({ code: 'SCAN_BATCH_CLOSED' });
     expect(await batchEvents(batch.id)).toEqual([
       'scan_batch.created',
@@ -172,7 +186,10 @@ describe('a QC round', () => {
       'scan_batch.page_reviewed',
       'scan_batch.accepted',
     ]);
-    expect((await qcReport(db(), batch.id)).rounds.map((r) => r.decision)).toEqual(['returned', 'accepted']);
+    expect((await qcReport(db(), batch.id, SYSTEM)).rounds.map((r) => r.decision)).toEqual([
+      'returned',
+      'accepted',
+    ]);
   });
 
   it('accepts an error rate exactly at the limit and returns one just past it', async () => {
@@ -180,10 +197,11 @@ describe('a QC round', () => {
       db(),
       { fondsCode: FONDS.code, name: '边界批次', sampleRate: 1, maxErrorRate: 0.2 },
       '档案员张',
+      SYSTEM,
     );
     await scan(batch.id, 4);
     const verdicts = async (wrongPages: number) => {
-      const { rounds } = await drawSample(db(), batch.id, '质检员王');
+      const { rounds } = await drawSample(db(), batch.id, '质检员王', { access: SYSTEM });
       const samples = rounds.at(-1)?.samples ?? [];
       expect(samples).toHaveLength(rounds.length === 1 ? 4 : 5);
       for (const [index, sample] of samples.entries())
@@ -193,8 +211,9 @@ describe('a QC round', () => {
           { archiveCode: code, page: sample.page },
           index < wrongPages ? { verdict: 'wrong', reason: '缺页漏扫' } : { verdict: 'right' },
           '质检员王',
+          SYSTEM,
         );
-      return (await decideBatch(db(), batch.id, '质检员王')).batch.status;
+      return (await decideBatch(db(), batch.id, '质检员王', SYSTEM)).batch.status;
     };
     // 1 of 4 is 25%, past the 20% limit; 1 of 5 is exactly 20%.
     expect(await verdicts(1)).toBe('returned');
@@ -203,12 +222,12 @@ describe('a QC round', () => {
   });
 
   it('hides a batch of another fonds from a user scoped elsewhere', async () => {
-    const batch = (await batchViews(db())).find((view) => view.name === '返工批次');
+    const batch = (await batchViews(db(), SYSTEM)).find((view) => view.name === '返工批次');
     expect(batch).toMatchObject({ pages: 41, status: 'accepted' });
-    const elsewhere: ItemScope = {
+    const elsewhere = scopedAccess({
       rows: [{ fondsCode: 'X001', regionPrefix: null, categoryIds: null }],
       idNumber: null,
-    };
+    });
     expect(await batchViews(db(), elsewhere)).toEqual([]);
     await expect(qcReport(db(), batch?.id as number, elsewhere)).rejects.toMatchObject({
       code: 'SCAN_BATCH_NOT_FOUND',

@@ -2,12 +2,12 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
+import { accessOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
-import { scopeOf } from '../../http/auth.js';
 import { errorResponses, Nullable } from '../../http/schemas.js';
 import { invalid } from '../../shared/errors.js';
+import { enqueueCheckAfterFiling } from '../check/check.background.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { IngestChecks } from '../check/check.background.js';
 import { retryOcr, scopedOcrProgress } from './ocr.service.js';
 import {
   addScan,
@@ -102,12 +102,9 @@ const CodeParams = Type.Object({
 export const scanRoutes: FastifyPluginAsyncTypebox<{
   db: Db;
   store: BlobStore;
+  /** Read by the check job the server registers (src/system/jobs.ts), not here. */
   clamavDatabase?: string;
-}> = async (app, { db, store, clamavDatabase }) => {
-  const checks = new IngestChecks({ db, store, virus: { database: clamavDatabase } }, (error) =>
-    app.log.error({ code: (error as { code?: string }).code }, '扫描件挂接后的四性检测未能完成'),
-  );
-  app.addHook('onClose', () => checks.close());
+}> = async (app, { db, store }) => {
   await app.register(multipart, {
     preservePath: true,
     // One byte past the limit reaches the service, which refuses it; at the limit busboy would only cut it.
@@ -135,13 +132,16 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
       const part = await request.file();
       if (!part) throw invalid('FILE_MISSING', '请求中没有文件（字段 file）');
       const result = await addScan(
-        { db, store, scope: await scopeOf(request, db) },
+        { db, store, access: await accessOf(request, db) },
         request.params.archiveCode,
         { stream: part.file, fileName: part.filename },
         requestActor(request),
-        { batchId: request.query.batch },
+        {
+          batchId: request.query.batch,
+          // The four-property check is a job queued in the scan's transaction (runs after the response).
+          onFiled: (trx, archiveCode) => enqueueCheckAfterFiling(trx, archiveCode, requestActor(request)),
+        },
       );
-      checks.schedule(result.archiveCode, requestActor(request));
       return reply.status(201).send(result);
     },
   );
@@ -158,7 +158,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request) => ({
-      pages: await scanPages(db, request.params.archiveCode, await scopeOf(request, db)),
+      pages: await scanPages(db, request.params.archiveCode, await accessOf(request, db)),
     }),
   );
 
@@ -180,7 +180,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
       pages: await pagesToRescan(db, {
         batchId: request.query.batch,
         limit: request.query.limit,
-        scope: await scopeOf(request, db),
+        access: await accessOf(request, db),
       }),
     }),
   );
@@ -196,7 +196,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: ProgressSchema, ...errors },
       },
     },
-    async (request) => scopedOcrProgress(db, request.query.batch, await scopeOf(request, db)),
+    async (request) => scopedOcrProgress(db, request.query.batch, await accessOf(request, db)),
   );
 
   app.post(
@@ -216,7 +216,7 @@ export const scanRoutes: FastifyPluginAsyncTypebox<{
         response: { 200: Type.Object({ queued: Type.Integer() }), ...errors },
       },
     },
-    async (request) => ({ queued: await retryOcr(db, request.body, await scopeOf(request, db)) }),
+    async (request) => ({ queued: await retryOcr(db, request.body, await accessOf(request, db)) }),
   );
 
   app.get(

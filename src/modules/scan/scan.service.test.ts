@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snapshot } from '../../../test/helpers/file-service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { formPageLines, renderScanPage, renderScanPdf, renderScanTiff } from '../demo/scan-pages.js';
@@ -14,7 +15,7 @@ import { addScan, pagesToRescan, scanPages, scanPolicy, setScanPolicy } from './
 
 let system: TestSystem;
 let code: string;
-const context = () => ({ db: system.database.db, store: system.store });
+const context = () => ({ db: system.database.db, store: system.store, access: SYSTEM });
 const upload = (content: Buffer, fileName: string) => ({ stream: Readable.from([content]), fileName });
 const lines = (seed: number) => formPageLines(seed).slice(0, 4);
 
@@ -26,8 +27,8 @@ afterAll(() => system?.dispose());
 
 const stored = async () => ({
   ...(await snapshot(system)),
-  pages: (await scanPages(system.database.db, code)).length,
-  files: (await listFiles(system.database.db, code)).length,
+  pages: (await scanPages(system.database.db, code, SYSTEM)).length,
+  files: (await listFiles(system.database.db, code, SYSTEM)).length,
 });
 
 describe('adding scans', () => {
@@ -52,7 +53,7 @@ describe('adding scans', () => {
     const next = await addScan(context(), code, upload(png, 'p4.png'), '档案员张');
     expect(next.fileName).toBe(`${code}-0004.png`);
     expect(next.pages[0]).toMatchObject({ page: 4, colourMode: 'color' });
-    const pages = await scanPages(system.database.db, code);
+    const pages = await scanPages(system.database.db, code, SYSTEM);
     expect(pages.map((page) => [page.page, page.fileNumber, page.pageInFile])).toEqual([
       [1, 1, 1],
       [2, 1, 2],
@@ -107,7 +108,7 @@ describe('resolution policy', () => {
     const result = await addScan(context(), code, upload(jpeg, 'blurry.jpg'), '档案员张');
     expect(result.lowResolution).toEqual([7]);
     expect(result.pages[0]?.flags).toEqual(['low_resolution']);
-    const flagged = await pagesToRescan(system.database.db);
+    const flagged = await pagesToRescan(system.database.db, { access: SYSTEM });
     expect(flagged.map((page) => [page.archiveCode, page.page, page.flags])).toEqual([
       [code, 7, ['low_resolution']],
     ]);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
 import { until } from '../../../test/helpers/wait.js';
 import { createFonds } from '../catalog/fonds.service.js';
@@ -27,9 +28,9 @@ describe('the indexer', () => {
       const inputs = Array.from({ length: 30 }, (_, index) =>
         reimbursement({ title: `王建国 第${index + 1}号 住院费用报销审核表` }),
       );
-      await fileItems(db(), inputs, 'test');
+      await fileItems(db(), inputs, 'test', { access: SYSTEM });
       await until(async () => (await indexBacklog(db())) === 0);
-      const result = await search(db(), { q: '住院费用', limit: 100 });
+      const result = await search(db(), { q: '住院费用', limit: 100 }, { access: SYSTEM });
       expect(result.total).toBe(30);
       expect(result.indexPending).toBe(0);
     } finally {

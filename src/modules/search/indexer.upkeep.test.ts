@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../../test/helpers/fixtures.js';
 import { until } from '../../../test/helpers/wait.js';
 import { createFonds } from '../catalog/fonds.service.js';
@@ -54,7 +55,7 @@ const items = (count: number, from: number) =>
 
 describe('upkeep of the word index', () => {
   it('merges the entries a run adds, which writing alone leaves pending', async () => {
-    await fileItems(db(), items(20, 1), 'test');
+    await fileItems(db(), items(20, 1), 'test', { access: SYSTEM });
     const run = await catchUpIndex(db());
     expect(run.documents).toBe(20);
     expect(await pendingPages()).toBe(0);
@@ -76,6 +77,7 @@ describe('upkeep of the word index', () => {
       first?.archive_code as string,
       { title: '王建国 门诊费用报销审核表（更正）', reason: '题名错字更正' },
       'test',
+      { access: SYSTEM },
     );
     const run = await catchUpIndex(db());
     expect(run).toMatchObject({ documents: 1, replaced: 1 });
@@ -86,7 +88,7 @@ describe('upkeep of the word index', () => {
     expect(await allVisiblePages()).toBe(0);
     const indexer = startIndexer(db(), { idleMs: 20, upkeepAfter: 10 });
     try {
-      await fileItems(db(), items(30, 100), 'test');
+      await fileItems(db(), items(30, 100), 'test', { access: SYSTEM });
       await until(async () => (await statsRows()) === 1);
       // Analyzing alone marks no page all-visible; only VACUUM does.
       expect(await allVisiblePages()).toBe(0);
@@ -97,7 +99,9 @@ describe('upkeep of the word index', () => {
         .limit(12)
         .execute();
       for (const { archive_code } of codes)
-        await updateItem(db(), archive_code, { responsible: '李娜（复核）', reason: '责任者更正' }, 'test');
+        await updateItem(db(), archive_code, { responsible: '李娜（复核）', reason: '责任者更正' }, 'test', {
+          access: SYSTEM,
+        });
       // The vacuum may come after the first ten replacements, before the last two are indexed.
       await until(async () => (await allVisiblePages()) > 0 && (await indexBacklog(db())) === 0);
     } finally {

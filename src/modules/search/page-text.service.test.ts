@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
@@ -15,7 +16,7 @@ let code: string;
 let other: string;
 
 const codesFor = async (q: string) =>
-  (await search(db(), { q, sort: 'date', limit: 100 }, { catchUp: 100_000 })).hits.map(
+  (await search(db(), { q, sort: 'date', limit: 100 }, { access: SYSTEM, catchUp: 100_000 })).hits.map(
     (hit) => hit.item.archiveCode,
   );
 
@@ -33,6 +34,7 @@ beforeAll(async () => {
       }),
     ],
     'test',
+    { access: SYSTEM },
   );
   code = filed[0]?.archiveCode as string;
   other = filed[1]?.archiveCode as string;
@@ -49,10 +51,11 @@ describe('recordPageTexts', () => {
         { page: 2, text: '费用清单 床位费 检查费 头孢曲松钠', confidence: 88 },
       ],
       'ocr',
+      SYSTEM,
     );
     expect(await codesFor('头孢曲松钠')).toEqual([code]);
     expect(await codesFor('肺部感染')).toEqual([code]);
-    const result = await search(db(), { q: '头孢' });
+    const result = await search(db(), { q: '头孢' }, { access: SYSTEM });
     const highlight = result.hits[0]?.highlights.find((entry) => entry.field === 'page.2');
     expect(highlight?.label).toBe('第2页');
     const [start, end] = highlight?.marks[0] ?? [0, 0];
@@ -68,7 +71,7 @@ describe('recordPageTexts', () => {
   });
 
   it('replaces the text of a page recorded again, so the old words are no longer found', async () => {
-    await recordPageTexts(db(), code, [{ page: 2, text: '费用清单 阿莫西林胶囊' }], 'ocr');
+    await recordPageTexts(db(), code, [{ page: 2, text: '费用清单 阿莫西林胶囊' }], 'ocr', SYSTEM);
     expect(await codesFor('头孢曲松钠')).toEqual([]);
     expect(await codesFor('阿莫西林')).toEqual([code]);
     expect(await codesFor('肺部感染')).toEqual([code]);
@@ -79,7 +82,7 @@ describe('recordPageTexts', () => {
       page: index + 1,
       text: `第${index + 1}页 普通文字。${index === 299 ? '罕见词琥珀酸美托洛尔' : ''}`.repeat(20),
     }));
-    await recordPageTexts(db(), other, pages, 'ocr');
+    await recordPageTexts(db(), other, pages, 'ocr', SYSTEM);
     expect(await codesFor('琥珀酸美托洛尔')).toEqual([other]);
   });
 
@@ -100,11 +103,13 @@ describe('recordPageTexts', () => {
       [[{ page: 3, text: null as unknown as string }], 'PAGE_TEXT_INVALID'],
     ];
     for (const [pages, errorCode] of cases) {
-      const error = await failure(recordPageTexts(db(), code, pages, 'ocr'));
+      const error = await failure(recordPageTexts(db(), code, pages, 'ocr', SYSTEM));
       expect(error.code).toBe(errorCode);
       expect(error.message).toMatch(/[\u4e00-\u9fff]/);
     }
-    const missing = await failure(recordPageTexts(db(), 'J013-NOPE', [{ page: 1, text: '无' }], 'ocr'));
+    const missing = await failure(
+      recordPageTexts(db(), 'J013-NOPE', [{ page: 1, text: '无' }], 'ocr', SYSTEM),
+    );
     expect(missing.code).toBe('ITEM_NOT_FOUND');
     const stored = await db()
       .selectFrom('item_page_text')
@@ -115,7 +120,7 @@ describe('recordPageTexts', () => {
   });
 
   it('strips NUL characters, which PostgreSQL text cannot hold', async () => {
-    await recordPageTexts(db(), code, [{ page: 4, text: '扫描\0结果 氯化钠注射液' }], 'ocr');
+    await recordPageTexts(db(), code, [{ page: 4, text: '扫描\0结果 氯化钠注射液' }], 'ocr', SYSTEM);
     expect(await codesFor('氯化钠')).toEqual([code]);
   });
 });

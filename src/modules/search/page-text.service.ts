@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { itemForChange } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
@@ -25,7 +25,7 @@ export async function recordPageTexts(
   archiveCode: string,
   pages: readonly PageText[],
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
 ): Promise<void> {
   if (pages.length === 0) throw invalid('PAGE_TEXT_EMPTY', '没有要录入的页面文字');
   const seen = new Set<number>();
@@ -41,7 +41,7 @@ export async function recordPageTexts(
       throw invalid('PAGE_TEXT_INVALID', `第${page.page}页识别置信度应在 0–100 之间`);
   }
   await inTransaction(db, async (trx) => {
-    const item = await itemForChange(trx, archiveCode, scope);
+    const item = await itemForChange(trx, archiveCode, access);
     await writePageTexts(trx, item, pages, actor);
   });
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { ALL_ITEMS, SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { generateItemBatch } from '../demo/items.js';
@@ -36,7 +37,9 @@ beforeAll(async () => {
   database = await openTestDatabase();
   await createFonds(db(), { code: 'E001', name: '估算测试局', regionCode: '320115' }, 'test');
   for (let start = 0; start < ITEMS; start += 2000)
-    await fileItems(db(), generateItemBatch('estimates', 'E001', '320115', start, 2000), 'test');
+    await fileItems(db(), generateItemBatch('estimates', 'E001', '320115', start, 2000), 'test', {
+      access: SYSTEM,
+    });
   await catchUpIndex(db());
 }, 300_000);
 afterAll(() => database?.close());
@@ -45,7 +48,7 @@ describe('searching many items', () => {
   it('estimates a common word from a sample, within a fifth, and says so', async () => {
     const expected = await truth('审核表');
     expect(expected.length).toBeGreaterThan(3000);
-    const result = await search(db(), { q: '题名:审核表', sort: 'date', limit: 20 });
+    const result = await search(db(), { q: '题名:审核表', sort: 'date', limit: 20 }, { access: SYSTEM });
     expect(result.exact).toBe(false);
     expect(Math.abs(result.total - expected.length) / expected.length).toBeLessThan(0.2);
     const years = new Map<number, number>();
@@ -60,7 +63,11 @@ describe('searching many items', () => {
     const seen: number[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 3; page++) {
-      const result = await search(db(), { q: '题名:审核表', sort: 'date', limit: 25, cursor });
+      const result = await search(
+        db(),
+        { q: '题名:审核表', sort: 'date', limit: 25, cursor },
+        { access: SYSTEM },
+      );
       seen.push(...result.hits.map((hit) => hit.item.id));
       cursor = result.nextCursor ?? undefined;
       expect(cursor).toBeDefined();
@@ -77,14 +84,18 @@ describe('searching many items', () => {
     const seen: number[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < 3; page++) {
-      const result = await search(db(), {
-        q: '题名:审核表',
-        sort: 'date',
-        limit: 20,
-        cursor,
-        dateFrom: dates.from,
-        dateTo: dates.to,
-      });
+      const result = await search(
+        db(),
+        {
+          q: '题名:审核表',
+          sort: 'date',
+          limit: 20,
+          cursor,
+          dateFrom: dates.from,
+          dateTo: dates.to,
+        },
+        { access: SYSTEM },
+      );
       expect(result.exact).toBe(false);
       seen.push(...result.hits.map((hit) => hit.item.id));
       cursor = result.nextCursor ?? undefined;
@@ -97,7 +108,11 @@ describe('searching many items', () => {
     const newest = (await truth('审核表'))[0] as { year: number };
     const dates = { from: '2000-01-01', to: `${newest.year - 1}-06-30` };
     const expected = new Set((await truth('审核表', dates)).map((row) => row.id));
-    const result = await search(db(), { q: '审核表', limit: 30, dateFrom: dates.from, dateTo: dates.to });
+    const result = await search(
+      db(),
+      { q: '审核表', limit: 30, dateFrom: dates.from, dateTo: dates.to },
+      { access: SYSTEM },
+    );
     expect(result.notices.some((notice) => notice.includes('相关度排序只在最新的'))).toBe(true);
     expect(result.hits).toHaveLength(30);
     for (const hit of result.hits) expect(expected.has(hit.item.id)).toBe(true);
@@ -110,16 +125,20 @@ describe('searching many items', () => {
       .select(['archive_code', 'insured_number'])
       .where('id', '=', some.id)
       .executeTakeFirstOrThrow();
-    const result = await search(db(), { q: item.archive_code });
+    const result = await search(db(), { q: item.archive_code }, { access: SYSTEM });
     expect(result).toMatchObject({ exact: true, total: 1 });
     expect(result.hits[0]?.item.id).toBe(some.id);
   });
 
   it('ranks within the newest matches of a common word by relevance, with a notice, and pages consistently', async () => {
-    const first = await search(db(), { q: '审核表', limit: 10 });
+    const first = await search(db(), { q: '审核表', limit: 10 }, { access: SYSTEM });
     expect(first.exact).toBe(false);
     expect(first.notices.some((notice) => notice.includes('相关度排序只在最新的'))).toBe(true);
-    const second = await search(db(), { q: '审核表', limit: 10, cursor: first.nextCursor ?? undefined });
+    const second = await search(
+      db(),
+      { q: '审核表', limit: 10, cursor: first.nextCursor ?? undefined },
+      { access: SYSTEM },
+    );
     const ids = [...first.hits, ...second.hits].map((hit) => hit.item.id);
     expect(new Set(ids).size).toBe(20);
     const scores = [...first.hits, ...second.hits].map((hit) => hit.score ?? 0);
@@ -150,7 +169,7 @@ describe('with the planner statistics', () => {
       `"${hospital.name}" 门诊`,
     ];
     const answer = async (q: string) => {
-      const result = await search(db(), { q, sort: 'date', limit: 100 });
+      const result = await search(db(), { q, sort: 'date', limit: 100 }, { access: SYSTEM });
       return { total: result.total, exact: result.exact, ids: result.hits.map((hit) => hit.item.id) };
     };
     const before = await Promise.all(queries.map(answer));
@@ -159,13 +178,18 @@ describe('with the planner statistics', () => {
     const narrowed = await narrowWordIndex(db(), {
       indexQuery: compileQuery(queries[0] as string).indexQuery,
       exact: null,
+      scope: ALL_ITEMS,
     });
     // The title's pairs are in most items: checked per row, while the name's variants use the index.
     expect(narrowed.wordCheck).toContain('审核');
     expect(narrowed.indexQuery).not.toContain('审核');
     // A hospital's name is checked as a phrase, which proves its common pairs: not read per row too.
     const phrase = compileQuery(hospital.name);
-    const byPhrase = await narrowWordIndex(db(), { indexQuery: phrase.indexQuery, exact: phrase.exact });
+    const byPhrase = await narrowWordIndex(db(), {
+      indexQuery: phrase.indexQuery,
+      exact: phrase.exact,
+      scope: ALL_ITEMS,
+    });
     expect(byPhrase.indexQuery).not.toContain('医院');
     expect(byPhrase.wordCheck ?? '').not.toContain('医院');
     const after = await Promise.all(queries.map(answer));

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement, validId } from '../../../test/helpers/fixtures.js';
+import type { AccessContext, PrincipalContext } from '../../shared/access-context.js';
 import { YidangError } from '../../shared/errors.js';
 import { findUserByName, type ScopeRow } from '../access/access.repo.js';
-import { type ItemScope, itemScopeOf, loadPrincipal } from '../access/principal.js';
+import { accessContextOf, loadPrincipal } from '../access/principal.js';
 import { createUser } from '../access/user.service.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
@@ -31,10 +33,10 @@ const ITEMS: Record<string, Record<string, unknown>> = {
 
 const code: Record<string, string> = {};
 const letterOf = new Map<string, string>();
-let clerkScope: ItemScope;
+let clerkScope: PrincipalContext;
 
 async function file(letter: string, overrides: Record<string, unknown>): Promise<string> {
-  const [filed] = await fileItems(db(), [reimbursement(overrides)], 'clerk');
+  const [filed] = await fileItems(db(), [reimbursement(overrides)], 'clerk', { access: SYSTEM });
   const archiveCode = (filed as { archiveCode: string }).archiveCode;
   code[letter] = archiveCode;
   letterOf.set(archiveCode, letter);
@@ -54,18 +56,19 @@ beforeAll(async () => {
   const row = await findUserByName(db(), 'clerk-1');
   const clerk = await loadPrincipal(db(), row?.id as number, 'session');
   if (!clerk) throw new Error('no principal for clerk-1');
-  clerkScope = await itemScopeOf(db(), clerk);
+  clerkScope = await accessContextOf(db(), clerk);
 });
 afterAll(() => database?.close());
 
-const find = (request: SearchRequest, scope?: ItemScope) =>
-  search(db(), { limit: 100, ...request }, { scope });
+// Without a principal's context the fixture searches as the system (every item, unmasked).
+const find = (request: SearchRequest, scope: AccessContext = SYSTEM) =>
+  search(db(), { limit: 100, ...request }, { access: scope });
 const lettersOf = (result: SearchResult) =>
   result.hits
     .map((hit) => letterOf.get(hit.item.archiveCode) ?? hit.item.archiveCode)
     .sort()
     .join('');
-const found = async (request: SearchRequest, scope?: ItemScope) => lettersOf(await find(request, scope));
+const found = async (request: SearchRequest, scope?: AccessContext) => lettersOf(await find(request, scope));
 const errorCode = async (request: SearchRequest) => (await failure(find(request))).code;
 const cursorOf = (key: unknown[]) => Buffer.from(JSON.stringify(key)).toString('base64url');
 
@@ -139,7 +142,9 @@ describe('an index behind an edit', () => {
     await file('N', { title: 'N滞后报销审核表' });
     await catchUpIndex(db());
     expect(await found({ q: '滞后' }, clerkScope)).toBe('N');
-    await updateItem(db(), code.N as string, { sensitivity: 'restricted', reason: '含病情' }, 'clerk');
+    await updateItem(db(), code.N as string, { sensitivity: 'restricted', reason: '含病情' }, 'clerk', {
+      access: SYSTEM,
+    });
     const result = await find({ q: '滞后' }, clerkScope);
     expect(result.indexPending).toBeGreaterThan(0);
     expect(lettersOf(result)).toBe('');
@@ -150,7 +155,9 @@ describe('an index behind an edit', () => {
     await file('M', { title: 'M迁出报销审核表' });
     await catchUpIndex(db());
     expect(await found({ q: '迁出' }, clerkScope)).toBe('M');
-    await updateItem(db(), code.M as string, { poolingRegion: '320116', reason: '统筹区录入有误' }, 'clerk');
+    await updateItem(db(), code.M as string, { poolingRegion: '320116', reason: '统筹区录入有误' }, 'clerk', {
+      access: SYSTEM,
+    });
     const result = await find({ q: '迁出' }, clerkScope);
     expect(result.indexPending).toBeGreaterThan(0);
     expect(lettersOf(result)).toBe('');
@@ -166,7 +173,7 @@ describe('page text highlights', () => {
     const id = validId('32011519800101005');
     const account = '6222021234567890123';
     const text = `患者身份证号${fullWidth(id)}，银行账号${account}，骨科会诊意见`;
-    await recordPageTexts(db(), code.E as string, [{ page: 1, text }], 'clerk');
+    await recordPageTexts(db(), code.E as string, [{ page: 1, text }], 'clerk', SYSTEM);
     await catchUpIndex(db());
     const [hit] = (await find({ q: '骨科' })).hits;
     expect(letterOf.get(hit?.item.archiveCode as string)).toBe('E');

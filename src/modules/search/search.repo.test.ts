@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ALL_ITEMS } from '../../../test/helpers/fixture-access.js';
 import { db, letterOf, useSearchArchive } from '../../../test/helpers/search-archive.js';
 import {
   type PageRow,
@@ -16,7 +17,12 @@ import {
 
 useSearchArchive();
 
-const spec = (more: Partial<SearchSpec>): SearchSpec => ({ indexQuery: null, exact: null, ...more });
+const spec = (more: Partial<SearchSpec>): SearchSpec => ({
+  indexQuery: null,
+  exact: null,
+  scope: ALL_ITEMS,
+  ...more,
+});
 
 async function letters(rows: readonly PageRow[]): Promise<string> {
   if (rows.length === 0) return '';

@@ -1,8 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import { scopeCondition } from '../access/access.repo.js';
-import type { ItemScope } from '../access/principal.js';
+import { type ScopedQuery, scopeOver } from '../catalog/item.scope.js';
 import type { Condition, Recheck } from './query.js';
 
 // The only SQL of searching. Every condition — words, filters, the user's scope and the gate on
@@ -30,7 +29,8 @@ export interface SearchSpec extends ColumnFilters {
   wordCheck?: string | null;
   /** Phrase checks beyond the index query, when the query has phrases. */
   exact: Condition | null;
-  scope?: ItemScope;
+  /** Whose search it is: the scope is part of every condition. */
+  scope: ScopedQuery;
   /** Own-record term of a 参保人 (blind index), matched as part of the scope. */
   ownTerm?: string | null;
   /** Sensitive items are shown only when granted (these ids) or the user's own; absent: no gate. */
@@ -123,10 +123,7 @@ export function whereSql(spec: SearchSpec): RawBuilder<unknown> {
   if (spec.amountMax !== undefined) parts.push(sql`d.amount <= ${spec.amountMax}::numeric`);
   parts.push(...rangeParts(spec));
   if (spec.fonds !== undefined) parts.push(sql`d.fonds_code = ${spec.fonds}`);
-  if (spec.scope)
-    parts.push(
-      scopeCondition(spec.scope, 'd', spec.ownTerm ? sql`d.terms @@ ${spec.ownTerm}::tsquery` : null),
-    );
+  parts.push(scopeOver(spec.scope, 'd', spec.ownTerm ? sql`d.terms @@ ${spec.ownTerm}::tsquery` : null));
   if (spec.gate) {
     const open = [sql`d.sensitivity = 'normal'`];
     if (spec.ownTerm) open.push(sql`d.terms @@ ${spec.ownTerm}::tsquery`);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { sql } from '../../../test/helpers/database.js';
+import { SYSTEM, scopedAccess } from '../../../test/helpers/fixture-access.js';
 import {
   code,
   counts,
@@ -13,7 +14,6 @@ import {
   person,
   useSearchArchive,
 } from '../../../test/helpers/search-archive.js';
-import { maskItem } from '../catalog/item.mask.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import type { Item } from '../catalog/item.schema.js';
 import { fileItems } from '../catalog/item.service.js';
@@ -125,13 +125,17 @@ describe('highlights', () => {
   });
 
   it('cuts highlights from the masked item, leaking neither the name nor numbers', async () => {
-    const present = async (items: Item[]) => items.map(maskItem);
-    const [l] = (await search(db(), { q: '骨科' }, { present })).hits;
+    // A person whose scope covers everything, shown items masked (the default).
+    const masked = scopedAccess({
+      rows: [{ fondsCode: null, regionPrefix: null, categoryIds: null }],
+      idNumber: null,
+    });
+    const [l] = (await search(db(), { q: '骨科' }, { access: masked })).hits;
     const page = l?.highlights.find((highlight) => highlight.field === 'page.2');
     expect(page?.text).toContain('患者冯*(');
     expect(JSON.stringify(l?.highlights)).not.toMatch(/冯军|19800101/);
     for (const q of ['张三丰', '3201150000001']) {
-      const { hits } = await search(db(), { q }, { present });
+      const { hits } = await search(db(), { q }, { access: masked });
       expect(hits.length).toBeGreaterThan(0);
       expect(
         JSON.stringify(hits.map((hit) => [hit.item.name, hit.item.title, hit.highlights])),
@@ -172,11 +176,11 @@ describe('following edits', () => {
   it('finds an edited item under its new title once the index has caught up', async () => {
     expect(await found({ q: '牙科' })).toBe('K');
     const patch = { title: '郑和眼科报销审核表', reason: '题名录入有误' };
-    await updateItem(db(), code.K as string, patch, 'clerk');
+    await updateItem(db(), code.K as string, patch, 'clerk', { access: SYSTEM });
     const before = await find({ q: '眼科' });
     expect(before.total).toBe(0);
     expect(before.indexPending).toBeGreaterThan(0);
-    const caughtUp = await search(db(), { q: '眼科' }, { catchUp: 100_000 });
+    const caughtUp = await search(db(), { q: '眼科' }, { access: SYSTEM, catchUp: 100_000 });
     expect(lettersOf(caughtUp)).toEqual(['K']);
     expect(caughtUp.indexPending).toBe(0);
     expect(await found({ q: '牙科' })).toBe('');
@@ -184,7 +188,7 @@ describe('following edits', () => {
 
   it('finds a new filing only after catchUpIndex', async () => {
     const item = person(13, '褚红', '褚红针灸费用报销审核表', '2024-08-08', '100');
-    const [filed] = await fileItems(db(), [item], 'clerk');
+    const [filed] = await fileItems(db(), [item], 'clerk', { access: SYSTEM });
     expect((await find({ q: '针灸' })).total).toBe(0);
     await catchUpIndex(db());
     const result = await find({ q: '针灸' });

@@ -1,10 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
+import { accessOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
-import { discloseItems } from '../access/disclosure.service.js';
+import { requestActor } from '../../http/request.js';
 import { ItemSchema } from '../catalog/item.schema.js';
 import { MAX_QUERY_LENGTH } from './query.js';
 import { MAX_PAGE, search } from './search.service.js';
@@ -100,12 +99,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
     },
     async (request) => {
       const { unmask, purpose, ...query } = request.query;
-      const principal = principalOf(request);
       return search(db, query, {
-        scope: await scopeOf(request, db),
+        access: await accessOf(request, db, { unmask, purpose }),
         actor: requestActor(request),
         catchUp: CATCH_UP_ON_SEARCH,
-        present: (items) => discloseItems(db, principal, items, { unmask, purpose }),
       });
     },
   );

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext, PrincipalContext } from '../../shared/access-context.js';
 import { findUserByName, type ScopeRow } from '../access/access.repo.js';
 import { approveRequest, requestAccess } from '../access/grant.service.js';
-import { type ItemScope, itemScopeOf, loadPrincipal, type Principal } from '../access/principal.js';
+import { accessContextOf, loadPrincipal, type Principal } from '../access/principal.js';
 import type { Role } from '../access/roles.js';
 import { createUser } from '../access/user.service.js';
 import { createFonds } from '../catalog/fonds.service.js';
@@ -43,7 +45,7 @@ const code: Record<string, string> = {};
 const letterOf = new Map<string, string>();
 let secadmin: Principal;
 let clerk: Principal;
-let clerkScope: ItemScope;
+let clerkScope: PrincipalContext;
 
 let counter = 0;
 async function user(roles: Role[], scope: ScopeRow[], idNumber?: string): Promise<Principal> {
@@ -65,6 +67,7 @@ beforeAll(async () => {
     db(),
     Object.values(ITEMS).map((overrides) => reimbursement({ idNumber: OTHER_ID, ...overrides })),
     'test',
+    { access: SYSTEM },
   );
   for (const [index, item] of filed.entries()) {
     code[letters[index] as string] = item.archiveCode;
@@ -73,12 +76,13 @@ beforeAll(async () => {
   await catchUpIndex(db());
   secadmin = await user(['secadmin'], EVERYTHING);
   clerk = await user(['clerk'], JIANGNING);
-  clerkScope = await itemScopeOf(db(), clerk);
+  clerkScope = await accessContextOf(db(), clerk);
 });
 afterAll(() => database?.close());
 
-const find = (request: SearchRequest, scope?: ItemScope, now?: Date) =>
-  search(db(), { limit: 100, ...request }, { scope, now });
+// Without a principal's context the fixture searches as the system (every item, unmasked).
+const find = (request: SearchRequest, scope: AccessContext = SYSTEM, now?: Date) =>
+  search(db(), { limit: 100, ...request }, { access: scope, now });
 const lettersOf = (result: SearchResult) =>
   result.hits
     .map((hit) => letterOf.get(hit.item.archiveCode) ?? hit.item.archiveCode)
@@ -109,7 +113,7 @@ describe('scope', () => {
   });
 
   it('limits a user to their fonds and region, in hits, totals and facets', async () => {
-    expect(clerkScope.rows).toEqual([{ fondsCode: 'J013', regionPrefix: '320115', categoryIds: null }]);
+    expect(clerkScope.scope.rows).toEqual([{ fondsCode: 'J013', regionPrefix: '320115', categoryIds: null }]);
     const result = await find({ q: '审核表' }, clerkScope);
     expect(lettersOf(result)).toBe('NX');
     expect(result.total).toBe(2);
@@ -129,11 +133,11 @@ describe('scope', () => {
   });
 
   it('applies the scope alone when grantsFor is not set, and limits by category', async () => {
-    const { grantsFor: _grantsFor, ...ungated } = clerkScope;
-    expect(lettersOf(await find({ q: '审核表' }, ungated))).toBe('NRSWX');
+    const { grantsFor: _grantsFor, ...ungated } = clerkScope.scope;
+    expect(lettersOf(await find({ q: '审核表' }, { ...clerkScope, scope: ungated }))).toBe('NRSWX');
     // A scope limited to a category branch (待遇审核 DY) in every fonds and region.
     const reviewer = await user(['clerk'], [{ fondsCode: null, regionCode: null, categoryCode: 'DY' }]);
-    const byCategory = await find({ q: '审核表' }, await itemScopeOf(db(), reviewer));
+    const byCategory = await find({ q: '审核表' }, await accessContextOf(db(), reviewer));
     expect(lettersOf(byCategory)).toBe('X');
     expect(counts(byCategory.facets.category)).toEqual({ DYMZ: 1 });
   });
@@ -189,12 +193,12 @@ describe('sensitive items', () => {
     });
     await approveRequest(db(), secadmin, request.id);
     expect(lettersOf(await find({ q: '审核表' }, clerkScope))).toBe('NSX');
-    expect(lettersOf(await find({ q: '审核表' }, await itemScopeOf(db(), colleague)))).toBe('NRX');
+    expect(lettersOf(await find({ q: '审核表' }, await accessContextOf(db(), colleague)))).toBe('NRX');
   });
 
   it('shows a 参保人 their own sensitive record, and nothing else, logging the read', async () => {
     const insured = await user(['insured'], [], OWN_ID);
-    const scope = await itemScopeOf(db(), insured);
+    const scope = await accessContextOf(db(), insured);
     const result = await find({ q: '审核表' }, scope);
     expect(lettersOf(result)).toBe('W');
     expect(result.total).toBe(1);
@@ -208,7 +212,7 @@ describe('sensitive items', () => {
   });
 
   it('opens the own record alongside a scope', async () => {
-    const scope: ItemScope = { ...clerkScope, idNumber: OWN_ID };
+    const scope: PrincipalContext = { ...clerkScope, scope: { ...clerkScope.scope, idNumber: OWN_ID } };
     expect(lettersOf(await find({ q: '审核表' }, scope))).toBe('NSWX');
     expect((await find({ q: '审核表' }, scope)).total).toBe(4);
   });
@@ -226,6 +230,7 @@ describe('sensitive items', () => {
         }),
       ],
       'test',
+      { access: SYSTEM },
     );
     const other = filed as { id: number; archiveCode: string };
     letterOf.set(other.archiveCode, 'Y');
@@ -242,7 +247,7 @@ describe('sensitive items', () => {
     expect(lettersOf(await find({ q: OWN_ID }))).toBe('WY'); // the number in page text is findable
     const insured = await user(['insured'], [], OWN_ID);
     // Only the record's own ID number (pid:) makes it theirs; a number mentioned in its text does not.
-    const result = await find({ q: '审核表' }, await itemScopeOf(db(), insured));
+    const result = await find({ q: '审核表' }, await accessContextOf(db(), insured));
     expect(lettersOf(result)).toBe('W');
   });
 });

@@ -16,6 +16,7 @@ import {
   sha256,
   snapshot,
 } from '../../../test/helpers/file-service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { opaqueBytes } from '../../../test/helpers/opaque-content.js';
 import {
@@ -167,7 +168,7 @@ describe('addFile and openFile', () => {
       );
     }
     expect(added.map((file) => file.fileNumber)).toEqual([1, 2, 3]);
-    const listed = await listFiles(system.database.db, item);
+    const listed = await listFiles(system.database.db, item, SYSTEM);
     expect(listed.map((file) => file.fileNumber)).toEqual([1, 2, 3]);
     expect(listed.map((file) => file.fileName)).toEqual(names);
     expect(listed.map((file) => file.digest)).toEqual(added.map((file) => file.digest));

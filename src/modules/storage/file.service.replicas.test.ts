@@ -17,6 +17,7 @@ import {
   replicaRoot,
   snapshot,
 } from '../../../test/helpers/file-service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { opaqueBytes } from '../../../test/helpers/opaque-content.js';
 import {
@@ -116,7 +117,7 @@ describe('replicas that fail', () => {
     expect(detected).toHaveLength(1);
     expect(detected[0]?.payload).toMatchObject({ replica: 'r1', during: 'read' });
     expect(await copyStatus(system, added.digest)).toEqual({ r1: 'corrupt', r2: 'ok' });
-    const [listed] = (await listFiles(system.database.db, code)).filter(
+    const [listed] = (await listFiles(system.database.db, code, SYSTEM)).filter(
       (file) => file.fileNumber === added.fileNumber,
     );
     expect(listed?.replicas).toEqual(['r2']);

@@ -1,10 +1,9 @@
 import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext, GrantInForce, SystemContext } from '../../shared/access-context.js';
 import { invalid, notFound } from '../../shared/errors.js';
 import { sealText } from '../../shared/field-cipher.js';
-import type { ActiveGrant } from '../access/grant.repo.js';
-import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { lockItem } from '../catalog/item.queries.js';
 import { getItem, getItemWithGrant } from '../catalog/item.service.js';
@@ -30,8 +29,8 @@ import { ContentSample, type Inspection, inspectSample } from './file-inspect.js
 export interface StorageContext {
   db: Db;
   store: BlobStore;
-  /** The acting user's archive scope: an item outside it is not found. */
-  scope?: ItemScope;
+  /** Who acts: an item outside their scope is not found. */
+  access: AccessContext;
 }
 
 export interface AttachedFile {
@@ -81,12 +80,12 @@ export async function addFile(
   actor: string,
 ): Promise<AttachedFile> {
   const fileName = checkFileName(source.fileName);
-  await getItem(context.db, archiveCode, context.scope);
+  await getItem(context.db, archiveCode, context.access);
   const staged = await stageFile(context.store, source.stream, fileName);
   const committed = { done: false };
   try {
     return await inTransaction(context.db, async (trx) => {
-      const item = await getItem(trx, archiveCode, context.scope);
+      const item = await getItem(trx, archiveCode, context.access);
       return attachStaged(trx, context.store, item, { staged, fileName }, actor, committed);
     });
   } finally {
@@ -206,8 +205,8 @@ const goodReplicas = (copies: Map<string, string> | undefined): string[] =>
     .filter(([, status]) => status === 'ok')
     .map(([name]) => name);
 
-export async function listFiles(db: Db, archiveCode: string, scope?: ItemScope): Promise<AttachedFile[]> {
-  const item = await getItem(db, archiveCode, scope);
+export async function listFiles(db: Db, archiveCode: string, access: AccessContext): Promise<AttachedFile[]> {
+  const item = await getItem(db, archiveCode, access);
   const rows = await listItemFiles(db, item.id);
   const copies = await copiesOf(
     db,
@@ -218,10 +217,11 @@ export async function listFiles(db: Db, archiveCode: string, scope?: ItemScope):
 
 /**
  * Opens an attached file for the system's own processing (OCR, checks): no person reads it, so no
- * read event; a bad copy is still reported and the next replica used.
+ * read event; a bad copy is still reported and the next replica used. Only a system context (the
+ * job doing the processing) may open a file this way.
  */
 export async function openForProcessing(
-  context: Pick<StorageContext, 'db' | 'store'>,
+  context: Pick<StorageContext, 'db' | 'store'> & { access: SystemContext },
   itemId: number,
   fileNumber: number,
   actor: string,
@@ -300,11 +300,11 @@ export async function openFile(
 ): Promise<{
   file: AttachedFile;
   stream: Readable;
-  grant: ActiveGrant | null;
+  grant: GrantInForce | null;
   logRead: () => Promise<void>;
 }> {
   refuseIdNumberInText('用途', trace.purpose);
-  const { item, grant } = await getItemWithGrant(context.db, archiveCode, context.scope);
+  const { item, grant } = await getItemWithGrant(context.db, archiveCode, context.access);
   const { row, copies, stream } = await openStored(
     context,
     { itemId: item.id, fileNumber, named: `档案“${archiveCode.slice(0, 200)}”` },

@@ -2,9 +2,9 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
+import { accessOf, principalOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { requestActor } from '../../http/request.js';
 import { Nullable } from '../../http/schemas.js';
 import { invalid, isYidangError } from '../../shared/errors.js';
 import { deliverFile } from '../watermark/delivery.service.js';
@@ -105,7 +105,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
       const part = await request.file();
       if (!part) throw invalid('FILE_MISSING', '请求中没有文件（字段 file）');
       const added = await addFile(
-        { ...context, scope: await scopeOf(request, db) },
+        { ...context, access: await accessOf(request, db) },
         request.params.archiveCode,
         { stream: part.file, fileName: part.filename },
         requestActor(request),
@@ -126,7 +126,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
       },
     },
     async (request) => ({
-      files: await listFiles(db, request.params.archiveCode, await scopeOf(request, db)),
+      files: await listFiles(db, request.params.archiveCode, await accessOf(request, db)),
     }),
   );
 
@@ -160,7 +160,7 @@ export const storageRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore
     async (request, reply) => {
       const principal = principalOf(request);
       const copy = await deliverFile(
-        { ...context, scope: await scopeOf(request, db) },
+        { ...context, access: await accessOf(request, db) },
         request.params.archiveCode,
         request.params.fileNumber,
         { username: principal.username, displayName: principal.displayName },

@@ -1,26 +1,30 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext, GrantInForce, PrincipalContext } from '../../shared/access-context.js';
 import { YidangError } from '../../shared/errors.js';
-import type { Item } from '../catalog/item.schema.js';
-import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { type ActiveGrant, activeGrants } from './grant.repo.js';
-import type { ItemScope } from './principal.js';
+import type { Item } from './item.schema.js';
+import { itemSubject } from './item.state.js';
 
 // The gate in front of sensitive (敏感/限制) content: a user sees it only under an approved request
 // of their own that is still in force, or when it is their own record (参保人). Scope is already in
-// the query; this decides what of an in-scope item may be shown.
+// the query; this decides what of an in-scope item may be shown. The grants are looked up through
+// the context (the access module owns them), so the catalog needs nothing from above it.
 
-function ownRecord(item: Pick<Item, 'idNumber'>, scope: ItemScope): boolean {
-  return scope.idNumber !== null && scope.idNumber !== '' && item.idNumber === scope.idNumber;
+function ownRecord(item: Pick<Item, 'idNumber'>, access: PrincipalContext): boolean {
+  const own = access.scope.idNumber;
+  return own !== null && own !== '' && item.idNumber === own;
 }
 
 function gated(
   item: Pick<Item, 'sensitivity' | 'idNumber'>,
-  scope: ItemScope | undefined,
-): scope is ItemScope {
+  access: AccessContext,
+): access is PrincipalContext {
   return (
-    scope?.grantsFor !== undefined && item.sensitivity !== 'normal' && !ownRecord(item, scope as ItemScope)
+    access.kind === 'principal' &&
+    access.scope.grantsFor !== undefined &&
+    item.sensitivity !== 'normal' &&
+    !ownRecord(item, access)
   );
 }
 
@@ -39,16 +43,16 @@ export const grantRequired = (archiveCode: string, _sensitivity?: string) =>
 export async function grantToRead(
   db: Db,
   item: Item,
-  scope: ItemScope | undefined,
+  access: AccessContext,
   now = new Date(),
-): Promise<ActiveGrant | null> {
-  if (!gated(item, scope)) return null;
-  const grant = (await activeGrants(db, scope.grantsFor as number, [item.id], now)).get(item.id);
+): Promise<GrantInForce | null> {
+  if (!gated(item, access)) return null;
+  const grant = (await access.grants.inForce(db, [item.id], now)).get(item.id);
   if (grant) return grant;
   // A refused look at a sensitive record is itself worth an auditor's attention.
   await inTransaction(db, async (trx) =>
     recordEvent(trx, {
-      actor: scope.actor ?? `user#${scope.grantsFor}`,
+      actor: access.scope.actor ?? `user#${access.scope.grantsFor}`,
       action: 'item.read_refused',
       subject: itemSubject(item.archiveCode),
       payload: { sensitivity: item.sensitivity, reason: 'no_grant' },
@@ -110,14 +114,14 @@ export function withheldItem(item: Item): Item {
 export async function gateItems(
   db: Db,
   items: readonly Item[],
-  scope: ItemScope | undefined,
+  access: AccessContext,
   now = new Date(),
-): Promise<{ grants: Map<number, ActiveGrant>; ungranted: Set<number> }> {
-  const needing = items.filter((item) => gated(item, scope));
-  if (needing.length === 0 || !scope?.grantsFor) return { grants: new Map(), ungranted: new Set() };
-  const grants = await activeGrants(
+): Promise<{ grants: Map<number, GrantInForce>; ungranted: Set<number> }> {
+  if (access.kind === 'system') return { grants: new Map(), ungranted: new Set() };
+  const needing = items.filter((item) => gated(item, access));
+  if (needing.length === 0 || !access.scope.grantsFor) return { grants: new Map(), ungranted: new Set() };
+  const grants = await access.grants.inForce(
     db,
-    scope.grantsFor,
     needing.map((item) => item.id),
     now,
   );
@@ -131,10 +135,10 @@ export async function gateItems(
 export async function withholdUngranted(
   db: Db,
   items: Item[],
-  scope: ItemScope | undefined,
+  access: AccessContext,
   now = new Date(),
 ): Promise<Item[]> {
-  const { ungranted } = await gateItems(db, items, scope, now);
+  const { ungranted } = await gateItems(db, items, access, now);
   return ungranted.size === 0
     ? items
     : items.map((item) => (ungranted.has(item.id) ? withheldItem(item) : item));
