@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Config } from '../config/config.js';
 import { type Database, openDatabase } from '../db/database.js';
 import { useFieldKey } from '../shared/field-cipher.js';
-import { hasSealedIdNumbers, sealPlainIdNumbers } from '../modules/catalog/sealing.repo.js';
+import { hasSealedUserIdNumbers, sealPlainUserIdNumbers } from '../modules/access/access.queries.js';
+import { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from '../modules/catalog/item.queries.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { ensureLog } from '../modules/integrity/event-log.js';
 import { BlobStore } from '../modules/storage/blob-store.js';
@@ -53,8 +54,13 @@ async function openKeyring(config: Config, database: Database): Promise<Keyring>
  * at init and start, ID numbers stored before encryption existed are encrypted.
  */
 export async function openFieldEncryption(config: Config, database: Database, seal = false): Promise<void> {
-  useFieldKey(openFieldKey(config.home, await hasSealedIdNumbers(database.db), config.env));
-  if (seal) await sealPlainIdNumbers(database.db);
+  const db = database.db;
+  const anySealed = (await hasSealedItemIdNumbers(db)) || (await hasSealedUserIdNumbers(db));
+  useFieldKey(openFieldKey(config.home, anySealed, config.env));
+  if (seal) {
+    await sealPlainItemIdNumbers(db);
+    await sealPlainUserIdNumbers(db);
+  }
 }
 
 export interface OpenOptions {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { RequestStatus } from '../../modules/access/grant.repo.js';
+import type { RequestStatus } from '../../modules/access/access.queries.js';
 import {
   type AccessRequestView,
   approveRequest,

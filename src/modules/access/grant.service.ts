@@ -3,7 +3,6 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../catalog/id-number.js';
 import { countInScope, findItemsByCodes } from '../catalog/item.queries.js';
-import { scopedQuery } from '../catalog/item.scope.js';
 import type { EventPayloads } from '../integrity/event-catalog.js';
 import { recordEvent } from '../integrity/event-log.js';
 import {
@@ -15,8 +14,7 @@ import {
   type RequestStatus,
   requestItems,
 } from './grant.repo.js';
-import { accessContextOf, authorize, can, type Principal } from './principal.js';
-import { REQUEST_STATUS_NAMES } from './request-status.js';
+import { authorize, can, itemScopeOf, type Principal } from './principal.js';
 import { requestState } from './state.repo.js';
 
 // 敏感档案查阅审批: a user asks to read named sensitive items for a stated purpose and time; a
@@ -118,7 +116,7 @@ export async function requestAccess(
     throw invalid('TOO_MANY_ITEMS', `一次申请最多 ${MAX_REQUEST_ITEMS} 件档案，实际 ${codes.length} 件`);
   const purpose = readNote(input.purpose, true, '查阅目的') as string;
   if ([...purpose].length < 4) throw invalid('PURPOSE_TOO_SHORT', '查阅目的至少写4个字，说明为何需要查阅');
-  const found = await findItemsByCodes(db, codes, scopedQuery(await accessContextOf(db, principal)));
+  const found = await findItemsByCodes(db, codes, await itemScopeOf(db, principal));
   const missing = codes.filter((code) => !found.some((item) => item.archiveCode === code));
   if (missing.length > 0)
     throw notFound('ITEM_NOT_FOUND', `档号不存在：${missing.slice(0, 5).join('、').slice(0, 300)}`);
@@ -210,7 +208,13 @@ async function decide<Action extends DecisionEvent>(
   return viewOf(db, id, now);
 }
 
-const statusNames: Record<RequestStatus, string> = REQUEST_STATUS_NAMES;
+const statusNames: Record<RequestStatus, string> = {
+  pending: '待审批',
+  approved: '已批准',
+  rejected: '已驳回',
+  withdrawn: '已撤回',
+  revoked: '已收回',
+};
 
 function mustBe(request: RequestRow, status: RequestStatus, action: string): void {
   if (request.status !== status)
@@ -229,7 +233,7 @@ async function checkApprover(trx: Db, principal: Principal, request: RequestRow)
   const inScope = await countInScope(
     trx,
     items.map((item) => item.itemId),
-    scopedQuery(await accessContextOf(trx, principal)),
+    await itemScopeOf(trx, principal),
   );
   if (inScope < items.length)
     throw new YidangError(

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { YidangError } from '../../shared/errors.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
-import { listCategories } from '../catalog/catalog.repo.js';
+import { listCategories } from '../catalog/catalog.queries.js';
 import type { ScopeRow } from './access.repo.js';
 import { regionPrefix } from './principal.js';
 

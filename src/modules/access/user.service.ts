@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
-import { listCategories, listFonds } from '../catalog/catalog.repo.js';
+import { listCategories, listFonds } from '../catalog/catalog.queries.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import {

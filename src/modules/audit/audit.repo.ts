@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { type StoredEvent, toEvent } from '../integrity/event.repo.js';
+import { type StoredEvent, toEvent } from '../integrity/event.queries.js';
 
 // The only SQL of the audit trail (审计): searching the event log by who, what and when, and
 // finding bursts of sensitive reads.

@@ -12,7 +12,7 @@ import { currentTreeHead } from '../integrity/event-log.js';
 import { type VerifyReport, verifyAll } from '../verify/verify.service.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { importFieldKey } from '../storage/field-key.js';
-import { resetCopies } from '../storage/file.repo.js';
+import { resetCopies } from '../storage/storage.queries.js';
 import { importKeyMaterial, type KeyMaterial } from '../storage/keyring.js';
 import { openWithPassphrase } from '../storage/passphrase.js';
 import { backupCorrupt, checkManifestFiles, hashFile, readLines, readManifest } from './backup-files.js';

@@ -14,3 +14,18 @@ export async function lockItem(trx: Db, itemId: number): Promise<void> {
 export function archiveCodeOf(itemId: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
   return sql<string>`(select archive_code from archive_item where id = ${itemId})`;
 }
+
+// Look-ups other modules read items through (the SQL stays in item.repo.ts, item-version.repo.ts and
+// sealing.repo.ts, which only the catalog imports).
+export {
+  countInScope,
+  findItem,
+  findItemsByCodes,
+  findItemsByIds,
+  itemCodesAfter,
+  itemIdIndexes,
+  listItems,
+  sequenceStates,
+} from './item.repo.js';
+export { itemVersionsAfter, listItemVersions } from './item-version.repo.js';
+export { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from './sealing.repo.js';

@@ -8,7 +8,7 @@ import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../db/database.js';
 import type { BlobStore, CopyProblem } from '../storage/blob-store.js';
 import { digestAlgorithmOf } from '../storage/directory-replica.js';
-import type { AttachedFileRow, BlobRow } from '../storage/file.repo.js';
+import type { AttachedFileRow, BlobRow } from '../storage/storage.queries.js';
 import { reportCopyProblem } from '../storage/file.service.js';
 import { detectMediaType } from '../storage/media-type.js';
 import { type FormatReport, inspectFormat } from './check.formats.js';

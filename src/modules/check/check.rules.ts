@@ -7,7 +7,7 @@ import { FIELD_LABELS, type Item, type ItemVersion } from '../catalog/item.schem
 import { itemState } from '../catalog/item.state.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
-import type { AttachedFileRow, BlobRow } from '../storage/file.repo.js';
+import type { AttachedFileRow, BlobRow } from '../storage/storage.queries.js';
 import type { ExaminedFile } from './check.content.js';
 import type { Finding } from './check.formats.js';
 import type { ScannedPageFacts } from './check.repo.js';

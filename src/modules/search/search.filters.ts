@@ -1,7 +1,7 @@
 import { invalid } from '../../shared/errors.js';
 import { regionPrefix } from '../access/principal.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
-import type { CategoryRow } from '../catalog/catalog.repo.js';
+import type { CategoryRow } from '../catalog/catalog.queries.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { CARRIERS, SENSITIVITIES } from '../catalog/item.schema.js';
 import {

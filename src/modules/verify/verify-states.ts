@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
-import { requestStates, tokenStates, userStates } from '../access/state.repo.js';
-import { sequenceStates } from '../catalog/item.repo.js';
-import type { StoredEvent } from '../integrity/event.repo.js';
+import { requestStates, tokenStates, userStates } from '../access/access.queries.js';
+import { sequenceStates } from '../catalog/item.queries.js';
+import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { ProblemList } from '../integrity/verify-log.js';

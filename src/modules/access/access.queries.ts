@@ -1,0 +1,5 @@
+// What other modules read of accounts, tokens and access requests (verify's state digests, the
+// console's counts, the system opener's sealing of legacy ID numbers); the SQL is access's repos'.
+export { type ActiveGrant, countPendingRequests, grantedItemIds, type RequestStatus } from './grant.repo.js';
+export { hasSealedUserIdNumbers, sealPlainUserIdNumbers } from './sealing.repo.js';
+export { requestStates, tokenStates, userStates } from './state.repo.js';
