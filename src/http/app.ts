@@ -9,28 +9,29 @@ import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
+import { checkRoutes } from '../modules/check/check.routes.js';
+import { jobRoutes } from '../modules/console/jobs.routes.js';
 import { savedSearchRoutes } from '../modules/console/saved-search.routes.js';
 import { statsRoutes } from '../modules/console/stats.routes.js';
 import { systemStatusRoutes } from '../modules/console/system-status.routes.js';
-import { checkRoutes } from '../modules/check/check.routes.js';
 import { duplicateRoutes } from '../modules/duplicates/duplicates.routes.js';
 import { importRoutes } from '../modules/import/import.routes.js';
+import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
+import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { ingestRoutes } from '../modules/push/push.routes.js';
 import { qcRoutes } from '../modules/scan/qc.routes.js';
 import { scanRoutes } from '../modules/scan/scan.routes.js';
-import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
-import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
-import { verifyRoutes } from '../modules/verify/verify.routes.js';
-import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
+import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
-import { registerBodyDeadline } from './body-deadline.js';
 import { registerBeijingTimes } from './beijing-times.js';
+import { registerBodyDeadline } from './body-deadline.js';
 import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
 import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
 import { registerInputGuard } from './input-guard.js';
@@ -138,6 +139,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(statsRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(savedSearchRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(vocabularyRoutes, { prefix: '/api/v1' });
+  await app.register(jobRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',
     database: options.database,

@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../test/helpers/system.js';
-import { until } from '../../test/helpers/wait.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
+import { CHECK_AFTER_FILING } from '../modules/check/check.background.js';
 import { renderScanPage, renderScanTiff } from '../modules/demo/scan-pages.js';
 import { drainOcrQueue } from '../modules/scan/ocr.service.js';
+import { systemJobRuntime } from '../system/jobs.js';
 import { type App, buildApp } from './app.js';
 
 // Scanning and QC over a real socket, as the web console's 扫描 and 质检 pages call them: upload,
@@ -67,8 +68,9 @@ describe('scans over HTTP', () => {
     };
     expect(result.fileName).toBe(`${code}-0001-0002.tif`);
     expect(result.pages.map((page) => page.dpiX)).toEqual([300, 300]);
-    // The four-property check runs after the response, and its report is kept.
-    await until(async () => (await ingestChecks()).length > 0, 'the check after the scan');
+    // The four-property check is a job queued with the scan; the server's workers run it after the response.
+    expect(await ingestChecks()).toEqual([]);
+    expect(await systemJobRuntime(system).drain([CHECK_AFTER_FILING])).toMatchObject({ done: 1 });
     expect((await ingestChecks())[0]).toMatchObject({ target: code, items: 1, failed: 0 });
     const progress = await (await json(clerk, 'GET', '/ocr/progress')).json();
     expect(progress).toMatchObject({ pages: 2, byStatus: { queued: 2 }, finished: 0 });

@@ -312,6 +312,16 @@ export const ROUTES: Record<string, Probe | string> = {
   'PUT /api/v1/saved-searches/{name}': '保存本人的检索方案：回答是检索条件',
   'DELETE /api/v1/saved-searches/{name}': '删除本人的检索方案：无内容',
   'GET /api/v1/system/status': async ({ call }) => void (await call(get('/system/status'))),
+  // Background jobs are the 系统管理员's: payloads name archives by 档号 and never a person.
+  'GET /api/v1/jobs': async ({ call }) => {
+    await call(get('/jobs'));
+    await call(get('/jobs?state=queued&kind=check.after-filing'));
+  },
+  'GET /api/v1/jobs/{id}': async ({ call }) => {
+    await call(get('/jobs/1'));
+    await call(get(`/jobs/${MISSING}`));
+  },
+  'POST /api/v1/jobs/{id}/retry': async ({ call }) => void (await call(post(`/jobs/${MISSING}/retry`))),
 
   'POST /api/v1/checks': async ({ world, call, sameAsMissing }) => {
     await call(post('/checks', { archiveCode: world.inside.item }));

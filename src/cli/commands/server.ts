@@ -4,11 +4,12 @@ import { listMigrations } from '../../db/migrator.js';
 import { buildApp } from '../../http/app.js';
 import { countUsers } from '../../modules/access/user.service.js';
 import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
-import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
-import { type OcrWorker, startOcrWorker } from '../../modules/scan/ocr.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
+import { namedLease } from '../../modules/jobs/job.runtime.js';
+import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
 import { startIndexer } from '../../modules/search/indexer.js';
 import { cjkFontMissing } from '../../modules/watermark/watermark.js';
+import { systemJobRuntime } from '../../system/jobs.js';
 import { newControlToken, removeServerFile, writeServerFile } from '../../system/server-file.js';
 import { openSystem, type System } from '../../system/system.js';
 import { config, parsePositiveInt } from '../context.js';
@@ -23,26 +24,20 @@ function describeDatabase(database: Database): string {
     : 'PostgreSQL（DATABASE_URL）';
 }
 
-/** The background OCR worker, unless turned off or the engine is missing (said once, not per page). */
-async function startServerOcr(
-  system: System,
-  warn: (message: string) => void,
-): Promise<OcrWorker | undefined> {
+/** OCR workers on this server: none when turned off or the engine is missing (said once, not per page). */
+async function serverOcrConcurrency(system: System, warn: (message: string) => void): Promise<number> {
   const settings = system.config.ocr;
-  if (settings.concurrency === 0) return undefined;
+  if (settings.concurrency === 0) return 0;
   const problem = await ocrUnavailable(settings);
   if (problem) {
     warn(`扫描页不会自动识别：${problem}`);
-    return undefined;
+    return 0;
   }
-  return startOcrWorker(
-    { db: system.database.db, store: system.store, settings },
-    {
-      concurrency: settings.concurrency,
-      onError: (error) => warn(`OCR 队列出错：${error.message.split('\n')[0]}`),
-    },
-  );
+  return settings.concurrency;
 }
+
+/** How often idle job workers look for work (tests shorten it). */
+const JOB_POLL_MS = Number(process.env.YIDANG_JOB_POLL_MS) || 1000;
 
 async function serve(system: System, port: number): Promise<void> {
   const { database } = system;
@@ -54,21 +49,21 @@ async function serve(system: System, port: number): Promise<void> {
     signingKey: system.signingKey,
     control: { system, token },
   });
-  // Signed checkpoints on a timer, so the log's head is pinned even when nobody asks for one.
-  const timer = setInterval(() => {
-    checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch((error: Error) =>
-      app.log.error({ code: (error as { code?: string }).code }, '签发检查点失败'),
-    );
-  }, system.config.checkpointIntervalSeconds * 1000);
-  timer.unref();
+  // Background work is jobs in the database (checks after filing, OCR, scheduled checkpoints); the
+  // indexer follows the log under a lease, so on a shared database one server indexes at a time.
+  const jobs = await systemJobRuntime(system, {
+    ocrConcurrency: await serverOcrConcurrency(system, (message) => app.log.warn(message)),
+    pollMs: JOB_POLL_MS,
+    onError: (error, kind) =>
+      app.log.error({ code: (error as { code?: string }).code, kind }, '后台任务出错'),
+  }).start();
   const indexer = startIndexer(database.db, {
+    lease: namedLease(database.db, 'search.indexer'),
     onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '更新检索索引失败'),
   });
-  const ocr = await startServerOcr(system, (message) => app.log.warn(message));
   const stop = async (signal: string) => {
     process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
-    clearInterval(timer);
-    await ocr?.stop();
+    await jobs.stop();
     await indexer.stop();
     removeServerFile(system.config.home);
     await app.close();

@@ -312,3 +312,10 @@ export async function takeLease(
 export async function dropLease(db: Db, name: string, holder: string): Promise<void> {
   await db.deleteFrom('job_lease').where('name', '=', name).where('holder', '=', holder).execute();
 }
+
+/** Whether a job of `kind` whose payload contains `match` waits to run. */
+export async function jobWaiting(db: Db, kind: string, match: Record<string, unknown>): Promise<boolean> {
+  const row = await sql`select 1 from job where kind = ${kind} and state in ('queued', 'retry')
+    and payload @> ${JSON.stringify(match)}::jsonb limit 1`.execute(db);
+  return row.rows.length > 0;
+}

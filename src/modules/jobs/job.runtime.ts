@@ -10,6 +10,7 @@ import {
   type JobClaim,
   type JobRow,
   jobHolders,
+  jobWaiting,
   lapseLeases,
   lockClaim,
   type NewJob,
@@ -71,6 +72,11 @@ export const defaultBackoff = (failures: number) => Math.min(3600, 10 * 2 ** (fa
 /** Adds a job in `db` (the caller's transaction, so the job commits with the change it follows). */
 export function enqueueJob(db: Db, job: NewJob): Promise<number | null> {
   return insertJob(db, job, DEFAULT_MAX_ATTEMPTS);
+}
+
+/** Whether a job of `kind` with a payload containing `match` waits to run (another page of an item). */
+export function isJobWaiting(db: Db, kind: string, match: Record<string, unknown>): Promise<boolean> {
+  return jobWaiting(db, kind, match);
 }
 
 export type JobOutcome = 'done' | 'retry' | 'dead' | 'lost';

@@ -1,100 +1,87 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { archiveCodeOf } from '../catalog/item.queries.js';
 import type { ScanFormat } from './scan.analyse.js';
 import type { OcrStatus, PageFlag } from './scan.tables.js';
 
-// The OCR queue is the scan_page table: a page is claimed by setting a lease, so a worker that dies
-// mid-page leaves a lease that runs out and the page is claimed again.
+// The OCR state of each page, as people see it (queued, running, done, failed, with its text's
+// confidence and flags). The queue itself is the job runtime's (ocr.jobs.ts): these rows are
+// written by the ocr.page job, whose claim fences them (JobContext.holds in the same transaction).
 
-/** A page as one worker's attempt holds it: a write by an attempt that lost its lease changes nothing. */
-export interface PageClaim {
-  itemId: number;
-  page: number;
-  worker: string;
-  attempts: number;
-}
-
-export interface ClaimedPage extends PageClaim {
+export interface PageToRead {
   itemId: number;
   archiveCode: string;
   page: number;
   fileNumber: number;
   pageInFile: number;
   dpi: number | null;
-  attempts: number;
   flags: PageFlag[];
   digest: string;
   format: ScanFormat;
 }
 
-export async function claimPage(
-  db: Db,
-  leaseSeconds: number,
-  worker: string,
-): Promise<ClaimedPage | undefined> {
-  const result = await sql<{
-    item_id: string;
-    page: number;
-    file_number: number;
-    page_in_file: number;
-    dpi: number | null;
-    ocr_attempts: number;
-    flags: PageFlag[];
-  }>`
-    update scan_page set ocr_status = 'running', ocr_attempts = ocr_attempts + 1,
-      ocr_lease_until = now() + make_interval(secs => ${leaseSeconds}), ocr_worker = ${worker}
-    where (item_id, page) = (
-      select item_id, page from scan_page
-      where ocr_status in ('queued', 'running') and ocr_available_at <= now()
-        and (ocr_status = 'queued' or ocr_lease_until < now())
-      order by ocr_available_at, item_id, page
-      limit 1 for update skip locked)
-    returning item_id, page, file_number, page_in_file, least(dpi_x, dpi_y) as dpi, ocr_attempts, flags`.execute(
-    db,
-  );
-  const row = result.rows[0];
+/** A page and its file, to read; undefined when the page is gone. */
+export async function pageToRead(db: Db, itemId: number, page: number): Promise<PageToRead | undefined> {
+  const row = await db
+    .selectFrom('scan_page')
+    .innerJoin('item_file', (join) =>
+      join
+        .onRef('item_file.item_id', '=', 'scan_page.item_id')
+        .onRef('item_file.file_number', '=', 'scan_page.file_number'),
+    )
+    .select([
+      'scan_page.file_number',
+      'scan_page.page_in_file',
+      sql<number | null>`least(scan_page.dpi_x, scan_page.dpi_y)`.as('dpi'),
+      'scan_page.flags',
+      'item_file.digest',
+      'item_file.media_type',
+      archiveCodeOf(sql.ref('scan_page.item_id')).as('archive_code'),
+    ])
+    .where('scan_page.item_id', '=', itemId)
+    .where('scan_page.page', '=', page)
+    .executeTakeFirst();
   if (!row) return undefined;
-  const file = await db
-    .selectFrom('item_file')
-    .innerJoin('archive_item', 'archive_item.id', 'item_file.item_id')
-    .select(['item_file.digest', 'item_file.media_type', 'archive_item.archive_code'])
-    .where('item_file.item_id', '=', Number(row.item_id))
-    .where('item_file.file_number', '=', row.file_number)
-    .executeTakeFirstOrThrow();
   const format: ScanFormat =
-    file.media_type === 'application/pdf'
+    row.media_type === 'application/pdf'
       ? 'pdf'
-      : file.media_type === 'image/tiff'
+      : row.media_type === 'image/tiff'
         ? 'tiff'
-        : file.media_type === 'image/png'
+        : row.media_type === 'image/png'
           ? 'png'
           : 'jpeg';
   return {
-    itemId: Number(row.item_id),
-    archiveCode: file.archive_code,
-    page: row.page,
+    itemId,
+    archiveCode: row.archive_code,
+    page,
     fileNumber: row.file_number,
     pageInFile: row.page_in_file,
     dpi: row.dpi,
-    attempts: row.ocr_attempts,
-    worker,
     flags: row.flags,
-    digest: file.digest,
+    digest: row.digest,
     format,
   };
 }
 
-const stillHeld = (claim: PageClaim) =>
-  sql<boolean>`item_id = ${claim.itemId} and page = ${claim.page} and ocr_status = 'running'
-    and ocr_worker = ${claim.worker} and ocr_attempts = ${claim.attempts}`;
+const thePage = (itemId: number, page: number) => sql<boolean>`item_id = ${itemId} and page = ${page}`;
 
-/** Records the result; false when the claim was lost (its lease ran out and another worker took it). */
+/** The page is being read, in the job's `attempt`-th attempt by `worker`. */
+export async function startPage(db: Db, itemId: number, page: number, worker: string, attempt: number) {
+  await db
+    .updateTable('scan_page')
+    .set({ ocr_status: 'running', ocr_attempts: attempt, ocr_worker: worker })
+    .where(thePage(itemId, page))
+    .execute();
+}
+
+/** Records the result (in the transaction where the job's claim was checked). */
 export async function finishPage(
   db: Db,
-  claim: PageClaim,
+  itemId: number,
+  page: number,
   result: { confidence: number | null; characters: number; seconds: number; flags: PageFlag[] },
-): Promise<boolean> {
-  const updated = await db
+): Promise<void> {
+  await db
     .updateTable('scan_page')
     .set({
       ocr_status: 'done',
@@ -107,53 +94,22 @@ export async function finishPage(
       ocr_done_at: new Date(),
       flags: sql`${result.flags}::text[]` as never,
     })
-    .where(stillHeld(claim))
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) > 0;
-}
-
-/** Workers holding leases whose names start with `prefix` (this host's). */
-export async function leaseHolders(db: Db, prefix: string): Promise<string[]> {
-  const rows = await db
-    .selectFrom('scan_page')
-    .select('ocr_worker')
-    .distinct()
-    .where('ocr_status', '=', 'running')
-    .where('ocr_worker', 'like', `${prefix.replace(/[\\%_]/g, '\\$&')}%`)
+    .where(thePage(itemId, page))
     .execute();
-  return rows.map((row) => row.ocr_worker as string);
 }
 
-/** Gives the pages a dead worker held back to the queue (the attempt still counts). */
-export async function releaseLeases(db: Db, worker: string): Promise<number> {
-  const result = await db
-    .updateTable('scan_page')
-    .set({ ocr_status: 'queued', ocr_lease_until: null, ocr_worker: null, ocr_available_at: new Date() })
-    .where('ocr_status', '=', 'running')
-    .where('ocr_worker', '=', worker)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows);
-}
-
-/** A failed attempt: queued again after `retryInSeconds`, or failed for good when that is null. */
-export async function failPage(
-  db: Db,
-  claim: PageClaim,
-  error: string,
-  retryInSeconds: number | null,
-): Promise<boolean> {
-  const updated = await db
+/** A failed attempt: queued again (the job waits out its backoff), or failed for good. */
+export async function failPage(db: Db, itemId: number, page: number, error: string, final: boolean) {
+  await db
     .updateTable('scan_page')
     .set({
-      ocr_status: retryInSeconds === null ? 'failed' : 'queued',
+      ocr_status: final ? 'failed' : 'queued',
       ocr_lease_until: null,
       ocr_worker: null,
       ocr_error: error.slice(0, 500),
-      ocr_available_at: sql`now() + make_interval(secs => ${retryInSeconds ?? 0})` as never,
     })
-    .where(stillHeld(claim))
-    .executeTakeFirst();
-  return Number(updated.numUpdatedRows) > 0;
+    .where(thePage(itemId, page))
+    .execute();
 }
 
 export interface OcrCounts {
@@ -199,11 +155,11 @@ export async function ocrCounts(db: Db, batchId?: number): Promise<OcrCounts> {
   };
 }
 
-/** Puts failed pages (or all pages of an item, to read them again) back in the queue. */
+/** Puts failed pages (or all pages of an item, to read them again) back in the queue; returns them. */
 export async function requeuePages(
   db: Db,
   options: { itemId?: number; batchId?: number; onlyFailed: boolean },
-): Promise<number> {
+): Promise<Array<{ itemId: number; page: number }>> {
   let query = db.updateTable('scan_page').set({
     ocr_status: 'queued',
     ocr_attempts: 0,
@@ -216,8 +172,8 @@ export async function requeuePages(
   query = options.onlyFailed
     ? query.where('ocr_status', '=', 'failed')
     : query.where('ocr_status', 'in', ['done', 'failed']);
-  const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows);
+  const rows = await query.returning(['item_id', 'page']).execute();
+  return rows.map((row) => ({ itemId: Number(row.item_id), page: row.page }));
 }
 
 /** Pages waiting for OCR or being read now, from the queue's partial index (cheap at any size). */

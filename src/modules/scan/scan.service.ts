@@ -15,6 +15,7 @@ import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { attachStaged, checkFileName, stageFile } from '../storage/file.service.js';
+import { enqueueOcrPages } from './ocr.jobs.js';
 import { analyseScan, resolutionShortfall, SCAN_EXTENSIONS, type ScannedPage } from './scan.analyse.js';
 import {
   findBatch,
@@ -96,7 +97,12 @@ export async function addScan(
   archiveCode: string,
   source: { stream: Readable; fileName: string },
   actor: string,
-  options: { batchId?: number; maxBytes?: number } = {},
+  options: {
+    batchId?: number;
+    maxBytes?: number;
+    /** Runs in the filing's transaction once the pages are in (the route queues the check there). */
+    onFiled?: (trx: Db, archiveCode: string) => Promise<void>;
+  } = {},
 ): Promise<ScanResult> {
   // A scan named with an ID number is named, logged and reported with the number masked.
   const originalName = maskIdNumbersInText(checkFileName(source.fileName));
@@ -147,6 +153,12 @@ export async function addScan(
           flags: lowResolution.includes(index + 1) ? ['low_resolution'] : [],
         }));
         await insertScanPages(trx, rows);
+        // Each page's OCR is a job that commits with the page, so no page waits unread after a crash.
+        await enqueueOcrPages(
+          trx,
+          rows.map((row) => ({ itemId: row.item_id, page: row.page })),
+        );
+        await options.onFiled?.(trx, archiveCode);
         recordEvent(trx, {
           actor,
           action: 'item.scanned',

@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { NamedLease } from '../jobs/job.runtime.js';
 import {
   analyzeIndex,
   clearIndex,
@@ -256,10 +257,17 @@ export interface BackgroundIndexer {
 /**
  * The server's indexer: small batches while there is a backlog (so requests get the database in
  * between), then a look every `idleMs`. A failed pass is reported and retried at the next look.
+ * With a lease, only the server holding it indexes (several servers on one database follow the log
+ * once); the others look again each idleMs and take over when the holder's lease lapses.
  */
 export function startIndexer(
   db: Db,
-  options: { idleMs?: number; upkeepAfter?: number; onError?: (error: Error) => void } = {},
+  options: {
+    idleMs?: number;
+    upkeepAfter?: number;
+    lease?: NamedLease;
+    onError?: (error: Error) => void;
+  } = {},
 ): BackgroundIndexer {
   const idleMs = options.idleMs ?? 1000;
   let stopped = false;
@@ -269,9 +277,11 @@ export function startIndexer(
   const pass = async () => {
     let delay = idleMs;
     try {
-      const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
-      if (run.backlog > 0) delay = 20;
-      await upkeep(run);
+      if (!options.lease || (await options.lease.hold())) {
+        const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
+        if (run.backlog > 0) delay = 20;
+        await upkeep(run);
+      }
     } catch (error) {
       options.onError?.(error as Error);
     }
@@ -289,6 +299,7 @@ export function startIndexer(
       stopped = true;
       clearTimeout(timer);
       await running;
+      await options.lease?.release().catch(() => {});
     },
   };
 }

@@ -4,10 +4,11 @@ import { useRequest } from '../../app/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { FixityPanel } from './FixityPanel';
 import { CheckpointPanel, VerifyPanel } from './IntegrityPanels';
+import { JobsPanel } from './JobsPanel';
 import { ReplicaCards, StatusSummary } from './SystemStatusPanel';
 
 // 副本与密钥 (storage.manage): the system's state, its file replicas, and the checks that keep the
-// stored archive intact — fixity, full verification, signed checkpoints.
+// stored archive intact — fixity, full verification, signed checkpoints — and the background jobs.
 
 export default function SystemPage() {
   const status = useRequest(() => unwrap(api.GET('/api/v1/system/status')), []);
@@ -34,6 +35,7 @@ export default function SystemPage() {
         <FixityPanel />
         <VerifyPanel />
         <CheckpointPanel />
+        <JobsPanel />
       </Space>
     </>
   );

@@ -1,0 +1,40 @@
+import { checkAfterFilingJob } from '../modules/check/check.background.js';
+import { checkpointIfGrown } from '../modules/integrity/checkpoint.service.js';
+import { JobRuntime, type RuntimeOptions } from '../modules/jobs/job.runtime.js';
+import { ocrPageJob } from '../modules/scan/ocr.service.js';
+import type { System } from './system.js';
+
+// The composition root of background work: every job kind the server runs, with its handler, and
+// the recurring schedules. Modules only enqueue (in their own transactions); this registers.
+
+export const CHECKPOINT_JOB = 'integrity.checkpoint';
+const CHECKPOINT_ACTOR = 'system:checkpoint';
+
+export interface SystemJobOptions extends RuntimeOptions {
+  /** OCR workers on this server: 0 when OCR is off or its engine is missing (pages wait queued). */
+  ocrConcurrency?: number;
+}
+
+export function systemJobRuntime(system: System, options: SystemJobOptions = {}): JobRuntime {
+  const { db } = system.database;
+  const { store, config } = system;
+  return (
+    new JobRuntime(db, options)
+      .register(checkAfterFilingJob({ db, store, virus: { database: config.clamavDatabase } }))
+      .register(
+        ocrPageJob({ db, store, settings: config.ocr }, options.ocrConcurrency ?? config.ocr.concurrency),
+      )
+      // Signed checkpoints pin the log's head even when nobody asks for one; one server signs each.
+      .register({
+        kind: CHECKPOINT_JOB,
+        run: async () => {
+          await checkpointIfGrown(db, system.signingKey, CHECKPOINT_ACTOR);
+        },
+      })
+      .schedule({
+        name: CHECKPOINT_JOB,
+        kind: CHECKPOINT_JOB,
+        everySeconds: config.checkpointIntervalSeconds,
+      })
+  );
+}
