@@ -27,7 +27,6 @@ const NOT_YET_UNTIED: Record<string, readonly string[]> = {
   'src/modules/scan/ocr.repo.ts': ['item_file'],
   'src/modules/scan/qc.service.ts': ['fonds'],
   'src/modules/scan/scan.repo.ts': ['fonds'],
-  'src/modules/search/index.repo.ts': ['archive_item', 'integrity_event'],
   'src/modules/search/search.repo.ts': ['archive_item'],
 };
 

@@ -28,4 +28,5 @@ export {
   sequenceStates,
 } from './item.repo.js';
 export { itemVersionsAfter, listItemVersions } from './item-version.repo.js';
+export { type IndexedItemRow, loadItemsToIndex } from './item-index.repo.js';
 export { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from './sealing.repo.js';

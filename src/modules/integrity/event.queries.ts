@@ -1,3 +1,4 @@
-// The event log as other modules read it (the audit trail, the four-property check, verify); the SQL
-// is event.repo.ts's, which only the kernel's log imports.
+// The event log as other modules read it (the audit trail, the four-property check, verify, the
+// search indexer); the SQL is event.repo.ts's and event-feed.repo.ts's, which only the log imports.
 export { listEvents, type StoredEvent, toEvent } from './event.repo.js';
+export { countEventsAfter, readEventsAfter } from './event-feed.repo.js';

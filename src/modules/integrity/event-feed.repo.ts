@@ -1,0 +1,37 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/db.js';
+
+// The log read in order by those who follow it (the search indexer): what came after a sequence
+// number, and how much of it there is. Others call these through event.queries.ts.
+
+/** Events after `afterSeq`, oldest first, at most `limit`: what a follower reads next. */
+export async function readEventsAfter(
+  db: Db,
+  afterSeq: number,
+  limit: number,
+): Promise<Array<{ seq: number; action: string; subject: string }>> {
+  const rows = await db
+    .selectFrom('integrity_event')
+    .select(['seq', 'action', 'subject'])
+    .where('seq', '>', afterSeq)
+    .orderBy('seq')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
+}
+
+/** How many events after `afterSeq` have one of `actions`, counted up to `bound`. */
+export async function countEventsAfter(
+  db: Db,
+  afterSeq: number,
+  actions: readonly string[],
+  bound: number,
+): Promise<number> {
+  if (actions.length === 0) return 0;
+  const result = await sql<{ count: number }>`
+    select count(*)::int as count from (
+      select 1 from integrity_event
+      where seq > ${afterSeq} and action in (${sql.join(actions.map((action) => sql`${action}`))})
+      limit ${bound}) pending`.execute(db);
+  return Number(result.rows[0]?.count ?? 0);
+}
