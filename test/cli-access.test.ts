@@ -131,7 +131,8 @@ beforeAll(async () => {
   [code.sensitive, code.sensitive2, code.restricted, code.normal] = filed as [string, string, string, string];
   await addUser(cli, ['clerk'], { username: CLERK, scope: ['J013/*/*'] });
   await addUser(cli, ['clerk'], { username: OTHER_CLERK, scope: ['J013/*/*'] });
-  for (const username of ['sec.one', 'sec.two', 'sec.three']) {
+  // Five of them: the nine approvals below then never wait for a fresh TOTP step.
+  for (const username of ['sec.one', 'sec.two', 'sec.three', 'sec.four', 'sec.five']) {
     const { result } = await addUser(cli, ['secadmin'], { username });
     const secret = /密钥 ([A-Z2-7]{16,})\n/.exec(result.stdout)?.[1];
     expect(secret, result.stdout).toBeDefined();
@@ -216,7 +217,16 @@ describe('yidang access', { timeout: 300_000 }, () => {
     const decided = ok(
       await run(cli, ['access', 'approve', String(id), '--hours', '2', '--note', '同意'], approver),
     );
-    expect(decided).toMatch(new RegExp(`^查阅申请 ${id}：已批准（2 件，2 小时，有效至 \\S+）\\n$`));
+    expect(decided).toMatch(
+      new RegExp(
+        `^查阅申请 ${id}：已批准（2 件，2 小时，有效至 \\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}）\\n$`,
+      ),
+    );
+    // 有效至 is Beijing wall-clock time: two hours from now once read as +08:00.
+    const until = /有效至 (\S+) (\S+)）/.exec(decided) ?? [];
+    expect(Math.abs(Date.parse(`${until[1]}T${until[2]}+08:00`) - Date.now() - 2 * 3_600_000)).toBeLessThan(
+      600_000,
+    );
     const shown = await show(CLERK, code.sensitive);
     expect(JSON.parse(ok(shown))).toMatchObject({ archiveCode: code.sensitive, name: '王*国' });
     expect(JSON.parse(ok(await show(CLERK, code.restricted)))).toMatchObject({ sensitivity: 'restricted' });
@@ -230,8 +240,13 @@ describe('yidang access', { timeout: 300_000 }, () => {
         hours: 2,
         decidedBy: approver.username,
         note: '同意',
+        expiresAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/),
       }),
     ]);
+    // The table's 有效至 is the Beijing wall clock, never UTC with a Z.
+    expect(ok(await run(cli, ['access', 'list', '--status', 'approved'], as(CLERK)))).toMatch(
+      /已批准.* \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\n$/,
+    );
 
     // The log has each step and the read under the grant.
     expect((await events(`access-request:${id}`)).map(({ actor, action }) => ({ actor, action }))).toEqual([

@@ -438,5 +438,11 @@ describe('signing in for archive content (yidang item and yidang user)', { timeo
     expect(table.code).toBe(0);
     for (const action of ['auth.login', 'auth.logout', 'auth.failed', 'auth.locked'])
       expect(table.stdout).toContain(action);
+    // 时间 in Beijing wall-clock time, never UTC with a Z; --json gives the same with +08:00.
+    expect(table.stdout).toMatch(/^\d+\s+\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\s/m);
+    expect(table.stdout).not.toMatch(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z/);
+    expect(own[0]).toMatchObject({
+      recordedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/),
+    });
   });
 });

@@ -105,6 +105,9 @@ describe('yidang file', () => {
     expect(table.stdout).toContain('报销审核表扫描件.bin');
     expect(table.stdout).toContain(sha256(content));
     expect(table.stdout).toContain('300.0 KB');
+    // 添加时间 in Beijing wall-clock time, never UTC with a Z.
+    expect(table.stdout).toMatch(/ \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}\n$/);
+    expect(table.stdout).not.toMatch(/\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z/);
 
     const json = await run(cli, ['file', 'list', CODE, '--json']);
     expect(JSON.parse(json.stdout)).toEqual([
@@ -115,10 +118,14 @@ describe('yidang file', () => {
         size: content.length,
         digest: sha256(content),
         addedBy: archivist,
-        addedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T/),
+        addedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+08:00$/),
         replicas: ['r1', 'r2'],
       },
     ]);
+    // The same instant in both, and it is now (a time eight hours off would be read as UTC).
+    const addedAt = (JSON.parse(json.stdout) as Array<{ addedAt: string }>)[0]?.addedAt ?? '';
+    expect(table.stdout).toContain(addedAt.slice(0, 19).replace('T', ' '));
+    expect(Math.abs(Date.parse(addedAt) - Date.now())).toBeLessThan(600_000);
 
     const outDir = path.join(work, 'out');
     fs.mkdirSync(outDir);
