@@ -25,6 +25,11 @@ export const VocabularySchema = Type.Object({
     ledgerKind: names('医保扶贫台账类别 → 中文名称'),
     reconcileOutcome: names('名单核对结果 → 中文名称'),
     reconcileReport: names('名单核对结果文件 → 中文名称'),
+    ocrStatus: names('文字识别状态 → 中文名称'),
+    scanFlag: names('扫描页标记（待重扫的原因）→ 中文名称'),
+    colourMode: names('扫描色彩模式 → 中文名称'),
+    batchStatus: names('数字化批次状态 → 中文名称'),
+    qcVerdict: names('质检结论 → 中文名称'),
   }),
   reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),
   events: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {

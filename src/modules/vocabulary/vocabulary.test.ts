@@ -25,6 +25,8 @@ describe('vocabulary', () => {
     expect(VOCABULARY.values.sensitivity).toBe(SENSITIVITIES);
     expect(VOCABULARY.values.retention.D30).toBe('定期30年');
     expect(VOCABULARY.values.requestStatus.expired).toBe('已到期');
+    expect(VOCABULARY.values.batchStatus.accepted).toBe('验收合格');
+    expect(VOCABULARY.values.scanFlag.low_resolution).toBe('分辨率不足');
   });
 
   it('lists every event type of the catalog, each with a Chinese label', () => {

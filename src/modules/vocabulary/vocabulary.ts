@@ -1,3 +1,4 @@
+import { ERROR_CODES } from '../../shared/error-codes.js';
 import { REQUEST_STATUS_NAMES } from '../access/request-status.js';
 import { PERMISSIONS, ROLES } from '../access/roles.js';
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
@@ -8,7 +9,13 @@ import { EVENT_GROUPS, EVENT_NAMES, EVENT_TYPES } from '../integrity/event-catal
 import { LEDGER_KINDS } from '../ledgers/ledger-category.js';
 import { CORRECTION_OUTCOMES, OUTCOME_NAMES } from '../ledgers/reconcile.findings.js';
 import { REPORT_NAMES } from '../ledgers/reconcile.report.js';
-import { ERROR_CODES } from '../../shared/error-codes.js';
+import {
+  BATCH_STATUS_NAMES,
+  COLOUR_MODE_NAMES,
+  OCR_STATUS_NAMES,
+  QC_VERDICT_NAMES,
+  SCAN_FLAG_NAMES,
+} from '../scan/scan-names.js';
 
 // The vocabulary (词汇表): the Chinese names of fields, of every coded value, of event types and of
 // error codes, gathered from the modules that own them. The console reads it once from GET
@@ -44,7 +51,9 @@ const ITEM_FIELD_ORDER = [
   ...Object.keys(ITEM_ANSWER_LABELS),
 ];
 const ITEM_LABELS: Record<string, string> = { ...FIELD_LABELS, ...ITEM_ANSWER_LABELS };
-const ITEM_FIELDS = Object.fromEntries([...new Set(ITEM_FIELD_ORDER)].map((key) => [key, ITEM_LABELS[key]]));
+const ITEM_FIELDS = Object.fromEntries(
+  [...new Set(ITEM_FIELD_ORDER)].map((key) => [key, ITEM_LABELS[key] ?? key]),
+);
 
 /** The search filters (the search route's query parameters beyond the words, the sort and the page). */
 const SEARCH_FILTERS = {
@@ -85,6 +94,11 @@ export const VOCABULARY = {
     ledgerKind: LEDGER_KINDS,
     reconcileOutcome: OUTCOME_NAMES,
     reconcileReport: REPORT_NAMES,
+    ocrStatus: OCR_STATUS_NAMES,
+    scanFlag: SCAN_FLAG_NAMES,
+    colourMode: COLOUR_MODE_NAMES,
+    batchStatus: BATCH_STATUS_NAMES,
+    qcVerdict: QC_VERDICT_NAMES,
   },
   reconcileCorrections: [...CORRECTION_OUTCOMES],
   events: EVENT_NAMES.map((name) => ({ name, label: EVENT_TYPES[name].label })),

@@ -8421,6 +8421,26 @@ export interface paths {
                                 reconcileReport: {
                                     [key: string]: string;
                                 };
+                                /** @description 文字识别状态 → 中文名称 */
+                                ocrStatus: {
+                                    [key: string]: string;
+                                };
+                                /** @description 扫描页标记（待重扫的原因）→ 中文名称 */
+                                scanFlag: {
+                                    [key: string]: string;
+                                };
+                                /** @description 扫描色彩模式 → 中文名称 */
+                                colourMode: {
+                                    [key: string]: string;
+                                };
+                                /** @description 数字化批次状态 → 中文名称 */
+                                batchStatus: {
+                                    [key: string]: string;
+                                };
+                                /** @description 质检结论 → 中文名称 */
+                                qcVerdict: {
+                                    [key: string]: string;
+                                };
                             };
                             /** @description 来文单位须在其名单中更正的核对结果 */
                             reconcileCorrections: string[];

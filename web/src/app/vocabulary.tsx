@@ -20,28 +20,29 @@ export function vocabulary(): Vocabulary {
 }
 
 /**
- * A name table read from the loaded vocabulary, usable like a constant object (indexing,
- * Object.entries, `in`) by code written before the vocabulary came from the server.
+ * A table read from the loaded vocabulary, usable like a constant object (indexing, Object.entries,
+ * `in`) by code written before the vocabulary came from the server; built once per vocabulary.
  */
-export function namesOf(select: (vocabulary: Vocabulary) => Record<string, string>): Record<string, string> {
-  let cache: { from: Vocabulary; names: Record<string, string> } | undefined;
-  const names = () => {
+export function viewOf<T>(select: (vocabulary: Vocabulary) => Record<string, T>): Record<string, T> {
+  let cache: { from: Vocabulary; table: Record<string, T> } | undefined;
+  const table = () => {
     const from = vocabulary();
-    if (cache?.from !== from) cache = { from, names: select(from) };
-    return cache.names;
+    if (cache?.from !== from) cache = { from, table: select(from) };
+    return cache.table;
   };
-  return new Proxy({} as Record<string, string>, {
-    get: (_, key) => (typeof key === 'string' ? names()[key] : undefined),
-    has: (_, key) => typeof key === 'string' && Object.hasOwn(names(), key),
-    ownKeys: () => Reflect.ownKeys(names()),
-    getOwnPropertyDescriptor: (_, key) => {
-      const value = typeof key === 'string' ? names()[key] : undefined;
-      return value === undefined
-        ? undefined
-        : { value, enumerable: true, configurable: true, writable: false };
-    },
+  return new Proxy({} as Record<string, T>, {
+    get: (_, key) => (typeof key === 'string' ? table()[key] : undefined),
+    has: (_, key) => typeof key === 'string' && Object.hasOwn(table(), key),
+    ownKeys: () => Reflect.ownKeys(table()),
+    getOwnPropertyDescriptor: (_, key) =>
+      typeof key === 'string' && Object.hasOwn(table(), key)
+        ? { value: table()[key], enumerable: true, configurable: true, writable: false }
+        : undefined,
   });
 }
+
+/** Code → Chinese name, from the loaded vocabulary. */
+export const namesOf = (select: (vocabulary: Vocabulary) => Record<string, string>) => viewOf(select);
 
 /** Renders its children once the vocabulary is loaded (once per page load; later sign-ins reuse it). */
 export function VocabularyGate({ children }: { children: ReactNode }) {

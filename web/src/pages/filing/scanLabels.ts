@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import type { ResponseOf } from '../../api/types';
+import { namesOf, type Vocabulary, viewOf } from '../../app/vocabulary';
 
 // Chinese names of the scanning and QC codes, and the answer types the scans page shows.
 
@@ -12,36 +13,33 @@ export type QcRound = QcReport['rounds'][number];
 export type QcSample = QcRound['samples'][number];
 export type OcrProgress = ResponseOf<'/api/v1/ocr/progress', 'get'>;
 
-export const OCR_STATUS: Record<string, { label: string; color: string }> = {
-  queued: { label: '排队中', color: 'default' },
-  running: { label: '识别中', color: 'processing' },
-  done: { label: '已完成', color: 'success' },
-  failed: { label: '失败', color: 'error' },
-};
+/** Code → Chinese name (the server's vocabulary) and the tag colour the console gives it. */
+const tagged = (select: (v: Vocabulary) => Record<string, string>, colours: Record<string, string>) =>
+  viewOf((v) =>
+    Object.fromEntries(
+      Object.entries(select(v)).map(([code, label]) => [code, { label, color: colours[code] ?? 'default' }]),
+    ),
+  );
 
-export const SCAN_FLAGS: Record<string, string> = {
-  low_resolution: '分辨率不足',
-  low_confidence: '识别置信度低',
-  no_text: '未识别出文字',
-};
+export const OCR_STATUS = tagged((v) => v.values.ocrStatus, {
+  queued: 'default',
+  running: 'processing',
+  done: 'success',
+  failed: 'error',
+});
 
-export const COLOUR_MODES: Record<string, string> = {
-  bitonal: '黑白',
-  gray: '灰度',
-  color: '彩色',
-};
+export const SCAN_FLAGS = namesOf((v) => v.values.scanFlag);
 
-export const BATCH_STATUS: Record<string, { label: string; color: string }> = {
-  scanning: { label: '扫描中', color: 'processing' },
-  sampled: { label: '质检中', color: 'warning' },
-  accepted: { label: '验收合格', color: 'success' },
-  returned: { label: '退回返工', color: 'error' },
-};
+export const COLOUR_MODES = namesOf((v) => v.values.colourMode);
 
-export const VERDICTS: Record<string, { label: string; color: string }> = {
-  right: { label: '合格', color: 'success' },
-  wrong: { label: '不合格', color: 'error' },
-};
+export const BATCH_STATUS = tagged((v) => v.values.batchStatus, {
+  scanning: 'processing',
+  sampled: 'warning',
+  accepted: 'success',
+  returned: 'error',
+});
+
+export const VERDICTS = tagged((v) => v.values.qcVerdict, { right: 'success', wrong: 'error' });
 
 export const percent = (share: number, digits = 1) =>
   `${(share * 100).toFixed(digits).replace(/\.0+$/, '')}%`;

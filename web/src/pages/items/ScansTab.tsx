@@ -3,6 +3,7 @@ import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { useRequest } from '../../app/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { COLOUR_MODES, OCR_STATUS, SCAN_FLAGS } from '../filing/scanLabels';
 import { codeParam } from './itemFields';
 
 // 扫描页: each scanned page of the item with its resolution, colour mode, the flags that call for
@@ -10,17 +11,11 @@ import { codeParam } from './itemFields';
 
 type ScanPage = ResponseOf<'/api/v1/items/{archiveCode}/scans', 'get'>['pages'][number];
 
-const COLOUR: Record<string, string> = { bitonal: '黑白二值', gray: '灰度', color: '彩色' };
-const FLAGS: Record<string, { text: string; color: string }> = {
-  low_resolution: { text: '分辨率不足', color: 'red' },
-  low_confidence: { text: '识别置信度低', color: 'orange' },
-  no_text: { text: '未识别出文字', color: 'gold' },
-};
-const OCR: Record<string, { text: string; color: string }> = {
-  queued: { text: '排队', color: 'default' },
-  running: { text: '识别中', color: 'processing' },
-  done: { text: '完成', color: 'success' },
-  failed: { text: '失败', color: 'error' },
+// The names are the server's vocabulary; the colours are this tab's.
+const FLAG_COLOURS: Record<string, string> = {
+  low_resolution: 'red',
+  low_confidence: 'orange',
+  no_text: 'gold',
 };
 
 const dpi = (page: ScanPage) =>
@@ -60,7 +55,7 @@ export function ScansTab({ archiveCode }: { archiveCode: string }) {
             title: '色彩',
             dataIndex: 'colourMode',
             width: 90,
-            render: (mode: string) => COLOUR[mode] ?? mode,
+            render: (mode: string) => COLOUR_MODES[mode] ?? mode,
           },
           {
             title: '标记',
@@ -71,8 +66,8 @@ export function ScansTab({ archiveCode }: { archiveCode: string }) {
                 <Typography.Text type="secondary">—</Typography.Text>
               ) : (
                 flags.map((flag) => (
-                  <Tag key={flag} color={FLAGS[flag]?.color}>
-                    {FLAGS[flag]?.text ?? flag}
+                  <Tag key={flag} color={FLAG_COLOURS[flag]}>
+                    {SCAN_FLAGS[flag] ?? flag}
                   </Tag>
                 ))
               ),
@@ -81,8 +76,8 @@ export function ScansTab({ archiveCode }: { archiveCode: string }) {
             title: 'OCR',
             width: 110,
             render: (_, page) => {
-              const status = OCR[page.ocrStatus] ?? { text: page.ocrStatus, color: 'default' };
-              const tag = <Tag color={status.color}>{status.text}</Tag>;
+              const status = OCR_STATUS[page.ocrStatus] ?? { label: page.ocrStatus, color: 'default' };
+              const tag = <Tag color={status.color}>{status.label}</Tag>;
               return page.ocrError ? (
                 <span>
                   {tag}

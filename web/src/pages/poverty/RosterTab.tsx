@@ -16,6 +16,7 @@ import {
 import { useState } from 'react';
 import { uploadWithProgress } from '../../api/client';
 import { asApiError } from '../../app/hooks';
+import { viewOf } from '../../app/vocabulary';
 import { type RosterImport, rosterImportPath } from './povertyApi';
 
 // 参保名册: the bureau's own roster extract is imported so that lists are checked against real people.
@@ -24,9 +25,10 @@ import { type RosterImport, rosterImportPath } from './povertyApi';
 
 const LIST_TYPES = '.csv,.xlsx,text/csv,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
 
-const COLUMN_NAMES: Record<string, string> = {
-  name: '姓名',
-  idNumber: '身份证号',
+// The roster's own columns; a person's name and ID number are named as the items' fields are.
+const COLUMN_NAMES = viewOf((v) => ({
+  name: v.fields.item.name ?? 'name',
+  idNumber: v.fields.item.idNumber ?? 'idNumber',
   address: '地址',
   scheme: '参保类别',
   startedOn: '参保时间',
@@ -35,7 +37,7 @@ const COLUMN_NAMES: Record<string, string> = {
   endedOn: '停保时间',
   endReason: '停保原因',
   phone: '联系电话',
-};
+}));
 
 const INTRODUCTION =
   '导入业务系统导出的参保人员名册（CSV 或 XLSX），一行一条参保记录：姓名、身份证号必填，' +
