@@ -15,6 +15,7 @@ import {
   requestItems,
 } from './grant.repo.js';
 import { authorize, can, itemScopeOf, type Principal } from './principal.js';
+import { REQUEST_STATUS_NAMES } from './request-status.js';
 import { requestState } from './state.repo.js';
 
 // 敏感档案查阅审批: a user asks to read named sensitive items for a stated purpose and time; a
@@ -208,13 +209,7 @@ async function decide<Action extends DecisionEvent>(
   return viewOf(db, id, now);
 }
 
-const statusNames: Record<RequestStatus, string> = {
-  pending: '待审批',
-  approved: '已批准',
-  rejected: '已驳回',
-  withdrawn: '已撤回',
-  revoked: '已收回',
-};
+const statusNames: Record<RequestStatus, string> = REQUEST_STATUS_NAMES;
 
 function mustBe(request: RequestRow, status: RequestStatus, action: string): void {
   if (request.status !== status)
