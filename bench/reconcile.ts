@@ -11,10 +11,9 @@ import { generatePerson } from '../src/modules/demo/people.js';
 import { createRandom, type Random } from '../src/modules/demo/random.js';
 import { readList } from '../src/modules/ledgers/reconcile.list.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
-import { ROSTER_REFERENCE_DATE } from '../src/modules/ledgers/roster.demo.js';
+import { loadRosterDemo, ROSTER_REFERENCE_DATE } from '../src/modules/demo/roster.js';
 import { namePinyin } from '../src/modules/ledgers/roster.keys.js';
 import { countPeople, findByIdIndexes } from '../src/modules/ledgers/roster.repo.js';
-import { loadRosterDemo } from '../src/modules/ledgers/roster.service.js';
 
 // Reconciliation (核对) of a department's list against the insured roster on PGlite (on disk): a list
 // drawn from the roster with injected errors — wrong characters, homophones, one wrong ID digit, two

@@ -11,7 +11,7 @@ import {
   type RosterPerson,
   rosterPerson,
   uniqueIdNumber,
-} from '../src/modules/ledgers/roster.demo.js';
+} from '../src/modules/demo/roster.js';
 import { importRoster } from '../src/modules/ledgers/roster.import.service.js';
 import { ROSTER_BATCH, storePeople } from '../src/modules/ledgers/roster.service.js';
 

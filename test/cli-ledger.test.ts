@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROSTER_REFERENCE_DATE, rosterPerson } from '../src/modules/ledgers/roster.demo.js';
+import { ROSTER_REFERENCE_DATE, rosterPerson } from '../src/modules/demo/roster.js';
 import { addUser, CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
 import { idOf } from './helpers/roster.js';

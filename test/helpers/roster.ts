@@ -1,7 +1,7 @@
 import ExcelJS from 'exceljs';
 import type { Db } from '../../src/db/database.js';
 import { checkIdNumber, idCheckChar } from '../../src/modules/catalog/id-number.js';
-import type { RosterPerson } from '../../src/modules/ledgers/roster.demo.js';
+import type { RosterPerson } from '../../src/modules/demo/roster.js';
 import { storePeople } from '../../src/modules/ledgers/roster.service.js';
 
 // Hand-built roster people and lists for reconciliation tests: each person says exactly what the

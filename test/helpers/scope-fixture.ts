@@ -9,7 +9,7 @@ import { createApiToken } from '../../src/modules/access/session.service.js';
 import { createUser } from '../../src/modules/access/user.service.js';
 import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
-import type { RosterPerson } from '../../src/modules/ledgers/roster.demo.js';
+import type { RosterPerson } from '../../src/modules/demo/roster.js';
 import { catchUpIndex } from '../../src/modules/search/indexer.js';
 import { ALL_SCOPE, TEST_PASSWORD, type TestUser, testUser } from './access.js';
 import { FONDS, reimbursement, validId } from './fixtures.js';

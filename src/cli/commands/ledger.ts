@@ -9,10 +9,9 @@ import { OUTCOME_NAMES, type Outcome } from '../../modules/ledgers/reconcile.fin
 import { REPORT_NAMES, type ReportKind } from '../../modules/ledgers/reconcile.report.js';
 import { reconciliationReport } from '../../modules/ledgers/reconcile.reports.service.js';
 import { RECONCILE_SOURCES, reconcileList } from '../../modules/ledgers/reconcile.service.js';
-import { ROSTER_REFERENCE_DATE } from '../../modules/ledgers/roster.demo.js';
+import { loadRosterDemo, ROSTER_REFERENCE_DATE } from '../../modules/demo/roster.js';
 import { importRoster } from '../../modules/ledgers/roster.import.service.js';
 import { countPeople } from '../../modules/ledgers/roster.queries.js';
-import { loadRosterDemo } from '../../modules/ledgers/roster.service.js';
 import { invalid } from '../../shared/errors.js';
 import {
   parsePositiveInt,

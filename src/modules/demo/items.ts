@@ -1,5 +1,5 @@
 import { BUILTIN_CATEGORIES, type BuiltinCategory } from '../catalog/builtin-categories.js';
-import type { ExtraFieldSpec } from '../catalog/catalog.tables.js';
+import type { ExtraFieldSpec } from '../catalog/catalog.queries.js';
 import type { Carrier, ItemInput, SecurityLevel, Sensitivity } from '../catalog/item.schema.js';
 import { MAX_LENGTHS } from '../catalog/item.schema.js';
 import { COUNTY_CODES } from '../regions/regions.js';

@@ -12,8 +12,7 @@ import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js
 import { createFonds } from '../catalog/fonds.service.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 import { type MadeLedger, makeLedger } from './ledger.service.js';
-import { ROSTER_REFERENCE_DATE } from './roster.demo.js';
-import { loadRosterDemo } from './roster.service.js';
+import { loadRosterDemo, ROSTER_REFERENCE_DATE } from '../demo/roster.js';
 
 // The four ledgers from a generated roster: every total is counted here straight from the database
 // and must agree with the cover, the XLSX read back, and the text pdftotext takes out of the PDF.

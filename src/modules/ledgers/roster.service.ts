@@ -1,10 +1,9 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { idNumberIndex, sealIdNumber } from '../../shared/field-cipher.js';
-import { idCheckChar } from '../catalog/id-number.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { type RosterDemoOptions, type RosterPerson, rosterPerson, uniqueIdNumber } from './roster.demo.js';
 import { lockRoster } from './roster.import.repo.js';
+import type { RosterPersonRecords } from './roster.person.js';
 import { blockKeys, namePinyin } from './roster.keys.js';
 import { insertPeople, insertRecords, type PersonInsert, type PersonRecords } from './roster.repo.js';
 
@@ -35,7 +34,7 @@ export function personInsert(idNumber: string, name: string, address: string | n
 
 export async function storePeople(
   db: Db,
-  people: readonly RosterPerson[],
+  people: readonly RosterPersonRecords[],
   actor: string,
   via: string,
 ): Promise<RosterLoadResult> {
@@ -74,30 +73,4 @@ export async function storePeople(
     });
     return result;
   });
-}
-
-export interface RosterDemoLoad extends RosterDemoOptions {
-  people: number;
-  onProgress?: (done: number, total: number) => void;
-}
-
-/** Generates and stores a synthetic roster of `people` (into an empty roster: IDs are kept unique within the run). */
-export async function loadRosterDemo(
-  db: Db,
-  options: RosterDemoLoad,
-  actor: string,
-): Promise<RosterLoadResult> {
-  const taken = new Set<string>();
-  const total: RosterLoadResult = { people: 0, assisted: 0, enrollments: 0, settlements: 0, certificates: 0 };
-  for (let start = 0; start < options.people; start += ROSTER_BATCH) {
-    const batch: RosterPerson[] = [];
-    for (let index = start; index < Math.min(start + ROSTER_BATCH, options.people); index++) {
-      const person = rosterPerson(options, index);
-      batch.push({ ...person, idNumber: uniqueIdNumber(person, taken, idCheckChar) });
-    }
-    const stored = await storePeople(db, batch, actor, 'demo');
-    for (const key of Object.keys(total) as Array<keyof RosterLoadResult>) total[key] += stored[key];
-    options.onProgress?.(total.people, options.people);
-  }
-  return total;
 }

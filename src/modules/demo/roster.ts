@@ -1,64 +1,27 @@
-import { chinaDay, dayNumber, formatDay, parseDay } from '../demo/calendar.js';
-import { generatePerson, type Person } from '../demo/people.js';
-import { generateEmployer, regionProfile, treatingHospital } from '../demo/places.js';
-import { createRandom, pad, type Random, weightedTable } from '../demo/random.js';
+import { chinaDay, dayNumber, formatDay, parseDay } from './calendar.js';
+import { generatePerson, type Person } from './people.js';
+import { generateEmployer, regionProfile, treatingHospital } from './places.js';
+import { createRandom, pad, type Random, weightedTable } from './random.js';
 import { regionName } from '../regions/regions.js';
 import type {
   AssistanceIdentity,
   CertificateKind,
   EnrollmentEnd,
-  Scheme,
+  RosterCertificate,
+  RosterContribution,
+  RosterEnrollment,
+  RosterSettlement,
+  RosterStatus,
   VisitType,
-} from './ledgers.tables.js';
+} from '../ledgers/roster.person.js';
+import { ROSTER_BATCH, type RosterLoadResult, storePeople } from '../ledgers/roster.service.js';
+import type { Db } from '../../db/database.js';
+import { idCheckChar } from '../catalog/id-number.js';
 
 // Synthetic insured roster (参保人员名册) for a county: people, their enrollment history, and for the
 // few under assistance (扶贫/低保/特困) their periods, contributions, medical-assistance settlements
 // and disease certificates. Person i is a pure function of (seed, region, reference date, i), so a
 // roster of a million comes out the same in any batch size, and a test can regenerate anyone.
-
-export interface RosterEnrollment {
-  scheme: Scheme;
-  employer: string | null;
-  startedOn: string;
-  paidThrough: string | null;
-  endedOn: string | null;
-  endReason: EnrollmentEnd | null;
-}
-
-export interface RosterStatus {
-  identity: AssistanceIdentity;
-  source: string;
-  includedOn: string;
-  exitedOn: string | null;
-}
-
-export interface RosterContribution {
-  scheme: Scheme;
-  periodYear: number;
-  paidOn: string;
-  amount: number;
-  subsidy: number;
-}
-
-export interface RosterSettlement {
-  visitType: VisitType;
-  institution: string;
-  visitStart: string;
-  visitEnd: string;
-  settledOn: string;
-  totalCost: number;
-  insurancePaid: number;
-  assistancePaid: number;
-  criticalPaid: number;
-  reassistancePaid: number;
-}
-
-export interface RosterCertificate {
-  kind: CertificateKind;
-  disease: string;
-  issuedOn: string;
-  revokedOn: string | null;
-}
 
 export interface RosterPerson extends Person {
   address: string;
@@ -272,4 +235,30 @@ export function uniqueIdNumber(
   }
   taken.add(idNumber);
   return idNumber;
+}
+
+export interface RosterDemoLoad extends RosterDemoOptions {
+  people: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+/** Generates and stores a synthetic roster of `people` (into an empty roster: IDs are kept unique within the run). */
+export async function loadRosterDemo(
+  db: Db,
+  options: RosterDemoLoad,
+  actor: string,
+): Promise<RosterLoadResult> {
+  const taken = new Set<string>();
+  const total: RosterLoadResult = { people: 0, assisted: 0, enrollments: 0, settlements: 0, certificates: 0 };
+  for (let start = 0; start < options.people; start += ROSTER_BATCH) {
+    const batch: RosterPerson[] = [];
+    for (let index = start; index < Math.min(start + ROSTER_BATCH, options.people); index++) {
+      const person = rosterPerson(options, index);
+      batch.push({ ...person, idNumber: uniqueIdNumber(person, taken, idCheckChar) });
+    }
+    const stored = await storePeople(db, batch, actor, 'demo');
+    for (const key of Object.keys(total) as Array<keyof RosterLoadResult>) total[key] += stored[key];
+    options.onProgress?.(total.people, options.people);
+  }
+  return total;
 }
