@@ -45,8 +45,13 @@ async function searchJson(...args: string[]): Promise<Json> {
 }
 const codes = (result: Json) => result.hits.map((hit) => hit.item.archiveCode).sort();
 
-async function fileItems(name: string, items: Array<Record<string, unknown>>): Promise<string[]> {
-  const out = ok(await run(cli, ['item', 'add', '--file', writeJson(cli, name, items), '--user', FILER]));
+async function fileItems(
+  name: string,
+  items: Array<Record<string, unknown>>,
+  options: { spawn?: boolean } = {},
+): Promise<string[]> {
+  const args = ['item', 'add', '--file', writeJson(cli, name, items), '--user', FILER];
+  const out = ok(await run(cli, args, options));
   return out.trim().split('\n');
 }
 
@@ -126,11 +131,14 @@ describe('yidang search', { timeout: 180_000 }, () => {
   });
 
   it('finds an item filed with `yidang item add` in the very next search', async () => {
-    const [added] = await fileItems('later.json', [
-      reimbursement({ name: '赵敏', title: '赵敏 白内障手术费用报销审核表', date: '2024-09-09' }),
-    ]);
+    // The built binary, each command its own process, as a clerk runs them.
+    const [added] = await fileItems(
+      'later.json',
+      [reimbursement({ name: '赵敏', title: '赵敏 白内障手术费用报销审核表', date: '2024-09-09' })],
+      { spawn: true },
+    );
     code.D = added as string;
-    const result = await search('白内障');
+    const result = await run(cli, ['search', '白内障', '--user', CLERK], { spawn: true });
     expect(ok(result)).toContain(code.D);
     expect(result.stderr).toContain('共 1 件，显示 1 件');
   });

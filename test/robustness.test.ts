@@ -49,9 +49,10 @@ describe('concurrent processes', () => {
       Array.from({ length: 20 }, (_, index) =>
         reimbursement({ date: '2020-08-08', title: `${tag} 第${index}件` }),
       );
+    // Two processes of the built binary, not two runs in this one (those take turns).
     const [first, second] = await Promise.all([
-      run(cli, ['item', 'add', '--file', writeJson(cli, 'a.json', batch('甲'))]),
-      run(cli, ['item', 'add', '--file', writeJson(cli, 'b.json', batch('乙'))]),
+      run(cli, ['item', 'add', '--file', writeJson(cli, 'a.json', batch('甲'))], { spawn: true }),
+      run(cli, ['item', 'add', '--file', writeJson(cli, 'b.json', batch('乙'))], { spawn: true }),
     ]);
     expect(first.stderr).toBe('');
     expect(second.stderr).toBe('');

@@ -17,6 +17,11 @@ export function config(): Config {
   return cachedConfig;
 }
 
+/** Forgets the parsed configuration: each in-process run (run.ts) reads its own environment. */
+export function resetConfig(): void {
+  cachedConfig = undefined;
+}
+
 export async function withDatabase<T>(work: (database: Database) => Promise<T>): Promise<T> {
   const database = await openDatabase(config());
   try {

@@ -2,8 +2,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { LONG_RUNNING_COMMANDS, runCli } from '../../src/cli/run.js';
 
-// Runs the built `yidang` command as a user would, against its own data directory or database.
+// Runs `yidang` as a user would, against its own data directory or database. `run` runs the same
+// program in this process (runCli: its own environment, captured output, exit status), which spares
+// a Node start per command; `start`, and `run` with standard input or `spawn: true`, run the built
+// binary (bin/yidang.js) as a child process. YIDANG_TEST_SPAWN=1 spawns every command.
 
 const BIN = path.resolve('bin/yidang.js');
 
@@ -28,14 +32,38 @@ export function cliEnv(databaseUrl?: string): CliEnv {
 /** Extra environment for one command; a variable given as undefined is removed for it. */
 export type ExtraEnv = Record<string, string | undefined>;
 
-export function start(cli: CliEnv, args: string[], extraEnv: ExtraEnv = {}): ChildProcess {
+function commandEnv(cli: CliEnv, extraEnv: ExtraEnv): Record<string, string> {
   const env: Record<string, string | undefined> = { ...process.env, ...cli.env, ...extraEnv };
   if (!cli.env.DATABASE_URL && !extraEnv.DATABASE_URL) delete env.DATABASE_URL;
   for (const [name, value] of Object.entries(extraEnv)) if (value === undefined) delete env[name];
-  return spawn(process.execPath, [BIN, ...args], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+  return env as Record<string, string>;
 }
 
-export function run(cli: CliEnv, args: string[], options: { input?: string; env?: ExtraEnv } = {}) {
+export function start(cli: CliEnv, args: string[], extraEnv: ExtraEnv = {}): ChildProcess {
+  return spawn(process.execPath, [BIN, ...args], {
+    env: commandEnv(cli, extraEnv),
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+const SPAWN_ALL = process.env.YIDANG_TEST_SPAWN === '1';
+
+export interface RunOptions {
+  /** Standard input; a command given input runs as a child process (it reads file descriptor 0). */
+  input?: string;
+  env?: ExtraEnv;
+  /** Run the built binary as a child process, to keep the real entry point covered. */
+  spawn?: boolean;
+}
+
+export function run(cli: CliEnv, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  // serve and start run until stopped: never in this process, even when expected to fail early.
+  const ownProcess = options.spawn || options.input !== undefined || LONG_RUNNING_COMMANDS.has(args[0] ?? '');
+  if (ownProcess || SPAWN_ALL) return runSpawned(cli, args, options);
+  return runCli(args, { env: commandEnv(cli, options.env ?? {}) });
+}
+
+function runSpawned(cli: CliEnv, args: string[], options: RunOptions): Promise<CliResult> {
   return new Promise<CliResult>((resolve, reject) => {
     const child = start(cli, args, options.env);
     let stdout = '';
