@@ -3,18 +3,19 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../../test/helpers/database.js';
+import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement, validId, wrongCheckId } from '../../test/helpers/fixtures.js';
 import { openTestSystem, type TestSystem } from '../../test/helpers/system.js';
 import { loadConfig } from '../config/config.js';
-import { openFieldEncryption } from '../system/system.js';
+import { accessContextOf, loadPrincipal } from '../modules/access/principal.js';
+import { createUser } from '../modules/access/user.service.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { itemHistory, updateItem } from '../modules/catalog/item.edit.service.js';
 import { fileItems, getItem, listItems } from '../modules/catalog/item.service.js';
 import { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from '../modules/catalog/item.queries.js';
 import { importFieldKey, loadFieldKey } from '../modules/storage/field-key.js';
+import { openFieldEncryption } from '../system/system.js';
 import { idNumberIndex, isSealed, openIdNumber, sealIdNumber, useFieldKey } from './field-cipher.js';
-import { itemScopeOf, loadPrincipal } from '../modules/access/principal.js';
-import { createUser } from '../modules/access/user.service.js';
 
 // ID numbers at rest: ciphertext in every table and kept version, a blind index for exact look-up,
 // the key in YIDANG_HOME/keys/field.key, never re-created over data that needs it.
@@ -79,9 +80,10 @@ describe('ID numbers in the database', () => {
       db(),
       [reimbursement({ idNumber: PERSON }), reimbursement({ idNumber: OTHER, name: '李秀英' })],
       'test',
+      { access: SYSTEM },
     );
     code = filed[0]?.archiveCode as string;
-    await updateItem(db(), code, { title: '更正后的题名', reason: '测试' }, 'test');
+    await updateItem(db(), code, { title: '更正后的题名', reason: '测试' }, 'test', { access: SYSTEM });
   });
 
   it('stores only ciphertext in items, kept versions and accounts', async () => {
@@ -106,17 +108,17 @@ describe('ID numbers in the database', () => {
   });
 
   it('reads back in the clear through the services, current and kept versions alike', async () => {
-    expect((await getItem(db(), code)).idNumber).toBe(PERSON);
-    const versions = await itemHistory(db(), code);
+    expect((await getItem(db(), code, SYSTEM)).idNumber).toBe(PERSON);
+    const versions = await itemHistory(db(), code, SYSTEM);
     expect(versions.map((version) => version.item.idNumber)).toEqual([PERSON, PERSON]);
   });
 
   it('finds items by exact ID number through the blind index, and refuses a wrong check digit', async () => {
-    const found = await listItems(db(), { idNumber: PERSON.toLowerCase() });
+    const found = await listItems(db(), { idNumber: PERSON.toLowerCase() }, SYSTEM);
     expect(found.items.map((item) => item.archiveCode)).toEqual([code]);
-    expect((await listItems(db(), { idNumber: validId('11010519491231002') })).items).toEqual([]);
+    expect((await listItems(db(), { idNumber: validId('11010519491231002') }, SYSTEM)).items).toEqual([]);
     const wrong = wrongCheckId('32011519790101001');
-    const refused = await failure(listItems(db(), { idNumber: wrong }));
+    const refused = await failure(listItems(db(), { idNumber: wrong }, SYSTEM));
     expect(refused.code).toBe('ID_NUMBER_INVALID');
     expect(refused.message).not.toContain(wrong);
   });
@@ -129,17 +131,17 @@ describe('ID numbers in the database', () => {
       .executeTakeFirst();
     const principal = await loadPrincipal(db(), user?.id as number, 'session');
     expect(principal?.idNumber).toBe(PERSON);
-    const scope = await itemScopeOf(db(), principal as NonNullable<typeof principal>);
+    const scope = await accessContextOf(db(), principal as NonNullable<typeof principal>);
     const seen = await listItems(db(), {}, scope);
     expect(seen.items.map((item) => item.archiveCode)).toEqual([code]);
   });
 
   it('encrypts values stored in the clear before encryption existed, once', async () => {
-    const [legacy] = await fileItems(db(), [reimbursement({ idNumber: OTHER })], 'test');
+    const [legacy] = await fileItems(db(), [reimbursement({ idNumber: OTHER })], 'test', { access: SYSTEM });
     // As a database from before this change holds it: the number in the clear, no index.
     await sql`update archive_item set id_number = ${OTHER}, id_number_index = null
       where archive_code = ${legacy?.archiveCode}`.execute(db());
-    expect((await getItem(db(), legacy?.archiveCode as string)).idNumber).toBe(OTHER);
+    expect((await getItem(db(), legacy?.archiveCode as string, SYSTEM)).idNumber).toBe(OTHER);
     expect(await sealPlainItemIdNumbers(db())).toBe(1);
     expect(await sealPlainItemIdNumbers(db())).toBe(0);
     const row = await sql<{ id_number: string; id_number_index: string }>`
@@ -148,7 +150,7 @@ describe('ID numbers in the database', () => {
     );
     expect(isSealed(row.rows[0]?.id_number)).toBe(true);
     expect(row.rows[0]?.id_number_index).toBe(idNumberIndex(OTHER));
-    expect((await getItem(db(), legacy?.archiveCode as string)).idNumber).toBe(OTHER);
+    expect((await getItem(db(), legacy?.archiveCode as string, SYSTEM)).idNumber).toBe(OTHER);
   });
 });
 
@@ -177,15 +179,15 @@ describe('the field key', () => {
   });
 
   it('with another key, reading refuses instead of returning garbage', async () => {
-    const [item] = (await listItems(db(), { limit: 1 })).items;
+    const [item] = (await listItems(db(), { limit: 1 }, SYSTEM)).items;
     useFieldKey(crypto.randomBytes(32));
     try {
-      const error = await failure(getItem(db(), item?.archiveCode as string));
+      const error = await failure(getItem(db(), item?.archiveCode as string, SYSTEM));
       expect(error.code).toBe('FIELD_KEY_MISMATCH');
     } finally {
       useFieldKey(loadFieldKey(system.home, {}) as Buffer);
     }
-    expect((await getItem(db(), item?.archiveCode as string)).idNumber).toMatch(/^\d{17}[\dX]$/);
+    expect((await getItem(db(), item?.archiveCode as string, SYSTEM)).idNumber).toMatch(/^\d{17}[\dX]$/);
   });
 
   it('is imported from a backup only into a home without a different one', () => {

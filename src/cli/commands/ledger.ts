@@ -144,7 +144,7 @@ export function registerLedgerCommands(program: Command): void {
               fileName: path.basename(list),
               source: options.source,
               actor: user.actor,
-              regions: await rosterRegions(database.db, user.scope),
+              regions: await rosterRegions(database.db, user.access),
             });
             const files: string[] = [];
             for (const kind of Object.keys(REPORT_NAMES) as ReportKind[]) {
@@ -227,7 +227,7 @@ export function registerLedgerCommands(program: Command): void {
             if (!user.principal.permissions.has('item.create'))
               throw invalid('LEDGER_FILING', '编制台账需同时具有归档权限（台账生成后即归档）');
             return makeLedger(
-              { db: system.database.db, store: system.store, scope: user.scope },
+              { db: system.database.db, store: system.store, access: user.access },
               {
                 kind,
                 asOf: options.asOf,

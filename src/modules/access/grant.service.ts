@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../catalog/id-number.js';
 import { countInScope, findItemsByCodes } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import type { EventPayloads } from '../integrity/event-catalog.js';
 import { recordEvent } from '../integrity/event-log.js';
 import {
@@ -14,7 +15,7 @@ import {
   type RequestStatus,
   requestItems,
 } from './grant.repo.js';
-import { authorize, can, itemScopeOf, type Principal } from './principal.js';
+import { accessContextOf, authorize, can, type Principal } from './principal.js';
 import { REQUEST_STATUS_NAMES } from './request-status.js';
 import { requestState } from './state.repo.js';
 
@@ -117,7 +118,7 @@ export async function requestAccess(
     throw invalid('TOO_MANY_ITEMS', `一次申请最多 ${MAX_REQUEST_ITEMS} 件档案，实际 ${codes.length} 件`);
   const purpose = readNote(input.purpose, true, '查阅目的') as string;
   if ([...purpose].length < 4) throw invalid('PURPOSE_TOO_SHORT', '查阅目的至少写4个字，说明为何需要查阅');
-  const found = await findItemsByCodes(db, codes, await itemScopeOf(db, principal));
+  const found = await findItemsByCodes(db, codes, scopedQuery(await accessContextOf(db, principal)));
   const missing = codes.filter((code) => !found.some((item) => item.archiveCode === code));
   if (missing.length > 0)
     throw notFound('ITEM_NOT_FOUND', `档号不存在：${missing.slice(0, 5).join('、').slice(0, 300)}`);
@@ -228,7 +229,7 @@ async function checkApprover(trx: Db, principal: Principal, request: RequestRow)
   const inScope = await countInScope(
     trx,
     items.map((item) => item.itemId),
-    await itemScopeOf(trx, principal),
+    scopedQuery(await accessContextOf(trx, principal)),
   );
   if (inScope < items.length)
     throw new YidangError(

@@ -1,8 +1,16 @@
 import type { Db } from '../../db/database.js';
+import type {
+  Disclosure,
+  GrantLookup,
+  ItemScope,
+  ItemScopeRow,
+  PrincipalContext,
+} from '../../shared/access-context.js';
 import { YidangError } from '../../shared/errors.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
 import { listCategories } from '../catalog/catalog.queries.js';
 import { findUserById, rolesOf, type ScopeRow, scopesOf } from './access.repo.js';
+import { activeGrants, grantedItemIds } from './grant.repo.js';
 import {
   ADMIN_ROLES,
   isRole,
@@ -47,23 +55,8 @@ export function pendingStep(
   return null;
 }
 
-/** One allowed slice of the archives: every non-null part must match. */
-export interface ItemScopeRow {
-  fondsCode: string | null;
-  /** A region code with its trailing 00 pairs removed: 320100 covers every 3201xx district. */
-  regionPrefix: string | null;
-  categoryIds: number[] | null;
-}
-
-/** What an archive query may return: items in any of the rows, or (参保人) with this ID number. */
-export interface ItemScope {
-  rows: ItemScopeRow[];
-  idNumber: string | null;
-  /** Whose approved requests open sensitive items; absent for internal callers, which read everything. */
-  grantsFor?: number;
-  /** Who the scope belongs to, for the log entry of a refused read. */
-  actor?: string;
-}
+export type { ItemScope, ItemScopeRow } from '../../shared/access-context.js';
+export { inItemScope } from '../catalog/item.scope.js';
 
 export async function loadPrincipal(
   db: Db,
@@ -140,18 +133,44 @@ export async function itemScopeOf(db: Db, principal: Principal): Promise<ItemSco
   };
 }
 
-/** Whether an item with these facts lies inside the scope (for filing, where no row exists yet). */
-export function inItemScope(
-  scope: ItemScope,
-  item: { fondsCode: string; poolingRegion: string | null; categoryId: number; idNumber: string | null },
-): boolean {
-  if (scope.idNumber !== null && item.idNumber === scope.idNumber) return true;
-  return scope.rows.some(
-    (row) =>
-      (row.fondsCode === null || row.fondsCode === item.fondsCode) &&
-      (row.regionPrefix === null || (item.poolingRegion ?? '').startsWith(row.regionPrefix)) &&
-      (row.categoryIds === null || row.categoryIds.includes(item.categoryId)),
-  );
+export const roleLabel = (role: string) => (isRole(role) ? ROLES[role] : role);
+
+/** The grant look-ups of one user, handed to the layers below through the access context. */
+export function grantLookupOf(userId: number): GrantLookup {
+  return {
+    inForce: (db, itemIds, now) => activeGrants(db, userId, itemIds, now),
+    itemIds: (db, now) => grantedItemIds(db, userId, now),
+  };
 }
 
-export const roleLabel = (role: string) => (isRole(role) ? ROLES[role] : role);
+/**
+ * The access context of a signed-in principal: the roles, the scope resolved for SQL, the grants in
+ * force and what they asked to see (masked unless unmasked with a purpose). Every service that
+ * touches archive content takes one; nothing else stands for "everything" but a system context.
+ */
+export async function accessContextOf(
+  db: Db,
+  principal: Principal,
+  disclosure: Partial<Disclosure> = {},
+): Promise<PrincipalContext> {
+  return principalContext(principal, await itemScopeOf(db, principal), disclosure);
+}
+
+/** The same from a scope already resolved (once per request). */
+export function principalContext(
+  principal: Principal,
+  scope: ItemScope,
+  disclosure: Partial<Disclosure> = {},
+): PrincipalContext {
+  return {
+    kind: 'principal',
+    userId: principal.userId,
+    username: principal.username,
+    roles: principal.roles,
+    permissions: principal.permissions,
+    scope,
+    grants: grantLookupOf(principal.userId),
+    disclosure: { unmask: disclosure.unmask ?? false, purpose: disclosure.purpose },
+    authorize: (permission) => authorize(principal, permission as Permission),
+  };
+}

@@ -1,16 +1,17 @@
 import fs from 'node:fs/promises';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { type AccessContext, systemContext } from '../../shared/access-context.js';
 import { invalid, notFound } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { type ArchiveCodePattern, parseArchiveCode, sequenceKey } from '../catalog/archive-code.js';
 import { type CatalogContext, loadCatalogContext } from '../catalog/catalog.context.js';
 import { findItem, findItemsByIds, listItems } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { listItemVersions } from '../catalog/item.queries.js';
 import { listEvents } from '../integrity/event.queries.js';
-import { recordEvents, logHasher } from '../integrity/event-log.js';
+import { logHasher, recordEvents } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { type BlobRow, copiesOf, findBlob, listItemFiles } from '../storage/storage.queries.js';
 import { type ExaminedFile, examineFile, privateTempDir } from './check.content.js';
@@ -75,24 +76,25 @@ export async function checkItem(
   context: CheckContext,
   archiveCode: string,
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
   trigger: CheckTrigger = 'on_demand',
 ): Promise<CheckReport> {
-  const item = await findItem(context.db, archiveCode, false, scope);
+  const item = await findItem(context.db, archiveCode, false, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
   return runChecks(context, { kind: 'item', value: archiveCode }, [item], actor, trigger);
 }
 
 /**
  * The check a filing path runs once the archive is committed (a push, a scan): the report is kept
- * like any other run. Call it after the filing transaction, not inside it.
+ * like any other run. Call it after the filing transaction, not inside it. Background work on the
+ * item just filed: a system context (jobs).
  */
 export function checkItemAfterIngest(
   context: CheckContext,
   archiveCode: string,
   actor: string,
 ): Promise<CheckReport> {
-  return checkItem(context, archiveCode, actor, undefined, 'ingest');
+  return checkItem(context, archiveCode, actor, systemContext('jobs', actor), 'ingest');
 }
 
 /** Every item with pages scanned in a digitization batch (数字化批次). */
@@ -100,11 +102,11 @@ export async function checkBatch(
   context: CheckContext,
   batchId: number,
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
   trigger: CheckTrigger = 'on_demand',
 ): Promise<CheckReport> {
   const batch = await batchItemIds(context.db, batchId);
-  const items = batch ? await findItemsByIds(context.db, batch.itemIds, scope) : [];
+  const items = batch ? await findItemsByIds(context.db, batch.itemIds, scopedQuery(access)) : [];
   if (!batch || (batch.itemIds.length > 0 && items.length === 0))
     throw notFound('SCAN_BATCH_NOT_FOUND', `数字化批次 ${batchId} 不存在`);
   if (items.length === 0) throw invalid('CHECK_NOTHING', `数字化批次“${batch.name}”还没有扫描页，无可检测`);
@@ -118,14 +120,14 @@ export async function checkFondsYear(
   context: CheckContext,
   target: { fonds: string; year: number },
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
   trigger: CheckTrigger = 'on_demand',
 ): Promise<CheckReport> {
   const items = await listItems(context.db, {
     fonds: target.fonds,
     year: target.year,
     limit: MAX_ITEMS_PER_RUN + 1,
-    scope,
+    scope: scopedQuery(access),
   });
   if (items.length === 0)
     throw notFound('ITEMS_NOT_FOUND', `全宗“${target.fonds.slice(0, 20)}”${target.year} 年度没有档案`);
@@ -141,10 +143,10 @@ export async function checkFondsYear(
 }
 
 /** A kept run as the caller may see it: items outside the scope are left out, none visible is not found. */
-export async function getCheckReport(db: Db, runId: number, scope?: ItemScope): Promise<CheckReport> {
+export async function getCheckReport(db: Db, runId: number, access: AccessContext): Promise<CheckReport> {
   const run = await findCheckRun(db, runId);
   const results = run ? await checkResultsOf(db, runId) : [];
-  const items = await findItemsByIds(db, [...new Set(results.map((row) => row.itemId))], scope);
+  const items = await findItemsByIds(db, [...new Set(results.map((row) => row.itemId))], scopedQuery(access));
   if (!run || items.length === 0) throw notFound('CHECK_NOT_FOUND', `检测记录 ${runId} 不存在`);
   return toReport(run, groupResults(items, results));
 }

@@ -1,10 +1,12 @@
 import type { Db } from '../../db/database.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { countPendingRequests } from '../access/access.queries.js';
-import { can, type ItemScope, type Principal } from '../access/principal.js';
+import { can, type Principal } from '../access/principal.js';
 import { listCategories } from '../catalog/catalog.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { ocrQueueCounts } from '../scan/scan.queries.js';
-import { latestVerifyRun } from '../verify/verify-run.service.js';
 import { listRuns } from '../storage/storage.queries.js';
+import { latestVerifyRun } from '../verify/verify-run.service.js';
 import { itemBreakdown } from './stats.repo.js';
 
 // The 首页 dashboard: what the caller may see of the archives (counts only, within their scope),
@@ -50,8 +52,11 @@ export interface Overview {
 export const rate = (part: number, whole: number): number | null =>
   whole === 0 ? null : Math.round((part / whole) * 10_000) / 10_000;
 
-export async function archiveOverview(db: Db, scope: ItemScope): Promise<ArchiveOverview> {
-  const [breakdown, categories] = await Promise.all([itemBreakdown(db, scope), listCategories(db)]);
+export async function archiveOverview(db: Db, access: AccessContext): Promise<ArchiveOverview> {
+  const [breakdown, categories] = await Promise.all([
+    itemBreakdown(db, scopedQuery(access)),
+    listCategories(db),
+  ]);
   const { digitized } = breakdown;
   const carrier = (name: string) => breakdown.byCarrier.get(name) ?? 0;
   const byCarrier = { paper: carrier('paper'), electronic: carrier('electronic'), hybrid: carrier('hybrid') };
@@ -104,21 +109,23 @@ async function lastVerify(db: Db): Promise<Overview['verify']> {
     : null;
 }
 
-/** The dashboard for this principal; `scope` is resolved only for a holder of item.read. */
+/** The dashboard for this principal; their access is resolved only for a holder of item.read. */
 export async function overview(
   db: Db,
   principal: Principal,
-  scopeOf: () => Promise<ItemScope>,
+  accessOf: () => Promise<AccessContext>,
   // The route passes its cache; without one the counts are made now.
-  countArchive: (scope: ItemScope) => Promise<{ value: ArchiveOverview; asOf: Date }> = async (scope) => ({
-    value: await archiveOverview(db, scope),
+  countArchive: (access: AccessContext) => Promise<{ value: ArchiveOverview; asOf: Date }> = async (
+    access,
+  ) => ({
+    value: await archiveOverview(db, access),
     asOf: new Date(),
   }),
 ): Promise<Overview> {
   const approver = can(principal, 'access.grant');
   const [archive, pending, fixity, verify, ocr] = await Promise.all([
     can(principal, 'item.read')
-      ? scopeOf()
+      ? accessOf()
           .then(countArchive)
           .then(({ value, asOf }) => ({ ...value, asOf: asOf.toISOString() }))
       : null,

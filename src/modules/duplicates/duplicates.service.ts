@@ -1,11 +1,13 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
-import { withholdUngranted } from '../access/grant.check.js';
-import type { ItemScope } from '../access/principal.js';
+import { discloseItems } from '../catalog/item.disclose.js';
+import { withholdUngranted } from '../catalog/item.gate.js';
 import { findItemsByIds } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import {
@@ -57,22 +59,27 @@ export interface DuplicatePair {
 
 /**
  * Flags newest first with both items as the user may see them: a pair with either item outside the
- * user's scope is left out; a sensitive item without a grant is listed withheld.
+ * user's scope is left out; a sensitive item without a grant is listed withheld; the rest disclosed
+ * (masked) as the context asks.
  */
 export async function listDuplicates(
   db: Db,
-  options: { status?: FlagRow['status']; before?: number; limit?: number; scope?: ItemScope },
+  options: { status?: FlagRow['status']; before?: number; limit?: number; access: AccessContext },
 ): Promise<{ pairs: DuplicatePair[]; nextBefore: number | null }> {
   const limit = Math.min(Math.max(options.limit ?? 50, 1), 200);
   const flags = await listFlags(db, { status: options.status, before: options.before, limit });
   const ids = [...new Set(flags.flatMap((flag) => [flag.itemId, flag.otherItemId]))];
-  const items = await withholdUngranted(db, await findItemsByIds(db, ids, options.scope), options.scope);
+  const found = await findItemsByIds(db, ids, scopedQuery(options.access));
+  const items = await withholdUngranted(db, found, options.access);
   const byId = new Map(items.map((item) => [item.id, item]));
-  const pairs = flags.flatMap((flag) => {
+  const pairs: DuplicatePair[] = [];
+  for (const flag of flags) {
     const item = byId.get(flag.itemId);
     const other = byId.get(flag.otherItemId);
-    return item && other ? [{ flag, item, other }] : [];
-  });
+    if (!item || !other) continue;
+    const [shown, shownOther] = await discloseItems(db, options.access, [item, other]);
+    pairs.push({ flag, item: shown as Item, other: shownOther as Item });
+  }
   return { pairs, nextBefore: flags.length === limit ? (flags.at(-1)?.id ?? null) : null };
 }
 
@@ -88,7 +95,7 @@ export async function resolveDuplicate(
   id: number,
   resolution: Resolution,
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
 ): Promise<FlagRow> {
   const reason = typeof resolution.reason === 'string' ? resolution.reason.trim() : '';
   if ([...reason].length < 4) throw invalid('REASON_REQUIRED', '请写明处理理由（至少 4 个字）');
@@ -97,7 +104,7 @@ export async function resolveDuplicate(
     throw invalid('DECISION_INVALID', '处理方式应为 keep_both（都保留）或 merge（合并）');
   return inTransaction(db, async (trx) => {
     const flag = await lockFlag(trx, id);
-    const items = flag ? await findItemsByIds(trx, [flag.itemId, flag.otherItemId], scope) : [];
+    const items = flag ? await findItemsByIds(trx, [flag.itemId, flag.otherItemId], scopedQuery(access)) : [];
     if (!flag || items.length < 2) throw notFound('DUPLICATE_NOT_FOUND', `重复标记 ${id} 不存在`);
     if (flag.status !== 'open')
       throw conflict(

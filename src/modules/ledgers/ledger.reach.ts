@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
+import { type AccessContext, scopeIn } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
-import { type ItemScope, type ItemScopeRow, regionPrefix } from '../access/principal.js';
+import { type ItemScopeRow, regionPrefix } from '../access/principal.js';
 import { listCategories } from '../catalog/catalog.queries.js';
 import { listFonds } from '../catalog/fonds.service.js';
 import type { Regions } from './ledger.repo.js';
@@ -74,8 +75,9 @@ function chosenRegion(
 export async function ledgerReach(
   db: Db,
   order: { fonds?: string; region?: string },
-  scope: ItemScope | undefined,
+  access: AccessContext,
 ): Promise<LedgerReach> {
+  const scope = scopeIn(access);
   const ledgerCategoryId = scope?.rows.some((row) => row.categoryIds !== null)
     ? (await listCategories(db)).find((category) => category.code === LEDGER_CATEGORY.code)?.id
     : undefined;
@@ -105,7 +107,8 @@ export async function ledgerReach(
 }
 
 /** The roster regions a scope reaches, for work not filed into a fonds (reconciliation); null: all. */
-export async function rosterRegions(db: Db, scope: ItemScope | undefined): Promise<Regions> {
+export async function rosterRegions(db: Db, access: AccessContext): Promise<Regions> {
+  const scope = scopeIn(access);
   if (!scope) return null;
   const regionsOfFonds = regionsOf(await listFonds(db));
   const prefixes = scope.rows.map((row) => peopleRegion(row, regionsOfFonds).regionPrefix);

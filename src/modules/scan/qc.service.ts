@@ -1,9 +1,10 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { type AccessContext, scopeIn } from '../../shared/access-context.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
-import type { ItemScope } from '../access/principal.js';
 import { findItemsByIds } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { getItem } from '../catalog/item.service.js';
 import { recordEvent } from '../integrity/event-log.js';
 import {
@@ -42,7 +43,8 @@ export interface BatchView extends BatchRow {
 const subject = (batchId: number) => `scan_batch:${batchId}`;
 
 /** A batch belongs to a fonds: a user whose scope names other fonds neither sees nor touches it. */
-function fondsInScope(scope: ItemScope | undefined, fondsCode: string): boolean {
+function fondsInScope(access: AccessContext, fondsCode: string): boolean {
+  const scope = scopeIn(access);
   if (!scope) return true;
   return scope.rows.some((row) => row.fondsCode === null || row.fondsCode === fondsCode);
 }
@@ -51,11 +53,11 @@ function fondsInScope(scope: ItemScope | undefined, fondsCode: string): boolean 
 export async function batchFor(
   db: Db,
   batchId: number,
-  scope: ItemScope | undefined,
+  access: AccessContext,
   lock = false,
 ): Promise<BatchRow> {
   const batch = await findBatch(db, batchId, lock);
-  if (!batch || !fondsInScope(scope, batch.fondsCode))
+  if (!batch || !fondsInScope(access, batch.fondsCode))
     throw notFound('SCAN_BATCH_NOT_FOUND', `没有编号为 ${batchId} 的数字化批次`);
   return batch;
 }
@@ -69,7 +71,7 @@ export async function createBatch(
   db: Db,
   input: { fondsCode: string; name: string; sampleRate?: number; maxErrorRate?: number },
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
 ): Promise<BatchRow> {
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   if (name === '' || [...name].length > 100)
@@ -79,7 +81,7 @@ export async function createBatch(
   checkRate(sampleRate, 'sampleRate', '抽检比例', 1);
   if (sampleRate === 0) throw invalid('QC_RATE_INVALID', '抽检比例不能为 0');
   checkRate(maxErrorRate, 'maxErrorRate', '合格差错率上限', 0.5);
-  if (!fondsInScope(scope, input.fondsCode))
+  if (!fondsInScope(access, input.fondsCode))
     throw notFound('FONDS_NOT_FOUND', `全宗“${String(input.fondsCode).slice(0, 20)}”不存在`);
   return inTransaction(db, async (trx) => {
     const fonds = await trx
@@ -106,7 +108,8 @@ export async function createBatch(
   });
 }
 
-export async function batchViews(db: Db, scope?: ItemScope): Promise<BatchView[]> {
+export async function batchViews(db: Db, access: AccessContext): Promise<BatchView[]> {
+  const scope = scopeIn(access);
   const fonds =
     scope && !scope.rows.some((row) => row.fondsCode === null)
       ? scope.rows.map((row) => row.fondsCode as string)
@@ -129,8 +132,8 @@ export interface QcReport {
   rounds: QcRound[];
 }
 
-export async function qcReport(db: Db, batchId: number, scope?: ItemScope): Promise<QcReport> {
-  const batch = await batchFor(db, batchId, scope);
+export async function qcReport(db: Db, batchId: number, access: AccessContext): Promise<QcReport> {
+  const batch = await batchFor(db, batchId, access);
   const rounds = await listRounds(db, batchId);
   const listed = await listSamples(
     db,
@@ -138,7 +141,7 @@ export async function qcReport(db: Db, batchId: number, scope?: ItemScope): Prom
   );
   // A reviewer scoped to part of the fonds (a region, some categories) sees only those items' pages.
   const visible = new Set(
-    (await findItemsByIds(db, [...new Set(listed.map((sample) => sample.itemId))], scope)).map(
+    (await findItemsByIds(db, [...new Set(listed.map((sample) => sample.itemId))], scopedQuery(access))).map(
       (item) => item.id,
     ),
   );
@@ -167,10 +170,10 @@ export async function drawSample(
   db: Db,
   batchId: number,
   actor: string,
-  options: { sampleRate?: number; scope?: ItemScope } = {},
+  options: { sampleRate?: number; access: AccessContext },
 ): Promise<QcReport> {
   await inTransaction(db, async (trx) => {
-    const batch = await batchFor(trx, batchId, options.scope, true);
+    const batch = await batchFor(trx, batchId, options.access, true);
     if (batch.status === 'sampled')
       throw conflict('QC_ROUND_OPEN', `批次“${batch.name}”已抽样，正在质检，请先判定本轮结果`);
     if (batch.status === 'accepted') throw conflict('QC_BATCH_ACCEPTED', `批次“${batch.name}”已验收合格`);
@@ -197,7 +200,7 @@ export async function drawSample(
       payload: { round, pages, sampled, sampleRate },
     });
   });
-  return qcReport(db, batchId, options.scope);
+  return qcReport(db, batchId, options.access);
 }
 
 export async function reviewPage(
@@ -206,7 +209,7 @@ export async function reviewPage(
   target: { archiveCode: string; page: number },
   verdict: { verdict: 'right' | 'wrong'; reason?: string },
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
 ): Promise<void> {
   if (verdict.verdict !== 'right' && verdict.verdict !== 'wrong')
     throw invalid('QC_VERDICT_INVALID', '质检结论应为 right（合格）或 wrong（不合格）');
@@ -216,11 +219,11 @@ export async function reviewPage(
   if (reason !== null && [...reason].length > 500) throw invalid('QC_REASON_INVALID', '原因最多500个字符');
   refuseIdNumberInText('质检原因', reason);
   await inTransaction(db, async (trx) => {
-    const batch = await batchFor(trx, batchId, scope, true);
+    const batch = await batchFor(trx, batchId, access, true);
     if (batch.status !== 'sampled')
       throw conflict('QC_NO_OPEN_ROUND', `批次“${batch.name}”没有进行中的质检轮次`);
     const round = (await listRounds(trx, batchId)).at(-1) as RoundRow;
-    const item = await getItem(trx, target.archiveCode, scope);
+    const item = await getItem(trx, target.archiveCode, access);
     const updated = await setVerdict(
       trx,
       { roundId: round.id, itemId: item.id, page: target.page },
@@ -255,10 +258,10 @@ export async function decideBatch(
   db: Db,
   batchId: number,
   actor: string,
-  scope?: ItemScope,
+  access: AccessContext,
 ): Promise<QcReport> {
   await inTransaction(db, async (trx) => {
-    const batch = await batchFor(trx, batchId, scope, true);
+    const batch = await batchFor(trx, batchId, access, true);
     if (batch.status !== 'sampled')
       throw conflict('QC_NO_OPEN_ROUND', `批次“${batch.name}”没有进行中的质检轮次`);
     const round = (await listRounds(trx, batchId)).at(-1) as RoundRow;
@@ -292,5 +295,5 @@ export async function decideBatch(
       },
     });
   });
-  return qcReport(db, batchId, scope);
+  return qcReport(db, batchId, access);
 }

@@ -6,10 +6,11 @@ import { type Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
-import type { ItemScope } from '../access/principal.js';
 import { maskIdNumbersInText } from '../catalog/id-number.js';
 import { findItemsByIds } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { getItem, itemForChange } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
@@ -41,7 +42,8 @@ export const MAX_SCAN_BYTES = 1024 ** 3;
 export interface ScanContext {
   db: Db;
   store: BlobStore;
-  scope?: ItemScope;
+  /** Who scans: the item must lie in their scope. */
+  access: AccessContext;
 }
 
 export interface ScanResult {
@@ -106,7 +108,7 @@ export async function addScan(
 ): Promise<ScanResult> {
   // A scan named with an ID number is named, logged and reported with the number masked.
   const originalName = maskIdNumbersInText(checkFileName(source.fileName));
-  const item = await getItem(context.db, archiveCode, context.scope);
+  const item = await getItem(context.db, archiveCode, context.access);
   const policy = await findScanPolicy(context.db, item.fonds);
   if (!policy) throw notFound('FONDS_NOT_FOUND', `全宗“${item.fonds}”不存在`);
   if (options.batchId !== undefined) await usableBatch(context.db, options.batchId, item.fonds);
@@ -119,7 +121,7 @@ export async function addScan(
     const committed = { done: false };
     try {
       return await inTransaction(context.db, async (trx) => {
-        const locked = await itemForChange(trx, archiveCode, context.scope);
+        const locked = await itemForChange(trx, archiveCode, context.access);
         // Again under the batch's lock: a round may have been drawn while the file was read.
         if (options.batchId !== undefined) await usableBatch(trx, options.batchId, item.fonds, true);
         // itemForChange locked the item row, so two scans of one item number their pages in turn.
@@ -229,15 +231,15 @@ export interface ScanPageView extends Omit<ScanPageRow, 'itemId'> {
   archiveCode: string;
 }
 
-export async function scanPages(db: Db, archiveCode: string, scope?: ItemScope): Promise<ScanPageView[]> {
-  const item = await getItem(db, archiveCode, scope);
+export async function scanPages(db: Db, archiveCode: string, access: AccessContext): Promise<ScanPageView[]> {
+  const item = await getItem(db, archiveCode, access);
   return (await listScanPages(db, item.id)).map(({ itemId: _itemId, ...page }) => ({ ...page, archiveCode }));
 }
 
 /** Pages to scan again (low resolution, OCR unsure, no text found), for items in the user's scope. */
 export async function pagesToRescan(
   db: Db,
-  options: { batchId?: number; limit?: number; scope?: ItemScope } = {},
+  options: { batchId?: number; limit?: number; access: AccessContext },
 ): Promise<ScanPageView[]> {
   const limit = Math.min(Math.max(options.limit ?? 100, 1), 1000);
   const found: ScanPageView[] = [];
@@ -246,7 +248,11 @@ export async function pagesToRescan(
   for (let round = 0; round < 20 && found.length < limit; round++) {
     const rows = await flaggedScanPages(db, { batchId: options.batchId, after, limit: limit * 2 });
     if (rows.length === 0) break;
-    const items = await findItemsByIds(db, [...new Set(rows.map((row) => row.itemId))], options.scope);
+    const items = await findItemsByIds(
+      db,
+      [...new Set(rows.map((row) => row.itemId))],
+      scopedQuery(options.access),
+    );
     const codes = new Map(items.map((item) => [item.id, item.archiveCode]));
     for (const { itemId, ...row } of rows) {
       const archiveCode = codes.get(itemId);

@@ -1,15 +1,16 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { type AccessContext, actorIn, type GrantInForce } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import { idNumberIndex } from '../../shared/field-cipher.js';
-import { gateItems } from '../access/grant.check.js';
-import { type ActiveGrant, grantedItemIds } from '../access/access.queries.js';
-import type { ItemScope } from '../access/principal.js';
 import { type CategoryRow, listCategories } from '../catalog/catalog.queries.js';
+import { discloseItems } from '../catalog/item.disclose.js';
+import { gateItems } from '../catalog/item.gate.js';
 import { findItemsByIds } from '../catalog/item.queries.js';
 import { CARRIERS, type Item } from '../catalog/item.schema.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { itemSubject } from '../catalog/item.state.js';
-import { recordEvents, type EventInput } from '../integrity/event-log.js';
+import { type EventInput, recordEvents } from '../integrity/event-log.js';
 import { regionName } from '../regions/regions.js';
 import { type Highlight, highlightItem } from './highlight.js';
 import { indexBacklog, loadPageTexts } from './index.repo.js';
@@ -70,11 +71,10 @@ export interface SearchResult {
 }
 
 export interface SearchOptions {
-  scope?: ItemScope;
+  /** Who searches: their scope and grants decide the hits, their disclosure how items are shown. */
+  access: AccessContext;
   actor?: string;
   now?: Date;
-  /** How items are shown to this user (masking); applied before snippets are cut. */
-  present?: (items: Item[]) => Promise<Item[]>;
   /** Take in up to this many new log events first, so what was just filed is found. */
   catchUp?: number;
 }
@@ -102,11 +102,7 @@ function facetValues(
   };
 }
 
-export async function search(
-  db: Db,
-  request: SearchRequest,
-  options: SearchOptions = {},
-): Promise<SearchResult> {
+export async function search(db: Db, request: SearchRequest, options: SearchOptions): Promise<SearchResult> {
   const now = options.now ?? new Date();
   const compiled = compileQuery(request.q ?? '');
   const categories = await listCategories(db);
@@ -120,18 +116,19 @@ export async function search(
   const after = cursor?.key;
   const caughtUp = options.catchUp ? await catchUp(db, options.catchUp) : undefined;
 
-  const scope = options.scope;
+  const { access } = options;
+  const scope = access.kind === 'principal' ? access.scope : undefined;
   const ownTerm = scope?.idNumber ? quoteLexeme(`pid:${idNumberIndex(scope.idNumber)}`) : null;
   const parts = [compiled.indexQuery, ...filters.terms].filter((part): part is string => part !== null);
   const spec: SearchSpec = await narrowWordIndex(db, {
     ...filters,
     indexQuery: parts.length > 0 ? parts.join(' & ') : null,
     exact: compiled.exact,
-    scope,
+    scope: scopedQuery(access),
     ownTerm,
     gate:
-      scope?.grantsFor !== undefined
-        ? { grantedIds: await grantedItemIds(db, scope.grantsFor, now) }
+      access.kind === 'principal' && access.scope.grantsFor !== undefined
+        ? { grantedIds: await access.grants.itemIds(db, now) }
         : undefined,
   });
 
@@ -152,7 +149,8 @@ export async function search(
     now,
   );
   await logSearch(db, items, grants, compiled.idLookups, counts.total, options);
-  const shown = options.present ? await options.present(items) : items;
+  // Disclosed (masked unless unmasked with a purpose) before snippets are cut.
+  const shown = await discloseItems(db, access, items);
   const pages = await loadPageTexts(
     db,
     items.map((item) => item.id),
@@ -205,9 +203,9 @@ async function visibleItems(
   ids: readonly number[],
   options: SearchOptions,
   now: Date,
-): Promise<{ items: Item[]; grants: Map<number, ActiveGrant> }> {
-  const items = await findItemsByIds(db, ids, options.scope);
-  const { grants, ungranted } = await gateItems(db, items, options.scope, now);
+): Promise<{ items: Item[]; grants: Map<number, GrantInForce> }> {
+  const items = await findItemsByIds(db, ids, scopedQuery(options.access));
+  const { grants, ungranted } = await gateItems(db, items, options.access, now);
   return { items: items.filter((item) => !ungranted.has(item.id)), grants };
 }
 
@@ -215,12 +213,12 @@ async function visibleItems(
 async function logSearch(
   db: Db,
   items: readonly Item[],
-  grants: ReadonlyMap<number, ActiveGrant>,
+  grants: ReadonlyMap<number, GrantInForce>,
   idLookups: number,
   total: number,
   options: SearchOptions,
 ): Promise<void> {
-  const actor = options.actor ?? options.scope?.actor ?? 'system';
+  const actor = options.actor ?? actorIn(options.access);
   const events: EventInput[] = items
     .filter((item) => item.sensitivity !== 'normal')
     .map((item) => ({

@@ -1,17 +1,22 @@
 import type { Db } from '../../db/database.js';
+import { systemContext } from '../../shared/access-context.js';
 import { idNumberIndex } from '../../shared/field-cipher.js';
 import { findItemsByIds, itemCodesAfter, itemIdIndexes, listItems } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { itemState } from '../catalog/item.state.js';
 import { itemVersionsAfter } from '../catalog/item.queries.js';
-import type { BlobStore } from '../storage/blob-store.js';
-import { blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from '../integrity/verify-log.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
 import { collectStates, verifyStates } from './verify-states.js';
+
+// Verify compares every stored item with the log: it reads the whole archive, by name.
+const EVERY_ITEM = scopedQuery(systemContext('verify'));
 
 // `yidang verify`: recomputes everything from the database and the blob store and compares it with
 // what the event log says — the log itself, every item and kept version, every attachment, every
@@ -131,7 +136,7 @@ async function verifyItems(
   for (;;) {
     const batch = await itemBatch(db, afterId, problems);
     if (batch.length === 0) break;
-    const indexes = await itemIdIndexes(db, batch[0]?.id ?? 0, batch.at(-1)?.id ?? 0);
+    const indexes = await itemIdIndexes(db, batch[0]?.id ?? 0, batch.at(-1)?.id ?? 0, EVERY_ITEM);
     for (const item of batch) {
       afterId = item.id;
       if ('unreadable' in item) {
@@ -181,15 +186,15 @@ async function itemBatch(
   problems: ProblemList,
 ): Promise<Array<Item | { id: number; archiveCode: string; unreadable: true }>> {
   try {
-    return await listItems(db, { afterId, limit: BATCH });
+    return await listItems(db, { afterId, limit: BATCH, scope: EVERY_ITEM });
   } catch (error) {
     if ((error as { code?: string }).code !== 'FIELD_KEY_MISMATCH') throw error;
   }
-  const rows = await itemCodesAfter(db, afterId, BATCH);
+  const rows = await itemCodesAfter(db, afterId, BATCH, EVERY_ITEM);
   const opened: Array<Item | { id: number; archiveCode: string; unreadable: true }> = [];
   for (const row of rows) {
     try {
-      opened.push(...(await findItemsByIds(db, [row.id])));
+      opened.push(...(await findItemsByIds(db, [row.id], EVERY_ITEM)));
     } catch (error) {
       if ((error as { code?: string }).code !== 'FIELD_KEY_MISMATCH') throw error;
       const record = `档案 ${row.archiveCode}`;
