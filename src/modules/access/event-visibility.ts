@@ -1,6 +1,6 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
-import type { ItemScope } from './principal.js';
-import { withinScope } from '../catalog/item.repo.js';
+import type { ItemScope } from '../../shared/access-context.js';
+import { itemCodeWithin } from '../catalog/item.queries.js';
 
 // Which events of the log a scoped reader (an archivist without audit.read) may see. The log itself
 // (integrity, the kernel) knows nothing of scopes: it takes this condition from here.
@@ -32,8 +32,7 @@ export function eventVisibleTo(reader: EventReader, alias = 'e'): RawBuilder<Sql
     ? sql`true`
     : sql`false`;
   return sql<SqlBool>`(${sql.ref(`${alias}.actor`)} = ${reader.username}
-    or (${subject} like 'item:%' and exists (select 1 from archive_item i
-      where i.archive_code = substr(${subject}, 6) and ${withinScope(reader.scope)}))
+    or (${subject} like 'item:%' and ${itemCodeWithin(sql`substr(${subject}, 6)`, reader.scope)})
     or (${subject} like 'fonds:%' and ${inFonds(sql`substr(${subject}, 7)`)})
     or (${subject} like 'scan_batch:%' and exists (select 1 from scan_batch b
       where ${subject} = 'scan_batch:' || b.id::text and ${inFonds(sql`b.fonds_code`)}))

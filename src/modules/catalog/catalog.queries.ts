@@ -2,3 +2,9 @@
 // only the catalog imports (src/db/table-ownership.test.ts, .dependency-cruiser.cjs).
 export { type CategoryRow, listCategories, listFonds } from './catalog.repo.js';
 export type { ExtraFieldSpec } from './catalog.tables.js';
+export {
+  type FondsScanSettings,
+  fondsExists,
+  fondsScanSettings,
+  setFondsScanSettings,
+} from './fonds.repo.js';

@@ -1,5 +1,7 @@
-import { type RawBuilder, sql } from 'kysely';
+import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { ItemScope } from '../../shared/access-context.js';
+import { withinItemScope } from './item.scope.js';
 
 // What other modules may ask of the catalog's item table, as functions and query fragments: they
 // never name archive_item themselves (src/db/table-ownership.test.ts). Scope fragments are in
@@ -13,6 +15,12 @@ export async function lockItem(trx: Db, itemId: number): Promise<void> {
 /** The 档号 of the item whose id `itemId` refers to (a column, e.g. sql.ref('f.item_id')), as a scalar. */
 export function archiveCodeOf(itemId: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
   return sql<string>`(select archive_code from archive_item where id = ${itemId})`;
+}
+
+/** Whether the item with 档号 `archiveCode` (an SQL expression) exists within `scope`, as a condition. */
+export function itemCodeWithin(archiveCode: RawBuilder<unknown>, scope: ItemScope): RawBuilder<SqlBool> {
+  return sql<SqlBool>`exists (select 1 from archive_item i
+    where i.archive_code = ${archiveCode} and ${withinItemScope(scope)})`;
 }
 
 // Look-ups other modules read items through (the SQL stays in item.repo.ts, item-version.repo.ts and

@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, scopeIn } from '../../shared/access-context.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
+import { fondsExists } from '../catalog/catalog.queries.js';
 import { findItemsByIds } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { getItem } from '../catalog/item.service.js';
@@ -84,12 +85,8 @@ export async function createBatch(
   if (!fondsInScope(access, input.fondsCode))
     throw notFound('FONDS_NOT_FOUND', `全宗“${String(input.fondsCode).slice(0, 20)}”不存在`);
   return inTransaction(db, async (trx) => {
-    const fonds = await trx
-      .selectFrom('fonds')
-      .select('code')
-      .where('code', '=', input.fondsCode)
-      .executeTakeFirst();
-    if (!fonds) throw notFound('FONDS_NOT_FOUND', `全宗“${String(input.fondsCode).slice(0, 20)}”不存在`);
+    if (!(await fondsExists(trx, input.fondsCode)))
+      throw notFound('FONDS_NOT_FOUND', `全宗“${String(input.fondsCode).slice(0, 20)}”不存在`);
     const batch = await insertBatch(trx, {
       fondsCode: input.fondsCode,
       name,

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { fondsScanSettings, setFondsScanSettings } from '../catalog/catalog.queries.js';
 import type { BatchStatus, ColourMode, OcrStatus, PageFlag, ScanPageTable } from './scan.tables.js';
 
 // The only SQL of scanned pages, digitization batches and the fonds' scan policy.
@@ -9,22 +10,13 @@ export interface ScanPolicy {
   lowDpi: 'reject' | 'flag';
 }
 
-export async function findScanPolicy(db: Db, fondsCode: string): Promise<ScanPolicy | undefined> {
-  const row = await db
-    .selectFrom('fonds')
-    .select(['scan_min_dpi', 'scan_low_dpi'])
-    .where('code', '=', fondsCode)
-    .executeTakeFirst();
-  return row && { minDpi: row.scan_min_dpi, lowDpi: row.scan_low_dpi };
+// The policy is kept on the fonds, the catalog's row: read and set through the catalog.
+export function findScanPolicy(db: Db, fondsCode: string): Promise<ScanPolicy | undefined> {
+  return fondsScanSettings(db, fondsCode);
 }
 
-export async function updateScanPolicy(db: Db, fondsCode: string, policy: ScanPolicy): Promise<boolean> {
-  const result = await db
-    .updateTable('fonds')
-    .set({ scan_min_dpi: policy.minDpi, scan_low_dpi: policy.lowDpi, updated_at: new Date() })
-    .where('code', '=', fondsCode)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+export function updateScanPolicy(db: Db, fondsCode: string, policy: ScanPolicy): Promise<boolean> {
+  return setFondsScanSettings(db, fondsCode, policy);
 }
 
 /** A page row as a scan writes it; the OCR columns start at their defaults. */
