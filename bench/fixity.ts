@@ -12,6 +12,7 @@ import type { DirectoryReplica } from '../src/modules/storage/directory-replica.
 import { addFile } from '../src/modules/storage/file.service.js';
 import { runFixity } from '../src/modules/storage/fixity.service.js';
 import { openSystem } from '../src/system/system.js';
+import { SYSTEM } from '../test/helpers/fixture-access.js';
 import { median } from './stats.js';
 
 // Fixity audit throughput (MB/s of stored bytes re-read and re-hashed, every copy on two replicas)
@@ -38,11 +39,13 @@ const system = await openSystem(
 try {
   const db = system.database.db;
   await createFonds(db, { code: 'B001', name: '基准测试局', regionCode: '320115' });
-  const [item] = await fileItems(db, generateItemBatch('fixity', 'B001', '320115', 0, 1), 'bench');
+  const [item] = await fileItems(db, generateItemBatch('fixity', 'B001', '320115', 0, 1), 'bench', {
+    access: SYSTEM,
+  });
   for (let index = 0; index < FILES; index++) {
     const content = crypto.randomBytes(FILE_MB * 1024 * 1024);
     await addFile(
-      { db, store: system.store },
+      { access: SYSTEM, db, store: system.store },
       item?.archiveCode as string,
       { stream: Readable.from([content]), fileName: `scan-${index}.tif` },
       'bench',

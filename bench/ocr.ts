@@ -11,6 +11,7 @@ import { formPageLines, renderScanPage } from '../src/modules/demo/scan-pages.js
 import { drainOcrQueue } from '../src/modules/scan/ocr.service.js';
 import { addScan } from '../src/modules/scan/scan.service.js';
 import { openSystem } from '../src/system/system.js';
+import { SYSTEM } from '../test/helpers/fixture-access.js';
 import { median } from './stats.js';
 
 // OCR of scanned pages (A4, 300 dpi, greyscale, synthetic forms) through Yidang's queue — decrypting
@@ -80,11 +81,13 @@ const system = await openSystem(
   },
 );
 const settings = { command: 'tesseract', languages: LANGUAGES, concurrency: 1, minConfidence: 70 };
-const context = { db: system.database.db, store: system.store, settings };
+const context = { db: system.database.db, store: system.store, settings, access: SYSTEM };
 try {
   const db = system.database.db;
   await createFonds(db, { code: 'B001', name: '基准测试局', regionCode: '320115' });
-  const items = await fileItems(db, generateItemBatch('ocr', 'B001', '320115', 0, 2), 'bench');
+  const items = await fileItems(db, generateItemBatch('ocr', 'B001', '320115', 0, 2), 'bench', {
+    access: SYSTEM,
+  });
   const rounds: Array<{ concurrency: number; perMinute: number }> = [];
   for (const [round, concurrency] of [1, 2].entries()) {
     const code = items[round]?.archiveCode as string;

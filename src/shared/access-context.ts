@@ -1,3 +1,4 @@
+import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db } from '../db/db.js';
 
 // Who a service acts for, required by every service that reads or changes archive content, files,
@@ -55,6 +56,11 @@ export interface PrincipalContext {
   readonly scope: ItemScope;
   readonly grants: GrantLookup;
   readonly disclosure: Disclosure;
+  /**
+   * The events of the log this principal may read, as a condition over the event row `e`; null for
+   * the whole log (the 安全审计员, audit.read). The log itself knows nothing of scopes.
+   */
+  readonly events: RawBuilder<SqlBool> | null;
   /** Refuses (403, in the access module's words) a permission the principal lacks. */
   readonly authorize: (permission: string) => void;
 }
@@ -66,7 +72,7 @@ export interface PrincipalContext {
  * - demo: the demonstration loader files synthetic archives;
  * - jobs: background work queued by a principal's action (checks, OCR, fixity) on rows it names;
  * - setup: the command line's own administration run by the operator on the machine (no account);
- * - fixture: test fixtures that set up and inspect rows directly.
+ * - fixture: test fixtures and benchmarks that set up and inspect rows directly.
  */
 export const SYSTEM_REASONS = [
   'verify',
@@ -118,6 +124,11 @@ export function withoutGrantGate(access: AccessContext): AccessContext {
   if (access.kind === 'system') return access;
   const { grantsFor: _reader, ...scope } = access.scope;
   return { ...access, scope };
+}
+
+/** The condition on the events this caller may read, or undefined for the whole log. */
+export function eventsIn(access: AccessContext): RawBuilder<SqlBool> | undefined {
+  return access.kind === 'system' ? undefined : (access.events ?? undefined);
 }
 
 /** Whether the principal holds a permission (a system context holds every one). */

@@ -22,6 +22,7 @@ export function scopedAccess(scope: ItemScope, username = 'test'): PrincipalCont
     scope,
     grants: { inForce: async () => new Map(), itemIds: async () => [] },
     disclosure: { unmask: false },
+    events: null,
     authorize: (permission) => {
       throw new Error(`the test principal holds no ${permission}`);
     },

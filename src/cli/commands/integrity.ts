@@ -17,6 +17,7 @@ import {
   verifyInclusionDocument,
 } from '../../modules/integrity/proof.service.js';
 import { recordedVerify } from '../../modules/verify/verify-run.service.js';
+import { systemContext } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import {
   actor,
@@ -28,6 +29,9 @@ import {
   readJsonFile,
   withSystem,
 } from '../context.js';
+
+// Run by the operator on the server itself, without an account: the whole log, as before.
+const OPERATOR = systemContext('setup');
 
 // checkpoint, proof, verify and log: the commands that prove nothing was altered.
 
@@ -107,7 +111,10 @@ export function registerIntegrityCommands(program: Command): void {
       if (!Number.isSafeInteger(index))
         throw invalid('INVALID_ARGUMENT', `事件序号应为非负整数，实际为“${seq}”`);
       const size = options.size === undefined ? undefined : parsePositiveInt(options.size, '--size');
-      writeOutput(await withSystem((system) => proveInclusion(system.database.db, index, size)), options.out);
+      writeOutput(
+        await withSystem((system) => proveInclusion(system.database.db, index, size, OPERATOR)),
+        options.out,
+      );
     });
   proof
     .command('consistency <oldSize> <newSize>')
@@ -196,7 +203,7 @@ export function registerIntegrityCommands(program: Command): void {
     .action(async (options: { subject?: string; limit: string; json?: boolean }) => {
       const limit = parsePositiveInt(options.limit, '--limit', 10_000);
       const rows = await withSystem((system) =>
-        eventTrail(system.database.db, { subject: options.subject, limit }),
+        eventTrail(system.database.db, { subject: options.subject, limit }, OPERATOR),
       );
       if (options.json) return printJson(rows);
       printTable(

@@ -10,6 +10,7 @@ import { YidangError } from '../../shared/errors.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
 import { listCategories } from '../catalog/catalog.queries.js';
 import { findUserById, rolesOf, type ScopeRow, scopesOf } from './access.repo.js';
+import { eventVisibleTo } from './event-visibility.js';
 import { activeGrants, grantedItemIds } from './grant.repo.js';
 import {
   ADMIN_ROLES,
@@ -171,6 +172,8 @@ export function principalContext(
     scope,
     grants: grantLookupOf(principal.userId),
     disclosure: { unmask: disclosure.unmask ?? false, purpose: disclosure.purpose },
+    // The 安全审计员 watches every account and the system; anyone else reads what their scope covers.
+    events: can(principal, 'audit.read') ? null : eventVisibleTo({ username: principal.username, scope }),
     authorize: (permission) => authorize(principal, permission as Permission),
   };
 }

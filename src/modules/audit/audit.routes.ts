@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { principalOf } from '../../http/auth.js';
+import { accessOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
 import { beijingDate } from '../../shared/beijing-time.js';
@@ -78,7 +78,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         },
       },
     },
-    async (request) => auditTrail(db, request.query),
+    async (request) => auditTrail(db, request.query, await accessOf(request, db)),
   );
 
   app.get(
@@ -99,7 +99,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
       },
     },
     async (request, reply) => {
-      const { csv } = await exportAuditCsv(db, principalOf(request), request.query);
+      const { csv } = await exportAuditCsv(db, await accessOf(request, db), request.query);
       const name = `审计记录-${beijingDate(new Date())}.csv`;
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
@@ -127,6 +127,6 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { 
         response: { 200: Type.Object({ alerts: Type.Array(AlertSchema) }), ...errors },
       },
     },
-    async (request) => ({ alerts: await readingAlerts(db, request.query) }),
+    async (request) => ({ alerts: await readingAlerts(db, await accessOf(request, db), request.query) }),
   );
 };

@@ -1,13 +1,18 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { type AccessContext, actorIn } from '../../shared/access-context.js';
 import { beijingDateTime, beijingJsonReplacer, beijingTime } from '../../shared/beijing-time.js';
 import { invalid } from '../../shared/errors.js';
 import { maskIdsDeep } from '../../shared/id-in-text.js';
 import { wellFormed, wellFormedDeep } from '../../shared/well-formed.js';
-import type { Principal } from '../access/principal.js';
 import { eventLabel, isEventName } from '../integrity/event-catalog.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { type AuditFilter, type ReadingBurst, searchEvents, sensitiveReadBursts } from './audit.repo.js';
+import {
+  type AuditFilter,
+  type ReadingBurst,
+  searchEvents,
+  sensitiveReadBursts,
+} from '../integrity/event.queries.js';
 
 // The audit trail for the 安全审计员: who read or changed what, when, from where and why, an export
 // for the inspection file, and alerts on unusual reading. Exporting is itself logged.
@@ -79,7 +84,9 @@ function toFilter(query: AuditQuery, limit: number): AuditFilter {
 export async function auditTrail(
   db: Db,
   query: AuditQuery,
+  access: AccessContext,
 ): Promise<{ entries: AuditEntry[]; nextBefore: number | null }> {
+  wholeTrail(access);
   const limit = Math.min(Math.max(query.limit ?? 100, 1), MAX_PAGE);
   const events = await searchEvents(db, toFilter(query, limit));
   const entries = events.map((event) => {
@@ -115,16 +122,21 @@ function csvField(value: unknown): string {
   return /[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
 }
 
+/** The whole trail (every account, every archive) is the 安全审计员's (audit.read) or the system's. */
+function wholeTrail(access: AccessContext): void {
+  if (access.kind === 'principal') access.authorize('audit.read');
+}
+
 /** The trail as CSV with a BOM (Excel opens it as UTF-8); the export is an event of its own. */
 export async function exportAuditCsv(
   db: Db,
-  principal: Principal,
+  access: AccessContext,
   query: AuditQuery,
 ): Promise<{ csv: string; rows: number }> {
   const all: AuditEntry[] = [];
   let before = query.before;
   for (;;) {
-    const page = await auditTrail(db, { ...query, before, limit: MAX_PAGE });
+    const page = await auditTrail(db, { ...query, before, limit: MAX_PAGE }, access);
     all.push(...page.entries);
     if (page.nextBefore === null || all.length >= MAX_EXPORT_ROWS) break;
     before = page.nextBefore;
@@ -159,7 +171,7 @@ export async function exportAuditCsv(
   const csv = `\uFEFF${lines.map((line) => line.map(csvField).join(',')).join('\r\n')}\r\n`;
   await inTransaction(db, async (trx) =>
     recordEvent(trx, {
-      actor: principal.username,
+      actor: actorIn(access),
       action: 'audit.exported',
       subject: 'audit',
       payload: { filter: { ...query }, rows: all.length },
@@ -181,8 +193,10 @@ export interface ReadingAlert extends Omit<ReadingBurst, 'hour'> {
 /** Accounts that read unusually many sensitive items in one hour (default: 100 within the last 7 days). */
 export async function readingAlerts(
   db: Db,
+  access: AccessContext,
   options: { days?: number; threshold?: number; now?: Date } = {},
 ): Promise<ReadingAlert[]> {
+  wholeTrail(access);
   const now = options.now ?? new Date();
   const days = Math.min(Math.max(options.days ?? 7, 1), 366);
   const threshold = Math.max(options.threshold ?? 100, 2);

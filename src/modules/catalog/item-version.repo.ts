@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import type { SystemContext } from '../../shared/access-context.js';
 import { openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
 import { iso } from './item.repo.js';
 import type { Item, ItemVersion } from './item.schema.js';
@@ -47,6 +48,8 @@ export async function itemVersionsAfter(
   db: Db,
   after: { itemId: number; version: number },
   limit: number,
+  // Every version of every item: only a system caller (verify) holds one.
+  _system: SystemContext,
 ): Promise<Array<{ itemId: number; version: number; snapshot: Item }>> {
   const rows = await db
     .selectFrom('archive_item_version')

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure, validId } from '../../../test/helpers/fixtures.js';
 import { findUserByName } from '../access/access.repo.js';
 import { loadPrincipal, type Principal } from '../access/principal.js';
@@ -48,9 +49,9 @@ describe('saved searches', () => {
     await unsaveSearch(db(), alice, '江宁 报销');
     expect(await mySavedSearches(db(), alice)).toEqual([]);
     // Read unmasked: the trail masks any payload key called name as a person's name.
-    const events = (await eventTrail(db(), { subject: 'user:alice', limit: 10 }, { unmasked: true })).filter(
-      (event) => event.action.startsWith('search.'),
-    );
+    const events = (
+      await eventTrail(db(), { subject: 'user:alice', limit: 10 }, SYSTEM, { unmasked: true })
+    ).filter((event) => event.action.startsWith('search.'));
     expect(events.map((event) => event.action)).toEqual(['search.unsaved', 'search.saved', 'search.saved']);
     expect(events[2]?.payload).toMatchObject({ name: '江宁 报销', replaced: false });
     expect(events[1]?.payload).toMatchObject({ name: '江宁 报销', replaced: true });
@@ -61,7 +62,7 @@ describe('saved searches', () => {
 
   it('refuses to keep a search by ID number (in its name, words or filters), quoting the number masked', async () => {
     const id = validId('32011519850312123');
-    const before = await eventTrail(db(), { subject: 'user:alice', limit: 100 });
+    const before = await eventTrail(db(), { subject: 'user:alice', limit: 100 }, SYSTEM);
     for (const [name, search] of [
       [`查 ${id}`, { query: '报销' }],
       ['按人查', { query: id }],
@@ -73,7 +74,7 @@ describe('saved searches', () => {
       expect(refused.message).not.toContain(id);
     }
     expect(await mySavedSearches(db(), alice)).toEqual([]);
-    expect(await eventTrail(db(), { subject: 'user:alice', limit: 100 })).toHaveLength(before.length);
+    expect(await eventTrail(db(), { subject: 'user:alice', limit: 100 }, SYSTEM)).toHaveLength(before.length);
   });
 
   it('keeps each user to their own searches', async () => {

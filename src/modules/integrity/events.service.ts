@@ -1,8 +1,9 @@
 import type { Db } from '../../db/database.js';
+import { type AccessContext, eventsIn } from '../../shared/access-context.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { maskName } from '../../shared/masking.js';
-import { eventLabel } from './event-catalog.js';
 import { type EventFilter, listEvents } from './event.repo.js';
+import { eventLabel } from './event-catalog.js';
 
 // Reading the event log as people see it: the audit trail for the CLI, the API and later the console.
 // What people typed into an event (a purpose, a reason, a file name) is shown with ID numbers and
@@ -45,10 +46,12 @@ export function maskEventPayload(value: unknown, key = ''): unknown {
 /** Events newest first, with their payloads parsed and hashes in hex; masked unless asked otherwise. */
 export async function eventTrail(
   db: Db,
-  filter: EventFilter,
+  filter: Omit<EventFilter, 'visible'>,
+  access: AccessContext,
   options: { unmasked?: boolean } = {},
 ): Promise<EventView[]> {
-  const events = await listEvents(db, filter);
+  // Only the events this reader may see: their scope's, unless they audit the whole log.
+  const events = await listEvents(db, { ...filter, visible: eventsIn(access) });
   return events.map((event) => {
     const payload = JSON.parse(event.payload) as unknown;
     return {

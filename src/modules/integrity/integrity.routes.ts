@@ -1,20 +1,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
-import type { RawBuilder, SqlBool } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/request.js';
-import { principalOf, scopeOf } from '../../http/auth.js';
+import { accessOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { requestActor } from '../../http/request.js';
 import { Nullable } from '../../http/schemas.js';
-import { notFound, YidangError } from '../../shared/errors.js';
-import { eventVisibleTo } from '../access/event-visibility.js';
-import { can } from '../access/principal.js';
 import { checkpoints, logVerifier, type SigningKey, writeCheckpoint } from './checkpoint.service.js';
 import { formatVerifierKey } from './checkpoint-note.js';
-import { eventVisible } from './event.repo.js';
 import { currentTreeHead } from './event-log.js';
-import { eventTrail, maskEventPayload, maskIdsIn } from './events.service.js';
+import { eventTrail } from './events.service.js';
 import { proveConsistency, proveInclusion } from './proof.service.js';
 
 // The event log over HTTP: events, the tree head, signed checkpoints and proofs. Verifying a proof
@@ -22,17 +16,6 @@ import { proveConsistency, proveInclusion } from './proof.service.js';
 
 const tags = ['完整性'];
 const errors = { 400: ErrorResponseSchema, 403: ErrorResponseSchema, 404: ErrorResponseSchema };
-
-/**
- * Which events the caller may read: the 安全审计员 (audit.read) watches every account and the system,
- * so reads the whole log; anyone else (an archivist) only events about what their scope covers or
- * that they did themselves. Undefined means the whole log.
- */
-async function eventsVisible(request: FastifyRequest, db: Db): Promise<RawBuilder<SqlBool> | undefined> {
-  const principal = principalOf(request);
-  if (can(principal, 'audit.read')) return undefined;
-  return eventVisibleTo({ username: principal.username, scope: await scopeOf(request, db) });
-}
 
 const EventSchema = Type.Object({
   seq: Type.Integer(),
@@ -149,13 +132,16 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
     },
     async (request) => {
       // Masked for everyone: the log is for who did what, not for reading personal data.
-      const events = await eventTrail(db, {
-        subject: request.query.subject,
-        action: request.query.action,
-        beforeSeq: request.query.before,
-        limit: request.query.limit ?? 50,
-        visible: await eventsVisible(request, db),
-      });
+      const events = await eventTrail(
+        db,
+        {
+          subject: request.query.subject,
+          action: request.query.action,
+          beforeSeq: request.query.before,
+          limit: request.query.limit ?? 50,
+        },
+        await accessOf(request, db),
+      );
       return { events };
     },
   );
@@ -196,27 +182,8 @@ export const integrityRoutes: FastifyPluginAsyncTypebox<{ db: Db; signingKey: Si
         response: { 200: InclusionProofSchema, ...errors },
       },
     },
-    async (request) => {
-      const visible = await eventsVisible(request, db);
-      // An event the reader may not see answers exactly like one that does not exist.
-      if (visible && !(await eventVisible(db, request.params.seq, visible)))
-        throw notFound('EVENT_NOT_FOUND', `事件 #${request.params.seq} 不存在`);
-      const proof = await proveInclusion(db, request.params.seq, request.query.treeSize);
-      // The proof carries the event's original text (its hash is computed over it), which cannot be
-      // masked: an event holding personal data is proven only to those who may unmask.
-      const { entry } = proof;
-      const personal =
-        maskIdsIn(entry.subject) !== entry.subject ||
-        JSON.stringify(maskEventPayload(JSON.parse(entry.payload))) !==
-          JSON.stringify(JSON.parse(entry.payload));
-      if (personal && !can(principalOf(request), 'item.unmask'))
-        throw new YidangError(
-          'EVENT_PERSONAL',
-          'forbidden',
-          `事件 #${entry.seq} 含个人信息，其原文（证明所需）仅向有权查看未脱敏信息的用户提供`,
-        );
-      return proof;
-    },
+    async (request) =>
+      proveInclusion(db, request.params.seq, request.query.treeSize, await accessOf(request, db)),
   );
 
   app.get(

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import {
   appendNumbered,
   at10,
@@ -144,7 +145,7 @@ describe('malformed proof documents', () => {
   // (meant for outside parties) then exits 2 with "内部错误" and a stack trace instead of exit 1 with a
   // Chinese message saying the proof file is malformed.
   it('are rejected with a YidangError, not a TypeError', async () => {
-    const inclusion = await proveInclusion(db, 20);
+    const inclusion = await proveInclusion(db, 20, undefined, SYSTEM);
     const consistency = await proveConsistency(db, 10, 37);
     const malformed: Array<[string, () => unknown]> = [
       [
@@ -186,16 +187,16 @@ describe('malformed proof documents', () => {
 describe('after the log grows past the last checkpoint', () => {
   it('proves a new event against the current head (no checkpoint yet) and an old one still against 37', async () => {
     await appendNumbered(37, 3);
-    const fresh = await proveInclusion(db, 38);
+    const fresh = await proveInclusion(db, 38, undefined, SYSTEM);
     expect(fresh.treeSize).toBe(40);
     expect(fresh.checkpoint).toBeNull();
-    const old = await proveInclusion(db, 5);
+    const old = await proveInclusion(db, 5, undefined, SYSTEM);
     expect(old.treeSize).toBe(37);
     expect(old.checkpoint).toBe(at37.note);
     expect(verifyInclusionDocument(old, at37.note, verifier)).toEqual({ seq: 5, treeSize: 37 });
     // Once a checkpoint at 40 is signed, the new event's proof verifies against it.
     const at40 = await writeCheckpoint(db, system.signingKey, 'auditor');
-    const signed = await proveInclusion(db, 38);
+    const signed = await proveInclusion(db, 38, undefined, SYSTEM);
     expect(signed.checkpoint).toBe(at40.note);
     expect(verifyInclusionDocument(signed, at40.note, verifier)).toEqual({ seq: 38, treeSize: 40 });
     const grown = await proveConsistency(db, 37, 40);

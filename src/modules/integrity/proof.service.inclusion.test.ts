@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import {
   asyncCodeOf,
   at10,
@@ -48,7 +49,7 @@ describe('the log under test', () => {
 describe('inclusion proofs', () => {
   it('verify for several events against the latest checkpoint covering them', async () => {
     for (const seq of [0, 1, 9, 10, 20, 31, 32, 36]) {
-      const document = await proveInclusion(db, seq);
+      const document = await proveInclusion(db, seq, undefined, SYSTEM);
       expect(document).toMatchObject({
         type: 'yidang-inclusion-proof/1',
         origin,
@@ -72,7 +73,7 @@ describe('inclusion proofs', () => {
 
   it('verify against the older checkpoint when its size is asked for', async () => {
     for (const seq of [0, 5, 9]) {
-      const document = await proveInclusion(db, seq, 10);
+      const document = await proveInclusion(db, seq, 10, SYSTEM);
       expect(document.treeSize).toBe(10);
       expect(document.checkpoint).toBe(at10.note);
       expect(verifyInclusionDocument(document, at10.note, verifier)).toEqual({ seq, treeSize: 10 });
@@ -83,7 +84,7 @@ describe('inclusion proofs', () => {
     for (const size of [10, 37]) {
       const root = rootFromLeafHashes(hasher, leaves(size));
       for (let seq = 0; seq < size; seq++) {
-        const document = await proveInclusion(db, seq, size);
+        const document = await proveInclusion(db, seq, size, SYSTEM);
         expect(document.proof.length).toBeLessThanOrEqual(Math.ceil(Math.log2(size)));
         const proof = document.proof.map((hex) => Buffer.from(hex, 'hex'));
         expect(
@@ -97,7 +98,7 @@ describe('inclusion proofs', () => {
   describe('fail with PROOF_INVALID when', () => {
     let document: InclusionProofDocument;
     beforeAll(async () => {
-      document = await proveInclusion(db, 20);
+      document = await proveInclusion(db, 20, undefined, SYSTEM);
     });
     const check = (altered: InclusionProofDocument, note = at37.note) =>
       codeOf(() => verifyInclusionDocument(altered, note, verifier));
@@ -153,7 +154,7 @@ describe('inclusion proofs', () => {
 
     it('it is checked against the other checkpoint', async () => {
       expect(check(document, at10.note)).toBe('PROOF_INVALID');
-      const older = await proveInclusion(db, 5, 10);
+      const older = await proveInclusion(db, 5, 10, SYSTEM);
       expect(check(older, at37.note)).toBe('PROOF_INVALID');
       // Claiming the other size in the document does not help either.
       const resized = clone(older);
@@ -168,7 +169,7 @@ describe('inclusion proofs', () => {
       const other = initKeyring(otherHome);
       const otherVerifier = await logVerifier(db, other.signing);
       expect(otherVerifier.name).toBe(origin);
-      const document = await proveInclusion(db, 3);
+      const document = await proveInclusion(db, 3, undefined, SYSTEM);
       expect(codeOf(() => verifyInclusionDocument(document, at37.note, otherVerifier))).toBe(
         'CHECKPOINT_SIGNATURE_INVALID',
       );
@@ -196,7 +197,9 @@ describe('inclusion proofs', () => {
 describe('errors', () => {
   it('EVENT_NOT_FOUND for a seq outside the log', async () => {
     for (const seq of [37, 1000, -1, 2.5, Number.NaN]) {
-      expect(await asyncCodeOf(proveInclusion(db, seq)), String(seq)).toBe('EVENT_NOT_FOUND');
+      expect(await asyncCodeOf(proveInclusion(db, seq, undefined, SYSTEM)), String(seq)).toBe(
+        'EVENT_NOT_FOUND',
+      );
     }
   });
 
@@ -208,7 +211,9 @@ describe('errors', () => {
       [5, 38],
       [5, 10.5],
     ] as const) {
-      expect(await asyncCodeOf(proveInclusion(db, seq, size)), `${seq} in ${size}`).toBe('TREE_SIZE_INVALID');
+      expect(await asyncCodeOf(proveInclusion(db, seq, size, SYSTEM)), `${seq} in ${size}`).toBe(
+        'TREE_SIZE_INVALID',
+      );
     }
     for (const [oldSize, newSize] of [
       [0, 10],

@@ -1,8 +1,10 @@
 import type { Db } from '../../db/database.js';
-import { invalid, notFound } from '../../shared/errors.js';
+import { type AccessContext, eventsIn, holds } from '../../shared/access-context.js';
+import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { type NoteVerifier, openNote, parseCheckpointBody } from './checkpoint-note.js';
-import { eventsBySeq, findCheckpoint, readLogHead } from './event.repo.js';
+import { eventsBySeq, eventVisible, findCheckpoint, readLogHead } from './event.repo.js';
 import { encodeEntry, storedNodeFetcher } from './event-log.js';
+import { maskEventPayload, maskIdsIn } from './events.service.js';
 import {
   consistencyProof,
   inclusionProof,
@@ -63,10 +65,38 @@ async function logFacts(db: Db) {
   };
 }
 
+/**
+ * The inclusion proof of an event the reader may see (one they may not is not found, exactly like one
+ * that does not exist). The proof carries the event's original text (its hash is computed over it),
+ * which cannot be masked: an event holding personal data is proven only to those who may unmask.
+ */
 export async function proveInclusion(
   db: Db,
   seq: number,
-  treeSize?: number,
+  treeSize: number | undefined,
+  access: AccessContext,
+): Promise<InclusionProofDocument> {
+  const visible = eventsIn(access);
+  if (visible && !(await eventVisible(db, seq, visible)))
+    throw notFound('EVENT_NOT_FOUND', `事件 #${seq} 不存在`);
+  const document = await inclusionDocument(db, seq, treeSize);
+  const { entry } = document;
+  const personal =
+    maskIdsIn(entry.subject) !== entry.subject ||
+    JSON.stringify(maskEventPayload(JSON.parse(entry.payload))) !== JSON.stringify(JSON.parse(entry.payload));
+  if (personal && !holds(access, 'item.unmask'))
+    throw new YidangError(
+      'EVENT_PERSONAL',
+      'forbidden',
+      `事件 #${entry.seq} 含个人信息，其原文（证明所需）仅向有权查看未脱敏信息的用户提供`,
+    );
+  return document;
+}
+
+async function inclusionDocument(
+  db: Db,
+  seq: number,
+  treeSize: number | undefined,
 ): Promise<InclusionProofDocument> {
   const { algorithm, hasher, size, origin } = await logFacts(db);
   if (!Number.isSafeInteger(seq) || seq < 0 || seq >= size)

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { systemContext } from '../../shared/access-context.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { NamedLease } from '../jobs/job.runtime.js';
 import {
@@ -21,6 +22,9 @@ import { forgetIndexSize, forgetTermStats } from './search.plan.js';
 import type { SearchDocTable } from './search.tables.js';
 import { indexedRowsEstimate } from './stats.repo.js';
 import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, textRuns } from './text.js';
+
+// The index follows the log over every item, as the system.
+const INDEXER = systemContext('indexer');
 
 // The indexer follows the event log: every filing, edit, attached file or recorded page text names
 // its item, and the item's document is rebuilt from what is stored now. Reading the log instead of
@@ -187,7 +191,7 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
       for (const event of read)
         if (INDEXED.has(event.action) && event.subject.startsWith('item:'))
           codes.add(event.subject.slice('item:'.length));
-      const rows = await loadItemsToIndex(trx, [...codes]);
+      const rows = await loadItemsToIndex(trx, [...codes], INDEXER);
       const pages = await loadPageTexts(
         trx,
         rows.map((row) => Number(row.id)),

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { SystemContext } from '../../shared/access-context.js';
 import { archiveCodeOf } from '../catalog/item.queries.js';
 import type { CopyStatus } from './storage.tables.js';
 
@@ -200,6 +201,8 @@ export async function itemFilesAfter(
   db: Db,
   after: { itemId: number; fileNumber: number },
   limit: number,
+  // Every file of every item: only a system caller (verify) holds one.
+  _system: SystemContext,
 ): Promise<Array<AttachedFileRow & { itemId: number; archiveCode: string }>> {
   return db
     .selectFrom('item_file as f')

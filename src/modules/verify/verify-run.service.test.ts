@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { until } from '../../../test/helpers/wait.js';
@@ -22,7 +23,7 @@ beforeAll(async () => {
 afterAll(() => system?.dispose());
 
 const verifiedEvents = async () =>
-  (await eventTrail(context.db, { action: 'integrity.verified', limit: 10 })).map((event) => ({
+  (await eventTrail(context.db, { action: 'integrity.verified', limit: 10 }, SYSTEM)).map((event) => ({
     subject: event.subject,
     payload: event.payload as Record<string, unknown>,
   }));

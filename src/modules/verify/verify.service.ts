@@ -16,7 +16,8 @@ import { blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
 import { collectStates, verifyStates } from './verify-states.js';
 
 // Verify compares every stored item with the log: it reads the whole archive, by name.
-const EVERY_ITEM = scopedQuery(systemContext('verify'));
+const VERIFY = systemContext('verify');
+const EVERY_ITEM = scopedQuery(VERIFY);
 
 // `yidang verify`: recomputes everything from the database and the blob store and compares it with
 // what the event log says — the log itself, every item and kept version, every attachment, every
@@ -218,7 +219,7 @@ async function verifyVersions(
   let count = 0;
   let after = { itemId: 0, version: 0 };
   for (;;) {
-    const batch = await itemVersionsAfter(db, after, BATCH);
+    const batch = await itemVersionsAfter(db, after, BATCH, VERIFY);
     if (batch.length === 0) break;
     for (const row of batch) {
       const key = `item:${row.snapshot.archiveCode}#${row.version}`;
@@ -246,7 +247,7 @@ async function verifyFiles(db: Db, expectations: Expectations, problems: Problem
   let count = 0;
   let after = { itemId: 0, fileNumber: 0 };
   for (;;) {
-    const batch = await itemFilesAfter(db, after, BATCH);
+    const batch = await itemFilesAfter(db, after, BATCH, VERIFY);
     if (batch.length === 0) break;
     for (const row of batch) {
       const key = `item:${row.archiveCode}#${row.fileNumber}`;
