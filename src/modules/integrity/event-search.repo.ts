@@ -1,9 +1,10 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { type StoredEvent, toEvent } from '../integrity/event.queries.js';
+import { type StoredEvent, toEvent } from './event.repo.js';
 
-// The only SQL of the audit trail (审计): searching the event log by who, what and when, and
-// finding bursts of sensitive reads.
+// Searching the event log for the audit trail (审计): by who, what and when, by an access request or a
+// watermark's trace id, and bursts of sensitive reads. The log is the kernel's, so its SQL is here;
+// the audit module calls these through event.queries.ts.
 
 export interface AuditFilter {
   actor?: string;
