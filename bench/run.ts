@@ -11,6 +11,8 @@ console.log('\nBatch import of an XLSX ledger — PGlite');
 await import('./import.js');
 console.log('\nOCR of scanned pages — Tesseract through the queue vs the plain command');
 await import('./ocr.js');
+console.log('\nJob runtime — jobs/s on PGlite, then PostgreSQL');
+await import('./jobs.js');
 console.log('\nReconciling a 医保扶贫 list against the insured roster — PGlite');
 await import('./reconcile.js');
 console.log('\nImporting the insured roster from a CSV extract — PGlite');

@@ -7,14 +7,6 @@ import { actor, clip, parsePositiveInt, printJson, printTable, withDatabase } fr
 // yidang job: the background jobs (checks after filing, OCR pages, scheduled checkpoints) as the
 // 系统管理员's console shows them, and a dead job queued again. Operator commands on the server.
 
-const STATE_NAMES: Record<JobState, string> = {
-  queued: '排队',
-  retry: '等待重试',
-  running: '执行中',
-  done: '已完成',
-  dead: '失败（死信）',
-};
-
 function parseState(value: string | undefined): JobState | undefined {
   if (value === undefined) return undefined;
   if (!(JOB_STATES as readonly string[]).includes(value))
@@ -41,20 +33,23 @@ export function registerJobCommands(program: Command): void {
         }),
       );
       if (options.json) return printJson(overview);
-      process.stdout.write(
-        `${JOB_STATES.map((state) => `${STATE_NAMES[state]} ${overview.counts[state]}`).join('，')}\n`,
-      );
+      process.stdout.write(`${overview.states.map((state) => `${state.label} ${state.count}`).join('，')}\n`);
       printTable(
         ['编号', '类型', '状态', '尝试', '进度', '参数', '执行时间', '最近的错误'],
         overview.jobs.map((row) => [
           row.id,
           row.kindLabel,
-          STATE_NAMES[row.state],
+          row.stateLabel,
           `${row.attempts}/${row.maxAttempts}`,
           row.progress
             ? `${row.progress.done}${row.progress.total === null ? '' : `/${row.progress.total}`}`
             : '',
-          clip(JSON.stringify(row.payload), 40),
+          clip(
+            Object.entries(row.payload)
+              .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`)
+              .join(' '),
+            60,
+          ),
           row.runAt,
           row.lastError === null ? '' : clip(row.lastError, 40),
         ]),

@@ -20,6 +20,7 @@ const JobSchema = Type.Object({
   kind: Type.String({ description: '任务类型（如 check.after-filing、ocr.page、integrity.checkpoint）' }),
   kindLabel: Type.String({ description: '任务类型的中文名' }),
   state: StateSchema,
+  stateLabel: Type.String({ description: '状态的中文名' }),
   payload: Type.Record(Type.String(), Type.Unknown(), { description: '任务参数（只以档号等编号指明记录）' }),
   attempts: Type.Integer({ minimum: 0 }),
   maxAttempts: Type.Integer({ minimum: 1 }),
@@ -65,7 +66,14 @@ export const jobRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, { db
           before: Type.Optional(Type.Integer({ minimum: 1, description: '只列编号小于此值的任务（翻页）' })),
         }),
         response: {
-          200: Type.Object({ counts: CountsSchema, jobs: Type.Array(JobSchema) }),
+          200: Type.Object({
+            counts: CountsSchema,
+            states: Type.Array(
+              Type.Object({ state: StateSchema, label: Type.String(), count: Type.Integer({ minimum: 0 }) }),
+              { description: '各状态的中文名与数量' },
+            ),
+            jobs: Type.Array(JobSchema),
+          }),
           ...errorResponses(400, 401, 403),
         },
       },

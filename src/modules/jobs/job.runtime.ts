@@ -1,6 +1,7 @@
 import os from 'node:os';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import {
   claimJob,
   dropLease,
@@ -220,7 +221,8 @@ export class JobRuntime {
       await definition.run(job.payload as never, context);
     } catch (error) {
       if (error instanceof JobLost) return 'lost';
-      const message = (error as Error)?.message?.split('\n')[0] || '未知错误';
+      // Kept for the administrator to read: an ID number a message quoted is masked before it is stored.
+      const message = maskIdLikeRuns((error as Error)?.message?.split('\n')[0] || '未知错误');
       return this.fail(job, claim, definition, message, job.attempts >= job.maxAttempts);
     }
     return (await finishJob(this.db, claim, this.clock())) ? 'done' : 'lost';

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { conflict, notFound } from '../../shared/errors.js';
-import { maskIdsDeep } from '../../shared/id-in-text.js';
+import { maskIdLikeRuns, maskIdsDeep } from '../../shared/id-in-text.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { getJob, jobCounts, listJobs, requeueDead, type JobRow } from './job.repo.js';
 import type { JobProgress, JobState } from './jobs.tables.js';
@@ -11,6 +11,15 @@ import type { JobProgress, JobState } from './jobs.tables.js';
 // 档号 only; anything ID-like is masked on the way out all the same.
 
 export const JOB_STATES: readonly JobState[] = ['queued', 'retry', 'running', 'done', 'dead'];
+
+/** The names people read (the console and the CLI take them from here, through the API or directly). */
+export const JOB_STATE_LABELS: Readonly<Record<JobState, string>> = {
+  queued: '排队',
+  retry: '等待重试',
+  running: '执行中',
+  done: '已完成',
+  dead: '失败（死信）',
+};
 
 export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
   'check.after-filing': '归档后四性检测',
@@ -23,6 +32,7 @@ export interface JobView {
   kind: string;
   kindLabel: string;
   state: JobState;
+  stateLabel: string;
   payload: Record<string, unknown>;
   attempts: number;
   maxAttempts: number;
@@ -43,6 +53,7 @@ export function toJobView(job: JobRow): JobView {
     kind: job.kind,
     kindLabel: JOB_KIND_LABELS[job.kind] ?? job.kind,
     state: job.state,
+    stateLabel: JOB_STATE_LABELS[job.state],
     payload: maskIdsDeep(job.payload),
     attempts: job.attempts,
     maxAttempts: job.maxAttempts,
@@ -50,7 +61,7 @@ export function toJobView(job: JobRow): JobView {
     leaseUntil: job.leaseUntil?.toISOString() ?? null,
     worker: job.worker,
     progress: job.progress,
-    lastError: job.lastError === null ? null : maskIdsDeep(job.lastError),
+    lastError: job.lastError === null ? null : maskIdLikeRuns(job.lastError),
     schedule: job.schedule,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
@@ -61,12 +72,17 @@ export function toJobView(job: JobRow): JobView {
 export async function jobOverview(
   db: Db,
   filter: { state?: JobState; kind?: string; limit?: number; before?: number } = {},
-): Promise<{ counts: Record<JobState, number>; jobs: JobView[] }> {
+): Promise<{
+  counts: Record<JobState, number>;
+  states: Array<{ state: JobState; label: string; count: number }>;
+  jobs: JobView[];
+}> {
   const [counts, jobs] = await Promise.all([
     jobCounts(db),
     listJobs(db, { ...filter, limit: filter.limit ?? 50 }),
   ]);
-  return { counts, jobs: jobs.map(toJobView) };
+  const states = JOB_STATES.map((state) => ({ state, label: JOB_STATE_LABELS[state], count: counts[state] }));
+  return { counts, states, jobs: jobs.map(toJobView) };
 }
 
 export async function jobById(db: Db, id: number): Promise<JobView> {

@@ -142,7 +142,9 @@ describe('the OCR queue', () => {
     expect(totals.done).toBe(2);
     const pages = await scanPages(system.database.db, code, everything);
     expect(pages.map((page) => page.ocrStatus)).toEqual(['done', 'running', 'done']);
-    await sql`update job set lease_until = now() where id = ${elsewhere.id}`.execute(system.database.db);
+    await sql`update job set lease_until = now() - interval '1 second' where id = ${elsewhere.id}`.execute(
+      system.database.db,
+    );
     expect((await drainOcrQueue(context())).done).toBe(1);
   });
 
@@ -158,7 +160,7 @@ describe('the OCR queue', () => {
     const [page] = await scanPages(db, code, everything);
     expect(page).toMatchObject({ ocrStatus: 'running', ocrAttempts: 2, ocrError: null });
     expect(await db.transaction().execute((trx) => lockClaim(trx, current))).toBe(true);
-    await sql`update job set lease_until = now() where id = ${current.id}`.execute(db);
+    await sql`update job set lease_until = now() - interval '1 second' where id = ${current.id}`.execute(db);
     await drainOcrQueue(context());
     expect((await ocrProgress(db)).byStatus).toMatchObject({ done: 3, running: 0 });
   });
@@ -178,7 +180,9 @@ describe('the OCR queue', () => {
         // 30 s after the first failure, 60 s after the second; nothing is ready before then.
         expect(waits.rows[0]?.seconds).toBeGreaterThan(30 * 2 ** (attempt - 1) - 5);
         expect(await drainOcrQueue(broken)).toEqual({ done: 0, retry: 0, failed: 0 });
-        await sql`update job set run_at = now() where state = 'retry'`.execute(system.database.db);
+        await sql`update job set run_at = now() - interval '1 second' where state = 'retry'`.execute(
+          system.database.db,
+        );
       }
     }
     const pages = await scanPages(system.database.db, code, everything);

@@ -8528,6 +8528,13 @@ export interface paths {
                                 done: number;
                                 dead: number;
                             };
+                            /** @description 各状态的中文名与数量 */
+                            states: {
+                                /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
+                                state: "queued" | "retry" | "running" | "done" | "dead";
+                                label: string;
+                                count: number;
+                            }[];
                             jobs: {
                                 /** @description 任务编号 */
                                 id: number;
@@ -8537,6 +8544,8 @@ export interface paths {
                                 kindLabel: string;
                                 /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
                                 state: "queued" | "retry" | "running" | "done" | "dead";
+                                /** @description 状态的中文名 */
+                                stateLabel: string;
                                 /** @description 任务参数（只以档号等编号指明记录） */
                                 payload: {
                                     [key: string]: unknown;
@@ -8675,6 +8684,8 @@ export interface paths {
                             kindLabel: string;
                             /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
                             state: "queued" | "retry" | "running" | "done" | "dead";
+                            /** @description 状态的中文名 */
+                            stateLabel: string;
                             /** @description 任务参数（只以档号等编号指明记录） */
                             payload: {
                                 [key: string]: unknown;
@@ -8834,6 +8845,8 @@ export interface paths {
                             kindLabel: string;
                             /** @description queued 排队 / retry 等待重试 / running 执行中 / done 已完成 / dead 失败（死信） */
                             state: "queued" | "retry" | "running" | "done" | "dead";
+                            /** @description 状态的中文名 */
+                            stateLabel: string;
                             /** @description 任务参数（只以档号等编号指明记录） */
                             payload: {
                                 [key: string]: unknown;

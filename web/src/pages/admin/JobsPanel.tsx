@@ -14,12 +14,12 @@ type Overview = ResponseOf<'/api/v1/jobs', 'get'>;
 type Job = Overview['jobs'][number];
 type State = Job['state'];
 
-const STATES: Record<State, { label: string; color: string }> = {
-  queued: { label: '排队', color: 'default' },
-  retry: { label: '等待重试', color: 'warning' },
-  running: { label: '执行中', color: 'processing' },
-  done: { label: '已完成', color: 'success' },
-  dead: { label: '失败（死信）', color: 'error' },
+const COLORS: Record<State, string> = {
+  queued: 'default',
+  retry: 'warning',
+  running: 'processing',
+  done: 'success',
+  dead: 'error',
 };
 const ORDER: State[] = ['dead', 'retry', 'running', 'queued', 'done'];
 
@@ -57,7 +57,7 @@ export function JobsPanel() {
       title: '状态',
       dataIndex: 'state',
       width: 110,
-      render: (value: State) => <Tag color={STATES[value].color}>{STATES[value].label}</Tag>,
+      render: (value: State, job) => <Tag color={COLORS[value]}>{job.stateLabel}</Tag>,
     },
     {
       title: '尝试',
@@ -96,7 +96,8 @@ export function JobsPanel() {
         ) : null,
     },
   ];
-  const counts = jobs.data?.counts;
+  // State names and counts come from the server (the console keeps no copy of them).
+  const states = jobs.data?.states;
   return (
     <Card
       title="后台任务"
@@ -111,10 +112,10 @@ export function JobsPanel() {
           value={state}
           onChange={setState}
           options={[
-            ...ORDER.map((value) => ({
-              value,
-              label: `${STATES[value].label}${counts ? ` ${counts[value]}` : ''}`,
-            })),
+            ...ORDER.map((value) => {
+              const known = states?.find((entry) => entry.state === value);
+              return { value, label: known ? `${known.label} ${known.count}` : value };
+            }),
             { value: 'all' as const, label: '全部' },
           ]}
         />
