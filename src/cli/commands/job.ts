@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
-import type { JobState } from '../../modules/jobs/jobs.tables.js';
 import { JOB_STATES, jobOverview, retryDeadJob } from '../../modules/jobs/job.service.js';
 import { invalid } from '../../shared/errors.js';
 import { actor, clip, parsePositiveInt, printJson, printTable, withDatabase } from '../context.js';
+
+// The states a job can be in, named by the jobs module (its tables file is its own).
+type JobState = (typeof JOB_STATES)[number];
 
 // yidang job: the background jobs (checks after filing, OCR pages, scheduled checkpoints) as the
 // 系统管理员's console shows them, and a dead job queued again. Operator commands on the server.
