@@ -5,7 +5,7 @@
 //   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
 //   L3         src/modules/access
 //   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit}
-//   L5         src/modules/{verify,backup,console,demo}
+//   L5         src/modules/{verify,backup,console,demo,vocabulary}
 //   L6         src/http, src/system, src/cli (composition roots)
 // Two files of src/system open the whole system (database, keys, stores) for the top modules that
 // act on all of it (backup, restore): src/system/system.ts and server-file.ts stand between L3 and L4.
@@ -19,7 +19,9 @@ const L1 = '^src/modules/regions/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
 const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit)/';
-const L5 = '^src/modules/(verify|backup|console|demo)/';
+const L5 = '^src/modules/(verify|backup|console|demo|vocabulary)/';
+const LAYERED =
+  'integrity|jobs|regions|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|verify|backup|console|demo|vocabulary';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
 const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
 const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';
@@ -53,6 +55,13 @@ function routesLayer(name, from, above) {
 }
 
 const FILE_RULES = [
+  {
+    name: 'module-in-a-layer',
+    severity: 'error',
+    comment: 'every module stands in a layer: add a new src/modules/<name> to a layer above (and to LAYERED)',
+    from: { path: `^src/modules/(?!(${LAYERED})/)[^/]+/` },
+    to: {},
+  },
   {
     name: 'no-circular',
     severity: 'error',
