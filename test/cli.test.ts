@@ -42,7 +42,8 @@ beforeAll(async () => {
 });
 afterAll(() => database?.close());
 
-describe('yidang item', () => {
+// Two of these start the built binary (serve, standard input); room for a loaded machine.
+describe('yidang item', { timeout: 180_000 }, () => {
   it('adds an item from item.json, prints its 档号, shows and lists it', async () => {
     const file = writeJson(cli, 'item.json', reimbursement());
     const added = await run(cli, ['item', 'add', '--file', file]);

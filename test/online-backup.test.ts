@@ -162,6 +162,6 @@ describe('yidang backup while the server runs', () => {
       expect(backup.stderr).not.toContain('由服务执行');
       expect(fs.existsSync(path.join(dir, 'manifest.json'))).toBe(true);
     },
-    60_000,
+    180_000,
   );
 });

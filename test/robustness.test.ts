@@ -43,7 +43,8 @@ async function sequenceAudit(db: TestDatabase['db'], fonds: string) {
   return result.rows;
 }
 
-describe('concurrent processes', () => {
+// Each of these waits on child processes (the built binary); a loaded machine slows them several-fold.
+describe('concurrent processes', { timeout: 180_000 }, () => {
   it('two processes filing into one sequence get distinct, gapless numbers', async () => {
     const batch = (tag: string) =>
       Array.from({ length: 20 }, (_, index) =>
@@ -82,7 +83,7 @@ describe('concurrent processes', () => {
   });
 });
 
-describe('a process killed mid-load', () => {
+describe('a process killed mid-load', { timeout: 180_000 }, () => {
   it('keeps every committed batch whole and the numbering gapless', async () => {
     const loader = start(cli, ['demo', '--items', '200000', '--seed', '7']);
     let progress = '';
@@ -117,7 +118,7 @@ describe('a process killed mid-load', () => {
   });
 });
 
-describe('yidang start', () => {
+describe('yidang start', { timeout: 180_000 }, () => {
   it('loads a demo set on first start, serves the API and stops cleanly', async () => {
     const own = onPostgres ? await openTestDatabase() : undefined;
     const fresh = cliEnv(own?.url);
