@@ -77,14 +77,25 @@ function withoutDatabase(env) {
   delete copy.DATABASE_URL;
   return copy;
 }
+// The unit lane makes no template database; the browser lane takes the PGlite lane's (global-setup.ts).
 const lanes = [
-  { name: 'unit', files: unit, env: withoutDatabase(process.env) },
+  { name: 'unit', files: unit, env: { ...withoutDatabase(process.env), YIDANG_TEST_TEMPLATE: 'none' } },
   { name: 'pglite', files: database, env: withoutDatabase(process.env) },
   ...(postgresUrl
     ? [{ name: 'postgres', files: database, env: { ...process.env, DATABASE_URL: postgresUrl } }]
     : []),
   { name: 'browser', files: browser, env: withoutDatabase(process.env) },
 ].filter((lane) => (!only || only.has(lane.name)) && lane.files.length > 0);
+const tagOf = (name) => `${process.env.YIDANG_TEST_TAG ?? ''}${name}`;
+const browserLane = lanes.find((lane) => lane.name === 'browser');
+if (browserLane && lanes.some((lane) => lane.name === 'pglite')) {
+  browserLane.tag = tagOf('pglite');
+  browserLane.env.YIDANG_TEST_TEMPLATE = 'reuse';
+  // Never an older run's dump: the PGlite lane writes a new one first thing (as global-setup.ts names it).
+  const safeTag = browserLane.tag.replace(/[^a-z0-9]/gi, '').toLowerCase();
+  if (!options.includes('--list'))
+    fs.rmSync(path.join(root, '.tmp', `test-template-${safeTag}.tar`), { force: true });
+}
 
 if (options.includes('--list')) {
   for (const lane of lanes) console.log(`${lane.name}: ${lane.files.join(' ')}\n`);
@@ -120,7 +131,7 @@ for (const lane of lanes) {
       ...lane.files,
       ...options,
     ],
-    { ...lane.env, YIDANG_TEST_TAG: `${process.env.YIDANG_TEST_TAG ?? ''}${lane.name}` },
+    { ...lane.env, YIDANG_TEST_TAG: lane.tag ?? tagOf(lane.name) },
   );
   let passed = 0;
   let failed = 0;

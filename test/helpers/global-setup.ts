@@ -12,7 +12,12 @@ export const TEMPLATE_DUMP = path.resolve(`.tmp/test-template${tag ? `-${tag}` :
 export const TEMPLATE_DATABASE = `yidang_test_template${tag ? `_${tag}` : ''}`;
 
 export default async function setup(): Promise<void> {
+  // scripts/test.mjs: the unit lane opens no database (`none`); the browser lane reuses the dump the
+  // PGlite lane of the same `npm test` has just made (`reuse`), as making one costs a fresh initdb.
+  const wanted = process.env.YIDANG_TEST_TEMPLATE;
+  if (wanted === 'none') return;
   const adminUrl = process.env.DATABASE_URL;
+  if (!adminUrl && wanted === 'reuse' && fs.existsSync(TEMPLATE_DUMP)) return;
   if (!adminUrl) {
     const database = await openMemoryDatabase();
     await migrateToLatest(database.db);
