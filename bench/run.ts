@@ -17,6 +17,8 @@ console.log('\nReconciling a 医保扶贫 list against the insured roster — PG
 await import('./reconcile.js');
 console.log('\nImporting the insured roster from a CSV extract — PGlite');
 await import('./roster-import.js');
+console.log('\nConcurrent filing with files — PostgreSQL, two directory replicas');
+await import('./concurrent-filing.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');
 console.log('\nWeb console in chromium — PGlite');
