@@ -6,6 +6,7 @@ import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { fileItems } from '../modules/catalog/item.service.js';
+import { eventLabel, isEventName } from '../modules/integrity/event-catalog.js';
 import { appendEvents } from '../modules/integrity/event-log.js';
 import { beijingDateTime } from '../shared/beijing-time.js';
 import { type App, buildApp } from './app.js';
@@ -263,5 +264,23 @@ describe('reading alerts', () => {
         .json()
         .alerts.map((a: { actor: string }) => a.actor),
     ).toEqual(['bulk.reader', 'normal.reader']);
+  });
+});
+
+describe('event names', () => {
+  it('labels in Chinese every event this run left in the log (sign-ins, requests, reads, exports, filings)', async () => {
+    const { rows } = await sql<{ action: string }>`select distinct action from integrity_event`.execute(
+      database.db,
+    );
+    expect(rows.length).toBeGreaterThan(10);
+    const { entries } = (await get('/api/v1/audit/events?limit=1000', auditor)).json() as {
+      entries: { action: string; actionLabel: string }[];
+    };
+    const labels = new Map(entries.map((entry) => [entry.action, entry.actionLabel]));
+    for (const { action } of rows) {
+      expect(isEventName(action), `${action} is in the event catalog`).toBe(true);
+      expect(eventLabel(action), action).toMatch(/\p{Script=Han}/u);
+      if (labels.has(action)) expect(labels.get(action)).toBe(eventLabel(action));
+    }
   });
 });
