@@ -93,7 +93,8 @@ export async function insertJob(db: Db, job: NewJob, defaultMaxAttempts: number)
 
 /**
  * Claims the next due job of one of `kinds`: waiting and due, or running with a lapsed lease (its
- * worker died). SKIP LOCKED lets workers on every server claim side by side without waiting.
+ * worker died). A running job's run_at is its lease's end, so one index range (kind, run_at) finds
+ * both. SKIP LOCKED lets workers on every server claim side by side without waiting.
  */
 export async function claimJob(
   db: Db,
@@ -102,14 +103,15 @@ export async function claimJob(
   leaseSeconds: number,
   now: Date,
 ): Promise<JobRow | undefined> {
+  if (kinds.length === 0) return undefined;
   const until = new Date(now.getTime() + leaseSeconds * 1000);
   const result = await sql<Row>`
     update job set state = 'running', attempts = attempts + 1, worker = ${worker},
-      lease_until = ${until}, started_at = ${now}
+      lease_until = ${until}, run_at = ${until}, started_at = ${now}
     where id = (
       select id from job
-      where kind = any(${sql.val(kinds)}::text[]) and state in ('queued', 'retry', 'running')
-        and case when state = 'running' then lease_until < ${now} else run_at <= ${now} end
+      where kind in (${sql.join(kinds)}) and state in ('queued', 'retry', 'running')
+        and run_at <= ${now}
       order by run_at, id
       limit 1 for update skip locked)
     returning *`.execute(db);
@@ -164,7 +166,7 @@ export async function setProgress(db: Db, claim: JobClaim, progress: JobProgress
 export async function renewClaim(db: Db, claim: JobClaim, until: Date): Promise<boolean> {
   const result = await db
     .updateTable('job')
-    .set({ lease_until: until })
+    .set({ lease_until: until, run_at: until })
     .where(held(claim))
     .executeTakeFirst();
   return Number(result.numUpdatedRows) > 0;
@@ -186,7 +188,7 @@ export async function jobHolders(db: Db, prefix: string): Promise<string[]> {
 export async function lapseLeases(db: Db, worker: string, now: Date): Promise<number> {
   const result = await db
     .updateTable('job')
-    .set({ lease_until: new Date(now.getTime() - 1) })
+    .set({ lease_until: new Date(now.getTime() - 1), run_at: new Date(now.getTime() - 1) })
     .where('state', '=', 'running')
     .where('worker', '=', worker)
     .executeTakeFirst();

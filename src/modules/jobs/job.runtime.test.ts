@@ -107,7 +107,7 @@ describe('the job runtime', () => {
     const id = (await enqueueJob(db(), { kind: 'test.slow', runAt: now })) as number;
     // The first worker claims the job and never comes back (its error stands for the process dying).
     await vanished.runNext().catch(() => {});
-    await sql`update job set state = 'running', worker = 'other-host:1', lease_until = ${new Date(now.getTime() + 60_000)} where id = ${id}`.execute(
+    await sql`update job set state = 'running', worker = 'other-host:1', lease_until = ${new Date(now.getTime() + 60_000)}, run_at = ${new Date(now.getTime() + 60_000)} where id = ${id}`.execute(
       db(),
     );
     const runtime = new JobRuntime(db(), { clock, worker: 'this-host:2' }).register({
@@ -137,7 +137,7 @@ describe('the job runtime', () => {
   it('dead-letters a job whose every attempt was cut short (the lease lapsed each time)', async () => {
     const runtime = new JobRuntime(db(), { clock }).register({ kind: 'test.never', run: async () => {} });
     const id = (await enqueueJob(db(), { kind: 'test.never', maxAttempts: 2, runAt: now })) as number;
-    await sql`update job set state = 'running', attempts = 2, worker = 'x:1', lease_until = ${now} where id = ${id}`.execute(
+    await sql`update job set state = 'running', attempts = 2, worker = 'x:1', lease_until = ${now}, run_at = ${now} where id = ${id}`.execute(
       db(),
     );
     advance(1);

@@ -142,7 +142,7 @@ describe('the OCR queue', () => {
     expect(totals.done).toBe(2);
     const pages = await scanPages(system.database.db, code, everything);
     expect(pages.map((page) => page.ocrStatus)).toEqual(['done', 'running', 'done']);
-    await sql`update job set lease_until = now() - interval '1 second' where id = ${elsewhere.id}`.execute(
+    await sql`update job set lease_until = now() - interval '1 second', run_at = now() - interval '1 second' where id = ${elsewhere.id}`.execute(
       system.database.db,
     );
     expect((await drainOcrQueue(context())).done).toBe(1);
@@ -151,7 +151,14 @@ describe('the OCR queue', () => {
   it('ignores a late write by an attempt whose lease ran out and was taken over', async () => {
     await retryOcr(system.database.db, { archiveCode: code }, everything);
     const late = await abandon('host-a:1', 0);
+    // A lapsed job waits behind those due before it: the others are held back so host-b takes page 1.
+    const hold = (until: string) =>
+      sql`update job set run_at = now() + ${until}::interval where kind = ${OCR_PAGE} and state = 'queued'`.execute(
+        system.database.db,
+      );
+    await hold('1 hour');
     const current = await abandon('host-b:2', 600);
+    await hold('-1 second');
     expect([late.page, current.page, current.attempts]).toEqual([1, 1, 2]);
     const db = system.database.db;
     expect(await db.transaction().execute((trx) => lockClaim(trx, late))).toBe(false);
@@ -160,7 +167,9 @@ describe('the OCR queue', () => {
     const [page] = await scanPages(db, code, everything);
     expect(page).toMatchObject({ ocrStatus: 'running', ocrAttempts: 2, ocrError: null });
     expect(await db.transaction().execute((trx) => lockClaim(trx, current))).toBe(true);
-    await sql`update job set lease_until = now() - interval '1 second' where id = ${current.id}`.execute(db);
+    await sql`update job set lease_until = now() - interval '1 second', run_at = now() - interval '1 second' where id = ${current.id}`.execute(
+      db,
+    );
     await drainOcrQueue(context());
     expect((await ocrProgress(db)).byStatus).toMatchObject({ done: 3, running: 0 });
   });
