@@ -16,6 +16,7 @@ import { idNumberIndex } from '../src/shared/field-cipher.js';
 import { dropEmptyDatabases, freshDatabaseUrl } from './helpers/database.js';
 import { validId } from './helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from './helpers/system.js';
+import { SYSTEM } from './helpers/fixture-access.js';
 
 // Tampering with the records that decide who sees what and which 档号 comes next — accounts with
 // their roles, scope, disabled flag and bound ID number, API tokens, access grants, items' ID blind
@@ -98,12 +99,14 @@ beforeAll(async () => {
       ],
     },
     'baomi',
+    { granter: SYSTEM },
   );
   await setAccess(
     db,
     'zhaoyi',
     { roles: ['clerk'], scope: [{ fondsCode: 'J013', regionCode: '320115', categoryCode: null }] },
     'baomi',
+    { granter: SYSTEM },
   );
   liveToken = (
     await createApiToken(

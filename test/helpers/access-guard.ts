@@ -45,7 +45,7 @@ export const ALLOWED: Record<string, string> = {
   'catalog/catalog.repo.ts:categoryInUse': 'whether any item uses a category (scheme administration), no row',
   'catalog/sealing.repo.ts:hasSealedItemIdNumbers': 'start-up sealing of stored ID numbers, returns no row',
   'catalog/sealing.repo.ts:sealPlainItemIdNumbers': 'start-up sealing of stored ID numbers, returns no row',
-  'check/check.repo.ts:sequenceNumbers': 'the numbers of a 档号 sequence (gaps), no content',
+  'catalog/sequence-numbers.repo.ts:sequenceNumbers': 'the numbers of a 档号 sequence (gaps), no content',
   'duplicates/duplicates.repo.ts:flagSameBusiness':
     'flags items just filed against all others; returns ids only',
   'duplicates/duplicates.repo.ts:flagSameSerial':
@@ -62,6 +62,7 @@ export const SYSTEM_CALLERS = new Set([
   'src/modules/verify/verify.service.ts',
   'src/modules/search/indexer.ts',
   'src/cli/commands/integrity.ts',
+  'src/cli/commands/user.ts',
   'src/modules/demo/demo.service.ts',
   'src/modules/check/check.service.ts',
   'src/modules/scan/ocr.service.ts',

@@ -93,7 +93,7 @@ export async function principalOf(username: string): Promise<Principal> {
 
 /** Gives the clerk `scoped` these scope rows and returns their access context (its .scope resolved). */
 export async function scopeOf(scope: ScopeRow[], roles: string[] = ['clerk']): Promise<PrincipalContext> {
-  await setAccess(db(), 'scoped', { roles, scope }, 'test');
+  await setAccess(db(), 'scoped', { roles, scope }, 'test', { granter: SYSTEM });
   return accessContextOf(db(), await principalOf('scoped'));
 }
 

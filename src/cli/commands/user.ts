@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { systemContext } from '../../shared/access-context.js';
 import { ROLES, roleNames } from '../../modules/access/roles.js';
 import { createApiToken, revokeToken, tokensOf } from '../../modules/access/session.service.js';
 import {
@@ -123,6 +124,8 @@ export function registerUserCommands(program: Command): void {
           actor(),
           {
             allowAdminRoles: true,
+            // The operator on the server itself: no account, no scope bound (as before).
+            granter: systemContext('setup'),
             onNewTotpSecret: (secret, uri) =>
               process.stdout.write(
                 `该账户登录须使用动态口令。下次登录用以下密钥（只显示这一次），登录后须由本人重新开通：\n  密钥 ${secret}\n  ${uri}\n`,

@@ -390,7 +390,7 @@ export const accessRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, {
         { roles: request.body.roles, scope: scopeRows(request.body.scope) },
         principalOf(request).username,
         // Only within the granter's own scope (the server's `yidang user access` has no such bound).
-        { granterScope: principalOf(request).scope },
+        { granter: principalOf(request) },
       ),
   );
 

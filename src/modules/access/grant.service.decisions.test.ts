@@ -28,6 +28,7 @@ import {
 import { accessContextOf } from './principal.js';
 import type { Role } from './roles.js';
 import { setAccess } from './user.service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 
 // 敏感档案查阅审批 on a real database, part 2: the 安全保密员's decisions (approve, reject, revoke) and
 // the requester's withdrawal, what an approval opens, and the events each step leaves. The shared
@@ -109,6 +110,7 @@ describe('approveRequest', () => {
     const clerk = await user(['clerk']);
     const request = await ask(clerk, [code.sensitive]);
     await setAccess(db(), clerk.username, { roles: ['secadmin'], scope: EVERYTHING }, 'test', {
+      granter: SYSTEM,
       allowAdminRoles: true,
     });
     const promoted = await reload(clerk.username);

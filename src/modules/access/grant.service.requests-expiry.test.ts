@@ -288,6 +288,7 @@ describe('what a grant does not change', () => {
       clerk.username,
       { roles: ['clerk'], scope: [{ fondsCode: 'J014', regionCode: null, categoryCode: null }] },
       'test',
+      { granter: SYSTEM },
     );
     const narrowed = await reload(clerk.username);
     expect((await failure(read(narrowed, code.sensitive))).code).toBe('ITEM_NOT_FOUND');

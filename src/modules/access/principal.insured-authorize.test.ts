@@ -55,6 +55,7 @@ describe('the insured (参保人)', () => {
       'insured1',
       { roles: ['insured', 'clerk'], scope: [row(null, null, 'DY')] },
       'test',
+      { granter: SYSTEM },
     );
     try {
       const principal = await principalOf('insured1');
@@ -63,7 +64,7 @@ describe('the insured (参保人)', () => {
       expect(scope.scope.rows).toHaveLength(1);
       await expectSees(scope, [code.a, code.c, code.d]);
     } finally {
-      await setAccess(db(), 'insured1', { roles: ['insured'], scope: [] }, 'test');
+      await setAccess(db(), 'insured1', { roles: ['insured'], scope: [] }, 'test', { granter: SYSTEM });
     }
   });
 });
@@ -103,7 +104,7 @@ describe('inItemScope', () => {
 
 describe('authorize', () => {
   it('passes a permission the roles hold and refuses one they do not', async () => {
-    await setAccess(db(), 'scoped', { roles: ['reviewer'], scope: [] }, 'test');
+    await setAccess(db(), 'scoped', { roles: ['reviewer'], scope: [] }, 'test', { granter: SYSTEM });
     const principal = await principalOf('scoped');
     expect(() => authorize(principal, 'item.update')).not.toThrow();
     let refused: { code?: string; kind?: string; message?: string } | undefined;

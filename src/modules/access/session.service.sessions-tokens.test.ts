@@ -21,6 +21,7 @@ import {
   tokensOf,
 } from './session.service.js';
 import { changePassword, setAccess, setDisabled, userSubject } from './user.service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 
 // Sessions and API tokens on a real database, part 2: session expiry and sign-out, disabled accounts,
 // password changes and API tokens. Time is simulated by passing `now`; sessions start from the real
@@ -241,12 +242,12 @@ describe('API tokens', () => {
       { username: 'tokenuser', name: 'narrowing', permissions: ['item.read', 'item.create'], days: 1 },
       'test',
     );
-    await setAccess(db(), 'tokenuser', { roles: ['manager'], scope: [] }, 'test');
+    await setAccess(db(), 'tokenuser', { roles: ['manager'], scope: [] }, 'test', { granter: SYSTEM });
     try {
       const principal = await resolveApiToken(db(), token);
       expect([...(principal?.permissions ?? [])]).toEqual(['item.read']);
     } finally {
-      await setAccess(db(), 'tokenuser', { roles: ['clerk'], scope: [] }, 'test');
+      await setAccess(db(), 'tokenuser', { roles: ['clerk'], scope: [] }, 'test', { granter: SYSTEM });
     }
     expect([...((await resolveApiToken(db(), token))?.permissions ?? [])].sort()).toEqual([
       'item.create',

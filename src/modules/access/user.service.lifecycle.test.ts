@@ -14,6 +14,7 @@ import {
   setDisabled,
   userSubject,
 } from './user.service.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 
 // Accounts on a real database, part 1: the accounts the later tests work on are created here (business,
 // administrative, insured), then listed, their roles and scope changed, disabled and their passwords
@@ -193,6 +194,7 @@ describe('setAccess', () => {
         ],
       },
       '安全保密员',
+      { granter: SYSTEM },
     );
     expect(view.roles).toEqual(['manager', 'reviewer']);
     expect(view.scope).toEqual([
@@ -208,20 +210,26 @@ describe('setAccess', () => {
     expect(event?.data.previousRoles).toEqual(['clerk']);
     expect(event?.data.roles).toEqual(['reviewer', 'manager']);
 
-    const cleared = await setAccess(db(), 'grantee', { roles: [], scope: [] }, '安全保密员');
+    const cleared = await setAccess(db(), 'grantee', { roles: [], scope: [] }, '安全保密员', {
+      granter: SYSTEM,
+    });
     expect(cleared.roles).toEqual([]);
     expect(cleared.scope).toEqual([]);
   });
 
   it('refuses to grant an administrative role unless allowed (server only)', async () => {
-    const error = await failure(setAccess(db(), 'grantee', { roles: ['auditor'], scope: [] }, '安全保密员'));
+    const error = await failure(
+      setAccess(db(), 'grantee', { roles: ['auditor'], scope: [] }, '安全保密员', { granter: SYSTEM }),
+    );
     expect(error.code).toBe('ADMIN_ROLE_SERVER_ONLY');
     expect(error.kind).toBe('invalid');
     expect((await listUserViews(db())).find((user) => user.username === 'grantee')?.roles).toEqual([]);
   });
 
   it('refuses to take an administrative role away unless allowed', async () => {
-    const error = await failure(setAccess(db(), 'sec.admin', { roles: ['clerk'], scope: [] }, '安全保密员'));
+    const error = await failure(
+      setAccess(db(), 'sec.admin', { roles: ['clerk'], scope: [] }, '安全保密员', { granter: SYSTEM }),
+    );
     expect(error.code).toBe('ADMIN_ROLE_SERVER_ONLY');
     expect((await listUserViews(db())).find((user) => user.username === 'sec.admin')?.roles).toEqual([
       'secadmin',
@@ -231,6 +239,7 @@ describe('setAccess', () => {
   it('grants an administrative role when allowed, with a TOTP secret', async () => {
     expect((await findUserByName(db(), 'grantee'))?.totpSecret).toBeNull();
     const view = await setAccess(db(), 'grantee', { roles: ['auditor'], scope: [] }, 'server', {
+      granter: SYSTEM,
       allowAdminRoles: true,
     });
     expect(view.roles).toEqual(['auditor']);
@@ -242,12 +251,14 @@ describe('setAccess', () => {
   it('keeps 三员分立 even when administrative roles are allowed', async () => {
     const error = await failure(
       setAccess(db(), 'grantee', { roles: ['auditor', 'secadmin'], scope: [] }, 'server', {
+        granter: SYSTEM,
         allowAdminRoles: true,
       }),
     );
     expect(error.code).toBe('ROLES_SEPARATED');
     const mixed = await failure(
       setAccess(db(), 'grantee', { roles: ['auditor', 'reviewer'], scope: [] }, 'server', {
+        granter: SYSTEM,
         allowAdminRoles: true,
       }),
     );
@@ -265,6 +276,7 @@ describe('setAccess', () => {
         'wang.li_01',
         { roles: ['clerk'], scope: [{ fondsCode: 'ZZZZ', regionCode: null, categoryCode: null }] },
         '安全保密员',
+        { granter: SYSTEM },
       ),
       ValidationError,
     );
@@ -275,7 +287,9 @@ describe('setAccess', () => {
   });
 
   it('refuses an unknown user', async () => {
-    const error = await failure(setAccess(db(), 'nobody', { roles: ['clerk'], scope: [] }, '安全保密员'));
+    const error = await failure(
+      setAccess(db(), 'nobody', { roles: ['clerk'], scope: [] }, '安全保密员', { granter: SYSTEM }),
+    );
     expect(error.code).toBe('USER_NOT_FOUND');
     expect(error.kind).toBe('not_found');
   });

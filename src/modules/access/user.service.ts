@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import type { SystemContext } from '../../shared/access-context.js';
 import { conflict, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
 import { listCategories, listFonds } from '../catalog/catalog.queries.js';
 import { checkIdNumber } from '../catalog/id-number.js';
@@ -22,6 +23,7 @@ import {
 } from './access.repo.js';
 import { checkPasswordPolicy, hashPassword } from './password.js';
 import { ADMIN_ROLES, checkRoles, ROLES, type Role } from './roles.js';
+import type { Principal } from './principal.js';
 import { checkGrantWithin } from './scope-grant.js';
 import { tokenStates, userState } from './state.repo.js';
 import { newTotpSecret, totpStep, totpUri } from './totp.js';
@@ -183,13 +185,14 @@ export async function setAccess(
   options: {
     allowAdminRoles?: boolean;
     /**
-     * The granting administrator's own scope: the grant and the account's current scope must lie
-     * inside it. Absent on the server's shell (`yidang user access`), which may grant anything.
+     * Who grants: an administrator grants only inside their own scope (the grant and the account's
+     * current scope must lie in it); the server's shell (`yidang user access`) names itself as the
+     * system and may grant anything. Required: no caller grants without saying which it is.
      */
-    granterScope?: readonly ScopeRow[];
+    granter: Pick<Principal, 'scope'> | SystemContext;
     /** Told the TOTP secret made for an account that just received an administrative role. */
     onNewTotpSecret?: (secret: string, uri: string) => void;
-  } = {},
+  },
 ): Promise<UserView> {
   const roles = checkRoles(access.roles);
   return inTransaction(db, async (trx) => {
@@ -199,8 +202,9 @@ export async function setAccess(
     if (touchesAdmin && !options.allowAdminRoles)
       throw invalid('ADMIN_ROLE_SERVER_ONLY', '三员角色只能在服务器上用 yidang user 命令分配或撤销');
     const scope = await checkScope(trx, access.scope);
-    if (options.granterScope)
-      await checkGrantWithin(trx, options.granterScope, {
+    const granter = options.granter;
+    if (!('kind' in granter))
+      await checkGrantWithin(trx, granter.scope, {
         next: scope,
         current: (await scopesOf(trx, [user.id])).get(user.id) ?? [],
         username: user.username,
