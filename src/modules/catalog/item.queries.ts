@@ -17,6 +17,22 @@ export function archiveCodeOf(itemId: RawBuilder<unknown> | ReturnType<typeof sq
   return sql<string>`(select archive_code from archive_item where id = ${itemId})`;
 }
 
+// The item's searchable text, lower-cased (the phrase is NFKC-folded in JavaScript by the caller;
+// normalize() in SQL costs ~30 µs a row on PGlite and leaves runs of Han characters alone anyway).
+const ITEM_TEXT = sql`lower(concat_ws(' ', i.title, i.person_name, i.business_type, i.archive_code, i.doc_number,
+  i.responsible, i.handler, i.handling_agency, i.insured_number,
+  (select string_agg(value, ' ') from jsonb_each_text(i.extra))))`;
+
+/**
+ * Whether the text fields of the item `itemId` refers to (an SQL expression) hold `phrase`, as a scalar
+ * subquery (null when there is no such item): the planner checks candidates one by one with it.
+ */
+export function itemTextHolds(itemId: RawBuilder<unknown>, phrase: string): RawBuilder<boolean | null> {
+  return sql<
+    boolean | null
+  >`(select strpos(${ITEM_TEXT}, ${phrase}) > 0 from archive_item i where i.id = ${itemId})`;
+}
+
 /** Whether the item with 档号 `archiveCode` (an SQL expression) exists within `scope`, as a condition. */
 export function itemCodeWithin(archiveCode: RawBuilder<unknown>, scope: ItemScope): RawBuilder<SqlBool> {
   return sql<SqlBool>`exists (select 1 from archive_item i

@@ -1,6 +1,7 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
+import { itemTextHolds } from '../catalog/item.queries.js';
 import { type ScopedQuery, scopeOver } from '../catalog/item.scope.js';
 import type { Condition, Recheck } from './query.js';
 
@@ -56,10 +57,6 @@ export interface PageRow {
 
 export type SortKey = { score?: number; year: number; date: string; itemId: number };
 
-const ITEM_TEXT = sql`concat_ws(' ', i.title, i.person_name, i.business_type, i.archive_code, i.doc_number,
-  i.responsible, i.handler, i.handling_agency, i.insured_number,
-  (select string_agg(value, ' ') from jsonb_each_text(i.extra)))`;
-
 // The phrase is NFKC-folded in JavaScript; the stored text is only lower-cased here. normalize() in SQL
 // costs ~30 µs a row on PGlite, and the phrases checked are runs of Han characters, which NFKC leaves
 // alone (bar the rare compatibility ideographs).
@@ -73,7 +70,7 @@ function recheckSql(recheck: Recheck): RawBuilder<unknown> {
   if (recheck.target === 'title') return inTitle;
   return sql`(${inTitle}
     or (case when d.body is not null then strpos(d.body, ${recheck.phrase}) > 0
-      else coalesce((select strpos(${folded(ITEM_TEXT)}, ${recheck.phrase}) > 0 from archive_item i where i.id = d.item_id), false) end)
+      else coalesce(${itemTextHolds(sql`d.item_id`, recheck.phrase)}, false) end)
     or coalesce((select bool_or(strpos(${folded(sql`p.text`)}, ${recheck.phrase}) > 0)
       from item_page_text p where p.item_id = d.item_id), false))`;
 }
