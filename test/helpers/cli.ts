@@ -2,12 +2,14 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { LONG_RUNNING_COMMANDS, runCli } from '../../src/cli/run.js';
+import { pathToFileURL } from 'node:url';
 
 // Runs `yidang` as a user would, against its own data directory or database. `run` runs the same
 // program in this process (runCli: its own environment, captured output, exit status), which spares
 // a Node start per command; `start`, and `run` with standard input or `spawn: true`, run the built
 // binary (bin/yidang.js) as a child process. YIDANG_TEST_SPAWN=1 spawns every command.
+// Both run the build in dist/: in-process runs so its modules (the field key above all) stay apart
+// from the src/ modules a test opens its own system with, as another process's would.
 
 const BIN = path.resolve('bin/yidang.js');
 
@@ -56,7 +58,12 @@ export interface RunOptions {
   spawn?: boolean;
 }
 
-export function run(cli: CliEnv, args: string[], options: RunOptions = {}): Promise<CliResult> {
+type CliModule = typeof import('../../src/cli/run.js');
+let built: Promise<CliModule> | undefined;
+
+export async function run(cli: CliEnv, args: string[], options: RunOptions = {}): Promise<CliResult> {
+  built ??= import(pathToFileURL(path.resolve('dist/cli/run.js')).href) as Promise<CliModule>;
+  const { LONG_RUNNING_COMMANDS, runCli } = await built;
   // serve and start run until stopped: never in this process, even when expected to fail early.
   const ownProcess = options.spawn || options.input !== undefined || LONG_RUNNING_COMMANDS.has(args[0] ?? '');
   if (ownProcess || SPAWN_ALL) return runSpawned(cli, args, options);
