@@ -54,3 +54,4 @@ export {
 export { itemVersionsAfter, listItemVersions } from './item-version.repo.js';
 export { type IndexedItemRow, loadItemsToIndex } from './item-index.repo.js';
 export { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from './sealing.repo.js';
+export { type SequenceNumbers, type SequenceSelector, sequenceNumbers } from './sequence-numbers.repo.js';

@@ -10,7 +10,7 @@ import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { AttachedFileRow, BlobRow } from '../storage/storage.queries.js';
 import type { ExaminedFile } from './check.content.js';
 import type { Finding } from './check.formats.js';
-import type { ScannedPageFacts } from './check.repo.js';
+import type { ScannedPageFacts } from '../scan/scan.queries.js';
 
 // The rules of the four-property check (四性检测, DA/T 70-2018), one function per check, each over
 // what was loaded for one item and what reading its files found. Each answers pass, fail or skipped

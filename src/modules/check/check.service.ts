@@ -5,7 +5,7 @@ import { type AccessContext, systemContext } from '../../shared/access-context.j
 import { invalid, notFound } from '../../shared/errors.js';
 import { type ArchiveCodePattern, parseArchiveCode, sequenceKey } from '../catalog/archive-code.js';
 import { type CatalogContext, loadCatalogContext } from '../catalog/catalog.context.js';
-import { findItem, findItemsByIds, listItems } from '../catalog/item.queries.js';
+import { findItem, findItemsByIds, listItems, sequenceNumbers } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { itemSubject } from '../catalog/item.state.js';
@@ -16,15 +16,13 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { type BlobRow, copiesOf, findBlob, listItemFiles } from '../storage/storage.queries.js';
 import { type ExaminedFile, examineFile, privateTempDir } from './check.content.js';
 import type { Finding } from './check.formats.js';
+import { batchItemIds, scannedPagesOf } from '../scan/scan.queries.js';
 import {
-  batchItemIds,
   type CheckResultRow,
   checkResultsOf,
   findCheckRun,
   insertCheckResults,
   insertCheckRun,
-  scannedPagesOf,
-  sequenceNumbers,
 } from './check.repo.js';
 import { type CheckReport, type ItemResults, toReport } from './check.report.js';
 import {

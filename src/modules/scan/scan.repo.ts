@@ -218,3 +218,39 @@ export async function batchPageCounts(
     ]),
   );
 }
+
+// What the four-property check reads of scanning: the pages of an item, the items of a batch.
+
+export interface ScannedPageFacts {
+  fileNumber: number;
+  page: number;
+  pageInFile: number;
+  width: number;
+  height: number;
+}
+
+export async function scannedPagesOf(db: Db, itemId: number): Promise<ScannedPageFacts[]> {
+  return db
+    .selectFrom('scan_page')
+    .select(['file_number as fileNumber', 'page', 'page_in_file as pageInFile', 'width', 'height'])
+    .where('item_id', '=', itemId)
+    .orderBy('page')
+    .execute();
+}
+
+/** A digitization batch and the items that have pages scanned in it. */
+export async function batchItemIds(
+  db: Db,
+  batchId: number,
+): Promise<{ name: string; itemIds: number[] } | undefined> {
+  const batch = await db.selectFrom('scan_batch').select('name').where('id', '=', batchId).executeTakeFirst();
+  if (!batch) return undefined;
+  const rows = await db
+    .selectFrom('scan_page')
+    .select('item_id')
+    .distinct()
+    .where('batch_id', '=', batchId)
+    .orderBy('item_id')
+    .execute();
+  return { name: batch.name, itemIds: rows.map((row) => Number(row.item_id)) };
+}
