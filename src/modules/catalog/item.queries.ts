@@ -1,7 +1,7 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ItemScope } from '../../shared/access-context.js';
-import { withinItemScope } from './item.scope.js';
+import { type ScopedQuery, withinItemScope, withinScope } from './item.scope.js';
 
 // What other modules may ask of the catalog's item table, as functions and query fragments: they
 // never name archive_item themselves (src/db/table-ownership.test.ts). Scope fragments are in
@@ -15,6 +15,15 @@ export async function lockItem(trx: Db, itemId: number): Promise<void> {
 /** The 档号 of the item whose id `itemId` refers to (a column, e.g. sql.ref('f.item_id')), as a scalar. */
 export function archiveCodeOf(itemId: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
   return sql<string>`(select archive_code from archive_item where id = ${itemId})`;
+}
+
+/**
+ * The items within the scope as a derived table of the columns reports count by (id, category_id,
+ * year, carrier), for a report's single query: the planner pulls the subquery up, so the plan is the
+ * one over archive_item itself.
+ */
+export function itemFactsWithin(scope: ScopedQuery): RawBuilder<unknown> {
+  return sql`(select i.id, i.category_id, i.year, i.carrier from archive_item i where ${withinScope(scope)})`;
 }
 
 // The item's searchable text, lower-cased (the phrase is NFKC-folded in JavaScript by the caller;

@@ -1,9 +1,12 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { type ScopedQuery, withinScope } from '../catalog/item.scope.js';
+import { itemFactsWithin } from '../catalog/item.queries.js';
+import type { ScopedQuery } from '../catalog/item.scope.js';
+import { hasScannedPages } from '../scan/scan.queries.js';
 
 // The only SQL of the dashboard's archive counts: a read-only report over the catalog's items and
-// the scans of them. The caller's scope is in every WHERE clause, so nothing outside it is counted.
+// the scans of them, composed of their owners' fragments into one query. The caller's scope is in
+// the items' fragment, so nothing outside it is counted.
 
 export interface Breakdown {
   byCategoryId: Map<number, number>;
@@ -37,10 +40,8 @@ export async function itemBreakdown(db: Db, scope: ScopedQuery): Promise<Breakdo
       grouping(category_id, year, carrier, scanned)::int as grouping
     from (
       select i.category_id, i.year, i.carrier,
-        case when i.carrier = 'paper' then exists (select 1 from scan_page p where p.item_id = i.id) end
-          as scanned
-      from archive_item i
-      where ${withinScope(scope)}
+        case when i.carrier = 'paper' then ${hasScannedPages(sql`i.id`)} end as scanned
+      from ${itemFactsWithin(scope)} i
     ) m
     group by grouping sets ((category_id), (year), (carrier, scanned))`.execute(db);
   const breakdown: Breakdown = {
