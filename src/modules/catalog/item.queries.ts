@@ -26,6 +26,16 @@ export function itemFactsWithin(scope: ScopedQuery): RawBuilder<unknown> {
   return sql`(select i.id, i.category_id, i.year, i.carrier from archive_item i where ${withinScope(scope)})`;
 }
 
+/**
+ * Every item's key fields as a derived table, for comparing items just filed against the others (the
+ * duplicates check, which returns ids and the names of differing fields only): the planner pulls the
+ * subquery up into the comparison's join, so it uses archive_item's indexes as before.
+ */
+export function comparableItems(): RawBuilder<unknown> {
+  return sql`(select id, insured_number, business_type, handled_at, person_name, id_number_index, amount,
+    doc_date, title, handling_agency, handler, doc_number, pooling_region from archive_item)`;
+}
+
 // The item's searchable text, lower-cased (the phrase is NFKC-folded in JavaScript by the caller;
 // normalize() in SQL costs ~30 µs a row on PGlite and leaves runs of Han characters alone anyway).
 const ITEM_TEXT = sql`lower(concat_ws(' ', i.title, i.person_name, i.business_type, i.archive_code, i.doc_number,

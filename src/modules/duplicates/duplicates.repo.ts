@@ -1,7 +1,10 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { archiveCodeOf, comparableItems } from '../catalog/item.queries.js';
 
 // The only SQL of duplicate flags: finding the same business filed before, flags, and resolving them.
+// The items compared are the catalog's (its comparableItems fragment); a serial's other items come
+// from push's receipts, passed in.
 
 export interface NewFlag {
   id: number;
@@ -41,8 +44,9 @@ async function insertFlags(db: Db, rule: NewFlag['rule'], pairs: RawBuilder<unkn
       on conflict do nothing
       returning id, item_id, other_item_id, fields
     )
-    select a.id, a.item_id, a.other_item_id, a.fields, n.archive_code as code, o.archive_code as other_code
-    from added a join archive_item n on n.id = a.item_id join archive_item o on o.id = a.other_item_id
+    select a.id, a.item_id, a.other_item_id, a.fields, ${archiveCodeOf(sql`a.item_id`)} as code,
+      ${archiveCodeOf(sql`a.other_item_id`)} as other_code
+    from added a
     order by a.id`.execute(db);
   return result.rows.map((row) => ({
     id: Number(row.id),
@@ -70,24 +74,24 @@ export function flagSameBusiness(
     db,
     'same_business',
     sql`select n.id as item_id, o.id as other_item_id, ${differing} as fields
-      from archive_item n
-      join archive_item o on o.insured_number = n.insured_number and o.business_type = n.business_type
+      from ${comparableItems()} n
+      join ${comparableItems()} o on o.insured_number = n.insured_number and o.business_type = n.business_type
         and o.handled_at between n.handled_at - ${window} and n.handled_at + ${window} and o.id < n.id
       where n.id in (${sql.join(itemIds.map((id) => sql`${id}`))})
         and n.insured_number is not null and n.business_type is not null and n.handled_at is not null`,
   );
 }
 
-/** Flags an item pushed under a serial another source system already pushed. */
-export function flagSameSerial(db: Db, itemId: number, source: string, serial: string): Promise<NewFlag[]> {
+/** Flags an item pushed under a serial other source systems already pushed (their items: `otherIds`). */
+export function flagSameSerial(db: Db, itemId: number, otherIds: readonly number[]): Promise<NewFlag[]> {
+  if (otherIds.length === 0) return Promise.resolve([]);
   return insertFlags(
     db,
     'same_serial',
     sql`select n.id as item_id, o.id as other_item_id, ${differing} as fields
-      from ingest_receipt r
-      join archive_item o on o.id = r.item_id
-      join archive_item n on n.id = ${itemId}
-      where r.serial = ${serial} and r.source <> ${source} and r.item_id <> ${itemId}`,
+      from ${comparableItems()} o
+      join ${comparableItems()} n on n.id = ${itemId}
+      where o.id in (${sql.join(otherIds.map((id) => sql`${id}`))}) and o.id <> ${itemId}`,
   );
 }
 

@@ -28,16 +28,20 @@ import {
 /** 办理时间 this close counts as the same business. */
 export const DUPLICATE_WINDOW_HOURS = 72;
 
-/** Flags these newly filed items, inside the filing transaction, each flag an event of the item. */
+/**
+ * Flags these newly filed items, inside the filing transaction, each flag an event of the item.
+ * `sameSerial`: for one pushed item, the items other source systems pushed under its serial (push
+ * finds them in its receipts, which are push's own).
+ */
 export async function detectDuplicates(
   trx: Db,
   itemIds: readonly number[],
   actor: string,
-  pushed?: { source: string; serial: string },
+  sameSerial: readonly number[] = [],
 ): Promise<number> {
   const flags = await flagSameBusiness(trx, itemIds, DUPLICATE_WINDOW_HOURS);
-  if (pushed && itemIds.length === 1)
-    flags.push(...(await flagSameSerial(trx, itemIds[0] as number, pushed.source, pushed.serial)));
+  if (sameSerial.length > 0 && itemIds.length === 1)
+    flags.push(...(await flagSameSerial(trx, itemIds[0] as number, sameSerial)));
   if (flags.length > 0)
     recordEvents(
       trx,

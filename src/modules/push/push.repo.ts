@@ -52,6 +52,23 @@ export async function completeReceipt(
     .execute();
 }
 
+/** Items other source systems pushed under this serial (the duplicates check's same-serial rule). */
+export async function itemsOfSerialElsewhere(
+  db: Db,
+  key: { source: string; serial: string },
+  exceptItemId: number,
+): Promise<number[]> {
+  const rows = await db
+    .selectFrom('ingest_receipt')
+    .select('item_id')
+    .where('serial', '=', key.serial)
+    .where('source', '<>', key.source)
+    .where('item_id', 'is not', null)
+    .where('item_id', '<>', exceptItemId)
+    .execute();
+  return rows.map((row) => Number(row.item_id));
+}
+
 export async function findReceipt(db: Db, source: string, serial: string): Promise<Receipt | undefined> {
   const row = await db
     .selectFrom('ingest_receipt')

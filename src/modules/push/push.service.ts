@@ -23,6 +23,7 @@ import {
   claimReceipt,
   completeReceipt,
   findReceipt,
+  itemsOfSerialElsewhere,
   type LagRow,
   lagBySource,
   type Receipt,
@@ -222,7 +223,8 @@ export async function ingestArchive(
         }
       }
       await completeReceipt(trx, key, filed);
-      const duplicates = await detectDuplicates(trx, [filed.id], actor, key);
+      const sameSerial = await itemsOfSerialElsewhere(trx, key, filed.id);
+      const duplicates = await detectDuplicates(trx, [filed.id], actor, sameSerial);
       await options.onFiled?.(trx, filed.archiveCode);
       recordEvent(trx, {
         actor,
