@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { archiveCodeOf } from '../catalog/item.queries.js';
+import { findItemFile } from '../storage/storage.queries.js';
 import type { ScanFormat } from './scan.analyse.js';
 import type { OcrStatus, PageFlag } from './scan.tables.js';
 
@@ -20,34 +21,30 @@ export interface PageToRead {
   format: ScanFormat;
 }
 
-/** A page and its file, to read; undefined when the page is gone. */
+/** A page and its file, to read; undefined when the page (or its file) is gone. */
 export async function pageToRead(db: Db, itemId: number, page: number): Promise<PageToRead | undefined> {
   const row = await db
     .selectFrom('scan_page')
-    .innerJoin('item_file', (join) =>
-      join
-        .onRef('item_file.item_id', '=', 'scan_page.item_id')
-        .onRef('item_file.file_number', '=', 'scan_page.file_number'),
-    )
     .select([
-      'scan_page.file_number',
-      'scan_page.page_in_file',
-      sql<number | null>`least(scan_page.dpi_x, scan_page.dpi_y)`.as('dpi'),
-      'scan_page.flags',
-      'item_file.digest',
-      'item_file.media_type',
+      'file_number',
+      'page_in_file',
+      sql<number | null>`least(dpi_x, dpi_y)`.as('dpi'),
+      'flags',
       archiveCodeOf(sql.ref('scan_page.item_id')).as('archive_code'),
     ])
-    .where('scan_page.item_id', '=', itemId)
-    .where('scan_page.page', '=', page)
+    .where('item_id', '=', itemId)
+    .where('page', '=', page)
     .executeTakeFirst();
   if (!row) return undefined;
+  // The file is storage's: asked of it by key (one more indexed look-up per page read).
+  const file = await findItemFile(db, itemId, row.file_number);
+  if (!file) return undefined;
   const format: ScanFormat =
-    row.media_type === 'application/pdf'
+    file.mediaType === 'application/pdf'
       ? 'pdf'
-      : row.media_type === 'image/tiff'
+      : file.mediaType === 'image/tiff'
         ? 'tiff'
-        : row.media_type === 'image/png'
+        : file.mediaType === 'image/png'
           ? 'png'
           : 'jpeg';
   return {
@@ -58,7 +55,7 @@ export async function pageToRead(db: Db, itemId: number, page: number): Promise<
     pageInFile: row.page_in_file,
     dpi: row.dpi,
     flags: row.flags,
-    digest: row.digest,
+    digest: file.digest,
     format,
   };
 }

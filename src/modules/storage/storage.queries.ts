@@ -6,6 +6,7 @@ export {
   blobsAfter,
   copiesOf,
   findBlob,
+  findItemFile,
   itemFilesAfter,
   listItemFiles,
   resetCopies,
