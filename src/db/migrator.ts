@@ -20,6 +20,7 @@ import * as passwordChange from './migrations/20261215T090000-password-change.js
 import * as stateBaseline from './migrations/20261220T090000-state-baseline.js';
 import * as fileOriginalName from './migrations/20261222T090000-file-original-name.js';
 import * as jobs from './migrations/20261223T090000-jobs.js';
+import * as verifyRunJobs from './migrations/20261224T090000-verify-run-jobs.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -44,6 +45,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261220T090000-state-baseline': stateBaseline,
   '20261222T090000-file-original-name': fileOriginalName,
   '20261223T090000-jobs': jobs,
+  '20261224T090000-verify-run-jobs': verifyRunJobs,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

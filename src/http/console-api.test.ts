@@ -4,11 +4,12 @@ import { ALL_SCOPE, type TestUser, testUser } from '../../test/helpers/access.js
 import { SYSTEM } from '../../test/helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../../test/helpers/fixtures.js';
 import { openTestSystem, storage, streamOf, type TestSystem } from '../../test/helpers/system.js';
-import { until } from '../../test/helpers/wait.js';
 import type { ScopeRow } from '../modules/access/access.repo.js';
 import { createFonds } from '../modules/catalog/fonds.service.js';
 import { fileItems } from '../modules/catalog/item.service.js';
 import { addFile } from '../modules/storage/file.service.js';
+import { VERIFY_RUN_JOB } from '../modules/verify/verify-run.service.js';
+import { systemJobRuntime } from '../system/jobs.js';
 import { type App, buildApp } from './app.js';
 
 // The console's server side over HTTP: the dashboard within the caller's scope, the caller's own
@@ -147,13 +148,15 @@ describe('saved searches', () => {
 
 describe('verify runs', () => {
   const runs = async () => (await call('GET', '/integrity/verify-runs', auditor)).json();
+  // The server's job workers take the run (verify.run); here the test is the worker.
+  const work = () => systemJobRuntime(system).drain([VERIFY_RUN_JOB]);
 
   it('starts a verify in the background (202) that is then listed as finished and whole', async () => {
     const started = await call('POST', '/integrity/verify-runs', sysadmin, {});
     expect(started.statusCode, started.body).toBe(202);
     const { id, status } = started.json();
     expect(status).toBe('running');
-    await until(async () => (await runs()).runs[0]?.status !== 'running', 'the verify run');
+    expect(await work()).toMatchObject({ done: 1 });
     const listed = await runs();
     expect(listed.running).toBe(false);
     expect(listed.runs[0], JSON.stringify(listed.runs[0])).toMatchObject({
@@ -172,36 +175,21 @@ describe('verify runs', () => {
   });
 
   it('refuses a second run while one is going (409), and callers without the permission', async () => {
-    // The run is held at its first replica read until the second request has had its answer.
-    const store = system.store;
-    const checkCopy = store.checkCopy.bind(store);
-    let release = () => {};
-    const held = new Promise<void>((resolve) => {
-      release = resolve;
+    const first = await call('POST', '/integrity/verify-runs', sysadmin, { deep: true });
+    expect(first.statusCode, first.body).toBe(202);
+    const second = await call('POST', '/integrity/verify-runs', sysadmin, { deep: true });
+    expect(second.statusCode).toBe(409);
+    expect(second.json().error.code).toBe('VERIFY_RUNNING');
+    const during = await runs();
+    expect(during.running).toBe(true);
+    expect(during.runs[0]).toMatchObject({
+      id: first.json().id,
+      status: 'running',
+      ok: null,
+      finishedAt: null,
     });
-    store.checkCopy = async (...args) => {
-      await held;
-      return checkCopy(...args);
-    };
-    try {
-      const first = await call('POST', '/integrity/verify-runs', sysadmin, { deep: true });
-      expect(first.statusCode, first.body).toBe(202);
-      const second = await call('POST', '/integrity/verify-runs', sysadmin, { deep: true });
-      expect(second.statusCode).toBe(409);
-      expect(second.json().error.code).toBe('VERIFY_RUNNING');
-      const during = await runs();
-      expect(during.running).toBe(true);
-      expect(during.runs[0]).toMatchObject({
-        id: first.json().id,
-        status: 'running',
-        ok: null,
-        finishedAt: null,
-      });
-    } finally {
-      release();
-      store.checkCopy = checkCopy;
-    }
-    await until(async () => !(await runs()).running, 'the verify run');
+    expect(await work()).toMatchObject({ done: 1 });
+    expect((await runs()).running).toBe(false);
     expect((await runs()).runs[0]).toMatchObject({ status: 'finished', deep: true, ok: true });
     expect((await call('POST', '/integrity/verify-runs', clerk, {})).statusCode).toBe(403);
     expect((await call('POST', '/integrity/verify-runs', auditor, {})).statusCode).toBe(403);

@@ -53,6 +53,8 @@ export interface JobContext {
   holds(trx: Db): Promise<void>;
   /** Extends the lease of a long job. */
   renew(seconds?: number): Promise<void>;
+  /** Aborted when the server stops: a long job may give up and be taken again (it fails, then retries). */
+  signal: AbortSignal;
 }
 
 export interface JobDefinition<Payload = Record<string, unknown>> {
@@ -111,6 +113,8 @@ export class JobRuntime {
   private readonly schedules = new Map<string, Schedule>();
   readonly worker: string;
   private readonly clock: Clock;
+  /** Aborted by stop(): handlers of long jobs see it in their context. */
+  private readonly stopping = new AbortController();
 
   constructor(
     private readonly db: Db,
@@ -216,6 +220,7 @@ export class JobRuntime {
       renew: async (seconds = definition.leaseSeconds ?? DEFAULT_LEASE_SECONDS) => {
         await renewClaim(this.db, claim, new Date(this.clock().getTime() + seconds * 1000));
       },
+      signal: this.stopping.signal,
     };
     try {
       await definition.run(job.payload as never, context);
@@ -309,6 +314,7 @@ export class JobRuntime {
         if (!stopping) await sleep();
       }
     };
+    const abort = this.stopping;
     const loops = [
       scheduler(),
       ...[...this.definitions.values()].flatMap((definition) =>
@@ -318,6 +324,7 @@ export class JobRuntime {
     return {
       async stop() {
         stopping = true;
+        abort.abort();
         for (const wake of [...sleepers]) wake();
         await Promise.allSettled(loops);
       },

@@ -25,6 +25,8 @@ export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
   'check.after-filing': '归档后四性检测',
   'ocr.page': '扫描页文字识别',
   'integrity.checkpoint': '签发检查点',
+  'verify.run': '完整性校验',
+  'storage.fixity': '定期固定性检查',
 };
 
 export interface JobView {

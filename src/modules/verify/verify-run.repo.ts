@@ -44,3 +44,8 @@ export function listVerifyRuns(db: Db, limit: number, beforeId?: number): Promis
 export function findVerifyRun(db: Db, id: number): Promise<VerifyRunRow | undefined> {
   return db.selectFrom('verify_run').selectAll().where('id', '=', id).executeTakeFirst();
 }
+
+/** The run in progress, if any (the database allows one at a time). */
+export function runningVerifyRun(db: Db): Promise<VerifyRunRow | undefined> {
+  return db.selectFrom('verify_run').selectAll().where('status', '=', 'running').limit(1).executeTakeFirst();
+}

@@ -2,14 +2,31 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
-import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
-import { until } from '../../../test/helpers/wait.js';
+import {
+  fileOneItem,
+  openTestSystem,
+  storage,
+  streamOf,
+  type TestSystem,
+} from '../../../test/helpers/system.js';
 import { eventTrail } from '../integrity/events.service.js';
+import { listJobs } from '../jobs/job.repo.js';
+import { type Clock, JobRuntime } from '../jobs/job.runtime.js';
+import { addFile } from '../storage/file.service.js';
 import { findVerifyRun } from './verify-run.repo.js';
-import { recordedVerify, type VerifyContext, VerifyRunner, verifyRuns } from './verify-run.service.js';
+import {
+  recordedVerify,
+  startVerifyRun,
+  VERIFY_RUN_JOB,
+  type VerifyContext,
+  verifyInProgress,
+  verifyRunJob,
+  verifyRuns,
+} from './verify-run.service.js';
 
 // Verify runs kept as history: a clean system is recorded as whole, an altered one as not, naming
-// the first problem; runs started in the background go one at a time and stop when asked to.
+// the first problem; runs started from the console are jobs: one at a time, taken again when their
+// server dies, recorded once, failed when every attempt was cut short.
 
 let system: TestSystem;
 let context: VerifyContext;
@@ -111,39 +128,130 @@ describe('recordedVerify', () => {
   });
 });
 
-describe('the background runner', () => {
-  it('runs one verify at a time and records it as finished', async () => {
-    const errors: Error[] = [];
-    const runner = new VerifyRunner(context, (error) => errors.push(error));
-    const started = runner.start('secadmin');
-    // The second start is refused at once, before the first one's row is even written.
-    const second = await failure(runner.start('secadmin'));
-    expect(second.code).toBe('VERIFY_RUNNING');
-    expect(second.kind).toBe('conflict');
-    const id = await started;
-    expect(runner.running).toBe(true);
-    await until(async () => (await findVerifyRun(context.db, id))?.status !== 'running', 'the verify run');
-    expect(await findVerifyRun(context.db, id)).toMatchObject({ via: 'api', ok: true, status: 'finished' });
-    await until(async () => !runner.running, 'the runner to be free');
-    const next = await runner.start('secadmin');
-    expect(next).toBeGreaterThan(id);
-    await until(async () => !runner.running, 'the second run');
-    await runner.close();
-    expect(runner.running).toBe(false);
-    expect(errors).toEqual([]);
+describe('verify runs started from the console, as jobs', () => {
+  let now = new Date('2027-01-04T02:00:00Z');
+  const clock: Clock = () => now;
+  const runtime = (worker: string, at: Clock = clock) =>
+    new JobRuntime(context.db, { clock: at, worker }).register(verifyRunJob(context));
+  const jobOf = async (runId: number) =>
+    (await listJobs(context.db, { kind: VERIFY_RUN_JOB, limit: 50 })).find(
+      (job) => job.payload.runId === runId,
+    );
+  const verdicts = async (runId: number) =>
+    (await verifiedEvents()).filter((event) => event.subject === `verify-run:${runId}`);
+
+  beforeAll(async () => {
+    // One stored file, so a run reads replicas (where the tests below hold it).
+    await addFile(
+      storage(system),
+      archiveCode,
+      { stream: streamOf('%PDF-1.4 发票'), fileName: 'a.pdf' },
+      'test',
+    );
   });
 
-  it('stops a run when closed, recording it as failed, and starts no new one', async () => {
-    const errors: Error[] = [];
-    const runner = new VerifyRunner(context, (error) => errors.push(error));
-    const id = await runner.start('secadmin');
-    await runner.close();
-    // close() came before the run's first progress step, where it stops.
-    expect(await findVerifyRun(context.db, id)).toMatchObject({
-      status: 'failed',
-      error: '服务停止，校验中断',
+  /** Holds the next replica read until released; resolves `reached` when a run gets there. */
+  const holdNextCopyCheck = () => {
+    const store = system.store;
+    const checkCopy = store.checkCopy.bind(store);
+    let release = () => {};
+    let reached = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
     });
-    expect(errors.map((error) => error.message)).toEqual(['服务停止，校验中断']);
-    expect((await failure(runner.start('secadmin'))).code).toBe('SERVER_STOPPING');
+    const arrived = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let first = true;
+    store.checkCopy = async (...args) => {
+      if (first) {
+        first = false;
+        reached();
+        await held;
+      }
+      return checkCopy(...args);
+    };
+    return {
+      arrived,
+      release: () => {
+        release();
+        store.checkCopy = checkCopy;
+      },
+    };
+  };
+
+  it('starts one run at a time: the row and its job commit together, a worker records the verdict', async () => {
+    const id = await startVerifyRun(context.db, 'secadmin');
+    const second = await failure(startVerifyRun(context.db, 'secadmin'));
+    expect(second.code).toBe('VERIFY_RUNNING');
+    expect(second.kind).toBe('conflict');
+    expect(await verifyInProgress(context.db)).toBe(true);
+    expect(await findVerifyRun(context.db, id)).toMatchObject({ status: 'running', via: 'api', ok: null });
+    expect(await jobOf(id)).toMatchObject({
+      state: 'queued',
+      payload: { runId: id, actor: 'secadmin', deep: false },
+    });
+    expect(await runtime('host-a:1').drain()).toMatchObject({ done: 1, retry: 0, lost: 0 });
+    expect(await findVerifyRun(context.db, id)).toMatchObject({
+      via: 'api',
+      ok: true,
+      status: 'finished',
+      files: 1,
+    });
+    expect(await verifyInProgress(context.db)).toBe(false);
+    expect(await verdicts(id)).toHaveLength(1);
+    // The administrator's jobs view showed how far it went.
+    const job = await jobOf(id);
+    expect(job?.state).toBe('done');
+    expect(job?.progress?.total).toBeGreaterThan(0);
+    // Two requests at once: one run (on PostgreSQL the one-running-run index decides).
+    const both = await Promise.allSettled([
+      startVerifyRun(context.db, 'secadmin', { deep: true }),
+      startVerifyRun(context.db, 'secadmin', { deep: true }),
+    ]);
+    expect(both.map((result) => result.status).sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = both.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason.code).toBe('VERIFY_RUNNING');
+    expect(await runtime('host-a:1').drain()).toMatchObject({ done: 1 });
+    expect(await verifyInProgress(context.db)).toBe(false);
+  });
+
+  it('takes again a run whose server died (its lease lapsed), and the abandoned attempt records nothing', async () => {
+    const id = await startVerifyRun(context.db, 'secadmin');
+    const hold = holdNextCopyCheck();
+    // Server A's clock stands still: whatever it renews, its lease ends 600 s after the claim.
+    const frozen = now;
+    const a = runtime('host-a:1', () => frozen).runNext([VERIFY_RUN_JOB]);
+    await hold.arrived;
+    now = new Date(now.getTime() + 601_000);
+    const b = runtime('host-b:2');
+    expect(await b.drain()).toMatchObject({ done: 1 });
+    expect(await findVerifyRun(context.db, id)).toMatchObject({ status: 'finished', ok: true });
+    hold.release();
+    expect((await a)?.outcome).toBe('lost');
+    expect(await verdicts(id)).toHaveLength(1);
+    expect(await jobOf(id)).toMatchObject({ state: 'done', attempts: 2, worker: 'host-b:2' });
+  });
+
+  it('gives a run up when its server stops (left running, taken again), and fails it when every attempt was cut short', async () => {
+    const id = await startVerifyRun(context.db, 'secadmin');
+    const hold = holdNextCopyCheck();
+    const server = await runtime('host-a:1').start();
+    await hold.arrived;
+    const stopped = server.stop();
+    hold.release();
+    await stopped;
+    expect(await findVerifyRun(context.db, id)).toMatchObject({ status: 'running' });
+    expect(await jobOf(id)).toMatchObject({ state: 'retry', lastError: '服务停止，校验中断' });
+    expect(await verdicts(id)).toHaveLength(0);
+    // Cut short twice more (servers killed): the last attempt's lease lapses and the run ends failed.
+    await sql`update job set state = 'running', attempts = 3, worker = 'gone:1', lease_until = ${now}, run_at = ${now}
+      where kind = ${VERIFY_RUN_JOB} and state = 'retry'`.execute(context.db);
+    now = new Date(now.getTime() + 1000);
+    expect(await runtime('host-b:2').drain()).toMatchObject({ dead: 1 });
+    const run = await findVerifyRun(context.db, id);
+    expect(run).toMatchObject({ status: 'failed', ok: null });
+    expect(run?.error).toContain('校验未能完成');
+    expect(await verifyInProgress(context.db)).toBe(false);
   });
 });

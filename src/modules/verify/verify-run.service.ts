@@ -5,16 +5,20 @@ import type { BlobStore } from '../storage/blob-store.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { type VerifyOptions, type VerifyReport, verifyAll } from './verify.service.js';
+import { enqueueJob, type JobDefinition, JobLost } from '../jobs/job.runtime.js';
 import {
   endVerifyRun,
+  findVerifyRun,
   insertVerifyRun,
   listVerifyRuns,
+  runningVerifyRun,
   type VerifyOutcome,
   type VerifyRunRow,
 } from './verify-run.repo.js';
 
-// Verify runs kept as history: `yidang verify` and the console's “校验” button both go through
-// recordedVerify, which stores the verdict and logs an integrity.verified event in one transaction.
+// Verify runs kept as history: `yidang verify` and the console's “校验” button (a verify.run job) both
+// go through recordedVerify, which stores the verdict and logs an integrity.verified event in one
+// transaction.
 
 export interface VerifyContext {
   db: Db;
@@ -64,24 +68,35 @@ function outcomeOf(report: VerifyReport): VerifyOutcome {
   };
 }
 
+/** The run a recording ends: the row started from the console, and the job attempt that may write it. */
+export interface VerifyRunClaim {
+  id: number;
+  /** Throws (JobLost) inside the recording transaction when this attempt no longer holds the run. */
+  holds?(trx: Db): Promise<void>;
+}
+
+/** A run given up without a verdict (the server stops, the lease was lost): its row stays running. */
+const leftRunning = (error: unknown) => error instanceof JobLost || error instanceof VerifyInterrupted;
+
 /**
- * Runs verifyAll and records it: a new finished row (the CLI) or the end of the running row `runId`
+ * Runs verifyAll and records it: a new finished row (the CLI) or the end of the running row `run`
  * (a run started from the console), with its event. A run that fails is marked failed and rethrown.
  */
 export async function recordedVerify(
   context: VerifyContext,
   options: VerifyOptions,
   actor: string,
-  runId?: number,
+  run?: VerifyRunClaim,
 ): Promise<RecordedVerify> {
   const { db } = context;
   const startedAt = new Date();
   const deep = options.deep ?? false;
   // The row's end: the running row is closed, or (from the CLI) the whole row written at once.
   const save = async (trx: Db, end: Parameters<typeof endVerifyRun>[2]): Promise<number> => {
-    if (runId !== undefined) {
-      await endVerifyRun(trx, runId, end);
-      return runId;
+    if (run !== undefined) {
+      await run.holds?.(trx);
+      await endVerifyRun(trx, run.id, end);
+      return run.id;
     }
     const row = { ...end, via: 'cli' as const, actor, deep, started_at: startedAt, finished_at: new Date() };
     return insertVerifyRun(trx, row);
@@ -90,7 +105,10 @@ export async function recordedVerify(
   try {
     report = await verifyAll(context, options);
   } catch (error) {
-    await save(db, { status: 'failed', error: messageOf(error) }).catch(() => {});
+    if (!leftRunning(error))
+      await inTransaction(db, (trx) => save(trx, { status: 'failed', error: messageOf(error) })).catch(
+        () => {},
+      );
     throw error;
   }
   const outcome = { ...outcomeOf(report), status: 'finished' as const };
@@ -117,9 +135,12 @@ export async function recordedVerify(
     });
     return { runId: id, report, recordError: null };
   } catch (error) {
+    if (leftRunning(error)) throw error;
     // A log too damaged to append to must not hide the verdict: keep the row alone and say why.
     const recordError = `校验结果未能记入事件日志：${messageOf(error)}`;
-    const id = await save(db, { ...outcome, error: recordError }).catch(() => null);
+    const id = await inTransaction(db, (trx) => save(trx, { ...outcome, error: recordError })).catch(
+      () => null,
+    );
     return { runId: id, report, recordError };
   }
 }
@@ -153,57 +174,93 @@ export async function latestVerifyRun(db: Db): Promise<VerifyRunView | null> {
   return row ? toVerifyRunView(row) : null;
 }
 
-/**
- * Verify runs started from the console, one at a time, in the background of the server. A run never
- * rejects into the process (its failure is recorded and reported to onError); close() stops the run
- * at its next progress step and waits for it.
- */
-export class VerifyRunner {
-  private task: Promise<void> | undefined;
-  private closing = false;
+// Runs started from the console are jobs (kind verify.run): the row and its job commit together, a
+// job worker on one server runs it under a lease it renews with each progress step, a server killed
+// mid-run leaves it to be taken again once that lease lapses, and the recording transaction is fenced
+// by the claim, so an abandoned attempt never records a second verdict.
 
-  constructor(
-    private readonly context: VerifyContext,
-    private readonly onError: (error: Error) => void,
-  ) {}
+export const VERIFY_RUN_JOB = 'verify.run';
 
-  get running(): boolean {
-    return this.task !== undefined;
+export interface VerifyRunJob {
+  runId: number;
+  actor: string;
+  deep: boolean;
+}
+
+/** Long enough between two progress steps (one large file read on a slow replica). */
+const VERIFY_LEASE_SECONDS = 600;
+const PROGRESS_EVERY_MS = 2000;
+
+export class VerifyInterrupted extends YidangError {
+  constructor() {
+    super('VERIFY_ABORTED', 'busy', '服务停止，校验中断');
   }
+}
 
-  /** Creates the run's row and starts it; resolves with its id once the row exists. */
-  start(actor: string, options: { deep?: boolean } = {}): Promise<number> {
-    if (this.closing)
-      return Promise.reject(new YidangError('SERVER_STOPPING', 'busy', '服务正在停止，不能开始校验'));
-    if (this.task)
-      return Promise.reject(conflict('VERIFY_RUNNING', '已有一次完整性校验正在进行，请等它结束后再开始'));
-    const deep = options.deep ?? false;
-    // The row is claimed before any await, so a second request in the meantime finds the run.
-    const created = insertVerifyRun(this.context.db, { via: 'api', actor, deep });
-    this.task = created
-      .then(
-        (id) => this.work(id, actor, deep),
-        () => {},
-      )
-      .finally(() => {
-        this.task = undefined;
-      });
-    return created;
-  }
+const alreadyRunning = () => conflict('VERIFY_RUNNING', '已有一次完整性校验正在进行，请等它结束后再开始');
+const isUniqueViolation = (error: unknown) => (error as { code?: unknown } | null)?.code === '23505';
 
-  private async work(id: number, actor: string, deep: boolean): Promise<void> {
-    const onProgress = () => {
-      if (this.closing) throw new YidangError('VERIFY_ABORTED', 'busy', '服务停止，校验中断');
-    };
-    try {
-      await recordedVerify(this.context, { deep, onProgress }, actor, id);
-    } catch (error) {
-      this.onError(error as Error);
-    }
+/** Creates a running row and its job in one transaction; refused while another run is in progress. */
+export async function startVerifyRun(
+  db: Db,
+  actor: string,
+  options: { deep?: boolean } = {},
+): Promise<number> {
+  const deep = options.deep ?? false;
+  try {
+    return await inTransaction(db, async (trx) => {
+      if (await runningVerifyRun(trx)) throw alreadyRunning();
+      const runId = await insertVerifyRun(trx, { via: 'api', actor, deep });
+      const payload: VerifyRunJob = { runId, actor, deep };
+      await enqueueJob(trx, { kind: VERIFY_RUN_JOB, payload: { ...payload }, maxAttempts: 3 });
+      return runId;
+    });
+  } catch (error) {
+    // Two requests at once: the database's one-running-run index refuses the second.
+    if (isUniqueViolation(error)) throw alreadyRunning();
+    throw error;
   }
+}
 
-  async close(): Promise<void> {
-    this.closing = true;
-    await this.task;
-  }
+/** Whether a run is in progress (on any server sharing the database). */
+export async function verifyInProgress(db: Db): Promise<boolean> {
+  return (await runningVerifyRun(db)) !== undefined;
+}
+
+export function verifyRunJob(context: VerifyContext): JobDefinition<VerifyRunJob> {
+  return {
+    kind: VERIFY_RUN_JOB,
+    concurrency: 1,
+    leaseSeconds: VERIFY_LEASE_SECONDS,
+    run: async ({ runId, actor, deep }, job) => {
+      // An earlier attempt recorded the verdict before its job was marked done: nothing is left.
+      if ((await findVerifyRun(context.db, runId))?.status !== 'running') return;
+      let reported = 0;
+      let writes = Promise.resolve();
+      const onProgress = (stage: string, done: number, total: number) => {
+        if (job.signal.aborted) throw new VerifyInterrupted();
+        const now = Date.now();
+        if (now - reported < PROGRESS_EVERY_MS && done < total) return;
+        reported = now;
+        // The administrator's jobs view shows how far it is; the renewal says this server is alive.
+        writes = writes
+          .then(() => job.progress(done, total, stage))
+          .then(() => job.renew())
+          .catch(() => {});
+      };
+      try {
+        await recordedVerify(context, { deep, onProgress }, actor, { id: runId, holds: job.holds });
+      } catch (error) {
+        // Given up: the job fails and is taken again later (or by another server).
+        if (leftRunning(error)) throw error;
+        // Otherwise the run is recorded as failed with its reason, where people look; no retry helps.
+      } finally {
+        await writes;
+      }
+    },
+    // Every attempt cut short (servers killed mid-run): the run ends failed rather than stays running.
+    onDead: async (trx, { runId }, error) => {
+      await endVerifyRun(trx, runId, { status: 'failed', error: clip(`校验未能完成：${error}`, 500) });
+    },
+  };
 }

@@ -5,10 +5,10 @@ import { requestActor } from '../../http/request.js';
 import { errorResponses, Nullable } from '../../http/schemas.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
-import { VerifyRunner, verifyRuns } from './verify-run.service.js';
+import { startVerifyRun, verifyInProgress, verifyRuns } from './verify-run.service.js';
 
-// The history of `yidang verify` and starting one from the console. A run started here goes on in
-// the background, one at a time; the server waits for it (or stops it) when it closes.
+// The history of `yidang verify` and starting one from the console. A run started here is a job
+// (verify.run) the server's job workers take, one run at a time across every server on the database.
 
 const tags = ['完整性'];
 
@@ -40,12 +40,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{
   db: Db;
   store: BlobStore;
   signingKey: SigningKey;
-}> = async (app, { db, store, signingKey }) => {
-  const runner = new VerifyRunner({ db, store, signingKey }, (error) =>
-    app.log.error({ code: (error as { code?: string }).code }, `完整性校验未能完成：${error.message}`),
-  );
-  app.addHook('onClose', () => runner.close());
-
+}> = async (app, { db }) => {
   app.get(
     '/integrity/verify-runs',
     {
@@ -60,7 +55,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{
         response: {
           200: Type.Object({
             runs: Type.Array(VerifyRunSchema),
-            running: Type.Boolean({ description: '本服务是否正有一次校验在进行' }),
+            running: Type.Boolean({ description: '是否正有一次校验在进行' }),
           }),
           ...errorResponses(400, 401, 403),
         },
@@ -68,7 +63,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{
     },
     async (request) => ({
       runs: await verifyRuns(db, request.query.limit ?? 20, request.query.before),
-      running: runner.running,
+      running: await verifyInProgress(db),
     }),
   );
 
@@ -98,7 +93,7 @@ export const verifyRoutes: FastifyPluginAsyncTypebox<{
       },
     },
     async (request, reply) => {
-      const id = await runner.start(requestActor(request), { deep: request.body?.deep });
+      const id = await startVerifyRun(db, requestActor(request), { deep: request.body?.deep });
       return reply.status(202).send({ id, status: 'running' as const });
     },
   );

@@ -12789,7 +12789,7 @@ export interface paths {
                                 /** @description 未能完成或未能记入事件日志的原因 */
                                 error: string | null;
                             }[];
-                            /** @description 本服务是否正有一次校验在进行 */
+                            /** @description 是否正有一次校验在进行 */
                             running: boolean;
                         };
                     };
