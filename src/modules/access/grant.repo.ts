@@ -1,4 +1,6 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { itemLabels } from '../catalog/item.queries.js';
 import type { AccessRequestTable } from './access.tables.js';
 
 // The only SQL for access requests (查阅申请) and the grants (授权) they become once approved.
@@ -119,22 +121,15 @@ export function listRequests(db: Db, filter: RequestFilter): Promise<RequestRow[
 
 export async function requestItems(db: Db, requestIds: readonly number[]): Promise<RequestItemRow[]> {
   if (requestIds.length === 0) return [];
-  return db
-    .selectFrom('access_request_item as ri')
-    .innerJoin('archive_item as i', 'i.id', 'ri.item_id')
-    .innerJoin('category as c', 'c.id', 'i.category_id')
-    .where('ri.request_id', 'in', requestIds)
-    .select([
-      'ri.request_id as requestId',
-      'ri.item_id as itemId',
-      'i.archive_code as archiveCode',
-      'c.code as category',
-      'c.name as categoryName',
-      'i.sensitivity',
-    ])
-    .orderBy('ri.request_id')
-    .orderBy('i.archive_code')
-    .execute();
+  // The items' 档号, category and sensitivity are the catalog's: its itemLabels fragment, joined here.
+  const result = await sql<RequestItemRow>`
+    select ri.request_id as "requestId", ri.item_id as "itemId", i.archive_code as "archiveCode",
+      i.category, i.category_name as "categoryName", i.sensitivity
+    from access_request_item ri
+    join ${itemLabels()} i on i.id = ri.item_id
+    where ri.request_id in (${sql.join(requestIds.map((id) => sql`${id}`))})
+    order by ri.request_id, i.archive_code`.execute(db);
+  return result.rows;
 }
 
 /** Moves a request on from `from`; false when someone else moved it first. */

@@ -36,6 +36,15 @@ export function comparableItems(): RawBuilder<unknown> {
     doc_date, title, handling_agency, handler, doc_number, pooling_region from archive_item)`;
 }
 
+/**
+ * Every item's 档号, category (code and name) and sensitivity as a derived table keyed by id, for a
+ * list that names items another module holds (an access request's items); no content.
+ */
+export function itemLabels(): RawBuilder<unknown> {
+  return sql`(select i.id, i.archive_code, i.sensitivity, c.code as category, c.name as category_name
+    from archive_item i join category c on c.id = i.category_id)`;
+}
+
 // The item's searchable text, lower-cased (the phrase is NFKC-folded in JavaScript by the caller;
 // normalize() in SQL costs ~30 µs a row on PGlite and leaves runs of Han characters alone anyway).
 const ITEM_TEXT = sql`lower(concat_ws(' ', i.title, i.person_name, i.business_type, i.archive_code, i.doc_number,
