@@ -1,6 +1,7 @@
 import { type RawBuilder, type SqlBool, sql } from 'kysely';
 import type { ItemScope } from '../../shared/access-context.js';
 import { itemCodeWithin } from '../catalog/item.queries.js';
+import { firstPayloadField } from '../integrity/event.queries.js';
 
 // Which events of the log a scoped reader (an archivist without audit.read) may see. The log itself
 // (integrity, the kernel) knows nothing of scopes: it takes this condition from here.
@@ -24,7 +25,14 @@ export function eventVisibleTo(reader: EventReader, alias = 'e'): RawBuilder<Sql
     ...new Set(fondsRows.flatMap((row) => (row.fondsCode === null ? [] : [row.fondsCode]))),
   ];
   const inFonds = (column: RawBuilder<unknown>) =>
-    anyFonds ? sql`true` : fondsCodes.length > 0 ? sql`${column} in (${sql.join(fondsCodes)})` : sql`false`;
+    anyFonds
+      ? sql`${column} is not null`
+      : fondsCodes.length > 0
+        ? sql`${column} in (${sql.join(fondsCodes)})`
+        : sql`false`;
+  // A digitization batch's fonds is the one it was created in (scan_batch.created carries it, and a
+  // batch never changes fonds): read from the log, so this layer needs nothing of scan's tables.
+  const batchFonds = firstPayloadField(subject, 'scan_batch.created', 'fondsCode');
   // Stored files are shared by content across items: their events are for a scope over everything.
   const everything = fondsRows.some(
     (row) => row.fondsCode === null && row.regionPrefix === null && row.categoryIds === null,
@@ -34,8 +42,7 @@ export function eventVisibleTo(reader: EventReader, alias = 'e'): RawBuilder<Sql
   return sql<SqlBool>`(${sql.ref(`${alias}.actor`)} = ${reader.username}
     or (${subject} like 'item:%' and ${itemCodeWithin(sql`substr(${subject}, 6)`, reader.scope)})
     or (${subject} like 'fonds:%' and ${inFonds(sql`substr(${subject}, 7)`)})
-    or (${subject} like 'scan_batch:%' and exists (select 1 from scan_batch b
-      where ${subject} = 'scan_batch:' || b.id::text and ${inFonds(sql`b.fonds_code`)}))
+    or (${subject} like 'scan_batch:%' and ${inFonds(batchFonds)})
     or ${subject} like 'category:%' or ${subject} like 'retention:%'
     or (${everything} and (${subject} like 'blob:%' or ${subject} like 'fixity:%' or ${subject} like 'verify-run:%')))`;
 }
