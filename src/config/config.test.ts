@@ -45,6 +45,7 @@ describe('defaults', () => {
         secretAccessKey: undefined,
       },
       checkpointIntervalSeconds: 600,
+      fixity: { intervalHours: 24, batch: 500 },
       ocr: { command: 'tesseract', languages: 'chi_sim+eng', concurrency: 1, minConfidence: 70 },
       clamavDatabase: undefined,
       env: {},
@@ -81,6 +82,8 @@ describe('defaults', () => {
         YIDANG_CIPHER: 'sm4',
         YIDANG_SIGNATURE: 'sm2',
         YIDANG_CHECKPOINT_INTERVAL: '60',
+        YIDANG_FIXITY_INTERVAL_HOURS: '0',
+        YIDANG_FIXITY_BATCH: '50',
       },
       cwd,
     );
@@ -89,9 +92,11 @@ describe('defaults', () => {
       cipher: 'sm4',
       signature: 'sm2',
       checkpointIntervalSeconds: 60,
+      fixity: { intervalHours: 0, batch: 50 },
     });
     expect(() => loadConfig({ YIDANG_DIGEST: 'md5' }, cwd)).toThrow(/YIDANG_DIGEST 应为 sha256 或 sm3/);
     expect(() => loadConfig({ YIDANG_CHECKPOINT_INTERVAL: '1' }, cwd)).toThrow(/YIDANG_CHECKPOINT_INTERVAL/);
+    expect(() => loadConfig({ YIDANG_FIXITY_BATCH: '0' }, cwd)).toThrow(/YIDANG_FIXITY_BATCH/);
   });
 
   it('uses the process working directory when none is given', () => {

@@ -33,12 +33,21 @@ export interface Config {
   s3: S3Settings;
   /** The server signs a checkpoint this often when the log has grown (YIDANG_CHECKPOINT_INTERVAL, seconds). */
   checkpointIntervalSeconds: number;
+  /** The server's scheduled fixity audit (YIDANG_FIXITY_*). */
+  fixity: FixitySettings;
   /** OCR of scanned pages (YIDANG_OCR_*). */
   ocr: OcrSettings;
   /** ClamAV signature database for the virus scan of 四性检测 (YIDANG_CLAMAV_DATABASE); clamscan's default when unset. */
   clamavDatabase: string | undefined;
   /** The rest of the environment, for keys given there (YIDANG_MASTER_KEY). */
   env: Env;
+}
+
+export interface FixitySettings {
+  /** Hours between scheduled audits (YIDANG_FIXITY_INTERVAL_HOURS); 0 turns them off. */
+  intervalHours: number;
+  /** Files each scheduled audit re-reads, those checked longest ago first (YIDANG_FIXITY_BATCH). */
+  batch: number;
 }
 
 export interface OcrSettings {
@@ -131,6 +140,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     replicas: parseReplicas(env.YIDANG_REPLICAS, home),
     s3: parseS3Settings(env),
     checkpointIntervalSeconds: parseInteger(env, 'YIDANG_CHECKPOINT_INTERVAL', 600, 10, 86_400),
+    fixity: {
+      intervalHours: parseInteger(env, 'YIDANG_FIXITY_INTERVAL_HOURS', 24, 0, 8760),
+      batch: parseInteger(env, 'YIDANG_FIXITY_BATCH', 500, 1, 1_000_000),
+    },
     ocr: {
       command: env.YIDANG_TESSERACT?.trim() || 'tesseract',
       languages: parseLanguages(env.YIDANG_OCR_LANGUAGES),

@@ -2,6 +2,8 @@ import { checkAfterFilingJob } from '../modules/check/check.background.js';
 import { checkpointIfGrown } from '../modules/integrity/checkpoint.service.js';
 import { JobRuntime, type RuntimeOptions } from '../modules/jobs/job.runtime.js';
 import { ocrPageJob } from '../modules/scan/ocr.service.js';
+import { FIXITY_AUDIT_JOB, fixityAuditJob } from '../modules/storage/fixity.background.js';
+import { verifyRunJob } from '../modules/verify/verify-run.service.js';
 import type { System } from './system.js';
 
 // The composition root of background work: every job kind the server runs, with its handler, and
@@ -17,24 +19,33 @@ export interface SystemJobOptions extends RuntimeOptions {
 
 export function systemJobRuntime(system: System, options: SystemJobOptions = {}): JobRuntime {
   const { db } = system.database;
-  const { store, config } = system;
-  return (
-    new JobRuntime(db, options)
-      .register(checkAfterFilingJob({ db, store, virus: { database: config.clamavDatabase } }))
-      .register(
-        ocrPageJob({ db, store, settings: config.ocr }, options.ocrConcurrency ?? config.ocr.concurrency),
-      )
-      // Signed checkpoints pin the log's head even when nobody asks for one; one server signs each.
-      .register({
-        kind: CHECKPOINT_JOB,
-        run: async () => {
-          await checkpointIfGrown(db, system.signingKey, CHECKPOINT_ACTOR);
-        },
-      })
-      .schedule({
-        name: CHECKPOINT_JOB,
-        kind: CHECKPOINT_JOB,
-        everySeconds: config.checkpointIntervalSeconds,
-      })
-  );
+  const { store, config, signingKey } = system;
+  const runtime = new JobRuntime(db, options)
+    .register(checkAfterFilingJob({ db, store, virus: { database: config.clamavDatabase } }))
+    .register(
+      ocrPageJob({ db, store, settings: config.ocr }, options.ocrConcurrency ?? config.ocr.concurrency),
+    )
+    // The console's verify runs: one at a time, its row and job created together by the route.
+    .register(verifyRunJob({ db, store, signingKey }))
+    .register(fixityAuditJob({ db, store }, config.fixity.batch))
+    // Signed checkpoints pin the log's head even when nobody asks for one; one server signs each.
+    .register({
+      kind: CHECKPOINT_JOB,
+      run: async () => {
+        await checkpointIfGrown(db, signingKey, CHECKPOINT_ACTOR);
+      },
+    })
+    .schedule({
+      name: CHECKPOINT_JOB,
+      kind: CHECKPOINT_JOB,
+      everySeconds: config.checkpointIntervalSeconds,
+    });
+  // Every file's copies re-read in turn, a batch per period; 0 hours turns the audit off on this server.
+  if (config.fixity.intervalHours > 0)
+    runtime.schedule({
+      name: FIXITY_AUDIT_JOB,
+      kind: FIXITY_AUDIT_JOB,
+      everySeconds: config.fixity.intervalHours * 3600,
+    });
+  return runtime;
 }

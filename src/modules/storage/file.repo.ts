@@ -79,6 +79,20 @@ export async function sampleBlobs(db: Db, count: number): Promise<BlobRow[]> {
   return rows.map(toBlob);
 }
 
+/** The `count` blobs whose copies were checked longest ago (never-checked ones first): a rotating audit. */
+export async function blobsCheckedLongestAgo(db: Db, count: number): Promise<BlobRow[]> {
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select(blobColumns)
+    .orderBy(
+      sql`(select min(c.checked_at) from storage_copy c where c.digest = storage_blob.digest) asc nulls first`,
+    )
+    .orderBy('digest')
+    .limit(count)
+    .execute();
+  return rows.map(toBlob);
+}
+
 export async function countBlobs(db: Db): Promise<{ blobs: number; bytes: number }> {
   const row = await db
     .selectFrom('storage_blob')

@@ -2,7 +2,14 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from './blob-store.js';
-import { type BlobRow, blobsAfter, countBlobs, sampleBlobs, setCopies } from './file.repo.js';
+import {
+  type BlobRow,
+  blobsAfter,
+  blobsCheckedLongestAgo,
+  countBlobs,
+  sampleBlobs,
+  setCopies,
+} from './file.repo.js';
 import { type FixityCounts, finishRun, insertFindings, listRuns, startRun } from './fixity.repo.js';
 import type { FixityFindingTable } from './storage.tables.js';
 
@@ -12,6 +19,8 @@ import type { FixityFindingTable } from './storage.tables.js';
 export interface FixityOptions {
   /** Check this many randomly chosen files instead of all. */
   sample?: number;
+  /** Check this many files, those whose copies were checked longest ago (the scheduled audit's batch). */
+  due?: number;
   /** Copies checked at once: reading overlaps hashing on two cores. */
   concurrency?: number;
   onProgress?: (done: number, total: number) => void;
@@ -45,7 +54,8 @@ export async function runFixity(
   options: FixityOptions = {},
 ): Promise<FixityReport> {
   const { db, store } = context;
-  const sample = options.sample ?? null;
+  // A bounded run (random or due files) is recorded with its size, as a sample is.
+  const sample = options.sample ?? options.due ?? null;
   const runId = await startRun(db, actor, sample);
   const counts: FixityCounts = { blobs: 0, copies: 0, bytes: 0, ok: 0, repaired: 0, unrepaired: 0, lost: 0 };
   const reported: FixityReport['findings'] = [];
@@ -61,7 +71,10 @@ export async function runFixity(
       let batch: BlobRow[];
       if (sample !== null) {
         if (sampled) break;
-        batch = await sampleBlobs(db, sample);
+        batch =
+          options.sample === undefined
+            ? await blobsCheckedLongestAgo(db, sample)
+            : await sampleBlobs(db, sample);
         sampled = true;
       } else batch = await blobsAfter(db, after, BATCH);
       if (batch.length === 0) break;
