@@ -6,14 +6,14 @@ import ExcelJS from 'exceljs';
 import { sql } from 'kysely';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { idNumberIndex, openIdNumber, useFieldKey } from '../src/shared/field-cipher.js';
 import { generatePerson } from '../src/modules/demo/people.js';
 import { createRandom, type Random } from '../src/modules/demo/random.js';
+import { loadRosterDemo, ROSTER_REFERENCE_DATE } from '../src/modules/demo/roster.js';
 import { readList } from '../src/modules/ledgers/reconcile.list.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
-import { loadRosterDemo, ROSTER_REFERENCE_DATE } from '../src/modules/demo/roster.js';
 import { namePinyin } from '../src/modules/ledgers/roster.keys.js';
 import { countPeople, findByIdIndexes } from '../src/modules/ledgers/roster.repo.js';
+import { idNumberIndex, openIdNumber, useFieldKey } from '../src/shared/field-cipher.js';
 
 // Reconciliation (核对) of a department's list against the insured roster on PGlite (on disk): a list
 // drawn from the roster with injected errors — wrong characters, homophones, one wrong ID digit, two

@@ -4,7 +4,6 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../src/config/config.js';
 import { openDatabase } from '../src/db/database.js';
-import { useFieldKey } from '../src/shared/field-cipher.js';
 import { idCheckChar } from '../src/modules/catalog/id-number.js';
 import {
   ROSTER_REFERENCE_DATE,
@@ -14,6 +13,7 @@ import {
 } from '../src/modules/demo/roster.js';
 import { importRoster } from '../src/modules/ledgers/roster.import.service.js';
 import { ROSTER_BATCH, storePeople } from '../src/modules/ledgers/roster.service.js';
+import { useFieldKey } from '../src/shared/field-cipher.js';
 
 // Importing the bureau's roster extract (参保人员名册导入) on PGlite (on disk): a CSV of generated
 // people, one row per enrollment, imported into an empty roster, then the same file again (nothing

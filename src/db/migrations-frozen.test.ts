@@ -18,7 +18,8 @@ const ALLOWED_KERNEL = new Set(['src/modules/integrity/event-log.ts']);
 /** Every module a source text names: static imports, re-exports, `import type` and dynamic import(). */
 function importedSpecifiers(text: string): string[] {
   const found: string[] = [];
-  for (const match of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g)) if (match[1]) found.push(match[1]);
+  for (const match of text.matchAll(/(?:\bfrom|\bimport)\s*\(?\s*['"]([^'"]+)['"]/g))
+    if (match[1]) found.push(match[1]);
   return found;
 }
 

@@ -1,8 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
-import { requestActor } from '../../http/request.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
+import { requestActor } from '../../http/request.js';
 import { notFound } from '../../shared/errors.js';
 import { addCategory, changeCategory, listCategories, removeCategory } from './category.service.js';
 import { changeFonds, createFonds, listFonds } from './fonds.service.js';

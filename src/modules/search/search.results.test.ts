@@ -15,7 +15,6 @@ import {
   useSearchArchive,
 } from '../../../test/helpers/search-archive.js';
 import { updateItem } from '../catalog/item.edit.service.js';
-import type { Item } from '../catalog/item.schema.js';
 import { fileItems } from '../catalog/item.service.js';
 import { catchUpIndex } from './indexer.js';
 import { type SearchRequest, search } from './search.service.js';
