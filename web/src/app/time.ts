@@ -1,5 +1,5 @@
 import dayjs from 'dayjs';
-import utc from 'dayjs/plugin/utc';
+import utc from 'dayjs/plugin/utc.js';
 
 // Times as the people of the agency read them: Beijing time (UTC+8, no daylight saving), whatever
 // zone the browser is set to and whatever offset the API wrote (+08:00, or Z from the integrity log).
