@@ -1,14 +1,15 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import type {
-  AssistanceIdentity,
-  CertificateKind,
-  EnrollmentEnd,
-  Scheme,
-  VisitType,
-} from './ledgers.tables.js';
+import type { Scheme } from './ledgers.tables.js';
 import type { BlockKeys } from './roster.keys.js';
 import { BLOCK_COLUMNS } from './roster.keys.js';
+import type {
+  RosterCertificate,
+  RosterContribution,
+  RosterEnrollment,
+  RosterSettlement,
+  RosterStatus,
+} from './roster.person.js';
 
 // The only SQL of the roster: loading people and their records in batches, and the look-ups that
 // reconciliation makes (by blind index, by blocking key) and enrollment as of a day.
@@ -47,51 +48,15 @@ export async function insertPeople(db: Db, people: readonly PersonInsert[]): Pro
   return ids;
 }
 
+/** A person's records as stored: each row names the person it belongs to. */
+type OfPerson<T> = Array<T & { personId: number }>;
+
 export interface PersonRecords {
-  enrollments: Array<{
-    personId: number;
-    scheme: Scheme;
-    employer: string | null;
-    startedOn: string;
-    paidThrough: string | null;
-    endedOn: string | null;
-    endReason: EnrollmentEnd | null;
-  }>;
-  statuses: Array<{
-    personId: number;
-    identity: AssistanceIdentity;
-    source: string;
-    includedOn: string;
-    exitedOn: string | null;
-  }>;
-  contributions: Array<{
-    personId: number;
-    scheme: Scheme;
-    periodYear: number;
-    paidOn: string;
-    amount: number;
-    subsidy: number;
-  }>;
-  settlements: Array<{
-    personId: number;
-    visitType: VisitType;
-    institution: string;
-    visitStart: string;
-    visitEnd: string;
-    settledOn: string;
-    totalCost: number;
-    insurancePaid: number;
-    assistancePaid: number;
-    criticalPaid: number;
-    reassistancePaid: number;
-  }>;
-  certificates: Array<{
-    personId: number;
-    kind: CertificateKind;
-    disease: string;
-    issuedOn: string;
-    revokedOn: string | null;
-  }>;
+  enrollments: OfPerson<RosterEnrollment>;
+  statuses: OfPerson<RosterStatus>;
+  contributions: OfPerson<RosterContribution>;
+  settlements: OfPerson<RosterSettlement>;
+  certificates: OfPerson<RosterCertificate>;
 }
 
 // Parameters per statement stay well under PostgreSQL's 65,535.
