@@ -25,6 +25,8 @@ export class ArchiveCountsCache {
   constructor(
     private readonly db: Db,
     private readonly freshMs = FRESH_MS,
+    /** The clock deciding freshness (a test moves it instead of sleeping). */
+    private readonly now: () => number = Date.now,
   ) {}
 
   async get(access: AccessContext): Promise<DatedOverview> {
@@ -32,7 +34,7 @@ export class ArchiveCountsCache {
     const scope = scopeIn(access);
     const key = scope === null ? 'all' : JSON.stringify([scope.rows, scope.idNumber]);
     const entry = this.entries.get(key);
-    if (entry && Date.now() - entry.asOf.getTime() < this.freshMs) return entry;
+    if (entry && this.now() - entry.asOf.getTime() < this.freshMs) return entry;
     if (entry) {
       entry.refreshing ??= this.track(this.count(key, access).then(() => undefined)).catch(() => {
         entry.refreshing = undefined;
@@ -48,7 +50,7 @@ export class ArchiveCountsCache {
   }
 
   private async count(key: string, access: AccessContext): Promise<DatedOverview> {
-    const asOf = new Date();
+    const asOf = new Date(this.now());
     const value = await archiveOverview(this.db, access);
     if (this.entries.size >= MAX_SCOPES && !this.entries.has(key)) {
       const oldest = this.entries.keys().next().value;
