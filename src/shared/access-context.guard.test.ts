@@ -46,6 +46,28 @@ export async function count(db: Db) {
   return db.selectFrom('item_file').selectAll().execute();
 }
 `,
+        // A fragment hides the table's name from the module that composes it: still found.
+        'src/modules/catalog/leak.queries.ts': `
+import { sql } from 'kysely';
+export function everyCode() {
+  return sql\`(select archive_code from archive_item)\`;
+}
+`,
+        'src/modules/search/leak.repo.ts': `
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import { everyCode } from '../catalog/leak.queries.js';
+export async function codes(db: Db) {
+  return sql\`select * from \${everyCode()} c\`.execute(db);
+}
+`,
+        'src/modules/search/leak.service.ts': `
+import type { Db } from '../../db/database.js';
+import { codes } from './leak.repo.js';
+export async function allCodes(db: Db) {
+  return codes(db);
+}
+`,
       },
       program,
     );
@@ -56,6 +78,8 @@ export async function count(db: Db) {
       'src/modules/catalog/leak.service.ts:peek: calls a service that needs an access context but takes no access context',
       'src/modules/catalog/leak.service.ts:count: queries a guarded table itself but takes no access context',
       'src/modules/catalog/leak.service.ts: names a system context but is not a system caller',
+      'src/modules/catalog/leak.queries.ts:everyCode: reads archive rows without a ScopedQuery',
+      'src/modules/search/leak.service.ts:allCodes: calls a repo that touches archive rows but takes no access context',
     ]);
   }, 240_000);
 });
