@@ -3,12 +3,13 @@ import { beijingDateTime } from '../../shared/beijing-time.js';
 import type { CheckResultRow, CheckRunRow } from './check.repo.js';
 import { CHECKS, PROPERTIES, type Property } from './check.rules.js';
 import type { CheckStatus, CheckTargetKind, CheckTrigger } from './check.tables.js';
+import { CHECK_STATUS_NAMES } from './check-names.js';
 
 // The four-property check report (四性检测报告): one entry per item with every check's result, as
 // JSON for the API and the CLI, and as an XLSX workbook for the transfer file: a summary sheet, one
 // row per item and check, and the failures alone.
 
-export const STATUS_LABELS: Record<CheckStatus, string> = { pass: '通过', fail: '不通过', skipped: '未检测' };
+export const STATUS_LABELS: Readonly<Record<CheckStatus, string>> = CHECK_STATUS_NAMES;
 export const TRIGGER_LABELS: Record<CheckTrigger, string> = {
   on_demand: '按需检测',
   ingest: '归档时检测',

@@ -11,6 +11,7 @@ import {
   setCopies,
 } from './file.repo.js';
 import { type FixityCounts, finishRun, insertFindings, listRuns, startRun } from './fixity.repo.js';
+import { FIXITY_PROBLEM_NAMES } from './fixity-names.js';
 import type { FixityFindingTable } from './storage.tables.js';
 
 // Fixity audit (固定性检查): re-read and re-hash every copy of every file on every replica, repair a
@@ -163,7 +164,7 @@ async function auditBlob(
       replica: '*',
       problem: 'lost',
       repaired: false,
-      detail: `所有副本均缺失或损坏（${bad.map(([name, state]) => `${name}:${state === 'missing' ? '缺失' : '损坏'}`).join('，')}），须从备份恢复`,
+      detail: `所有副本均缺失或损坏（${bad.map(([name, state]) => `${name}:${FIXITY_PROBLEM_NAMES[state === 'missing' ? 'missing' : 'corrupt']}`).join('，')}），须从备份恢复`,
     });
     return findings;
   }

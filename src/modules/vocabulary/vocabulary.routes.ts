@@ -30,6 +30,9 @@ export const VocabularySchema = Type.Object({
     colourMode: names('扫描色彩模式 → 中文名称'),
     batchStatus: names('数字化批次状态 → 中文名称'),
     qcVerdict: names('质检结论 → 中文名称'),
+    checkStatus: names('四性检测结果 → 中文名称'),
+    fixityRunStatus: names('固定性检查状态 → 中文名称'),
+    fixityProblem: names('副本问题 → 中文名称'),
   }),
   reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),
   events: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {

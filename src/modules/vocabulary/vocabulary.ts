@@ -3,6 +3,7 @@ import { REQUEST_STATUS_NAMES } from '../access/request-status.js';
 import { PERMISSIONS, ROLES } from '../access/roles.js';
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
 import { RETENTION_LABELS } from '../catalog/retention.js';
+import { CHECK_STATUS_NAMES } from '../check/check-names.js';
 import { FIELD_HEADERS } from '../import/import.mapping.js';
 // The one import point of event names and labels: the typed event catalog of the kernel.
 import { EVENT_GROUPS, EVENT_NAMES, EVENT_TYPES } from '../integrity/event-catalog.js';
@@ -16,6 +17,7 @@ import {
   QC_VERDICT_NAMES,
   SCAN_FLAG_NAMES,
 } from '../scan/scan-names.js';
+import { FIXITY_PROBLEM_NAMES, FIXITY_RUN_STATUS_NAMES } from '../storage/fixity-names.js';
 
 // The vocabulary (词汇表): the Chinese names of fields, of every coded value, of event types and of
 // error codes, gathered from the modules that own them. The console reads it once from GET
@@ -99,6 +101,9 @@ export const VOCABULARY = {
     colourMode: COLOUR_MODE_NAMES,
     batchStatus: BATCH_STATUS_NAMES,
     qcVerdict: QC_VERDICT_NAMES,
+    checkStatus: CHECK_STATUS_NAMES,
+    fixityRunStatus: FIXITY_RUN_STATUS_NAMES,
+    fixityProblem: FIXITY_PROBLEM_NAMES,
   },
   reconcileCorrections: [...CORRECTION_OUTCOMES],
   events: EVENT_NAMES.map((name) => ({ name, label: EVENT_TYPES[name].label })),

@@ -8441,6 +8441,18 @@ export interface paths {
                                 qcVerdict: {
                                     [key: string]: string;
                                 };
+                                /** @description 四性检测结果 → 中文名称 */
+                                checkStatus: {
+                                    [key: string]: string;
+                                };
+                                /** @description 固定性检查状态 → 中文名称 */
+                                fixityRunStatus: {
+                                    [key: string]: string;
+                                };
+                                /** @description 副本问题 → 中文名称 */
+                                fixityProblem: {
+                                    [key: string]: string;
+                                };
                             };
                             /** @description 来文单位须在其名单中更正的核对结果 */
                             reconcileCorrections: string[];

@@ -5,6 +5,7 @@ import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { showFieldErrors, useRequest } from '../../app/hooks';
 import { beijingText } from '../../app/time';
+import { namesOf } from '../../app/vocabulary';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
 // 固定性检查: re-reads stored copies, compares digests and repairs a missing or damaged copy from a
@@ -14,12 +15,9 @@ type Run = ResponseOf<'/api/v1/fixity/runs', 'get'>['runs'][number];
 type Report = ResponseOf<'/api/v1/fixity', 'post'>;
 type Finding = Report['findings'][number];
 
-const RUN_STATUS: Record<string, { label: string; color: string }> = {
-  running: { label: '进行中', color: 'processing' },
-  finished: { label: '完成', color: 'success' },
-  failed: { label: '失败', color: 'error' },
-};
-const PROBLEMS: Record<string, string> = { missing: '缺失', corrupt: '损坏', lost: '全部副本丢失' };
+const RUN_COLOR: Record<string, string> = { running: 'processing', finished: 'success', failed: 'error' };
+const RUN_STATUS_NAMES = namesOf((v) => v.values.fixityRunStatus);
+const PROBLEMS = namesOf((v) => v.values.fixityProblem);
 const time = (iso: string | null) => beijingText(iso);
 
 const runColumns: ColumnsType<Run> = [
@@ -54,7 +52,7 @@ const runColumns: ColumnsType<Run> = [
     dataIndex: 'status',
     width: 90,
     render: (status: string) => (
-      <Tag color={RUN_STATUS[status]?.color ?? 'default'}>{RUN_STATUS[status]?.label ?? status}</Tag>
+      <Tag color={RUN_COLOR[status] ?? 'default'}>{RUN_STATUS_NAMES[status] ?? status}</Tag>
     ),
   },
 ];

@@ -1,5 +1,6 @@
 import { Alert, Modal, Progress, Space, Table, Tag, Typography } from 'antd';
 import type { ResponseOf } from '../../api/types';
+import { namesOf } from '../../app/vocabulary';
 
 // 四性检测 results of a batch run from the items list: one report per item (the API checks one
 // archive per call), summed up, with each failed check named.
@@ -12,11 +13,8 @@ export interface CheckOutcome {
   error?: string;
 }
 
-const STATUS_TAG: Record<string, { color: string; text: string }> = {
-  pass: { color: 'success', text: '通过' },
-  fail: { color: 'error', text: '不通过' },
-  skipped: { color: 'default', text: '未检测' },
-};
+const STATUS_COLOR: Record<string, string> = { pass: 'success', fail: 'error', skipped: 'default' };
+const CHECK_STATUS_NAMES = namesOf((v) => v.values.checkStatus);
 
 export function CheckResultsModal({
   open,
@@ -69,8 +67,8 @@ export function CheckResultsModal({
                 outcome.error ? (
                   <Tag color="warning">未能检测</Tag>
                 ) : (
-                  <Tag color={STATUS_TAG[outcome.report?.items[0]?.outcome ?? 'skipped']?.color}>
-                    {STATUS_TAG[outcome.report?.items[0]?.outcome ?? 'skipped']?.text}
+                  <Tag color={STATUS_COLOR[outcome.report?.items[0]?.outcome ?? 'skipped']}>
+                    {CHECK_STATUS_NAMES[outcome.report?.items[0]?.outcome ?? 'skipped']}
                   </Tag>
                 ),
             },
