@@ -106,8 +106,10 @@ describe('what is attached, and what is said about it', () => {
     }
     const before = await counts();
     const refused = await upload(msiLike(), '补丁.doc');
-    expect(refused.status).toBe(422);
-    expect(((await refused.json()) as { message: string }).message).toMatch(/不是 Word 或 Excel/);
+    expect(refused.status).toBe(400);
+    const { error } = (await refused.json()) as { error: { code: string; message: string } };
+    expect(error.code).toBe('FILE_TYPE_NOT_ACCEPTED');
+    expect(error.message).toMatch(/不是 Word 或 Excel/);
     await nothingStored(before);
   });
 
