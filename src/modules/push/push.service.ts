@@ -18,6 +18,7 @@ import {
   listFiles,
   type StagedFile,
   stageFile,
+  storeStaged,
 } from '../storage/file.service.js';
 import {
   claimReceipt,
@@ -208,6 +209,16 @@ export async function ingestArchive(
         }))
       )
         throw new KeyTaken();
+      // Blobs first: renaming and syncing a large file on every replica must not happen while this
+      // filing holds the 档号 sequence, which every filing of the same fonds, category and year waits on.
+      for (const file of staged) {
+        const done = { done: false };
+        try {
+          await storeStaged(trx, context.store, file.staged, actor, done);
+        } finally {
+          if (done.done) committed.add(file.staged);
+        }
+      }
       const [filed] = await fileItems(trx, [request.item], actor, {
         access: context.access,
         today: receivedAt,

@@ -113,6 +113,32 @@ export async function stageFile(store: BlobStore, stream: Readable, fileName: st
 }
 
 /**
+ * Records a staged blob and renames it into place on every replica, inside the caller's transaction,
+ * unless the same content is stored already (then the staged copy is the caller's to discard).
+ * Called again for the same blob in the same transaction it does nothing, so a filing can make its
+ * blobs durable before it takes locks other filings wait on (the 档号 sequence) and attach them after.
+ */
+export async function storeStaged(
+  trx: Db,
+  store: BlobStore,
+  staged: StagedFile,
+  actor: string,
+  committed: { done: boolean },
+): Promise<void> {
+  if (!(await insertBlob(trx, staged))) return;
+  const { stored, missing } = await store.commit(staged);
+  committed.done = true;
+  await setCopies(trx, staged.digest, stored, 'ok');
+  await setCopies(trx, staged.digest, missing, 'missing');
+  recordEvent(trx, {
+    actor,
+    action: 'blob.stored',
+    subject: `blob:${staged.digest}`,
+    payload: blobFacts(staged),
+  });
+}
+
+/**
  * Records a staged blob as the item's next file, inside the caller's transaction. `committed.done`
  * is set once the blob is renamed into place: from then on it must not be discarded.
  */
@@ -129,19 +155,7 @@ export async function attachStaged(
   // given only sealed under the field key.
   const fileName = maskIdNumbersInText(file.fileName);
   const sealedOriginalName = fileName === file.fileName ? null : sealText(file.fileName);
-  const isNew = await insertBlob(trx, staged);
-  if (isNew) {
-    const { stored, missing } = await store.commit(staged);
-    committed.done = true;
-    await setCopies(trx, staged.digest, stored, 'ok');
-    await setCopies(trx, staged.digest, missing, 'missing');
-    recordEvent(trx, {
-      actor,
-      action: 'blob.stored',
-      subject: `blob:${staged.digest}`,
-      payload: blobFacts(staged),
-    });
-  }
+  await storeStaged(trx, store, staged, actor, committed);
   // Locks the item so two attachments to it get different numbers.
   await lockItem(trx, item.id);
   const fileNumber = await nextFileNumber(trx, item.id);
