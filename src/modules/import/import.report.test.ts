@@ -1,19 +1,8 @@
-import ExcelJS from 'exceljs';
 import { describe, expect, it } from 'vitest';
+import { summaryOf, UTC_TIME } from '../../../test/helpers/workbook-times.js';
 import { importReport } from './import.report.js';
 
 // The import report people take back gives its time as the Beijing wall clock, never UTC with a Z.
-
-async function summaryOf(buffer: Buffer): Promise<Map<string, string>> {
-  const workbook = new ExcelJS.Workbook();
-  await workbook.xlsx.load(buffer as unknown as ArrayBuffer);
-  const sheet = workbook.getWorksheet('汇总');
-  const values = new Map<string, string>();
-  sheet?.eachRow((row) => values.set(String(row.getCell(1).value), String(row.getCell(2).value)));
-  return values;
-}
-
-const NO_Z = /\d{2}:\d{2}(:\d{2}(\.\d+)?)?Z/;
 
 describe('import report workbook', () => {
   it('write when an import report was made in Beijing time', async () => {
@@ -35,6 +24,6 @@ describe('import report workbook', () => {
     );
     const summary = await summaryOf(buffer);
     expect(summary.get('生成时间')).toBe('2026-12-08 00:00:00');
-    expect([...summary.values()].join('\n')).not.toMatch(NO_Z);
+    expect([...summary.values()].join('\n')).not.toMatch(UTC_TIME);
   });
 });
