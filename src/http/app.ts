@@ -33,7 +33,13 @@ import { registerAuth } from './auth.js';
 import { registerBeijingTimes } from './beijing-times.js';
 import { registerBodyDeadline } from './body-deadline.js';
 import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
-import { errorHandler, notFoundHandler, schemaErrorFormatter } from './errors.js';
+import {
+  clientErrorHandler,
+  collectRoutes,
+  errorHandler,
+  notFoundHandler,
+  schemaErrorFormatter,
+} from './errors.js';
 import { registerInputGuard } from './input-guard.js';
 import { maskIdsInText } from './mask-text.js';
 
@@ -82,8 +88,14 @@ export async function buildApp(options: AppOptions): Promise<App> {
     schemaErrorFormatter,
     // The router's own refusals (an undecodable or overlong path) would otherwise echo the path back.
     frameworkErrors: errorHandler,
+    // A request the HTTP parser cannot read gets the same Chinese JSON error as any other.
+    clientErrorHandler,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // First, so the 405 answer knows every route's methods.
+  collectRoutes(app);
+  // No route reads plain text: a text body is refused as 415, not validated as a string.
+  app.removeContentTypeParser('text/plain');
 
   await app.register(swagger, {
     openapi: {
