@@ -1,4 +1,5 @@
 import type { AssistanceIdentity } from './ledgers.tables.js';
+import { normaliseIdNumber } from './list.person.js';
 
 // What reconciliation says about a list row, in the words the reports use.
 
@@ -55,4 +56,24 @@ export interface Finding {
   note: string;
   /** Set when the person must be urged to enroll or pay (待办). */
   followUp?: string;
+}
+
+/**
+ * The people to follow up, each once: a list may name one person on two lines (a misspelt name under
+ * the right ID), and the follow-up list and its count are of people (人), not of lines. The first
+ * line's finding stands for the person, with every line that named them.
+ */
+export function followUpPeople(findings: readonly Finding[]): Array<{ finding: Finding; lines: number[] }> {
+  const people = new Map<string, { finding: Finding; lines: number[] }>();
+  for (const finding of findings) {
+    if (finding.followUp === undefined) continue;
+    const key =
+      finding.personId !== undefined
+        ? `person:${finding.personId}`
+        : `id:${normaliseIdNumber(finding.proposedId ?? finding.idNumber).idNumber}`;
+    const person = people.get(key);
+    if (person) person.lines.push(finding.line);
+    else people.set(key, { finding, lines: [finding.line] });
+  }
+  return [...people.values()];
 }

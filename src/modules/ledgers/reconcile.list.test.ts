@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { gbk } from '../../../test/helpers/gbk.js';
 import { checkIdNumber, idCheckChar } from '../catalog/id-number.js';
 import { normaliseIdNumber, normaliseName } from './list.person.js';
-import { type ListRow, readList } from './reconcile.list.js';
+import { BUILTIN_CATEGORIES } from '../catalog/builtin-categories.js';
+import { IDENTITY_NAMES } from './reconcile.findings.js';
+import { identityOf, type ListRow, readList } from './reconcile.list.js';
 
 // Lists as other departments send them: title rows over the header, GBK or BOM-prefixed CSV, IDs that
 // Excel turned into numbers or scientific notation, merged address cells, repeated page headers, 合计
@@ -295,5 +297,63 @@ describe('readList: CSV', () => {
     const noId = readList(Buffer.from('名单\n序号,姓名,住址\n1,张三,某地\n'));
     await expect(noId).rejects.toMatchObject({ code: 'LIST_NO_ID_COLUMN' });
     await expect(noId).rejects.toThrow(/第2行.*没有身份证号列/);
+  });
+});
+
+describe('identity categories as written', () => {
+  // The labels Yidang prints itself: the ledgers' and the reports' 人员类别 (IDENTITY_NAMES), and the
+  // options of the 医保扶贫 category's 人员类别 field, taken from the code that prints them.
+  const printedByLedgers = Object.entries(IDENTITY_NAMES);
+  const categoryOptions =
+    BUILTIN_CATEGORIES.find((category) => category.code === 'FP')?.extraFields?.find(
+      (field) => field.label === '人员类别',
+    )?.options ?? [];
+
+  it('recognises every label the ledgers print, read back from a list', async () => {
+    expect(printedByLedgers.map(([, label]) => label)).toContain('脱贫人口（建档立卡）');
+    const lines = printedByLedgers.map(([, label], index) => `张${'一二三四五六'[index]},,${label}`);
+    const { rows } = await readList(Buffer.from(`姓名,身份证号,人员类别\n${lines.join('\n')}\n`), {
+      today: TODAY,
+    });
+    expect(rows.map((row) => row.identity)).toEqual(printedByLedgers.map(([identity]) => identity));
+    for (const row of rows)
+      expect(row.problems.filter((problem) => problem.startsWith('人员类别'))).toEqual([]);
+  });
+
+  it('recognises the 医保扶贫 category’s own 人员类别 options', () => {
+    expect(categoryOptions.length).toBeGreaterThan(3);
+    for (const option of categoryOptions) expect(identityOf(option), option).toBeDefined();
+  });
+
+  it('reads any kind of bracket and any spacing around the qualifier', () => {
+    for (const written of [
+      '脱贫人口（建档立卡）',
+      '脱贫人口(建档立卡)',
+      '脱贫人口【建档立卡】',
+      '脱贫人口〔建档立卡〕',
+      '脱贫人口[建档立卡]',
+      '脱贫人口 （ 建档立卡 ）',
+      '脱贫人口\u3000（建档立卡）',
+      ' 脱 贫 人 口(建档立卡) ',
+      '（建档立卡）脱贫户',
+      '（建档立卡）',
+      '脱贫人口（建档立卡',
+    ])
+      expect(identityOf(written), written).toBe('poverty');
+    expect(identityOf('低保对象（A类）')).toBe('subsistence');
+    expect(identityOf('特困人员【分散供养】')).toBe('destitute');
+    expect(identityOf('防止返贫监测对象')).toBe('monitored');
+  });
+
+  it('still refuses what is not an identity, or names two at once', () => {
+    for (const written of [
+      '低保边缘家庭',
+      '低保边缘家庭（低保）',
+      '脱贫人口（低保）',
+      '（其他）',
+      '（）',
+      '其他',
+    ])
+      expect(identityOf(written), written).toBeUndefined();
   });
 });

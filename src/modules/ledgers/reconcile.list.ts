@@ -65,7 +65,7 @@ const HEADER_SEARCH_ROWS = 10;
 // would read 低保边缘家庭 (a different benefit) as 低保.
 const IDENTITY_WORDS: ReadonlyArray<[ListIdentity, readonly string[]]> = [
   ['poverty', ['建档立卡贫困', '贫困', '脱贫', '建档立卡']],
-  ['monitored', ['监测', '防返贫监测', '边缘易致贫', '脱贫不稳定', '突发严重困难']],
+  ['monitored', ['监测', '防返贫监测', '防止返贫监测', '边缘易致贫', '脱贫不稳定', '突发严重困难']],
   ['subsistence', ['低保', '城乡低保', '农村低保', '城市低保', '最低生活保障']],
   ['destitute', ['特困', '特困供养', '农村特困', '城市特困']],
 ];
@@ -169,8 +169,34 @@ function locateHeader(table: Table): Header {
   return { line: candidates[index]?.line ?? firstLine, dataStart: index, found: columns, titles, texts };
 }
 
-function identityOf(text: string): ListIdentity | undefined {
-  return IDENTITIES.get(text) ?? IDENTITIES.get(text.normalize('NFKC').replace(SPACES, ''));
+// Brackets lists put around a qualifier, as typed in either width or CJK style: 脱贫人口（建档立卡）,
+// 脱贫人口(建档立卡), 脱贫人口【建档立卡】, 低保对象〔A类〕. NFKC folds （）［］｛｝ but not 【】〔〕《》「」.
+const OPENING = '(\\[{【〔〖《〈「『<';
+const CLOSING = ')\\]}】〕〗》〉」』>';
+// A pair, or an opening bracket whose cell was cut short before it closed.
+const BRACKETED = new RegExp(`[${OPENING}]([^${OPENING}${CLOSING}]*)(?:[${CLOSING}]|$)`, 'g');
+const STRAY_BRACKETS = new RegExp(`[${OPENING}${CLOSING}]`, 'g');
+
+/**
+ * The identity a 人员类别 cell names. The words outside brackets decide (脱贫人口 in 脱贫人口（建档立卡）);
+ * a qualifier in brackets may repeat the identity or say something else (低保对象（A类）), never name
+ * another one; a cell that is all brackets is read by what is inside.
+ */
+export function identityOf(text: string): ListIdentity | undefined {
+  const exact = IDENTITIES.get(text);
+  if (exact) return exact;
+  const plain = text.normalize('NFKC').replace(SPACES, '');
+  const inner: string[] = [];
+  const outer = plain
+    .replace(BRACKETED, (_whole, content: string) => {
+      inner.push(content);
+      return '';
+    })
+    .replace(STRAY_BRACKETS, '');
+  const named = inner.map((content) => IDENTITIES.get(content)).filter((found) => found !== undefined);
+  const identity = outer ? IDENTITIES.get(outer) : named[0];
+  if (identity === undefined || named.some((other) => other !== identity)) return undefined;
+  return identity;
 }
 
 type Columns = Partial<Record<Role, number>>;

@@ -1,7 +1,13 @@
 import type { LedgerDocument } from './ledger.document.js';
 import { maskDocument } from './ledger.mask.js';
 import { renderLedgerXlsx } from './ledger.xlsx.js';
-import { CORRECTION_OUTCOMES, type Finding, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
+import {
+  CORRECTION_OUTCOMES,
+  type Finding,
+  followUpPeople,
+  OUTCOME_NAMES,
+  type Outcome,
+} from './reconcile.findings.js';
 
 // The three workbooks a reconciliation hands back: the correction list for the sending department
 // (返回更正清单), the follow-up list for contribution (参保缴费待办清单), and the summary (核对汇总).
@@ -80,10 +86,10 @@ export function correctionDocument(run: RunHeader, findings: readonly Finding[])
 }
 
 export function followUpDocument(run: RunHeader, findings: readonly Finding[]): LedgerDocument {
-  const rows = findings.filter((finding) => finding.followUp !== undefined);
+  const people = followUpPeople(findings);
   return {
     ...header(run, REPORT_NAMES['follow-ups']),
-    cover: [...sourceCover(run), { label: '待督促参保缴费', value: `${rows.length} 人` }],
+    cover: [...sourceCover(run), { label: '待督促参保缴费', value: `${people.length} 人` }],
     sections: [
       {
         title: '待办清单',
@@ -98,9 +104,10 @@ export function followUpDocument(run: RunHeader, findings: readonly Finding[]): 
           { key: 'situation', header: '情况', width: 32 },
           { key: 'done', header: '处理结果', width: 14 },
         ],
-        rows: rows.map((finding, index) => ({
+        rows: people.map(({ finding, lines }, index) => ({
           index: index + 1,
-          line: finding.line,
+          // A person named on several lines is listed once, with each of the lines.
+          line: lines.length === 1 ? finding.line : lines.join('、'),
           name: finding.rosterName ?? finding.name,
           idNumber: finding.proposedId ?? finding.idNumber,
           identity: finding.identity ?? null,

@@ -308,6 +308,37 @@ describe('IDs Excel damaged, and one person written two ways', () => {
   });
 });
 
+describe('the follow-up list counts people', () => {
+  it('urges a person named on two lines once, with both lines, and keeps the ledgers’ own identity label', async () => {
+    // 李娜 is registered but not enrolled; the list names her twice (once misspelt), as the ledgers print her.
+    const done = await reconcileList(db(), {
+      content: Buffer.from(
+        `姓名,身份证号,人员类别\n李娜,${C},脱贫人口（建档立卡）\n李纳,${C},脱贫人口(建档立卡)\n`,
+      ),
+      fileName: '重复点名.csv',
+      source: '扶贫办',
+      actor: 'clerk1',
+      today: new Date('2026-06-30T10:00:00+08:00'),
+    });
+    expect(done.findings.filter((finding) => finding.followUp).map((finding) => finding.line)).toEqual([
+      2, 3,
+    ]);
+    expect(done.followUps).toBe(1);
+    const book = (
+      await reconciliationReport(db(), done.runId, 'follow-ups', {
+        actor: 'clerk1',
+        displayName: '张科员',
+        mayUnmask: false,
+      })
+    ).content;
+    const rows = (await sheetRows(book, '待办清单')).filter((row) => /^\d+$/.test(row[0] ?? ''));
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.[1]).toBe('2、3');
+    expect(rows[0]?.[4]).toBe('脱贫人口（建档立卡）');
+    expect((await sheetRows(book, '封面')).find((row) => row[0] === '待督促参保缴费')?.[1]).toBe('1 人');
+  });
+});
+
 describe('a list named after a person', () => {
   it('keeps the run under the file name with the ID number masked', async () => {
     const done = await reconcileList(db(), {

@@ -6,7 +6,13 @@ import { invalid } from '../../shared/errors.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import { idNumberIndex, openIdNumber, sealText } from '../../shared/field-cipher.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { type Finding, IDENTITY_NAMES, OUTCOME_NAMES, type Outcome } from './reconcile.findings.js';
+import {
+  type Finding,
+  followUpPeople,
+  IDENTITY_NAMES,
+  OUTCOME_NAMES,
+  type Outcome,
+} from './reconcile.findings.js';
 import { type ListRow, readList } from './reconcile.list.js';
 import { type IdRelation, idRelation, NAME_TIERS, nameRelation } from './reconcile.match.js';
 import { insertRun } from './reconcile.repo.js';
@@ -307,7 +313,8 @@ export async function reconcileList(db: Db, request: ReconcileRequest): Promise<
   findings.sort((a, b) => a.line - b.line);
 
   const durationMs = Math.round(performance.now() - started);
-  const followUps = findings.filter((finding) => finding.followUp !== undefined).length;
+  // People, not lines: one person named on two lines is urged once.
+  const followUps = followUpPeople(findings).length;
   const summary = { rows: list.rows.length, skipped: list.skipped.length, counts, followUps };
   const runId = await inTransaction(db, async (trx) => {
     const id = await insertRun(trx, {
