@@ -39,10 +39,30 @@ const chineseDay = (day: string) =>
 const yuan = (value: string | number) =>
   Number(value).toLocaleString('zh-CN', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 
-function countBy<T>(rows: readonly T[], key: (row: T) => string): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const row of rows) counts.set(key(row), (counts.get(key(row)) ?? 0) + 1);
-  return counts;
+/** People (distinct persons) per key: one person on two rows under one key counts once. */
+function peopleBy<T extends { personId: number }>(
+  rows: readonly T[],
+  key: (row: T) => string,
+): Map<string, number> {
+  const people = new Map<string, Set<number>>();
+  for (const row of rows) {
+    const set = people.get(key(row)) ?? new Set<number>();
+    set.add(row.personId);
+    people.set(key(row), set);
+  }
+  return new Map([...people].map(([label, set]) => [label, set.size]));
+}
+
+const peopleIn = (rows: ReadonlyArray<{ personId: number }>) => new Set(rows.map((row) => row.personId)).size;
+
+/**
+ * A table's 合计 in words: 人 counts persons, never rows or visits (人次 is for settlements only); when
+ * a person takes more than one row (two certificates, two spells of employee insurance), the rows are
+ * said too, so the total agrees with both the cover and the rows a reviewer counts.
+ */
+function peopleTotal(rows: ReadonlyArray<{ personId: number }>, rowWord: string): string {
+  const people = peopleIn(rows);
+  return people === rows.length ? `${people} 人` : `${people} 人（${rows.length} ${rowWord}）`;
 }
 
 /** The first and last day of YYYY-MM, and the day before it began. */
@@ -67,18 +87,20 @@ async function enrollmentDocument(
   regions: Regions,
 ): Promise<Omit<LedgerDocument, 'agency' | 'madeAt' | 'madeBy'>> {
   const rows = await enrollmentLedger(db, asOf, regions);
-  const people = new Set(rows.map((row) => row.personId));
-  const byIdentity = countBy(rows, (row) => identityName(row.identity));
-  const enrolled = rows.filter((row) => row.scheme !== null).length;
+  // One row per person (enrollmentLedger), so rows, people and the counts below agree.
+  const people = peopleIn(rows);
+  const byIdentity = peopleBy(rows, (row) => identityName(row.identity));
+  const enrolled = peopleIn(rows.filter((row) => row.scheme !== null));
   const section: LedgerSection = {
     title: '参保台账',
     columns: [
       ...PERSON_COLUMNS,
-      { key: 'address', header: '地址', width: 28 },
-      { key: 'identity', header: '人员类别', width: 14 },
+      { key: 'address', header: '地址', width: 24 },
+      // Wide enough for 脱贫人口（建档立卡） on one line.
+      { key: 'identity', header: '人员类别', width: 19 },
       { key: 'scheme', header: '参保类别', width: 10 },
       { key: 'startedOn', header: '参保时间', width: 11, kind: 'date' },
-      { key: 'employer', header: '参保单位', width: 24 },
+      { key: 'employer', header: '参保单位', width: 22 },
       { key: 'paidThrough', header: '保期截至', width: 11, kind: 'date' },
     ],
     rows: rows.map((row, index) => ({
@@ -92,18 +114,18 @@ async function enrollmentDocument(
       employer: row.employer,
       paidThrough: row.scheme === 'employee' ? row.paidThrough : null,
     })),
-    totals: { index: '合计', name: `${rows.length} 人次` },
+    totals: { index: '合计', name: peopleTotal(rows, '行') },
   };
   return {
     title: `医保扶贫${LEDGER_KINDS.enrollment}`,
     period: `截至 ${chineseDay(asOf)}`,
     cover: [
       { label: '名单截至时间', value: chineseDay(asOf) },
-      { label: '在册人数', value: `${people.size} 人` },
+      { label: '在册人数', value: `${people} 人` },
       ...[...byIdentity].map(([label, count]) => ({ label, value: `${count} 人` })),
       { label: '已参保', value: `${enrolled} 人` },
-      { label: '未参保', value: `${rows.length - enrolled} 人` },
-      { label: '参保率', value: rows.length === 0 ? '—' : `${((enrolled / rows.length) * 100).toFixed(2)}%` },
+      { label: '未参保', value: `${people - enrolled} 人` },
+      { label: '参保率', value: people === 0 ? '—' : `${((enrolled / people) * 100).toFixed(2)}%` },
     ],
     sections: [section],
   };
@@ -127,26 +149,26 @@ async function dynamicDocument(
     countActive(db, before, regions),
     countActive(db, to, regions),
   ]);
-  const unpaid = added.filter((row) => !row.paidOn).length;
+  const unpaid = peopleIn(added.filter((row) => !row.paidOn));
   const base = (row: { name: string; idNumber: string; identity: AssistanceIdentity }, index: number) => ({
     index: index + 1,
     name: row.name,
     idNumber: id(row.idNumber),
     identity: identityName(row.identity),
   });
-  const identityColumn = { key: 'identity', header: '人员类别', width: 14 };
+  const identityColumn = { key: 'identity', header: '人员类别', width: 17 };
   return {
     title: `医保扶贫${LEDGER_KINDS.dynamic}`,
     period: `${Number(month.slice(0, 4))}年${Number(month.slice(5, 7))}月`,
     cover: [
       { label: '统计期间', value: `${chineseDay(from)}至${chineseDay(to)}` },
       { label: '上月末在册人数', value: `${previous} 人` },
-      { label: '本月新增', value: `${added.length} 人` },
-      { label: '本月退出', value: `${exited.length} 人` },
+      { label: '本月新增', value: `${peopleIn(added)} 人` },
+      { label: '本月退出', value: `${peopleIn(exited)} 人` },
       { label: '本月末在册人数', value: `${current} 人` },
       { label: '较上月增减', value: `${current - previous >= 0 ? '+' : ''}${current - previous} 人` },
       { label: '新增人员未缴费', value: `${unpaid} 人` },
-      { label: '参保职工人员', value: `${new Set(employees.map((row) => row.personId)).size} 人` },
+      { label: '参保职工人员', value: `${peopleIn(employees)} 人` },
     ],
     sections: [
       {
@@ -166,7 +188,7 @@ async function dynamicDocument(
           employer: row.employer,
           payment: paymentOf(row),
         })),
-        totals: { index: '合计', name: `${added.length} 人` },
+        totals: { index: '合计', name: peopleTotal(added, '行') },
       },
       {
         title: '退出人员动态台账',
@@ -185,7 +207,7 @@ async function dynamicDocument(
           scheme: row.scheme ? SCHEME_NAMES[row.scheme] : '未参保',
           employer: row.employer,
         })),
-        totals: { index: '合计', name: `${exited.length} 人` },
+        totals: { index: '合计', name: peopleTotal(exited, '行') },
       },
       {
         title: '参保职工人员动态台账',
@@ -208,11 +230,14 @@ async function dynamicDocument(
           paidThrough: row.paidThrough,
           state: row.endReason ? (END_NAMES[row.endReason] ?? row.endReason) : '在保',
         })),
-        totals: { index: '合计', name: `${employees.length} 人次` },
+        totals: { index: '合计', name: peopleTotal(employees, '条参保记录') },
       },
     ],
   };
 }
+
+/** The cover's period line of a 待遇享受台账: it names the date the period applies to. */
+export const BENEFITS_PERIOD_LABEL = '统计期间（按结算日期）';
 
 const MONEY_KEYS = [
   'totalCost',
@@ -238,7 +263,9 @@ async function benefitsDocument(
     title: `医保扶贫${LEDGER_KINDS.benefits}`,
     period: `${chineseDay(from)}至${chineseDay(to)}`,
     cover: [
-      { label: '统计期间', value: `${chineseDay(from)}至${chineseDay(to)}` },
+      // Rows are chosen by the day they were settled, so a visit may begin before the period.
+      { label: BENEFITS_PERIOD_LABEL, value: `${chineseDay(from)}至${chineseDay(to)}` },
+      { label: '说明', value: '按结算日期统计，就诊时间可早于统计期间' },
       {
         label: '报销人次',
         value: `${totals.visits} 人次（门诊 ${totals.outpatient}，住院 ${totals.inpatient}）`,
@@ -256,16 +283,18 @@ async function benefitsDocument(
         title: '待遇享受台账',
         columns: [
           ...PERSON_COLUMNS,
-          { key: 'identity', header: '人员类别', width: 12 },
-          { key: 'visitType', header: '就诊类别', width: 6 },
-          { key: 'institution', header: '就诊机构', width: 20 },
-          { key: 'visit', header: '就诊时间', width: 12 },
-          { key: 'totalCost', header: '发生总金额', width: 12, kind: 'money' },
-          { key: 'insurancePaid', header: '基本医保报销', width: 12, kind: 'money' },
-          { key: 'assistancePaid', header: '医疗救助', width: 11, kind: 'money' },
-          { key: 'criticalPaid', header: '重特大疾病医疗救助', width: 11, kind: 'money' },
+          { key: 'identity', header: '人员类别', width: 11 },
+          { key: 'visitType', header: '就诊类别', width: 5 },
+          { key: 'institution', header: '就诊机构', width: 13 },
+          // 2025-06-20至 on the first line, the last day under it.
+          { key: 'visit', header: '就诊时间', width: 14 },
+          { key: 'settledOn', header: '结算日期', width: 11, kind: 'date' },
+          { key: 'totalCost', header: '发生总金额', width: 11, kind: 'money' },
+          { key: 'insurancePaid', header: '基本医保报销', width: 11, kind: 'money' },
+          { key: 'assistancePaid', header: '医疗救助', width: 10, kind: 'money' },
+          { key: 'criticalPaid', header: '重特大疾病医疗救助', width: 10, kind: 'money' },
           { key: 'reassistancePaid', header: '再救助', width: 10, kind: 'money' },
-          { key: 'assistanceTotal', header: '救助合计', width: 11, kind: 'money' },
+          { key: 'assistanceTotal', header: '救助合计', width: 10, kind: 'money' },
         ],
         rows: rows.map((row, index) => ({
           index: index + 1,
@@ -275,6 +304,7 @@ async function benefitsDocument(
           visitType: row.visitType === 'inpatient' ? '住院' : '门诊',
           institution: row.institution,
           visit: row.visitStart === row.visitEnd ? row.visitStart : `${row.visitStart}至${row.visitEnd}`,
+          settledOn: row.settledOn,
           totalCost: Number(row.totalCost),
           insurancePaid: Number(row.insurancePaid),
           assistancePaid: Number(row.assistancePaid),
@@ -306,8 +336,8 @@ async function diseaseDocument(
     asOf,
     regions,
   );
-  const people = new Set(rows.map((row) => row.personId)).size;
-  const byDisease = countBy(rows, (row) => row.disease);
+  const people = peopleIn(rows);
+  const byDisease = peopleBy(rows, (row) => row.disease);
   return {
     title: `医保扶贫${LEDGER_KINDS[kind]}`,
     period: `截至 ${chineseDay(asOf)}`,
@@ -321,8 +351,8 @@ async function diseaseDocument(
         title: LEDGER_KINDS[kind],
         columns: [
           ...PERSON_COLUMNS,
-          { key: 'identity', header: '人员类别', width: 14 },
-          { key: 'address', header: '地址', width: 28 },
+          { key: 'identity', header: '人员类别', width: 19 },
+          { key: 'address', header: '地址', width: 24 },
           { key: 'disease', header: kind === 'chronic' ? '慢性病病种' : '两病病种', width: 16 },
           { key: 'issuedOn', header: '办理时间', width: 11, kind: 'date' },
         ],
@@ -335,7 +365,7 @@ async function diseaseDocument(
           disease: row.disease,
           issuedOn: row.issuedOn,
         })),
-        totals: { index: '合计', name: `${people} 人` },
+        totals: { index: '合计', name: peopleTotal(rows, '条认定') },
       },
     ],
   };

@@ -161,15 +161,35 @@ describe('待遇享受台账 for a period', () => {
     const book = await workbook(ledger.xlsx);
     expect(dataRows(book, '待遇享受台账')).toHaveLength(Number(sums?.visits));
     const total = totalRow(book, '待遇享受台账') as unknown[];
-    expect(total[7]).toBeCloseTo(Number(sums?.total), 2);
-    expect(total[9]).toBeCloseTo(Number(sums?.assistance), 2);
-    expect(total[10]).toBeCloseTo(Number(sums?.critical), 2);
+    expect(total[8]).toBeCloseTo(Number(sums?.total), 2);
+    expect(total[10]).toBeCloseTo(Number(sums?.assistance), 2);
+    expect(total[11]).toBeCloseTo(Number(sums?.critical), 2);
     const text = pdfText(ledger.pdf);
     expect(text).toContain(yuan(sums?.total as string));
     expect(text).toContain(yuan(sums?.assistance as string));
     const pages = Number(/共 (\d+) 页/.exec(text)?.[1]);
     expect(pages).toBeGreaterThan(1);
     expect(text.match(/发生总金额/g)?.length).toBeGreaterThanOrEqual(pages - 1);
+  });
+
+  it('shows the 结算日期 each row was chosen by beside its visit, and says so on the cover', async () => {
+    const ledger = made.get('benefits') as MadeLedger;
+    expect(ledger.document.cover[0]).toEqual({
+      label: '统计期间（按结算日期）',
+      value: '2025年7月1日至2026年6月30日',
+    });
+    const [section] = ledger.document.sections;
+    const headers = section?.columns.map((column) => column.header) ?? [];
+    expect(headers.indexOf('结算日期')).toBe(headers.indexOf('就诊时间') + 1);
+    const rows = section?.rows ?? [];
+    for (const row of rows)
+      expect(String(row.settledOn) >= '2025-07-01' && String(row.settledOn) <= '2026-06-30').toBe(true);
+    // The reviewer's case: a visit that began before the period, settled inside it.
+    const early = rows.find((row) => String(row.visit) < '2025-07-01');
+    expect(early, 'a visit beginning before the period').toBeDefined();
+    const text = pdfText(ledger.pdf);
+    expect(text).toContain('统计期间（按结算日期）');
+    expect(text).toMatch(new RegExp(`${String(early?.visit).slice(0, 10)}.*${early?.settledOn}`));
   });
 });
 

@@ -95,7 +95,7 @@ export function ReconcileResultCard({ result }: { result: ReconcileResult }) {
             ),
           },
           {
-            title: '人数',
+            title: '行数',
             dataIndex: 'count',
             width: 90,
             align: 'right',
