@@ -4,6 +4,7 @@ import PDFDocument from 'pdfkit';
 import { beijingTime } from '../../shared/beijing-time.js';
 import { YidangError } from '../../shared/errors.js';
 import type { LedgerCellValue, LedgerColumn, LedgerDocument, LedgerSection } from './ledger.document.js';
+import { breakLines, widestPiece } from './ledger.pdf.wrap.js';
 import { cellText } from './ledger.xlsx.js';
 
 // The ledger as a printable PDF: A4 landscape, a cover page, then each table from a new page with its
@@ -70,6 +71,10 @@ export function findCjkFont(env: NodeJS.ProcessEnv = process.env): CjkFont {
 const MARGIN = 36;
 const BODY_SIZE = 9;
 const SMALLER_SIZES = [7.5, 6];
+/** The smallest a cell's text is drawn so that a date, amount or code fits its column whole. */
+const MIN_SIZE = 6;
+/** The smallest a cell is drawn to keep a bracketed qualifier on one line (below it, it breaks). */
+const GROUP_MIN_SIZE = 7.5;
 const LINE_RATIO = 1.3;
 const PAD_X = 3;
 const PAD_Y = 3;
@@ -146,37 +151,30 @@ class Pen {
     return ems * size;
   }
 
-  /** Greedy line breaking at any character: ledger cells are Chinese text, numbers and codes. */
+  /** Line breaking where a reader allows it: never inside a date, number or code (ledger.pdf.wrap.ts). */
   wrap(text: string, maxWidth: number, size: number): string[] {
-    const lines: string[] = [];
-    for (const paragraph of text.split(/\r?\n/)) {
-      if (this.width(paragraph, size) <= maxWidth) {
-        lines.push(paragraph);
-        continue;
-      }
-      let line = '';
-      let lineWidth = 0;
-      for (const char of paragraph) {
-        const width = this.em(char) * size;
-        if (line && lineWidth + width > maxWidth) {
-          lines.push(line.trimEnd());
-          [line, lineWidth] = ['', 0];
-          if (char === ' ') continue;
-        }
-        line += char;
-        lineWidth += width;
-      }
-      lines.push(line);
-    }
-    return lines;
+    return breakLines(text, maxWidth, (part) => this.width(part, size));
   }
 
-  /** Wrapped at the body size, shrunk when too tall for a page, cut with … as the last resort. */
+  /**
+   * Wrapped at the body size; drawn smaller (down to MIN_SIZE) when a piece that may not be broken is
+   * wider than the column, and when too tall for a page; cut with … as the last resort.
+   */
   cell(text: string, width: number, maxHeight: number, align: Align): Cell {
     const inner = Math.max(width - 2 * PAD_X, 1);
     let size = BODY_SIZE;
+    if (this.width(text, size) > inner) {
+      const em = (part: string) => this.width(part, 1);
+      const fitting = (widest: number) => Math.floor((inner / widest) * 4) / 4;
+      const widest = widestPiece(text, em);
+      if (widest * size > inner) size = Math.max(MIN_SIZE, fitting(widest));
+      // A bracketed qualifier is kept whole too when slightly smaller type is enough.
+      const group = widestPiece(text, em, { groups: true });
+      if (group * size > inner && fitting(group) >= GROUP_MIN_SIZE) size = fitting(group);
+    }
     let lines = this.wrap(text, inner, size);
     for (const smaller of SMALLER_SIZES) {
+      if (smaller >= size) continue;
       if (lines.length * size * LINE_RATIO <= maxHeight) break;
       size = smaller;
       lines = this.wrap(text, inner, size);
