@@ -23,28 +23,13 @@ import { registerServerCommands } from './commands/server.js';
 import { registerStorageCommands } from './commands/storage.js';
 import { registerUserCommands } from './commands/user.js';
 import { resetConfig } from './context.js';
+import { localizeProgram } from './help-zh.js';
 
 // The `yidang` program, run either as the process itself (main.ts, what bin/yidang.js loads) or
 // in-process by runCli, which the CLI tests use instead of a new Node process per command.
 //
 // Exit status: 0 success, 1 a user error (told in Chinese on stderr), 2 an internal error,
 // 3 an integrity failure (verify found an alteration, fixity a file it could not repair).
-
-const COMMANDER_MESSAGES: Array<[RegExp, string]> = [
-  [/^error: unknown command '(.*)'/, '错误：没有命令“$1”'],
-  [/^error: unknown option '(.*)'/, '错误：不认识的选项“$1”'],
-  [/^error: required option '(.*)' not specified/, '错误：缺少必填选项 $1'],
-  [/^error: missing required argument '(.*)'/, '错误：缺少参数 <$1>'],
-  [/^error: option '(.*)' argument missing/, '错误：选项 $1 缺少取值'],
-  [/^error: too many arguments.*/, '错误：参数过多'],
-];
-
-function translateCommanderError(text: string): string {
-  for (const [pattern, replacement] of COMMANDER_MESSAGES) {
-    if (pattern.test(text)) return text.replace(pattern, replacement);
-  }
-  return text;
-}
 
 /** Commands that serve until stopped; the others are one-shot and end the process when done. */
 export const LONG_RUNNING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'start']);
@@ -53,12 +38,7 @@ export const LONG_RUNNING_COMMANDS: ReadonlySet<string> = new Set(['serve', 'sta
 export function buildProgram(): Command {
   const program = new Command('yidang')
     .description('医档 Yidang：医保业务档案管理')
-    .version(VERSION, '-v, --version', '显示版本')
-    .helpOption('-h, --help', '显示帮助')
-    .addHelpCommand('help [command]', '显示某个命令的帮助')
-    .exitOverride()
-    .showHelpAfterError('（用 yidang --help 或 yidang <命令> --help 查看用法）')
-    .configureOutput({ outputError: (text, write) => write(translateCommanderError(text)) });
+    .version(VERSION, '-v, --version', '显示版本');
 
   registerServerCommands(program);
   registerDemoCommand(program);
@@ -80,12 +60,13 @@ export function buildProgram(): Command {
   registerBackupCommands(program);
   registerUserCommands(program);
   registerAccessCommands(program);
-  return program;
+  // Help, usage errors and suggestions in Chinese, for every command registered above.
+  return localizeProgram(program);
 }
 
 /** Tells what went wrong on stderr and returns the exit status for it. */
 export function reportFailure(error: unknown): number {
-  // Commander has already printed its own message (or the help or version asked for).
+  // Already told in Chinese by help-zh.ts (or the help or version asked for was printed).
   if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 1;
   if (isYidangError(error)) {
     process.stderr.write(`错误：${error.message}\n`);
