@@ -6,17 +6,11 @@ import { pipeline as pipelineAsync } from 'node:stream/promises';
 import type { Config, DigestAlgorithm } from '../../config/config.js';
 import { YidangError } from '../../shared/errors.js';
 import { DirectoryReplica, digestAlgorithmOf } from './directory-replica.js';
-import {
-  type CipherSuite,
-  createDecryptStream,
-  createEncryptStream,
-  newDataKey,
-  unwrapDataKey,
-  wrapDataKey,
-} from './envelope.js';
+import { type CipherSuite, createDecryptStream, newDataKey, unwrapDataKey, wrapDataKey } from './envelope.js';
 import { type Keyring, loadKeyring, type MasterKey } from './keyring.js';
 import type { Replica, ReplicaWrite } from './replica.js';
 import { S3Replica } from './s3-replica.js';
+import { type SealThread, SealStream } from './seal-stream.js';
 
 // The content-addressed, encrypted blob store over all configured replicas. It knows bytes and
 // replicas; which item a blob belongs to and what the catalog records is the file service's job.
@@ -107,9 +101,7 @@ export class BlobStore {
    * Streams the content through its digest and the cipher into a temporary file on every replica.
    * Nothing is visible under a blob name until commit; on any failure the temporary files go.
    */
-  async stage(source: Readable, maxBytes = MAX_FILE_BYTES): Promise<StagedBlob> {
-    const plainHash = crypto.createHash(this.digestAlgorithm);
-    const storedHash = crypto.createHash(this.digestAlgorithm);
+  async stage(source: Readable, maxBytes = MAX_FILE_BYTES, thread: SealThread = 'auto'): Promise<StagedBlob> {
     const dataKey = newDataKey(this.suite);
     const writes: StagedBlob['writes'] = [];
     const missing: string[] = [];
@@ -126,7 +118,6 @@ export class BlobStore {
       }
     }
     let size = 0;
-    let storedSize = 0;
     const headChunks: Buffer[] = [];
     let headBytes = 0;
     const measure = new Transform({
@@ -146,14 +137,13 @@ export class BlobStore {
           headChunks.push(chunk.subarray(0, 64));
           headBytes += Math.min(64, chunk.length);
         }
-        plainHash.update(chunk);
         callback(null, chunk);
       },
     });
+    // Hashing and encryption: on a CPU pool thread for all but small content (seal-stream.ts).
+    const seal = new SealStream(this.suite, dataKey, this.digestAlgorithm, thread);
     const fanOut = new Writable({
       write(chunk: Buffer, _encoding, callback) {
-        storedHash.update(chunk);
-        storedSize += chunk.length;
         Promise.all(
           writes.map(async (entry) => {
             try {
@@ -170,18 +160,19 @@ export class BlobStore {
       },
     });
     try {
-      await pipelineAsync(source, measure, createEncryptStream(this.suite, dataKey), fanOut);
+      await pipelineAsync(source, measure, seal, fanOut);
     } catch (error) {
       await abortAll();
       throw error;
     }
-    const digest = `${this.digestAlgorithm}:${plainHash.digest('hex')}`;
+    const facts = seal.facts();
+    const digest = `${this.digestAlgorithm}:${facts.digest}`;
     const current = this.currentMasterKey();
     return {
       digest,
       size,
-      storedDigest: storedHash.digest('hex'),
-      storedSize,
+      storedDigest: facts.storedDigest,
+      storedSize: facts.storedSize,
       suite: this.suite,
       keyId: current.id,
       wrappedKey: wrapDataKey(current.key, dataKey, this.suite, blobAad(digest)),

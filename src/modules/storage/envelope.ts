@@ -140,45 +140,77 @@ function openChunk(keys: ChunkKeys, counter: number, final: boolean, sealed: Buf
   return plain;
 }
 
+/**
+ * Seals plaintext into the envelope piece by piece: update() and final() return the bytes to write
+ * (the header first). Synchronous, so a pool thread can seal an upload's pieces as they arrive.
+ */
+export class EnvelopeSealer {
+  private readonly header: Buffer;
+  private readonly keys: ChunkKeys;
+  // One chunk is held back until we know whether more input follows, since the nonce depends on it.
+  private readonly staging = Buffer.allocUnsafe(CHUNK);
+  private filled = 0;
+  private counter = 0;
+  private headerSent = false;
+
+  constructor(suite: CipherSuite, dataKey: Buffer) {
+    checkKey(suite, dataKey, 'data key');
+    this.header = Buffer.alloc(HEADER_BYTES);
+    MAGIC.copy(this.header, 0);
+    this.header[4] = VERSION;
+    this.header[5] = SUITE_IDS[suite];
+    this.header.writeUInt32BE(CHUNK, 6);
+    crypto.randomFillSync(this.header, HEADER_BYTES - SALT_BYTES, SALT_BYTES);
+    this.keys = chunkKeys(suite, dataKey, this.header);
+  }
+
+  update(data: Uint8Array): Buffer[] {
+    const out: Buffer[] = [];
+    let offset = 0;
+    while (offset < data.length) {
+      if (this.filled === CHUNK) this.emit(out, false);
+      const n = Math.min(CHUNK - this.filled, data.length - offset);
+      this.staging.set(data.subarray(offset, offset + n), this.filled);
+      this.filled += n;
+      offset += n;
+    }
+    return out;
+  }
+
+  final(): Buffer[] {
+    const out: Buffer[] = [];
+    this.emit(out, true);
+    return out;
+  }
+
+  private emit(out: Buffer[], final: boolean): void {
+    if (!this.headerSent) {
+      out.push(Buffer.from(this.header));
+      this.headerSent = true;
+    }
+    const [ciphertext, tag] = sealChunk(
+      this.keys,
+      this.counter,
+      final,
+      this.staging.subarray(0, this.filled),
+    );
+    this.counter += 1;
+    this.filled = 0;
+    if (ciphertext.length > 0) out.push(ciphertext);
+    out.push(tag);
+  }
+}
+
 /** Transform: plaintext in → header + encrypted chunks out. Buffers one chunk of plaintext. */
 export function createEncryptStream(suite: CipherSuite, dataKey: Buffer): Transform {
-  checkKey(suite, dataKey, 'data key');
-  const header = Buffer.alloc(HEADER_BYTES);
-  MAGIC.copy(header, 0);
-  header[4] = VERSION;
-  header[5] = SUITE_IDS[suite];
-  header.writeUInt32BE(CHUNK, 6);
-  crypto.randomFillSync(header, HEADER_BYTES - SALT_BYTES, SALT_BYTES);
-  const keys = chunkKeys(suite, dataKey, header);
-  // One chunk is held back until we know whether more input follows, since the nonce depends on it.
-  const staging = Buffer.allocUnsafe(CHUNK);
-  let filled = 0;
-  let counter = 0;
-  let headerSent = false;
-
-  const emit = (stream: Transform, final: boolean) => {
-    if (!headerSent) {
-      stream.push(Buffer.from(header));
-      headerSent = true;
-    }
-    const [ciphertext, tag] = sealChunk(keys, counter, final, staging.subarray(0, filled));
-    counter += 1;
-    filled = 0;
-    if (ciphertext.length > 0) stream.push(ciphertext);
-    stream.push(tag);
+  const sealer = new EnvelopeSealer(suite, dataKey);
+  const pass = (stream: Transform, parts: Buffer[]) => {
+    for (const part of parts) stream.push(part);
   };
-
   return new Transform({
     transform(data: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
       try {
-        let offset = 0;
-        while (offset < data.length) {
-          if (filled === CHUNK) emit(this, false);
-          const n = Math.min(CHUNK - filled, data.length - offset);
-          data.copy(staging, filled, offset, offset + n);
-          filled += n;
-          offset += n;
-        }
+        pass(this, sealer.update(data));
         callback();
       } catch (error) {
         callback(error as Error);
@@ -186,7 +218,7 @@ export function createEncryptStream(suite: CipherSuite, dataKey: Buffer): Transf
     },
     flush(callback: TransformCallback) {
       try {
-        emit(this, true);
+        pass(this, sealer.final());
         callback();
       } catch (error) {
         callback(error as Error);
