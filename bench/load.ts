@@ -39,6 +39,8 @@ const BASELINE_REF = env.BENCH_LOAD_BASELINE_REF ?? 'd52108f';
 const SEED = Number(env.BENCH_LOAD_SEED ?? 1);
 const PGLITE = env.BENCH_LOAD_PGLITE !== '0';
 const POSTGRES = env.BENCH_LOAD_POSTGRES !== '0';
+/** Make the homes (and build the baseline) only: the slow part, done once before a quiet hour. */
+const PREPARE_ONLY = env.BENCH_LOAD_PREPARE_ONLY === '1';
 const ADMIN_URL = env.DATABASE_URL;
 const AIM = { ratio: 1.6, pgliteSearchP95: 300, pgliteFilingP95: 500, postgresSearchP95: 200 };
 
@@ -170,7 +172,7 @@ async function onPglite(terms: Terms): Promise<void> {
     console.log(`    demo ${meta.demoSeconds.toFixed(0)} s, reindex ${meta.reindexSeconds.toFixed(0)} s`);
   }
   console.log(`  PGlite home ${HOME}: ${meta.items} items, made by ${meta.madeBy}`);
-  for (const tree of trees) {
+  for (const tree of PREPARE_ONLY ? [] : trees) {
     const copy = path.join(WORK, 'run-pglite');
     const started = performance.now();
     copyHome(HOME, copy);
@@ -214,7 +216,7 @@ async function onPostgres(adminUrl: string, terms: Terms): Promise<void> {
     `  PostgreSQL database ${template} (keys in ${home}): ${meta.items} items, made by ${meta.madeBy}`,
   );
   const runDb = 'yidang_bench_load_run';
-  for (const tree of trees) {
+  for (const tree of PREPARE_ONLY ? [] : trees) {
     const copy = path.join(WORK, 'run-postgres');
     // A fresh copy of the database (its template) and of the home with its keys, for every server.
     await onAdmin(adminUrl, async (admin) => {
@@ -336,13 +338,15 @@ try {
   if (POSTGRES && ADMIN_URL) await onPostgres(ADMIN_URL, sampleTerms(PG_ITEMS));
   else if (POSTGRES) console.log('  PostgreSQL: skipped (set DATABASE_URL, e.g. source /tmp/pg/env.sh)');
 } finally {
-  report();
-  const clean = aims();
-  const file = path.join(WORK, `result-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  fs.writeFileSync(
-    file,
-    `${JSON.stringify({ items: ITEMS, pgItems: PG_ITEMS, seconds: SECONDS, clients: CLIENTS, runs }, null, 2)}\n`,
-  );
-  console.log(`  load average at end ${loadavg()}; figures as JSON in ${file}`);
-  if (!clean) process.exitCode = 1;
+  if (PREPARE_ONLY)
+    console.log(`  homes ready (BENCH_LOAD_PREPARE_ONLY=1: nothing measured); load average ${loadavg()}`);
+  else {
+    report();
+    const clean = aims();
+    const file = path.join(WORK, `result-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    const figures = { items: ITEMS, pgItems: PG_ITEMS, seconds: SECONDS, clients: CLIENTS, runs };
+    fs.writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+    console.log(`  load average at end ${loadavg()}; figures as JSON in ${file}`);
+    if (!clean) process.exitCode = 1;
+  }
 }
