@@ -97,23 +97,49 @@ export const percentile = (sorted: readonly number[], p: number): number =>
     ? Number.NaN
     : (sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number);
 
-/** Runs `clients` closed loops for `seconds`; operations finishing after the window are not counted. */
+/**
+ * Runs `clients` closed loops: `settle` seconds to reach a steady state (clients start together),
+ * then a window of `seconds` in which every operation that finishes is counted, whenever it began;
+ * `onWindow` is told when the window opens and closes (to read CPU counters over the same span).
+ */
 export async function runLoad(
   clients: number,
   seconds: number,
   next: NextOperation,
   transport: HttpClient,
+  options: { settle?: number; onWindow?: (edge: 'open' | 'close') => void } = {},
 ): Promise<LoadFigures> {
   const latencies: Record<Kind, number[]> = { search: [], filing: [], listing: [] };
   const errors: Record<Kind, number> = { search: 0, filing: 0, listing: 0 };
   const problems: Record<Kind, Set<string>> = { search: new Set(), filing: new Set(), listing: new Set() };
-  const started = performance.now();
-  const deadline = started + seconds * 1000;
-  const callsBefore = transport.calls;
-  let callsInWindow = 0;
-  await Promise.all(
-    Array.from({ length: clients }, async (_, client) => {
-      while (performance.now() < deadline) {
+  const settle = (options.settle ?? 0) * 1000;
+  const opens = performance.now() + settle;
+  const closes = opens + seconds * 1000;
+  let calls = 0;
+  // Awaited with the clients, so the window's end is always read (a client may finish first).
+  const edges = [
+    new Promise<void>((resolve) =>
+      setTimeout(() => {
+        calls = -transport.calls;
+        options.onWindow?.('open');
+        resolve();
+      }, settle),
+    ),
+    new Promise<void>((resolve) =>
+      setTimeout(
+        () => {
+          calls += transport.calls;
+          options.onWindow?.('close');
+          resolve();
+        },
+        settle + seconds * 1000,
+      ),
+    ),
+  ];
+  await Promise.all([
+    ...edges,
+    ...Array.from({ length: clients }, async (_, client) => {
+      while (performance.now() < closes) {
         const operation = next(client);
         const begun = performance.now();
         const outcome = await operation
@@ -122,8 +148,7 @@ export async function runLoad(
             (error: unknown): Outcome => ({ ok: false, problem: `network: ${(error as Error).message}` }),
           );
         const ended = performance.now();
-        if (ended > deadline) break;
-        callsInWindow = transport.calls - callsBefore;
+        if (ended < opens || ended > closes) continue;
         if (outcome.ok) latencies[operation.kind].push(ended - begun);
         else {
           errors[operation.kind]++;
@@ -132,7 +157,7 @@ export async function runLoad(
         }
       }
     }),
-  );
+  ]);
   const figures = (sorted: number[], failed: number, seen: Iterable<string>): KindFigures => ({
     count: sorted.length,
     perSecond: sorted.length / seconds,
@@ -154,7 +179,7 @@ export async function runLoad(
   return {
     clients,
     seconds,
-    total: { ...figures(all, failed, []), httpPerSecond: callsInWindow / seconds },
+    total: { ...figures(all, failed, []), httpPerSecond: calls / seconds },
     kinds,
   };
 }

@@ -30,6 +30,8 @@ const ITEMS = Number(env.BENCH_LOAD_ITEMS ?? 1_000_000);
 const PG_ITEMS = Number(env.BENCH_LOAD_PG_ITEMS ?? ITEMS);
 const SECONDS = Number(env.BENCH_LOAD_SECONDS ?? 30);
 const WARMUP = Number(env.BENCH_LOAD_WARMUP ?? 10);
+/** Seconds each client count runs before its window opens, so the window sees a steady state. */
+const SETTLE = Number(env.BENCH_LOAD_SETTLE ?? 5);
 const CLIENTS = (env.BENCH_LOAD_CLIENTS ?? '1,20,50').split(',').map(Number);
 const WORK = env.BENCH_LOAD_DIR ?? path.join(os.tmpdir(), 'bench-load');
 const sizeLabel = (n: number) =>
@@ -77,7 +79,7 @@ const baseEnv: NodeJS.ProcessEnv = { ...env };
 delete baseEnv.DATABASE_URL;
 
 console.log(
-  `  load average at start ${loadavg()} (${os.cpus().length} cores); ${SECONDS} s per level after a ${WARMUP} s warm-up, ` +
+  `  load average at start ${loadavg()} (${os.cpus().length} cores); ${SECONDS} s per level (after ${SETTLE} s to settle; ${WARMUP} s of warm-up first), ` +
     `clients ${CLIENTS.join(' / ')}; mix ${KINDS.map((kind) => `${MIX[kind]}% ${kind}`).join(', ')}`,
 );
 const current = currentTree();
@@ -113,7 +115,7 @@ async function measure(
   terms: Terms,
 ) {
   console.log(`\n  ${engine}, ${tree.label}: load average ${loadavg()}`);
-  let started = performance.now();
+  const started = performance.now();
   const server = await startServer(tree, serverEnv, path.join(WORK, `server-${engine}-${tree.commit}.log`));
   const startSeconds = (performance.now() - started) / 1000;
   const transport = new HttpClient(server.url, meta.token);
@@ -126,25 +128,34 @@ async function measure(
     const mix = new Mix(transport, terms, attachments, SEED);
     if (WARMUP > 0) await runLoad(Math.min(20, Math.max(...CLIENTS)), WARMUP, mix.next, transport);
     for (const clients of CLIENTS) {
-      const before = {
+      // CPU counters read when the window opens and closes, so they cover what is measured.
+      const read = () => ({
+        at: performance.now(),
         server: processCpuSeconds(server.pid),
         machine: machineCpuSeconds(),
         bench: process.cpuUsage(),
         load: load1(),
-      };
-      started = performance.now();
+      });
+      let open = read();
+      let close = open;
       mix.takeSearchCounts();
-      const figures = await runLoad(clients, SECONDS, mix.next, transport);
+      const figures = await runLoad(clients, SECONDS, mix.next, transport, {
+        settle: SETTLE,
+        onWindow: (edge) => {
+          if (edge === 'open') open = read();
+          else close = read();
+        },
+      });
       const searches = mix.takeSearchCounts();
-      const wall = (performance.now() - started) / 1000;
-      const machine = machineCpuSeconds();
-      const bench = process.cpuUsage(before.bench);
+      const wall = (close.at - open.at) / 1000;
+      const bench = (close.bench.user + close.bench.system - open.bench.user - open.bench.system) / 1e6;
       const level: Level = {
         figures,
-        serverCpu: ((processCpuSeconds(server.pid) - before.server) / wall) * 100,
-        benchCpu: ((bench.user + bench.system) / 1e6 / wall) * 100,
-        machineBusy: ((machine.busy - before.machine.busy) / (machine.total - before.machine.total)) * 100,
-        load: [before.load, load1()],
+        serverCpu: ((close.server - open.server) / wall) * 100,
+        benchCpu: (bench / wall) * 100,
+        machineBusy:
+          ((close.machine.busy - open.machine.busy) / (close.machine.total - open.machine.total)) * 100,
+        load: [open.load, close.load],
         emptySearches: searches.done > 0 ? (searches.empty / searches.done) * 100 : 0,
       };
       run.levels.push(level);
