@@ -46,6 +46,7 @@ export const ERROR_CODES = {
   CSRF_INVALID: '请求缺少有效的防跨站令牌',
   CURSOR_INVALID: '翻页标记无效或与排序方式不符',
   DATABASE_BUSY: '嵌入式数据库正被另一个进程使用',
+  DATABASE_ENGINE_FAILED: '嵌入式数据库线程意外退出，操作未完成',
   DATABASE_OPEN_FAILED: '无法打开嵌入式数据库',
   DATABASE_UNAVAILABLE: '无法连接 PostgreSQL',
   DECISION_INVALID: '重复标记的处理方式无效',
