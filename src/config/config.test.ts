@@ -26,6 +26,7 @@ describe('defaults', () => {
       port: 8080,
       host: '127.0.0.1',
       lockTimeoutMs: 15000,
+      pgliteThread: undefined,
       digest: 'sha256',
       cipher: 'aes-256-gcm',
       signature: 'ed25519',
@@ -161,6 +162,21 @@ describe('PORT and YIDANG_LOCK_TIMEOUT_MS', () => {
   it('refuses a bad lock timeout, naming the variable', () => {
     expect(configError({ YIDANG_LOCK_TIMEOUT_MS: '3600001' }).message).toContain('YIDANG_LOCK_TIMEOUT_MS');
     expect(configError({ YIDANG_LOCK_TIMEOUT_MS: 'soon' }).message).toContain('0–3600000');
+  });
+});
+
+describe('YIDANG_PGLITE_THREAD', () => {
+  it('is unset by default (the server takes a worker, commands the main thread), or worker or main', () => {
+    expect(loadConfig({}, cwd).pgliteThread).toBeUndefined();
+    expect(loadConfig({ YIDANG_PGLITE_THREAD: ' ' }, cwd).pgliteThread).toBeUndefined();
+    expect(loadConfig({ YIDANG_PGLITE_THREAD: 'worker' }, cwd).pgliteThread).toBe('worker');
+    expect(loadConfig({ YIDANG_PGLITE_THREAD: ' Main ' }, cwd).pgliteThread).toBe('main');
+  });
+
+  it('refuses anything else, naming the variable and the choices', () => {
+    expect(configError({ YIDANG_PGLITE_THREAD: 'both' }).message).toBe(
+      '配置错误：YIDANG_PGLITE_THREAD 应为 worker 或 main，实际为“both”',
+    );
   });
 });
 

@@ -21,6 +21,12 @@ export interface Config {
   host: string;
   /** How long a command waits for another process to release the embedded database. */
   lockTimeoutMs: number;
+  /**
+   * Where the embedded database runs (YIDANG_PGLITE_THREAD): on its own worker thread, or on the main
+   * one; unset, the server uses a worker and one-shot commands the main thread (a worker costs them
+   * its start).
+   */
+  pgliteThread: 'worker' | 'main' | undefined;
   /** Digest of files and of the event log (YIDANG_DIGEST). */
   digest: DigestAlgorithm;
   /** Encryption of stored files (YIDANG_CIPHER). */
@@ -134,6 +140,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     port: parseInteger(env, 'PORT', 8080, 0, 65535),
     host: env.YIDANG_HOST?.trim() || '127.0.0.1',
     lockTimeoutMs: parseInteger(env, 'YIDANG_LOCK_TIMEOUT_MS', 15000, 0, 3_600_000),
+    pgliteThread: env.YIDANG_PGLITE_THREAD?.trim()
+      ? parseChoice(env, 'YIDANG_PGLITE_THREAD', ['worker', 'main'] as const, 'worker')
+      : undefined,
     digest: parseChoice(env, 'YIDANG_DIGEST', ['sha256', 'sm3'] as const, 'sha256'),
     cipher: parseChoice(env, 'YIDANG_CIPHER', ['aes-256-gcm', 'sm4'] as const, 'aes-256-gcm'),
     signature: parseChoice(env, 'YIDANG_SIGNATURE', ['ed25519', 'sm2'] as const, 'ed25519'),
