@@ -7,6 +7,8 @@ import { YidangError } from '../shared/errors.js';
 import { type DirectoryLock, lockDirectory } from './lock.js';
 import { migrateToLatest } from './migrator.js';
 import { PGlitePool } from './pglite-pool.js';
+import { PGliteThread } from './pglite-thread.js';
+import { DATE, type EmbeddedEngine, identity, INT8, NUMERIC, PGLITE_PARSERS } from './pglite-types.js';
 import type { Db } from './db.js';
 import type { DatabaseSchema } from './schema.js';
 
@@ -16,28 +18,23 @@ export type { Db } from './db.js';
 export interface Database {
   db: Db;
   kind: 'pglite' | 'postgres';
-  /** The embedded engine itself, for what only PGlite offers (dumping its data directory). */
-  pglite?: PGlite;
+  /** The embedded engine itself (in this thread or on its worker), for dumping its data directory. */
+  pglite?: EmbeddedEngine;
   close(): Promise<void>;
 }
 
-// Both drivers return the same JS types: int8 as number (ids and counts stay far below 2^53),
-// numeric and date as strings (exact money, no time-zone shift of calendar dates).
-const INT8 = 20;
-const DATE = 1082;
-const NUMERIC = 1700;
-const identity = (value: string) => value;
+/** Where PGlite runs: on a worker thread of its own, or in the calling thread. */
+export type EngineThread = 'worker' | 'main';
 
-const PGLITE_PARSERS = { [INT8]: Number, [DATE]: identity, [NUMERIC]: identity };
-
-function wrapPGlite(pglite: PGlite, afterClose: () => void = () => {}): Database {
+function wrapPGlite(engine: PGlite | PGliteThread, afterClose: () => void = () => {}): Database {
   // The adapter answers plain queries only; Kysely's cursor streaming is not used on PGlite.
-  const pool = new PGlitePool(pglite) as unknown as PostgresPool;
+  const session = engine instanceof PGliteThread ? () => engine.session() : undefined;
+  const pool = new PGlitePool(engine, session) as unknown as PostgresPool;
   const db = new Kysely<DatabaseSchema>({ dialect: new PostgresDialect({ pool }) });
   return {
     db,
     kind: 'pglite',
-    pglite,
+    pglite: engine,
     close: async () => {
       try {
         await db.destroy();
@@ -48,17 +45,29 @@ function wrapPGlite(pglite: PGlite, afterClose: () => void = () => {}): Database
   };
 }
 
-/** An embedded database in memory, optionally started from a dumped data directory (tests). */
-export async function openMemoryDatabase(loadDataDir?: Blob): Promise<Database> {
+/**
+ * An embedded database in memory, optionally started from a dumped data directory (tests). In this
+ * thread unless asked: a test's few statements would not pay for starting a worker.
+ */
+export async function openMemoryDatabase(
+  loadDataDir?: Blob,
+  options: { thread?: EngineThread } = {},
+): Promise<Database> {
+  if (options.thread === 'worker') return wrapPGlite(await PGliteThread.start({ loadDataDir }));
   return wrapPGlite(await PGlite.create({ parsers: PGLITE_PARSERS, loadDataDir }));
 }
 
-async function openPGlite(config: Config): Promise<Database> {
+async function openPGlite(config: Config, thread: EngineThread): Promise<Database> {
   const lock: DirectoryLock = await lockDirectory(config.embeddedDbDir, config.lockTimeoutMs);
   try {
     fs.mkdirSync(config.embeddedDbDir, { recursive: true, mode: 0o700 });
-    const pglite = await PGlite.create({ dataDir: config.embeddedDbDir, parsers: PGLITE_PARSERS });
-    return wrapPGlite(pglite, () => lock.release());
+    const dataDir = config.embeddedDbDir;
+    // The lock stays with this process; close() releases it only after the engine has closed.
+    const engine =
+      thread === 'main'
+        ? await PGlite.create({ dataDir, parsers: PGLITE_PARSERS })
+        : await PGliteThread.start({ dataDir });
+    return wrapPGlite(engine, () => lock.release());
   } catch (error) {
     lock.release();
     throw new YidangError(
@@ -103,9 +112,19 @@ async function checkReachable(database: Database, databaseUrl: string): Promise<
   }
 }
 
+export interface OpenDatabaseOptions {
+  migrate?: boolean;
+  /**
+   * Where PGlite runs unless YIDANG_PGLITE_THREAD says: the server asks for a worker (queries leave
+   * its HTTP thread free); one-shot commands stay on the main thread, which opens faster.
+   */
+  thread?: EngineThread;
+}
+
 /** Opens the configured database and brings its schema up to date. */
-export async function openDatabase(config: Config, options: { migrate?: boolean } = {}): Promise<Database> {
-  const database = config.databaseUrl ? openPostgres(config.databaseUrl) : await openPGlite(config);
+export async function openDatabase(config: Config, options: OpenDatabaseOptions = {}): Promise<Database> {
+  const thread = config.pgliteThread ?? options.thread ?? 'main';
+  const database = config.databaseUrl ? openPostgres(config.databaseUrl) : await openPGlite(config, thread);
   if (config.databaseUrl) await checkReachable(database, config.databaseUrl);
   if (options.migrate !== false) {
     try {

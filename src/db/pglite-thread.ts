@@ -1,0 +1,230 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { YidangError } from '../shared/errors.js';
+import type { EngineInput, EngineReply, EngineRequest, ErrorFields } from './pglite.worker.js';
+import type { Session } from './pglite-pool.js';
+import type { EmbeddedEngine } from './pglite-types.js';
+
+// PGlite on its own worker thread (pglite.worker.ts): the server thread keeps HTTP, JSON and the rest,
+// the worker runs the engine's WebAssembly, so the two use both cores. Statements and rows cross by
+// structured clone; an error comes back with its PostgreSQL fields (code, detail, constraint, …).
+//
+// A worker that dies (out of memory, a crash in the engine) fails what was asked of it with
+// DATABASE_ENGINE_FAILED, and so does every later statement of a transaction it was in: it must not go
+// on, half of it on a new engine. The next caller gets a new worker on the same data directory (the
+// process still holds its lock; PostgreSQL recovers from its WAL as after a kill -9).
+
+export interface ThreadOptions {
+  /** The data directory on disk (its lock is held by the caller). */
+  dataDir?: string;
+  /** A dumped data directory to start an in-memory engine from. */
+  loadDataDir?: Blob;
+  /** The worker's heap limits (tests make them small to see a worker run out of memory). */
+  resourceLimits?: ResourceLimits;
+}
+
+interface Running {
+  worker: Worker;
+  pending: Map<number, { resolve: (reply: EngineReply) => void; reject: (error: Error) => void }>;
+  exited: Promise<void>;
+  failure?: YidangError;
+}
+
+/**
+ * The compiled worker next to this module (dist/); under the test runner only the TypeScript source
+ * exists, and the worker loads it through tsx (a development dependency), as spreadsheet.ts does.
+ */
+function newWorker(workerData: EngineInput, resourceLimits?: ResourceLimits): Worker {
+  const options = { workerData, resourceLimits };
+  const compiled = new URL('./pglite.worker.js', import.meta.url);
+  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, options);
+  const source = new URL('./pglite.worker.ts', import.meta.url);
+  const require = createRequire(import.meta.url);
+  const manifest = require.resolve('tsx/package.json');
+  const exported = (require(manifest) as { exports: Record<string, { import: { default: string } }> })
+    .exports;
+  const tsx = new URL(exported['./esm/api']?.import.default ?? '', pathToFileURL(manifest)).href;
+  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source.href)}); });`;
+  return new Worker(boot, { ...options, eval: true });
+}
+
+function engineFailed(cause: string): YidangError {
+  return new YidangError(
+    'DATABASE_ENGINE_FAILED',
+    'busy',
+    `嵌入式数据库线程意外退出（${cause}），本次操作未完成，请重试；已提交的数据不受影响`,
+  );
+}
+
+function describeExit(error: Error | undefined, exitCode: number): string {
+  if ((error as NodeJS.ErrnoException | undefined)?.code === 'ERR_WORKER_OUT_OF_MEMORY') return '内存不足';
+  if (error) return `出错：${error.message}`;
+  return `退出码 ${exitCode}`;
+}
+
+/** An error from the engine, rebuilt on this thread with the fields the code compares (code, …). */
+function rebuild(fields: ErrorFields): Error {
+  const error = new Error(String(fields.message ?? ''));
+  Object.assign(error, fields);
+  return error;
+}
+
+const closedError = () => new Error('嵌入式数据库已关闭');
+
+export class PGliteThread implements EmbeddedEngine {
+  private running: Running | undefined;
+  private starting: Promise<Running> | undefined;
+  /** Workers lost so far: a session started before a loss must not continue after it. */
+  private losses = 0;
+  private lastFailure: YidangError | undefined;
+  private lastId = 0;
+  private isClosed = false;
+
+  private constructor(private readonly options: ThreadOptions) {}
+
+  /** Starts the worker and opens the engine on it; rejects if the engine cannot be opened. */
+  static async start(options: ThreadOptions): Promise<PGliteThread> {
+    const thread = new PGliteThread(options);
+    const loadDataDir = options.loadDataDir
+      ? new Uint8Array(await options.loadDataDir.arrayBuffer())
+      : undefined;
+    thread.running = await thread.spawn({ dataDir: options.dataDir, loadDataDir });
+    return thread;
+  }
+
+  get closed(): boolean {
+    return this.isClosed;
+  }
+
+  /** Statements of one pool connection: all on one worker, or failing once that worker is lost. */
+  session(): Session {
+    const losses = this.losses;
+    return {
+      query: async (sql, parameters) => {
+        if (this.losses !== losses) throw this.lastFailure ?? engineFailed('未知原因');
+        return this.query(sql, parameters);
+      },
+    };
+  }
+
+  async query(sql: string, parameters?: unknown[]): Promise<{ rows: unknown[]; affectedRows?: number }> {
+    const reply = await this.call({ id: 0, op: 'query', sql, parameters });
+    if (reply.type !== 'rows') throw new Error(`嵌入式数据库线程的应答无效：${reply.type}`);
+    return { rows: reply.rows, affectedRows: reply.affectedRows };
+  }
+
+  async exec(sql: string): Promise<void> {
+    await this.call({ id: 0, op: 'exec', sql });
+  }
+
+  async dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<Blob> {
+    const reply = await this.call({ id: 0, op: 'dump', compression });
+    if (reply.type !== 'dump') throw new Error(`嵌入式数据库线程的应答无效：${reply.type}`);
+    return new Blob([reply.bytes]);
+  }
+
+  /** Closes the engine in its worker (flushing the data directory) and waits for the thread to end. */
+  async close(): Promise<void> {
+    if (this.isClosed) return;
+    const running = await this.starting?.catch(() => undefined);
+    const current = running ?? this.running;
+    this.isClosed = true;
+    if (!current || current.failure) return;
+    // Referenced until it has exited: the process must not end before the data directory is closed.
+    current.worker.ref();
+    try {
+      await this.send(current, { id: 0, op: 'close' });
+      await current.exited;
+    } finally {
+      await current.worker.terminate();
+    }
+  }
+
+  private async call(request: EngineRequest): Promise<EngineReply> {
+    if (this.isClosed) throw closedError();
+    return this.send(await this.current(), request);
+  }
+
+  private send(running: Running, request: EngineRequest): Promise<EngineReply> {
+    if (running.failure) return Promise.reject(running.failure);
+    return new Promise((resolve, reject) => {
+      const id = ++this.lastId;
+      try {
+        running.worker.postMessage({ ...request, id });
+      } catch (error) {
+        // A parameter that cannot be cloned (a function, a class with private state).
+        reject(error as Error);
+        return;
+      }
+      if (running.pending.size === 0) running.worker.ref();
+      running.pending.set(id, { resolve, reject });
+    });
+  }
+
+  /** The live worker; a lost one is replaced for a data directory (memory would start empty). */
+  private async current(): Promise<Running> {
+    if (this.running && !this.running.failure) return this.running;
+    if (this.starting) return this.starting;
+    const failure = this.running?.failure ?? engineFailed('未知原因');
+    if (!this.options.dataDir) throw failure;
+    this.starting = this.spawn({ dataDir: this.options.dataDir });
+    try {
+      this.running = await this.starting;
+      process.stderr.write('嵌入式数据库线程已重新启动\n');
+      return this.running;
+    } finally {
+      this.starting = undefined;
+    }
+  }
+
+  private spawn(input: EngineInput): Promise<Running> {
+    return new Promise((resolve, reject) => {
+      const worker = newWorker(input, this.options.resourceLimits);
+      let lastError: Error | undefined;
+      let ready = false;
+      const running: Running = {
+        worker,
+        pending: new Map(),
+        exited: new Promise((done) => worker.once('exit', () => done())),
+      };
+      worker.on('error', (error) => {
+        lastError = error;
+      });
+      worker.on('message', (reply: EngineReply) => {
+        if (reply.type === 'ready') {
+          ready = true;
+          // Idle, the worker does not keep the process alive; send() refs it while a reply is due.
+          worker.unref();
+          resolve(running);
+          return;
+        }
+        if (reply.type === 'open-failed') {
+          reject(new Error(reply.message));
+          void worker.terminate();
+          return;
+        }
+        const waiting = running.pending.get(reply.id);
+        if (!waiting) return;
+        running.pending.delete(reply.id);
+        if (running.pending.size === 0 && !this.isClosed) worker.unref();
+        if (reply.type === 'error') waiting.reject(rebuild(reply.error));
+        else waiting.resolve(reply);
+      });
+      worker.once('exit', (exitCode) => {
+        const failure = engineFailed(describeExit(lastError, exitCode));
+        if (!ready) {
+          reject(lastError ?? failure);
+          return;
+        }
+        if (this.isClosed && running.pending.size === 0) return;
+        running.failure = failure;
+        this.lastFailure = failure;
+        this.losses++;
+        for (const waiting of running.pending.values()) waiting.reject(failure);
+        running.pending.clear();
+      });
+    });
+  }
+}
