@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Config } from '../config/config.js';
-import { type Database, openDatabase } from '../db/database.js';
+import { type Database, type EngineThread, openDatabase } from '../db/database.js';
 import { useFieldKey } from '../shared/field-cipher.js';
 import { hasSealedUserIdNumbers, sealPlainUserIdNumbers } from '../modules/access/access.queries.js';
 import { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from '../modules/catalog/item.queries.js';
@@ -67,11 +67,13 @@ export interface OpenOptions {
   /** Create missing replica directories (init and start do; an unmounted share must not be replaced silently). */
   initialize?: boolean;
   database?: Database;
+  /** Where PGlite runs unless configured (the server: on a worker thread). */
+  thread?: EngineThread;
 }
 
 export async function openSystem(config: Config, options: OpenOptions = {}): Promise<System> {
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
-  const database = options.database ?? (await openDatabase(config));
+  const database = options.database ?? (await openDatabase(config, { thread: options.thread }));
   try {
     const keyring = await openKeyring(config, database);
     await openFieldEncryption(config, database, options.initialize ?? false);

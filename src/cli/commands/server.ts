@@ -1,9 +1,12 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import type { Database } from '../../db/database.js';
 import { listMigrations } from '../../db/migrator.js';
 import { buildApp } from '../../http/app.js';
+import { consoleBuilt } from '../../http/console.js';
 import { countUsers } from '../../modules/access/user.service.js';
-import { catalogIsEmpty, loadDemo } from '../../modules/demo/demo.service.js';
+import { findFonds } from '../../modules/catalog/fonds.service.js';
+import { catalogIsEmpty, DEMO_FONDS, loadDemo } from '../../modules/demo/demo.service.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
 import { namedLease } from '../../modules/jobs/job.runtime.js';
 import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
@@ -80,15 +83,71 @@ async function serve(system: System, port: number): Promise<void> {
     token,
     startedAt: new Date().toISOString(),
   });
-  process.stderr.write(`医档服务已启动：${address}/api/v1  接口文档：${address}/api/docs\n`);
-  if ((await countUsers(database.db)) === 0)
-    process.stderr.write(
-      '尚无任何账户：请在服务器上运行 yidang user add <用户名> --role sysadmin 创建首个系统管理员（没有默认口令）\n',
-    );
+  const consoleUrl = consoleBuilt() ? `${address}/` : undefined;
+  const hint =
+    (await countUsers(database.db)) === 0
+      ? firstAccountHint({
+          consoleUrl,
+          demo: (await findFonds(database.db, DEMO_FONDS.code)) !== undefined,
+          onPostgres: database.kind !== 'pglite',
+        })
+      : '';
+  // One write: whoever reads the banner has the addresses and the hint together.
+  process.stderr.write(
+    `医档服务已启动：${address}/api/v1  接口文档：${address}/api/docs\n` +
+      (consoleUrl
+        ? `管理台：${consoleUrl}\n`
+        : '管理台：尚未构建，本服务只提供接口（运行 npm run build 后重启服务即可使用管理台）\n') +
+      hint,
+  );
   if (await cjkFontMissing())
     process.stderr.write(
       '警告：未检测到中文字体，水印中的汉字将显示为方框。请安装 fonts-noto-cjk（Debian：apt-get install fonts-noto-cjk）后重启服务。\n',
     );
+}
+
+/** A word for the shell as typed: quoted only when it needs to be. */
+const shellWord = (word: string) =>
+  /^[\w./:=@%+-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
+
+/**
+ * This program as another terminal on this machine reaches it: `node bin/yidang.js` from the
+ * directory the server was started in (where the default ./yidang-data is), with the data directory
+ * named when it was given by YIDANG_HOME, so the command finds this server's data as printed.
+ */
+function sameProgram(): string {
+  const bin = path.resolve(import.meta.dirname, '..', '..', '..', 'bin', 'yidang.js');
+  const relative = path.relative(process.cwd(), bin);
+  const program = relative.startsWith('..') || path.isAbsolute(relative) ? bin : relative;
+  const home = process.env.YIDANG_HOME ? `YIDANG_HOME=${shellWord(config().home)} ` : '';
+  return `${home}node ${shellWord(program)}`;
+}
+
+/**
+ * What a fresh server says when nobody can sign in yet. `yidang user add` works while the server
+ * runs (on the embedded database it hands the account to this server), so the hint needs no "stop
+ * the server first"; every command line in it runs as printed (the # remarks are shell comments).
+ */
+function firstAccountHint(options: {
+  consoleUrl?: string;
+  demo: boolean;
+  onPostgres: boolean;
+}): string {
+  const program = sameProgram();
+  const where = `在本机另开一个终端，于 ${process.cwd()} 目录中${options.onPostgres ? '（DATABASE_URL 等环境变量与服务相同）' : ''}运行：`;
+  const lines = [
+    `尚无任何账户（没有默认口令）。服务运行时即可创建首个账户：${where}`,
+    `  ${program} user add admin --role sysadmin   # 系统管理员：管理账户与系统设置，登录须用动态口令（密钥由命令显示）`,
+  ];
+  if (options.demo)
+    lines.push(
+      `  ${program} user add wangli --role archivist --role clerk --scope '${DEMO_FONDS.code}/*/*' --name 王丽   # 档案员：查阅和归档演示档案`,
+    );
+  const signIn = options.consoleUrl
+    ? `然后在管理台 ${options.consoleUrl} 用该账户登录，首次登录须修改口令。`
+    : '然后用该账户登录（管理台尚未构建，见上），首次登录须修改口令。';
+  lines.push(`口令在终端输入两次（或由环境变量 YIDANG_NEW_PASSWORD 提供）；${signIn}`);
+  return `${lines.join('\n')}\n`;
 }
 
 function portOption(value: string | undefined): number {
@@ -115,7 +174,7 @@ export function registerServerCommands(program: Command): void {
     .option('--port <port>', '监听端口（默认取 PORT 环境变量或 8080）')
     .action(async (options: { port?: string }) => {
       const port = portOption(options.port);
-      await serve(await openSystem(config()), port);
+      await serve(await openSystem(config(), { thread: 'worker' }), port);
     });
 
   program
@@ -124,7 +183,7 @@ export function registerServerCommands(program: Command): void {
     .option('--port <port>', '监听端口')
     .action(async (options: { port?: string }) => {
       const port = portOption(options.port);
-      const system = await openSystem(config(), { initialize: true });
+      const system = await openSystem(config(), { initialize: true, thread: 'worker' });
       const { database } = system;
       if (await catalogIsEmpty(database.db)) {
         process.stderr.write(`首次启动：正在载入 ${FIRST_START_DEMO_ITEMS} 件演示档案……\n`);
