@@ -85,7 +85,10 @@ describe('concurrent processes', { timeout: 180_000 }, () => {
 
 describe('a process killed mid-load', { timeout: 180_000 }, () => {
   it('keeps every committed batch whole and the numbering gapless', async () => {
-    const loader = start(cli, ['demo', '--items', '200000', '--seed', '7']);
+    // PGlite on its worker thread, as the server runs it: the kill ends the process mid-write there.
+    const loader = start(cli, ['demo', '--items', '200000', '--seed', '7'], {
+      YIDANG_PGLITE_THREAD: 'worker',
+    });
     let progress = '';
     loader.stderr?.on('data', (chunk) => {
       progress += chunk;
