@@ -1,4 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import ExcelJS from 'exceljs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { FONDS } from '../../test/helpers/fixtures.js';
@@ -16,6 +21,7 @@ let base: string;
 let clerk: TestUser;
 let auditor: TestUser;
 let manager: TestUser;
+let reviewer: TestUser;
 
 const A = idOf('32011519800101101');
 const B = idOf('32011519850202202');
@@ -33,6 +39,7 @@ beforeAll(async () => {
   clerk = await testUser(db, { roles: ['clerk'] });
   auditor = await testUser(db, { roles: ['auditor'] });
   manager = await testUser(db, { roles: ['manager'] });
+  reviewer = await testUser(db, { roles: ['reviewer'] });
   app = await buildApp({ database: system.database, store: system.store });
   base = await app.listen({ port: 0, host: '127.0.0.1' });
 });
@@ -195,5 +202,138 @@ describe('ledgers over HTTP', () => {
     expect(((await wrong.json()) as { error: { message: string } }).error.message).toContain('YYYY-MM');
     expect((await post({ kind: 'poverty', asOf: '2026-06-30' })).status).toBe(400);
     expect((await post({ kind: 'chronic', asOf: '2026-06-30' }, auditor)).status).toBe(403);
+  });
+
+  const preview = (body: unknown, user: TestUser = clerk, query = '') =>
+    fetch(`${base}/api/v1/ledgers/preview${query}`, {
+      method: 'POST',
+      headers: { ...user.headers, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  const ledgersFiled = async () =>
+    Number(
+      (
+        await sql<{
+          n: string;
+        }>`select count(*) as n from archive_item i join category c on c.id = i.category_id
+          where c.code = 'FPTZ'`.execute(system.database.db)
+      ).rows[0]?.n,
+    );
+  const previewEvents = () =>
+    system.database.db
+      .selectFrom('integrity_event')
+      .select(['actor', 'subject', 'payload'])
+      .where('action', '=', 'ledger.previewed')
+      .orderBy('seq')
+      .execute();
+  const pdfText = (content: Buffer) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ledger-preview-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'p.pdf'), content);
+      return execFileSync('pdftotext', ['-layout', path.join(dir, 'p.pdf'), '-'], { encoding: 'utf8' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it('previews a ledger without filing it: masked rows, marked files, and the showing logged', async () => {
+    const filedBefore = await ledgersFiled();
+    const eventsBefore = (await previewEvents()).length;
+    const response = await preview({ kind: 'two-disease', asOf: '2026-06-30' });
+    expect(response.status).toBe(200);
+    const shown = (await response.json()) as {
+      preview: boolean;
+      digest: string;
+      mark: string;
+      cover: Array<{ label: string; value: string }>;
+      sections: Array<{
+        rows: number;
+        columns: Array<{ key: string }>;
+        sample: Array<Record<string, unknown>>;
+      }>;
+      files: unknown[];
+    };
+    expect(shown).toMatchObject({ preview: true, mark: '预览 · 未归档', files: [] });
+    expect(shown.digest).toMatch(/^[0-9a-f]{32}$/);
+    expect(shown.cover).toContainEqual({ label: '办理人数', value: '1 人' });
+    expect(shown.sections[0]?.rows).toBe(1);
+    // Masked like every output: the name keeps its first and last character, the ID 6 + 4.
+    expect(shown.sections[0]?.sample[0]).toMatchObject({
+      name: '张*丰',
+      idNumber: `${A.slice(0, 6)}********${A.slice(-4)}`,
+    });
+    const pdf = await preview({ kind: 'two-disease', asOf: '2026-06-30' }, clerk, '?format=pdf');
+    expect(pdf.headers.get('x-ledger-digest')).toBe(shown.digest);
+    expect(decodeURIComponent(pdf.headers.get('content-disposition') ?? '')).toContain(
+      '两病台账-截至2026-06-30-预览.pdf',
+    );
+    const text = pdfText(Buffer.from(await pdf.arrayBuffer()));
+    expect(text).toContain('【预览 · 未归档】');
+    expect(text).not.toContain(A);
+    const bundled = (await (
+      await preview({ kind: 'two-disease', asOf: '2026-06-30' }, clerk, '?content=true')
+    ).json()) as { files: Array<{ fileName: string; contentBase64: string }> };
+    const book = new ExcelJS.Workbook();
+    const xlsx = bundled.files.find((file) => file.fileName.endsWith('-预览.xlsx'));
+    await book.xlsx.load(Buffer.from(xlsx?.contentBase64 ?? '', 'base64') as unknown as ArrayBuffer);
+    expect(book.getWorksheet('封面')?.getCell('A2').value).toBe('（预览 · 未归档）');
+    // Nothing filed; each showing is an event of its own, with no name or ID number in it.
+    expect(await ledgersFiled()).toBe(filedBefore);
+    const events = (await previewEvents()).slice(eventsBefore);
+    expect(events).toHaveLength(3);
+    expect(events[0]).toMatchObject({ actor: clerk.username, subject: 'ledger:J013' });
+    const payload = JSON.parse(String(events[0]?.payload)) as Record<string, unknown>;
+    expect(payload).toMatchObject({ kind: 'two-disease', rows: 1, digest: shown.digest, unmasked: false });
+    expect(JSON.stringify(events)).not.toContain(A);
+  });
+
+  it('files exactly what was previewed, and nothing when the data changed since', async () => {
+    const shown = (await (await preview({ kind: 'chronic', asOf: '2026-06-30' })).json()) as {
+      digest: string;
+    };
+    const filed = await post({ kind: 'chronic', asOf: '2026-06-30', previewDigest: shown.digest });
+    expect(filed.status).toBe(200);
+    expect(((await filed.json()) as { digest: string }).digest).toBe(shown.digest);
+    // Another preview, then a certificate is issued before filing: the ledger would differ.
+    const before = (await (await preview({ kind: 'two-disease', asOf: '2026-06-30' })).json()) as {
+      digest: string;
+    };
+    await sql`insert into disease_certificate (person_id, kind, disease, issued_on)
+      select id, 'diabetes', '糖尿病', '2022-03-01' from insured_person where name = '张三丰'`.execute(
+      system.database.db,
+    );
+    const count = await ledgersFiled();
+    const stale = await post({ kind: 'two-disease', asOf: '2026-06-30', previewDigest: before.digest });
+    expect(stale.status).toBe(409);
+    expect(((await stale.json()) as { error: { code: string; message: string } }).error).toMatchObject({
+      code: 'LEDGER_PREVIEW_STALE',
+      message: expect.stringContaining('重新预览'),
+    });
+    // So is a digest of another order.
+    expect((await post({ kind: 'chronic', asOf: '2026-06-29', previewDigest: shown.digest })).status).toBe(
+      409,
+    );
+    expect(await ledgersFiled()).toBe(count);
+  });
+
+  it('lets a reviewer preview in full with a purpose (logged), but not file; other roles not at all', async () => {
+    const full = await preview(
+      { kind: 'two-disease', asOf: '2026-06-30', unmask: true, purpose: '核对台账' },
+      reviewer,
+    );
+    expect(full.status).toBe(200);
+    const shown = (await full.json()) as { sections: Array<{ sample: Array<Record<string, unknown>> }> };
+    expect(shown.sections[0]?.sample[0]).toMatchObject({ name: '张三丰', idNumber: A });
+    const [last] = (await previewEvents()).slice(-1);
+    expect(JSON.parse(String(last?.payload))).toMatchObject({ unmasked: true, purpose: '核对台账' });
+    expect((await preview({ kind: 'two-disease', asOf: '2026-06-30', unmask: true }, reviewer)).status).toBe(
+      400,
+    );
+    expect(
+      (await preview({ kind: 'two-disease', asOf: '2026-06-30', unmask: true, purpose: '看看' })).status,
+    ).toBe(403);
+    expect((await post({ kind: 'two-disease', asOf: '2026-06-30' }, reviewer)).status).toBe(403);
+    expect((await preview({ kind: 'two-disease', asOf: '2026-06-30' }, auditor)).status).toBe(403);
+    expect((await preview({ kind: 'two-disease', asOf: '2026-06-30', previewDigest: 'x' })).status).toBe(400);
   });
 });

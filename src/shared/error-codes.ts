@@ -114,6 +114,7 @@ export const ERROR_CODES = {
   LEDGER_FORMAT: '台账格式无效',
   LEDGER_KIND: '台账类别无效',
   LEDGER_PERIOD: '台账期间无效',
+  LEDGER_PREVIEW_STALE: '台账数据自预览后已变化，请重新预览后再归档',
   LEDGER_REGION: '台账地区无效或不在您的范围内',
   LEDGER_REGION_REQUIRED: '请指明台账所属地区',
   LIST_NO_HEADER: '名单中找不到表头',

@@ -446,6 +446,24 @@ export const ROUTES: Record<string, Probe | string> = {
         { ...post('/ledgers?format=xlsx', { ...LEDGER.enrollment, fonds: 'J099' }), id: 'J099' },
       );
   },
+  // A preview shows the same people as the ledger without filing it: each kind, as JSON with its files
+  // and as a PDF, asked in full by callers who may not unmask, and for a fonds outside the scope.
+  'POST /api/v1/ledgers/preview': async ({ world, as, call, sameAsMissing }) => {
+    const byClerk = as === world.clerk;
+    const kinds = byClerk
+      ? (['enrollment', 'benefits', 'chronic'] as const)
+      : (['dynamic', 'two-disease'] as const);
+    for (const kind of kinds) {
+      await call(post('/ledgers/preview?content=true', { ...LEDGER[kind], fonds: 'J013' }));
+      await call(post('/ledgers/preview?format=pdf', LEDGER[kind]));
+    }
+    await call(post('/ledgers/preview', { ...LEDGER.enrollment, unmask: true, purpose: '走查' }));
+    if (byClerk)
+      await sameAsMissing(
+        { ...post('/ledgers/preview', { ...LEDGER.enrollment, fonds: 'J014' }), id: 'J014' },
+        { ...post('/ledgers/preview', { ...LEDGER.enrollment, fonds: 'J099' }), id: 'J099' },
+      );
+  },
 
   'POST /api/v1/items/{archiveCode}/scans': async (context) =>
     byCode('POST', '/scans', {

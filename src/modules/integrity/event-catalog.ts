@@ -164,6 +164,18 @@ export interface EventPayloads {
   /** With the reconciliation's counts by outcome (no names, no ID numbers). */
   'roster.reconciled': { source: string; fileName: string } & object;
   'roster.report_exported': { report: string; bytes: number; unmasked: boolean; purpose: Purpose };
+  /** A ledger made and shown without filing it: who saw which ledger's personal data, and how. */
+  'ledger.previewed': {
+    kind: string;
+    period: string;
+    fonds: string;
+    region: string | null;
+    rows: number;
+    digest: string;
+    formats: string[];
+    unmasked: boolean;
+    purpose: Purpose;
+  };
   'job.retried': { kind: string; attempts: number; lastError: string | null };
 }
 
@@ -188,6 +200,7 @@ export type SubjectKind =
   | 'access-request'
   | 'roster'
   | 'reconciliation'
+  | 'ledger'
   | 'job'
   | 'any';
 
@@ -267,6 +280,7 @@ export const EVENT_TYPES = {
   'roster.imported': { label: '导入参保名册', subject: 'roster' },
   'roster.reconciled': { label: '核对扶贫名单', subject: 'reconciliation' },
   'roster.report_exported': { label: '导出名单核对结果', subject: 'reconciliation' },
+  'ledger.previewed': { label: '预览台账（未归档）', subject: 'ledger' },
   'job.retried': { label: '重试失败的后台任务', subject: 'job' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 

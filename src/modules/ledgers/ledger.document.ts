@@ -37,4 +37,12 @@ export interface LedgerDocument {
   madeAt: Date;
   /** 制表人: the user's display name. */
   madeBy: string;
+  /**
+   * Printed across every page and in every header when set: a preview (预览) is marked so that a copy
+   * saved from it is never taken for the filed ledger.
+   */
+  mark?: string;
 }
+
+/** The mark of a ledger made without filing it. */
+export const PREVIEW_MARK = '预览 · 未归档';

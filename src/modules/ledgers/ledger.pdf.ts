@@ -129,7 +129,11 @@ class Pen {
   /** Content written inside batch() goes to the page as one chunk: fewer buffers, far less GC. */
   private pending: string[] | undefined;
 
-  constructor(readonly pdf: PDFKit.PDFDocument) {
+  constructor(
+    readonly pdf: PDFKit.PDFDocument,
+    /** Drawn large and pale across every page, behind its content (a preview's 预览 · 未归档). */
+    readonly mark?: string,
+  ) {
     pdf.fontSize(BODY_SIZE);
     this.font = embeddedFont(pdf);
     this.spaceExtra = Math.max(SPACE_EM - this.em(' '), 0);
@@ -218,6 +222,21 @@ class Pen {
     (this.pdf.page as unknown as { fonts: Record<string, unknown> }).fonts[this.font.id] = this.font.ref();
   }
 
+  /** The mark across the page from lower left to upper right, pale, so the table reads through it. */
+  watermark(text: string): void {
+    const { width, height } = this.pdf.page;
+    const angle = Math.atan2(height, width);
+    const size = Math.min(96, (Math.hypot(width, height) * 0.6) / Math.max(this.width(text, 1), 1));
+    const [cos, sin] = [Math.cos(angle), Math.sin(angle)];
+    // Centred: start half the text's length back along the diagonal, half its height below it.
+    const half = this.width(text, size) / 2;
+    const x = width / 2 - half * cos + (size / 3) * sin;
+    const y = height / 2 + half * sin + (size / 3) * cos;
+    // Page space has y downwards: the text matrix flips the glyphs upright and turns them up the page.
+    const matrix = [cos, -sin, -sin, -cos, x, y].map(fixed).join(' ');
+    this.write(`q 0.86 g BT /${this.font.id} ${fixed(size)} Tf ${matrix} Tm ${this.shown(text)} ET Q`);
+  }
+
   /** One line at (x, y) as its top left; bold is faked by stroking the outline too (q/Q resets it). */
   draw(text: string, x: number, y: number, size: number, bold = false): void {
     // pdfkit's page space has y downwards, so the text matrix flips the glyphs back upright.
@@ -267,6 +286,8 @@ function newPage(pen: Pen): number {
   pen.pageAdded();
   // A new page starts from the default graphics state, so the line style is set again.
   pen.pdf.lineWidth(0.5).strokeColor(BORDER).fillColor('black');
+  // First, so that everything drawn after it lies on top.
+  if (pen.mark) pen.watermark(pen.mark);
   return pen.pdf.page.height - MARGIN - FOOTER_SIZE * 2;
 }
 
@@ -280,6 +301,7 @@ function renderCover(pen: Pen, doc: LedgerDocument): void {
     y += lines.length * size * LINE_RATIO + 2 * PAD_Y;
   };
   centred(doc.title, 24, true);
+  if (doc.mark) centred(`（${doc.mark}）`, 16, true);
   y += 8;
   centred(doc.period, 13);
   centred(`编制单位：${doc.agency}`, 13);
@@ -395,7 +417,8 @@ function renderSection(pen: Pen, section: LedgerSection): void {
 function renderFooters(pen: Pen, doc: LedgerDocument): void {
   const pdf = pen.pdf;
   const range = pdf.bufferedPageRange();
-  const left = `制表时间：${beijingTime(doc.madeAt)}　　制表人：${doc.madeBy}`;
+  const signed = `制表时间：${beijingTime(doc.madeAt)}　　制表人：${doc.madeBy}`;
+  const left = doc.mark ? `【${doc.mark}】　${signed}` : signed;
   for (let index = 0; index < range.count; index++) {
     pdf.switchToPage(range.start + index);
     const y = pdf.page.height - MARGIN - FOOTER_SIZE;
@@ -429,7 +452,7 @@ export async function renderLedgerPdf(doc: LedgerDocument): Promise<Buffer> {
     const reason = error instanceof Error ? error.message : String(error);
     throw fontMissing(`字体文件无法使用：${font.path}（${reason}）。`);
   }
-  const pen = new Pen(pdf);
+  const pen = new Pen(pdf, doc.mark);
   renderCover(pen, doc);
   for (const section of doc.sections) renderSection(pen, section);
   renderFooters(pen, doc);

@@ -10,38 +10,30 @@ import { invalid, YidangError } from '../../shared/errors.js';
 import { can } from '../access/principal.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { rosterRegions } from './ledger.reach.js';
-import { makeLedger } from './ledger.service.js';
-import { LEDGER_KINDS } from './ledger-category.js';
-import { OUTCOME_NAMES } from './reconcile.findings.js';
+import {
+  LedgerBody,
+  MadeSchema,
+  PREVIEW_ROWS,
+  PreviewBody,
+  PreviewSchema,
+  RosterImportSchema,
+  RunSchema,
+} from './ledger.schema.js';
+import { makeLedger, previewLedger } from './ledger.service.js';
 import { listRuns } from './reconcile.repo.js';
 import { REPORT_NAMES, type ReportKind } from './reconcile.report.js';
 import { reconciliationReport } from './reconcile.reports.service.js';
 import { RECONCILE_SOURCES, reconcileList } from './reconcile.service.js';
 import { importRoster } from './roster.import.service.js';
 
-// 医保扶贫 over HTTP: import the roster extract and reconcile an uploaded list (multipart), fetch its three workbooks, and make a
-// ledger, which is filed as an archive whose files are then read through the item file routes.
+// 医保扶贫 over HTTP: import the roster extract and reconcile an uploaded list (multipart), fetch its
+// three workbooks, preview a ledger (made, shown, not filed), and file one, as an archive whose files
+// are then read through the item file routes.
 
 const tags = ['医保扶贫'];
-const errors = errorResponses(400, 401, 403, 404, 413);
+const errors = errorResponses(400, 401, 403, 404, 409, 413);
 const MAX_LIST_BYTES = 100 * 1024 * 1024;
 const XLSX = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
-const Counts = Type.Object(
-  Object.fromEntries(
-    Object.entries(OUTCOME_NAMES).map(([key, name]) => [key, Type.Integer({ description: name })]),
-  ),
-);
-const RunSchema = Type.Object({
-  runId: Type.Integer(),
-  source: Type.String(),
-  fileName: Type.String(),
-  rows: Type.Integer({ description: '名单数据行数（不含跳过的空行、表头、合计行）' }),
-  counts: Counts,
-  followUps: Type.Integer({ description: '需督促参保缴费的人数' }),
-  durationMs: Type.Integer(),
-  reports: Type.Array(Type.Object({ kind: Type.String(), name: Type.String(), href: Type.String() })),
-});
 
 /** The one file of a multipart upload (field file). */
 async function uploadedFile(request: FastifyRequest): Promise<{ content: Buffer; fileName: string }> {
@@ -52,59 +44,12 @@ async function uploadedFile(request: FastifyRequest): Promise<{ content: Buffer;
   return { content: await part.toBuffer(), fileName: part.filename };
 }
 
-const Tally = Type.Object({ added: Type.Integer(), updated: Type.Integer(), unchanged: Type.Integer() });
-const RosterImportSchema = Type.Object({
-  fileName: Type.String(),
-  format: Type.Union([Type.Literal('csv'), Type.Literal('xlsx')]),
-  source: Type.String({ description: '编码（CSV）或工作表名（XLSX）' }),
-  headerLine: Type.Integer({ description: '表头所在行' }),
-  columns: Type.Record(Type.String(), Type.String(), { description: '识别出的列：用途 → 文件中的列名' }),
-  rows: Type.Integer({ description: '数据行数（不含空行、标题、表头、合计行）' }),
-  people: Tally,
-  enrollments: Tally,
-  rejected: Type.Array(Type.Object({ line: Type.Integer(), reasons: Type.Array(Type.String()) }), {
-    description: '未导入的行及原因（不含姓名与身份证号）',
-  }),
-  skipped: Type.Array(Type.Object({ line: Type.Integer(), reason: Type.String() })),
-  dryRun: Type.Boolean(),
-});
-
 const reportLinks = (runId: number) =>
   (Object.keys(REPORT_NAMES) as ReportKind[]).map((kind) => ({
     kind,
     name: REPORT_NAMES[kind],
     href: `/api/v1/reconciliations/${runId}/${kind}.xlsx`,
   }));
-
-const LedgerBody = Type.Object(
-  {
-    kind: Type.Union(
-      Object.keys(LEDGER_KINDS).map((kind) => Type.Literal(kind)),
-      {
-        description: Object.entries(LEDGER_KINDS)
-          .map(([key, name]) => `${key} ${name}`)
-          .join('；'),
-      },
-    ),
-    asOf: Type.Optional(Type.String({ description: '截至日期（参保、慢病、两病台账）' })),
-    month: Type.Optional(Type.String({ description: '月份 YYYY-MM（动态台账）' })),
-    from: Type.Optional(Type.String({ description: '起始日期（待遇享受台账）' })),
-    to: Type.Optional(Type.String({ description: '截止日期（待遇享受台账）' })),
-    fonds: Type.Optional(Type.String({ description: '全宗号；只有一个全宗时可省略' })),
-    org: Type.Optional(Type.String({ description: '档号中的机构（问题）代码，默认 FP' })),
-    region: Type.Optional(
-      Type.String({
-        maxLength: 6,
-        description: '台账所属地区（6 位行政区划代码），须在本人范围内；默认为本人范围内的全部地区',
-      }),
-    ),
-    unmask: Type.Optional(
-      Type.Boolean({ description: '交付未脱敏的台账（需 item.unmask 权限与用途，记入事件日志）；默认脱敏' }),
-    ),
-    purpose: Type.Optional(Type.String({ maxLength: 200, description: '取得未脱敏台账的用途（记入日志）' })),
-  },
-  { additionalProperties: false },
-);
 
 export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore }> = async (
   app,
@@ -251,14 +196,90 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
   );
 
   app.post(
+    '/ledgers/preview',
+    {
+      config: { permission: 'poverty.work' },
+      schema: {
+        tags,
+        summary: '预览台账：按数据生成台账，不归档',
+        description:
+          '与编制台账相同的条件与数据，但不归档、不编档号：答复封面、各表行数与前若干行（默认脱敏），format=xlsx/pdf 直接返回预览文件（摘要在 X-Ledger-Digest 头中），content=true 在 JSON 中附上两个文件。预览文件每页标有“预览 · 未归档”。预览同样展示个人信息，每次预览记入事件日志。核对无误后以答复中的 digest 作为 previewDigest 调用 POST /ledgers 归档。',
+        querystring: Type.Object({
+          format: Type.Optional(
+            Type.Union([Type.Literal('json'), Type.Literal('xlsx'), Type.Literal('pdf')]),
+          ),
+          content: Type.Optional(Type.Boolean({ description: 'JSON 中附上两个预览文件的内容（base64）' })),
+        }),
+        body: PreviewBody,
+        response: { 200: PreviewSchema, ...errors },
+      },
+    },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const format = request.query.format;
+      const deliver =
+        format === 'xlsx' || format === 'pdf'
+          ? [format]
+          : request.query.content
+            ? (['xlsx', 'pdf'] as const)
+            : [];
+      const previewed = await previewLedger(
+        { db, store, access: await accessOf(request, db) },
+        { ...(request.body as Parameters<typeof previewLedger>[1]), deliver },
+        {
+          actor: requestActor(request),
+          displayName: principal.displayName,
+          mayUnmask: can(principal, 'item.unmask'),
+        },
+      );
+      if (format === 'xlsx' || format === 'pdf')
+        return reply
+          .header('content-type', format === 'xlsx' ? XLSX : 'application/pdf')
+          .header('x-ledger-digest', previewed.digest)
+          .header(
+            'content-disposition',
+            `attachment; filename="ledger-preview.${format}"; filename*=UTF-8''${encodeURIComponent(`${previewed.fileBase}.${format}`)}`,
+          )
+          .send(format === 'xlsx' ? previewed.xlsx : previewed.pdf);
+      const { document } = previewed;
+      return {
+        preview: true as const,
+        digest: previewed.digest,
+        mark: document.mark ?? '',
+        title: document.title,
+        period: document.period,
+        cover: document.cover,
+        sections: document.sections.map((section) => ({
+          title: section.title,
+          rows: section.rows.length,
+          columns: section.columns.map(({ key, header, kind }) => ({
+            key,
+            header,
+            ...(kind ? { kind } : {}),
+          })),
+          sample: section.rows.slice(0, PREVIEW_ROWS),
+          ...(section.totals ? { totals: section.totals } : {}),
+        })),
+        files: request.query.content
+          ? (['xlsx', 'pdf'] as const).map((kind) => ({
+              fileName: `${previewed.fileBase}.${kind}`,
+              size: previewed[kind].length,
+              contentBase64: previewed[kind].toString('base64'),
+            }))
+          : [],
+      };
+    },
+  );
+
+  app.post(
     '/ledgers',
     {
       config: { permission: 'poverty.work' },
       schema: {
         tags,
-        summary: '编制台账：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”',
+        summary: '编制台账并归档：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”',
         description:
-          '台账只列本人范围内（全宗、地区、类别）的人员；归档副本含身份证号，为敏感档案，日后调阅须经审批。编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件；交付的文件默认脱敏，unmask=true（须有权限并写明 purpose）时为完整信息。',
+          '台账只列本人范围内（全宗、地区、类别）的人员；归档副本含身份证号，为敏感档案，日后调阅须经审批。宜先预览（POST /ledgers/preview），核对无误后带上预览的 digest（previewDigest）归档：归档的即是预览的台账，数据自预览后有变化则不归档（409）。编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件；交付的文件默认脱敏，unmask=true（须有权限并写明 purpose）时为完整信息。',
         querystring: Type.Object({
           format: Type.Optional(
             Type.Union([Type.Literal('json'), Type.Literal('xlsx'), Type.Literal('pdf')]),
@@ -271,25 +292,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         }),
         body: LedgerBody,
         response: {
-          200: Type.Object({
-            archiveCode: Type.String(),
-            title: Type.String(),
-            period: Type.String(),
-            cover: Type.Array(Type.Object({ label: Type.String(), value: Type.String() })),
-            sections: Type.Array(Type.Object({ title: Type.String(), rows: Type.Integer() })),
-            files: Type.Array(
-              Type.Object({
-                fileNumber: Type.Integer(),
-                fileName: Type.String(),
-                digest: Type.String(),
-                size: Type.Integer(),
-                href: Type.String(),
-                contentBase64: Type.Optional(
-                  Type.String({ description: '交付给编制人的副本（默认脱敏）；size 与 digest 为归档副本的' }),
-                ),
-              }),
-            ),
-          }),
+          200: MadeSchema,
           ...errors,
         },
       },
@@ -320,6 +323,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
         return reply
           .header('content-type', format === 'xlsx' ? XLSX : 'application/pdf')
           .header('x-archive-code', code)
+          .header('x-ledger-digest', made.digest)
           .header(
             'content-disposition',
             `attachment; filename="ledger.${format}"; filename*=UTF-8''${encodeURIComponent(`${made.fileBase}.${format}`)}`,
@@ -327,6 +331,7 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
           .send(format === 'xlsx' ? made.xlsx : made.pdf);
       return {
         archiveCode: made.filed.archiveCode,
+        digest: made.digest,
         title: made.document.title,
         period: made.document.period,
         cover: made.document.cover,

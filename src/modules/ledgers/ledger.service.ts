@@ -3,14 +3,15 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { beijingDate } from '../../shared/beijing-time.js';
-import { invalid, YidangError } from '../../shared/errors.js';
+import { conflict, invalid, YidangError } from '../../shared/errors.js';
+import { keyedHash } from '../../shared/field-cipher.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { type IngestResult, ingestArchive } from '../push/push.service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';
-import type { LedgerDocument } from './ledger.document.js';
+import { type LedgerDocument, PREVIEW_MARK } from './ledger.document.js';
 import { maskDocument } from './ledger.mask.js';
 import { renderLedgerPdf } from './ledger.pdf.js';
 import { type LedgerReach, ledgerReach } from './ledger.reach.js';
@@ -22,6 +23,8 @@ import { LEDGER_CATEGORY, LEDGER_KINDS, type LedgerKind } from './ledger-categor
 // its 档号 and digests, through the same idempotent push that business systems use. The filed copy
 // holds the ID numbers (a sensitive archive, read later under an approved request); the copy handed
 // to its maker is masked unless they may unmask and asked to, with a purpose, which is logged.
+// A preview makes the same ledger without filing it (its files marked 预览 · 未归档, the showing
+// logged); filing then names the preview's digest, and is refused if the data changed since.
 
 export interface LedgerOrder {
   kind: LedgerKind;
@@ -40,6 +43,8 @@ export interface LedgerOrder {
   purpose?: string;
   /** The formats handed back (a masked copy is rendered only for these); default both. */
   deliver?: ReadonlyArray<'xlsx' | 'pdf'>;
+  /** Filing what was previewed: the preview's digest; the ledger is not filed if its data changed. */
+  previewDigest?: string;
 }
 
 export interface LedgerContext {
@@ -65,6 +70,22 @@ export interface MadeLedger {
   filed: IngestResult;
   fileBase: string;
   /** Whether the files handed back hold personal data in full. */
+  unmasked: boolean;
+  /** The ledger's digest (its order and data); equal to the preview's when one was named. */
+  digest: string;
+}
+
+/** A ledger made and not filed: what a preview hands back. */
+export interface PreviewedLedger {
+  /** The document as shown (masked unless unmasked), marked 预览 · 未归档. */
+  document: LedgerDocument;
+  /** The files as shown, marked; empty when not in `deliver`. */
+  xlsx: Buffer;
+  pdf: Buffer;
+  /** Names this ledger's order and data: filing with it files exactly this ledger, or nothing. */
+  digest: string;
+  /** The file name stem of the preview's files (…-预览). */
+  fileBase: string;
   unmasked: boolean;
 }
 
@@ -134,26 +155,133 @@ function revealFor(context: LedgerContext, order: LedgerOrder, maker: LedgerMake
   return purpose.slice(0, 200);
 }
 
+/** The document built for an order, before it is filed or shown. */
+interface Prepared {
+  period: LedgerPeriod;
+  words: string;
+  purpose: string | null;
+  reach: LedgerReach;
+  /** In full: the filed copy, and what the digest covers. */
+  document: LedgerDocument;
+  digest: string;
+}
+
+/**
+ * What the ledger holds, keyed (nobody without the field key can test a guess of its people against
+ * it): the order that chose the rows, the fonds and regions, and every cover line and cell; not when
+ * or by whom it was made.
+ */
+function ledgerDigest(kind: LedgerKind, period: LedgerPeriod, reach: LedgerReach, document: LedgerDocument) {
+  const content = JSON.stringify([
+    kind,
+    period,
+    reach.fonds.code,
+    reach.regions,
+    document.title,
+    document.period,
+    document.cover,
+    document.sections.map((section) => [
+      section.title,
+      section.columns.map((column) => column.key),
+      section.rows.map((row) => section.columns.map((column) => row[column.key] ?? null)),
+      section.totals ?? null,
+    ]),
+  ]);
+  return keyedHash('ledger-digest', content).subarray(0, 16).toString('hex');
+}
+
+async function prepare(
+  context: LedgerContext,
+  order: LedgerOrder,
+  maker: LedgerMaker,
+  now: Date,
+): Promise<Prepared> {
+  const period = ledgerPeriod(order, now);
+  const purpose = revealFor(context, order, maker);
+  const reach: LedgerReach = await ledgerReach(context.db, order, context.access);
+  const document = await buildLedger(context.db, {
+    kind: order.kind,
+    period,
+    agency: reach.fonds.name,
+    madeBy: maker.displayName,
+    madeAt: now,
+    regions: reach.regions,
+  });
+  const digest = ledgerDigest(order.kind, period, reach, document);
+  return { period, words: periodWords(period), purpose, reach, document, digest };
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** The XLSX and PDF of a document, each only when asked for (empty otherwise). */
+async function renderFiles(
+  document: LedgerDocument,
+  formats: ReadonlyArray<'xlsx' | 'pdf'>,
+): Promise<{ xlsx: Buffer; pdf: Buffer }> {
+  const [xlsx, pdf] = await Promise.all([
+    formats.includes('xlsx') ? renderLedgerXlsx(document) : EMPTY,
+    formats.includes('pdf') ? renderLedgerPdf(document) : EMPTY,
+  ]);
+  return { xlsx, pdf };
+}
+
+/**
+ * Makes the ledger and shows it without filing: nothing is archived or numbered. It exposes the same
+ * personal data as the filed one (masked unless unmasked with a purpose), so each preview is logged.
+ */
+export async function previewLedger(
+  context: LedgerContext,
+  order: LedgerOrder,
+  maker: LedgerMaker,
+  now = new Date(),
+): Promise<PreviewedLedger> {
+  const prepared = await prepare(context, order, maker, now);
+  const { document: full, purpose, reach, digest } = prepared;
+  const unmasked = purpose !== null;
+  const shown = { ...(unmasked ? full : maskDocument(full)), mark: PREVIEW_MARK };
+  const formats = order.deliver ?? ['xlsx', 'pdf'];
+  const files = await renderFiles(shown, formats);
+  await inTransaction(context.db, async (trx) =>
+    recordEvent(trx, {
+      actor: maker.actor,
+      action: 'ledger.previewed',
+      subject: `ledger:${reach.fonds.code}`,
+      payload: {
+        kind: order.kind,
+        period: prepared.words,
+        fonds: reach.fonds.code,
+        region: reach.poolingRegion,
+        rows: full.sections.reduce((sum, section) => sum + section.rows.length, 0),
+        digest,
+        formats: [...formats],
+        unmasked,
+        purpose: purpose || null,
+      },
+    }),
+  );
+  return {
+    document: shown,
+    ...files,
+    digest,
+    fileBase: `${LEDGER_KINDS[order.kind]}-${prepared.words}-预览`,
+    unmasked,
+  };
+}
+
 export async function makeLedger(
   context: LedgerContext,
   order: LedgerOrder,
   maker: LedgerMaker,
   now = new Date(),
 ): Promise<MadeLedger> {
-  const period = ledgerPeriod(order, now);
-  const purpose = revealFor(context, order, maker);
-  const reach: LedgerReach = await ledgerReach(context.db, order, context.access);
+  const { words, purpose, reach, document, digest } = await prepare(context, order, maker, now);
+  if (order.previewDigest !== undefined && order.previewDigest.trim() !== digest)
+    throw conflict(
+      'LEDGER_PREVIEW_STALE',
+      '台账数据自预览后已变化（或预览的条件不同），未归档；请重新预览，核对无误后再归档',
+    );
   const { fonds } = reach;
-  const document = await buildLedger(context.db, {
-    kind: order.kind,
-    period,
-    agency: fonds.name,
-    madeBy: maker.displayName,
-    madeAt: now,
-    regions: reach.regions,
-  });
-  const [xlsx, pdf] = await Promise.all([renderLedgerXlsx(document), renderLedgerPdf(document)]);
-  const words = periodWords(period);
+  const filedFiles = await renderFiles(document, ['xlsx', 'pdf']);
   const fileBase = `${LEDGER_KINDS[order.kind]}-${words}`;
   const stamp = now.toISOString().replace(/\D/g, '').slice(0, 14);
   const filed = await ingestArchive(
@@ -177,8 +305,8 @@ export async function makeLedger(
         extra: { ledgerKind: LEDGER_KINDS[order.kind], period: words },
       },
       files: [
-        { name: `${fileBase}.xlsx`, content: xlsx },
-        { name: `${fileBase}.pdf`, content: pdf },
+        { name: `${fileBase}.xlsx`, content: filedFiles.xlsx },
+        { name: `${fileBase}.pdf`, content: filedFiles.pdf },
       ],
     },
     maker.actor,
@@ -194,14 +322,9 @@ export async function makeLedger(
           payload: { fields: ['name', 'idNumber', 'address'], purpose, ledger: true },
         }),
       );
-    return { document, xlsx, pdf, filed, fileBase, unmasked: true };
+    return { document, ...filedFiles, filed, fileBase, unmasked: true, digest };
   }
   const masked = maskDocument(document);
-  const deliver = order.deliver ?? ['xlsx', 'pdf'];
-  const empty = Buffer.alloc(0);
-  const [maskedXlsx, maskedPdf] = await Promise.all([
-    deliver.includes('xlsx') ? renderLedgerXlsx(masked) : empty,
-    deliver.includes('pdf') ? renderLedgerPdf(masked) : empty,
-  ]);
-  return { document: masked, xlsx: maskedXlsx, pdf: maskedPdf, filed, fileBase, unmasked: false };
+  const handed = await renderFiles(masked, order.deliver ?? ['xlsx', 'pdf']);
+  return { document: masked, ...handed, filed, fileBase, unmasked: false, digest };
 }

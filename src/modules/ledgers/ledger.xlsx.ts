@@ -114,7 +114,7 @@ function printSetup(
     margins: { left: 0.5, right: 0.5, top: 0.75, bottom: 0.75, header: 0.3, footer: 0.3 },
   };
   sheet.headerFooter = {
-    oddHeader: `&L${hf(doc.title)}&R${hf(heading)}`,
+    oddHeader: `&L${hf(doc.title)}${doc.mark ? `&C【${hf(doc.mark)}】` : ''}&R${hf(heading)}`,
     oddFooter: `&L制表时间：${beijingTime(doc.madeAt)}&C第 &P 页 / 共 &N 页&R制表人：${hf(doc.madeBy, 40)}`,
   };
 }
@@ -133,6 +133,7 @@ function addCover(workbook: ExcelJS.Workbook, doc: LedgerDocument): void {
     cell.alignment = { horizontal: 'center', vertical: 'middle', wrapText: true };
   };
   banner(doc.title, 18, true);
+  if (doc.mark) banner(`（${doc.mark}）`, 14, true);
   banner(doc.period, 12, false);
   sheet.addRow([]);
   const pairs = [
@@ -173,7 +174,7 @@ function addSection(workbook: ExcelJS.Workbook, doc: LedgerDocument, section: Le
     sheet.getColumn(index + 1).width = columnWidth(section, column);
   });
 
-  const title = sheet.addRow([section.title]);
+  const title = sheet.addRow([doc.mark ? `${section.title}（${doc.mark}）` : section.title]);
   if (count > 1) sheet.mergeCells(1, 1, 1, count);
   title.height = 24;
   title.getCell(1).font = { size: 14, bold: true };
