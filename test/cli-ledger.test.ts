@@ -108,6 +108,66 @@ describe('yidang roster, reconcile and ledger', { timeout: 180_000 }, () => {
     expect(text).toContain('王丽');
   });
 
+  it('previews a ledger without filing it, then files what was previewed and refuses a stale digest', async () => {
+    const filed = async () =>
+      (
+        JSON.parse(ok(await run(cli, ['item', 'list', '--category', 'FPTZ', '--json', '--user', CLERK]))) as {
+          items: unknown[];
+        }
+      ).items.length;
+    const before = await filed();
+    const out = path.join(cli.home, '预览');
+    const order = ['ledger', 'benefits', '--from', '2025-07-01', '--to', '2026-06-30'];
+    const shown = await run(cli, [...order, '--preview', '--out', out, '--user', CLERK]);
+    const digest = ok(shown).trim();
+    expect(digest).toMatch(/^[0-9a-f]{32}$/);
+    expect(shown.stderr).toContain('预览，未归档');
+    expect(shown.stderr).toContain('统计期间（按结算日期）');
+    expect(shown.stderr).toContain(
+      `核对无误后归档：yidang ledger benefits --from 2025-07-01 --to 2026-06-30 --preview-digest ${digest}`,
+    );
+    expect(fs.readdirSync(out).sort()).toEqual([
+      '待遇享受台账-2025-07-01至2026-06-30-预览.pdf',
+      '待遇享受台账-2025-07-01至2026-06-30-预览.xlsx',
+    ]);
+    const text = execFileSync(
+      'pdftotext',
+      ['-layout', path.join(out, '待遇享受台账-2025-07-01至2026-06-30-预览.pdf'), '-'],
+      { encoding: 'utf8' },
+    );
+    expect(text).toContain('【预览 · 未归档】');
+    expect(await filed()).toBe(before);
+
+    const stale = await run(cli, [
+      ...order,
+      '--preview-digest',
+      digest.replace(/^./, (c) => (c === '0' ? '1' : '0')),
+      '--format',
+      'pdf',
+      '--out',
+      out,
+      '--user',
+      CLERK,
+    ]);
+    expect(stale.code).toBe(1);
+    expect(stale.stderr).toContain('请重新预览');
+    expect(await filed()).toBe(before);
+    const kept = await run(cli, [
+      ...order,
+      '--preview-digest',
+      digest,
+      '--json',
+      '--format',
+      'xlsx',
+      '--out',
+      out,
+      '--user',
+      CLERK,
+    ]);
+    expect(JSON.parse(ok(kept))).toMatchObject({ digest, archiveCode: expect.stringMatching(/^J013-FPTZ/) });
+    expect(await filed()).toBe(before + 1);
+  });
+
   it('explains a wrong kind or period', async () => {
     const wrongKind = await run(cli, ['ledger', 'poverty', '--as-of', '2026-06-30', '--user', CLERK]);
     expect(wrongKind.code).toBe(1);

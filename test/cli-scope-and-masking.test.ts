@@ -145,6 +145,12 @@ it('prints and writes nothing outside J013 and no ID number in the clear to a sc
     ['ledger', 'enrollment', '--as-of', '2026-06-30', '--fonds', 'J013', '--format', 'both', '--out', out],
     out,
   );
+  // A preview shows the same people without filing: its files are masked like the filed ledger's copy.
+  const previewed = path.join(cli.home, 'preview');
+  await check(
+    ['ledger', 'benefits', '--from', '2026-01-01', '--to', '2026-06-30', '--preview', '--out', previewed],
+    previewed,
+  );
   const list = path.join(cli.home, '江宁区低保名单.csv');
   fs.writeFileSync(
     list,

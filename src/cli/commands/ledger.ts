@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { DEMO_ACTOR } from '../../modules/demo/demo.service.js';
 import { rosterRegions } from '../../modules/ledgers/ledger.reach.js';
-import { makeLedger } from '../../modules/ledgers/ledger.service.js';
+import { type LedgerOrder, makeLedger, previewLedger } from '../../modules/ledgers/ledger.service.js';
 import { isLedgerKind, LEDGER_KINDS } from '../../modules/ledgers/ledger-category.js';
 import { OUTCOME_NAMES, type Outcome } from '../../modules/ledgers/reconcile.findings.js';
 import { REPORT_NAMES, type ReportKind } from '../../modules/ledgers/reconcile.report.js';
@@ -37,6 +37,22 @@ function writeOut(file: string, content: Buffer): void {
   const partial = `${file}.part`;
   fs.writeFileSync(partial, content, { mode: 0o600 });
   fs.renameSync(partial, file);
+}
+
+/** The command that files what was just previewed: the same order, with the preview's digest. */
+function refileCommand(kind: string, options: Record<string, unknown>, digest: string): string {
+  const given = (
+    [
+      ['--as-of', options.asOf],
+      ['--month', options.month],
+      ['--from', options.from],
+      ['--to', options.to],
+      ['--fonds', options.fonds],
+      ['--region', options.region],
+      ['--org', options.org === 'FP' ? undefined : options.org],
+    ] as const
+  ).flatMap(([flag, value]) => (typeof value === 'string' ? [`${flag} ${value}`] : []));
+  return ['yidang ledger', kind, ...given, `--preview-digest ${digest}`].join(' ');
 }
 
 export function registerLedgerCommands(program: Command): void {
@@ -177,7 +193,9 @@ export function registerLedgerCommands(program: Command): void {
   program
     .command('ledger <kind>')
     .description(
-      `编制台账并归档：${Object.entries(LEDGER_KINDS)
+      `编制台账并归档（先加 --preview 预览，核对无误后以 --preview-digest 归档）：${Object.entries(
+        LEDGER_KINDS,
+      )
         .map(([key, name]) => `${key} ${name}`)
         .join('，')}`,
     )
@@ -190,6 +208,8 @@ export function registerLedgerCommands(program: Command): void {
     .option('--fonds <code>', '归入的全宗（只有一个全宗时可省略）')
     .option('--org <code>', '档号中的机构（问题）代码', 'FP')
     .option('--region <code>', '台账所属地区（6 位行政区划代码，须在本人范围内；默认为范围内全部地区）')
+    .option('--preview', '只预览，不归档：写出标有“预览 · 未归档”的文件，并给出归档用的摘要')
+    .option('--preview-digest <digest>', '归档预览过的台账：数据自预览后有变化则不归档')
     .option(...UNMASK_OPTION)
     .option(...PURPOSE_OPTION)
     .option('--json', '输出 JSON')
@@ -207,6 +227,8 @@ export function registerLedgerCommands(program: Command): void {
           fonds?: string;
           org: string;
           region?: string;
+          preview?: boolean;
+          previewDigest?: string;
           unmask?: boolean;
           purpose?: string;
           json?: boolean;
@@ -222,48 +244,89 @@ export function registerLedgerCommands(program: Command): void {
           );
         if (!['xlsx', 'pdf', 'both'].includes(options.format))
           throw invalid('LEDGER_FORMAT', '--format 应为 xlsx、pdf 或 both');
-        const made = await withSystem((system) =>
-          asCliUser(system.database.db, options.user, 'poverty.work', async (user) => {
-            if (!user.principal.permissions.has('item.create'))
-              throw invalid('LEDGER_FILING', '编制台账需同时具有归档权限（台账生成后即归档）');
-            return makeLedger(
-              { db: system.database.db, store: system.store, access: user.access },
-              {
-                kind,
-                asOf: options.asOf,
-                month: options.month,
-                from: options.from,
-                to: options.to,
-                fonds: options.fonds,
-                org: options.org,
-                region: options.region,
-                unmask: options.unmask,
-                purpose: options.purpose,
-                deliver: options.format === 'both' ? ['xlsx', 'pdf'] : [options.format as 'xlsx' | 'pdf'],
-              },
-              {
+        if (options.preview && options.previewDigest !== undefined)
+          throw invalid(
+            'INVALID_ARGUMENT',
+            '--preview 与 --preview-digest 不能同时使用：先预览，再以摘要归档',
+          );
+        const formats: Array<'xlsx' | 'pdf'> =
+          options.format === 'both' ? ['xlsx', 'pdf'] : [options.format as 'xlsx' | 'pdf'];
+        const order: LedgerOrder = {
+          kind,
+          asOf: options.asOf,
+          month: options.month,
+          from: options.from,
+          to: options.to,
+          fonds: options.fonds,
+          org: options.org,
+          region: options.region,
+          unmask: options.unmask,
+          purpose: options.purpose,
+          deliver: formats,
+          previewDigest: options.previewDigest,
+        };
+        const writeFiles = (made: { fileBase: string; xlsx: Buffer; pdf: Buffer }) =>
+          formats.map((format) => {
+            const file = path.join(options.out, `${made.fileBase}.${format}`);
+            writeOut(file, format === 'xlsx' ? made.xlsx : made.pdf);
+            return file;
+          });
+        if (options.preview) {
+          const shown = await withSystem((system) =>
+            asCliUser(system.database.db, options.user, 'poverty.work', (user) =>
+              previewLedger({ db: system.database.db, store: system.store, access: user.access }, order, {
                 actor: user.actor,
                 displayName: user.principal.displayName,
                 mayUnmask: user.principal.permissions.has('item.unmask'),
-              },
-            );
+              }),
+            ),
+          );
+          const written = writeFiles(shown);
+          const sections = shown.document.sections.map((section) => ({
+            title: section.title,
+            rows: section.rows.length,
+          }));
+          if (options.json)
+            return printJson({
+              preview: true,
+              digest: shown.digest,
+              cover: shown.document.cover,
+              sections,
+              files: written,
+            });
+          process.stdout.write(`${shown.digest}\n`);
+          process.stderr.write(`${shown.document.title}（${shown.document.period}）预览，未归档\n`);
+          for (const line of shown.document.cover) process.stderr.write(`  ${line.label}：${line.value}\n`);
+          for (const section of sections) process.stderr.write(`  ${section.title}：${section.rows} 行\n`);
+          for (const file of written) process.stderr.write(`已写出 ${file}（预览，不作为档案）\n`);
+          process.stderr.write(`核对无误后归档：${refileCommand(kind, options, shown.digest)}\n`);
+          return;
+        }
+        const made = await withSystem((system) =>
+          asCliUser(system.database.db, options.user, 'poverty.work', async (user) => {
+            if (!user.principal.permissions.has('item.create'))
+              throw invalid(
+                'LEDGER_FILING',
+                '编制台账需同时具有归档权限（台账生成后即归档）；可先以 --preview 预览',
+              );
+            return makeLedger({ db: system.database.db, store: system.store, access: user.access }, order, {
+              actor: user.actor,
+              displayName: user.principal.displayName,
+              mayUnmask: user.principal.permissions.has('item.unmask'),
+            });
           }),
         );
-        const written: string[] = [];
-        for (const format of ['xlsx', 'pdf'] as const) {
-          if (options.format !== 'both' && options.format !== format) continue;
-          const file = path.join(options.out, `${made.fileBase}.${format}`);
-          writeOut(file, format === 'xlsx' ? made.xlsx : made.pdf);
-          written.push(file);
-        }
+        const written = writeFiles(made);
         if (options.json)
           return printJson({
             archiveCode: made.filed.archiveCode,
+            digest: made.digest,
             cover: made.document.cover,
             files: written,
           });
         process.stdout.write(`${made.filed.archiveCode}\n`);
         process.stderr.write(`${made.document.title}（${made.document.period}）已归档\n`);
+        if (options.previewDigest !== undefined) process.stderr.write('  与预览一致（数据未变）\n');
         for (const line of made.document.cover) process.stderr.write(`  ${line.label}：${line.value}\n`);
         for (const file of written) process.stderr.write(`已写出 ${file}\n`);
       },
