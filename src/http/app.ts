@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import type { Database } from '../db/database.js';
 import { accessRoutes } from '../modules/access/access.routes.js';
 import { grantRoutes } from '../modules/access/grant.routes.js';
+import { userControlRoutes } from '../modules/access/user-control.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
@@ -27,6 +28,7 @@ import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
 import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
+import { tokenMatches } from '../system/server-file.js';
 import type { System } from '../system/system.js';
 import { VERSION } from '../version.js';
 import { registerAuth } from './auth.js';
@@ -196,12 +198,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
       store: options.store,
       signingKey: options.signingKey,
     });
-  if (options.control)
-    await app.register(backupRoutes, {
+  if (options.control) {
+    const { system, token } = options.control;
+    await app.register(backupRoutes, { prefix: '/api/v1', system, controlToken: token });
+    await app.register(userControlRoutes, {
       prefix: '/api/v1',
-      system: options.control.system,
-      controlToken: options.control.token,
+      db: options.database.db,
+      isControlToken: (presented) => tokenMatches(token, presented),
     });
+  }
   if (serveConsole) await registerConsole(app);
   return app;
 }

@@ -128,11 +128,7 @@ function sameProgram(): string {
  * runs (on the embedded database it hands the account to this server), so the hint needs no "stop
  * the server first"; every command line in it runs as printed (the # remarks are shell comments).
  */
-function firstAccountHint(options: {
-  consoleUrl?: string;
-  demo: boolean;
-  onPostgres: boolean;
-}): string {
+function firstAccountHint(options: { consoleUrl?: string; demo: boolean; onPostgres: boolean }): string {
   const program = sameProgram();
   const where = `在本机另开一个终端，于 ${process.cwd()} 目录中${options.onPostgres ? '（DATABASE_URL 等环境变量与服务相同）' : ''}运行：`;
   const lines = [

@@ -10,8 +10,10 @@ import {
   setAccess,
   setDisabled,
 } from '../../modules/access/user.service.js';
-import { invalid } from '../../shared/errors.js';
-import { actor, parsePositiveInt, printJson, printTable, withDatabase } from '../context.js';
+import { isErrorCode } from '../../shared/error-codes.js';
+import { type FieldIssue, invalid, YidangError } from '../../shared/errors.js';
+import { runningServer, type ServerFile } from '../../system/server-file.js';
+import { actor, config, parsePositiveInt, printJson, printTable, withDatabase } from '../context.js';
 import { promptHidden } from '../sign-in.js';
 import { beijingDateTime } from '../../shared/beijing-time.js';
 
@@ -20,6 +22,39 @@ import { beijingDateTime } from '../../shared/beijing-time.js';
 // YIDANG_NEW_PASSWORD or a hidden prompt, never from the command line.
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+type Created = Awaited<ReturnType<typeof createUser>>;
+
+/** `user add` handed to the running server over its local control channel (see user-control.routes.ts). */
+async function addThroughServer(server: ServerFile, body: Record<string, unknown>): Promise<Created> {
+  let response: Response;
+  try {
+    response = await fetch(new URL('/api/v1/admin/users', server.url), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${server.token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+  } catch {
+    throw new YidangError(
+      'SERVER_UNREACHABLE',
+      'busy',
+      `服务（进程号 ${server.pid}）占用着数据库但无法连接：${server.url}`,
+    );
+  }
+  const answer = (await response.json().catch(() => ({}))) as Partial<Created> & {
+    error?: { code?: string; message?: string; issues?: FieldIssue[] };
+  };
+  if (!response.ok) {
+    const { code, message, issues } = answer.error ?? {};
+    throw new YidangError(
+      isErrorCode(code) ? code : 'BAD_REQUEST',
+      'invalid',
+      message ?? `服务拒绝了创建账户的请求（HTTP ${response.status}）`,
+      issues ?? [],
+    );
+  }
+  return answer as Created;
+}
 
 async function newPassword(): Promise<string> {
   const fromEnv = process.env.YIDANG_NEW_PASSWORD;
@@ -64,21 +99,23 @@ export function registerUserCommands(program: Command): void {
         username: string,
         options: { role: string[]; name?: string; scope?: string[]; idNumber?: string },
       ) => {
+        const scope = options.scope ?? [];
+        const rows = scope.map(parseScope);
         const password = await newPassword();
-        const created = await withDatabase((database) =>
-          createUser(
-            database.db,
-            {
-              username,
-              displayName: options.name,
-              password,
-              roles: options.role,
-              scope: (options.scope ?? []).map(parseScope),
-              idNumber: options.idNumber,
-            },
-            actor(),
-          ),
-        );
+        const account = {
+          username,
+          displayName: options.name,
+          password,
+          roles: options.role,
+          idNumber: options.idNumber,
+        };
+        // The embedded database belongs to the server while it runs: the server creates the account.
+        const server = config().databaseUrl ? undefined : runningServer(config().home);
+        if (server)
+          process.stderr.write(`嵌入式数据库由运行中的服务（进程号 ${server.pid}）持有，由服务创建账户……\n`);
+        const created = server
+          ? await addThroughServer(server, { ...account, scope, actor: actor() })
+          : await withDatabase((database) => createUser(database.db, { ...account, scope: rows }, actor()));
         process.stdout.write(
           `已创建账户 ${created.user.username}（${roleNames(created.user.roles as never)}），范围：${describeScope(created.user.scope)}\n` +
             '本人首次在控制台登录时须修改此口令，之后才能使用其他功能。\n',
