@@ -2,8 +2,9 @@ import type { Readable } from 'node:stream';
 import { YidangError } from '../../shared/errors.js';
 import type { AttachedFile, StorageContext } from '../storage/file.service.js';
 import { openFile } from '../storage/file.service.js';
+import { markCopy } from './mark-copy.js';
 import { newTraceId } from './stamp.js';
-import { canWatermark, MAX_WATERMARK_BYTES, watermark } from './watermark.js';
+import { canWatermark, MAX_WATERMARK_BYTES } from './watermark.js';
 
 // Every copy of an attached file that leaves the system (browser view, download, CLI) goes through
 // here: a fresh trace id in the read's log entry, and for PDFs and images a visible watermark saying
@@ -68,7 +69,7 @@ export async function deliverFile(
     };
   }
   const content = await readAll(stream, MAX_WATERMARK_BYTES);
-  const marked = await watermark(content, file.mediaType, file.fileName, {
+  const marked = await markCopy(content, file.mediaType, file.fileName, {
     username: reader.username,
     displayName: reader.displayName,
     at: options.now ?? new Date(),

@@ -1,4 +1,4 @@
-import { move } from 'piscina';
+import { move, transferableSymbol, valueSymbol } from 'piscina';
 import { isYidangError } from '../errors.js';
 import type { RefusedReply, TaskRequest } from './task.js';
 
@@ -12,10 +12,9 @@ export default async function run(request: TaskRequest): Promise<unknown> {
   if (typeof handler !== 'function') throw new Error(`no task ${request.name} in ${request.module}`);
   try {
     const value: unknown = await handler(request.input);
-    // Bytes the task made are handed over, not copied; a view of a shared pool buffer is copied.
-    if (value instanceof Uint8Array && value.byteOffset === 0 && value.byteLength === value.buffer.byteLength)
-      return move(value);
-    return value;
+    // Bytes the task made (the result, or a field of it) are handed over, not copied.
+    const owned = ownBuffers(value);
+    return owned.length > 0 ? move({ [transferableSymbol]: owned, [valueSymbol]: value } as never) : value;
   } catch (error) {
     if (!isYidangError(error)) throw error;
     const refused: RefusedReply = {
@@ -23,4 +22,19 @@ export default async function run(request: TaskRequest): Promise<unknown> {
     };
     return refused;
   }
+}
+
+/** Buffers of the result that nothing else holds a view of (a view of a shared pool buffer is copied). */
+function ownBuffers(value: unknown): ArrayBuffer[] {
+  const whole = (bytes: unknown): bytes is Uint8Array<ArrayBuffer> =>
+    bytes instanceof Uint8Array &&
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength;
+  if (whole(value)) return [value.buffer];
+  if (typeof value !== 'object' || value === null) return [];
+  const buffers = Object.values(value)
+    .filter(whole)
+    .map((bytes) => bytes.buffer);
+  return [...new Set(buffers)];
 }
