@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { isYidangError, YidangError } from '../shared/errors.js';
@@ -27,6 +28,7 @@ describe('defaults', () => {
       host: '127.0.0.1',
       lockTimeoutMs: 15000,
       pgliteThread: undefined,
+      cpuWorkers: Math.max(1, availableParallelism() - 1),
       digest: 'sha256',
       cipher: 'aes-256-gcm',
       signature: 'ed25519',
@@ -74,6 +76,14 @@ describe('defaults', () => {
       /YIDANG_OCR_LANGUAGES/,
     );
     expect(() => loadConfig({ YIDANG_OCR_MIN_CONFIDENCE: '101' }, cwd)).toThrow(/YIDANG_OCR_MIN_CONFIDENCE/);
+  });
+
+  it('reads the CPU pool size and refuses one out of 1–64', () => {
+    expect(loadConfig({ YIDANG_CPU_WORKERS: ' 3 ' }, cwd).cpuWorkers).toBe(3);
+    expect(() => loadConfig({ YIDANG_CPU_WORKERS: '0' }, cwd)).toThrow(
+      '配置错误：YIDANG_CPU_WORKERS 必须是 1–64 之间的整数，实际为“0”',
+    );
+    expect(() => loadConfig({ YIDANG_CPU_WORKERS: 'auto' }, cwd)).toThrow(/YIDANG_CPU_WORKERS/);
   });
 
   it('reads the storage and integrity choices and refuses unknown ones', () => {

@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { invalid } from '../shared/errors.js';
 import { parseReplicas, parseS3Settings, type ReplicaSpec, type S3Settings } from './replicas.js';
@@ -27,6 +28,8 @@ export interface Config {
    * its start).
    */
   pgliteThread: 'worker' | 'main' | undefined;
+  /** Threads of the CPU pool (YIDANG_CPU_WORKERS): one fewer than the cores by default, at least one. */
+  cpuWorkers: number;
   /** Digest of files and of the event log (YIDANG_DIGEST). */
   digest: DigestAlgorithm;
   /** Encryption of stored files (YIDANG_CIPHER). */
@@ -143,6 +146,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pgliteThread: env.YIDANG_PGLITE_THREAD?.trim()
       ? parseChoice(env, 'YIDANG_PGLITE_THREAD', ['worker', 'main'] as const, 'worker')
       : undefined,
+    cpuWorkers: parseInteger(env, 'YIDANG_CPU_WORKERS', Math.max(1, availableParallelism() - 1), 1, 64),
     digest: parseChoice(env, 'YIDANG_DIGEST', ['sha256', 'sm3'] as const, 'sha256'),
     cipher: parseChoice(env, 'YIDANG_CIPHER', ['aes-256-gcm', 'sm4'] as const, 'aes-256-gcm'),
     signature: parseChoice(env, 'YIDANG_SIGNATURE', ['ed25519', 'sm2'] as const, 'ed25519'),

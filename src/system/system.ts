@@ -11,6 +11,7 @@ import { BlobStore } from '../modules/storage/blob-store.js';
 import { DirectoryReplica } from '../modules/storage/directory-replica.js';
 import { openFieldKey } from '../modules/storage/field-key.js';
 import { initKeyring, type Keyring, loadKeyring } from '../modules/storage/keyring.js';
+import { configureCpuPool } from '../shared/cpu-pool/cpu-pool.js';
 import { isYidangError } from '../shared/errors.js';
 
 // Everything one running Yidang uses, opened together: the database, the keys in YIDANG_HOME/keys,
@@ -73,6 +74,7 @@ export interface OpenOptions {
 
 export async function openSystem(config: Config, options: OpenOptions = {}): Promise<System> {
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
+  await configureCpuPool({ workers: config.cpuWorkers });
   const database = options.database ?? (await openDatabase(config, { thread: options.thread }));
   try {
     const keyring = await openKeyring(config, database);
