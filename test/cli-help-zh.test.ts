@@ -59,6 +59,23 @@ describe('help', { timeout: 180_000 }, () => {
     }
   });
 
+  it('names every argument and option value in Chinese', () => {
+    // ledger, reconcile and roster (src/cli/commands/ledger.ts) are another helper's, still to follow.
+    const pending = new Set(['ledger', 'reconcile', 'roster']);
+    const english: string[] = [];
+    for (const names of commands.filter(([first]) => !pending.has(first as string))) {
+      let command = program;
+      for (const name of names) command = command.commands.find((sub) => sub.name() === name) as Command;
+      for (const argument of command.registeredArguments)
+        if (!CJK.test(argument.name())) english.push(`${names.join(' ')} <${argument.name()}>`);
+      for (const option of command.options) {
+        const value = /[<[]([^>\]]+)[>\]]/.exec(option.flags)?.[1];
+        if (value !== undefined && !CJK.test(value)) english.push(`${names.join(' ')} ${option.flags}`);
+      }
+    }
+    expect(english).toEqual([]);
+  });
+
   it('prints every command’s --help without a word of commander’s English', async () => {
     const { displayWidth } = await built<HelpModule>('dist/cli/help-zh.js');
     for (const names of [[], ...commands]) {
@@ -117,10 +134,9 @@ describe('errors of the command line', { timeout: 120_000 }, () => {
   });
 
   it('says which argument, option or value is missing, and when there are too many', async () => {
-    expectRefused(await run(cli, ['item', 'show']), '错误：缺少参数 <');
-    expectRefused(await run(cli, ['item', 'list', '--limit']), '错误：选项 --limit <');
-    expect((await run(cli, ['item', 'list', '--limit'])).stderr).toContain('> 缺少取值');
-    expectRefused(await run(cli, ['user', 'add', 'someone']), '错误：缺少必填选项 --role');
+    expectRefused(await run(cli, ['item', 'show']), '错误：缺少参数 <档号>');
+    expectRefused(await run(cli, ['item', 'list', '--limit']), '错误：选项 --limit <条数> 缺少取值');
+    expectRefused(await run(cli, ['user', 'add', 'someone']), '错误：缺少必填选项 --role <角色>');
     expectRefused(
       await run(cli, ['user', 'add', 'a', 'b', '--role', 'clerk']),
       '错误：参数过多：命令“add”需要 1 个参数，实际给了 2 个',

@@ -56,7 +56,7 @@ export function progress(label: string, done: number, total: number): void {
 
 /** Archive content commands act as a signed-in account (see sign-in.ts). */
 export const USER_OPTION = [
-  '--user <name>',
+  '--user <用户名>',
   '以该账户的身份与权限操作（也可用环境变量 YIDANG_USER）',
 ] as const;
 

@@ -34,11 +34,11 @@ export function registerAccessCommands(program: Command): void {
   const access = program.command('access').description('敏感档案查阅申请与审批（安全保密员审批）');
 
   access
-    .command('request <archiveCodes...>')
+    .command('request <档号...>')
     .description('申请查阅敏感档案（写明目的与期限，由安全保密员审批）')
-    .requiredOption('--purpose <text>', '查阅目的（至少4个字，记入日志并印在水印上）')
+    .requiredOption('--purpose <用途>', '查阅目的（至少4个字，记入日志并印在水印上）')
     .option(
-      '--hours <n>',
+      '--hours <小时数>',
       `期限（小时；敏感档案最长 ${MAX_HOURS.sensitive}，限制档案最长 ${MAX_HOURS.restricted}）`,
     )
     .option(...USER_OPTION)
@@ -55,7 +55,7 @@ export function registerAccessCommands(program: Command): void {
   access
     .command('list')
     .description('查阅申请：安全保密员看到全部待办，其他用户只看到自己的')
-    .option('--status <status>', `只看某一状态：${STATUSES.join('、')}`)
+    .option('--status <状态>', `只看某一状态：${STATUSES.join('、')}`)
     .option('--mine', '只看我提出的')
     .option('--json', '以 JSON 输出')
     .option(...USER_OPTION)
@@ -88,10 +88,10 @@ export function registerAccessCommands(program: Command): void {
     });
 
   access
-    .command('approve <id>')
+    .command('approve <编号>')
     .description('批准查阅申请（安全保密员；可缩短期限）')
-    .option('--hours <n>', '批准的期限（小时，不超过申请的期限）')
-    .option('--note <text>', '审批意见')
+    .option('--hours <小时数>', '批准的期限（小时，不超过申请的期限）')
+    .option('--note <理由>', '审批意见')
     .option(...USER_OPTION)
     .action(async (id: string, options: { hours?: string; note?: string; user?: string }) => {
       const hours = options.hours === undefined ? undefined : parsePositiveInt(options.hours, '--hours');
@@ -108,9 +108,9 @@ export function registerAccessCommands(program: Command): void {
     ['revoke', '提前收回已批准的授权（安全保密员，须写理由）', revokeGrant],
   ] as const)
     access
-      .command(`${name} <id>`)
+      .command(`${name} <编号>`)
       .description(description)
-      .requiredOption('--note <text>', '理由')
+      .requiredOption('--note <理由>', '理由')
       .option(...USER_OPTION)
       .action(async (id: string, options: { note: string; user?: string }) => {
         const decided = await withDatabase((database) =>
@@ -122,7 +122,7 @@ export function registerAccessCommands(program: Command): void {
       });
 
   access
-    .command('withdraw <id>')
+    .command('withdraw <编号>')
     .description('撤回自己尚未审批的申请')
     .option(...USER_OPTION)
     .action(async (id: string, options: { user?: string }) => {

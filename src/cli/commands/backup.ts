@@ -73,7 +73,7 @@ async function backupThroughServer(server: ServerFile, dir: string, secret: stri
 
 export function registerBackupCommands(program: Command): void {
   program
-    .command('backup <dir>')
+    .command('backup <目录>')
     .description('把数据库、全部文件、加密的密钥和最新检查点备份到一个新目录（服务可继续运行）')
     .action(async (dir: string) => {
       const secret = passphrase();
@@ -92,7 +92,7 @@ export function registerBackupCommands(program: Command): void {
       );
     });
   program
-    .command('restore <dir>')
+    .command('restore <目录>')
     .description('从备份重建一个新的数据目录（YIDANG_HOME 须为空），恢复后自动校验')
     .action(async (dir: string) => {
       const report = await restoreBackup(config(), dir, passphrase());

@@ -31,10 +31,10 @@ export function registerCatalogCommands(program: Command): void {
   fonds
     .command('add')
     .description('新建全宗')
-    .requiredOption('--code <code>', '全宗号（4位）')
-    .requiredOption('--name <name>', '名称')
-    .requiredOption('--region <code>', '6位地区代码')
-    .option('--pattern <pattern>', '档号规则')
+    .requiredOption('--code <全宗号>', '全宗号（4位）')
+    .requiredOption('--name <名称>', '名称')
+    .requiredOption('--region <地区代码>', '6位地区代码')
+    .option('--pattern <档号规则>', '档号规则')
     .action(async (options: { code: string; name: string; region: string; pattern?: string }) => {
       const created = await withDatabase((database) =>
         createFonds(
@@ -51,11 +51,11 @@ export function registerCatalogCommands(program: Command): void {
       process.stdout.write(`已新建全宗 ${created.code}，档号规则 ${created.archiveCodePattern}\n`);
     });
   fonds
-    .command('set <code>')
+    .command('set <全宗号>')
     .description('修改全宗名称、地区或（尚未归档时）档号规则')
-    .option('--name <name>', '名称')
-    .option('--region <code>', '6位地区代码')
-    .option('--pattern <pattern>', '档号规则')
+    .option('--name <名称>', '名称')
+    .option('--region <地区代码>', '6位地区代码')
+    .option('--pattern <档号规则>', '档号规则')
     .action(async (code: string, options: { name?: string; region?: string; pattern?: string }) => {
       const changed = await withDatabase((database) =>
         changeFonds(
@@ -105,11 +105,11 @@ export function registerCatalogCommands(program: Command): void {
   category
     .command('add')
     .description('新增类别')
-    .requiredOption('--code <code>', '类别代码（大写字母或数字）')
-    .requiredOption('--name <name>', '名称')
-    .requiredOption('--retention <period>', '默认保管期限 Y/D100/D50/D30/D15/D10')
-    .option('--parent <code>', '上级类别代码')
-    .option('--basis <text>', '保管期限依据')
+    .requiredOption('--code <类别代码>', '类别代码（大写字母或数字）')
+    .requiredOption('--name <名称>', '名称')
+    .requiredOption('--retention <保管期限>', '默认保管期限 Y/D100/D50/D30/D15/D10')
+    .option('--parent <类别代码>', '上级类别代码')
+    .option('--basis <依据>', '保管期限依据')
     .action(
       async (options: { code: string; name: string; retention: string; parent?: string; basis?: string }) => {
         await withDatabase((database) =>
@@ -130,7 +130,7 @@ export function registerCatalogCommands(program: Command): void {
     );
   const setStatus = (name: string, status: 'active' | 'retired', label: string) =>
     category
-      .command(`${name} <code>`)
+      .command(`${name} <类别代码>`)
       .description(`${label}类别`)
       .action(async (code: string) => {
         await withDatabase((database) => changeCategory(database.db, code, { status }, actor()));
@@ -139,14 +139,14 @@ export function registerCatalogCommands(program: Command): void {
   setStatus('retire', 'retired', '停用');
   setStatus('activate', 'active', '启用');
   category
-    .command('rename <code> <name>')
+    .command('rename <类别代码> <名称>')
     .description('重命名类别')
     .action(async (code: string, name: string) => {
       await withDatabase((database) => changeCategory(database.db, code, { name }, actor()));
       process.stdout.write(`已将类别 ${code} 重命名为 ${name}\n`);
     });
   category
-    .command('delete <code>')
+    .command('delete <类别代码>')
     .description('删除从未使用的类别')
     .action(async (code: string) => {
       await withDatabase((database) => removeCategory(database.db, code, actor()));
@@ -178,10 +178,10 @@ export function registerCatalogCommands(program: Command): void {
   retention
     .command('set')
     .description('为某地区单独设置某类别的保管期限')
-    .requiredOption('--category <code>', '类别代码')
-    .requiredOption('--region <code>', '6位地区代码（省、市或县）')
-    .requiredOption('--period <period>', '保管期限 Y/D100/D50/D30/D15/D10')
-    .requiredOption('--reason <text>', '依据')
+    .requiredOption('--category <类别代码>', '类别代码')
+    .requiredOption('--region <地区代码>', '6位地区代码（省、市或县）')
+    .requiredOption('--period <保管期限>', '保管期限 Y/D100/D50/D30/D15/D10')
+    .requiredOption('--reason <原因>', '依据')
     .action(async (options: { category: string; region: string; period: string; reason: string }) => {
       await withDatabase((database) =>
         setRetentionOverride(
@@ -202,8 +202,8 @@ export function registerCatalogCommands(program: Command): void {
   retention
     .command('unset')
     .description('取消地区调整')
-    .requiredOption('--category <code>', '类别代码')
-    .requiredOption('--region <code>', '6位地区代码')
+    .requiredOption('--category <类别代码>', '类别代码')
+    .requiredOption('--region <地区代码>', '6位地区代码')
     .action(async (options: { category: string; region: string }) => {
       await withDatabase((database) =>
         removeRetentionOverride(database.db, options.category, options.region, actor()),

@@ -54,7 +54,7 @@ export function registerCheckCommands(program: Command): void {
     .option('--fonds <全宗号>', '检测一个全宗某年度的全部档案（与 --year 同用）')
     .option('--year <年度>', '年度（与 --fonds 同用）')
     .option('--run <检测编号>', '不重新检测，取出以前某次检测的报告')
-    .option('--report <path>', '把检测报告另存为 XLSX')
+    .option('--report <文件>', '把检测报告另存为 XLSX')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
     .action(async (options: CheckOptions) => {

@@ -6,8 +6,8 @@ export function registerDemoCommand(program: Command): void {
   program
     .command('demo')
     .description('生成合成的示例参保人和档案（同一种子结果相同），归入演示全宗 D001')
-    .requiredOption('--items <n>', '件数')
-    .option('--seed <seed>', '随机种子', '1')
+    .requiredOption('--items <件数>', '件数')
+    .option('--seed <种子>', '随机种子', '1')
     .action(async (options: { items: string; seed: string }) => {
       const items = parsePositiveInt(options.items, '--items', 100_000_000);
       const started = Date.now();

@@ -28,7 +28,7 @@ export function registerDuplicateCommands(program: Command): void {
     .command('list')
     .description('列出重复标记：两件并列，标出取值不同的关键字段')
     .option('--status <状态>', 'open 待处理（默认）/ kept 都保留 / merged 已合并 / all', 'open')
-    .option('--limit <N>', '最多列出几组', '50')
+    .option('--limit <条数>', '最多列出几组', '50')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
     .action(async (options: { status: string; limit: string; json?: boolean; user?: string }) => {
@@ -64,7 +64,7 @@ export function registerDuplicateCommands(program: Command): void {
     });
 
   duplicates
-    .command('resolve <id>')
+    .command('resolve <编号>')
     .description('处理重复标记：--keep-both 都保留，或 --merge-into <档号> 以该件为准合并；须写 --reason')
     .option('--keep-both', '两件都保留（不是重复）')
     .option('--merge-into <档号>', '以这一件为准，另一件作为其重份保留')

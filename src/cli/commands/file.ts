@@ -40,9 +40,9 @@ export function registerFileCommands(program: Command): void {
   const file = program.command('file').description('档案的电子文件：添加、列出、取出');
 
   file
-    .command('add <archiveCode> <path>')
+    .command('add <档号> <路径>')
     .description('把文件加密存入各副本并挂接到档案，打印其摘要')
-    .option('--name <name>', '登记的文件名（默认取路径中的文件名）')
+    .option('--name <文件名>', '登记的文件名（默认取路径中的文件名）')
     .option(...USER_OPTION)
     .action(async (archiveCode: string, source: string, options: { name?: string; user?: string }) => {
       const stream = openSource(source);
@@ -63,7 +63,7 @@ export function registerFileCommands(program: Command): void {
     });
 
   file
-    .command('list <archiveCode>')
+    .command('list <档号>')
     .description('列出档案的电子文件')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
@@ -91,11 +91,11 @@ export function registerFileCommands(program: Command): void {
     });
 
   file
-    .command('get <archiveCode> <number>')
+    .command('get <档号> <序号>')
     .description('取出档案的第 n 个文件（校验摘要后才写出；PDF 与图像加盖水印，追踪号记入日志）')
-    .requiredOption('--out <path>', '写到哪个文件')
+    .requiredOption('--out <文件>', '写到哪个文件')
     .option('--force', '覆盖已存在的文件')
-    .option('--purpose <text>', '用途（印在水印上并记入日志）')
+    .option('--purpose <用途>', '用途（印在水印上并记入日志）')
     .option(...USER_OPTION)
     .action(
       async (

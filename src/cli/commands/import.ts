@@ -19,7 +19,7 @@ const defaultReportPath = (file: string) =>
 
 export function registerImportCommands(program: Command): void {
   program
-    .command('import <file>')
+    .command('import <文件>')
     .description('批量导入 CSV 或 XLSX：先逐行校验，再分批归档，并生成导入报告（XLSX）')
     .option(
       '--mapping <名称或文件>',
@@ -27,8 +27,8 @@ export function registerImportCommands(program: Command): void {
     )
     .option('--save-mapping <名称>', '把 --mapping 给出的 JSON 文件保存为该名称（如来源部门名），供以后使用')
     .option('--all-or-nothing', '有任何一行不通过则一行也不归档')
-    .option('--batch <N>', '每批归档的行数（每批一个事务）', '1000')
-    .option('--report <path>', '导入报告的保存位置（默认与文件同目录的 *.导入报告.xlsx）')
+    .option('--batch <行数>', '每批归档的行数（每批一个事务）', '1000')
+    .option('--report <文件>', '导入报告的保存位置（默认与文件同目录的 *.导入报告.xlsx）')
     .option('--json', '输出 JSON（逐行结果）')
     .option(...USER_OPTION)
     .action(

@@ -39,11 +39,11 @@ export function registerIngestCommands(program: Command): void {
   const ingest = program.command('ingest').description('经办即归档：业务系统推送归档与归档时滞');
 
   ingest
-    .command('push <metadata.json>')
+    .command('push <档案.json>')
     .description('推送一件档案（幂等：同一来源系统与业务流水号只归档一次），打印档号')
-    .requiredOption('--source <name>', '来源系统，如 结算系统')
-    .requiredOption('--serial <number>', '业务流水号')
-    .option('--file <path...>', '随档案一起归档的电子文件（可多个）')
+    .requiredOption('--source <来源系统>', '来源系统，如 结算系统')
+    .requiredOption('--serial <业务流水号>', '业务流水号')
+    .option('--file <文件...>', '随档案一起归档的电子文件（可多个）')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
     .action(
@@ -91,9 +91,9 @@ export function registerIngestCommands(program: Command): void {
   ingest
     .command('lag')
     .description('归档时滞统计：办理时间到归档，按来源系统')
-    .option('--from <time>', '开始（含），默认 30 天前')
-    .option('--to <time>', '结束（不含），默认现在')
-    .option('--source <name>', '只统计该来源系统')
+    .option('--from <时间>', '开始（含），默认 30 天前')
+    .option('--to <时间>', '结束（不含），默认现在')
+    .option('--source <来源系统>', '只统计该来源系统')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
     .action(

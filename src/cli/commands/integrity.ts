@@ -82,7 +82,7 @@ export function registerIntegrityCommands(program: Command): void {
       );
     });
   checkpoint
-    .command('export <dir>')
+    .command('export <目录>')
     .description('把最新检查点和验证公钥写到目录（请存放在本机以外）')
     .action(async (dir: string) => {
       const { latest, key } = await withSystem(async (system) => {
@@ -102,10 +102,10 @@ export function registerIntegrityCommands(program: Command): void {
 
   const proof = program.command('proof').description('包含证明与一致性证明');
   proof
-    .command('inclusion <seq>')
+    .command('inclusion <序号>')
     .description('事件 #seq 在检查点日志中的包含证明')
-    .option('--size <n>', '树大小（默认取包含该事件的最新检查点）')
-    .option('--out <file>', '写到文件')
+    .option('--size <树大小>', '树大小（默认取包含该事件的最新检查点）')
+    .option('--out <文件>', '写到文件')
     .action(async (seq: string, options: { size?: string; out?: string }) => {
       const index = /^\d+$/.test(seq) ? Number(seq) : Number.NaN;
       if (!Number.isSafeInteger(index))
@@ -117,20 +117,20 @@ export function registerIntegrityCommands(program: Command): void {
       );
     });
   proof
-    .command('consistency <oldSize> <newSize>')
+    .command('consistency <旧树大小> <新树大小>')
     .description('树大小 oldSize 的日志是 newSize 的前缀的证明')
-    .option('--out <file>', '写到文件')
+    .option('--out <文件>', '写到文件')
     .action(async (oldSize: string, newSize: string, options: { out?: string }) => {
       const from = parsePositiveInt(oldSize, '旧树大小');
       const to = parsePositiveInt(newSize, '新树大小');
       writeOutput(await withSystem((system) => proveConsistency(system.database.db, from, to)), options.out);
     });
   proof
-    .command('verify <proofFile>')
+    .command('verify <证明文件>')
     .description('只凭证明、签名检查点和公钥验证（不需要数据库）')
-    .requiredOption('--checkpoint <file>', '签名检查点文件（一致性证明时为旧检查点）')
-    .option('--new-checkpoint <file>', '一致性证明的新检查点文件')
-    .requiredOption('--key <key>', '验证公钥（字符串或 verifier-key.txt）')
+    .requiredOption('--checkpoint <文件>', '签名检查点文件（一致性证明时为旧检查点）')
+    .option('--new-checkpoint <文件>', '一致性证明的新检查点文件')
+    .requiredOption('--key <公钥>', '验证公钥（字符串或 verifier-key.txt）')
     .action(
       async (proofFile: string, options: { checkpoint: string; newCheckpoint?: string; key: string }) => {
         const document = readJsonFile(proofFile) as { type?: string };
@@ -160,7 +160,7 @@ export function registerIntegrityCommands(program: Command): void {
     .command('verify')
     .description('从数据库和文件存储重算一切：事件、默克尔树、检查点签名、档案、文件摘要（结果记入校验记录）')
     .option('--deep', '同时解密每个文件并校验内容摘要')
-    .option('--checkpoint <file...>', '另外核对保存在别处的检查点文件')
+    .option('--checkpoint <文件...>', '另外核对保存在别处的检查点文件')
     .option('--json', '输出 JSON 报告')
     .action(async (options: { deep?: boolean; checkpoint?: string[]; json?: boolean }) => {
       const external = (options.checkpoint ?? []).map((file) => ({
@@ -197,8 +197,8 @@ export function registerIntegrityCommands(program: Command): void {
   program
     .command('log')
     .description('列出事件日志（最新的在前）')
-    .option('--subject <subject>', '只看某对象，如 item:<档号>')
-    .option('--limit <n>', '条数', '50')
+    .option('--subject <对象>', '只看某对象，如 item:<档号>')
+    .option('--limit <条数>', '条数', '50')
     .option('--json', '输出 JSON')
     .action(async (options: { subject?: string; limit: string; json?: boolean }) => {
       const limit = parsePositiveInt(options.limit, '--limit', 10_000);

@@ -17,7 +17,7 @@ import {
 import { asCliUser } from '../sign-in.js';
 
 const UNMASK_OPTION = ['--unmask', '显示未脱敏的个人信息（需相应权限，记入事件日志）'] as const;
-const PURPOSE_OPTION = ['--purpose <text>', '查阅目的（记入事件日志）'] as const;
+const PURPOSE_OPTION = ['--purpose <用途>', '查阅目的（记入事件日志）'] as const;
 
 export function registerItemCommands(program: Command): void {
   const item = program.command('item').description('档案：归档、查看、列表、修改、版本');
@@ -25,7 +25,7 @@ export function registerItemCommands(program: Command): void {
   item
     .command('add')
     .description('归档 item.json 中的一件档案（或一个数组中的多件，全部成功或全部不归档），打印档号')
-    .requiredOption('--file <path>', 'JSON 文件路径，- 表示标准输入')
+    .requiredOption('--file <文件>', 'JSON 文件路径，- 表示标准输入')
     .option(...USER_OPTION)
     .action(async (options: { file: string; user?: string }) => {
       const document = readJsonFile(options.file);
@@ -39,7 +39,7 @@ export function registerItemCommands(program: Command): void {
     });
 
   item
-    .command('show <archiveCode>')
+    .command('show <档号>')
     .description('以 JSON 显示一件档案（个人信息默认脱敏）')
     .option(...USER_OPTION)
     .option(...UNMASK_OPTION)
@@ -63,12 +63,12 @@ export function registerItemCommands(program: Command): void {
   item
     .command('list')
     .description('列出档案（个人信息默认脱敏）')
-    .option('--category <code>', '类别代码（含其子类别）')
-    .option('--year <year>', '年度')
-    .option('--fonds <code>', '全宗号')
-    .option('--id-number <id>', '按身份证号精确查找（库中为密文，经盲索引查找）')
-    .option('--limit <n>', '最多显示件数', '50')
-    .option('--cursor <id>', '从该 nextCursor 之后继续')
+    .option('--category <类别代码>', '类别代码（含其子类别）')
+    .option('--year <年度>', '年度')
+    .option('--fonds <全宗号>', '全宗号')
+    .option('--id-number <身份证号>', '按身份证号精确查找（库中为密文，经盲索引查找）')
+    .option('--limit <条数>', '最多显示件数', '50')
+    .option('--cursor <标记>', '从该 nextCursor 之后继续')
     .option('--json', '以 JSON 输出（含 nextCursor）')
     .option(...USER_OPTION)
     .option(...UNMASK_OPTION)
@@ -121,10 +121,10 @@ export function registerItemCommands(program: Command): void {
     );
 
   item
-    .command('update <archiveCode>')
+    .command('update <档号>')
     .description('修改档案字段（档号不变，旧版本保留）')
-    .requiredOption('--file <path>', '包含要修改字段的 JSON 文件，- 表示标准输入')
-    .requiredOption('--reason <text>', '变更原因')
+    .requiredOption('--file <文件>', '包含要修改字段的 JSON 文件，- 表示标准输入')
+    .requiredOption('--reason <原因>', '变更原因')
     .option(...USER_OPTION)
     .action(async (archiveCode: string, options: { file: string; reason: string; user?: string }) => {
       const patch = readJsonFile(options.file);
@@ -142,7 +142,7 @@ export function registerItemCommands(program: Command): void {
     });
 
   item
-    .command('history <archiveCode>')
+    .command('history <档号>')
     .description('以 JSON 显示档案的全部版本（个人信息默认脱敏）')
     .option(...USER_OPTION)
     .option(...UNMASK_OPTION)

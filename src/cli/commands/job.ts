@@ -24,7 +24,7 @@ export function registerJobCommands(program: Command): void {
     .description('列出后台任务（新的在前）与各状态的数量')
     .option('--state <状态>', `只列该状态：${JOB_STATES.join('、')}`)
     .option('--kind <类型>', '只列该类型，如 check.after-filing、ocr.page')
-    .option('--limit <N>', '最多列出几条（默认 50）')
+    .option('--limit <条数>', '最多列出几条（默认 50）')
     .option('--json', '输出 JSON')
     .action(async (options: { state?: string; kind?: string; limit?: string; json?: boolean }) => {
       const overview = await withDatabase((database) =>

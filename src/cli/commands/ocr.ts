@@ -56,7 +56,7 @@ export function registerOcrCommands(program: Command): void {
   ocr
     .command('run')
     .description('识别队列中所有就绪的页，直到队列为空')
-    .option('--concurrency <N>', '同时识别的页数（默认 YIDANG_OCR_CONCURRENCY 或 1）')
+    .option('--concurrency <页数>', '同时识别的页数（默认 YIDANG_OCR_CONCURRENCY 或 1）')
     .action(async (options: { concurrency?: string }) => {
       const settings = config().ocr;
       const problem = await ocrUnavailable(settings);

@@ -48,7 +48,7 @@ export function registerQcCommands(program: Command): void {
   const qc = program.command('qc').description('数字化质检：抽样、逐页判定、批次验收或退回');
   const batchOf = (value: string) => parsePositiveInt(value, '批次编号');
 
-  qc.command('show <batch>')
+  qc.command('show <批次>')
     .description('批次的质检记录')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
@@ -62,7 +62,7 @@ export function registerQcCommands(program: Command): void {
       printReport(report);
     });
 
-  qc.command('sample <batch>')
+  qc.command('sample <批次>')
     .description('随机抽样，开始一轮质检')
     .option('--rate <比例>', '本轮抽检比例（默认按批次设置，如 0.05）')
     .option('--json', '输出 JSON')
@@ -82,7 +82,7 @@ export function registerQcCommands(program: Command): void {
       printReport(report);
     });
 
-  qc.command('mark <batch> <archiveCode> <page>')
+  qc.command('mark <批次> <档号> <页>')
     .description('对抽中的一页给出结论：--right 合格，或 --wrong --reason 原因')
     .option('--right', '合格')
     .option('--wrong', '不合格')
@@ -114,7 +114,7 @@ export function registerQcCommands(program: Command): void {
       },
     );
 
-  qc.command('decide <batch>')
+  qc.command('decide <批次>')
     .description('判定本轮：差错率不超过上限则验收合格，否则退回返工（退回时命令返回 1）')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)

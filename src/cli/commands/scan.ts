@@ -77,7 +77,7 @@ export function registerScanCommands(program: Command): void {
     .description('纸质档案扫描件：上传、页面、待重扫、数字化批次、分辨率要求');
 
   scan
-    .command('add <archiveCode> <files...>')
+    .command('add <档号> <文件...>')
     .description('把扫描件（TIFF/JPEG/PNG/PDF）挂接到档案：检查分辨率，按档号+页序号命名，排队 OCR')
     .option('--batch <编号>', '所属数字化批次')
     .option('--json', '输出 JSON')
@@ -149,7 +149,7 @@ export function registerScanCommands(program: Command): void {
     );
 
   scan
-    .command('pages <archiveCode>')
+    .command('pages <档号>')
     .description('列出档案的扫描页：分辨率、色彩、OCR 状态与置信度、标记')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
@@ -168,7 +168,7 @@ export function registerScanCommands(program: Command): void {
     .command('rescan')
     .description('待重扫的页：分辨率不足、识别置信度低、未识别出文字')
     .option('--batch <编号>', '只列该数字化批次')
-    .option('--limit <N>', '最多列出几页', '100')
+    .option('--limit <条数>', '最多列出几页', '100')
     .option('--json', '输出 JSON')
     .option(...USER_OPTION)
     .action(async (options: { batch?: string; limit: string; json?: boolean; user?: string }) => {
@@ -187,9 +187,9 @@ export function registerScanCommands(program: Command): void {
     });
 
   scan
-    .command('policy <fondsCode>')
+    .command('policy <全宗号>')
     .description('设置全宗的扫描分辨率要求：--min-dpi（默认 300）与 --low-dpi reject 拒收 / flag 收下并标记')
-    .requiredOption('--min-dpi <dpi>', '最低分辨率')
+    .requiredOption('--min-dpi <分辨率>', '最低分辨率')
     .requiredOption('--low-dpi <处理>', 'reject 或 flag')
     .option(...USER_OPTION)
     .action(async (fondsCode: string, options: { minDpi: string; lowDpi: string; user?: string }) => {
@@ -213,7 +213,7 @@ export function registerScanCommands(program: Command): void {
 
   const batch = scan.command('batch').description('数字化批次');
   batch
-    .command('create <fondsCode> <name>')
+    .command('create <全宗号> <批次名称>')
     .description('新建数字化批次（默认抽检 5%，合格差错率上限 0.5%）')
     .option('--sample-rate <比例>', '抽检比例，如 0.05')
     .option('--max-error-rate <比例>', '合格差错率上限，如 0.005')

@@ -167,7 +167,7 @@ export function registerServerCommands(program: Command): void {
   program
     .command('serve')
     .description('启动 HTTP API 服务')
-    .option('--port <port>', '监听端口（默认取 PORT 环境变量或 8080）')
+    .option('--port <端口>', '监听端口（默认取 PORT 环境变量或 8080）')
     .action(async (options: { port?: string }) => {
       const port = portOption(options.port);
       await serve(await openSystem(config(), { thread: 'worker' }), port);
@@ -176,7 +176,7 @@ export function registerServerCommands(program: Command): void {
   program
     .command('start')
     .description('初始化（首次启动时载入少量演示数据）并启动服务')
-    .option('--port <port>', '监听端口')
+    .option('--port <端口>', '监听端口')
     .action(async (options: { port?: string }) => {
       const port = portOption(options.port);
       const system = await openSystem(config(), { initialize: true, thread: 'worker' });

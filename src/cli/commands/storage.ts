@@ -13,7 +13,7 @@ export function registerStorageCommands(program: Command): void {
   program
     .command('fixity')
     .description('重新读取并校验每个文件在每个副本上的摘要，从完好副本修复缺失或损坏的副本')
-    .option('--sample <n>', '只随机抽查 n 个文件')
+    .option('--sample <个数>', '只随机抽查这么多个文件')
     .option('--json', '输出 JSON 报告')
     .action(async (options: { sample?: string; json?: boolean }) => {
       const sample = options.sample === undefined ? undefined : parsePositiveInt(options.sample, '--sample');

@@ -78,22 +78,22 @@ export function registerUserCommands(program: Command): void {
   const user = program.command('user').description('账户管理（在服务器上执行；首个系统管理员由此创建）');
 
   user
-    .command('add <username>')
+    .command('add <用户名>')
     .description('创建账户（口令取自环境变量 YIDANG_NEW_PASSWORD 或在终端输入两次）')
     .requiredOption(
-      '--role <role>',
+      '--role <角色>',
       `角色，可重复：${Object.entries(ROLES)
         .map(([code, name]) => `${code}=${name}`)
         .join('，')}`,
       collect,
     )
-    .option('--name <displayName>', '姓名或显示名')
+    .option('--name <姓名>', '姓名或显示名')
     .option(
-      '--scope <fonds/region/category>',
+      '--scope <全宗/统筹区/类别>',
       '授权范围，可重复，任意部分写 *，如 J013/320115/*（安全保密员只能在自己的范围内授权）',
       collect,
     )
-    .option('--id-number <id>', '参保人账户本人的身份证号')
+    .option('--id-number <身份证号>', '参保人账户本人的身份证号')
     .action(
       async (
         username: string,
@@ -148,10 +148,10 @@ export function registerUserCommands(program: Command): void {
     });
 
   user
-    .command('access <username>')
+    .command('access <用户名>')
     .description('重新设定账户的角色与范围（含三员角色）')
-    .requiredOption('--role <role>', '角色，可重复', collect)
-    .option('--scope <fonds/region/category>', '授权范围，可重复', collect)
+    .requiredOption('--role <角色>', '角色，可重复', collect)
+    .option('--scope <全宗/统筹区/类别>', '授权范围，可重复', collect)
     .action(async (username: string, options: { role: string[]; scope?: string[] }) => {
       const changed = await withDatabase((database) =>
         setAccess(
@@ -180,7 +180,7 @@ export function registerUserCommands(program: Command): void {
     ['enable', false, '启用'],
   ] as const)
     user
-      .command(`${command} <username>`)
+      .command(`${command} <用户名>`)
       .description(`${label}账户（三员账户只能在此${label}；每种三员角色至少保留一个启用的账户）`)
       .action(async (username: string) => {
         await withDatabase((database) =>
@@ -190,7 +190,7 @@ export function registerUserCommands(program: Command): void {
       });
 
   user
-    .command('passwd <username>')
+    .command('passwd <用户名>')
     .description('重设口令（取自 YIDANG_NEW_PASSWORD 或在终端输入；本人下次登录时须修改）')
     .action(async (username: string) => {
       const password = await newPassword();
@@ -200,11 +200,11 @@ export function registerUserCommands(program: Command): void {
 
   const token = program.command('token').description('接口令牌（供业务系统推送档案）');
   token
-    .command('create <username>')
+    .command('create <用户名>')
     .description('为账户创建接口令牌，只显示这一次')
-    .requiredOption('--name <name>', '令牌名称，例如调用它的业务系统')
-    .requiredOption('--permission <permission>', '权限，可重复，如 item.create', collect)
-    .option('--days <n>', '有效天数', '90')
+    .requiredOption('--name <名称>', '令牌名称，例如调用它的业务系统')
+    .requiredOption('--permission <权限>', '权限，可重复，如 item.create', collect)
+    .option('--days <天数>', '有效天数', '90')
     .action(async (username: string, options: { name: string; permission: string[]; days: string }) => {
       const created = await withDatabase((database) =>
         createApiToken(
@@ -224,7 +224,7 @@ export function registerUserCommands(program: Command): void {
       );
     });
   token
-    .command('list <username>')
+    .command('list <用户名>')
     .description('列出账户的接口令牌（不含令牌本身）')
     .action(async (username: string) => {
       const tokens = await withDatabase((database) => tokensOf(database.db, username));
@@ -241,7 +241,7 @@ export function registerUserCommands(program: Command): void {
       );
     });
   token
-    .command('revoke <id>')
+    .command('revoke <编号>')
     .description('撤销接口令牌')
     .action(async (id: string) => {
       await withDatabase((database) => revokeToken(database.db, id, actor()));
