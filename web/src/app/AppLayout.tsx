@@ -1,11 +1,11 @@
 import { LogoutOutlined, UserOutlined } from '@ant-design/icons';
 import type { MenuProps } from 'antd';
 import { Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
-import { Suspense } from 'react';
+import { Suspense, useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
 import { useAuth } from './auth';
 import { ROLE_NAMES } from './labels';
-import { allowed, NAV, type NavEntry } from './nav';
+import { allowed, NAV, type NavEntry, sectionOf, selectedEntry } from './nav';
 
 type MenuItem = Required<MenuProps>['items'][number];
 
@@ -24,26 +24,18 @@ function menuItems(entries: NavEntry[], can: (permission: string) => boolean): M
     );
 }
 
-/** The section a path belongs to, for the menu's selection (/items/D001-… selects 档案管理). */
-function selectedKey(pathname: string): string {
-  const all = NAV.flatMap((entry) => [entry, ...(entry.children ?? [])]).map((entry) => entry.path);
-  return (
-    all
-      .filter(
-        (path) => path === pathname || (path !== '/' && pathname.startsWith(`${path}/`)) || path === pathname,
-      )
-      .sort((a, b) => b.length - a.length)[0] ?? '/'
-  );
-}
-
 export function AppLayout() {
   const { user, can, signOut } = useAuth();
   const location = useLocation();
   const navigate = useNavigate();
-  const selected = selectedKey(location.pathname);
-  const open = NAV.filter((entry) => entry.children && selected.startsWith(entry.path)).map(
-    (entry) => entry.path,
-  );
+  const selected = selectedEntry(location.pathname);
+  const section = sectionOf(selected);
+  // Sections the user opened stay open; the one holding the page shown opens whenever it is reached
+  // (by a link in a page as well as by the menu).
+  const [open, setOpen] = useState<string[]>(section ? [section] : []);
+  useEffect(() => {
+    if (section) setOpen((current) => (current.includes(section) ? current : [...current, section]));
+  }, [section]);
   return (
     <Layout style={{ minHeight: '100vh' }}>
       <Layout.Sider width={208} theme="dark" breakpoint="lg" collapsedWidth={0}>
@@ -52,8 +44,9 @@ export function AppLayout() {
           <Menu
             theme="dark"
             mode="inline"
-            selectedKeys={[selected]}
-            defaultOpenKeys={open}
+            selectedKeys={selected ? [selected.path] : []}
+            openKeys={open}
+            onOpenChange={setOpen}
             items={menuItems(NAV, can)}
           />
         </nav>

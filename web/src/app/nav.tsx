@@ -7,6 +7,7 @@ import {
   SearchOutlined,
   SettingOutlined,
   TeamOutlined,
+  UserOutlined,
 } from '@ant-design/icons';
 import type { ReactNode } from 'react';
 
@@ -52,8 +53,26 @@ export const NAV: NavEntry[] = [
       { path: '/admin/system', label: '副本与密钥', anyOf: ['storage.manage'] },
     ],
   },
+  // Everyone's own page; listed so the sidebar marks it like any other (the header links it too).
+  { path: '/profile', label: '我的账户', icon: <UserOutlined />, anyOf: [] },
 ];
 
 export function allowed(entry: NavEntry, can: (permission: string) => boolean): boolean {
   return entry.anyOf.length === 0 || entry.anyOf.some(can);
+}
+
+/**
+ * The menu entry a path belongs to: the longest entry path it equals or lies under
+ * (/items/J013-… marks 档案管理), never a section heading; none for an unknown path.
+ */
+export function selectedEntry(pathname: string): NavEntry | undefined {
+  const under = (path: string) => pathname === path || (path !== '/' && pathname.startsWith(`${path}/`));
+  return NAV.flatMap((entry) => entry.children ?? [entry])
+    .filter((entry) => under(entry.path))
+    .sort((a, b) => b.path.length - a.path.length)[0];
+}
+
+/** The section (submenu) holding an entry, to be open while the entry is shown. */
+export function sectionOf(entry: NavEntry | undefined): string | undefined {
+  return NAV.find((section) => section.children?.includes(entry as NavEntry))?.path;
 }
