@@ -9,7 +9,14 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { BatchActions } from './BatchActions';
 import { CategoryTree } from './CategoryTree';
 import { type FilterValues, ItemFilters } from './ItemFilters';
-import { ColumnSettings, tableColumns, useVisibleColumns } from './itemColumns';
+import {
+  ColumnSettings,
+  SELECTION_WIDTH,
+  tableColumns,
+  tableWidth,
+  useVisibleColumns,
+  useWidth,
+} from './itemColumns';
 import { type Item, itemPath } from './itemFields';
 
 // 档案管理: the classification tree beside the items it holds. The API pages forward by cursor, so
@@ -41,13 +48,15 @@ function readParams(params: URLSearchParams) {
 }
 
 export default function ItemsPage() {
-  const { can } = useAuth();
+  const { can, user } = useAuth();
   const navigate = useNavigate();
   const [params, setParams] = useSearchParams();
   const { fonds, category, year, limit, cursors } = readParams(params);
   const [idNumber, setIdNumber] = useState<string>();
   const [selected, setSelected] = useState<Item[]>([]);
-  const columns = useVisibleColumns();
+  // The columns shown by default are those that fit the table's width.
+  const [tableBox, tableBoxWidth] = useWidth<HTMLDivElement>();
+  const columns = useVisibleColumns(user?.username ?? '', tableBoxWidth);
 
   // The tree and the fonds list need catalog.read; without it the list still works, unfiltered.
   const categories = useRequest(
@@ -134,32 +143,40 @@ export default function ItemsPage() {
                     类别：{categoryName ?? category}（含下级类别）
                   </Typography.Text>
                 )}
-                <ColumnSettings hidden={columns.hidden} setShown={columns.setShown} reset={columns.reset} />
+                <ColumnSettings visible={columns.visible} setShown={columns.setShown} reset={columns.reset} />
               </Space>
             </Space>
             <ErrorNotice error={page.error} retry={page.reload} />
-            <Table<Item>
-              rowKey="archiveCode"
-              size="middle"
-              loading={page.loading}
-              dataSource={items}
-              columns={antColumns}
-              pagination={false}
-              scroll={{ x: 'max-content' }}
-              locale={{ emptyText: page.loading ? ' ' : '没有符合条件的档案' }}
-              rowSelection={{
-                selectedRowKeys: selected.map((item) => item.archiveCode),
-                onChange: (_keys, rows) => setSelected(rows),
-              }}
-              onRow={(item) => ({
-                onClick: (event) => {
-                  // Ticking a row's checkbox selects it; only a click elsewhere on the row opens it.
-                  if ((event.target as HTMLElement).closest('.ant-table-selection-column, a, button')) return;
-                  navigate(itemPath(item.archiveCode), { state: { listed: item } });
-                },
-                style: { cursor: 'pointer' },
-              })}
-            />
+            <div ref={tableBox} data-testid="items-table">
+              <Table<Item>
+                rowKey="archiveCode"
+                size="middle"
+                loading={page.loading}
+                dataSource={items}
+                columns={antColumns}
+                pagination={false}
+                // The header stays in view down a long page; 档号 stays in view if the user shows more
+                // columns than fit.
+                sticky
+                scroll={{ x: tableWidth(columns.visible) }}
+                locale={{ emptyText: page.loading ? ' ' : '没有符合条件的档案' }}
+                rowSelection={{
+                  fixed: true,
+                  columnWidth: SELECTION_WIDTH,
+                  selectedRowKeys: selected.map((item) => item.archiveCode),
+                  onChange: (_keys, rows) => setSelected(rows),
+                }}
+                onRow={(item) => ({
+                  onClick: (event) => {
+                    // Ticking a row's checkbox selects it; only a click elsewhere on the row opens it.
+                    if ((event.target as HTMLElement).closest('.ant-table-selection-column, a, button'))
+                      return;
+                    navigate(itemPath(item.archiveCode), { state: { listed: item } });
+                  },
+                  style: { cursor: 'pointer' },
+                })}
+              />
+            </div>
             <Space style={{ width: '100%', justifyContent: 'flex-end', marginTop: 12 }} wrap>
               <Typography.Text type="secondary">
                 第 {cursors.length + 1} 页，本页 {items.length} 件
