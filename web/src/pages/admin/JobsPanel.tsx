@@ -69,12 +69,16 @@ export function JobsPanel() {
       title: '参数',
       dataIndex: 'payload',
       render: (payload: Job['payload']) => (
-        <Typography.Text code style={{ fontSize: 12 }}>
+        <Typography.Text code style={{ fontSize: 12, wordBreak: 'break-all' }}>
           {JSON.stringify(payload)}
         </Typography.Text>
       ),
     },
-    { title: '执行时间', dataIndex: 'runAt', width: 170, render: (iso: string) => beijingText(iso) },
+    {
+      title: '执行时间',
+      dataIndex: 'runAt',
+      render: (iso: string) => <span style={{ whiteSpace: 'nowrap' }}>{beijingText(iso)}</span>,
+    },
     {
       title: '最近的错误',
       dataIndex: 'lastError',
@@ -127,7 +131,6 @@ export function JobsPanel() {
           columns={columns}
           dataSource={jobs.data?.jobs ?? []}
           pagination={false}
-          scroll={{ x: 1100 }}
           locale={{ emptyText: '没有这种状态的任务' }}
         />
       </Space>

@@ -60,11 +60,14 @@ export function ItemCodes({ request, linked }: { request: AccessRequest; linked:
     <Space orientation="vertical" size={2}>
       {request.items.map((item) => (
         <span key={item.archiveCode}>
-          {linked ? (
-            <Link to={itemPath(item.archiveCode)}>{item.archiveCode}</Link>
-          ) : (
-            <Typography.Text>{item.archiveCode}</Typography.Text>
-          )}{' '}
+          {/* A 档号 is never broken over lines; the category and tag may go to the next. */}
+          <span style={{ whiteSpace: 'nowrap' }}>
+            {linked ? (
+              <Link to={itemPath(item.archiveCode)}>{item.archiveCode}</Link>
+            ) : (
+              <Typography.Text>{item.archiveCode}</Typography.Text>
+            )}
+          </span>{' '}
           <Typography.Text type="secondary" style={{ fontSize: 12 }}>
             {item.categoryName}
           </Typography.Text>{' '}

@@ -12,44 +12,76 @@ export type AuditEntry = ResponseOf<'/api/v1/audit/events', 'get'>['entries'][nu
 const traceOf = (entry: AuditEntry): string | undefined =>
   typeof entry.payload.traceId === 'string' ? entry.payload.traceId : undefined;
 
+const secondary = (text: string) => (
+  <Typography.Text type="secondary" style={{ fontSize: 12 }}>
+    {text}
+  </Typography.Text>
+);
+
+/**
+ * An event's subject, kind:name: a short name (an item's 档号) is kept on one line after the kind,
+ * a long one (a sequence's, a file's digest) breaks anywhere.
+ */
+function Subject({ value }: { value: string }) {
+  const colon = value.indexOf(':');
+  const name = value.slice(colon + 1);
+  if (colon < 0 || name.length > 32) return <span style={{ wordBreak: 'break-all' }}>{value}</span>;
+  return (
+    <>
+      {value.slice(0, colon + 1)}
+      <wbr />
+      <span style={{ whiteSpace: 'nowrap' }}>{name}</span>
+    </>
+  );
+}
+
+// Widths that fit a 1366-wide screen beside the sidebar; 目的 takes the rest. Who and from where
+// share a cell, as an action's name and code do.
 const columns: ColumnsType<AuditEntry> = [
-  { title: '序号', dataIndex: 'seq', width: 80 },
+  { title: '序号', dataIndex: 'seq', width: 64 },
   {
     title: '时间',
     dataIndex: 'recordedAt',
-    width: 170,
-    render: (iso: string) => beijingText(iso),
+    width: 160,
+    render: (iso: string) => <span style={{ whiteSpace: 'nowrap' }}>{beijingText(iso)}</span>,
   },
-  { title: '操作人', dataIndex: 'actor', width: 120 },
+  {
+    title: '操作人 / 来源地址',
+    key: 'actor',
+    width: 140,
+    render: (_, entry) => (
+      <>
+        {entry.actor}
+        {entry.address && (
+          <>
+            <br />
+            <span style={{ wordBreak: 'break-all' }}>{secondary(entry.address)}</span>
+          </>
+        )}
+      </>
+    ),
+  },
   {
     title: '动作',
     key: 'action',
-    width: 190,
+    width: 160,
     render: (_, entry) => {
       const label = entry.actionLabel !== entry.action ? entry.actionLabel : AUDIT_ACTION_NAMES[entry.action];
       return (
         <>
           {label ?? entry.action}
           <br />
-          <Typography.Text type="secondary" style={{ fontSize: 12 }}>
-            {entry.action}
-          </Typography.Text>
+          {secondary(entry.action)}
         </>
       );
     },
   },
-  {
-    title: '对象',
-    dataIndex: 'subject',
-    width: 260,
-    render: (value: string) => <span style={{ wordBreak: 'break-all' }}>{value}</span>,
-  },
-  { title: '目的', dataIndex: 'purpose', width: 180, render: (value: string | null) => value ?? '—' },
-  { title: '来源地址', dataIndex: 'address', width: 130, render: (value: string | null) => value ?? '—' },
+  { title: '对象', dataIndex: 'subject', width: 240, render: (value: string) => <Subject value={value} /> },
+  { title: '目的', dataIndex: 'purpose', render: (value: string | null) => value ?? '—' },
   {
     title: '追踪号',
     key: 'trace',
-    width: 150,
+    width: 160,
     render: (_, entry) => {
       const trace = traceOf(entry);
       return trace ? <Typography.Text copyable>{trace}</Typography.Text> : '—';
@@ -86,7 +118,7 @@ export function AuditTable({ pages }: { pages: CursorPages<AuditEntry> }) {
         pagination={false}
         expandable={{ expandedRowRender: (entry) => <Details entry={entry} /> }}
         locale={{ emptyText: '没有符合条件的审计记录' }}
-        scroll={{ x: 1100 }}
+        scroll={{ x: 1040 }}
       />
       <CursorPager pages={pages} label="审计记录翻页" />
     </>

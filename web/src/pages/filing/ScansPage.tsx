@@ -35,12 +35,15 @@ function ItemUploads({
   if (!item.data) return null;
   return (
     <>
-      <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginBottom: 12 }}>
+      {/* 档号 and 类别 side by side, the title (often long) on a line of its own. */}
+      <Descriptions size="small" column={{ xs: 1, md: 2 }} style={{ marginBottom: 12 }}>
         <Descriptions.Item label="档号">
           <Link to={itemPath(item.data.archiveCode)}>{item.data.archiveCode}</Link>
         </Descriptions.Item>
-        <Descriptions.Item label="题名">{item.data.title}</Descriptions.Item>
         <Descriptions.Item label="类别">{item.data.categoryName}</Descriptions.Item>
+        <Descriptions.Item label="题名" span="filled">
+          {item.data.title}
+        </Descriptions.Item>
       </Descriptions>
       <UploadPanel archiveCode={item.data.archiveCode} batches={batches.data ?? []} onUploaded={onUploaded} />
       <Typography.Title level={5} style={{ marginTop: 16 }}>
