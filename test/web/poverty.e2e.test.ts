@@ -18,8 +18,9 @@ import { idOf, rosterEntry, storeRoster } from '../helpers/roster.js';
 
 // The 医保扶贫 page in a real browser, as a clerk's task: check 民政's three-row list against the
 // roster (one row matches, one misspells the name, one person has stopped paying), hand back the
-// correction list, then make a 两病台账 that is filed with its 档号, and import a roster extract. A
-// role without the work does not see the page at all. The fonds J013 comes with the console server.
+// correction list (also from the recent runs, whose links stay in view at 1366×768), then preview a
+// 两病台账 (nothing filed), and file it with its 档号, and import a roster extract. A role without the
+// work does not see the page at all. The fonds J013 comes with the console server.
 
 const A = idOf('32011519800101101');
 const B = idOf('32011519850202202');
@@ -95,10 +96,34 @@ describe('医保扶贫', () => {
       result.getByRole('button', { name: '返回更正清单' }).click(),
     ]);
     expect(saved.suggestedFilename()).toBe('民政低保名单.返回更正清单.xlsx');
+
+    // At the most common office screen, the recent runs' download links are in view, not cut off.
+    await page.setViewportSize({ width: 1366, height: 768 });
+    const recent = page.locator('.ant-card').filter({ has: page.getByText('近期核对', { exact: true }) });
+    const link = listed.getByRole('button', { name: '参保缴费待办清单' });
+    await link.scrollIntoViewIfNeeded();
+    const [card, box] = [await recent.boundingBox(), await link.boundingBox()];
+    expect(box && card && box.x >= card.x && box.x + box.width <= card.x + card.width).toBe(true);
+    expect(box && box.x + box.width <= 1366).toBe(true);
+    await screenshot(page, 'poverty-recent-1366');
+    const [again] = await Promise.all([page.waitForEvent('download'), link.click()]);
+    expect(again.suggestedFilename()).toBe('民政低保名单.参保缴费待办清单.xlsx');
+    await page.setViewportSize({ width: 1400, height: 900 });
     expect(session.errors).toEqual([]);
   });
 
-  it('shows a refused period beside its field, then makes a 两病台账 with its 档号, cover and its PDF saved', async () => {
+  it('shows a refused period beside its field, previews a 两病台账 without filing it, then files it with its 档号, cover and its PDF saved', async () => {
+    const filedLedgers = async () =>
+      Number(
+        (
+          await db()
+            .selectFrom('archive_item')
+            .innerJoin('category', 'category.id', 'archive_item.category_id')
+            .select((eb) => eb.fn.countAll<number>().as('n'))
+            .where('category.code', '=', 'FPTZ')
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     await page.getByRole('tab', { name: '编制台账' }).click();
     // The server's own check of the period is shown beside the period's field.
     await page.getByText('待遇享受台账', { exact: true }).click();
@@ -106,7 +131,7 @@ describe('医保扶贫', () => {
     await page.getByPlaceholder('起始日期').press('Enter');
     await page.getByPlaceholder('截止日期').fill('2025-06-30');
     await page.getByPlaceholder('截止日期').press('Enter');
-    await page.getByRole('button', { name: '编制并归档' }).click();
+    await page.getByRole('button', { name: '预览' }).click();
     await expect
       .poll(() => page.locator('.ant-form-item-explain-error').textContent(), { timeout: 20_000 })
       .toBe('期间过长（547 天），一册待遇享受台账最多 400 天');
@@ -115,7 +140,33 @@ describe('医保扶贫', () => {
     await page.getByText('截至某日持有高血压、糖尿病门诊用药认定的人员').waitFor();
     await page.getByLabel('截至日期').fill('2026-06-30');
     await page.getByLabel('截至日期').press('Enter');
-    await page.getByRole('button', { name: '编制并归档' }).click();
+    await page.getByRole('button', { name: '预览', exact: true }).click();
+    // The preview: its cover, its rows masked, its files marked, and nothing filed.
+    const shown = page.getByTestId('ledger-preview');
+    await shown.waitFor({ timeout: 20_000 });
+    await expect(shown.textContent()).resolves.toContain('预览 · 未归档');
+    await expect(shown.getByRole('row').filter({ hasText: '办理人数' }).textContent()).resolves.toContain(
+      '1 人',
+    );
+    const row = shown.getByRole('row').filter({ hasText: '张*丰' });
+    await expect(row.textContent()).resolves.toContain('高血压');
+    await expect(row.textContent()).resolves.toContain(`${A.slice(0, 6)}********${A.slice(-4)}`);
+    expect(await filedLedgers()).toBe(0);
+    await screenshot(page, 'poverty-ledger-preview');
+    const [draft] = await Promise.all([
+      page.waitForEvent('download'),
+      shown.getByRole('button', { name: /下载 两病台账-截至2026-06-30-预览\.pdf/ }).click(),
+    ]);
+    expect(draft.suggestedFilename()).toBe('两病台账-截至2026-06-30-预览.pdf');
+    expect(
+      fs
+        .readFileSync((await draft.path()) as string)
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    expect(await filedLedgers()).toBe(0);
+
+    await shown.getByRole('button', { name: '归档' }).click();
     const code = page.getByTestId('ledger-code');
     await code.waitFor({ timeout: 20_000 });
     const archiveCode = (await code.textContent()) ?? '';
@@ -137,13 +188,7 @@ describe('医保扶贫', () => {
     expect(pdf.suggestedFilename()).toBe('两病台账-截至2026-06-30.pdf');
     const saved = fs.readFileSync((await pdf.path()) as string);
     expect(saved.subarray(0, 5).toString()).toBe('%PDF-');
-    const ledgers = await db()
-      .selectFrom('archive_item')
-      .innerJoin('category', 'category.id', 'archive_item.category_id')
-      .select((eb) => eb.fn.countAll<number>().as('n'))
-      .where('category.code', '=', 'FPTZ')
-      .executeTakeFirstOrThrow();
-    expect(Number(ledgers.n)).toBe(1);
+    expect(await filedLedgers()).toBe(1);
     expect(session.errors).toEqual([]);
   });
 

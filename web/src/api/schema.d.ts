@@ -10595,6 +10595,26 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -10767,6 +10787,26 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -10909,6 +10949,26 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -10938,7 +10998,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/v1/ledgers": {
+    "/api/v1/ledgers/preview": {
         parameters: {
             query?: never;
             header?: never;
@@ -10948,14 +11008,14 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * 编制台账：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”
-         * @description 台账只列本人范围内（全宗、地区、类别）的人员；归档副本含身份证号，为敏感档案，日后调阅须经审批。编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件；交付的文件默认脱敏，unmask=true（须有权限并写明 purpose）时为完整信息。
+         * 预览台账：按数据生成台账，不归档
+         * @description 与编制台账相同的条件与数据，但不归档、不编档号：答复封面、各表行数与前若干行（默认脱敏），format=xlsx/pdf 直接返回预览文件（摘要在 X-Ledger-Digest 头中），content=true 在 JSON 中附上两个文件。预览文件每页标有“预览 · 未归档”。预览同样展示个人信息，每次预览记入事件日志。核对无误后以答复中的 digest 作为 previewDigest 调用 POST /ledgers 归档。
          */
         post: {
             parameters: {
                 query?: {
                     format?: "json" | "xlsx" | "pdf";
-                    /** @description JSON 中附上两个文件的内容（base64），编制人可当场保存，不必再编制 */
+                    /** @description JSON 中附上两个预览文件的内容（base64） */
                     content?: boolean;
                 };
                 header?: never;
@@ -10996,7 +11056,235 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
+                            /** @enum {boolean} */
+                            preview: true;
+                            /** @description 归档这份台账时作为 previewDigest 传回 */
+                            digest: string;
+                            /** @description 预览文件上的标记 */
+                            mark: string;
+                            title: string;
+                            period: string;
+                            cover: {
+                                label: string;
+                                value: string;
+                            }[];
+                            sections: {
+                                title: string;
+                                /** @description 全部行数 */
+                                rows: number;
+                                columns: {
+                                    key: string;
+                                    header: string;
+                                    kind?: "text" | "money" | "count" | "date";
+                                }[];
+                                /** @description 前 200 行（默认脱敏）；全部行见预览文件 */
+                                sample: {
+                                    [key: string]: string | number | (never | null);
+                                }[];
+                                totals?: {
+                                    [key: string]: string | number | (never | null);
+                                };
+                            }[];
+                            files: {
+                                fileName: string;
+                                size: number;
+                                /** @description 预览文件（标有“预览 · 未归档”，不归档） */
+                                contentBase64?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/ledgers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * 编制台账并归档：按数据生成 XLSX 与 PDF，并作为一件档案归入“医保扶贫台账”
+         * @description 台账只列本人范围内（全宗、地区、类别）的人员；归档副本含身份证号，为敏感档案，日后调阅须经审批。宜先预览（POST /ledgers/preview），核对无误后带上预览的 digest（previewDigest）归档：归档的即是预览的台账，数据自预览后有变化则不归档（409）。编制人在编制时取得文件：format=xlsx 或 format=pdf 直接返回该文件（档号在 X-Archive-Code 头中），或 content=true 在 JSON 中附上两个文件；交付的文件默认脱敏，unmask=true（须有权限并写明 purpose）时为完整信息。
+         */
+        post: {
+            parameters: {
+                query?: {
+                    format?: "json" | "xlsx" | "pdf";
+                    /** @description JSON 中附上两个文件的内容（base64），编制人可当场保存，不必再编制 */
+                    content?: boolean;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description enrollment 参保台账；dynamic 动态台账；benefits 待遇享受台账；chronic 慢病台账；two-disease 两病台账 */
+                        kind: "enrollment" | "dynamic" | "benefits" | "chronic" | "two-disease";
+                        /** @description 截至日期（参保、慢病、两病台账） */
+                        asOf?: string;
+                        /** @description 月份 YYYY-MM（动态台账） */
+                        month?: string;
+                        /** @description 起始日期（待遇享受台账） */
+                        from?: string;
+                        /** @description 截止日期（待遇享受台账） */
+                        to?: string;
+                        /** @description 全宗号；只有一个全宗时可省略 */
+                        fonds?: string;
+                        /** @description 档号中的机构（问题）代码，默认 FP */
+                        org?: string;
+                        /** @description 台账所属地区（6 位行政区划代码），须在本人范围内；默认为本人范围内的全部地区 */
+                        region?: string;
+                        /** @description 交付未脱敏的台账（需 item.unmask 权限与用途，记入事件日志）；默认脱敏 */
+                        unmask?: boolean;
+                        /** @description 取得未脱敏台账的用途（记入日志） */
+                        purpose?: string;
+                        /** @description 归档预览过的台账：预览答复中的 digest；数据自预览后有变化则不归档（409 LEDGER_PREVIEW_STALE） */
+                        previewDigest?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
                             archiveCode: string;
+                            /** @description 台账内容的摘要；带 previewDigest 归档时与之相同 */
+                            digest: string;
                             title: string;
                             period: string;
                             cover: {
@@ -11081,6 +11369,26 @@ export interface paths {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };

@@ -4,11 +4,20 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import { asApiError, showFieldErrors, useRequest } from '../../app/hooks';
 import { LEDGER_KIND_NAMES } from '../../app/labels';
+import { LedgerPreview } from './LedgerPreview';
 import { LedgerResult } from './LedgerResult';
-import { type LedgerKind, type LedgerOrder, type MadeLedger, makeLedger } from './povertyApi';
+import {
+  fileLedger,
+  type LedgerKind,
+  type LedgerOrder,
+  type MadeLedger,
+  type PreviewedLedger,
+  previewLedger,
+} from './povertyApi';
 
-// 编制台账: the kind decides the period it takes (a cut-off day, a month, or a span of days). One
-// making files one archive, and its answer carries the cover, the 档号 and both files to save now.
+// 编制台账: the kind decides the period it takes (a cut-off day, a month, or a span of days). A ledger
+// is previewed first (made, shown, not filed); filing is a step of its own that files the previewed
+// ledger, and its answer carries the cover, the 档号 and both files to save now.
 
 interface Values {
   kind: LedgerKind;
@@ -57,17 +66,18 @@ export function LedgerTab({ mayFile }: { mayFile: boolean }) {
   const kind = Form.useWatch('kind', form) ?? 'enrollment';
   const fonds = useRequest(() => unwrap(api.GET('/api/v1/fonds')), []);
   const [making, setMaking] = useState(false);
-  const [problem, setProblem] = useState<string>();
-  const [made, setMade] = useState<{ ledger: MadeLedger; order: LedgerOrder }>();
+  const [filing, setFiling] = useState(false);
+  const [problem, setProblem] = useState<{ title: string; text: string }>();
+  const [previewed, setPreviewed] = useState<{ ledger: PreviewedLedger; order: LedgerOrder }>();
+  const [made, setMade] = useState<MadeLedger>();
 
-  const make = async (values: Values) => {
+  const preview = async (values: Values) => {
     const order = orderOf(values);
     setMaking(true);
     setProblem(undefined);
+    setMade(undefined);
     try {
-      const ledger = await makeLedger(order);
-      setMade({ ledger, order });
-      message.success(`已编制并归档，档号 ${ledger.archiveCode}`);
+      setPreviewed({ ledger: await previewLedger(order), order });
     } catch (reason) {
       const error = asApiError(reason);
       // The period and the fonds are checked by the server; their messages go beside their fields.
@@ -79,11 +89,32 @@ export function LedgerTab({ mayFile }: { mayFile: boolean }) {
             : null;
       if (field && error.issues.length === 0) form.setFields([{ name: field, errors: [error.message] }]);
       else
-        setProblem(
-          showFieldErrors(form, reason, { from: 'range', to: 'range', asOf: 'asOf', month: 'month' }),
-        );
+        setProblem({
+          title: '未编制',
+          text: showFieldErrors(form, reason, { from: 'range', to: 'range', asOf: 'asOf', month: 'month' }),
+        });
     } finally {
       setMaking(false);
+    }
+  };
+
+  // Files the ledger previewed, under the order it was previewed with, whatever the form says now.
+  const file = async () => {
+    if (!previewed) return;
+    setFiling(true);
+    setProblem(undefined);
+    try {
+      const ledger = await fileLedger(previewed.order, previewed.ledger.digest);
+      setMade(ledger);
+      setPreviewed(undefined);
+      message.success(`已归档，档号 ${ledger.archiveCode}`);
+    } catch (reason) {
+      const error = asApiError(reason);
+      // The data changed since the preview: what was checked is not what would be filed.
+      if (error.code === 'LEDGER_PREVIEW_STALE') setPreviewed(undefined);
+      setProblem({ title: '未归档', text: error.message });
+    } finally {
+      setFiling(false);
     }
   };
 
@@ -92,24 +123,27 @@ export function LedgerTab({ mayFile }: { mayFile: boolean }) {
     <>
       <Card size="small" style={{ marginBottom: 16 }}>
         <Typography.Paragraph type="secondary">
-          按参保名册与结算数据编制台账，同时生成 XLSX 与可打印的 PDF，作为一件档案归入“医保扶贫台账”。
-          台账含身份证号，归档为敏感档案。
+          按参保名册与结算数据编制台账，同时生成 XLSX 与可打印的 PDF。先预览核对（不归档），确认无误后归档，
+          作为一件档案归入“医保扶贫台账”。台账含身份证号，归档为敏感档案。
         </Typography.Paragraph>
         {!mayFile && (
           <Alert
             type="warning"
             showIcon
             style={{ marginBottom: 12 }}
-            title="编制台账需同时具有归档权限（台账生成后即归档），您的角色不包含此权限。"
+            title="归档台账需具有归档权限，您的角色不包含此权限：可以预览，不能归档。"
           />
         )}
         <Form<Values>
           form={form}
           layout="vertical"
           initialValues={{ kind: 'enrollment', asOf: dayjs() }}
-          onFinish={make}
-          onValuesChange={() => setProblem(undefined)}
-          disabled={!mayFile}
+          onFinish={preview}
+          onValuesChange={() => {
+            setProblem(undefined);
+            // A preview belongs to the order it was made with.
+            setPreviewed(undefined);
+          }}
         >
           <Form.Item name="kind" label="台账种类" extra={KIND_HINTS[kind]}>
             <Radio.Group
@@ -173,14 +207,29 @@ export function LedgerTab({ mayFile }: { mayFile: boolean }) {
             </Col>
           </Row>
           {problem && (
-            <Alert type="error" showIcon style={{ marginBottom: 12 }} title="未编制" description={problem} />
+            <Alert
+              type="error"
+              showIcon
+              style={{ marginBottom: 12 }}
+              title={problem.title}
+              description={problem.text}
+            />
           )}
           <Button type="primary" htmlType="submit" loading={making}>
-            编制并归档
+            预览
           </Button>
         </Form>
       </Card>
-      {made && <LedgerResult key={made.ledger.archiveCode} made={made.ledger} />}
+      {previewed && (
+        <LedgerPreview
+          key={previewed.ledger.digest}
+          previewed={previewed.ledger}
+          mayFile={mayFile}
+          filing={filing}
+          onFile={() => void file()}
+        />
+      )}
+      {made && <LedgerResult key={made.archiveCode} made={made} />}
     </>
   );
 }

@@ -38,7 +38,12 @@ export function ReportButtons({
     }
   };
   return (
-    <Space wrap size={asLinks ? 0 : 8}>
+    <Space
+      wrap={!asLinks}
+      size={asLinks ? 0 : 8}
+      orientation={asLinks ? 'vertical' : 'horizontal'}
+      align={asLinks ? 'start' : undefined}
+    >
       {reports.map((report) => (
         <Button
           key={report.kind}

@@ -7,9 +7,10 @@ import { RECONCILE_REPORT_NAMES } from '../../app/labels';
 export type ReconcileSource = QueryOf<'/api/v1/reconciliations', 'post'>['source'];
 export type ReconcileResult = ResponseOf<'/api/v1/reconciliations', 'post'>;
 export type ReconcileRun = ResponseOf<'/api/v1/reconciliations', 'get'>['runs'][number];
-export type LedgerOrder = BodyOf<'/api/v1/ledgers', 'post'>;
+export type LedgerOrder = BodyOf<'/api/v1/ledgers/preview', 'post'>;
 export type LedgerKind = LedgerOrder['kind'];
 export type MadeLedger = ResponseOf<'/api/v1/ledgers', 'post'>;
+export type PreviewedLedger = ResponseOf<'/api/v1/ledgers/preview', 'post'>;
 export type RosterImport = ResponseOf<'/api/v1/roster/imports', 'post'>;
 
 export const RECONCILE_SOURCES: readonly ReconcileSource[] = ['扶贫办', '民政', '乡村振兴局', '其他'];
@@ -42,12 +43,22 @@ export function saveBlob(blob: Blob, fileName: string): void {
   setTimeout(() => URL.revokeObjectURL(link.href), 60_000);
 }
 
+/** Makes a ledger without filing it: its cover, first rows, digest and both files marked 预览. */
+export const previewLedger = (order: LedgerOrder) =>
+  unwrap(api.POST('/api/v1/ledgers/preview', { params: { query: { content: true } }, body: order }));
+
 /**
- * Makes a ledger and files it; answers the cover, the 档号 and both files' content: once filed, its
- * files (ID numbers, diagnoses) are read only under an approved request, so the maker saves them now.
+ * Files the ledger that was previewed (the server refuses if its data changed since); answers the
+ * cover, the 档号 and both files' content: once filed, its files (ID numbers, diagnoses) are read only
+ * under an approved request, so the maker saves them now.
  */
-export const makeLedger = (order: LedgerOrder) =>
-  unwrap(api.POST('/api/v1/ledgers', { params: { query: { content: true } }, body: order }));
+export const fileLedger = (order: LedgerOrder, previewDigest: string) =>
+  unwrap(
+    api.POST('/api/v1/ledgers', {
+      params: { query: { content: true } },
+      body: { ...order, previewDigest },
+    }),
+  );
 
 const MEDIA_TYPES: Record<string, string> = {
   pdf: 'application/pdf',
