@@ -29,7 +29,7 @@ import { asCliUser } from '../sign-in.js';
 const MAX_LIST_BYTES = 100 * 1024 * 1024;
 // Files written here are masked unless the user may unmask and asks to, with a purpose (logged).
 const UNMASK_OPTION = ['--unmask', '写出未脱敏的文件（需相应权限与 --purpose，记入事件日志）'] as const;
-const PURPOSE_OPTION = ['--purpose <text>', '取得未脱敏文件的用途'] as const;
+const PURPOSE_OPTION = ['--purpose <用途>', '取得未脱敏文件的用途'] as const;
 
 function writeOut(file: string, content: Buffer): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
@@ -60,9 +60,9 @@ export function registerLedgerCommands(program: Command): void {
   roster
     .command('demo')
     .description('生成合成的参保名册（含扶贫对象、参保、缴费、医疗救助结算、慢病与两病），同一种子结果相同')
-    .requiredOption('--people <n>', '人数')
-    .option('--seed <seed>', '随机种子', '1')
-    .option('--region <code>', '县级行政区划代码', '320115')
+    .requiredOption('--people <人数>', '人数')
+    .option('--seed <种子>', '随机种子', '1')
+    .option('--region <地区代码>', '县级行政区划代码', '320115')
     .action(async (options: { people: string; seed: string; region: string }) => {
       const people = parsePositiveInt(options.people, '--people', 10_000_000);
       const started = Date.now();
@@ -92,7 +92,7 @@ export function registerLedgerCommands(program: Command): void {
     });
 
   roster
-    .command('import <file>')
+    .command('import <名册文件>')
     .description(
       '导入业务系统导出的参保人员名册（CSV/XLSX，GBK 或 UTF-8；一行一条参保记录）；再次导入同一名册不会重复',
     )
@@ -129,12 +129,12 @@ export function registerLedgerCommands(program: Command): void {
     });
 
   program
-    .command('reconcile <list>')
+    .command('reconcile <名单文件>')
     .description(
       '核对名单：扶贫办或民政的名单（CSV/XLSX，GBK 或 UTF-8）与参保名册逐行比对，输出更正清单、待办清单和汇总',
     )
-    .option('--source <department>', `来文单位（${RECONCILE_SOURCES.join('、')}）`, '扶贫办')
-    .option('--out <dir>', '结果工作簿写入的目录（默认为名单所在目录）')
+    .option('--source <来文单位>', `来文单位（${RECONCILE_SOURCES.join('、')}）`, '扶贫办')
+    .option('--out <目录>', '结果工作簿写入的目录（默认为名单所在目录）')
     .option(...UNMASK_OPTION)
     .option(...PURPOSE_OPTION)
     .option('--json', '输出 JSON 摘要')
@@ -191,7 +191,7 @@ export function registerLedgerCommands(program: Command): void {
     );
 
   program
-    .command('ledger <kind>')
+    .command('ledger <台账类别>')
     .description(
       `编制台账并归档（先加 --preview 预览，核对无误后以 --preview-digest 归档）：${Object.entries(
         LEDGER_KINDS,
@@ -199,17 +199,17 @@ export function registerLedgerCommands(program: Command): void {
         .map(([key, name]) => `${key} ${name}`)
         .join('，')}`,
     )
-    .option('--as-of <date>', '截至日期（enrollment、chronic、two-disease）')
-    .option('--month <YYYY-MM>', '月份（dynamic）')
-    .option('--from <date>', '起始日期（benefits）')
-    .option('--to <date>', '截止日期（benefits）')
-    .option('--format <format>', '写出的格式：xlsx、pdf 或 both（归档时两种格式都保存）', 'both')
-    .option('--out <dir>', '写出的目录', '.')
-    .option('--fonds <code>', '归入的全宗（只有一个全宗时可省略）')
-    .option('--org <code>', '档号中的机构（问题）代码', 'FP')
-    .option('--region <code>', '台账所属地区（6 位行政区划代码，须在本人范围内；默认为范围内全部地区）')
+    .option('--as-of <日期>', '截至日期（enrollment、chronic、two-disease）')
+    .option('--month <年-月>', '月份（dynamic）')
+    .option('--from <日期>', '起始日期（benefits）')
+    .option('--to <日期>', '截止日期（benefits）')
+    .option('--format <格式>', '写出的格式：xlsx、pdf 或 both（归档时两种格式都保存）', 'both')
+    .option('--out <目录>', '写出的目录', '.')
+    .option('--fonds <全宗号>', '归入的全宗（只有一个全宗时可省略）')
+    .option('--org <机构代码>', '档号中的机构（问题）代码', 'FP')
+    .option('--region <地区代码>', '台账所属地区（6 位行政区划代码，须在本人范围内；默认为范围内全部地区）')
     .option('--preview', '只预览，不归档：写出标有“预览 · 未归档”的文件，并给出归档用的摘要')
-    .option('--preview-digest <digest>', '归档预览过的台账：数据自预览后有变化则不归档')
+    .option('--preview-digest <摘要>', '归档预览过的台账：数据自预览后有变化则不归档')
     .option(...UNMASK_OPTION)
     .option(...PURPOSE_OPTION)
     .option('--json', '输出 JSON')
