@@ -13,9 +13,8 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { buildLedger, type LedgerPeriod, monthBounds } from './ledger.data.js';
 import { type LedgerDocument, PREVIEW_MARK } from './ledger.document.js';
 import { maskDocument } from './ledger.mask.js';
-import { renderLedgerPdf } from './ledger.pdf.js';
+import { renderLedgerFiles } from './ledger.files.js';
 import { type LedgerReach, ledgerReach } from './ledger.reach.js';
-import { renderLedgerXlsx } from './ledger.xlsx.js';
 import { LEDGER_CATEGORY, LEDGER_KINDS, type LedgerKind } from './ledger-category.js';
 
 // Making a ledger: check the period, build the document from the data the caller's scope reaches,
@@ -211,18 +210,12 @@ async function prepare(
   return { period, words: periodWords(period), purpose, reach, document, digest };
 }
 
-const EMPTY = Buffer.alloc(0);
-
-/** The XLSX and PDF of a document, each only when asked for (empty otherwise). */
+/** The XLSX and PDF of a document, each only when asked for (empty otherwise), on a CPU pool thread. */
 async function renderFiles(
   document: LedgerDocument,
   formats: ReadonlyArray<'xlsx' | 'pdf'>,
 ): Promise<{ xlsx: Buffer; pdf: Buffer }> {
-  const [xlsx, pdf] = await Promise.all([
-    formats.includes('xlsx') ? renderLedgerXlsx(document) : EMPTY,
-    formats.includes('pdf') ? renderLedgerPdf(document) : EMPTY,
-  ]);
-  return { xlsx, pdf };
+  return renderLedgerFiles(document, formats);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { LedgerDocument } from './ledger.document.js';
 import { maskDocument } from './ledger.mask.js';
-import { renderLedgerXlsx } from './ledger.xlsx.js';
+import { renderLedgerFiles } from './ledger.files.js';
 import {
   CORRECTION_OUTCOMES,
   type Finding,
@@ -165,5 +165,7 @@ export function renderReport(
       : kind === 'follow-ups'
         ? followUpDocument(run, findings)
         : summaryDocument(run);
-  return renderLedgerXlsx(options.masked ? maskDocument(document) : document);
+  return renderLedgerFiles(options.masked ? maskDocument(document) : document, ['xlsx']).then(
+    (files) => files.xlsx,
+  );
 }
