@@ -9,9 +9,10 @@ import type {
 import { YidangError } from '../../shared/errors.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
 import { listCategories } from '../catalog/catalog.queries.js';
-import { findUserById, rolesOf, type ScopeRow, scopesOf } from './access.repo.js';
+import type { ScopeRow } from './access.repo.js';
 import { eventVisibleTo } from './event-visibility.js';
 import { activeGrants, grantedItemIds } from './grant.repo.js';
+import { findPrincipalUser, type PrincipalUserRow } from './principal.repo.js';
 import {
   ADMIN_ROLES,
   isRole,
@@ -41,18 +42,23 @@ export interface Principal {
    * password someone else chose, then (administrative roles) enrol their own second factor.
    */
   pending: Pending;
+  /**
+   * The scope resolved for SQL, read in the same statement as the account (a request needs no
+   * second look-up); absent on a principal built otherwise, whose scope is resolved when asked.
+   */
+  itemScope?: ItemScope;
 }
 
 export type Pending = 'password' | 'totp' | null;
 
 /** The step an account still owes: its own password first, then its own second factor where its roles require one. */
 export function pendingStep(
-  user: { passwordMustChange: boolean; totpSecret: string | null; totpMustRenew: boolean },
+  user: { passwordMustChange: boolean; totpEnrolled: boolean; totpMustRenew: boolean },
   roles: readonly string[],
 ): Pending {
   if (user.passwordMustChange) return 'password';
   if (user.totpMustRenew) return 'totp';
-  if (user.totpSecret === null && roles.some((role) => ADMIN_ROLES.includes(role as Role))) return 'totp';
+  if (!user.totpEnrolled && roles.some((role) => ADMIN_ROLES.includes(role as Role))) return 'totp';
   return null;
 }
 
@@ -65,22 +71,40 @@ export async function loadPrincipal(
   via: Principal['via'],
   limitTo?: readonly string[],
 ): Promise<Principal | undefined> {
-  const user = await findUserById(db, userId);
-  if (!user || user.disabled) return undefined;
-  const roles = ((await rolesOf(db, [userId])).get(userId) ?? []).filter(isRole);
+  const user = await findPrincipalUser(db, userId);
+  return user && principalOf(user, via, limitTo);
+}
+
+/**
+ * The principal of an account read with its roles and resolved scope (principal.repo.ts), or
+ * undefined when it is disabled. A token's principal holds only the permissions it was limited to.
+ */
+export function principalOf(
+  user: PrincipalUserRow,
+  via: Principal['via'],
+  limitTo?: readonly string[],
+): Principal | undefined {
+  if (user.disabled) return undefined;
+  const roles = user.roles.filter(isRole);
   let permissions = permissionsOf(roles);
   if (limitTo) permissions = new Set([...permissions].filter((permission) => limitTo.includes(permission)));
-  return {
-    userId,
+  const principal: Principal = {
+    userId: user.id,
     username: user.username,
     displayName: user.displayName,
     roles,
     permissions,
-    scope: (await scopesOf(db, [userId])).get(userId) ?? [],
+    scope: user.scope.map(({ fondsCode, regionCode, categoryCode }) => ({
+      fondsCode,
+      regionCode,
+      categoryCode,
+    })),
     idNumber: user.idNumber,
     via,
     pending: pendingStep(user, roles),
   };
+  const branches = new Map(user.scope.map((row) => [row.categoryCode, row.categoryIds ?? []]));
+  return { ...principal, itemScope: scopeFrom(principal, (code) => branches.get(code) ?? []) };
 }
 
 export function can(principal: Principal, permission: Permission): boolean {
@@ -106,6 +130,16 @@ export function regionPrefix(code: string): string {
 
 /** The principal's archive scope resolved for SQL: category codes become their branches' ids. */
 export async function itemScopeOf(db: Db, principal: Principal): Promise<ItemScope> {
+  if (principal.itemScope) return principal.itemScope;
+  const categories = principal.scope.some((row) => row.categoryCode) ? await listCategories(db) : [];
+  return scopeFrom(principal, (code) => {
+    const root = categories.find((category) => category.code === code);
+    return root ? categoryBranchIds(categories, root.id) : [];
+  });
+}
+
+/** The scope of a principal, given the ids of a category's branch (none when the code is unknown). */
+function scopeFrom(principal: Principal, branchOf: (categoryCode: string) => number[]): ItemScope {
   if (principal.roles.includes('insured') && principal.roles.length === 1)
     return {
       rows: [],
@@ -113,19 +147,13 @@ export async function itemScopeOf(db: Db, principal: Principal): Promise<ItemSco
       grantsFor: principal.userId,
       actor: principal.username,
     };
-  const categories = principal.scope.some((row) => row.categoryCode) ? await listCategories(db) : [];
-  const rows = principal.scope.map((row): ItemScopeRow => {
-    let categoryIds: number[] | null = null;
-    if (row.categoryCode) {
-      const root = categories.find((category) => category.code === row.categoryCode);
-      categoryIds = root ? categoryBranchIds(categories, root.id) : [];
-    }
-    return {
+  const rows = principal.scope.map(
+    (row): ItemScopeRow => ({
       fondsCode: row.fondsCode,
       regionPrefix: row.regionCode ? regionPrefix(row.regionCode) : null,
-      categoryIds,
-    };
-  });
+      categoryIds: row.categoryCode ? branchOf(row.categoryCode) : null,
+    }),
+  );
   return {
     rows,
     idNumber: principal.roles.includes('insured') ? principal.idNumber : null,

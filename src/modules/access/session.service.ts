@@ -6,7 +6,6 @@ import type { EventName, EventPayloads } from '../integrity/event-catalog.js';
 import { logEvent, recordEvent } from '../integrity/event-log.js';
 import {
   findApiToken,
-  findSession,
   findUserByName,
   insertApiToken,
   insertSession,
@@ -20,7 +19,8 @@ import {
   touchSession,
 } from './access.repo.js';
 import { burnPasswordCheck, verifyPassword } from './password.js';
-import { loadPrincipal, type Principal } from './principal.js';
+import { loadPrincipal, type Principal, principalOf } from './principal.js';
+import { findApiTokenWithUser, findSessionWithUser } from './principal.repo.js';
 import { ADMIN_ROLES, isPermission, PERMISSIONS, type Permission } from './roles.js';
 import { tokenState, tokenStateSubject } from './state.repo.js';
 import { totpStep } from './totp.js';
@@ -171,11 +171,13 @@ export async function resolveSession(
   now: Date = new Date(),
 ): Promise<{ principal: Principal; csrfToken: string } | undefined> {
   const hash = sha256(sessionToken);
-  const session = await findSession(db, hash);
-  if (!session || session.revokedAt) return undefined;
+  // The session, its account, roles and resolved scope in one statement.
+  const found = await findSessionWithUser(db, hash);
+  if (!found || found.session.revokedAt) return undefined;
+  const { session, user } = found;
   if (session.expiresAt <= now || now.getTime() - session.lastSeenAt.getTime() > SESSION_IDLE_MS)
     return undefined;
-  const principal = await loadPrincipal(db, session.userId, 'session');
+  const principal = user ? principalOf(user, 'session') : undefined;
   if (!principal) return undefined;
   // Touching at most once a minute keeps a busy page from writing on every request.
   if (now.getTime() - session.lastSeenAt.getTime() > 60_000) await touchSession(db, hash, now);
@@ -306,10 +308,12 @@ export async function resolveApiToken(
 ): Promise<Principal | undefined> {
   const match = /^ydt_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/.exec(token);
   if (!match) return undefined;
-  const row = await findApiToken(db, match[1] as string);
-  if (!row || row.revokedAt || row.expiresAt <= now) return undefined;
+  const found = await findApiTokenWithUser(db, match[1] as string);
+  if (!found) return undefined;
+  const { token: row, user } = found;
+  if (row.revokedAt || row.expiresAt <= now) return undefined;
   if (!crypto.timingSafeEqual(sha256(match[2] as string), row.secretHash)) return undefined;
-  const principal = await loadPrincipal(db, row.userId, 'token', row.permissions);
+  const principal = user ? principalOf(user, 'token', row.permissions) : undefined;
   if (!principal) return undefined;
   if (!row.lastUsedAt || now.getTime() - row.lastUsedAt.getTime() > 60_000)
     await touchApiToken(db, row.id, now);

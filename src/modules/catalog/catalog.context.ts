@@ -34,7 +34,10 @@ export async function loadCatalogContext(db: Db): Promise<CatalogContext> {
 }
 
 /** A category and every category below it, for listing by a branch of the scheme. */
-export function categoryBranchIds(categories: Iterable<CategoryRow>, rootId: number): number[] {
+export function categoryBranchIds(
+  categories: Iterable<Pick<CategoryRow, 'id' | 'parentId'>>,
+  rootId: number,
+): number[] {
   const all = [...categories];
   const ids = [rootId];
   for (let index = 0; index < ids.length; index++) {

@@ -1,3 +1,4 @@
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { ExtraFieldSpec } from './catalog.tables.js';
 import type { RetentionPeriod, RetentionRule } from './retention.js';
@@ -109,6 +110,36 @@ const categoryColumns = [
   'builtin',
   'sort_order as sortOrder',
 ] as const;
+
+/**
+ * The ids of the category with this code and of every category under it, as an int[] (empty when no
+ * category has the code): what categoryBranchIds makes of the list, for a statement that resolves a
+ * scope without reading the list first.
+ */
+export function categoryBranchSql(code: RawBuilder<unknown>): RawBuilder<number[]> {
+  return sql<number[]>`(with recursive branch(id) as (
+      select c.id from category c where c.code = ${code}
+      union all
+      select c.id from category c join branch b on c.parent_id = b.id
+    ) select coalesce(array_agg(branch.id), '{}') from branch)`;
+}
+
+/** A category as a search names it: its id, code, name and parent. */
+export type CategoryBrief = Pick<CategoryRow, 'id' | 'code' | 'name' | 'parentId'>;
+
+/**
+ * Every category as a json array of CategoryBrief, in listCategories' order: for a statement that
+ * reads the scheme beside something else.
+ */
+export function categoryBriefsSql(): RawBuilder<CategoryBrief[]> {
+  return sql<CategoryBrief[]>`(select coalesce(json_agg(json_build_object('id', c.id, 'code', c.code,
+      'name', c.name, 'parentId', c.parent_id) order by c.sort_order, c.id), '[]'::json) from category c)`;
+}
+
+export async function categoryExists(db: Db, code: string): Promise<boolean> {
+  const row = await db.selectFrom('category').select('id').where('code', '=', code).executeTakeFirst();
+  return row !== undefined;
+}
 
 export async function listCategories(db: Db): Promise<CategoryRow[]> {
   const rows = await db
