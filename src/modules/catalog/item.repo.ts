@@ -1,6 +1,7 @@
 import { type Insertable, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
+import { categoryBranchSql } from './catalog.repo.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
 import type { Item } from './item.schema.js';
 import { type ScopedQuery, withinScope } from './item.scope.js';
@@ -317,7 +318,8 @@ export async function countInScope(db: Db, ids: readonly number[], scope: Scoped
 
 export interface ItemFilter {
   fonds?: string;
-  categoryIds?: number[];
+  /** A category code: items of that category and every category under it. */
+  category?: string;
   year?: number;
   idNumber?: string;
   afterId?: number;
@@ -328,7 +330,11 @@ export interface ItemFilter {
 export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
   let query = itemQuery(db, filter.scope);
   if (filter.fonds) query = query.where('i.fonds_code', '=', filter.fonds);
-  if (filter.categoryIds) query = query.where('i.category_id', 'in', filter.categoryIds);
+  // The branch is resolved in the statement itself, not read first.
+  if (filter.category)
+    query = query.where(
+      sql<boolean>`i.category_id = any(${categoryBranchSql(sql`${filter.category}`)}::int[])`,
+    );
   if (filter.year !== undefined) query = query.where('i.year', '=', filter.year);
   if (filter.idNumber !== undefined)
     query = query.where('i.id_number_index', '=', idNumberIndex(filter.idNumber) ?? '');

@@ -4,8 +4,8 @@ import type { AccessContext, GrantInForce } from '../../shared/access-context.js
 import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
-import { categoryBranchIds, loadCatalogContext } from './catalog.context.js';
-import { listCategories, lockFonds } from './catalog.repo.js';
+import { loadCatalogContext } from './catalog.context.js';
+import { categoryExists, lockFonds } from './catalog.repo.js';
 import { checkIdNumber } from './id-number.js';
 import { discloseItem, discloseItems } from './item.disclose.js';
 import { grantToRead, withholdUngranted } from './item.gate.js';
@@ -282,13 +282,6 @@ export async function listItems(
   access: AccessContext,
 ): Promise<{ items: Item[]; nextCursor: number | null }> {
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 1000);
-  let categoryIds: number[] | undefined;
-  if (query.category) {
-    const categories = await listCategories(db);
-    const category = categories.find((row) => row.code === query.category);
-    if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
-    categoryIds = categoryBranchIds(categories, category.id);
-  }
   let idNumber: string | undefined;
   if (query.idNumber !== undefined) {
     idNumber = query.idNumber.trim().toUpperCase();
@@ -298,11 +291,13 @@ export async function listItems(
   const rows = await listItemRows(db, {
     ...query,
     idNumber,
-    categoryIds,
     afterId: query.cursor,
     limit,
     scope: scopedQuery(access),
   });
+  // An unknown category lists nothing; only then is it worth asking whether it exists.
+  if (rows.length === 0 && query.category && !(await categoryExists(db, query.category)))
+    throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
   const items = await discloseItems(db, access, await withholdUngranted(db, rows, access));
   return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }
