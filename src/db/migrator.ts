@@ -21,6 +21,7 @@ import * as stateBaseline from './migrations/20261220T090000-state-baseline.js';
 import * as fileOriginalName from './migrations/20261222T090000-file-original-name.js';
 import * as jobs from './migrations/20261223T090000-jobs.js';
 import * as verifyRunJobs from './migrations/20261224T090000-verify-run-jobs.js';
+import * as searchPlanned from './migrations/20261226T120000-search-planned.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261222T090000-file-original-name': fileOriginalName,
   '20261223T090000-jobs': jobs,
   '20261224T090000-verify-run-jobs': verifyRunJobs,
+  '20261226T120000-search-planned': searchPlanned,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/db.js';
 
 // The log read in order by those who follow it (the search indexer): what came after a sequence
@@ -27,11 +27,24 @@ export async function countEventsAfter(
   actions: readonly string[],
   bound: number,
 ): Promise<number> {
-  if (actions.length === 0) return 0;
-  const result = await sql<{ count: number }>`
-    select count(*)::int as count from (
+  const result = await sql<{
+    count: number;
+  }>`select ${eventsAfterCountSql(sql`${afterSeq}`, actions, bound)} as count`.execute(db);
+  return Number(result.rows[0]?.count ?? 0);
+}
+
+/**
+ * The same count as an SQL expression over a sequence number the caller's statement supplies (a
+ * follower's position read in the same statement).
+ */
+export function eventsAfterCountSql(
+  afterSeq: RawBuilder<unknown>,
+  actions: readonly string[],
+  bound: number,
+): RawBuilder<number> {
+  if (actions.length === 0) return sql<number>`0`;
+  return sql<number>`(select count(*)::int from (
       select 1 from integrity_event
       where seq > ${afterSeq} and action in (${sql.join(actions.map((action) => sql`${action}`))})
-      limit ${bound}) pending`.execute(db);
-  return Number(result.rows[0]?.count ?? 0);
+      limit ${bound}) pending)`;
 }

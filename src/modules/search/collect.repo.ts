@@ -14,11 +14,13 @@ import {
   type SortKey,
   scoreSql,
   whereSql,
-  withPlan,
+  type PageTexts,
+  pageTextsSql,
 } from './search.repo.js';
+import { runPlanned } from './planned.js';
 
 // Few matches are counted, faceted and paged in one statement: the matches (up to a bound) are
-// materialized once, narrow, and only the facet rows and the page come back. Handing every match to
+// materialized once, narrow, and only the facet rows and the page (with its page texts) come back. Handing every match to
 // the application instead cost more than reading it (PGlite ~6 µs a row and field, and tens of
 // milliseconds of JSON for 10,000 matches on PostgreSQL).
 
@@ -42,7 +44,9 @@ export async function collectPage(
 ): Promise<CollectedPage> {
   const score = sort === 'relevance' ? scoreSql(ranking, sql`d.terms`) : sql`null::bigint`;
   // The page rows (grouping -1) come first, in the search's order: one order, written once.
-  const result = await withPlan(db, false, (trx) =>
+  const result = await runPlanned<Row, PageTexts>(
+    db,
+    'collect',
     sql<Row>`
       with m as materialized (
         select d.item_id, d.year, d.doc_date, d.category_id, d.pooling_region, d.carrier, ${score} as score
@@ -56,15 +60,17 @@ export async function collectPage(
       )
       select u.category_id, u.year, u.pooling_region, u.carrier, u.count, u.grouping, u.item_id,
         u.doc_date::text as date, u.score::text as score
-      from u order by u.grouping, ${orderSql('u', sort)}`.execute(trx),
+      from u order by u.grouping, ${orderSql('u', sort)}`,
+    pageTextsSql,
   );
-  const rows = result.rows
-    .filter((row) => row.grouping === -1)
-    .map((row) => ({
+  const rows = result
+    .filter(({ row }) => row.grouping === -1)
+    .map(({ row, pages }) => ({
       itemId: Number(row.item_id),
       year: row.year as number,
       date: row.date as string,
       score: row.score === null ? null : Number(row.score),
+      pages: pages ?? [],
     }));
-  return { counts: facetCounts(result.rows.filter((row) => row.grouping !== -1)), rows };
+  return { counts: facetCounts(result.map(({ row }) => row).filter((row) => row.grouping !== -1)), rows };
 }

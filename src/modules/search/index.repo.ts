@@ -1,7 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { EventName } from '../integrity/event-catalog.js';
-import { countEventsAfter } from '../integrity/event.queries.js';
+import { type CategoryBrief, categoryBriefsSql } from '../catalog/catalog.queries.js';
+import { eventsAfterCountSql } from '../integrity/event.queries.js';
 import type { SearchDocTable } from './search.tables.js';
 
 // The only SQL of the indexer: where it has read the event log to, the items and page texts it
@@ -17,18 +18,19 @@ export const INDEXED_ACTIONS: readonly EventName[] = [
 
 /** How far the index has read the event log, locked for this transaction so indexers take turns. */
 export async function lockIndexState(db: Db): Promise<number> {
-  await db
-    .insertInto('search_state')
-    .values({ id: 1, last_seq: -1 })
-    .onConflict((conflict) => conflict.column('id').doNothing())
-    .execute();
-  const row = await db
-    .selectFrom('search_state')
-    .select('last_seq')
-    .where('id', '=', 1)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  return Number(row.last_seq);
+  const locked = () =>
+    db.selectFrom('search_state').select('last_seq').where('id', '=', 1).forUpdate().executeTakeFirst();
+  // The row exists after the first run: one statement then.
+  let row = await locked();
+  if (!row) {
+    await db
+      .insertInto('search_state')
+      .values({ id: 1, last_seq: -1 })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+    row = await locked();
+  }
+  return Number(row?.last_seq ?? -1);
 }
 
 export async function saveIndexState(db: Db, lastSeq: number): Promise<void> {
@@ -39,10 +41,32 @@ export async function saveIndexState(db: Db, lastSeq: number): Promise<void> {
     .execute();
 }
 
+/** Events not yet taken in that change an item, as SQL (counted up to a bound). */
+const backlogSql = (bound: number) =>
+  eventsAfterCountSql(
+    sql`coalesce((select s.last_seq from search_state s where s.id = 1), -1)`,
+    INDEXED_ACTIONS,
+    bound,
+  );
+
 /** Events not yet taken in that change an item (counted up to a bound: only a hint of the work left). */
 export async function indexBacklog(db: Db, bound = 100_000): Promise<number> {
-  const state = await db.selectFrom('search_state').select('last_seq').where('id', '=', 1).executeTakeFirst();
-  return countEventsAfter(db, state ? Number(state.last_seq) : -1, INDEXED_ACTIONS, bound);
+  const result = await sql<{ pending: number }>`select ${backlogSql(bound)} as pending`.execute(db);
+  return Number(result.rows[0]?.pending ?? 0);
+}
+
+/** What a search reads before it plans: the index's backlog (up to `bound`) and the category scheme. */
+export async function searchPrelude(
+  db: Db,
+  bound: number,
+): Promise<{ pending: number; categories: CategoryBrief[] }> {
+  const result = await sql<{ pending: number; categories: CategoryBrief[] }>`
+    select ${backlogSql(bound)} as pending, ${categoryBriefsSql()} as categories`.execute(db);
+  const row = result.rows[0];
+  return {
+    pending: Number(row?.pending ?? 0),
+    categories: (row?.categories ?? []).map((category) => ({ ...category, id: Number(category.id) })),
+  };
 }
 
 // Items are the catalog's and the log is the kernel's: the indexer reads them through their queries.
@@ -71,11 +95,19 @@ export async function loadPageTexts(
 }
 
 /**
- * Writes documents as one jsonb parameter expanded by the server (as filing does: fast on PGlite).
- * Returns how many replaced a document already there (each leaves a dead row until VACUUM).
+ * Writes documents as one jsonb parameter expanded by the server (as filing does: fast on PGlite),
+ * and (with `lastSeq`) moves the index's position in the log there in the same statement. Returns how many
+ * replaced a document already there (each leaves a dead row until VACUUM).
  */
-export async function upsertDocs(db: Db, docs: readonly SearchDocTable[]): Promise<number> {
-  if (docs.length === 0) return 0;
+export async function upsertDocs(db: Db, docs: readonly SearchDocTable[], lastSeq?: number): Promise<number> {
+  if (docs.length === 0) {
+    if (lastSeq !== undefined) await saveIndexState(db, lastSeq);
+    return 0;
+  }
+  const save =
+    lastSeq === undefined
+      ? sql``
+      : sql`, saved as (update search_state set last_seq = ${lastSeq}, updated_at = ${new Date()} where id = 1)`;
   const result = await sql<{ replaced: number }>`
     with written as (
       insert into search_doc
@@ -87,7 +119,7 @@ export async function upsertDocs(db: Db, docs: readonly SearchDocTable[]): Promi
         amount = excluded.amount, version = excluded.version, title = excluded.title,
         body = excluded.body, terms = excluded.terms
       returning xmax <> 0 as replaced
-    )
+    )${save}
     select (count(*) filter (where replaced))::int as replaced from written`.execute(db);
   return Number(result.rows[0]?.replaced ?? 0);
 }

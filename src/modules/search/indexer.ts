@@ -13,12 +13,11 @@ import {
   lockIndexState,
   mergePendingTerms,
   readEventsAfter,
-  saveIndexState,
   tidyIndex,
   upsertDocs,
 } from './index.repo.js';
 import { compactName, nameTerms } from './names.js';
-import { forgetIndexSize, forgetTermStats } from './search.plan.js';
+import { forgetIndexSize, forgetTermStats, growIndexSize } from './search.plan.js';
 import type { SearchDocTable } from './search.tables.js';
 import { indexedRowsEstimate } from './stats.repo.js';
 import { archiveCodeTerm, hanTerms, idWordIndex, normalizeText, quoteLexeme, textRuns } from './text.js';
@@ -173,7 +172,15 @@ export interface CatchUpOptions {
   /** Stop after this many events (the rest waits for the next run). */
   maxEvents?: number;
   onProgress?: (done: number, backlog: number) => void;
+  /**
+   * Merge the word index's pending entries only once this many documents are waiting there (0, the
+   * default: after every run that wrote one). A search taking in a filing or two leaves them for later.
+   */
+  mergeAfter?: number;
 }
+
+/** Documents written since the pending entries were last merged, per database. */
+const unmerged = new WeakMap<Db, number>();
 
 /** Takes in the events filed since the last run, one transaction per batch. */
 export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promise<IndexRun> {
@@ -182,10 +189,12 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
   let events = 0;
   let documents = 0;
   let replaced = 0;
+  let exhausted = false;
   for (;;) {
+    const wanted = Math.min(batch, maxEvents - events);
     const step = await inTransaction(db, async (trx) => {
       const lastSeq = await lockIndexState(trx);
-      const read = await readEventsAfter(trx, lastSeq, Math.min(batch, maxEvents - events));
+      const read = await readEventsAfter(trx, lastSeq, wanted);
       if (read.length === 0) return { read: 0, written: 0, replaced: 0 };
       const codes = new Set<string>();
       for (const event of read)
@@ -197,20 +206,28 @@ export async function catchUpIndex(db: Db, options: CatchUpOptions = {}): Promis
         rows.map((row) => Number(row.id)),
       );
       const docs = rows.map((row) => buildDoc(row, pages.get(Number(row.id))));
-      const replacedDocs = await upsertDocs(trx, docs);
-      await saveIndexState(trx, (read.at(-1) as { seq: number }).seq);
+      // The documents and the new position in one statement.
+      const replacedDocs = await upsertDocs(trx, docs, (read.at(-1) as { seq: number }).seq);
       return { read: read.length, written: docs.length, replaced: replacedDocs };
     });
     events += step.read;
     documents += step.written;
     replaced += step.replaced;
-    if (step.read === 0 || events >= maxEvents) break;
+    // Fewer events than asked for: the log held no more when this batch read it.
+    exhausted = step.read < wanted;
+    if (exhausted || events >= maxEvents) break;
     options.onProgress?.(events, await indexBacklog(db));
   }
-  if (documents > 0) forgetIndexSize(db);
+  if (documents > 0) growIndexSize(db, documents - replaced);
+  const waiting = (unmerged.get(db) ?? 0) + documents;
+  unmerged.set(db, waiting);
   // Only an optimisation (it needs to own the index): a failure leaves the entries where they are.
-  if (documents > 0) await mergePendingTerms(db).catch(() => {});
-  return { events, documents, replaced, backlog: await indexBacklog(db) };
+  if (waiting > 0 && waiting >= (options.mergeAfter ?? 0))
+    await mergePendingTerms(db).then(
+      () => unmerged.set(db, 0),
+      () => {},
+    );
+  return { events, documents, replaced, backlog: exhausted ? 0 : await indexBacklog(db) };
 }
 
 /**

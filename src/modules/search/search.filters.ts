@@ -1,7 +1,7 @@
 import { invalid } from '../../shared/errors.js';
 import { regionPrefix } from '../access/principal.js';
 import { categoryBranchIds } from '../catalog/catalog.context.js';
-import type { CategoryRow } from '../catalog/catalog.queries.js';
+import type { CategoryBrief } from '../catalog/catalog.queries.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import { CARRIERS, SENSITIVITIES } from '../catalog/item.schema.js';
 import {
@@ -86,7 +86,7 @@ function regionFilter(value: string): string {
   return regionPrefix(code);
 }
 
-export function filterTerms(filters: SearchFilters, categories: readonly CategoryRow[]): FilterTerms {
+export function filterTerms(filters: SearchFilters, categories: readonly CategoryBrief[]): FilterTerms {
   const out: FilterTerms = { terms: [], any: false };
   if (filters.fonds) {
     if (!/^[A-Z0-9]{4}$/.test(filters.fonds)) throw bad('全宗号应为 4 位大写字母或数字');

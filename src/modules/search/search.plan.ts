@@ -64,6 +64,15 @@ export function forgetIndexSize(db: Db): void {
   sizeCache.delete(db);
 }
 
+/**
+ * New documents (not replaced ones) just written grow the size read last by as many, as they grow
+ * the largest item id it is read from: the next search need not read it again.
+ */
+export function growIndexSize(db: Db, added: number): void {
+  const cached = sizeCache.get(db);
+  if (cached) sizeCache.set(db, { at: cached.at, rows: cached.rows.then((rows) => rows + added) });
+}
+
 /** The index's size, read at most once per TTL: a search's plan needs its order of magnitude only. */
 function cachedIndexSize(db: Db): Promise<number> {
   const cached = sizeCache.get(db);

@@ -1,8 +1,8 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { inTransaction } from '../../db/transaction.js';
 import { itemTextHolds } from '../catalog/item.queries.js';
 import { type ScopedQuery, scopeOver } from '../catalog/item.scope.js';
+import { runPlanned } from './planned.js';
 import type { Condition, Recheck } from './query.js';
 
 // The only SQL of searching. Every condition — words, filters, the user's scope and the gate on
@@ -34,8 +34,8 @@ export interface SearchSpec extends ColumnFilters {
   scope: ScopedQuery;
   /** Own-record term of a 参保人 (blind index), matched as part of the scope. */
   ownTerm?: string | null;
-  /** Sensitive items are shown only when granted (these ids) or the user's own; absent: no gate. */
-  gate?: { grantedIds: number[] };
+  /** Sensitive items are shown only when granted (the ids this subquery selects) or the user's own; absent: no gate. */
+  gate?: { granted: RawBuilder<unknown> };
 }
 
 /** How results are ordered (search.paging.ts re-exports it with the cursors). */
@@ -53,7 +53,20 @@ export interface PageRow {
   year: number;
   date: string;
   score: number | null;
+  /** The item's page texts (OCR), read in the same statement, for its snippets. */
+  pages?: Array<{ page: number; text: string }>;
 }
+
+export interface PageTexts {
+  pages: Array<{ page: number; text: string }> | null;
+}
+
+/**
+ * The page texts of a planned query's row `r` (a json value with item_id), outside the pinned query:
+ * a page's hits come with what their snippets are cut from, in the same statement.
+ */
+export const pageTextsSql = sql`(select json_agg(json_build_object('page', p.page, 'text', p.text)
+    order by p.page) from item_page_text p where p.item_id = (r ->> 'item_id')::bigint) as pages`;
 
 export type SortKey = { score?: number; year: number; date: string; itemId: number };
 
@@ -124,8 +137,7 @@ export function whereSql(spec: SearchSpec): RawBuilder<unknown> {
   if (spec.gate) {
     const open = [sql`d.sensitivity = 'normal'`];
     if (spec.ownTerm) open.push(sql`d.terms @@ ${spec.ownTerm}::tsquery`);
-    if (spec.gate.grantedIds.length > 0)
-      open.push(sql`d.item_id in (${sql.join(spec.gate.grantedIds.map((id) => sql`${id}`))})`);
+    open.push(sql`d.item_id in (${spec.gate.granted})`);
     parts.push(sql`(${sql.join(open, sql` or `)})`);
   }
   return parts.length > 0 ? sql.join(parts, sql` and `) : sql`true`;
@@ -150,16 +162,11 @@ export interface FacetRow {
 }
 
 /** Facet counts over the rows of `m` (a subquery or CTE with the facet columns), in grouping sets. */
-export const facetSql = (from: RawBuilder<unknown>) => sql`
+export const facetSql = (from: RawBuilder<unknown>) => sql<FacetRow>`
   select category_id, year, pooling_region, carrier, count(*)::int as count,
     grouping(category_id, year, pooling_region, carrier)::int as grouping
   from ${from} m
   group by grouping sets ((category_id), (year), (pooling_region), (carrier), ())`;
-
-async function facetQuery(db: Db, from: RawBuilder<unknown>): Promise<FacetCounts> {
-  const result = await sql<FacetRow>`${facetSql(from)}`.execute(db);
-  return facetCounts(result.rows);
-}
 
 export function facetCounts(rows: readonly FacetRow[]): FacetCounts {
   const counts: FacetCounts = {
@@ -217,29 +224,34 @@ export async function sampleMatches(
   const sample = sql`search_doc d tablesample system (${sql.lit(percent)}) repeatable (${sql.lit(seed)})`;
   const range = rangeParts(spec);
   if (range.length === 0) {
-    const counts = await withPlan(db, null, (trx) =>
-      facetQuery(
-        trx,
+    const rows = await runPlanned(
+      db,
+      'free',
+      facetSql(
         sql`(select d.category_id, d.year, d.pooling_region, d.carrier from ${sample} where ${whereSql(spec)})`,
       ),
     );
-    return { counts, inRange: null };
+    return { counts: facetCounts(rows.map((one) => one.row)), inRange: null };
   }
   // Every match is within the bounds, so the rows within them are read once and the matches among them
   // counted; the row with grouping -1 counts them all.
-  const result = await withPlan(db, null, (trx) =>
-    sql<FacetRow>`
+  const rows = (
+    await runPlanned(
+      db,
+      'free',
+      sql<FacetRow>`
       with s as materialized (
         select d.category_id, d.year, d.pooling_region, d.carrier, (${whereSql(spec)}) as hit
         from ${sample} where ${sql.join(range, sql` and `)}
       )
       ${facetSql(sql`(select * from s where s.hit)`)}
       union all
-      select null, null, null, null, count(*)::int, -1 from s`.execute(trx),
-  );
+      select null, null, null, null, count(*)::int, -1 from s`,
+    )
+  ).map((one) => one.row);
   return {
-    counts: facetCounts(result.rows),
-    inRange: result.rows.find((row) => row.grouping === -1)?.count ?? 0,
+    counts: facetCounts(rows),
+    inRange: rows.find((row) => row.grouping === -1)?.count ?? 0,
   };
 }
 
@@ -265,28 +277,6 @@ export function afterKeySql(
 }
 
 const DATE_ORDER = orderSql('d', 'date');
-
-/**
- * A transaction whose planner settings pin the plan: a walk down the date index for many matches,
- * the bitmap of the word index for few (null: the planner's choice). Either plan is always correct;
- * only its speed differs.
- */
-export function withPlan<T>(db: Db, walk: boolean | null, work: (trx: Db) => Promise<T>): Promise<T> {
-  return inTransaction(db, async (trx) => {
-    // JIT would compile these short queries for hundreds of milliseconds: the disabled plans make
-    // their estimated costs look huge. The default 4 MB turns the bitmap of a date range lossy, and
-    // every row of its pages is then checked again (30 ms of a 1,400-match query at 1,000,000 items).
-    const settings = [sql`set_config('jit', 'off', true)`, sql`set_config('work_mem', '64MB', true)`];
-    if (walk === true)
-      settings.push(
-        sql`set_config('enable_bitmapscan', 'off', true)`,
-        sql`set_config('enable_seqscan', 'off', true)`,
-      );
-    if (walk === false) settings.push(sql`set_config('enable_indexscan', 'off', true)`);
-    await sql`select ${sql.join(settings)}`.execute(trx);
-    return work(trx);
-  });
-}
 
 const afterDate = (after: SortKey | undefined) => sql`and ${afterKeySql('d', 'date', after)}`;
 
@@ -331,22 +321,26 @@ export async function pageByDate(
   walk: boolean,
   after?: SortKey,
 ): Promise<PageRow[]> {
-  const result = await withPlan(db, walk, (trx) =>
+  const rows = await runPlanned<{ item_id: number; year: number; date: string }, PageTexts>(
+    db,
+    walk ? 'walk' : 'collect',
     walk
-      ? sql<{ item_id: number; year: number; date: string }>`
+      ? sql`
           select n.item_id, n.year, n.doc_date::text as date
           from (${newestSql(spec, sql`d.item_id, d.year, d.doc_date`, limit, after)}) n
-          order by ${orderSql('n', 'date')}`.execute(trx)
-      : sql<{ item_id: number; year: number; date: string }>`
+          order by ${orderSql('n', 'date')}`
+      : sql`
           select d.item_id, d.year, d.doc_date::text as date from search_doc d
           where ${whereSql(spec)} ${afterDate(after)}
-          order by ${DATE_ORDER} limit ${limit}`.execute(trx),
+          order by ${DATE_ORDER} limit ${limit}`,
+    pageTextsSql,
   );
-  return result.rows.map((row) => ({
+  return rows.map(({ row, pages }) => ({
     itemId: Number(row.item_id),
     year: row.year,
     date: row.date,
     score: null,
+    pages: pages ?? [],
   }));
 }
 
@@ -371,20 +365,22 @@ export async function pageByRelevance(
     ranking.window === null
       ? sql`select ${columns} from search_doc d where ${whereSql(spec)}`
       : newestSql(spec, columns, ranking.window);
-  const result = await withPlan(db, ranking.window !== null, (trx) =>
-    sql<{ item_id: number; year: number; date: string; score: string }>`
+  const rows = await runPlanned<{ item_id: number; year: number; date: string; score: string }, PageTexts>(
+    db,
+    ranking.window !== null ? 'walk' : 'collect',
+    sql`
       with m as (${matches}), r as (
         select m.item_id, m.year, m.doc_date, ${score} as score from m
       )
       select r.item_id, r.year, r.doc_date::text as date, r.score::text as score from r
-      where ${afterKeySql('r', 'relevance', after)} order by ${orderSql('r', 'relevance')} limit ${limit}`.execute(
-      trx,
-    ),
+      where ${afterKeySql('r', 'relevance', after)} order by ${orderSql('r', 'relevance')} limit ${limit}`,
+    pageTextsSql,
   );
-  return result.rows.map((row) => ({
+  return rows.map(({ row, pages }) => ({
     itemId: Number(row.item_id),
     year: row.year,
     date: row.date,
     score: Number(row.score),
+    pages: pages ?? [],
   }));
 }

@@ -3,7 +3,8 @@ import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn, type GrantInForce } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import { idNumberIndex } from '../../shared/field-cipher.js';
-import { type CategoryRow, listCategories } from '../catalog/catalog.queries.js';
+import { grantedItemIdsSql } from '../access/access.queries.js';
+import type { CategoryBrief } from '../catalog/catalog.queries.js';
 import { discloseItems } from '../catalog/item.disclose.js';
 import { gateItems } from '../catalog/item.gate.js';
 import { findItemsByIds } from '../catalog/item.queries.js';
@@ -13,7 +14,7 @@ import { itemSubject } from '../catalog/item.state.js';
 import { type EventInput, recordEvents } from '../integrity/event-log.js';
 import { regionName } from '../regions/regions.js';
 import { type Highlight, highlightItem } from './highlight.js';
-import { indexBacklog, loadPageTexts } from './index.repo.js';
+import { searchPrelude } from './index.repo.js';
 import { catchUpIndex } from './indexer.js';
 import { compileQuery, hasText } from './query.js';
 import { filterTerms, type SearchFilters } from './search.filters.js';
@@ -37,6 +38,13 @@ export type { SearchSort };
 // sample of the index beyond (marked so), which keeps a common word as fast as a rare one.
 
 export const MAX_PAGE = 100;
+/** The backlog is counted up to this many events when the search does not catch up. */
+const BACKLOG_BOUND = 100_000;
+/**
+ * A search that takes in recent filings leaves the word index's new entries pending until this many
+ * documents wait there: a few hundred pending entries cost a search little, a merge per search more.
+ */
+const MERGE_AFTER = 100;
 
 export interface SearchRequest extends SearchFilters {
   q?: string;
@@ -81,7 +89,7 @@ export interface SearchOptions {
 
 function facetValues(
   counts: FacetCounts,
-  categoryRows: readonly CategoryRow[],
+  categoryRows: readonly CategoryBrief[],
 ): Record<FacetDimension, FacetValue[]> {
   const categories = new Map(categoryRows.map((row) => [String(row.id), row]));
   const sorted = (map: Map<string, number>, label: (value: string) => { value: string; label: string }) =>
@@ -105,7 +113,9 @@ function facetValues(
 export async function search(db: Db, request: SearchRequest, options: SearchOptions): Promise<SearchResult> {
   const now = options.now ?? new Date();
   const compiled = compileQuery(request.q ?? '');
-  const categories = await listCategories(db);
+  // The index's backlog and the category scheme in one statement.
+  const prelude = await searchPrelude(db, options.catchUp ? options.catchUp + 1 : BACKLOG_BOUND);
+  const { categories } = prelude;
   const filters = filterTerms(request, categories);
   const typed = (request.q ?? '').trim() !== '';
   if (typed && !hasText(compiled) && !filters.any)
@@ -114,7 +124,9 @@ export async function search(db: Db, request: SearchRequest, options: SearchOpti
   const limit = Math.min(Math.max(request.limit ?? 20, 1), MAX_PAGE);
   const cursor = request.cursor ? decodeCursor(request.cursor, sort) : undefined;
   const after = cursor?.key;
-  const caughtUp = options.catchUp ? await catchUp(db, options.catchUp) : undefined;
+  const indexPending = options.catchUp
+    ? await catchUp(db, prelude.pending, options.catchUp)
+    : prelude.pending;
 
   const { access } = options;
   const scope = access.kind === 'principal' ? access.scope : undefined;
@@ -126,9 +138,10 @@ export async function search(db: Db, request: SearchRequest, options: SearchOpti
     exact: compiled.exact,
     scope: scopedQuery(access),
     ownTerm,
+    // The grants in force, as a subquery of the search's own statement.
     gate:
       access.kind === 'principal' && access.scope.grantsFor !== undefined
-        ? { grantedIds: await access.grants.itemIds(db, now) }
+        ? { granted: grantedItemIdsSql(access.scope.grantsFor, now) }
         : undefined,
   });
 
@@ -151,10 +164,8 @@ export async function search(db: Db, request: SearchRequest, options: SearchOpti
   await logSearch(db, items, grants, compiled.idLookups, counts.total, options);
   // Disclosed (masked unless unmasked with a purpose) before snippets are cut.
   const shown = await discloseItems(db, access, items);
-  const pages = await loadPageTexts(
-    db,
-    items.map((item) => item.id),
-  );
+  // The page texts came with the page's rows.
+  const pages = new Map(shownRows.map((row) => [row.itemId, row.pages ?? []]));
   const notices = [...compiled.notices];
   if (sort === 'relevance' && walk && !exact)
     notices.push(`结果较多，相关度排序只在最新的 ${RANK_WINDOW} 条中进行；可增加条件或改按日期排序`);
@@ -175,22 +186,21 @@ export async function search(db: Db, request: SearchRequest, options: SearchOpti
     nextCursor: rows.length > limit ? encodeCursor(sort, walk, shownRows.at(-1) as PageRow) : null,
     sort,
     notices,
-    indexPending: caughtUp ? caughtUp.backlog : await indexBacklog(db),
+    indexPending,
   };
 }
 
 /**
  * Takes in recent filings before searching, unless the backlog is larger than `bound` (then the
  * background indexer is at it). An indexing failure never fails the search: it answers from the index
- * as it stands, and indexPending tells the user it is behind.
+ * as it stands, and the backlog it returns tells the user it is behind.
  */
-async function catchUp(db: Db, bound: number): Promise<{ backlog: number }> {
-  const pending = await indexBacklog(db, bound + 1);
-  if (pending === 0 || pending > bound) return { backlog: pending };
+async function catchUp(db: Db, pending: number, bound: number): Promise<number> {
+  if (pending === 0 || pending > bound) return pending;
   try {
-    return await catchUpIndex(db, { maxEvents: bound });
+    return (await catchUpIndex(db, { maxEvents: bound, mergeAfter: MERGE_AFTER })).backlog;
   } catch {
-    return { backlog: pending };
+    return pending;
   }
 }
 
