@@ -165,8 +165,9 @@ describe('审计: the approval found and exported', () => {
     await page.getByRole('button', { name: '查询' }).click();
     const row = rowWith(page, `access-request:${requestId}`);
     await expect.poll(() => row.textContent()).toContain('批准查阅申请');
-    // Only the approver's events are left (their sign-in and the approval).
-    const actors = await page.locator('tr.ant-table-row td:nth-child(4)').allTextContents();
+    // Only the approver's events are left (their sign-in and the approval); the cell's first line is
+    // who, the second from where.
+    const actors = await page.locator('tr.ant-table-row td:nth-child(4) > div:first-child').allTextContents();
     expect(new Set(actors)).toEqual(new Set([secadmin.username]));
     await row.getByRole('button', { name: /展开行/ }).click();
     await expect.poll(() => page.locator('.ant-table-expanded-row').textContent()).toContain('"hours": 48');

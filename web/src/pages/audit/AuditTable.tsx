@@ -51,13 +51,8 @@ const columns: ColumnsType<AuditEntry> = [
     width: 140,
     render: (_, entry) => (
       <>
-        {entry.actor}
-        {entry.address && (
-          <>
-            <br />
-            <span style={{ wordBreak: 'break-all' }}>{secondary(entry.address)}</span>
-          </>
-        )}
+        <div>{entry.actor}</div>
+        {entry.address && <div style={{ wordBreak: 'break-all' }}>{secondary(entry.address)}</div>}
       </>
     ),
   },
