@@ -209,6 +209,9 @@ function localize(command: Command): void {
     .showHelpAfterError(false)
     .exitOverride(exitInChinese);
   if (command.commands.length > 0) command.helpCommand('help [命令]', '显示某个命令的帮助');
+  // commander takes `<name...>` as "several values" only after an ASCII letter (\w...); a Chinese
+  // name (--file <文件...>) means the same.
+  for (const option of command.options) if (/[^\s<[]\.\.\.[>\]]$/u.test(option.flags)) option.variadic = true;
   for (const sub of command.commands) localize(sub);
 }
 
