@@ -36,6 +36,7 @@ import { registerBeijingTimes } from './beijing-times.js';
 import { registerBodyDeadline } from './body-deadline.js';
 import { consoleBuilt, consoleOrNotFound, registerConsole } from './console.js';
 import {
+  answerWhileClosing,
   clientErrorHandler,
   collectRoutes,
   errorHandler,
@@ -92,10 +93,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
     frameworkErrors: errorHandler,
     // A request the HTTP parser cannot read gets the same Chinese JSON error as any other.
     clientErrorHandler,
+    // A request arriving while the server stops is answered by answerWhileClosing, in Chinese.
+    return503OnClosing: false,
     ajv: { customOptions: { allErrors: true, coerceTypes: 'array', removeAdditional: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
   // First, so the 405 answer knows every route's methods.
   collectRoutes(app);
+  answerWhileClosing(app);
   // No route reads plain text: a text body is refused as 415, not validated as a string.
   app.removeContentTypeParser('text/plain');
 

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import net from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -245,5 +246,36 @@ describe('requests the HTTP parser cannot read', () => {
       `GET /api/v1/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`,
     );
     expectChinese(answer.body, 431, 'HEADERS_TOO_LARGE', answer.status);
+  });
+});
+
+describe('a server that is stopping', () => {
+  it('answers a request arriving on a kept-alive connection with a Chinese 503 SERVER_STOPPING', async () => {
+    const stopping = await buildApp({ database: system.database, console: false });
+    await stopping.listen({ port: 0, host: '127.0.0.1' });
+    const { port } = stopping.server.address() as net.AddressInfo;
+    const socket = net.connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    const ended = once(socket, 'close');
+    // A first request still sending its body keeps the connection busy while the server stops…
+    socket.write(
+      'POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const closed = stopping.close();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    // …then it finishes, and a second request follows on the same connection.
+    socket.write('{}GET /api/v1/health HTTP/1.1\r\nHost: x\r\n\r\n');
+    await Promise.race([ended, new Promise((resolve) => setTimeout(resolve, 5_000))]);
+    socket.destroy();
+    await closed;
+    const answers = Buffer.concat(chunks)
+      .toString('utf8')
+      .split(/(?=HTTP\/1\.1 )/);
+    const last = answers.at(-1) as string;
+    const [head = '', body = ''] = last.split('\r\n\r\n');
+    expectChinese(body, 503, 'SERVER_STOPPING', Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1]));
+    expect(head).toMatch(/connection: close/i);
   });
 });

@@ -287,6 +287,26 @@ function unsupportedMediaType(request: FastifyRequest): string {
 }
 
 /**
+ * Requests that still arrive while the server drains to stop (on a kept-alive connection) are told so
+ * in Chinese, 503 SERVER_STOPPING with the connection closed: Fastify's own answer to them is fixed
+ * English text (the app turns it off with return503OnClosing: false). Call on the root before routes.
+ */
+export function answerWhileClosing(app: FastifyInstance): void {
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (_request, reply) => {
+    if (!closing) return;
+    const code: ErrorCode = 'SERVER_STOPPING';
+    return reply
+      .status(503)
+      .header('connection', 'close')
+      .send({ error: { code, message: '服务正在停止，请稍后重试' } });
+  });
+}
+
+/**
  * What a request the HTTP parser could not read at all gets (a malformed request line, headers too
  * large, a client too slow to send them): the same JSON error shape, in Chinese, then the connection
  * is closed, as Node and Fastify do by default.
