@@ -135,6 +135,19 @@ describe('the first start', { timeout: 300_000 }, () => {
     expect(outputs[0]).toContain('已创建账户 admin（系统管理员）');
     expect(outputs[1]).toContain('已创建账户 wangli（档案员、经办人员），范围：D001/*/*');
 
+    // The server creates accounts only for the holder of its local control token.
+    for (const authorization of [undefined, 'Bearer not-the-token']) {
+      const refused = await fetch(`${base}/api/v1/admin/users`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: JSON.stringify({ username: 'intruder', password: PASSWORD, roles: ['sysadmin'], actor: 'x' }),
+      });
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+        'CONTROL_TOKEN_INVALID',
+      );
+    }
+
     // The archivist signs in, changes the password and sees the demo archives.
     const archivist = await signIn(base, 'wangli', PASSWORD);
     const items = (await (
