@@ -128,11 +128,14 @@ describe('statements per request', () => {
     expect(statements.filter((statement) => statement === 'begin')).toHaveLength(1);
   });
 
-  it('a listing is two: access and the page (a category filter resolved within it)', async () => {
-    for (const url of ['/api/v1/items?limit=20', '/api/v1/items?limit=20&category=JS']) {
+  it('a listing is two: access and the page, with its category branch and its grants in force', async () => {
+    for (const url of ['/api/v1/items?limit=50', '/api/v1/items?limit=50&category=JS']) {
       const { statements, body } = await counted(url, clerk.read);
       expect(statements, `${url}\n${listed(statements)}`).toHaveLength(2);
-      expect((body as { items: unknown[] }).items).toHaveLength(20);
+      const items = (body as { items: Array<{ title: string; withheld?: boolean }> }).items;
+      expect(items.length).toBeGreaterThan(30);
+      // The sensitive item is on the page, withheld: no grant was found for it in the same statement.
+      expect(items.filter((item) => item.withheld)).toHaveLength(1);
     }
   });
 

@@ -38,6 +38,18 @@ export interface GrantLookup {
   inForce(db: Db, itemIds: readonly number[], now: Date): Promise<Map<number, GrantInForce>>;
   /** Every item the principal holds a grant in force for. */
   itemIds(db: Db, now: Date): Promise<number[]>;
+  /**
+   * The same as inForce for the item `itemId` (an SQL expression), as json { id, purpose, expiresAt }
+   * or null: a statement that reads items reads their grants with them (absent: looked up apart).
+   */
+  inForceSql?(itemId: RawBuilder<unknown>, now: Date): RawBuilder<GrantInForceJson | null>;
+}
+
+/** A grant in force as inForceSql gives it (expiresAt as text). */
+export interface GrantInForceJson {
+  id: number;
+  purpose: string;
+  expiresAt: string;
 }
 
 /** What the principal asked to see: masked by default, in full only with a purpose and item.unmask. */

@@ -1,5 +1,6 @@
 import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { GrantInForceJson } from '../../shared/access-context.js';
 import { itemLabels } from '../catalog/item.queries.js';
 import type { AccessRequestTable } from './access.tables.js';
 
@@ -210,6 +211,18 @@ export function grantedItemIdsSql(userId: number, now: Date): RawBuilder<unknown
   return sql`select ri.item_id from access_request_item ri
     join access_request r on r.id = ri.request_id
     where r.requester_id = ${userId} and r.status = 'approved' and r.expires_at > ${now}`;
+}
+
+/** The user's grant in force at `now` for the item `itemId` (SQL), the one lasting longest, as json or null. */
+export function grantInForceSql(
+  userId: number,
+  itemId: RawBuilder<unknown>,
+  now: Date,
+): RawBuilder<GrantInForceJson | null> {
+  return sql<GrantInForceJson | null>`(select json_build_object('id', r.id, 'purpose', r.purpose, 'expiresAt', r.expires_at)
+    from access_request_item ri join access_request r on r.id = ri.request_id
+    where ri.item_id = ${itemId} and r.requester_id = ${userId} and r.status = 'approved' and r.expires_at > ${now}
+    order by r.expires_at desc limit 1)`;
 }
 
 /** Requests awaiting a decision: everyone's (the approvals inbox) or one requester's own. */

@@ -11,7 +11,7 @@ import { categoryBranchIds } from '../catalog/catalog.context.js';
 import { listCategories } from '../catalog/catalog.queries.js';
 import type { ScopeRow } from './access.repo.js';
 import { eventVisibleTo } from './event-visibility.js';
-import { activeGrants, grantedItemIds } from './grant.repo.js';
+import { activeGrants, grantedItemIds, grantInForceSql } from './grant.repo.js';
 import { findPrincipalUser, type PrincipalUserRow } from './principal.repo.js';
 import {
   ADMIN_ROLES,
@@ -169,6 +169,7 @@ export function grantLookupOf(userId: number): GrantLookup {
   return {
     inForce: (db, itemIds, now) => activeGrants(db, userId, itemIds, now),
     itemIds: (db, now) => grantedItemIds(db, userId, now),
+    inForceSql: (itemId, now) => grantInForceSql(userId, itemId, now),
   };
 }
 

@@ -1,6 +1,12 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
-import type { AccessContext, GrantInForce, PrincipalContext } from '../../shared/access-context.js';
+import { type RawBuilder, sql } from 'kysely';
+import type {
+  AccessContext,
+  GrantInForce,
+  GrantInForceJson,
+  PrincipalContext,
+} from '../../shared/access-context.js';
 import { YidangError } from '../../shared/errors.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { Item } from './item.schema.js';
@@ -62,6 +68,41 @@ export async function grantToRead(
 }
 
 /**
+ * How long the account that filed a sensitive item may add its files without a grant. Filing in the
+ * console is two steps (the item, then its files): the filer supplied the content a moment ago, and
+ * adding a file shows nothing of what the item holds. Afterwards a grant is needed as for reading.
+ */
+export const FILER_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+function filedByCallerLately(
+  item: Pick<Item, 'createdBy' | 'createdAt'>,
+  access: PrincipalContext,
+  now: Date,
+) {
+  const actor = access.scope.actor;
+  const filedAt = Date.parse(item.createdAt);
+  return (
+    actor !== undefined &&
+    actor !== '' &&
+    item.createdBy === actor &&
+    Number.isFinite(filedAt) &&
+    now.getTime() - filedAt >= 0 &&
+    now.getTime() - filedAt < FILER_WINDOW_MS
+  );
+}
+
+/** The grant under which files may be added to this in-scope item: as for reading, but the filer needs none within FILER_WINDOW_MS. */
+export async function grantToAttach(
+  db: Db,
+  item: Item,
+  access: AccessContext,
+  now = new Date(),
+): Promise<GrantInForce | null> {
+  if (gated(item, access) && filedByCallerLately(item, access, now)) return null;
+  return grantToRead(db, item, access, now);
+}
+
+/**
  * What a list, a search hit or the CLI shows of an item the user may not read: its 档号 and that it
  * is withheld, nothing more. Category, 业务类型, sensitivity or dates of a record someone may not read
  * can give away what it holds (a record marked sensitive in an ordinary category names a diagnosis).
@@ -108,38 +149,72 @@ export function withheldItem(item: Item): Item {
 }
 
 /**
- * The gate over a page of in-scope items (one query): the grants in force for the gated ones, and
- * the ids of those the user may not read.
+ * The gate over a page of in-scope items: the grants in force for the gated ones (one query, or none
+ * when the page's statement read them: `known`), and the ids of those the user may not read.
  */
 export async function gateItems(
   db: Db,
   items: readonly Item[],
   access: AccessContext,
   now = new Date(),
+  known?: ReadonlyMap<number, GrantInForce>,
 ): Promise<{ grants: Map<number, GrantInForce>; ungranted: Set<number> }> {
   if (access.kind === 'system') return { grants: new Map(), ungranted: new Set() };
   const needing = items.filter((item) => gated(item, access));
   if (needing.length === 0 || !access.scope.grantsFor) return { grants: new Map(), ungranted: new Set() };
-  const grants = await access.grants.inForce(
-    db,
-    needing.map((item) => item.id),
-    now,
-  );
+  const grants = known
+    ? new Map(
+        needing.flatMap((item) =>
+          known.has(item.id) ? [[item.id, known.get(item.id) as GrantInForce]] : [],
+        ),
+      )
+    : await access.grants.inForce(
+        db,
+        needing.map((item) => item.id),
+        now,
+      );
   return {
     grants,
     ungranted: new Set(needing.filter((item) => !grants.has(item.id)).map((item) => item.id)),
   };
 }
 
-/** A page of in-scope items with the content of ungranted sensitive ones withheld (one query). */
+/** A page of in-scope items with the content of ungranted sensitive ones withheld (one query at most). */
 export async function withholdUngranted(
   db: Db,
   items: Item[],
   access: AccessContext,
   now = new Date(),
+  known?: ReadonlyMap<number, GrantInForce>,
 ): Promise<Item[]> {
-  const { ungranted } = await gateItems(db, items, access, now);
+  const { ungranted } = await gateItems(db, items, access, now, known);
   return ungranted.size === 0
     ? items
     : items.map((item) => (ungranted.has(item.id) ? withheldItem(item) : item));
+}
+
+/**
+ * The grants in force of a page's items, as the page's statement read them (grantColumn), or
+ * undefined when it did not (a system context, or a look without the grant gate).
+ */
+export function grantColumn(
+  access: AccessContext,
+  itemId: RawBuilder<unknown>,
+  sensitivity: RawBuilder<unknown>,
+  now: Date,
+) {
+  if (access.kind === 'system' || access.scope.grantsFor === undefined || !access.grants.inForceSql)
+    return null;
+  return sql<GrantInForceJson | null>`case when ${sensitivity} <> 'normal' then ${access.grants.inForceSql(itemId, now)} end`;
+}
+
+/** The grants read by grantColumn, by item. */
+export function grantsRead(
+  rows: ReadonlyArray<{ id: number; grant: GrantInForceJson | null }>,
+): Map<number, GrantInForce> {
+  const grants = new Map<number, GrantInForce>();
+  for (const { id, grant } of rows)
+    if (grant)
+      grants.set(id, { id: Number(grant.id), purpose: grant.purpose, expiresAt: new Date(grant.expiresAt) });
+  return grants;
 }

@@ -1,5 +1,6 @@
-import { type Insertable, type Selectable, sql } from 'kysely';
+import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { GrantInForceJson } from '../../shared/access-context.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
 import { categoryBranchSql } from './catalog.repo.js';
 import type { ArchiveItemTable, PaperLocation } from './catalog.tables.js';
@@ -325,10 +326,22 @@ export interface ItemFilter {
   afterId?: number;
   limit: number;
   scope: ScopedQuery;
+  /** An expression over `i` read beside each item (the grant in force for it). */
+  grant?: RawBuilder<GrantInForceJson | null> | null;
 }
 
 export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
-  let query = itemQuery(db, filter.scope);
+  return (await listItemsWithGrants(db, filter)).items;
+}
+
+/** A page of items in id order, with what `grant` read for each (null without it). */
+export async function listItemsWithGrants(
+  db: Db,
+  filter: ItemFilter,
+): Promise<{ items: Item[]; grants: Array<{ id: number; grant: GrantInForceJson | null }> | null }> {
+  let query = itemQuery(db, filter.scope).select(
+    (filter.grant ?? sql<GrantInForceJson | null>`null::json`).as('grant'),
+  );
   if (filter.fonds) query = query.where('i.fonds_code', '=', filter.fonds);
   // The branch is resolved in the statement itself, not read first.
   if (filter.category)
@@ -340,7 +353,10 @@ export async function listItems(db: Db, filter: ItemFilter): Promise<Item[]> {
     query = query.where('i.id_number_index', '=', idNumberIndex(filter.idNumber) ?? '');
   if (filter.afterId !== undefined) query = query.where('i.id', '>', filter.afterId);
   const rows = await query.orderBy('i.id').limit(filter.limit).execute();
-  return rows.map(toItem);
+  return {
+    items: rows.map(({ grant: _grant, ...row }) => toItem(row)),
+    grants: filter.grant ? rows.map((row) => ({ id: row.id, grant: row.grant })) : null,
+  };
 }
 
 /** How many items lie in the scope (in one fonds, if given). */

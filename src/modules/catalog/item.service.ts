@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { AccessContext, GrantInForce } from '../../shared/access-context.js';
@@ -8,13 +9,13 @@ import { loadCatalogContext } from './catalog.context.js';
 import { categoryExists, lockFonds } from './catalog.repo.js';
 import { checkIdNumber } from './id-number.js';
 import { discloseItem, discloseItems } from './item.disclose.js';
-import { grantToRead, withholdUngranted } from './item.gate.js';
+import { grantColumn, grantsRead, grantToAttach, grantToRead, withholdUngranted } from './item.gate.js';
 import { type PreparedItem, prepareItem } from './item.prepare.js';
 import {
   countItems as countItemRows,
   findItem,
   insertItems,
-  listItems as listItemRows,
+  listItemsWithGrants,
   type NewItemRow,
   reserveItemNumbers,
   sequenceState,
@@ -208,6 +209,17 @@ export async function itemForChange(trx: Db, archiveCode: string, access: Access
 }
 
 /**
+ * The item files are added to, in the caller's scope: a sensitive one under the caller's grant, or
+ * without one for the account that filed it within the filer's window (item.gate.ts).
+ */
+export async function itemToAttachTo(db: Db, archiveCode: string, access: AccessContext): Promise<Item> {
+  const item = await findItem(db, archiveCode, false, scopedQuery(access));
+  if (!item) throw itemNotFound(archiveCode);
+  await grantToAttach(db, item, access);
+  return item;
+}
+
+/**
  * An item in the caller's scope; a sensitive one only under an approved request (403 otherwise). As
  * stored, for the services that work on it: what a person is shown comes from readItem.
  */
@@ -288,16 +300,23 @@ export async function listItems(
     const problem = checkIdNumber(idNumber);
     if (problem) throw invalid('ID_NUMBER_INVALID', `身份证号有误：${problem}`);
   }
-  const rows = await listItemRows(db, {
+  const now = new Date();
+  // The grants in force for the page's sensitive items come with it.
+  const { items: rows, grants } = await listItemsWithGrants(db, {
     ...query,
     idNumber,
     afterId: query.cursor,
     limit,
     scope: scopedQuery(access),
+    grant: grantColumn(access, sql.ref('i.id'), sql.ref('i.sensitivity'), now),
   });
   // An unknown category lists nothing; only then is it worth asking whether it exists.
   if (rows.length === 0 && query.category && !(await categoryExists(db, query.category)))
     throw notFound('CATEGORY_NOT_FOUND', `类别“${query.category.slice(0, 20)}”不存在`);
-  const items = await discloseItems(db, access, await withholdUngranted(db, rows, access));
+  const items = await discloseItems(
+    db,
+    access,
+    await withholdUngranted(db, rows, access, now, grants ? grantsRead(grants) : undefined),
+  );
   return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }
