@@ -119,6 +119,26 @@ describe('PGlite on a worker thread', () => {
     expect(counts).toEqual(Array(20).fill(before + 2));
   });
 
+  it('rolls back what a connection given back left open, and lets the others go on', async () => {
+    const engine = database.pglite as PGliteThread;
+    const before = await count(database);
+    const left = engine.session();
+    await left.query('begin');
+    await left.query("insert into note (body) values ('未提交')");
+    // While that transaction is open, another caller's statement waits for it…
+    let answered = false;
+    const waiting = count(database).then((n) => {
+      answered = true;
+      return n;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(answered).toBe(false);
+    // …until the connection is given back without a commit: rolled back, the other answered.
+    left.release?.();
+    expect(await waiting).toBe(before);
+    expect(await count(database)).toBe(before);
+  });
+
   it('brings PostgreSQL errors across with their fields', async () => {
     const duplicate = await caught(
       sql`insert into note (body) values ('王建国 住院结算单')`.execute(database.db),

@@ -10,11 +10,13 @@ import type { EmbeddedEngine } from './pglite-types.js';
 // PGlite on its own worker thread (pglite.worker.ts): the server thread keeps HTTP, JSON and the rest,
 // the worker runs the engine's WebAssembly, so the two use both cores. Statements and rows cross by
 // structured clone; an error comes back with its PostgreSQL fields (code, detail, constraint, …).
+// Callers do not wait for each other here: the worker queues their statements and gives a session
+// with an open transaction the engine alone (see there), which is the pool of one's guarantee.
 //
 // A worker that dies (out of memory, a crash in the engine) fails what was asked of it with
-// DATABASE_ENGINE_FAILED, and so does every later statement of a transaction it was in: it must not go
-// on, half of it on a new engine. The next caller gets a new worker on the same data directory (the
-// process still holds its lock; PostgreSQL recovers from its WAL as after a kill -9).
+// DATABASE_ENGINE_FAILED, and so does every later statement of a session that used it: a transaction
+// must not go on, half of it on a new engine. The next caller gets a new worker on the same data
+// directory (the process still holds its lock; PostgreSQL recovers from its WAL as after a kill -9).
 
 export interface ThreadOptions {
   /** The data directory on disk (its lock is held by the caller). */
@@ -73,6 +75,18 @@ function rebuild(fields: ErrorFields): Error {
 
 const closedError = () => new Error('嵌入式数据库已关闭');
 
+/** The reply, or the engine's error it carries thrown. */
+function answered(reply: EngineReply): EngineReply {
+  if (reply.type === 'error') throw rebuild(reply.error);
+  return reply;
+}
+
+function rowsOf(reply: EngineReply): { rows: unknown[]; affectedRows?: number } {
+  const rows = answered(reply);
+  if (rows.type !== 'rows') throw new Error(`嵌入式数据库线程的应答无效：${rows.type}`);
+  return { rows: rows.rows, affectedRows: rows.affectedRows };
+}
+
 export class PGliteThread implements EmbeddedEngine {
   private running: Running | undefined;
   private starting: Promise<Running> | undefined;
@@ -80,6 +94,7 @@ export class PGliteThread implements EmbeddedEngine {
   private losses = 0;
   private lastFailure: YidangError | undefined;
   private lastId = 0;
+  private lastSession = 0;
   private isClosed = false;
 
   private constructor(private readonly options: ThreadOptions) {}
@@ -98,29 +113,40 @@ export class PGliteThread implements EmbeddedEngine {
     return this.isClosed;
   }
 
-  /** Statements of one pool connection: all on one worker, or failing once that worker is lost. */
+  /**
+   * One pool connection's statements, all on one worker (failing once that worker is lost). The
+   * worker keeps sessions apart: one with an open transaction has the engine to itself until it
+   * ends, or until release() (which rolls back what it left open).
+   */
   session(): Session {
     const losses = this.losses;
+    const session = ++this.lastSession;
+    let holds = false;
     return {
       query: async (sql, parameters) => {
         if (this.losses !== losses) throw this.lastFailure ?? engineFailed('未知原因');
-        return this.query(sql, parameters);
+        const reply = await this.call({ id: 0, session, op: 'query', sql, parameters });
+        if (reply.type === 'rows' || reply.type === 'error') holds = reply.inTransaction;
+        return rowsOf(reply);
+      },
+      release: () => {
+        if (!holds || this.losses !== losses || this.isClosed) return;
+        holds = false;
+        this.call({ id: 0, session, op: 'release' }).catch(() => {});
       },
     };
   }
 
   async query(sql: string, parameters?: unknown[]): Promise<{ rows: unknown[]; affectedRows?: number }> {
-    const reply = await this.call({ id: 0, op: 'query', sql, parameters });
-    if (reply.type !== 'rows') throw new Error(`嵌入式数据库线程的应答无效：${reply.type}`);
-    return { rows: reply.rows, affectedRows: reply.affectedRows };
+    return rowsOf(await this.call({ id: 0, session: 0, op: 'query', sql, parameters }));
   }
 
   async exec(sql: string): Promise<void> {
-    await this.call({ id: 0, op: 'exec', sql });
+    answered(await this.call({ id: 0, session: 0, op: 'exec', sql }));
   }
 
   async dumpDataDir(compression?: 'none' | 'gzip' | 'auto'): Promise<Blob> {
-    const reply = await this.call({ id: 0, op: 'dump', compression });
+    const reply = answered(await this.call({ id: 0, session: 0, op: 'dump', compression }));
     if (reply.type !== 'dump') throw new Error(`嵌入式数据库线程的应答无效：${reply.type}`);
     return new Blob([reply.bytes]);
   }
@@ -135,7 +161,7 @@ export class PGliteThread implements EmbeddedEngine {
     // Referenced until it has exited: the process must not end before the data directory is closed.
     current.worker.ref();
     try {
-      await this.send(current, { id: 0, op: 'close' });
+      answered(await this.send(current, { id: 0, session: 0, op: 'close' }));
       await current.exited;
     } finally {
       await current.worker.terminate();
@@ -151,8 +177,9 @@ export class PGliteThread implements EmbeddedEngine {
     if (running.failure) return Promise.reject(running.failure);
     return new Promise((resolve, reject) => {
       const id = ++this.lastId;
+      request.id = id;
       try {
-        running.worker.postMessage({ ...request, id });
+        running.worker.postMessage(request);
       } catch (error) {
         // A parameter that cannot be cloned (a function, a class with private state).
         reject(error as Error);
@@ -209,8 +236,7 @@ export class PGliteThread implements EmbeddedEngine {
         if (!waiting) return;
         running.pending.delete(reply.id);
         if (running.pending.size === 0 && !this.isClosed) worker.unref();
-        if (reply.type === 'error') waiting.reject(rebuild(reply.error));
-        else waiting.resolve(reply);
+        waiting.resolve(reply);
       });
       worker.once('exit', (exitCode) => {
         const failure = engineFailed(describeExit(lastError, exitCode));
