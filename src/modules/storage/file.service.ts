@@ -6,7 +6,7 @@ import { invalid, notFound } from '../../shared/errors.js';
 import { sealText } from '../../shared/field-cipher.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { lockItem } from '../catalog/item.queries.js';
-import { getItem, getItemWithGrant } from '../catalog/item.service.js';
+import { getItem, getItemWithGrant, itemToAttachTo } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore, CopyProblem, StagedBlob } from './blob-store.js';
@@ -80,12 +80,12 @@ export async function addFile(
   actor: string,
 ): Promise<AttachedFile> {
   const fileName = checkFileName(source.fileName);
-  await getItem(context.db, archiveCode, context.access);
+  await itemToAttachTo(context.db, archiveCode, context.access);
   const staged = await stageFile(context.store, source.stream, fileName);
   const committed = { done: false };
   try {
     return await inTransaction(context.db, async (trx) => {
-      const item = await getItem(trx, archiveCode, context.access);
+      const item = await itemToAttachTo(trx, archiveCode, context.access);
       return attachStaged(trx, context.store, item, { staged, fileName }, actor, committed);
     });
   } finally {
