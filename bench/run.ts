@@ -23,5 +23,7 @@ console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');
 console.log('\nWeb console in chromium — PGlite');
 await import('./console.js');
-console.log('\nConcurrent clients: search, filing and listing against yidang serve — PGlite, then PostgreSQL');
+console.log(
+  '\nConcurrent clients: search, filing and listing against yidang serve — PGlite, then PostgreSQL',
+);
 await import('./load.js');
