@@ -3,7 +3,7 @@ import { systemContext } from '../../shared/access-context.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { NamedLease } from '../jobs/job.runtime.js';
 import {
-  analyzeIndex,
+  analyzeDatabase,
   clearIndex,
   INDEXED_ACTIONS,
   type IndexedItemRow,
@@ -13,6 +13,7 @@ import {
   lockIndexState,
   mergePendingTerms,
   readEventsAfter,
+  statisticsMissing,
   tidyIndex,
   upsertDocs,
 } from './index.repo.js';
@@ -240,6 +241,7 @@ export async function rebuildIndex(db: Db, options: CatchUpOptions = {}): Promis
   forgetIndexSize(db);
   const run = await catchUpIndex(db, options);
   await tidyIndex(db);
+  await analyzeDatabase(db);
   forgetTermStats(db);
   return run;
 }
@@ -260,11 +262,13 @@ function indexUpkeep(db: Db, threshold: number): (run: IndexRun) => Promise<void
     const rows = await indexedRowsEstimate(db);
     if (sinceVacuum >= threshold && sinceVacuum >= 0.2 * rows) {
       await tidyIndex(db);
+      await analyzeDatabase(db);
       forgetTermStats(db);
       sinceAnalyze = 0;
       sinceVacuum = 0;
     } else if (sinceAnalyze >= threshold && sinceAnalyze >= 0.1 * rows) {
-      await analyzeIndex(db);
+      // The items and the log grow with the index: every table's statistics, not only the index's.
+      await analyzeDatabase(db);
       forgetTermStats(db);
       sinceAnalyze = 0;
     }
@@ -295,10 +299,14 @@ export function startIndexer(
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
   const upkeep = indexUpkeep(db, options.upkeepAfter ?? UPKEEP_AFTER);
+  let checkedStatistics = false;
   const pass = async () => {
     let delay = idleMs;
     try {
       if (!options.lease || (await options.lease.hold())) {
+        // A home filled before the upkeep analyzed every table gets its statistics once.
+        if (!checkedStatistics && (await statisticsMissing(db))) await analyzeDatabase(db);
+        checkedStatistics = true;
         const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
         if (run.backlog > 0) delay = 20;
         await upkeep(run);

@@ -7,7 +7,7 @@ import { until } from '../../../test/helpers/wait.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { fileItems } from '../catalog/item.service.js';
-import { indexBacklog, upsertDocs } from './index.repo.js';
+import { analyzeDatabase, indexBacklog, statisticsMissing, upsertDocs } from './index.repo.js';
 import { catchUpIndex, startIndexer } from './indexer.js';
 
 // The indexer keeps the word index fit for searching on an engine without autovacuum: no entries
@@ -46,6 +46,16 @@ const allVisiblePages = async () =>
         pages: number;
       }>`select relallvisible as pages from pg_class where relname = 'search_doc'`.execute(db())
     ).rows[0]?.pages,
+  );
+
+/** The planner's count of the items (-1: never analyzed). */
+const itemRowsKnown = async () =>
+  Number(
+    (
+      await sql<{
+        rows: number;
+      }>`select reltuples as rows from pg_class where relname = 'archive_item'`.execute(db())
+    ).rows[0]?.rows,
   );
 
 const items = (count: number, from: number) =>
@@ -104,8 +114,25 @@ describe('upkeep of the word index', () => {
         });
       // The vacuum may come after the first ten replacements, before the last two are indexed.
       await until(async () => (await allVisiblePages()) > 0 && (await indexBacklog(db())) === 0);
+      // The items were analyzed with the index: a listing is not planned from guesses.
+      expect(await itemRowsKnown()).toBeGreaterThan(0);
     } finally {
       await indexer.stop();
+    }
+  });
+
+  it('tells a home whose items were never analyzed, and analyzing every table ends it', async () => {
+    const fresh = await openTestDatabase();
+    try {
+      await createFonds(fresh.db, FONDS, 'test');
+      await fileItems(fresh.db, items(5, 500), 'test', { access: SYSTEM });
+      // Too few items to matter at the default size; at any size they were never analyzed.
+      expect(await statisticsMissing(fresh.db)).toBe(false);
+      expect(await statisticsMissing(fresh.db, 0)).toBe(true);
+      await analyzeDatabase(fresh.db);
+      expect(await statisticsMissing(fresh.db, 0)).toBe(false);
+    } finally {
+      await fresh.close();
     }
   });
 });
