@@ -149,13 +149,16 @@ export async function analyzeDatabase(db: Db): Promise<void> {
 }
 
 /**
- * Whether the items were never analyzed although there are enough of them for it to matter (8 MB,
- * some thousands of items): a home filled before the upkeep analyzed everything.
+ * Whether a table of the schema was never analyzed although it is large enough for it to matter (8 MB,
+ * some thousands of items): a home filled before the upkeep analyzed everything. Statistics only, no
+ * rows: the tables are told by pg_class, not named.
  */
 export async function statisticsMissing(db: Db, minBytes = 8 * 1024 * 1024): Promise<boolean> {
   const result = await sql<{ missing: boolean }>`
-    select coalesce((select c.reltuples < 0 and pg_relation_size(c.oid) > ${minBytes}::bigint
-      from pg_class c where c.oid = to_regclass('archive_item')), false) as missing`.execute(db);
+    select exists (
+      select 1 from pg_class c join pg_namespace n on n.oid = c.relnamespace
+      where n.nspname = current_schema() and c.relkind = 'r' and c.reltuples < 0
+        and pg_relation_size(c.oid) > ${minBytes}::bigint) as missing`.execute(db);
   return result.rows[0]?.missing === true;
 }
 

@@ -126,7 +126,7 @@ describe('upkeep of the word index', () => {
     try {
       await createFonds(fresh.db, FONDS, 'test');
       await fileItems(fresh.db, items(5, 500), 'test', { access: SYSTEM });
-      // Too few items to matter at the default size; at any size they were never analyzed.
+      // Too few rows to matter at the default size; at any size the tables were never analyzed.
       expect(await statisticsMissing(fresh.db)).toBe(false);
       expect(await statisticsMissing(fresh.db, 0)).toBe(true);
       await analyzeDatabase(fresh.db);
