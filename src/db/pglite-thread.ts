@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { type ResourceLimits, Worker } from 'node:worker_threads';
+import type { ResourceLimits, Worker } from 'node:worker_threads';
 import { YidangError } from '../shared/errors.js';
+import { startWorkerBeside } from '../shared/worker-thread.js';
 import type { EngineInput, EngineReply, EngineRequest, ErrorFields } from './pglite.worker.js';
 import type { Session } from './pglite-pool.js';
 import type { EmbeddedEngine } from './pglite-types.js';
@@ -34,22 +32,8 @@ interface Running {
   failure?: YidangError;
 }
 
-/**
- * The compiled worker next to this module (dist/); under the test runner only the TypeScript source
- * exists, and the worker loads it through tsx (a development dependency), as spreadsheet.ts does.
- */
 function newWorker(workerData: EngineInput, resourceLimits?: ResourceLimits): Worker {
-  const options = { workerData, resourceLimits };
-  const compiled = new URL('./pglite.worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, options);
-  const source = new URL('./pglite.worker.ts', import.meta.url);
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const exported = (require(manifest) as { exports: Record<string, { import: { default: string } }> })
-    .exports;
-  const tsx = new URL(exported['./esm/api']?.import.default ?? '', pathToFileURL(manifest)).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source.href)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  return startWorkerBeside(import.meta.url, 'pglite.worker', { workerData, resourceLimits });
 }
 
 function engineFailed(cause: string): YidangError {

@@ -1,8 +1,6 @@
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { type ErrorKind, YidangError } from '../errors.js';
+import { startWorkerBeside } from '../worker-thread.js';
 import type { SheetData, TableRow } from './cells.js';
 import {
   limitsWith,
@@ -66,22 +64,11 @@ const release = () => {
   else running--;
 };
 
-/**
- * The compiled worker next to this module (dist/); under the test runner only the TypeScript source
- * exists, and the worker loads it through tsx (a development dependency).
- */
 function startWorker(workerData: WorkerInput): Worker {
-  const options = { workerData, resourceLimits: { maxOldGenerationSizeMb: WORKER_MEMORY_MB } };
-  const compiled = new URL('./spreadsheet.worker.js', import.meta.url);
-  if (existsSync(fileURLToPath(compiled))) return new Worker(compiled, options);
-  const source = new URL('./spreadsheet.worker.ts', import.meta.url);
-  const require = createRequire(import.meta.url);
-  const manifest = require.resolve('tsx/package.json');
-  const exported = (require(manifest) as { exports: Record<string, { import: { default: string } }> })
-    .exports;
-  const tsx = new URL(exported['./esm/api']?.import.default ?? '', pathToFileURL(manifest)).href;
-  const boot = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(source.href)}); });`;
-  return new Worker(boot, { ...options, eval: true });
+  return startWorkerBeside(import.meta.url, 'spreadsheet.worker', {
+    workerData,
+    resourceLimits: { maxOldGenerationSizeMb: WORKER_MEMORY_MB },
+  });
 }
 
 function readOnWorker(content: Buffer, limits: SpreadsheetLimits, stats: ReadStats): Promise<SheetData> {
