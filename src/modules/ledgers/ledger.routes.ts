@@ -1,7 +1,7 @@
 import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../../db/database.js';
 import { accessOf, principalOf } from '../../http/auth.js';
 import { requestActor } from '../../http/request.js';
@@ -50,6 +50,40 @@ const reportLinks = (runId: number) =>
     name: REPORT_NAMES[kind],
     href: `/api/v1/reconciliations/${runId}/${kind}.xlsx`,
   }));
+
+/** The ledger files handed back with the answer: one format asked for, both with content=true, or none. */
+function formatsHandedBack(query: { format?: string; content?: boolean }): Array<'xlsx' | 'pdf'> {
+  if (query.format === 'xlsx' || query.format === 'pdf') return [query.format];
+  // A masked copy is rendered only for what is handed back.
+  return query.content ? ['xlsx', 'pdf'] : [];
+}
+
+/** Who makes a ledger, as the ledger service records them and decides what they may unmask. */
+function makerOf(request: FastifyRequest) {
+  const principal = principalOf(request);
+  return {
+    actor: requestActor(request),
+    displayName: principal.displayName,
+    mayUnmask: can(principal, 'item.unmask'),
+  };
+}
+
+/** Answers with one ledger file (previewed or made), its digest in X-Ledger-Digest. */
+function sendLedgerFile(
+  reply: FastifyReply,
+  format: 'xlsx' | 'pdf',
+  asciiName: string,
+  ledger: { digest: string; fileBase: string; xlsx: Buffer; pdf: Buffer },
+) {
+  return reply
+    .header('content-type', format === 'xlsx' ? XLSX : 'application/pdf')
+    .header('x-ledger-digest', ledger.digest)
+    .header(
+      'content-disposition',
+      `attachment; filename="${asciiName}.${format}"; filename*=UTF-8''${encodeURIComponent(`${ledger.fileBase}.${format}`)}`,
+    )
+    .send(format === 'xlsx' ? ledger.xlsx : ledger.pdf);
+}
 
 export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore }> = async (
   app,
@@ -215,32 +249,15 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       },
     },
     async (request, reply) => {
-      const principal = principalOf(request);
       const format = request.query.format;
-      const deliver =
-        format === 'xlsx' || format === 'pdf'
-          ? [format]
-          : request.query.content
-            ? (['xlsx', 'pdf'] as const)
-            : [];
+      const deliver = formatsHandedBack(request.query);
       const previewed = await previewLedger(
         { db, store, access: await accessOf(request, db) },
         { ...(request.body as Parameters<typeof previewLedger>[1]), deliver },
-        {
-          actor: requestActor(request),
-          displayName: principal.displayName,
-          mayUnmask: can(principal, 'item.unmask'),
-        },
+        makerOf(request),
       );
       if (format === 'xlsx' || format === 'pdf')
-        return reply
-          .header('content-type', format === 'xlsx' ? XLSX : 'application/pdf')
-          .header('x-ledger-digest', previewed.digest)
-          .header(
-            'content-disposition',
-            `attachment; filename="ledger-preview.${format}"; filename*=UTF-8''${encodeURIComponent(`${previewed.fileBase}.${format}`)}`,
-          )
-          .send(format === 'xlsx' ? previewed.xlsx : previewed.pdf);
+        return sendLedgerFile(reply, format, 'ledger-preview', previewed);
       const { document } = previewed;
       return {
         preview: true as const,
@@ -302,33 +319,15 @@ export const ledgerRoutes: FastifyPluginAsyncTypebox<{ db: Db; store: BlobStore 
       if (!principal.permissions.has('item.create'))
         throw new YidangError('FORBIDDEN', 'forbidden', '编制台账需同时具有归档权限（台账生成后即归档）');
       const format = request.query.format;
-      // A masked copy is rendered only for what is handed back.
-      const deliver =
-        format === 'xlsx' || format === 'pdf'
-          ? [format]
-          : request.query.content
-            ? (['xlsx', 'pdf'] as const)
-            : [];
+      const deliver = formatsHandedBack(request.query);
       const made = await makeLedger(
         { db, store, access: await accessOf(request, db) },
         { ...(request.body as Parameters<typeof makeLedger>[1]), deliver },
-        {
-          actor: requestActor(request),
-          displayName: principal.displayName,
-          mayUnmask: can(principal, 'item.unmask'),
-        },
+        makerOf(request),
       );
       const code = encodeURIComponent(made.filed.archiveCode);
       if (format === 'xlsx' || format === 'pdf')
-        return reply
-          .header('content-type', format === 'xlsx' ? XLSX : 'application/pdf')
-          .header('x-archive-code', code)
-          .header('x-ledger-digest', made.digest)
-          .header(
-            'content-disposition',
-            `attachment; filename="ledger.${format}"; filename*=UTF-8''${encodeURIComponent(`${made.fileBase}.${format}`)}`,
-          )
-          .send(format === 'xlsx' ? made.xlsx : made.pdf);
+        return sendLedgerFile(reply.header('x-archive-code', code), format, 'ledger', made);
       return {
         archiveCode: made.filed.archiveCode,
         digest: made.digest,
