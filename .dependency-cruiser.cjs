@@ -4,7 +4,7 @@
 //   L1         src/modules/regions
 //   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
 //   L3         src/modules/access
-//   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit}
+//   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit,lending}
 //   L5         src/modules/{verify,backup,console,demo,vocabulary}
 //   L6         src/http, src/system, src/cli (composition roots)
 // Two files of src/system open the whole system (database, keys, stores) for the top modules that
@@ -18,10 +18,10 @@ const KERNEL = '^src/(shared|config|db)/|^src/version[.]ts$|^src/modules/(integr
 const L1 = '^src/modules/regions/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
-const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit)/';
+const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending)/';
 const L5 = '^src/modules/(verify|backup|console|demo|vocabulary)/';
 const LAYERED =
-  'integrity|jobs|regions|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|verify|backup|console|demo|vocabulary';
+  'integrity|jobs|regions|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|verify|backup|console|demo|vocabulary';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
 const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
 const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';

@@ -9,6 +9,7 @@ import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { JobTables } from '../modules/jobs/jobs.tables.js';
 import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
+import type { LendingTables } from '../modules/lending/lending.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
 import type { VerifyTables } from '../modules/verify/verify.tables.js';
@@ -25,6 +26,7 @@ export interface DatabaseSchema
     IntegrityTables,
     JobTables,
     LedgerTables,
+    LendingTables,
     ScanTables,
     SearchTables,
     StorageTables,

@@ -131,7 +131,15 @@ describe('role permissions', () => {
 
   it('permissionsOf is the union of the roles’ permissions', () => {
     const union = permissionsOf(['manager', 'insured']);
-    expect([...union].sort()).toEqual(['catalog.read', 'file.read', 'item.read', 'item.unmask']);
+    expect([...union].sort()).toEqual([
+      'catalog.read',
+      'file.read',
+      'item.read',
+      'item.unmask',
+      'loan.approve',
+      'loan.request',
+      'use.stats',
+    ]);
     expect(permissionsOf([]).size).toBe(0);
   });
 });

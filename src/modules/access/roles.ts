@@ -37,6 +37,11 @@ export const PERMISSIONS = {
   'audit.read': '查阅审计记录',
   'token.own': '为自己创建接口令牌',
   'poverty.work': '医保扶贫：核对名单、编制台账',
+  'loan.request': '申请借阅档案',
+  'loan.approve': '审批借阅申请',
+  'loan.handle': '借阅出库、归还与逾期管理',
+  'loan.rules': '维护借阅规则',
+  'use.stats': '查看利用登记与统计',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -45,8 +50,8 @@ const BUSINESS_READ: Permission[] = ['item.read', 'file.read', 'catalog.read'];
 
 /** What each role may do; scope (fonds, region, category) narrows the archive permissions further. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own', 'poverty.work'],
-  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask', 'scan.qc', 'poverty.work'],
+  clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own', 'poverty.work', 'loan.request'],
+  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask', 'scan.qc', 'poverty.work', 'loan.request'],
   archivist: [
     ...BUSINESS_READ,
     'item.create',
@@ -57,8 +62,13 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'catalog.manage',
     'integrity.read',
     'poverty.work',
+    'loan.request',
+    'loan.approve',
+    'loan.handle',
+    'loan.rules',
+    'use.stats',
   ],
-  manager: ['item.read', 'catalog.read'],
+  manager: ['item.read', 'catalog.read', 'loan.request', 'loan.approve', 'use.stats'],
   // Their own records: shown to them in full.
   insured: ['item.read', 'item.unmask', 'file.read'],
   sysadmin: ['user.manage', 'catalog.read', 'catalog.manage', 'storage.manage', 'integrity.sign'],
@@ -77,6 +87,10 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = [
   'file.read',
   'scan.qc',
   'poverty.work',
+  'loan.request',
+  'loan.approve',
+  'loan.handle',
+  'use.stats',
 ];
 
 export function isRole(value: string): value is Role {

@@ -177,6 +177,31 @@ export interface EventPayloads {
     purpose: Purpose;
   };
   'job.retried': { kind: string; attempts: number; lastError: string | null };
+  /** Lending (借阅): subject loan:<借阅单号>. Items are 档号. */
+  'loan.requested': {
+    kind: 'paper' | 'electronic' | 'copy';
+    items: string[];
+    purpose: string;
+    days: number;
+    borrower: { user?: string; organisation?: string; person?: string; letterNo?: string };
+  };
+  'loan.approved': { level: 1 | 2; days: number };
+  'loan.rejected': { level: 1 | 2; reason: string };
+  'loan.withdrawn': StateOnly;
+  'loan.handed_over': { items: string[]; due: string };
+  'loan.opened': { items: string[]; due: string };
+  'loan.renewed': { from: string; to: string; renewal: number };
+  'loan.returned': {
+    items: string[];
+    pages: number | null;
+    condition: 'intact' | 'damaged' | 'pages_missing';
+    damage?: string;
+  };
+  'loan.closed': { returnedOn: string | null; reason?: 'returned' | 'ended' | 'borrower_disabled' };
+  'loan.read': { item: string; file?: number };
+  'loan.copied': { item: string; file: number; copyCode: string };
+  'loan.rule_set': Snapshot;
+  'loan.rule_removed': Snapshot;
 }
 
 export type EventName = keyof EventPayloads;
@@ -202,6 +227,8 @@ export type SubjectKind =
   | 'reconciliation'
   | 'ledger'
   | 'job'
+  | 'loan'
+  | 'loan_rule'
   | 'any';
 
 export interface EventType {
@@ -282,6 +309,19 @@ export const EVENT_TYPES = {
   'roster.report_exported': { label: '导出名单核对结果', subject: 'reconciliation' },
   'ledger.previewed': { label: '预览台账（未归档）', subject: 'ledger' },
   'job.retried': { label: '重试失败的后台任务', subject: 'job' },
+  'loan.requested': { label: '借阅申请', subject: 'loan' },
+  'loan.approved': { label: '批准借阅', subject: 'loan' },
+  'loan.rejected': { label: '驳回借阅', subject: 'loan' },
+  'loan.withdrawn': { label: '撤回借阅申请', subject: 'loan' },
+  'loan.handed_over': { label: '借阅出库', subject: 'loan' },
+  'loan.opened': { label: '开通电子借阅', subject: 'loan' },
+  'loan.renewed': { label: '续借', subject: 'loan' },
+  'loan.returned': { label: '归还档案', subject: 'loan' },
+  'loan.closed': { label: '借阅完结', subject: 'loan' },
+  'loan.read': { label: '借阅阅览', subject: 'loan' },
+  'loan.copied': { label: '借阅复制', subject: 'loan' },
+  'loan.rule_set': { label: '设置借阅规则', subject: 'loan_rule' },
+  'loan.rule_removed': { label: '删除借阅规则', subject: 'loan_rule' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];
@@ -303,4 +343,5 @@ export const EVENT_GROUPS = {
   'item.': '档案（全部）',
   'file.': '电子文件（全部）',
   'token.': '接口令牌（全部）',
+  'loan.': '借阅（全部）',
 } as const;
