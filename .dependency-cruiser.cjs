@@ -1,7 +1,7 @@
 // Dependency rules of Yidang (README: architecture). `npm run deps` checks them; `npm run check` and CI run it.
 // Layers, bottom to top; a file may import its own module and modules of lower layers only:
 //   L0 kernel  src/shared, src/config, src/db, src/version.ts, src/modules/integrity, src/modules/jobs
-//   L1         src/modules/regions
+//   L1         src/modules/regions, src/modules/notices (the inbox: any higher module sends notices)
 //   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
 //   L3         src/modules/access
 //   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit,lending}
@@ -15,13 +15,13 @@
 // Tests are not cruised: they may reach anywhere to set a scene.
 
 const KERNEL = '^src/(shared|config|db)/|^src/version[.]ts$|^src/modules/(integrity|jobs)/';
-const L1 = '^src/modules/regions/';
+const L1 = '^src/modules/(regions|notices)/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
 const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending)/';
 const L5 = '^src/modules/(verify|backup|console|demo|vocabulary)/';
 const LAYERED =
-  'integrity|jobs|regions|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|verify|backup|console|demo|vocabulary';
+  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|verify|backup|console|demo|vocabulary';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
 const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
 const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';

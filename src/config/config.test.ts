@@ -51,6 +51,8 @@ describe('defaults', () => {
       fixity: { intervalHours: 24, batch: 500 },
       ocr: { command: 'tesseract', languages: 'chi_sim+eng', concurrency: 1, minConfidence: 70 },
       clamavDatabase: undefined,
+      notices: { webhook: undefined, webhookSecret: undefined, command: undefined, timeoutMs: 10_000 },
+      reminders: { offsets: [-3, 0, 7], intervalSeconds: 3600 },
       env: {},
     });
   });

@@ -1,7 +1,10 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { invalid } from '../shared/errors.js';
+import { type NoticeSettings, parseNoticeSettings, type ReminderSettings } from './notices.js';
 import { parseReplicas, parseS3Settings, type ReplicaSpec, type S3Settings } from './replicas.js';
+
+export type { NoticeSettings, ReminderSettings } from './notices.js';
 
 export type { ReplicaSpec, S3Settings } from './replicas.js';
 export { parseReplicas } from './replicas.js';
@@ -48,6 +51,10 @@ export interface Config {
   ocr: OcrSettings;
   /** ClamAV signature database for the virus scan of 四性检测 (YIDANG_CLAMAV_DATABASE); clamscan's default when unset. */
   clamavDatabase: string | undefined;
+  /** Delivery of notices beyond the console inbox (YIDANG_NOTICE_*); off by default. */
+  notices: NoticeSettings;
+  /** Loan reminders (YIDANG_LOAN_REMINDER_*). */
+  reminders: ReminderSettings;
   /** The rest of the environment, for keys given there (YIDANG_MASTER_KEY). */
   env: Env;
 }
@@ -164,6 +171,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       minConfidence: parseInteger(env, 'YIDANG_OCR_MIN_CONFIDENCE', 70, 0, 100),
     },
     clamavDatabase: parseClamavDatabase(env.YIDANG_CLAMAV_DATABASE, home),
+    ...parseNoticeSettings(env, parseInteger),
     env,
   };
 }

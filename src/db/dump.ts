@@ -51,6 +51,8 @@ export const DUMP_TABLES: DumpTable[] = [
   // The console's saved searches and the history of verify runs.
   { name: 'saved_search', key: ['user_id', 'name'] },
   { name: 'verify_run', key: ['id'], serial: 'id' },
+  // Each account's inbox (站内通知), read or not.
+  { name: 'notice', key: ['id'], serial: 'id' },
   // 医保扶贫: the insured roster with what the ledgers are made from, and reconciliation runs.
   { name: 'insured_person', key: ['id'], serial: 'id' },
   { name: 'enrollment', key: ['id'], serial: 'id' },

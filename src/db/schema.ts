@@ -9,6 +9,7 @@ import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { JobTables } from '../modules/jobs/jobs.tables.js';
 import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
+import type { NoticeTables } from '../modules/notices/notices.tables.js';
 import type { LendingTables } from '../modules/lending/lending.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
@@ -26,6 +27,7 @@ export interface DatabaseSchema
     IntegrityTables,
     JobTables,
     LedgerTables,
+    NoticeTables,
     LendingTables,
     ScanTables,
     SearchTables,

@@ -19,6 +19,7 @@ import { duplicateRoutes } from '../modules/duplicates/duplicates.routes.js';
 import { importRoutes } from '../modules/import/import.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import { noticeRoutes } from '../modules/notices/notice.routes.js';
 import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { ingestRoutes } from '../modules/push/push.routes.js';
 import { qcRoutes } from '../modules/scan/qc.routes.js';
@@ -158,6 +159,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(savedSearchRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(vocabularyRoutes, { prefix: '/api/v1' });
   await app.register(jobRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(noticeRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',
     database: options.database,

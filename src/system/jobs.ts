@@ -1,6 +1,7 @@
 import { checkAfterFilingJob } from '../modules/check/check.background.js';
 import { checkpointIfGrown } from '../modules/integrity/checkpoint.service.js';
 import { JobRuntime, type RuntimeOptions } from '../modules/jobs/job.runtime.js';
+import { noticeDeliveryJob } from '../modules/notices/notice.delivery.js';
 import { ocrPageJob } from '../modules/scan/ocr.service.js';
 import { FIXITY_AUDIT_JOB, fixityAuditJob } from '../modules/storage/fixity.background.js';
 import { verifyRunJob } from '../modules/verify/verify-run.service.js';
@@ -28,6 +29,9 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
     // The console's verify runs: one at a time, its row and job created together by the route.
     .register(verifyRunJob({ db, store, signingKey }))
     .register(fixityAuditJob({ db, store }, config.fixity.batch))
+    // Notices to a mail/SMS gateway (config.notices); registered even when off, so notices queued
+    // while a hook was configured are settled rather than left waiting.
+    .register(noticeDeliveryJob(db, config.notices, options.clock))
     // Signed checkpoints pin the log's head even when nobody asks for one; one server signs each.
     .register({
       kind: CHECKPOINT_JOB,

@@ -312,6 +312,14 @@ export const ROUTES: Record<string, Probe | string> = {
   'PUT /api/v1/saved-searches/{name}': '保存本人的检索方案：回答是检索条件',
   'DELETE /api/v1/saved-searches/{name}': '删除本人的检索方案：无内容',
   'GET /api/v1/system/status': async ({ call }) => void (await call(get('/system/status'))),
+  // The caller's own inbox: no route names a recipient; another's notice answers as a missing one.
+  'GET /api/v1/notices': async ({ call }) => {
+    await call(get('/notices'));
+    await call(get('/notices?unread=true&limit=5'));
+  },
+  'GET /api/v1/notices/unread-count': async ({ call }) => void (await call(get('/notices/unread-count'))),
+  'POST /api/v1/notices/{id}/read': async ({ call }) => void (await call(post(`/notices/${MISSING}/read`))),
+  'POST /api/v1/notices/read-all': async ({ call }) => void (await call(post('/notices/read-all'))),
   // Background jobs are the 系统管理员's: payloads name archives by 档号 and never a person.
   'GET /api/v1/jobs': async ({ call }) => {
     await call(get('/jobs'));

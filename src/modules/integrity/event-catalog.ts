@@ -176,6 +176,8 @@ export interface EventPayloads {
     unmasked: boolean;
     purpose: Purpose;
   };
+  /** A notice put in someone's console inbox (站内通知); subject user:<recipient>. No text: it may name people. */
+  'notice.sent': { notice: number; kind: string; about: string | null; delivery: boolean };
   'job.retried': { kind: string; attempts: number; lastError: string | null };
   /** Lending (借阅): subject loan:<借阅单号>. Items are 档号. */
   'loan.requested': {
@@ -308,6 +310,7 @@ export const EVENT_TYPES = {
   'roster.reconciled': { label: '核对扶贫名单', subject: 'reconciliation' },
   'roster.report_exported': { label: '导出名单核对结果', subject: 'reconciliation' },
   'ledger.previewed': { label: '预览台账（未归档）', subject: 'ledger' },
+  'notice.sent': { label: '发送站内通知', subject: 'user' },
   'job.retried': { label: '重试失败的后台任务', subject: 'job' },
   'loan.requested': { label: '借阅申请', subject: 'loan' },
   'loan.approved': { label: '批准借阅', subject: 'loan' },

@@ -27,6 +27,8 @@ export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
   'integrity.checkpoint': '签发检查点',
   'verify.run': '完整性校验',
   'storage.fixity': '定期固定性检查',
+  'notices.deliver': '投递通知（邮件/短信网关）',
+  'loan.reminders': '借阅到期提醒',
 };
 
 export interface JobView {
