@@ -24,6 +24,7 @@ import * as verifyRunJobs from './migrations/20261224T090000-verify-run-jobs.js'
 import * as searchPlanned from './migrations/20261226T120000-search-planned.js';
 import * as notices from './migrations/20261227T120000-notices.js';
 import * as lending from './migrations/20261227T110000-lending.js';
+import * as insured from './migrations/20261227T140000-insured.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261226T120000-search-planned': searchPlanned,
   '20261227T120000-notices': notices,
   '20261227T110000-lending': lending,
+  '20261227T140000-insured': insured,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

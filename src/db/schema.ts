@@ -3,6 +3,7 @@ import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
 import type { ConsoleTables } from '../modules/console/console.tables.js';
 import type { CheckTables } from '../modules/check/check.tables.js';
 import type { DuplicateTables } from '../modules/duplicates/duplicates.tables.js';
+import type { InsuredTables } from '../modules/insured/insured.tables.js';
 import type { ImportTables } from '../modules/import/import.tables.js';
 import type { IngestTables } from '../modules/push/push.tables.js';
 import type { ScanTables } from '../modules/scan/scan.tables.js';
@@ -24,6 +25,7 @@ export interface DatabaseSchema
     DuplicateTables,
     ImportTables,
     IngestTables,
+    InsuredTables,
     IntegrityTables,
     JobTables,
     LedgerTables,

@@ -18,6 +18,7 @@ import { systemStatusRoutes } from '../modules/console/system-status.routes.js';
 import { duplicateRoutes } from '../modules/duplicates/duplicates.routes.js';
 import { importRoutes } from '../modules/import/import.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
+import { insuredRoutes } from '../modules/insured/insured.routes.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { noticeRoutes } from '../modules/notices/notice.routes.js';
 import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
@@ -213,6 +214,12 @@ export async function buildApp(options: AppOptions): Promise<App> {
       isControlToken: (presented) => tokenMatches(token, presented),
     });
   }
+  await app.register(insuredRoutes, {
+    prefix: '/api/v1',
+    db: options.database.db,
+    store: options.store,
+    showStaffNames: options.control?.system.config.env.YIDANG_INSURED_SHOW_STAFF === '1',
+  });
   if (serveConsole) await registerConsole(app);
   return app;
 }

@@ -515,4 +515,17 @@ export const ROUTES: Record<string, Probe | string> = {
   'GET /api/v1/integrity/verify-runs': async ({ call }) => void (await call(get('/integrity/verify-runs'))),
   'POST /api/v1/integrity/verify-runs': '开始一次完整性校验：回答只有校验编号与状态',
   'POST /api/v1/admin/backup': '在线备份：只凭本机控制令牌，不对账户开放',
+  // 参保人自助查询: only for the signed-in 参保人's own ID number (staff are refused); whose records
+  // is never a parameter. src/modules/insured/insured-idor.test.ts tries every route as a 参保人.
+  'GET /api/v1/insured/archives': async ({ call }) => void (await call(get('/insured/archives'))),
+  'GET /api/v1/insured/records': async ({ call }) => void (await call(get('/insured/records'))),
+  'GET /api/v1/insured/views': async ({ call }) => void (await call(get('/insured/views'))),
+  'GET /api/v1/insured/copies': async ({ call }) => void (await call(get('/insured/copies'))),
+  'POST /api/v1/insured/copies': async ({ world, call }) => {
+    await call(post('/insured/copies', { archiveCode: world.outside.item, purpose: '办理退休' }));
+  },
+  'GET /api/v1/insured/copies/{copyNo}/content': async ({ call }) =>
+    void (await call(get('/insured/copies/FZ2026-000001/content'))),
+  'GET /api/v1/copy-checks/{code}':
+    '复制件公开核验（无需登录）：只回答档号、复制件摘要与真伪，核验码为 100 位随机数，无法猜测',
 };

@@ -7,6 +7,7 @@ import { consoleBuilt } from '../../http/console.js';
 import { countUsers } from '../../modules/access/user.service.js';
 import { findFonds } from '../../modules/catalog/fonds.service.js';
 import { catalogIsEmpty, DEMO_FONDS, loadDemo } from '../../modules/demo/demo.service.js';
+import { startViewsFollower } from '../../modules/insured/views.follow.js';
 import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js';
 import { namedLease } from '../../modules/jobs/job.runtime.js';
 import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
@@ -64,10 +65,16 @@ async function serve(system: System, port: number): Promise<void> {
     lease: namedLease(database.db, 'search.indexer'),
     onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '更新检索索引失败'),
   });
+  // 谁查看了我的档案 follows the log the same way, under its own lease.
+  const views = startViewsFollower(database.db, {
+    lease: namedLease(database.db, 'insured.views'),
+    onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '整理档案查看记录失败'),
+  });
   const stop = async (signal: string) => {
     process.stderr.write(`收到 ${signal}，正在停止服务……\n`);
     await jobs.stop();
     await indexer.stop();
+    await views.stop();
     removeServerFile(system.config.home);
     await app.close();
     await checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch(() => {});

@@ -7,5 +7,6 @@ export {
   grantedItemIdsSql,
   type RequestStatus,
 } from './grant.repo.js';
+export { type ActorProfile, actorProfiles } from './principal.repo.js';
 export { hasSealedUserIdNumbers, sealPlainUserIdNumbers } from './sealing.repo.js';
 export { requestStates, tokenStates, userStates } from './state.repo.js';

@@ -156,3 +156,35 @@ export async function findApiTokenWithUser(
     user: userOf(row),
   };
 }
+
+/** An account as a person whose record it looked at is told of it: its roles and the fonds of its scope. */
+export interface ActorProfile {
+  displayName: string;
+  roles: string[];
+  /** The fonds codes of its scope; null in the list: a scope row over every fonds. */
+  fonds: Array<string | null>;
+}
+
+/** The profiles of these accounts (absent: no such account), in one statement. */
+export async function actorProfiles(
+  db: Db,
+  usernames: readonly string[],
+): Promise<Map<string, ActorProfile>> {
+  if (usernames.length === 0) return new Map();
+  const result = await sql<{
+    username: string;
+    display_name: string;
+    roles: string[];
+    fonds: Array<string | null>;
+  }>`
+    select u.username, u.display_name,
+      array(select r.role from user_role r where r.user_id = u.id order by r.role) as roles,
+      array(select distinct s.fonds_code from user_scope s where s.user_id = u.id) as fonds
+    from app_user u where u.username in (${sql.join([...new Set(usernames)])})`.execute(db);
+  return new Map(
+    result.rows.map((row) => [
+      row.username,
+      { displayName: row.display_name, roles: row.roles ?? [], fonds: row.fonds ?? [] },
+    ]),
+  );
+}

@@ -77,6 +77,7 @@ export {
   itemCodesAfter,
   itemIdIndexes,
   listItems,
+  personIndexesOfCodes,
   sequenceStates,
 } from './item.repo.js';
 export { itemVersionsAfter, listItemVersions } from './item-version.repo.js';

@@ -87,6 +87,28 @@ export async function itemIdIndexes(
   return new Map(rows.map((row) => [Number(row.id), row.id_number_index]));
 }
 
+/**
+ * The person each item names (its ID number's blind index) and its fonds, by 档号, opening nothing:
+ * what the insured person's window files a look at an item under. Items naming nobody are left out.
+ */
+export async function personIndexesOfCodes(
+  db: Db,
+  codes: readonly string[],
+  scope: ScopedQuery,
+): Promise<Map<string, { personKey: string; fondsCode: string }>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .select(['i.archive_code', 'i.id_number_index', 'i.fonds_code'])
+    .where('i.archive_code', 'in', [...new Set(codes)])
+    .where('i.id_number_index', 'is not', null)
+    .execute();
+  return new Map(
+    rows.map((row) => [row.archive_code, { personKey: row.id_number_index as string, fondsCode: row.fonds_code }]),
+  );
+}
+
 /** Ids and 档号 after `afterId` without opening anything (verify's way past a row that fails to open). */
 export async function itemCodesAfter(
   db: Db,

@@ -261,7 +261,25 @@ export async function readItem(
   access: AccessContext,
 ): Promise<Item> {
   const { item, grant } = await getItemWithGrant(db, archiveCode, access);
-  if (item.sensitivity === 'normal') return discloseItem(db, access, item);
+  if (item.sensitivity === 'normal') {
+    // An ordinary record naming a person is a look the person may ask about (谁查看了我的档案);
+    // their own look is not, and a look in full is logged as item.unmasked instead.
+    if (
+      item.idNumber &&
+      access.kind === 'principal' &&
+      access.scope.idNumber !== item.idNumber &&
+      !access.disclosure.unmask
+    )
+      await inTransaction(db, async (trx) =>
+        recordEvent(trx, {
+          actor,
+          action: 'item.viewed',
+          subject: itemSubject(archiveCode),
+          payload: { purpose: purpose?.slice(0, 200) ?? null },
+        }),
+      );
+    return discloseItem(db, access, item);
+  }
   await inTransaction(db, async (trx) =>
     recordEvent(trx, {
       actor,
@@ -318,5 +336,19 @@ export async function listItems(
     access,
     await withholdUngranted(db, rows, access, now, grants ? grantsRead(grants) : undefined),
   );
+  // A look-up by ID number finds a person's records: noted with the 档号 found (never the number).
+  if (idNumber !== undefined && access.kind === 'principal' && access.scope.idNumber !== idNumber)
+    await inTransaction(db, async (trx) =>
+      recordEvent(trx, {
+        actor: access.username,
+        action: 'search.id_lookup',
+        subject: `user:${access.username}`,
+        payload: {
+          lookups: 1,
+          results: items.length,
+          items: items.filter((item) => !item.withheld).map((item) => item.archiveCode),
+        },
+      }),
+    );
   return { items, nextCursor: rows.length === limit ? (rows.at(-1)?.id ?? null) : null };
 }

@@ -34,6 +34,8 @@ export interface EventPayloads {
     lowered?: Readonly<Record<string, unknown>>;
   };
   'item.read': ItemRead;
+  /** An ordinary (not sensitive) item naming a person shown to someone: the person may ask who looked. */
+  'item.viewed': { purpose: Purpose; via?: 'search' | 'list' };
   'item.unmasked': { fields: string[]; purpose: Purpose; ledger?: true };
   'item.read_refused': { sensitivity: string; reason: 'no_grant' };
   'item.text_recorded': { pages: number[]; characters: number; source?: 'ocr' };
@@ -55,7 +57,8 @@ export interface EventPayloads {
     other: string;
     reason: string | null;
   };
-  'search.id_lookup': { lookups: number; results: number };
+  /** items: the 档号 of the hits shown (never the ID number looked up), so each person can be told. */
+  'search.id_lookup': { lookups: number; results: number; items?: string[] };
   'search.saved': { name: string; replaced: boolean; stateOf: string };
   'search.unsaved': { name: string };
   'file.added': {
@@ -179,6 +182,11 @@ export interface EventPayloads {
   /** A notice put in someone's console inbox (站内通知); subject user:<recipient>. No text: it may name people. */
   'notice.sent': { notice: number; kind: string; about: string | null; delivery: boolean };
   'job.retried': { kind: string; attempts: number; lastError: string | null };
+  /** 参保人自助查询: a certified copy (复制件) of one's own archive; subject insured_copy:<复制件编号>. */
+  'insured.copy_requested': { item: string; purpose: string };
+  'insured.copy_issued': { item: string; fileNumber: number; digest: string; mediaType: string };
+  /** The window answered the insured person (查询答复); subject user:<账号>. */
+  'insured.query_answered': { kind: 'archives' | 'views' | 'records' | 'copies'; rows: number };
   /** Lending (借阅): subject loan:<借阅单号>. Items are 档号. */
   'loan.requested': {
     kind: 'paper' | 'electronic' | 'copy';
@@ -229,6 +237,7 @@ export type SubjectKind =
   | 'reconciliation'
   | 'ledger'
   | 'job'
+  | 'insured_copy'
   | 'loan'
   | 'loan_rule'
   | 'any';
@@ -245,6 +254,7 @@ export const EVENT_TYPES = {
   'sequence.advanced': { label: '分配档号', subject: 'sequence' },
   'item.changed': { label: '修改档案', subject: 'item' },
   'item.read': { label: '查阅敏感档案', subject: 'item' },
+  'item.viewed': { label: '查阅档案', subject: 'item' },
   'item.unmasked': { label: '查看未脱敏信息', subject: 'item' },
   'item.read_refused': { label: '未经授权查阅敏感档案被拒', subject: 'item' },
   'item.text_recorded': { label: '录入扫描页文字', subject: 'item' },
@@ -312,6 +322,9 @@ export const EVENT_TYPES = {
   'ledger.previewed': { label: '预览台账（未归档）', subject: 'ledger' },
   'notice.sent': { label: '发送站内通知', subject: 'user' },
   'job.retried': { label: '重试失败的后台任务', subject: 'job' },
+  'insured.copy_requested': { label: '参保人申请复制件', subject: 'insured_copy' },
+  'insured.copy_issued': { label: '出具复制件', subject: 'insured_copy' },
+  'insured.query_answered': { label: '参保人自助查询答复', subject: 'user' },
   'loan.requested': { label: '借阅申请', subject: 'loan' },
   'loan.approved': { label: '批准借阅', subject: 'loan' },
   'loan.rejected': { label: '驳回借阅', subject: 'loan' },

@@ -20,6 +20,55 @@ export async function readEventsAfter(
   return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
 }
 
+/** An event as a follower that needs its content reads it (payload as stored: canonical JSON text). */
+export interface FeedEvent {
+  seq: number;
+  recordedAt: Date;
+  actor: string;
+  action: string;
+  subject: string;
+  payload: string;
+}
+
+/**
+ * Events after `afterSeq` with their content, oldest first, at most `limit` read from the log; only
+ * those of `actions` are returned (the rest are skipped, not fetched). `lastSeq` is how far the read
+ * went, so a follower moves past events it does not keep.
+ */
+export async function readEventRowsAfter(
+  db: Db,
+  afterSeq: number,
+  limit: number,
+  actions: readonly string[],
+): Promise<{ events: FeedEvent[]; lastSeq: number; read: number }> {
+  const result = await sql<{
+    seq: string | number;
+    recorded_at: Date;
+    actor: string;
+    action: string;
+    subject: string;
+    payload: string | null;
+  }>`select w.seq, w.recorded_at, w.actor, w.action, w.subject,
+      case when w.action in (${sql.join(actions.map((action) => sql`${action}`))}) then w.payload end as payload
+    from (select seq, recorded_at, actor, action, subject, payload from integrity_event
+      where seq > ${afterSeq} order by seq limit ${limit}) w
+    order by w.seq`.execute(db);
+  const wanted = new Set(actions);
+  const events: FeedEvent[] = [];
+  for (const row of result.rows)
+    if (wanted.has(row.action) && row.payload !== null)
+      events.push({
+        seq: Number(row.seq),
+        recordedAt: new Date(row.recorded_at),
+        actor: row.actor,
+        action: row.action,
+        subject: row.subject,
+        payload: row.payload,
+      });
+  const last = result.rows.at(-1);
+  return { events, lastSeq: last ? Number(last.seq) : afterSeq, read: result.rows.length };
+}
+
 /** How many events after `afterSeq` have one of `actions`, counted up to `bound`. */
 export async function countEventsAfter(
   db: Db,

@@ -244,3 +244,52 @@ export async function enrollmentsOn(
   }
   return result;
 }
+
+/** One person's own records in the roster, as their self-service window shows them (newest first). */
+export interface OwnRosterRecords {
+  enrollments: Array<{
+    scheme: string;
+    employer: string | null;
+    startedOn: string;
+    paidThrough: string | null;
+    endedOn: string | null;
+    endReason: string | null;
+  }>;
+  contributions: Array<{ scheme: string; periodYear: number; paidOn: string; amount: string; subsidy: string }>;
+  settlements: Array<{
+    visitType: string;
+    institution: string;
+    visitStart: string;
+    visitEnd: string;
+    settledOn: string;
+    totalCost: string;
+    insurancePaid: string;
+    assistancePaid: string;
+  }>;
+  statuses: Array<{ identity: string; source: string; includedOn: string; exitedOn: string | null }>;
+}
+
+/** The roster's records of the person with this blind index (empty when the roster does not hold them), at most `limit` of each. */
+export async function ownRosterRecords(db: Db, idIndex: string, limit = 200): Promise<OwnRosterRecords> {
+  const result = await sql<{ records: OwnRosterRecords | null }>`
+    select json_build_object(
+      'enrollments', coalesce((select json_agg(x) from (select e.scheme, e.employer, e.started_on as "startedOn",
+          e.paid_through as "paidThrough", e.ended_on as "endedOn", e.end_reason as "endReason"
+        from enrollment e where e.person_id = p.id order by e.started_on desc limit ${limit}) x), '[]'::json),
+      'contributions', coalesce((select json_agg(x) from (select c.scheme, c.period_year as "periodYear",
+          c.paid_on as "paidOn", c.amount::text as amount, c.subsidy::text as subsidy
+        from contribution c where c.person_id = p.id order by c.period_year desc, c.paid_on desc limit ${limit}) x), '[]'::json),
+      'settlements', coalesce((select json_agg(x) from (select s.visit_type as "visitType", s.institution,
+          s.visit_start as "visitStart", s.visit_end as "visitEnd", s.settled_on as "settledOn",
+          s.total_cost::text as "totalCost", s.insurance_paid::text as "insurancePaid",
+          s.assistance_paid::text as "assistancePaid"
+        from assistance_settlement s where s.person_id = p.id order by s.settled_on desc limit ${limit}) x), '[]'::json),
+      'statuses', coalesce((select json_agg(x) from (select a.identity, a.source, a.included_on as "includedOn",
+          a.exited_on as "exitedOn"
+        from assistance_status a where a.person_id = p.id order by a.included_on desc limit ${limit}) x), '[]'::json)
+    ) as records
+    from insured_person p where p.id_index = ${idIndex} limit 1`.execute(db);
+  return (
+    result.rows[0]?.records ?? { enrollments: [], contributions: [], settlements: [], statuses: [] }
+  );
+}

@@ -247,7 +247,8 @@ async function logSearch(
       actor,
       action: 'search.id_lookup',
       subject: `user:${actor}`,
-      payload: { lookups: idLookups, results: total },
+      // The 档号 shown, so each person found can be told of the hit (never the number looked up).
+      payload: { lookups: idLookups, results: total, items: items.map((item) => item.archiveCode) },
     });
   if (events.length > 0) await inTransaction(db, async (trx) => recordEvents(trx, events));
 }

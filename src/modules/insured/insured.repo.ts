@@ -1,0 +1,218 @@
+import { sql } from 'kysely';
+import type { Db } from '../../db/database.js';
+import type { InsuredCopyTable, InsuredViewTable } from './insured.tables.js';
+
+// The only SQL of the insured module: the projection of looks at people's records (insured_view)
+// and its position in the log, and the certified copies (insured_copy).
+
+export type ViewInsert = Omit<InsuredViewTable, 'seq'> & { seq: number };
+
+/** The follower's position, locked until the transaction ends (two followers take turns). */
+export async function lockViewState(db: Db): Promise<number> {
+  const locked = () =>
+    db.selectFrom('insured_view_state').select('last_seq').where('id', '=', 1).forUpdate().executeTakeFirst();
+  let row = await locked();
+  if (!row) {
+    await db
+      .insertInto('insured_view_state')
+      .values({ id: 1, last_seq: -1 })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+    row = await locked();
+  }
+  return Number(row?.last_seq ?? -1);
+}
+
+/** The looks taken in and the new position, together. */
+export async function saveViews(db: Db, rows: readonly ViewInsert[], lastSeq: number): Promise<void> {
+  for (let start = 0; start < rows.length; start += 1000)
+    await db
+      .insertInto('insured_view')
+      .values(rows.slice(start, start + 1000))
+      .onConflict((conflict) => conflict.doNothing())
+      .execute();
+  await db
+    .updateTable('insured_view_state')
+    .set({ last_seq: lastSeq, updated_at: new Date() })
+    .where('id', '=', 1)
+    .execute();
+}
+
+export async function viewState(db: Db): Promise<number> {
+  const row = await db
+    .selectFrom('insured_view_state')
+    .select('last_seq')
+    .where('id', '=', 1)
+    .executeTakeFirst();
+  return Number(row?.last_seq ?? -1);
+}
+
+export interface ViewRow {
+  recordedAt: Date;
+  seq: number;
+  archiveCode: string;
+  action: string;
+  actor: string;
+  actorRoles: string;
+  agency: string;
+  purpose: string | null;
+  approval: string | null;
+  via: string | null;
+}
+
+/**
+ * One person's looks, newest first, within [from, to) and before the cursor (recordedAt, seq): read
+ * through the primary key (person_key, recorded_at, seq, …) backwards, never the log.
+ */
+export async function viewsOf(
+  db: Db,
+  personKey: string,
+  options: { from?: Date; to?: Date; before?: { at: Date; seq: number; code: string }; limit: number },
+): Promise<ViewRow[]> {
+  let query = db
+    .selectFrom('insured_view')
+    .select([
+      'recorded_at',
+      'seq',
+      'archive_code',
+      'action',
+      'actor',
+      'actor_roles',
+      'agency',
+      'purpose',
+      'approval',
+      'via',
+    ])
+    .where('person_key', '=', personKey);
+  if (options.from) query = query.where('recorded_at', '>=', options.from);
+  if (options.to) query = query.where('recorded_at', '<', options.to);
+  const before = options.before;
+  if (before)
+    query = query.where(
+      sql<boolean>`(recorded_at, seq, archive_code) < (${before.at}, ${before.seq}, ${before.code})`,
+    );
+  const rows = await query
+    .orderBy('recorded_at', 'desc')
+    .orderBy('seq', 'desc')
+    .orderBy('archive_code', 'desc')
+    .limit(options.limit)
+    .execute();
+  return rows.map((row) => ({
+    recordedAt: new Date(row.recorded_at),
+    seq: Number(row.seq),
+    archiveCode: row.archive_code,
+    action: row.action,
+    actor: row.actor,
+    actorRoles: row.actor_roles,
+    agency: row.agency,
+    purpose: row.purpose,
+    approval: row.approval,
+    via: row.via,
+  }));
+}
+
+/** How many looks at one person's records in [from, to) (counted through the same key). */
+export async function countViews(
+  db: Db,
+  personKey: string,
+  range: { from?: Date; to?: Date },
+): Promise<number> {
+  let query = db
+    .selectFrom('insured_view')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('person_key', '=', personKey);
+  if (range.from) query = query.where('recorded_at', '>=', range.from);
+  if (range.to) query = query.where('recorded_at', '<', range.to);
+  return Number((await query.executeTakeFirstOrThrow()).count);
+}
+
+export type CopyRow = Omit<InsuredCopyTable, 'id' | 'content' | 'requested_at' | 'issued_at' | 'status'> & {
+  id: number;
+  status: 'issued' | 'revoked';
+  requested_at: Date;
+  issued_at: Date;
+};
+
+/** Inserts a copy and names it FZ<year>-<6 digits> from its row id. */
+export async function insertCopy(
+  db: Db,
+  copy: Omit<InsuredCopyTable, 'id' | 'copy_no' | 'status' | 'requested_at' | 'issued_at'>,
+  year: number,
+): Promise<{ id: number; copyNo: string }> {
+  const next = await sql<{
+    id: string;
+  }>`select nextval(pg_get_serial_sequence('insured_copy', 'id')) as id`.execute(db);
+  const id = Number(next.rows[0]?.id);
+  const copyNo = `FZ${year}-${String(id).padStart(6, '0')}`;
+  await db
+    .insertInto('insured_copy')
+    .values({ ...copy, id, copy_no: copyNo } as never)
+    .execute();
+  return { id, copyNo };
+}
+
+const COPY_COLUMNS = [
+  'id',
+  'copy_no',
+  'code',
+  'username',
+  'person_key',
+  'archive_code',
+  'file_number',
+  'purpose',
+  'status',
+  'digest',
+  'media_type',
+  'file_name',
+  'requested_at',
+  'issued_at',
+] as const;
+
+/** One person's copies, newest first. */
+export async function copiesOf(db: Db, personKey: string, limit: number): Promise<CopyRow[]> {
+  const rows = await db
+    .selectFrom('insured_copy')
+    .select(COPY_COLUMNS)
+    .where('person_key', '=', personKey)
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+  return rows as CopyRow[];
+}
+
+/** One person's copy by its number, with its content (none when it is not theirs). */
+export async function copyOf(
+  db: Db,
+  personKey: string,
+  copyNo: string,
+): Promise<(CopyRow & { content: Buffer }) | undefined> {
+  const row = await db
+    .selectFrom('insured_copy')
+    .select([...COPY_COLUMNS, 'content'])
+    .where('person_key', '=', personKey)
+    .where('copy_no', '=', copyNo)
+    .executeTakeFirst();
+  return row as (CopyRow & { content: Buffer }) | undefined;
+}
+
+/** A copy by its verification code: only what the public check shows. */
+export async function copyByCode(
+  db: Db,
+  code: string,
+): Promise<
+  { archiveCode: string; digest: string; status: 'issued' | 'revoked'; issuedAt: Date } | undefined
+> {
+  const row = await db
+    .selectFrom('insured_copy')
+    .select(['archive_code', 'digest', 'status', 'issued_at'])
+    .where('code', '=', code)
+    .executeTakeFirst();
+  return row
+    ? {
+        archiveCode: row.archive_code,
+        digest: row.digest,
+        status: row.status,
+        issuedAt: new Date(row.issued_at),
+      }
+    : undefined;
+}

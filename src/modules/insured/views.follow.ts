@@ -1,0 +1,186 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { systemContext } from '../../shared/access-context.js';
+import { actorProfiles } from '../access/access.queries.js';
+import { listFonds } from '../catalog/catalog.queries.js';
+import { personIndexesOfCodes } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
+import { type FeedEvent, readEventRowsAfter } from '../integrity/event.queries.js';
+import type { NamedLease } from '../jobs/job.runtime.js';
+import { lockViewState, saveViews, type ViewInsert } from './insured.repo.js';
+
+// 谁查看了我的档案 is answered from a projection of the log, not from the log: the log names items by
+// 档号 and never holds an ID number, so "every look at this person's records" would mean reading all
+// of it. This follower reads the log after its position (like the search indexer), resolves each
+// look's item to the person it names (the item's blind index, through the catalog), and files one
+// row per person and look under (person_key, recorded_at), committing the rows with the position.
+
+// The follower reads every item's person, as the system; it returns no content, only blind indexes.
+const FOLLOWER = systemContext('indexer', 'insured-views');
+
+/** The looks a person is told of, and where their 档号 is. */
+export const LOOK_ACTIONS = [
+  'item.read',
+  'item.viewed',
+  'item.unmasked',
+  'item.read_refused',
+  'file.read',
+  'search.id_lookup',
+  'loan.read',
+  'loan.copied',
+] as const;
+
+interface Look {
+  codes: string[];
+  purpose: string | null;
+  approval: string | null;
+  via: string | null;
+}
+
+const text = (value: unknown, max = 200): string | null =>
+  typeof value === 'string' && value.trim() !== '' ? value.slice(0, max) : null;
+
+/** What one event says about which records were looked at, under what and why. */
+export function lookOf(event: Pick<FeedEvent, 'action' | 'subject' | 'payload'>): Look | null {
+  let payload: Record<string, unknown>;
+  try {
+    payload = JSON.parse(event.payload) as Record<string, unknown>;
+  } catch {
+    return null;
+  }
+  const grant = typeof payload.grantId === 'number' ? `查阅申请 #${payload.grantId}` : null;
+  if (event.action === 'search.id_lookup') {
+    const items = Array.isArray(payload.items)
+      ? payload.items.filter((code) => typeof code === 'string')
+      : [];
+    return { codes: items as string[], purpose: null, approval: null, via: 'id_lookup' };
+  }
+  if (event.action === 'loan.read' || event.action === 'loan.copied') {
+    const item = text(payload.item, 300);
+    const loan = event.subject.startsWith('loan:') ? event.subject.slice(5) : null;
+    return item
+      ? { codes: [item], purpose: null, approval: loan ? `借阅单 ${loan}` : null, via: 'loan' }
+      : null;
+  }
+  if (!event.subject.startsWith('item:')) return null;
+  return {
+    codes: [event.subject.slice(5)],
+    purpose: text(payload.purpose),
+    approval: grant,
+    via: text(payload.via, 20),
+  };
+}
+
+/** The agency an account acts for: the names of the fonds its scope holds (every fonds: 全部全宗). */
+function agencyOf(
+  fonds: ReadonlyArray<string | null>,
+  names: ReadonlyMap<string, string>,
+  itemFonds: string,
+): string {
+  if (fonds.length === 0) return names.get(itemFonds) ?? itemFonds;
+  if (fonds.includes(null)) return `${names.get(itemFonds) ?? itemFonds}（全部全宗）`;
+  return fonds.map((code) => names.get(code as string) ?? code).join('、');
+}
+
+export interface FollowRun {
+  events: number;
+  looks: number;
+  backlog: boolean;
+}
+
+/** Takes in the looks logged since the last run, one transaction per batch. */
+export async function catchUpViews(
+  db: Db,
+  options: { batch?: number; maxEvents?: number } = {},
+): Promise<FollowRun> {
+  const batch = options.batch ?? 5000;
+  const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
+  let events = 0;
+  let looks = 0;
+  let fondsNames: Map<string, string> | undefined;
+  for (;;) {
+    const wanted = Math.min(batch, maxEvents - events);
+    const step = await inTransaction(db, async (trx) => {
+      const after = await lockViewState(trx);
+      const feed = await readEventRowsAfter(trx, after, wanted, LOOK_ACTIONS);
+      if (feed.read === 0) return { read: 0, rows: 0 };
+      const found = feed.events.flatMap((event) => {
+        const look = lookOf(event);
+        return look && look.codes.length > 0 ? [{ event, look }] : [];
+      });
+      const codes = [...new Set(found.flatMap(({ look }) => look.codes))];
+      const people = await personIndexesOfCodes(trx, codes, scopedQuery(FOLLOWER));
+      const actors = await actorProfiles(trx, [...new Set(found.map(({ event }) => event.actor))]);
+      fondsNames ??= new Map((await listFonds(trx)).map((fonds) => [fonds.code, fonds.name]));
+      const names = fondsNames;
+      const rows: ViewInsert[] = [];
+      for (const { event, look } of found)
+        for (const code of new Set(look.codes)) {
+          const person = people.get(code);
+          if (!person) continue;
+          const profile = actors.get(event.actor);
+          rows.push({
+            person_key: person.personKey,
+            recorded_at: event.recordedAt,
+            seq: event.seq,
+            archive_code: code,
+            action: event.action,
+            actor: event.actor,
+            actor_roles: profile?.roles.join(',') ?? '',
+            agency: profile ? agencyOf(profile.fonds, names, person.fondsCode) : '',
+            purpose: look.purpose,
+            approval: look.approval,
+            via: look.via,
+          });
+        }
+      await saveViews(trx, rows, feed.lastSeq);
+      return { read: feed.read, rows: rows.length };
+    });
+    events += step.read;
+    looks += step.rows;
+    if (step.read < wanted) return { events, looks, backlog: false };
+    if (events >= maxEvents) return { events, looks, backlog: true };
+  }
+}
+
+export interface ViewsFollower {
+  stop(): Promise<void>;
+}
+
+/** The server's follower: small batches while behind, then a look every idleMs, under a named lease. */
+export function startViewsFollower(
+  db: Db,
+  options: { idleMs?: number; lease?: NamedLease; onError?: (error: Error) => void } = {},
+): ViewsFollower {
+  const idleMs = options.idleMs ?? 1000;
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> = Promise.resolve();
+  const pass = async () => {
+    let delay = idleMs;
+    try {
+      if (!options.lease || (await options.lease.hold())) {
+        const run = await catchUpViews(db, { batch: 2000, maxEvents: 2000 });
+        if (run.backlog) delay = 20;
+      }
+    } catch (error) {
+      options.onError?.(error as Error);
+    }
+    if (!stopped) schedule(delay);
+  };
+  const schedule = (delay: number) => {
+    timer = setTimeout(() => {
+      running = pass();
+    }, delay);
+    timer.unref();
+  };
+  schedule(0);
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(timer);
+      await running;
+      await options.lease?.release().catch(() => {});
+    },
+  };
+}
