@@ -7,6 +7,7 @@ import { createUser } from '../src/modules/access/user.service.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
+import { logEvent } from '../src/modules/integrity/event-log.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
@@ -169,5 +170,65 @@ it('prints and writes nothing outside J013 and no ID number in the clear to a sc
   expect(outside.stderr.split(code.outside).join('<档号>')).toBe(
     missing.stderr.split(code.outside.replace(/\d+$/, '9999')).join('<档号>'),
   );
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 180_000);
+
+it('yidang use list / stats / effect: the register cut by scope, nothing of J014 printed or written', async () => {
+  // Uses of an item of each fonds (a J014 record lent to a person only J014 holds), logged as the
+  // lending module logs them; the commands take them into the register before answering.
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  try {
+    const db = system.database.db;
+    await createUser(
+      db,
+      { username: 'scope.manager', password: CLI_PASSWORD, roles: ['manager'], scope: J013_SCOPE },
+      'test',
+    );
+    const lend = async (number: string, items: string[], borrower: Record<string, string>) => {
+      const subject = `loan:${number}`;
+      const payload = { kind: 'paper' as const, items, purpose: '核对', days: 5, borrower };
+      await logEvent(db, { actor: 'other-archivist', action: 'loan.requested', subject, payload });
+      await logEvent(db, {
+        actor: 'other-archivist',
+        action: 'loan.handed_over',
+        subject,
+        payload: { items, due: '2026-12-31' },
+      });
+    };
+    await lend('JY2026-800001', [code.inside, code.sensitive], { user: CLERK });
+    await lend('JY2026-800002', [code.outside, code.outsideSensitive], { person: OUT_PEOPLE.item.name });
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (user: string, args: string[], dir?: string) => {
+    if (dir) fs.mkdirSync(dir, { recursive: true });
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`${user}: yidang ${args.join(' ')}`, result, dir)));
+    return result;
+  };
+  const own = await as(CLERK, ['use', 'list', '--json']);
+  expect(own.code, own.stderr).toBe(0);
+  expect(own.stdout).toContain(code.inside);
+  const listed = await as('scope.manager', ['use', 'list']);
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toContain(code.inside);
+  const out = path.join(cli.home, 'use-out');
+  const stats = await as(
+    'scope.manager',
+    ['use', 'stats', '--by', 'department', '--period', 'year', '--xlsx', path.join(out, '利用统计.xlsx')],
+    out,
+  );
+  expect(stats.code, stats.stderr).toBe(0);
+  expect(fs.existsSync(path.join(out, '利用统计.xlsx'))).toBe(true);
+  await as('scope.manager', ['use', 'stats', '--by', 'category', '--fonds', 'J014']);
+  // The J014 loan is not in a J013 manager's register, even asked for by its 档号.
+  const outside = await as('scope.manager', ['use', 'list', '--json', '--item', code.outside]);
+  expect(JSON.parse(outside.stdout).uses).toEqual([]);
+  const refused = await as(CLERK, ['use', 'effect', '999999999', '维权']);
+  expect(refused.stderr).toContain('利用登记');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 180_000);

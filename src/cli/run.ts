@@ -21,6 +21,7 @@ import { registerScanCommands } from './commands/scan.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerStorageCommands } from './commands/storage.js';
+import { registerUseCommands } from './commands/use.js';
 import { registerUserCommands } from './commands/user.js';
 import { resetConfig } from './context.js';
 import { localizeProgram } from './help-zh.js';
@@ -60,6 +61,7 @@ export function buildProgram(): Command {
   registerBackupCommands(program);
   registerUserCommands(program);
   registerAccessCommands(program);
+  registerUseCommands(program);
   // Help, usage errors and suggestions in Chinese, for every command registered above.
   return localizeProgram(program);
 }

@@ -14,6 +14,7 @@ import type { NoticeTables } from '../modules/notices/notices.tables.js';
 import type { LendingTables } from '../modules/lending/lending.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
+import type { UseTables } from '../modules/use/use.tables.js';
 import type { VerifyTables } from '../modules/verify/verify.tables.js';
 
 /** The whole database as Kysely sees it: each module contributes the tables it owns. */
@@ -34,4 +35,5 @@ export interface DatabaseSchema
     ScanTables,
     SearchTables,
     StorageTables,
+    UseTables,
     VerifyTables {}

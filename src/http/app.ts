@@ -28,6 +28,7 @@ import { scanRoutes } from '../modules/scan/scan.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
+import { useRoutes } from '../modules/use/use.routes.js';
 import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
 import { tokenMatches } from '../system/server-file.js';
@@ -161,6 +162,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(vocabularyRoutes, { prefix: '/api/v1' });
   await app.register(jobRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(noticeRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(useRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',
     database: options.database,

@@ -68,6 +68,7 @@ const ITEM_KEYS = new Set(['itemId', 'itemIds', 'id', 'ids', 'item']);
 export const SYSTEM_CALLERS = new Set([
   'src/modules/verify/verify.service.ts',
   'src/modules/search/indexer.ts',
+  'src/modules/use/use.follower.ts',
   'src/modules/insured/views.follow.ts',
   'src/cli/commands/integrity.ts',
   'src/cli/commands/user.ts',

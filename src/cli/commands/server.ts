@@ -12,6 +12,7 @@ import { checkpointIfGrown } from '../../modules/integrity/checkpoint.service.js
 import { namedLease } from '../../modules/jobs/job.runtime.js';
 import { ocrUnavailable } from '../../modules/scan/ocr.engine.js';
 import { startIndexer } from '../../modules/search/indexer.js';
+import { startUseFollower } from '../../modules/use/use.follower.js';
 import { cjkFontMissing } from '../../modules/watermark/watermark.js';
 import { systemJobRuntime } from '../../system/jobs.js';
 import { newControlToken, removeServerFile, writeServerFile } from '../../system/server-file.js';
@@ -65,6 +66,11 @@ async function serve(system: System, port: number): Promise<void> {
     lease: namedLease(database.db, 'search.indexer'),
     onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '更新检索索引失败'),
   });
+  // The 利用登记簿 follows the log the same way, under its own lease.
+  const useFollower = startUseFollower(database.db, {
+    lease: namedLease(database.db, 'use.register'),
+    onError: (error) => app.log.error({ code: (error as { code?: string }).code }, '更新利用登记簿失败'),
+  });
   // 谁查看了我的档案 follows the log the same way, under its own lease.
   const views = startViewsFollower(database.db, {
     lease: namedLease(database.db, 'insured.views'),
@@ -75,6 +81,7 @@ async function serve(system: System, port: number): Promise<void> {
     await jobs.stop();
     await indexer.stop();
     await views.stop();
+    await useFollower.stop();
     removeServerFile(system.config.home);
     await app.close();
     await checkpointIfGrown(database.db, system.signingKey, 'system:checkpoint').catch(() => {});

@@ -212,6 +212,12 @@ export interface EventPayloads {
   'loan.copied': { item: string; file: number; copyCode: string };
   'loan.rule_set': Snapshot;
   'loan.rule_removed': Snapshot;
+  /** 利用效果 recorded for a row of the use register; subject use:<the use's event seq>, item its 档号. */
+  'use.effect_recorded': {
+    item: string | null;
+    effect: 'voucher' | 'rights' | 'audit' | 'compilation' | 'other';
+    note: string | null;
+  };
 }
 
 export type EventName = keyof EventPayloads;
@@ -240,6 +246,7 @@ export type SubjectKind =
   | 'insured_copy'
   | 'loan'
   | 'loan_rule'
+  | 'use'
   | 'any';
 
 export interface EventType {
@@ -338,6 +345,7 @@ export const EVENT_TYPES = {
   'loan.copied': { label: '借阅复制', subject: 'loan' },
   'loan.rule_set': { label: '设置借阅规则', subject: 'loan_rule' },
   'loan.rule_removed': { label: '删除借阅规则', subject: 'loan_rule' },
+  'use.effect_recorded': { label: '记录利用效果', subject: 'use' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];

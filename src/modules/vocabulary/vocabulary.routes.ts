@@ -33,6 +33,8 @@ export const VocabularySchema = Type.Object({
     checkStatus: names('四性检测结果 → 中文名称'),
     fixityRunStatus: names('固定性检查状态 → 中文名称'),
     fixityProblem: names('副本问题 → 中文名称'),
+    useKind: names('利用方式 → 中文名称'),
+    useEffect: names('利用效果 → 中文名称'),
   }),
   reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),
   events: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {

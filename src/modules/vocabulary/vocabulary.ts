@@ -18,6 +18,7 @@ import {
   SCAN_FLAG_NAMES,
 } from '../scan/scan-names.js';
 import { FIXITY_PROBLEM_NAMES, FIXITY_RUN_STATUS_NAMES } from '../storage/fixity-names.js';
+import { USE_EFFECT_NAMES, USE_KIND_NAMES } from '../use/use.names.js';
 
 // The vocabulary (词汇表): the Chinese names of fields, of every coded value, of event types and of
 // error codes, gathered from the modules that own them. The console reads it once from GET
@@ -104,6 +105,8 @@ export const VOCABULARY = {
     checkStatus: CHECK_STATUS_NAMES,
     fixityRunStatus: FIXITY_RUN_STATUS_NAMES,
     fixityProblem: FIXITY_PROBLEM_NAMES,
+    useKind: USE_KIND_NAMES,
+    useEffect: USE_EFFECT_NAMES,
   },
   reconcileCorrections: [...CORRECTION_OUTCOMES],
   events: EVENT_NAMES.map((name) => ({ name, label: EVENT_TYPES[name].label })),
