@@ -118,6 +118,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     )`.execute(db);
   await sql`create index loan_item_open on loan_item (item_id) where open`.execute(db);
   await sql`create index loan_item_item on loan_item (item_id)`.execute(db);
+  // One paper original is in one place: it cannot be handed over again before it comes back.
+  await sql`create unique index loan_item_out on loan_item (item_id)
+    where handed_over_at is not null and returned_at is null`.execute(db);
 }
 
 export async function down(db: Kysely<unknown>): Promise<void> {

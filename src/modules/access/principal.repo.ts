@@ -79,6 +79,18 @@ export async function findPrincipalUser(db: Db, userId: number): Promise<Princip
   return row ? (userOf(row) ?? undefined) : undefined;
 }
 
+/** An account by user name, with its roles and resolved scope (a borrower named in a loan). */
+export async function findPrincipalUserByName(
+  db: Db,
+  username: string,
+): Promise<PrincipalUserRow | undefined> {
+  const row = await one(
+    db,
+    sql<Joined>`select ${accountColumns} from app_user u where u.username = ${username}`,
+  );
+  return row ? (userOf(row) ?? undefined) : undefined;
+}
+
 /** A session by its token's hash, with its account (null when the account is gone). */
 export async function findSessionWithUser(
   db: Db,

@@ -12,7 +12,7 @@ import { listCategories } from '../catalog/catalog.queries.js';
 import type { ScopeRow } from './access.repo.js';
 import { eventVisibleTo } from './event-visibility.js';
 import { activeGrants, grantedItemIds, grantInForceSql } from './grant.repo.js';
-import { findPrincipalUser, type PrincipalUserRow } from './principal.repo.js';
+import { findPrincipalUser, findPrincipalUserByName, type PrincipalUserRow } from './principal.repo.js';
 import {
   ADMIN_ROLES,
   isRole,
@@ -105,6 +105,29 @@ export function principalOf(
   };
   const branches = new Map(user.scope.map((row) => [row.categoryCode, row.categoryIds ?? []]));
   return { ...principal, itemScope: scopeFrom(principal, (code) => branches.get(code) ?? []) };
+}
+
+/**
+ * An account named by id or user name as another module sees it (a loan's borrower): its principal
+ * while enabled, and whether it is disabled; undefined when there is no such account.
+ */
+export async function accountOf(
+  db: Db,
+  who: { id: number } | { username: string },
+): Promise<
+  { id: number; username: string; displayName: string; disabled: boolean; principal?: Principal } | undefined
+> {
+  const user =
+    'id' in who ? await findPrincipalUser(db, who.id) : await findPrincipalUserByName(db, who.username);
+  if (!user) return undefined;
+  const principal = principalOf(user, 'cli');
+  return {
+    id: user.id,
+    username: user.username,
+    displayName: user.displayName,
+    disabled: user.disabled,
+    ...(principal ? { principal } : {}),
+  };
 }
 
 export function can(principal: Principal, permission: Permission): boolean {
