@@ -64,6 +64,8 @@ export const DUMP_TABLES: DumpTable[] = [
   // Background work still to do (checks, OCR pages) and the recurring schedules; leases do not travel.
   { name: 'job', key: ['id'], serial: 'id' },
   { name: 'job_schedule', key: ['name'] },
+  // Loan reminders sent (after the loans they belong to).
+  { name: 'loan_reminder', key: ['loan_id', 'offset_days', 'due_on'] },
 ];
 
 /**

@@ -24,6 +24,7 @@ import * as verifyRunJobs from './migrations/20261224T090000-verify-run-jobs.js'
 import * as searchPlanned from './migrations/20261226T120000-search-planned.js';
 import * as useRegister from './migrations/20261227T130000-use-register.js';
 import * as notices from './migrations/20261227T120000-notices.js';
+import * as loanReminders from './migrations/20261227T120100-loan-reminders.js';
 import * as lending from './migrations/20261227T110000-lending.js';
 import * as insured from './migrations/20261227T140000-insured.js';
 
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261226T120000-search-planned': searchPlanned,
   '20261227T130000-use-register': useRegister,
   '20261227T120000-notices': notices,
+  '20261227T120100-loan-reminders': loanReminders,
   '20261227T110000-lending': lending,
   '20261227T140000-insured': insured,
 };

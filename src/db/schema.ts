@@ -11,6 +11,7 @@ import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { JobTables } from '../modules/jobs/jobs.tables.js';
 import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
 import type { NoticeTables } from '../modules/notices/notices.tables.js';
+import type { LoanReminderTables } from '../modules/lending/reminder.tables.js';
 import type { LendingTables } from '../modules/lending/lending.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
@@ -31,6 +32,7 @@ export interface DatabaseSchema
     JobTables,
     LedgerTables,
     NoticeTables,
+    LoanReminderTables,
     LendingTables,
     ScanTables,
     SearchTables,

@@ -1,7 +1,8 @@
 import { checkAfterFilingJob } from '../modules/check/check.background.js';
 import { checkpointIfGrown } from '../modules/integrity/checkpoint.service.js';
 import { JobRuntime, type RuntimeOptions } from '../modules/jobs/job.runtime.js';
-import { noticeDeliveryJob } from '../modules/notices/notice.delivery.js';
+import { LOAN_REMINDERS_JOB, loanRemindersJob } from '../modules/lending/reminder.job.js';
+import { deliveryOn, noticeDeliveryJob } from '../modules/notices/notice.delivery.js';
 import { ocrPageJob } from '../modules/scan/ocr.service.js';
 import { FIXITY_AUDIT_JOB, fixityAuditJob } from '../modules/storage/fixity.background.js';
 import { verifyRunJob } from '../modules/verify/verify-run.service.js';
@@ -32,6 +33,10 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
     // Notices to a mail/SMS gateway (config.notices); registered even when off, so notices queued
     // while a hook was configured are settled rather than left waiting.
     .register(noticeDeliveryJob(db, config.notices, options.clock))
+    // Loan reminders (T−3, T, T+7 by default): each run sends what is due and not yet sent.
+    .register(
+      loanRemindersJob(db, { ...config.reminders, deliver: deliveryOn(config.notices) }, options.clock),
+    )
     // Signed checkpoints pin the log's head even when nobody asks for one; one server signs each.
     .register({
       kind: CHECKPOINT_JOB,
@@ -43,6 +48,12 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
       name: CHECKPOINT_JOB,
       kind: CHECKPOINT_JOB,
       everySeconds: config.checkpointIntervalSeconds,
+    });
+  if (config.reminders.intervalSeconds > 0)
+    runtime.schedule({
+      name: LOAN_REMINDERS_JOB,
+      kind: LOAN_REMINDERS_JOB,
+      everySeconds: config.reminders.intervalSeconds,
     });
   // Every file's copies re-read in turn, a batch per period; 0 hours turns the audit off on this server.
   if (config.fixity.intervalHours > 0)

@@ -321,6 +321,11 @@ export const ROUTES: Record<string, Probe | string> = {
   'GET /api/v1/notices/unread-count': async ({ call }) => void (await call(get('/notices/unread-count'))),
   'POST /api/v1/notices/{id}/read': async ({ call }) => void (await call(post(`/notices/${MISSING}/read`))),
   'POST /api/v1/notices/read-all': async ({ call }) => void (await call(post('/notices/read-all'))),
+  // Loans past due: 档号 and account names, no titles; within the archivist's scope.
+  'GET /api/v1/loans/overdue': async ({ call }) => {
+    await call(get('/loans/overdue'));
+    await call(get('/loans/overdue?minDays=7&limit=10'));
+  },
   // Background jobs are the 系统管理员's: payloads name archives by 档号 and never a person.
   'GET /api/v1/jobs': async ({ call }) => {
     await call(get('/jobs'));
