@@ -136,13 +136,22 @@ for (const lane of lanes) {
   let passed = 0;
   let failed = 0;
   let skipped = 0;
+  const failures = [];
   if (fs.existsSync(report)) {
     const summary = JSON.parse(fs.readFileSync(report, 'utf8'));
     passed = summary.numPassedTests;
     failed = summary.numFailedTests;
     skipped = summary.numPendingTests + summary.numTodoTests;
+    for (const file of summary.testResults ?? []) {
+      const name = path.relative(root, file.name);
+      const tests = (file.assertionResults ?? []).filter((test) => test.status === 'failed');
+      for (const test of tests) failures.push(`${name} > ${test.fullName}`);
+      // A file that failed to load has no failed test of its own.
+      if (tests.length === 0 && file.status === 'failed')
+        failures.push(`${name} (${file.message || 'failed'})`);
+    }
   }
-  results.push({ ...outcome, passed, failed, skipped });
+  results.push({ ...outcome, passed, failed, skipped, failures });
 }
 
 console.log(`\n== lanes (build ${build.seconds.toFixed(0)} s)`);
@@ -150,6 +159,10 @@ for (const lane of results)
   console.log(
     `  ${lane.label.padEnd(9)} ${lane.seconds.toFixed(0).padStart(5)} s  ${lane.passed} passed, ${lane.failed} failed${lane.skipped ? `, ${lane.skipped} skipped` : ''}${lane.ok ? '' : '  ← FAILED'}`,
   );
+// The failures again at the end, where a log cut to its last lines still shows them.
+for (const lane of results)
+  for (const failure of lane.failures.slice(0, 20))
+    console.log(`  ✗ ${lane.label}: ${failure.split('\n')[0].slice(0, 300)}`);
 const total = (key) => results.reduce((sum, lane) => sum + lane[key], 0);
 console.log(`${total('passed')} passed, ${total('failed')} failed`);
 process.exit(results.every((lane) => lane.ok) ? 0 : 1);
