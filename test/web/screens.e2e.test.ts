@@ -124,6 +124,7 @@ const SCREENS: Screen[] = [
   { name: 'fonds', who: 'staff', url: () => '/admin/fonds', menu: '全宗与档号规则' },
   { name: 'profile', who: 'staff', url: () => '/profile', menu: '我的账户' },
   { name: 'use-stats', who: 'staff', url: () => '/use', menu: '利用统计' },
+  { name: 'use-stats', who: 'staff', url: () => '/use', menu: '利用统计' },
   { name: 'audit', who: 'auditor', url: () => '/audit', menu: '审计' },
   { name: 'users', who: 'sysadmin', url: () => '/admin/users', menu: '用户与角色' },
   { name: 'system', who: 'sysadmin', url: () => '/admin/system', menu: '副本与密钥' },

@@ -8453,6 +8453,14 @@ export interface paths {
                                 fixityProblem: {
                                     [key: string]: string;
                                 };
+                                /** @description 利用方式 → 中文名称 */
+                                useKind: {
+                                    [key: string]: string;
+                                };
+                                /** @description 利用效果 → 中文名称 */
+                                useEffect: {
+                                    [key: string]: string;
+                                };
                             };
                             /** @description 来文单位须在其名单中更正的核对结果 */
                             reconcileCorrections: string[];
@@ -8994,6 +9002,1263 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的站内通知（新的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 只列未读的 */
+                    unread?: boolean;
+                    /** @description 翻页：上一页最后一条的编号 */
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            notices: {
+                                id: number;
+                                /** @description 通知类型，如 loan.overdue */
+                                kind: string;
+                                kindLabel: string;
+                                title: string;
+                                text: string;
+                                /** @description 本系统内的页面路径 */
+                                link: string | null;
+                                /** @description 所涉对象，如 loan:JY2026-000123 */
+                                about: string | null;
+                                /** Format: date-time */
+                                createdAt: string;
+                                read: boolean;
+                                /** Format: date-time */
+                                readAt: string | null;
+                            }[];
+                            /** @description 未读条数 */
+                            unread: number;
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/unread-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 未读通知条数（控制台顶栏的铃铛） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            unread: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/{id}/read": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 标记一条通知为已读 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notices/read-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 全部标记为已读 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            marked: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/overdue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 逾期清单：实体借出已过应还日仍未归还的借阅（逾期最久的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 至少逾期的天数 */
+                    minDays?: number;
+                    limit?: number;
+                    /** @description 上一页给出的“下一页”标记 */
+                    cursor?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** Format: date */
+                            today: string;
+                            /** @description 逾期借阅单总数（在您的范围内） */
+                            total: number;
+                            loans: {
+                                /** @description 借阅单号，如 JY2026-000123 */
+                                loanNo: string;
+                                borrower: {
+                                    /** @description 借阅人账户（本单位人员） */
+                                    user: string | null;
+                                    /** @description 外单位名称 */
+                                    organisation: string | null;
+                                    /** @description 介绍信编号 */
+                                    letterNo: string | null;
+                                };
+                                requestedBy: string;
+                                /**
+                                 * Format: date
+                                 * @description 应还日（北京时间）
+                                 */
+                                dueOn: string;
+                                /** @description 逾期天数 */
+                                daysOverdue: number;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                handedOverBy: string | null;
+                                renewals: number;
+                                renewalsAllowed: number;
+                                /** @description 尚未归还的档号 */
+                                items: string[];
+                                lastReminder: {
+                                    /** @description 相对应还日的天数，如 7 表示逾期 7 天的提醒 */
+                                    offset: number;
+                                    /** Format: date-time */
+                                    sentAt: string;
+                                } | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use/entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 利用登记簿（最新的在前；档案员、管理人员看管辖范围内的全部，其他借阅人看本人的） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 起始日期（北京时间，含），如 2026-01-01 或 2026-01 */
+                    from?: string;
+                    /** @description 截止日期（北京时间，含），如 2026-12-31 或 2026-12 */
+                    to?: string;
+                    /** @description 利用方式：paper、electronic、copy、query（实体借出、电子阅览、复制、查询答复） */
+                    kind?: string;
+                    /** @description 全宗号 */
+                    fonds?: string;
+                    /** @description 类别代码（含下级类别） */
+                    category?: string;
+                    /** @description 利用部门 */
+                    department?: string;
+                    /** @description 利用者账户 */
+                    user?: string;
+                    /** @description 档号 */
+                    item?: string;
+                    /** @description 借阅单号，如 JY2026-000123 */
+                    loan?: string;
+                    /** @description 上一页返回的 nextBefore */
+                    before?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            uses: {
+                                /** @description 利用所据的事件序号 */
+                                seq: number;
+                                /** @description 同一事件中的第几件（从 0 起） */
+                                ordinal: number;
+                                /** @description 利用方式代码 */
+                                kind: string;
+                                /** @description 利用方式 */
+                                kindName: string;
+                                /** @description 利用时间（北京时间） */
+                                usedAt: string;
+                                /** @description 利用者（账户、外单位或个人，个人姓名已脱敏） */
+                                who: string;
+                                /** @description 利用者账户 */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                                /** @description 利用部门 */
+                                department: string;
+                                /** @description 利用目的 */
+                                purpose: string | null;
+                                /** @description 借阅单号 */
+                                loanNumber: string | null;
+                                /** @description 档号 */
+                                archiveCode: string | null;
+                                /** @description 题名（按您的权限显示；无权查看时为 null） */
+                                title: string | null;
+                                /** @description 全宗号 */
+                                fonds: string | null;
+                                /** @description 档案类别 */
+                                categoryName: string | null;
+                                /** @description 查询答复的内容 */
+                                detail: string | null;
+                                /** @description 利用效果代码 */
+                                effect: string | null;
+                                /** @description 利用效果 */
+                                effectName: string | null;
+                                /** @description 利用效果说明 */
+                                effectNote: string | null;
+                                /** @description 效果记录人 */
+                                effectBy: string | null;
+                                /** @description 效果记录时间 */
+                                effectAt: string | null;
+                                /** @description 您能否记录该次利用的效果 */
+                                mayRecordEffect: boolean;
+                            }[];
+                            /** @description 下一页的 before；null 表示没有更多 */
+                            nextBefore: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use/entries/{seq}/effect": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 记录利用效果（借阅人本人或档案员；可再次记录，以最后一次为准） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 利用登记的事件序号 */
+                    seq: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 档号（同一次出库有多件时必填） */
+                        item?: string | null;
+                        /** @description 利用效果：voucher、rights、audit、compilation、other，或其中文名（凭证作用、维权、审计、编研、其他） */
+                        effect: string;
+                        /** @description 说明 */
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description 利用登记 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 利用所据的事件序号 */
+                            seq: number;
+                            /** @description 同一事件中的第几件（从 0 起） */
+                            ordinal: number;
+                            /** @description 利用方式代码 */
+                            kind: string;
+                            /** @description 利用方式 */
+                            kindName: string;
+                            /** @description 利用时间（北京时间） */
+                            usedAt: string;
+                            /** @description 利用者（账户、外单位或个人，个人姓名已脱敏） */
+                            who: string;
+                            /** @description 利用者账户 */
+                            user: string | null;
+                            /** @description 外单位名称 */
+                            organisation: string | null;
+                            /** @description 介绍信编号 */
+                            letterNo: string | null;
+                            /** @description 利用部门 */
+                            department: string;
+                            /** @description 利用目的 */
+                            purpose: string | null;
+                            /** @description 借阅单号 */
+                            loanNumber: string | null;
+                            /** @description 档号 */
+                            archiveCode: string | null;
+                            /** @description 题名（按您的权限显示；无权查看时为 null） */
+                            title: string | null;
+                            /** @description 全宗号 */
+                            fonds: string | null;
+                            /** @description 档案类别 */
+                            categoryName: string | null;
+                            /** @description 查询答复的内容 */
+                            detail: string | null;
+                            /** @description 利用效果代码 */
+                            effect: string | null;
+                            /** @description 利用效果 */
+                            effectName: string | null;
+                            /** @description 利用效果说明 */
+                            effectNote: string | null;
+                            /** @description 效果记录人 */
+                            effectBy: string | null;
+                            /** @description 效果记录时间 */
+                            effectAt: string | null;
+                            /** @description 您能否记录该次利用的效果 */
+                            mayRecordEffect: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 利用统计：按期间（北京时间）及利用方式、档案类别或利用部门计数 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 起始日期（北京时间，含），如 2026-01-01 或 2026-01 */
+                    from?: string;
+                    /** @description 截止日期（北京时间，含），如 2026-12-31 或 2026-12 */
+                    to?: string;
+                    /** @description 利用方式：paper、electronic、copy、query（实体借出、电子阅览、复制、查询答复） */
+                    kind?: string;
+                    /** @description 全宗号 */
+                    fonds?: string;
+                    /** @description 类别代码（含下级类别） */
+                    category?: string;
+                    /** @description 利用部门 */
+                    department?: string;
+                    /** @description 利用者账户 */
+                    user?: string;
+                    /** @description 档号 */
+                    item?: string;
+                    /** @description 借阅单号，如 JY2026-000123 */
+                    loan?: string;
+                    /** @description 统计周期：month（月，默认）、quarter（季度）、year（年） */
+                    period?: string;
+                    /** @description 统计维度：kind（利用方式，默认）、category（档案类别）、department（利用部门）、none（合计） */
+                    by?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            period: string;
+                            by: string;
+                            from: string | null;
+                            to: string | null;
+                            rows: {
+                                /** @description 期间代码，如 2026-03、2026-Q1、2026 */
+                                period: string;
+                                /** @description 期间，如 2026年3月 */
+                                periodName: string;
+                                key: string | null;
+                                /** @description 维度取值的名称 */
+                                label: string;
+                                /** @description 利用次数 */
+                                uses: number;
+                                /** @description 利用档案件数（不同档号） */
+                                items: number;
+                                /** @description 已记录利用效果的次数 */
+                                effects: number;
+                            }[];
+                            total: {
+                                uses: number;
+                                effects: number;
+                            };
+                            /** @description 统计时间（北京时间） */
+                            asOf: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use/stats.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出利用统计（XLSX：统计表与利用登记簿） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 起始日期（北京时间，含），如 2026-01-01 或 2026-01 */
+                    from?: string;
+                    /** @description 截止日期（北京时间，含），如 2026-12-31 或 2026-12 */
+                    to?: string;
+                    /** @description 利用方式：paper、electronic、copy、query（实体借出、电子阅览、复制、查询答复） */
+                    kind?: string;
+                    /** @description 全宗号 */
+                    fonds?: string;
+                    /** @description 类别代码（含下级类别） */
+                    category?: string;
+                    /** @description 利用部门 */
+                    department?: string;
+                    /** @description 利用者账户 */
+                    user?: string;
+                    /** @description 档号 */
+                    item?: string;
+                    /** @description 借阅单号，如 JY2026-000123 */
+                    loan?: string;
+                    /** @description 统计周期：month（月，默认）、quarter（季度）、year（年） */
+                    period?: string;
+                    /** @description 统计维度：kind（利用方式，默认）、category（档案类别）、department（利用部门）、none（合计） */
+                    by?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description XLSX 文件 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/use/summary": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 首页“利用”卡片：本月、本年的利用次数与本年按利用方式的分布 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 本月（北京时间），如 2026-12 */
+                            month: string;
+                            /** @description 本月利用次数 */
+                            monthUses: number;
+                            /** @description 本年利用次数 */
+                            yearUses: number;
+                            byKind: {
+                                kind: string;
+                                kindName: string;
+                                /** @description 本年次数 */
+                                uses: number;
+                            }[];
+                            /** @description 本年已记录利用效果的次数 */
+                            effectsRecorded: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -13396,6 +14661,894 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insured/archives": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人的档案（脱敏显示） */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description 档号 */
+                                archiveCode: string;
+                                title: string;
+                                categoryName: string;
+                                year: number;
+                                date: string;
+                                businessType: string | null;
+                                agency: string | null;
+                                /** @description 姓名（脱敏） */
+                                name: string | null;
+                                /** @description 身份证号（脱敏） */
+                                idNumber: string | null;
+                                sensitivity: string;
+                                retention: string;
+                            }[];
+                            nextCursor: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insured/records": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人的参保登记、缴费、医疗救助结算与救助身份（名册中有记录时） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            enrollments: {
+                                /** @description employee 职工医保 / resident 城乡居民医保 */
+                                scheme: string;
+                                employer: string | null;
+                                startedOn: string;
+                                paidThrough: string | null;
+                                endedOn: string | null;
+                                endReason: string | null;
+                            }[];
+                            contributions: {
+                                scheme: string;
+                                periodYear: number;
+                                paidOn: string;
+                                amount: string;
+                                subsidy: string;
+                            }[];
+                            settlements: {
+                                visitType: string;
+                                institution: string;
+                                visitStart: string;
+                                visitEnd: string;
+                                settledOn: string;
+                                totalCost: string;
+                                insurancePaid: string;
+                                assistancePaid: string;
+                            }[];
+                            statuses: {
+                                identity: string;
+                                source: string;
+                                includedOn: string;
+                                exitedOn: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insured/views": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 谁查看了我的档案：每次查阅、复制、查看未脱敏信息、调阅文件与按身份证号检索的命中 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 起始日期（北京时间），如 2026-12-01 */
+                    from?: string;
+                    /** @description 截止日期（含当日） */
+                    to?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            entries: {
+                                /** @description 时间（北京时间） */
+                                at: string;
+                                archiveCode: string;
+                                action: string;
+                                /** @description 查阅、复制、查看未脱敏信息、调阅文件、按身份证号检索到…… */
+                                actionLabel: string;
+                                /** @description 查看方所属机构（全宗） */
+                                agency: string;
+                                /** @description 查看方角色 */
+                                role: string;
+                                /** @description 经办人账号：仅在政策允许公开时提供 */
+                                staff: string | null;
+                                purpose: string | null;
+                                /** @description 依据：查阅申请编号或借阅单号 */
+                                approval: string | null;
+                                via: string | null;
+                            }[];
+                            /** @description 所选时间范围内的次数（仅第一页返回） */
+                            total: number | null;
+                            nextCursor: string | null;
+                            /** @description 仍有新近记录在整理中，稍后刷新可见 */
+                            pending: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insured/copies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 本人申请的复制件及其状态 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            copies: {
+                                /** @description 复制件编号，如 FZ2026-000001 */
+                                copyNo: string;
+                                archiveCode: string;
+                                fileNumber: number;
+                                fileName: string;
+                                purpose: string;
+                                /** @description issued 已出具 / revoked 已作废 */
+                                status: string;
+                                /** @description 核验码 */
+                                code: string;
+                                /** @description 复制件的 SHA-256 */
+                                digest: string;
+                                requestedAt: string;
+                                issuedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 申请本人档案的复制件：加盖水印与核验码，任何人可凭核验码验真 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 本人档案的档号 */
+                        archiveCode: string;
+                        fileNumber?: number;
+                        /** @description 用途，如“办理退休” */
+                        purpose: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 复制件编号，如 FZ2026-000001 */
+                            copyNo: string;
+                            archiveCode: string;
+                            fileNumber: number;
+                            fileName: string;
+                            purpose: string;
+                            /** @description issued 已出具 / revoked 已作废 */
+                            status: string;
+                            /** @description 核验码 */
+                            code: string;
+                            /** @description 复制件的 SHA-256 */
+                            digest: string;
+                            requestedAt: string;
+                            issuedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/insured/copies/{copyNo}/content": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载本人的复制件（出具时的文件，摘要与核验页一致） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    copyNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/copy-checks/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 复制件核验（无需登录）：凭核验码查看档号、摘要与是否为本系统出具 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 所持文件的 SHA-256（可选） */
+                    digest?: string;
+                };
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            genuine: boolean;
+                            archiveCode: string | null;
+                            digest: string | null;
+                            digestMatches: boolean | null;
+                            message: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;

@@ -1,5 +1,6 @@
 import {
   AuditOutlined,
+  BarChartOutlined,
   CheckSquareOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
@@ -39,6 +40,7 @@ export const NAV: NavEntry[] = [
   },
   { path: '/poverty', label: '医保扶贫', icon: <TeamOutlined />, anyOf: ['poverty.work'] },
   { path: '/approvals', label: '审批', icon: <CheckSquareOutlined />, anyOf: ['item.read', 'access.grant'] },
+  { path: '/use', label: '利用统计', icon: <BarChartOutlined />, anyOf: ['use.stats', 'loan.request'] },
   { path: '/audit', label: '审计', icon: <AuditOutlined />, anyOf: ['audit.read'] },
   {
     path: '/admin',

@@ -24,6 +24,7 @@ const RetentionPage = lazy(() => import('../pages/admin/RetentionPage'));
 const FondsPage = lazy(() => import('../pages/admin/FondsPage'));
 const SystemPage = lazy(() => import('../pages/admin/SystemPage'));
 const ProfilePage = lazy(() => import('../pages/profile/ProfilePage'));
+const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { user, loading } = useAuth();
@@ -67,6 +68,7 @@ export const router = createBrowserRouter([
       { path: 'poverty', element: page(['poverty.work'], <PovertyPage />) },
       { path: 'approvals', element: page(['item.read', 'access.grant'], <ApprovalsPage />) },
       { path: 'audit', element: page(['audit.read'], <AuditPage />) },
+      { path: 'use', element: page(['use.stats', 'loan.request'], <UseStatsPage />) },
       { path: 'admin', element: <Navigate to="/admin/users" replace /> },
       { path: 'admin/users', element: page(['user.manage', 'access.grant'], <UsersPage />) },
       { path: 'admin/categories', element: page(['catalog.manage'], <CategoriesPage />) },

@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import { useAuth } from '../../app/auth';
 import { useRequest } from '../../app/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { UseCard } from '../use/UseCard';
 import { ArchiveCharts } from './ArchiveCharts';
 import { dateTime, loadOverview, type Overview, percent } from './overview';
 
@@ -133,6 +134,7 @@ export default function DashboardPage() {
             {(can('access.grant') || can('item.read')) && <Link to="/approvals">前往审批</Link>}
           </Card>
         </Col>
+        {can('use.stats') && <UseCard />}
         {(data.ocr.queued > 0 || data.ocr.running > 0) && (
           <Col xs={12} lg={6}>
             <Card>
