@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import PDFDocument from 'pdfkit';
+// pdfkit is loaded when a PDF is drawn, not by every process that imports this module.
 import { beijingTime } from '../../shared/beijing-time.js';
 import { YidangError } from '../../shared/errors.js';
 import type { LedgerCellValue, LedgerColumn, LedgerDocument, LedgerSection } from './ledger.document.js';
@@ -430,6 +430,7 @@ function renderFooters(pen: Pen, doc: LedgerDocument): void {
 
 export async function renderLedgerPdf(doc: LedgerDocument): Promise<Buffer> {
   const font = findCjkFont();
+  const { default: PDFDocument } = await import('pdfkit');
   const pdf = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
