@@ -70,13 +70,17 @@ export const DUMP_TABLES: DumpTable[] = [
 
 /**
  * Tables a backup leaves out on purpose: sign-in sessions (a restored system starts signed out), the
- * search index (rebuilt from the log by the indexer) and the migration bookkeeping (written by the
+ * search index (rebuilt from the log by the indexer), the 利用登记簿 (rebuilt from the log by its
+ * follower, 利用效果 included: each is an event) and the migration bookkeeping (written by the
  * migrations the restore runs).
  */
 export const NOT_DUMPED = [
   'user_session',
   'search_doc',
   'search_state',
+  'use_register',
+  'use_subject',
+  'use_state',
   'yidang_migration',
   'yidang_migration_lock',
   'job_lease',
