@@ -15,6 +15,7 @@ import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLedgerCommands } from './commands/ledger.js';
+import { registerLoanOverdueCommand } from './commands/loan-overdue.js';
 import { registerOcrCommands } from './commands/ocr.js';
 import { registerQcCommands } from './commands/qc.js';
 import { registerScanCommands } from './commands/scan.js';
@@ -60,6 +61,8 @@ export function buildProgram(): Command {
   registerIntegrityCommands(program);
   registerBackupCommands(program);
   registerUserCommands(program);
+  // After lending's `loan` group (if registered above), so `overdue` joins it.
+  registerLoanOverdueCommand(program);
   registerAccessCommands(program);
   registerUseCommands(program);
   // Help, usage errors and suggestions in Chinese, for every command registered above.

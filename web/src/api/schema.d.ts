@@ -9464,6 +9464,3257 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/loans": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 借阅单：我的借阅、待我审批、出库与归还（档案员）或全部（档案员），新的在前 */
+        get: {
+            parameters: {
+                query?: {
+                    view?: "mine" | "approvals" | "desk" | "all";
+                    state?: "requested" | "approved" | "rejected" | "withdrawn" | "on_loan" | "closed";
+                    /** @description 上一页返回的 nextBefore */
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            loans: {
+                                /** @description 借阅单号，如 JY2026-000123 */
+                                loanNo: string;
+                                /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                                kind: string;
+                                kindName: string;
+                                /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                                state: string;
+                                /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                                shownState: string;
+                                stateName: string;
+                                requestedBy: string;
+                                borrower: {
+                                    /** @description 借阅人账户（本单位人员） */
+                                    user: string | null;
+                                    /** @description 外单位名称 */
+                                    organisation: string | null;
+                                    /** @description 外单位经办人 */
+                                    person: string | null;
+                                    /** @description 介绍信编号 */
+                                    letterNo: string | null;
+                                };
+                                purpose: string;
+                                daysRequested: number;
+                                daysApproved: number | null;
+                                approvalLevels: number;
+                                approvedLevel: number;
+                                level1By: string | null;
+                                /** Format: date-time */
+                                level1At: string | null;
+                                level2By: string | null;
+                                /** Format: date-time */
+                                level2At: string | null;
+                                rejectedBy: string | null;
+                                /** Format: date-time */
+                                rejectedAt: string | null;
+                                rejectReason: string | null;
+                                handedOverBy: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date */
+                                returnedOn: string | null;
+                                returnedBy: string | null;
+                                renewals: number;
+                                renewalsAllowed: number;
+                                renewalDays: number;
+                                /** @description 实体借出已过应还日仍未归还 */
+                                overdue: boolean;
+                                /** Format: date-time */
+                                createdAt: string;
+                                /** Format: date-time */
+                                closedAt: string | null;
+                                items: {
+                                    archiveCode: string;
+                                    /** @description 题名（已脱敏；敏感档案不显示） */
+                                    title: string | null;
+                                    /** Format: date-time */
+                                    handedOverAt: string | null;
+                                    pagesOut: number | null;
+                                    /** Format: date-time */
+                                    returnedAt: string | null;
+                                    pagesReturned: number | null;
+                                    /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                    condition: string | null;
+                                    conditionName: string | null;
+                                    damage: string | null;
+                                }[];
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 借阅申请：档号、借阅方式、目的、借阅人与天数（按借阅规则审批） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                        kind: "paper" | "electronic" | "copy";
+                        items: string[];
+                        /** @description 借阅目的（至少4个字） */
+                        purpose: string;
+                        /** @description 借阅天数 */
+                        days: number;
+                        borrower?: {
+                            /** @description 借阅人账户（档案员代他人登记） */
+                            user?: string;
+                            /** @description 外单位名称 */
+                            organisation?: string;
+                            /** @description 外单位经办人 */
+                            person?: string;
+                            /** @description 介绍信编号 */
+                            letterNo?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅单 */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/held": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 档案纸质原件是否借出：借阅单号、借给谁、应还日（未借出为 null） */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 档号 */
+                    item: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            loan: {
+                                loanNo: string;
+                                borrower: string;
+                                /** Format: date */
+                                dueOn: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一张借阅单 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 批准借阅（本级审批；可缩短天数；电子借阅在最后一级批准后即开通） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        days?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 驳回借阅（须说明理由） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤回借阅申请（申请人或借阅人，出库或开通前） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/open": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开通已批准的电子借阅或复制（取得敏感档案的查阅授权后） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 完结电子借阅或复制 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/hand-over": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 出库：档案员确认纸质档案交给借阅人（可登记每件页数），应还日自今日起算 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 档号 → 出库页数 */
+                        pages?: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/renew": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 续借（到期前，按规则的次数与天数） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        days?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/return": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 归还：档案员核对页数与状况（破损、缺页须写明），全部归还后借阅完结 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 借阅单号 */
+                    loanNo: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        items?: string[];
+                        pages?: number | null;
+                        /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                        condition: "intact" | "damaged" | "pages_missing";
+                        damage?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅单 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 借阅单号，如 JY2026-000123 */
+                            loanNo: string;
+                            /** @description paper 实体借出、electronic 电子阅览、copy 复制 */
+                            kind: string;
+                            kindName: string;
+                            /** @description requested 待审批、approved 已批准、rejected 已驳回、withdrawn 已撤回、on_loan 在借、closed 已完结 */
+                            state: string;
+                            /** @description 显示的状态：另有 expired 已到期（电子借阅）、level1 一级已批 */
+                            shownState: string;
+                            stateName: string;
+                            requestedBy: string;
+                            borrower: {
+                                /** @description 借阅人账户（本单位人员） */
+                                user: string | null;
+                                /** @description 外单位名称 */
+                                organisation: string | null;
+                                /** @description 外单位经办人 */
+                                person: string | null;
+                                /** @description 介绍信编号 */
+                                letterNo: string | null;
+                            };
+                            purpose: string;
+                            daysRequested: number;
+                            daysApproved: number | null;
+                            approvalLevels: number;
+                            approvedLevel: number;
+                            level1By: string | null;
+                            /** Format: date-time */
+                            level1At: string | null;
+                            level2By: string | null;
+                            /** Format: date-time */
+                            level2At: string | null;
+                            rejectedBy: string | null;
+                            /** Format: date-time */
+                            rejectedAt: string | null;
+                            rejectReason: string | null;
+                            handedOverBy: string | null;
+                            /** Format: date-time */
+                            handedOverAt: string | null;
+                            /** Format: date */
+                            dueOn: string | null;
+                            /** Format: date */
+                            returnedOn: string | null;
+                            returnedBy: string | null;
+                            renewals: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 实体借出已过应还日仍未归还 */
+                            overdue: boolean;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            closedAt: string | null;
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏；敏感档案不显示） */
+                                title: string | null;
+                                /** Format: date-time */
+                                handedOverAt: string | null;
+                                pagesOut: number | null;
+                                /** Format: date-time */
+                                returnedAt: string | null;
+                                pagesReturned: number | null;
+                                /** @description intact 完好、damaged 破损、pages_missing 缺页 */
+                                condition: string | null;
+                                conditionName: string | null;
+                                damage: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/items/{archiveCode}/files": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 电子借阅中一件档案的电子文件（借阅人本人，到期前） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    loanNo: string;
+                    archiveCode: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            files: {
+                                fileNumber: number;
+                                fileName: string;
+                                mediaType: string;
+                                size: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loans/{loanNo}/items/{archiveCode}/files/{fileNumber}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 在电子借阅下阅览或复制文件：每次核对借阅是否有效（到期即止），加盖含借阅单号的水印并记入日志 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    loanNo: string;
+                    archiveCode: string;
+                    fileNumber: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loan-rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 借阅规则（按类别、敏感级别、保管期限：审批级数与审批角色、最长天数、续借、纸质可否出库） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                id: number;
+                                /** @description 类别代码；空为任何类别 */
+                                category: string | null;
+                                categoryName: string | null;
+                                /** @description 敏感级别；空为任何级别 */
+                                sensitivity: string | null;
+                                /** @description 保管期限（Y 永久、D30 …）；空为任何期限 */
+                                retention: string | null;
+                                approvalLevels: number;
+                                level1Roles: string[];
+                                level2Roles: string[];
+                                maxDays: number;
+                                renewalsAllowed: number;
+                                renewalDays: number;
+                                /** @description 纸质原件可否出库 */
+                                paperMayLeave: boolean;
+                                note: string | null;
+                                updatedBy: string;
+                                /** Format: date-time */
+                                updatedAt: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** 设置借阅规则（同一条件的规则被替换） */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        category?: string | null;
+                        sensitivity?: string | null;
+                        retention?: string | null;
+                        approvalLevels?: number;
+                        level1Roles?: string[];
+                        level2Roles?: string[];
+                        maxDays: number;
+                        renewalsAllowed?: number;
+                        renewalDays?: number;
+                        paperMayLeave?: boolean;
+                        note?: string | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description 借阅规则 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description 类别代码；空为任何类别 */
+                            category: string | null;
+                            categoryName: string | null;
+                            /** @description 敏感级别；空为任何级别 */
+                            sensitivity: string | null;
+                            /** @description 保管期限（Y 永久、D30 …）；空为任何期限 */
+                            retention: string | null;
+                            approvalLevels: number;
+                            level1Roles: string[];
+                            level2Roles: string[];
+                            maxDays: number;
+                            renewalsAllowed: number;
+                            renewalDays: number;
+                            /** @description 纸质原件可否出库 */
+                            paperMayLeave: boolean;
+                            note: string | null;
+                            updatedBy: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/loan-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 删除借阅规则（默认规则不能删除） */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/use/entries": {
         parameters: {
             query?: never;

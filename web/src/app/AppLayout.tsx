@@ -3,6 +3,7 @@ import type { MenuProps } from 'antd';
 import { Button, Layout, Menu, Space, Spin, Tag, Typography } from 'antd';
 import { Suspense, useEffect, useState } from 'react';
 import { Link, Outlet, useLocation, useNavigate } from 'react-router-dom';
+import { NoticeBell } from '../pages/notices/NoticeBell';
 import { useAuth } from './auth';
 import { ROLE_NAMES } from './labels';
 import { allowed, NAV, type NavEntry, sectionOf, selectedEntry } from './nav';
@@ -62,7 +63,8 @@ export function AppLayout() {
           }}
         >
           <Typography.Text strong>医保业务档案管理系统</Typography.Text>
-          <Space>
+          <Space size="middle">
+            <NoticeBell />
             <Link to="/profile" aria-label="我的账户">
               <UserOutlined /> {user?.displayName ?? user?.username}
             </Link>

@@ -1,7 +1,9 @@
 import {
   AuditOutlined,
+  BellOutlined,
   BarChartOutlined,
   CheckSquareOutlined,
+  ClockCircleOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   FolderOpenOutlined,
@@ -55,6 +57,8 @@ export const NAV: NavEntry[] = [
       { path: '/admin/system', label: '副本与密钥', anyOf: ['storage.manage'] },
     ],
   },
+  { path: '/lending/overdue', label: '逾期', icon: <ClockCircleOutlined />, anyOf: ['loan.handle'] },
+  { path: '/notices', label: '站内通知', icon: <BellOutlined />, anyOf: [] },
   // Everyone's own page; listed so the sidebar marks it like any other (the header links it too).
   { path: '/profile', label: '我的账户', icon: <UserOutlined />, anyOf: [] },
 ];

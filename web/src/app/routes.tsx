@@ -24,6 +24,8 @@ const RetentionPage = lazy(() => import('../pages/admin/RetentionPage'));
 const FondsPage = lazy(() => import('../pages/admin/FondsPage'));
 const SystemPage = lazy(() => import('../pages/admin/SystemPage'));
 const ProfilePage = lazy(() => import('../pages/profile/ProfilePage'));
+const InboxPage = lazy(() => import('../pages/notices/InboxPage'));
+const OverduePage = lazy(() => import('../pages/lending/OverduePage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 
 function RequireSignIn({ children }: { children: ReactNode }) {
@@ -76,6 +78,8 @@ export const router = createBrowserRouter([
       { path: 'admin/fonds', element: page(['catalog.manage'], <FondsPage />) },
       { path: 'admin/system', element: page(['storage.manage'], <SystemPage />) },
       { path: 'profile', element: <ProfilePage /> },
+      { path: 'notices', element: <InboxPage /> },
+      { path: 'lending/overdue', element: page(['loan.handle'], <OverduePage />) },
       { path: '*', element: <Result status="404" title="页面不存在" subTitle="请从左侧菜单进入。" /> },
     ],
   },
