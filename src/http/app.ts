@@ -20,6 +20,7 @@ import { importRoutes } from '../modules/import/import.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { insuredRoutes } from '../modules/insured/insured.routes.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
+import { lendingRoutes } from '../modules/lending/lending.routes.js';
 import { overdueRoutes } from '../modules/lending/overdue.routes.js';
 import { noticeRoutes } from '../modules/notices/notice.routes.js';
 import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
@@ -164,6 +165,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(jobRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(noticeRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(overdueRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(lendingRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
   await app.register(useRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',

@@ -3,6 +3,7 @@ import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
 import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
+import { LOAN_ROUTES } from './loan-probes.js';
 import { USE_ROUTES } from './use-probes.js';
 
 // How the scope-and-masking test exercises each route of the OpenAPI document (keyed "METHOD /path"):
@@ -536,4 +537,5 @@ export const ROUTES: Record<string, Probe | string> = {
     '复制件公开核验（无需登录）：只回答档号、复制件摘要与真伪，核验码为 100 位随机数，无法猜测',
   // 利用登记与统计 (test/helpers/use-probes.ts).
   ...USE_ROUTES,
+  ...LOAN_ROUTES,
 };

@@ -2,9 +2,11 @@ import type { Db } from '../../db/database.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
-import { accountOf, can, type Principal } from '../access/principal.js';
+import { accessContextOf, accountOf, can, type Principal } from '../access/principal.js';
+import { countInScope } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { LOAN_STATES } from './lending.names.js';
-import { findLoan, type LoanRow } from './lending.repo.js';
+import { findLoan, type LoanRow, loanItems } from './lending.repo.js';
 import type { LoanState } from './lending.tables.js';
 
 // What every step of a loan shares: its subject in the log, its clock, who it belongs to.
@@ -73,4 +75,29 @@ export async function borrowerMustBeEnabled(db: Db, loan: LoanRow): Promise<void
       'conflict',
       `借阅人 ${loan.borrower_username ?? ''} 的账户已停用，借阅单 ${loan.loan_no} 不能继续办理（可撤回或完结）`,
     );
+}
+
+/**
+ * The loan as the principal may act on it: their own, or (approvers and archivists) one whose items
+ * all lie in their scope. Anything else is not found, exactly as a number never issued, before any
+ * state or kind is looked at — so a refusal never tells whether someone else's loan exists.
+ */
+export async function visibleLoan(
+  db: Db,
+  principal: Principal,
+  loanNo: string,
+  forUpdate = false,
+): Promise<LoanRow> {
+  const loan = await loanOrFail(db, loanNo, forUpdate);
+  if (ownLoan(loan, principal)) return loan;
+  if (mayView(loan, principal)) {
+    const items = await loanItems(db, [loan.id]);
+    const seen = await countInScope(
+      db,
+      items.map((item) => item.item_id),
+      scopedQuery(await accessContextOf(db, principal)),
+    );
+    if (seen === items.length) return loan;
+  }
+  throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo.slice(0, 40)} 不存在`);
 }

@@ -6,13 +6,13 @@ import { recordEvent } from '../integrity/event-log.js';
 import {
   addDays,
   borrowerMustBeEnabled,
-  loanOrFail,
   loanSubject,
   ownLoan,
   readText,
   stateMustBe,
   stepTime,
   today,
+  visibleLoan,
 } from './lending.common.js';
 import { isReturnCondition, RETURN_CONDITIONS } from './lending.names.js';
 import {
@@ -59,7 +59,7 @@ export async function handOver(
 ): Promise<LoanView> {
   authorize(principal, 'loan.handle');
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     if (loan.kind !== 'paper') throw invalid('LOAN_STATE', `借阅单 ${loanNo} 不是实体借出，无需出库`);
     if (loan.state === 'on_loan' || loan.state === 'closed')
       throw new YidangError('LOAN_STATE', 'conflict', `借阅单 ${loanNo} 已出库，不能重复出库`);
@@ -124,7 +124,7 @@ export async function openApproved(
   now = new Date(),
 ): Promise<LoanView> {
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     if (!ownLoan(loan, principal) && !can(principal, 'loan.handle'))
       throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
     if (loan.kind === 'paper') throw invalid('LOAN_STATE', `借阅单 ${loanNo} 是实体借出，须由档案员出库`);
@@ -147,7 +147,7 @@ export async function renewLoan(
   now = new Date(),
 ): Promise<LoanView> {
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     if (!ownLoan(loan, principal) && !can(principal, 'loan.handle'))
       throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
     stateMustBe(loan, ['on_loan'], '续借');
@@ -219,7 +219,7 @@ export async function returnLoan(
   if (pages !== null && (!Number.isInteger(pages) || pages < 0 || pages > 100_000))
     throw invalid('LOAN_RETURN_INVALID', '归还页数应为非负整数');
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     if (loan.kind !== 'paper')
       throw invalid(
         'LOAN_ITEM_NOT_LENT',
@@ -319,7 +319,7 @@ export async function endLoan(
   now = new Date(),
 ): Promise<LoanView> {
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     if (!ownLoan(loan, principal) && !can(principal, 'loan.handle'))
       throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
     if (loan.kind === 'paper')

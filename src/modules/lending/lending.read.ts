@@ -5,7 +5,7 @@ import { logEvent } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { type AttachedFile, listFiles } from '../storage/file.service.js';
 import { type DeliveredCopy, deliverFile } from '../watermark/delivery.service.js';
-import { loanOrFail, loanSubject, readerId, today } from './lending.common.js';
+import { loanSubject, readerId, today, visibleLoan } from './lending.common.js';
 import { type LoanRow, loanItems } from './lending.repo.js';
 
 // Reading under an electronic loan (电子阅览) or taking its copy (复制): checked on every read — the
@@ -21,7 +21,7 @@ async function openLoanItem(
   archiveCode: string,
   now: Date,
 ): Promise<LoanRow> {
-  const loan = await loanOrFail(db, loanNo);
+  const loan = await visibleLoan(db, principal, loanNo);
   if (readerId(loan) !== principal.userId)
     throw new YidangError('LOAN_NOT_BORROWER', 'forbidden', `只有借阅人本人可以在借阅单 ${loanNo} 下阅览`);
   if (loan.kind === 'paper')

@@ -181,17 +181,17 @@ describe('a paper loan from request to 完结', () => {
     expect(events[5]?.payload).toMatchObject({ returnedOn: beijingDate(now), reason: 'returned' });
 
     // The lists: mine for the clerk, the desk and approvals for archivists.
-    expect((await listLoanViews(db(), clerk, { view: 'mine' })).map((entry) => entry.loanNo)).toContain(
+    expect((await listLoanViews(db(), clerk, { view: 'mine' })).loans.map((entry) => entry.loanNo)).toContain(
       loan.loanNo,
     );
     expect(
-      (await listLoanViews(db(), archivist, { view: 'approvals' })).map((entry) => entry.loanNo),
+      (await listLoanViews(db(), archivist, { view: 'approvals' })).loans.map((entry) => entry.loanNo),
     ).not.toContain(selfLoan.loanNo);
     const other = await user(['archivist']);
-    expect((await listLoanViews(db(), other, { view: 'approvals' })).map((entry) => entry.loanNo)).toContain(
-      selfLoan.loanNo,
-    );
-    expect(await listLoanViews(db(), clerk, { view: 'desk' })).toEqual([]);
+    expect(
+      (await listLoanViews(db(), other, { view: 'approvals' })).loans.map((entry) => entry.loanNo),
+    ).toContain(selfLoan.loanNo);
+    expect((await listLoanViews(db(), clerk, { view: 'desk' })).loans).toEqual([]);
   });
 
   it('refuses a loan longer than the rule, paper of permanent records, and a bad borrower', async () => {
@@ -354,7 +354,7 @@ describe('bad input at the desk', () => {
     const late = new Date(Date.now() + 40 * DAY);
     expect((await failure(renewLoan(db(), clerk, loan.loanNo, {}, late))).code).toBe('LOAN_OVERDUE');
     expect(
-      (await listLoanViews(db(), keeper, { view: 'desk' }, late)).find(
+      (await listLoanViews(db(), keeper, { view: 'desk' }, late)).loans.find(
         (entry) => entry.loanNo === loan.loanNo,
       )?.overdue,
     ).toBe(true);

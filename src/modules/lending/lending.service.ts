@@ -19,6 +19,7 @@ import {
   stateMustBe,
   stepTime,
   today,
+  visibleLoan,
 } from './lending.common.js';
 import { isLoanKind, LOAN_KINDS } from './lending.names.js';
 import {
@@ -320,7 +321,7 @@ export async function approveLoan(
   now = new Date(),
 ): Promise<LoanView> {
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     stateMustBe(loan, ['requested'], '审批');
     const level = await checkApprover(trx, principal, loan);
     const asked = loan.days_approved ?? loan.days_requested;
@@ -375,7 +376,7 @@ export async function rejectLoan(
   const reason = readText(input.reason, '驳回理由', 200);
   if (!reason) throw invalid('LOAN_REASON_REQUIRED', '驳回借阅须说明理由');
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     stateMustBe(loan, ['requested'], '驳回');
     const level = await checkApprover(trx, principal, loan);
     const at = stepTime(loan, now);
@@ -413,7 +414,7 @@ export async function withdrawLoan(
   now = new Date(),
 ): Promise<LoanView> {
   await inTransaction(db, async (trx) => {
-    const loan = await loanOrFail(trx, loanNo, true);
+    const loan = await visibleLoan(trx, principal, loanNo, true);
     if (!ownLoan(loan, principal)) throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
     stateMustBe(loan, ['requested', 'approved'], '撤回');
     const at = stepTime(loan, now);

@@ -4,7 +4,7 @@ import { accessContextOf, can, type Principal } from '../access/principal.js';
 import { discloseItems } from '../catalog/item.disclose.js';
 import { findItemsByCodes, itemCodeWithin } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
-import { loanOrFail, mayView, today } from './lending.common.js';
+import { today, visibleLoan } from './lending.common.js';
 import { LOAN_KINDS, LOAN_SHOWN_STATES, RETURN_CONDITIONS } from './lending.names.js';
 import {
   type LoanFilter,
@@ -171,19 +171,8 @@ export async function loanView(
   loanNo: string,
   now = new Date(),
 ): Promise<LoanView> {
-  const loan = await loanOrFail(db, loanNo);
-  if (!mayView(loan, principal)) throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
+  const loan = await visibleLoan(db, principal, loanNo);
   const items = await loanItems(db, [loan.id]);
-  const access = await accessContextOf(db, principal);
-  // A handler or approver sees loans of items in their own scope only.
-  if (!(loan.requester_id === principal.userId || loan.borrower_id === principal.userId)) {
-    const seen = await findItemsByCodes(
-      db,
-      items.map((item) => item.archive_code),
-      scopedQuery(access),
-    );
-    if (seen.length < items.length) throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
-  }
   return viewOf(
     loan,
     items,
@@ -211,7 +200,7 @@ export async function listLoanViews(
   principal: Principal,
   query: LoanListQuery,
   now = new Date(),
-): Promise<LoanView[]> {
+): Promise<{ loans: LoanView[]; nextBefore: number | null }> {
   const limit = query.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 200)
     throw invalid('LOAN_ITEMS_INVALID', '每页条数应为 1 至 200');
@@ -220,7 +209,7 @@ export async function listLoanViews(
   if (query.view === 'mine') filter.mine = principal.userId;
   else {
     const permission = query.view === 'approvals' ? 'loan.approve' : 'loan.handle';
-    if (!can(principal, permission)) return [];
+    if (!can(principal, permission)) return { loans: [], nextBefore: null };
     const scope = (await accessContextOf(db, principal)).scope;
     filter.within = (code) => itemCodeWithin(code, scope);
     if (query.view === 'approvals')
@@ -232,7 +221,10 @@ export async function listLoanViews(
     db,
     loans.map((loan) => loan.id),
   );
-  return loans.map((loan) => viewOf(loan, items, new Map(), now));
+  return {
+    loans: loans.map((loan) => viewOf(loan, items, new Map(), now)),
+    nextBefore: loans.length === limit ? (loans.at(-1)?.id ?? null) : null,
+  };
 }
 
 /** Where the paper of an item is while it is lent: 借出 to whom, due when (the item page asks). */
