@@ -2,8 +2,8 @@ import type { LightMyRequestResponse } from 'fastify';
 import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
 import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
-import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
 import { LOAN_ROUTES } from './loan-probes.js';
+import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
 import { USE_ROUTES } from './use-probes.js';
 
 // How the scope-and-masking test exercises each route of the OpenAPI document (keyed "METHOD /path"):
