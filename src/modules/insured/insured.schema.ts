@@ -82,7 +82,7 @@ export const ViewsSchema = Type.Object({
       via: Nullable(Type.String()),
     }),
   ),
-  total: Type.Integer({ description: '所选时间范围内的次数' }),
+  total: Nullable(Type.Integer({ description: '所选时间范围内的次数（仅第一页返回）' })),
   nextCursor: Nullable(Type.String()),
   pending: Type.Boolean({ description: '仍有新近记录在整理中，稍后刷新可见' }),
 });

@@ -1,5 +1,5 @@
 import { Result, Spin } from 'antd';
-import { lazy, type ReactNode } from 'react';
+import { lazy, type ReactNode, Suspense } from 'react';
 import { createBrowserRouter, Navigate, useLocation } from 'react-router-dom';
 import { AppLayout } from './AppLayout';
 import { useAuth } from './auth';
@@ -24,9 +24,21 @@ const RetentionPage = lazy(() => import('../pages/admin/RetentionPage'));
 const FondsPage = lazy(() => import('../pages/admin/FondsPage'));
 const SystemPage = lazy(() => import('../pages/admin/SystemPage'));
 const ProfilePage = lazy(() => import('../pages/profile/ProfilePage'));
+const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
+const InsuredHomePage = lazy(() => import('../pages/insured/InsuredHomePage'));
+const InsuredViewsPage = lazy(() => import('../pages/insured/InsuredViewsPage'));
+const InsuredCopiesPage = lazy(() => import('../pages/insured/InsuredCopiesPage'));
+const CopyCheckPage = lazy(() => import('../pages/insured/CopyCheckPage'));
 const InboxPage = lazy(() => import('../pages/notices/InboxPage'));
 const OverduePage = lazy(() => import('../pages/lending/OverduePage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
+
+/** An account that is only a 参保人 starts in its own phone-width window, not the staff console. */
+function Home() {
+  const { user } = useAuth();
+  if (user?.roles.length === 1 && user.roles[0] === 'insured') return <Navigate to="/insured" replace />;
+  return <DashboardPage />;
+}
 
 function RequireSignIn({ children }: { children: ReactNode }) {
   const { user, loading } = useAuth();
@@ -51,6 +63,30 @@ const page = (anyOf: string[], element: ReactNode) => <Permitted anyOf={anyOf}>{
 
 export const router = createBrowserRouter([
   { path: '/login', element: <LoginPage /> },
+  // Public: anyone holding a certified copy checks its code (no sign-in).
+  {
+    path: '/copy-check',
+    element: (
+      <Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}>
+        <CopyCheckPage />
+      </Suspense>
+    ),
+  },
+  {
+    path: '/insured',
+    element: (
+      <RequireSignIn>
+        <Suspense fallback={<Spin style={{ display: 'block', margin: '80px auto' }} />}>
+          <InsuredLayout />
+        </Suspense>
+      </RequireSignIn>
+    ),
+    children: [
+      { index: true, element: <InsuredHomePage /> },
+      { path: 'views', element: <InsuredViewsPage /> },
+      { path: 'copies', element: <InsuredCopiesPage /> },
+    ],
+  },
   {
     path: '/',
     element: (
@@ -59,7 +95,7 @@ export const router = createBrowserRouter([
       </RequireSignIn>
     ),
     children: [
-      { index: true, element: <DashboardPage /> },
+      { index: true, element: <Home /> },
       { path: 'items', element: page(['item.read'], <ItemsPage />) },
       { path: 'items/:archiveCode', element: page(['item.read'], <ItemDetailPage />) },
       { path: 'search', element: page(['item.read'], <SearchPage />) },
