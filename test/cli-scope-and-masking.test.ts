@@ -230,5 +230,8 @@ it('yidang use list / stats / effect: the register cut by scope, nothing of J014
   expect(JSON.parse(outside.stdout).uses).toEqual([]);
   const refused = await as(CLERK, ['use', 'effect', '999999999', '维权']);
   expect(refused.stderr).toContain('利用登记');
+  // The operator rebuilds the register from the log: the same four rows, counts only.
+  const rebuilt = await run(cli, ['use', 'rebuild']);
+  expect(rebuilt.stderr).toContain('利用登记簿已重建：4 条利用登记');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 180_000);

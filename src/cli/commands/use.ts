@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { exportUseXlsx } from '../../modules/use/use.export.js';
-import { catchUpUses } from '../../modules/use/use.follower.js';
+import { catchUpUses, rebuildUses } from '../../modules/use/use.follower.js';
 import { USE_EFFECT_NAMES } from '../../modules/use/use.names.js';
 import { listUses, recordEffect, type UseQuery } from '../../modules/use/use.service.js';
 import { STATS_DIMENSIONS, useStats } from '../../modules/use/use.stats.js';
@@ -174,4 +174,13 @@ export function registerUseCommands(program: Command): void {
         );
       },
     );
+
+  // Like yidang reindex: the operator on the machine rebuilds derived data; only counts are printed.
+  use
+    .command('rebuild')
+    .description('重建利用登记簿（从事件日志重新登记全部利用，利用效果一并重放）')
+    .action(async () => {
+      const run = await withDatabase((database) => rebuildUses(database.db));
+      process.stderr.write(`利用登记簿已重建：${run.rows} 条利用登记（读取日志 ${run.events} 条）\n`);
+    });
 }
