@@ -164,9 +164,11 @@ async function takeIn(trx: Db, events: readonly FeedEvent[]): Promise<number> {
   for (const { event, payload } of parsed) {
     if (event.action !== 'use.effect_recorded') continue;
     const effect = payload.effect as UseEffect;
-    if (!EFFECTS.has(effect)) continue;
+    const seq = Number(event.subject.slice('use:'.length));
+    // An entry the register cannot place is passed over: one odd event must not stop the follower.
+    if (!EFFECTS.has(effect) || !Number.isSafeInteger(seq)) continue;
     await setEffect(trx, {
-      seq: Number(event.subject.slice('use:'.length)),
+      seq,
       item: text(payload.item, 100),
       effect,
       note: text(payload.note, 500),

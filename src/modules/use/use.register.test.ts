@@ -223,6 +223,29 @@ describe('the register follows the log', () => {
   });
 });
 
+describe('an entry the register cannot place', () => {
+  it('is passed over, and the follower goes on past it', async () => {
+    const before = (await allRows()).length;
+    await logEvent(db(), {
+      actor: 'use-archivist',
+      action: 'use.effect_recorded',
+      subject: 'use:not-a-number',
+      payload: { item: null, effect: 'other', note: null },
+    });
+    await logEvent(db(), {
+      actor: 'use-archivist',
+      action: 'loan.handed_over',
+      subject: loan('JY2026-000003'),
+      payload: { items: [codes.c, 42 as unknown as string], due: '2026-12-31' },
+    });
+    const run = await catchUpUses(db());
+    // The hand-over's one readable item is a row; the number among its items and the odd effect are not.
+    expect(run.rows).toBe(1);
+    expect((await allRows()).length).toBe(before + 1);
+    expect((await catchUpUses(db())).events).toBe(0);
+  });
+});
+
 describe('two followers', () => {
   it('at once (two servers, or the CLI beside a server) register each use once', async () => {
     const before = (await allRows()).length;
