@@ -15,6 +15,7 @@ import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLedgerCommands } from './commands/ledger.js';
+import { registerLoanCommands } from './commands/loan.js';
 import { registerLoanOverdueCommand } from './commands/loan-overdue.js';
 import { registerOcrCommands } from './commands/ocr.js';
 import { registerQcCommands } from './commands/qc.js';
@@ -61,6 +62,7 @@ export function buildProgram(): Command {
   registerIntegrityCommands(program);
   registerBackupCommands(program);
   registerUserCommands(program);
+  registerLoanCommands(program);
   // After lending's `loan` group (if registered above), so `overdue` joins it.
   registerLoanOverdueCommand(program);
   registerAccessCommands(program);
