@@ -235,3 +235,37 @@ it('yidang use list / stats / effect: the register cut by scope, nothing of J014
   expect(rebuilt.stderr).toContain('利用登记簿已重建：4 条利用登记');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 180_000);
+
+it('yidang loan request / show / list: own J013 loans shown masked; a J014 档号 answers as a missing one', async () => {
+  const problems: string[] = [];
+  const check = async (args: string[]) => {
+    const result = await asClerk(args);
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result)));
+    return result;
+  };
+  const ask = (items: string[]) => [
+    'loan',
+    'request',
+    ...items,
+    '--kind',
+    '电子阅览',
+    '--purpose',
+    '核查待遇申报材料',
+    '--days',
+    '3',
+  ];
+  const asked = await check(ask([code.inside, code.sensitive]));
+  expect(asked.code, asked.stderr).toBe(0);
+  const loanNo = /借阅单 (JY\d{4}-\d{6})/.exec(asked.stdout)?.[1] as string;
+  const shown = await check(['loan', 'show', loanNo]);
+  expect(shown.stdout).toContain(code.inside);
+  expect((await check(['loan', 'show', loanNo, '--json'])).code).toBe(0);
+  expect((await check(['loan', 'list', '--json'])).stdout).toContain(loanNo);
+  const outside = await check(ask([code.outside]));
+  const missing = await asClerk(ask([code.outside.replace(/\d+$/, '9999')]));
+  expect(outside.code).toBe(1);
+  expect(outside.stderr.split(code.outside).join('<档号>')).toBe(
+    missing.stderr.split(code.outside.replace(/\d+$/, '9999')).join('<档号>'),
+  );
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 180_000);
