@@ -431,6 +431,23 @@ describe('利用统计', () => {
     const years = await useStats(db(), manager, { period: 'year', by: 'none', to: '2026-12-31' });
     expect(years.rows.find((row) => row.period === '2026')?.uses).toBeGreaterThanOrEqual(2);
     expect(years.rows.find((row) => row.period === '2025')?.uses).toBeUndefined();
+    // A range by months: December 2025 ends at midnight Beijing time, where January 2026 begins.
+    const december = await useStats(db(), manager, {
+      period: 'month',
+      by: 'none',
+      from: '2025-12',
+      to: '2025-12',
+    });
+    expect(december.total.uses).toBe(0);
+    const january = await useStats(db(), manager, {
+      period: 'month',
+      by: 'none',
+      from: '2026-01',
+      to: '2026-01',
+    });
+    expect(january.rows.map((row) => [row.period, row.uses])).toEqual([['2026-01', 1]]);
+    const newYearsDay = await useStats(db(), manager, { by: 'none', from: '2026-01-01', to: '2026-01-01' });
+    expect(newYearsDay.total.uses).toBe(1);
   });
 
   it('totals agree with the rows, by kind, category and department, within the scope', async () => {

@@ -65,33 +65,27 @@ export interface UseQuery {
 
 const bad = (message: string) => invalid('USE_QUERY_INVALID', message);
 
-/** A Beijing calendar date (2026-03-01) or month (2026-03) as the instant it begins. */
-function beijingStart(text: string, name: string): { at: Date; month: boolean } {
-  const match = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(text.trim());
-  const at = match
-    ? new Date(`${match[1]}-${match[2]}-${match[3] ?? '01'}T00:00:00+08:00`)
-    : new Date(Number.NaN);
+const HOUR = 3_600_000;
+const DATE = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/;
+
+/** The Beijing day (2026-03-01) or month (2026-03) a text names: its first instant and the first after it. */
+function beijingSpan(text: string, name: string): [Date, Date] {
+  const match = DATE.exec(text.trim());
+  const [year, month] = [Number(match?.[1]), Number(match?.[2])];
+  const day = match?.[3] === undefined ? undefined : Number(match[3]);
+  // Beijing is UTC+8 all year. Date.UTC rolls 2026-02-30 over into March: a day that does not come
+  // back as typed does not exist.
+  const start = Date.UTC(year, month - 1, day ?? 1) - 8 * HOUR;
+  const shown = new Date(start + 8 * HOUR);
   if (
     !match ||
-    Number.isNaN(at.getTime()) ||
-    beijingIso(at)?.slice(0, match[3] ? 10 : 7) !== text.trim().slice(0, match[3] ? 10 : 7)
+    shown.getUTCFullYear() !== year ||
+    shown.getUTCMonth() !== month - 1 ||
+    shown.getUTCDate() !== (day ?? 1)
   )
     throw invalid('TIME_INVALID', `${name}“${text.slice(0, 20)}”不是有效的日期（如 2026-03-01 或 2026-03）`);
-  return { at, month: match[3] === undefined };
-}
-
-/** The first instant after a Beijing date or month (the range's `to` includes it). */
-function beijingEnd(text: string, name: string): Date {
-  const { at, month } = beijingStart(text, name);
-  const end = new Date(at);
-  if (month) {
-    const [year, mon] = text.trim().split('-').map(Number) as [number, number];
-    return new Date(
-      `${mon === 12 ? year + 1 : year}-${String(mon === 12 ? 1 : mon + 1).padStart(2, '0')}-01T00:00:00+08:00`,
-    );
-  }
-  end.setTime(end.getTime() + 24 * 3600 * 1000);
-  return end;
+  const end = day === undefined ? Date.UTC(year, month, 1) - 8 * HOUR : start + 24 * HOUR;
+  return [new Date(start), new Date(end)];
 }
 
 /** What the caller may see of the register, as a condition over the row `u`. */
@@ -126,8 +120,8 @@ export function useFilter(
   categories: readonly CategoryRow[],
 ): UseFilter {
   const filter: UseFilter = { visible: visibleUses(access) };
-  if (query.from) filter.from = beijingStart(query.from, '起始日期').at;
-  if (query.to) filter.to = beijingEnd(query.to, '截止日期');
+  if (query.from) filter.from = beijingSpan(query.from, '起始日期')[0];
+  if (query.to) filter.to = beijingSpan(query.to, '截止日期')[1];
   if (filter.from && filter.to && filter.from >= filter.to) throw bad('起始日期晚于截止日期');
   if (query.kind) {
     if (!USE_KINDS.includes(query.kind as UseKind))
