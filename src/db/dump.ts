@@ -66,12 +66,15 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'job_schedule', key: ['name'] },
   // Loan reminders sent (after the loans they belong to).
   { name: 'loan_reminder', key: ['loan_id', 'offset_days', 'due_on'] },
+  // Certified copies issued to insured people, as issued: their codes must still check after a restore.
+  { name: 'insured_copy', key: ['id'], serial: 'id' },
 ];
 
 /**
  * Tables a backup leaves out on purpose: sign-in sessions (a restored system starts signed out), the
  * search index (rebuilt from the log by the indexer), the 利用登记簿 (rebuilt from the log by its
- * follower, 利用效果 included: each is an event) and the migration bookkeeping (written by the
+ * follower, 利用效果 included: each is an event), 谁查看了我的档案 (insured_view, rebuilt from the log by
+ * its follower) and the migration bookkeeping (written by the
  * migrations the restore runs).
  */
 export const NOT_DUMPED = [
@@ -81,6 +84,8 @@ export const NOT_DUMPED = [
   'use_register',
   'use_subject',
   'use_state',
+  'insured_view',
+  'insured_view_state',
   'yidang_migration',
   'yidang_migration_lock',
   'job_lease',
