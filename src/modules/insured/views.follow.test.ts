@@ -54,26 +54,40 @@ const rows = async () =>
     .execute();
 
 describe('the follower', () => {
-  it('files a loan reading and a loan copy under the person, with the loan number as the approval', async () => {
+  it('files a reading under a loan once, with the loan number as the approval', async () => {
+    // What lending writes for one electronic reading: the delivered file, then the loan's own entry.
+    await logEvent(db(), {
+      actor: clerk.username,
+      action: 'file.read',
+      subject: `item:${own}`,
+      payload: {
+        fileNumber: 1,
+        digest: 'sha256:00',
+        grantId: null,
+        purpose: '借阅单JY2026-000001 核对缴费',
+        traceId: 'YD-0000-0000-01',
+      },
+    });
     await logEvent(db(), {
       actor: clerk.username,
       action: 'loan.read',
       subject: 'loan:JY2026-000001',
       payload: { item: own, file: 1 },
     });
+    // A loan entry that names no file is a look of its own.
     await logEvent(db(), {
       actor: clerk.username,
-      action: 'loan.copied',
-      subject: 'loan:JY2026-000001',
-      payload: { item: own, file: 1, copyCode: 'YD-0000-0000-00' },
+      action: 'loan.read',
+      subject: 'loan:JY2026-000002',
+      payload: { item: own },
     });
     await catchUpViews(db());
     const page = await viewsOfPerson(db(), person());
-    expect(page.entries.map((entry) => [entry.action, entry.approval, entry.role])).toEqual([
-      ['loan.copied', '借阅单 JY2026-000001', '经办人员'],
-      ['loan.read', '借阅单 JY2026-000001', '经办人员'],
+    expect(page.entries.map((entry) => [entry.action, entry.approval, entry.purpose, entry.role])).toEqual([
+      ['loan.read', '借阅单 JY2026-000002', null, '经办人员'],
+      ['file.read', '借阅单 JY2026-000001', '核对缴费', '经办人员'],
     ]);
-    expect(page.entries.map((entry) => entry.actionLabel)).toEqual(['借阅复制', '借阅阅览']);
+    expect(page.entries.map((entry) => entry.actionLabel)).toEqual(['借阅阅览', '调阅文件']);
   });
 
   it('files an ID-number search hit through the search route, never the number itself', async () => {

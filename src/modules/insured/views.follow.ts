@@ -30,6 +30,9 @@ export const LOOK_ACTIONS = [
   'loan.copied',
 ] as const;
 
+/** How lending leads the purpose of a copy delivered under a loan: 借阅单JY2026-000123 <purpose>. */
+const LOAN_PURPOSE = /^借阅单(JY\d{4}-\d{6,})\s*(.*)$/s;
+
 interface Look {
   codes: string[];
   purpose: string | null;
@@ -56,6 +59,9 @@ export function lookOf(event: Pick<FeedEvent, 'action' | 'subject' | 'payload'>)
     return { codes: items as string[], purpose: null, approval: null, via: 'id_lookup' };
   }
   if (event.action === 'loan.read' || event.action === 'loan.copied') {
+    // A file read under a loan is delivered (and logged as file.read, purpose led by the loan number)
+    // by the watermark module: that entry is the look, this one would count it twice.
+    if (typeof payload.file === 'number') return null;
     const item = text(payload.item, 300);
     const loan = event.subject.startsWith('loan:') ? event.subject.slice(5) : null;
     return item
@@ -63,12 +69,16 @@ export function lookOf(event: Pick<FeedEvent, 'action' | 'subject' | 'payload'>)
       : null;
   }
   if (!event.subject.startsWith('item:')) return null;
-  return {
-    codes: [event.subject.slice(5)],
-    purpose: text(payload.purpose),
-    approval: grant,
-    via: text(payload.via, 20),
-  };
+  const purpose = text(payload.purpose);
+  const underLoan = purpose ? LOAN_PURPOSE.exec(purpose) : null;
+  if (underLoan)
+    return {
+      codes: [event.subject.slice(5)],
+      purpose: underLoan[2] || null,
+      approval: `借阅单 ${underLoan[1]}`,
+      via: 'loan',
+    };
+  return { codes: [event.subject.slice(5)], purpose, approval: grant, via: text(payload.via, 20) };
 }
 
 /** The agency an account acts for: the names of the fonds its scope holds (every fonds: 全部全宗). */
