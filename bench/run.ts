@@ -19,6 +19,8 @@ console.log('\nImporting the insured roster from a CSV extract — PGlite');
 await import('./roster-import.js');
 console.log('\nConcurrent filing with files — PostgreSQL, two directory replicas');
 await import('./concurrent-filing.js');
+console.log('\nLoan inbox and overdue list — 100,000 loans over 1,000,000 items, PGlite');
+await import('./loans.js');
 console.log('\nSearch (PGlite, then PostgreSQL)');
 await import('./search.js');
 console.log('\nWeb console in chromium — PGlite');

@@ -49,7 +49,10 @@ export function addOverdueCommand(loan: Command): void {
           ),
         );
         if (options.json) return printJson(page);
-        process.stdout.write(`截至 ${page.today}，逾期借阅单 ${page.total} 笔\n`);
+        if (page.total !== null)
+          process.stdout.write(
+            `截至 ${page.today}，逾期借阅单 ${page.total}${page.totalAtLeast ? '+' : ''} 笔\n`,
+          );
         if (page.loans.length === 0) return;
         printTable(
           ['借阅单号', '借阅人', '应还日', '逾期天数', '未还档号', '最近提醒'],

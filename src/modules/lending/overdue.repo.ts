@@ -48,6 +48,19 @@ export async function overdueLoans(db: Db, filter: OverdueFilter): Promise<Overd
   const after = filter.after
     ? sql`and (l.due_on, l.id) > (${filter.after.dueOn}::date, ${filter.after.id})`
     : sql``;
+  // A scoped caller: the overdue loans' (due date, id) in order first (OFFSET 0 keeps the planner from
+  // merging the levels; narrow rows sort cheaply), then the scope, so a page stops at its 51st loan in
+  // scope; then the page's rows. Unscoped, the partial index gives the page in order directly.
+  const overdue = { ...filter, within: undefined };
+  const chosen = filter.within
+    ? sql`(select l.* from loan l where l.id in (
+        select o.id from (select l.id, l.due_on from loan l where ${conditions(overdue)} ${after}
+          order by l.due_on, l.id offset 0) o
+        where not exists (select 1 from loan_item li where li.loan_id = o.id
+          and not (${filter.within(sql`li.archive_code`)}))
+        order by o.due_on, o.id limit ${filter.limit}))`
+    : sql`(select l.* from loan l where ${conditions(overdue)} ${after}
+        order by l.due_on, l.id limit ${filter.limit})`;
   const { rows } = await sql<OverdueRow & { id: number | string }>`
     select l.id, l.loan_no as "loanNo", l.borrower_username as "borrowerUsername",
       l.borrower_org as "borrowerOrg", l.letter_no as "letterNo", l.requested_by as "requestedBy",
@@ -57,10 +70,8 @@ export async function overdueLoans(db: Db, filter: OverdueFilter): Promise<Overd
         where li.loan_id = l.id and li.open), '[]'::json) as items,
       (select json_build_object('offset', r.offset_days, 'sentAt', r.sent_at) from loan_reminder r
         where r.loan_id = l.id and r.due_on = l.due_on order by r.offset_days desc limit 1) as "lastReminder"
-    from loan l
-    where ${conditions(filter)} ${after}
-    order by l.due_on, l.id
-    limit ${filter.limit}`.execute(db);
+    from ${chosen} l
+    order by l.due_on, l.id`.execute(db);
   const parsed = <T>(value: unknown): T => (typeof value === 'string' ? JSON.parse(value) : value) as T;
   return rows.map((row) => ({
     ...row,
@@ -71,9 +82,14 @@ export async function overdueLoans(db: Db, filter: OverdueFilter): Promise<Overd
   }));
 }
 
-/** How many loans the filter (without its cursor) holds. */
-export async function countOverdue(db: Db, filter: Omit<OverdueFilter, 'after' | 'limit'>): Promise<number> {
+/** How many loans the filter (without its cursor) holds, counting no further than `cap`. */
+export async function countOverdue(
+  db: Db,
+  filter: Omit<OverdueFilter, 'after' | 'limit'>,
+  cap: number,
+): Promise<number> {
   const { rows } = await sql<{ count: number | string }>`
-    select count(*) as count from loan l where ${conditions({ ...filter, limit: 0 })}`.execute(db);
+    select count(*) as count from (select 1 from loan l where ${conditions({ ...filter, limit: 0 })}
+      limit ${cap}) counted`.execute(db);
   return Number(rows[0]?.count ?? 0);
 }

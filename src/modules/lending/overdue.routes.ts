@@ -48,7 +48,10 @@ export const overdueRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (app, 
         response: {
           200: Type.Object({
             today: Type.String({ format: 'date' }),
-            total: Type.Integer({ description: '逾期借阅单总数（在您的范围内）' }),
+            total: Nullable(
+              Type.Integer({ description: '逾期借阅单总数（在您的范围内；只在第一页给出，最多数到 200）' }),
+            ),
+            totalAtLeast: Type.Boolean({ description: '为 true 时总数只数到上限（至少这么多笔）' }),
             loans: Type.Array(OverdueLoanSchema),
             next: Nullable(Type.String()),
           }),

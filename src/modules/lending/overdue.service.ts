@@ -12,6 +12,18 @@ import { shiftDate } from './reminder.service.js';
 // 档号 only (no titles, no people's names from the archives).
 
 export const MAX_OVERDUE_PAGE = 200;
+/**
+ * The first page's total is counted up to this many loans: each is a visit to the loan's row (and, for a
+ * scoped caller, its items' checks), and past a few hundred the number tells the archivist no more.
+ */
+export const TOTAL_CAP = 200;
+
+/** A scope row with nothing narrowing it: every item. */
+const everything = (access: AccessContext) =>
+  access.kind === 'system' ||
+  access.scope.rows.some(
+    (row) => row.fondsCode === null && row.regionPrefix === null && row.categoryIds === null,
+  );
 
 export interface OverdueLoan {
   loanNo: string;
@@ -37,7 +49,10 @@ export interface OverdueQuery {
 
 export interface OverduePage {
   today: string;
-  total: number;
+  /** Counted on the first page only (null after a cursor). */
+  total: number | null;
+  /** The count stopped at TOTAL_CAP: at least `total`. */
+  totalAtLeast: boolean;
   loans: OverdueLoan[];
   next: string | null;
 }
@@ -85,20 +100,22 @@ export async function overdueList(
     throw invalid('LOAN_OVERDUE_QUERY_INVALID', '逾期天数应为 1–3650 之间的整数');
   const today = beijingDate(now);
   const filter: Omit<OverdueFilter, 'limit'> = { before: today, dueBy: shiftDate(today, -minDays) };
-  if (access.kind === 'principal') {
+  // Every item in scope: no loan needs its items checked.
+  if (access.kind === 'principal' && !everything(access)) {
     const scope = access.scope;
     filter.within = (code) => itemCodeWithin(code, scope);
   }
   const after = query.cursor === undefined ? undefined : parseCursor(query.cursor);
   const [rows, total] = await Promise.all([
     overdueLoans(db, { ...filter, ...(after ? { after } : {}), limit: limit + 1 }),
-    countOverdue(db, filter),
+    after ? undefined : countOverdue(db, filter, TOTAL_CAP + 1),
   ]);
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
     today,
-    total,
+    total: total === undefined ? null : Math.min(total, TOTAL_CAP),
+    totalAtLeast: total !== undefined && total > TOTAL_CAP,
     loans: page.map((row) => view(row, today)),
     next: rows.length > limit && last ? `${last.dueOn}_${last.id}` : null,
   };

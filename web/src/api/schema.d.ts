@@ -8461,6 +8461,18 @@ export interface paths {
                                 useEffect: {
                                     [key: string]: string;
                                 };
+                                /** @description 借阅方式 → 中文名称 */
+                                loanKind: {
+                                    [key: string]: string;
+                                };
+                                /** @description 借阅单状态 → 中文名称 */
+                                loanState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 归还状况 → 中文名称 */
+                                returnCondition: {
+                                    [key: string]: string;
+                                };
                             };
                             /** @description 来文单位须在其名单中更正的核对结果 */
                             reconcileCorrections: string[];
@@ -9355,8 +9367,10 @@ export interface paths {
                         "application/json": {
                             /** Format: date */
                             today: string;
-                            /** @description 逾期借阅单总数（在您的范围内） */
-                            total: number;
+                            /** @description 逾期借阅单总数（在您的范围内；只在第一页给出，最多数到 200） */
+                            total: number | null;
+                            /** @description 为 true 时总数只数到上限（至少这么多笔） */
+                            totalAtLeast: boolean;
                             loans: {
                                 /** @description 借阅单号，如 JY2026-000123 */
                                 loanNo: string;

@@ -1,6 +1,6 @@
 import { Button, Card, Select, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Link } from 'react-router-dom';
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
@@ -99,6 +99,11 @@ export default function OverduePage() {
     [minDays, cursor],
   );
   const page = request.data;
+  // The total comes with the first page; later pages keep it.
+  const [counted, setCounted] = useState<{ total: number; atLeast: boolean }>();
+  useEffect(() => {
+    if (page && page.total !== null) setCounted({ total: page.total, atLeast: page.totalAtLeast });
+  }, [page]);
   return (
     <Card
       title={
@@ -127,10 +132,10 @@ export default function OverduePage() {
       }
     >
       <ErrorNotice error={request.error} retry={request.reload} />
-      {page && (
+      {page && counted && (
         <Typography.Paragraph>
-          截至 {page.today}，您范围内逾期未还的借阅单共 <Typography.Text strong>{page.total}</Typography.Text>{' '}
-          笔。
+          截至 {page.today}，您范围内逾期未还的借阅单共{' '}
+          <Typography.Text strong>{`${counted.total}${counted.atLeast ? '+' : ''}`}</Typography.Text> 笔。
         </Typography.Paragraph>
       )}
       <Table
