@@ -9,6 +9,7 @@ import { type App, buildApp } from '../../http/app.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { addFile } from '../storage/file.service.js';
+import { COPY_CODE_PATTERN, newCopyCode, normaliseCopyCode } from './copy.service.js';
 
 // The insured person's window over HTTP on a real database: their own archives, who looked at them
 // (staff reads, an ID-number listing, a file read, an unmasking), a certified copy checked on the
@@ -254,6 +255,13 @@ describe('复制件', () => {
     });
     expect(noFile.statusCode).toBe(422);
     expect((noFile.json() as { error: { code: string } }).error.code).toBe('INSURED_COPY_NO_FILE');
+    const noSuchFile = await post('/api/v1/insured/copies', insured1, {
+      archiveCode: codes.own,
+      fileNumber: 9,
+      purpose: '办理退休',
+    });
+    expect(noSuchFile.statusCode).toBe(422);
+    expect((noSuchFile.json() as { error: { message: string } }).error.message).toContain('第 9 号');
     const short = await post('/api/v1/insured/copies', insured1, { archiveCode: codes.own, purpose: ' ' });
     expect(short.statusCode).toBe(400);
     const withId = await post('/api/v1/insured/copies', insured1, {
@@ -266,5 +274,22 @@ describe('复制件', () => {
     const nothing = await get('/api/v1/insured/copies/FZ2026-999999/content', insured2);
     expect(theirs.statusCode).toBe(404);
     expect(theirs.body.replace(copy.copyNo, '<id>')).toBe(nothing.body.replace('FZ2026-999999', '<id>'));
+  });
+});
+
+describe('核验码', () => {
+  it('reads a code as people type it and refuses what cannot be one', () => {
+    const code = newCopyCode();
+    expect(code).toMatch(COPY_CODE_PATTERN);
+    expect(normaliseCopyCode(code.toLowerCase())).toBe(code);
+    expect(normaliseCopyCode(` ${code.replaceAll('-', ' ')} `)).toBe(code);
+    expect(normaliseCopyCode(code.replaceAll('-', '').replace(/^HY/, 'hy'))).toBe(code);
+    expect(normaliseCopyCode('HY-O0000-I1111-L2222-33333')).toBe('HY-00000-11111-12222-33333');
+    expect(normaliseCopyCode('ＨＹ－００００Ａ－００００Ｂ－００００Ｃ－００００Ｄ')).toBe(
+      'HY-0000A-0000B-0000C-0000D',
+    );
+    for (const bad of ['', 'HY-123', 'YD-0000-0000-00', 'HY-UUUUU-00000-00000-00000'])
+      expect(() => normaliseCopyCode(bad), bad).toThrow(/核验码格式不正确/);
+    expect(new Set(Array.from({ length: 200 }, newCopyCode)).size).toBe(200);
   });
 });
