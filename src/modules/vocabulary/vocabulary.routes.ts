@@ -35,6 +35,9 @@ export const VocabularySchema = Type.Object({
     fixityProblem: names('副本问题 → 中文名称'),
     useKind: names('利用方式 → 中文名称'),
     useEffect: names('利用效果 → 中文名称'),
+    loanKind: names('借阅方式 → 中文名称'),
+    loanState: names('借阅单状态 → 中文名称'),
+    returnCondition: names('归还状况 → 中文名称'),
   }),
   reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),
   events: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {

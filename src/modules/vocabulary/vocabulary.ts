@@ -10,6 +10,7 @@ import { EVENT_GROUPS, EVENT_NAMES, EVENT_TYPES } from '../integrity/event-catal
 import { LEDGER_KINDS } from '../ledgers/ledger-category.js';
 import { CORRECTION_OUTCOMES, OUTCOME_NAMES } from '../ledgers/reconcile.findings.js';
 import { REPORT_NAMES } from '../ledgers/reconcile.report.js';
+import { LOAN_KINDS, LOAN_SHOWN_STATES, RETURN_CONDITIONS } from '../lending/lending.names.js';
 import {
   BATCH_STATUS_NAMES,
   COLOUR_MODE_NAMES,
@@ -107,6 +108,9 @@ export const VOCABULARY = {
     fixityProblem: FIXITY_PROBLEM_NAMES,
     useKind: USE_KIND_NAMES,
     useEffect: USE_EFFECT_NAMES,
+    loanKind: LOAN_KINDS,
+    loanState: LOAN_SHOWN_STATES,
+    returnCondition: RETURN_CONDITIONS,
   },
   reconcileCorrections: [...CORRECTION_OUTCOMES],
   events: EVENT_NAMES.map((name) => ({ name, label: EVENT_TYPES[name].label })),

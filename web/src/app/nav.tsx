@@ -1,12 +1,13 @@
 import {
   AuditOutlined,
-  BellOutlined,
   BarChartOutlined,
+  BellOutlined,
   CheckSquareOutlined,
   ClockCircleOutlined,
   CloudUploadOutlined,
   DashboardOutlined,
   FolderOpenOutlined,
+  ReadOutlined,
   SearchOutlined,
   SettingOutlined,
   TeamOutlined,
@@ -42,6 +43,18 @@ export const NAV: NavEntry[] = [
   },
   { path: '/poverty', label: '医保扶贫', icon: <TeamOutlined />, anyOf: ['poverty.work'] },
   { path: '/approvals', label: '审批', icon: <CheckSquareOutlined />, anyOf: ['item.read', 'access.grant'] },
+  {
+    path: '/lending',
+    label: '借阅',
+    icon: <ReadOutlined />,
+    anyOf: ['loan.request', 'loan.approve', 'loan.handle'],
+    children: [
+      { path: '/lending/new', label: '借阅申请', anyOf: ['loan.request'] },
+      { path: '/lending/mine', label: '我的借阅', anyOf: ['loan.request'] },
+      { path: '/lending/approvals', label: '借阅审批', anyOf: ['loan.approve'] },
+      { path: '/lending/desk', label: '出库与归还', anyOf: ['loan.handle'] },
+    ],
+  },
   { path: '/use', label: '利用统计', icon: <BarChartOutlined />, anyOf: ['use.stats', 'loan.request'] },
   { path: '/audit', label: '审计', icon: <AuditOutlined />, anyOf: ['audit.read'] },
   {

@@ -31,6 +31,10 @@ const InsuredCopiesPage = lazy(() => import('../pages/insured/InsuredCopiesPage'
 const CopyCheckPage = lazy(() => import('../pages/insured/CopyCheckPage'));
 const InboxPage = lazy(() => import('../pages/notices/InboxPage'));
 const OverduePage = lazy(() => import('../pages/lending/OverduePage'));
+const LoanRequestPage = lazy(() => import('../pages/lending/LoanRequestPage'));
+const MyLoansPage = lazy(() => import('../pages/lending/MyLoansPage'));
+const LoanApprovalsPage = lazy(() => import('../pages/lending/LoanApprovalsPage'));
+const LoanDeskPage = lazy(() => import('../pages/lending/LoanDeskPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 
 /** An account that is only a 参保人 starts in its own phone-width window, not the staff console. */
@@ -116,6 +120,10 @@ export const router = createBrowserRouter([
       { path: 'profile', element: <ProfilePage /> },
       { path: 'notices', element: <InboxPage /> },
       { path: 'lending/overdue', element: page(['loan.handle'], <OverduePage />) },
+      { path: 'lending/new', element: page(['loan.request'], <LoanRequestPage />) },
+      { path: 'lending/mine', element: page(['loan.request'], <MyLoansPage />) },
+      { path: 'lending/approvals', element: page(['loan.approve'], <LoanApprovalsPage />) },
+      { path: 'lending/desk', element: page(['loan.handle'], <LoanDeskPage />) },
       { path: '*', element: <Result status="404" title="页面不存在" subTitle="请从左侧菜单进入。" /> },
     ],
   },

@@ -2,6 +2,7 @@ import { EnvironmentOutlined } from '@ant-design/icons';
 import type { DescriptionsProps } from 'antd';
 import { Card, Descriptions, Space, Tag, Typography } from 'antd';
 import dayjs from 'dayjs';
+import { PaperLoanTag } from '../lending/PaperLoanTag';
 import {
   type Category,
   extraEntries,
@@ -23,6 +24,7 @@ export function PaperLocationCard({ item }: { item: Item }) {
         <Typography.Text strong style={{ fontSize: 16 }}>
           <EnvironmentOutlined /> 纸质存放位置
         </Typography.Text>
+        {item.carrier !== 'electronic' && !item.withheld && <PaperLoanTag archiveCode={item.archiveCode} />}
         {location ? (
           <Space size="large" wrap aria-label="纸质存放位置">
             {PAPER_LOCATION_PARTS.map(([key, unit]) => (
