@@ -99,6 +99,8 @@ describe('逾期 and the inbox', () => {
   it('lists the overdue loan for the archivist with its 档号 and the reminder sent', async () => {
     const { page, errors, context } = await openConsole(browser, server);
     await signIn(page, archivist.username);
+    // 借阅 → 逾期 in the sidebar.
+    await page.getByRole('navigation', { name: '主导航' }).getByText('借阅', { exact: true }).click();
     await page.getByRole('link', { name: '逾期', exact: true }).click();
     const row = page.locator('tr').filter({ hasText: LOAN });
     await row.getByText('10 天').waitFor();
