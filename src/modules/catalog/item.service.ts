@@ -269,7 +269,10 @@ export async function readItem(
       access.kind === 'principal' &&
       access.scope.idNumber !== item.idNumber &&
       !access.disclosure.unmask
-    )
+    ) {
+      // Best effort: the record is ordinary (masked, no grant needed), so the look being logged is a
+      // courtesy to the person, not the read's condition — a log that cannot take the append (its
+      // head locked or out of step) must not turn a read into a 500. Sensitive reads stay fail-closed.
       await inTransaction(db, async (trx) =>
         recordEvent(trx, {
           actor,
@@ -277,7 +280,11 @@ export async function readItem(
           subject: itemSubject(archiveCode),
           payload: { purpose: purpose?.slice(0, 200) ?? null },
         }),
-      );
+      ).catch((error: unknown) => {
+        // Inside a caller's transaction the failure has spoilt that transaction: let it surface.
+        if (db.isTransaction) throw error;
+      });
+    }
     return discloseItem(db, access, item);
   }
   await inTransaction(db, async (trx) =>
