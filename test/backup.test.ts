@@ -271,9 +271,12 @@ describe('yidang backup and restore (CLI)', () => {
 
   it('backs up exactly the checkpoint it signs while other commands keep appending', async () => {
     const dir = path.join(work, 'backup-busy');
-    // Separate processes of the built binary, so the filings really run during the backup.
+    // Separate processes of the built binary, so the filings really run during the backup. They take
+    // turns at the embedded database's lock; on a loaded machine a turn outlasts the default 15 s wait,
+    // and the wait is not what this test is about.
+    const waitLong = { YIDANG_LOCK_TIMEOUT_MS: '120000' };
     const [busy, ...filings] = await Promise.all([
-      run(source, ['backup', dir], { spawn: true }),
+      run(source, ['backup', dir], { spawn: true, env: waitLong }),
       ...['2023-01-05', '2023-02-06', '2023-03-07'].map((date, index) =>
         run(
           source,
@@ -287,7 +290,7 @@ describe('yidang backup and restore (CLI)', () => {
               reimbursement({ date, handledAt: `${date}T09:00:00+08:00` }),
             ),
           ],
-          { spawn: true },
+          { spawn: true, env: waitLong },
         ),
       ),
     ]);
