@@ -110,6 +110,38 @@ describe('an electronic loan over HTTP', () => {
     expect(after.filter((event) => event.action === 'loan.read')).toHaveLength(1);
   });
 
+  it('a copy (复制) taken under a loan is logged with its trace id as the copy code', async () => {
+    const asked = await call(
+      loansUrl(),
+      clerk,
+      json({ kind: 'copy', items: [archiveCode], purpose: '出具复制件核对', days: 2 }),
+    );
+    const { loanNo } = (await asked.json()) as { loanNo: string };
+    expect((await call(`${loansUrl()}/${loanNo}/approve`, archivist, json({}))).status).toBe(200);
+    const response = await call(
+      `${loansUrl()}/${loanNo}/items/${encodeURIComponent(archiveCode)}/files/1`,
+      clerk,
+    );
+    expect(response.status).toBe(200);
+    const trace = response.headers.get('x-yidang-trace');
+    const copied = await system.database.db
+      .selectFrom('integrity_event')
+      .select('payload')
+      .where('subject', '=', `loan:${loanNo}`)
+      .where('action', '=', 'loan.copied')
+      .execute();
+    expect(copied.map((event) => JSON.parse(event.payload))).toEqual([
+      { item: archiveCode, file: 1, copyCode: trace },
+    ]);
+    // Ended by the borrower: no more copies.
+    expect((await call(`${loansUrl()}/${loanNo}/end`, clerk, json({}))).status).toBe(200);
+    const after = await call(
+      `${loansUrl()}/${loanNo}/items/${encodeURIComponent(archiveCode)}/files/1`,
+      clerk,
+    );
+    expect(((await after.json()) as { error: { code: string } }).error.code).toBe('LOAN_EXPIRED');
+  });
+
   it('answers bad input with Chinese error codes', async () => {
     const ask = (body: Record<string, unknown>) =>
       call(

@@ -389,6 +389,36 @@ describe('bad input at the desk', () => {
   });
 });
 
+describe('an outside organisation', () => {
+  it('borrows paper on its 介绍信, registered and handed over by archivists; others find nothing', async () => {
+    const item = await paper();
+    const registrar = await user(['archivist']);
+    const loan = await requestLoan(db(), registrar, {
+      kind: 'paper',
+      items: [item],
+      purpose: '市审计局专项审计调阅',
+      days: 5,
+      borrower: { organisation: '南京市审计局', person: '赵审计', letterNo: '宁审函〔2026〕12号' },
+    });
+    // The registrar asked, so another archivist approves.
+    expect((await failure(approveLoan(db(), registrar, loan.loanNo))).code).toBe('LOAN_OWN_APPROVAL');
+    await approveLoan(db(), await user(['archivist']), loan.loanNo);
+    const keeper = await user(['archivist']);
+    await handOver(db(), keeper, loan.loanNo);
+    expect(await paperLoanOf(db(), keeper, item)).toMatchObject({ borrower: '南京市审计局（赵审计）' });
+    // A clerk who has nothing to do with it: not found, exactly as a number never issued.
+    const stranger = await user(['clerk']);
+    expect((await failure(withdrawLoan(db(), stranger, loan.loanNo))).code).toBe('LOAN_NOT_FOUND');
+    expect((await failure(loanView(db(), stranger, loan.loanNo))).code).toBe('LOAN_NOT_FOUND');
+    expect(
+      (await returnLoan(db(), keeper, loan.loanNo, { condition: 'damaged', damage: '封面水渍' })).items[0],
+    ).toMatchObject({
+      condition: 'damaged',
+      damage: '封面水渍',
+    });
+  });
+});
+
 describe('electronic loans', () => {
   it('open on approval for their days, close when ended; a sensitive one waits for the grant', async () => {
     const { clerk, loan } = await clerkAsks([code.normal], { kind: 'electronic', days: 3 });
