@@ -23,6 +23,26 @@ export async function lockViewState(db: Db): Promise<number> {
   return Number(row?.last_seq ?? -1);
 }
 
+/**
+ * The position locked if no one holds it (a page's catch-up never queues behind the follower):
+ * undefined when busy.
+ */
+export async function tryLockViewState(db: Db): Promise<number | undefined> {
+  await db
+    .insertInto('insured_view_state')
+    .values({ id: 1, last_seq: -1 })
+    .onConflict((conflict) => conflict.column('id').doNothing())
+    .execute();
+  const row = await db
+    .selectFrom('insured_view_state')
+    .select('last_seq')
+    .where('id', '=', 1)
+    .forUpdate()
+    .skipLocked()
+    .executeTakeFirst();
+  return row ? Number(row.last_seq) : undefined;
+}
+
 /** The looks taken in and the new position, together. */
 export async function saveViews(db: Db, rows: readonly ViewInsert[], lastSeq: number): Promise<void> {
   for (let start = 0; start < rows.length; start += 1000)

@@ -7,7 +7,7 @@ import { personIndexesOfCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { type FeedEvent, readEventRowsAfter } from '../integrity/event.queries.js';
 import type { NamedLease } from '../jobs/job.runtime.js';
-import { lockViewState, saveViews, type ViewInsert } from './insured.repo.js';
+import { lockViewState, saveViews, tryLockViewState, type ViewInsert } from './insured.repo.js';
 
 // 谁查看了我的档案 is answered from a projection of the log, not from the log: the log names items by
 // 档号 and never holds an ID number, so "every look at this person's records" would mean reading all
@@ -101,7 +101,7 @@ export interface FollowRun {
 /** Takes in the looks logged since the last run, one transaction per batch. */
 export async function catchUpViews(
   db: Db,
-  options: { batch?: number; maxEvents?: number } = {},
+  options: { batch?: number; maxEvents?: number; skipIfBusy?: boolean } = {},
 ): Promise<FollowRun> {
   const batch = options.batch ?? 5000;
   const maxEvents = options.maxEvents ?? Number.POSITIVE_INFINITY;
@@ -111,7 +111,8 @@ export async function catchUpViews(
   for (;;) {
     const wanted = Math.min(batch, maxEvents - events);
     const step = await inTransaction(db, async (trx) => {
-      const after = await lockViewState(trx);
+      const after = options.skipIfBusy ? await tryLockViewState(trx) : await lockViewState(trx);
+      if (after === undefined) return { read: -1, rows: 0 };
       const feed = await readEventRowsAfter(trx, after, wanted, LOOK_ACTIONS);
       if (feed.read === 0) return { read: 0, rows: 0 };
       const found = feed.events.flatMap((event) => {
@@ -146,6 +147,8 @@ export async function catchUpViews(
       await saveViews(trx, rows, feed.lastSeq);
       return { read: feed.read, rows: rows.length };
     });
+    // The position is busy (the follower is at it): leave the rest to it.
+    if (step.read < 0) return { events, looks, backlog: true };
     events += step.read;
     looks += step.rows;
     if (step.read < wanted) return { events, looks, backlog: false };

@@ -2,11 +2,12 @@ import type { Db } from '../../db/database.js';
 import { YidangError } from '../../shared/errors.js';
 import { roleLabel } from '../access/principal.js';
 import { eventLabel } from '../integrity/event-catalog.js';
-import { countViews, type ViewRow, viewsOf } from './insured.repo.js';
-import { catchUpViews } from './views.follow.js';
+import { countEventsAfter } from '../integrity/event.queries.js';
+import { countViews, type ViewRow, viewState, viewsOf } from './insured.repo.js';
+import { catchUpViews, LOOK_ACTIONS } from './views.follow.js';
 
 // The page of 谁查看了我的档案 for one person key: the projection read through its key (person, time),
-// after a bounded catch-up with the log. Only insured.service.ts calls it, with the caller's own key
+// after a catch-up with the log only when a few looks wait (catchUpSmall). Only insured.service.ts calls it, with the caller's own key
 // (and the benchmark, with a generated one); no route passes a key.
 
 export interface ViewsPolicy {
@@ -83,8 +84,7 @@ export async function viewsOfPerson(
   if (from && to && from >= to)
     throw new YidangError('INSURED_RANGE_INVALID', 'invalid', '起始日期不能晚于截止日期');
   const limit = Math.min(Math.max(query.limit ?? 50, 1), 200);
-  // What was logged a moment ago shows now: a bounded catch-up (the server's follower does the rest).
-  const run = await catchUpViews(db, { maxEvents: 5000 });
+  const pending = await catchUpSmall(db);
   const before = query.cursor !== undefined ? parseCursor(query.cursor) : undefined;
   const rows = await viewsOf(db, self.personKey, { from, to, before, limit });
   // Counted for the first page only: the next pages are read by the key alone.
@@ -95,8 +95,33 @@ export async function viewsOfPerson(
     total,
     nextCursor:
       rows.length === limit && last ? `${last.recordedAt.getTime()}_${last.seq}_${last.archiveCode}` : null,
-    pending: run.backlog,
+    pending,
   };
+}
+
+/** Looks a page takes in itself before answering; beyond that the server's follower is at it. */
+export const PAGE_CATCH_UP_BOUND = 200;
+
+/**
+ * What was logged a moment ago shows now, if little is waiting: the waiting looks are counted first
+ * (bounded) and taken in only when there are at most PAGE_CATCH_UP_BOUND, without queueing behind the
+ * follower's lock. It never fails the answer: the page answers from the projection as it stands and
+ * says it may lag (pending). Returns whether looks are still waiting.
+ */
+async function catchUpSmall(db: Db): Promise<boolean> {
+  try {
+    const waiting = await countEventsAfter(db, await viewState(db), LOOK_ACTIONS, PAGE_CATCH_UP_BOUND + 1);
+    if (waiting === 0) return false;
+    if (waiting > PAGE_CATCH_UP_BOUND) return true;
+    const run = await catchUpViews(db, {
+      batch: PAGE_CATCH_UP_BOUND + 1,
+      maxEvents: PAGE_CATCH_UP_BOUND + 1,
+      skipIfBusy: true,
+    });
+    return run.backlog;
+  } catch {
+    return true;
+  }
 }
 
 function entryOf(row: ViewRow, self: { username: string }, policy: ViewsPolicy): ViewEntry {

@@ -1,0 +1,105 @@
+import { PDFDocument } from 'pdf-lib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type TestUser, testUser } from '../../../test/helpers/access.js';
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
+import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
+import { openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
+import { inTransaction } from '../../db/transaction.js';
+import { type App, buildApp } from '../../http/app.js';
+import { createFonds } from '../catalog/fonds.service.js';
+import { fileItems } from '../catalog/item.service.js';
+import { appendEvents } from '../integrity/event-log.js';
+import { addFile } from '../storage/file.service.js';
+import { PAGE_CATCH_UP_BOUND } from './views.read.js';
+import { catchUpViews } from './views.follow.js';
+
+// What one insured person's phone may cost the server: a page of 谁查看了我的档案 never scans the log
+// nor queues behind the follower, a page view is not a new 查询答复 each time, and copies are capped.
+
+const P1 = validId('32011519850312105');
+let system: TestSystem;
+let app: App;
+let insured1: TestUser;
+let ownCode = '';
+
+const get = (url: string, user: TestUser) => app.inject({ method: 'GET', url, headers: user.headers });
+const post = (url: string, user: TestUser, payload: object) =>
+  app.inject({ method: 'POST', url, headers: user.headers, payload });
+const db = () => system.database.db;
+
+beforeAll(async () => {
+  system = await openTestSystem();
+  await createFonds(db(), FONDS, 'test');
+  const [filed] = await fileItems(
+    db(),
+    [reimbursement({ idNumber: P1, name: '张三', title: '张三 报销审核表' })],
+    'test',
+    { access: SYSTEM },
+  );
+  ownCode = filed?.archiveCode ?? '';
+  const pdf = await PDFDocument.create();
+  pdf.addPage([300, 400]);
+  const bytes = Buffer.from(await pdf.save());
+  await addFile(
+    { db: db(), store: system.store, access: SYSTEM },
+    ownCode,
+    { stream: streamOf(bytes), fileName: '审核表.pdf' },
+    'test',
+  );
+  insured1 = await testUser(db(), { roles: ['insured'], scope: [], idNumber: P1, username: 'insured-lim' });
+  app = await buildApp({ database: system.database, store: system.store, signingKey: system.signingKey });
+}, 120_000);
+
+afterAll(async () => {
+  await app?.close();
+  await system?.dispose();
+});
+
+/** Looks at the person's record logged straight into the log (as many staff reads would be). */
+async function logLooks(count: number): Promise<void> {
+  await inTransaction(db(), (trx) =>
+    appendEvents(
+      trx,
+      Array.from({ length: count }, () => ({
+        actor: 'clerk-many',
+        action: 'item.viewed' as const,
+        subject: `item:${ownCode}`,
+        payload: { purpose: null },
+      })),
+    ),
+  );
+}
+
+const viewsTotal = async () => {
+  const response = await get('/api/v1/insured/views', insured1);
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json() as { total: number; pending: boolean };
+};
+
+describe('谁查看了我的档案 on the request path', () => {
+  it('takes in a few waiting looks itself, and leaves a long backlog to the follower, saying it may lag', async () => {
+    await logLooks(3);
+    expect(await viewsTotal()).toMatchObject({ total: 3, pending: false });
+    await logLooks(PAGE_CATCH_UP_BOUND + 1);
+    // Not read by the page: answered from the projection as it stands.
+    expect(await viewsTotal()).toMatchObject({ total: 3, pending: true });
+    await catchUpViews(db());
+    expect(await viewsTotal()).toMatchObject({ total: 3 + PAGE_CATCH_UP_BOUND + 1, pending: false });
+  });
+
+  it('never waits on the follower’s position: while it is held the page answers at once (PostgreSQL)', async () => {
+    await logLooks(1);
+    let answered: { total: number; pending: boolean } | undefined;
+    if (process.env.DATABASE_URL) {
+      // Another connection holds the position, as the follower does mid-batch.
+      await db()
+        .transaction()
+        .execute(async (trx) => {
+          await trx.selectFrom('insured_view_state').select('last_seq').forUpdate().execute();
+          answered = await viewsTotal();
+        });
+      expect(answered).toMatchObject({ pending: true });
+    }
+    expect(await viewsTotal()).toMatchObject({ total: 3 + PAGE_CATCH_UP_BOUND + 2, pending: false });
+  });
+});
