@@ -64,6 +64,11 @@ export const DUMP_TABLES: DumpTable[] = [
   // Background work still to do (checks, OCR pages) and the recurring schedules; leases do not travel.
   { name: 'job', key: ['id'], serial: 'id' },
   { name: 'job_schedule', key: ['name'] },
+  // 借阅: the rules, the yearly number sequence, the loans and their items (hand-over, return check).
+  { name: 'loan_rule', key: ['id'], serial: 'id' },
+  { name: 'loan_sequence', key: ['year'] },
+  { name: 'loan', key: ['id'], serial: 'id' },
+  { name: 'loan_item', key: ['loan_id', 'item_id'] },
   // Loan reminders sent (after the loans they belong to).
   { name: 'loan_reminder', key: ['loan_id', 'offset_days', 'due_on'] },
   // Certified copies issued to insured people, as issued: their codes must still check after a restore.
