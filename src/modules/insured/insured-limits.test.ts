@@ -103,3 +103,32 @@ describe('谁查看了我的档案 on the request path', () => {
     expect(await viewsTotal()).toMatchObject({ total: 3 + PAGE_CATCH_UP_BOUND + 2, pending: false });
   });
 });
+
+describe('查询答复 per page view', () => {
+  it('is noted once per kind in its window, not for each refresh nor each next page', async () => {
+    const answers = async () =>
+      (
+        await db()
+          .selectFrom('integrity_event')
+          .select('payload')
+          .where('action', '=', 'insured.query_answered')
+          .where('subject', '=', 'user:insured-lim')
+          .execute()
+      ).map((row) => (JSON.parse(row.payload) as { kind: string }).kind);
+    const before = await answers();
+    for (let refresh = 0; refresh < 3; refresh += 1) {
+      expect((await get('/api/v1/insured/archives', insured1)).statusCode).toBe(200);
+      expect((await get('/api/v1/insured/records', insured1)).statusCode).toBe(200);
+    }
+    const first = (await get('/api/v1/insured/views?limit=1', insured1)).json() as { nextCursor: string };
+    const next = await get(
+      `/api/v1/insured/views?limit=1&cursor=${encodeURIComponent(first.nextCursor)}`,
+      insured1,
+    );
+    expect(next.statusCode, next.body).toBe(200);
+    const added = (await answers()).slice(before.length);
+    // The views were answered earlier in this file (within the window): none more of that kind.
+    expect(before).toContain('views');
+    expect(added.sort()).toEqual(['archives', 'records']);
+  });
+});

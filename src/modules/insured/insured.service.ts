@@ -6,6 +6,7 @@ import { idNumberIndex } from '../../shared/field-cipher.js';
 import { listItems } from '../catalog/item.service.js';
 import type { Item } from '../catalog/item.schema.js';
 import { recordEvent } from '../integrity/event-log.js';
+import { listEvents } from '../integrity/event.queries.js';
 import { type OwnRosterRecords, ownRosterRecords } from '../ledgers/roster.queries.js';
 import { type ViewsPage, type ViewsPolicy, type ViewsQuery, viewsOfPerson } from './views.read.js';
 
@@ -32,17 +33,42 @@ export function insuredSelf(access: AccessContext): InsuredSelf {
   return { access, idNumber, personKey: idNumberIndex(idNumber) as string };
 }
 
+/** How long one 查询答复 of a kind stands for the same person's repeated page views. */
+export const ANSWER_WINDOW_MS = 10 * 60_000;
+
+/**
+ * Notes the answer as a 查询答复 (insured.query_answered) — once per person and kind per
+ * ANSWER_WINDOW_MS, and only for a first page: each entry takes the log head's lock and becomes a row
+ * of the 利用登记簿, so a refresh or "load more" on a phone must not take the lock again nor inflate
+ * 利用统计. The last answers are found through the log's (subject, seq) index; two page views at the
+ * same instant may both note one (harmless: the window only bounds the rate).
+ */
 async function answered(
   db: Db,
   self: InsuredSelf,
   kind: 'archives' | 'views' | 'records' | 'copies',
   rows: number,
+  firstPage = true,
+  now: Date = new Date(),
 ) {
+  if (!firstPage) return;
+  const subject = `user:${self.access.username}`;
+  const recent = await listEvents(db, { subject, action: 'insured.query_answered', limit: 20 });
+  const since = now.getTime() - ANSWER_WINDOW_MS;
+  const noted = recent.some((event) => {
+    if (event.recordedAt.getTime() <= since) return false;
+    try {
+      return (JSON.parse(event.payload) as { kind?: unknown }).kind === kind;
+    } catch {
+      return false;
+    }
+  });
+  if (noted) return;
   await inTransaction(db, async (trx) =>
     recordEvent(trx, {
       actor: self.access.username,
       action: 'insured.query_answered',
-      subject: `user:${self.access.username}`,
+      subject,
       payload: { kind, rows },
     }),
   );
@@ -90,7 +116,7 @@ export async function ownArchives(
     { idNumber: self.idNumber, cursor: page.cursor, limit: Math.min(page.limit ?? 20, 100) },
     masked,
   );
-  await answered(db, self, 'archives', items.length);
+  await answered(db, self, 'archives', items.length, page.cursor === undefined);
   return { items: items.map(ownArchive), nextCursor };
 }
 
@@ -124,6 +150,6 @@ export async function whoViewedMe(
     query,
     policy,
   );
-  await answered(db, self, 'views', page.entries.length);
+  await answered(db, self, 'views', page.entries.length, query.cursor === undefined);
   return page;
 }
