@@ -24,7 +24,9 @@ export function loanRemindersJob(
       await context.progress(
         run.notices,
         null,
-        `提醒 ${Object.values(run.sent).reduce((a, b) => a + b, 0)} 笔借阅`,
+        `提醒 ${Object.values(run.sent).reduce((a, b) => a + b, 0)} 笔借阅${
+          run.failed.length > 0 ? `，${run.failed.length} 笔未能发送（下次运行重试）` : ''
+        }`,
       );
     },
   };

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { LoanKind } from './lending.tables.js';
 
@@ -26,8 +26,11 @@ export async function dueForReminder(
   db: Db,
   window: { offset: number; upTo: string; after: string | null; kinds: readonly LoanKind[] },
   limit: number,
+  /** Loans left out (their reminder failed earlier in this run). */
+  skip: readonly number[] = [],
 ): Promise<ReminderCandidate[]> {
   const after = window.after === null ? sql`` : sql`and l.due_on > ${window.after}::date`;
+  const skipped = skip.length === 0 ? sql`` : sql`and l.id not in (${sql.join([...skip])})`;
   const { rows } = await sql<ReminderCandidate>`
     select l.id, l.loan_no as "loanNo", l.kind, to_char(l.due_on, 'YYYY-MM-DD') as "dueOn",
       coalesce(l.borrower_id, l.requester_id) as "readerId",
@@ -36,12 +39,29 @@ export async function dueForReminder(
       (select count(*)::int from loan_item li where li.loan_id = l.id) as items
     from loan l
     where l.state = 'on_loan' and l.kind in (${sql.join([...window.kinds])})
-      and l.due_on <= ${window.upTo}::date ${after}
+      and l.due_on <= ${window.upTo}::date ${after} ${skipped}
       and not exists (select 1 from loan_reminder r
         where r.loan_id = l.id and r.offset_days = ${window.offset} and r.due_on = l.due_on)
     order by l.due_on, l.id
     limit ${limit}`.execute(db);
   return rows.map((row) => ({ ...row, id: Number(row.id), readerId: Number(row.readerId) }));
+}
+
+/**
+ * How many items of each loan lie within a condition over `li.archive_code` (a staff member's scope,
+ * as the catalog states it); loans with none are absent.
+ */
+export async function itemsWithin(
+  db: Db,
+  loanIds: readonly number[],
+  within: (archiveCode: RawBuilder<unknown>) => RawBuilder<unknown>,
+): Promise<Map<number, number>> {
+  if (loanIds.length === 0) return new Map();
+  const { rows } = await sql<{ loan_id: number | string; n: number }>`
+    select li.loan_id, count(*)::int as n from loan_item li
+    where li.loan_id in (${sql.join([...loanIds])}) and ${within(sql`li.archive_code`)}
+    group by li.loan_id`.execute(db);
+  return new Map(rows.map((row) => [Number(row.loan_id), Number(row.n)]));
 }
 
 /**

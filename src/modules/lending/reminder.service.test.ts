@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { code, db, EVERYTHING, useGrantDatabase, user } from '../../../test/helpers/grant-service.js';
+import { validId } from '../../../test/helpers/fixtures.js';
+import {
+  BUSINESS,
+  code,
+  db,
+  EVERYTHING,
+  useGrantDatabase,
+  user,
+} from '../../../test/helpers/grant-service.js';
 import type { Principal } from '../access/principal.js';
 import { setDisabled } from '../access/user.service.js';
 import { JobRuntime } from '../jobs/job.runtime.js';
@@ -25,6 +33,7 @@ async function loanOnLoan(
   borrower: Principal,
   dueOn: string,
   kind: LoanKind = 'paper',
+  codes: string[] = [code.normal],
 ): Promise<{ id: number; no: string }> {
   serial += 1;
   const no = `JY2026-9${String(serial).padStart(5, '0')}`;
@@ -52,15 +61,17 @@ async function loanOnLoan(
     })
     .returning('id')
     .executeTakeFirstOrThrow();
-  const item = await db()
-    .selectFrom('archive_item')
-    .select('id')
-    .where('archive_code', '=', code.normal)
-    .executeTakeFirstOrThrow();
-  await db()
-    .insertInto('loan_item')
-    .values({ loan_id: id, item_id: item.id, archive_code: code.normal })
-    .execute();
+  for (const archiveCode of codes) {
+    const item = await db()
+      .selectFrom('archive_item')
+      .select('id')
+      .where('archive_code', '=', archiveCode)
+      .executeTakeFirstOrThrow();
+    await db()
+      .insertInto('loan_item')
+      .values({ loan_id: id, item_id: item.id, archive_code: archiveCode })
+      .execute();
+  }
   return { id, no };
 }
 
@@ -219,5 +230,70 @@ describe('loan reminders', () => {
       .where('kind', '=', LOAN_REMINDERS_JOB)
       .executeTakeFirstOrThrow();
     expect(JSON.stringify(job.progress)).toContain('提醒');
+  });
+
+  it('tells of an overdue loan only the archivists whose scope covers its items, naming only those items', async () => {
+    const borrower = await user(['clerk']);
+    const j013 = await user(['archivist'], BUSINESS);
+    const j014 = await user(['archivist'], [{ fondsCode: 'J014', regionCode: null, categoryCode: null }]);
+    const all = await user(['archivist'], EVERYTHING);
+    const due = shiftDate(D, 100);
+    const ours = await loanOnLoan(borrower, due);
+    const mixed = await loanOnLoan(borrower, due, 'paper', [code.normal, code.outside]);
+    const result = await run(shiftDate(due, 7));
+    expect(result.failed).toEqual([]);
+
+    const told = async (archivist: Principal, loanNo: string) =>
+      (await myNotices(db(), archivist)).notices
+        .filter((n) => n.about === `loan:${loanNo}`)
+        .map((n) => n.text);
+    // The loan of J013 only: its archivist and the unscoped one hear of it, J014's does not.
+    expect(await told(j013, ours.no)).toEqual([
+      `借阅单 ${ours.no}（借阅人 ${borrower.username}，1 件）应还日为 ${due}，已逾期 7 天。`,
+    ]);
+    expect(await told(all, ours.no)).toHaveLength(1);
+    expect(await told(j014, ours.no)).toEqual([]);
+    expect((await remindersOf(ours.no)).join('\n')).not.toContain(j014.username);
+    // One item of each fonds: each archivist is told of their own item only; the unscoped one of both.
+    expect(await told(j014, mixed.no)).toEqual([
+      `借阅单 ${mixed.no}（借阅人 ${borrower.username}，1 件）应还日为 ${due}，已逾期 7 天。`,
+    ]);
+    expect((await told(j013, mixed.no))[0]).toContain('，1 件）');
+    expect((await told(all, mixed.no))[0]).toContain('，2 件）');
+  });
+
+  it('reminds the other loans of a batch when one notice is refused, and reports that loan each run', async () => {
+    const borrower = await user(['clerk']);
+    const archivist = await user(['archivist'], EVERYTHING);
+    const due = shiftDate(D, 200);
+    const before = await loanOnLoan(borrower, due);
+    const bad = await loanOnLoan(borrower, due);
+    const after = await loanOnLoan(borrower, due);
+    // An outside borrower named with an ID number: the staff notice carrying it is refused (ID_NUMBER_IN_TEXT).
+    await db()
+      .updateTable('loan')
+      .set({ borrower_org: `某单位${validId('32011519700101123')}`, letter_no: '宁医保函〔2026〕1号' })
+      .where('id', '=', bad.id)
+      .execute();
+    const first = await run(shiftDate(due, 7));
+    expect(first.failed).toEqual([{ loanNo: bad.no, offset: 7, code: 'ID_NUMBER_IN_TEXT' }]);
+    for (const ok of [before, after]) {
+      const lines = await remindersOf(ok.no);
+      expect(lines).toContain(`${borrower.username} loan.overdue 7`);
+      expect(lines).toContain(`${archivist.username} loan.overdue_staff 7`);
+    }
+    // Nothing of the refused loan was kept (not even its reader's notice): it is tried again next run.
+    expect(await remindersOf(bad.no)).toEqual([]);
+    const claimed = await db()
+      .selectFrom('loan_reminder')
+      .select('loan_id')
+      .where('loan_id', '=', bad.id)
+      .execute();
+    expect(claimed).toEqual([]);
+    const told = (await remindersOf(before.no)).length;
+    const second = await run(shiftDate(due, 8));
+    expect(second.failed).toEqual([{ loanNo: bad.no, offset: 7, code: 'ID_NUMBER_IN_TEXT' }]);
+    expect(second.sent['7']).toBe(0);
+    expect(await remindersOf(before.no)).toHaveLength(told);
   });
 });

@@ -1,17 +1,26 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { beijingDate } from '../../shared/beijing-time.js';
-import { accountsHolding } from '../access/holders.queries.js';
+import { YidangError } from '../../shared/errors.js';
+import { type ScopedHolder, scopedHolders } from '../access/holders.queries.js';
+import { itemCodeWithin } from '../catalog/item.queries.js';
 import { sendNotice } from '../notices/notice.service.js';
 import { LOAN_KINDS } from './lending.names.js';
 import type { LoanKind } from './lending.tables.js';
-import { claimReminder, countRecipients, dueForReminder, type ReminderCandidate } from './reminder.repo.js';
+import {
+  claimReminder,
+  countRecipients,
+  dueForReminder,
+  itemsWithin,
+  type ReminderCandidate,
+} from './reminder.repo.js';
 
 // Loan reminders (到期提醒): on each offset of a loan's 应还日 (by default T−3, T and T+7, Beijing
 // days) its reader gets a notice in the console inbox (and the mail/SMS hook, if configured); past
-// the due date the archivists who handle loans are told too. Each reminder is sent once per loan,
-// offset and due date — the loan_reminder row claimed in the notices' own transaction is the
-// idempotency key — so a run repeated, a second server, or a clock that jumps back sends nothing twice.
+// the due date the archivists who handle loans are told too — only those whose scope covers an item
+// of the loan. Each reminder is sent once per loan, offset and due date — the loan_reminder row
+// claimed in the notices' own transaction is the idempotency key — so a run repeated, a second
+// server, or a clock that jumps back sends nothing twice.
 // A loan only gets the latest offset it has reached: a server off for a week sends T+7, not T−3 too.
 
 export const REMINDER_ACTOR = 'system:reminders';
@@ -49,13 +58,14 @@ function borrowerNotice(loan: ReminderCandidate, offset: number) {
   };
 }
 
-function staffNotice(loan: ReminderCandidate, offset: number) {
+function staffNotice(loan: ReminderCandidate, offset: number, itemsInScope: number) {
   // The outside party by its organisation, a staff borrower by account: never an insured person's name.
+  // The items counted are those of the recipient's scope only: of the rest they are told nothing.
   const borrower = loan.borrowerOrg ?? loan.readerName;
   return {
     kind: 'loan.overdue_staff',
     title: '借阅逾期待催还',
-    text: `借阅单 ${loan.loanNo}（借阅人 ${borrower}，${loan.items} 件）应还日为 ${loan.dueOn}，已逾期 ${offset} 天。`,
+    text: `借阅单 ${loan.loanNo}（借阅人 ${borrower}，${itemsInScope} 件）应还日为 ${loan.dueOn}，已逾期 ${offset} 天。`,
   };
 }
 
@@ -63,6 +73,8 @@ export interface ReminderRun {
   /** Reminders sent, by offset. */
   sent: Record<string, number>;
   notices: number;
+  /** Loans whose reminder could not be sent (left unclaimed: the next run tries again). */
+  failed: Array<{ loanNo: string; offset: number; code: string }>;
 }
 
 export interface ReminderOptions {
@@ -72,13 +84,55 @@ export interface ReminderOptions {
   now?: Date;
 }
 
+interface Send {
+  offset: number;
+  deliver: boolean;
+  now: Date;
+  /** The loan.handle holders told of an overdue loan, each with its items in their scope by loan id. */
+  staff: Array<{ userId: number; username: string; items: Map<number, number> }>;
+}
+
+/** One loan's reminder in the caller's transaction: the number of recipients, or undefined when claimed already. */
+async function remindLoan(trx: Db, loan: ReminderCandidate, send: Send): Promise<number | undefined> {
+  const { offset, now } = send;
+  if (!(await claimReminder(trx, loan.id, offset, loan.dueOn, now))) return undefined;
+  const base = { about: `loan:${loan.loanNo}`, key: `loan-reminder:${loan.loanNo}:${loan.dueOn}:${offset}` };
+  const options = { actor: REMINDER_ACTOR, deliver: send.deliver, now };
+  let recipients = 0;
+  const reader = { ...borrowerNotice(loan, offset), ...base, link: '/lending/mine' };
+  if (
+    await sendNotice(trx, { ...reader, recipientId: loan.readerId, recipientName: loan.readerName }, options)
+  )
+    recipients++;
+  if (offset > 0)
+    for (const archivist of send.staff) {
+      // Only those whose scope covers an item of the loan hear of it (the reader is told already).
+      const items = archivist.items.get(loan.id) ?? 0;
+      if (items === 0 || archivist.userId === loan.readerId) continue;
+      const notice = { ...staffNotice(loan, offset, items), ...base, link: '/lending/overdue' };
+      if (
+        await sendNotice(
+          trx,
+          { ...notice, recipientId: archivist.userId, recipientName: archivist.username },
+          options,
+        )
+      )
+        recipients++;
+    }
+  await countRecipients(trx, loan.id, offset, loan.dueOn, recipients);
+  return recipients;
+}
+
+const errorCode = (error: unknown) =>
+  error instanceof YidangError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
+
 /** Sends every reminder due at `now` (Beijing day) that has not been sent; safe to run at any time, often. */
 export async function runLoanReminders(db: Db, options: ReminderOptions): Promise<ReminderRun> {
   const now = options.now ?? new Date();
   const today = beijingDate(now);
   const offsets = [...new Set(options.offsets)].sort((a, b) => a - b);
-  const run: ReminderRun = { sent: {}, notices: 0 };
-  let staff: Awaited<ReturnType<typeof accountsHolding>> | undefined;
+  const run: ReminderRun = { sent: {}, notices: 0, failed: [] };
+  let holders: ScopedHolder[] | undefined;
   for (const [index, offset] of offsets.entries()) {
     const next = offsets[index + 1];
     // Due dates at this offset today or earlier, and not yet at the next offset.
@@ -89,52 +143,45 @@ export async function runLoanReminders(db: Db, options: ReminderOptions): Promis
       kinds: kindsAt(offset),
     };
     run.sent[String(offset)] = 0;
+    const failed: number[] = [];
+    const done = (recipients: number | undefined) => {
+      if (recipients === undefined) return;
+      run.sent[String(offset)] = (run.sent[String(offset)] ?? 0) + 1;
+      run.notices += recipients;
+    };
     for (;;) {
-      const loans = await dueForReminder(db, window, BATCH);
+      const loans = await dueForReminder(db, window, BATCH, failed);
       if (loans.length === 0) break;
-      if (offset > 0) staff ??= await accountsHolding(db, 'loan.handle');
-      const archivists = staff ?? [];
-      await inTransaction(db, async (trx) => {
-        for (const loan of loans) {
-          if (!(await claimReminder(trx, loan.id, offset, loan.dueOn, now))) continue;
-          const base = {
-            about: `loan:${loan.loanNo}`,
-            key: `loan-reminder:${loan.loanNo}:${loan.dueOn}:${offset}`,
-          };
-          const send = { actor: REMINDER_ACTOR, deliver: options.deliver, now };
-          let recipients = 0;
-          const reader = borrowerNotice(loan, offset);
-          if (
-            await sendNotice(
-              trx,
-              {
-                ...reader,
-                ...base,
-                recipientId: loan.readerId,
-                recipientName: loan.readerName,
-                link: '/lending/mine',
-              },
-              send,
-            )
-          )
-            recipients++;
-          if (offset > 0)
-            for (const archivist of archivists.filter((one) => one.userId !== loan.readerId)) {
-              const notice = { ...staffNotice(loan, offset), ...base, link: '/lending/overdue' };
-              if (
-                await sendNotice(
-                  trx,
-                  { ...notice, recipientId: archivist.userId, recipientName: archivist.username },
-                  send,
-                )
-              )
-                recipients++;
-            }
-          await countRecipients(trx, loan.id, offset, loan.dueOn, recipients);
-          run.sent[String(offset)] = (run.sent[String(offset)] ?? 0) + 1;
-          run.notices += recipients;
-        }
-      });
+      const send: Send = { offset, deliver: options.deliver, now, staff: [] };
+      if (offset > 0) {
+        holders ??= await scopedHolders(db, 'loan.handle');
+        const ids = loans.map((loan) => loan.id);
+        for (const holder of holders)
+          send.staff.push({
+            userId: holder.userId,
+            username: holder.username,
+            items: await itemsWithin(db, ids, (archiveCode) => itemCodeWithin(archiveCode, holder.scope)),
+          });
+      }
+      try {
+        // The batch in one transaction; counted once it committed.
+        const results = await inTransaction(db, async (trx) => {
+          const sent: Array<number | undefined> = [];
+          for (const loan of loans) sent.push(await remindLoan(trx, loan, send));
+          return sent;
+        });
+        results.forEach(done);
+      } catch {
+        // One loan that cannot be reminded (its notice refused) must not hold back the others: the
+        // batch again, a transaction per loan; a failing loan is reported and left for the next run.
+        for (const loan of loans)
+          try {
+            done(await inTransaction(db, (trx) => remindLoan(trx, loan, send)));
+          } catch (error) {
+            failed.push(loan.id);
+            run.failed.push({ loanNo: loan.loanNo, offset, code: errorCode(error) });
+          }
+      }
       // A batch whose loans were all claimed meanwhile (another server) still ends the loop: the
       // query leaves them out from now on.
       if (loans.length < BATCH) break;
