@@ -212,12 +212,13 @@ export function itemsOnLoanSql(): RawBuilder<{ item_id: number }> {
   return sql<{ item_id: number }>`select li.item_id from loan_item li where li.open`;
 }
 
-/** The state a loan's events carry (its digest goes into the log). */
-export async function loanState(db: Db, id: number): Promise<object> {
-  const loan = await db.selectFrom('loan').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
-  const items = await loanItems(db, [id]);
+/** A loan's state as its events carry it (the log keeps its digest; verify recomputes it). */
+function stateOf(loan: LoanRow, items: readonly LoanItemRow[]): object {
   return {
     loanNo: loan.loan_no,
+    kind: loan.kind,
+    borrower: loan.borrower_username ?? null,
+    organisation: loan.borrower_org ?? null,
     state: loan.state,
     approvedLevel: loan.approved_level,
     due: loan.due_on,
@@ -230,4 +231,24 @@ export async function loanState(db: Db, id: number): Promise<object> {
       condition: item.condition,
     })),
   };
+}
+
+/** The state a loan's events carry (its digest goes into the log). */
+export async function loanState(db: Db, id: number): Promise<object> {
+  const loan = await db.selectFrom('loan').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  return stateOf(loan, await loanItems(db, [id]));
+}
+
+/** Every loan's state keyed loan:<借阅单号>, for verify to compare with the log's latest digests. */
+export async function loanStates(db: Db): Promise<Map<string, unknown>> {
+  const loans = await db.selectFrom('loan').selectAll().orderBy('id').execute();
+  const items = await db
+    .selectFrom('loan_item')
+    .selectAll()
+    .orderBy('loan_id')
+    .orderBy('archive_code')
+    .execute();
+  const byLoan = new Map<number, LoanItemRow[]>();
+  for (const item of items) byLoan.set(item.loan_id, [...(byLoan.get(item.loan_id) ?? []), item]);
+  return new Map(loans.map((loan) => [`loan:${loan.loan_no}`, stateOf(loan, byLoan.get(loan.id) ?? [])]));
 }

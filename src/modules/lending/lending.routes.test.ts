@@ -12,6 +12,7 @@ import {
   upload,
   useWatermarkApi,
 } from '../../../test/helpers/watermark-api.js';
+import { verifyAll } from '../verify/verify.service.js';
 
 // /api/v1/loans over a real server: an electronic loan from request to reading under it — every read
 // checked against the loan, watermarked with the loan number and logged — until its due date passes,
@@ -140,6 +141,22 @@ describe('an electronic loan over HTTP', () => {
       clerk,
     );
     expect(((await after.json()) as { error: { code: string } }).error.code).toBe('LOAN_EXPIRED');
+  });
+
+  it("verify names a loan changed behind the system's back, and passes the loans changed through it", async () => {
+    const report = await verifyAll({
+      db: system.database.db,
+      store: system.store,
+      signingKey: system.signingKey,
+    });
+    const loanProblems = report.problems.filter((problem) => problem.kind.startsWith('loan.'));
+    // The first test moved its loan's due date in SQL (time passing, for the test): verify sees it.
+    expect(loanProblems.map((problem) => problem.kind)).toEqual(['loan.altered']);
+    expect(loanProblems[0]?.record).toMatch(/^借阅单 JY\d{4}-\d{6}$/);
+    const tampered = loanProblems[0]?.record.slice(4) as string;
+    const loans = await system.database.db.selectFrom('loan').select('loan_no').execute();
+    expect(loans.length).toBeGreaterThan(1);
+    expect(loans.filter((loan) => loan.loan_no !== tampered)).toHaveLength(loans.length - 1);
   });
 
   it('answers bad input with Chinese error codes', async () => {

@@ -5,10 +5,11 @@ import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { ProblemList } from '../integrity/verify-log.js';
+import { loanStates } from '../lending/lending.queries.js';
 
 // `verify` over the records that decide who sees what and which 档号 comes next: accounts (roles,
 // scope, disabled, password, second factor, bound ID number), API tokens, access requests and grants,
-// and the 档号 counters. Each change to one appends an event whose payload.state is the digest of the
+// the 档号 counters, and loans (whose electronic loans let a borrower read, and until when). Each change to one appends an event whose payload.state is the digest of the
 // record's new state (for whose record: payload.stateOf, else the event's subject); here the latest
 // digest of every record is compared with its state recomputed from the tables, one query per table.
 
@@ -55,6 +56,14 @@ const KINDS: StateKind[] = [
     holds: '已分配的最大顺序号（决定下一个档号）',
     tables: 'archive_sequence',
     load: sequenceStates,
+  },
+  {
+    prefix: 'loan:',
+    code: 'loan',
+    name: (key) => `借阅单 ${key}`,
+    holds: '借阅人、借阅方式、状态、应还日、实还日或所借档案',
+    tables: 'loan、loan_item',
+    load: loanStates,
   },
 ];
 
