@@ -225,6 +225,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
     db: options.database.db,
     store: options.store,
     showStaffNames: options.control?.system.config.env.YIDANG_INSURED_SHOW_STAFF === '1',
+    copiesPerDay: options.control?.system.config.env.YIDANG_INSURED_COPIES_PER_DAY,
   });
   if (serveConsole) await registerConsole(app);
   return app;

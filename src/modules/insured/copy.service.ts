@@ -10,7 +10,7 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { listFiles } from '../storage/file.service.js';
 import { deliverFile } from '../watermark/delivery.service.js';
 import { canWatermark } from '../watermark/watermark.js';
-import { copiesOf, copyByCode, copyOf, insertCopy } from './insured.repo.js';
+import { copiesOf, copiesSince, copiesSinceLocked, copyByCode, copyOf, insertCopy } from './insured.repo.js';
 import { insuredSelf } from './insured.service.js';
 
 // 复制件: a certified copy of one's own archive. The copy is the item's file watermarked (who, when,
@@ -79,6 +79,43 @@ export interface CopyContext {
   db: Db;
   store: BlobStore;
   access: AccessContext;
+  /** Copies one person may have issued per Beijing day (YIDANG_INSURED_COPIES_PER_DAY). */
+  copiesPerDay?: number;
+}
+
+/** Each copy is a whole watermarked file kept (and backed up) as issued: a day's allowance. */
+export const DEFAULT_COPIES_PER_DAY = 10;
+
+/** The start of the Beijing calendar day holding `now`. */
+function beijingDayStart(now: Date): Date {
+  const day = new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
+  return new Date(`${day}T00:00:00+08:00`);
+}
+
+/**
+ * Refuses a copy over the day's allowance, and a second copy of the same file the same day (the
+ * first one can be downloaded again): copies are whole files stored for good, so one account in a
+ * loop must not fill the database.
+ */
+function refuseOverLimit(
+  today: ReadonlyArray<{ copyNo: string; archiveCode: string; fileNumber: number }>,
+  archiveCode: string,
+  fileNumber: number,
+  perDay: number,
+): void {
+  const same = today.find((copy) => copy.archiveCode === archiveCode && copy.fileNumber === fileNumber);
+  if (same)
+    throw new YidangError(
+      'INSURED_COPY_LIMIT',
+      'conflict',
+      `今天已为档案“${archiveCode}”出具复制件 ${same.copyNo}，请在“复制件”中再次下载；同一文件每天限出具一份`,
+    );
+  if (today.length >= perDay)
+    throw new YidangError(
+      'INSURED_COPY_LIMIT',
+      'conflict',
+      `今天已出具 ${today.length} 份复制件，已达每日上限（${perDay} 份），请明天再申请`,
+    );
 }
 
 /**
@@ -114,6 +151,15 @@ export async function requestCopy(
         ? `档案“${item.archiveCode}”没有可加盖核验码的电子文件（PDF 或图片），请到经办窗口申请复制件`
         : `档案“${item.archiveCode}”没有第 ${input.fileNumber} 号可加盖核验码的电子文件（PDF 或图片）`,
     );
+  const perDay = context.copiesPerDay ?? DEFAULT_COPIES_PER_DAY;
+  const dayStart = beijingDayStart(new Date());
+  // Checked before the file is marked (cheap), and again under the person's lock before it is kept.
+  refuseOverLimit(
+    await copiesSince(context.db, self.personKey, dayStart),
+    item.archiveCode,
+    file.fileNumber,
+    perDay,
+  );
   const code = newCopyCode();
   const delivered = await deliverFile(
     { db: context.db, store: context.store, access: self.access },
@@ -126,6 +172,12 @@ export async function requestCopy(
   const digest = crypto.createHash('sha256').update(content).digest('hex');
   const now = new Date();
   const { copyNo } = await inTransaction(context.db, async (trx) => {
+    refuseOverLimit(
+      await copiesSinceLocked(trx, self.personKey, dayStart),
+      item.archiveCode,
+      file.fileNumber,
+      perDay,
+    );
     const made = await insertCopy(
       trx,
       {

@@ -6,10 +6,12 @@ import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js
 import { openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type App, buildApp } from '../../http/app.js';
+import { accessContextOf, accountOf } from '../access/principal.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { appendEvents } from '../integrity/event-log.js';
 import { addFile } from '../storage/file.service.js';
+import { requestCopy } from './copy.service.js';
 import { PAGE_CATCH_UP_BOUND } from './views.read.js';
 import { catchUpViews } from './views.follow.js';
 
@@ -40,12 +42,13 @@ beforeAll(async () => {
   const pdf = await PDFDocument.create();
   pdf.addPage([300, 400]);
   const bytes = Buffer.from(await pdf.save());
-  await addFile(
-    { db: db(), store: system.store, access: SYSTEM },
-    ownCode,
-    { stream: streamOf(bytes), fileName: '审核表.pdf' },
-    'test',
-  );
+  for (const fileName of ['审核表.pdf', '发票.pdf', '清单.pdf', '证明.pdf'])
+    await addFile(
+      { db: db(), store: system.store, access: SYSTEM },
+      ownCode,
+      { stream: streamOf(bytes), fileName },
+      'test',
+    );
   insured1 = await testUser(db(), { roles: ['insured'], scope: [], idNumber: P1, username: 'insured-lim' });
   app = await buildApp({ database: system.database, store: system.store, signingKey: system.signingKey });
 }, 120_000);
@@ -130,5 +133,54 @@ describe('查询答复 per page view', () => {
     // The views were answered earlier in this file (within the window): none more of that kind.
     expect(before).toContain('views');
     expect(added.sort()).toEqual(['archives', 'records']);
+  });
+});
+
+describe('复制件 allowance', () => {
+  const errorOf = (response: { json(): unknown }) =>
+    (response.json() as { error: { code: string; message: string } }).error;
+
+  it('refuses a second copy of the same file the same day, naming the first', async () => {
+    const first = await post('/api/v1/insured/copies', insured1, {
+      archiveCode: ownCode,
+      fileNumber: 1,
+      purpose: '办理退休',
+    });
+    expect(first.statusCode, first.body).toBe(201);
+    const again = await post('/api/v1/insured/copies', insured1, {
+      archiveCode: ownCode,
+      fileNumber: 1,
+      purpose: '另一用途',
+    });
+    expect(again.statusCode, again.body).toBe(409);
+    expect(errorOf(again).code).toBe('INSURED_COPY_LIMIT');
+    expect(errorOf(again).message).toContain((first.json() as { copyNo: string }).copyNo);
+  });
+
+  it('refuses copies over the day’s allowance, decided by the database when two come at once', async () => {
+    const account = await accountOf(db(), { username: 'insured-lim' });
+    if (!account?.principal) throw new Error('no principal');
+    const access = await accessContextOf(db(), account.principal);
+    const context = { db: db(), store: system.store, access, copiesPerDay: 3 };
+    const reader = { displayName: '张三' };
+    // One copy so far today (file 1): file 2 makes two; files 3 and 4 at once, one of them the third.
+    await requestCopy(context, { archiveCode: ownCode, fileNumber: 2, purpose: '办理退休' }, reader);
+    const both = await Promise.allSettled(
+      [3, 4].map((fileNumber) =>
+        requestCopy(context, { archiveCode: ownCode, fileNumber, purpose: '办理退休' }, reader),
+      ),
+    );
+    expect(both.filter((one) => one.status === 'fulfilled')).toHaveLength(1);
+    const refused = both.find((one) => one.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason).toMatchObject({ code: 'INSURED_COPY_LIMIT' });
+    expect((refused.reason as Error).message).toContain('每日上限（3 份）');
+    const stored = await db().selectFrom('insured_copy').select('copy_no').execute();
+    expect(stored).toHaveLength(3);
+    const issued = await db()
+      .selectFrom('integrity_event')
+      .select('seq')
+      .where('action', '=', 'insured.copy_issued')
+      .execute();
+    expect(issued).toHaveLength(3);
   });
 });

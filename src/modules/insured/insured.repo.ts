@@ -236,3 +236,40 @@ export async function copyByCode(
       }
     : undefined;
 }
+
+/**
+ * One person's copies issued since `since` (the Beijing day's start), newest first, with the
+ * person's copies serialised until the transaction ends (a transaction-scoped advisory lock on the
+ * person key), so two requests at once cannot both pass the day's cap.
+ */
+export async function copiesSinceLocked(
+  db: Db,
+  personKey: string,
+  since: Date,
+): Promise<Array<{ copyNo: string; archiveCode: string; fileNumber: number }>> {
+  await sql`select pg_advisory_xact_lock(hashtext('yidang.insured_copy'), hashtext(${personKey}))`.execute(
+    db,
+  );
+  return copiesSince(db, personKey, since);
+}
+
+/** The same, unlocked: a cheap check before the copy is made. */
+export async function copiesSince(
+  db: Db,
+  personKey: string,
+  since: Date,
+): Promise<Array<{ copyNo: string; archiveCode: string; fileNumber: number }>> {
+  const rows = await db
+    .selectFrom('insured_copy')
+    .select(['copy_no', 'archive_code', 'file_number'])
+    .where('person_key', '=', personKey)
+    .where('issued_at', '>=', since)
+    .orderBy('id', 'desc')
+    .limit(1000)
+    .execute();
+  return rows.map((row) => ({
+    copyNo: row.copy_no,
+    archiveCode: row.archive_code,
+    fileNumber: row.file_number,
+  }));
+}

@@ -27,7 +27,11 @@ export const insuredRoutes: FastifyPluginAsyncTypebox<{
   store?: BlobStore;
   /** Policy: whether a person is told the account name of staff who looked at their records. */
   showStaffNames?: boolean;
-}> = async (app, { db, store, showStaffNames }) => {
+  /** Copies one person may have issued per Beijing day (a positive integer; default 10). */
+  copiesPerDay?: string | number;
+}> = async (app, { db, store, showStaffNames, copiesPerDay }) => {
+  const perDay = Number(copiesPerDay);
+  const copyLimit = Number.isInteger(perDay) && perDay > 0 ? perDay : undefined;
   app.get(
     '/insured/archives',
     {
@@ -105,12 +109,13 @@ export const insuredRoutes: FastifyPluginAsyncTypebox<{
             fileNumber: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
             purpose: Type.String({ maxLength: 100, description: '用途，如“办理退休”' }),
           }),
-          response: { 201: CopySchema, ...errors, 422: ErrorResponseSchema },
+          response: { 201: CopySchema, ...errors, 409: ErrorResponseSchema, 422: ErrorResponseSchema },
         },
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const copy = await requestCopy({ db, store, access: await accessOf(request, db) }, request.body, {
+        const access = await accessOf(request, db);
+        const copy = await requestCopy({ db, store, access, copiesPerDay: copyLimit }, request.body, {
           displayName: principal.displayName,
         });
         return reply.status(201).send(copy);
