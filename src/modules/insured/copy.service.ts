@@ -10,7 +10,15 @@ import type { BlobStore } from '../storage/blob-store.js';
 import { listFiles } from '../storage/file.service.js';
 import { deliverFile } from '../watermark/delivery.service.js';
 import { canWatermark } from '../watermark/watermark.js';
-import { copiesOf, copiesSince, copiesSinceLocked, copyByCode, copyOf, insertCopy } from './insured.repo.js';
+import {
+  copiesOf,
+  copiesSince,
+  copiesSinceLocked,
+  copyByCode,
+  copyOf,
+  copyState,
+  insertCopy,
+} from './insured.repo.js';
 import { insuredSelf } from './insured.service.js';
 
 // 复制件: a certified copy of one's own archive. The copy is the item's file watermarked (who, when,
@@ -178,20 +186,21 @@ export async function requestCopy(
       file.fileNumber,
       perDay,
     );
+    const kept = {
+      code,
+      username: self.access.username,
+      person_key: self.personKey,
+      archive_code: item.archiveCode,
+      file_number: file.fileNumber,
+      purpose: purpose.slice(0, 100),
+      digest,
+      media_type: delivered.mediaType,
+      file_name: delivered.fileName,
+      content,
+    };
     const made = await insertCopy(
       trx,
-      {
-        code,
-        username: self.access.username,
-        person_key: self.personKey,
-        archive_code: item.archiveCode,
-        file_number: file.fileNumber,
-        purpose: purpose.slice(0, 100),
-        digest,
-        media_type: delivered.mediaType,
-        file_name: delivered.fileName,
-        content,
-      },
+      kept,
       Number(new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 4)),
     );
     await recordEvents(trx, [
@@ -211,6 +220,8 @@ export async function requestCopy(
           digest,
           mediaType: delivered.mediaType,
         },
+        // Verify compares this with the row: a copy planted or altered in insured_copy is found.
+        state: copyState({ ...kept, copy_no: made.copyNo, status: 'issued' }),
       },
     ]);
     return made;

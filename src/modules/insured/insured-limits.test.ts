@@ -11,6 +11,7 @@ import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { appendEvents } from '../integrity/event-log.js';
 import { addFile } from '../storage/file.service.js';
+import { verifyAll } from '../verify/verify.service.js';
 import { requestCopy } from './copy.service.js';
 import { PAGE_CATCH_UP_BOUND } from './views.read.js';
 import { catchUpViews } from './views.follow.js';
@@ -182,5 +183,33 @@ describe('复制件 allowance', () => {
       .where('action', '=', 'insured.copy_issued')
       .execute();
     expect(issued).toHaveLength(3);
+  });
+});
+
+describe('verify over the certified copies', () => {
+  it('finds a copy altered or planted in insured_copy, which the public check would call genuine', async () => {
+    const { sql } = await import('kysely');
+    const verify = async () =>
+      (await verifyAll({ db: db(), store: system.store, signingKey: system.signingKey })).problems.filter(
+        (problem) => problem.kind.startsWith('insured_copy.'),
+      );
+    expect(await verify()).toEqual([]);
+    const [first] = await db().selectFrom('insured_copy').selectAll().orderBy('id').limit(1).execute();
+    if (!first) throw new Error('no copy');
+    // A forged file's digest put on a genuine code, and a whole copy written past the system.
+    await sql`update insured_copy set digest = ${'f'.repeat(64)} where id = ${first.id}`.execute(db());
+    await sql`insert into insured_copy (copy_no, code, username, person_key, archive_code, file_number, purpose,
+      digest, media_type, file_name, content)
+      values ('FZ2026-999999', 'HY-00000-00000-00000-00000', ${first.username}, ${first.person_key},
+        ${first.archive_code}, 1, '伪造', ${'e'.repeat(64)}, 'application/pdf', 'x.pdf', '\\x00'::bytea)`.execute(
+      db(),
+    );
+    const check = await app.inject({ method: 'GET', url: '/api/v1/copy-checks/HY-00000-00000-00000-00000' });
+    expect((check.json() as { genuine: boolean }).genuine).toBe(true);
+    const found = await verify();
+    expect(found.map((problem) => [problem.kind, problem.record]).sort()).toEqual([
+      ['insured_copy.altered', `复制件 ${first.copy_no}`],
+      ['insured_copy.unlogged', '复制件 FZ2026-999999'],
+    ]);
   });
 });

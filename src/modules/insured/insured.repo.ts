@@ -273,3 +273,48 @@ export async function copiesSince(
     fileNumber: row.file_number,
   }));
 }
+
+/** What the log's insured.copy_issued state digest covers: what the public check and the owner rely on. */
+export function copyState(copy: {
+  copy_no: string;
+  code: string;
+  username: string;
+  person_key: string;
+  archive_code: string;
+  file_number: number;
+  status: string;
+  digest: string;
+  media_type: string;
+}) {
+  return {
+    copyNo: copy.copy_no,
+    code: copy.code,
+    username: copy.username,
+    personKey: copy.person_key,
+    item: copy.archive_code,
+    fileNumber: Number(copy.file_number),
+    status: copy.status,
+    digest: copy.digest,
+    mediaType: copy.media_type,
+  };
+}
+
+/** Every copy's state by its subject (insured_copy:FZ…), for verify. */
+export async function copyStates(db: Db): Promise<Map<string, unknown>> {
+  const rows = await db
+    .selectFrom('insured_copy')
+    .select([
+      'copy_no',
+      'code',
+      'username',
+      'person_key',
+      'archive_code',
+      'file_number',
+      'status',
+      'digest',
+      'media_type',
+    ])
+    .orderBy('id')
+    .execute();
+  return new Map(rows.map((row) => [`insured_copy:${row.copy_no}`, copyState(row)]));
+}

@@ -5,11 +5,13 @@ import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { ProblemList } from '../integrity/verify-log.js';
+import { copyStates } from '../insured/insured.queries.js';
 import { loanStates } from '../lending/lending.queries.js';
 
 // `verify` over the records that decide who sees what and which 档号 comes next: accounts (roles,
 // scope, disabled, password, second factor, bound ID number), API tokens, access requests and grants,
-// the 档号 counters, and loans (whose electronic loans let a borrower read, and until when). Each change to one appends an event whose payload.state is the digest of the
+// the 档号 counters, loans (whose electronic loans let a borrower read, and until when), and
+// certified copies (the public check answers "genuine" from them). Each change to one appends an event whose payload.state is the digest of the
 // record's new state (for whose record: payload.stateOf, else the event's subject); here the latest
 // digest of every record is compared with its state recomputed from the tables, one query per table.
 
@@ -64,6 +66,14 @@ const KINDS: StateKind[] = [
     holds: '借阅人、借阅方式、状态、应还日、实还日或所借档案',
     tables: 'loan、loan_item',
     load: loanStates,
+  },
+  {
+    prefix: 'insured_copy:',
+    code: 'insured_copy',
+    name: (key) => `复制件 ${key}`,
+    holds: '核验码、所属参保人、档号与文件、摘要或作废状态（公开核验据此答复）',
+    tables: 'insured_copy',
+    load: copyStates,
   },
 ];
 
