@@ -187,5 +187,26 @@ describe('lookOf', () => {
     ).toEqual([]);
     expect(lookOf({ action: 'item.read', subject: 'item:A-1', payload: 'not json' })).toBeNull();
     expect(lookOf({ action: 'loan.read', subject: 'loan:JY2026-000002', payload: '{}' })).toBeNull();
+    expect(
+      lookOf({ action: 'loan.handed_over', subject: 'loan:JY2026-000009', payload: '{"items":["A-1",2]}' }),
+    ).toEqual({ codes: ['A-1'], purpose: null, approval: '借阅单 JY2026-000009', via: 'loan' });
+  });
+
+  it('files the paper file handed out under a loan as a look, under the loan number', async () => {
+    await logEvent(db(), {
+      actor: clerk.username,
+      action: 'loan.handed_over',
+      subject: 'loan:JY2026-000003',
+      payload: { items: [own, nobodys], due: '2026-12-31' },
+    });
+    await catchUpViews(db());
+    const [latest] = (await viewsOfPerson(db(), person())).entries;
+    expect(latest).toMatchObject({
+      action: 'loan.handed_over',
+      actionLabel: '借阅出库',
+      archiveCode: own,
+      approval: '借阅单 JY2026-000003',
+      role: '经办人员',
+    });
   });
 });

@@ -28,6 +28,8 @@ export const LOOK_ACTIONS = [
   'search.id_lookup',
   'loan.read',
   'loan.copied',
+  // The paper file handed out under a loan: a look at it as much as a reading on screen.
+  'loan.handed_over',
 ] as const;
 
 /** How lending leads the purpose of a copy delivered under a loan: 借阅单JY2026-000123 <purpose>. */
@@ -67,6 +69,13 @@ export function lookOf(event: Pick<FeedEvent, 'action' | 'subject' | 'payload'>)
     return item
       ? { codes: [item], purpose: null, approval: loan ? `借阅单 ${loan}` : null, via: 'loan' }
       : null;
+  }
+  if (event.action === 'loan.handed_over') {
+    const items = Array.isArray(payload.items)
+      ? payload.items.filter((code): code is string => typeof code === 'string')
+      : [];
+    const loan = event.subject.startsWith('loan:') ? event.subject.slice(5) : null;
+    return { codes: items, purpose: null, approval: loan ? `借阅单 ${loan}` : null, via: 'loan' };
   }
   if (!event.subject.startsWith('item:')) return null;
   const purpose = text(payload.purpose);
