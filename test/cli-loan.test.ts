@@ -49,6 +49,13 @@ beforeAll(async () => {
       ['loan.desk', 'archivist'],
     ] as const)
       await createUser(db, { username, password: CLI_PASSWORD, roles: [role], scope: J013 }, 'test');
+    // The rules hold for every agency: set by an archivist whose scope is not narrowed.
+    const whole = [{ fondsCode: null, regionCode: null, categoryCode: null }];
+    await createUser(
+      db,
+      { username: 'loan.rules', password: CLI_PASSWORD, roles: ['archivist'], scope: whole },
+      'test',
+    );
   } finally {
     await system.close();
   }
@@ -146,7 +153,9 @@ it('lends paper from request to 完结, and refuses bad input in Chinese', async
 
   const rules = await as('loan.clerk', ['loan', 'rules']);
   expect(rules.stdout).toContain('永久保管的档案');
-  const set = await as('loan.keeper', [
+  const narrowed = await as('loan.keeper', ['loan', 'rules', 'set', '--max-days', '5']);
+  expect(narrowed.stderr).toContain('范围不受限');
+  const set = await as('loan.rules', [
     'loan',
     'rules',
     'set',

@@ -35,7 +35,24 @@ import { type LoanView, loanView } from './lending.view.js';
 /** The sensitive items the loan's reader has no grant for (a disabled reader is refused before this). */
 async function stillMissing(db: Db, loan: LoanRow, now: Date): Promise<string[]> {
   const reader = await readerOf(db, loan);
-  return reader ? grantsMissing(db, await accessContextOf(db, reader), loan, now) : [];
+  // Fails closed: with no enabled reader (an outside party's registrar disabled since) nothing opens.
+  if (!reader)
+    throw new YidangError(
+      'LOAN_BORROWER_DISABLED',
+      'conflict',
+      `借阅单 ${loan.loan_no} 的借阅人（或代外单位登记的人员）账户已停用或不存在，不能出库或开通`,
+    );
+  return grantsMissing(db, await accessContextOf(db, reader), loan, now);
+}
+
+/** The archivist's desk steps are never taken on one's own loan (the same as approving it). */
+function notOwn(loan: LoanRow, principal: Principal, verb: string): void {
+  if (ownLoan(loan, principal))
+    throw new YidangError(
+      'LOAN_OWN_HANDLING',
+      'forbidden',
+      `不能为本人申请或借阅的借阅单 ${loan.loan_no} 办理${verb}`,
+    );
 }
 
 function grantRefusal(missing: readonly string[]): YidangError {
@@ -60,6 +77,7 @@ export async function handOver(
   authorize(principal, 'loan.handle');
   await inTransaction(db, async (trx) => {
     const loan = await visibleLoan(trx, principal, loanNo, true);
+    notOwn(loan, principal, '出库');
     if (loan.kind !== 'paper') throw invalid('LOAN_STATE', `借阅单 ${loanNo} 不是实体借出，无需出库`);
     if (loan.state === 'on_loan' || loan.state === 'closed')
       throw new YidangError('LOAN_STATE', 'conflict', `借阅单 ${loanNo} 已出库，不能重复出库`);
@@ -220,6 +238,7 @@ export async function returnLoan(
     throw invalid('LOAN_RETURN_INVALID', '归还页数应为非负整数');
   await inTransaction(db, async (trx) => {
     const loan = await visibleLoan(trx, principal, loanNo, true);
+    notOwn(loan, principal, '归还');
     if (loan.kind !== 'paper')
       throw invalid(
         'LOAN_ITEM_NOT_LENT',

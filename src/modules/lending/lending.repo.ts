@@ -209,7 +209,10 @@ export async function itemsOut(db: Db, itemIds: readonly number[]): Promise<stri
 
 /** The SQL the disposition guard composes: items on loan or with an open loan request. */
 export function itemsOnLoanSql(): RawBuilder<{ item_id: number }> {
-  return sql<{ item_id: number }>`select li.item_id from loan_item li where li.open`;
+  // An electronic loan or copy past its due date (Beijing day) holds nothing back, closed or not.
+  return sql<{ item_id: number }>`select li.item_id from loan_item li join loan l on l.id = li.loan_id
+    where li.open and not (l.kind <> 'paper' and l.state = 'on_loan'
+      and l.due_on < (now() at time zone 'Asia/Shanghai')::date)`;
 }
 
 /** A loan's state as its events carry it (the log keeps its digest; verify recomputes it). */

@@ -419,6 +419,111 @@ describe('an outside organisation', () => {
   });
 });
 
+describe('what the reviewers asked for', () => {
+  it("refuses desk steps on one's own loan, rules from a narrowed scope, and fails closed without a reader", async () => {
+    const archivist = await user(['archivist']);
+    const own = await requestLoan(db(), archivist, {
+      kind: 'paper',
+      items: [await paper()],
+      purpose: '整理核对案卷',
+      days: 5,
+    });
+    await approveLoan(db(), await user(['archivist']), own.loanNo);
+    expect((await failure(handOver(db(), archivist, own.loanNo))).code).toBe('LOAN_OWN_HANDLING');
+    await handOver(db(), await user(['archivist']), own.loanNo);
+    expect((await failure(returnLoan(db(), archivist, own.loanNo, { condition: 'intact' }))).code).toBe(
+      'LOAN_OWN_HANDLING',
+    );
+
+    // A J013 archivist cannot set the rules every agency lends by.
+    expect((await failure(setLoanRule(db(), archivist, { maxDays: 5 }))).code).toBe('LOAN_RULES_SCOPE');
+
+    // An outside party's loan of a sensitive item, its registrar disabled since: nothing is handed over.
+    const whole = await user(['archivist'], EVERYTHING);
+    await setLoanRule(db(), whole, {
+      category: 'JSLX',
+      sensitivity: 'sensitive',
+      approvalLevels: 1,
+      maxDays: 10,
+      paperMayLeave: true,
+    });
+    const registrar = await user(['archivist']);
+    const item = await paper({ sensitivity: 'sensitive' });
+    const loan = await requestLoan(db(), registrar, {
+      kind: 'paper',
+      items: [item],
+      purpose: '市审计局专项审计调阅',
+      days: 5,
+      borrower: { organisation: '南京市审计局', letterNo: '宁审函〔2026〕13号' },
+    });
+    await approveLoan(db(), await user(['archivist']), loan.loanNo);
+    await setDisabled(db(), registrar.username, true, 'test', { fromServer: true });
+    expect((await failure(handOver(db(), await user(['archivist']), loan.loanNo))).code).toBe(
+      'LOAN_BORROWER_DISABLED',
+    );
+    await removeLoanRule(
+      db(),
+      whole,
+      (await listLoanRules(db(), whole)).find((rule) => rule.category === 'JSLX')?.id as number,
+    );
+  });
+
+  it('two loans of one paper original: handed over at once, the database lets one out', async () => {
+    const item = await paper();
+    const first = await clerkAsks([item]);
+    const second = await clerkAsks([item]);
+    for (const loan of [first.loan, second.loan])
+      await approveLoan(db(), await user(['archivist']), loan.loanNo);
+    const [a, b] = [await user(['archivist']), await user(['archivist'])];
+    const results = await Promise.allSettled([
+      handOver(db(), a, first.loan.loanNo),
+      handOver(db(), b, second.loan.loanNo),
+    ]);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    const refused = results.find((result) => result.status === 'rejected') as PromiseRejectedResult;
+    expect(refused.reason.code).toBe('LOAN_ITEM_OUT');
+    const loser = results[0]?.status === 'rejected' ? first.loan.loanNo : second.loan.loanNo;
+    expect((await loanView(db(), a, loser)).state).toBe('approved');
+    expect((await eventsOf(`loan:${loser}`)).map((event) => event.action)).toEqual([
+      'loan.requested',
+      'loan.approved',
+    ]);
+  });
+
+  it('two archivists setting the same new rule at once both succeed, one rule stands', async () => {
+    const [a, b] = [await user(['archivist'], EVERYTHING), await user(['archivist'], EVERYTHING)];
+    const [x, y] = await Promise.all([
+      setLoanRule(db(), a, { retention: 'D10', maxDays: 20 }),
+      setLoanRule(db(), b, { retention: 'D10', maxDays: 25 }),
+    ]);
+    expect(x.id).toBe(y.id);
+    expect((await listLoanRules(db(), a)).filter((rule) => rule.retention === 'D10')).toHaveLength(1);
+    await removeLoanRule(db(), a, x.id);
+  });
+
+  it('an electronic loan past its due date no longer holds its items back from disposition', async () => {
+    const { loan } = await clerkAsks([code.normal], { kind: 'electronic', days: 2 });
+    await approveLoan(db(), await user(['archivist']), loan.loanNo);
+    const ids = async () => (await itemsOnLoanSql().execute(db())).rows.map((row) => Number(row.item_id));
+    const item = await db()
+      .selectFrom('loan_item')
+      .select('item_id')
+      .where('archive_code', '=', code.normal)
+      .executeTakeFirstOrThrow();
+    expect(await ids()).toContain(item.item_id);
+    await db().updateTable('loan').set({ due_on: '2020-01-01' }).where('loan_no', '=', loan.loanNo).execute();
+    const others = await db()
+      .selectFrom('loan_item as li')
+      .innerJoin('loan as l', 'l.id', 'li.loan_id')
+      .select('l.loan_no')
+      .where('li.item_id', '=', item.item_id)
+      .where('li.open', '=', true)
+      .where('l.loan_no', '<>', loan.loanNo)
+      .execute();
+    if (others.length === 0) expect(await ids()).not.toContain(item.item_id);
+  });
+});
+
 describe('electronic loans', () => {
   it('open on approval for their days, close when ended; a sensitive one waits for the grant', async () => {
     const { clerk, loan } = await clerkAsks([code.normal], { kind: 'electronic', days: 3 });

@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { LoanRuleTable } from './lending.tables.js';
 
@@ -37,30 +37,25 @@ export interface RuleValues {
   updated_at: Date;
 }
 
-/** Writes the rule for these conditions: a new row, or the one already there replaced (by the unique match). */
+/**
+ * Writes the rule for these conditions: a new row, or the one already there replaced — one statement
+ * on the unique match, so two archivists setting the same new condition at once both succeed.
+ */
 export async function upsertRule(trx: Db, values: RuleValues): Promise<number> {
-  const existing = await trx
-    .selectFrom('loan_rule')
-    .select('id')
-    .where((eb) =>
-      eb.and([
-        values.category_id === null
-          ? eb('category_id', 'is', null)
-          : eb('category_id', '=', values.category_id),
-        values.sensitivity === null
-          ? eb('sensitivity', 'is', null)
-          : eb('sensitivity', '=', values.sensitivity),
-        values.retention === null ? eb('retention', 'is', null) : eb('retention', '=', values.retention),
-      ]),
-    )
-    .forUpdate()
-    .executeTakeFirst();
-  if (existing) {
-    await trx.updateTable('loan_rule').set(values).where('id', '=', existing.id).execute();
-    return existing.id;
-  }
-  const { id } = await trx.insertInto('loan_rule').values(values).returning('id').executeTakeFirstOrThrow();
-  return id;
+  const { rows } = await sql<{ id: number }>`
+    insert into loan_rule (category_id, sensitivity, retention, approval_levels, level1_roles, level2_roles,
+      max_days, renewals_allowed, renewal_days, paper_may_leave, note, updated_by, updated_at)
+    values (${values.category_id}, ${values.sensitivity}, ${values.retention}, ${values.approval_levels},
+      ${values.level1_roles}::text[], ${values.level2_roles}::text[], ${values.max_days}, ${values.renewals_allowed},
+      ${values.renewal_days}, ${values.paper_may_leave}, ${values.note}, ${values.updated_by}, ${values.updated_at})
+    on conflict ((coalesce(category_id, 0)), (coalesce(sensitivity, '')), (coalesce(retention, '')))
+    do update set approval_levels = excluded.approval_levels, level1_roles = excluded.level1_roles,
+      level2_roles = excluded.level2_roles, max_days = excluded.max_days,
+      renewals_allowed = excluded.renewals_allowed, renewal_days = excluded.renewal_days,
+      paper_may_leave = excluded.paper_may_leave, note = excluded.note, updated_by = excluded.updated_by,
+      updated_at = excluded.updated_at
+    returning id`.execute(trx);
+  return Number(rows[0]?.id);
 }
 
 export async function deleteRule(trx: Db, id: number): Promise<LoanRuleRow | undefined> {

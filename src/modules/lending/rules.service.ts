@@ -98,13 +98,25 @@ function approverRoles(value: string[] | undefined, fallback: string[], what: st
   return roles;
 }
 
+/** Rules hold for every agency's loans: only an archivist whose scope is not narrowed may set them. */
+function mayRuleAll(principal: Principal): void {
+  authorize(principal, 'loan.rules');
+  const whole = principal.scope.some((row) => !row.fondsCode && !row.regionCode && !row.categoryCode);
+  if (!whole)
+    throw new YidangError(
+      'LOAN_RULES_SCOPE',
+      'forbidden',
+      '借阅规则适用于全部全宗，须由档案范围不受限的档案员设置',
+    );
+}
+
 export async function setLoanRule(
   db: Db,
   principal: Principal,
   input: LoanRuleInput,
   now = new Date(),
 ): Promise<LoanRuleView> {
-  authorize(principal, 'loan.rules');
+  mayRuleAll(principal);
   let categoryId: number | null = null;
   if (input.category) {
     const category = (await listCategories(db)).find((entry) => entry.code === input.category);
@@ -148,7 +160,7 @@ export async function setLoanRule(
 }
 
 export async function removeLoanRule(db: Db, principal: Principal, id: number): Promise<void> {
-  authorize(principal, 'loan.rules');
+  mayRuleAll(principal);
   await inTransaction(db, async (trx) => {
     const removed = await deleteRule(trx, id);
     if (!removed) throw notFound('LOAN_RULE_NOT_FOUND', `借阅规则 ${id} 不存在`);
