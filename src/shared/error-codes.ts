@@ -148,6 +148,7 @@ export const ERROR_CODES = {
   LOAN_OWN_HANDLING: '不能为本人的借阅办理出库或归还',
   LOAN_PAPER_NOT_ALLOWED: '按借阅规则，该档案的纸质原件不得出库',
   LOAN_PURPOSE_INVALID: '借阅目的有误',
+  LOAN_REASON_INVALID: '驳回理由有误',
   LOAN_REASON_REQUIRED: '驳回借阅须说明理由',
   LOAN_RENEWAL_DAYS: '续借天数超过借阅规则允许的期限',
   LOAN_RENEWAL_LIMIT: '续借次数已用完',

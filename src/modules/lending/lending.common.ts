@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { beijingDate } from '../../shared/beijing-time.js';
+import type { ErrorCode } from '../../shared/error-codes.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { accessContextOf, accountOf, can, type Principal } from '../access/principal.js';
@@ -29,11 +30,17 @@ export function addDays(date: string, days: number): string {
 
 export const today = (at: Date) => beijingDate(at);
 
-export function readText(value: string | undefined | null, what: string, max: number): string | null {
+/** A free-text field, trimmed; refused under the field's own code (too long, control characters, an ID number). */
+export function readText(
+  value: string | undefined | null,
+  what: string,
+  max: number,
+  code: ErrorCode = 'LOAN_PURPOSE_INVALID',
+): string | null {
   const text = value?.trim() ?? '';
-  if ([...text].length > max) throw invalid('LOAN_PURPOSE_INVALID', `${what}最多${max}个字符`);
+  if ([...text].length > max) throw invalid(code, `${what}最多${max}个字符`);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
-  if (/[\u0000-\u001f\u007f]/.test(text)) throw invalid('LOAN_PURPOSE_INVALID', `${what}含有控制字符`);
+  if (/[\u0000-\u001f\u007f]/.test(text)) throw invalid(code, `${what}含有控制字符`);
   refuseIdNumberInText(what, text);
   return text === '' ? null : text;
 }

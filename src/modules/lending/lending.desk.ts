@@ -78,7 +78,8 @@ export async function handOver(
   await inTransaction(db, async (trx) => {
     const loan = await visibleLoan(trx, principal, loanNo, true);
     notOwn(loan, principal, '出库');
-    if (loan.kind !== 'paper') throw invalid('LOAN_STATE', `借阅单 ${loanNo} 不是实体借出，无需出库`);
+    if (loan.kind !== 'paper')
+      throw new YidangError('LOAN_STATE', 'conflict', `借阅单 ${loanNo} 不是实体借出，无需出库`);
     if (loan.state === 'on_loan' || loan.state === 'closed')
       throw new YidangError('LOAN_STATE', 'conflict', `借阅单 ${loanNo} 已出库，不能重复出库`);
     stateMustBe(loan, ['approved'], '出库');
@@ -145,7 +146,8 @@ export async function openApproved(
     const loan = await visibleLoan(trx, principal, loanNo, true);
     if (!ownLoan(loan, principal) && !can(principal, 'loan.handle'))
       throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
-    if (loan.kind === 'paper') throw invalid('LOAN_STATE', `借阅单 ${loanNo} 是实体借出，须由档案员出库`);
+    if (loan.kind === 'paper')
+      throw new YidangError('LOAN_STATE', 'conflict', `借阅单 ${loanNo} 是实体借出，须由档案员出库`);
     stateMustBe(loan, ['approved'], '开通');
     await borrowerMustBeEnabled(trx, loan);
     const at = stepTime(loan, now);
@@ -230,7 +232,7 @@ export async function returnLoan(
   const condition = input.condition;
   if (!isReturnCondition(condition))
     throw invalid('LOAN_RETURN_INVALID', `归还状况应为 ${Object.values(RETURN_CONDITIONS).join('、')}`);
-  const damage = readText(input.damage, '损坏情况', 200);
+  const damage = readText(input.damage, '损坏情况', 200, 'LOAN_RETURN_INVALID');
   if (condition !== 'intact' && !damage)
     throw invalid('LOAN_RETURN_INVALID', `归还状况为${RETURN_CONDITIONS[condition]}时，请写明损坏或缺页情况`);
   const pages = input.pages ?? null;
@@ -342,7 +344,11 @@ export async function endLoan(
     if (!ownLoan(loan, principal) && !can(principal, 'loan.handle'))
       throw notFound('LOAN_NOT_FOUND', `借阅单 ${loanNo} 不存在`);
     if (loan.kind === 'paper')
-      throw invalid('LOAN_STATE', `借阅单 ${loanNo} 是实体借出，须由档案员核对归还后完结`);
+      throw new YidangError(
+        'LOAN_STATE',
+        'conflict',
+        `借阅单 ${loanNo} 是实体借出，须由档案员核对归还后完结`,
+      );
     stateMustBe(loan, ['on_loan'], '完结');
     const borrower = loan.borrower_id === null ? undefined : await accountOf(trx, { id: loan.borrower_id });
     const reason = borrower?.disabled ? 'borrower_disabled' : 'ended';

@@ -69,7 +69,7 @@ async function borrowerOf(
   kind: LoanKind,
 ): Promise<Borrower> {
   const given = input.borrower ?? {};
-  const organisation = readText(given.organisation, '借阅单位', 100);
+  const organisation = readText(given.organisation, '借阅单位', 100, 'LOAN_BORROWER_INVALID');
   const user = given.user?.trim() || null;
   if (organisation && user) throw invalid('LOAN_BORROWER_INVALID', '借阅人只能是本单位账户或外单位之一');
   if (!organisation && (!user || user === principal.username))
@@ -84,11 +84,17 @@ async function borrowerOf(
   if (!can(principal, 'loan.handle'))
     throw new YidangError('FORBIDDEN', 'forbidden', '只有档案员可以为他人或外单位登记借阅');
   if (organisation) {
-    const letterNo = readText(given.letterNo, '介绍信编号', 50);
+    const letterNo = readText(given.letterNo, '介绍信编号', 50, 'LOAN_BORROWER_INVALID');
     if (!letterNo) throw invalid('LOAN_LETTER_REQUIRED', `外单位（${organisation}）借阅须填写介绍信编号`);
     if (kind === 'electronic')
       throw invalid('LOAN_BORROWER_INVALID', '外单位没有本系统账户，不能电子阅览；请选择实体借出或复制');
-    return { id: null, username: null, organisation, person: readText(given.person, '经办人', 50), letterNo };
+    return {
+      id: null,
+      username: null,
+      organisation,
+      person: readText(given.person, '经办人', 50, 'LOAN_BORROWER_INVALID'),
+      letterNo,
+    };
   }
   const account = await accountOf(db, { username: user as string });
   if (!account) throw invalid('LOAN_BORROWER_INVALID', `借阅人账户 ${String(user).slice(0, 64)} 不存在`);
@@ -373,7 +379,7 @@ export async function rejectLoan(
   input: { reason: string },
   now = new Date(),
 ): Promise<LoanView> {
-  const reason = readText(input.reason, '驳回理由', 200);
+  const reason = readText(input.reason, '驳回理由', 200, 'LOAN_REASON_INVALID');
   if (!reason) throw invalid('LOAN_REASON_REQUIRED', '驳回借阅须说明理由');
   await inTransaction(db, async (trx) => {
     const loan = await visibleLoan(trx, principal, loanNo, true);

@@ -203,7 +203,7 @@ export async function listLoanViews(
 ): Promise<{ loans: LoanView[]; nextBefore: number | null }> {
   const limit = query.limit ?? 50;
   if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-    throw invalid('LOAN_ITEMS_INVALID', '每页条数应为 1 至 200');
+    throw invalid('INVALID_ARGUMENT', '每页条数应为 1 至 200');
   const filter: LoanFilter = { limit, ...(query.states ? { states: query.states } : {}) };
   if (query.beforeId !== undefined) filter.beforeId = query.beforeId;
   if (query.view === 'mine') filter.mine = principal.userId;

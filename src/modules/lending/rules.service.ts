@@ -141,7 +141,7 @@ export async function setLoanRule(
     renewals_allowed: wholeNumber(input.renewalsAllowed, 1, 0, 10, '续借次数'),
     renewal_days: wholeNumber(input.renewalDays, 15, 1, 365, '每次续借天数'),
     paper_may_leave: input.paperMayLeave ?? true,
-    note: readText(input.note, '说明', 200),
+    note: readText(input.note, '说明', 200, 'LOAN_RULE_INVALID'),
     updated_by: principal.username,
     updated_at: now,
   };
