@@ -52,8 +52,12 @@ async function views(db: Db, rows: LoanRuleRow[]): Promise<LoanRuleView[]> {
   const categories = new Map((await listCategories(db)).map((category) => [category.id, category]));
   return rows.map((row) => ({
     id: row.id,
-    category: row.category_id === null ? null : (categories.get(row.category_id)?.code ?? null),
-    categoryName: row.category_id === null ? null : (categories.get(row.category_id)?.name ?? null),
+    category:
+      row.category_id === null ? null : (categories.get(row.category_id)?.code ?? `#${row.category_id}`),
+    categoryName:
+      row.category_id === null
+        ? null
+        : (categories.get(row.category_id)?.name ?? '（已删除的类别，本规则不再适用）'),
     sensitivity: row.sensitivity,
     retention: row.retention,
     approvalLevels: row.approval_levels,
