@@ -112,5 +112,25 @@ it('shows a 参保人 their archives, issues a copy, tells who looked, and the c
   } finally {
     await visitor.close();
   }
+  // On plain http:// (not localhost) the browser has no crypto.subtle: the file check says so in
+  // Chinese, and the code check alone still works.
+  const insecure = await browser.newContext({ baseURL: server.url, locale: 'zh-CN', viewport: PHONE });
+  try {
+    await insecure.addInitScript(() => {
+      Object.defineProperty(globalThis.crypto, 'subtle', { get: () => undefined });
+    });
+    const check = await insecure.newPage();
+    await check.goto(`/copy-check?code=${encodeURIComponent(code)}`);
+    await check
+      .locator('input[type=file]')
+      .setInputFiles({ name: '复制件.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4') });
+    await check.getByRole('button', { name: '核验' }).click();
+    await check.getByText(/需在本机计算摘要.*HTTPS/).waitFor();
+    await check.reload();
+    await check.getByRole('button', { name: '核验' }).click();
+    await expect(check.getByTestId('copy-check-result').textContent()).resolves.toContain('真实有效');
+  } finally {
+    await insecure.close();
+  }
   expect(session.errors).toEqual([]);
 }, 120_000);

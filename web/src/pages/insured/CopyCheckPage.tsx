@@ -11,8 +11,15 @@ import { asApiError } from '../../app/hooks';
 
 type Check = ResponseOf<'/api/v1/copy-checks/{code}', 'get'>;
 
+/** The browser hashes only in a secure context (HTTPS or the server's own machine). */
+const FILE_CHECK_NEEDS_HTTPS =
+  '核验所持文件需在本机计算摘要，浏览器仅在通过 HTTPS 访问本页时提供此功能；请改用 https:// 地址访问，或不选文件、仅凭核验码核验';
+
 async function sha256Hex(file: File): Promise<string> {
-  const digest = await crypto.subtle.digest('SHA-256', await file.arrayBuffer());
+  // Plain http://10.x (a county server): crypto.subtle is absent and would fail with a bare TypeError.
+  const subtle = globalThis.crypto?.subtle;
+  if (!subtle) throw new Error(FILE_CHECK_NEEDS_HTTPS);
+  const digest = await subtle.digest('SHA-256', await file.arrayBuffer());
   return [...new Uint8Array(digest)].map((byte) => byte.toString(16).padStart(2, '0')).join('');
 }
 
