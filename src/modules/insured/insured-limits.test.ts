@@ -137,6 +137,49 @@ describe('查询答复 per page view', () => {
   });
 });
 
+describe('查询答复 window', () => {
+  it('notes an answer again once the last of its kind is older than the window, not before', async () => {
+    const other = await testUser(db(), {
+      roles: ['insured'],
+      scope: [],
+      idNumber: validId('32011519900101123'),
+      username: 'insured-window',
+    });
+    const minutesAgo = (minutes: number) => new Date(Date.now() - minutes * 60_000);
+    // Answers logged earlier: records 11 minutes ago (outside the window), archives 5 (inside).
+    for (const [kind, at] of [
+      ['records', minutesAgo(11)],
+      ['archives', minutesAgo(5)],
+    ] as const)
+      await inTransaction(db(), (trx) =>
+        appendEvents(
+          trx,
+          [
+            {
+              actor: 'insured-window',
+              action: 'insured.query_answered',
+              subject: 'user:insured-window',
+              payload: { kind, rows: 0 },
+            },
+          ],
+          at,
+        ),
+      );
+    expect((await get('/api/v1/insured/records', other)).statusCode).toBe(200);
+    expect((await get('/api/v1/insured/archives', other)).statusCode).toBe(200);
+    const kinds = (
+      await db()
+        .selectFrom('integrity_event')
+        .select('payload')
+        .where('subject', '=', 'user:insured-window')
+        .where('action', '=', 'insured.query_answered')
+        .orderBy('seq')
+        .execute()
+    ).map((row) => (JSON.parse(row.payload) as { kind: string }).kind);
+    expect(kinds).toEqual(['records', 'archives', 'records']);
+  });
+});
+
 describe('复制件 allowance', () => {
   const errorOf = (response: { json(): unknown }) =>
     (response.json() as { error: { code: string; message: string } }).error;
