@@ -88,7 +88,7 @@ beforeAll(async () => {
     .insertInto('loan_item')
     .values({ loan_id: id, item_id: item.id, archive_code: archiveCode, handed_over_at: new Date() })
     .execute();
-  await runLoanReminders(db(), { offsets: [-3, 0, 7], deliver: false });
+  await runLoanReminders(db(), SYSTEM, { offsets: [-3, 0, 7], deliver: false });
 }, 120_000);
 afterAll(async () => {
   await browser?.close();

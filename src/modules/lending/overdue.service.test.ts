@@ -1,3 +1,4 @@
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { describe, expect, it } from 'vitest';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { code, db, EVERYTHING, useGrantDatabase, user } from '../../../test/helpers/grant-service.js';
@@ -74,7 +75,7 @@ describe('the overdue list', () => {
     await loan(borrower, TODAY); // due today: not overdue yet
     await loan(borrower, shiftDate(TODAY, -9), { kind: 'electronic' });
     await loan(borrower, shiftDate(TODAY, -9), { state: 'closed' });
-    await runLoanReminders(db(), { offsets: [-3, 0, 7], deliver: false, now: at(TODAY) });
+    await runLoanReminders(db(), SYSTEM, { offsets: [-3, 0, 7], deliver: false, now: at(TODAY) });
 
     const page = await overdueList(db(), scoped, {}, at(TODAY));
     expect(page.today).toBe(TODAY);

@@ -1,5 +1,6 @@
 import type { ReminderSettings } from '../../config/notices.js';
 import type { Db } from '../../db/database.js';
+import { systemContext } from '../../shared/access-context.js';
 import type { JobDefinition } from '../jobs/job.runtime.js';
 import { runLoanReminders } from './reminder.service.js';
 
@@ -16,7 +17,7 @@ export function loanRemindersJob(
   return {
     kind: LOAN_REMINDERS_JOB,
     async run(_payload, context) {
-      const run = await runLoanReminders(db, {
+      const run = await runLoanReminders(db, systemContext('jobs'), {
         offsets: settings.offsets,
         deliver: settings.deliver,
         now: clock(),

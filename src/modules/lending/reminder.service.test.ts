@@ -1,3 +1,4 @@
+import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { describe, expect, it } from 'vitest';
 import { validId } from '../../../test/helpers/fixtures.js';
 import {
@@ -86,7 +87,7 @@ const remindersOf = async (loanNo: string) =>
   ).map((row) => `${row.recipient_name} ${row.kind} ${row.dedupe_key?.split(':').slice(-1)[0]}`);
 
 const run = (date: string, offsets = OFFSETS) =>
-  runLoanReminders(db(), { offsets, deliver: false, now: at(date) });
+  runLoanReminders(db(), SYSTEM, { offsets, deliver: false, now: at(date) });
 
 describe('loan reminders', () => {
   it('reminds the borrower at T−3 and T, and borrower and archivists at T+7, each once', async () => {

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { beijingDate } from '../../shared/beijing-time.js';
+import type { SystemContext } from '../../shared/access-context.js';
 import { YidangError } from '../../shared/errors.js';
 import { type ScopedHolder, scopedHolders } from '../access/holders.queries.js';
 import { itemCodeWithin } from '../catalog/item.queries.js';
@@ -126,8 +127,15 @@ async function remindLoan(trx: Db, loan: ReminderCandidate, send: Send): Promise
 const errorCode = (error: unknown) =>
   error instanceof YidangError ? error.code : error instanceof Error ? error.name : 'UNKNOWN';
 
-/** Sends every reminder due at `now` (Beijing day) that has not been sent; safe to run at any time, often. */
-export async function runLoanReminders(db: Db, options: ReminderOptions): Promise<ReminderRun> {
+/**
+ * Sends every reminder due at `now` (Beijing day) that has not been sent; safe to run at any time, often.
+ * Only the system runs it: it reads every loan and which archivists' scopes cover their items.
+ */
+export async function runLoanReminders(
+  db: Db,
+  _access: SystemContext,
+  options: ReminderOptions,
+): Promise<ReminderRun> {
   const now = options.now ?? new Date();
   const today = beijingDate(now);
   const offsets = [...new Set(options.offsets)].sort((a, b) => a - b);
