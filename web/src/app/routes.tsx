@@ -24,11 +24,6 @@ const RetentionPage = lazy(() => import('../pages/admin/RetentionPage'));
 const FondsPage = lazy(() => import('../pages/admin/FondsPage'));
 const SystemPage = lazy(() => import('../pages/admin/SystemPage'));
 const ProfilePage = lazy(() => import('../pages/profile/ProfilePage'));
-const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
-const InsuredHomePage = lazy(() => import('../pages/insured/InsuredHomePage'));
-const InsuredViewsPage = lazy(() => import('../pages/insured/InsuredViewsPage'));
-const InsuredCopiesPage = lazy(() => import('../pages/insured/InsuredCopiesPage'));
-const CopyCheckPage = lazy(() => import('../pages/insured/CopyCheckPage'));
 const InboxPage = lazy(() => import('../pages/notices/InboxPage'));
 const OverduePage = lazy(() => import('../pages/lending/OverduePage'));
 const LoanRequestPage = lazy(() => import('../pages/lending/LoanRequestPage'));
@@ -36,6 +31,11 @@ const MyLoansPage = lazy(() => import('../pages/lending/MyLoansPage'));
 const LoanApprovalsPage = lazy(() => import('../pages/lending/LoanApprovalsPage'));
 const LoanDeskPage = lazy(() => import('../pages/lending/LoanDeskPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
+const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
+const InsuredHomePage = lazy(() => import('../pages/insured/InsuredHomePage'));
+const InsuredViewsPage = lazy(() => import('../pages/insured/InsuredViewsPage'));
+const InsuredCopiesPage = lazy(() => import('../pages/insured/InsuredCopiesPage'));
+const CopyCheckPage = lazy(() => import('../pages/insured/CopyCheckPage'));
 
 /** An account that is only a 参保人 starts in its own phone-width window, not the staff console. */
 function Home() {
