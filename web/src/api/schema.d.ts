@@ -18616,6 +18616,26 @@ export interface paths {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
                 422: {
                     headers: {
                         [name: string]: unknown;
