@@ -105,7 +105,10 @@ export async function personIndexesOfCodes(
     .where('i.id_number_index', 'is not', null)
     .execute();
   return new Map(
-    rows.map((row) => [row.archive_code, { personKey: row.id_number_index as string, fondsCode: row.fonds_code }]),
+    rows.map((row) => [
+      row.archive_code,
+      { personKey: row.id_number_index as string, fondsCode: row.fonds_code },
+    ]),
   );
 }
 

@@ -255,7 +255,13 @@ export interface OwnRosterRecords {
     endedOn: string | null;
     endReason: string | null;
   }>;
-  contributions: Array<{ scheme: string; periodYear: number; paidOn: string; amount: string; subsidy: string }>;
+  contributions: Array<{
+    scheme: string;
+    periodYear: number;
+    paidOn: string;
+    amount: string;
+    subsidy: string;
+  }>;
   settlements: Array<{
     visitType: string;
     institution: string;
@@ -289,7 +295,5 @@ export async function ownRosterRecords(db: Db, idIndex: string, limit = 200): Pr
         from assistance_status a where a.person_id = p.id order by a.included_on desc limit ${limit}) x), '[]'::json)
     ) as records
     from insured_person p where p.id_index = ${idIndex} limit 1`.execute(db);
-  return (
-    result.rows[0]?.records ?? { enrollments: [], contributions: [], settlements: [], statuses: [] }
-  );
+  return result.rows[0]?.records ?? { enrollments: [], contributions: [], settlements: [], statuses: [] };
 }
