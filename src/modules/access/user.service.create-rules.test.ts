@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { failure } from '../../../test/helpers/fixtures.js';
+import { failure, validId } from '../../../test/helpers/fixtures.js';
 import {
   ACTOR,
   database,
@@ -49,6 +49,26 @@ describe('createUser', () => {
       expect(error.kind).toBe('invalid');
     }
     expect(await userCount()).toBe(before);
+  });
+
+  it('refuses an ID number as a username, masked in the message (the name is every event’s actor)', async () => {
+    const before = await userCount();
+    const id = validId('32011519850314123');
+    for (const username of [id, `wang.${id}`]) {
+      const error = await failure(
+        createUser(db(), { username, password: 'Strong-Pass-2026!', roles: ['insured'] }, ACTOR),
+      );
+      expect(error.code, username).toBe('ID_NUMBER_IN_TEXT');
+      expect(error.message).not.toContain(id);
+      expect(error.message).toContain(`${id.slice(0, 6)}********${id.slice(-4)}`);
+    }
+    expect(await userCount()).toBe(before);
+    // Digits that are not an ID number stay allowed.
+    await createUser(
+      db(),
+      { username: '320115000001', password: 'Strong-Pass-2026!', roles: ['clerk'] },
+      ACTOR,
+    );
   });
 
   it('applies the password policy with the username', async () => {

@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { SystemContext } from '../../shared/access-context.js';
 import { conflict, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
+import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { listCategories, listFonds } from '../catalog/catalog.queries.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
@@ -101,6 +102,9 @@ export async function createUser(
   const username = input.username.trim().toLowerCase();
   if (!USERNAME.test(username))
     throw invalid('USERNAME_INVALID', '用户名为 2–64 位小写字母、数字、点、下划线或连字符，以字母或数字开头');
+  // The username is the actor of every event the account causes: an ID number as a name would put
+  // it in the log in the clear (a 参保人 often signs in by it elsewhere).
+  refuseIdNumberInText('用户名', username, '用户名会写入审计日志，请勿使用身份证号（可用姓名拼音或编号）');
   const roles = checkRoles(input.roles);
   checkPasswordPolicy(input.password, username);
   let idNumber: string | null = null;
