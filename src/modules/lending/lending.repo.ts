@@ -221,6 +221,9 @@ function stateOf(loan: LoanRow, items: readonly LoanItemRow[]): object {
     loanNo: loan.loan_no,
     kind: loan.kind,
     borrower: loan.borrower_username ?? null,
+    // The ids are what reads under the loan and the own-loan rules decide by, so they are proved too.
+    borrowerId: loan.borrower_id,
+    requesterId: loan.requester_id,
     organisation: loan.borrower_org ?? null,
     state: loan.state,
     approvedLevel: loan.approved_level,
@@ -229,6 +232,8 @@ function stateOf(loan: LoanRow, items: readonly LoanItemRow[]): object {
     renewals: loan.renewals,
     items: items.map((item) => ({
       item: item.archive_code,
+      itemId: item.item_id,
+      open: item.open,
       out: item.handed_over_at !== null,
       back: item.returned_at !== null,
       condition: item.condition,

@@ -159,6 +159,31 @@ describe('an electronic loan over HTTP', () => {
     expect(loans.filter((loan) => loan.loan_no !== tampered)).toHaveLength(loans.length - 1);
   });
 
+  it('verify names a loan handed to another reader behind its back (the ids reads are decided by)', async () => {
+    const db = system.database.db;
+    const before = await verifyAll({ db, store: system.store, signingKey: system.signingKey });
+    const altered = (report: typeof before) =>
+      report.problems.filter((problem) => problem.kind === 'loan.altered').map((problem) => problem.record);
+    const loan = await db
+      .selectFrom('loan')
+      .select(['id', 'loan_no', 'borrower_id', 'requester_id'])
+      .where('borrower_id', 'is not', null)
+      .where(
+        'loan_no',
+        'not in',
+        altered(before).map((record) => record.slice(4)),
+      )
+      .executeTakeFirstOrThrow();
+    const other = await db
+      .selectFrom('app_user')
+      .select('id')
+      .where('id', 'not in', [loan.borrower_id as number, loan.requester_id])
+      .executeTakeFirstOrThrow();
+    await db.updateTable('loan').set({ borrower_id: other.id }).where('id', '=', loan.id).execute();
+    const after = await verifyAll({ db, store: system.store, signingKey: system.signingKey });
+    expect(altered(after)).toEqual([...altered(before), `借阅单 ${loan.loan_no}`].sort());
+  });
+
   it('answers bad input with Chinese error codes', async () => {
     const ask = (body: Record<string, unknown>) =>
       call(
