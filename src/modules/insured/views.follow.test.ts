@@ -66,6 +66,20 @@ describe('the follower', () => {
         grantId: null,
         purpose: '借阅单JY2026-000001 核对缴费',
         traceId: 'YD-0000-0000-01',
+        loan: 'JY2026-000001',
+      },
+    });
+    // A file read the ordinary way whose purpose only claims a loan is an ordinary look.
+    await logEvent(db(), {
+      actor: clerk.username,
+      action: 'file.read',
+      subject: `item:${own}`,
+      payload: {
+        fileNumber: 1,
+        digest: 'sha256:00',
+        grantId: null,
+        purpose: '借阅单JY2026-000003 冒充',
+        traceId: 'YD-0000-0000-02',
       },
     });
     await logEvent(db(), {
@@ -85,9 +99,10 @@ describe('the follower', () => {
     const page = await viewsOfPerson(db(), person());
     expect(page.entries.map((entry) => [entry.action, entry.approval, entry.purpose, entry.role])).toEqual([
       ['loan.read', '借阅单 JY2026-000002', null, '经办人员'],
+      ['file.read', null, '借阅单JY2026-000003 冒充', '经办人员'],
       ['file.read', '借阅单 JY2026-000001', '核对缴费', '经办人员'],
     ]);
-    expect(page.entries.map((entry) => entry.actionLabel)).toEqual(['借阅阅览', '调阅文件']);
+    expect(page.entries.map((entry) => entry.actionLabel)).toEqual(['借阅阅览', '调阅文件', '调阅文件']);
   });
 
   it('files an ID-number search hit through the search route, never the number itself', async () => {

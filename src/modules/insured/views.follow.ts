@@ -79,14 +79,18 @@ export function lookOf(event: Pick<FeedEvent, 'action' | 'subject' | 'payload'>)
   }
   if (!event.subject.startsWith('item:')) return null;
   const purpose = text(payload.purpose);
-  const underLoan = purpose ? LOAN_PURPOSE.exec(purpose) : null;
-  if (underLoan)
+  // The loan comes from the field lending's delivery sets, never from the purpose: anyone may type
+  // "借阅单JY…" as a purpose, and the person would be told the look was approved under that loan.
+  const loan = text(payload.loan, 40);
+  if (loan) {
+    const led = purpose ? LOAN_PURPOSE.exec(purpose) : null;
     return {
       codes: [event.subject.slice(5)],
-      purpose: underLoan[2] || null,
-      approval: `借阅单 ${underLoan[1]}`,
+      purpose: (led?.[1] === loan ? led[2] : purpose) || null,
+      approval: `借阅单 ${loan}`,
       via: 'loan',
     };
+  }
   return { codes: [event.subject.slice(5)], purpose, approval: grant, via: text(payload.via, 20) };
 }
 

@@ -75,6 +75,8 @@ export interface EventPayloads {
     grantId: number | null;
     purpose: Purpose;
     traceId: string | null;
+    /** The 借阅单 it was read under (set by lending's delivery only, never taken from the purpose). */
+    loan?: string;
   };
   'blob.stored': { size: number; storedDigest: string; storedSize: number; suite: string };
   'blob.lost': { replicas: Readonly<Record<string, string>>; runId: number };

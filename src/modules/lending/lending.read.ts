@@ -74,7 +74,7 @@ export async function readUnderLoan(
     target.fileNumber,
     { username: principal.username, displayName: principal.displayName },
     // The loan number leads the purpose line, so every marked page names the loan it was read under.
-    { purpose: `借阅单${loan.loan_no} ${loan.purpose}`, now },
+    { purpose: `借阅单${loan.loan_no} ${loan.purpose}`, now, loan: loan.loan_no },
   );
   if (loan.kind === 'copy')
     await logEvent(db, {

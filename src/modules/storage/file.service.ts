@@ -303,6 +303,8 @@ export interface ReadTrace {
   purpose?: string | null;
   /** Leave the log entry to the caller (logRead), written once the copy is ready to leave. */
   deferLog?: boolean;
+  /** The 借阅单 the read is made under (lending checked it), logged as a field of its own. */
+  loan?: string;
 }
 
 export async function openFile(
@@ -337,6 +339,7 @@ export async function openFile(
           grantId: grant?.id ?? null,
           purpose: trace.purpose?.slice(0, 200) ?? grant?.purpose ?? null,
           traceId: trace.traceId ?? null,
+          ...(trace.loan ? { loan: trace.loan } : {}),
         },
       }),
     );

@@ -48,7 +48,7 @@ export async function deliverFile(
   archiveCode: string,
   fileNumber: number,
   reader: Reader,
-  options: { purpose?: string; now?: Date } = {},
+  options: { purpose?: string; now?: Date; loan?: string } = {},
 ): Promise<DeliveredCopy> {
   const traceId = newTraceId();
   const purpose = options.purpose?.trim() || undefined;
@@ -56,6 +56,7 @@ export async function deliverFile(
     traceId,
     purpose,
     deferLog: true,
+    ...(options.loan ? { loan: options.loan } : {}),
   });
   if (!canWatermark(file.mediaType)) {
     await logRead();
