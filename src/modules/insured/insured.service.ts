@@ -123,7 +123,7 @@ export async function ownArchives(
 /** The caller's enrollment, contributions, settlements and assistance status in the roster, where it holds them. */
 export async function ownRecords(db: Db, access: AccessContext): Promise<OwnRosterRecords> {
   const self = insuredSelf(access);
-  const records = await ownRosterRecords(db, self.personKey);
+  const records = await ownRosterRecords(db, self.access);
   await answered(
     db,
     self,

@@ -1,5 +1,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { PrincipalContext } from '../../shared/access-context.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import type { Scheme } from './ledgers.tables.js';
 import type { BlockKeys } from './roster.keys.js';
 import { BLOCK_COLUMNS } from './roster.keys.js';
@@ -275,8 +277,19 @@ export interface OwnRosterRecords {
   statuses: Array<{ identity: string; source: string; includedOn: string; exitedOn: string | null }>;
 }
 
-/** The roster's records of the person with this blind index (empty when the roster does not hold them), at most `limit` of each. */
-export async function ownRosterRecords(db: Db, idIndex: string, limit = 200): Promise<OwnRosterRecords> {
+/**
+ * The roster's records of the signed-in person (empty when the roster does not hold them, or the account
+ * names no ID number), at most `limit` of each. Whose records comes from the principal's own scope, so no
+ * caller can ask for someone else's by passing a key.
+ */
+export async function ownRosterRecords(
+  db: Db,
+  access: PrincipalContext,
+  limit = 200,
+): Promise<OwnRosterRecords> {
+  const none: OwnRosterRecords = { enrollments: [], contributions: [], settlements: [], statuses: [] };
+  const idIndex = idNumberIndex(access.scope.idNumber);
+  if (!idIndex) return none;
   const result = await sql<{ records: OwnRosterRecords | null }>`
     select json_build_object(
       'enrollments', coalesce((select json_agg(x) from (select e.scheme, e.employer, e.started_on as "startedOn",
@@ -295,5 +308,5 @@ export async function ownRosterRecords(db: Db, idIndex: string, limit = 200): Pr
         from assistance_status a where a.person_id = p.id order by a.included_on desc limit ${limit}) x), '[]'::json)
     ) as records
     from insured_person p where p.id_index = ${idIndex} limit 1`.execute(db);
-  return result.rows[0]?.records ?? { enrollments: [], contributions: [], settlements: [], statuses: [] };
+  return result.rows[0]?.records ?? none;
 }
