@@ -1,3 +1,4 @@
+import { idOf, rosterEntry, storeRoster } from '../../../test/helpers/roster.js';
 import crypto from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -169,6 +170,18 @@ describe('本人档案', () => {
     const response = await get('/api/v1/insured/records', insured1);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.json()).toEqual({ enrollments: [], contributions: [], settlements: [], statuses: [] });
+  });
+
+  it('answers the person’s own enrollment once the roster holds it, and never another person’s', async () => {
+    const db = system.database.db;
+    await storeRoster(db, [rosterEntry('张三', P1), rosterEntry('李四', idOf('32011519900101123'))]);
+    const response = await get('/api/v1/insured/records', insured1);
+    expect(response.statusCode, response.body).toBe(200);
+    const records = response.json() as { enrollments: Array<{ scheme: string; startedOn: string }> };
+    expect(records.enrollments).toEqual([
+      expect.objectContaining({ scheme: 'resident', startedOn: '2018-01-01' }),
+    ]);
+    expect(response.body).not.toContain(P1);
   });
 });
 
