@@ -5,8 +5,9 @@
 //   postgres the same tests on the PostgreSQL server of DATABASE_URL (only when it is set)
 //   browser  the console in Chromium                                 (once, on PGlite)
 // Each lane's time is printed; the last line counts every lane's tests. Extra arguments (file filters,
-// `-t name`) go to every lane. `--lanes unit,pglite` runs some lanes only.
-import { spawnSync } from 'node:child_process';
+// `-t name`) go to every lane. `--lanes unit,pglite` runs some lanes only. With DATABASE_URL set the
+// postgres and browser lanes run beside the unit and pglite lanes (`--serial`: one after the other).
+import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
@@ -20,6 +21,8 @@ if (laneFlag >= 0) {
   only = new Set(args[laneFlag + 1].split(','));
   args.splice(laneFlag, 2);
 }
+const serialFlag = args.indexOf('--serial');
+if (serialFlag >= 0) args.splice(serialFlag, 1);
 // Positional arguments narrow the files (by substring, as vitest does); the rest are vitest options.
 const filters = [];
 const options = [];
@@ -108,17 +111,29 @@ function step(label, command, commandArgs, env = process.env) {
   return { label, ok: result.status === 0, seconds: (Date.now() - started) / 1000 };
 }
 
+/** Runs a command, its output to the terminal or into a file; resolves when it exits. */
+function stepAsync(label, command, commandArgs, env, logFile) {
+  const started = Date.now();
+  const out = logFile ? fs.openSync(logFile, 'w') : 'inherit';
+  const child = spawn(command, commandArgs, { stdio: logFile ? ['ignore', out, out] : 'inherit', env });
+  return new Promise((resolve) => {
+    child.on('close', (code) => {
+      if (logFile) fs.closeSync(out);
+      resolve({ label, ok: code === 0, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
 const build = step('build', 'npm', ['run', 'build']);
 if (!build.ok) process.exit(1);
 
 const reportDir = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'yidang-test-'));
-const results = [];
-for (const lane of lanes) {
-  console.log(
-    `\n== lane ${lane.name}: ${lane.files.length} files${lane.name === 'postgres' ? ' on PostgreSQL' : ''}`,
-  );
+
+async function runLane(lane, logFile) {
+  const heading = `\n== lane ${lane.name}: ${lane.files.length} files${lane.name === 'postgres' ? ' on PostgreSQL' : ''}`;
+  if (!logFile) console.log(heading);
   const report = path.join(reportDir, `${lane.name}.json`);
-  const outcome = step(
+  const outcome = await stepAsync(
     lane.name,
     'npx',
     [
@@ -132,7 +147,13 @@ for (const lane of lanes) {
       ...options,
     ],
     { ...lane.env, YIDANG_TEST_TAG: lane.tag ?? tagOf(lane.name) },
+    logFile,
   );
+  if (logFile) {
+    // A lane run beside the live one prints its whole output once it is done, not interleaved.
+    console.log(`${heading} (ran beside the PGlite lane; its output as written)`);
+    process.stdout.write(fs.readFileSync(logFile));
+  }
   let passed = 0;
   let failed = 0;
   let skipped = 0;
@@ -151,8 +172,39 @@ for (const lane of lanes) {
         failures.push(`${name} (${file.message || 'failed'})`);
     }
   }
-  results.push({ ...outcome, passed, failed, skipped, failures });
+  return { ...outcome, passed, failed, skipped, failures };
 }
+
+async function runInOrder(group, logged) {
+  const done = [];
+  for (const lane of group) {
+    if (lane.name === 'browser' && lanes.some((other) => other.name === 'pglite'))
+      await templateWritten(lane);
+    done.push(await runLane(lane, logged ? path.join(reportDir, `${lane.name}.log`) : undefined));
+  }
+  return done;
+}
+
+/** The browser lane reuses the PGlite lane's template: wait until that lane has written it (atomically). */
+async function templateWritten(lane) {
+  const safeTag = lane.tag.replace(/[^a-z0-9]/gi, '').toLowerCase();
+  const dump = path.join(root, '.tmp', `test-template-${safeTag}.tar`);
+  const until = Date.now() + 10 * 60_000;
+  while (!fs.existsSync(dump) && Date.now() < until) await new Promise((done) => setTimeout(done, 1000));
+}
+
+// The two database lanes run at once, each in its own processes: the PGlite lane's output live, the
+// PostgreSQL lane (then the browser lane) into files printed when they end. Neither lane keeps two
+// cores busy alone (the PGlite lane ran one test file or none for over half its time: servers
+// starting, files opened, child processes awaited), so together they take far less than one after
+// the other. `--serial` runs every lane one after the other, all live.
+const serial = serialFlag >= 0 || !lanes.some((lane) => lane.name === 'postgres');
+const beside = serial ? [] : lanes.filter((lane) => lane.name === 'postgres' || lane.name === 'browser');
+const live = lanes.filter((lane) => !beside.includes(lane));
+const [liveResults, besideResults] = await Promise.all([runInOrder(live, false), runInOrder(beside, true)]);
+const results = lanes.map((lane) =>
+  [...liveResults, ...besideResults].find((result) => result.label === lane.name),
+);
 
 console.log(`\n== lanes (build ${build.seconds.toFixed(0)} s)`);
 for (const lane of results)

@@ -24,7 +24,9 @@ export default async function setup(): Promise<void> {
     const dump = await database.pglite?.dumpDataDir('none');
     if (!dump) throw new Error('the embedded database could not be dumped');
     fs.mkdirSync(path.dirname(TEMPLATE_DUMP), { recursive: true });
-    fs.writeFileSync(TEMPLATE_DUMP, Buffer.from(await dump.arrayBuffer()));
+    // Written whole, then renamed: the browser lane, started beside this one, waits for the name.
+    fs.writeFileSync(`${TEMPLATE_DUMP}.part`, Buffer.from(await dump.arrayBuffer()));
+    fs.renameSync(`${TEMPLATE_DUMP}.part`, TEMPLATE_DUMP);
     await database.close();
     return;
   }
