@@ -6,7 +6,7 @@
 //   browser  the console in Chromium                                 (once, on PGlite)
 // Each lane's time is printed; the last line counts every lane's tests. Extra arguments (file filters,
 // `-t name`) go to every lane. `--lanes unit,pglite` runs some lanes only. With DATABASE_URL set the
-// postgres and browser lanes run beside the unit and pglite lanes (`--serial`: one after the other).
+// unit, postgres and browser lanes run one after another beside the pglite lane (`--serial`: all in turn).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -193,13 +193,16 @@ async function templateWritten(lane) {
   while (!fs.existsSync(dump) && Date.now() < until) await new Promise((done) => setTimeout(done, 1000));
 }
 
-// The two database lanes run at once, each in its own processes: the PGlite lane's output live, the
-// PostgreSQL lane (then the browser lane) into files printed when they end. Neither lane keeps two
-// cores busy alone (the PGlite lane ran one test file or none for over half its time: servers
-// starting, files opened, child processes awaited), so together they take far less than one after
-// the other. `--serial` runs every lane one after the other, all live.
+// The PGlite lane, the longest, runs with its output live; the unit, PostgreSQL and browser lanes run
+// one after another beside it, their output into files printed whole when each ends. Alone, the PGlite
+// lane had one test file or none running for 372 of its 671 s (servers starting, databases opened,
+// child processes awaited): the lanes beside it use that time (all lanes' tests 1,143 s in turn,
+// 1,078 s with postgres and browser beside). `--serial` runs every lane in turn, all live.
 const serial = serialFlag >= 0 || !lanes.some((lane) => lane.name === 'postgres');
-const beside = serial ? [] : lanes.filter((lane) => lane.name === 'postgres' || lane.name === 'browser');
+const beside =
+  serial || !lanes.some((lane) => lane.name === 'pglite')
+    ? []
+    : lanes.filter((lane) => lane.name !== 'pglite');
 const live = lanes.filter((lane) => !beside.includes(lane));
 const [liveResults, besideResults] = await Promise.all([runInOrder(live, false), runInOrder(beside, true)]);
 const results = lanes.map((lane) =>
