@@ -6,7 +6,7 @@ import { listFonds } from '../catalog/catalog.queries.js';
 import { personIndexesOfCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { type FeedEvent, readEventRowsAfter } from '../integrity/event.queries.js';
-import type { NamedLease } from '../jobs/job.runtime.js';
+import { type LogFollower, type LogFollowerOptions, startLogFollower } from '../jobs/log-follower.js';
 import { lockViewState, saveViews, tryLockViewState, type ViewInsert } from './insured.repo.js';
 
 // 谁查看了我的档案 is answered from a projection of the log, not from the log: the log names items by
@@ -169,44 +169,12 @@ export async function catchUpViews(
   }
 }
 
-export interface ViewsFollower {
-  stop(): Promise<void>;
-}
+export type ViewsFollower = LogFollower;
 
 /** The server's follower: small batches while behind, then a look every idleMs, under a named lease. */
-export function startViewsFollower(
-  db: Db,
-  options: { idleMs?: number; lease?: NamedLease; onError?: (error: Error) => void } = {},
-): ViewsFollower {
-  const idleMs = options.idleMs ?? 1000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const pass = async () => {
-    let delay = idleMs;
-    try {
-      if (!options.lease || (await options.lease.hold())) {
-        const run = await catchUpViews(db, { batch: 2000, maxEvents: 2000 });
-        if (run.backlog) delay = 20;
-      }
-    } catch (error) {
-      options.onError?.(error as Error);
-    }
-    if (!stopped) schedule(delay);
-  };
-  const schedule = (delay: number) => {
-    timer = setTimeout(() => {
-      running = pass();
-    }, delay);
-    timer.unref();
-  };
-  schedule(0);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      await options.lease?.release().catch(() => {});
-    },
-  };
+export function startViewsFollower(db: Db, options: LogFollowerOptions = {}): ViewsFollower {
+  return startLogFollower(
+    async () => (await catchUpViews(db, { batch: 2000, maxEvents: 2000 })).backlog,
+    options,
+  );
 }

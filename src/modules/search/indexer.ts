@@ -1,7 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { systemContext } from '../../shared/access-context.js';
 import { inTransaction } from '../../db/transaction.js';
-import type { NamedLease } from '../jobs/job.runtime.js';
+import { type LogFollower, type LogFollowerOptions, startLogFollower } from '../jobs/log-follower.js';
 import {
   analyzeDatabase,
   clearIndex,
@@ -275,9 +275,7 @@ function indexUpkeep(db: Db, threshold: number): (run: IndexRun) => Promise<void
   };
 }
 
-export interface BackgroundIndexer {
-  stop(): Promise<void>;
-}
+export type BackgroundIndexer = LogFollower;
 
 /**
  * The server's indexer: small batches while there is a backlog (so requests get the database in
@@ -287,48 +285,21 @@ export interface BackgroundIndexer {
  */
 export function startIndexer(
   db: Db,
-  options: {
-    idleMs?: number;
-    upkeepAfter?: number;
-    lease?: NamedLease;
-    onError?: (error: Error) => void;
-  } = {},
+  options: LogFollowerOptions & { upkeepAfter?: number } = {},
 ): BackgroundIndexer {
-  const idleMs = options.idleMs ?? 1000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
   const upkeep = indexUpkeep(db, options.upkeepAfter ?? UPKEEP_AFTER);
   let checkedStatistics = false;
-  const pass = async () => {
-    let delay = idleMs;
+  return startLogFollower(async () => {
+    // A home filled before the upkeep analyzed every table gets its statistics once.
+    if (!checkedStatistics && (await statisticsMissing(db))) await analyzeDatabase(db);
+    checkedStatistics = true;
+    const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
     try {
-      if (!options.lease || (await options.lease.hold())) {
-        // A home filled before the upkeep analyzed every table gets its statistics once.
-        if (!checkedStatistics && (await statisticsMissing(db))) await analyzeDatabase(db);
-        checkedStatistics = true;
-        const run = await catchUpIndex(db, { batch: 2000, maxEvents: 2000 });
-        if (run.backlog > 0) delay = 20;
-        await upkeep(run);
-      }
+      await upkeep(run);
     } catch (error) {
+      // Reported like a failed pass, but a backlog is still followed soon.
       options.onError?.(error as Error);
     }
-    if (!stopped) schedule(delay);
-  };
-  const schedule = (delay: number) => {
-    timer = setTimeout(() => {
-      running = pass();
-    }, delay);
-    timer.unref();
-  };
-  schedule(0);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      await options.lease?.release().catch(() => {});
-    },
-  };
+    return run.backlog > 0;
+  }, options);
 }

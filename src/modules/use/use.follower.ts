@@ -7,7 +7,7 @@ import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import type { EventName } from '../integrity/event-catalog.js';
 import { type FeedEvent, readEventRowsAfter } from '../integrity/event.queries.js';
-import type { NamedLease } from '../jobs/job.runtime.js';
+import { type LogFollower, type LogFollowerOptions, startLogFollower } from '../jobs/log-follower.js';
 import {
   clearUses,
   insertUses,
@@ -222,48 +222,16 @@ export async function rebuildUses(db: Db): Promise<UseRun> {
   return catchUpUses(db);
 }
 
-export interface UseFollower {
-  stop(): Promise<void>;
-}
+export type UseFollower = LogFollower;
 
 /**
  * The server's follower: small batches while there is a backlog, then a look every `idleMs`. With a
  * lease only the server holding it follows (several servers on one database register each use once).
  */
-export function startUseFollower(
-  db: Db,
-  options: { idleMs?: number; lease?: NamedLease; onError?: (error: Error) => void } = {},
-): UseFollower {
-  const idleMs = options.idleMs ?? 1000;
-  let stopped = false;
-  let timer: NodeJS.Timeout | undefined;
-  let running: Promise<void> = Promise.resolve();
-  const pass = async () => {
-    let delay = idleMs;
-    try {
-      if (!options.lease || (await options.lease.hold())) {
-        const run = await catchUpUses(db, { batch: 2000, maxEvents: 2000 });
-        // A full batch: more of the log may wait (of any kind; the register reads past the rest too).
-        if (run.events >= 2000) delay = 20;
-      }
-    } catch (error) {
-      options.onError?.(error as Error);
-    }
-    if (!stopped) schedule(delay);
-  };
-  const schedule = (delay: number) => {
-    timer = setTimeout(() => {
-      running = pass();
-    }, delay);
-    timer.unref();
-  };
-  schedule(0);
-  return {
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await running;
-      await options.lease?.release().catch(() => {});
-    },
-  };
+export function startUseFollower(db: Db, options: LogFollowerOptions = {}): UseFollower {
+  return startLogFollower(
+    // A full batch: more of the log may wait (of any kind; the register reads past the rest too).
+    async () => (await catchUpUses(db, { batch: 2000, maxEvents: 2000 })).events >= 2000,
+    options,
+  );
 }
