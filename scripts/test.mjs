@@ -2,11 +2,12 @@
 // `npm test`: the whole suite in lanes, each run once where running it twice proves nothing.
 //   unit     tests that never open a database                       (once)
 //   pglite   database-backed tests on the embedded PGlite
-//   postgres the same tests on the PostgreSQL server of DATABASE_URL (only when it is set)
+//   postgres the same tests on the PostgreSQL server of DATABASE_URL (only when it is set), but for
+//            the few a `// test-engine:` line gives one engine (see engineOf below)
 //   browser  the console in Chromium                                 (once, on PGlite)
 // Each lane's time is printed; the last line counts every lane's tests. Extra arguments (file filters,
 // `-t name`) go to every lane. `--lanes unit,pglite` runs some lanes only. With DATABASE_URL set the
-// unit, postgres and browser lanes run one after another beside the pglite lane (`--serial`: all in turn).
+// pglite then unit lanes run beside the postgres then browser lanes (`--serial`: all in turn).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -31,7 +32,6 @@ for (let i = 0; i < args.length; i++) {
   else if (args[i].startsWith('-')) options.push(args[i]);
   else filters.push(args[i]);
 }
-const postgresUrl = process.env.DATABASE_URL;
 
 function testFiles(dir) {
   const found = [];
@@ -75,6 +75,21 @@ const rest = all.filter((file) => !browser.includes(file));
 const database = rest.filter((file) => usesDatabase(file));
 const unit = rest.filter((file) => !database.includes(file));
 
+// A database file may say near its top which engines prove something with it:
+//   // test-engine: embedded   it opens PGlite whatever DATABASE_URL says: the PGlite lane only;
+//   // test-engine: either     the engine only stores what the layer under test (the CLI's words,
+//                              exit codes, masking) reads and writes, and the services below it are
+//                              tested on both: the PostgreSQL lane only when there is one, else PGlite.
+// Without a line the file runs on both engines.
+function engineOf(file) {
+  const head = fs.readFileSync(file, 'utf8').slice(0, 2000);
+  return /^\/\/ test-engine: (embedded|either)\b/m.exec(head)?.[1] ?? 'both';
+}
+const postgresUrl = process.env.DATABASE_URL;
+const postgresLane = Boolean(postgresUrl) && (!only || only.has('postgres'));
+const onPglite = database.filter((file) => !(postgresLane && engineOf(file) === 'either'));
+const onPostgres = database.filter((file) => engineOf(file) !== 'embedded');
+
 function withoutDatabase(env) {
   const copy = { ...env };
   delete copy.DATABASE_URL;
@@ -83,9 +98,9 @@ function withoutDatabase(env) {
 // The unit lane makes no template database; the browser lane takes the PGlite lane's (global-setup.ts).
 const lanes = [
   { name: 'unit', files: unit, env: { ...withoutDatabase(process.env), YIDANG_TEST_TEMPLATE: 'none' } },
-  { name: 'pglite', files: database, env: withoutDatabase(process.env) },
+  { name: 'pglite', files: onPglite, env: withoutDatabase(process.env) },
   ...(postgresUrl
-    ? [{ name: 'postgres', files: database, env: { ...process.env, DATABASE_URL: postgresUrl } }]
+    ? [{ name: 'postgres', files: onPostgres, env: { ...process.env, DATABASE_URL: postgresUrl } }]
     : []),
   { name: 'browser', files: browser, env: withoutDatabase(process.env) },
 ].filter((lane) => (!only || only.has(lane.name)) && lane.files.length > 0);
@@ -193,16 +208,18 @@ async function templateWritten(lane) {
   while (!fs.existsSync(dump) && Date.now() < until) await new Promise((done) => setTimeout(done, 1000));
 }
 
-// The PGlite lane, the longest, runs with its output live; the unit, PostgreSQL and browser lanes run
-// one after another beside it, their output into files printed whole when each ends. Alone, the PGlite
-// lane had one test file or none running for 372 of its 671 s (servers starting, databases opened,
-// child processes awaited): the lanes beside it use that time (all lanes' tests 1,143 s in turn,
-// 1,078 s with postgres and browser beside). `--serial` runs every lane in turn, all live.
+// Two chains run beside each other: the PGlite lane with its output live, then the unit lane; the
+// PostgreSQL lane, then the browser lane (it waits for the PGlite lane's template), their output
+// into files printed whole when each ends. Alone, the PGlite lane had one test file or none running
+// for 372 of its 671 s (servers starting, databases opened, child processes awaited): the other chain
+// uses that time. The chains are about equal in length (last measured in the README). `--serial` runs
+// every lane in turn, all live.
 const serial = serialFlag >= 0 || !lanes.some((lane) => lane.name === 'postgres');
+const besideNames = ['postgres', 'browser'];
 const beside =
   serial || !lanes.some((lane) => lane.name === 'pglite')
     ? []
-    : lanes.filter((lane) => lane.name !== 'pglite');
+    : lanes.filter((lane) => besideNames.includes(lane.name));
 const live = lanes.filter((lane) => !beside.includes(lane));
 const [liveResults, besideResults] = await Promise.all([runInOrder(live, false), runInOrder(beside, true)]);
 const results = lanes.map((lane) =>

@@ -1,3 +1,4 @@
+// test-engine: either (the CLI layer over services tested on both engines; see scripts/test.mjs)
 import fs from 'node:fs';
 import path from 'node:path';
 import ExcelJS from 'exceljs';

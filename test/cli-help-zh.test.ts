@@ -1,3 +1,4 @@
+// test-engine: either (the CLI layer over services tested on both engines; see scripts/test.mjs)
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command, CommanderError } from 'commander';

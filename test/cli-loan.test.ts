@@ -1,3 +1,4 @@
+// test-engine: either (the CLI layer over services tested on both engines; see scripts/test.mjs)
 import fs from 'node:fs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';

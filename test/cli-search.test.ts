@@ -1,3 +1,4 @@
+// test-engine: either (the CLI layer over services tested on both engines; see scripts/test.mjs)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addUser, CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run, writeJson } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';

@@ -1,3 +1,4 @@
+// test-engine: either (the CLI layer over services tested on both engines; see scripts/test.mjs)
 import { createHash, randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';

@@ -1,3 +1,4 @@
+// test-engine: embedded (PGlite on its worker thread, whatever DATABASE_URL says)
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

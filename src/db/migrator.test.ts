@@ -1,3 +1,4 @@
+// test-engine: embedded (the migrator on an in-memory PGlite)
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_CATEGORIES } from '../modules/catalog/builtin-categories.js';
