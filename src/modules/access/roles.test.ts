@@ -108,6 +108,24 @@ describe('role permissions', () => {
     expect(holders('audit.read')).toEqual(['auditor']);
   });
 
+  it('disposition permissions go to the roles the plan names; only holds reach the auditor', () => {
+    const holders = (permission: keyof typeof PERMISSIONS) =>
+      ALL_ROLES.filter((role) => ROLE_PERMISSIONS[role].includes(permission));
+    expect(holders('hold.manage')).toEqual(['archivist', 'auditor']);
+    expect(holders('appraisal.work')).toEqual(['reviewer', 'archivist', 'manager']);
+    expect(holders('destruction.approve')).toEqual(['manager']);
+    expect(holders('destruction.witness')).toEqual(['reviewer', 'archivist', 'manager']);
+    expect(holders('destruction.carry')).toEqual(['archivist']);
+    expect(CONTENT_PERMISSIONS).not.toContain('hold.manage');
+    for (const permission of [
+      'appraisal.work',
+      'destruction.approve',
+      'destruction.witness',
+      'destruction.carry',
+    ] as const)
+      expect(CONTENT_PERMISSIONS).toContain(permission);
+  });
+
   it('each administrative role lacks the other two roles’ duties', () => {
     const duties: Record<string, keyof typeof PERMISSIONS> = {
       sysadmin: 'user.manage',
@@ -132,7 +150,10 @@ describe('role permissions', () => {
   it('permissionsOf is the union of the roles’ permissions', () => {
     const union = permissionsOf(['manager', 'insured']);
     expect([...union].sort()).toEqual([
+      'appraisal.work',
       'catalog.read',
+      'destruction.approve',
+      'destruction.witness',
       'file.read',
       'item.read',
       'item.unmask',

@@ -42,6 +42,11 @@ export const PERMISSIONS = {
   'loan.handle': '借阅出库、归还与逾期管理',
   'loan.rules': '维护借阅规则',
   'use.stats': '查看利用登记与统计',
+  'hold.manage': '冻结与解除冻结',
+  'appraisal.work': '档案鉴定（提出与作出鉴定意见）',
+  'destruction.approve': '审批销毁清册',
+  'destruction.witness': '监销',
+  'destruction.carry': '执行销毁、确认纸质销毁',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -51,7 +56,16 @@ const BUSINESS_READ: Permission[] = ['item.read', 'file.read', 'catalog.read'];
 /** What each role may do; scope (fonds, region, category) narrows the archive permissions further. */
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   clerk: [...BUSINESS_READ, 'item.create', 'file.add', 'token.own', 'poverty.work', 'loan.request'],
-  reviewer: [...BUSINESS_READ, 'item.update', 'item.unmask', 'scan.qc', 'poverty.work', 'loan.request'],
+  reviewer: [
+    ...BUSINESS_READ,
+    'item.update',
+    'item.unmask',
+    'scan.qc',
+    'poverty.work',
+    'loan.request',
+    'appraisal.work',
+    'destruction.witness',
+  ],
   archivist: [
     ...BUSINESS_READ,
     'item.create',
@@ -67,14 +81,28 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'loan.handle',
     'loan.rules',
     'use.stats',
+    'hold.manage',
+    'appraisal.work',
+    'destruction.witness',
+    'destruction.carry',
   ],
-  manager: ['item.read', 'catalog.read', 'loan.request', 'loan.approve', 'use.stats'],
+  manager: [
+    'item.read',
+    'catalog.read',
+    'loan.request',
+    'loan.approve',
+    'use.stats',
+    'appraisal.work',
+    'destruction.approve',
+    'destruction.witness',
+  ],
   // Their own records: shown to them in full.
   insured: ['item.read', 'item.unmask', 'file.read'],
   sysadmin: ['user.manage', 'catalog.read', 'catalog.manage', 'storage.manage', 'integrity.sign'],
   // Lowering an item's sensitivity or 密级 opens it to more people: a decision of the 安全保密员 alone.
   secadmin: ['access.grant', 'item.declassify', 'catalog.read'],
-  auditor: ['audit.read', 'integrity.read'],
+  // A hold names items by query and never shows their content, so the auditor may place and lift one.
+  auditor: ['audit.read', 'integrity.read', 'hold.manage'],
 };
 
 /** Permissions that touch archive content; no administrative role may hold one. */
@@ -91,6 +119,10 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = [
   'loan.approve',
   'loan.handle',
   'use.stats',
+  'appraisal.work',
+  'destruction.approve',
+  'destruction.witness',
+  'destruction.carry',
 ];
 
 export function isRole(value: string): value is Role {
