@@ -27,6 +27,9 @@ import * as notices from './migrations/20261227T120000-notices.js';
 import * as loanReminders from './migrations/20261227T120100-loan-reminders.js';
 import * as lending from './migrations/20261227T110000-lending.js';
 import * as insured from './migrations/20261227T140000-insured.js';
+import * as appraisal from './migrations/20261227T150200-appraisal.js';
+import * as destruction from './migrations/20261227T150300-destruction.js';
+import * as shred from './migrations/20261227T150400-shred.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -58,6 +61,9 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T120100-loan-reminders': loanReminders,
   '20261227T110000-lending': lending,
   '20261227T140000-insured': insured,
+  '20261227T150200-appraisal': appraisal,
+  '20261227T150300-destruction': destruction,
+  '20261227T150400-shred': shred,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -1,5 +1,8 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
+import type { ExpiryTables } from '../modules/catalog/expiry.tables.js';
+import type { AppraisalTables } from '../modules/disposition/appraisal.tables.js';
+import type { DestructionTables } from '../modules/disposition/destruction.tables.js';
 import type { ConsoleTables } from '../modules/console/console.tables.js';
 import type { CheckTables } from '../modules/check/check.tables.js';
 import type { DuplicateTables } from '../modules/duplicates/duplicates.tables.js';
@@ -21,8 +24,11 @@ import type { VerifyTables } from '../modules/verify/verify.tables.js';
 /** The whole database as Kysely sees it: each module contributes the tables it owns. */
 export interface DatabaseSchema
   extends AccessTables,
+    AppraisalTables,
+    ExpiryTables,
     CatalogTables,
     ConsoleTables,
+    DestructionTables,
     CheckTables,
     DuplicateTables,
     ImportTables,
