@@ -30,6 +30,12 @@ const LoanRequestPage = lazy(() => import('../pages/lending/LoanRequestPage'));
 const MyLoansPage = lazy(() => import('../pages/lending/MyLoansPage'));
 const LoanApprovalsPage = lazy(() => import('../pages/lending/LoanApprovalsPage'));
 const LoanDeskPage = lazy(() => import('../pages/lending/LoanDeskPage'));
+const ExpiryPage = lazy(() => import('../pages/disposition/ExpiryPage'));
+const RoundsPage = lazy(() => import('../pages/disposition/RoundsPage'));
+const RoundPage = lazy(() => import('../pages/disposition/RoundPage'));
+const RegistersPage = lazy(() => import('../pages/disposition/RegistersPage'));
+const RegisterPage = lazy(() => import('../pages/disposition/RegisterPage'));
+const HoldsPage = lazy(() => import('../pages/disposition/HoldsPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
 const InsuredHomePage = lazy(() => import('../pages/insured/InsuredHomePage'));
@@ -62,6 +68,13 @@ function Permitted({ anyOf, children }: { anyOf: string[]; children: ReactNode }
     );
   return children;
 }
+
+const REGISTER_READERS = [
+  'appraisal.work',
+  'destruction.approve',
+  'destruction.witness',
+  'destruction.carry',
+];
 
 const page = (anyOf: string[], element: ReactNode) => <Permitted anyOf={anyOf}>{element}</Permitted>;
 
@@ -124,6 +137,13 @@ export const router = createBrowserRouter([
       { path: 'lending/mine', element: page(['loan.request'], <MyLoansPage />) },
       { path: 'lending/approvals', element: page(['loan.approve'], <LoanApprovalsPage />) },
       { path: 'lending/desk', element: page(['loan.handle'], <LoanDeskPage />) },
+      { path: 'disposition', element: <Navigate to="/disposition/expiry" replace /> },
+      { path: 'disposition/expiry', element: page(['appraisal.work'], <ExpiryPage />) },
+      { path: 'disposition/rounds', element: page(['appraisal.work'], <RoundsPage />) },
+      { path: 'disposition/rounds/:code', element: page(['appraisal.work'], <RoundPage />) },
+      { path: 'disposition/registers', element: page(REGISTER_READERS, <RegistersPage />) },
+      { path: 'disposition/registers/:code', element: page(REGISTER_READERS, <RegisterPage />) },
+      { path: 'disposition/holds', element: page(['hold.manage'], <HoldsPage />) },
       { path: '*', element: <Result status="404" title="页面不存在" subTitle="请从左侧菜单进入。" /> },
     ],
   },

@@ -1,0 +1,316 @@
+import {
+  Alert,
+  Button,
+  Card,
+  Form,
+  Input,
+  InputNumber,
+  Modal,
+  Radio,
+  Segmented,
+  Select,
+  Space,
+  Table,
+  Tag,
+  TreeSelect,
+  Typography,
+} from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import { useState } from 'react';
+import type { ApiError } from '../../api/client';
+import { showFieldErrors, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { categoryTree, optionsOf, useCategories, useFonds } from '../filing/catalog';
+import { getJson, postJson } from './dispositionApi';
+import { type Hold, type HoldList, holdPaths, scopeText } from './holdView';
+import { HOLD_KIND_NAMES, HOLD_STATE_NAMES } from './names';
+
+// 冻结: legal holds of the archivist's or auditor's fonds. A hold names items by their 档号, by a
+// query (one insured person, one institution's settlements of a year …) or by a category and year;
+// a query hold also covers items filed later that match. Held items cannot be destroyed, transferred
+// or have their retention shortened. Lifting needs a reason; every change is an event.
+
+interface Values {
+  fonds: string;
+  kind: string;
+  items?: string;
+  category?: string;
+  year?: number;
+  idNumber?: string;
+  insuredNumber?: string;
+  orgCode?: string;
+  businessType?: string;
+  reason: string;
+  caseRef?: string;
+}
+
+const splitCodes = (text = '') => text.split(/[\s,，、]+/).filter(Boolean);
+
+function holdBody(values: Values) {
+  const base = {
+    fonds: values.fonds,
+    kind: values.kind,
+    reason: values.reason,
+    caseRef: values.caseRef || undefined,
+  };
+  if (values.kind === 'items') return { ...base, items: splitCodes(values.items) };
+  if (values.kind === 'category_year') return { ...base, category: values.category, year: values.year };
+  const query = Object.fromEntries(
+    (['category', 'year', 'idNumber', 'insuredNumber', 'orgCode', 'businessType'] as const)
+      .map((field) => [field, values[field]])
+      .filter(([, value]) => value !== undefined && value !== ''),
+  );
+  return { ...base, query };
+}
+
+export default function HoldsPage() {
+  const [state, setState] = useState<'active' | 'lifted'>('active');
+  const holds = useRequest(() => getJson<HoldList>(holdPaths.list, { state }), [state]);
+  const fonds = useFonds();
+  const categories = useCategories();
+  const [form] = Form.useForm<Values>();
+  const kind = Form.useWatch('kind', form) ?? 'items';
+  const [placing, setPlacing] = useState(false);
+  const [lifting, setLifting] = useState<Hold>();
+  const [reason, setReason] = useState('');
+  const [error, setError] = useState<ApiError>();
+  const [formError, setFormError] = useState<string>();
+  const [done, setDone] = useState<string>();
+  const [busy, setBusy] = useState(false);
+
+  const place = async (values: Values) => {
+    setBusy(true);
+    setFormError(undefined);
+    try {
+      const hold = await postJson<Hold>(holdPaths.list, holdBody(values));
+      setDone(`已冻结 ${hold.code}：${hold.itemCount} 件`);
+      setPlacing(false);
+      form.resetFields();
+      holds.reload();
+    } catch (caught) {
+      setFormError(showFieldErrors(form, caught));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const lift = async () => {
+    if (!lifting) return;
+    setBusy(true);
+    setError(undefined);
+    try {
+      const hold = await postJson<Hold>(holdPaths.lift(lifting.code), { reason });
+      setDone(`已解除冻结 ${hold.code}`);
+      setLifting(undefined);
+      holds.reload();
+    } catch (caught) {
+      setError(caught as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const columns: ColumnsType<Hold> = [
+    { title: '冻结编号', dataIndex: 'code', width: 130 },
+    {
+      title: '范围',
+      key: 'scope',
+      render: (_, hold) => (
+        <>
+          <Tag>{HOLD_KIND_NAMES[hold.kind] ?? hold.kind}</Tag>
+          {scopeText(hold)}
+        </>
+      ),
+    },
+    { title: '件数', dataIndex: 'itemCount', width: 70 },
+    {
+      title: '事由',
+      key: 'reason',
+      render: (_, hold) => (
+        <>
+          <div>{hold.reason}</div>
+          {hold.caseRef ? <Typography.Text type="secondary">案号 {hold.caseRef}</Typography.Text> : null}
+        </>
+      ),
+    },
+    {
+      title: '冻结',
+      key: 'placed',
+      width: 160,
+      render: (_, hold) => (
+        <>
+          <div>{beijingText(hold.placedAt, 'minute')}</div>
+          <Typography.Text type="secondary">{hold.placedBy}</Typography.Text>
+        </>
+      ),
+    },
+    {
+      title: state === 'active' ? '操作' : '解除',
+      key: 'lift',
+      width: state === 'active' ? 90 : 200,
+      render: (_, hold) =>
+        hold.liftedAt ? (
+          <>
+            <div>
+              {beijingText(hold.liftedAt, 'minute')} {hold.liftedBy}
+            </div>
+            <Typography.Text type="secondary">{hold.liftReason}</Typography.Text>
+          </>
+        ) : (
+          <Button
+            size="small"
+            danger
+            onClick={() => {
+              setReason('');
+              setError(undefined);
+              setLifting(hold);
+            }}
+          >
+            解除
+          </Button>
+        ),
+    },
+  ];
+
+  return (
+    <Card
+      title={
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          冻结
+        </Typography.Title>
+      }
+      extra={
+        <Button type="primary" onClick={() => setPlacing(true)}>
+          新建冻结
+        </Button>
+      }
+    >
+      {done && <Alert type="success" showIcon style={{ marginBottom: 16 }} message={done} />}
+      <Segmented
+        style={{ marginBottom: 16 }}
+        value={state}
+        onChange={(value) => setState(value as 'active' | 'lifted')}
+        options={[
+          { value: 'active', label: HOLD_STATE_NAMES.active ?? 'active' },
+          { value: 'lifted', label: HOLD_STATE_NAMES.lifted ?? 'lifted' },
+        ]}
+      />
+      <ErrorNotice error={holds.error} retry={holds.reload} />
+      <Table
+        data-testid="holds-table"
+        rowKey="code"
+        size="middle"
+        loading={holds.loading}
+        columns={columns}
+        dataSource={holds.data?.holds ?? []}
+        locale={{ emptyText: state === 'active' ? '没有生效中的冻结' : '没有已解除的冻结' }}
+        pagination={{ pageSize: 20, hideOnSinglePage: true }}
+      />
+
+      <Modal
+        open={placing}
+        title="新建冻结"
+        okText="冻结"
+        cancelText="取消"
+        confirmLoading={busy}
+        onOk={() => form.submit()}
+        onCancel={() => setPlacing(false)}
+        width={560}
+      >
+        {formError && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={formError} />}
+        <Form form={form} layout="vertical" onFinish={place} initialValues={{ kind: 'items' }}>
+          <Form.Item name="fonds" label="全宗" rules={[{ required: true, message: '请选择全宗' }]}>
+            <Select
+              aria-label="全宗"
+              options={(fonds.data ?? []).map((row) => ({
+                value: row.code,
+                label: `${row.code} ${row.name}`,
+              }))}
+            />
+          </Form.Item>
+          <Form.Item name="kind" label="冻结范围">
+            <Radio.Group options={optionsOf(HOLD_KIND_NAMES)} optionType="button" />
+          </Form.Item>
+          {kind === 'items' ? (
+            <Form.Item
+              name="items"
+              label="档号"
+              rules={[{ required: true, message: '请填写档号' }]}
+              extra="每行一个档号"
+            >
+              <Input.TextArea aria-label="档号" rows={4} />
+            </Form.Item>
+          ) : (
+            <Space wrap align="start">
+              <Form.Item
+                name="category"
+                label="类别"
+                rules={kind === 'category_year' ? [{ required: true, message: '请选择类别' }] : []}
+              >
+                <TreeSelect
+                  aria-label="类别"
+                  style={{ width: 240 }}
+                  allowClear
+                  showSearch
+                  treeNodeFilterProp="title"
+                  treeData={categoryTree(categories.data ?? [], 'search')}
+                />
+              </Form.Item>
+              <Form.Item
+                name="year"
+                label="年度"
+                rules={kind === 'category_year' ? [{ required: true, message: '请填写年度' }] : []}
+              >
+                <InputNumber aria-label="年度" min={1949} max={2100} style={{ width: 110 }} />
+              </Form.Item>
+            </Space>
+          )}
+          {kind === 'query' && (
+            <Space wrap align="start">
+              <Form.Item name="idNumber" label="参保人身份证号" extra="只用于查找，不显示、不记录原文">
+                <Input.Password aria-label="参保人身份证号" autoComplete="off" style={{ width: 240 }} />
+              </Form.Item>
+              <Form.Item name="insuredNumber" label="参保号">
+                <Input aria-label="参保号" style={{ width: 180 }} />
+              </Form.Item>
+              <Form.Item name="orgCode" label="机构代码">
+                <Input aria-label="机构代码" style={{ width: 180 }} />
+              </Form.Item>
+              <Form.Item name="businessType" label="业务类型">
+                <Input aria-label="业务类型" style={{ width: 180 }} />
+              </Form.Item>
+            </Space>
+          )}
+          <Form.Item name="reason" label="冻结事由" rules={[{ required: true, message: '请填写冻结事由' }]}>
+            <Input.TextArea aria-label="冻结事由" rows={2} maxLength={500} />
+          </Form.Item>
+          <Form.Item name="caseRef" label="案号">
+            <Input aria-label="案号" maxLength={100} />
+          </Form.Item>
+        </Form>
+      </Modal>
+
+      <Modal
+        open={!!lifting}
+        title={lifting ? `解除冻结 ${lifting.code}` : ''}
+        okText="解除冻结"
+        okButtonProps={{ danger: true, disabled: reason.trim() === '' }}
+        cancelText="取消"
+        confirmLoading={busy}
+        onOk={lift}
+        onCancel={() => setLifting(undefined)}
+      >
+        {error && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={error.message} />}
+        <Input.TextArea
+          aria-label="解除理由"
+          rows={3}
+          maxLength={500}
+          value={reason}
+          onChange={(event) => setReason(event.target.value)}
+          placeholder="解除理由（必填）"
+        />
+      </Modal>
+    </Card>
+  );
+}

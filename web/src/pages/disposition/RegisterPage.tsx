@@ -1,0 +1,253 @@
+import { Alert, Button, Card, Descriptions, Progress, Space, Table, Tag, Typography } from 'antd';
+import type { ColumnsType } from 'antd/es/table';
+import { useEffect, useState } from 'react';
+import { Link, useParams } from 'react-router-dom';
+import { type ApiError, download } from '../../api/client';
+import { useAuth } from '../../app/auth';
+import { useRequest } from '../../app/hooks';
+import { FIELD_LABELS } from '../../app/labels';
+import { itemPath } from '../../app/paths';
+import { beijingText } from '../../app/time';
+import { ErrorNotice } from '../../components/ErrorNotice';
+import { RETENTION_NAMES } from '../filing/catalog';
+import { roundPath } from './appraisalView';
+import { type Register, type RegisterRow, registerPaths } from './destructionView';
+import { getJson, postJson } from './dispositionApi';
+import { REFUSAL_NAMES, REGISTER_STATE_NAMES, ROW_STATE_NAMES } from './names';
+import { PaperModal } from './PaperModal';
+import { registerColour } from './RegistersPage';
+import { SignatureBlock } from './SignatureBlock';
+
+// 销毁清册: the cover (全宗, count, round, the dated signatures of the appraisal lead, the approver and
+// two 监销人) and the rows. Each signature is the signer's own signed-in action. Once approved and
+// witnessed it is carried out by a job (progress shown while it runs; it waits for a replica that is
+// offline); paper rows are confirmed with the method, place, time and 监销人. The register's XLSX
+// and printable PDF are downloaded here.
+
+export default function RegisterPage() {
+  const { code = '' } = useParams();
+  const { user, can } = useAuth();
+  const register = useRequest(() => getJson<Register>(registerPaths.one(code)), [code]);
+  const [error, setError] = useState<ApiError>();
+  const [done, setDone] = useState<string>();
+  const [busy, setBusy] = useState(false);
+  const [paperRow, setPaperRow] = useState<RegisterRow>();
+  const data = register.data;
+  const carrying = data?.state === 'carrying';
+
+  // While the job runs the page follows it.
+  useEffect(() => {
+    if (!carrying) return;
+    const timer = setInterval(register.reload, 2000);
+    return () => clearInterval(timer);
+  }, [carrying, register.reload]);
+
+  const run = async (work: () => Promise<unknown>, message: string) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await work();
+      setDone(message);
+      register.reload();
+    } catch (caught) {
+      setError(caught as ApiError);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const signed = (role: string) => data?.signatures.filter((entry) => entry.role === role) ?? [];
+  const mine = data?.signatures.some((entry) => entry.username === user?.username) ?? false;
+  const open = data?.state === 'drawn' || data?.state === 'approved';
+
+  const columns: ColumnsType<RegisterRow> = [
+    { title: '序号', dataIndex: 'seq', width: 60 },
+    {
+      title: '档号',
+      dataIndex: 'archiveCode',
+      width: 230,
+      render: (archiveCode: string) => <Link to={itemPath(archiveCode)}>{archiveCode}</Link>,
+    },
+    { title: FIELD_LABELS.title, dataIndex: 'title', ellipsis: true },
+    { title: '年度', dataIndex: 'year', width: 70 },
+    {
+      title: '保管期限',
+      key: 'retention',
+      width: 130,
+      render: (_, row) => (
+        <>
+          <div>{RETENTION_NAMES[row.retention] ?? row.retention}</div>
+          <Typography.Text type="secondary">
+            应保管 {row.yearsRequired ?? '—'} 年 · 已保管 {row.yearsKept ?? '—'} 年
+          </Typography.Text>
+        </>
+      ),
+    },
+    { title: '页数/文件数', key: 'size', width: 100, render: (_, row) => `${row.pages}/${row.files}` },
+    { title: '销毁原因', dataIndex: 'reason', ellipsis: true },
+    { title: '备注', dataIndex: 'note', width: 100, render: (note: string | null) => note ?? '' },
+    {
+      title: '状态',
+      key: 'state',
+      width: 150,
+      render: (_, row) => (
+        <>
+          <Tag color={row.state === 'destroyed' || row.state === 'paper_confirmed' ? 'green' : 'default'}>
+            {ROW_STATE_NAMES[row.state] ?? row.state}
+          </Tag>
+          {row.paper ? (
+            <div>
+              <Typography.Text type="secondary">
+                {row.paper.method} · {row.paper.place} · {beijingText(row.paper.at, 'minute')}
+              </Typography.Text>
+            </div>
+          ) : row.state === 'paper_pending' && can('destruction.carry') ? (
+            <Button size="small" onClick={() => setPaperRow(row)}>
+              确认纸质销毁
+            </Button>
+          ) : null}
+        </>
+      ),
+    },
+  ];
+
+  return (
+    <Card
+      title={
+        <Typography.Title level={4} style={{ margin: 0 }}>
+          销毁清册 {code}
+        </Typography.Title>
+      }
+      extra={
+        data ? (
+          <Space wrap>
+            <Button
+              onClick={() =>
+                run(() => download(registerPaths.file(code, 'xlsx'), `${code}.xlsx`), '已下载清册 XLSX')
+              }
+            >
+              下载 XLSX
+            </Button>
+            <Button
+              onClick={() =>
+                run(() => download(registerPaths.file(code, 'pdf'), `${code}.pdf`), '已下载清册 PDF')
+              }
+            >
+              下载 PDF
+            </Button>
+          </Space>
+        ) : null
+      }
+    >
+      {done && <Alert type="success" showIcon style={{ marginBottom: 16 }} message={done} />}
+      {error && <Alert type="error" showIcon style={{ marginBottom: 16 }} message={error.message} />}
+      <ErrorNotice error={register.error} retry={register.reload} />
+      {data && (
+        <>
+          <Descriptions size="small" column={{ xs: 1, md: 3 }} style={{ marginBottom: 16 }}>
+            <Descriptions.Item label="全宗号">{data.fonds}</Descriptions.Item>
+            <Descriptions.Item label="鉴定批次">
+              <Link to={roundPath(data.round)}>{data.round}</Link>
+            </Descriptions.Item>
+            <Descriptions.Item label="数量">{data.count} 件</Descriptions.Item>
+            <Descriptions.Item label="状态">
+              <Tag color={registerColour(data.state)}>{REGISTER_STATE_NAMES[data.state] ?? data.state}</Tag>
+            </Descriptions.Item>
+            <Descriptions.Item label="编制">
+              {beijingText(data.drawnAt, 'minute')} {data.drawnBy}
+            </Descriptions.Item>
+            {data.filedCode ? <Descriptions.Item label="清册档号">{data.filedCode}</Descriptions.Item> : null}
+          </Descriptions>
+          <SignatureBlock signatures={data.signatures} />
+          {data.progress && (data.state === 'carrying' || data.progress.destroyed < data.progress.total) ? (
+            <div style={{ margin: '16px 0' }} data-testid="carry-progress">
+              <Typography.Text>
+                已销毁 {data.progress.destroyed}/{data.progress.total} 件
+                {data.progress.waiting ? `，${data.progress.waiting} 件等待副本确认` : ''}
+              </Typography.Text>
+              <Progress
+                percent={Math.floor((100 * data.progress.destroyed) / Math.max(1, data.progress.total))}
+              />
+              {data.progress.message ? (
+                <Alert type="warning" showIcon message={data.progress.message} />
+              ) : null}
+            </div>
+          ) : null}
+          <Space wrap style={{ margin: '16px 0' }}>
+            {open && can('appraisal.work') && signed('lead').length === 0 && (
+              <Button
+                loading={busy}
+                onClick={() => run(() => postJson(registerPaths.sign(code), { role: 'lead' }), '组长已签字')}
+              >
+                组长签字
+              </Button>
+            )}
+            {data.state === 'drawn' && can('destruction.approve') && (
+              <Button
+                type="primary"
+                loading={busy}
+                onClick={() => run(() => postJson(registerPaths.approve(code)), '清册已批准')}
+              >
+                批准销毁
+              </Button>
+            )}
+            {open && can('destruction.witness') && signed('witness').length < 2 && !mine && (
+              <Button
+                loading={busy}
+                onClick={() =>
+                  run(() => postJson(registerPaths.sign(code), { role: 'witness' }), '监销人已签字')
+                }
+              >
+                监销签字
+              </Button>
+            )}
+            {data.state === 'approved' && can('destruction.carry') && (
+              <Button
+                type="primary"
+                danger
+                loading={busy}
+                onClick={() => run(() => postJson(registerPaths.carry(code)), '已开始执行销毁')}
+              >
+                执行销毁
+              </Button>
+            )}
+          </Space>
+          {data.refused?.length ? (
+            <Alert
+              type="warning"
+              showIcon
+              style={{ marginBottom: 16 }}
+              message={`${data.refused.length} 件不能列入清册`}
+              description={data.refused
+                .map(
+                  (entry) =>
+                    `${entry.archiveCode}：${entry.message ?? REFUSAL_NAMES[entry.reason] ?? entry.reason}`,
+                )
+                .join('；')}
+            />
+          ) : null}
+        </>
+      )}
+      <Table
+        data-testid="register-rows-table"
+        rowKey="seq"
+        size="middle"
+        loading={register.loading && !data}
+        columns={columns}
+        dataSource={data?.rows ?? []}
+        locale={{ emptyText: '清册没有条目' }}
+        pagination={{ pageSize: 50, hideOnSinglePage: true }}
+      />
+      <PaperModal
+        register={code}
+        row={paperRow}
+        onClose={() => setPaperRow(undefined)}
+        onDone={(message) => {
+          setPaperRow(undefined);
+          setDone(message);
+          register.reload();
+        }}
+      />
+    </Card>
+  );
+}
