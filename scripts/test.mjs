@@ -220,7 +220,10 @@ const beside =
   serial || !lanes.some((lane) => lane.name === 'pglite')
     ? []
     : lanes.filter((lane) => besideNames.includes(lane.name));
-const live = lanes.filter((lane) => !beside.includes(lane));
+// The PGlite lane first: the browser lane waits for the template it writes.
+const live = lanes
+  .filter((lane) => !beside.includes(lane))
+  .sort((a, b) => (b.name === 'pglite') - (a.name === 'pglite'));
 const [liveResults, besideResults] = await Promise.all([runInOrder(live, false), runInOrder(beside, true)]);
 const results = lanes.map((lane) =>
   [...liveResults, ...besideResults].find((result) => result.label === lane.name),
