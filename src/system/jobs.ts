@@ -1,4 +1,5 @@
 import { checkAfterFilingJob } from '../modules/check/check.background.js';
+import { destructionCarryJob } from '../modules/disposition/destruction.carry.js';
 import { checkpointIfGrown } from '../modules/integrity/checkpoint.service.js';
 import { JobRuntime, type RuntimeOptions } from '../modules/jobs/job.runtime.js';
 import { LOAN_REMINDERS_JOB, loanRemindersJob } from '../modules/lending/reminder.job.js';
@@ -30,6 +31,8 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
     // The console's verify runs: one at a time, its row and job created together by the route.
     .register(verifyRunJob({ db, store, signingKey }))
     .register(fixityAuditJob({ db, store }, config.fixity.batch))
+    // Carrying out approved destruction registers: resumable, one item per transaction.
+    .register(destructionCarryJob({ db, store, signingKey }))
     // Notices to a mail/SMS gateway (config.notices); registered even when off, so notices queued
     // while a hook was configured are settled rather than left waiting.
     .register(noticeDeliveryJob(db, config.notices, options.clock))

@@ -77,6 +77,7 @@ export const SYSTEM_CALLERS = new Set([
   'src/modules/check/check.service.ts',
   'src/modules/scan/ocr.service.ts',
   'src/cli/commands/ocr.ts',
+  'src/modules/disposition/destruction.carry.ts',
 ]);
 
 const callsSystemContext = (node: ts.Node): boolean =>

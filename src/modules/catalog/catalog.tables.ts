@@ -104,6 +104,10 @@ export interface ArchiveItemTable {
   created_at: ColumnType<Date, Date | undefined, never>;
   updated_by: string;
   updated_at: UpdatedAt;
+  /** The tombstone (tombstone.ts): the 销毁清册 that destroyed the item, when, and the digest of what went. */
+  destroyed_register: ColumnType<string | null, string | null | undefined, string | null>;
+  destroyed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  destroyed_digest: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ArchiveItemVersionTable {

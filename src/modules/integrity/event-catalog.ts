@@ -220,6 +220,31 @@ export interface EventPayloads {
     effect: 'voucher' | 'rights' | 'audit' | 'compilation' | 'other';
     note: string | null;
   };
+  // 销毁清册 (disposition/destruction.*); subject register:<XH-…>, state the register's digest.
+  'destruction.drawn': { round: string; items: string[]; refused: Array<{ item: string; reason: string }> };
+  'destruction.signed': { role: 'lead' | 'approver' | 'witness'; signedAt: string };
+  'destruction.approved': { items: number };
+  'destruction.started': { items: number };
+  /** Subject the item; its state is the tombstone's, previousState the reduced previous version's. */
+  'item.destroyed': {
+    register: string;
+    version: number;
+    destroyedDigest: string;
+    blobs: string[];
+    /** Kept versions reduced to the tombstone's fields: version → digest of the reduced snapshot. */
+    reducedVersions: Record<string, string>;
+    /** Re-applied after a restore brought the item back (disposition/reapply.ts). */
+    reapplied?: true;
+  };
+  'destruction.paper_confirmed': {
+    item: string;
+    method: string;
+    place: string;
+    at: string;
+    witnesses: string[];
+  };
+  'destruction.completed': { items: number };
+  'destruction.filed': { archiveCode: string; digest: string; files: string[] };
 }
 
 export type EventName = keyof EventPayloads;
@@ -249,6 +274,7 @@ export type SubjectKind =
   | 'loan'
   | 'loan_rule'
   | 'use'
+  | 'register'
   | 'any';
 
 export interface EventType {
@@ -348,6 +374,14 @@ export const EVENT_TYPES = {
   'loan.rule_set': { label: '设置借阅规则', subject: 'loan_rule' },
   'loan.rule_removed': { label: '删除借阅规则', subject: 'loan_rule' },
   'use.effect_recorded': { label: '记录利用效果', subject: 'use' },
+  'destruction.drawn': { label: '编制销毁清册', subject: 'register' },
+  'destruction.signed': { label: '销毁清册签字', subject: 'register' },
+  'destruction.approved': { label: '批准销毁清册', subject: 'register' },
+  'destruction.started': { label: '开始执行销毁', subject: 'register' },
+  'item.destroyed': { label: '销毁档案', subject: 'item' },
+  'destruction.paper_confirmed': { label: '确认纸质档案销毁', subject: 'register' },
+  'destruction.completed': { label: '销毁清册执行完毕', subject: 'register' },
+  'destruction.filed': { label: '销毁清册归档', subject: 'register' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];
@@ -370,4 +404,5 @@ export const EVENT_GROUPS = {
   'file.': '电子文件（全部）',
   'token.': '接口令牌（全部）',
   'loan.': '借阅（全部）',
+  'destruction.': '销毁清册（全部）',
 } as const;

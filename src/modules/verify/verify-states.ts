@@ -5,6 +5,7 @@ import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { ProblemList } from '../integrity/verify-log.js';
+import { registerStates } from '../disposition/destruction.queries.js';
 import { copyStates } from '../insured/insured.queries.js';
 import { loanStates } from '../lending/lending.queries.js';
 
@@ -74,6 +75,14 @@ const KINDS: StateKind[] = [
     holds: '核验码、所属参保人、档号与文件、摘要或作废状态（公开核验据此答复）',
     tables: 'insured_copy',
     load: copyStates,
+  },
+  {
+    prefix: 'register:',
+    code: 'register',
+    name: (key) => `销毁清册 ${key}`,
+    holds: '所列档案、签字、审批、执行状态或纸质销毁确认',
+    tables: 'destruction_register、destruction_row、destruction_signature',
+    load: registerStates,
   },
 ];
 

@@ -5,6 +5,7 @@ import { findItemsByIds, itemCodesAfter, itemIdIndexes, listItems } from '../cat
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { itemState } from '../catalog/item.state.js';
+import { destroyedByRegister } from '../catalog/tombstone.js';
 import { itemVersionsAfter } from '../catalog/item.queries.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import type { StoredEvent } from '../integrity/event.queries.js';
@@ -42,6 +43,8 @@ export interface VerifyReport {
   copies: number;
   /** Accounts, API tokens, access requests and 档号 counters checked against their logged states. */
   states: number;
+  /** Items destroyed under each 销毁清册 (as the tombstones say, checked against the log). */
+  destroyed: Array<{ register: string; items: string[] }>;
   problems: Problem[];
   problemCount: number;
 }
@@ -52,6 +55,8 @@ interface Expectations {
   files: Map<string, Record<string, unknown>>;
   blobs: Map<string, Record<string, unknown>>;
   states: Map<string, string>;
+  /** 档号 → the register the log says destroyed it. */
+  destroyed: Map<string, string>;
 }
 
 function collect(expectations: Expectations) {
@@ -65,7 +70,11 @@ function collect(expectations: Expectations) {
     )
       return;
     const payload = JSON.parse(event.payload) as Record<string, unknown>;
-    if (event.action === 'item.created' || event.action === 'item.changed') {
+    if (
+      event.action === 'item.created' ||
+      event.action === 'item.changed' ||
+      event.action === 'item.destroyed'
+    ) {
       expectations.items.set(event.subject, {
         state: String(payload.state),
         version: Number(payload.version),
@@ -75,6 +84,12 @@ function collect(expectations: Expectations) {
           `${event.subject}#${Number(payload.version) - 1}`,
           String(payload.previousState),
         );
+      // A destroyed item's kept versions were reduced to the tombstone's fields, each digest logged.
+      if (event.action === 'item.destroyed') {
+        for (const [version, digest] of Object.entries(payload.reducedVersions as Record<string, string>))
+          expectations.versions.set(`${event.subject}#${version}`, digest);
+        expectations.destroyed.set(event.subject.slice('item:'.length), String(payload.register));
+      }
     } else if (event.action === 'file.added') {
       expectations.files.set(`${event.subject}#${payload.fileNumber}`, payload);
     } else if (event.action === 'blob.stored') {
@@ -97,6 +112,7 @@ export async function verifyAll(
     files: new Map(),
     blobs: new Map(),
     states: new Map(),
+    destroyed: new Map(),
   };
   const log = await verifyLog(
     db,
@@ -111,6 +127,7 @@ export async function verifyAll(
   const files = await verifyFiles(db, expectations, problems);
   const { blobs, copies } = await verifyBlobs(db, store, expectations, problems, options);
   const states = await verifyStates(db, log.algorithm, expectations.states, problems);
+  const destroyed = await verifyDestroyed(db, expectations.destroyed, problems);
   return {
     ok: problems.total === 0,
     events: log.events,
@@ -121,9 +138,37 @@ export async function verifyAll(
     blobs,
     copies,
     states,
+    destroyed,
     problems: problems.items,
     problemCount: problems.total,
   };
+}
+
+/** Every tombstone against the log's item.destroyed: which register destroyed which item. */
+async function verifyDestroyed(
+  db: Db,
+  logged: Map<string, string>,
+  problems: ProblemList,
+): Promise<Array<{ register: string; items: string[] }>> {
+  const byRegister = await destroyedByRegister(db);
+  for (const [register, codes] of byRegister)
+    for (const code of codes) {
+      const record = `档案 ${code}`;
+      if (logged.get(code) !== register)
+        problems.add(
+          'item.destroyed_unlogged',
+          record,
+          `${record} 标为按销毁清册 ${register} 销毁，但事件日志中没有相应的销毁记录`,
+        );
+      logged.delete(code);
+    }
+  for (const [code, register] of logged)
+    problems.add(
+      'item.destroyed_missing',
+      `档案 ${code}`,
+      `档案 ${code} 在事件日志中已按销毁清册 ${register} 销毁，但数据库中的销毁标记被改动`,
+    );
+  return [...byRegister].map(([register, items]) => ({ register, items }));
 }
 
 async function verifyItems(

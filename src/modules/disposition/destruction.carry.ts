@@ -1,0 +1,194 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { type AccessContext, systemContext } from '../../shared/access-context.js';
+import { isYidangError, YidangError } from '../../shared/errors.js';
+import { tombstoneItem } from '../catalog/tombstone.js';
+import type { SigningKey } from '../integrity/checkpoint.service.js';
+import { recordEvent } from '../integrity/event-log.js';
+import type { JobContext, JobDefinition } from '../jobs/job.runtime.js';
+import { forgetScannedPages } from '../scan/scan.queries.js';
+import { forgetItemText } from '../search/search.queries.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import { confirmShred, shredBlobKeys } from '../storage/shred.js';
+import { listItemFiles } from '../storage/storage.queries.js';
+import {
+  findRegister,
+  lockRow,
+  moveRegister,
+  type RegisterItemRow,
+  type RegisterRow,
+  registerRows,
+  registerState,
+  updateRow,
+} from './destruction.repo.js';
+
+// Carrying out a register (执行销毁), a job: each item in ONE transaction — its files' data keys
+// destroyed (storage, with the signed shred record on every replica first), its search document,
+// OCR text and scanned-page rows removed, its row reduced to a tombstone with `item.destroyed` last —
+// so a kill at any point leaves every item either whole or destroyed, and the next attempt goes on
+// from the first row still pending. Then each shredded blob is deleted from every replica; an item
+// counts destroyed only when every replica confirmed (a replica offline: the job waits and retries).
+
+export const DESTRUCTION_CARRY_JOB = 'destruction.carry';
+
+export interface CarryContext {
+  db: Db;
+  store: BlobStore;
+  signingKey: SigningKey;
+}
+
+export interface CarryOutcome {
+  destroyed: number;
+  /** Items whose files still wait for a replica to delete its copy. */
+  waiting: number;
+  /** Paper (or hybrid) items whose physical destruction is not yet confirmed. */
+  paperPending: number;
+  total: number;
+  completed: boolean;
+}
+
+export const isPaper = (row: Pick<RegisterItemRow, 'carrier'>) =>
+  row.carrier === 'paper' || row.carrier === 'hybrid';
+
+/** Destroys one pending row in one transaction (nothing, when another attempt already did). */
+async function destroyRow(
+  context: CarryContext,
+  access: AccessContext,
+  register: RegisterRow,
+  seq: number,
+  actor: string,
+  job?: JobContext,
+): Promise<void> {
+  await inTransaction(context.db, async (trx) => {
+    // An abandoned attempt (its lease lapsed) commits nothing.
+    if (job) await job.holds(trx);
+    const row = await lockRow(trx, register.id, seq);
+    if (row?.state !== 'pending') return;
+    const at = new Date();
+    const files = await listItemFiles(trx, row.item_id);
+    const shred = await shredBlobKeys(trx, context, {
+      register: register.code,
+      items: [{ id: row.item_id, archiveCode: row.archive_code }],
+      actor,
+      now: at,
+    });
+    await forgetItemText(trx, row.item_id);
+    await forgetScannedPages(trx, row.item_id);
+    const tombstone = await tombstoneItem(trx, access, row.item_id, {
+      register: register.code,
+      actor,
+      at,
+      title: row.title,
+      fileDigests: files.map((file) => file.digest),
+      blobs: shred.shredded,
+    });
+    await updateRow(trx, register.id, seq, {
+      state: shred.shredded.length > 0 ? 'shredding' : 'destroyed',
+      blobs: shred.shredded,
+      destroyed_at: at,
+      destroyed_digest: tombstone.digest,
+    });
+  });
+}
+
+/** Deletes a row's shredded blobs from every replica; true when all confirmed (the row is destroyed). */
+async function confirmRow(context: CarryContext, register: RegisterRow, row: RegisterItemRow, actor: string) {
+  let pending: YidangError | null = null;
+  for (const digest of row.blobs) {
+    try {
+      await confirmShred(context.db, context, digest, actor);
+    } catch (error) {
+      if (!isYidangError(error)) throw error;
+      pending = error;
+    }
+  }
+  if (pending) return pending;
+  await inTransaction(context.db, (trx) => updateRow(trx, register.id, row.seq, { state: 'destroyed' }));
+  return null;
+}
+
+/** Marks the register carried out once every row is destroyed and every paper item confirmed. */
+export async function completeIfDone(db: Db, code: string, actor: string): Promise<boolean> {
+  return inTransaction(db, async (trx) => {
+    const register = await findRegister(trx, code, true);
+    if (register?.state !== 'carrying')
+      return register?.state === 'carried' || register?.state === 'filed';
+    const rows = await registerRows(trx, register.id);
+    if (rows.some((row) => row.state !== 'destroyed' || (isPaper(row) && row.paper_confirmed_by === null)))
+      return false;
+    await moveRegister(trx, register.id, 'carrying', { state: 'carried', carried_at: new Date() });
+    recordEvent(trx, {
+      actor,
+      action: 'destruction.completed',
+      subject: `register:${register.code}`,
+      payload: { items: rows.length },
+      state: await registerState(trx, register.id),
+    });
+    return true;
+  });
+}
+
+/**
+ * Carries out the register as far as it can go now. Throws SHRED_PENDING (after doing everything
+ * else) while a replica has not deleted a copy, so the job is retried later.
+ */
+export async function carryOut(
+  context: CarryContext,
+  code: string,
+  actor: string,
+  job?: JobContext,
+): Promise<CarryOutcome> {
+  const register = await findRegister(context.db, code);
+  if (!register) throw new YidangError('DESTRUCTION_NOT_FOUND', 'not_found', `销毁清册 ${code} 不存在`);
+  // The job destroys every item of the register by name: it acts for the approved register, not a person.
+  const access = systemContext('jobs', actor);
+  if (register.state === 'carrying') {
+    const rows = await registerRows(context.db, register.id);
+    let done = rows.filter((row) => row.state !== 'pending').length;
+    for (const row of rows) {
+      if (row.state !== 'pending') continue;
+      await destroyRow(context, access, register, row.seq, actor, job);
+      done += 1;
+      if (job && (done % 20 === 0 || done === rows.length))
+        await job.progress(done, rows.length, `已销毁 ${done} 件`);
+    }
+  }
+  let pending: YidangError | null = null;
+  for (const row of await registerRows(context.db, register.id))
+    if (row.state === 'shredding') pending = (await confirmRow(context, register, row, actor)) ?? pending;
+  const completed = await completeIfDone(context.db, code, actor);
+  const rows = await registerRows(context.db, register.id);
+  const outcome: CarryOutcome = {
+    destroyed: rows.filter((row) => row.state === 'destroyed').length,
+    waiting: rows.filter((row) => row.state === 'shredding').length,
+    paperPending: rows.filter((row) => isPaper(row) && row.paper_confirmed_by === null).length,
+    total: rows.length,
+    completed,
+  };
+  if (pending)
+    throw new YidangError(
+      'SHRED_PENDING',
+      'busy',
+      `销毁清册 ${code}：${outcome.waiting} 件档案的文件尚待副本确认删除，稍后重试（${pending.message}）`,
+    );
+  return outcome;
+}
+
+export function destructionCarryJob(
+  context: CarryContext,
+): JobDefinition<{ register: string; actor: string }> {
+  return {
+    kind: DESTRUCTION_CARRY_JOB,
+    leaseSeconds: 600,
+    // A replica offline: retried every few minutes for as long as it takes (1,000 attempts).
+    backoffSeconds: (failures) => Math.min(300, 5 * 2 ** (failures - 1)),
+    async run(payload, job) {
+      const outcome = await carryOut(context, payload.register, payload.actor, job);
+      await job.progress(
+        outcome.destroyed,
+        outcome.total,
+        `已销毁 ${outcome.destroyed} 件${outcome.paperPending > 0 ? `，${outcome.paperPending} 件纸质档案待确认销毁` : ''}`,
+      );
+    },
+  };
+}
