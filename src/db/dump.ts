@@ -73,6 +73,10 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'loan_reminder', key: ['loan_id', 'offset_days', 'due_on'] },
   // Certified copies issued to insured people, as issued: their codes must still check after a restore.
   { name: 'insured_copy', key: ['id'], serial: 'id' },
+  // 冻结: legal holds (after the fonds, categories and items they name), their explicit item lists.
+  { name: 'legal_hold_sequence', key: ['year'] },
+  { name: 'legal_hold', key: ['id'], serial: 'id' },
+  { name: 'legal_hold_item', key: ['hold_id', 'item_id'] },
 ];
 
 /**

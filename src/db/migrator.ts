@@ -27,6 +27,7 @@ import * as notices from './migrations/20261227T120000-notices.js';
 import * as loanReminders from './migrations/20261227T120100-loan-reminders.js';
 import * as lending from './migrations/20261227T110000-lending.js';
 import * as insured from './migrations/20261227T140000-insured.js';
+import * as holds from './migrations/20261227T150000-holds.js';
 import * as appraisal from './migrations/20261227T150200-appraisal.js';
 import * as destruction from './migrations/20261227T150300-destruction.js';
 import * as shred from './migrations/20261227T150400-shred.js';
@@ -61,6 +62,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T120100-loan-reminders': loanReminders,
   '20261227T110000-lending': lending,
   '20261227T140000-insured': insured,
+  '20261227T150000-holds': holds,
   '20261227T150200-appraisal': appraisal,
   '20261227T150300-destruction': destruction,
   '20261227T150400-shred': shred,

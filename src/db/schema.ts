@@ -1,5 +1,6 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
+import type { HoldTables } from '../modules/catalog/hold.tables.js';
 import type { ExpiryTables } from '../modules/catalog/expiry.tables.js';
 import type { AppraisalTables } from '../modules/disposition/appraisal.tables.js';
 import type { DestructionTables } from '../modules/disposition/destruction.tables.js';
@@ -27,6 +28,7 @@ export interface DatabaseSchema
     AppraisalTables,
     ExpiryTables,
     CatalogTables,
+    HoldTables,
     ConsoleTables,
     DestructionTables,
     CheckTables,

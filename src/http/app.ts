@@ -9,6 +9,7 @@ import { userControlRoutes } from '../modules/access/user-control.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
+import { holdRoutes } from '../modules/catalog/hold.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
 import { checkRoutes } from '../modules/check/check.routes.js';
 import { jobRoutes } from '../modules/console/jobs.routes.js';
@@ -167,6 +168,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(overdueRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(lendingRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
   await app.register(useRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(holdRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',
     database: options.database,

@@ -14,7 +14,7 @@ describe('access by construction', () => {
   }, 240_000);
 
   it('keeps its exceptions few, each with a reason', () => {
-    expect(Object.keys(ALLOWED).length).toBeLessThanOrEqual(12);
+    expect(Object.keys(ALLOWED).length).toBeLessThanOrEqual(13);
     for (const reason of Object.values(ALLOWED)) expect(reason.length).toBeGreaterThan(20);
   });
 

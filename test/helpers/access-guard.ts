@@ -57,6 +57,8 @@ export const ALLOWED: Record<string, string> = {
   'catalog/item.queries.ts:itemLabels':
     'labels of a request’s items, joined by the grant service acting for a principal',
   'storage/file.service.ts:attachStaged': 'attaches to an item its caller resolved (getItem/itemForChange)',
+  'catalog/hold.repo.ts:heldItemsSql':
+    'ids of the items under an active hold (冻结), for destruction and transfer to refuse them; no row',
 };
 
 /** Files that hold SQL: a module's repos, and the query fragments it exports to others (*.queries.ts). */

@@ -8,10 +8,12 @@ import { loadCatalogContext } from './catalog.context.js';
 import { discloseHistory, discloseItem } from './item.disclose.js';
 import { PATCH_KEYS, prepareItem } from './item.prepare.js';
 import { findItem, ITEM_COLUMNS, updateItemRow } from './item.repo.js';
+import { isRetentionPeriod, RETENTION_LABELS, retentionYears } from './retention.js';
 import { FIELD_LABELS, type Item, type ItemVersion, SECURITY_LEVELS, SENSITIVITIES } from './item.schema.js';
 import { scopedQuery } from './item.scope.js';
 import { checkInScope, getItem, itemForChange, type ServiceOptions } from './item.service.js';
 import { itemState, itemSubject } from './item.state.js';
+import { activeHoldsOn } from './hold.repo.js';
 import { IssueCollector, readText } from './item.validate.js';
 import { insertItemVersion, listItemVersions } from './item-version.repo.js';
 
@@ -140,6 +142,7 @@ export async function updateItem(
           .map((field) => FIELD_LABELS[field as keyof typeof FIELD_LABELS])
           .join('或')}须由安全保密员决定并说明原因，您无权降低；提高级别不受此限`,
       );
+    await refuseShorteningHeld(trx, current, update.retention);
     await insertItemVersion(trx, current);
     const written = await updateItemRow(trx, current.id, current.version, {
       ...update,
@@ -166,6 +169,22 @@ export async function updateItem(
     return changed;
   });
   return discloseItem(db, options.access, changed);
+}
+
+const yearsOf = (period: unknown) =>
+  isRetentionPeriod(period) ? (retentionYears(period) ?? Number.POSITIVE_INFINITY) : Number.NaN;
+
+/** A held item's retention may be lengthened, never shortened (冻结): the refusal names the holds. */
+async function refuseShorteningHeld(trx: Db, current: Item, next: unknown): Promise<void> {
+  if (next === undefined || !(yearsOf(next) < yearsOf(current.retention))) return;
+  const holds = (await activeHoldsOn(trx, [current.id])).get(current.id);
+  if (!holds || holds.length === 0) return;
+  const label = (period: unknown) => (isRetentionPeriod(period) ? RETENTION_LABELS[period] : String(period));
+  throw new YidangError(
+    'ITEM_ON_HOLD',
+    'conflict',
+    `档案 ${current.archiveCode} 处于冻结中（${holds.map((hold) => hold.code).join('、')}），不能将保管期限由${label(current.retention)}缩短为${label(next)}；解除冻结后才能缩短`,
+  );
 }
 
 /** The item's columns in stored form, to compare with a prepared edit. */

@@ -220,6 +220,17 @@ export interface EventPayloads {
     effect: 'voucher' | 'rights' | 'audit' | 'compilation' | 'other';
     note: string | null;
   };
+  // 冻结 (catalog/hold.*); subject hold:<DJ-…>, state the hold's digest. The person is masked.
+  'hold.placed': {
+    fonds: string;
+    kind: 'items' | 'query' | 'category_year';
+    selector: Readonly<Record<string, string | number>>;
+    items: number;
+    reason: string;
+    caseRef: string | null;
+    source: 'manual' | 'case';
+  };
+  'hold.lifted': { reason: string; items: number };
   // 销毁清册 (disposition/destruction.*); subject register:<XH-…>, state the register's digest.
   'destruction.drawn': { round: string; items: string[]; refused: Array<{ item: string; reason: string }> };
   'destruction.signed': { role: 'lead' | 'approver' | 'witness'; signedAt: string };
@@ -275,6 +286,7 @@ export type SubjectKind =
   | 'loan_rule'
   | 'use'
   | 'register'
+  | 'hold'
   | 'any';
 
 export interface EventType {
@@ -374,6 +386,8 @@ export const EVENT_TYPES = {
   'loan.rule_set': { label: '设置借阅规则', subject: 'loan_rule' },
   'loan.rule_removed': { label: '删除借阅规则', subject: 'loan_rule' },
   'use.effect_recorded': { label: '记录利用效果', subject: 'use' },
+  'hold.placed': { label: '冻结档案', subject: 'hold' },
+  'hold.lifted': { label: '解除冻结', subject: 'hold' },
   'destruction.drawn': { label: '编制销毁清册', subject: 'register' },
   'destruction.signed': { label: '销毁清册签字', subject: 'register' },
   'destruction.approved': { label: '批准销毁清册', subject: 'register' },
@@ -404,5 +418,6 @@ export const EVENT_GROUPS = {
   'file.': '电子文件（全部）',
   'token.': '接口令牌（全部）',
   'loan.': '借阅（全部）',
+  'hold.': '冻结（全部）',
   'destruction.': '销毁清册（全部）',
 } as const;

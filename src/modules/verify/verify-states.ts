@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { requestStates, tokenStates, userStates } from '../access/access.queries.js';
+import { holdStates } from '../catalog/hold.queries.js';
 import { sequenceStates } from '../catalog/item.queries.js';
 import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
@@ -75,6 +76,14 @@ const KINDS: StateKind[] = [
     holds: '核验码、所属参保人、档号与文件、摘要或作废状态（公开核验据此答复）',
     tables: 'insured_copy',
     load: copyStates,
+  },
+  {
+    prefix: 'hold:',
+    code: 'hold',
+    name: (key) => `冻结 ${key}`,
+    holds: '冻结范围、原因、案件编号或解除状态（冻结的档案不能销毁、移交或缩短保管期限）',
+    tables: 'legal_hold、legal_hold_item',
+    load: holdStates,
   },
   {
     prefix: 'register:',
