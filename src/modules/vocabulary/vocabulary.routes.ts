@@ -13,6 +13,7 @@ export const VocabularySchema = Type.Object({
     item: names('档案字段 → 中文名称（含只在答复中出现的字段，如档号、归档时间）'),
     import: names('批量导入时一列可以对应的档案字段 → 中文名称'),
     searchFilter: names('检索的筛选参数 → 中文名称'),
+    holdQuery: names('按条件冻结时可用的条件字段 → 中文名称'),
   }),
   values: Type.Object({
     carrier: names('载体代码 → 中文名称'),
@@ -38,7 +39,15 @@ export const VocabularySchema = Type.Object({
     loanKind: names('借阅方式 → 中文名称'),
     loanState: names('借阅单状态 → 中文名称'),
     returnCondition: names('归还状况 → 中文名称'),
+    holdKind: names('冻结方式 → 中文名称'),
+    holdState: names('冻结状态 → 中文名称'),
+    holdSource: names('冻结来源 → 中文名称'),
+    registerState: names('销毁清册状态 → 中文名称'),
+    registerRowState: names('销毁清册条目状态 → 中文名称'),
+    signRole: names('销毁清册签字身份 → 中文名称'),
+    destructionRefusal: names('不能销毁的原因 → 中文说明'),
   }),
+  paperMethods: Type.Array(Type.String(), { description: '纸质档案的销毁方式' }),
   reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),
   events: Type.Array(Type.Object({ name: Type.String(), label: Type.String() }), {
     description: '事件类型及其中文名称，按审计筛选的顺序',

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ERROR_CODES, type ErrorCode, isErrorCode } from '../../shared/error-codes.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
+import { HOLD_QUERY_FIELDS, HOLD_SELECTOR_KINDS } from '../catalog/hold.names.js';
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
+import { PAPER_METHODS, REGISTER_STATES } from '../disposition/destruction.names.js';
 import { EVENT_NAMES } from '../integrity/event-catalog.js';
 import { VOCABULARY } from './vocabulary.js';
 
@@ -27,6 +29,16 @@ describe('vocabulary', () => {
     expect(VOCABULARY.values.requestStatus.expired).toBe('已到期');
     expect(VOCABULARY.values.batchStatus.accepted).toBe('验收合格');
     expect(VOCABULARY.values.scanFlag.low_resolution).toBe('分辨率不足');
+  });
+
+  it('carries the names of holds and destruction registers (冻结, 销毁清册)', () => {
+    expect(VOCABULARY.values.holdKind).toBe(HOLD_SELECTOR_KINDS);
+    expect(VOCABULARY.fields.holdQuery).toBe(HOLD_QUERY_FIELDS);
+    expect(VOCABULARY.values.registerState).toBe(REGISTER_STATES);
+    expect(VOCABULARY.values.signRole.witness).toBe('监销人');
+    expect(VOCABULARY.values.registerRowState.paper_confirmed).toBe('纸质已销毁');
+    expect(VOCABULARY.values.destructionRefusal.held).toBe('已被冻结');
+    expect(VOCABULARY.paperMethods).toEqual([...PAPER_METHODS]);
   });
 
   it('lists every event type of the catalog, each with a Chinese label', () => {

@@ -1,9 +1,17 @@
 import { ERROR_CODES } from '../../shared/error-codes.js';
 import { REQUEST_STATUS_NAMES } from '../access/request-status.js';
 import { PERMISSIONS, ROLES } from '../access/roles.js';
+import { HOLD_QUERY_FIELDS, HOLD_SELECTOR_KINDS, HOLD_SOURCES, HOLD_STATES } from '../catalog/hold.names.js';
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
 import { RETENTION_LABELS } from '../catalog/retention.js';
 import { CHECK_STATUS_NAMES } from '../check/check-names.js';
+import {
+  PAPER_METHODS,
+  REFUSAL_REASONS,
+  REGISTER_STATES,
+  ROW_STATES,
+  SIGN_ROLES,
+} from '../disposition/destruction.names.js';
 import { FIELD_HEADERS } from '../import/import.mapping.js';
 // The one import point of event names and labels: the typed event catalog of the kernel.
 import { EVENT_GROUPS, EVENT_NAMES, EVENT_TYPES } from '../integrity/event-catalog.js';
@@ -86,7 +94,12 @@ const IMPORT_FIELDS = Object.fromEntries(
 );
 
 export const VOCABULARY = {
-  fields: { item: ITEM_FIELDS, import: IMPORT_FIELDS, searchFilter: SEARCH_FILTERS },
+  fields: {
+    item: ITEM_FIELDS,
+    import: IMPORT_FIELDS,
+    searchFilter: SEARCH_FILTERS,
+    holdQuery: HOLD_QUERY_FIELDS,
+  },
   values: {
     carrier: CARRIERS,
     securityLevel: SECURITY_LEVELS,
@@ -111,7 +124,16 @@ export const VOCABULARY = {
     loanKind: LOAN_KINDS,
     loanState: LOAN_SHOWN_STATES,
     returnCondition: RETURN_CONDITIONS,
+    holdKind: HOLD_SELECTOR_KINDS,
+    holdState: HOLD_STATES,
+    holdSource: HOLD_SOURCES,
+    registerState: REGISTER_STATES,
+    registerRowState: ROW_STATES,
+    signRole: SIGN_ROLES,
+    destructionRefusal: REFUSAL_REASONS,
   },
+  /** How paper on a destruction register may be destroyed. */
+  paperMethods: [...PAPER_METHODS],
   reconcileCorrections: [...CORRECTION_OUTCOMES],
   events: EVENT_NAMES.map((name) => ({ name, label: EVENT_TYPES[name].label })),
   eventGroups: EVENT_GROUPS,
