@@ -79,6 +79,7 @@ export const SYSTEM_CALLERS = new Set([
   'src/modules/check/check.service.ts',
   'src/modules/scan/ocr.service.ts',
   'src/cli/commands/ocr.ts',
+  'src/modules/disposition/reapply.ts',
   'src/modules/disposition/destruction.carry.ts',
 ]);
 

@@ -25,6 +25,7 @@ interface BlobRef {
   stored_digest: string;
   stored_size: number;
   key_id: string;
+  shredded_at?: string | null;
 }
 
 export async function createBackup(
@@ -60,7 +61,11 @@ export async function createBackup(
           async function* rows() {
             for await (const lines of dumpTable(trx, table)) {
               if (table.name === 'storage_blob')
-                for (const line of lines) blobs.push(JSON.parse(line) as BlobRef);
+                for (const line of lines) {
+                  const blob = JSON.parse(line) as BlobRef;
+                  // A crypto-shredded blob has no key and its copies are deleted: its row is the evidence.
+                  if (!blob.shredded_at) blobs.push(blob);
+                }
               yield lines;
             }
           }

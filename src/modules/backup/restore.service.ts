@@ -10,6 +10,8 @@ import { openSystem } from '../../system/system.js';
 import { openNote, parseCheckpointBody, parseVerifierKey } from '../integrity/checkpoint-note.js';
 import { currentTreeHead } from '../integrity/event-log.js';
 import { type VerifyReport, verifyAll } from '../verify/verify.service.js';
+import { reapplyShreds } from '../disposition/reapply.js';
+import type { RefusedShredRecord } from '../storage/shred.js';
 import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { importFieldKey } from '../storage/field-key.js';
 import { resetCopies } from '../storage/storage.queries.js';
@@ -26,6 +28,8 @@ export interface RestoreReport {
   rootHash: string;
   rows: number;
   blobs: number;
+  /** Destructions re-applied from the replicas' shred records; records refused are listed, not applied. */
+  shreds: { blobs: number; items: string[]; refused: RefusedShredRecord[] };
   verify: VerifyReport;
 }
 
@@ -51,7 +55,14 @@ async function checkBlobs(
   const blobs: Array<{ digest: string; storedDigest: string }> = [];
   for await (const lines of readLines(rowsFile, 1000)) {
     for (const line of lines) {
-      const row = JSON.parse(line) as { digest: string; stored_digest: string; stored_size: number };
+      const row = JSON.parse(line) as {
+        digest: string;
+        stored_digest: string;
+        stored_size: number;
+        shredded_at?: string | null;
+      };
+      // Shredded before the backup: the row is evidence, there are no bytes to restore.
+      if (row.shredded_at) continue;
       const file = path.join(dir, blobRelativePath(row.digest));
       if (!fs.existsSync(file)) throw backupCorrupt(`缺少文件 ${row.digest}`);
       if ((await hashFile(file, digestAlgorithmOf(row.digest))) !== row.stored_digest)
@@ -132,8 +143,13 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
   const opened = database;
   const system = await openSystem(config, { initialize: true, database: opened });
   try {
+    // Destructions carried out after the backup was taken: applied again from the replicas' signed
+    // records before any blob is written back, so nothing destroyed is resurrected.
+    const shreds = await reapplyShreds(database.db, { store: system.store, signingKey: system.signingKey });
+    const destroyed = new Set(shreds.blobs);
     for (const replica of system.store.replicas) {
       for (const blob of blobs) {
+        if (destroyed.has(blob.digest)) continue;
         await replica.writeFrom(
           blob.digest,
           fs.createReadStream(path.join(source, blobRelativePath(blob.digest))),
@@ -164,7 +180,8 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
       treeSize: head.size,
       rootHash: head.rootHash.toString('hex'),
       rows,
-      blobs: blobs.length,
+      blobs: blobs.length - destroyed.size,
+      shreds: { blobs: shreds.blobs.length, items: shreds.items, refused: shreds.refused },
       verify: report,
     };
   } finally {

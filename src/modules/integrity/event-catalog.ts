@@ -84,6 +84,10 @@ export interface EventPayloads {
   'blob.repair_failed': { replica: string; problem: string; from: string | undefined; runId: number };
   'blob.corruption_detected': BlobProblem;
   'blob.copy_missing': BlobProblem;
+  /** Every replica confirmed its copy deleted after the data key was destroyed (crypto-shred). */
+  'blob.shredded': { register: string; items: string[]; replicas: string[]; shreddedAt: string };
+  /** After a restore, a replica's signed shred record was applied again to the restored blob and items. */
+  'blob.shred_reapplied': { register: string; items: string[]; shreddedAt: string; replicas: string[] };
   'fixity.run': {
     blobs: number;
     copies: number;
@@ -321,6 +325,8 @@ export const EVENT_TYPES = {
   'blob.repair_failed': { label: '副本修复失败', subject: 'blob' },
   'blob.corruption_detected': { label: '发现副本损坏', subject: 'blob' },
   'blob.copy_missing': { label: '发现副本缺失', subject: 'blob' },
+  'blob.shredded': { label: '销毁电子文件（密钥销毁、副本删除）', subject: 'blob' },
+  'blob.shred_reapplied': { label: '恢复后重新执行文件销毁', subject: 'blob' },
   'fixity.run': { label: '固定性检查', subject: 'fixity' },
   'fonds.created': { label: '新建全宗', subject: 'fonds' },
   'fonds.changed': { label: '修改全宗', subject: 'fonds' },

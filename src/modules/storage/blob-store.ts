@@ -228,10 +228,12 @@ export class BlobStore {
    * chunk and checks the digest at the end, erroring rather than ending quietly.
    */
   async open(
-    blob: StoredBlob,
+    blob: StoredBlob & { shred?: { register: string } | null },
     onProblem: (replica: string, problem: CopyProblem) => Promise<void>,
     order: readonly string[] = [],
   ): Promise<{ stream: Readable; replica: string }> {
+    // Its data key is gone: no replica is even asked, and the reason is the register, not a fault.
+    if (blob.shred) throw shreddedError(blob.digest, blob.shred.register);
     const ordered = [...this.replicas].sort((a, b) => rank(order, a.name) - rank(order, b.name));
     for (const replica of ordered) {
       let state: 'ok' | CopyProblem;
@@ -258,6 +260,15 @@ export class BlobStore {
       `文件 ${blob.digest} 在所有副本上都已缺失或损坏，无法读取；请从备份恢复`,
     );
   }
+}
+
+/** The one refusal of a destroyed file, whether read, opened for processing or uploaded again. */
+export function shreddedError(digest: string, register: string): YidangError {
+  return new YidangError(
+    'BLOB_SHREDDED',
+    'conflict',
+    `文件已按销毁清册 ${register} 销毁，无法读取（文件 ${digest.slice(0, 19)}…的密钥已销毁）`,
+  );
 }
 
 function rank(order: readonly string[], name: string): number {

@@ -6,7 +6,14 @@ import type { Readable } from 'node:stream';
 import type { DigestAlgorithm } from '../../config/config.js';
 import type { DirectoryReplicaSpec } from '../../config/replicas.js';
 import { YidangError } from '../../shared/errors.js';
-import { type Replica, type ReplicaWrite, writeWhole } from './replica.js';
+import {
+  digestOfShredRecordPath,
+  type Replica,
+  type ReplicaWrite,
+  type ShredRecordFile,
+  shredRecordPath,
+  writeWhole,
+} from './replica.js';
 
 // One replica (副本) in a directory: blobs/<algorithm>/<aa>/<bb>/<hex>, written through tmp/ with
 // fsync and rename, so a reader or a crash never sees half a blob.
@@ -217,6 +224,68 @@ export class DirectoryReplica implements Replica {
       await fs.promises.access(path.join(this.root, 'blobs'), fs.constants.W_OK);
     } catch (error) {
       throw replicaError(this.describe(), '访问', error);
+    }
+  }
+
+  /** Each record through tmp/ with fsync and rename; the directories synced once for the batch. */
+  async writeShredRecords(records: ReadonlyArray<ShredRecordFile>): Promise<void> {
+    const directories = new Set<string>();
+    try {
+      await Promise.all(
+        records.map(async (record) => {
+          const target = path.join(this.root, shredRecordPath(record.digest));
+          const temporary = path.join(
+            this.root,
+            'tmp',
+            `${HOST}.${process.pid}.${PROCESS_TOKEN}.${crypto.randomBytes(12).toString('hex')}.part`,
+          );
+          const handle = await fs.promises.open(temporary, 'wx', 0o600);
+          try {
+            await handle.writeFile(record.content, 'utf8');
+            await handle.sync();
+          } finally {
+            await handle.close();
+          }
+          await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+          await fs.promises.rename(temporary, target);
+          directories.add(path.dirname(target));
+        }),
+      );
+      for (const directory of directories) {
+        fsyncDirectory(directory);
+        fsyncDirectory(path.dirname(directory));
+      }
+    } catch (error) {
+      throw replicaError(this.describe(), '写入销毁记录', error);
+    }
+  }
+
+  async readShredRecords(): Promise<ShredRecordFile[]> {
+    const base = path.join(this.root, 'shredded');
+    if (!fs.existsSync(this.root)) throw replicaError(this.describe(), '读取销毁记录', { code: 'ENOENT' });
+    const found: ShredRecordFile[] = [];
+    for (const algorithm of await fs.promises.readdir(base).catch(() => [] as string[])) {
+      for (const name of await fs.promises.readdir(path.join(base, algorithm)).catch(() => [] as string[])) {
+        const digest = digestOfShredRecordPath(`shredded/${algorithm}/${name}`);
+        if (!digest) continue;
+        const content = await fs.promises.readFile(path.join(base, algorithm, name), 'utf8');
+        found.push({ digest, content });
+      }
+    }
+    return found;
+  }
+
+  async deleteBlob(digest: string): Promise<void> {
+    const file = this.blobPath(digest);
+    try {
+      // An unmounted share must not count as "deleted": the root has to be there.
+      await fs.promises.access(path.join(this.root, 'blobs'));
+      await fs.promises.rm(file, { force: true });
+      fsyncDirectory(path.dirname(file));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync(path.join(this.root, 'blobs')))
+        return;
+      throw replicaError(this.describe(), '删除文件', error);
     }
   }
 

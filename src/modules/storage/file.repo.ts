@@ -14,6 +14,15 @@ export interface BlobRow {
   suite: 'aes-256-gcm' | 'sm4';
   keyId: string;
   wrappedKey: Buffer;
+  /** Set once the data key was destroyed (crypto-shred): the content can never be read again. */
+  shred?: ShredMark | null;
+}
+
+export interface ShredMark {
+  register: string;
+  at: Date;
+  /** When every replica confirmed its copy deleted; null while a replica is still to confirm. */
+  confirmedAt: Date | null;
 }
 
 const blobColumns = [
@@ -24,10 +33,24 @@ const blobColumns = [
   'suite',
   'key_id as keyId',
   'wrapped_key as wrappedKey',
+  'shredded_at as shreddedAt',
+  'shred_register as shredRegister',
+  'shred_confirmed_at as shredConfirmedAt',
 ] as const;
 
 function toBlob(row: Record<string, unknown>): BlobRow {
-  return { ...(row as unknown as BlobRow), wrappedKey: Buffer.from(row.wrappedKey as Uint8Array) };
+  const { shreddedAt, shredRegister, shredConfirmedAt, ...rest } = row;
+  return {
+    ...(rest as unknown as BlobRow),
+    wrappedKey: Buffer.from(row.wrappedKey as Uint8Array),
+    shred: shreddedAt
+      ? {
+          register: String(shredRegister),
+          at: new Date(shreddedAt as Date),
+          confirmedAt: shredConfirmedAt ? new Date(shredConfirmedAt as Date) : null,
+        }
+      : null,
+  };
 }
 
 /** Claims a digest; false when it is already stored (the caller's row lock waits for a concurrent claim). */
@@ -58,11 +81,18 @@ export async function findBlob(db: Db, digest: string): Promise<BlobRow | undefi
   return row && toBlob(row);
 }
 
-export async function blobsAfter(db: Db, afterDigest: string, limit: number): Promise<BlobRow[]> {
+/** Blobs in digest order; shredded ones only when asked (verify), never for fixity's copying. */
+export async function blobsAfter(
+  db: Db,
+  afterDigest: string,
+  limit: number,
+  withShredded = false,
+): Promise<BlobRow[]> {
   const rows = await db
     .selectFrom('storage_blob')
     .select(blobColumns)
     .where('digest', '>', afterDigest)
+    .$if(!withShredded, (query) => query.where('shredded_at', 'is', null))
     .orderBy('digest')
     .limit(limit)
     .execute();
@@ -73,6 +103,7 @@ export async function sampleBlobs(db: Db, count: number): Promise<BlobRow[]> {
   const rows = await db
     .selectFrom('storage_blob')
     .select(blobColumns)
+    .where('shredded_at', 'is', null)
     .orderBy(sql`random()`)
     .limit(count)
     .execute();
@@ -84,6 +115,7 @@ export async function blobsCheckedLongestAgo(db: Db, count: number): Promise<Blo
   const rows = await db
     .selectFrom('storage_blob')
     .select(blobColumns)
+    .where('shredded_at', 'is', null)
     .orderBy(
       sql`(select min(c.checked_at) from storage_copy c where c.digest = storage_blob.digest) asc nulls first`,
     )
@@ -100,6 +132,7 @@ export async function countBlobs(db: Db): Promise<{ blobs: number; bytes: number
       eb.fn.countAll<number>().as('blobs'),
       eb.fn.coalesce(eb.fn.sum<number>('stored_size'), eb.lit(0)).as('bytes'),
     ])
+    .where('shredded_at', 'is', null)
     .executeTakeFirstOrThrow();
   return { blobs: Number(row.blobs), bytes: Number(row.bytes) };
 }
@@ -147,6 +180,8 @@ export interface AttachedFileRow {
   size: number;
   addedBy: string;
   addedAt: Date;
+  /** The 销毁清册 that destroyed the item (its file is no longer readable), else null. */
+  destroyedRegister?: string | null;
 }
 
 export async function nextFileNumber(db: Db, itemId: number): Promise<number> {
@@ -186,6 +221,7 @@ const fileColumns = [
   'size',
   'added_by as addedBy',
   'added_at as addedAt',
+  'destroyed_register as destroyedRegister',
 ] as const;
 
 export async function listItemFiles(db: Db, itemId: number): Promise<AttachedFileRow[]> {
@@ -248,6 +284,7 @@ export async function blobsNotUnderKey(db: Db, keyId: string, limit: number): Pr
     .selectFrom('storage_blob')
     .select(blobColumns)
     .where('key_id', '<>', keyId)
+    .where('shredded_at', 'is', null)
     .limit(limit)
     .execute();
   return rows.map(toBlob);
@@ -265,6 +302,7 @@ export async function rewrapBlob(
     .set({ key_id: keyId, wrapped_key: wrappedKey })
     .where('digest', '=', digest)
     .where('key_id', '=', fromKeyId)
+    .where('shredded_at', 'is', null)
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
@@ -273,6 +311,7 @@ export async function keyUsage(db: Db): Promise<Map<string, number>> {
   const rows = await db
     .selectFrom('storage_blob')
     .select(['key_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('shredded_at', 'is', null)
     .groupBy('key_id')
     .execute();
   return new Map(rows.map((row) => [row.key_id, Number(row.count)]));
@@ -284,6 +323,6 @@ export async function resetCopies(db: Db, replicas: readonly string[]): Promise<
   for (const replica of replicas) {
     await sql`
       insert into storage_copy (digest, replica, status, checked_at)
-      select digest, ${replica}, 'ok', now() from storage_blob`.execute(db);
+      select digest, ${replica}, 'ok', now() from storage_blob where shredded_at is null`.execute(db);
   }
 }

@@ -2,14 +2,14 @@ import { Readable } from 'node:stream';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { AccessContext, GrantInForce, SystemContext } from '../../shared/access-context.js';
-import { invalid, notFound } from '../../shared/errors.js';
+import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { sealText } from '../../shared/field-cipher.js';
 import { maskIdNumbersInText, refuseIdNumberInText } from '../catalog/id-number.js';
 import { lockItem } from '../catalog/item.queries.js';
 import { getItem, getItemWithGrant, itemToAttachTo } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
 import { recordEvent } from '../integrity/event-log.js';
-import type { BlobStore, CopyProblem, StagedBlob } from './blob-store.js';
+import { type BlobStore, type CopyProblem, type StagedBlob, shreddedError } from './blob-store.js';
 import {
   type AttachedFileRow,
   copiesOf,
@@ -22,6 +22,7 @@ import {
   setCopies,
 } from './file.repo.js';
 import { ContentSample, type Inspection, inspectSample } from './file-inspect.js';
+import { shareLockBlob } from './shred.repo.js';
 
 // Files attached to archive items (电子文件): stored once per content in the blob store, recorded
 // in the catalog with the replicas that hold them, every addition and read an event.
@@ -125,7 +126,18 @@ export async function storeStaged(
   actor: string,
   committed: { done: boolean },
 ): Promise<void> {
-  if (!(await insertBlob(trx, staged))) return;
+  if (!(await insertBlob(trx, staged))) {
+    // Stored already: unless it was destroyed. New bytes equal to destroyed ones would otherwise
+    // attach the shredded blob (unreadable) or bring it back; they are refused, naming the register.
+    const register = await shareLockBlob(trx, staged.digest);
+    if (register)
+      throw new YidangError(
+        'BLOB_SHREDDED',
+        'conflict',
+        `相同内容的文件已按销毁清册 ${register} 销毁，不能再次保存`,
+      );
+    return;
+  }
   const { stored, missing } = await store.commit(staged);
   committed.done = true;
   await setCopies(trx, staged.digest, stored, 'ok');
@@ -261,6 +273,8 @@ async function openStored(
 ) {
   const row = await findItemFile(context.db, file.itemId, file.fileNumber);
   if (!row) throw notFound('FILE_NOT_FOUND', `${file.named}没有第 ${file.fileNumber} 个文件`);
+  // Destroyed with its item, even when the same content lives on for another item.
+  if (row.destroyedRegister) throw shreddedError(row.digest, row.destroyedRegister);
   const blob = await findBlob(context.db, row.digest);
   if (!blob) throw notFound('FILE_NOT_FOUND', `文件 ${row.digest} 的存储记录缺失`);
   const copies = (await copiesOf(context.db, [row.digest])).get(row.digest);

@@ -30,6 +30,34 @@ export interface Replica {
   check(): Promise<void>;
   /** Removes temporary files left by killed writers, older than `olderThanMs`; returns how many. */
   sweepTemporary(olderThanMs: number): Promise<number>;
+  /**
+   * Writes signed shred records durably beside the blobs (shredded/<algorithm>/<hex>.json), each
+   * replacing an older record of its blob: they outlive the database and its backups.
+   */
+  writeShredRecords(records: ReadonlyArray<ShredRecordFile>): Promise<void>;
+  /** Every shred record the replica holds (restore reads them all). */
+  readShredRecords(): Promise<ShredRecordFile[]>;
+  /** Removes a blob's copy; done when it is gone, whether removed now or absent already. */
+  deleteBlob(digest: string): Promise<void>;
+}
+
+/** A shred record as a replica keeps it: the blob it is about and the signed text. */
+export interface ShredRecordFile {
+  digest: string;
+  content: string;
+}
+
+/** Where a blob's shred record lives below a replica's root (or S3 prefix). */
+export function shredRecordPath(digest: string): string {
+  const match = /^(sha256|sm3):([0-9a-f]{64})$/.exec(digest);
+  if (!match) throw new Error(`not a blob digest: ${digest.slice(0, 80)}`);
+  return `shredded/${match[1]}/${match[2]}.json`;
+}
+
+/** The digest a shred record's path names, or undefined for anything else found there. */
+export function digestOfShredRecordPath(relative: string): string | undefined {
+  const match = /(?:^|\/)shredded\/(sha256|sm3)\/([0-9a-f]{64})\.json$/.exec(relative);
+  return match ? `${match[1]}:${match[2]}` : undefined;
 }
 
 /** Streams a whole blob into a replica through its temporary name; shared by both kinds. */

@@ -5,7 +5,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3ReplicaSpec, S3Settings } from '../../config/replicas.js';
 import { YidangError } from '../../shared/errors.js';
 import { blobRelativePath, replicaFailure } from './directory-replica.js';
-import { type Replica, type ReplicaWrite, writeWhole } from './replica.js';
+import {
+  digestOfShredRecordPath,
+  type Replica,
+  type ReplicaWrite,
+  type ShredRecordFile,
+  shredRecordPath,
+  writeWhole,
+} from './replica.js';
 
 // A replica in S3-compatible object storage (MinIO, Ceph, a cloud bucket). S3 has no rename, so a
 // write streams into tmp/<random>.part and commit copies it server-side to the blob's key: an object
@@ -254,6 +261,69 @@ export class S3Replica implements Replica {
       await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: probe }));
     } catch (error) {
       throw this.error('写入', error);
+    }
+  }
+
+  /** A PUT is atomic in S3: the record appears whole or not at all. */
+  async writeShredRecords(records: ReadonlyArray<ShredRecordFile>): Promise<void> {
+    const { client, sdk } = await this.connect();
+    try {
+      for (let start = 0; start < records.length; start += 8)
+        await Promise.all(
+          records.slice(start, start + 8).map((record) =>
+            client.send(
+              new sdk.PutObjectCommand({
+                Bucket: this.bucket,
+                Key: `${this.prefix}${shredRecordPath(record.digest)}`,
+                Body: Buffer.from(record.content, 'utf8'),
+                ContentType: 'application/json',
+              }),
+            ),
+          ),
+        );
+    } catch (error) {
+      throw this.error('写入销毁记录', error);
+    }
+  }
+
+  async readShredRecords(): Promise<ShredRecordFile[]> {
+    const { client, sdk } = await this.connect();
+    const found: ShredRecordFile[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const page = await client.send(
+          new sdk.ListObjectsV2Command({
+            Bucket: this.bucket,
+            Prefix: `${this.prefix}shredded/`,
+            ContinuationToken: token,
+          }),
+        );
+        for (const object of page.Contents ?? []) {
+          const digest = object.Key
+            ? digestOfShredRecordPath(object.Key.slice(this.prefix.length))
+            : undefined;
+          if (!digest) continue;
+          const output = await client.send(
+            new sdk.GetObjectCommand({ Bucket: this.bucket, Key: object.Key }),
+          );
+          found.push({ digest, content: (await output.Body?.transformToString('utf8')) ?? '' });
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    } catch (error) {
+      throw this.error('读取销毁记录', error);
+    }
+    return found;
+  }
+
+  /** S3 answers a DELETE of an absent key with success, so a retry after a partial run is harmless. */
+  async deleteBlob(digest: string): Promise<void> {
+    const { client, sdk } = await this.connect();
+    try {
+      await client.send(new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: this.blobKey(digest) }));
+    } catch (error) {
+      throw this.error('删除文件', error);
     }
   }
 

@@ -11,8 +11,15 @@ export interface StorageBlobTable {
   stored_digest: string;
   suite: string;
   key_id: string;
+  /** Emptied when the blob is crypto-shredded: no copy anywhere can be decrypted again. */
   wrapped_key: Buffer;
   created_at: ColumnType<Date, Date | undefined, never>;
+  /** When the data key was destroyed, under which 销毁清册, and the signed record every replica holds. */
+  shredded_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  shred_register: ColumnType<string | null, string | null | undefined, string | null>;
+  shred_record: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When every replica confirmed its copy deleted (blob.shredded logged). */
+  shred_confirmed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export type CopyStatus = 'ok' | 'missing' | 'corrupt';
@@ -37,6 +44,8 @@ export interface ItemFileTable {
   size: number;
   added_by: string;
   added_at: ColumnType<Date, Date | undefined, never>;
+  /** The 销毁清册 that destroyed the item this file belongs to: the attachment no longer counts as live. */
+  destroyed_register: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface FixityRunTable {

@@ -13,7 +13,7 @@ import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from '../integrity/verify-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
+import { type BlobRow, blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
 import { collectStates, verifyStates } from './verify-states.js';
 
 // Verify compares every stored item with the log: it reads the whole archive, by name.
@@ -55,6 +55,8 @@ interface Expectations {
   files: Map<string, Record<string, unknown>>;
   blobs: Map<string, Record<string, unknown>>;
   states: Map<string, string>;
+  /** Blob digest → register, from blob.shredded / blob.shred_reapplied: its key and copies must be gone. */
+  shreds: Map<string, string>;
   /** 档号 → the register the log says destroyed it. */
   destroyed: Map<string, string>;
 }
@@ -66,7 +68,9 @@ function collect(expectations: Expectations) {
     if (
       !event.action.startsWith('item.') &&
       !event.action.startsWith('file.') &&
-      event.action !== 'blob.stored'
+      event.action !== 'blob.stored' &&
+      event.action !== 'blob.shredded' &&
+      event.action !== 'blob.shred_reapplied'
     )
       return;
     const payload = JSON.parse(event.payload) as Record<string, unknown>;
@@ -94,6 +98,8 @@ function collect(expectations: Expectations) {
       expectations.files.set(`${event.subject}#${payload.fileNumber}`, payload);
     } else if (event.action === 'blob.stored') {
       expectations.blobs.set(event.subject.slice('blob:'.length), payload);
+    } else if (event.action === 'blob.shredded' || event.action === 'blob.shred_reapplied') {
+      expectations.shreds.set(event.subject.slice('blob:'.length), String(payload.register));
     }
   };
 }
@@ -112,6 +118,7 @@ export async function verifyAll(
     files: new Map(),
     blobs: new Map(),
     states: new Map(),
+    shreds: new Map(),
     destroyed: new Map(),
   };
   const log = await verifyLog(
@@ -322,6 +329,38 @@ async function verifyFiles(db: Db, expectations: Expectations, problems: Problem
   return count;
 }
 
+/**
+ * A shredded blob against the log: its row must have lost its key, and a confirmed shred must have
+ * been logged; a blob the log says was destroyed must not have its key back (a restore or a hand
+ * resurrecting it). 'pending' is a shred still waiting for a replica (its copies are not judged).
+ */
+function verifyShred(
+  blob: BlobRow,
+  logged: string | undefined,
+  problems: ProblemList,
+): 'live' | 'pending' | 'confirmed' {
+  const record = `文件 ${blob.digest}`;
+  if (!blob.shred) {
+    if (logged)
+      problems.add(
+        'blob.resurrected',
+        record,
+        `${record} 在事件日志中已按销毁清册 ${logged} 销毁，但数据库中它仍未销毁：被恢复或改动`,
+      );
+    return 'live';
+  }
+  if (blob.wrappedKey.length > 0)
+    problems.add('blob.shred_key_kept', record, `${record} 标记为已销毁，但其密钥仍在`);
+  if (!blob.shred.confirmedAt) return 'pending';
+  if (logged !== blob.shred.register)
+    problems.add(
+      'blob.shred_unlogged',
+      record,
+      `${record} 标记为按销毁清册 ${blob.shred.register} 销毁，但事件日志没有相应的销毁记录`,
+    );
+  return 'confirmed';
+}
+
 async function verifyBlobs(
   db: Db,
   store: BlobStore,
@@ -334,7 +373,7 @@ async function verifyBlobs(
   let after = '';
   const total = expectations.blobs.size;
   for (;;) {
-    const batch = await blobsAfter(db, after, 500);
+    const batch = await blobsAfter(db, after, 500, true);
     if (batch.length === 0) break;
     for (const blob of batch) {
       const record = `文件 ${blob.digest}`;
@@ -347,6 +386,23 @@ async function verifyBlobs(
       )
         problems.add('blob.altered', record, `${record} 的存储记录（大小或密文摘要）被改动`);
       expectations.blobs.delete(blob.digest);
+      const shredded = verifyShred(blob, expectations.shreds.get(blob.digest), problems);
+      if (shredded !== 'live') {
+        // Destroyed: no key, and (once every replica confirmed) no copy left anywhere.
+        if (shredded === 'confirmed')
+          for (const replica of store.replicas) {
+            copies += 1;
+            if ((await replica.storedSize(blob.digest).catch(() => undefined)) !== undefined)
+              problems.add(
+                'blob.shred_copy_left',
+                record,
+                `${record} 已按销毁清册 ${blob.shred?.register} 销毁，但副本“${replica.name}”上仍有其密文`,
+              );
+          }
+        after = blob.digest;
+        blobs += 1;
+        continue;
+      }
       for (const replica of store.replicas) {
         const state = await store.checkCopy(replica, blob).catch(() => 'missing' as const);
         copies += 1;

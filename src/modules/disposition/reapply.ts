@@ -1,0 +1,124 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import { systemContext } from '../../shared/access-context.js';
+import { findItemsByCodes } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
+import { destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
+import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js';
+import type { BlobStore } from '../storage/blob-store.js';
+import {
+  applyShredRecord,
+  deleteEveryCopy,
+  existingBlobs,
+  type RefusedShredRecord,
+  readShredRecords,
+  type VerifiedShredRecord,
+} from '../storage/shred.js';
+import { listItemFiles } from '../storage/storage.queries.js';
+
+// Restore never resurrects: a backup taken before a destruction holds the destroyed items and their
+// blobs' keys. After the rows are loaded, every replica's signed shred records are applied again —
+// the blobs' keys emptied and their copies deleted, the items reduced to tombstones with an event
+// saying so — before a single blob is written back.
+
+const RESTORE = systemContext('restore');
+const EVERY_ITEM = scopedQuery(RESTORE);
+const BATCH = 500;
+
+export interface ReapplyReport {
+  /** Verified records found on the replicas. */
+  records: number;
+  /** Blobs whose keys were destroyed again. */
+  blobs: string[];
+  /** Items reduced to tombstones again. */
+  items: string[];
+  /** Records refused (unsigned, forged, malformed): reported, never applied. */
+  refused: RefusedShredRecord[];
+}
+
+export async function reapplyShreds(
+  db: Db,
+  context: { store: BlobStore; signingKey: SigningKey },
+  actor = 'system:restore',
+): Promise<ReapplyReport> {
+  // The restored log's own key: a record signed by anyone else is not the system's.
+  const verifier = await logVerifier(db, context.signingKey);
+  const { records, refused } = await readShredRecords(context.store, verifier);
+  const ordered = [...records.values()].sort(
+    (a, b) => a.shreddedAt.localeCompare(b.shreddedAt) || a.digest.localeCompare(b.digest),
+  );
+  const report: ReapplyReport = { records: ordered.length, blobs: [], items: [], refused };
+  // Per item: the register and time of its first destruction and every blob destroyed with it.
+  const byItem = new Map<string, { register: string; at: Date; blobs: string[] }>();
+  for (let start = 0; start < ordered.length; start += BATCH) {
+    const batch = ordered.slice(start, start + BATCH);
+    const present = await existingBlobs(
+      db,
+      batch.map((record) => record.digest),
+    );
+    const items = await findItemsByCodes(
+      db,
+      [...new Set(batch.flatMap((record) => record.items))],
+      EVERY_ITEM,
+    );
+    const idOf = new Map(items.map((item) => [item.archiveCode, item.id]));
+    // Copies first: a blob whose row says shredded must have no copy left anywhere.
+    for (const record of batch)
+      if (record.keyDestroyed && present.has(record.digest))
+        await deleteEveryCopy(context.store, record.digest);
+    await inTransaction(db, async (trx) => {
+      for (const record of batch) {
+        const ids = record.items.flatMap((code) => idOf.get(code) ?? []);
+        if (present.has(record.digest) && (await applyShredRecord(trx, record, ids, actor)))
+          report.blobs.push(record.digest);
+        for (const code of record.items) {
+          if (!idOf.has(code)) continue;
+          const entry = byItem.get(code) ?? {
+            register: record.register,
+            at: new Date(record.shreddedAt),
+            blobs: [],
+          };
+          if (record.keyDestroyed) entry.blobs.push(record.digest);
+          byItem.set(code, entry);
+        }
+      }
+    });
+  }
+  await tombstoneAgain(db, byItem, actor, report);
+  return report;
+}
+
+/** Each item still alive in the restored rows becomes its tombstone again, in its own transaction. */
+async function tombstoneAgain(
+  db: Db,
+  byItem: Map<string, { register: string; at: Date; blobs: string[] }>,
+  actor: string,
+  report: ReapplyReport,
+): Promise<void> {
+  const codes = [...byItem.keys()];
+  for (let start = 0; start < codes.length; start += BATCH) {
+    const items = await findItemsByCodes(db, codes.slice(start, start + BATCH), EVERY_ITEM);
+    const destroyed = await destroyedOf(
+      db,
+      items.map((item) => item.id),
+    );
+    for (const item of items) {
+      const entry = byItem.get(item.archiveCode);
+      if (!entry || destroyed.has(item.id)) continue;
+      await inTransaction(db, async (trx) => {
+        const files = await listItemFiles(trx, item.id);
+        await tombstoneItem(trx, RESTORE, item.id, {
+          register: entry.register,
+          actor,
+          at: entry.at,
+          fileDigests: files.map((file) => file.digest),
+          blobs: entry.blobs,
+          reapplied: true,
+        });
+      });
+      report.items.push(item.archiveCode);
+    }
+  }
+}
+
+export type { VerifiedShredRecord };

@@ -1,0 +1,183 @@
+import type { Db } from '../../db/database.js';
+import type { AccessContext } from '../../shared/access-context.js';
+
+// The SQL of crypto-shredding: storage_blob's shred columns and item_file's destroyed mark.
+
+/** The blobs each item's files point at. */
+export async function digestsOfItems(db: Db, itemIds: readonly number[]): Promise<Map<number, Set<string>>> {
+  const result = new Map<number, Set<string>>();
+  if (itemIds.length === 0) return result;
+  const rows = await db
+    .selectFrom('item_file')
+    .select(['item_id', 'digest'])
+    .where('item_id', 'in', [...itemIds])
+    .execute();
+  for (const row of rows) result.set(row.item_id, (result.get(row.item_id) ?? new Set()).add(row.digest));
+  return result;
+}
+
+/** Locks the blob rows (in digest order, so two shreds never deadlock) and says which are shredded. */
+export async function lockBlobs(db: Db, digests: readonly string[]): Promise<Map<string, boolean>> {
+  if (digests.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select(['digest', 'shredded_at'])
+    .where('digest', 'in', [...digests])
+    .orderBy('digest')
+    .forUpdate()
+    .execute();
+  return new Map(rows.map((row) => [row.digest, row.shredded_at !== null]));
+}
+
+/** The blob's row lock for an attachment of content already stored; its shred mark if any. */
+export async function shareLockBlob(db: Db, digest: string): Promise<string | null | undefined> {
+  const row = await db
+    .selectFrom('storage_blob')
+    .select(['shred_register'])
+    .where('digest', '=', digest)
+    .forShare()
+    .executeTakeFirst();
+  return row ? row.shred_register : undefined;
+}
+
+export async function markItemFilesDestroyed(
+  db: Db,
+  itemIds: readonly number[],
+  register: string,
+): Promise<void> {
+  if (itemIds.length === 0) return;
+  await db
+    .updateTable('item_file')
+    .set({ destroyed_register: register })
+    .where('item_id', 'in', [...itemIds])
+    .where('destroyed_register', 'is', null)
+    .execute();
+}
+
+/**
+ * Per blob: how many items not destroyed still attach it — every item, whatever the caller's scope
+ * (an item outside it still keeps its blob alive); counts only, no item is read.
+ */
+export async function liveReferences(
+  db: Db,
+  digests: readonly string[],
+  _access: AccessContext,
+): Promise<Map<string, number>> {
+  const result = new Map(digests.map((digest) => [digest, 0]));
+  if (digests.length === 0) return result;
+  const rows = await db
+    .selectFrom('item_file')
+    .select(['digest', (eb) => eb.fn.count<number>('item_id').distinct().as('live')])
+    .where('digest', 'in', [...digests])
+    .where('destroyed_register', 'is', null)
+    .groupBy('digest')
+    .execute();
+  for (const row of rows) result.set(row.digest, Number(row.live));
+  return result;
+}
+
+/** The last record written for each blob (a kept blob's too): whose destruction it already lists. */
+export async function lastRecords(db: Db, digests: readonly string[]): Promise<Map<string, string>> {
+  if (digests.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select(['digest', 'shred_record'])
+    .where('digest', 'in', [...digests])
+    .where('shred_record', 'is not', null)
+    .execute();
+  return new Map(rows.map((row) => [row.digest, row.shred_record as string]));
+}
+
+/** A blob kept for a live item: the record saying so is kept, its key is not touched. */
+export async function setKeptRecord(db: Db, digest: string, record: string): Promise<void> {
+  await db
+    .updateTable('storage_blob')
+    .set({ shred_record: record })
+    .where('digest', '=', digest)
+    .where('shredded_at', 'is', null)
+    .execute();
+}
+
+export async function setShredded(
+  db: Db,
+  digest: string,
+  shred: { register: string; at: Date; record: string; confirmedAt?: Date },
+): Promise<boolean> {
+  const result = await db
+    .updateTable('storage_blob')
+    .set({
+      wrapped_key: Buffer.alloc(0),
+      shredded_at: shred.at,
+      shred_register: shred.register,
+      shred_record: shred.record,
+      shred_confirmed_at: shred.confirmedAt ?? null,
+    })
+    .where('digest', '=', digest)
+    .where('shredded_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) === 1;
+}
+
+export interface ShredRow {
+  digest: string;
+  shreddedAt: Date | null;
+  register: string | null;
+  record: string | null;
+  confirmedAt: Date | null;
+}
+
+export async function findShred(db: Db, digest: string): Promise<ShredRow | undefined> {
+  return db
+    .selectFrom('storage_blob')
+    .select([
+      'digest',
+      'shredded_at as shreddedAt',
+      'shred_register as register',
+      'shred_record as record',
+      'shred_confirmed_at as confirmedAt',
+    ])
+    .where('digest', '=', digest)
+    .executeTakeFirst();
+}
+
+/** Marks the deletion confirmed once; false when another run confirmed it first. */
+export async function setShredConfirmed(db: Db, digest: string, at: Date): Promise<boolean> {
+  const result = await db
+    .updateTable('storage_blob')
+    .set({ shred_confirmed_at: at })
+    .where('digest', '=', digest)
+    .where('shredded_at', 'is not', null)
+    .where('shred_confirmed_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  await deleteCopyRows(db, digest);
+  return true;
+}
+
+/** A shredded blob has no copies to check or repair: fixity and the console stop counting them. */
+export async function deleteCopyRows(db: Db, digest: string): Promise<void> {
+  await db.deleteFrom('storage_copy').where('digest', '=', digest).execute();
+}
+
+export async function unconfirmedShreds(db: Db, register?: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select('digest')
+    .where('shredded_at', 'is not', null)
+    .where('shred_confirmed_at', 'is', null)
+    .$if(register !== undefined, (query) => query.where('shred_register', '=', register as string))
+    .orderBy('digest')
+    .execute();
+  return rows.map((row) => row.digest);
+}
+
+/** Which of these blobs the database holds (a restore applies records only to those). */
+export async function existingBlobs(db: Db, digests: readonly string[]): Promise<Map<string, boolean>> {
+  if (digests.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select(['digest', 'shredded_at'])
+    .where('digest', 'in', [...digests])
+    .execute();
+  return new Map(rows.map((row) => [row.digest, row.shredded_at !== null]));
+}

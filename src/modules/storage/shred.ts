@@ -1,0 +1,317 @@
+import type { Db } from '../../db/database.js';
+import type { AccessContext } from '../../shared/access-context.js';
+import { inTransaction } from '../../db/transaction.js';
+import { invalid, notFound, YidangError } from '../../shared/errors.js';
+import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js';
+import { type NoteVerifier, openNote, signNote } from '../integrity/checkpoint-note.js';
+import { recordEvent } from '../integrity/event-log.js';
+import type { BlobStore } from './blob-store.js';
+import type { ShredRecordFile } from './replica.js';
+import {
+  digestsOfItems,
+  findShred,
+  lockBlobs,
+  markItemFilesDestroyed,
+  lastRecords,
+  liveReferences,
+  deleteCopyRows,
+  setShredConfirmed,
+  setKeptRecord,
+  setShredded,
+} from './shred.repo.js';
+
+// Crypto-shredding (销毁电子文件): a destroyed item's blobs lose their data key inside the carry-out's
+// transaction, so no replica, backup copy or stray file can be decrypted through this system again;
+// a signed shred record goes to every replica first (it outlives the database and its backups, and a
+// restore re-applies it); then every replica deletes its copy and `blob.shredded` is logged.
+
+export { existingBlobs, unconfirmedShreds } from './shred.repo.js';
+
+export const SHRED_FORMAT = 'yidang-shred/1';
+
+/** What a replica's shred record says, signed with the log key. */
+export interface ShredRecord {
+  format: typeof SHRED_FORMAT;
+  digest: string;
+  register: string;
+  /** 档号 of every destroyed item that attached the blob (earlier registers' too). */
+  items: string[];
+  /** False when an item not destroyed still attaches the same content: the blob was kept for it. */
+  keyDestroyed: boolean;
+  /** How many items not destroyed still attach it (0 when the key was destroyed). */
+  liveItems: number;
+  shreddedAt: string;
+}
+
+export interface ShredContext {
+  store: BlobStore;
+  signingKey: SigningKey;
+}
+
+export interface ShredRequest {
+  /** The 销毁清册's code (XH-…). */
+  register: string;
+  /** The items destroyed in this transaction. */
+  items: ReadonlyArray<{ id: number; archiveCode: string }>;
+  actor: string;
+  /** Who carries the destruction out (the job's system context or the archivist's). */
+  access: AccessContext;
+  now?: Date;
+}
+
+export interface ShredOutcome {
+  /** Blobs whose data key was destroyed now. */
+  shredded: string[];
+  /** Blobs kept because items not destroyed still attach them. */
+  kept: Array<{ digest: string; liveItems: number }>;
+}
+
+const REGISTER = /^[\p{L}\p{N}-]{1,40}$/u;
+
+/**
+ * In the caller's transaction: marks the items' attachments destroyed, and destroys the data key of
+ * every blob no item left alive attaches. The blob rows are locked first, so an upload of the same
+ * content at the same moment either lands before (and keeps the blob alive) or is refused after.
+ * The signed records are written to every replica before this returns; a replica that cannot take
+ * them throws, the caller's transaction rolls back, and nothing is destroyed yet.
+ */
+export async function shredBlobKeys(
+  trx: Db,
+  context: ShredContext,
+  request: ShredRequest,
+): Promise<ShredOutcome> {
+  if (!REGISTER.test(request.register))
+    throw invalid('VALIDATION_FAILED', `销毁清册编号“${request.register.slice(0, 40)}”无效`);
+  const itemIds = request.items.map((item) => item.id);
+  const attaching = await digestsOfItems(trx, itemIds);
+  const digests = [...new Set([...attaching.values()].flatMap((set) => [...set]))].sort();
+  const shredded = await lockBlobs(trx, digests);
+  await markItemFilesDestroyed(trx, itemIds, request.register);
+  const live = await liveReferences(trx, digests, request.access);
+  const previous = await lastRecords(trx, digests);
+  const at = request.now ?? new Date();
+  const signer = { ...context.signingKey, name: (await logVerifier(trx, context.signingKey)).name };
+  const outcome: ShredOutcome = { shredded: [], kept: [] };
+  const files: ShredRecordFile[] = [];
+  const marks: Array<{ digest: string; record: string }> = [];
+  const kept: Array<{ digest: string; record: string }> = [];
+  for (const digest of digests) {
+    if (shredded.get(digest) !== false) continue; // shredded already (or no row: nothing to destroy)
+    const liveItems = live.get(digest) ?? 0;
+    const earlier = previous.get(digest);
+    // Items destroyed earlier while another kept the blob alive are listed in that earlier record.
+    const items = new Set(earlier ? parseRecordContent(earlier).items : []);
+    for (const item of request.items) if (attaching.get(item.id)?.has(digest)) items.add(item.archiveCode);
+    const record: ShredRecord = {
+      format: SHRED_FORMAT,
+      digest,
+      register: request.register,
+      items: [...items].sort(),
+      keyDestroyed: liveItems === 0,
+      liveItems,
+      shreddedAt: at.toISOString(),
+    };
+    const content = `${JSON.stringify({ format: SHRED_FORMAT, note: signNote(`${JSON.stringify(record)}\n`, signer) })}\n`;
+    files.push({ digest, content });
+    if (liveItems === 0) {
+      marks.push({ digest, record: content });
+      outcome.shredded.push(digest);
+    } else {
+      kept.push({ digest, record: content });
+      outcome.kept.push({ digest, liveItems });
+    }
+  }
+  if (files.length > 0)
+    // Every replica, required or not: the record is what a restore from any of them re-applies.
+    for (const replica of context.store.replicas) {
+      try {
+        await replica.writeShredRecords(files);
+      } catch (error) {
+        throw new YidangError(
+          'REPLICA_UNAVAILABLE',
+          'busy',
+          `销毁记录无法写入副本“${replica.name}”，本次销毁未执行，稍后重试：${(error as Error).message}`,
+        );
+      }
+    }
+  for (const mark of marks)
+    await setShredded(trx, mark.digest, { register: request.register, at, record: mark.record });
+  for (const mark of kept) await setKeptRecord(trx, mark.digest, mark.record);
+  return outcome;
+}
+
+/**
+ * Deletes a shredded blob's copy on every replica, then records `blob.shredded` once. A replica that
+ * cannot be reached leaves it pending: SHRED_PENDING names the replica; calling again later finishes
+ * (a copy already gone counts as deleted). Calling it for a confirmed blob returns at once.
+ */
+export async function confirmShred(
+  db: Db,
+  context: Pick<ShredContext, 'store'>,
+  digest: string,
+  actor: string,
+): Promise<{ replicas: string[] }> {
+  const row = await findShred(db, digest);
+  if (!row?.shreddedAt || !row.record)
+    throw notFound('FILE_NOT_FOUND', `文件 ${digest.slice(0, 80)} 没有被销毁，不能删除其副本`);
+  const replicas = context.store.replicas.map((replica) => replica.name);
+  if (row.confirmedAt) return { replicas };
+  await deleteEveryCopy(context.store, digest);
+  const record = parseRecordContent(row.record);
+  await inTransaction(db, async (trx) => {
+    if (!(await setShredConfirmed(trx, digest, new Date()))) return;
+    recordEvent(trx, {
+      actor,
+      action: 'blob.shredded',
+      subject: `blob:${digest}`,
+      payload: {
+        register: row.register ?? record.register,
+        items: record.items,
+        replicas,
+        shreddedAt: row.shreddedAt?.toISOString() ?? record.shreddedAt,
+      },
+    });
+  });
+  return { replicas };
+}
+
+/** Deletes a shredded blob's copy on every replica; SHRED_PENDING names those that could not. */
+export async function deleteEveryCopy(store: BlobStore, digest: string): Promise<void> {
+  const offline: string[] = [];
+  for (const replica of store.replicas) {
+    try {
+      await replica.deleteBlob(digest);
+    } catch (error) {
+      offline.push(`“${replica.name}”（${(error as Error).message}）`);
+    }
+  }
+  if (offline.length > 0)
+    throw new YidangError(
+      'SHRED_PENDING',
+      'busy',
+      `文件 ${digest.slice(0, 19)}… 的密钥已销毁，但副本 ${offline.join('、')} 暂时无法删除副本，稍后重试`,
+    );
+}
+
+/**
+ * After a restore, in the caller's transaction: applies a verified shred record to the restored
+ * rows — the items' attachments marked destroyed and, when the record destroyed the key, the blob's
+ * key emptied again and `blob.shred_reapplied` logged. The copies must be deleted already
+ * (deleteEveryCopy). Returns whether the blob's key was destroyed by this call.
+ */
+export async function applyShredRecord(
+  trx: Db,
+  record: VerifiedShredRecord,
+  itemIds: readonly number[],
+  actor: string,
+): Promise<boolean> {
+  await markItemFilesDestroyed(trx, itemIds, record.register);
+  if (!record.keyDestroyed) {
+    await setKeptRecord(trx, record.digest, record.content);
+    return false;
+  }
+  const at = new Date(record.shreddedAt);
+  const done = await setShredded(trx, record.digest, {
+    register: record.register,
+    at,
+    record: record.content,
+    confirmedAt: new Date(),
+  });
+  if (!done) return false;
+  await deleteCopyRows(trx, record.digest);
+  recordEvent(trx, {
+    actor,
+    action: 'blob.shred_reapplied',
+    subject: `blob:${record.digest}`,
+    payload: {
+      register: record.register,
+      items: record.items,
+      shreddedAt: record.shreddedAt,
+      replicas: record.replicas,
+    },
+  });
+  return true;
+}
+
+/** A replica's record whose signature checked, with the replicas that hold it and its text. */
+export type VerifiedShredRecord = ShredRecord & { replicas: string[]; content: string };
+
+/** The record inside a replica file, unverified (the database's own copy, or before openNote). */
+function parseRecordContent(content: string): ShredRecord {
+  const outer = JSON.parse(content) as { format?: unknown; note?: unknown };
+  if (outer.format !== SHRED_FORMAT || typeof outer.note !== 'string') throw new Error('not a shred record');
+  const body = outer.note.slice(0, outer.note.lastIndexOf('\n\n') + 1);
+  return JSON.parse(body) as ShredRecord;
+}
+
+export interface RefusedShredRecord {
+  replica: string;
+  digest: string;
+  reason: string;
+}
+
+/**
+ * Reads every replica's shred records and checks each signature with the log's verifier key. A
+ * record not signed by that key, malformed, or naming another blob than its file is refused (and
+ * reported), never applied. Records of one blob on several replicas are merged: the latest wins,
+ * with the destroyed items of all.
+ */
+export async function readShredRecords(
+  store: BlobStore,
+  verifier: NoteVerifier,
+): Promise<{ records: Map<string, VerifiedShredRecord>; refused: RefusedShredRecord[] }> {
+  const records = new Map<string, VerifiedShredRecord>();
+  const refused: RefusedShredRecord[] = [];
+  for (const replica of store.replicas) {
+    for (const file of await replica.readShredRecords()) {
+      let record: ShredRecord;
+      try {
+        record = openRecord(file.content, verifier);
+        if (record.digest !== file.digest)
+          throw new Error(`记录所述文件 ${String(record.digest).slice(0, 80)} 与其位置不符`);
+      } catch (error) {
+        refused.push({ replica: replica.name, digest: file.digest, reason: (error as Error).message });
+        continue;
+      }
+      const known = records.get(file.digest);
+      if (!known) {
+        records.set(file.digest, { ...record, replicas: [replica.name], content: file.content });
+        continue;
+      }
+      const later = record.shreddedAt > known.shreddedAt || (record.keyDestroyed && !known.keyDestroyed);
+      const merged = later ? { ...record, content: file.content } : { ...known };
+      records.set(file.digest, {
+        ...merged,
+        items: [...new Set([...known.items, ...record.items])].sort(),
+        replicas: [...known.replicas, replica.name],
+      });
+    }
+  }
+  return { records, refused };
+}
+
+function openRecord(content: string, verifier: NoteVerifier): ShredRecord {
+  let outer: { format?: unknown; note?: unknown };
+  try {
+    outer = JSON.parse(content) as typeof outer;
+  } catch {
+    throw new Error('记录不是有效的 JSON');
+  }
+  if (outer.format !== SHRED_FORMAT || typeof outer.note !== 'string')
+    throw new Error('不认识的记录格式（没有签名）');
+  const body = openNote(outer.note, verifier);
+  const record = JSON.parse(body) as ShredRecord;
+  if (
+    record.format !== SHRED_FORMAT ||
+    typeof record.digest !== 'string' ||
+    typeof record.register !== 'string' ||
+    !REGISTER.test(record.register) ||
+    !Array.isArray(record.items) ||
+    !record.items.every((item) => typeof item === 'string') ||
+    typeof record.keyDestroyed !== 'boolean' ||
+    typeof record.shreddedAt !== 'string' ||
+    Number.isNaN(Date.parse(record.shreddedAt))
+  )
+    throw new Error('记录内容不完整');
+  return record;
+}
