@@ -8379,6 +8379,10 @@ export interface paths {
                                 searchFilter: {
                                     [key: string]: string;
                                 };
+                                /** @description 按条件冻结时可用的条件字段 → 中文名称 */
+                                holdQuery: {
+                                    [key: string]: string;
+                                };
                             };
                             values: {
                                 /** @description 载体代码 → 中文名称 */
@@ -8473,7 +8477,37 @@ export interface paths {
                                 returnCondition: {
                                     [key: string]: string;
                                 };
+                                /** @description 冻结方式 → 中文名称 */
+                                holdKind: {
+                                    [key: string]: string;
+                                };
+                                /** @description 冻结状态 → 中文名称 */
+                                holdState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 冻结来源 → 中文名称 */
+                                holdSource: {
+                                    [key: string]: string;
+                                };
+                                /** @description 销毁清册状态 → 中文名称 */
+                                registerState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 销毁清册条目状态 → 中文名称 */
+                                registerRowState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 销毁清册签字身份 → 中文名称 */
+                                signRole: {
+                                    [key: string]: string;
+                                };
+                                /** @description 不能销毁的原因 → 中文说明 */
+                                destructionRefusal: {
+                                    [key: string]: string;
+                                };
                             };
+                            /** @description 纸质档案的销毁方式 */
+                            paperMethods: string[];
                             /** @description 来文单位须在其名单中更正的核对结果 */
                             reconcileCorrections: string[];
                             /** @description 事件类型及其中文名称，按审计筛选的顺序 */
@@ -13524,6 +13558,730 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 冻结列表（您档案范围内的全宗），新的在前 */
+        get: {
+            parameters: {
+                query?: {
+                    state?: "active" | "lifted";
+                    fonds?: string;
+                    /** @description 上一页返回的 nextBefore */
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            holds: {
+                                /** @description 冻结编号，如 DJ-2026-1 */
+                                code: string;
+                                fonds: string;
+                                /** @description items 指定档案；query 按条件；category_year 按类别和年度 */
+                                kind: "items" | "query" | "category_year";
+                                kindName: string;
+                                selector: {
+                                    category: string | null;
+                                    categoryName: string | null;
+                                    year: number | null;
+                                    /** @description 参保人身份证号（脱敏） */
+                                    idNumber: string | null;
+                                    /** @description 参保人编号（脱敏） */
+                                    insuredNumber: string | null;
+                                    org: string | null;
+                                    institution: string | null;
+                                    businessType: string | null;
+                                };
+                                /** @description 冻结范围的文字说明 */
+                                summary: string;
+                                reason: string;
+                                caseRef: string | null;
+                                source: "manual" | "case";
+                                sourceName: string;
+                                state: "active" | "lifted";
+                                stateName: string;
+                                placedBy: string;
+                                /** Format: date-time */
+                                placedAt: string;
+                                liftedBy: string | null;
+                                /** Format: date-time */
+                                liftedAt: string | null;
+                                liftReason: string | null;
+                                /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
+                                itemCount: number;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 冻结档案：按档号、按条件（全宗外至少一项）或按类别和年度，须说明原因 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 全宗号 */
+                        fonds: string;
+                        /** @description items 指定档案；query 按条件；category_year 按类别和年度 */
+                        kind?: "items" | "query" | "category_year";
+                        /** @description 档号（按档号冻结） */
+                        items?: string[];
+                        /** @description 类别代码（含其子类） */
+                        category?: string;
+                        /** @description 年度 */
+                        year?: number;
+                        /** @description 参保人身份证号：只保存其盲索引与脱敏形式，不回显 */
+                        idNumber?: string;
+                        /** @description 参保人编号 */
+                        insuredNumber?: string;
+                        /** @description 机构/问题代码 */
+                        org?: string;
+                        /** @description 定点机构编码 */
+                        institution?: string;
+                        /** @description 业务类型 */
+                        businessType?: string;
+                        /** @description 冻结原因（至少4个字） */
+                        reason: string;
+                        /** @description 案件编号 */
+                        caseRef?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 冻结编号，如 DJ-2026-1 */
+                            code: string;
+                            fonds: string;
+                            /** @description items 指定档案；query 按条件；category_year 按类别和年度 */
+                            kind: "items" | "query" | "category_year";
+                            kindName: string;
+                            selector: {
+                                category: string | null;
+                                categoryName: string | null;
+                                year: number | null;
+                                /** @description 参保人身份证号（脱敏） */
+                                idNumber: string | null;
+                                /** @description 参保人编号（脱敏） */
+                                insuredNumber: string | null;
+                                org: string | null;
+                                institution: string | null;
+                                businessType: string | null;
+                            };
+                            /** @description 冻结范围的文字说明 */
+                            summary: string;
+                            reason: string;
+                            caseRef: string | null;
+                            source: "manual" | "case";
+                            sourceName: string;
+                            state: "active" | "lifted";
+                            stateName: string;
+                            placedBy: string;
+                            /** Format: date-time */
+                            placedAt: string;
+                            liftedBy: string | null;
+                            /** Format: date-time */
+                            liftedAt: string | null;
+                            liftReason: string | null;
+                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
+                            itemCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一项冻结及其覆盖的档号（有查阅档案权限者可见档号） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 冻结编号，如 DJ-2026-1 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 冻结编号，如 DJ-2026-1 */
+                            code: string;
+                            fonds: string;
+                            /** @description items 指定档案；query 按条件；category_year 按类别和年度 */
+                            kind: "items" | "query" | "category_year";
+                            kindName: string;
+                            selector: {
+                                category: string | null;
+                                categoryName: string | null;
+                                year: number | null;
+                                /** @description 参保人身份证号（脱敏） */
+                                idNumber: string | null;
+                                /** @description 参保人编号（脱敏） */
+                                insuredNumber: string | null;
+                                org: string | null;
+                                institution: string | null;
+                                businessType: string | null;
+                            };
+                            /** @description 冻结范围的文字说明 */
+                            summary: string;
+                            reason: string;
+                            caseRef: string | null;
+                            source: "manual" | "case";
+                            sourceName: string;
+                            state: "active" | "lifted";
+                            stateName: string;
+                            placedBy: string;
+                            /** Format: date-time */
+                            placedAt: string;
+                            liftedBy: string | null;
+                            /** Format: date-time */
+                            liftedAt: string | null;
+                            liftReason: string | null;
+                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
+                            itemCount: number;
+                            /** @description 被冻结档案的档号（前200个；无查阅档案权限者为 null） */
+                            items: string[] | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/holds/{code}/lift": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 解除冻结（须说明原因；已解除的不能再解除） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 冻结编号，如 DJ-2026-1 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 冻结编号，如 DJ-2026-1 */
+                            code: string;
+                            fonds: string;
+                            /** @description items 指定档案；query 按条件；category_year 按类别和年度 */
+                            kind: "items" | "query" | "category_year";
+                            kindName: string;
+                            selector: {
+                                category: string | null;
+                                categoryName: string | null;
+                                year: number | null;
+                                /** @description 参保人身份证号（脱敏） */
+                                idNumber: string | null;
+                                /** @description 参保人编号（脱敏） */
+                                insuredNumber: string | null;
+                                org: string | null;
+                                institution: string | null;
+                                businessType: string | null;
+                            };
+                            /** @description 冻结范围的文字说明 */
+                            summary: string;
+                            reason: string;
+                            caseRef: string | null;
+                            source: "manual" | "case";
+                            sourceName: string;
+                            state: "active" | "lifted";
+                            stateName: string;
+                            placedBy: string;
+                            /** Format: date-time */
+                            placedAt: string;
+                            liftedBy: string | null;
+                            /** Format: date-time */
+                            liftedAt: string | null;
+                            liftReason: string | null;
+                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
+                            itemCount: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;

@@ -18,13 +18,13 @@ import {
 import type { ColumnsType } from 'antd/es/table';
 import { useState } from 'react';
 import type { ApiError } from '../../api/client';
+import { useAuth } from '../../app/auth';
 import { showFieldErrors, useRequest } from '../../app/hooks';
 import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { categoryTree, optionsOf, useCategories, useFonds } from '../filing/catalog';
-import { getJson, postJson } from './dispositionApi';
-import { type Hold, type HoldList, holdPaths, scopeText } from './holdView';
-import { HOLD_KIND_NAMES, HOLD_STATE_NAMES } from './names';
+import { type Hold, type HoldInput, liftHold, listHolds, placeHold } from './holdView';
+import { HOLD_KIND_NAMES, HOLD_QUERY_FIELDS, HOLD_STATE_NAMES } from './names';
 
 // 冻结: legal holds of the archivist's or auditor's fonds. A hold names items by their 档号, by a
 // query (one insured person, one institution's settlements of a year …) or by a category and year;
@@ -33,13 +33,14 @@ import { HOLD_KIND_NAMES, HOLD_STATE_NAMES } from './names';
 
 interface Values {
   fonds: string;
-  kind: string;
+  kind: NonNullable<HoldInput['kind']>;
   items?: string;
   category?: string;
   year?: number;
   idNumber?: string;
   insuredNumber?: string;
-  orgCode?: string;
+  org?: string;
+  institution?: string;
   businessType?: string;
   reason: string;
   caseRef?: string;
@@ -47,28 +48,38 @@ interface Values {
 
 const splitCodes = (text = '') => text.split(/[\s,，、]+/).filter(Boolean);
 
-function holdBody(values: Values) {
-  const base = {
+/** The query's text fields, named by the vocabulary (the ID number is asked for apart: never shown). */
+const TEXT_FIELDS = ['insuredNumber', 'org', 'institution', 'businessType'] as const;
+
+/** The hold as the API takes it: the fields of the chosen kind only (the form keeps the others). */
+function holdBody(values: Values): HoldInput {
+  const shared = {
     fonds: values.fonds,
     kind: values.kind,
     reason: values.reason,
     caseRef: values.caseRef || undefined,
   };
-  if (values.kind === 'items') return { ...base, items: splitCodes(values.items) };
-  if (values.kind === 'category_year') return { ...base, category: values.category, year: values.year };
-  const query = Object.fromEntries(
-    (['category', 'year', 'idNumber', 'insuredNumber', 'orgCode', 'businessType'] as const)
-      .map((field) => [field, values[field]])
-      .filter(([, value]) => value !== undefined && value !== ''),
-  );
-  return { ...base, query };
+  if (values.kind === 'items') return { ...shared, items: splitCodes(values.items) };
+  if (values.kind === 'category_year') return { ...shared, category: values.category, year: values.year };
+  const fields = ['category', 'year', 'idNumber', ...TEXT_FIELDS] as const;
+  return {
+    ...shared,
+    ...Object.fromEntries(
+      fields
+        .map((field) => [field, values[field]])
+        .filter(([, value]) => value !== undefined && value !== ''),
+    ),
+  };
 }
 
 export default function HoldsPage() {
   const [state, setState] = useState<'active' | 'lifted'>('active');
-  const holds = useRequest(() => getJson<HoldList>(holdPaths.list, { state }), [state]);
-  const fonds = useFonds();
-  const categories = useCategories();
+  const holds = useRequest(() => listHolds(state), [state]);
+  // The auditor, who places holds but reads no catalog, types the codes.
+  const { can } = useAuth();
+  const catalog = can('catalog.read');
+  const fonds = useFonds(catalog);
+  const categories = useCategories(catalog);
   const [form] = Form.useForm<Values>();
   const kind = Form.useWatch('kind', form) ?? 'items';
   const [placing, setPlacing] = useState(false);
@@ -83,7 +94,7 @@ export default function HoldsPage() {
     setBusy(true);
     setFormError(undefined);
     try {
-      const hold = await postJson<Hold>(holdPaths.list, holdBody(values));
+      const hold = await placeHold(holdBody(values));
       setDone(`已冻结 ${hold.code}：${hold.itemCount} 件`);
       setPlacing(false);
       form.resetFields();
@@ -100,7 +111,7 @@ export default function HoldsPage() {
     setBusy(true);
     setError(undefined);
     try {
-      const hold = await postJson<Hold>(holdPaths.lift(lifting.code), { reason });
+      const hold = await liftHold(lifting.code, reason);
       setDone(`已解除冻结 ${hold.code}`);
       setLifting(undefined);
       holds.reload();
@@ -118,19 +129,19 @@ export default function HoldsPage() {
       key: 'scope',
       render: (_, hold) => (
         <>
-          <Tag>{HOLD_KIND_NAMES[hold.kind] ?? hold.kind}</Tag>
-          {scopeText(hold)}
+          <Tag>{hold.kindName}</Tag>
+          {hold.summary}
         </>
       ),
     },
     { title: '件数', dataIndex: 'itemCount', width: 70 },
     {
-      title: '事由',
+      title: '冻结原因',
       key: 'reason',
       render: (_, hold) => (
         <>
           <div>{hold.reason}</div>
-          {hold.caseRef ? <Typography.Text type="secondary">案号 {hold.caseRef}</Typography.Text> : null}
+          {hold.caseRef ? <Typography.Text type="secondary">案件编号 {hold.caseRef}</Typography.Text> : null}
         </>
       ),
     },
@@ -221,13 +232,17 @@ export default function HoldsPage() {
         {formError && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={formError} />}
         <Form form={form} layout="vertical" onFinish={place} initialValues={{ kind: 'items' }}>
           <Form.Item name="fonds" label="全宗" rules={[{ required: true, message: '请选择全宗' }]}>
-            <Select
-              aria-label="全宗"
-              options={(fonds.data ?? []).map((row) => ({
-                value: row.code,
-                label: `${row.code} ${row.name}`,
-              }))}
-            />
+            {catalog ? (
+              <Select
+                aria-label="全宗"
+                options={(fonds.data ?? []).map((row) => ({
+                  value: row.code,
+                  label: `${row.code} ${row.name}`,
+                }))}
+              />
+            ) : (
+              <Input aria-label="全宗" maxLength={4} placeholder="全宗号，如 J013" />
+            )}
           </Form.Item>
           <Form.Item name="kind" label="冻结范围">
             <Radio.Group options={optionsOf(HOLD_KIND_NAMES)} optionType="button" />
@@ -245,48 +260,65 @@ export default function HoldsPage() {
             <Space wrap align="start">
               <Form.Item
                 name="category"
-                label="类别"
+                label={HOLD_QUERY_FIELDS.category}
                 rules={kind === 'category_year' ? [{ required: true, message: '请选择类别' }] : []}
               >
-                <TreeSelect
-                  aria-label="类别"
-                  style={{ width: 240 }}
-                  allowClear
-                  showSearch
-                  treeNodeFilterProp="title"
-                  treeData={categoryTree(categories.data ?? [], 'search')}
-                />
+                {catalog ? (
+                  <TreeSelect
+                    aria-label={HOLD_QUERY_FIELDS.category}
+                    style={{ width: 240 }}
+                    allowClear
+                    showSearch
+                    treeNodeFilterProp="title"
+                    treeData={categoryTree(categories.data ?? [], 'search')}
+                  />
+                ) : (
+                  <Input
+                    aria-label={HOLD_QUERY_FIELDS.category}
+                    style={{ width: 240 }}
+                    placeholder="类别代码"
+                  />
+                )}
               </Form.Item>
               <Form.Item
                 name="year"
-                label="年度"
+                label={HOLD_QUERY_FIELDS.year}
                 rules={kind === 'category_year' ? [{ required: true, message: '请填写年度' }] : []}
               >
-                <InputNumber aria-label="年度" min={1949} max={2100} style={{ width: 110 }} />
+                <InputNumber
+                  aria-label={HOLD_QUERY_FIELDS.year}
+                  min={1949}
+                  max={2100}
+                  style={{ width: 110 }}
+                />
               </Form.Item>
             </Space>
           )}
           {kind === 'query' && (
             <Space wrap align="start">
-              <Form.Item name="idNumber" label="参保人身份证号" extra="只用于查找，不显示、不记录原文">
-                <Input.Password aria-label="参保人身份证号" autoComplete="off" style={{ width: 240 }} />
+              <Form.Item
+                name="idNumber"
+                label={HOLD_QUERY_FIELDS.idNumber}
+                extra="只用于查找，不显示、不记录原文"
+              >
+                <Input.Password
+                  aria-label={HOLD_QUERY_FIELDS.idNumber}
+                  autoComplete="off"
+                  style={{ width: 240 }}
+                />
               </Form.Item>
-              <Form.Item name="insuredNumber" label="参保号">
-                <Input aria-label="参保号" style={{ width: 180 }} />
-              </Form.Item>
-              <Form.Item name="orgCode" label="机构代码">
-                <Input aria-label="机构代码" style={{ width: 180 }} />
-              </Form.Item>
-              <Form.Item name="businessType" label="业务类型">
-                <Input aria-label="业务类型" style={{ width: 180 }} />
-              </Form.Item>
+              {TEXT_FIELDS.map((field) => (
+                <Form.Item key={field} name={field} label={HOLD_QUERY_FIELDS[field]}>
+                  <Input aria-label={HOLD_QUERY_FIELDS[field]} style={{ width: 180 }} />
+                </Form.Item>
+              ))}
             </Space>
           )}
-          <Form.Item name="reason" label="冻结事由" rules={[{ required: true, message: '请填写冻结事由' }]}>
-            <Input.TextArea aria-label="冻结事由" rows={2} maxLength={500} />
+          <Form.Item name="reason" label="冻结原因" rules={[{ required: true, message: '请填写冻结原因' }]}>
+            <Input.TextArea aria-label="冻结原因" rows={2} maxLength={500} />
           </Form.Item>
-          <Form.Item name="caseRef" label="案号">
-            <Input aria-label="案号" maxLength={100} />
+          <Form.Item name="caseRef" label="案件编号">
+            <Input aria-label="案件编号" maxLength={100} />
           </Form.Item>
         </Form>
       </Modal>

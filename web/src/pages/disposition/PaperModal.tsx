@@ -2,12 +2,12 @@ import { Alert, Form, Input, Modal, Select } from 'antd';
 import { useState } from 'react';
 import { showFieldErrors } from '../../app/hooks';
 import { beijingIsoOf } from '../../app/time';
-import type { RegisterRow } from './destructionView';
-import { registerPaths } from './destructionView';
+import { type RegisterRow, registerPaths } from './destructionView';
 import { postJson } from './dispositionApi';
+import { paperMethods } from './names';
 
-// 确认纸质销毁: the archivist records how a paper item was destroyed (method, place, time) and the
-// 监销人 present; the row then counts as destroyed.
+// 确认纸质销毁: once the carry-out reduced a paper item to its tombstone, the archivist records how
+// the paper was destroyed (method, place, time) and the 监销人 present.
 
 interface Values {
   method: string;
@@ -19,11 +19,14 @@ interface Values {
 export function PaperModal({
   register,
   row,
+  witnesses,
   onClose,
   onDone,
 }: {
   register: string;
   row: RegisterRow | undefined;
+  /** The register's 监销人, offered first. */
+  witnesses: string[];
   onClose: () => void;
   onDone: (message: string) => void;
 }) {
@@ -35,7 +38,11 @@ export function PaperModal({
     setBusy(true);
     setError(undefined);
     try {
-      await postJson(registerPaths.paper(register, row.seq), { ...values, at: beijingIsoOf(values.at) });
+      await postJson(registerPaths.paper(register), {
+        archiveCode: row.archiveCode,
+        ...values,
+        at: beijingIsoOf(values.at),
+      });
       form.resetFields();
       onDone(`${row.archiveCode} 纸质销毁已确认`);
     } catch (caught) {
@@ -53,11 +60,17 @@ export function PaperModal({
       confirmLoading={busy}
       onOk={() => form.submit()}
       onCancel={onClose}
+      afterOpenChange={(open) => {
+        if (open) form.setFieldsValue({ witnesses });
+      }}
     >
       {error && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={error} />}
       <Form form={form} layout="vertical" onFinish={submit}>
-        <Form.Item name="method" label="销毁方式" rules={[{ required: true, message: '请填写销毁方式' }]}>
-          <Input aria-label="销毁方式" maxLength={20} />
+        <Form.Item name="method" label="销毁方式" rules={[{ required: true, message: '请选择销毁方式' }]}>
+          <Select
+            aria-label="销毁方式"
+            options={paperMethods().map((method) => ({ value: method, label: method }))}
+          />
         </Form.Item>
         <Form.Item name="place" label="销毁地点" rules={[{ required: true, message: '请填写销毁地点' }]}>
           <Input aria-label="销毁地点" maxLength={200} />

@@ -1,7 +1,7 @@
 import { Alert, Button, Card, Descriptions, Progress, Space, Table, Tag, Typography } from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect, useState } from 'react';
-import { Link, useParams } from 'react-router-dom';
+import { Link, useLocation, useParams } from 'react-router-dom';
 import { type ApiError, download } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { useRequest } from '../../app/hooks';
@@ -9,11 +9,9 @@ import { FIELD_LABELS } from '../../app/labels';
 import { itemPath } from '../../app/paths';
 import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { RETENTION_NAMES } from '../filing/catalog';
 import { roundPath } from './appraisalView';
-import { type Register, type RegisterRow, registerPaths } from './destructionView';
+import { type Refusal, type Register, type RegisterRow, registerPaths } from './destructionView';
 import { getJson, postJson } from './dispositionApi';
-import { REFUSAL_NAMES, REGISTER_STATE_NAMES, ROW_STATE_NAMES } from './names';
 import { PaperModal } from './PaperModal';
 import { registerColour } from './RegistersPage';
 import { SignatureBlock } from './SignatureBlock';
@@ -34,6 +32,9 @@ export default function RegisterPage() {
   const [paperRow, setPaperRow] = useState<RegisterRow>();
   const data = register.data;
   const carrying = data?.state === 'carrying';
+  const filedCode = typeof data?.filed === 'string' ? data.filed : (data?.filed?.archiveCode ?? null);
+  // The items a drawing refused, handed over by the round page that drew it.
+  const refused = (useLocation().state as { refused?: Refusal[] } | null)?.refused ?? [];
 
   // While the job runs the page follows it.
   useEffect(() => {
@@ -57,7 +58,7 @@ export default function RegisterPage() {
   };
 
   const signed = (role: string) => data?.signatures.filter((entry) => entry.role === role) ?? [];
-  const mine = data?.signatures.some((entry) => entry.username === user?.username) ?? false;
+  const mine = data?.signatures.some((entry) => entry.user === user?.username) ?? false;
   const open = data?.state === 'drawn' || data?.state === 'approved';
 
   const columns: ColumnsType<RegisterRow> = [
@@ -76,9 +77,9 @@ export default function RegisterPage() {
       width: 130,
       render: (_, row) => (
         <>
-          <div>{RETENTION_NAMES[row.retention] ?? row.retention}</div>
+          <div>{row.retentionLabel}</div>
           <Typography.Text type="secondary">
-            应保管 {row.yearsRequired ?? '—'} 年 · 已保管 {row.yearsKept ?? '—'} 年
+            应保管 {row.keepYears ?? '—'} 年 · 已保管 {row.keptYears} 年
           </Typography.Text>
         </>
       ),
@@ -93,7 +94,7 @@ export default function RegisterPage() {
       render: (_, row) => (
         <>
           <Tag color={row.state === 'destroyed' || row.state === 'paper_confirmed' ? 'green' : 'default'}>
-            {ROW_STATE_NAMES[row.state] ?? row.state}
+            {row.stateLabel}
           </Tag>
           {row.paper ? (
             <div>
@@ -151,26 +152,28 @@ export default function RegisterPage() {
             </Descriptions.Item>
             <Descriptions.Item label="数量">{data.count} 件</Descriptions.Item>
             <Descriptions.Item label="状态">
-              <Tag color={registerColour(data.state)}>{REGISTER_STATE_NAMES[data.state] ?? data.state}</Tag>
+              <Tag color={registerColour(data.state)}>{data.stateLabel}</Tag>
             </Descriptions.Item>
             <Descriptions.Item label="编制">
               {beijingText(data.drawnAt, 'minute')} {data.drawnBy}
             </Descriptions.Item>
-            {data.filedCode ? <Descriptions.Item label="清册档号">{data.filedCode}</Descriptions.Item> : null}
+            {filedCode ? (
+              <Descriptions.Item label="清册档号">
+                <Link to={itemPath(filedCode)}>{filedCode}</Link>
+              </Descriptions.Item>
+            ) : null}
           </Descriptions>
           <SignatureBlock signatures={data.signatures} />
-          {data.progress && (data.state === 'carrying' || data.progress.destroyed < data.progress.total) ? (
+          {data.progress && data.state !== 'drawn' && data.state !== 'approved' ? (
             <div style={{ margin: '16px 0' }} data-testid="carry-progress">
               <Typography.Text>
                 已销毁 {data.progress.destroyed}/{data.progress.total} 件
-                {data.progress.waiting ? `，${data.progress.waiting} 件等待副本确认` : ''}
+                {data.progress.waitingReplicas ? `，${data.progress.waitingReplicas} 件等待副本确认删除` : ''}
+                {data.progress.paperPending ? `，${data.progress.paperPending} 件待确认纸质销毁` : ''}
               </Typography.Text>
               <Progress
                 percent={Math.floor((100 * data.progress.destroyed) / Math.max(1, data.progress.total))}
               />
-              {data.progress.message ? (
-                <Alert type="warning" showIcon message={data.progress.message} />
-              ) : null}
             </div>
           ) : null}
           <Space wrap style={{ margin: '16px 0' }}>
@@ -212,18 +215,13 @@ export default function RegisterPage() {
               </Button>
             )}
           </Space>
-          {data.refused?.length ? (
+          {refused.length ? (
             <Alert
               type="warning"
               showIcon
               style={{ marginBottom: 16 }}
-              message={`${data.refused.length} 件不能列入清册`}
-              description={data.refused
-                .map(
-                  (entry) =>
-                    `${entry.archiveCode}：${entry.message ?? REFUSAL_NAMES[entry.reason] ?? entry.reason}`,
-                )
-                .join('；')}
+              message={`${refused.length} 件未列入清册`}
+              description={refused.map((entry) => `${entry.archiveCode}：${entry.message}`).join('；')}
             />
           ) : null}
         </>
@@ -241,6 +239,9 @@ export default function RegisterPage() {
       <PaperModal
         register={code}
         row={paperRow}
+        witnesses={
+          data?.signatures.filter((entry) => entry.role === 'witness').map((entry) => entry.user) ?? []
+        }
         onClose={() => setPaperRow(undefined)}
         onDone={(message) => {
           setPaperRow(undefined);

@@ -7,7 +7,6 @@ import { ErrorNotice } from '../../components/ErrorNotice';
 import { registerPath, roundPath } from './appraisalView';
 import { type Register, type RegisterList, registerPaths } from './destructionView';
 import { getJson } from './dispositionApi';
-import { REGISTER_STATE_NAMES } from './names';
 
 // 销毁清册: the registers of the user's fonds, newest first; one is drawn from a round's items decided
 // 销毁 (鉴定批次), then signed, approved, carried out and filed.
@@ -40,11 +39,9 @@ const columns: ColumnsType<Register> = [
   { title: '件数', dataIndex: 'count', width: 70 },
   {
     title: '状态',
-    dataIndex: 'state',
+    key: 'state',
     width: 170,
-    render: (state: string) => (
-      <Tag color={registerColour(state)}>{REGISTER_STATE_NAMES[state] ?? state}</Tag>
-    ),
+    render: (_, register) => <Tag color={registerColour(register.state)}>{register.stateLabel}</Tag>,
   },
   {
     title: '编制',

@@ -25,7 +25,7 @@ import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { optionsOf, RETENTION_NAMES } from '../filing/catalog';
 import { appraisalPaths, type Round, type RoundItem, registerPath } from './appraisalView';
-import { type Register, registerPaths } from './destructionView';
+import { type DrawResult, registerPaths } from './destructionView';
 import { getJson, postJson } from './dispositionApi';
 import { PROPOSAL_NAMES, ROUND_STATE_NAMES } from './names';
 
@@ -117,8 +117,8 @@ export default function RoundPage() {
 
   const draw = () =>
     run(async () => {
-      const register = await postJson<Register>(registerPaths.list, { round: code });
-      navigate(registerPath(register.code));
+      const drawn = await postJson<DrawResult>(registerPaths.list, { round: code });
+      navigate(registerPath(drawn.code), { state: { refused: drawn.refused } });
     }, '已编制销毁清册');
 
   const columns: ColumnsType<RoundItem> = [

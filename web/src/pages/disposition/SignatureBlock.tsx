@@ -20,11 +20,8 @@ export function SignatureBlock({ signatures }: { signatures: Signature[] }) {
           <Descriptions.Item key={index} label={SIGN_ROLE_NAMES[role] ?? role}>
             {signature ? (
               <>
-                {signature.username}
-                <Typography.Text type="secondary">
-                  {' '}
-                  {beijingText(signature.signedAt, 'minute')}
-                </Typography.Text>
+                {signature.user}
+                <Typography.Text type="secondary"> {beijingText(signature.at, 'minute')}</Typography.Text>
               </>
             ) : (
               <Typography.Text type="secondary">待签字</Typography.Text>

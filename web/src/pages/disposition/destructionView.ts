@@ -8,28 +8,32 @@ export interface RegisterRow {
   title: string;
   year: number;
   retention: string;
-  yearsRequired?: number | null;
-  yearsKept?: number | null;
+  retentionLabel: string;
+  /** 应保管 years (null for 永久) and 已保管 years. */
+  keepYears: number | null;
+  keptYears: number;
   pages: number;
   files: number;
   carrier: string;
   reason: string;
   note: string | null;
   state: string;
-  destroyedAt?: string | null;
-  paper?: { method: string; place: string; at: string; witnesses: string[]; confirmedBy: string } | null;
+  stateLabel: string;
+  destroyedAt: string | null;
+  paper: { method: string; place: string; at: string; witnesses: string[]; confirmedBy: string } | null;
 }
 
 export interface Signature {
   role: string;
-  username: string;
-  signedAt: string;
+  roleLabel: string;
+  user: string;
+  at: string;
 }
 
 export interface Refusal {
   archiveCode: string;
   reason: string;
-  message?: string;
+  message: string;
 }
 
 export interface Register {
@@ -37,16 +41,22 @@ export interface Register {
   fonds: string;
   round: string;
   state: string;
+  stateLabel: string;
   count: number;
   drawnBy: string;
   drawnAt: string;
-  approvedBy?: string | null;
+  approvedBy: string | null;
   approvedAt?: string | null;
   signatures: Signature[];
-  progress?: { destroyed: number; total: number; waiting?: number; message?: string | null } | null;
-  filedCode?: string | null;
+  progress?: { destroyed: number; waitingReplicas: number; paperPending: number; total: number };
+  filed: { archiveCode: string; digest: string | null; at: string | null } | string | null;
   rows?: RegisterRow[];
-  refused?: Refusal[];
+}
+
+export interface DrawResult {
+  code: string;
+  items: number;
+  refused: Refusal[];
 }
 
 export interface RegisterList {
@@ -59,6 +69,6 @@ export const registerPaths = {
   sign: (code: string) => `/api/v1/destruction/registers/${enc(code)}/sign`,
   approve: (code: string) => `/api/v1/destruction/registers/${enc(code)}/approve`,
   carry: (code: string) => `/api/v1/destruction/registers/${enc(code)}/carry`,
-  paper: (code: string, seq: number) => `/api/v1/destruction/registers/${enc(code)}/rows/${seq}/paper`,
-  file: (code: string, kind: 'xlsx' | 'pdf') => `/api/v1/destruction/registers/${enc(code)}/register.${kind}`,
+  paper: (code: string) => `/api/v1/destruction/registers/${enc(code)}/paper`,
+  file: (code: string, kind: 'xlsx' | 'pdf') => `/api/v1/destruction/registers/${enc(code)}/${kind}`,
 };

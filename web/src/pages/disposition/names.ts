@@ -1,4 +1,4 @@
-import { namesOf, type Vocabulary } from '../../app/vocabulary';
+import { namesOf, type Vocabulary, vocabulary } from '../../app/vocabulary';
 
 // The 鉴定与处置 codes' Chinese names, all from the server's vocabulary (none kept here).
 
@@ -6,10 +6,15 @@ const table = (name: string) => (v: Vocabulary) =>
   (v.values as unknown as Record<string, Record<string, string> | undefined>)[name] ?? {};
 
 export const HOLD_KIND_NAMES = namesOf(table('holdKind'));
+/** The fields a query hold may name. */
+export const HOLD_QUERY_FIELDS = namesOf(
+  (v) => (v.fields as unknown as Record<string, Record<string, string> | undefined>).holdQuery ?? {},
+);
 export const HOLD_STATE_NAMES = namesOf(table('holdState'));
 export const ROUND_STATE_NAMES = namesOf(table('roundState'));
 export const PROPOSAL_NAMES = namesOf(table('appraisalProposal'));
-export const REGISTER_STATE_NAMES = namesOf(table('registerState'));
 export const SIGN_ROLE_NAMES = namesOf(table('signRole'));
-export const REFUSAL_NAMES = namesOf(table('destructionRefusal'));
-export const ROW_STATE_NAMES = namesOf(table('registerRowState'));
+
+/** How paper is destroyed (the ways the server accepts). */
+export const paperMethods = (): string[] =>
+  (vocabulary() as unknown as { paperMethods?: string[] }).paperMethods ?? [];
