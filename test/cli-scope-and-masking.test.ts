@@ -6,6 +6,7 @@ import { loadConfig } from '../src/config/config.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { createUser } from '../src/modules/access/user.service.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
+import { placeHold } from '../src/modules/catalog/hold.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
 import { logEvent } from '../src/modules/integrity/event-log.js';
@@ -268,5 +269,68 @@ it('yidang loan request / show / list: own J013 loans shown masked; a J014 档�
   expect(outside.stderr.split(code.outside).join('<档号>')).toBe(
     missing.stderr.split(code.outside.replace(/\d+$/, '9999')).join('<档号>'),
   );
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 180_000);
+
+it('yidang hold place / list / show / lift: the ID number never printed; a J014 hold answers as a missing one', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  let foreign = '';
+  try {
+    const db = system.database.db;
+    await createUser(
+      db,
+      { username: 'scope.holder', password: CLI_PASSWORD, roles: ['archivist'], scope: J013_SCOPE },
+      'test',
+    );
+    // Another archivist's hold on a J014 person.
+    foreign = (
+      await placeHold(db, SYSTEM, {
+        fonds: 'J014',
+        idNumber: OUT_PEOPLE.item.id,
+        reason: '六合区骗保线索核查',
+      })
+    ).code;
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (args: string[], env: Record<string, string> = {}) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: 'scope.holder', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined, ...env },
+    });
+    problems.push(...(await leaksOf(maskAll(`yidang ${args.join(' ')}`), result)));
+    return result;
+  };
+  const place = ['hold', 'place', '--fonds', 'J013', '--reason', '骗保线索核查'];
+  const placed = await as([...place, '--id-number', IN_PEOPLE.item.id]);
+  expect(placed.code, placed.stderr).toBe(0);
+  expect(placed.stdout).toContain(`${IN_PEOPLE.item.id.slice(0, 6)}********`);
+  const held = /冻结 (DJ-\d{4}-\d+)/.exec(placed.stdout)?.[1] as string;
+  const byEnv = await as([...place, '--json'], { YIDANG_HOLD_ID_NUMBER: IN_PEOPLE.sensitive.id });
+  expect(byEnv.code, byEnv.stderr).toBe(0);
+  expect(JSON.parse(byEnv.stdout).itemCount).toBe(1);
+  const wrong = `${IN_PEOPLE.item.id.slice(0, 17)}${IN_PEOPLE.item.id.endsWith('0') ? '1' : '0'}`;
+  const refused = await as([...place, '--id-number', wrong]);
+  expect(refused.code).toBe(1);
+  expect(`${refused.stdout}${refused.stderr}`).not.toContain(wrong);
+  expect(refused.stderr).toContain('身份证号无效');
+  const listed = await as(['hold', 'list', '--json']);
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toContain(held);
+  expect(listed.stdout).not.toContain(foreign);
+  const shown = await as(['hold', 'show', held]);
+  expect(shown.stdout).toContain(code.inside);
+  await as(['hold', 'show', held, '--json']);
+  for (const verb of [['show'], ['lift', '--reason', '越权解除试试']]) {
+    const outside = await as(['hold', verb[0] as string, foreign, ...verb.slice(1)]);
+    const missing = await as(['hold', verb[0] as string, 'DJ-2026-999999', ...verb.slice(1)]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.split(foreign).join('<编号>')).toBe(
+      missing.stderr.split('DJ-2026-999999').join('<编号>'),
+    );
+  }
+  const lifted = await as(['hold', 'lift', held, '--reason', '线索核查完毕']);
+  expect(lifted.stdout).toContain('已解除');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 180_000);

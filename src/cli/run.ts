@@ -15,6 +15,7 @@ import { registerIntegrityCommands } from './commands/integrity.js';
 import { registerItemCommands } from './commands/item.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLedgerCommands } from './commands/ledger.js';
+import { registerHoldCommands } from './commands/hold.js';
 import { registerLoanCommands } from './commands/loan.js';
 import { registerLoanOverdueCommand } from './commands/loan-overdue.js';
 import { registerOcrCommands } from './commands/ocr.js';
@@ -67,6 +68,7 @@ export function buildProgram(): Command {
   registerLoanOverdueCommand(program);
   registerAccessCommands(program);
   registerUseCommands(program);
+  registerHoldCommands(program);
   // Help, usage errors and suggestions in Chinese, for every command registered above.
   return localizeProgram(program);
 }

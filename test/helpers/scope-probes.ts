@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
 import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
+import { HOLD_ROUTES } from './hold-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
 import { USE_ROUTES } from './use-probes.js';
@@ -538,4 +539,6 @@ export const ROUTES: Record<string, Probe | string> = {
   // 利用登记与统计 (test/helpers/use-probes.ts).
   ...USE_ROUTES,
   ...LOAN_ROUTES,
+  // 冻结 (test/helpers/hold-probes.ts).
+  ...HOLD_ROUTES,
 };

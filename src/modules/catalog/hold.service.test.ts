@@ -213,9 +213,15 @@ describe('scope and permissions', () => {
     expect((await failure(place(narrow, { fonds: 'J013', year: 2024, reason: '整个年度冻结' }))).code).toBe(
       'HOLD_OUTSIDE_SCOPE',
     );
-    expect(
-      (await failure(place(narrow, { fonds: 'J014', items: [code.outside], reason: '范围外档案' }))).code,
-    ).toBe('HOLD_OUTSIDE_SCOPE');
+    // Another fonds answers as one that does not exist.
+    const elsewhere = await failure(
+      place(narrow, { fonds: 'J014', items: [code.outside], reason: '范围外档案' }),
+    );
+    const missing = await failure(
+      place(narrow, { fonds: 'J099', items: [code.outside], reason: '范围外档案' }),
+    );
+    expect(elsewhere.code).toBe('FONDS_NOT_FOUND');
+    expect(elsewhere.message.replace('J014', 'X')).toBe(missing.message.replace('J099', 'X'));
     expect(
       (await failure(place(narrow, { fonds: 'J013', items: [code.outside], reason: '范围外档案' }))).code,
     ).toBe('ITEM_NOT_FOUND');

@@ -84,9 +84,9 @@ export interface HoldView {
   state: keyof typeof HOLD_STATES;
   stateName: string;
   placedBy: string;
-  placedAt: Date;
+  placedAt: string;
   liftedBy: string | null;
-  liftedAt: Date | null;
+  liftedAt: string | null;
   liftReason: string | null;
   /** How many items within the caller's scope the hold covers now (a query hold: evaluated now). */
   itemCount: number;
@@ -149,7 +149,9 @@ export async function placeHold(
   if (!fondsCode && given.length === 0 && items.length === 0)
     throw invalid('HOLD_SELECTOR_EMPTY', '冻结须指明全宗，以及档号、查询条件或类别与年度');
   if (!fondsCode) throw invalid('HOLD_SELECTOR_EMPTY', '冻结须指明全宗（--fonds）');
-  if (!context.fonds.has(fondsCode)) throw notFound('FONDS_NOT_FOUND', `全宗“${fondsCode}”不存在`);
+  // A fonds outside the scope answers exactly as one that does not exist.
+  if (!context.fonds.has(fondsCode) || holdScopeProblem(access, fondsCode, 'fonds'))
+    throw notFound('FONDS_NOT_FOUND', `全宗“${fondsCode}”不存在或不在您的档案范围内`);
   const kind = input.kind ?? (items.length > 0 ? 'items' : 'query');
   if (typeof kind !== 'string' || !isHoldSelectorKind(kind))
     throw invalid(
@@ -377,7 +379,7 @@ async function visibleHold(
   const wanted = typeof code === 'string' ? code.trim().toUpperCase() : '';
   const row = /^DJ-\d{4}-\d{1,9}$/.test(wanted) ? await findHold(db, wanted, forUpdate) : undefined;
   if (!row || holdScopeProblem(access, row.fonds_code, 'fonds'))
-    throw notFound('HOLD_NOT_FOUND', `冻结 ${wanted.slice(0, 30) || '（空）'} 不存在（编号形如 DJ-2026-1）`);
+    throw notFound('HOLD_NOT_FOUND', `冻结 ${wanted.slice(0, 30) || '（空）'} 不存在（冻结编号为 DJ-年度-序号）`);
   return row;
 }
 
@@ -432,9 +434,9 @@ function holdView(row: HoldRow, count: number): HoldView {
     state,
     stateName: HOLD_STATES[state],
     placedBy: row.placed_by,
-    placedAt: row.placed_at,
+    placedAt: new Date(row.placed_at).toISOString(),
     liftedBy: row.lifted_by,
-    liftedAt: row.lifted_at,
+    liftedAt: row.lifted_at === null ? null : new Date(row.lifted_at).toISOString(),
     liftReason: row.lift_reason,
     itemCount: count,
   };
