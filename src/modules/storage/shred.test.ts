@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { HeadObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ACTOR,
@@ -11,6 +13,7 @@ import {
 } from '../../../test/helpers/file-service.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
+import { S3_BUCKET, startTestS3, type TestS3 } from '../../../test/helpers/s3.js';
 import {
   fileOneItem,
   openTestSystem,
@@ -254,5 +257,67 @@ describe('crypto-shredding a destroyed item’s files', () => {
   it('refuses a register code that is not one', async () => {
     const item = await itemOf(system, '编号庚', '庚的内容');
     expect((await failure(shred(system, [item], 'XH 1; drop table'))).code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('shredding on an S3 replica', () => {
+  let s3: TestS3;
+  let system: TestSystem;
+  let prefix: string;
+
+  beforeAll(async () => {
+    s3 = await startTestS3();
+    prefix = randomUUID().slice(0, 8);
+    system = await openTestSystem({
+      replicas: `r1=replica-1,cloud=s3://${S3_BUCKET}/${prefix}/`,
+      env: s3.env,
+    });
+  });
+  afterAll(async () => {
+    await system?.dispose();
+    await s3?.dispose();
+  });
+
+  const objectExists = async (key: string) => {
+    try {
+      await s3.client.send(new HeadObjectCommand({ Bucket: S3_BUCKET, Key: key }));
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('writes the record as an object, waits while the store is down, then deletes the object', async () => {
+    const item = await itemOf(system, '云端副本辛', '辛的内容');
+    const hex = item.digest.slice('sha256:'.length);
+    const blobKey = `${prefix}/blobs/sha256/${hex.slice(0, 2)}/${hex.slice(2, 4)}/${hex}`;
+    expect(await objectExists(blobKey)).toBe(true);
+    await shred(system, [item], 'XH-J013-2026-7');
+    expect(await objectExists(`${prefix}/shredded/sha256/${hex}.json`)).toBe(true);
+
+    await s3.stop();
+    try {
+      const pending = await failure(confirmShred(system.database.db, system, item.digest, ACTOR));
+      expect(pending.code).toBe('SHRED_PENDING');
+      expect(pending.message).toContain('“cloud”');
+    } finally {
+      await s3.restart();
+    }
+    // The directory replica's copy went on the first try; the second try finishes the object store.
+    expect(fs.existsSync(blobFile(system, 'r1', item.digest))).toBe(false);
+    await confirmShred(system.database.db, system, item.digest, ACTOR);
+    expect(await objectExists(blobKey)).toBe(false);
+    const { records, refused } = await readShredRecords(
+      system.store,
+      await logVerifier(system.database.db, system.signingKey),
+    );
+    expect(refused).toEqual([]);
+    expect(records.get(item.digest)?.replicas).toEqual(['r1', 'cloud']);
+    const report = await verifyAll({
+      db: system.database.db,
+      store: system.store,
+      signingKey: system.signingKey,
+    });
+    expect(report.problems).toEqual([]);
   });
 });
