@@ -30,6 +30,7 @@ import * as insured from './migrations/20261227T140000-insured.js';
 import * as holds from './migrations/20261227T150000-holds.js';
 import * as appraisal from './migrations/20261227T150200-appraisal.js';
 import * as destruction from './migrations/20261227T150300-destruction.js';
+import * as destructionCategory from './migrations/20261227T150310-destruction-category.js';
 import * as shred from './migrations/20261227T150400-shred.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
@@ -65,6 +66,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T150000-holds': holds,
   '20261227T150200-appraisal': appraisal,
   '20261227T150300-destruction': destruction,
+  '20261227T150310-destruction-category': destructionCategory,
   '20261227T150400-shred': shred,
 };
 

@@ -52,10 +52,10 @@ export async function roundDeciding(
       values (${id}, ${username}, ${username === group.lead}, ${group.lead})`.execute(db);
   const categories = new Map((await listCategories(db)).map((category) => [category.code, category.id]));
   for (const item of await findItemsByCodes(db, codes, scopedQuery(SYSTEM)))
-    await sql`insert into appraisal_item (round_id, item_id, archive_code, category_id, added_by,
+    await sql`insert into appraisal_item (round_id, item_id, archive_code, category_id, year, added_by,
         proposal, proposal_reason, proposed_by, proposed_at, decision, decision_reason, decided_by, decided_at,
         item_version, item_retention)
-      values (${id}, ${item.id}, ${item.archiveCode}, ${categories.get(item.category)}, ${group.lead},
+      values (${id}, ${item.id}, ${item.archiveCode}, ${categories.get(item.category)}, ${item.year}, ${group.lead},
         'destroy', '已过保管期限，无继续保存价值', ${group.lead}, now(), 'destroy', '已过保管期限，无继续保存价值',
         ${group.lead}, now(), ${item.version}, ${item.retention})`.execute(db);
   return { id, code };

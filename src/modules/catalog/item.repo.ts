@@ -239,6 +239,9 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
     createdAt: row.created_at,
     updatedBy: row.updated_by,
     updatedAt: row.updated_at,
+    destroyedRegister: row.destroyed_register,
+    destroyedAt: row.destroyed_at,
+    destroyedDigest: row.destroyed_digest,
   });
 }
 
@@ -283,6 +286,9 @@ function itemQuery(db: Db, scope: ScopedQuery) {
       'i.created_at as createdAt',
       'i.updated_by as updatedBy',
       'i.updated_at as updatedAt',
+      'i.destroyed_register as destroyedRegister',
+      'i.destroyed_at as destroyedAt',
+      'i.destroyed_digest as destroyedDigest',
     ]);
 }
 
@@ -292,12 +298,23 @@ export const iso = (value: Date | string | null): string | null =>
   value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 
 function toItem(row: ItemRow): Item {
+  const { destroyedRegister, destroyedAt, destroyedDigest, ...rest } = row;
   return {
-    ...row,
+    ...rest,
     idNumber: openIdNumber(row.idNumber),
     handledAt: iso(row.handledAt),
     createdAt: iso(row.createdAt) as string,
     updatedAt: iso(row.updatedAt) as string,
+    // Only a tombstone has the key, so a live item's state (its logged digest) is as it always was.
+    ...(destroyedRegister
+      ? {
+          destroyed: {
+            register: destroyedRegister,
+            at: iso(destroyedAt) as string,
+            digest: destroyedDigest as string,
+          },
+        }
+      : {}),
   };
 }
 

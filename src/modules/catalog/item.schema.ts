@@ -174,6 +174,16 @@ export const ItemSchema = Type.Object(
     withheld: Type.Optional(
       Type.Boolean({ description: '敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去' }),
     ),
+    destroyed: Type.Optional(
+      Type.Object(
+        {
+          register: Type.String({ description: '销毁清册编号' }),
+          at: Type.String({ description: '销毁时间' }),
+          digest: Type.String({ description: '所销毁内容的摘要' }),
+        },
+        { description: '已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段' },
+      ),
+    ),
   },
   { description: '档案' },
 );

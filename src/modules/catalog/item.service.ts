@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { AccessContext, GrantInForce } from '../../shared/access-context.js';
-import { type FieldIssue, invalid, notFound, ValidationError } from '../../shared/errors.js';
+import { type FieldIssue, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { loadCatalogContext } from './catalog.context.js';
@@ -24,6 +24,7 @@ import {
 import type { Item } from './item.schema.js';
 import { inAccessScope, scopedQuery } from './item.scope.js';
 import { itemState, itemSubject } from './item.state.js';
+import { destroyedOf } from './tombstone.repo.js';
 
 // Filing (归档) and reading archive items; editing and the history are in item.edit.service.ts.
 
@@ -197,6 +198,17 @@ export async function getItemWithGrant(
 const itemNotFound = (archiveCode: string) =>
   notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 200)}”不存在`);
 
+/** A destroyed item is a tombstone: it takes no change and no file (that would bring data back). */
+async function refuseDestroyed(db: Db, item: Item): Promise<void> {
+  const destroyed = (await destroyedOf(db, [item.id])).get(item.id);
+  if (destroyed)
+    throw new YidangError(
+      'ITEM_DESTROYED',
+      'conflict',
+      `档案 ${item.archiveCode} 已按销毁清册 ${destroyed.register} 销毁，不能修改或添加文件`,
+    );
+}
+
 /**
  * The item a change applies to, locked until the transaction ends: in the caller's scope, and a
  * sensitive one only under the caller's grant, exactly as for reading it.
@@ -204,6 +216,7 @@ const itemNotFound = (archiveCode: string) =>
 export async function itemForChange(trx: Db, archiveCode: string, access: AccessContext): Promise<Item> {
   const item = await findItem(trx, archiveCode, true, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
+  await refuseDestroyed(trx, item);
   await grantToRead(trx, item, access);
   return item;
 }
@@ -215,6 +228,7 @@ export async function itemForChange(trx: Db, archiveCode: string, access: Access
 export async function itemToAttachTo(db: Db, archiveCode: string, access: AccessContext): Promise<Item> {
   const item = await findItem(db, archiveCode, false, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
+  await refuseDestroyed(db, item);
   await grantToAttach(db, item, access);
   return item;
 }

@@ -5,7 +5,9 @@ import { isYidangError, YidangError } from '../../shared/errors.js';
 import { tombstoneItem } from '../catalog/tombstone.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { recordEvent } from '../integrity/event-log.js';
-import type { JobContext, JobDefinition } from '../jobs/job.runtime.js';
+import { enqueueJob, type JobContext, type JobDefinition } from '../jobs/job.runtime.js';
+import { fileRegister } from './destruction.file.js';
+import { DESTRUCTION_CARRY_JOB, isPaper } from './destruction.names.js';
 import { forgetScannedPages } from '../scan/scan.queries.js';
 import { forgetItemText } from '../search/search.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -29,8 +31,6 @@ import {
 // from the first row still pending. Then each shredded blob is deleted from every replica; an item
 // counts destroyed only when every replica confirmed (a replica offline: the job waits and retries).
 
-export const DESTRUCTION_CARRY_JOB = 'destruction.carry';
-
 export interface CarryContext {
   db: Db;
   store: BlobStore;
@@ -46,9 +46,6 @@ export interface CarryOutcome {
   total: number;
   completed: boolean;
 }
-
-export const isPaper = (row: Pick<RegisterItemRow, 'carrier'>) =>
-  row.carrier === 'paper' || row.carrier === 'hybrid';
 
 /** Destroys one pending row in one transaction (nothing, when another attempt already did). */
 async function destroyRow(
@@ -70,6 +67,7 @@ async function destroyRow(
       register: register.code,
       items: [{ id: row.item_id, archiveCode: row.archive_code }],
       actor,
+      access,
       now: at,
     });
     await forgetItemText(trx, row.item_id);
@@ -107,16 +105,31 @@ async function confirmRow(context: CarryContext, register: RegisterRow, row: Reg
   return null;
 }
 
-/** Marks the register carried out once every row is destroyed and every paper item confirmed. */
-export async function completeIfDone(db: Db, code: string, actor: string): Promise<boolean> {
+/**
+ * Marks the register carried out once every row is destroyed and every paper item confirmed. With
+ * `enqueueFiling` (a person's last paper confirmation) the job is queued in the same transaction to
+ * file the register, so filing never depends on the person's request surviving.
+ */
+export async function completeIfDone(
+  db: Db,
+  code: string,
+  actor: string,
+  options: { enqueueFiling?: boolean } = {},
+): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const register = await findRegister(trx, code, true);
-    if (register?.state !== 'carrying')
-      return register?.state === 'carried' || register?.state === 'filed';
+    if (register?.state !== 'carrying') return register?.state === 'carried' || register?.state === 'filed';
     const rows = await registerRows(trx, register.id);
     if (rows.some((row) => row.state !== 'destroyed' || (isPaper(row) && row.paper_confirmed_by === null)))
       return false;
     await moveRegister(trx, register.id, 'carrying', { state: 'carried', carried_at: new Date() });
+    if (options.enqueueFiling)
+      await enqueueJob(trx, {
+        kind: DESTRUCTION_CARRY_JOB,
+        payload: { register: code, actor },
+        key: code,
+        maxAttempts: 1000,
+      });
     recordEvent(trx, {
       actor,
       action: 'destruction.completed',
@@ -157,6 +170,7 @@ export async function carryOut(
   for (const row of await registerRows(context.db, register.id))
     if (row.state === 'shredding') pending = (await confirmRow(context, register, row, actor)) ?? pending;
   const completed = await completeIfDone(context.db, code, actor);
+  if (completed) await fileRegister({ ...context, access }, code, actor);
   const rows = await registerRows(context.db, register.id);
   const outcome: CarryOutcome = {
     destroyed: rows.filter((row) => row.state === 'destroyed').length,

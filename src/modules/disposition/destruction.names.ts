@@ -39,3 +39,8 @@ export const REFUSAL_REASONS = {
 export type RefusalReason = keyof typeof REFUSAL_REASONS;
 
 export const PAPER_METHODS = ['粉碎', '化浆', '焚烧'] as const;
+
+export const DESTRUCTION_CARRY_JOB = 'destruction.carry';
+
+/** Whether the item has paper to destroy physically (paper, or 纸电双套). */
+export const isPaper = (row: { carrier: string }) => row.carrier === 'paper' || row.carrier === 'hybrid';

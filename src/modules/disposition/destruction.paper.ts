@@ -4,8 +4,8 @@ import { invalid, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { authorize, type Principal } from '../access/principal.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { completeIfDone, isPaper } from './destruction.carry.js';
-import { PAPER_METHODS } from './destruction.names.js';
+import { completeIfDone } from './destruction.carry.js';
+import { isPaper, PAPER_METHODS } from './destruction.names.js';
 import { lockRow, registerState, signaturesOf, updateRow } from './destruction.repo.js';
 import { registerOrFail, registerSubject, visibleRegister } from './destruction.service.js';
 
@@ -101,5 +101,5 @@ export async function confirmPaper(
       state: await registerState(trx, register.id),
     });
   });
-  await completeIfDone(db, register.code, principal.username);
+  await completeIfDone(db, register.code, principal.username, { enqueueFiling: true });
 }

@@ -215,6 +215,8 @@ describe('signatures, approval and carrying out', () => {
     });
     expect(tombstone?.title).not.toContain('王建国');
     expect(tombstone?.changeReason).toContain(code);
+    expect(tombstone?.destroyed).toMatchObject({ register: code });
+    expect(before?.destroyed).toBeUndefined();
     for (const version of await listItemVersions(db(), tombstone?.id as number)) {
       expect(version.item.name).toBeNull();
       expect(version.item.idNumber).toBeNull();
@@ -229,6 +231,21 @@ describe('signatures, approval and carrying out', () => {
       .where('item_id', '=', tombstone?.id as number)
       .execute();
     expect(docs).toHaveLength(0);
+    // A tombstone takes no change and no file.
+    expect(
+      (
+        await failure(
+          updateItem(db(), electronic, { title: '恢复', reason: '试图恢复' }, 'test', { access: SYSTEM }),
+        )
+      ).code,
+    ).toBe('ITEM_DESTROYED');
+    const attach = addFile(
+      { db: db(), store: system.store, access: SYSTEM },
+      electronic,
+      { stream: streamOf('%PDF-1.4\n%%EOF\n'), fileName: 'x.pdf' },
+      'test',
+    );
+    expect((await failure(attach)).code).toBe('ITEM_DESTROYED');
     // Carrying out again does nothing more (each row once).
     const again = await carryOut(
       { db: db(), store: system.store, signingKey: system.signingKey },
@@ -271,11 +288,41 @@ describe('signatures, approval and carrying out', () => {
     await confirmPaper(db(), carrier, code, paperInput);
     const done = await showRegister(db(), drawer, code);
     expect(done.state).toBe('carried');
+    expect((await failure(confirmPaper(db(), carrier, code, paperInput))).code).toBe('DESTRUCTION_STATE');
     expect(done.rows.find((row) => row.archiveCode === paper)).toMatchObject({
       state: 'paper_confirmed',
       paper: { method: '粉碎', confirmedBy: carrier.username },
     });
     expect((await listRegistersFor(db(), drawer)).map((brief) => brief.code)).toContain(code);
+    // The last confirmation queued the job that files the register; run it.
+    const queued = await db()
+      .selectFrom('job')
+      .select(['kind', 'state'])
+      .where('idempotency_key', '=', code)
+      .execute();
+    expect(queued).toContainEqual({ kind: 'destruction.carry', state: 'queued' });
+    await carryOut({ db: db(), store: system.store, signingKey: system.signingKey }, code, carrier.username);
+    const filed = await showRegister(db(), drawer, code);
+    expect(filed.state).toBe('filed');
+    const archive = await item(filed.filed?.archiveCode as string);
+    expect(archive).toMatchObject({ category: 'XHQC', retention: 'Y', fonds: 'J013', carrier: 'electronic' });
+    expect(archive?.title).toContain(code);
+    const storage = { db: db(), store: system.store, access: SYSTEM };
+    const opened = await openFile(storage, archive?.archiveCode as string, 2, 'test');
+    expect(opened.file.fileName).toBe(`销毁清册-${code}.pdf`);
+    const chunks: Buffer[] = [];
+    for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+    expect(Buffer.concat(chunks).subarray(0, 5).toString()).toBe('%PDF-');
+    const event = await db()
+      .selectFrom('integrity_event')
+      .select('payload')
+      .where('action', '=', 'destruction.filed')
+      .where('subject', '=', `register:${code}`)
+      .executeTakeFirstOrThrow();
+    expect(JSON.parse(event.payload)).toMatchObject({
+      archiveCode: archive?.archiveCode,
+      digest: filed.filed?.digest,
+    });
   });
 
   it('verify passes and names the items destroyed under the register', async () => {

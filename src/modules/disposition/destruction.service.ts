@@ -27,8 +27,7 @@ import {
   roundByCode,
   signaturesOf,
 } from './destruction.repo.js';
-import { DESTRUCTION_CARRY_JOB } from './destruction.carry.js';
-import { REGISTER_STATES } from './destruction.names.js';
+import { DESTRUCTION_CARRY_JOB, REGISTER_STATES } from './destruction.names.js';
 import type { RegisterState } from './destruction.tables.js';
 
 // 销毁清册: drawn from the items an appraisal round decided 销毁 (each item refused with its reason

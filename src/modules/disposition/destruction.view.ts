@@ -3,7 +3,7 @@ import { beijingDate } from '../../shared/beijing-time.js';
 import { YidangError } from '../../shared/errors.js';
 import { can, type Principal } from '../access/principal.js';
 import { isRetentionPeriod, RETENTION_LABELS, retentionYears } from '../catalog/retention.js';
-import { REGISTER_STATES, ROW_STATES, SIGN_ROLES } from './destruction.names.js';
+import { isPaper, REGISTER_STATES, ROW_STATES, SIGN_ROLES } from './destruction.names.js';
 import {
   listRegisters,
   type RegisterItemRow,
@@ -11,7 +11,6 @@ import {
   registerRows,
   signaturesOf,
 } from './destruction.repo.js';
-import { isPaper } from './destruction.carry.js';
 import { visibleRegister } from './destruction.service.js';
 import type { RegisterState, SignRole } from './destruction.tables.js';
 
