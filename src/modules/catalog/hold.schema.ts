@@ -1,9 +1,11 @@
-import { Type } from '@sinclair/typebox';
-import { Nullable } from '../../http/schemas.js';
+import { type TSchema, Type } from '@sinclair/typebox';
 import { MAX_HOLD_ITEMS } from './hold.service.js';
 
 // The shapes of /api/v1/holds (冻结), documented in the OpenAPI; the service checks the content and
 // answers each problem in Chinese (the body is handed through as given).
+
+// The catalog lies below the HTTP kit (which needs access), so it spells its own nullable.
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
 const Kind = Type.Union([Type.Literal('items'), Type.Literal('query'), Type.Literal('category_year')], {
   description: 'items 指定档案；query 按条件；category_year 按类别和年度',
