@@ -73,6 +73,7 @@ export const SYSTEM_CALLERS = new Set([
   'src/modules/use/use.follower.ts',
   'src/modules/insured/views.follow.ts',
   'src/modules/lending/reminder.job.ts',
+  'src/modules/disposition/expiry.job.ts',
   'src/cli/commands/integrity.ts',
   'src/cli/commands/user.ts',
   'src/modules/demo/demo.service.ts',

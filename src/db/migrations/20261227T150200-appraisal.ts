@@ -48,6 +48,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       item_id integer not null,
       archive_code varchar(100) not null,
       category_id integer not null,
+      year integer not null,
       added_by varchar(100) not null,
       added_at timestamptz not null default now(),
       proposal varchar(8) check (proposal in ('keep', 'destroy')),

@@ -33,6 +33,7 @@ export interface AppraisalItemTable {
   item_id: number;
   archive_code: string;
   category_id: number;
+  year: number;
   added_by: string;
   added_at: Stamp;
   proposal: AppraisalChoice | null;

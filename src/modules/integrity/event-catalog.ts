@@ -260,6 +260,21 @@ export interface EventPayloads {
   };
   'destruction.completed': { items: number };
   'destruction.filed': { archiveCode: string; digest: string; files: string[] };
+  // 到期与鉴定 (catalog/expiry.*, disposition/appraisal.*); subject expiry:<全宗> or appraisal:<JD-…>.
+  'expiry.refreshed': { fonds: string; entries: number; items: number };
+  'appraisal.round_opened': { fonds: string; title: string; lead: string; members: string[] };
+  'appraisal.member_set': { lead: string; members: string[] };
+  'appraisal.items_added': { items: string[] };
+  'appraisal.proposed': {
+    items: string[];
+    proposal: 'keep' | 'destroy';
+    retention: string | null;
+    reason: string;
+  };
+  /** One event per batch; its state digest covers every item's decision. */
+  'appraisal.decided': {
+    items: Array<{ item: string; decision: 'keep' | 'destroy'; retention: string | null; reason: string }>;
+  };
 }
 
 export type EventName = keyof EventPayloads;
@@ -291,6 +306,8 @@ export type SubjectKind =
   | 'use'
   | 'register'
   | 'hold'
+  | 'expiry'
+  | 'appraisal'
   | 'any';
 
 export interface EventType {
@@ -402,6 +419,12 @@ export const EVENT_TYPES = {
   'destruction.paper_confirmed': { label: '确认纸质档案销毁', subject: 'register' },
   'destruction.completed': { label: '销毁清册执行完毕', subject: 'register' },
   'destruction.filed': { label: '销毁清册归档', subject: 'register' },
+  'expiry.refreshed': { label: '刷新到期档案清单', subject: 'expiry' },
+  'appraisal.round_opened': { label: '建立鉴定批次', subject: 'appraisal' },
+  'appraisal.member_set': { label: '设置鉴定小组', subject: 'appraisal' },
+  'appraisal.items_added': { label: '列入鉴定', subject: 'appraisal' },
+  'appraisal.proposed': { label: '提出鉴定意见', subject: 'appraisal' },
+  'appraisal.decided': { label: '作出鉴定结论', subject: 'appraisal' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];
@@ -424,6 +447,7 @@ export const EVENT_GROUPS = {
   'file.': '电子文件（全部）',
   'token.': '接口令牌（全部）',
   'loan.': '借阅（全部）',
+  'appraisal.': '档案鉴定（全部）',
   'hold.': '冻结（全部）',
   'destruction.': '销毁清册（全部）',
 } as const;

@@ -1,0 +1,531 @@
+import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
+import type { AccessContext } from '../../shared/access-context.js';
+import { beijingDate } from '../../shared/beijing-time.js';
+import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
+import { accountOf } from '../access/principal.js';
+import { isRetentionPeriod } from '../catalog/retention.js';
+import {
+  categoryBranchIds,
+  dueItemKeys,
+  extendRetention,
+  type ItemDue,
+  itemsDueState,
+} from '../catalog/expiry.queries.js';
+import { recordEvent } from '../integrity/event-log.js';
+import { enqueueJob, isJobWaiting } from '../jobs/job.runtime.js';
+import { readNames, readReason } from './appraisal.input.js';
+import {
+  findRound,
+  insertRound,
+  insertRoundItems,
+  itemsUnderAppraisal,
+  type RoundRow,
+  replaceMembers,
+  roundItems,
+  roundMembers,
+  roundState,
+  setDecidedItem,
+  writeDecision,
+  writeProposal,
+} from './appraisal.repo.js';
+import type { AppraisalChoice } from './appraisal.tables.js';
+import { EXPIRY_REFRESH_JOB } from './expiry.job.js';
+
+// 鉴定批次: a group of at least two named members (accounts that may appraise, within the fonds), one
+// of them the lead; expired items added from the expiry list; members propose 继续保存 (a longer
+// period) or 销毁 with a reason; the lead records the group's decision, for many items at once with
+// exceptions. 继续保存 extends the item's retention through the catalog (a new version), so it comes
+// back on the expiry list at its new due date. Two decisions on one item: the first wins.
+
+/** The most items one request adds to a round (a larger list is added a part at a time). */
+export const MAX_ROUND_ADD = 10_000;
+
+export const appraisalSubject = (code: string) => `appraisal:${code}`;
+
+function mayAppraise(access: AccessContext): void {
+  if (access.kind === 'principal') access.authorize('appraisal.work');
+}
+
+/** Whether the context's scope reaches into the fonds at all (its items are then narrowed by the scope). */
+function fondsInScope(access: AccessContext, fonds: string): boolean {
+  return (
+    access.kind === 'system' ||
+    access.scope.rows.some((row) => row.fondsCode === null || row.fondsCode === fonds)
+  );
+}
+
+const actorOf = (access: AccessContext) =>
+  access.kind === 'system' ? `system:${access.reason}` : access.username;
+
+const roundNotFound = (code: string) =>
+  notFound('APPRAISAL_ROUND_NOT_FOUND', `鉴定批次“${String(code).slice(0, 40)}”不存在`);
+
+/** The round, within the caller's scope (outside it, as if it did not exist). */
+async function roundFor(db: Db, access: AccessContext, code: string, lock = false): Promise<RoundRow> {
+  const round = typeof code === 'string' ? await findRound(db, code, lock) : undefined;
+  if (!round || !fondsInScope(access, round.fondsCode)) throw roundNotFound(code);
+  return round;
+}
+
+function mustBeOpen(round: RoundRow): void {
+  if (round.status !== 'open') throw conflict('APPRAISAL_ROUND_CLOSED', `鉴定批次 ${round.code} 已结束`);
+}
+
+/** The group as given: at least two distinct members, the lead among them, each able to appraise this fonds. */
+async function readGroup(
+  db: Db,
+  fonds: string,
+  lead: unknown,
+  members: unknown,
+): Promise<{ lead: string; members: string[] }> {
+  const names = readNames(members, '鉴定小组成员', 50);
+  if (typeof lead !== 'string' || lead.trim() === '')
+    throw invalid('APPRAISAL_INPUT_INVALID', '须指定鉴定组长');
+  const leadName = lead.trim();
+  if (!names.includes(leadName)) names.unshift(leadName);
+  if (names.length < 2)
+    throw invalid('APPRAISAL_GROUP_TOO_SMALL', `鉴定小组至少须有两名成员，现只有 ${names.length} 名`);
+  for (const name of names) {
+    const account = await accountOf(db, { username: name });
+    const principal = account?.principal;
+    const shown = name.slice(0, 40);
+    if (!principal)
+      throw invalid('APPRAISAL_MEMBER_INVALID', `账户“${shown}”不存在或已停用，不能作为鉴定小组成员`);
+    if (!principal.permissions.has('appraisal.work' as never))
+      throw invalid('APPRAISAL_MEMBER_INVALID', `账户“${shown}”没有档案鉴定权限，不能作为鉴定小组成员`);
+    const rows = principal.itemScope?.rows ?? [];
+    if (!rows.some((row) => row.fondsCode === null || row.fondsCode === fonds))
+      throw invalid(
+        'APPRAISAL_MEMBER_INVALID',
+        `账户“${shown}”的档案范围不含全宗 ${fonds}，不能作为鉴定小组成员`,
+      );
+  }
+  return { lead: leadName, members: names };
+}
+
+export interface RoundSummary {
+  code: string;
+  fonds: string;
+  title: string;
+  lead: string;
+  status: 'open' | 'closed';
+  openedBy: string;
+  openedAt: string;
+}
+
+const summaryOf = (round: RoundRow): RoundSummary => ({
+  code: round.code,
+  fonds: round.fondsCode,
+  title: round.title,
+  lead: round.lead,
+  status: round.status,
+  openedBy: round.openedBy,
+  openedAt: round.openedAt.toISOString(),
+});
+
+export interface OpenRoundInput {
+  fonds: string;
+  title?: string;
+  lead: string;
+  members: string[];
+}
+
+/** Opens a round (鉴定批次 JD-<全宗>-<年>-<n>) in a fonds of the caller's scope, with its group. */
+export async function openRound(
+  db: Db,
+  access: AccessContext,
+  input: OpenRoundInput,
+  now = new Date(),
+): Promise<RoundSummary> {
+  mayAppraise(access);
+  const fonds = typeof input.fonds === 'string' ? input.fonds.trim() : '';
+  if (!/^[0-9A-Za-z]{1,4}$/.test(fonds))
+    throw invalid('APPRAISAL_INPUT_INVALID', '全宗号应为1–4位字母或数字');
+  if (!fondsInScope(access, fonds)) throw notFound('FONDS_NOT_FOUND', `全宗“${fonds}”不存在`);
+  const year = Number(beijingDate(now).slice(0, 4));
+  const title =
+    input.title === undefined || input.title === ''
+      ? `${fonds}全宗${year}年到期档案鉴定`
+      : readReason(input.title, '批次名称', 200);
+  const group = await readGroup(db, fonds, input.lead, input.members);
+  return inTransaction(db, async (trx) => {
+    const round = await insertRound(trx, {
+      fondsCode: fonds,
+      year,
+      title,
+      lead: group.lead,
+      openedBy: actorOf(access),
+      at: now,
+    });
+    await replaceMembers(trx, round.id, group.members, group.lead, actorOf(access));
+    recordEvent(trx, {
+      actor: actorOf(access),
+      action: 'appraisal.round_opened',
+      subject: appraisalSubject(round.code),
+      payload: { fonds, title, lead: group.lead, members: group.members },
+      state: await roundState(trx, round.id),
+    });
+    return summaryOf(round);
+  });
+}
+
+/** Sets the round's group anew (at least two members, one lead). */
+export async function setMembers(
+  db: Db,
+  access: AccessContext,
+  code: string,
+  input: { lead: string; members: string[] },
+): Promise<RoundSummary> {
+  mayAppraise(access);
+  return inTransaction(db, async (trx) => {
+    const round = await roundFor(trx, access, code, true);
+    mustBeOpen(round);
+    const group = await readGroup(trx, round.fondsCode, input.lead, input.members);
+    await replaceMembers(trx, round.id, group.members, group.lead, actorOf(access));
+    recordEvent(trx, {
+      actor: actorOf(access),
+      action: 'appraisal.member_set',
+      subject: appraisalSubject(round.code),
+      payload: { lead: group.lead, members: group.members },
+      state: await roundState(trx, round.id),
+    });
+    return summaryOf({ ...round, lead: group.lead });
+  });
+}
+
+export interface ItemSelection {
+  /** 档号 named one by one. */
+  items?: string[];
+  /** Or a part of the fonds's expiry list: everything due, a year, a category (with its branch). */
+  all?: boolean;
+  year?: number;
+  category?: string;
+}
+
+/** Adds expired items to the round: named ones (each checked) or a part of the expiry list. */
+export async function addItems(
+  db: Db,
+  access: AccessContext,
+  code: string,
+  selection: ItemSelection,
+  now = new Date(),
+): Promise<{ added: string[] }> {
+  mayAppraise(access);
+  const round = await roundFor(db, access, code);
+  mustBeOpen(round);
+  let chosen: ItemDue[];
+  if (selection.items !== undefined) {
+    const codes = readNames(selection.items, '档号', MAX_ROUND_ADD);
+    const due = await itemsDueState(db, access, codes, now);
+    chosen = codes.map((archiveCode) => {
+      const item = due.get(archiveCode);
+      if (!item || item.fonds !== round.fondsCode)
+        throw notFound(
+          'ITEM_NOT_FOUND',
+          `档号“${archiveCode.slice(0, 100)}”不存在或不在全宗 ${round.fondsCode} 中`,
+        );
+      if (item.expiresOn === null)
+        throw invalid('APPRAISAL_ITEM_PERMANENT', `档案 ${archiveCode} 永久保管，不列入到期鉴定`);
+      if (!item.due)
+        throw invalid(
+          'APPRAISAL_ITEM_NOT_DUE',
+          `档案 ${archiveCode} 于 ${item.expiresOn} 到期，尚未到期，不能列入鉴定`,
+        );
+      return item;
+    });
+  } else {
+    if (!selection.all && selection.year === undefined && selection.category === undefined)
+      throw invalid('APPRAISAL_INPUT_INVALID', '请指定档号，或从到期清单中选取（全部、某年度或某类别）');
+    if (selection.year !== undefined && !Number.isInteger(selection.year))
+      throw invalid('APPRAISAL_INPUT_INVALID', '年度应为整数');
+    chosen = await dueItemKeys(
+      db,
+      access,
+      {
+        fonds: round.fondsCode,
+        ...(selection.year !== undefined ? { year: selection.year } : {}),
+        ...(selection.category !== undefined ? { category: String(selection.category) } : {}),
+      },
+      MAX_ROUND_ADD * 2,
+      now,
+    );
+  }
+  return inTransaction(db, async (trx) => {
+    const locked = await roundFor(trx, access, code, true);
+    mustBeOpen(locked);
+    const present = await itemsUnderAppraisal(
+      trx,
+      chosen.map((item) => item.itemId),
+    );
+    const inThisRound = new Set(present.filter((row) => row.roundId === locked.id).map((row) => row.itemId));
+    const busy = present.filter((row) => row.roundId !== locked.id && !row.decided);
+    if (selection.items !== undefined) {
+      const named = [...present.filter((row) => row.roundId === locked.id), ...busy];
+      if (named.length > 0) {
+        const first = named[0] as (typeof named)[number];
+        throw conflict(
+          'APPRAISAL_ITEM_BUSY',
+          `档案 ${first.archiveCode} 已列入鉴定批次 ${first.round}${named.length > 1 ? ` 等（共 ${named.length} 件）` : ''}`,
+        );
+      }
+    }
+    // From the list, what is already under appraisal is left where it is.
+    const busyIds = new Set(busy.map((row) => row.itemId));
+    const adding = chosen
+      .filter((item) => !inThisRound.has(item.itemId) && !busyIds.has(item.itemId))
+      .slice(0, MAX_ROUND_ADD);
+    if (adding.length === 0) return { added: [] };
+    await insertRoundItems(trx, locked.id, adding, actorOf(access), now);
+    const added = adding.map((item) => item.archiveCode);
+    recordEvent(trx, {
+      actor: actorOf(access),
+      action: 'appraisal.items_added',
+      subject: appraisalSubject(locked.code),
+      payload: { items: added },
+      state: await roundState(trx, locked.id),
+    });
+    return { added };
+  });
+}
+
+async function membership(
+  db: Db,
+  access: AccessContext,
+  round: RoundRow,
+): Promise<{ member: boolean; lead: boolean }> {
+  if (access.kind === 'system') return { member: true, lead: true };
+  const members = await roundMembers(db, round.id);
+  const me = members.find((member) => member.username === access.username);
+  return { member: me !== undefined, lead: me?.isLead === true };
+}
+
+interface Choice {
+  choice: AppraisalChoice;
+  retention: string | null;
+  reason: string;
+}
+
+function readChoice(
+  input: { proposal?: unknown; decision?: unknown; retention?: unknown; reason?: unknown },
+  what: string,
+): Choice {
+  const choice = input.decision ?? input.proposal;
+  if (choice !== 'keep' && choice !== 'destroy')
+    throw invalid('APPRAISAL_INPUT_INVALID', `${what}应为 keep（继续保存）或 destroy（销毁）`);
+  const reason = readReason(input.reason, `${what}的理由`);
+  if (choice === 'destroy') {
+    if (input.retention !== undefined && input.retention !== null && input.retention !== '')
+      throw invalid('APPRAISAL_INPUT_INVALID', '销毁不需要填写保管期限');
+    return { choice, retention: null, reason };
+  }
+  if (!isRetentionPeriod(input.retention))
+    throw invalid('APPRAISAL_INPUT_INVALID', '继续保存须填写新的保管期限（Y/D100/D50/D30/D15/D10）');
+  return { choice, retention: input.retention, reason };
+}
+
+/** The round's items named by 档号 that the caller's scope reaches; any other named one is refused. */
+async function namedItems(db: Db, access: AccessContext, roundId: number, codes: string[], fonds: string) {
+  const rows = await roundItems(db, roundId, { codes });
+  const byCode = new Map(rows.map((row) => [row.archiveCode, row]));
+  for (const archiveCode of codes)
+    if (!byCode.has(archiveCode))
+      throw notFound('APPRAISAL_ITEM_NOT_IN_ROUND', `档案“${archiveCode.slice(0, 100)}”不在这个鉴定批次中`);
+  const reachable = await itemsDueState(db, access, codes);
+  for (const archiveCode of codes)
+    if (reachable.get(archiveCode)?.fonds !== fonds)
+      throw notFound('ITEM_NOT_FOUND', `档号“${archiveCode.slice(0, 100)}”不存在`);
+  return { rows, due: reachable };
+}
+
+/** A member's proposal for items of the round still undecided. */
+export async function propose(
+  db: Db,
+  access: AccessContext,
+  code: string,
+  input: { items: string[]; proposal: string; retention?: string | null; reason: string },
+  now = new Date(),
+): Promise<{ proposed: string[] }> {
+  mayAppraise(access);
+  const choice = readChoice(input, '鉴定意见');
+  const codes = readNames(input.items, '档号', MAX_ROUND_ADD);
+  if (codes.length === 0) throw invalid('APPRAISAL_INPUT_INVALID', '请指定要提出意见的档号');
+  return inTransaction(db, async (trx) => {
+    const round = await roundFor(trx, access, code, true);
+    mustBeOpen(round);
+    if (!(await membership(trx, access, round)).member)
+      throw new YidangError(
+        'APPRAISAL_NOT_MEMBER',
+        'forbidden',
+        `您不是鉴定批次 ${round.code} 的鉴定小组成员`,
+      );
+    const { rows } = await namedItems(trx, access, round.id, codes, round.fondsCode);
+    for (const row of rows) {
+      if (row.decision !== null)
+        throw conflict(
+          'APPRAISAL_DECISION_CONFLICT',
+          `档案 ${row.archiveCode} 已作出鉴定结论，不能再提出意见`,
+        );
+      if (!(await writeProposal(trx, round.id, row.itemId, { ...choice, by: actorOf(access), at: now })))
+        throw conflict(
+          'APPRAISAL_DECISION_CONFLICT',
+          `档案 ${row.archiveCode} 的鉴定结论刚被作出，请刷新后重试`,
+        );
+    }
+    recordEvent(trx, {
+      actor: actorOf(access),
+      action: 'appraisal.proposed',
+      subject: appraisalSubject(round.code),
+      payload: { items: codes, proposal: choice.choice, retention: choice.retention, reason: choice.reason },
+      state: await roundState(trx, round.id),
+    });
+    return { proposed: codes };
+  });
+}
+
+export interface DecisionInput {
+  /** The items decided: named, or every undecided item of the round (of a year, a category) when omitted. */
+  items?: string[];
+  year?: number;
+  category?: string;
+  decision: string;
+  retention?: string | null;
+  reason: string;
+  /** Items decided otherwise than the batch, each with its own decision and reason. */
+  exceptions?: Array<{ item: string; decision: string; retention?: string | null; reason: string }>;
+  /** The row versions the caller saw (档号 → version): a change since is refused. */
+  versions?: Record<string, number>;
+}
+
+export interface Decided {
+  item: string;
+  decision: AppraisalChoice;
+  retention: string | null;
+  reason: string;
+}
+
+/**
+ * The group's decision, recorded by the lead: one batch with per-item exceptions. Destroy only what is
+ * due as the schedule stands now; keep extends the retention (a new version of the item). If another
+ * decision on any of the items landed first, nothing of this batch is recorded (a clear conflict).
+ */
+export async function decide(
+  db: Db,
+  access: AccessContext,
+  code: string,
+  input: DecisionInput,
+  now = new Date(),
+): Promise<{ decided: Decided[] }> {
+  mayAppraise(access);
+  const batch = readChoice(input, '鉴定结论');
+  const exceptions = new Map<string, Choice>();
+  if (input.exceptions !== undefined) {
+    if (!Array.isArray(input.exceptions))
+      throw invalid('APPRAISAL_INPUT_INVALID', '例外应为一组档案的鉴定结论');
+    for (const exception of input.exceptions) {
+      const [item] = readNames([exception?.item], '例外的档号', 1);
+      if (!item) throw invalid('APPRAISAL_INPUT_INVALID', '例外须写明档号');
+      exceptions.set(item, readChoice(exception, `例外 ${item} 的鉴定结论`));
+    }
+  }
+  const named = input.items === undefined ? undefined : readNames(input.items, '档号', MAX_ROUND_ADD);
+  const categoryIds =
+    input.category === undefined ? undefined : await categoryBranchIds(db, String(input.category));
+  return inTransaction(db, async (trx) => {
+    const round = await roundFor(trx, access, code, true);
+    mustBeOpen(round);
+    if (!(await membership(trx, access, round)).lead)
+      throw new YidangError(
+        'APPRAISAL_NOT_LEAD',
+        'forbidden',
+        `鉴定结论由鉴定组长 ${round.lead} 代表小组作出`,
+      );
+    let codes: string[];
+    if (named !== undefined) codes = [...new Set([...named, ...exceptions.keys()])];
+    else {
+      const undecided = await roundItems(trx, round.id, {
+        undecided: true,
+        ...(input.year !== undefined ? { year: Number(input.year) } : {}),
+        ...(categoryIds ? { categoryIds } : {}),
+      });
+      codes = [...new Set([...undecided.map((row) => row.archiveCode), ...exceptions.keys()])];
+    }
+    if (codes.length === 0) throw invalid('APPRAISAL_INPUT_INVALID', '没有待作出鉴定结论的档案');
+    if (codes.length > MAX_ROUND_ADD)
+      throw invalid('APPRAISAL_INPUT_INVALID', `一次最多对 ${MAX_ROUND_ADD} 件作出结论`);
+    const { rows, due } = await namedItems(trx, access, round.id, codes, round.fondsCode);
+    const byCode = new Map(rows.map((row) => [row.archiveCode, row]));
+    const decided: Decided[] = [];
+    let kept = false;
+    for (const archiveCode of codes) {
+      const row = byCode.get(archiveCode);
+      const item = due.get(archiveCode);
+      if (!row || !item) continue;
+      const choice = exceptions.get(archiveCode) ?? batch;
+      if (row.decision !== null)
+        throw conflict(
+          'APPRAISAL_DECISION_CONFLICT',
+          `档案 ${archiveCode} 已由 ${row.decidedBy ?? '他人'} 作出鉴定结论（${row.decision === 'keep' ? '继续保存' : '销毁'}），本次结论未保存`,
+        );
+      if (choice.choice === 'destroy') {
+        if (item.expiresOn === null)
+          throw invalid(
+            'APPRAISAL_ITEM_PERMANENT',
+            `档案 ${archiveCode} 按现行保管期限表为永久保管，不能鉴定为销毁`,
+          );
+        if (!item.due)
+          throw invalid(
+            'APPRAISAL_ITEM_NOT_DUE',
+            `档案 ${archiveCode} 按现行保管期限表于 ${item.expiresOn} 到期，尚未到期，不能鉴定为销毁`,
+          );
+      }
+      const expected = input.versions?.[archiveCode];
+      const won = await writeDecision(trx, round.id, row.itemId, {
+        ...choice,
+        by: actorOf(access),
+        at: now,
+        itemVersion: item.version,
+        itemRetention: item.retention,
+        ...(typeof expected === 'number' ? { expectedVersion: expected } : {}),
+      });
+      if (!won)
+        throw conflict(
+          'APPRAISAL_DECISION_CONFLICT',
+          `档案 ${archiveCode} 的鉴定结论刚被他人作出或修改，本次结论未保存，请刷新后重试`,
+        );
+      if (choice.choice === 'keep') {
+        const extended = await extendRetention(
+          trx,
+          access,
+          {
+            archiveCode,
+            retention: choice.retention as string,
+            reason: `鉴定批次 ${round.code} 鉴定继续保存：${choice.reason}`,
+            actor: actorOf(access),
+            expectedVersion: item.version,
+          },
+          now,
+        );
+        await setDecidedItem(trx, round.id, row.itemId, extended.version, extended.retention);
+        kept = true;
+      }
+      decided.push({
+        item: archiveCode,
+        decision: choice.choice,
+        retention: choice.retention,
+        reason: choice.reason,
+      });
+    }
+    recordEvent(trx, {
+      actor: actorOf(access),
+      action: 'appraisal.decided',
+      subject: appraisalSubject(round.code),
+      payload: { items: decided },
+      state: await roundState(trx, round.id),
+    });
+    // A kept item falls due again at its new date: the fonds's list is refreshed soon.
+    if (kept && !(await isJobWaiting(trx, EXPIRY_REFRESH_JOB, { fonds: round.fondsCode })))
+      await enqueueJob(trx, { kind: EXPIRY_REFRESH_JOB, payload: { fonds: round.fondsCode } });
+    return { decided };
+  });
+}
