@@ -42,6 +42,8 @@ export const VocabularySchema = Type.Object({
     holdKind: names('冻结方式 → 中文名称'),
     holdState: names('冻结状态 → 中文名称'),
     holdSource: names('冻结来源 → 中文名称'),
+    roundState: names('鉴定批次状态 → 中文名称'),
+    appraisalChoice: names('鉴定意见与结论（继续保存、销毁）→ 中文名称'),
     registerState: names('销毁清册状态 → 中文名称'),
     registerRowState: names('销毁清册条目状态 → 中文名称'),
     signRole: names('销毁清册签字身份 → 中文名称'),

@@ -31,9 +31,11 @@ describe('vocabulary', () => {
     expect(VOCABULARY.values.scanFlag.low_resolution).toBe('分辨率不足');
   });
 
-  it('carries the names of holds and destruction registers (冻结, 销毁清册)', () => {
+  it('carries the names of holds and destruction registers (冻结, 鉴定, 销毁清册)', () => {
     expect(VOCABULARY.values.holdKind).toBe(HOLD_SELECTOR_KINDS);
     expect(VOCABULARY.fields.holdQuery).toBe(HOLD_QUERY_FIELDS);
+    expect(VOCABULARY.values.appraisalChoice).toEqual({ keep: '继续保存', destroy: '销毁' });
+    expect(VOCABULARY.values.roundState.open).toBe('鉴定中');
     expect(VOCABULARY.values.registerState).toBe(REGISTER_STATES);
     expect(VOCABULARY.values.signRole.witness).toBe('监销人');
     expect(VOCABULARY.values.registerRowState.paper_confirmed).toBe('纸质已销毁');

@@ -5,6 +5,7 @@ import { HOLD_QUERY_FIELDS, HOLD_SELECTOR_KINDS, HOLD_SOURCES, HOLD_STATES } fro
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
 import { RETENTION_LABELS } from '../catalog/retention.js';
 import { CHECK_STATUS_NAMES } from '../check/check-names.js';
+import { APPRAISAL_CHOICES, ROUND_STATES } from '../disposition/appraisal.names.js';
 import {
   PAPER_METHODS,
   REFUSAL_REASONS,
@@ -127,6 +128,8 @@ export const VOCABULARY = {
     holdKind: HOLD_SELECTOR_KINDS,
     holdState: HOLD_STATES,
     holdSource: HOLD_SOURCES,
+    roundState: ROUND_STATES,
+    appraisalChoice: APPRAISAL_CHOICES,
     registerState: REGISTER_STATES,
     registerRowState: ROW_STATES,
     signRole: SIGN_ROLES,
