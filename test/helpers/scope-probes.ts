@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
 import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
+import { DESTRUCTION_ROUTES } from './destruction-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
@@ -541,4 +542,5 @@ export const ROUTES: Record<string, Probe | string> = {
   ...LOAN_ROUTES,
   // 冻结 (test/helpers/hold-probes.ts).
   ...HOLD_ROUTES,
+  ...DESTRUCTION_ROUTES,
 };
