@@ -240,6 +240,17 @@ describe('scope and permissions', () => {
   });
 });
 
+describe('numbering', () => {
+  it('gives holds placed at the same moment distinct numbers', async () => {
+    const archivist = await user(['archivist'], EVERYTHING);
+    const placed = await Promise.all(
+      [1, 2, 3].map((n) => place(archivist, { fonds: 'J013', year: 2024, reason: `同时冻结第${n}项` })),
+    );
+    expect(new Set(placed.map((hold) => hold.code)).size).toBe(3);
+    for (const hold of placed) await liftHold(db(), await as(archivist), hold.code, '编号测试结束');
+  });
+});
+
 describe('bad input', () => {
   it('refuses each with a clear Chinese error, never echoing an ID number', async () => {
     const archivist = await user(['archivist'], EVERYTHING);
@@ -283,6 +294,18 @@ describe('bad input', () => {
         { fonds: 'J013', items: [code.own], year: 2024, reason: '档号和条件混用' },
         'HOLD_INPUT_INVALID',
         '不能同时',
+      ],
+      [{ fonds: 'J013', items: ['J013-\ud800'], reason: '坏的档号文字' }, 'HOLD_INPUT_INVALID', '档号'],
+      [{ fonds: 'J013', items: ['  '], reason: '空白的档号' }, 'HOLD_INPUT_INVALID', '档号不能为空'],
+      [
+        { fonds: 'J013', businessType: `报销${OTHER_ID}`, reason: '条件里藏身份证号' },
+        'ID_NUMBER_IN_TEXT',
+        '业务类型',
+      ],
+      [
+        { fonds: 'J013', idNumber: '3201\u0000', reason: '身份证号含空字符' },
+        'ID_NUMBER_INVALID',
+        '参保人身份证号无效',
       ],
     ];
     for (const [input, errorCode, words] of cases) {
