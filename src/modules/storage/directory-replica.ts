@@ -246,15 +246,17 @@ export class DirectoryReplica implements Replica {
           } finally {
             await handle.close();
           }
-          await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
+          // mkdir reports the first directory it made: only then do the parents need syncing too.
+          const made = await fs.promises.mkdir(path.dirname(target), { recursive: true, mode: 0o700 });
           await fs.promises.rename(temporary, target);
           directories.add(path.dirname(target));
+          if (made) {
+            directories.add(path.join(this.root, 'shredded'));
+            directories.add(this.root);
+          }
         }),
       );
-      for (const directory of directories) {
-        fsyncDirectory(directory);
-        fsyncDirectory(path.dirname(directory));
-      }
+      for (const directory of directories) fsyncDirectory(directory);
     } catch (error) {
       throw replicaError(this.describe(), '写入销毁记录', error);
     }

@@ -16,17 +16,25 @@ export async function digestsOfItems(db: Db, itemIds: readonly number[]): Promis
   return result;
 }
 
-/** Locks the blob rows (in digest order, so two shreds never deadlock) and says which are shredded. */
-export async function lockBlobs(db: Db, digests: readonly string[]): Promise<Map<string, boolean>> {
+/**
+ * Locks the blob rows (in digest order, so two shreds never deadlock): per blob, whether it is
+ * shredded already and the last record written for it (a kept blob's too).
+ */
+export async function lockBlobs(
+  db: Db,
+  digests: readonly string[],
+): Promise<Map<string, { shredded: boolean; record: string | null }>> {
   if (digests.length === 0) return new Map();
   const rows = await db
     .selectFrom('storage_blob')
-    .select(['digest', 'shredded_at'])
+    .select(['digest', 'shredded_at', 'shred_record'])
     .where('digest', 'in', [...digests])
     .orderBy('digest')
     .forUpdate()
     .execute();
-  return new Map(rows.map((row) => [row.digest, row.shredded_at !== null]));
+  return new Map(
+    rows.map((row) => [row.digest, { shredded: row.shredded_at !== null, record: row.shred_record }]),
+  );
 }
 
 /** The blob's row lock for an attachment of content already stored; its shred mark if any. */
@@ -74,18 +82,6 @@ export async function liveReferences(
     .execute();
   for (const row of rows) result.set(row.digest, Number(row.live));
   return result;
-}
-
-/** The last record written for each blob (a kept blob's too): whose destruction it already lists. */
-export async function lastRecords(db: Db, digests: readonly string[]): Promise<Map<string, string>> {
-  if (digests.length === 0) return new Map();
-  const rows = await db
-    .selectFrom('storage_blob')
-    .select(['digest', 'shred_record'])
-    .where('digest', 'in', [...digests])
-    .where('shred_record', 'is not', null)
-    .execute();
-  return new Map(rows.map((row) => [row.digest, row.shred_record as string]));
 }
 
 /** A blob kept for a live item: the record saying so is kept, its key is not touched. */

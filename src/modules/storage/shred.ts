@@ -12,7 +12,6 @@ import {
   findShred,
   lockBlobs,
   markItemFilesDestroyed,
-  lastRecords,
   liveReferences,
   deleteCopyRows,
   setShredConfirmed,
@@ -66,6 +65,17 @@ export interface ShredOutcome {
   kept: Array<{ digest: string; liveItems: number }>;
 }
 
+/** The log's origin names the signing key in signed notes; it is fixed when the log begins. */
+const origins = new WeakMap<SigningKey, string>();
+async function logOrigin(db: Db, key: SigningKey): Promise<string> {
+  const known = origins.get(key);
+  if (known && known !== EMPTY_LOG) return known;
+  const { name } = await logVerifier(db, key);
+  origins.set(key, name);
+  return name;
+}
+const EMPTY_LOG = 'yidang.local/empty';
+
 const REGISTER = /^[\p{L}\p{N}-]{1,40}$/u;
 
 /**
@@ -85,20 +95,20 @@ export async function shredBlobKeys(
   const itemIds = request.items.map((item) => item.id);
   const attaching = await digestsOfItems(trx, itemIds);
   const digests = [...new Set([...attaching.values()].flatMap((set) => [...set]))].sort();
-  const shredded = await lockBlobs(trx, digests);
+  const locked = await lockBlobs(trx, digests);
   await markItemFilesDestroyed(trx, itemIds, request.register);
   const live = await liveReferences(trx, digests, request.access);
-  const previous = await lastRecords(trx, digests);
   const at = request.now ?? new Date();
-  const signer = { ...context.signingKey, name: (await logVerifier(trx, context.signingKey)).name };
+  const signer = { ...context.signingKey, name: await logOrigin(trx, context.signingKey) };
   const outcome: ShredOutcome = { shredded: [], kept: [] };
   const files: ShredRecordFile[] = [];
   const marks: Array<{ digest: string; record: string }> = [];
   const kept: Array<{ digest: string; record: string }> = [];
   for (const digest of digests) {
-    if (shredded.get(digest) !== false) continue; // shredded already (or no row: nothing to destroy)
+    const blob = locked.get(digest);
+    if (!blob || blob.shredded) continue; // shredded already (or no row: nothing to destroy)
     const liveItems = live.get(digest) ?? 0;
-    const earlier = previous.get(digest);
+    const earlier = blob.record;
     // Items destroyed earlier while another kept the blob alive are listed in that earlier record.
     const items = new Set(earlier ? parseRecordContent(earlier).items : []);
     for (const item of request.items) if (attaching.get(item.id)?.has(digest)) items.add(item.archiveCode);
@@ -123,17 +133,19 @@ export async function shredBlobKeys(
   }
   if (files.length > 0)
     // Every replica, required or not: the record is what a restore from any of them re-applies.
-    for (const replica of context.store.replicas) {
-      try {
-        await replica.writeShredRecords(files);
-      } catch (error) {
-        throw new YidangError(
-          'REPLICA_UNAVAILABLE',
-          'busy',
-          `销毁记录无法写入副本“${replica.name}”，本次销毁未执行，稍后重试：${(error as Error).message}`,
-        );
-      }
-    }
+    await Promise.all(
+      context.store.replicas.map(async (replica) => {
+        try {
+          await replica.writeShredRecords(files);
+        } catch (error) {
+          throw new YidangError(
+            'REPLICA_UNAVAILABLE',
+            'busy',
+            `销毁记录无法写入副本“${replica.name}”，本次销毁未执行，稍后重试：${(error as Error).message}`,
+          );
+        }
+      }),
+    );
   for (const mark of marks)
     await setShredded(trx, mark.digest, { register: request.register, at, record: mark.record });
   for (const mark of kept) await setKeptRecord(trx, mark.digest, mark.record);
@@ -178,13 +190,14 @@ export async function confirmShred(
 /** Deletes a shredded blob's copy on every replica; SHRED_PENDING names those that could not. */
 export async function deleteEveryCopy(store: BlobStore, digest: string): Promise<void> {
   const offline: string[] = [];
-  for (const replica of store.replicas) {
-    try {
-      await replica.deleteBlob(digest);
-    } catch (error) {
-      offline.push(`“${replica.name}”（${(error as Error).message}）`);
-    }
-  }
+  await Promise.all(
+    store.replicas.map((replica) =>
+      replica.deleteBlob(digest).catch((error: Error) => {
+        offline.push(`“${replica.name}”（${error.message}）`);
+      }),
+    ),
+  );
+  offline.sort();
   if (offline.length > 0)
     throw new YidangError(
       'SHRED_PENDING',
