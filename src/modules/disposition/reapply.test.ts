@@ -24,6 +24,7 @@ import { restoreBackup } from '../backup/restore.service.js';
 import { destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
 import { logVerifier } from '../integrity/checkpoint.service.js';
 import { signNote } from '../integrity/checkpoint-note.js';
+import { recordPageTexts } from '../search/page-text.service.js';
 import { addFile, openFile } from '../storage/file.service.js';
 import { confirmShred, SHRED_FORMAT, shredBlobKeys } from '../storage/shred.js';
 import { verifyAll } from '../verify/verify.service.js';
@@ -118,6 +119,15 @@ describe('a backup taken before a destruction, restored after it', () => {
     liveC = await fileWith(system, '继续保存丙', ['乙丙共用的扫描件']);
     liveD = await fileWith(system, '继续保存丁', ['丁的结算单']);
     destroyedE = await fileWith(system, '到期销毁戊', ['戊的第一份文件', '戊的第二份文件']);
+    // Recognised page text of a destroyed item and of a living one: the backup holds both.
+    for (const item of [destroyedA, liveD])
+      await recordPageTexts(
+        system.database.db,
+        item.archiveCode,
+        [{ page: 1, text: `${item.archiveCode} 的第一页文字` }],
+        ACTOR,
+        SYSTEM,
+      );
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-h4-backups-'));
     dirs.push(work);
     backupDir = path.join(work, 'before-destruction');
@@ -214,6 +224,9 @@ describe('a backup taken before a destruction, restored after it', () => {
         expect(error.code).toBe('BLOB_SHREDDED');
         expect(error.message).toContain(`文件已按销毁清册 ${REGISTER} 销毁`);
       }
+      // The destroyed item's page text went with it, as in the carry-out; the living item's stayed.
+      const pageTexts = await db.selectFrom('item_page_text').select('item_id').execute();
+      expect(pageTexts.map((row) => Number(row.item_id))).toEqual(await idsOf(db, [liveD.archiveCode]));
       // The living items read as before, the shared scan included; the forged record changed nothing.
       expect(await text(restored, liveC.archiveCode)).toBe('乙丙共用的扫描件');
       expect(await text(restored, liveD.archiveCode)).toBe('丁的结算单');

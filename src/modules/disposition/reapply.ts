@@ -5,6 +5,8 @@ import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
 import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js';
+import { forgetScannedPages } from '../scan/scan.queries.js';
+import { forgetItemText } from '../search/search.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import {
   applyShredRecord,
@@ -19,7 +21,7 @@ import { listItemFiles } from '../storage/storage.queries.js';
 // Restore never resurrects: a backup taken before a destruction holds the destroyed items and their
 // blobs' keys. After the rows are loaded, every replica's signed shred records are applied again —
 // the blobs' keys emptied and their copies deleted, the items reduced to tombstones with an event
-// saying so — before a single blob is written back.
+// saying so, its search and OCR rows gone as in the carry-out — before a single blob is written back.
 
 const RESTORE = systemContext('restore');
 const EVERY_ITEM = scopedQuery(RESTORE);
@@ -107,6 +109,9 @@ async function tombstoneAgain(
       if (!entry || destroyed.has(item.id)) continue;
       await inTransaction(db, async (trx) => {
         const files = await listItemFiles(trx, item.id);
+        // What the carry-out removes with the item: its search document, OCR page text and page rows.
+        await forgetItemText(trx, item.id);
+        await forgetScannedPages(trx, item.id);
         await tombstoneItem(trx, RESTORE, item.id, {
           register: entry.register,
           actor,
