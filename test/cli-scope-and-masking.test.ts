@@ -7,6 +7,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { createUser } from '../src/modules/access/user.service.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { placeHold } from '../src/modules/catalog/hold.service.js';
+import { drawRegister } from '../src/modules/disposition/destruction.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
 import { logEvent } from '../src/modules/integrity/event-log.js';
@@ -14,8 +15,9 @@ import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
+import { account, roundDeciding } from './helpers/destruction.js';
 import { SYSTEM } from './helpers/fixture-access.js';
-import { FONDS, reimbursement } from './helpers/fixtures.js';
+import { FONDS, reimbursement, validId } from './helpers/fixtures.js';
 import { decodeParts, leaksIn, maskAll } from './helpers/leak-scan.js';
 import { rosterEntry, storeRoster } from './helpers/roster.js';
 import { IN_PEOPLE, J013_SCOPE, OUT_FONDS, OUT_PEOPLE, OUTSIDE_MARKERS } from './helpers/scope-fixture.js';
@@ -334,3 +336,109 @@ it('yidang hold place / list / show / lift: the ID number never printed; a J014 
   expect(lifted.stdout).toContain('已解除');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 180_000);
+
+it('yidang destroy draw / sign / approve / carry / show / list: nothing of J014, no ID number; a J014 register answers as a missing one', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  let foreign = '';
+  let round = '';
+  const users = {
+    drawer: 'scope.drawer',
+    lead: 'scope.lead',
+    approver: 'scope.approver',
+    w1: 'scope.w1',
+    w2: 'scope.w2',
+  };
+  try {
+    const db = system.database.db;
+    for (const [key, role] of [
+      ['drawer', 'archivist'],
+      ['lead', 'reviewer'],
+      ['approver', 'manager'],
+      ['w1', 'reviewer'],
+      ['w2', 'archivist'],
+    ] as const)
+      await createUser(
+        db,
+        { username: users[key], password: CLI_PASSWORD, roles: [role], scope: J013_SCOPE },
+        'test',
+      );
+    const expired = (fonds: string, name: string, id: string) =>
+      reimbursement({
+        name,
+        idNumber: id,
+        title: `${name} 已到期的零星报销审核表`,
+        date: '2010-03-15',
+        handledAt: '2010-03-15T10:00:00+08:00',
+        retention: 'D10',
+        ...(fonds === 'J014'
+          ? { fonds, poolingRegion: '320116', responsible: '南京市六合区医疗保障局' }
+          : {}),
+      });
+    const [own, outside] = await fileItems(
+      db,
+      [
+        expired('J013', '周立新', validId('32011519600101201')),
+        expired('J014', '吴海燕', validId('32011619600101202')),
+      ],
+      'other-archivist',
+      { access: SYSTEM },
+    );
+    round = (
+      await roundDeciding(db, [own?.archiveCode as string], { lead: users.lead, members: [users.drawer] })
+    ).code;
+    // Another archivist's register of a J014 person's archive (not OUT_PEOPLE's: the hold test froze theirs).
+    const everywhere = await account(db, 'all-archivist', ['archivist']);
+    const theirs = await roundDeciding(
+      db,
+      [outside?.archiveCode as string],
+      { lead: everywhere.username, members: ['x'] },
+      'J014',
+    );
+    foreign = (await drawRegister(db, everywhere, { round: theirs.code })).code;
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (user: string, args: string[]) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(maskAll(`yidang ${args.join(' ')}`), result)));
+    return result;
+  };
+  const drawn = await as(users.drawer, ['destroy', 'draw', round]);
+  expect(drawn.code, drawn.stderr).toBe(0);
+  const register = /销毁清册 (XH-J013-\d{4}-\d+)/.exec(drawn.stdout)?.[1] as string;
+  expect((await as(users.lead, ['destroy', 'sign', register, '--as', 'lead'])).code).toBe(0);
+  expect((await as(users.approver, ['destroy', 'approve', register])).code).toBe(0);
+  const twice = await as(users.approver, ['destroy', 'approve', register]);
+  expect(twice.code).toBe(1);
+  expect(twice.stderr).toContain('不能再次批准');
+  expect((await as(users.w1, ['destroy', 'sign', register, '--as', 'witness'])).code).toBe(0);
+  expect((await as(users.w2, ['destroy', 'sign', register, '--as', 'witness'])).code).toBe(0);
+  const carried = await as(users.drawer, ['destroy', 'carry', register]);
+  expect(carried.code, carried.stderr).toBe(0);
+  expect(carried.stdout).toContain('已销毁 1/1 件');
+  const shown = await as(users.drawer, ['destroy', 'show', register]);
+  expect(shown.stdout).toContain('已销毁并归档');
+  expect(shown.stdout).not.toContain('周立新');
+  await as(users.drawer, ['destroy', 'show', register, '--json']);
+  const listed = await as(users.drawer, ['destroy', 'list', '--json']);
+  expect(listed.stdout).toContain(register);
+  expect(listed.stdout).not.toContain(foreign);
+  const missingCode = foreign.replace(/\d+$/, '999');
+  for (const [user, verb] of [
+    [users.drawer, ['show']],
+    [users.approver, ['approve']],
+    [users.w1, ['sign', '--as', 'witness']],
+  ] as const) {
+    const outside = await as(user, ['destroy', verb[0], foreign, ...verb.slice(1)]);
+    const missing = await as(user, ['destroy', verb[0], missingCode, ...verb.slice(1)]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.split(foreign).join('<编号>')).toBe(
+      missing.stderr.split(missingCode).join('<编号>'),
+    );
+  }
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 240_000);

@@ -33,17 +33,18 @@ export async function account(
 }
 
 let rounds = 0;
-/** A round of fonds J013 led by `lead` with `members`, whose group decided 销毁 for `codes`. */
+/** A round of the fonds (J013) led by `lead` with `members`, whose group decided 销毁 for `codes`. */
 export async function roundDeciding(
   db: Db,
   codes: readonly string[],
   group: { lead: string; members: readonly string[] },
+  fonds = 'J013',
 ): Promise<{ id: number; code: string }> {
   rounds += 1;
-  const code = `JD-J013-2026-${rounds}`;
+  const code = `JD-${fonds}-2026-${rounds}`;
   const { rows } = await sql<{ id: number }>`insert into appraisal_round
       (code, fonds_code, year, number, title, lead, opened_by)
-    values (${code}, 'J013', 2026, ${rounds}, '2010年度到期档案鉴定', ${group.lead}, ${group.lead}) returning id`.execute(
+    values (${code}, ${fonds}, 2026, ${rounds}, '2010年度到期档案鉴定', ${group.lead}, ${group.lead}) returning id`.execute(
     db,
   );
   const id = Number(rows[0]?.id);
