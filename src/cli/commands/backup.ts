@@ -99,6 +99,15 @@ export function registerBackupCommands(program: Command): void {
       process.stdout.write(
         `恢复完成：${report.rows} 行数据、${report.blobs} 个文件；日志树大小 ${report.treeSize}，根哈希 ${report.rootHash}\n`,
       );
+      // Destructions carried out after the backup, re-applied from the replicas' signed records.
+      if (report.shreds.items.length > 0 || report.shreds.blobs > 0)
+        process.stdout.write(
+          `按副本上的销毁记录重新执行销毁：${report.shreds.items.length} 件档案恢复为销毁后的状态，${report.shreds.blobs} 个文件的密钥已销毁\n`,
+        );
+      for (const refused of report.shreds.refused.slice(0, 20))
+        process.stderr.write(
+          `副本“${refused.replica}”上文件 ${refused.digest} 的销毁记录未采用（签名或内容不符，可能被伪造）：${refused.reason}\n`,
+        );
       if (!report.verify.ok) {
         process.stderr.write(`恢复后校验发现问题：${report.verify.problems[0]?.message}\n`);
         process.exit(3);
