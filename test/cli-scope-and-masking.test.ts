@@ -1,6 +1,7 @@
 // test-engine: either (the CLI layer over services tested on both engines; see scripts/test.mjs)
 import fs from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { inTransaction } from '../src/db/transaction.js';
@@ -12,6 +13,7 @@ import { fileItems } from '../src/modules/catalog/item.service.js';
 import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
 import { logEvent } from '../src/modules/integrity/event-log.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
+import { refreshAllExpiry } from '../src/modules/disposition/expiry.job.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -271,6 +273,125 @@ it('yidang loan request / show / list: own J013 loans shown masked; a J014 档�
   expect(outside.stderr.split(code.outside).join('<档号>')).toBe(
     missing.stderr.split(code.outside.replace(/\d+$/, '9999')).join('<档号>'),
   );
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 180_000);
+
+it('yidang appraisal list-due / open / add / propose / decide / show / list: masked, nothing of J014; a J014 round answers as a missing one', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  const [lead, member] = ['scope.appraiser', 'scope.appraiser2'];
+  const foreign = 'JD-J014-2026-801';
+  try {
+    const db = system.database.db;
+    for (const [username, role] of [
+      [lead, 'archivist'],
+      [member, 'reviewer'],
+    ] as const)
+      await createUser(db, { username, password: CLI_PASSWORD, roles: [role], scope: J013_SCOPE }, 'test');
+    const expired = (person: { name: string; id: string }, more: Record<string, unknown> = {}) =>
+      reimbursement({
+        name: person.name,
+        idNumber: person.id,
+        title: `${person.name} 1990年零星报销审核表`,
+        date: '1990-03-15',
+        handledAt: '1990-03-15T10:00:00+08:00',
+        retention: 'D10',
+        ...more,
+      });
+    await fileItems(
+      db,
+      [
+        expired(IN_PEOPLE.item),
+        expired(OUT_PEOPLE.item, {
+          fonds: 'J014',
+          poolingRegion: '320116',
+          responsible: '南京市六合区医疗保障局',
+        }),
+      ],
+      'other-archivist',
+      { access: SYSTEM },
+    );
+    await refreshAllExpiry(db);
+    const { rows } = await sql<{ id: number }>`insert into appraisal_round
+        (code, fonds_code, year, number, title, lead, opened_by)
+      values (${foreign}, 'J014', 2026, 801, '六合区到期档案鉴定', 'other-archivist', 'other-archivist') returning id`.execute(
+      db,
+    );
+    await sql`insert into appraisal_member (round_id, username, is_lead, added_by)
+      values (${rows[0]?.id}, 'other-archivist', true, 'test')`.execute(db);
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (args: string[]) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: lead, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result)));
+    return result;
+  };
+  const due = await as(['appraisal', 'list-due', '--fonds', 'J013']);
+  expect(due.stdout).toContain('王*国');
+  expect(due.stdout).not.toContain(IN_PEOPLE.item.name);
+  expect((await as(['appraisal', 'list-due', '--fonds', 'J013', '--json'])).code).toBe(0);
+  const elsewhere = await as(['appraisal', 'list-due', '--fonds', 'J014', '--json']);
+  expect(JSON.parse(elsewhere.stdout)).toMatchObject({ entries: [], items: [] });
+  const opened = await as([
+    'appraisal',
+    'open',
+    '--fonds',
+    'J013',
+    '--lead',
+    lead,
+    '--members',
+    member,
+    '--json',
+  ]);
+  const round = (JSON.parse(opened.stdout) as { code: string }).code;
+  expect((await as(['appraisal', 'add', round, '--all'])).stdout).toContain('已列入鉴定 1 件');
+  expect(
+    (
+      await as([
+        'appraisal',
+        'propose',
+        round,
+        '--proposal',
+        'destroy',
+        '--reason',
+        '已过期无保存价值',
+        'J013-NONE',
+      ])
+    ).code,
+  ).toBe(1);
+  const decided = await as([
+    'appraisal',
+    'decide',
+    round,
+    '--decision',
+    '销毁',
+    '--reason',
+    '小组一致同意销毁',
+  ]);
+  expect(decided.stdout).toContain('销毁 1 件');
+  const shown = await as(['appraisal', 'show', round]);
+  expect(shown.stdout).toContain('王*国');
+  expect((await as(['appraisal', 'list', '--json'])).stdout).not.toContain('J014');
+  const outside = await as(['appraisal', 'show', foreign]);
+  const missing = await as(['appraisal', 'show', 'JD-J014-2026-999']);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr.replace(foreign, '<code>')).toBe(
+    missing.stderr.replace('JD-J014-2026-999', '<code>'),
+  );
+  const decideForeign = await as([
+    'appraisal',
+    'decide',
+    foreign,
+    '--decision',
+    'destroy',
+    '--reason',
+    '越权',
+  ]);
+  expect(decideForeign.stderr).toContain('不存在');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 180_000);
 

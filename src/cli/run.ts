@@ -16,6 +16,7 @@ import { registerItemCommands } from './commands/item.js';
 import { registerJobCommands } from './commands/job.js';
 import { registerLedgerCommands } from './commands/ledger.js';
 import { registerDestroyCommands } from './commands/destroy.js';
+import { registerAppraisalCommands } from './commands/appraisal.js';
 import { registerHoldCommands } from './commands/hold.js';
 import { registerLoanCommands } from './commands/loan.js';
 import { registerLoanOverdueCommand } from './commands/loan-overdue.js';
@@ -70,6 +71,7 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerUseCommands(program);
   registerHoldCommands(program);
+  registerAppraisalCommands(program);
   registerDestroyCommands(program);
   // Help, usage errors and suggestions in Chinese, for every command registered above.
   return localizeProgram(program);

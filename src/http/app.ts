@@ -10,6 +10,7 @@ import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { holdRoutes } from '../modules/catalog/hold.routes.js';
+import { appraisalRoutes } from '../modules/disposition/appraisal.routes.js';
 import { destructionRoutes } from '../modules/disposition/destruction.routes.js';
 import { itemRoutes } from '../modules/catalog/item.routes.js';
 import { checkRoutes } from '../modules/check/check.routes.js';
@@ -170,6 +171,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(lendingRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
   await app.register(useRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(holdRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(appraisalRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(destructionRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',

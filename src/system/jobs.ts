@@ -1,6 +1,7 @@
 import { checkAfterFilingJob } from '../modules/check/check.background.js';
 import { destructionCarryJob } from '../modules/disposition/destruction.carry.js';
 import { checkpointIfGrown } from '../modules/integrity/checkpoint.service.js';
+import { EXPIRY_REFRESH_JOB, expiryRefreshJob } from '../modules/disposition/expiry.job.js';
 import { JobRuntime, type RuntimeOptions } from '../modules/jobs/job.runtime.js';
 import { LOAN_REMINDERS_JOB, loanRemindersJob } from '../modules/lending/reminder.job.js';
 import { deliveryOn, noticeDeliveryJob } from '../modules/notices/notice.delivery.js';
@@ -40,6 +41,9 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
     .register(
       loanRemindersJob(db, { ...config.reminders, deliver: deliveryOn(config.notices) }, options.clock),
     )
+    // The expiry list (到期档案), refreshed every few hours and after an appraisal kept items.
+    .register(expiryRefreshJob(db, options.clock))
+    .schedule({ name: EXPIRY_REFRESH_JOB, kind: EXPIRY_REFRESH_JOB, everySeconds: 6 * 3600 })
     // Signed checkpoints pin the log's head even when nobody asks for one; one server signs each.
     .register({
       kind: CHECKPOINT_JOB,

@@ -4,6 +4,7 @@ export { type ExtendedItem, extendRetention, type RetentionExtension } from './e
 export {
   categoryBranchIds,
   type DueItem,
+  dueCounts,
   dueItems,
   dueItemKeys,
   type ItemDue,

@@ -375,3 +375,22 @@ export async function dueItemKeys(
     due: true,
   }));
 }
+
+/** The dashboard card: items within the scope due in the next 12 months, and those due already. */
+export async function dueCounts(
+  db: Db,
+  access: AccessContext,
+  now = new Date(),
+): Promise<{ next12Months: number; alreadyDue: number }> {
+  const today = beijingDate(now);
+  const [next12Months, alreadyDue] = await Promise.all([
+    dueWithinYear(db, access, now),
+    countDueBetween(
+      db,
+      scopedQuery(access),
+      '0001-01-01',
+      new Date(Date.parse(`${today}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10),
+    ),
+  ]);
+  return { next12Months, alreadyDue };
+}

@@ -29,6 +29,7 @@ export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
   'storage.fixity': '定期固定性检查',
   'notices.deliver': '投递通知（邮件/短信网关）',
   'loan.reminders': '借阅到期提醒',
+  'expiry.refresh': '刷新到期档案清单',
   'destruction.carry': '执行销毁清册',
 };
 
