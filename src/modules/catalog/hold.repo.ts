@@ -45,9 +45,25 @@ export interface HoldSelectorRow {
 }
 
 /**
+ * Whether item `i` matches every field hold `h`'s selector sets (its category through hold_branch).
+ * Each comparison takes the item column's own type and collation, so its index serves the join.
+ */
+const SELECTOR_MATCHES = sql`h.selector_kind <> 'items' and i.fonds_code = h.fonds_code
+  and (h.category_id is null or exists (select 1 from hold_branch b
+    where b.hold_id = h.id and b.category_id = i.category_id))
+  and (h.year is null or i.year = h.year)
+  and (h.id_number_index is null or i.id_number_index = h.id_number_index::char(32))
+  and (h.insured_number is null or i.insured_number = h.insured_number collate "C")
+  and (h.org_code is null or i.org_code = h.org_code)
+  and (h.institution_code is null or i.extra ->> 'institutionCode' = h.institution_code)
+  and (h.business_type is null or i.business_type = h.business_type)`;
+
+/**
  * (hold_id, item_id) of the holds `holds` admits (a condition over legal_hold `h`), restricted to
  * the items `items` admits (a condition over archive_item `i`): the explicit lists and the
- * evaluated selectors. One statement; the category branches are resolved once in it.
+ * evaluated selectors. One statement; the category branches are resolved once in it. A person's
+ * holds reach their items through the blind index's index and category-and-year holds through
+ * (category_id, year); only the other query holds compare every item of their fonds.
  */
 function heldPairsSql(
   holds: RawBuilder<unknown>,
@@ -64,16 +80,18 @@ function heldPairsSql(
       where ${holds} and ${items}
     union
     select h.id as hold_id, i.id as item_id from legal_hold h
+      join archive_item i on i.id_number_index = h.id_number_index::char(32)
+      where h.id_number_index is not null and ${holds} and ${items} and ${SELECTOR_MATCHES}
+    union
+    select h.id as hold_id, i.id as item_id from legal_hold h
+      join hold_branch b on b.hold_id = h.id
+      join archive_item i on i.category_id = b.category_id and i.year = h.year
+      where h.id_number_index is null and h.year is not null and ${holds} and ${items} and ${SELECTOR_MATCHES}
+    union
+    select h.id as hold_id, i.id as item_id from legal_hold h
       join archive_item i on i.fonds_code = h.fonds_code
-      where h.selector_kind <> 'items' and ${holds} and ${items}
-        and (h.category_id is null or exists (select 1 from hold_branch b
-          where b.hold_id = h.id and b.category_id = i.category_id))
-        and (h.year is null or i.year = h.year)
-        and (h.id_number_index is null or i.id_number_index = h.id_number_index)
-        and (h.insured_number is null or i.insured_number = h.insured_number)
-        and (h.org_code is null or i.org_code = h.org_code)
-        and (h.institution_code is null or i.extra ->> 'institutionCode' = h.institution_code)
-        and (h.business_type is null or i.business_type = h.business_type)`;
+      where h.id_number_index is null and (h.category_id is null or h.year is null)
+        and ${holds} and ${items} and ${SELECTOR_MATCHES}`;
 }
 
 const ACTIVE = sql`h.lifted_at is null`;

@@ -25,10 +25,10 @@ export const HoldInputSchema = Type.Object({
   idNumber: Type.Optional(
     Type.String({ maxLength: 18, description: '参保人身份证号：只保存其盲索引与脱敏形式，不回显' }),
   ),
-  insuredNumber: Type.Optional(Type.String({ maxLength: 40, description: '参保人编号' })),
+  insuredNumber: Type.Optional(Type.String({ maxLength: 32, description: '参保人编号' })),
   org: Type.Optional(Type.String({ maxLength: 16, description: '机构/问题代码' })),
   institution: Type.Optional(Type.String({ maxLength: 32, description: '定点机构编码' })),
-  businessType: Type.Optional(Type.String({ maxLength: 100, description: '业务类型' })),
+  businessType: Type.Optional(Type.String({ maxLength: 50, description: '业务类型' })),
   reason: Type.String({ maxLength: 500, description: '冻结原因（至少4个字）' }),
   caseRef: Type.Optional(Type.String({ maxLength: 100, description: '案件编号' })),
 });

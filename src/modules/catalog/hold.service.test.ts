@@ -240,6 +240,49 @@ describe('scope and permissions', () => {
   });
 });
 
+describe('query fields', () => {
+  it('match by insured number, 机构代码, 定点机构编码 and business type, each with the others', async () => {
+    const archivist = await user(['archivist'], EVERYTHING);
+    const [settled] = await fileItems(
+      db(),
+      [
+        reimbursement({
+          category: 'JSDD',
+          title: '定点机构月度结算单',
+          insuredNumber: undefined,
+          idNumber: undefined,
+          name: undefined,
+          businessType: '月度结算',
+          extra: { institutionCode: 'H32011500123', settlementPeriod: '2024-03' },
+        }),
+      ],
+      'test',
+      { access: SYSTEM },
+    );
+    const count = async (input: HoldInput) => {
+      const hold = await place(archivist, { fonds: 'J013', reason: '按条件冻结测试', ...input });
+      await liftHold(db(), await as(archivist), hold.code, '条件测试结束');
+      return hold.itemCount;
+    };
+    expect(await count({ insuredNumber: '3201150012345' })).toBeGreaterThanOrEqual(5);
+    expect(await count({ insuredNumber: '9999999999999' })).toBe(0);
+    expect(await count({ institution: 'H32011500123' })).toBe(1);
+    expect(await count({ institution: 'H32011500123', year: 2024, businessType: '月度结算' })).toBe(1);
+    expect(await count({ institution: 'H32011500123', businessType: '零星报销' })).toBe(0);
+    expect(await count({ org: 'JSK', category: 'JS' })).toBeGreaterThanOrEqual(6);
+    const held = await place(archivist, {
+      fonds: 'J013',
+      institution: 'H32011500123',
+      reason: '结算核查冻结',
+    });
+    expect((await holdsOnItems(db(), [settled?.id as number])).get(settled?.id as number)?.[0]?.code).toBe(
+      held.code,
+    );
+    expect(held.selector).toMatchObject({ institution: 'H32011500123', idNumber: null });
+    await liftHold(db(), await as(archivist), held.code, '结算核查结束');
+  });
+});
+
 describe('numbering', () => {
   it('gives holds placed at the same moment distinct numbers', async () => {
     const archivist = await user(['archivist'], EVERYTHING);

@@ -268,10 +268,10 @@ function readSelector(
     selector.idNumberIndex = idNumberIndex(idNumber);
     selector.idNumberMasked = maskIdNumber(idNumber);
   }
-  selector.insuredNumber = text(input.insuredNumber, '参保人编号', 40, false);
+  selector.insuredNumber = text(input.insuredNumber, '参保人编号', 32, false);
   selector.org = text(input.org, '机构/问题代码', 16, false)?.toUpperCase() ?? null;
   selector.institution = text(input.institution, '定点机构编码', 32, false);
-  selector.businessType = text(input.businessType, '业务类型', 100, false);
+  selector.businessType = text(input.businessType, '业务类型', 50, false);
   return selector;
 }
 
@@ -379,7 +379,10 @@ async function visibleHold(
   const wanted = typeof code === 'string' ? code.trim().toUpperCase() : '';
   const row = /^DJ-\d{4}-\d{1,9}$/.test(wanted) ? await findHold(db, wanted, forUpdate) : undefined;
   if (!row || holdScopeProblem(access, row.fonds_code, 'fonds'))
-    throw notFound('HOLD_NOT_FOUND', `冻结 ${wanted.slice(0, 30) || '（空）'} 不存在（冻结编号为 DJ-年度-序号）`);
+    throw notFound(
+      'HOLD_NOT_FOUND',
+      `冻结 ${wanted.slice(0, 30) || '（空）'} 不存在（冻结编号为 DJ-年度-序号）`,
+    );
   return row;
 }
 
