@@ -4,6 +4,7 @@ import { Link } from 'react-router-dom';
 import { useAuth } from '../../app/auth';
 import { useRequest } from '../../app/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { ExpiryCard } from '../disposition/ExpiryCard';
 import { UseCard } from '../use/UseCard';
 import { ArchiveCharts } from './ArchiveCharts';
 import { dateTime, loadOverview, type Overview, percent } from './overview';
@@ -135,6 +136,7 @@ export default function DashboardPage() {
           </Card>
         </Col>
         {can('use.stats') && <UseCard />}
+        {can('appraisal.work') && <ExpiryCard />}
         {(data.ocr.queued > 0 || data.ocr.running > 0) && (
           <Col xs={12} lg={6}>
             <Card>
