@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { beijingDate } from '../../shared/beijing-time.js';
 import { listCategories } from '../catalog/catalog.queries.js';
 import { heldItemsSql } from '../catalog/hold.queries.js';
 import type { Item } from '../catalog/item.schema.js';
@@ -27,15 +28,26 @@ export interface Expected {
   categoryId: number;
 }
 
+/**
+ * Today in Beijing by the database's clock, never before `notBefore` (the time the group decided, or
+ * the register was drawn): a clock set back — the embedded engine's clock is the server's — cannot
+ * make an item decided due look not yet due, nor one not due look due.
+ */
+export async function dayOf(db: Db, notBefore: Date | null): Promise<string> {
+  const today = await databaseToday(db);
+  const floor = notBefore ? beijingDate(notBefore) : '';
+  return floor > today ? floor : today;
+}
+
 export async function refusalsOf(
   db: Db,
   expected: readonly Expected[],
   found: readonly Item[],
-  options: { exceptRegister?: number; destroyed?: ReadonlySet<number> } = {},
+  options: { exceptRegister?: number; destroyed?: ReadonlySet<number>; notBefore?: Date | null } = {},
 ): Promise<Map<number, Refusal>> {
   const ids = expected.map((entry) => entry.itemId);
   const [today, held, onLoan, onRegister, categories] = await Promise.all([
-    databaseToday(db),
+    dayOf(db, options.notBefore ?? null),
     itemsAmong(db, heldItemsSql(), ids),
     itemsAmong(db, itemsOnLoanSql(), ids),
     itemsAmong(db, itemsOnOpenRegistersSql(options.exceptRegister ?? 0), ids),

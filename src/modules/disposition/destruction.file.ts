@@ -104,7 +104,7 @@ export async function fileRegister(
   actor: string,
 ): Promise<string | null> {
   const register = await findRegister(context.db, code);
-  if (!register || register.state !== 'carried') return register?.filed_code ?? null;
+  if (register?.state !== 'carried') return register?.filed_code ?? null;
   const fonds = await findFonds(context.db, register.fonds_code);
   const { view, document, xlsx, pdf } = await registerFiles(context.db, register, actor);
   const now = new Date();

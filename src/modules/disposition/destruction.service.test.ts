@@ -1,8 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { account, roundDeciding } from '../../../test/helpers/destruction.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure, validId } from '../../../test/helpers/fixtures.js';
-import { fileOneItem, openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
+import {
+  directoryReplica,
+  fileOneItem,
+  openTestSystem,
+  streamOf,
+  type TestSystem,
+} from '../../../test/helpers/system.js';
 import type { Principal } from '../access/principal.js';
 import { placeHold } from '../catalog/hold.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
@@ -348,5 +356,92 @@ describe('a register whose items changed after it was drawn', () => {
     expect(refused.code).toBe('DESTRUCTION_REDRAW');
     expect(refused.message).toContain(target);
     expect((await item(target))?.name).toBe('王建国');
+  });
+});
+
+describe('a replica away during carrying out', () => {
+  const context = () => ({ db: db(), store: system.store, signingKey: system.signingKey });
+
+  async function approvedRegister(): Promise<{ code: string; target: string; digest: string }> {
+    const target = await file({ carrier: 'electronic' });
+    const attached = await addFile(
+      { db: db(), store: system.store, access: SYSTEM },
+      target,
+      { stream: streamOf(`%PDF-1.4\n${target}\n%%EOF\n`), fileName: '单据.pdf' },
+      'test',
+    );
+    const round = await roundDeciding(db(), [target], group());
+    const { code } = await drawRegister(db(), drawer, { round: round.code });
+    await signRegister(db(), lead, code, 'lead');
+    await approveRegister(db(), approver, code);
+    await signRegister(db(), witnessA, code, 'witness');
+    await signRegister(db(), witnessB, code, 'witness');
+    await carryOutRegister(db(), carrier, code);
+    return { code, target, digest: attached.digest };
+  }
+
+  it('destroys nothing while a replica cannot take the shred record, and goes on when it is back', async () => {
+    const { code, target } = await approvedRegister();
+    const r2 = directoryReplica(system, 'r2').root;
+    fs.renameSync(r2, `${r2}.away`);
+    try {
+      const refused = await failure(carryOut(context(), code, carrier.username));
+      expect(refused.code).toBe('REPLICA_UNAVAILABLE');
+    } finally {
+      fs.renameSync(`${r2}.away`, r2);
+    }
+    expect((await item(target))?.name).toBe('王建国');
+    expect((await showRegister(db(), drawer, code)).progress).toMatchObject({ destroyed: 0, total: 1 });
+    expect(await carryOut(context(), code, carrier.username)).toMatchObject({
+      destroyed: 1,
+      completed: true,
+    });
+  });
+
+  it('does not count an item destroyed until every replica deleted its copy', async () => {
+    const { code, target, digest } = await approvedRegister();
+    // A copy r2 cannot delete (a directory where the blob's file is).
+    const copy = directoryReplica(system, 'r2').blobPath(digest) as string;
+    fs.rmSync(copy);
+    fs.mkdirSync(path.join(copy, 'stuck'), { recursive: true });
+    try {
+      const pending = await failure(carryOut(context(), code, carrier.username));
+      expect(pending.code).toBe('SHRED_PENDING');
+      const view = await showRegister(db(), drawer, code);
+      expect(view.progress).toMatchObject({ destroyed: 0, waitingReplicas: 1, total: 1 });
+      expect(view.rows[0]).toMatchObject({ state: 'shredding', stateLabel: '正在销毁（等待副本确认）' });
+      expect(view.state).toBe('carrying');
+      // The key is gone already: the file cannot be read from any replica.
+      expect(
+        (await failure(openFile({ db: db(), store: system.store, access: SYSTEM }, target, 1, 'test'))).code,
+      ).toBe('BLOB_SHREDDED');
+    } finally {
+      fs.rmSync(copy, { recursive: true, force: true });
+    }
+    const done = await carryOut(context(), code, carrier.username);
+    expect(done).toMatchObject({ destroyed: 1, waiting: 0, completed: true });
+    expect((await showRegister(db(), drawer, code)).state).toBe('filed');
+    const report = await verifyAll(context());
+    expect(report.problems).toEqual([]);
+  });
+});
+
+describe('a server clock set back', () => {
+  it('still finds expired items expired and young ones not: the database clock decides', async () => {
+    const expired = await file();
+    const young = await file({ date: '2024-03-15', handledAt: '2024-03-15T10:00:00+08:00' });
+    const round = await roundDeciding(db(), [expired, young], group());
+    // The server's clock says 2015: by it the 2010 D10 item (due 2021-01-01) would not be due yet.
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2015-06-01T00:00:00Z') });
+    try {
+      const drawn = await drawRegister(db(), drawer, { round: round.code });
+      expect(drawn.items).toBe(1);
+      expect(drawn.refused.map((refusal) => [refusal.archiveCode, refusal.reason])).toEqual([
+        [young, 'not_expired'],
+      ]);
+      expect(drawn.code).toMatch(/^XH-J013-2026-/);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

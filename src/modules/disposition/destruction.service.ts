@@ -12,9 +12,8 @@ import { enqueueJob } from '../jobs/job.runtime.js';
 import { scannedPagesOf } from '../scan/scan.queries.js';
 import { listItemFiles } from '../storage/storage.queries.js';
 import { itemsDecidedForDestruction } from './appraisal.queries.js';
-import { type Expected, type Refusal, refusalsOf, refusalText } from './destruction.checks.js';
+import { dayOf, type Expected, type Refusal, refusalsOf, refusalText } from './destruction.checks.js';
 import {
-  databaseToday,
   findRegister,
   insertRegister,
   insertSignature,
@@ -130,7 +129,9 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
   const byId = new Map(found.map((item) => [item.id, item]));
   return inTransaction(db, async (trx) => {
     const destroyed = new Set((await destroyedOf(trx, [...byId.keys()])).keys());
-    const refusals = await refusalsOf(trx, expected, found, { destroyed });
+    // The latest decision is a floor for today (see dayOf).
+    const notBefore = new Date(Math.max(...decided.map((item) => new Date(item.decidedAt).getTime())));
+    const refusals = await refusalsOf(trx, expected, found, { destroyed, notBefore });
     const eligible = decided.filter((item) => !refusals.has(item.itemId));
     if (eligible.length === 0)
       throw new YidangError(
@@ -138,8 +139,7 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
         'conflict',
         `鉴定批次 ${round.code} 决定销毁的档案均不能列入清册：${refusalText([...refusals.values()])}`,
       );
-    const today = await databaseToday(trx);
-    const year = Number(today.slice(0, 4));
+    const year = Number((await dayOf(trx, notBefore)).slice(0, 4));
     const number = await nextRegisterNumber(trx, round.fondsCode, year);
     const code = `XH-${round.fondsCode}-${year}-${number}`;
     const rows = [];
@@ -218,8 +218,11 @@ async function recheck(db: Db, principal: Principal, register: RegisterRow, verb
       )
     ).keys(),
   );
+  const notBefore = register.approved_at ?? register.drawn_at;
   const refusals = [
-    ...(await refusalsOf(db, expected, found, { exceptRegister: register.id, destroyed })).values(),
+    ...(
+      await refusalsOf(db, expected, found, { exceptRegister: register.id, destroyed, notBefore })
+    ).values(),
   ];
   if (refusals.length === 0) return;
   if (refusals.some((refusal) => refusal.reason === 'changed'))
