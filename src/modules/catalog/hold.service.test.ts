@@ -290,6 +290,16 @@ describe('numbering', () => {
       [1, 2, 3].map((n) => place(archivist, { fonds: 'J013', year: 2024, reason: `同时冻结第${n}项` })),
     );
     expect(new Set(placed.map((hold) => hold.code)).size).toBe(3);
+    // The supervision cases (issue 27) place theirs with source 'case'; the log says so.
+    const fromCase = await placeHold(
+      db(),
+      await as(archivist),
+      { fonds: 'J013', year: 2023, reason: '监督案件自动冻结' },
+      { source: 'case' },
+    );
+    expect(fromCase).toMatchObject({ source: 'case', sourceName: '监督案件' });
+    expect((await eventsOf(`hold:${fromCase.code}`))[0]?.payload).toMatchObject({ source: 'case' });
+    placed.push(fromCase);
     for (const hold of placed) await liftHold(db(), await as(archivist), hold.code, '编号测试结束');
   });
 });
