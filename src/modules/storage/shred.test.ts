@@ -25,6 +25,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { logVerifier } from '../integrity/checkpoint.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { addFile, openFile } from './file.service.js';
+import { runFixity } from './fixity.service.js';
 import { confirmShred, readShredRecords, shredBlobKeys, unconfirmedShreds } from './shred.js';
 
 // Crypto-shredding in storage, on real replica directories and a real database: the key destroyed in
@@ -122,6 +123,10 @@ describe('crypto-shredding a destroyed item’s files', () => {
       replicas: ['r1', 'r2'],
     });
 
+    // Fixity neither counts the destroyed blob nor tries to repair its deleted copies.
+    const fixity = await runFixity({ db: system.database.db, store: system.store }, ACTOR);
+    expect(fixity.findings).toEqual([]);
+    expect(fixity.ok).toBe(2);
     const other = await openFile(storage(system), kept.archiveCode, 1, ACTOR);
     expect((await readAll(other.stream)).toString('utf8')).toBe('乙的报销单内容');
     const report = await verifyAll({
