@@ -146,9 +146,11 @@ export interface DueItemRow {
 }
 
 /**
- * The ids of the items due by `filter.dueBy` within the scope, by 档号, with their effective period
- * and due date: through the summary's rows, so an item whose period changed since the last refresh
- * is left out until the next one finds it again at its new due date.
+ * The ids of the items due by `filter.dueBy` within the scope, with their effective period and due
+ * date, ordered by due date, year, category and then 档号. Read group by group of the summary (each
+ * through the items' (category, year) index), whole groups before the offset skipped by their
+ * counts: a page costs its groups, not the fonds. An item whose period changed since the last
+ * refresh is left out until the next one finds it again at its new due date.
  */
 export async function dueItemRows(
   db: Db,
@@ -156,12 +158,38 @@ export async function dueItemRows(
   filter: ExpiryFilter & { dueBy: string },
   page: { limit: number; offset: number },
 ): Promise<DueItemRow[]> {
-  const { rows } = await sql<DueItemRow>`
-    select i.id, i.archive_code as "archiveCode", i.version, i.retention, i.category_id as "categoryId", i.year, e.effective_retention as "effectiveRetention", to_char(e.expires_on, 'YYYY-MM-DD') as "expiresOn"
-    from ${ENTRIES} e
-    join archive_item i on i.fonds_code = e.fonds_code and i.year = e.year and i.category_id = e.category_id
-      and i.retention = e.item_retention and coalesce(i.pooling_region, '') = e.region_key
-    where ${entryConditions(scope, filter)} and ${withinScope(scope)}
-    order by i.archive_code limit ${page.limit} offset ${page.offset}`.execute(db);
-  return rows;
+  const { rows: groups } = await sql<{
+    year: number;
+    categoryId: number;
+    retention: string;
+    regionKey: string;
+    effectiveRetention: string;
+    expiresOn: string;
+    items: number;
+  }>`
+    select e.year, e.category_id as "categoryId", e.item_retention as retention, e.region_key as "regionKey",
+      e.effective_retention as "effectiveRetention", to_char(e.expires_on, 'YYYY-MM-DD') as "expiresOn", e.items
+    from ${ENTRIES} e where ${entryConditions(scope, filter)}
+    order by e.expires_on, e.year, e.category_id, e.item_retention, e.region_key`.execute(db);
+  const found: DueItemRow[] = [];
+  let skip = page.offset;
+  for (const group of groups) {
+    if (found.length >= page.limit) break;
+    // The summary's count may be a refresh behind: a group is skipped whole only when surely before the page.
+    if (skip >= group.items) {
+      skip -= group.items;
+      continue;
+    }
+    const { rows } = await sql<DueItemRow>`
+      select i.id, i.archive_code as "archiveCode", i.version, i.retention, i.category_id as "categoryId", i.year,
+        ${group.effectiveRetention}::text as "effectiveRetention", ${group.expiresOn}::text as "expiresOn"
+      from archive_item i
+      where i.category_id = ${group.categoryId} and i.year = ${group.year} and i.fonds_code = ${filter.fondsCode}
+        and i.retention = ${group.retention} and coalesce(i.pooling_region, '') = ${group.regionKey}
+        and ${withinScope(scope)}
+      order by i.archive_code limit ${page.limit - found.length} offset ${skip}`.execute(db);
+    skip = 0;
+    found.push(...rows);
+  }
+  return found;
 }

@@ -10,7 +10,8 @@ import { removeRetentionOverride, setRetentionOverride } from '../catalog/retent
 import { itemsDecidedForDestruction } from './appraisal.queries.js';
 import { addItems, decide, openRound, propose, setMembers } from './appraisal.service.js';
 import { expiryList, listRounds, showRound } from './appraisal.view.js';
-import { refreshAllExpiry } from './expiry.job.js';
+import { expiryRefreshJob, refreshAllExpiry } from './expiry.job.js';
+import { JobRuntime } from '../jobs/job.runtime.js';
 
 // 到期档案与鉴定批次 on a real database (PGlite, or PostgreSQL with DATABASE_URL): the expiry list from
 // the schedule as it stands, a round's group, proposals and the lead's batch decision with
@@ -71,6 +72,12 @@ describe('the expiry list and appraisal rounds', () => {
     const archivist = await ctx(await user(['archivist'], J013));
     const list = await expiryList(db(), archivist, { fonds: 'J013' }, { limit: 50, offset: 0 }, NOW);
     expect(list.items.map((item) => item.archiveCode).sort()).toEqual([due1, due2].sort());
+    // Paged by due date, then 档号: due1 (2021-01-01) before due2 (2022-01-01).
+    const page = (offset: number) =>
+      expiryList(db(), archivist, { fonds: 'J013' }, { limit: 1, offset }, NOW).then((answer) =>
+        answer.items.map((item) => item.archiveCode),
+      );
+    expect([await page(0), await page(1), await page(2)]).toEqual([[due1], [due2], []]);
     const first = list.items.find((item) => item.archiveCode === due1);
     // The item says D10, the category's period (30 years) is the minimum: due 2021-01-01.
     expect(first).toMatchObject({
@@ -293,8 +300,10 @@ describe('the expiry list and appraisal rounds', () => {
     });
     expect(detail.members).toHaveLength(2);
     expect((await listRounds(db(), leadAccess)).map((entry) => entry.code)).toContain(round);
-    // Kept: off the list until its new due date (1991 + 1 + 50 = 2042).
-    await refreshAllExpiry(db(), 'J013', NOW);
+    // Kept: the decision queued the fonds's refresh; once it ran, the item is off the list until its
+    // new due date (1991 + 1 + 50 = 2042).
+    const runtime = new JobRuntime(db()).register(expiryRefreshJob(db(), () => NOW));
+    expect(await runtime.drain()).toMatchObject({ done: 1, dead: 0 });
     const list = await expiryList(db(), leadAccess, { fonds: 'J013' }, undefined, NOW);
     expect(list.items.map((item) => item.archiveCode)).toEqual([due1]);
     expect(list.items[0]).toMatchObject({ round, decision: 'destroy' });
@@ -312,6 +321,23 @@ describe('the expiry list and appraisal rounds', () => {
       NOW,
     );
     await addItems(db(), access, opened.code, { items: [extra] }, NOW);
+    // A member whose scope reaches the fonds but not the item's district sees no such item.
+    const narrow = await user(
+      ['reviewer'],
+      [{ fondsCode: 'J013', regionCode: '320116', categoryCode: null }],
+    );
+    await setMembers(db(), access, opened.code, {
+      lead: lead.username,
+      members: [member.username, narrow.username],
+    });
+    const unseen = await failure(
+      propose(db(), await ctx(narrow), opened.code, {
+        items: [extra],
+        proposal: 'destroy',
+        reason: '范围外',
+      }),
+    );
+    expect(unseen.code).toBe('ITEM_NOT_FOUND');
     const [version] = (await showRound(db(), access, opened.code)).items.map((item) => item.version);
     const results = await Promise.allSettled([
       decide(
