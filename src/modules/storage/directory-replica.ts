@@ -262,6 +262,11 @@ export class DirectoryReplica implements Replica {
     }
   }
 
+  async deleteShredRecords(digests: readonly string[]): Promise<void> {
+    for (const digest of digests)
+      await fs.promises.rm(path.join(this.root, shredRecordPath(digest)), { force: true });
+  }
+
   async readShredRecords(): Promise<ShredRecordFile[]> {
     const base = path.join(this.root, 'shredded');
     if (!fs.existsSync(this.root)) throw replicaError(this.describe(), '读取销毁记录', { code: 'ENOENT' });

@@ -35,6 +35,8 @@ export interface Replica {
    * replacing an older record of its blob: they outlive the database and its backups.
    */
   writeShredRecords(records: ReadonlyArray<ShredRecordFile>): Promise<void>;
+  /** Removes shred records again (a shred that did not reach every replica is rolled back). */
+  deleteShredRecords(digests: readonly string[]): Promise<void>;
   /** Every shred record the replica holds (restore reads them all). */
   readShredRecords(): Promise<ShredRecordFile[]>;
   /** Removes a blob's copy; done when it is gone, whether removed now or absent already. */

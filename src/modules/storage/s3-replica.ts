@@ -286,6 +286,14 @@ export class S3Replica implements Replica {
     }
   }
 
+  async deleteShredRecords(digests: readonly string[]): Promise<void> {
+    const { client, sdk } = await this.connect();
+    for (const digest of digests)
+      await client.send(
+        new sdk.DeleteObjectCommand({ Bucket: this.bucket, Key: `${this.prefix}${shredRecordPath(digest)}` }),
+      );
+  }
+
   async readShredRecords(): Promise<ShredRecordFile[]> {
     const { client, sdk } = await this.connect();
     const found: ShredRecordFile[] = [];

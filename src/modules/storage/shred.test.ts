@@ -201,6 +201,8 @@ describe('crypto-shredding a destroyed item’s files', () => {
       expect(refused.code).toBe('REPLICA_UNAVAILABLE');
       expect(refused.message).toContain('r2');
       expect(refused.message).toContain('本次销毁未执行');
+      // The replica that took the record gave it back: no record of a destruction that did not happen.
+      expect(fs.existsSync(recordFile(system, 'r1', item.digest))).toBe(false);
     } finally {
       fs.renameSync(`${r2}.away`, r2);
     }

@@ -6,7 +6,7 @@ import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js
 import { type NoteVerifier, openNote, signNote } from '../integrity/checkpoint-note.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from './blob-store.js';
-import type { ShredRecordFile } from './replica.js';
+import type { Replica, ShredRecordFile } from './replica.js';
 import {
   digestsOfItems,
   findShred,
@@ -131,21 +131,35 @@ export async function shredBlobKeys(
       outcome.kept.push({ digest, liveItems });
     }
   }
-  if (files.length > 0)
-    // Every replica, required or not: the record is what a restore from any of them re-applies.
+  // Every replica, required or not: the record is what a restore from any of them re-applies.
+  if (files.length > 0) {
+    const written: Replica[] = [];
+    const failed: Array<{ replica: Replica; error: Error }> = [];
     await Promise.all(
-      context.store.replicas.map(async (replica) => {
-        try {
-          await replica.writeShredRecords(files);
-        } catch (error) {
-          throw new YidangError(
-            'REPLICA_UNAVAILABLE',
-            'busy',
-            `销毁记录无法写入副本“${replica.name}”，本次销毁未执行，稍后重试：${(error as Error).message}`,
-          );
-        }
-      }),
+      context.store.replicas.map((replica) =>
+        replica.writeShredRecords(files).then(
+          () => written.push(replica),
+          (error: Error) => failed.push({ replica, error }),
+        ),
+      ),
     );
+    const [first] = failed;
+    if (first) {
+      // The item stays as it was, so the records the other replicas took are taken back: a restore
+      // must not apply a destruction that never happened. (A crash right here can still leave one;
+      // the retry that follows writes the same record again.)
+      await Promise.all(
+        written.map((replica) =>
+          replica.deleteShredRecords(files.map((file) => file.digest)).catch(() => {}),
+        ),
+      );
+      throw new YidangError(
+        'REPLICA_UNAVAILABLE',
+        'busy',
+        `销毁记录无法写入副本“${first.replica.name}”，本次销毁未执行，稍后重试：${first.error.message}`,
+      );
+    }
+  }
   for (const mark of marks)
     await setShredded(trx, mark.digest, { register: request.register, at, record: mark.record });
   for (const mark of kept) await setKeptRecord(trx, mark.digest, mark.record);
