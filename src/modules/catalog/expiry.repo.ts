@@ -143,6 +143,8 @@ export interface DueItemRow {
   year: number;
   effectiveRetention: string;
   expiresOn: string;
+  /** The register that destroyed the item (a tombstone), or null. */
+  destroyedRegister: string | null;
 }
 
 /**
@@ -182,7 +184,7 @@ export async function dueItemRows(
     }
     const { rows } = await sql<DueItemRow>`
       select i.id, i.archive_code as "archiveCode", i.version, i.retention, i.category_id as "categoryId", i.year,
-        ${group.effectiveRetention}::text as "effectiveRetention", ${group.expiresOn}::text as "expiresOn"
+        i.destroyed_register as "destroyedRegister", ${group.effectiveRetention}::text as "effectiveRetention", ${group.expiresOn}::text as "expiresOn"
       from archive_item i
       where i.category_id = ${group.categoryId} and i.year = ${group.year} and i.fonds_code = ${filter.fondsCode}
         and i.retention = ${group.retention} and coalesce(i.pooling_region, '') = ${group.regionKey}

@@ -214,6 +214,8 @@ export interface DueItem {
   expiresOn: string;
   carrier: string;
   version: number;
+  /** The 销毁清册 that destroyed the item (only its tombstone is left), or null. */
+  destroyed: string | null;
 }
 
 /** The items of the fonds due by `dueBy` (default today) within the scope, a page by 档号, masked. */
@@ -265,6 +267,7 @@ export async function dueItems(
         expiresOn: row.expiresOn,
         carrier: item.carrier,
         version: item.version,
+        destroyed: item.destroyed?.register ?? null,
       },
     ];
   });
@@ -292,6 +295,8 @@ export interface ItemDue {
   /** Null for permanent. */
   expiresOn: string | null;
   due: boolean;
+  /** The 销毁清册 that destroyed the item (a tombstone), or null. */
+  destroyed: string | null;
 }
 
 /**
@@ -339,6 +344,7 @@ export async function itemsDueState(
       effectiveRetention: effective,
       expiresOn,
       due: expiresOn !== null && expiresOn <= today,
+      destroyed: item.destroyed?.register ?? null,
     });
   }
   return result;
@@ -373,6 +379,7 @@ export async function dueItemKeys(
     effectiveRetention: row.effectiveRetention,
     expiresOn: row.expiresOn,
     due: true,
+    destroyed: row.destroyedRegister,
   }));
 }
 

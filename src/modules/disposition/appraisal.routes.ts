@@ -57,6 +57,11 @@ const DueItemSchema = Type.Object({
   expiresOn: Type.String(),
   carrier: Type.String(),
   version: Type.Integer(),
+  destroyed: Nullable(Type.String({ description: '已按该销毁清册销毁（仅余目录信息）；未销毁为 null' })),
+  state: Type.String({
+    description:
+      'due 已到期待鉴定 / in_round 鉴定中 / decided 已作出鉴定结论 / on_register 已列入销毁清册 / destroyed 已销毁',
+  }),
   round: Nullable(Type.String({ description: '所在（或最近作出结论的）鉴定批次' })),
   decision: Nullable(Type.String({ description: '该批次的鉴定结论：keep / destroy；未定为 null' })),
 });

@@ -306,7 +306,7 @@ describe('the expiry list and appraisal rounds', () => {
     expect(await runtime.drain()).toMatchObject({ done: 1, dead: 0 });
     const list = await expiryList(db(), leadAccess, { fonds: 'J013' }, undefined, NOW);
     expect(list.items.map((item) => item.archiveCode)).toEqual([due1]);
-    expect(list.items[0]).toMatchObject({ round, decision: 'destroy' });
+    expect(list.items[0]).toMatchObject({ round, decision: 'destroy', state: 'decided' });
     expect(list.entries.some((entry) => entry.year === 1991 && entry.expiresOn === '2042-01-01')).toBe(true);
   });
 
@@ -378,5 +378,31 @@ describe('the expiry list and appraisal rounds', () => {
       decide(db(), access, opened.code, { items: [extra], decision: 'destroy', reason: '再来一次' }, NOW),
     );
     expect(stale.code).toBe('APPRAISAL_DECISION_CONFLICT');
+  });
+
+  it('lists a destroyed item with its state and keeps it out of any round', async () => {
+    const gone = await file('1993-01-01', { retention: 'D10', title: '已销毁 报销审核表' });
+    // The tombstone as the destruction register leaves it.
+    await db()
+      .updateTable('archive_item')
+      .set({ destroyed_register: 'XH-J013-2026-9', destroyed_at: NOW, destroyed_digest: 'sha256:00' })
+      .where('archive_code', '=', gone)
+      .execute();
+    await refreshAllExpiry(db(), 'J013', NOW);
+    const access = await ctx(lead);
+    const list = await expiryList(db(), access, { fonds: 'J013', year: 1993 }, undefined, NOW);
+    expect(list.items).toMatchObject([
+      { archiveCode: gone, state: 'destroyed', destroyed: 'XH-J013-2026-9' },
+    ]);
+    const opened = await openRound(
+      db(),
+      access,
+      { fonds: 'J013', lead: lead.username, members: [member.username] },
+      NOW,
+    );
+    expect((await failure(addItems(db(), access, opened.code, { items: [gone] }, NOW))).code).toBe(
+      'ITEM_DESTROYED',
+    );
+    expect((await addItems(db(), access, opened.code, { year: 1993 }, NOW)).added).toEqual([]);
   });
 });

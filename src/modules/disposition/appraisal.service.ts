@@ -30,6 +30,7 @@ import {
   writeProposal,
 } from './appraisal.repo.js';
 import type { AppraisalChoice } from './appraisal.tables.js';
+import { itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
 import { EXPIRY_REFRESH_JOB } from './expiry.job.js';
 
 // 鉴定批次: a group of at least two named members (accounts that may appraise, within the fonds), one
@@ -232,6 +233,8 @@ export async function addItems(
           'APPRAISAL_ITEM_NOT_DUE',
           `档案 ${archiveCode} 于 ${item.expiresOn} 到期，尚未到期，不能列入鉴定`,
         );
+      if (item.destroyed)
+        throw conflict('ITEM_DESTROYED', `档案 ${archiveCode} 已按销毁清册 ${item.destroyed} 销毁`);
       return item;
     });
   } else {
@@ -239,17 +242,19 @@ export async function addItems(
       throw invalid('APPRAISAL_INPUT_INVALID', '请指定档号，或从到期清单中选取（全部、某年度或某类别）');
     if (selection.year !== undefined && !Number.isInteger(selection.year))
       throw invalid('APPRAISAL_INPUT_INVALID', '年度应为整数');
-    chosen = await dueItemKeys(
-      db,
-      access,
-      {
-        fonds: round.fondsCode,
-        ...(selection.year !== undefined ? { year: selection.year } : {}),
-        ...(selection.category !== undefined ? { category: String(selection.category) } : {}),
-      },
-      MAX_ROUND_ADD * 2,
-      now,
-    );
+    chosen = (
+      await dueItemKeys(
+        db,
+        access,
+        {
+          fonds: round.fondsCode,
+          ...(selection.year !== undefined ? { year: selection.year } : {}),
+          ...(selection.category !== undefined ? { category: String(selection.category) } : {}),
+        },
+        MAX_ROUND_ADD * 2,
+        now,
+      )
+    ).filter((item) => item.destroyed === null);
   }
   return inTransaction(db, async (trx) => {
     const locked = await roundFor(trx, access, code, true);
@@ -260,6 +265,16 @@ export async function addItems(
     );
     const inThisRound = new Set(present.filter((row) => row.roundId === locked.id).map((row) => row.itemId));
     const busy = present.filter((row) => row.roundId !== locked.id && !row.decided);
+    // An item on a register still open was decided already and waits to be destroyed.
+    const onRegister = await itemsAmong(
+      trx,
+      itemsOnOpenRegistersSql(),
+      chosen.map((item) => item.itemId),
+    );
+    if (selection.items !== undefined && onRegister.size > 0) {
+      const first = chosen.find((item) => onRegister.has(item.itemId));
+      throw conflict('APPRAISAL_ITEM_BUSY', `档案 ${first?.archiveCode} 已列入尚未执行完毕的销毁清册`);
+    }
     if (selection.items !== undefined) {
       const named = [...present.filter((row) => row.roundId === locked.id), ...busy];
       if (named.length > 0) {
@@ -273,7 +288,9 @@ export async function addItems(
     // From the list, what is already under appraisal is left where it is.
     const busyIds = new Set(busy.map((row) => row.itemId));
     const adding = chosen
-      .filter((item) => !inThisRound.has(item.itemId) && !busyIds.has(item.itemId))
+      .filter(
+        (item) => !inThisRound.has(item.itemId) && !busyIds.has(item.itemId) && !onRegister.has(item.itemId),
+      )
       .slice(0, MAX_ROUND_ADD);
     if (adding.length === 0) return { added: [] };
     await insertRoundItems(trx, locked.id, adding, actorOf(access), now);

@@ -21,6 +21,7 @@ import {
 } from './appraisal.repo.js';
 import type { AppraisalChoice } from './appraisal.tables.js';
 import type { RoundSummary } from './appraisal.service.js';
+import { itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
 
 // What people read of appraisal: the expiry list with each item's appraisal state, the rounds, one
 // round with its group and items (titles masked as every list masks them).
@@ -34,7 +35,11 @@ const scopeFonds = (access: AccessContext): string[] | null =>
     ? null
     : [...new Set(access.scope.rows.map((row) => row.fondsCode as string))];
 
+export type ExpiryState = 'due' | 'in_round' | 'decided' | 'on_register' | 'destroyed';
+
 export interface ExpiryListItem extends DueItem {
+  /** 已到期待鉴定, 鉴定中, 已作出结论, 已列入销毁清册, 已销毁. */
+  state: ExpiryState;
   /** The round the item is under appraisal in (or was decided in last), and its decision. */
   round: string | null;
   decision: AppraisalChoice | null;
@@ -70,12 +75,24 @@ export async function expiryList(
     if (!seen || (seen.decided && (!state.decided || state.roundId > seen.roundId)))
       latest.set(state.itemId, state);
   }
+  const onRegister = await itemsAmong(
+    db,
+    itemsOnOpenRegistersSql(),
+    due.map((item) => item.id),
+  );
+  const stateOf = (item: DueItem): ExpiryState => {
+    if (item.destroyed) return 'destroyed';
+    if (onRegister.has(item.id)) return 'on_register';
+    const round = latest.get(item.id);
+    return round === undefined ? 'due' : round.decided ? 'decided' : 'in_round';
+  };
   return {
     fonds: filter.fonds,
     refreshedAt: summary.refreshedAt,
     entries: summary.entries,
     items: due.map((item) => ({
       ...item,
+      state: stateOf(item),
       round: latest.get(item.id)?.round ?? null,
       decision: latest.get(item.id)?.decision ?? null,
     })),
