@@ -77,6 +77,12 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'legal_hold_sequence', key: ['year'] },
   { name: 'legal_hold', key: ['id'], serial: 'id' },
   { name: 'legal_hold_item', key: ['hold_id', 'item_id'] },
+  // 到期与鉴定: the expiry list's summary (the refresh job would rebuild it, but only at its next run),
+  // the appraisal rounds, their groups and each item's proposal and decision.
+  { name: 'expiry_entry', key: ['fonds_code', 'year', 'category_id', 'item_retention', 'region_key'] },
+  { name: 'appraisal_round', key: ['id'], serial: 'id' },
+  { name: 'appraisal_member', key: ['round_id', 'username'] },
+  { name: 'appraisal_item', key: ['round_id', 'item_id'] },
 ];
 
 /**
