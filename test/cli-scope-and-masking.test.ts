@@ -489,9 +489,9 @@ it('yidang destroy draw / sign / approve / carry / show / list: nothing of J014,
         name,
         idNumber: id,
         title: `${name} 已到期的零星报销审核表`,
-        date: '2010-03-15',
-        handledAt: '2010-03-15T10:00:00+08:00',
-        retention: 'D10',
+        date: '1990-03-15',
+        handledAt: '1990-03-15T10:00:00+08:00',
+        retention: 'D30',
         ...(fonds === 'J014'
           ? { fonds, poolingRegion: '320116', responsible: '南京市六合区医疗保障局' }
           : {}),

@@ -55,9 +55,9 @@ beforeAll(async () => {
     const codes: string[] = [];
     for (let index = 1; index <= ITEMS; index++) {
       const code = await fileOneItem(system, {
-        date: '2010-03-15',
-        handledAt: '2010-03-15T10:00:00+08:00',
-        retention: 'D10',
+        date: '1990-03-15',
+        handledAt: '1990-03-15T10:00:00+08:00',
+        retention: 'D30',
         idNumber: validId(`32011519700101${String(index).padStart(3, '0')}`),
         title: `王建国 零星报销审核表 ${index}`,
       });

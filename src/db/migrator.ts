@@ -31,6 +31,7 @@ import * as holds from './migrations/20261227T150000-holds.js';
 import * as appraisal from './migrations/20261227T150200-appraisal.js';
 import * as destruction from './migrations/20261227T150300-destruction.js';
 import * as destructionCategory from './migrations/20261227T150310-destruction-category.js';
+import * as destructionRows from './migrations/20261227T150320-destruction-rows.js';
 import * as shred from './migrations/20261227T150400-shred.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
@@ -67,6 +68,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T150200-appraisal': appraisal,
   '20261227T150300-destruction': destruction,
   '20261227T150310-destruction-category': destructionCategory,
+  '20261227T150320-destruction-rows': destructionRows,
   '20261227T150400-shred': shred,
 };
 

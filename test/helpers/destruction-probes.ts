@@ -31,9 +31,9 @@ async function registerOf(
         name: person.name,
         idNumber: person.id,
         title: `${person.name} 已到期的零星报销审核表`,
-        date: '2010-03-15',
-        handledAt: '2010-03-15T10:00:00+08:00',
-        retention: 'D10',
+        date: '1990-03-15',
+        handledAt: '1990-03-15T10:00:00+08:00',
+        retention: 'D30',
       }),
       ...(fonds === 'J014'
         ? {
@@ -126,6 +126,9 @@ export const DESTRUCTION_ROUTES: Record<string, Probe | string> = {
     place: '局档案室',
     at: '2026-01-01T10:00:00+08:00',
     witnesses: ['a', 'b'],
+  }),
+  'POST /api/v1/destruction/registers/{code}/withdraw': onRegister('POST', '/withdraw', {
+    reason: '走查撤销清册',
   }),
   'GET /api/v1/destruction/registers/{code}/xlsx': onRegister('GET', '/xlsx'),
   'GET /api/v1/destruction/registers/{code}/pdf': onRegister('GET', '/pdf'),

@@ -7,6 +7,7 @@ import {
   drawRegister,
   type SignRoleInput,
   signRegister,
+  withdrawRegister,
 } from '../../modules/disposition/destruction.service.js';
 import {
   listRegistersFor,
@@ -160,6 +161,20 @@ export function registerDestroyCommands(program: Command): void {
         ),
       );
       process.stdout.write(`已批准销毁清册 ${code}\n`);
+    });
+
+  destroy
+    .command('withdraw <清册编号>')
+    .description('撤销尚未执行的销毁清册（须说明原因），所列档案可重新编制')
+    .requiredOption('--reason <原因>', '撤销原因（至少4个字）')
+    .option(...USER_OPTION)
+    .action(async (code: string, options: { reason: string; user?: string }) => {
+      await withDatabase((database) =>
+        asCliUser(database.db, options.user, 'appraisal.work', (user) =>
+          withdrawRegister(database.db, user.principal, code, options.reason),
+        ),
+      );
+      process.stdout.write(`已撤销销毁清册 ${code}\n`);
     });
 
   destroy

@@ -2,10 +2,13 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, systemContext } from '../../shared/access-context.js';
 import { isYidangError, YidangError } from '../../shared/errors.js';
+import { findItemsByIds, lockItem } from '../catalog/item.queries.js';
+import { scopedQuery } from '../catalog/item.scope.js';
 import { tombstoneItem } from '../catalog/tombstone.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { enqueueJob, type JobContext, type JobDefinition } from '../jobs/job.runtime.js';
+import type { JobContext, JobDefinition } from '../jobs/job.runtime.js';
+import { expectedOf, refusalsOf } from './destruction.checks.js';
 import { fileRegister } from './destruction.file.js';
 import { DESTRUCTION_CARRY_JOB, isPaper } from './destruction.names.js';
 import { forgetScannedPages } from '../scan/scan.queries.js';
@@ -61,6 +64,29 @@ async function destroyRow(
     if (job) await job.holds(trx);
     const row = await lockRow(trx, register.id, seq);
     if (row?.state !== 'pending') return;
+    // Paper goes first, under witness: the catalog entry (and where the box lies) stays until confirmed.
+    if (isPaper(row) && row.paper_confirmed_by === null) return;
+    // Checked again here, with the item locked: a hold placed, a loan opened or a change made since
+    // the register was approved keeps the item whole, and the row says why.
+    await lockItem(trx, row.item_id);
+    const found = await findItemsByIds(trx, [row.item_id], scopedQuery(access));
+    const refusal = (
+      await refusalsOf(trx, access, [expectedOf(row)], found, {
+        exceptRegister: register.id,
+        notBefore: register.approved_at ?? register.drawn_at,
+      })
+    ).get(row.item_id);
+    if (refusal) {
+      await updateRow(trx, register.id, seq, { state: 'refused', refusal: refusal.reason });
+      recordEvent(trx, {
+        actor,
+        action: 'destruction.item_refused',
+        subject: `register:${register.code}`,
+        payload: { item: row.archive_code, reason: refusal.reason },
+        state: await registerState(trx, register.id),
+      });
+      return;
+    }
     const at = new Date();
     const files = await listItemFiles(trx, row.item_id);
     const shred = await shredBlobKeys(trx, context, {
@@ -105,31 +131,14 @@ async function confirmRow(context: CarryContext, register: RegisterRow, row: Reg
   return null;
 }
 
-/**
- * Marks the register carried out once every row is destroyed and every paper item confirmed. With
- * `enqueueFiling` (a person's last paper confirmation) the job is queued in the same transaction to
- * file the register, so filing never depends on the person's request surviving.
- */
-export async function completeIfDone(
-  db: Db,
-  code: string,
-  actor: string,
-  options: { enqueueFiling?: boolean } = {},
-): Promise<boolean> {
+/** Marks the register carried out once every row is destroyed (or refused, with its reason). */
+export async function completeIfDone(db: Db, code: string, actor: string): Promise<boolean> {
   return inTransaction(db, async (trx) => {
     const register = await findRegister(trx, code, true);
     if (register?.state !== 'carrying') return register?.state === 'carried' || register?.state === 'filed';
     const rows = await registerRows(trx, register.id);
-    if (rows.some((row) => row.state !== 'destroyed' || (isPaper(row) && row.paper_confirmed_by === null)))
-      return false;
+    if (rows.some((row) => row.state !== 'destroyed' && row.state !== 'refused')) return false;
     await moveRegister(trx, register.id, 'carrying', { state: 'carried', carried_at: new Date() });
-    if (options.enqueueFiling)
-      await enqueueJob(trx, {
-        kind: DESTRUCTION_CARRY_JOB,
-        payload: { register: code, actor },
-        key: code,
-        maxAttempts: 1000,
-      });
     recordEvent(trx, {
       actor,
       action: 'destruction.completed',
@@ -159,7 +168,7 @@ export async function carryOut(
     const rows = await registerRows(context.db, register.id);
     let done = rows.filter((row) => row.state !== 'pending').length;
     for (const row of rows) {
-      if (row.state !== 'pending') continue;
+      if (row.state !== 'pending' || (isPaper(row) && row.paper_confirmed_by === null)) continue;
       await destroyRow(context, access, register, row.seq, actor, job);
       done += 1;
       if (job && (done % 20 === 0 || done === rows.length))
@@ -175,7 +184,9 @@ export async function carryOut(
   const outcome: CarryOutcome = {
     destroyed: rows.filter((row) => row.state === 'destroyed').length,
     waiting: rows.filter((row) => row.state === 'shredding').length,
-    paperPending: rows.filter((row) => isPaper(row) && row.paper_confirmed_by === null).length,
+    paperPending: rows.filter(
+      (row) => row.state === 'pending' && isPaper(row) && row.paper_confirmed_by === null,
+    ).length,
     total: rows.length,
     completed,
   };

@@ -1,16 +1,22 @@
+import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { listCategories } from '../catalog/catalog.queries.js';
+import { itemsDueState } from '../catalog/expiry.queries.js';
 import { heldItemsSql } from '../catalog/hold.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { itemsOnLoanSql } from '../lending/lending.queries.js';
-import { type RefusalReason, REFUSAL_REASONS } from './destruction.names.js';
+import { listItemFiles } from '../storage/storage.queries.js';
+import { REFUSAL_REASONS, type RefusalReason } from './destruction.names.js';
 import { databaseToday, itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
 
-// Why an item may not be destroyed now, checked when a register is drawn, approved and carried out:
-// permanent, not yet expired (by the database's clock, so a server clock set back refuses nothing
-// wrongly and lets nothing through early), on legal hold, on loan or asked for, on another open
-// register, or changed since it was decided (or drawn): then the register must be drawn again.
+// Why an item may not be destroyed now, checked when a register is drawn, approved and started, and
+// again for each item inside the carry-out's own transaction: permanent or not yet expired by the
+// retention schedule as it stands (the longer of the item's and its category's current period in its
+// region, as the expiry list counts), on legal hold, on loan or asked for, on another open register,
+// or changed since it was decided (or drawn) — version, period, category or its files: then the
+// register must be drawn again.
 
 export interface Refusal {
   itemId: number;
@@ -26,12 +32,38 @@ export interface Expected {
   version: number;
   retention: string;
   categoryId: number;
+  /** The digest of its file list when drawn (absent when deciding). */
+  filesDigest?: string;
+}
+
+/** What a register row says the item was when drawn. */
+export const expectedOf = (row: {
+  item_id: number;
+  archive_code: string;
+  item_version: number;
+  retention: string;
+  category_id: number;
+  files_digest: string;
+}): Expected => ({
+  itemId: row.item_id,
+  archiveCode: row.archive_code,
+  version: row.item_version,
+  retention: row.retention,
+  categoryId: row.category_id,
+  // Registers drawn before the digest was kept have none to compare.
+  ...(row.files_digest ? { filesDigest: row.files_digest } : {}),
+});
+
+/** A digest of an item's file list (the digests of its files, sorted). */
+export async function filesDigestOf(db: Db, itemId: number): Promise<string> {
+  const digests = (await listItemFiles(db, itemId)).map((file) => file.digest).sort();
+  return `sha256:${crypto.createHash('sha256').update(digests.join('\n')).digest('hex')}`;
 }
 
 /**
  * Today in Beijing by the database's clock, never before `notBefore` (the time the group decided, or
- * the register was drawn): a clock set back — the embedded engine's clock is the server's — cannot
- * make an item decided due look not yet due, nor one not due look due.
+ * the register was approved): a clock set back — the embedded engine's clock is the server's — cannot
+ * make an item decided due look not yet due.
  */
 export async function dayOf(db: Db, notBefore: Date | null): Promise<string> {
   const today = await databaseToday(db);
@@ -41,17 +73,24 @@ export async function dayOf(db: Db, notBefore: Date | null): Promise<string> {
 
 export async function refusalsOf(
   db: Db,
+  access: AccessContext,
   expected: readonly Expected[],
   found: readonly Item[],
   options: { exceptRegister?: number; destroyed?: ReadonlySet<number>; notBefore?: Date | null } = {},
 ): Promise<Map<number, Refusal>> {
   const ids = expected.map((entry) => entry.itemId);
-  const [today, held, onLoan, onRegister, categories] = await Promise.all([
-    dayOf(db, options.notBefore ?? null),
+  const today = await dayOf(db, options.notBefore ?? null);
+  const [held, onLoan, onRegister, categories, due] = await Promise.all([
     itemsAmong(db, heldItemsSql(), ids),
     itemsAmong(db, itemsOnLoanSql(), ids),
     itemsAmong(db, itemsOnOpenRegistersSql(options.exceptRegister ?? 0), ids),
     listCategories(db),
+    itemsDueState(
+      db,
+      access,
+      found.map((item) => item.archiveCode),
+      new Date(`${today}T12:00:00+08:00`),
+    ),
   ]);
   const categoryId = new Map(categories.map((category) => [category.code, category.id]));
   const byId = new Map(found.map((item) => [item.id, item]));
@@ -65,17 +104,19 @@ export async function refusalsOf(
     });
   for (const entry of expected) {
     const item = byId.get(entry.itemId);
+    const state = item ? due.get(item.archiveCode) : undefined;
     if (options.destroyed?.has(entry.itemId)) refuse(entry, 'destroyed');
-    else if (!item) refuse(entry, 'not_found');
-    else if (item.retention === 'Y') refuse(entry, 'permanent');
+    else if (!item || !state) refuse(entry, 'not_found');
+    else if (state.effectiveRetention === 'Y') refuse(entry, 'permanent');
     else if (
       item.version !== entry.version ||
       item.retention !== entry.retention ||
       categoryId.get(item.category) !== entry.categoryId
     )
       refuse(entry, 'changed');
-    else if (!item.retentionExpiresOn || item.retentionExpiresOn > today)
-      refuse(entry, 'not_expired', `（${item.retentionExpiresOn ?? '永久'} 期满）`);
+    else if (entry.filesDigest !== undefined && (await filesDigestOf(db, item.id)) !== entry.filesDigest)
+      refuse(entry, 'files_changed');
+    else if (!state.due) refuse(entry, 'not_expired', `（按现行保管期限 ${state.expiresOn ?? '永久'} 期满）`);
     else if (held.has(entry.itemId)) refuse(entry, 'held');
     else if (onLoan.has(entry.itemId)) refuse(entry, 'on_loan');
     else if (onRegister.has(entry.itemId)) refuse(entry, 'on_register');

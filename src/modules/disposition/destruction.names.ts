@@ -17,6 +17,7 @@ export const ROW_STATES: Readonly<Record<RowState | 'paper_confirmed' | 'paper_p
   destroyed: '已销毁',
   paper_pending: '待确认纸质销毁',
   paper_confirmed: '纸质已销毁',
+  refused: '未销毁（执行时被拒）',
 };
 
 export const SIGN_ROLES: Readonly<Record<SignRole, string>> = {
@@ -35,6 +36,7 @@ export const REFUSAL_REASONS = {
   changed: '编制清册后保管期限、类别或内容已变更，须重新编制清册',
   destroyed: '已销毁',
   not_found: '档案不存在或不在本人范围内',
+  files_changed: '编制清册后档案的文件已变更，须重新编制清册',
 } as const;
 export type RefusalReason = keyof typeof REFUSAL_REASONS;
 

@@ -4,14 +4,15 @@ import { invalid, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { authorize, type Principal } from '../access/principal.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { completeIfDone } from './destruction.carry.js';
-import { isPaper, PAPER_METHODS } from './destruction.names.js';
+import { enqueueJob } from '../jobs/job.runtime.js';
+import { DESTRUCTION_CARRY_JOB, isPaper, PAPER_METHODS } from './destruction.names.js';
 import { lockRow, registerState, signaturesOf, updateRow } from './destruction.repo.js';
 import { registerOrFail, registerSubject, visibleRegister } from './destruction.service.js';
 
 // 纸质档案销毁确认: for a paper (or hybrid) item the register row records the physical destruction —
 // method, place, time and the 监销人 present (two of the register's signed 监销人) — confirmed by an
-// archivist once the carry-out has reduced the item to its tombstone.
+// archivist; only then does the carry-out job reduce the catalog entry to its tombstone (and shred a
+// hybrid item's files), so the entry and where the box lies stay until the paper is really gone.
 
 export interface PaperInput {
   archiveCode: string;
@@ -74,11 +75,11 @@ export async function confirmPaper(
         `销毁清册 ${register.code} 不在执行中，不能确认纸质销毁`,
       );
     const locked = await lockRow(trx, register.id, row.seq);
-    if (locked?.state !== 'destroyed')
+    if (!locked || locked.state === 'refused')
       throw new YidangError(
         'DESTRUCTION_STATE',
         'conflict',
-        `${row.archive_code} 的电子部分和目录尚未销毁完毕，请等待执行完成后再确认`,
+        `${row.archive_code} 执行时被拒绝销毁，不能确认纸质销毁`,
       );
     if (locked.paper_confirmed_by !== null)
       throw new YidangError(
@@ -100,6 +101,12 @@ export async function confirmPaper(
       payload: { item: row.archive_code, method, place, at: at.toISOString(), witnesses },
       state: await registerState(trx, register.id),
     });
+    // The catalog entry (and a hybrid item's files) go now, in the job, one item per transaction.
+    await enqueueJob(trx, {
+      kind: DESTRUCTION_CARRY_JOB,
+      payload: { register: register.code, actor: principal.username },
+      key: register.code,
+      maxAttempts: 1000,
+    });
   });
-  await completeIfDone(db, register.code, principal.username, { enqueueFiling: true });
 }

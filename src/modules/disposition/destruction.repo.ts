@@ -241,6 +241,8 @@ function stateOf(
     drawnBy: register.drawn_by,
     approvedBy: register.approved_by,
     filed: register.filed_code,
+    withdrawn:
+      register.withdrawn_by === null ? null : { by: register.withdrawn_by, reason: register.withdraw_reason },
     signatures: signatures
       .map((signature) => ({ role: signature.role, user: signature.username, at: iso(signature.signed_at) }))
       .sort((a, b) => `${a.role}${a.user}`.localeCompare(`${b.role}${b.user}`)),
@@ -251,7 +253,9 @@ function stateOf(
       version: row.item_version,
       retention: row.retention,
       category: row.category_id,
-      state: row.state,
+      // Not the row's carry-out state: it moves with item.destroyed and blob.shredded, logged on their own
+      // subjects; a refusal is logged on the register (destruction.item_refused).
+      refused: row.refusal,
       paper:
         row.paper_confirmed_by === null ? null : { by: row.paper_confirmed_by, method: row.paper_method },
     })),

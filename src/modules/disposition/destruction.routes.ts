@@ -18,6 +18,7 @@ import {
   drawRegister,
   signRegister,
   visibleRegister,
+  withdrawRegister,
 } from './destruction.service.js';
 import { listRegistersFor, showRegister } from './destruction.view.js';
 
@@ -161,6 +162,25 @@ export const destructionRoutes: FastifyPluginAsyncTypebox<{ db: Db }> = async (a
     async (request) => {
       const principal = principalOf(request);
       await confirmPaper(db, principal, request.params.code, request.body);
+      return showRegister(db, principal, request.params.code);
+    },
+  );
+
+  app.post(
+    '/destruction/registers/:code/withdraw',
+    {
+      config: { permission: ['appraisal.work', 'destruction.approve'] },
+      schema: {
+        tags,
+        summary: '撤销尚未执行的销毁清册（须说明原因），所列档案可重新编制',
+        params: Params,
+        body: Type.Object({ reason: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
+        response: { 200: RegisterSchema, ...errors },
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      await withdrawRegister(db, principal, request.params.code, request.body.reason);
       return showRegister(db, principal, request.params.code);
     },
   );

@@ -26,6 +26,8 @@ const Row = Type.Object({
   note: Nullable(Type.String({ description: '备注' })),
   state: Type.String(),
   stateLabel: Type.String(),
+  refusal: Nullable(Type.String({ description: '执行时拒绝销毁的原因（档案保持原状）' })),
+  paperLocation: Nullable(Type.String({ description: '纸质原件存放位置（销毁前）' })),
   destroyedAt: Nullable(Type.String({ format: 'date-time' })),
   paper: Nullable(
     Type.Object({
@@ -65,8 +67,12 @@ export const RegisterSchema = Type.Object(
       destroyed: Type.Integer(),
       waitingReplicas: Type.Integer(),
       paperPending: Type.Integer(),
+      refused: Type.Integer(),
       total: Type.Integer(),
     }),
+    withdrawn: Nullable(
+      Type.Object({ by: Type.String(), at: Nullable(Type.String()), reason: Nullable(Type.String()) }),
+    ),
     rows: Type.Array(Row),
   },
   { description: '销毁清册' },

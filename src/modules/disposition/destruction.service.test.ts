@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { account, roundDeciding } from '../../../test/helpers/destruction.js';
+import { createFonds } from '../catalog/fonds.service.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure, validId } from '../../../test/helpers/fixtures.js';
 import {
@@ -21,7 +22,13 @@ import { addFile, openFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { carryOut } from './destruction.carry.js';
 import { confirmPaper } from './destruction.paper.js';
-import { approveRegister, carryOutRegister, drawRegister, signRegister } from './destruction.service.js';
+import {
+  approveRegister,
+  carryOutRegister,
+  drawRegister,
+  signRegister,
+  withdrawRegister,
+} from './destruction.service.js';
 import { listRegistersFor, showRegister } from './destruction.view.js';
 
 // 销毁清册 on a real database and real replicas: drawing with each refusal and its reason, the
@@ -30,7 +37,7 @@ import { listRegistersFor, showRegister } from './destruction.view.js';
 
 let system: TestSystem;
 const db = () => system.database.db;
-const EXPIRED = { date: '2010-03-15', handledAt: '2010-03-15T10:00:00+08:00', retention: 'D10' };
+const EXPIRED = { date: '1990-03-15', handledAt: '1990-03-15T10:00:00+08:00', retention: 'D30' };
 let serial = 0;
 const file = (overrides: Record<string, unknown> = {}) => {
   serial += 1;
@@ -109,9 +116,9 @@ describe('drawing a register', () => {
     expect(view.rows[0]).toMatchObject({
       seq: 1,
       archiveCode: ok,
-      year: 2010,
-      retention: 'D10',
-      keepYears: 10,
+      year: 1990,
+      retention: 'D30',
+      keepYears: 30,
     });
     expect(view.rows[0]?.title).not.toContain('王建国');
     expect(view.rows[0]?.keptYears).toBeGreaterThanOrEqual(15);
@@ -207,13 +214,23 @@ describe('signatures, approval and carrying out', () => {
       code,
       carrier.username,
     );
-    expect(outcome).toMatchObject({ destroyed: 2, waiting: 0, paperPending: 1, total: 2, completed: false });
+    expect(outcome).toMatchObject({ destroyed: 1, waiting: 0, paperPending: 1, total: 2, completed: false });
+    // Paper first: its catalog entry, and where the box lies, stay until the paper is destroyed.
+    expect(await item(paper)).toMatchObject({ name: '王建国', paperLocation: { warehouse: '一号库' } });
+    const midway = await showRegister(db(), drawer, code);
+    expect(midway.rows.find((row) => row.archiveCode === paper)).toMatchObject({
+      state: 'paper_pending',
+      paperLocation: '一号库/1/1/1',
+    });
+    // Verify passes while the carry-out waits for the paper: no row change reads as tampering.
+    const during = await verifyAll({ db: db(), store: system.store, signingKey: system.signingKey });
+    expect(during.problems).toEqual([]);
 
     const tombstone = await item(electronic);
     expect(tombstone).toMatchObject({
       archiveCode: electronic,
-      year: 2010,
-      retention: 'D10',
+      year: 1990,
+      retention: 'D30',
       name: null,
       idNumber: null,
       insuredNumber: null,
@@ -260,7 +277,7 @@ describe('signatures, approval and carrying out', () => {
       code,
       carrier.username,
     );
-    expect(again.destroyed).toBe(2);
+    expect(again.destroyed).toBe(1);
     expect(
       await db()
         .selectFrom('integrity_event')
@@ -294,15 +311,9 @@ describe('signatures, approval and carrying out', () => {
       'DESTRUCTION_INPUT_INVALID',
     );
     await confirmPaper(db(), carrier, code, paperInput);
-    const done = await showRegister(db(), drawer, code);
-    expect(done.state).toBe('carried');
     expect((await failure(confirmPaper(db(), carrier, code, paperInput))).code).toBe('DESTRUCTION_STATE');
-    expect(done.rows.find((row) => row.archiveCode === paper)).toMatchObject({
-      state: 'paper_confirmed',
-      paper: { method: '粉碎', confirmedBy: carrier.username },
-    });
     expect((await listRegistersFor(db(), drawer)).map((brief) => brief.code)).toContain(code);
-    // The last confirmation queued the job that files the register; run it.
+    // The confirmation queued the job that destroys the paper item's entry and files the register; run it.
     const queued = await db()
       .selectFrom('job')
       .select(['kind', 'state'])
@@ -312,6 +323,11 @@ describe('signatures, approval and carrying out', () => {
     await carryOut({ db: db(), store: system.store, signingKey: system.signingKey }, code, carrier.username);
     const filed = await showRegister(db(), drawer, code);
     expect(filed.state).toBe('filed');
+    expect(filed.rows.find((row) => row.archiveCode === paper)).toMatchObject({
+      state: 'paper_confirmed',
+      paper: { method: '粉碎', confirmedBy: carrier.username },
+    });
+    expect(await item(paper)).toMatchObject({ name: null, paperLocation: null });
     const archive = await item(filed.filed?.archiveCode as string);
     expect(archive).toMatchObject({ category: 'XHQC', retention: 'Y', fonds: 'J013', carrier: 'electronic' });
     expect(archive?.title).toContain(code);
@@ -349,7 +365,7 @@ describe('a register whose items changed after it was drawn', () => {
     await approveRegister(db(), approver, code);
     await signRegister(db(), witnessA, code, 'witness');
     await signRegister(db(), witnessB, code, 'witness');
-    await updateItem(db(), target, { retention: 'D30', reason: '鉴定后延长保管期限' }, 'test', {
+    await updateItem(db(), target, { retention: 'D50', reason: '鉴定后延长保管期限' }, 'test', {
       access: SYSTEM,
     });
     const refused = await failure(carryOutRegister(db(), carrier, code));
@@ -431,7 +447,7 @@ describe('a server clock set back', () => {
     const expired = await file();
     const young = await file({ date: '2024-03-15', handledAt: '2024-03-15T10:00:00+08:00' });
     const round = await roundDeciding(db(), [expired, young], group());
-    // The server's clock says 2015: by it the 2010 D10 item (due 2021-01-01) would not be due yet.
+    // The server's clock says 2015: by it the 1990 D30 item (due 2021-01-01) would not be due yet.
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2015-06-01T00:00:00Z') });
     try {
       const drawn = await drawRegister(db(), drawer, { round: round.code });
@@ -442,6 +458,91 @@ describe('a server clock set back', () => {
       expect(drawn.code).toMatch(/^XH-J013-2026-/);
     } finally {
       vi.useRealTimers();
+    }
+  });
+});
+
+describe('what happens after a register was started', () => {
+  it('keeps an item put on hold, one with a new file, and one withdrawn from nothing: each row says why', async () => {
+    const [plain, later, attached] = [await file(), await file(), await file()];
+    const round = await roundDeciding(db(), [plain, later, attached], group());
+    const { code } = await drawRegister(db(), drawer, { round: round.code });
+    await signRegister(db(), lead, code, 'lead');
+    await approveRegister(db(), approver, code);
+    await signRegister(db(), witnessA, code, 'witness');
+    await signRegister(db(), witnessB, code, 'witness');
+    await carryOutRegister(db(), carrier, code);
+    // After the start: a hold on one item, a new file on another.
+    await placeHold(db(), SYSTEM, { fonds: 'J013', items: [later], reason: '稽核案件新线索取证' });
+    await addFile(
+      { db: db(), store: system.store, access: SYSTEM },
+      attached,
+      { stream: streamOf(`%PDF-1.4\n${attached} 新证据\n%%EOF\n`), fileName: '新证据.pdf' },
+      'test',
+    );
+    const outcome = await carryOut(
+      { db: db(), store: system.store, signingKey: system.signingKey },
+      code,
+      carrier.username,
+    );
+    expect(outcome).toMatchObject({ destroyed: 1, total: 3, completed: true });
+    const view = await showRegister(db(), drawer, code);
+    expect(view.state).toBe('filed');
+    expect(view.progress.refused).toBe(2);
+    expect(view.rows.find((row) => row.archiveCode === later)).toMatchObject({
+      state: 'refused',
+      refusal: '已被冻结',
+    });
+    expect(view.rows.find((row) => row.archiveCode === attached)?.refusal).toContain('文件已变更');
+    expect((await item(later))?.name).toBe('王建国');
+    expect((await item(attached))?.name).toBe('王建国');
+    expect((await item(plain))?.name).toBeNull();
+    const refusals = await db()
+      .selectFrom('integrity_event')
+      .select('payload')
+      .where('action', '=', 'destruction.item_refused')
+      .where('subject', '=', `register:${code}`)
+      .execute();
+    expect(refusals).toHaveLength(2);
+    expect(
+      (await verifyAll({ db: db(), store: system.store, signingKey: system.signingKey })).problems,
+    ).toEqual([]);
+  });
+
+  it('withdraws a register that must be redrawn, and its items can be drawn again', async () => {
+    const target = await file();
+    const first = await roundDeciding(db(), [target], group());
+    const { code } = await drawRegister(db(), drawer, { round: first.code });
+    expect((await failure(withdrawRegister(db(), drawer, code, '短'))).code).toBe(
+      'DESTRUCTION_INPUT_INVALID',
+    );
+    expect((await failure(withdrawRegister(db(), clerk, code, '题名有误须重新编制'))).code).toBe('FORBIDDEN');
+    await withdrawRegister(db(), drawer, code, '题名有误须重新编制');
+    expect(await showRegister(db(), drawer, code)).toMatchObject({
+      state: 'withdrawn',
+      withdrawn: { by: drawer.username, reason: '题名有误须重新编制' },
+    });
+    expect((await failure(approveRegister(db(), approver, code))).code).toBe('DESTRUCTION_STATE');
+    const second = await roundDeciding(db(), [target], group());
+    expect((await drawRegister(db(), drawer, { round: second.code })).items).toBe(1);
+  });
+
+  it('answers a round of another fonds exactly as a round never opened', async () => {
+    await createFonds(db(), { code: 'J014', name: '南京市六合区医疗保障局', regionCode: '320116' }, 'test');
+    const theirs = await file({ fonds: 'J014', poolingRegion: '320116' });
+    const round = await roundDeciding(db(), [theirs], group(), 'J014');
+    const narrow = await account(
+      db(),
+      'narrow',
+      ['archivist'],
+      [{ fondsCode: 'J013', regionCode: null, categoryCode: null }],
+    );
+    const missing = round.code.replace(/\d+$/, '999');
+    for (const input of [{}, { items: ['J014-猜测'] }, { items: [theirs] }]) {
+      const outside = await failure(drawRegister(db(), narrow, { round: round.code, ...input }));
+      const never = await failure(drawRegister(db(), narrow, { round: missing, ...input }));
+      expect(outside.code).toBe('DESTRUCTION_ROUND_NOT_FOUND');
+      expect(outside.message.replace(round.code, '<>')).toBe(never.message.replace(missing, '<>'));
     }
   });
 });

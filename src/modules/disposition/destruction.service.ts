@@ -2,17 +2,26 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
-import { accessContextOf, authorize, type Principal } from '../access/principal.js';
-import { countInScope, findItemsByIds } from '../catalog/item.queries.js';
+import { accessContextOf, authorize, can, type Principal } from '../access/principal.js';
+import { countInScope, findItemsByIds, lockItem } from '../catalog/item.queries.js';
 import { maskItem } from '../catalog/item.mask.js';
 import { scopedQuery } from '../catalog/item.scope.js';
+import { inScopeFonds } from './destruction.scope.js';
 import { destroyedOf } from '../catalog/tombstone.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { enqueueJob } from '../jobs/job.runtime.js';
 import { scannedPagesOf } from '../scan/scan.queries.js';
 import { listItemFiles } from '../storage/storage.queries.js';
 import { itemsDecidedForDestruction } from './appraisal.queries.js';
-import { dayOf, type Expected, type Refusal, refusalsOf, refusalText } from './destruction.checks.js';
+import {
+  dayOf,
+  type Expected,
+  expectedOf,
+  filesDigestOf,
+  type Refusal,
+  refusalsOf,
+  refusalText,
+} from './destruction.checks.js';
 import {
   findRegister,
   insertRegister,
@@ -94,9 +103,20 @@ export interface DrawResult {
 export async function drawRegister(db: Db, principal: Principal, input: DrawInput): Promise<DrawResult> {
   authorize(principal, 'appraisal.work');
   const round = typeof input.round === 'string' ? await roundByCode(db, input.round.trim()) : undefined;
-  if (!round)
-    throw notFound('DESTRUCTION_ROUND_NOT_FOUND', `鉴定批次 ${String(input.round).slice(0, 40)} 不存在`);
+  const roundMissing = () =>
+    notFound('DESTRUCTION_ROUND_NOT_FOUND', `鉴定批次 ${String(input.round).slice(0, 40)} 不存在`);
+  if (!round) throw roundMissing();
+  const access = await accessContextOf(db, principal);
   let decided = await itemsDecidedForDestruction(db, round.id);
+  // A round the principal cannot see whole is not theirs: it answers as a code never issued, before
+  // anything of it (its items, which of them were decided) is told.
+  const seen = await countInScope(
+    db,
+    decided.map((item) => item.itemId),
+    scopedQuery(access),
+  );
+  if (decided.length === 0 ? !inScopeFonds(access, round.fondsCode) : seen < decided.length)
+    throw roundMissing();
   if (input.items) {
     const wanted = new Set(input.items.map((code) => code.trim()));
     const unknown = [...wanted].filter((code) => !decided.some((item) => item.archiveCode === code));
@@ -109,14 +129,11 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
   }
   if (decided.length === 0)
     throw invalid('DESTRUCTION_INPUT_INVALID', `鉴定批次 ${round.code} 没有决定销毁的档案`);
-  const access = await accessContextOf(db, principal);
   const found = await findItemsByIds(
     db,
     decided.map((item) => item.itemId),
     scopedQuery(access),
   );
-  // A round the principal cannot see whole is not theirs to draw from.
-  if (found.length === 0) throw notFound('DESTRUCTION_ROUND_NOT_FOUND', `鉴定批次 ${round.code} 不存在`);
   const expected: Expected[] = decided.map((item) => ({
     itemId: item.itemId,
     archiveCode: item.archiveCode,
@@ -128,10 +145,12 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
   for (const [code, note] of Object.entries(notes)) readNote(note, `${code} 的备注`, 200);
   const byId = new Map(found.map((item) => [item.id, item]));
   return inTransaction(db, async (trx) => {
+    // Locked in id order: two registers drawn at once cannot both take an item.
+    for (const id of [...byId.keys()].sort((a, b) => a - b)) await lockItem(trx, id);
     const destroyed = new Set((await destroyedOf(trx, [...byId.keys()])).keys());
     // The latest decision is a floor for today (see dayOf).
     const notBefore = new Date(Math.max(...decided.map((item) => new Date(item.decidedAt).getTime())));
-    const refusals = await refusalsOf(trx, expected, found, { destroyed, notBefore });
+    const refusals = await refusalsOf(trx, access, expected, found, { destroyed, notBefore });
     const eligible = decided.filter((item) => !refusals.has(item.itemId));
     if (eligible.length === 0)
       throw new YidangError(
@@ -163,6 +182,18 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
         carrier: item.carrier,
         reason: decision.reason.slice(0, 500) || '鉴定组决定销毁',
         note: readNote(notes[item.archiveCode], `${item.archiveCode} 的备注`, 200),
+        files_digest: await filesDigestOf(trx, item.id),
+        // Where the paper lies, for the 监销人 (the catalog keeps it until the paper is destroyed).
+        paper_location: item.paperLocation
+          ? [
+              item.paperLocation.warehouse,
+              item.paperLocation.cabinet,
+              item.paperLocation.shelf,
+              item.paperLocation.box,
+            ]
+              .join('/')
+              .slice(0, 200)
+          : null,
       });
     }
     const id = await insertRegister(
@@ -198,18 +229,13 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
 /** The items of the register checked again now (approval, carrying out): any refusal stops it whole. */
 async function recheck(db: Db, principal: Principal, register: RegisterRow, verb: string): Promise<void> {
   const rows = (await registerRows(db, register.id)).filter((row) => row.state === 'pending');
+  const access = await accessContextOf(db, principal);
   const found = await findItemsByIds(
     db,
     rows.map((row) => row.item_id),
-    scopedQuery(await accessContextOf(db, principal)),
+    scopedQuery(access),
   );
-  const expected = rows.map((row) => ({
-    itemId: row.item_id,
-    archiveCode: row.archive_code,
-    version: row.item_version,
-    retention: row.retention,
-    categoryId: row.category_id,
-  }));
+  const expected = rows.map(expectedOf);
   const destroyed = new Set(
     (
       await destroyedOf(
@@ -221,11 +247,11 @@ async function recheck(db: Db, principal: Principal, register: RegisterRow, verb
   const notBefore = register.approved_at ?? register.drawn_at;
   const refusals = [
     ...(
-      await refusalsOf(db, expected, found, { exceptRegister: register.id, destroyed, notBefore })
+      await refusalsOf(db, access, expected, found, { exceptRegister: register.id, destroyed, notBefore })
     ).values(),
   ];
   if (refusals.length === 0) return;
-  if (refusals.some((refusal) => refusal.reason === 'changed'))
+  if (refusals.some((refusal) => refusal.reason === 'changed' || refusal.reason === 'files_changed'))
     throw new YidangError(
       'DESTRUCTION_REDRAW',
       'conflict',
@@ -399,6 +425,45 @@ export async function carryOutRegister(db: Db, principal: Principal, code: strin
       action: 'destruction.started',
       subject: registerSubject(register.code),
       payload: { items: (await registerRows(trx, register.id)).length },
+      state: await registerState(trx, register.id),
+    });
+  });
+}
+
+/**
+ * Withdraws a register not yet carried out (撤销), with a reason: its items are free to be drawn
+ * again (a register whose items changed must be redrawn; one held item need not block the rest).
+ */
+export async function withdrawRegister(
+  db: Db,
+  principal: Principal,
+  code: string,
+  reason: string,
+): Promise<void> {
+  if (!can(principal, 'appraisal.work') && !can(principal, 'destruction.approve'))
+    authorize(principal, 'appraisal.work');
+  const text = readNote(reason, '撤销原因', 500);
+  if (!text || [...text].length < 4) throw invalid('DESTRUCTION_INPUT_INVALID', '撤销原因至少写4个字');
+  const { register } = await visibleRegister(db, principal, code);
+  stateMustBe(register, ['drawn', 'approved'], '撤销');
+  await inTransaction(db, async (trx) => {
+    const moved = await moveRegister(trx, register.id, register.state, {
+      state: 'withdrawn',
+      withdrawn_by: principal.username,
+      withdrawn_at: new Date(),
+      withdraw_reason: text,
+    });
+    if (!moved)
+      throw new YidangError(
+        'DESTRUCTION_STATE',
+        'conflict',
+        `销毁清册 ${register.code} 刚被他人办理，请刷新后重试`,
+      );
+    recordEvent(trx, {
+      actor: principal.username,
+      action: 'destruction.withdrawn',
+      subject: registerSubject(register.code),
+      payload: { reason: text },
       state: await registerState(trx, register.id),
     });
   });

@@ -3,7 +3,7 @@ import type { ColumnType, Generated } from 'kysely';
 // 销毁清册: the register, its rows (each item as drawn) and its signatures (see the destruction migration).
 
 export type RegisterState = 'drawn' | 'approved' | 'carrying' | 'carried' | 'filed' | 'withdrawn';
-export type RowState = 'pending' | 'shredding' | 'destroyed';
+export type RowState = 'pending' | 'shredding' | 'destroyed' | 'refused';
 export type SignRole = 'lead' | 'approver' | 'witness';
 
 export interface DestructionSequenceTable {
@@ -31,6 +31,9 @@ export interface DestructionRegisterTable {
   filed_code: string | null;
   filed_digest: string | null;
   filed_at: Date | null;
+  withdrawn_by: ColumnType<string | null, string | null | undefined, string | null>;
+  withdrawn_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  withdraw_reason: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DestructionRowTable {
@@ -59,6 +62,12 @@ export interface DestructionRowTable {
   paper_at: Date | null;
   paper_witnesses: string[] | null;
   paper_confirmed_by: string | null;
+  /** Why the carry-out refused the row (a REFUSAL_REASONS code). */
+  refusal: ColumnType<string | null, string | null | undefined, string | null>;
+  /** Digest of the item's file list when drawn: a file attached since is a change. */
+  files_digest: ColumnType<string, string | undefined, string>;
+  /** Where the paper lies (库房/柜/层/盒) until it is destroyed. */
+  paper_location: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface DestructionSignatureTable {

@@ -3,7 +3,14 @@ import { beijingDate } from '../../shared/beijing-time.js';
 import { YidangError } from '../../shared/errors.js';
 import { can, type Principal } from '../access/principal.js';
 import { isRetentionPeriod, RETENTION_LABELS, retentionYears } from '../catalog/retention.js';
-import { isPaper, REGISTER_STATES, ROW_STATES, SIGN_ROLES } from './destruction.names.js';
+import {
+  isPaper,
+  REFUSAL_REASONS,
+  type RefusalReason,
+  REGISTER_STATES,
+  ROW_STATES,
+  SIGN_ROLES,
+} from './destruction.names.js';
 import {
   listRegisters,
   type RegisterItemRow,
@@ -36,6 +43,10 @@ export interface RegisterRowView {
   note: string | null;
   state: string;
   stateLabel: string;
+  /** Why the carry-out refused it (the item stays whole). */
+  refusal: string | null;
+  /** Where the paper lies (库房/柜/层/盒), until it is destroyed. */
+  paperLocation: string | null;
   destroyedAt: string | null;
   paper: { method: string; place: string; at: string; witnesses: string[]; confirmedBy: string } | null;
 }
@@ -56,16 +67,23 @@ export interface RegisterView {
   carriedAt: string | null;
   filed: { archiveCode: string; digest: string | null; at: string | null } | null;
   signatures: Array<{ role: SignRole; roleLabel: string; user: string; at: string }>;
-  progress: { destroyed: number; waitingReplicas: number; paperPending: number; total: number };
+  progress: {
+    destroyed: number;
+    waitingReplicas: number;
+    paperPending: number;
+    refused: number;
+    total: number;
+  };
+  withdrawn: { by: string; at: string | null; reason: string | null } | null;
   rows: RegisterRowView[];
 }
 
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
 
 export function rowState(row: RegisterItemRow): keyof typeof ROW_STATES {
-  if (row.state !== 'destroyed') return row.state;
-  if (isPaper(row)) return row.paper_confirmed_by === null ? 'paper_pending' : 'paper_confirmed';
-  return 'destroyed';
+  if (isPaper(row) && row.state === 'pending' && row.paper_confirmed_by === null) return 'paper_pending';
+  if (isPaper(row) && row.state === 'destroyed') return 'paper_confirmed';
+  return row.state;
 }
 
 export function rowView(row: RegisterItemRow, today: string): RegisterRowView {
@@ -86,6 +104,11 @@ export function rowView(row: RegisterItemRow, today: string): RegisterRowView {
     note: row.note,
     state,
     stateLabel: ROW_STATES[state],
+    refusal:
+      row.refusal && Object.hasOwn(REFUSAL_REASONS, row.refusal)
+        ? REFUSAL_REASONS[row.refusal as RefusalReason]
+        : row.refusal,
+    paperLocation: row.paper_location,
     destroyedAt: iso(row.destroyed_at),
     paper:
       row.paper_confirmed_by === null
@@ -130,11 +153,15 @@ export async function registerViewOf(db: Db, register: RegisterRow, now = new Da
     progress: {
       destroyed: rows.filter((row) => row.state === 'destroyed').length,
       waitingReplicas: rows.filter((row) => row.state === 'shredding').length,
-      paperPending: rows.filter((row) => row.state === 'destroyed' && isPaper(row) && !row.paper_confirmed_by)
+      paperPending: rows.filter((row) => row.state === 'pending' && isPaper(row) && !row.paper_confirmed_by)
         .length,
+      refused: rows.filter((row) => row.state === 'refused').length,
       total: rows.length,
     },
     rows: rows.map((row) => rowView(row, today)),
+    withdrawn: register.withdrawn_by
+      ? { by: register.withdrawn_by, at: iso(register.withdrawn_at), reason: register.withdraw_reason }
+      : null,
   };
 }
 

@@ -260,6 +260,9 @@ export interface EventPayloads {
   };
   'destruction.completed': { items: number };
   'destruction.filed': { archiveCode: string; digest: string; files: string[] };
+  /** The carry-out refused a row (held, lent, changed since approval): the item stays whole. */
+  'destruction.item_refused': { item: string; reason: string };
+  'destruction.withdrawn': { reason: string };
   // 到期与鉴定 (catalog/expiry.*, disposition/appraisal.*); subject expiry:<全宗> or appraisal:<JD-…>.
   'expiry.refreshed': { fonds: string; entries: number; items: number };
   'appraisal.round_opened': { fonds: string; title: string; lead: string; members: string[] };
@@ -419,6 +422,8 @@ export const EVENT_TYPES = {
   'destruction.paper_confirmed': { label: '确认纸质档案销毁', subject: 'register' },
   'destruction.completed': { label: '销毁清册执行完毕', subject: 'register' },
   'destruction.filed': { label: '销毁清册归档', subject: 'register' },
+  'destruction.item_refused': { label: '执行销毁时拒绝销毁档案', subject: 'register' },
+  'destruction.withdrawn': { label: '撤销销毁清册', subject: 'register' },
   'expiry.refreshed': { label: '刷新到期档案清单', subject: 'expiry' },
   'appraisal.round_opened': { label: '建立鉴定批次', subject: 'appraisal' },
   'appraisal.member_set': { label: '设置鉴定小组', subject: 'appraisal' },
