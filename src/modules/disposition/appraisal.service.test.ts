@@ -405,4 +405,21 @@ describe('the expiry list and appraisal rounds', () => {
     );
     expect((await addItems(db(), access, opened.code, { year: 1993 }, NOW)).added).toEqual([]);
   });
+
+  it('puts a kept item up for appraisal again at its new due date', async () => {
+    // due2 was kept for 50 years: due again on 2042-01-01.
+    const later = new Date('2042-03-01T04:00:00Z');
+    await refreshAllExpiry(db(), 'J013', later);
+    const access = await ctx(lead);
+    const list = await expiryList(db(), access, { fonds: 'J013', year: 1991 }, undefined, later);
+    expect(list.items).toMatchObject([{ archiveCode: due2, effectiveRetention: 'D50', state: 'decided' }]);
+    const again = await openRound(
+      db(),
+      access,
+      { fonds: 'J013', lead: lead.username, members: [member.username] },
+      later,
+    );
+    expect(again.code).toBe('JD-J013-2042-1');
+    expect((await addItems(db(), access, again.code, { items: [due2] }, later)).added).toEqual([due2]);
+  });
 });
