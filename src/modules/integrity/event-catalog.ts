@@ -229,12 +229,13 @@ export interface EventPayloads {
     fonds: string;
     kind: 'items' | 'query' | 'category_year';
     selector: Readonly<Record<string, string | number>>;
-    items: number;
+    /** Items covered; absent for a hold by condition placed by someone who may not read items. */
+    items?: number;
     reason: string;
     caseRef: string | null;
     source: 'manual' | 'case';
   };
-  'hold.lifted': { reason: string; items: number };
+  'hold.lifted': { reason: string; items?: number };
   // 销毁清册 (disposition/destruction.*); subject register:<XH-…>, state the register's digest.
   'destruction.drawn': { round: string; items: string[]; refused: Array<{ item: string; reason: string }> };
   'destruction.signed': { role: 'lead' | 'approver' | 'witness'; signedAt: string };
