@@ -123,6 +123,22 @@ it('places, lists, shows and lifts holds; a held item’s retention is not short
   expect(shorten.code).toBe(1);
   expect(shorten.stderr).toContain('处于冻结中');
   expect(shorten.stderr).toContain(first);
+  // Correcting the person's ID number would move the item out of the person's hold: refused, named.
+  const personHold = /冻结 (DJ-\d{4}-\d+)/.exec(byPerson.stdout)?.[1] as string;
+  fs.writeFileSync(`${cli.home}/id.json`, JSON.stringify({ idNumber: validId('32011519880808124') }));
+  const moved = await as('hold.keeper', [
+    'item',
+    'update',
+    items[0] as string,
+    '--file',
+    `${cli.home}/id.json`,
+    '--reason',
+    '更正身份证号',
+  ]);
+  expect(moved.code).toBe(1);
+  expect(moved.stderr).toContain(personHold);
+  expect(moved.stderr).toContain('身份证号');
+  expect(moved.stderr).not.toContain(PERSON);
 
   const lifted = await as('hold.keeper', ['hold', 'lift', first, '--reason', '诉讼终结解除']);
   expect(lifted.code, lifted.stderr).toBe(0);

@@ -22,8 +22,12 @@ const KIND_BY_NAME = new Map<string, string>([
   ...Object.keys(HOLD_SELECTOR_KINDS).map((code) => [code, code] as [string, string]),
 ]);
 
+// A hold by condition shows no count to whoever may not read items (the count would be content).
+const count = (hold: HoldView) =>
+  hold.itemCount === null ? '件数不向无查阅档案权限者显示' : `覆盖 ${hold.itemCount} 件`;
+
 function line(hold: HoldView): string {
-  return `冻结 ${hold.code}：${hold.stateName}，${hold.summary}，覆盖 ${hold.itemCount} 件\n`;
+  return `冻结 ${hold.code}：${hold.stateName}，${hold.summary}，${count(hold)}\n`;
 }
 
 function show(hold: HoldDetail): void {
@@ -32,7 +36,7 @@ function show(hold: HoldDetail): void {
     ['状态', hold.stateName],
     ['冻结方式', hold.kindName],
     ['冻结范围', hold.summary],
-    ['覆盖档案', `${hold.itemCount} 件`],
+    ['覆盖档案', count(hold)],
     ['冻结原因', hold.reason],
     ['案件编号', hold.caseRef ?? ''],
     ['来源', hold.sourceName],
@@ -49,7 +53,7 @@ function show(hold: HoldDetail): void {
   if (hold.items === null) process.stdout.write('（无查阅档案权限，不列档号）\n');
   else if (hold.items.length > 0) {
     process.stdout.write(
-      `档号（${hold.items.length < hold.itemCount ? `前 ${hold.items.length} 个` : '全部'}）：\n`,
+      `档号（${hold.items.length < (hold.itemCount ?? 0) ? `前 ${hold.items.length} 个` : '全部'}）：\n`,
     );
     for (const code of hold.items) process.stdout.write(`  ${code}\n`);
   }
@@ -184,7 +188,7 @@ export function registerHoldCommands(program: Command): void {
             one.code,
             one.stateName,
             one.summary,
-            one.itemCount,
+            one.itemCount ?? '—',
             one.reason,
             one.caseRef ?? '',
             one.placedBy,

@@ -222,6 +222,14 @@ export async function countHeld(
   return new Map(result.rows.map((row) => [row.hold_id, Number(row.n)]));
 }
 
+/** How many of an explicit hold's listed items lie outside the scope (0: the scope covers them all). */
+export async function countListedOutside(db: Db, holdId: number, scope: ScopedQuery): Promise<number> {
+  const result = await sql<{ n: string | number }>`select count(*) as n from legal_hold_item hi
+    join archive_item i on i.id = hi.item_id
+    where hi.hold_id = ${holdId} and not (${withinScope(scope)})`.execute(db);
+  return Number(result.rows[0]?.n ?? 0);
+}
+
 /** The 档号 of a hold's items within the scope, in 档号 order, at most `limit`. */
 export async function heldItemCodes(
   db: Db,

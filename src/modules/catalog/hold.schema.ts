@@ -62,7 +62,12 @@ export const HoldSchema = Type.Object({
   liftedBy: Nullable(Type.String()),
   liftedAt: Nullable(Time),
   liftReason: Nullable(Type.String()),
-  itemCount: Type.Integer({ description: '您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算）' }),
+  itemCount: Nullable(
+    Type.Integer({
+      description:
+        '您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算；无查阅档案权限者看不到按条件冻结的件数，为 null）',
+    }),
+  ),
 });
 
 export const HoldDetailSchema = Type.Composite([

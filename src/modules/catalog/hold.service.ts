@@ -18,6 +18,7 @@ import {
 } from './hold.names.js';
 import {
   countHeld,
+  countListedOutside,
   findHold,
   type HoldRow,
   type HoldSelectorRow,
@@ -37,7 +38,8 @@ import { scopedQuery } from './item.scope.js';
 // 冻结 (legal holds): an archivist or auditor (hold.manage) holds items named by 档号, by a query over
 // a fonds, or by a category and year, with a reason and a case reference; a held item cannot be
 // destroyed, transferred or have its retention shortened. Lifting needs a reason; both are events.
-// A hold names items but shows no content: the auditor, who reads none, sees the count only.
+// A hold names items but shows no content. A hold by condition counts a person's (or an institution's)
+// records, so its count is content: only whoever may read items sees it (an auditor sees none).
 
 export const MAX_HOLD_ITEMS = 1000;
 const SHOWN_ITEMS = 200;
@@ -88,8 +90,11 @@ export interface HoldView {
   liftedBy: string | null;
   liftedAt: string | null;
   liftReason: string | null;
-  /** How many items within the caller's scope the hold covers now (a query hold: evaluated now). */
-  itemCount: number;
+  /**
+   * How many items within the caller's scope the hold covers now (a query hold: evaluated now); null
+   * for a hold by condition when the caller may not read items (the count would tell them content).
+   */
+  itemCount: number | null;
 }
 
 export interface HoldDetail extends HoldView {
@@ -196,7 +201,7 @@ export async function placeHold(
         fonds: fondsCode,
         kind,
         selector: describeSelector(row),
-        items: count,
+        ...(mayCount(access, kind) ? { items: count } : {}),
         reason,
         caseRef,
         source: options.source ?? 'manual',
@@ -205,7 +210,7 @@ export async function placeHold(
     });
     return { row, count };
   });
-  return holdView(placed.row, placed.count);
+  return holdView(access, placed.row, placed.count);
 }
 
 function readSelector(
@@ -251,7 +256,7 @@ function readSelector(
   if (input.category !== undefined && input.category !== '') {
     const code = text(input.category, '类别', 16, true) as string;
     const category = categories.get(code.toUpperCase());
-    if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${code}”不存在`);
+    if (!category) throw notFound('CATEGORY_NOT_FOUND', `类别“${hideDigitRuns(code)}”不存在`);
     selector.categoryId = category.id;
   }
   if (input.year !== undefined) {
@@ -264,7 +269,8 @@ function readSelector(
     const idNumber = input.idNumber.trim().toUpperCase();
     // The number itself is never repeated back: the problem is named, the digits are not.
     const problem = checkIdNumber(idNumber);
-    if (problem) throw invalid('ID_NUMBER_INVALID', `参保人身份证号无效：${problem}`);
+    // checkIdNumber quotes the region code or birth date it rejects: drop the quotes' content here.
+    if (problem) throw invalid('ID_NUMBER_INVALID', `参保人身份证号无效：${problem.replace(/“[^”]*”/g, '')}`);
     selector.idNumberIndex = idNumberIndex(idNumber);
     selector.idNumberMasked = maskIdNumber(idNumber);
   }
@@ -293,7 +299,7 @@ async function itemsToHold(
   if (missing.length > 0)
     throw notFound(
       'ITEM_NOT_FOUND',
-      `档号不存在或不在您的档案范围内：${missing.slice(0, 5).join('、').slice(0, 300)}${missing.length > 5 ? ` 等 ${missing.length} 个` : ''}`,
+      `档号不存在或不在您的档案范围内：${hideDigitRuns(missing.slice(0, 5).join('、')).slice(0, 300)}${missing.length > 5 ? ` 等 ${missing.length} 个` : ''}`,
     );
   const elsewhere = found.filter((item) => item.fonds !== fondsCode).map((item) => item.archiveCode);
   if (elsewhere.length > 0)
@@ -316,6 +322,8 @@ export async function liftHold(
   const actor = actorIn(access);
   const lifted = await inTransaction(db, async (trx) => {
     const row = await visibleHold(trx, access, code, true);
+    const beyond = await liftScopeProblem(trx, access, row);
+    if (beyond) throw new YidangError('HOLD_OUTSIDE_SCOPE', 'forbidden', beyond);
     const subject = `hold:${row.code}`;
     const before = (await holdStateRows(trx, row.id)).get(subject);
     if (row.lifted_at !== null || !(await markLifted(trx, row.id, actor, reason)))
@@ -329,13 +337,41 @@ export async function liftHold(
       actor,
       action: 'hold.lifted',
       subject,
-      payload: { reason, items: count },
+      payload: { reason, ...(mayCount(access, row.selector_kind) ? { items: count } : {}) },
       previousState: before,
       state: (await holdStateRows(trx, row.id)).get(subject),
     });
     return { row: after, count };
   });
-  return holdView(lifted.row, lifted.count);
+  return holdView(access, lifted.row, lifted.count);
+}
+
+/**
+ * Lifting frees items for destruction and transfer, so it needs the reach placing needed: a query
+ * or category-and-year hold a scope row as wide as its selector, an explicit list every listed item
+ * in scope. Whoever sees the hold (its fonds in scope) is told plainly why they may not lift it.
+ */
+async function liftScopeProblem(db: Db, access: AccessContext, row: HoldRow): Promise<string | null> {
+  if (access.kind === 'system') return null;
+  const short =
+    row.selector_kind === 'items'
+      ? (await countListedOutside(db, row.id, scopedQuery(access))) > 0
+      : holdScopeProblem(access, row.fonds_code, { categoryId: row.category_id }) !== null;
+  return short
+    ? `冻结 ${row.code} 覆盖超出您档案范围（地区或类别）的档案，您不能解除；须由档案范围覆盖其全部档案的人员解除`
+    : null;
+}
+
+/** Whether the caller may see how many items a hold of this kind covers (see HoldView.itemCount). */
+const mayCount = (access: AccessContext, kind: HoldSelectorKind) =>
+  kind === 'items' || holds(access, 'item.read');
+
+/**
+ * Runs of ten or more digits (a mistyped ID or insured number given where a 档号 or a code belongs)
+ * are not repeated in an error: the message names the input's place, not its digits.
+ */
+function hideDigitRuns(value: string): string {
+  return value.replace(/[0-9０-９](?:\s?[0-9０-９]){9,}[Xx]?/g, '（一串数字，不回显）');
 }
 
 /** The holds within the caller's fonds, newest first, with their item counts. */
@@ -353,7 +389,7 @@ export async function listHolds(
     ...(filter.before ? { beforeId: filter.before } : {}),
   });
   return {
-    holds: rows.map((row) => holdView(row, row.items)),
+    holds: rows.map((row) => holdView(access, row, row.items)),
     nextBefore: rows.length === limit ? (rows.at(-1)?.id ?? null) : null,
   };
 }
@@ -366,7 +402,7 @@ export async function showHold(db: Db, access: AccessContext, code: string): Pro
   const items = holds(access, 'item.read')
     ? await heldItemCodes(db, row.id, scopedQuery(access), SHOWN_ITEMS)
     : null;
-  return { ...holdView(row, count), items };
+  return { ...holdView(access, row, count), items };
 }
 
 /** A hold the caller may see (its fonds in their scope); out of scope reads as not found. */
@@ -381,7 +417,7 @@ async function visibleHold(
   if (!row || holdScopeProblem(access, row.fonds_code, 'fonds'))
     throw notFound(
       'HOLD_NOT_FOUND',
-      `冻结 ${wanted.slice(0, 30) || '（空）'} 不存在（冻结编号为 DJ-年度-序号）`,
+      `冻结 ${hideDigitRuns(wanted).slice(0, 40) || '（空）'} 不存在（冻结编号为 DJ-年度-序号）`,
     );
   return row;
 }
@@ -412,7 +448,7 @@ function summaryOf(row: HoldRow, count: number): string {
   return parts.join('，');
 }
 
-function holdView(row: HoldRow, count: number): HoldView {
+function holdView(access: AccessContext, row: HoldRow, count: number): HoldView {
   const state = row.lifted_at === null ? 'active' : 'lifted';
   return {
     code: row.code,
@@ -441,6 +477,6 @@ function holdView(row: HoldRow, count: number): HoldView {
     liftedBy: row.lifted_by,
     liftedAt: row.lifted_at === null ? null : new Date(row.lifted_at).toISOString(),
     liftReason: row.lift_reason,
-    itemCount: count,
+    itemCount: mayCount(access, row.selector_kind) ? count : null,
   };
 }

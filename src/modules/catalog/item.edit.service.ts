@@ -142,7 +142,8 @@ export async function updateItem(
           .map((field) => FIELD_LABELS[field as keyof typeof FIELD_LABELS])
           .join('或')}须由安全保密员决定并说明原因，您无权降低；提高级别不受此限`,
       );
-    await refuseShorteningHeld(trx, current, update.retention);
+    const heldBy = (await activeHoldsOn(trx, [current.id])).get(current.id) ?? [];
+    refuseShorteningHeld(current, update.retention, heldBy);
     await insertItemVersion(trx, current);
     const written = await updateItemRow(trx, current.id, current.version, {
       ...update,
@@ -150,6 +151,7 @@ export async function updateItem(
       change_reason: reason ?? null,
     });
     if (!written) throw invalid('CONCURRENT_CHANGE', '该档案刚被他人修改，请刷新后重试');
+    await refuseLeavingHold(trx, current, update, heldBy);
     // Read back within the scope but past the grant gate: a change may just have raised its sensitivity.
     const changed = await findItem(trx, archiveCode, false, scopedQuery(options.access));
     if (!changed) throw new Error(`item ${archiveCode} vanished while being changed`);
@@ -174,16 +176,52 @@ export async function updateItem(
 const yearsOf = (period: unknown) =>
   isRetentionPeriod(period) ? (retentionYears(period) ?? Number.POSITIVE_INFINITY) : Number.NaN;
 
+type HeldBy = ReadonlyArray<{ code: string }>;
+
 /** A held item's retention may be lengthened, never shortened (冻结): the refusal names the holds. */
-async function refuseShorteningHeld(trx: Db, current: Item, next: unknown): Promise<void> {
+function refuseShorteningHeld(current: Item, next: unknown, holds: HeldBy): void {
   if (next === undefined || !(yearsOf(next) < yearsOf(current.retention))) return;
-  const holds = (await activeHoldsOn(trx, [current.id])).get(current.id);
-  if (!holds || holds.length === 0) return;
+  if (holds.length === 0) return;
   const label = (period: unknown) => (isRetentionPeriod(period) ? RETENTION_LABELS[period] : String(period));
   throw new YidangError(
     'ITEM_ON_HOLD',
     'conflict',
     `档案 ${current.archiveCode} 处于冻结中（${holds.map((hold) => hold.code).join('、')}），不能将保管期限由${label(current.retention)}缩短为${label(next)}；解除冻结后才能缩短`,
+  );
+}
+
+/**
+ * A query or category-and-year hold is evaluated on the item's fields, so correcting the ID number,
+ * insured number, business type or 定点机构编码 of a held item would silently release it. A hold
+ * preserves the records of a case as they are: an archivist expects it to keep holding the item, and
+ * the fields that tie the item to the case are frozen with it. So the edit is refused, naming the
+ * hold; the correction waits until the hold is lifted (with a reason, by someone whose scope covers
+ * the hold) — both events in the log — rather than quietly pinning ids the hold never named.
+ * Checked after the row is written (the transaction rolls back), so every selector field counts.
+ */
+async function refuseLeavingHold(
+  trx: Db,
+  current: Item,
+  update: Record<string, unknown>,
+  before: HeldBy,
+): Promise<void> {
+  if (before.length === 0) return;
+  const after = new Set(((await activeHoldsOn(trx, [current.id])).get(current.id) ?? []).map((h) => h.code));
+  const lost = before.filter((hold) => !after.has(hold.code)).map((hold) => hold.code);
+  if (lost.length === 0) return;
+  const labels: Record<string, string> = {
+    id_number: FIELD_LABELS.idNumber,
+    insured_number: FIELD_LABELS.insuredNumber,
+    business_type: FIELD_LABELS.businessType,
+    extra: `${FIELD_LABELS.extra}（定点机构编码）`,
+  };
+  const fields = Object.keys(update)
+    .map((column) => labels[column])
+    .filter((label) => label !== undefined);
+  throw new YidangError(
+    'ITEM_ON_HOLD',
+    'conflict',
+    `档案 ${current.archiveCode} 处于冻结中（${lost.join('、')}），修改${fields.join('、') || '这些字段'}会使它不再受该冻结约束；冻结期间不能修改冻结条件所依据的字段，须先解除冻结（说明原因）后再更正`,
   );
 }
 
