@@ -20,15 +20,24 @@ import { useAuth } from '../../app/auth';
 import { showFieldErrors, useRequest } from '../../app/hooks';
 import { FIELD_LABELS } from '../../app/labels';
 import { itemPath } from '../../app/paths';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { categoryTree, RETENTION_NAMES, useCategories, useFonds } from '../filing/catalog';
-import { appraisalPaths, type DueItem, type DueList, type Round, roundPath } from './appraisalView';
+import {
+  appraisalPaths,
+  type DueItem,
+  type ExpiryEntry,
+  type ExpiryList,
+  type Round,
+  roundPath,
+} from './appraisalView';
 import { getJson, postJson } from './dispositionApi';
+import { PROPOSAL_NAMES } from './names';
 
-// 到期档案: the expiry list of a fonds, by year and category, from the retention schedule as it
-// stands (the longer of the item's own and its category's current period). Items already in a round,
-// on a register or destroyed are listed with their state. A round is opened from a selection, or
-// from the whole list shown (its year and category).
+// 到期档案: the expiry list of a fonds from the retention schedule as it stands (the longer of the
+// item's own and its category's current period): by year and category with the due date, 应保管 and
+// 已保管 years, then the items due today. A round is opened from a selection of them, or from all
+// the list shows (its year and category).
 
 const PAGE = 50;
 
@@ -37,6 +46,43 @@ interface RoundValues {
   members: string[];
   lead: string;
 }
+
+const retentionText = (code: string) => RETENTION_NAMES[code] ?? code;
+
+const entryColumns: ColumnsType<ExpiryEntry> = [
+  { title: FIELD_LABELS.year, dataIndex: 'year', width: 70 },
+  {
+    title: FIELD_LABELS.category,
+    key: 'category',
+    render: (_, entry) => `${entry.category} ${entry.categoryName}`,
+  },
+  {
+    title: FIELD_LABELS.retention,
+    key: 'retention',
+    width: 110,
+    render: (_, entry) => retentionText(entry.retention),
+  },
+  {
+    title: '应保管/已保管',
+    key: 'years',
+    width: 130,
+    render: (_, entry) => `${entry.yearsToKeep ?? '—'} 年 / ${entry.yearsKept} 年`,
+  },
+  {
+    title: '到期日',
+    key: 'expiresOn',
+    width: 130,
+    render: (_, entry) =>
+      entry.expiresOn === null ? (
+        '永不到期'
+      ) : (
+        <>
+          {entry.expiresOn} {entry.due ? <Tag color="gold">已到期</Tag> : null}
+        </>
+      ),
+  },
+  { title: '件数', dataIndex: 'items', width: 80 },
+];
 
 export default function ExpiryPage() {
   const { user } = useAuth();
@@ -61,10 +107,25 @@ export default function ExpiryPage() {
   const list = useRequest(
     () =>
       filter.fonds
-        ? getJson<DueList>(appraisalPaths.due, { ...filter, limit: PAGE, offset: (page - 1) * PAGE })
-        : Promise.resolve({ items: [], total: 0 }),
+        ? getJson<ExpiryList>(appraisalPaths.expiry, { ...filter, limit: PAGE, offset: (page - 1) * PAGE })
+        : Promise.resolve(undefined),
     [filter.fonds, filter.year, filter.category, page],
   );
+  const dueTotal = (list.data?.entries ?? [])
+    .filter((entry) => entry.due)
+    .reduce((sum, entry) => sum + entry.items, 0);
+
+  const change = (next: Partial<typeof filter>) => {
+    setPage(1);
+    setSelected([]);
+    setFilter((current) => ({ ...current, ...next }));
+  };
+
+  const startOpening = (what: 'selection' | 'all') => {
+    setFormError(undefined);
+    form.setFieldsValue({ members: user ? [user.username] : [], lead: user?.username });
+    setOpening(what);
+  };
 
   const open = async (values: RoundValues) => {
     if (!filter.fonds || !opening) return;
@@ -81,12 +142,7 @@ export default function ExpiryPage() {
         appraisalPaths.items(round.code),
         opening === 'selection'
           ? { items: selected }
-          : {
-              all: {
-                ...(filter.year ? { year: filter.year } : {}),
-                ...(filter.category ? { category: filter.category } : {}),
-              },
-            },
+          : { all: true, year: filter.year, category: filter.category },
       );
       navigate(roundPath(round.code));
     } catch (caught) {
@@ -98,45 +154,41 @@ export default function ExpiryPage() {
 
   const columns: ColumnsType<DueItem> = [
     {
-      title: '档号',
+      title: FIELD_LABELS.archiveCode,
       dataIndex: 'archiveCode',
       width: 230,
       render: (code: string) => <Link to={itemPath(code)}>{code}</Link>,
     },
     { title: FIELD_LABELS.title, dataIndex: 'title', ellipsis: true },
-    { title: '类别', key: 'category', width: 110, render: (_, row) => row.categoryName ?? row.category },
-    { title: '年度', dataIndex: 'year', width: 70 },
+    { title: FIELD_LABELS.year, dataIndex: 'year', width: 70 },
     {
-      title: '保管期限',
+      title: FIELD_LABELS.retention,
       key: 'retention',
-      width: 120,
+      width: 130,
       render: (_, row) => (
         <>
-          <div>{RETENTION_NAMES[row.effectiveRetention ?? row.retention] ?? row.retention}</div>
+          <div>{retentionText(row.effectiveRetention)}</div>
           <Typography.Text type="secondary">
-            应保管 {row.yearsRequired ?? '—'} 年 · 已保管 {row.yearsKept ?? '—'} 年
+            应保管 {row.yearsToKeep ?? '—'} 年 · 已保管 {row.yearsKept} 年
           </Typography.Text>
         </>
       ),
     },
-    { title: '到期日', dataIndex: 'expiresOn', width: 110, render: (day: string | null) => day ?? '—' },
+    { title: '到期日', dataIndex: 'expiresOn', width: 110 },
     {
-      title: '状态',
-      key: 'state',
-      width: 150,
+      title: '鉴定',
+      key: 'round',
+      width: 200,
       render: (_, row) =>
-        row.register ? (
-          <Tag color="red">
-            {row.stateName ?? row.state} {row.register}
-          </Tag>
-        ) : row.round ? (
+        row.round ? (
           <Link to={roundPath(row.round)}>
-            <Tag color="blue">
-              {row.stateName ?? row.state} {row.round}
+            <Tag color={row.decision === 'destroy' ? 'red' : 'blue'}>
+              {row.decision ? (PROPOSAL_NAMES[row.decision] ?? row.decision) : '鉴定中'}
             </Tag>
+            {row.round}
           </Link>
         ) : (
-          <Tag color={row.state === 'due' ? 'gold' : 'default'}>{row.stateName ?? row.state}</Tag>
+          <Tag color="gold">待鉴定</Tag>
         ),
     },
   ];
@@ -156,61 +208,58 @@ export default function ExpiryPage() {
       <Space wrap style={{ marginBottom: 16 }}>
         <Select
           aria-label="全宗"
-          style={{ width: 220 }}
+          style={{ width: 240 }}
           value={filter.fonds}
           options={fondsOptions}
-          onChange={(value: string) => {
-            setPage(1);
-            setSelected([]);
-            setFilter((current) => ({ ...current, fonds: value }));
-          }}
+          onChange={(value: string) => change({ fonds: value })}
         />
         <InputNumber
-          aria-label="年度"
-          placeholder="年度"
+          aria-label={FIELD_LABELS.year}
+          placeholder={FIELD_LABELS.year}
           min={1949}
           max={2100}
           value={filter.year}
-          onChange={(value) => {
-            setPage(1);
-            setFilter((current) => ({ ...current, year: value ?? undefined }));
-          }}
+          onChange={(value) => change({ year: value ?? undefined })}
         />
         <TreeSelect
-          aria-label="类别"
-          placeholder="类别"
+          aria-label={FIELD_LABELS.category}
+          placeholder={FIELD_LABELS.category}
           style={{ width: 220 }}
           allowClear
           showSearch
           treeNodeFilterProp="title"
           value={filter.category}
           treeData={categoryTree(categories.data ?? [], 'search')}
-          onChange={(value?: string) => {
-            setPage(1);
-            setFilter((current) => ({ ...current, category: value }));
-          }}
+          onChange={(value?: string) => change({ category: value })}
         />
-        <Button
-          type="primary"
-          disabled={selected.length === 0}
-          onClick={() => {
-            form.setFieldsValue({ members: user ? [user.username] : [], lead: user?.username });
-            setOpening('selection');
-          }}
-        >
-          选中的 {selected.length} 件开始鉴定
-        </Button>
-        <Button
-          disabled={!list.data?.total}
-          onClick={() => {
-            form.setFieldsValue({ members: user ? [user.username] : [], lead: user?.username });
-            setOpening('all');
-          }}
-        >
-          整个清单开始鉴定
-        </Button>
+        {list.data?.refreshedAt ? (
+          <Typography.Text type="secondary">
+            清单更新于 {beijingText(list.data.refreshedAt, 'minute')}
+          </Typography.Text>
+        ) : null}
       </Space>
       <ErrorNotice error={list.error} retry={list.reload} />
+      <Table
+        data-testid="expiry-summary-table"
+        rowKey={(entry) => `${entry.year}-${entry.category}-${entry.retention}-${entry.expiresOn}`}
+        size="small"
+        loading={list.loading}
+        columns={entryColumns}
+        dataSource={list.data?.entries ?? []}
+        onRow={(entry) => ({ onClick: () => change({ year: entry.year, category: entry.category }) })}
+        locale={{ emptyText: '本全宗没有符合条件的档案' }}
+        pagination={{ pageSize: 10, hideOnSinglePage: true }}
+        style={{ marginBottom: 24 }}
+      />
+      <Space wrap style={{ marginBottom: 12 }}>
+        <Typography.Text strong>已到期 {dueTotal} 件</Typography.Text>
+        <Button type="primary" disabled={selected.length === 0} onClick={() => startOpening('selection')}>
+          选中的 {selected.length} 件开始鉴定
+        </Button>
+        <Button disabled={dueTotal === 0} onClick={() => startOpening('all')}>
+          清单中的全部开始鉴定
+        </Button>
+      </Space>
       <Table
         data-testid="expiry-table"
         rowKey="archiveCode"
@@ -221,13 +270,13 @@ export default function ExpiryPage() {
         rowSelection={{
           selectedRowKeys: selected,
           onChange: (keys) => setSelected(keys as string[]),
-          getCheckboxProps: (row) => ({ disabled: row.state !== 'due', name: row.archiveCode }),
+          getCheckboxProps: (row) => ({ disabled: row.round !== null && row.decision !== 'keep' }),
         }}
-        locale={{ emptyText: '没有到期档案' }}
+        locale={{ emptyText: '没有已到期的档案' }}
         pagination={{
           current: page,
           pageSize: PAGE,
-          total: list.data?.total ?? 0,
+          total: dueTotal,
           showSizeChanger: false,
           hideOnSinglePage: true,
           showTotal: (total) => `共 ${total} 件`,
@@ -239,7 +288,7 @@ export default function ExpiryPage() {
         title={
           opening === 'selection'
             ? `开始鉴定：选中的 ${selected.length} 件`
-            : `开始鉴定：清单中的 ${list.data?.total ?? 0} 件`
+            : `开始鉴定：清单中已到期的 ${dueTotal} 件`
         }
         okText="开始鉴定"
         cancelText="取消"
@@ -255,7 +304,7 @@ export default function ExpiryPage() {
           <Form.Item
             name="members"
             label="鉴定小组成员"
-            extra="填写用户名，至少两人"
+            extra="填写用户名（回车确认），至少两人"
             rules={[{ required: true, type: 'array', min: 2, message: '鉴定小组至少两人' }]}
           >
             <Select aria-label="鉴定小组成员" mode="tags" tokenSeparators={[',', '，', ' ']} open={false} />

@@ -95,7 +95,7 @@ export default function HoldsPage() {
     setFormError(undefined);
     try {
       const hold = await placeHold(holdBody(values));
-      setDone(`已冻结 ${hold.code}：${hold.itemCount} 件`);
+      setDone(`已冻结 ${hold.code}${hold.itemCount === null ? '' : `：${hold.itemCount} 件`}`);
       setPlacing(false);
       form.resetFields();
       holds.reload();
@@ -134,7 +134,13 @@ export default function HoldsPage() {
         </>
       ),
     },
-    { title: '件数', dataIndex: 'itemCount', width: 70 },
+    {
+      title: '件数',
+      dataIndex: 'itemCount',
+      width: 70,
+      // An auditor, who reads no archives, is not told how many items a query covers.
+      render: (count: number | null) => count ?? '—',
+    },
     {
       title: '冻结原因',
       key: 'reason',

@@ -22,6 +22,8 @@ import { SignatureBlock } from './SignatureBlock';
 // offline); paper rows are confirmed with the method, place, time and 监销人. The register's XLSX
 // and printable PDF are downloaded here.
 
+const PAPER_CARRIERS = new Set(['paper', 'hybrid']);
+
 export default function RegisterPage() {
   const { code = '' } = useParams();
   const { user, can } = useAuth();
@@ -57,6 +59,12 @@ export default function RegisterPage() {
     }
   };
 
+  // A paper original is destroyed by hand once the register is being carried out; the archivist
+  // confirms it here (the job then reduces the item to its tombstone).
+  const paperAwaited = (row: RegisterRow) =>
+    (data?.state === 'carrying' || data?.state === 'carried') &&
+    PAPER_CARRIERS.has(row.carrier) &&
+    (row.state === 'pending' || row.state === 'paper_pending');
   const signed = (role: string) => data?.signatures.filter((entry) => entry.role === role) ?? [];
   const mine = data?.signatures.some((entry) => entry.user === user?.username) ?? false;
   const open = data?.state === 'drawn' || data?.state === 'approved';
@@ -96,13 +104,18 @@ export default function RegisterPage() {
           <Tag color={row.state === 'destroyed' || row.state === 'paper_confirmed' ? 'green' : 'default'}>
             {row.stateLabel}
           </Tag>
+          {row.refusal ? (
+            <div>
+              <Typography.Text type="danger">{row.refusal}</Typography.Text>
+            </div>
+          ) : null}
           {row.paper ? (
             <div>
               <Typography.Text type="secondary">
                 {row.paper.method} · {row.paper.place} · {beijingText(row.paper.at, 'minute')}
               </Typography.Text>
             </div>
-          ) : row.state === 'paper_pending' && can('destruction.carry') ? (
+          ) : paperAwaited(row) && can('destruction.carry') ? (
             <Button size="small" onClick={() => setPaperRow(row)}>
               确认纸质销毁
             </Button>
@@ -124,14 +137,17 @@ export default function RegisterPage() {
           <Space wrap>
             <Button
               onClick={() =>
-                run(() => download(registerPaths.file(code, 'xlsx'), `${code}.xlsx`), '已下载清册 XLSX')
+                run(
+                  () => download(registerPaths.file(code, 'xlsx'), `销毁清册-${code}.xlsx`),
+                  '已下载清册 XLSX',
+                )
               }
             >
               下载 XLSX
             </Button>
             <Button
               onClick={() =>
-                run(() => download(registerPaths.file(code, 'pdf'), `${code}.pdf`), '已下载清册 PDF')
+                run(() => download(registerPaths.file(code, 'pdf'), `销毁清册-${code}.pdf`), '已下载清册 PDF')
               }
             >
               下载 PDF
@@ -177,7 +193,7 @@ export default function RegisterPage() {
             </div>
           ) : null}
           <Space wrap style={{ margin: '16px 0' }}>
-            {open && can('appraisal.work') && signed('lead').length === 0 && (
+            {data.state === 'drawn' && can('appraisal.work') && signed('lead').length === 0 && (
               <Button
                 loading={busy}
                 onClick={() => run(() => postJson(registerPaths.sign(code), { role: 'lead' }), '组长已签字')}

@@ -3,6 +3,7 @@ import {
   Button,
   Card,
   Descriptions,
+  Divider,
   Form,
   Input,
   Modal,
@@ -29,21 +30,42 @@ import { type DrawResult, registerPaths } from './destructionView';
 import { getJson, postJson } from './dispositionApi';
 import { PROPOSAL_NAMES, ROUND_STATE_NAMES } from './names';
 
-// 鉴定批次: its group, every item with the proposal (继续保存 with a new period, or 销毁) and the
-// group's decision. Proposals and decisions are taken for the selected items, or decisions for every
-// undecided item but the selected ones (the exceptions). Two members deciding one item at once: the
-// server keeps the first and tells the second. Once items are decided 销毁, a register is drawn.
+// 鉴定批次: its group, every item with the members' proposals (继续保存 with a new period, or 销毁)
+// and the group's decision, which the lead records: for the selected items, or for every undecided
+// item at once with the selected ones as exceptions decided otherwise. The versions the page shows go
+// with a decision, so a decision someone else took meanwhile is refused, not overwritten. Once items
+// are decided 销毁, the register is drawn from them.
 
-type Step = 'propose' | 'decide' | 'decide-rest';
+type Step = 'propose' | 'decide' | 'decide-all';
 
-interface StepValues {
-  choice: string;
+interface Choice {
+  choice: 'keep' | 'destroy';
   retention?: string;
   reason: string;
 }
 
-const opinion = (kind: string | null, retention: string | null, reason: string | null, who: string | null) =>
-  kind ? (
+interface StepValues extends Choice {
+  exception?: Choice;
+}
+
+const body = (value: Choice) => ({
+  retention: value.choice === 'keep' ? value.retention : undefined,
+  reason: value.reason,
+});
+
+function Opinion({
+  kind,
+  retention,
+  reason,
+  who,
+}: {
+  kind: string | null;
+  retention: string | null;
+  reason: string | null;
+  who: string | null;
+}) {
+  if (!kind) return <Typography.Text type="secondary">—</Typography.Text>;
+  return (
     <>
       <Tag color={kind === 'destroy' ? 'red' : 'green'}>
         {PROPOSAL_NAMES[kind] ?? kind}
@@ -56,9 +78,35 @@ const opinion = (kind: string | null, retention: string | null, reason: string |
         </Typography.Text>
       </div>
     </>
-  ) : (
-    <Typography.Text type="secondary">—</Typography.Text>
   );
+}
+
+/** The choice, the new period when kept, and the reason: the fields of a proposal or a decision. */
+function ChoiceFields({ prefix, label }: { prefix: string[]; label: string }) {
+  const form = Form.useFormInstance();
+  const choice = Form.useWatch([...prefix, 'choice'], form);
+  const named = (field: string) => [...prefix, field];
+  const aria = (text: string) => (prefix.length ? `例外的${text}` : text);
+  return (
+    <>
+      <Form.Item name={named('choice')} label={label}>
+        <Radio.Group aria-label={aria(label)} options={optionsOf(PROPOSAL_NAMES)} optionType="button" />
+      </Form.Item>
+      {choice === 'keep' && (
+        <Form.Item
+          name={named('retention')}
+          label="新的保管期限"
+          rules={[{ required: true, message: '请选择新的保管期限' }]}
+        >
+          <Select aria-label={aria('新的保管期限')} options={optionsOf(RETENTION_NAMES)} />
+        </Form.Item>
+      )}
+      <Form.Item name={named('reason')} label="理由" rules={[{ required: true, message: '请填写理由' }]}>
+        <Input.TextArea aria-label={aria('理由')} rows={2} maxLength={500} />
+      </Form.Item>
+    </>
+  );
+}
 
 export default function RoundPage() {
   const { code = '' } = useParams();
@@ -68,16 +116,17 @@ export default function RoundPage() {
   const [selected, setSelected] = useState<string[]>([]);
   const [step, setStep] = useState<Step>();
   const [form] = Form.useForm<StepValues>();
-  const choice = Form.useWatch('choice', form);
   const [error, setError] = useState<ApiError>();
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
 
-  const items = round.data?.items ?? [];
+  const data = round.data;
+  const items = data?.items ?? [];
   const undecided = items.filter((item) => !item.decision);
-  const rest = undecided.filter((item) => !selected.includes(item.archiveCode));
   const toDestroy = items.filter((item) => item.decision === 'destroy').length;
-  const member = round.data?.members.some((entry) => entry.username === user?.username) ?? false;
+  const member = data?.members.some((entry) => entry.username === user?.username) ?? false;
+  const lead = data?.lead === user?.username;
+  const isOpen = data?.status === 'open';
 
   const run = async (work: () => Promise<unknown>, message: string) => {
     setBusy(true);
@@ -95,24 +144,49 @@ export default function RoundPage() {
     }
   };
 
+  const versions = (codes: string[]) =>
+    Object.fromEntries(
+      items
+        .filter((item) => codes.includes(item.archiveCode))
+        .map((item) => [item.archiveCode, item.version]),
+    );
+
   const submit = (values: StepValues) => {
-    const opinionBody = {
-      retention: values.choice === 'keep' ? values.retention : undefined,
-      reason: values.reason,
-    };
-    if (step === 'propose') {
-      const body = { items: selected, proposal: values.choice, ...opinionBody };
+    if (step === 'propose')
       return run(
-        () => postJson(appraisalPaths.propose(code), body),
+        () =>
+          postJson(appraisalPaths.propose(code), {
+            items: selected,
+            proposal: values.choice,
+            ...body(values),
+          }),
         `已对 ${selected.length} 件提出鉴定意见`,
       );
-    }
-    const targets = step === 'decide' ? selected : rest.map((item) => item.archiveCode);
-    const body =
-      step === 'decide'
-        ? { items: selected, decision: values.choice, ...opinionBody }
-        : { all: true, except: selected, decision: values.choice, ...opinionBody };
-    return run(() => postJson(appraisalPaths.decide(code), body), `已对 ${targets.length} 件作出鉴定决定`);
+    if (step === 'decide')
+      return run(
+        () =>
+          postJson(appraisalPaths.decide(code), {
+            items: selected,
+            decision: values.choice,
+            ...body(values),
+            versions: versions(selected),
+          }),
+        `已对 ${selected.length} 件作出鉴定结论`,
+      );
+    const exception = values.exception;
+    return run(
+      () =>
+        postJson(appraisalPaths.decide(code), {
+          decision: values.choice,
+          ...body(values),
+          exceptions:
+            exception && selected.length
+              ? selected.map((item) => ({ item, decision: exception.choice, ...body(exception) }))
+              : undefined,
+          versions: versions(undecided.map((item) => item.archiveCode)),
+        }),
+      `已对 ${undecided.length} 件作出鉴定结论${selected.length ? `（其中例外 ${selected.length} 件）` : ''}`,
+    );
   };
 
   const draw = () =>
@@ -123,52 +197,66 @@ export default function RoundPage() {
 
   const columns: ColumnsType<RoundItem> = [
     {
-      title: '档号',
+      title: FIELD_LABELS.archiveCode,
       dataIndex: 'archiveCode',
       width: 230,
       render: (archiveCode: string) => <Link to={itemPath(archiveCode)}>{archiveCode}</Link>,
     },
     { title: FIELD_LABELS.title, dataIndex: 'title', ellipsis: true },
-    { title: '年度', dataIndex: 'year', width: 70 },
+    { title: FIELD_LABELS.year, dataIndex: 'year', width: 70 },
     {
-      title: '保管期限',
+      title: FIELD_LABELS.retention,
       key: 'retention',
-      width: 110,
+      width: 120,
       render: (_, item) => (
         <>
           <div>{RETENTION_NAMES[item.retention] ?? item.retention}</div>
-          <Typography.Text type="secondary">到期 {item.expiresOn ?? '—'}</Typography.Text>
+          <Typography.Text type="secondary">
+            {item.expiresOn ? `到期 ${item.expiresOn}` : '永久'}
+          </Typography.Text>
         </>
       ),
     },
     {
       title: '鉴定意见',
       key: 'proposal',
-      width: 200,
-      render: (_, item) =>
-        opinion(item.proposal, item.proposalRetention, item.proposalReason, item.proposedBy),
+      width: 190,
+      render: (_, item) => (
+        <Opinion
+          kind={item.proposal}
+          retention={item.proposalRetention}
+          reason={item.proposalReason}
+          who={item.proposedBy}
+        />
+      ),
     },
     {
-      title: '鉴定决定',
+      title: '鉴定结论',
       key: 'decision',
-      width: 200,
-      render: (_, item) =>
-        opinion(item.decision, item.decisionRetention, item.decisionReason, item.decidedBy),
+      width: 190,
+      render: (_, item) => (
+        <Opinion
+          kind={item.decision}
+          retention={item.decisionRetention}
+          reason={item.decisionReason}
+          who={item.decidedBy}
+        />
+      ),
     },
   ];
 
   const open = (next: Step) => {
     setError(undefined);
     form.resetFields();
+    form.setFieldsValue({ choice: 'destroy', exception: { choice: 'keep', reason: '' } });
     setStep(next);
   };
-  const data = round.data;
   const title =
     step === 'propose'
       ? `对选中的 ${selected.length} 件提出鉴定意见`
       : step === 'decide'
-        ? `对选中的 ${selected.length} 件作出决定`
-        : `对其余未决定的 ${rest.length} 件作出决定${selected.length ? `（除选中的 ${selected.length} 件）` : ''}`;
+        ? `对选中的 ${selected.length} 件作出鉴定结论`
+        : `对未决的 ${undecided.length} 件作出鉴定结论${selected.length ? `，选中的 ${selected.length} 件为例外` : ''}`;
 
   return (
     <Card
@@ -179,7 +267,7 @@ export default function RoundPage() {
       }
       extra={
         toDestroy > 0 && can('appraisal.work') ? (
-          <Button type="primary" danger loading={busy} onClick={draw}>
+          <Button type="primary" danger loading={busy && !step} onClick={draw}>
             编制销毁清册（{toDestroy} 件）
           </Button>
         ) : null
@@ -194,27 +282,34 @@ export default function RoundPage() {
           <Descriptions.Item label="全宗">{data.fonds}</Descriptions.Item>
           <Descriptions.Item label="状态">{ROUND_STATE_NAMES[data.status] ?? data.status}</Descriptions.Item>
           <Descriptions.Item label="鉴定小组">
-            {data.members.map((entry) => `${entry.username}${entry.isLead ? '（组长）' : ''}`).join('、')}
+            {data.members.map((entry) => `${entry.username}${entry.lead ? '（组长）' : ''}`).join('、')}
           </Descriptions.Item>
           <Descriptions.Item label="开始">
             {beijingText(data.openedAt, 'minute')} {data.openedBy}
           </Descriptions.Item>
           <Descriptions.Item label="件数">
-            {items.length} 件，未决定 {undecided.length} 件，决定销毁 {toDestroy} 件
+            {data.itemCount} 件：未决 {undecided.length}，销毁 {toDestroy}，继续保存 {data.keep}
           </Descriptions.Item>
         </Descriptions>
       )}
-      {member && data?.status === 'open' && (
+      {member && isOpen && (
         <Space wrap style={{ marginBottom: 16 }}>
           <Button disabled={selected.length === 0} onClick={() => open('propose')}>
             提出意见
           </Button>
-          <Button disabled={selected.length === 0} onClick={() => open('decide')}>
-            决定选中的
-          </Button>
-          <Button type="primary" disabled={rest.length === 0} onClick={() => open('decide-rest')}>
-            {selected.length ? '决定其余的（选中的除外）' : '全部决定'}
-          </Button>
+          {lead && (
+            <>
+              <Button disabled={selected.length === 0} onClick={() => open('decide')}>
+                决定选中的
+              </Button>
+              <Button type="primary" disabled={undecided.length === 0} onClick={() => open('decide-all')}>
+                {selected.length ? '全部决定（选中的为例外）' : '全部决定'}
+              </Button>
+            </>
+          )}
+          {!lead && (
+            <Typography.Text type="secondary">鉴定结论由组长 {data?.lead} 代表小组作出</Typography.Text>
+          )}
         </Space>
       )}
       <Table
@@ -225,11 +320,11 @@ export default function RoundPage() {
         columns={columns}
         dataSource={items}
         rowSelection={
-          member
+          member && isOpen
             ? {
                 selectedRowKeys: selected,
                 onChange: (keys) => setSelected(keys as string[]),
-                getCheckboxProps: (item) => ({ name: item.archiveCode }),
+                getCheckboxProps: (item) => ({ disabled: item.decision !== null }),
               }
             : undefined
         }
@@ -239,29 +334,22 @@ export default function RoundPage() {
       <Modal
         open={!!step}
         title={title}
-        okText={step === 'propose' ? '提出意见' : '作出决定'}
+        okText={step === 'propose' ? '提出意见' : '作出结论'}
         cancelText="取消"
         confirmLoading={busy}
         onOk={() => form.submit()}
         onCancel={() => setStep(undefined)}
+        width={560}
       >
         {error && <Alert type="error" showIcon style={{ marginBottom: 12 }} message={error.message} />}
-        <Form form={form} layout="vertical" onFinish={submit} initialValues={{ choice: 'destroy' }}>
-          <Form.Item name="choice" label={step === 'propose' ? '鉴定意见' : '鉴定决定'}>
-            <Radio.Group options={optionsOf(PROPOSAL_NAMES)} optionType="button" />
-          </Form.Item>
-          {choice === 'keep' && (
-            <Form.Item
-              name="retention"
-              label="新的保管期限"
-              rules={[{ required: true, message: '请选择新的保管期限' }]}
-            >
-              <Select aria-label="新的保管期限" options={optionsOf(RETENTION_NAMES)} />
-            </Form.Item>
+        <Form form={form} layout="vertical" onFinish={submit}>
+          <ChoiceFields prefix={[]} label={step === 'propose' ? '鉴定意见' : '鉴定结论'} />
+          {step === 'decide-all' && selected.length > 0 && (
+            <>
+              <Divider plain>例外：选中的 {selected.length} 件</Divider>
+              <ChoiceFields prefix={['exception']} label="鉴定结论" />
+            </>
           )}
-          <Form.Item name="reason" label="理由" rules={[{ required: true, message: '请填写理由' }]}>
-            <Input.TextArea aria-label="理由" rows={3} maxLength={500} />
-          </Form.Item>
         </Form>
       </Modal>
     </Card>

@@ -4,13 +4,13 @@ import { Link } from 'react-router-dom';
 import { useRequest } from '../../app/hooks';
 import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
-import { appraisalPaths, type Round, type RoundList, roundPath } from './appraisalView';
+import { appraisalPaths, type RoundEntry, roundPath } from './appraisalView';
 import { getJson } from './dispositionApi';
 import { ROUND_STATE_NAMES } from './names';
 
 // 鉴定批次: the rounds of the user's fonds, newest first; a round is opened from 到期档案.
 
-const columns: ColumnsType<Round> = [
+const columns: ColumnsType<RoundEntry> = [
   {
     title: '批次编号',
     dataIndex: 'code',
@@ -18,22 +18,17 @@ const columns: ColumnsType<Round> = [
     render: (code: string) => <Link to={roundPath(code)}>{code}</Link>,
   },
   { title: '批次名称', dataIndex: 'title', ellipsis: true },
-  {
-    title: '鉴定小组',
-    key: 'members',
-    render: (_, round) =>
-      round.members.map((member) => `${member.username}${member.isLead ? '（组长）' : ''}`).join('、'),
-  },
+  { title: '组长', dataIndex: 'lead', width: 120 },
   {
     title: '件数',
     key: 'count',
-    width: 120,
+    width: 170,
     render: (_, round) => (
       <>
-        <div>{round.itemCount} 件</div>
-        {round.decidedCount !== undefined ? (
-          <Typography.Text type="secondary">已决定 {round.decidedCount}</Typography.Text>
-        ) : null}
+        <div>{round.items} 件</div>
+        <Typography.Text type="secondary">
+          销毁 {round.destroy} · 继续保存 {round.keep} · 未决 {round.items - round.destroy - round.keep}
+        </Typography.Text>
       </>
     ),
   },
@@ -59,7 +54,7 @@ const columns: ColumnsType<Round> = [
 ];
 
 export default function RoundsPage() {
-  const rounds = useRequest(() => getJson<RoundList>(appraisalPaths.rounds), []);
+  const rounds = useRequest(() => getJson<{ rounds: RoundEntry[] }>(appraisalPaths.rounds), []);
   return (
     <Card
       title={

@@ -2,26 +2,41 @@ import { enc } from './dispositionApi';
 
 // The expiry list and appraisal rounds as the appraisal API answers them.
 
+export interface ExpiryEntry {
+  year: number;
+  category: string;
+  categoryName: string;
+  retention: string;
+  /** 应保管 years (null for 永久) and 已保管 years. */
+  yearsToKeep: number | null;
+  yearsKept: number;
+  expiresOn: string | null;
+  due: boolean;
+  items: number;
+}
+
 export interface DueItem {
   archiveCode: string;
   title: string;
   year: number;
   category: string;
-  categoryName?: string;
+  categoryName: string;
   retention: string;
-  effectiveRetention?: string;
-  expiresOn: string | null;
-  yearsRequired?: number | null;
-  yearsKept?: number;
-  state?: string;
-  stateName?: string;
-  round?: string | null;
-  register?: string | null;
+  effectiveRetention: string;
+  yearsToKeep: number | null;
+  yearsKept: number;
+  expiresOn: string;
+  carrier: string;
+  /** The round the item is in (or was decided in last), and its decision there. */
+  round: string | null;
+  decision: string | null;
 }
 
-export interface DueList {
+export interface ExpiryList {
+  fonds: string;
+  refreshedAt: string | null;
+  entries: ExpiryEntry[];
   items: DueItem[];
-  total: number;
 }
 
 export interface RoundItem {
@@ -29,6 +44,7 @@ export interface RoundItem {
   title: string;
   year: number;
   category: string;
+  categoryName: string;
   retention: string;
   expiresOn: string | null;
   proposal: string | null;
@@ -43,12 +59,7 @@ export interface RoundItem {
   version: number;
 }
 
-export interface RoundMember {
-  username: string;
-  isLead: boolean;
-}
-
-export interface Round {
+interface RoundTally {
   code: string;
   fonds: string;
   title: string;
@@ -56,23 +67,26 @@ export interface Round {
   status: string;
   openedBy: string;
   openedAt: string;
-  members: RoundMember[];
-  itemCount: number;
-  decidedCount?: number;
-  destroyCount?: number;
-  items?: RoundItem[];
+  proposed: number;
+  keep: number;
+  destroy: number;
 }
 
-export interface RoundList {
-  rounds: Round[];
+export interface RoundEntry extends RoundTally {
+  items: number;
+}
+
+export interface Round extends RoundTally {
+  itemCount: number;
+  members: Array<{ username: string; lead: boolean }>;
+  items: RoundItem[];
 }
 
 export const appraisalPaths = {
-  due: '/api/v1/appraisal/due',
+  expiry: '/api/v1/appraisal/expiry',
   rounds: '/api/v1/appraisal/rounds',
   round: (code: string) => `/api/v1/appraisal/rounds/${enc(code)}`,
   items: (code: string) => `/api/v1/appraisal/rounds/${enc(code)}/items`,
-  members: (code: string) => `/api/v1/appraisal/rounds/${enc(code)}/members`,
   propose: (code: string) => `/api/v1/appraisal/rounds/${enc(code)}/proposals`,
   decide: (code: string) => `/api/v1/appraisal/rounds/${enc(code)}/decisions`,
 };

@@ -20,6 +20,8 @@ export interface RegisterRow {
   state: string;
   stateLabel: string;
   destroyedAt: string | null;
+  /** Why the carry-out refused the row (held, on loan … since it was drawn). */
+  refusal?: string | null;
   paper: { method: string; place: string; at: string; witnesses: string[]; confirmedBy: string } | null;
 }
 

@@ -12,7 +12,7 @@ export const HOLD_QUERY_FIELDS = namesOf(
 );
 export const HOLD_STATE_NAMES = namesOf(table('holdState'));
 export const ROUND_STATE_NAMES = namesOf(table('roundState'));
-export const PROPOSAL_NAMES = namesOf(table('appraisalProposal'));
+export const PROPOSAL_NAMES = namesOf(table('appraisalChoice'));
 export const SIGN_ROLE_NAMES = namesOf(table('signRole'));
 
 /** How paper is destroyed (the ways the server accepts). */

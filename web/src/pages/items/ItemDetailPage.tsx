@@ -6,6 +6,7 @@ import { api, unwrap } from '../../api/client';
 import { useAuth } from '../../app/auth';
 import { useRequest } from '../../app/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice';
+import { DestroyedNotice } from '../disposition/DestroyedNotice';
 import { EventsTab } from './EventsTab';
 import { FilesTab } from './FilesTab';
 import { ItemEditDrawer } from './ItemEditDrawer';
@@ -152,13 +153,14 @@ export default function ItemDetailPage() {
                 显示完整信息
               </Button>
             ))}
-          {can('item.update') && (
+          {can('item.update') && !current.destroyed && (
             <Button type="primary" icon={<EditOutlined />} onClick={() => setEditing(true)}>
               修改
             </Button>
           )}
         </Space>
       </Space>
+      {current.destroyed && <DestroyedNotice destroyed={current.destroyed} />}
       {isSensitive(current) && <SensitiveNotice item={current} purpose={disclosure.purpose} />}
       {unmasked && (
         <Alert
