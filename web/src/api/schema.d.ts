@@ -4444,6 +4444,15 @@ export interface paths {
                                 updatedAt: string;
                                 /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                                 withheld?: boolean;
+                                /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                                destroyed?: {
+                                    /** @description 销毁清册编号 */
+                                    register: string;
+                                    /** @description 销毁时间 */
+                                    at: string;
+                                    /** @description 所销毁内容的摘要 */
+                                    digest: string;
+                                };
                             }[];
                             nextCursor: number | null;
                         };
@@ -4686,6 +4695,15 @@ export interface paths {
                             updatedAt: string;
                             /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                             withheld?: boolean;
+                            /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                            destroyed?: {
+                                /** @description 销毁清册编号 */
+                                register: string;
+                                /** @description 销毁时间 */
+                                at: string;
+                                /** @description 所销毁内容的摘要 */
+                                digest: string;
+                            };
                         };
                     };
                 };
@@ -5088,6 +5106,15 @@ export interface paths {
                             updatedAt: string;
                             /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                             withheld?: boolean;
+                            /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                            destroyed?: {
+                                /** @description 销毁清册编号 */
+                                register: string;
+                                /** @description 销毁时间 */
+                                at: string;
+                                /** @description 所销毁内容的摘要 */
+                                digest: string;
+                            };
                         };
                     };
                 };
@@ -5329,6 +5356,15 @@ export interface paths {
                             updatedAt: string;
                             /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                             withheld?: boolean;
+                            /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                            destroyed?: {
+                                /** @description 销毁清册编号 */
+                                register: string;
+                                /** @description 销毁时间 */
+                                at: string;
+                                /** @description 所销毁内容的摘要 */
+                                digest: string;
+                            };
                         };
                     };
                 };
@@ -5681,6 +5717,15 @@ export interface paths {
                                     updatedAt: string;
                                     /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                                     withheld?: boolean;
+                                    /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                                    destroyed?: {
+                                        /** @description 销毁清册编号 */
+                                        register: string;
+                                        /** @description 销毁时间 */
+                                        at: string;
+                                        /** @description 所销毁内容的摘要 */
+                                        digest: string;
+                                    };
                                 };
                             }[];
                         };
@@ -5942,6 +5987,15 @@ export interface paths {
                                     updatedAt: string;
                                     /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                                     withheld?: boolean;
+                                    /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                                    destroyed?: {
+                                        /** @description 销毁清册编号 */
+                                        register: string;
+                                        /** @description 销毁时间 */
+                                        at: string;
+                                        /** @description 所销毁内容的摘要 */
+                                        digest: string;
+                                    };
                                 };
                                 score: number | null;
                                 highlights: {
@@ -6463,6 +6517,15 @@ export interface paths {
                                     updatedAt: string;
                                     /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                                     withheld?: boolean;
+                                    /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                                    destroyed?: {
+                                        /** @description 销毁清册编号 */
+                                        register: string;
+                                        /** @description 销毁时间 */
+                                        at: string;
+                                        /** @description 所销毁内容的摘要 */
+                                        digest: string;
+                                    };
                                 };
                                 /** @description 档案 */
                                 other: {
@@ -6517,6 +6580,15 @@ export interface paths {
                                     updatedAt: string;
                                     /** @description 敏感档案未获查阅授权：仅列出档号与分类信息，内容已隐去 */
                                     withheld?: boolean;
+                                    /** @description 已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段 */
+                                    destroyed?: {
+                                        /** @description 销毁清册编号 */
+                                        register: string;
+                                        /** @description 销毁时间 */
+                                        at: string;
+                                        /** @description 所销毁内容的摘要 */
+                                        digest: string;
+                                    };
                                 };
                             }[];
                             nextBefore: number | null;
@@ -8487,6 +8559,14 @@ export interface paths {
                                 };
                                 /** @description 冻结来源 → 中文名称 */
                                 holdSource: {
+                                    [key: string]: string;
+                                };
+                                /** @description 鉴定批次状态 → 中文名称 */
+                                roundState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 鉴定意见与结论（继续保存、销毁）→ 中文名称 */
+                                appraisalChoice: {
                                     [key: string]: string;
                                 };
                                 /** @description 销毁清册状态 → 中文名称 */
@@ -13628,8 +13708,8 @@ export interface paths {
                                 /** Format: date-time */
                                 liftedAt: string | null;
                                 liftReason: string | null;
-                                /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
-                                itemCount: number;
+                                /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算；无查阅档案权限者看不到按条件冻结的件数，为 null） */
+                                itemCount: number | null;
                             }[];
                             nextBefore: number | null;
                         };
@@ -13817,8 +13897,8 @@ export interface paths {
                             /** Format: date-time */
                             liftedAt: string | null;
                             liftReason: string | null;
-                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
-                            itemCount: number;
+                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算；无查阅档案权限者看不到按条件冻结的件数，为 null） */
+                            itemCount: number | null;
                         };
                     };
                 };
@@ -13990,8 +14070,8 @@ export interface paths {
                             /** Format: date-time */
                             liftedAt: string | null;
                             liftReason: string | null;
-                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
-                            itemCount: number;
+                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算；无查阅档案权限者看不到按条件冻结的件数，为 null） */
+                            itemCount: number | null;
                             /** @description 被冻结档案的档号（前200个；无查阅档案权限者为 null） */
                             items: string[] | null;
                         };
@@ -14175,8 +14255,8 @@ export interface paths {
                             /** Format: date-time */
                             liftedAt: string | null;
                             liftReason: string | null;
-                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算） */
-                            itemCount: number;
+                            /** @description 您的档案范围内被冻结的档案件数（按条件冻结：按当前档案计算；无查阅档案权限者看不到按条件冻结的件数，为 null） */
+                            itemCount: number | null;
                         };
                     };
                 };
@@ -14282,6 +14362,3425 @@ export interface paths {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/expiry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 到期档案清单：某全宗按年度、类别的到期情况，及已到期的档案（按档号分页） */
+        get: {
+            parameters: {
+                query: {
+                    /** @description 全宗号 */
+                    fonds: string;
+                    /** @description 年度 */
+                    year?: number;
+                    /** @description 类别代码（含下级类别） */
+                    category?: string;
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            fonds: string;
+                            /** @description 清单最近刷新时间 */
+                            refreshedAt: string | null;
+                            entries: {
+                                year: number;
+                                category: string;
+                                categoryName: string;
+                                /** @description 有效保管期限（档案自身与现行保管期限表中较长者） */
+                                retention: string;
+                                /** @description 应保管年数；永久为 null */
+                                yearsToKeep: number | null;
+                                /** @description 已保管年数 */
+                                yearsKept: number;
+                                /** @description 到期日；永久为 null */
+                                expiresOn: string | null;
+                                /** @description 是否已到期 */
+                                due: boolean;
+                                /** @description 件数 */
+                                items: number;
+                            }[];
+                            items: {
+                                id: number;
+                                archiveCode: string;
+                                /** @description 题名（已脱敏） */
+                                title: string;
+                                year: number;
+                                category: string;
+                                categoryName: string;
+                                categoryId: number;
+                                /** @description 档案自身的保管期限 */
+                                retention: string;
+                                effectiveRetention: string;
+                                yearsToKeep: number | null;
+                                yearsKept: number;
+                                expiresOn: string;
+                                carrier: string;
+                                version: number;
+                                /** @description 已按该销毁清册销毁（仅余目录信息）；未销毁为 null */
+                                destroyed: string | null;
+                                /** @description due 已到期待鉴定 / in_round 鉴定中 / decided 已作出鉴定结论 / on_register 已列入销毁清册 / destroyed 已销毁 */
+                                state: string;
+                                /** @description 所在（或最近作出结论的）鉴定批次 */
+                                round: string | null;
+                                /** @description 该批次的鉴定结论：keep / destroy；未定为 null */
+                                decision: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/due-count": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 首页卡片：管辖范围内未来12个月到期、及已到期的档案件数 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 未来12个月内到期的件数 */
+                            next12Months: number;
+                            /** @description 已到期的件数（含已鉴定继续保存前的） */
+                            alreadyDue: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/rounds": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 鉴定批次（最新的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    fonds?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rounds: {
+                                /** @description 鉴定批次号 JD-全宗-年-序号 */
+                                code: string;
+                                fonds: string;
+                                title: string;
+                                /** @description 鉴定组长 */
+                                lead: string;
+                                /** @description open 鉴定中 / closed 已结束 */
+                                status: string;
+                                openedBy: string;
+                                /** Format: date-time */
+                                openedAt: string;
+                                /** @description 件数 */
+                                items: number;
+                                /** @description 已提出意见的件数 */
+                                proposed: number;
+                                /** @description 鉴定继续保存的件数 */
+                                keep: number;
+                                /** @description 鉴定销毁的件数 */
+                                destroy: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 建立鉴定批次（鉴定小组至少两名有鉴定权限、范围含该全宗的成员，其一为组长） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        fonds: string;
+                        title?: string;
+                        lead: string;
+                        members: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 鉴定批次号 JD-全宗-年-序号 */
+                            code: string;
+                            fonds: string;
+                            title: string;
+                            /** @description 鉴定组长 */
+                            lead: string;
+                            /** @description open 鉴定中 / closed 已结束 */
+                            status: string;
+                            openedBy: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/rounds/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 鉴定批次：小组成员、档案及其鉴定意见与结论 */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    offset?: number;
+                };
+                header?: never;
+                path: {
+                    /** @description 鉴定批次号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 鉴定批次号 JD-全宗-年-序号 */
+                            code: string;
+                            fonds: string;
+                            title: string;
+                            /** @description 鉴定组长 */
+                            lead: string;
+                            /** @description open 鉴定中 / closed 已结束 */
+                            status: string;
+                            openedBy: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                            itemCount: number;
+                            /** @description 已提出意见的件数 */
+                            proposed: number;
+                            /** @description 鉴定继续保存的件数 */
+                            keep: number;
+                            /** @description 鉴定销毁的件数 */
+                            destroy: number;
+                            members: {
+                                username: string;
+                                lead: boolean;
+                            }[];
+                            items: {
+                                archiveCode: string;
+                                /** @description 题名（已脱敏） */
+                                title: string;
+                                year: number;
+                                category: string;
+                                categoryName: string;
+                                retention: string;
+                                expiresOn: string | null;
+                                proposal: string | null;
+                                proposalRetention: string | null;
+                                proposalReason: string | null;
+                                proposedBy: string | null;
+                                decision: string | null;
+                                decisionRetention: string | null;
+                                decisionReason: string | null;
+                                decidedBy: string | null;
+                                /** Format: date-time */
+                                decidedAt: string | null;
+                                /** @description 行版本：作出结论时传回，期间被他人改动则拒绝 */
+                                version: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/rounds/{code}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** 重新设定鉴定小组 */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 鉴定批次号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        lead: string;
+                        members: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 鉴定批次号 JD-全宗-年-序号 */
+                            code: string;
+                            fonds: string;
+                            title: string;
+                            /** @description 鉴定组长 */
+                            lead: string;
+                            /** @description open 鉴定中 / closed 已结束 */
+                            status: string;
+                            openedBy: string;
+                            /** Format: date-time */
+                            openedAt: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/rounds/{code}/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 列入鉴定：指定档号，或从到期清单选取（全部、某年度、某类别）；只收已到期的档案 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 鉴定批次号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 档号 */
+                        items?: string[];
+                        all?: boolean;
+                        /** @description 年度 */
+                        year?: number;
+                        /** @description 类别代码（含下级类别） */
+                        category?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            added: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/rounds/{code}/proposals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 鉴定小组成员提出鉴定意见（继续保存须给新的保管期限） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 鉴定批次号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 档号 */
+                        items: string[];
+                        /** @description keep 继续保存 / destroy 销毁 */
+                        proposal: string;
+                        /** @description 继续保存的新保管期限：Y/D100/D50/D30/D15/D10 */
+                        retention?: string | null;
+                        /** @description 理由 */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            proposed: string[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/appraisal/rounds/{code}/decisions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 鉴定组长代表小组作出鉴定结论：指定档号，或本批次未定的全部（可限某年度、某类别），可逐件例外；同一档案已被他人作出结论时整批不保存（409） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 鉴定批次号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 档号 */
+                        items?: string[];
+                        /** @description 年度 */
+                        year?: number;
+                        /** @description 类别代码（含下级类别） */
+                        category?: string;
+                        /** @description keep 继续保存 / destroy 销毁 */
+                        decision: string;
+                        /** @description 继续保存的新保管期限：Y/D100/D50/D30/D15/D10 */
+                        retention?: string | null;
+                        /** @description 理由 */
+                        reason: string;
+                        exceptions?: {
+                            item: string;
+                            /** @description keep 继续保存 / destroy 销毁 */
+                            decision: string;
+                            /** @description 继续保存的新保管期限：Y/D100/D50/D30/D15/D10 */
+                            retention?: string | null;
+                            /** @description 理由 */
+                            reason: string;
+                        }[];
+                        /** @description 档号 → 所见的行版本 */
+                        versions?: {
+                            [key: string]: number;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            decided: {
+                                item: string;
+                                decision: string;
+                                retention: string | null;
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 销毁清册列表（本人范围内，新的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    state?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            registers: {
+                                code: string;
+                                fonds: string;
+                                round: string;
+                                state: string;
+                                stateLabel: string;
+                                count: number;
+                                drawnBy: string;
+                                /** Format: date-time */
+                                drawnAt: string;
+                                approvedBy: string | null;
+                                filed: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 从鉴定批次决定销毁的档案编制销毁清册；不能销毁的逐件列出原因 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 鉴定批次编号 JD-… */
+                        round: string;
+                        /** @description 只列这些档号（默认：批次中决定销毁的全部） */
+                        items?: string[];
+                        /** @description 备注：档号 → 文字 */
+                        notes?: {
+                            [key: string]: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            code: string;
+                            /** @description 列入清册的件数 */
+                            items: number;
+                            refused: {
+                                itemId: number;
+                                archiveCode: string;
+                                /** @description 拒绝原因代码（见词汇表 REFUSAL_REASONS） */
+                                reason: string;
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一份销毁清册：封面、签字、各行与执行进度 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 销毁清册 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 销毁清册编号 XH-全宗-年度-序号 */
+                            code: string;
+                            /** @description 全宗号 */
+                            fonds: string;
+                            year: number;
+                            /** @description 鉴定批次 */
+                            round: string;
+                            state: string;
+                            stateLabel: string;
+                            /** @description 销毁档案数量 */
+                            count: number;
+                            drawnBy: string;
+                            /** Format: date-time */
+                            drawnAt: string;
+                            approvedBy: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            carriedAt: string | null;
+                            filed: {
+                                archiveCode: string;
+                                digest: string | null;
+                                at: string | null;
+                            } | null;
+                            signatures: {
+                                role: "lead" | "approver" | "witness";
+                                roleLabel: string;
+                                user: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            progress: {
+                                destroyed: number;
+                                waitingReplicas: number;
+                                paperPending: number;
+                                refused: number;
+                                total: number;
+                            };
+                            withdrawn: {
+                                by: string;
+                                at: string | null;
+                                reason: string | null;
+                            } | null;
+                            rows: {
+                                /** @description 序号 */
+                                seq: number;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即清册所列） */
+                                title: string;
+                                /** @description 年度 */
+                                year: number;
+                                retention: string;
+                                /** @description 保管期限 */
+                                retentionLabel: string;
+                                /** @description 应保管年限 */
+                                keepYears: number | null;
+                                /** @description 已保管年限 */
+                                keptYears: number;
+                                /** @description 页数 */
+                                pages: number;
+                                /** @description 文件数 */
+                                files: number;
+                                carrier: string;
+                                /** @description 销毁原因 */
+                                reason: string;
+                                /** @description 备注 */
+                                note: string | null;
+                                state: string;
+                                stateLabel: string;
+                                /** @description 执行时拒绝销毁的原因（档案保持原状） */
+                                refusal: string | null;
+                                /** @description 纸质原件存放位置（销毁前） */
+                                paperLocation: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                paper: {
+                                    method: string;
+                                    place: string;
+                                    at: string;
+                                    witnesses: string[];
+                                    confirmedBy: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/sign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 本人签字：lead（鉴定组组长）或 witness（监销人，不能是编制人或审批人） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        role: "lead" | "witness";
+                    };
+                };
+            };
+            responses: {
+                /** @description 销毁清册 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 销毁清册编号 XH-全宗-年度-序号 */
+                            code: string;
+                            /** @description 全宗号 */
+                            fonds: string;
+                            year: number;
+                            /** @description 鉴定批次 */
+                            round: string;
+                            state: string;
+                            stateLabel: string;
+                            /** @description 销毁档案数量 */
+                            count: number;
+                            drawnBy: string;
+                            /** Format: date-time */
+                            drawnAt: string;
+                            approvedBy: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            carriedAt: string | null;
+                            filed: {
+                                archiveCode: string;
+                                digest: string | null;
+                                at: string | null;
+                            } | null;
+                            signatures: {
+                                role: "lead" | "approver" | "witness";
+                                roleLabel: string;
+                                user: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            progress: {
+                                destroyed: number;
+                                waitingReplicas: number;
+                                paperPending: number;
+                                refused: number;
+                                total: number;
+                            };
+                            withdrawn: {
+                                by: string;
+                                at: string | null;
+                                reason: string | null;
+                            } | null;
+                            rows: {
+                                /** @description 序号 */
+                                seq: number;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即清册所列） */
+                                title: string;
+                                /** @description 年度 */
+                                year: number;
+                                retention: string;
+                                /** @description 保管期限 */
+                                retentionLabel: string;
+                                /** @description 应保管年限 */
+                                keepYears: number | null;
+                                /** @description 已保管年限 */
+                                keptYears: number;
+                                /** @description 页数 */
+                                pages: number;
+                                /** @description 文件数 */
+                                files: number;
+                                carrier: string;
+                                /** @description 销毁原因 */
+                                reason: string;
+                                /** @description 备注 */
+                                note: string | null;
+                                state: string;
+                                stateLabel: string;
+                                /** @description 执行时拒绝销毁的原因（档案保持原状） */
+                                refusal: string | null;
+                                /** @description 纸质原件存放位置（销毁前） */
+                                paperLocation: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                paper: {
+                                    method: string;
+                                    place: string;
+                                    at: string;
+                                    witnesses: string[];
+                                    confirmedBy: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 审批销毁清册（审批人不能是鉴定组成员；只能批准一次） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 销毁清册 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 销毁清册编号 XH-全宗-年度-序号 */
+                            code: string;
+                            /** @description 全宗号 */
+                            fonds: string;
+                            year: number;
+                            /** @description 鉴定批次 */
+                            round: string;
+                            state: string;
+                            stateLabel: string;
+                            /** @description 销毁档案数量 */
+                            count: number;
+                            drawnBy: string;
+                            /** Format: date-time */
+                            drawnAt: string;
+                            approvedBy: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            carriedAt: string | null;
+                            filed: {
+                                archiveCode: string;
+                                digest: string | null;
+                                at: string | null;
+                            } | null;
+                            signatures: {
+                                role: "lead" | "approver" | "witness";
+                                roleLabel: string;
+                                user: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            progress: {
+                                destroyed: number;
+                                waitingReplicas: number;
+                                paperPending: number;
+                                refused: number;
+                                total: number;
+                            };
+                            withdrawn: {
+                                by: string;
+                                at: string | null;
+                                reason: string | null;
+                            } | null;
+                            rows: {
+                                /** @description 序号 */
+                                seq: number;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即清册所列） */
+                                title: string;
+                                /** @description 年度 */
+                                year: number;
+                                retention: string;
+                                /** @description 保管期限 */
+                                retentionLabel: string;
+                                /** @description 应保管年限 */
+                                keepYears: number | null;
+                                /** @description 已保管年限 */
+                                keptYears: number;
+                                /** @description 页数 */
+                                pages: number;
+                                /** @description 文件数 */
+                                files: number;
+                                carrier: string;
+                                /** @description 销毁原因 */
+                                reason: string;
+                                /** @description 备注 */
+                                note: string | null;
+                                state: string;
+                                stateLabel: string;
+                                /** @description 执行时拒绝销毁的原因（档案保持原状） */
+                                refusal: string | null;
+                                /** @description 纸质原件存放位置（销毁前） */
+                                paperLocation: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                paper: {
+                                    method: string;
+                                    place: string;
+                                    at: string;
+                                    witnesses: string[];
+                                    confirmedBy: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/carry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 执行销毁（须已批准并有两名监销人签字）：由后台任务逐件销毁，可中断续做 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description 销毁清册 */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 销毁清册编号 XH-全宗-年度-序号 */
+                            code: string;
+                            /** @description 全宗号 */
+                            fonds: string;
+                            year: number;
+                            /** @description 鉴定批次 */
+                            round: string;
+                            state: string;
+                            stateLabel: string;
+                            /** @description 销毁档案数量 */
+                            count: number;
+                            drawnBy: string;
+                            /** Format: date-time */
+                            drawnAt: string;
+                            approvedBy: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            carriedAt: string | null;
+                            filed: {
+                                archiveCode: string;
+                                digest: string | null;
+                                at: string | null;
+                            } | null;
+                            signatures: {
+                                role: "lead" | "approver" | "witness";
+                                roleLabel: string;
+                                user: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            progress: {
+                                destroyed: number;
+                                waitingReplicas: number;
+                                paperPending: number;
+                                refused: number;
+                                total: number;
+                            };
+                            withdrawn: {
+                                by: string;
+                                at: string | null;
+                                reason: string | null;
+                            } | null;
+                            rows: {
+                                /** @description 序号 */
+                                seq: number;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即清册所列） */
+                                title: string;
+                                /** @description 年度 */
+                                year: number;
+                                retention: string;
+                                /** @description 保管期限 */
+                                retentionLabel: string;
+                                /** @description 应保管年限 */
+                                keepYears: number | null;
+                                /** @description 已保管年限 */
+                                keptYears: number;
+                                /** @description 页数 */
+                                pages: number;
+                                /** @description 文件数 */
+                                files: number;
+                                carrier: string;
+                                /** @description 销毁原因 */
+                                reason: string;
+                                /** @description 备注 */
+                                note: string | null;
+                                state: string;
+                                stateLabel: string;
+                                /** @description 执行时拒绝销毁的原因（档案保持原状） */
+                                refusal: string | null;
+                                /** @description 纸质原件存放位置（销毁前） */
+                                paperLocation: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                paper: {
+                                    method: string;
+                                    place: string;
+                                    at: string;
+                                    witnesses: string[];
+                                    confirmedBy: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/paper": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 确认纸质档案已销毁：方式、地点、时间与在场监销人 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        archiveCode: string;
+                        /** @description 销毁方式：粉碎、化浆或焚烧 */
+                        method: string;
+                        /** @description 销毁地点 */
+                        place: string;
+                        /** @description 销毁时间（ISO 8601） */
+                        at: string;
+                        /** @description 在场监销人（清册已签字的监销人） */
+                        witnesses: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description 销毁清册 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 销毁清册编号 XH-全宗-年度-序号 */
+                            code: string;
+                            /** @description 全宗号 */
+                            fonds: string;
+                            year: number;
+                            /** @description 鉴定批次 */
+                            round: string;
+                            state: string;
+                            stateLabel: string;
+                            /** @description 销毁档案数量 */
+                            count: number;
+                            drawnBy: string;
+                            /** Format: date-time */
+                            drawnAt: string;
+                            approvedBy: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            carriedAt: string | null;
+                            filed: {
+                                archiveCode: string;
+                                digest: string | null;
+                                at: string | null;
+                            } | null;
+                            signatures: {
+                                role: "lead" | "approver" | "witness";
+                                roleLabel: string;
+                                user: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            progress: {
+                                destroyed: number;
+                                waitingReplicas: number;
+                                paperPending: number;
+                                refused: number;
+                                total: number;
+                            };
+                            withdrawn: {
+                                by: string;
+                                at: string | null;
+                                reason: string | null;
+                            } | null;
+                            rows: {
+                                /** @description 序号 */
+                                seq: number;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即清册所列） */
+                                title: string;
+                                /** @description 年度 */
+                                year: number;
+                                retention: string;
+                                /** @description 保管期限 */
+                                retentionLabel: string;
+                                /** @description 应保管年限 */
+                                keepYears: number | null;
+                                /** @description 已保管年限 */
+                                keptYears: number;
+                                /** @description 页数 */
+                                pages: number;
+                                /** @description 文件数 */
+                                files: number;
+                                carrier: string;
+                                /** @description 销毁原因 */
+                                reason: string;
+                                /** @description 备注 */
+                                note: string | null;
+                                state: string;
+                                stateLabel: string;
+                                /** @description 执行时拒绝销毁的原因（档案保持原状） */
+                                refusal: string | null;
+                                /** @description 纸质原件存放位置（销毁前） */
+                                paperLocation: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                paper: {
+                                    method: string;
+                                    place: string;
+                                    at: string;
+                                    witnesses: string[];
+                                    confirmedBy: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤销尚未执行的销毁清册（须说明原因），所列档案可重新编制 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description 销毁清册 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 销毁清册编号 XH-全宗-年度-序号 */
+                            code: string;
+                            /** @description 全宗号 */
+                            fonds: string;
+                            year: number;
+                            /** @description 鉴定批次 */
+                            round: string;
+                            state: string;
+                            stateLabel: string;
+                            /** @description 销毁档案数量 */
+                            count: number;
+                            drawnBy: string;
+                            /** Format: date-time */
+                            drawnAt: string;
+                            approvedBy: string | null;
+                            /** Format: date-time */
+                            approvedAt: string | null;
+                            /** Format: date-time */
+                            startedAt: string | null;
+                            /** Format: date-time */
+                            carriedAt: string | null;
+                            filed: {
+                                archiveCode: string;
+                                digest: string | null;
+                                at: string | null;
+                            } | null;
+                            signatures: {
+                                role: "lead" | "approver" | "witness";
+                                roleLabel: string;
+                                user: string;
+                                /** Format: date-time */
+                                at: string;
+                            }[];
+                            progress: {
+                                destroyed: number;
+                                waitingReplicas: number;
+                                paperPending: number;
+                                refused: number;
+                                total: number;
+                            };
+                            withdrawn: {
+                                by: string;
+                                at: string | null;
+                                reason: string | null;
+                            } | null;
+                            rows: {
+                                /** @description 序号 */
+                                seq: number;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即清册所列） */
+                                title: string;
+                                /** @description 年度 */
+                                year: number;
+                                retention: string;
+                                /** @description 保管期限 */
+                                retentionLabel: string;
+                                /** @description 应保管年限 */
+                                keepYears: number | null;
+                                /** @description 已保管年限 */
+                                keptYears: number;
+                                /** @description 页数 */
+                                pages: number;
+                                /** @description 文件数 */
+                                files: number;
+                                carrier: string;
+                                /** @description 销毁原因 */
+                                reason: string;
+                                /** @description 备注 */
+                                note: string | null;
+                                state: string;
+                                stateLabel: string;
+                                /** @description 执行时拒绝销毁的原因（档案保持原状） */
+                                refusal: string | null;
+                                /** @description 纸质原件存放位置（销毁前） */
+                                paperLocation: string | null;
+                                /** Format: date-time */
+                                destroyedAt: string | null;
+                                paper: {
+                                    method: string;
+                                    place: string;
+                                    at: string;
+                                    witnesses: string[];
+                                    confirmedBy: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 销毁清册的 XLSX 表格 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/destruction/registers/{code}/pdf": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 销毁清册的可打印 PDF（含签字栏） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 销毁清册编号 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": unknown;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
