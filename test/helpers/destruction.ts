@@ -32,7 +32,8 @@ export async function account(
   return principal;
 }
 
-let rounds = 0;
+// Numbered from 500: rounds the appraisal service opens in the same database start at 1.
+let rounds = 500;
 /** A round of the fonds (J013) led by `lead` with `members`, whose group decided 销毁 for `codes`. */
 export async function roundDeciding(
   db: Db,
