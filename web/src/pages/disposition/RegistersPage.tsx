@@ -5,7 +5,7 @@ import { useRequest } from '../../app/hooks';
 import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { registerPath, roundPath } from './appraisalView';
-import { type Register, type RegisterList, registerPaths } from './destructionView';
+import { type RegisterBrief, registerPaths } from './destructionView';
 import { getJson } from './dispositionApi';
 
 // 销毁清册: the registers of the user's fonds, newest first; one is drawn from a round's items decided
@@ -22,7 +22,7 @@ export const registerColour = (state: string) =>
           ? 'default'
           : 'green';
 
-const columns: ColumnsType<Register> = [
+const columns: ColumnsType<RegisterBrief> = [
   {
     title: '清册编号',
     dataIndex: 'code',
@@ -57,7 +57,7 @@ const columns: ColumnsType<Register> = [
 ];
 
 export default function RegistersPage() {
-  const registers = useRequest(() => getJson<RegisterList>(registerPaths.list), []);
+  const registers = useRequest(() => getJson<{ registers: RegisterBrief[] }>(registerPaths.list), []);
   return (
     <Card
       title={

@@ -1,86 +1,14 @@
+import type { ResponseOf } from '../../api/types';
 import { enc } from './dispositionApi';
 
-// The expiry list and appraisal rounds as the appraisal API answers them.
+// The expiry list and appraisal rounds as the appraisal API answers them (its generated types).
 
-export interface ExpiryEntry {
-  year: number;
-  category: string;
-  categoryName: string;
-  retention: string;
-  /** 应保管 years (null for 永久) and 已保管 years. */
-  yearsToKeep: number | null;
-  yearsKept: number;
-  expiresOn: string | null;
-  due: boolean;
-  items: number;
-}
-
-export interface DueItem {
-  archiveCode: string;
-  title: string;
-  year: number;
-  category: string;
-  categoryName: string;
-  retention: string;
-  effectiveRetention: string;
-  yearsToKeep: number | null;
-  yearsKept: number;
-  expiresOn: string;
-  carrier: string;
-  /** The round the item is in (or was decided in last), and its decision there. */
-  round: string | null;
-  decision: string | null;
-}
-
-export interface ExpiryList {
-  fonds: string;
-  refreshedAt: string | null;
-  entries: ExpiryEntry[];
-  items: DueItem[];
-}
-
-export interface RoundItem {
-  archiveCode: string;
-  title: string;
-  year: number;
-  category: string;
-  categoryName: string;
-  retention: string;
-  expiresOn: string | null;
-  proposal: string | null;
-  proposalRetention: string | null;
-  proposalReason: string | null;
-  proposedBy: string | null;
-  decision: string | null;
-  decisionRetention: string | null;
-  decisionReason: string | null;
-  decidedBy: string | null;
-  decidedAt: string | null;
-  version: number;
-}
-
-interface RoundTally {
-  code: string;
-  fonds: string;
-  title: string;
-  lead: string;
-  status: string;
-  openedBy: string;
-  openedAt: string;
-  proposed: number;
-  keep: number;
-  destroy: number;
-}
-
-export interface RoundEntry extends RoundTally {
-  items: number;
-}
-
-export interface Round extends RoundTally {
-  itemCount: number;
-  members: Array<{ username: string; lead: boolean }>;
-  items: RoundItem[];
-}
+export type ExpiryList = ResponseOf<'/api/v1/appraisal/expiry', 'get'>;
+export type ExpiryEntry = ExpiryList['entries'][number];
+export type DueItem = ExpiryList['items'][number];
+export type RoundEntry = ResponseOf<'/api/v1/appraisal/rounds', 'get'>['rounds'][number];
+export type Round = ResponseOf<'/api/v1/appraisal/rounds/{code}', 'get'>;
+export type RoundItem = Round['items'][number];
 
 export const appraisalPaths = {
   expiry: '/api/v1/appraisal/expiry',
