@@ -7,6 +7,8 @@ import { listCategories } from '../../src/modules/catalog/catalog.queries.js';
 import { findItemsByCodes } from '../../src/modules/catalog/item.queries.js';
 import { scopedQuery } from '../../src/modules/catalog/item.scope.js';
 import type { Db } from '../../src/db/database.js';
+import { roundStates } from '../../src/modules/disposition/appraisal.queries.js';
+import { logEvent } from '../../src/modules/integrity/event-log.js';
 import { SYSTEM } from './fixture-access.js';
 
 // Shared set-up of the destruction tests: accounts of each duty, and an appraisal round whose group
@@ -60,5 +62,20 @@ export async function roundDeciding(
       values (${id}, ${item.id}, ${item.archiveCode}, ${categories.get(item.category)}, ${item.year}, ${group.lead},
         'destroy', '已过保管期限，无继续保存价值', ${group.lead}, now(), 'destroy', '已过保管期限，无继续保存价值',
         ${group.lead}, now(), ${item.version}, ${item.retention})`.execute(db);
+  // Logged as the appraisal service logs a decision, so verify finds the round's state proved.
+  await logEvent(db, {
+    actor: group.lead,
+    action: 'appraisal.decided',
+    subject: `appraisal:${code}`,
+    payload: {
+      items: [...codes].sort().map((item) => ({
+        item,
+        decision: 'destroy' as const,
+        retention: null,
+        reason: '已过保管期限，无继续保存价值',
+      })),
+    },
+    state: (await roundStates(db)).get(`appraisal:${code}`),
+  });
   return { id, code };
 }
