@@ -22,6 +22,7 @@ import {
   type TestSystem,
 } from '../../../test/helpers/system.js';
 import { inTransaction } from '../../db/transaction.js';
+import { YidangError } from '../../shared/errors.js';
 import { logVerifier } from '../integrity/checkpoint.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { addFile, openFile } from './file.service.js';
@@ -83,6 +84,8 @@ describe('crypto-shredding a destroyed item’s files', () => {
       .where('digest', '=', item.digest)
       .executeTakeFirstOrThrow();
     expect(Buffer.from(row.wrapped_key).length).toBe(0);
+    // Written before the commit, the replicas' record is not final until confirmShred makes it so.
+    expect(fs.readFileSync(recordFile(system, 'r1', item.digest), 'utf8')).toContain('\\"final\\":false');
     expect(row.shred_register).toBe(REGISTER);
     expect(row.shred_confirmed_at).toBeNull();
     // The record is on both replicas before the copies go; the copies are still there until confirmed.
@@ -98,6 +101,7 @@ describe('crypto-shredding a destroyed item’s files', () => {
     expect(await confirmShred(system.database.db, system, item.digest, ACTOR)).toEqual({
       replicas: ['r1', 'r2'],
     });
+    expect(fs.readFileSync(recordFile(system, 'r2', item.digest), 'utf8')).toContain('\\"final\\":true');
     for (const replica of ['r1', 'r2'])
       expect(fs.existsSync(blobFile(system, replica, item.digest))).toBe(false);
     // Again: nothing more happens, one event only.
@@ -159,6 +163,7 @@ describe('crypto-shredding a destroyed item’s files', () => {
     // When the last item attaching it is destroyed, the key goes and the record lists both.
     const last = await shred(system, [live], 'XH-J013-2026-3');
     expect(last.shredded).toEqual([live.digest]);
+    await confirmShred(system.database.db, system, live.digest, ACTOR);
     const { records } = await readShredRecords(
       system.store,
       await logVerifier(system.database.db, system.signingKey),
@@ -168,7 +173,6 @@ describe('crypto-shredding a destroyed item’s files', () => {
       keyDestroyed: true,
       items: [destroyed.archiveCode, live.archiveCode].sort(),
     });
-    await confirmShred(system.database.db, system, live.digest, ACTOR);
   });
 
   it('refuses new bytes equal to destroyed ones, leaving nothing staged', async () => {
@@ -231,6 +235,36 @@ describe('crypto-shredding a destroyed item’s files', () => {
     await confirmShred(system.database.db, system, item.digest, ACTOR);
     expect(fs.existsSync(blobFile(system, 'r2', item.digest))).toBe(false);
     expect(await unconfirmedShreds(system.database.db)).toEqual([]);
+  });
+
+  it('leaves only a pending record when the destruction’s transaction rolls back, and a restore would not apply it', async () => {
+    const item = await itemOf(system, '回滚壬', '壬的内容');
+    const rolledBack = await failure(
+      inTransaction(system.database.db, async (trx) => {
+        await shredBlobKeys(trx, shredContext(system), {
+          register: 'XH-J013-2026-8',
+          items: [item],
+          actor: ACTOR,
+          access: SYSTEM,
+        });
+        // What the carry-out does next (the tombstone) fails: everything rolls back.
+        throw new YidangError('ITEM_DESTROYED', 'conflict', 'rolled back');
+      }),
+    );
+    expect(rolledBack.code).toBe('ITEM_DESTROYED');
+    expect(fs.readFileSync(recordFile(system, 'r1', item.digest), 'utf8')).toContain('\\"final\\":false');
+    const { records, refused } = await readShredRecords(
+      system.store,
+      await logVerifier(system.database.db, system.signingKey),
+    );
+    expect(records.has(item.digest)).toBe(false);
+    expect(refused.filter((entry) => entry.digest === item.digest).map((entry) => entry.replica)).toEqual([
+      'r1',
+      'r2',
+    ]);
+    expect(refused.find((entry) => entry.digest === item.digest)?.reason).toContain('尚未确认');
+    const opened = await openFile(storage(system), item.archiveCode, 1, ACTOR);
+    expect((await readAll(opened.stream)).toString('utf8')).toBe('壬的内容');
   });
 
   it('verify names a destroyed blob whose key came back, and a copy left behind', async () => {

@@ -37,6 +37,12 @@ export interface ShredRecord {
   items: string[];
   /** False when an item not destroyed still attaches the same content: the blob was kept for it. */
   keyDestroyed: boolean;
+  /**
+   * False as first written, before the destruction's transaction commits; confirmShred writes it
+   * final after the commit. A restore applies final records only: one left by a transaction that
+   * rolled back (or a crash before commit) never destroys a living item.
+   */
+  final: boolean;
   /** How many items not destroyed still attach it (0 when the key was destroyed). */
   liveItems: number;
   shreddedAt: string;
@@ -118,13 +124,18 @@ export async function shredBlobKeys(
       register: request.register,
       items: [...items].sort(),
       keyDestroyed: liveItems === 0,
+      // A kept blob's record destroys nothing on restore but the items' tombstones: final at once.
+      final: liveItems > 0,
       liveItems,
       shreddedAt: at.toISOString(),
     };
-    const content = `${JSON.stringify({ format: SHRED_FORMAT, note: signNote(`${JSON.stringify(record)}\n`, signer) })}\n`;
+    const sign = (body: ShredRecord) =>
+      `${JSON.stringify({ format: SHRED_FORMAT, note: signNote(`${JSON.stringify(body)}\n`, signer) })}\n`;
+    const content = sign(record);
     files.push({ digest, content });
     if (liveItems === 0) {
-      marks.push({ digest, record: content });
+      // The database keeps the final text, which confirmShred writes to the replicas after the commit.
+      marks.push({ digest, record: sign({ ...record, final: true }) });
       outcome.shredded.push(digest);
     } else {
       kept.push({ digest, record: content });
@@ -182,7 +193,7 @@ export async function confirmShred(
     throw notFound('FILE_NOT_FOUND', `文件 ${digest.slice(0, 80)} 没有被销毁，不能删除其副本`);
   const replicas = context.store.replicas.map((replica) => replica.name);
   if (row.confirmedAt) return { replicas };
-  await deleteEveryCopy(context.store, digest);
+  await deleteEveryCopy(context.store, digest, { digest, content: row.record });
   const record = parseRecordContent(row.record);
   await inTransaction(db, async (trx) => {
     if (!(await setShredConfirmed(trx, digest, new Date()))) return;
@@ -202,14 +213,22 @@ export async function confirmShred(
 }
 
 /** Deletes a shredded blob's copy on every replica; SHRED_PENDING names those that could not. */
-export async function deleteEveryCopy(store: BlobStore, digest: string): Promise<void> {
+export async function deleteEveryCopy(
+  store: BlobStore,
+  digest: string,
+  final?: ShredRecordFile,
+): Promise<void> {
   const offline: string[] = [];
   await Promise.all(
-    store.replicas.map((replica) =>
-      replica.deleteBlob(digest).catch((error: Error) => {
-        offline.push(`“${replica.name}”（${error.message}）`);
-      }),
-    ),
+    store.replicas.map(async (replica) => {
+      try {
+        // The destruction committed: its record becomes final on the replica before the copy goes.
+        if (final) await replica.writeShredRecords([final]);
+        await replica.deleteBlob(digest);
+      } catch (error) {
+        offline.push(`“${replica.name}”（${(error as Error).message}）`);
+      }
+    }),
   );
   offline.sort();
   if (offline.length > 0)
@@ -289,6 +308,7 @@ export async function readShredRecords(
 ): Promise<{ records: Map<string, VerifiedShredRecord>; refused: RefusedShredRecord[] }> {
   const records = new Map<string, VerifiedShredRecord>();
   const refused: RefusedShredRecord[] = [];
+  const pending: RefusedShredRecord[] = [];
   for (const replica of store.replicas) {
     for (const file of await replica.readShredRecords()) {
       let record: ShredRecord;
@@ -298,6 +318,14 @@ export async function readShredRecords(
           throw new Error(`记录所述文件 ${String(record.digest).slice(0, 80)} 与其位置不符`);
       } catch (error) {
         refused.push({ replica: replica.name, digest: file.digest, reason: (error as Error).message });
+        continue;
+      }
+      if (!record.final) {
+        pending.push({
+          replica: replica.name,
+          digest: file.digest,
+          reason: '销毁记录尚未确认（写入后其事务可能没有提交），未采用',
+        });
         continue;
       }
       const known = records.get(file.digest);
@@ -314,6 +342,8 @@ export async function readShredRecords(
       });
     }
   }
+  // A record still pending where another replica holds it final is simply an older copy.
+  refused.push(...pending.filter((entry) => !records.has(entry.digest)));
   return { records, refused };
 }
 
@@ -336,6 +366,7 @@ function openRecord(content: string, verifier: NoteVerifier): ShredRecord {
     !Array.isArray(record.items) ||
     !record.items.every((item) => typeof item === 'string') ||
     typeof record.keyDestroyed !== 'boolean' ||
+    typeof record.final !== 'boolean' ||
     typeof record.shreddedAt !== 'string' ||
     Number.isNaN(Date.parse(record.shreddedAt))
   )
