@@ -9,6 +9,7 @@ export const ERROR_CODES = {
   ADMIN_ACCOUNT_SERVER_ONLY: '三员账户只能在服务器上用 yidang user 命令停用或启用',
   ADMIN_ROLE_SERVER_ONLY: '三员角色只能在服务器上用 yidang user 命令分配或撤销',
   APPRAISAL_DECISION_CONFLICT: '该档案的鉴定结论刚被他人作出，请刷新后重试',
+  APPRAISAL_GROUP_FIXED: '鉴定批次已有鉴定意见或结论，鉴定小组成员不能再更改',
   APPRAISAL_GROUP_TOO_SMALL: '鉴定小组至少须有两名成员',
   APPRAISAL_INPUT_INVALID: '鉴定意见的填写内容有误',
   APPRAISAL_ITEM_BUSY: '该档案已列入另一个尚未作出结论的鉴定批次',

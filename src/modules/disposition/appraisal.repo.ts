@@ -314,27 +314,100 @@ export async function writeDecision(
   return Number(result.numUpdatedRows) === 1;
 }
 
-/** The round's state for the log: every item's decision, so one batch event's digest covers them all. */
+/** The round's state for the log: group, every item's proposal and decision, so one event's digest covers them all. */
 export async function roundState(db: Db, roundId: number): Promise<Record<string, unknown>> {
   const round = await findRoundById(db, roundId);
   const [members, items] = await Promise.all([roundMembers(db, roundId), roundItems(db, roundId)]);
+  return stateOfRound(round, members, items);
+}
+
+/** Every round's state (verify's `appraisal:` kind), one query per table, the same shape as roundState. */
+export async function roundStates(db: Db): Promise<Map<string, unknown>> {
+  const [rounds, members, items] = await Promise.all([
+    db.selectFrom('appraisal_round').select(ROUND_COLUMNS).orderBy('id').execute(),
+    db
+      .selectFrom('appraisal_member')
+      .select(['round_id as roundId', 'username', 'is_lead as isLead'])
+      .orderBy('round_id')
+      .orderBy('is_lead', 'desc')
+      .orderBy('username')
+      .execute(),
+    db
+      .selectFrom('appraisal_item')
+      .select(['round_id as roundId', ...ITEM_COLUMNS])
+      .orderBy('round_id')
+      .orderBy('archive_code')
+      .execute(),
+  ]);
+  const membersOf = new Map<number, MemberRow[]>();
+  for (const { roundId, ...member } of members)
+    membersOf.set(roundId, [...(membersOf.get(roundId) ?? []), member]);
+  const itemsOf = new Map<number, RoundItemRow[]>();
+  for (const { roundId, ...item } of items) {
+    const list = itemsOf.get(roundId) ?? [];
+    list.push(item);
+    itemsOf.set(roundId, list);
+  }
+  const out = new Map<string, unknown>();
+  for (const round of rounds)
+    out.set(
+      `appraisal:${round.code}`,
+      stateOfRound(round, membersOf.get(round.id) ?? [], itemsOf.get(round.id) ?? []),
+    );
+  return out;
+}
+
+function stateOfRound(
+  round: RoundRow | undefined,
+  members: readonly MemberRow[],
+  items: readonly RoundItemRow[],
+): Record<string, unknown> {
   return {
     code: round?.code,
     fonds: round?.fondsCode,
+    title: round?.title,
+    openedBy: round?.openedBy,
     lead: round?.lead,
     status: round?.status,
-    members: members.map((member) => member.username),
+    members: members.map((member) => (member.isLead ? `${member.username}*` : member.username)),
     items: items.map((item) => ({
       item: item.archiveCode,
       proposal: item.proposal,
       proposalRetention: item.proposalRetention,
+      proposalReason: item.proposalReason,
+      proposedBy: item.proposedBy,
       decision: item.decision,
       retention: item.decisionRetention,
       reason: item.decisionReason,
       decidedBy: item.decidedBy,
       itemVersion: item.itemVersion,
+      itemRetention: item.itemRetention,
     })),
   };
+}
+
+/** Whether any item of the round has a proposal or a decision (the group is fixed from then on). */
+export async function roundHasOpinions(db: Db, roundId: number): Promise<boolean> {
+  const row = await db
+    .selectFrom('appraisal_item')
+    .select('item_id')
+    .where('round_id', '=', roundId)
+    .where((eb) => eb.or([eb('proposal', 'is not', null), eb('decision', 'is not', null)]))
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Who proposed or decided anything in the round, as the table holds it now. */
+export async function roundDeciders(db: Db, roundId: number): Promise<string[]> {
+  const rows = await db
+    .selectFrom('appraisal_item')
+    .select(['proposed_by', 'decided_by'])
+    .where('round_id', '=', roundId)
+    .where((eb) => eb.or([eb('proposed_by', 'is not', null), eb('decided_by', 'is not', null)]))
+    .groupBy(['proposed_by', 'decided_by'])
+    .execute();
+  return rows.flatMap((row) => [row.proposed_by, row.decided_by]).filter((name): name is string => !!name);
 }
 
 /** The item's version and period after a decision changed it (继续保存). */

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { testUser } from '../../../test/helpers/access.js';
 import { fileOneItem } from '../../../test/helpers/system.js';
@@ -9,6 +10,7 @@ import {
   system,
   useWatermarkApi,
 } from '../../../test/helpers/watermark-api.js';
+import { verifyAll } from '../verify/verify.service.js';
 import { refreshAllExpiry } from './expiry.job.js';
 
 // /api/v1/appraisal over a real server: the expiry list, a round from opening to the group's
@@ -27,6 +29,8 @@ const codeOf = async (response: Response) =>
   ((await response.json()) as { error: { code: string } }).error.code;
 
 describe('appraisal over HTTP', () => {
+  let round = '';
+
   it('runs a round from the expiry list to a decision; concurrent decisions: one wins', async () => {
     const db = system.database.db;
     const expired = await fileOneItem(system, {
@@ -63,6 +67,7 @@ describe('appraisal over HTTP', () => {
     );
     expect(opened.status, await opened.clone().text()).toBe(200);
     const { code } = (await opened.json()) as { code: string };
+    round = code;
     const added = await call(url(`/rounds/${code}/items`), archivist, send('POST', { all: true }));
     expect(await added.json()).toEqual({ added: [expired] });
 
@@ -115,5 +120,27 @@ describe('appraisal over HTTP', () => {
     };
     expect(rounds.rounds.map((round) => round.code)).toContain(code);
     expect((await call(url('/rounds/JD-J013-2026-999'), archivist)).status).toBe(404);
+  });
+
+  it('keeps the group once decided, and verify names a decision changed behind the system’s back', async () => {
+    const db = system.database.db;
+    const fixed = await call(
+      url(`/rounds/${round}/members`),
+      archivist,
+      send('PUT', { lead: 'archivist-wm', members: ['archivist-wm', 'reviewer-appraisal'] }),
+    );
+    expect(fixed.status).toBe(409);
+    expect(await codeOf(fixed)).toBe('APPRAISAL_GROUP_FIXED');
+
+    const verify = () => verifyAll({ db, store: system.store, signingKey: system.signingKey });
+    const appraisalProblems = async () =>
+      (await verify()).problems
+        .filter((problem) => problem.kind.startsWith('appraisal.'))
+        .map((problem) => [problem.kind, problem.record]);
+    expect(await appraisalProblems()).toEqual([]);
+    await sql`update appraisal_item set decision = case when decision = 'keep' then 'destroy' else 'keep' end,
+      decided_by = 'intruder'
+      where round_id = (select id from appraisal_round where code = ${round})`.execute(db);
+    expect(await appraisalProblems()).toEqual([['appraisal.altered', `鉴定批次 ${round}`]]);
   });
 });

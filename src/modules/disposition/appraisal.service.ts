@@ -22,6 +22,7 @@ import {
   itemsUnderAppraisal,
   type RoundRow,
   replaceMembers,
+  roundHasOpinions,
   roundItems,
   roundMembers,
   roundState,
@@ -171,7 +172,10 @@ export async function openRound(
   });
 }
 
-/** Sets the round's group anew (at least two members, one lead). */
+/**
+ * Sets the round's group anew (at least two members, one lead): only by the round's opener or its lead,
+ * and only before the first proposal or decision — from then on the group that appraised stays fixed.
+ */
 export async function setMembers(
   db: Db,
   access: AccessContext,
@@ -182,6 +186,17 @@ export async function setMembers(
   return inTransaction(db, async (trx) => {
     const round = await roundFor(trx, access, code, true);
     mustBeOpen(round);
+    if (access.kind === 'principal' && access.username !== round.openedBy && access.username !== round.lead)
+      throw new YidangError(
+        'APPRAISAL_NOT_LEAD',
+        'forbidden',
+        `只有鉴定批次 ${round.code} 的发起人 ${round.openedBy} 或鉴定组长 ${round.lead} 可以更改鉴定小组`,
+      );
+    if (await roundHasOpinions(trx, round.id))
+      throw conflict(
+        'APPRAISAL_GROUP_FIXED',
+        `鉴定批次 ${round.code} 已有鉴定意见或结论，鉴定小组成员已固定，不能再更改`,
+      );
     const group = await readGroup(trx, round.fondsCode, input.lead, input.members);
     await replaceMembers(trx, round.id, group.members, group.lead, actorOf(access));
     recordEvent(trx, {
@@ -479,6 +494,12 @@ export async function decide(
       const item = due.get(archiveCode);
       if (!row || !item) continue;
       const choice = exceptions.get(archiveCode) ?? batch;
+      // A tombstone is immutable: neither kept (a new version) nor destroyed again.
+      if (item.destroyed)
+        throw conflict(
+          'ITEM_DESTROYED',
+          `档案 ${archiveCode} 已按销毁清册 ${item.destroyed} 销毁，不能再作出鉴定结论`,
+        );
       if (row.decision !== null)
         throw conflict(
           'APPRAISAL_DECISION_CONFLICT',

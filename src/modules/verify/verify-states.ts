@@ -6,6 +6,7 @@ import type { StoredEvent } from '../integrity/event.queries.js';
 import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { ProblemList } from '../integrity/verify-log.js';
+import { roundStates } from '../disposition/appraisal.queries.js';
 import { registerStates } from '../disposition/destruction.queries.js';
 import { copyStates } from '../insured/insured.queries.js';
 import { loanStates } from '../lending/lending.queries.js';
@@ -84,6 +85,14 @@ const KINDS: StateKind[] = [
     holds: '冻结范围、原因、案件编号或解除状态（冻结的档案不能销毁、移交或缩短保管期限）',
     tables: 'legal_hold、legal_hold_item',
     load: holdStates,
+  },
+  {
+    prefix: 'appraisal:',
+    code: 'appraisal',
+    name: (key) => `鉴定批次 ${key}`,
+    holds: '鉴定小组成员、组长、所列档案、鉴定意见或鉴定结论',
+    tables: 'appraisal_round、appraisal_member、appraisal_item',
+    load: roundStates,
   },
   {
     prefix: 'register:',
