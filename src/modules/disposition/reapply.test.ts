@@ -113,7 +113,7 @@ describe('a backup taken before a destruction, restored after it', () => {
 
   beforeAll(async () => {
     system = await openTestSystem();
-    destroyedA = await fileWith(system, '到期销毁甲', ['甲的医疗费用报销单']);
+    destroyedA = await fileWith(system, '王建国 到期销毁甲', ['甲的医疗费用报销单']);
     // B and C attach the same scan: B is destroyed, C lives on, so the blob is kept for C.
     destroyedB = await fileWith(system, '到期销毁乙', ['乙丙共用的扫描件']);
     liveC = await fileWith(system, '继续保存丙', ['乙丙共用的扫描件']);
@@ -215,6 +215,13 @@ describe('a backup taken before a destruction, restored after it', () => {
         await idsOf(db, [destroyedA.archiveCode, destroyedB.archiveCode, destroyedE.archiveCode]),
       );
       expect([...destroyed.values()].map((entry) => entry.register)).toEqual([REGISTER, REGISTER, REGISTER]);
+      // The tombstone's 题名 is the register's, with the person's name masked, not the backup's.
+      const titles = await db
+        .selectFrom('archive_item')
+        .select('title')
+        .where('archive_code', '=', destroyedA.archiveCode)
+        .execute();
+      expect(titles.map((row) => row.title)).toEqual(['王*国 到期销毁甲']);
       for (const [code, file] of [
         [destroyedA.archiveCode, 1],
         [destroyedB.archiveCode, 1],

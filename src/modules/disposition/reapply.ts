@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { systemContext } from '../../shared/access-context.js';
+import { maskItem } from '../catalog/item.mask.js';
 import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
@@ -116,6 +117,8 @@ async function tombstoneAgain(
           register: entry.register,
           actor,
           at: entry.at,
+          // As the register shows it (the carry-out's own title): the person's name masked.
+          title: maskItem(item).title,
           fileDigests: files.map((file) => file.digest),
           blobs: entry.blobs,
           reapplied: true,
