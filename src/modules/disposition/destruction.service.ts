@@ -12,7 +12,7 @@ import { recordEvent } from '../integrity/event-log.js';
 import { enqueueJob } from '../jobs/job.runtime.js';
 import { scannedPagesOf } from '../scan/scan.queries.js';
 import { listItemFiles } from '../storage/storage.queries.js';
-import { itemsDecidedForDestruction } from './appraisal.queries.js';
+import { everMembers, itemsDecidedForDestruction } from './appraisal.queries.js';
 import {
   dayOf,
   type Expected,
@@ -332,11 +332,16 @@ export async function approveRegister(db: Db, principal: Principal, code: string
     );
   stateMustBe(register, ['drawn'], '批准');
   const round = await roundById(db, register.round_id);
-  if (round && (round.lead === principal.username || round.members.includes(principal.username)))
+  // Anyone ever in the group (or who proposed or decided in the round), not only today's members.
+  const ever = await everMembers(db, register.round_id);
+  if (
+    ever.has(principal.username) ||
+    (round && (round.lead === principal.username || round.members.includes(principal.username)))
+  )
     throw new YidangError(
       'DESTRUCTION_SIGNER',
       'forbidden',
-      `审批人不能是鉴定批次 ${round.code} 的鉴定组成员`,
+      `审批人不能是鉴定批次 ${register.round_code} 的鉴定组成员`,
     );
   if (register.drawn_by === principal.username)
     throw new YidangError('DESTRUCTION_SIGNER', 'forbidden', '编制清册的人不能审批本清册');
