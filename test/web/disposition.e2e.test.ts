@@ -370,6 +370,13 @@ describe('鉴定与处置', () => {
     await page.waitForURL(/\/disposition\/registers\/XH-/);
     await page.getByTestId('signature-block').waitFor();
     await row(page, heldCode).waitFor();
+
+    // Not carried out after all: withdrawn with a reason, the item may be drawn again.
+    await page.getByRole('button', { name: '撤销清册' }).click();
+    await page.getByRole('dialog').getByLabel('撤销理由').fill('案件复查，暂缓销毁');
+    await page.getByRole('dialog').getByRole('button', { name: '撤销清册' }).click();
+    await page.getByText('清册已撤销，所列档案可重新编制').waitFor();
+    await page.getByText('已撤销', { exact: true }).waitFor();
     expect(asLead.errors).toEqual([]);
     await asLead.context.close();
   }, 180_000);

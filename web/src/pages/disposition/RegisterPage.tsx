@@ -1,4 +1,16 @@
-import { Alert, Button, Card, Descriptions, Progress, Space, Table, Tag, Typography } from 'antd';
+import {
+  Alert,
+  Button,
+  Card,
+  Descriptions,
+  Input,
+  Modal,
+  Progress,
+  Space,
+  Table,
+  Tag,
+  Typography,
+} from 'antd';
 import type { ColumnsType } from 'antd/es/table';
 import { useEffect, useState } from 'react';
 import { Link, useLocation, useParams } from 'react-router-dom';
@@ -32,6 +44,8 @@ export default function RegisterPage() {
   const [done, setDone] = useState<string>();
   const [busy, setBusy] = useState(false);
   const [paperRow, setPaperRow] = useState<RegisterRow>();
+  const [withdrawing, setWithdrawing] = useState(false);
+  const [withdrawReason, setWithdrawReason] = useState('');
   const data = register.data;
   const carrying = data?.state === 'carrying';
   const filedCode = typeof data?.filed === 'string' ? data.filed : (data?.filed?.archiveCode ?? null);
@@ -220,6 +234,16 @@ export default function RegisterPage() {
                 监销签字
               </Button>
             )}
+            {open && (can('appraisal.work') || can('destruction.approve')) && (
+              <Button
+                onClick={() => {
+                  setWithdrawReason('');
+                  setWithdrawing(true);
+                }}
+              >
+                撤销清册
+              </Button>
+            )}
             {data.state === 'approved' && can('destruction.carry') && (
               <Button
                 type="primary"
@@ -252,6 +276,30 @@ export default function RegisterPage() {
         locale={{ emptyText: '清册没有条目' }}
         pagination={{ pageSize: 50, hideOnSinglePage: true }}
       />
+      <Modal
+        open={withdrawing}
+        title={`撤销销毁清册 ${code}`}
+        okText="撤销清册"
+        okButtonProps={{ danger: true, disabled: withdrawReason.trim() === '' }}
+        cancelText="取消"
+        confirmLoading={busy}
+        onOk={() =>
+          run(async () => {
+            await postJson(registerPaths.withdraw(code), { reason: withdrawReason });
+            setWithdrawing(false);
+          }, '清册已撤销，所列档案可重新编制')
+        }
+        onCancel={() => setWithdrawing(false)}
+      >
+        <Input.TextArea
+          aria-label="撤销理由"
+          rows={3}
+          maxLength={500}
+          value={withdrawReason}
+          onChange={(event) => setWithdrawReason(event.target.value)}
+          placeholder="撤销理由（必填）"
+        />
+      </Modal>
       <PaperModal
         register={code}
         row={paperRow}

@@ -15,6 +15,7 @@ export const registerPaths = {
   one: (code: string) => `/api/v1/destruction/registers/${enc(code)}`,
   sign: (code: string) => `/api/v1/destruction/registers/${enc(code)}/sign`,
   approve: (code: string) => `/api/v1/destruction/registers/${enc(code)}/approve`,
+  withdraw: (code: string) => `/api/v1/destruction/registers/${enc(code)}/withdraw`,
   carry: (code: string) => `/api/v1/destruction/registers/${enc(code)}/carry`,
   paper: (code: string) => `/api/v1/destruction/registers/${enc(code)}/paper`,
   file: (code: string, kind: 'xlsx' | 'pdf') => `/api/v1/destruction/registers/${enc(code)}/${kind}`,
