@@ -67,8 +67,8 @@ export async function filesDigestOf(db: Db, itemId: number): Promise<string> {
  */
 export async function dayOf(db: Db, notBefore: Date | null): Promise<string> {
   const today = await databaseToday(db);
-  const floor = notBefore ? beijingDate(notBefore) : '';
-  return floor > today ? floor : today;
+  // ISO dates order as text: the later of the two.
+  return [today, notBefore ? beijingDate(notBefore) : ''].sort().at(-1) as string;
 }
 
 export async function refusalsOf(
