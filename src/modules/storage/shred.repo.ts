@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { AccessContext } from '../../shared/access-context.js';
 
@@ -54,12 +55,10 @@ export async function markItemFilesDestroyed(
   register: string,
 ): Promise<void> {
   if (itemIds.length === 0) return;
-  await db
-    .updateTable('item_file')
-    .set({ destroyed_register: register })
-    .where('item_id', 'in', [...itemIds])
-    .where('destroyed_register', 'is', null)
-    .execute();
+  // The name as given (sealed: it may hold an ID number) goes with the item; the masked name stays.
+  // Raw SQL: original_name is otherwise never updated, which its column type says.
+  await sql`update item_file set destroyed_register = ${register}, original_name = null
+    where item_id in (${sql.join(itemIds)}) and destroyed_register is null`.execute(db);
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   replicaRoot,
 } from '../../../test/helpers/file-service.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
-import { failure } from '../../../test/helpers/fixtures.js';
+import { failure, validId } from '../../../test/helpers/fixtures.js';
 import { S3_BUCKET, startTestS3, type TestS3 } from '../../../test/helpers/s3.js';
 import {
   fileOneItem,
@@ -293,6 +293,30 @@ describe('crypto-shredding a destroyed item’s files', () => {
       .execute();
     const back = await verifyAll(context);
     expect(back.problems.map((problem) => problem.kind)).toContain('blob.resurrected');
+  });
+
+  it('drops the sealed original file name (it may hold an ID number) with the item', async () => {
+    const archiveCode = await fileOneItem(system, { title: '原名癸' });
+    await addFile(
+      storage(system),
+      archiveCode,
+      { stream: streamOf('癸的内容'), fileName: `${validId()}.txt` },
+      ACTOR,
+    );
+    const row = await system.database.db
+      .selectFrom('archive_item')
+      .select('id')
+      .where('archive_code', '=', archiveCode)
+      .executeTakeFirstOrThrow();
+    const sealed = () =>
+      system.database.db
+        .selectFrom('item_file')
+        .select('original_name')
+        .where('item_id', '=', row.id)
+        .executeTakeFirstOrThrow();
+    expect((await sealed()).original_name).not.toBeNull();
+    await shred(system, [{ id: row.id, archiveCode }], 'XH-J013-2026-10');
+    expect((await sealed()).original_name).toBeNull();
   });
 
   it('refuses a register code that is not one', async () => {
