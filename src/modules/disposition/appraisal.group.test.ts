@@ -75,6 +75,17 @@ describe('an appraisal round’s group and its tombstones', () => {
     expect(takeover.code).toBe('APPRAISAL_NOT_LEAD');
     expect(takeover.kind).toBe('forbidden');
     expect(takeover.message).toContain(lead.username);
+    // Nor choose what the group appraises.
+    const adding = await failure(
+      addItems(
+        db(),
+        await ctx(outsider),
+        opened.code,
+        { items: [await file('1990-05-15', '外人列入')] },
+        NOW,
+      ),
+    );
+    expect(adding.code).toBe('APPRAISAL_NOT_MEMBER');
 
     // The lead replaces a member before anyone has given an opinion: an event.
     await setMembers(db(), await ctx(lead), opened.code, {

@@ -274,6 +274,17 @@ export async function addItems(
   return inTransaction(db, async (trx) => {
     const locked = await roundFor(trx, access, code, true);
     mustBeOpen(locked);
+    // What the group appraises is chosen by the group (or whoever opened the round), not any appraiser.
+    if (
+      access.kind === 'principal' &&
+      access.username !== locked.openedBy &&
+      !(await membership(trx, access, locked)).member
+    )
+      throw new YidangError(
+        'APPRAISAL_NOT_MEMBER',
+        'forbidden',
+        `您不是鉴定批次 ${locked.code} 的发起人或鉴定小组成员，不能向其列入档案`,
+      );
     const present = await itemsUnderAppraisal(
       trx,
       chosen.map((item) => item.itemId),
