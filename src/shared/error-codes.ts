@@ -123,6 +123,7 @@ export const ERROR_CODES = {
   INGEST_RETRY: '同一业务流水号正在归档，请稍后重试',
   INSURED_COPY_CODE_INVALID: '核验码格式不正确',
   INSURED_COPY_LIMIT: '复制件申请已达上限',
+  INSURED_COPY_DESTROYED: '复制件对应的档案已销毁，复制件内容已一并销毁',
   INSURED_COPY_NOT_FOUND: '复制件不存在',
   INSURED_COPY_NO_FILE: '该档案没有可出具复制件的电子文件',
   INSURED_ONLY: '仅参保人本人可使用自助查询',

@@ -11,6 +11,7 @@ import type { JobContext, JobDefinition } from '../jobs/job.runtime.js';
 import { expectedOf, refusalsOf } from './destruction.checks.js';
 import { fileRegister } from './destruction.file.js';
 import { DESTRUCTION_CARRY_JOB, isPaper } from './destruction.names.js';
+import { forgetCopyContent } from '../insured/insured.queries.js';
 import { forgetScannedPages } from '../scan/scan.queries.js';
 import { forgetItemText } from '../search/search.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -98,6 +99,7 @@ async function destroyRow(
     });
     await forgetItemText(trx, row.item_id);
     await forgetScannedPages(trx, row.item_id);
+    await forgetCopyContent(trx, row.archive_code);
     const tombstone = await tombstoneItem(trx, access, row.item_id, {
       register: register.code,
       actor,

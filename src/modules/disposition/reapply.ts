@@ -6,6 +6,7 @@ import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
 import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js';
+import { forgetCopyContent } from '../insured/insured.queries.js';
 import { forgetScannedPages } from '../scan/scan.queries.js';
 import { forgetItemText } from '../search/search.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
@@ -113,6 +114,7 @@ async function tombstoneAgain(
         // What the carry-out removes with the item: its search document, OCR page text and page rows.
         await forgetItemText(trx, item.id);
         await forgetScannedPages(trx, item.id);
+        await forgetCopyContent(trx, item.archiveCode);
         await tombstoneItem(trx, RESTORE, item.id, {
           register: entry.register,
           actor,

@@ -247,6 +247,13 @@ export async function ownCopyContent(
   const row = /^FZ\d{4}-\d{6,}$/.test(copyNo) ? await copyOf(db, self.personKey, copyNo) : undefined;
   if (!row)
     throw new YidangError('INSURED_COPY_NOT_FOUND', 'not_found', `复制件“${copyNo.slice(0, 40)}”不存在`);
+  // Its archive was destroyed under a 销毁清册: the copy's content went with it.
+  if (row.content.length === 0)
+    throw new YidangError(
+      'INSURED_COPY_DESTROYED',
+      'not_found',
+      `复制件“${copyNo}”对应的档案已按销毁清册销毁，复制件内容已一并销毁`,
+    );
   return { ...viewOf(row), content: row.content, mediaType: row.media_type };
 }
 

@@ -1,3 +1,3 @@
 // What other modules read of the insured module: the certified copies' states, which verify compares
 // with the digests insured.copy_issued put in the log (a planted or altered copy is found).
-export { copyStates } from './insured.repo.js';
+export { copyStates, forgetCopyContent } from './insured.repo.js';

@@ -215,6 +215,17 @@ export async function copyOf(
   return row as (CopyRow & { content: Buffer }) | undefined;
 }
 
+/**
+ * Empties the content of every certified copy made of a destroyed item (销毁): a copy is content of
+ * the archive, kept in the clear, and must go with it. The row stays (the public check still finds the
+ * code it printed; verify's copy state holds no content). Returns how many copies were emptied.
+ */
+export async function forgetCopyContent(db: Db, archiveCode: string): Promise<number> {
+  const rows = await sql<{ id: number }>`update insured_copy set content = ''::bytea
+    where archive_code = ${archiveCode} and length(content) > 0 returning id`.execute(db);
+  return rows.rows.length;
+}
+
 /** A copy by its verification code: only what the public check shows. */
 export async function copyByCode(
   db: Db,
