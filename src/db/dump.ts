@@ -83,6 +83,12 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'appraisal_round', key: ['id'], serial: 'id' },
   { name: 'appraisal_member', key: ['round_id', 'username'] },
   { name: 'appraisal_item', key: ['round_id', 'item_id'] },
+  // 销毁清册: the registers, their rows and signatures, kept permanently; a restore must also know
+  // the register numbers already issued.
+  { name: 'destruction_sequence', key: ['fonds_code', 'year'] },
+  { name: 'destruction_register', key: ['id'], serial: 'id' },
+  { name: 'destruction_row', key: ['register_id', 'seq'] },
+  { name: 'destruction_signature', key: ['register_id', 'role', 'username'] },
 ];
 
 /**

@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { Item } from './item.schema.js';
+import { type ScopedQuery, withinScope } from './item.scope.js';
 
 // The only SQL of the tombstone: an item's row reduced to what a destroyed archive keeps, and its
 // kept versions reduced the same way (no personal field survives in any version).
@@ -76,26 +76,6 @@ export async function replaceVersionSnapshot(
     .execute();
 }
 
-export async function insertReducedVersion(
-  trx: Db,
-  snapshot: Item,
-  changedBy: string,
-  changedAt: string,
-  reason: string | null,
-): Promise<void> {
-  await trx
-    .insertInto('archive_item_version')
-    .values({
-      item_id: snapshot.id,
-      version: snapshot.version,
-      snapshot: JSON.stringify(snapshot),
-      changed_by: changedBy,
-      changed_at: changedAt,
-      reason,
-    })
-    .execute();
-}
-
 /** The tombstone columns of items (which register destroyed each), by id; only destroyed ones. */
 export async function destroyedOf(
   db: Db,
@@ -120,18 +100,15 @@ export async function destroyedOf(
   );
 }
 
-/** SQL: the ids of every destroyed item (for a selection to leave them out). */
-export const destroyedItemsSql = () =>
-  sql<{ item_id: number }>`select id as item_id from archive_item where destroyed_register is not null`;
-
 /** Every destroyed item, by register (verify's report). */
-export async function destroyedByRegister(db: Db): Promise<Map<string, string[]>> {
+export async function destroyedByRegister(db: Db, scope: ScopedQuery): Promise<Map<string, string[]>> {
   const rows = await db
-    .selectFrom('archive_item')
-    .select(['archive_code', 'destroyed_register'])
-    .where('destroyed_register', 'is not', null)
-    .orderBy('destroyed_register')
-    .orderBy('archive_code')
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .select(['i.archive_code', 'i.destroyed_register'])
+    .where('i.destroyed_register', 'is not', null)
+    .orderBy('i.destroyed_register')
+    .orderBy('i.archive_code')
     .execute();
   const out = new Map<string, string[]>();
   for (const row of rows) {

@@ -9,12 +9,8 @@ import { findItemsByIds } from './item.repo.js';
 import type { Item } from './item.schema.js';
 import { scopedQuery } from './item.scope.js';
 import { itemState, itemSubject } from './item.state.js';
-import {
-  insertReducedVersion,
-  replaceVersionSnapshot,
-  versionSnapshots,
-  writeTombstone,
-} from './tombstone.repo.js';
+import { insertItemVersion } from './item-version.repo.js';
+import { replaceVersionSnapshot, versionSnapshots, writeTombstone } from './tombstone.repo.js';
 
 // 销毁后的档案: the item's row stays as a tombstone — 档号 (the sequence has no gap), 题名 as the
 // register shows it, year, retention, category, the register's number and the digest of what was
@@ -104,7 +100,12 @@ export async function tombstoneItem(
   }
   // The version replaced by the tombstone is kept too, reduced like the others.
   const previous = reduceItem(item, title);
-  await insertReducedVersion(trx, previous, item.updatedBy, item.updatedAt, item.changeReason);
+  await insertItemVersion(trx, {
+    ...previous,
+    updatedBy: item.updatedBy,
+    updatedAt: item.updatedAt,
+    changeReason: item.changeReason,
+  });
   const [tombstone] = await findItemsByIds(trx, [itemId], scope);
   if (!tombstone) throw new Error(`item ${item.archiveCode} vanished while being destroyed`);
   recordEvent(trx, {
@@ -125,4 +126,4 @@ export async function tombstoneItem(
   return { itemId, archiveCode: item.archiveCode, version: tombstone.version, digest };
 }
 
-export { destroyedByRegister, destroyedItemsSql, destroyedOf } from './tombstone.repo.js';
+export { destroyedByRegister, destroyedOf } from './tombstone.repo.js';

@@ -157,7 +157,7 @@ async function verifyDestroyed(
   logged: Map<string, string>,
   problems: ProblemList,
 ): Promise<Array<{ register: string; items: string[] }>> {
-  const byRegister = await destroyedByRegister(db);
+  const byRegister = await destroyedByRegister(db, EVERY_ITEM);
   for (const [register, codes] of byRegister)
     for (const code of codes) {
       const record = `档案 ${code}`;
