@@ -7,7 +7,7 @@
 //   browser  the console in Chromium                                 (once, on PGlite)
 // Each lane's time is printed; the last line counts every lane's tests. Extra arguments (file filters,
 // `-t name`) go to every lane. `--lanes unit,pglite` runs some lanes only. With DATABASE_URL set the
-// pglite then unit lanes run beside the postgres then browser lanes (`--serial`: all in turn).
+// unit, postgres and browser lanes run one after another beside the pglite lane (`--serial`: all in turn).
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
@@ -208,22 +208,19 @@ async function templateWritten(lane) {
   while (!fs.existsSync(dump) && Date.now() < until) await new Promise((done) => setTimeout(done, 1000));
 }
 
-// Two chains run beside each other: the PGlite lane with its output live, then the unit lane; the
-// PostgreSQL lane, then the browser lane (it waits for the PGlite lane's template), their output
-// into files printed whole when each ends. Alone, the PGlite lane had one test file or none running
-// for 372 of its 671 s (servers starting, databases opened, child processes awaited): the other chain
-// uses that time. The chains are about equal in length (last measured in the README). `--serial` runs
-// every lane in turn, all live.
+// Two chains run beside each other: the PGlite lane, the longest, with its output live; the unit,
+// PostgreSQL and browser lanes one after another (the browser lane waits for the PGlite lane's
+// template), their output into files printed whole when each ends. Alone, the PGlite lane had one test
+// file or none running for 372 of its 671 s (servers starting, databases opened, child processes
+// awaited): the other chain uses that time. Measured 2026-12-07: pglite 1,001 s against unit 34 +
+// postgres 611 + browser 336 s. `--serial` runs every lane in turn, all live.
 const serial = serialFlag >= 0 || !lanes.some((lane) => lane.name === 'postgres');
-const besideNames = ['postgres', 'browser'];
+const besideNames = ['unit', 'postgres', 'browser'];
 const beside =
   serial || !lanes.some((lane) => lane.name === 'pglite')
     ? []
     : lanes.filter((lane) => besideNames.includes(lane.name));
-// The PGlite lane first: the browser lane waits for the template it writes.
-const live = lanes
-  .filter((lane) => !beside.includes(lane))
-  .sort((a, b) => (b.name === 'pglite') - (a.name === 'pglite'));
+const live = lanes.filter((lane) => !beside.includes(lane));
 const [liveResults, besideResults] = await Promise.all([runInOrder(live, false), runInOrder(beside, true)]);
 const results = lanes.map((lane) =>
   [...liveResults, ...besideResults].find((result) => result.label === lane.name),

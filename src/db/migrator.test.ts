@@ -2,6 +2,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_CATEGORIES } from '../modules/catalog/builtin-categories.js';
+import { REGISTER_CATEGORY } from '../modules/disposition/destruction.file.js';
 import { LEDGER_CATEGORY } from '../modules/ledgers/ledger-category.js';
 import { type Database, type Db, openMemoryDatabase } from './database.js';
 import { listMigrations, MIGRATION_TABLE, migrateDown, migrateToLatest } from './migrator.js';
@@ -33,10 +34,14 @@ async function categoryCodes(db: Db): Promise<string[]> {
   return rows.map((row) => row.code);
 }
 
-/** The built-in scheme, with the ledger category (医保扶贫台账) after 医保扶贫. */
+/**
+ * The built-in scheme, with the ledger category (医保扶贫台账) after 医保扶贫 and the destruction
+ * registers' (档案销毁清册) last.
+ */
 function shippedCodes(): string[] {
   const codes = BUILTIN_CATEGORIES.map((category) => category.code);
   codes.splice(codes.indexOf('FP') + 1, 0, LEDGER_CATEGORY.code);
+  codes.push(REGISTER_CATEGORY);
   return codes;
 }
 
@@ -75,7 +80,7 @@ describe('migrations', () => {
   it('applies nothing when run again', async () => {
     expect(await migrateToLatest(database.db)).toEqual([]);
     expect(await applied(database.db)).toEqual(listMigrations());
-    expect(await categoryCodes(database.db)).toHaveLength(BUILTIN_CATEGORIES.length + 1);
+    expect(await categoryCodes(database.db)).toHaveLength(BUILTIN_CATEGORIES.length + 2);
   });
 
   it('migrateDown rolls back one migration at a time, newest first', async () => {

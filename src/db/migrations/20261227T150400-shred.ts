@@ -16,3 +16,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   ];
   for (const statement of statements) await statement.execute(db);
 }
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await sql`alter table item_file drop column if exists destroyed_register`.execute(db);
+  await sql`drop index if exists storage_blob_shred_pending`.execute(db);
+  for (const column of ['shred_confirmed_at', 'shred_record', 'shred_register', 'shredded_at'])
+    await sql`alter table storage_blob drop column if exists ${sql.ref(column)}`.execute(db);
+}
