@@ -89,6 +89,11 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'destruction_register', key: ['id'], serial: 'id' },
   { name: 'destruction_row', key: ['register_id', 'seq'] },
   { name: 'destruction_signature', key: ['register_id', 'role', 'username'] },
+  // 移交批次: the batches and their items (the 登记表 and 回执 are kept with them); a restore must know
+  // the batch numbers issued.
+  { name: 'transfer_sequence', key: ['fonds_code', 'year'] },
+  { name: 'transfer_batch', key: ['id'], serial: 'id' },
+  { name: 'transfer_item', key: ['batch_id', 'seq'] },
 ];
 
 /**

@@ -33,6 +33,7 @@ import * as destruction from './migrations/20261227T150300-destruction.js';
 import * as destructionCategory from './migrations/20261227T150310-destruction-category.js';
 import * as destructionRows from './migrations/20261227T150320-destruction-rows.js';
 import * as shred from './migrations/20261227T150400-shred.js';
+import * as transfer from './migrations/20261228T100000-transfer.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -70,6 +71,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T150310-destruction-category': destructionCategory,
   '20261227T150320-destruction-rows': destructionRows,
   '20261227T150400-shred': shred,
+  '20261228T100000-transfer': transfer,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -19,6 +19,7 @@ import type { LoanReminderTables } from '../modules/lending/reminder.tables.js';
 import type { LendingTables } from '../modules/lending/lending.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
 import type { StorageTables } from '../modules/storage/storage.tables.js';
+import type { TransferTables } from '../modules/transfer/transfer.tables.js';
 import type { UseTables } from '../modules/use/use.tables.js';
 import type { VerifyTables } from '../modules/verify/verify.tables.js';
 
@@ -45,5 +46,6 @@ export interface DatabaseSchema
     ScanTables,
     SearchTables,
     StorageTables,
+    TransferTables,
     UseTables,
     VerifyTables {}

@@ -47,6 +47,8 @@ export const PERMISSIONS = {
   'destruction.approve': '审批销毁清册',
   'destruction.witness': '监销',
   'destruction.carry': '执行销毁、确认纸质销毁',
+  'transfer.manage': '编制、导出移交批次与登记回执',
+  'transfer.receive': '接收进馆',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -85,6 +87,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'appraisal.work',
     'destruction.witness',
     'destruction.carry',
+    'transfer.manage',
+    'transfer.receive',
   ],
   manager: [
     'item.read',
@@ -123,6 +127,8 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = [
   'destruction.approve',
   'destruction.witness',
   'destruction.carry',
+  'transfer.manage',
+  'transfer.receive',
 ];
 
 export function isRole(value: string): value is Role {

@@ -108,6 +108,10 @@ export interface ArchiveItemTable {
   destroyed_register: ColumnType<string | null, string | null | undefined, string | null>;
   destroyed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   destroyed_digest: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 已移交 (transferred.ts): the batch the receiver accepted it in, when, and until when the copy is kept. */
+  transferred_batch: ColumnType<string | null, string | null | undefined, string | null>;
+  transferred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  transfer_keep_until: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ArchiveItemVersionTable {

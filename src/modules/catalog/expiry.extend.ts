@@ -5,6 +5,7 @@ import { invalid, notFound } from '../../shared/errors.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { extendsRetention } from './expiry.service.js';
 import { findItem, updateItemRow } from './item.repo.js';
+import { refuseTransferred } from './transferred.js';
 import { scopedQuery } from './item.scope.js';
 import { itemState, itemSubject } from './item.state.js';
 import { insertItemVersion } from './item-version.repo.js';
@@ -39,6 +40,7 @@ export async function extendRetention(
 ): Promise<ExtendedItem> {
   const current = await findItem(trx, input.archiveCode, true, scopedQuery(access));
   if (!current) throw notFound('ITEM_NOT_FOUND', `档号“${input.archiveCode.slice(0, 200)}”不存在`);
+  refuseTransferred(current);
   if (input.expectedVersion !== undefined && current.version !== input.expectedVersion)
     throw invalid('CONCURRENT_CHANGE', `档案 ${current.archiveCode} 刚被他人修改，请刷新后重试`);
   const next = input.retention;

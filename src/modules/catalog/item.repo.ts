@@ -242,6 +242,9 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
     destroyedRegister: row.destroyed_register,
     destroyedAt: row.destroyed_at,
     destroyedDigest: row.destroyed_digest,
+    transferredBatch: row.transferred_batch,
+    transferredAt: row.transferred_at,
+    transferKeepUntil: row.transfer_keep_until,
   });
 }
 
@@ -289,6 +292,9 @@ function itemQuery(db: Db, scope: ScopedQuery) {
       'i.destroyed_register as destroyedRegister',
       'i.destroyed_at as destroyedAt',
       'i.destroyed_digest as destroyedDigest',
+      'i.transferred_batch as transferredBatch',
+      'i.transferred_at as transferredAt',
+      'i.transfer_keep_until as transferKeepUntil',
     ]);
 }
 
@@ -298,7 +304,15 @@ export const iso = (value: Date | string | null): string | null =>
   value === null ? null : value instanceof Date ? value.toISOString() : new Date(value).toISOString();
 
 function toItem(row: ItemRow): Item {
-  const { destroyedRegister, destroyedAt, destroyedDigest, ...rest } = row;
+  const {
+    destroyedRegister,
+    destroyedAt,
+    destroyedDigest,
+    transferredBatch,
+    transferredAt,
+    transferKeepUntil,
+    ...rest
+  } = row;
   return {
     ...rest,
     idNumber: openIdNumber(row.idNumber),
@@ -312,6 +326,16 @@ function toItem(row: ItemRow): Item {
             register: destroyedRegister,
             at: iso(destroyedAt) as string,
             digest: destroyedDigest as string,
+          },
+        }
+      : {}),
+    // 已移交: outside the item's logged state (itemState); the transfer batch's state covers it.
+    ...(transferredBatch
+      ? {
+          transferred: {
+            batch: transferredBatch,
+            at: iso(transferredAt) as string,
+            keepUntil: transferKeepUntil as string,
           },
         }
       : {}),

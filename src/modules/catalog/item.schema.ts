@@ -184,6 +184,18 @@ export const ItemSchema = Type.Object(
         { description: '已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段' },
       ),
     ),
+    transferred: Type.Optional(
+      Type.Object(
+        {
+          batch: Type.String({ description: '移交批次编号' }),
+          at: Type.String({ description: '接收方回执登记时间' }),
+          keepUntil: Type.String({ description: '本单位只读保存至（日期）' }),
+        },
+        {
+          description: '已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段',
+        },
+      ),
+    ),
   },
   { description: '档案' },
 );

@@ -25,6 +25,7 @@ import type { Item } from './item.schema.js';
 import { inAccessScope, scopedQuery } from './item.scope.js';
 import { itemState, itemSubject } from './item.state.js';
 import { destroyedOf } from './tombstone.repo.js';
+import { refuseTransferred } from './transferred.js';
 
 // Filing (归档) and reading archive items; editing and the history are in item.edit.service.ts.
 
@@ -217,6 +218,7 @@ export async function itemForChange(trx: Db, archiveCode: string, access: Access
   const item = await findItem(trx, archiveCode, true, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
   await refuseDestroyed(trx, item);
+  refuseTransferred(item);
   await grantToRead(trx, item, access);
   return item;
 }
@@ -229,6 +231,7 @@ export async function itemToAttachTo(db: Db, archiveCode: string, access: Access
   const item = await findItem(db, archiveCode, false, scopedQuery(access));
   if (!item) throw itemNotFound(archiveCode);
   await refuseDestroyed(db, item);
+  refuseTransferred(item);
   await grantToAttach(db, item, access);
   return item;
 }

@@ -288,6 +288,30 @@ export type SubjectKind =
   | 'item'
   | 'sequence'
   | 'blob'
+  // 移交批次 (transfer/transfer.*); subject transfer:<YJ-…>, state the batch's digest (its items with theirs).
+  /**
+   * For a person batch the selector holds the blind index of the ID number, never the number. Bounded:
+   * the 档号 as a count and digest (the state covers each item), the first 100 refusals named.
+   */
+  'transfer.drawn': {
+    kind: 'fonds' | 'person';
+    fonds: string;
+    selector: Record<string, string | number | string[]>;
+    items: number;
+    refusedCount: number;
+    refused: Array<{ item: string; reason: string }>;
+  };
+  'transfer.exported': { digest: string; algorithm: 'sha256' | 'sm3'; payloadOxum: string };
+  /** The receiver's signed 回执 recorded: accepted items are 已移交 (read-only until keepUntil). */
+  'transfer.accepted': {
+    receiver: string;
+    receiptDigest: string;
+    accepted: number;
+    rejectedCount: number;
+    rejected: Array<{ item: string; reason: string }>;
+    keepUntil: string;
+  };
+  'transfer.withdrawn': { reason: string };
   | 'fixity'
   | 'fonds'
   | 'category'
@@ -321,6 +345,7 @@ export interface EventType {
 }
 
 /** Every event type, in the order an auditor's filter lists them. */
+  | 'transfer'
 export const EVENT_TYPES = {
   'item.created': { label: '归档', subject: 'item' },
   'sequence.advanced': { label: '分配档号', subject: 'sequence' },
@@ -441,6 +466,10 @@ export function isEventName(name: string): name is EventName {
 
 /** The Chinese name of an event; a name the catalog does not know (an older log's) is shown as is. */
 export function eventLabel(name: string): string {
+  'transfer.drawn': { label: '编制移交批次', subject: 'transfer' },
+  'transfer.exported': { label: '导出移交包', subject: 'transfer' },
+  'transfer.accepted': { label: '登记接收回执（已移交）', subject: 'transfer' },
+  'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
   return isEventName(name) ? EVENT_TYPES[name].label : name;
 }
 
