@@ -19,15 +19,17 @@ afterAll(async () => {
   await fs.rm(root, { recursive: true, force: true });
 });
 
-type Entry = { name: string; body?: string; type?: tar.Headers['type']; linkname?: string };
+type Entry = { name: string; body?: string; type?: tar.Header['type']; linkname?: string };
 
 async function tarOf(entries: Entry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on('data', (c: Buffer) => chunks.push(c));
-  const ended = new Promise((resolve) => pack.on('end', resolve));
+  pack.on('data', (c) => {
+    chunks.push(c as Buffer);
+  });
+  const ended = new Promise<void>((resolve) => pack.on('end', () => resolve()));
   for (const e of entries) {
-    const header: tar.Headers = {
+    const header: Parameters<tar.Pack['entry']>[0] = {
       name: e.name,
       type: e.type ?? 'file',
       ...(e.linkname ? { linkname: e.linkname } : {}),
