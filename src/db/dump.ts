@@ -94,6 +94,9 @@ export const DUMP_TABLES: DumpTable[] = [
   { name: 'transfer_sequence', key: ['fonds_code', 'year'] },
   { name: 'transfer_batch', key: ['id'], serial: 'id' },
   { name: 'transfer_item', key: ['batch_id', 'seq'] },
+  // 接收: the bags received, each item's outcome and history, and the 回执 returned.
+  { name: 'receive_bag', key: ['id'], serial: 'id' },
+  { name: 'receive_item', key: ['bag_id', 'seq'] },
 ];
 
 /**

@@ -34,6 +34,7 @@ import * as destructionCategory from './migrations/20261227T150310-destruction-c
 import * as destructionRows from './migrations/20261227T150320-destruction-rows.js';
 import * as shred from './migrations/20261227T150400-shred.js';
 import * as transfer from './migrations/20261228T100000-transfer.js';
+import * as receive from './migrations/20261228T110000-receive.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -72,6 +73,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T150320-destruction-rows': destructionRows,
   '20261227T150400-shred': shred,
   '20261228T100000-transfer': transfer,
+  '20261228T110000-receive': receive,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

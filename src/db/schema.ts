@@ -15,6 +15,7 @@ import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { JobTables } from '../modules/jobs/jobs.tables.js';
 import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
 import type { NoticeTables } from '../modules/notices/notices.tables.js';
+import type { ReceiveTables } from '../modules/transfer/receive.tables.js';
 import type { LoanReminderTables } from '../modules/lending/reminder.tables.js';
 import type { LendingTables } from '../modules/lending/lending.tables.js';
 import type { SearchTables } from '../modules/search/search.tables.js';
@@ -41,6 +42,7 @@ export interface DatabaseSchema
     JobTables,
     LedgerTables,
     NoticeTables,
+    ReceiveTables,
     LoanReminderTables,
     LendingTables,
     ScanTables,

@@ -49,6 +49,14 @@ export interface EventPayloads {
     lowResolution: number[];
   };
   'item.ingested': { source: string; serial: string; payloadDigest: string; lagSeconds: number };
+  /** Filed here from a received transfer bag (接收): the sender's 档号 and batch, and the history proven. */
+  'item.received': {
+    sourceArchiveCode: string;
+    sender: string;
+    batch: string;
+    bagDigest: string;
+    historyEvents: number;
+  };
   'item.duplicate_flagged': { flag: number; rule: string; other: string; fields: readonly string[] };
   'item.duplicate_resolved': {
     flag: number;
@@ -312,6 +320,20 @@ export type SubjectKind =
     keepUntil: string;
   };
   'transfer.withdrawn': { reason: string };
+  // 接收 (transfer/receive.*); subject receive:<id>. Bounded: the first 100 rejections named.
+  'receive.received': {
+    batch: string;
+    kind: 'fonds' | 'person';
+    sender: string;
+    bagDigest: string;
+    algorithm: string;
+    fonds: string;
+    accepted: number;
+    rejectedCount: number;
+    rejected: Array<{ item: string; reason: string }>;
+    bagProblems: number;
+    receiptDigest: string;
+  };
   | 'fixity'
   | 'fonds'
   | 'category'
@@ -346,6 +368,7 @@ export interface EventType {
 
 /** Every event type, in the order an auditor's filter lists them. */
   | 'transfer'
+  | 'receive'
 export const EVENT_TYPES = {
   'item.created': { label: '归档', subject: 'item' },
   'sequence.advanced': { label: '分配档号', subject: 'sequence' },
@@ -358,6 +381,7 @@ export const EVENT_TYPES = {
   'item.checked': { label: '四性检测', subject: 'item' },
   'item.scanned': { label: '挂接扫描件', subject: 'item' },
   'item.ingested': { label: '业务系统归档', subject: 'item' },
+  'item.received': { label: '接收进馆', subject: 'item' },
   'item.duplicate_flagged': { label: '标记疑似重复', subject: 'item' },
   'item.duplicate_resolved': { label: '处理疑似重复', subject: 'item' },
   'search.id_lookup': { label: '按身份证号检索', subject: 'user' },
@@ -470,6 +494,7 @@ export function eventLabel(name: string): string {
   'transfer.exported': { label: '导出移交包', subject: 'transfer' },
   'transfer.accepted': { label: '登记接收回执（已移交）', subject: 'transfer' },
   'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
+  'receive.received': { label: '接收移交包并出具回执', subject: 'receive' },
   return isEventName(name) ? EVENT_TYPES[name].label : name;
 }
 
