@@ -287,15 +287,6 @@ export interface EventPayloads {
   'appraisal.decided': {
     items: Array<{ item: string; decision: 'keep' | 'destroy'; retention: string | null; reason: string }>;
   };
-}
-
-export type EventName = keyof EventPayloads;
-
-/** What an event is about: the prefix of its subject (item:<档号>, user:<账号>, …). */
-export type SubjectKind =
-  | 'item'
-  | 'sequence'
-  | 'blob'
   // 移交批次 (transfer/transfer.*); subject transfer:<YJ-…>, state the batch's digest (its items with theirs).
   /**
    * For a person batch the selector holds the blind index of the ID number, never the number. Bounded:
@@ -334,6 +325,15 @@ export type SubjectKind =
     bagProblems: number;
     receiptDigest: string;
   };
+}
+
+export type EventName = keyof EventPayloads;
+
+/** What an event is about: the prefix of its subject (item:<档号>, user:<账号>, …). */
+export type SubjectKind =
+  | 'item'
+  | 'sequence'
+  | 'blob'
   | 'fixity'
   | 'fonds'
   | 'category'
@@ -358,6 +358,8 @@ export type SubjectKind =
   | 'hold'
   | 'expiry'
   | 'appraisal'
+  | 'transfer'
+  | 'receive'
   | 'any';
 
 export interface EventType {
@@ -367,8 +369,6 @@ export interface EventType {
 }
 
 /** Every event type, in the order an auditor's filter lists them. */
-  | 'transfer'
-  | 'receive'
 export const EVENT_TYPES = {
   'item.created': { label: '归档', subject: 'item' },
   'sequence.advanced': { label: '分配档号', subject: 'sequence' },
@@ -480,6 +480,11 @@ export const EVENT_TYPES = {
   'appraisal.items_added': { label: '列入鉴定', subject: 'appraisal' },
   'appraisal.proposed': { label: '提出鉴定意见', subject: 'appraisal' },
   'appraisal.decided': { label: '作出鉴定结论', subject: 'appraisal' },
+  'transfer.drawn': { label: '编制移交批次', subject: 'transfer' },
+  'transfer.exported': { label: '导出移交包', subject: 'transfer' },
+  'transfer.accepted': { label: '登记接收回执（已移交）', subject: 'transfer' },
+  'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
+  'receive.received': { label: '接收移交包并出具回执', subject: 'receive' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];
@@ -490,11 +495,6 @@ export function isEventName(name: string): name is EventName {
 
 /** The Chinese name of an event; a name the catalog does not know (an older log's) is shown as is. */
 export function eventLabel(name: string): string {
-  'transfer.drawn': { label: '编制移交批次', subject: 'transfer' },
-  'transfer.exported': { label: '导出移交包', subject: 'transfer' },
-  'transfer.accepted': { label: '登记接收回执（已移交）', subject: 'transfer' },
-  'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
-  'receive.received': { label: '接收移交包并出具回执', subject: 'receive' },
   return isEventName(name) ? EVENT_TYPES[name].label : name;
 }
 
