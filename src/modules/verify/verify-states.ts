@@ -10,6 +10,7 @@ import { roundStates } from '../disposition/appraisal.queries.js';
 import { registerStates } from '../disposition/destruction.queries.js';
 import { copyStates } from '../insured/insured.queries.js';
 import { loanStates } from '../lending/lending.queries.js';
+import { batchStates } from '../transfer/transfer.queries.js';
 
 // `verify` over the records that decide who sees what and which 档号 comes next: accounts (roles,
 // scope, disabled, password, second factor, bound ID number), API tokens, access requests and grants,
@@ -101,6 +102,14 @@ const KINDS: StateKind[] = [
     holds: '所列档案、签字、审批、执行状态或纸质销毁确认',
     tables: 'destruction_register、destruction_row、destruction_signature',
     load: registerStates,
+  },
+  {
+    prefix: 'transfer:',
+    code: 'transfer',
+    name: (key) => `移交批次 ${key}`,
+    holds: '所列档案、导出的移交包摘要、接收回执或撤销状态',
+    tables: 'transfer_batch、transfer_item',
+    load: batchStates,
   },
 ];
 
