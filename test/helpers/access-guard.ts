@@ -82,6 +82,7 @@ export const SYSTEM_CALLERS = new Set([
   'src/cli/commands/ocr.ts',
   'src/modules/disposition/reapply.ts',
   'src/modules/disposition/destruction.carry.ts',
+  'src/modules/transfer/package.ts',
 ]);
 
 const callsSystemContext = (node: ts.Node): boolean =>

@@ -3,7 +3,7 @@ import type { EventName } from './event-catalog.js';
 
 // The event log as other modules read it (the audit trail, the four-property check, verify, the
 // search indexer); the SQL is event.repo.ts's and event-feed.repo.ts's, which only the log imports.
-export { listEvents, type StoredEvent, toEvent } from './event.repo.js';
+export { eventsOfSubjects, listEvents, type StoredEvent, toEvent } from './event.repo.js';
 export {
   countEventsAfter,
   eventsAfterCountSql,
