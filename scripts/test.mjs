@@ -78,17 +78,29 @@ const unit = rest.filter((file) => !database.includes(file));
 // A database file may say near its top which engines prove something with it:
 //   // test-engine: embedded   it opens PGlite whatever DATABASE_URL says: the PGlite lane only;
 //   // test-engine: either     the engine only stores what the layer under test (the CLI's words,
-//                              exit codes, masking) reads and writes, and the services below it are
-//                              tested on both: the PostgreSQL lane only when there is one, else PGlite.
+//                              exit codes, masking; the HTTP routes, schemas and access checks) reads
+//                              and writes, and the services below it are tested on both: run once
+//                              (which lane: onceOnPostgres below).
 // Without a line the file runs on both engines.
 function engineOf(file) {
   const head = fs.readFileSync(file, 'utf8').slice(0, 2000);
   return /^\/\/ test-engine: (embedded|either)\b/m.exec(head)?.[1] ?? 'both';
 }
+// An `either` file runs once. CLI-layer files (test/helpers/cli.ts) go to PostgreSQL when it is there:
+// each command they run opens the embedded database anew. The rest (the HTTP layer) go to PGlite, the
+// engine users start on, which also evens out the two chains of lanes below.
+function usesCli(file, seen = new Set()) {
+  if (seen.has(file)) return false;
+  seen.add(file);
+  if (file === 'test/helpers/cli.ts') return true;
+  return localImports(file).found.some((next) => usesCli(next, seen));
+}
 const postgresUrl = process.env.DATABASE_URL;
 const postgresLane = Boolean(postgresUrl) && (!only || only.has('postgres'));
-const onPglite = database.filter((file) => !(postgresLane && engineOf(file) === 'either'));
-const onPostgres = database.filter((file) => engineOf(file) !== 'embedded');
+const pgliteLane = !only || only.has('pglite');
+const onceOnPostgres = (file) => engineOf(file) === 'either' && (usesCli(file) || !pgliteLane);
+const onPglite = database.filter((file) => !(postgresLane && onceOnPostgres(file)));
+const onPostgres = database.filter((file) => engineOf(file) === 'both' || onceOnPostgres(file));
 
 function withoutDatabase(env) {
   const copy = { ...env };

@@ -1,3 +1,4 @@
+// test-engine: either
 import { beforeAll, describe, expect, it } from 'vitest';
 import { TEST_PASSWORD, type TestUser, testUser } from '../../test/helpers/access.js';
 import {

@@ -1,3 +1,4 @@
+// test-engine: either
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ALL_SCOPE, type TestUser, testUser } from '../../test/helpers/access.js';

@@ -1,3 +1,4 @@
+// test-engine: either
 import { once } from 'node:events';
 import net from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';

@@ -1,3 +1,4 @@
+// test-engine: either
 import net from 'node:net';
 import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

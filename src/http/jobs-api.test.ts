@@ -1,3 +1,4 @@
+// test-engine: either
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../test/helpers/access.js';
 import { openTestSystem, type TestSystem } from '../../test/helpers/system.js';

@@ -1,3 +1,4 @@
+// test-engine: either
 import { describe, expect, it } from 'vitest';
 import { ALL_SCOPE, testUser } from '../../test/helpers/access.js';
 import { call, db, errorOf, fileDirectly, signIn } from '../../test/helpers/access-api.js';

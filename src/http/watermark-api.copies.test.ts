@@ -1,3 +1,4 @@
+// test-engine: either
 import crypto from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';
 import sharp from 'sharp';

@@ -1,3 +1,4 @@
+// test-engine: either
 import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { storage, streamOf } from '../../test/helpers/system.js';

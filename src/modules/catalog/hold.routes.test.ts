@@ -1,3 +1,4 @@
+// test-engine: either
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type TestUser, testUser } from '../../../test/helpers/access.js';

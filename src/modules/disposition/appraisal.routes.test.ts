@@ -1,3 +1,4 @@
+// test-engine: either
 import { sql } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { testUser } from '../../../test/helpers/access.js';

@@ -1,3 +1,4 @@
+// test-engine: either
 import { idOf, rosterEntry, storeRoster } from '../../../test/helpers/roster.js';
 import crypto from 'node:crypto';
 import { PDFDocument } from 'pdf-lib';

@@ -1,3 +1,4 @@
+// test-engine: either
 import { describe, expect, it } from 'vitest';
 import {
   archiveCode,

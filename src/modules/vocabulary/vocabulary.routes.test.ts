@@ -1,3 +1,4 @@
+// test-engine: either
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { testUser } from '../../../test/helpers/access.js';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
