@@ -104,6 +104,11 @@ export function registerBackupCommands(program: Command): void {
         process.stdout.write(
           `按副本上的销毁记录重新执行销毁：${report.shreds.items.length} 件档案恢复为销毁后的状态，${report.shreds.blobs} 个文件的密钥已销毁\n`,
         );
+      // Registers carried out after the backup: their numbers stay issued; the register is in the log only.
+      if (report.shreds.registersOnlyInRecords.length > 0)
+        process.stdout.write(
+          `以下销毁清册仅存于副本上的签名记录（数据库中已随备份前状态丢失），编号不再重复使用：${report.shreds.registersOnlyInRecords.join('、')}\n`,
+        );
       for (const refused of report.shreds.refused.slice(0, 20))
         process.stderr.write(
           `副本“${refused.replica}”上文件 ${refused.digest} 的销毁记录未采用（签名或内容不符，可能被伪造）：${refused.reason}\n`,

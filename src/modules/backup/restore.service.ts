@@ -29,7 +29,7 @@ export interface RestoreReport {
   rows: number;
   blobs: number;
   /** Destructions re-applied from the replicas' shred records; records refused are listed, not applied. */
-  shreds: { blobs: number; items: string[]; refused: RefusedShredRecord[] };
+  shreds: { blobs: number; items: string[]; refused: RefusedShredRecord[]; registersOnlyInRecords: string[] };
   verify: VerifyReport;
 }
 
@@ -181,7 +181,12 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
       rootHash: head.rootHash.toString('hex'),
       rows,
       blobs: blobs.length - destroyed.size,
-      shreds: { blobs: shreds.blobs.length, items: shreds.items, refused: shreds.refused },
+      shreds: {
+        blobs: shreds.blobs.length,
+        items: shreds.items,
+        refused: shreds.refused,
+        registersOnlyInRecords: shreds.registersOnlyInRecords,
+      },
       verify: report,
     };
   } finally {

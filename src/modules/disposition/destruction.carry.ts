@@ -3,19 +3,21 @@ import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, systemContext } from '../../shared/access-context.js';
 import { isYidangError, YidangError } from '../../shared/errors.js';
 import { findItemsByIds, lockItem } from '../catalog/item.queries.js';
+import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
-import { tombstoneItem } from '../catalog/tombstone.js';
+import { destroyedDigest, destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { JobContext, JobDefinition } from '../jobs/job.runtime.js';
 import { expectedOf, refusalsOf } from './destruction.checks.js';
 import { fileRegister } from './destruction.file.js';
+import { finalizeRowRecord, itemRecord, writeRegisterRecord } from './destruction.records.js';
 import { DESTRUCTION_CARRY_JOB, isPaper } from './destruction.names.js';
 import { forgetCopyContent } from '../insured/insured.queries.js';
 import { forgetScannedPages } from '../scan/scan.queries.js';
 import { forgetItemText } from '../search/search.queries.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { confirmShred, shredBlobKeys } from '../storage/shred.js';
+import { confirmShred, forgetFileNames, shredBlobKeys, shreddedFor } from '../storage/shred.js';
 import { listItemFiles } from '../storage/storage.queries.js';
 import {
   findRegister,
@@ -67,9 +69,21 @@ async function destroyRow(
     if (row?.state !== 'pending') return;
     // Paper goes first, under witness: the catalog entry (and where the box lies) stays until confirmed.
     if (isPaper(row) && row.paper_confirmed_by === null) return;
+    await lockItem(trx, row.item_id);
+    // Destroyed already by this register: a backup taken mid-carry was restored and its re-application
+    // tombstoned the item (review F17). The row is done as the tombstone says; confirmRow finishes it.
+    const earlier = (await destroyedOf(trx, [row.item_id])).get(row.item_id);
+    if (earlier?.register === register.code) {
+      await updateRow(trx, register.id, seq, {
+        state: 'shredding',
+        blobs: await shreddedFor(trx, row.item_id, register.code),
+        destroyed_at: earlier.at,
+        destroyed_digest: earlier.digest,
+      });
+      return;
+    }
     // Checked again here, with the item locked: a hold placed, a loan opened or a change made since
     // the register was approved keeps the item whole, and the row says why.
-    await lockItem(trx, row.item_id);
     const found = await findItemsByIds(trx, [row.item_id], scopedQuery(access));
     const refusal = (
       await refusalsOf(trx, access, [expectedOf(row)], found, {
@@ -88,36 +102,83 @@ async function destroyRow(
       });
       return;
     }
+    const [item] = found;
+    if (!item) return; // refusalsOf refuses a missing item
     const at = new Date();
-    const files = await listItemFiles(trx, row.item_id);
-    const shred = await shredBlobKeys(trx, context, {
+    const destroyed = await destroyItem(trx, context, access, item, {
       register: register.code,
-      items: [{ id: row.item_id, archiveCode: row.archive_code }],
-      actor,
-      access,
-      now: at,
-    });
-    await forgetItemText(trx, row.item_id);
-    await forgetScannedPages(trx, row.item_id);
-    await forgetCopyContent(trx, row.archive_code);
-    const tombstone = await tombstoneItem(trx, access, row.item_id, {
-      register: register.code,
+      title: row.title,
       actor,
       at,
-      title: row.title,
-      fileDigests: files.map((file) => file.digest),
-      blobs: shred.shredded,
     });
+    // Every row waits in 'shredding' until its records are final and its copies gone (confirmRow).
     await updateRow(trx, register.id, seq, {
-      state: shred.shredded.length > 0 ? 'shredding' : 'destroyed',
-      blobs: shred.shredded,
+      state: 'shredding',
+      blobs: destroyed.shredded,
       destroyed_at: at,
-      destroyed_digest: tombstone.digest,
+      destroyed_digest: destroyed.digest,
     });
   });
 }
 
-/** Deletes a row's shredded blobs from every replica; true when all confirmed (the row is destroyed). */
+/**
+ * One item's destruction inside the caller's transaction (the item locked and checked by the caller):
+ * its own record (pending) and its blobs' records on every replica, its blobs' keys destroyed, its
+ * search document, OCR text, scanned pages, certified copies' content and file names gone, and the
+ * row reduced to its tombstone with `item.destroyed`. After the commit, confirmShred deletes the
+ * copies and finalizeRowRecord makes the item's record final.
+ */
+export async function destroyItem(
+  trx: Db,
+  context: Pick<CarryContext, 'store' | 'signingKey'>,
+  access: AccessContext,
+  item: Item,
+  input: { register: string; title: string; actor: string; at: Date },
+): Promise<{ shredded: string[]; digest: string }> {
+  const files = (await listItemFiles(trx, item.id)).map((file) => file.digest);
+  const digest = destroyedDigest(item, files);
+  // The item's own record (paper and file-less items too), pending until this transaction commits.
+  const pending = await itemRecord(
+    trx,
+    context.signingKey,
+    {
+      archiveCode: item.archiveCode,
+      register: input.register,
+      title: input.title,
+      destroyedDigest: digest,
+      files,
+      at: input.at,
+    },
+    false,
+  );
+  const shred = await shredBlobKeys(trx, context, {
+    register: input.register,
+    items: [{ id: item.id, archiveCode: item.archiveCode }],
+    actor: input.actor,
+    access,
+    now: input.at,
+    records: [pending],
+  });
+  await forgetItemText(trx, item.id);
+  await forgetScannedPages(trx, item.id);
+  await forgetCopyContent(trx, item.archiveCode);
+  await forgetFileNames(trx, item.id);
+  await tombstoneItem(trx, access, item.id, {
+    register: input.register,
+    actor: input.actor,
+    at: input.at,
+    title: input.title,
+    fileDigests: files,
+    blobs: shred.shredded,
+    digest,
+  });
+  return { shredded: shred.shredded, digest };
+}
+
+/**
+ * After the row's transaction committed: its blobs' copies deleted from every replica and the item's
+ * record written final on every replica; then the row is destroyed. Null when done, else why not yet.
+ */
 async function confirmRow(context: CarryContext, register: RegisterRow, row: RegisterItemRow, actor: string) {
   let pending: YidangError | null = null;
   for (const digest of row.blobs) {
@@ -127,6 +188,12 @@ async function confirmRow(context: CarryContext, register: RegisterRow, row: Reg
       if (!isYidangError(error)) throw error;
       pending = error;
     }
+  }
+  try {
+    await finalizeRowRecord(context, register.code, row);
+  } catch (error) {
+    if (!isYidangError(error)) throw error;
+    pending = error;
   }
   if (pending) return pending;
   await inTransaction(context.db, (trx) => updateRow(trx, register.id, row.seq, { state: 'destroyed' }));
@@ -181,7 +248,11 @@ export async function carryOut(
   for (const row of await registerRows(context.db, register.id))
     if (row.state === 'shredding') pending = (await confirmRow(context, register, row, actor)) ?? pending;
   const completed = await completeIfDone(context.db, code, actor);
-  if (completed) await fileRegister({ ...context, access }, code, actor);
+  if (completed) {
+    await fileRegister({ ...context, access }, code, actor);
+    // The register's signed summary on every replica: a restore from before it keeps its number issued.
+    await writeRegisterRecord(context, code);
+  }
   const rows = await registerRows(context.db, register.id);
   const outcome: CarryOutcome = {
     destroyed: rows.filter((row) => row.state === 'destroyed').length,

@@ -21,18 +21,24 @@ import type { System } from '../../system/system.js';
 import { openSystem } from '../../system/system.js';
 import { createBackup } from '../backup/backup.service.js';
 import { restoreBackup } from '../backup/restore.service.js';
-import { destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
+import { findItemsByCodes } from '../catalog/item.queries.js';
+import { maskItem } from '../catalog/item.mask.js';
+import type { Item } from '../catalog/item.schema.js';
+import { scopedQuery } from '../catalog/item.scope.js';
+import { destroyedOf } from '../catalog/tombstone.js';
 import { logVerifier } from '../integrity/checkpoint.service.js';
 import { signNote } from '../integrity/checkpoint-note.js';
 import { recordPageTexts } from '../search/page-text.service.js';
 import { addFile, openFile } from '../storage/file.service.js';
-import { confirmShred, SHRED_FORMAT, shredBlobKeys } from '../storage/shred.js';
+import { confirmShred, SHRED_FORMAT } from '../storage/shred.js';
+import { destroyItem } from './destruction.carry.js';
+import { finalizeRowRecord } from './destruction.records.js';
 import { verifyAll } from '../verify/verify.service.js';
 
 // Restore never resurrects: a backup taken before a destruction, restored after it into a new home on
 // the same replicas, comes back with the destroyed items as tombstones and their files unreadable,
-// and verify passes. The destruction is carried out with storage's shred and catalog's tombstone
-// directly (what the register's carry-out job does per item); forged records on a replica are refused.
+// and verify passes. The destruction is carried out item by item as the register's carry-out job
+// does it (destroyItem, then the copies deleted and the record final); forged records are refused.
 
 const PASSPHRASE = '档案备份-Correct-Horse-42';
 const REGISTER = 'XH-J013-2026-1';
@@ -64,27 +70,27 @@ async function fileWith(system: TestSystem, title: string, contents: string[]): 
   return { id: row.id, archiveCode, digests };
 }
 
-/** One item per transaction, as the carry-out job does it: shred, tombstone; then every copy deleted. */
+/** One item per transaction, as the carry-out job does it; then every copy deleted and the record final. */
 async function destroy(system: TestSystem, items: Filed[]): Promise<string[]> {
   const shredded: string[] = [];
-  for (const item of items) {
-    await inTransaction(system.database.db, async (trx) => {
-      const outcome = await shredBlobKeys(
-        trx,
-        { store: system.store, signingKey: system.signingKey },
-        { register: REGISTER, items: [item], actor: ACTOR, access: SYSTEM },
-      );
-      await tombstoneItem(trx, SYSTEM, item.id, {
-        register: REGISTER,
-        actor: ACTOR,
-        at: new Date(),
-        fileDigests: item.digests,
-        blobs: outcome.shredded,
-      });
-      shredded.push(...outcome.shredded);
+  const context = { db: system.database.db, store: system.store, signingKey: system.signingKey };
+  for (const filed of items) {
+    const at = new Date();
+    const [item] = await findItemsByCodes(system.database.db, [filed.archiveCode], scopedQuery(SYSTEM));
+    const title = maskItem(item as Item).title;
+    const outcome = await inTransaction(system.database.db, (trx) =>
+      destroyItem(trx, context, SYSTEM, item as Item, { register: REGISTER, title, actor: ACTOR, at }),
+    );
+    for (const digest of outcome.shredded) await confirmShred(system.database.db, system, digest, ACTOR);
+    await finalizeRowRecord(context, REGISTER, {
+      item_id: filed.id,
+      archive_code: filed.archiveCode,
+      title,
+      destroyed_digest: outcome.digest,
+      destroyed_at: at,
     });
+    shredded.push(...outcome.shredded);
   }
-  for (const digest of shredded) await confirmShred(system.database.db, system, digest, ACTOR);
   return shredded.sort();
 }
 

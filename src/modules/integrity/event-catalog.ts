@@ -272,6 +272,18 @@ export interface EventPayloads {
   /** The carry-out refused a row (held, lent, changed since approval): the item stays whole. */
   'destruction.item_refused': { item: string; reason: string };
   'destruction.withdrawn': { reason: string };
+  /** A restore found the register only in the replicas' signed summary (lost with the database). */
+  'destruction.recovered': {
+    fonds: string;
+    round: string;
+    approvedBy: string | null;
+    witnesses: string[];
+    items: number;
+    itemsDigest: string;
+    filed: { archiveCode: string; digest: string | null } | null;
+    carriedAt: string | null;
+    replicas: string[];
+  };
   // 到期与鉴定 (catalog/expiry.*, disposition/appraisal.*); subject expiry:<全宗> or appraisal:<JD-…>.
   'expiry.refreshed': { fonds: string; entries: number; items: number };
   'appraisal.round_opened': { fonds: string; title: string; lead: string; members: string[] };
@@ -474,6 +486,7 @@ export const EVENT_TYPES = {
   'destruction.filed': { label: '销毁清册归档', subject: 'register' },
   'destruction.item_refused': { label: '执行销毁时拒绝销毁档案', subject: 'register' },
   'destruction.withdrawn': { label: '撤销销毁清册', subject: 'register' },
+  'destruction.recovered': { label: '恢复后据副本记录登记销毁清册', subject: 'register' },
   'expiry.refreshed': { label: '刷新到期档案清单', subject: 'expiry' },
   'appraisal.round_opened': { label: '建立鉴定批次', subject: 'appraisal' },
   'appraisal.member_set': { label: '设置鉴定小组', subject: 'appraisal' },

@@ -269,14 +269,31 @@ export class DirectoryReplica implements Replica {
 
   async readShredRecords(): Promise<ShredRecordFile[]> {
     const base = path.join(this.root, 'shredded');
-    if (!fs.existsSync(this.root)) throw replicaError(this.describe(), '读取销毁记录', { code: 'ENOENT' });
+    // As for deleteBlob: an unmounted share (an empty mount point) must not read as "no records".
+    try {
+      await fs.promises.access(path.join(this.root, 'blobs'));
+    } catch (error) {
+      throw replicaError(this.describe(), '读取销毁记录', error);
+    }
+    // Only an absent directory means none; any other error (EACCES, EIO) must not read as "none".
+    const entries = async (directory: string) => {
+      try {
+        return await fs.promises.readdir(directory);
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [] as string[];
+        throw replicaError(this.describe(), '读取销毁记录', error);
+      }
+    };
     const found: ShredRecordFile[] = [];
-    for (const algorithm of await fs.promises.readdir(base).catch(() => [] as string[])) {
-      for (const name of await fs.promises.readdir(path.join(base, algorithm)).catch(() => [] as string[])) {
-        const digest = digestOfShredRecordPath(`shredded/${algorithm}/${name}`);
+    for (const kind of await entries(base)) {
+      for (const name of await entries(path.join(base, kind))) {
+        const digest = digestOfShredRecordPath(`shredded/${kind}/${name}`);
         if (!digest) continue;
-        const content = await fs.promises.readFile(path.join(base, algorithm, name), 'utf8');
-        found.push({ digest, content });
+        try {
+          found.push({ digest, content: await fs.promises.readFile(path.join(base, kind, name), 'utf8') });
+        } catch (error) {
+          throw replicaError(this.describe(), '读取销毁记录', error);
+        }
       }
     }
     return found;

@@ -43,23 +43,36 @@ export interface Replica {
   deleteBlob(digest: string): Promise<void>;
 }
 
-/** A shred record as a replica keeps it: the blob it is about and the signed text. */
+/**
+ * A shred record as a replica keeps it: the key it is about and the signed text. The key is a blob
+ * digest (sha256:… / sm3:…) for a blob's record, `item:<hex>` for a destroyed item's record and
+ * `register:<hex>` for a carried-out register's summary (hex: SHA-256 of the 档号 / register code).
+ */
 export interface ShredRecordFile {
   digest: string;
   content: string;
 }
 
-/** Where a blob's shred record lives below a replica's root (or S3 prefix). */
+// Record kinds by their directory below shredded/: blobs by digest algorithm, items and registers by name.
+const KEY_DIRECTORY: Record<string, string> = {
+  sha256: 'sha256',
+  sm3: 'sm3',
+  item: 'items',
+  register: 'registers',
+};
+const DIRECTORY_KEY = Object.fromEntries(Object.entries(KEY_DIRECTORY).map(([key, dir]) => [dir, key]));
+
+/** Where a shred record lives below a replica's root (or S3 prefix). */
 export function shredRecordPath(digest: string): string {
-  const match = /^(sha256|sm3):([0-9a-f]{64})$/.exec(digest);
-  if (!match) throw new Error(`not a blob digest: ${digest.slice(0, 80)}`);
-  return `shredded/${match[1]}/${match[2]}.json`;
+  const match = /^(sha256|sm3|item|register):([0-9a-f]{64})$/.exec(digest);
+  if (!match) throw new Error(`not a shred record key: ${digest.slice(0, 80)}`);
+  return `shredded/${KEY_DIRECTORY[match[1] as string]}/${match[2]}.json`;
 }
 
-/** The digest a shred record's path names, or undefined for anything else found there. */
+/** The key a shred record's path names, or undefined for anything else found there. */
 export function digestOfShredRecordPath(relative: string): string | undefined {
-  const match = /(?:^|\/)shredded\/(sha256|sm3)\/([0-9a-f]{64})\.json$/.exec(relative);
-  return match ? `${match[1]}:${match[2]}` : undefined;
+  const match = /(?:^|\/)shredded\/(sha256|sm3|items|registers)\/([0-9a-f]{64})\.json$/.exec(relative);
+  return match ? `${DIRECTORY_KEY[match[1] as string]}:${match[2]}` : undefined;
 }
 
 /** Streams a whole blob into a replica through its temporary name; shared by both kinds. */

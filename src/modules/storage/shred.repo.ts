@@ -55,10 +55,21 @@ export async function markItemFilesDestroyed(
   register: string,
 ): Promise<void> {
   if (itemIds.length === 0) return;
-  // The name as given (sealed: it may hold an ID number) goes with the item; the masked name stays.
-  // Raw SQL: original_name is otherwise never updated, which its column type says.
+  // The name as given (sealed: it may hold an ID number) goes with the item; the masked name stays
+  // until the tombstone (forgetFileNames). Raw SQL: original_name is otherwise never updated.
   await sql`update item_file set destroyed_register = ${register}, original_name = null
-    where item_id in (${sql.join(itemIds)}) and destroyed_register is null`.execute(db);
+    where item_id = any(${[...itemIds]}::bigint[]) and destroyed_register is null`.execute(db);
+}
+
+/**
+ * With the tombstone: the files' names go too (they often name the person) — 文件<n> with the
+ * extension kept, as neutralFileName says (verify expects it of a destroyed item's files).
+ */
+export async function forgetFileNames(db: Db, itemId: number): Promise<void> {
+  // Idempotent: a neutral name maps to itself.
+  await sql`update item_file set original_name = null,
+      file_name = '文件' || file_number || coalesce(substring(file_name from '(\\.[A-Za-z0-9]{1,10})$'), '')
+    where item_id = ${itemId}`.execute(db);
 }
 
 /**
@@ -175,4 +186,24 @@ export async function existingBlobs(db: Db, digests: readonly string[]): Promise
     .where('digest', 'in', [...digests])
     .execute();
   return new Map(rows.map((row) => [row.digest, row.shredded_at !== null]));
+}
+
+/** The item's blobs whose keys this register destroyed (a row finished from its tombstone). */
+export async function shreddedFor(db: Db, itemId: number, register: string): Promise<string[]> {
+  const rows = await db
+    .selectFrom('item_file as f')
+    .innerJoin('storage_blob as b', 'b.digest', 'f.digest')
+    .select('b.digest')
+    .distinct()
+    .where('f.item_id', '=', itemId)
+    .where('b.shred_register', '=', register)
+    .where('b.shredded_at', 'is not', null)
+    .orderBy('b.digest')
+    .execute();
+  return rows.map((row) => row.digest);
+}
+
+/** A destroyed file's name: 文件<n> and the extension of the name it had (letters and digits only). */
+export function neutralFileName(fileNumber: number, fileName: string): string {
+  return `文件${fileNumber}${/(\.[A-Za-z0-9]{1,10})$/.exec(fileName)?.[1] ?? ''}`;
 }

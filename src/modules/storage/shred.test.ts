@@ -189,7 +189,7 @@ describe('crypto-shredding a destroyed item’s files', () => {
       ),
     );
     expect(error.code).toBe('BLOB_SHREDDED');
-    expect(error.message).toContain('XH-J013-2026-4');
+    expect(error.message).toContain('已依法销毁');
     for (const replica of ['r1', 'r2']) {
       expect(filesUnder(path.join(replicaRoot(system, replica), 'tmp'))).toEqual([]);
       expect(fs.existsSync(blobFile(system, replica, gone.digest))).toBe(false);

@@ -2,7 +2,7 @@ import type { Db } from '../../db/database.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
-import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js';
+import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { type NoteVerifier, openNote, signNote } from '../integrity/checkpoint-note.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { BlobStore } from './blob-store.js';
@@ -18,13 +18,28 @@ import {
   setKeptRecord,
   setShredded,
 } from './shred.repo.js';
+import {
+  type DestroyedRecord,
+  type ItemRecord,
+  isDestroyedRecordKey,
+  openDestroyedRecord,
+  type RegisterRecord,
+  recordSigner,
+} from './shred.records.js';
 
 // Crypto-shredding (销毁电子文件): a destroyed item's blobs lose their data key inside the carry-out's
 // transaction, so no replica, backup copy or stray file can be decrypted through this system again;
 // a signed shred record goes to every replica first (it outlives the database and its backups, and a
 // restore re-applies it); then every replica deletes its copy and `blob.shredded` is logged.
 
-export { existingBlobs, unconfirmedShreds } from './shred.repo.js';
+export {
+  existingBlobs,
+  forgetFileNames,
+  markItemFilesDestroyed as markFilesDestroyed,
+  neutralFileName,
+  shreddedFor,
+  unconfirmedShreds,
+} from './shred.repo.js';
 
 export const SHRED_FORMAT = 'yidang-shred/1';
 
@@ -62,6 +77,11 @@ export interface ShredRequest {
   /** Who carries the destruction out (the job's system context or the archivist's). */
   access: AccessContext;
   now?: Date;
+  /**
+   * Other records written with the blobs' in the same batch per replica, and taken back with them when
+   * a replica fails (the items' own destruction records, pending until the caller's commit).
+   */
+  records?: readonly ShredRecordFile[];
 }
 
 export interface ShredOutcome {
@@ -70,17 +90,6 @@ export interface ShredOutcome {
   /** Blobs kept because items not destroyed still attach them. */
   kept: Array<{ digest: string; liveItems: number }>;
 }
-
-/** The log's origin names the signing key in signed notes; it is fixed when the log begins. */
-const origins = new WeakMap<SigningKey, string>();
-async function logOrigin(db: Db, key: SigningKey): Promise<string> {
-  const known = origins.get(key);
-  if (known && known !== EMPTY_LOG) return known;
-  const { name } = await logVerifier(db, key);
-  origins.set(key, name);
-  return name;
-}
-const EMPTY_LOG = 'yidang.local/empty';
 
 const REGISTER = /^[\p{L}\p{N}-]{1,40}$/u;
 
@@ -105,9 +114,9 @@ export async function shredBlobKeys(
   await markItemFilesDestroyed(trx, itemIds, request.register);
   const live = await liveReferences(trx, digests, request.access);
   const at = request.now ?? new Date();
-  const signer = { ...context.signingKey, name: await logOrigin(trx, context.signingKey) };
+  const signer = await recordSigner(trx, context.signingKey);
   const outcome: ShredOutcome = { shredded: [], kept: [] };
-  const files: ShredRecordFile[] = [];
+  const files: ShredRecordFile[] = [...(request.records ?? [])];
   const marks: Array<{ digest: string; record: string }> = [];
   const kept: Array<{ digest: string; record: string }> = [];
   for (const digest of digests) {
@@ -296,21 +305,71 @@ export interface RefusedShredRecord {
   reason: string;
 }
 
+/** A destroyed item's record whose signature checked, with the replicas that hold it final. */
+export type VerifiedItemRecord = ItemRecord & { replicas: string[] };
+export type VerifiedRegisterRecord = RegisterRecord & { replicas: string[] };
+
+export interface ReplicaRecords {
+  /** Blob records, by digest. */
+  records: Map<string, VerifiedShredRecord>;
+  /** Destroyed items' final records, by 档号. */
+  items: Map<string, VerifiedItemRecord>;
+  /** Carried-out registers' records, by code. */
+  registers: Map<string, VerifiedRegisterRecord>;
+  /** Per replica, the keys of the final records it holds (verify: every replica must hold each). */
+  finalKeys: Map<string, Set<string>>;
+  refused: RefusedShredRecord[];
+}
+
 /**
  * Reads every replica's shred records and checks each signature with the log's verifier key. A
  * record not signed by that key, malformed, or naming another blob than its file is refused (and
  * reported), never applied. Records of one blob on several replicas are merged: the latest wins,
- * with the destroyed items of all.
+ * with the destroyed items of all. A replica that cannot be listed fails the whole read.
  */
-export async function readShredRecords(
-  store: BlobStore,
-  verifier: NoteVerifier,
-): Promise<{ records: Map<string, VerifiedShredRecord>; refused: RefusedShredRecord[] }> {
+export async function readShredRecords(store: BlobStore, verifier: NoteVerifier): Promise<ReplicaRecords> {
   const records = new Map<string, VerifiedShredRecord>();
+  const items = new Map<string, VerifiedItemRecord>();
+  const registers = new Map<string, VerifiedRegisterRecord>();
+  const finalKeys = new Map<string, Set<string>>();
   const refused: RefusedShredRecord[] = [];
   const pending: RefusedShredRecord[] = [];
+  const notFinal = (replica: string, digest: string, what = '') => ({
+    replica,
+    digest,
+    reason: `${what}销毁记录尚未确认（写入后其事务可能没有提交），未采用`,
+  });
   for (const replica of store.replicas) {
+    const held = new Set<string>();
+    finalKeys.set(replica.name, held);
     for (const file of await replica.readShredRecords()) {
+      if (isDestroyedRecordKey(file.digest)) {
+        let record: DestroyedRecord;
+        try {
+          record = openDestroyedRecord(file, verifier);
+        } catch (error) {
+          refused.push({ replica: replica.name, digest: file.digest, reason: (error as Error).message });
+          continue;
+        }
+        if (record.kind === 'register') {
+          held.add(file.digest);
+          const known = registers.get(record.code);
+          registers.set(record.code, {
+            ...(known && (known.rows.length > record.rows.length || known.filed) ? known : record),
+            replicas: [...(known?.replicas ?? []), replica.name],
+          });
+        } else if (!record.final) {
+          pending.push(notFinal(replica.name, file.digest, `档案 ${record.archiveCode.slice(0, 60)} 的`));
+        } else {
+          held.add(file.digest);
+          const known = items.get(record.archiveCode);
+          items.set(record.archiveCode, {
+            ...(known ?? record),
+            replicas: [...(known?.replicas ?? []), replica.name],
+          });
+        }
+        continue;
+      }
       let record: ShredRecord;
       try {
         record = openRecord(file.content, verifier);
@@ -321,13 +380,10 @@ export async function readShredRecords(
         continue;
       }
       if (!record.final) {
-        pending.push({
-          replica: replica.name,
-          digest: file.digest,
-          reason: '销毁记录尚未确认（写入后其事务可能没有提交），未采用',
-        });
+        pending.push(notFinal(replica.name, file.digest));
         continue;
       }
+      held.add(file.digest);
       const known = records.get(file.digest);
       if (!known) {
         records.set(file.digest, { ...record, replicas: [replica.name], content: file.content });
@@ -343,8 +399,9 @@ export async function readShredRecords(
     }
   }
   // A record still pending where another replica holds it final is simply an older copy.
-  refused.push(...pending.filter((entry) => !records.has(entry.digest)));
-  return { records, refused };
+  const anyFinal = (key: string) => [...finalKeys.values()].some((held) => held.has(key));
+  refused.push(...pending.filter((entry) => !anyFinal(entry.digest)));
+  return { records, items, registers, finalKeys, refused };
 }
 
 function openRecord(content: string, verifier: NoteVerifier): ShredRecord {

@@ -13,6 +13,7 @@ import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from '../integrity/verify-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
+import { neutralFileName } from '../storage/shred.js';
 import { type BlobRow, blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
 import { collectStates, verifyStates } from './verify-states.js';
 
@@ -305,10 +306,15 @@ async function verifyFiles(db: Db, expectations: Expectations, problems: Problem
       const key = `item:${row.archiveCode}#${row.fileNumber}`;
       const record = `档案 ${row.archiveCode} 的第 ${row.fileNumber} 个文件`;
       const expected = expectations.files.get(key);
+      // A destroyed item's files keep a neutral name (the logged one may name the person).
+      const name = (logged: unknown) =>
+        expectations.destroyed.has(row.archiveCode)
+          ? neutralFileName(row.fileNumber, String(logged))
+          : logged;
       if (!expected) problems.add('file.unlogged', record, `${record} 没有登记事件`);
       else if (
         expected.digest !== row.digest ||
-        expected.fileName !== row.fileName ||
+        name(expected.fileName) !== row.fileName ||
         expected.mediaType !== row.mediaType ||
         Number(expected.size) !== Number(row.size)
       )
