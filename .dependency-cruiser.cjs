@@ -5,7 +5,7 @@
 //   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
 //   L3         src/modules/access
 //   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit,lending}
-//   L5         src/modules/{verify,backup,console,demo,vocabulary,use,insured,disposition,transfer}
+//   L5         src/modules/{verify,backup,console,demo,vocabulary,use,insured,disposition,transfer,fhir}
 //   L6         src/http, src/system, src/cli (composition roots)
 // Two files of src/system open the whole system (database, keys, stores) for the top modules that
 // act on all of it (backup, restore): src/system/system.ts and server-file.ts stand between L3 and L4.
@@ -19,9 +19,9 @@ const L1 = '^src/modules/(regions|notices)/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
 const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending)/';
-const L5 = '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer)/';
+const L5 = '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir)/';
 const LAYERED =
-  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer';
+  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
 const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
 const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';
@@ -173,8 +173,9 @@ const FILE_RULES = [
     severity: 'error',
     comment: 'an import names a file that does not exist',
     from: {},
-    // fastify's deep type paths resolve through its typesVersions, which only tsc reads
-    to: { couldNotResolve: true, pathNot: '^fastify/types/' },
+    // fastify's deep type paths resolve through its typesVersions, which only tsc reads; the FHIR
+    // types package is declarations only (no entry point to resolve)
+    to: { couldNotResolve: true, pathNot: '^fastify/types/|^@medplum/fhirtypes$' },
   },
 ];
 

@@ -19,6 +19,7 @@ import { savedSearchRoutes } from '../modules/console/saved-search.routes.js';
 import { statsRoutes } from '../modules/console/stats.routes.js';
 import { systemStatusRoutes } from '../modules/console/system-status.routes.js';
 import { duplicateRoutes } from '../modules/duplicates/duplicates.routes.js';
+import { fhirRoutes } from '../modules/fhir/fhir.routes.js';
 import { importRoutes } from '../modules/import/import.routes.js';
 import { insuredRoutes } from '../modules/insured/insured.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
@@ -233,6 +234,8 @@ export async function buildApp(options: AppOptions): Promise<App> {
     showStaffNames: options.control?.system.config.env.YIDANG_INSURED_SHOW_STAFF === '1',
     copiesPerDay: options.control?.system.config.env.YIDANG_INSURED_COPIES_PER_DAY,
   });
+  // The read-only FHIR R4 interface (issue 26): its own prefix, the same accounts and scopes.
+  await app.register(fhirRoutes, { prefix: '/fhir/R4', db: options.database.db });
   if (serveConsole) await registerConsole(app);
   return app;
 }

@@ -50,8 +50,9 @@ export async function registerAuth(app: FastifyInstance, db: Db): Promise<void> 
   app.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
     // Unknown routes fall through to the 404 handler; the API documents and public routes need nobody.
+    // The FHIR interface (/fhir/R4) takes the same accounts.
     const url = request.routeOptions.url;
-    if (!url?.startsWith('/api/v1/') || config.public) return;
+    if (!(url?.startsWith('/api/v1/') || url?.startsWith('/fhir/')) || config.public) return;
     const token = bearerToken(request);
     if (token?.startsWith('ydt_')) {
       request.principal = (await resolveApiToken(db, token)) ?? null;

@@ -140,6 +140,19 @@ it('finds ID numbers, J014 data and a difference from a missing id when the call
   expect(clearIdNumbers(problems.join('\n'))).toEqual([]);
 });
 
+it('finds ID numbers and J014 people in FHIR answers when the caller may see them', async () => {
+  const problems: string[] = [];
+  const ctx = context('全范围档案员', world.other, problems);
+  await (ROUTES['GET /fhir/R4/Patient'] as Probe)(ctx);
+  await (ROUTES['GET /fhir/R4/DocumentReference/{id}'] as Probe)(ctx);
+  expect(problems.some((problem) => problem.includes(': id-number '))).toBe(true);
+  expect(problems.some((problem) => problem.includes(`: outside-scope ${OUT_PEOPLE.roster.name} `))).toBe(
+    true,
+  );
+  expect(problems.some((problem) => problem.includes('outside the scope answers'))).toBe(true);
+  expect(clearIdNumbers(problems.join('\n'))).toEqual([]);
+});
+
 it('reads ID numbers out of full-width text, XLSX and PDF, and lets masked ones pass', async () => {
   const id = IN_PEOPLE.item.id;
   const fullWidth = [...id]

@@ -3,6 +3,7 @@ import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
 import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
 import { DESTRUCTION_ROUTES } from './destruction-probes.js';
+import { FHIR_ROUTES } from './fhir-probes.js';
 import { APPRAISAL_ROUTES } from './appraisal-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
@@ -543,6 +544,8 @@ export const ROUTES: Record<string, Probe | string> = {
   ...LOAN_ROUTES,
   // 冻结 (test/helpers/hold-probes.ts).
   ...HOLD_ROUTES,
+  // 只读 FHIR R4 接口 (test/helpers/fhir-probes.ts).
+  ...FHIR_ROUTES,
   // 到期档案与鉴定批次 (test/helpers/appraisal-probes.ts).
   ...APPRAISAL_ROUTES,
   ...DESTRUCTION_ROUTES,
