@@ -34,6 +34,7 @@ import { scanRoutes } from '../modules/scan/scan.routes.js';
 import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
+import { receiveRoutes } from '../modules/transfer/receive.routes.js';
 import { useRoutes } from '../modules/use/use.routes.js';
 import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
@@ -217,6 +218,15 @@ export async function buildApp(options: AppOptions): Promise<App> {
       db: options.database.db,
       store: options.store,
       signingKey: options.signingKey,
+    });
+  // 接收 (issue 26): bags received as a tar, filed in a fonds, the signed 回执 returned.
+  if (options.store && options.signingKey)
+    await app.register(receiveRoutes, {
+      prefix: '/api/v1',
+      db: options.database.db,
+      store: options.store,
+      signingKey: options.signingKey,
+      clamavDatabase: options.control?.system.config.clamavDatabase,
     });
   if (options.control) {
     const { system, token } = options.control;

@@ -7,6 +7,7 @@ import { FHIR_ROUTES } from './fhir-probes.js';
 import { APPRAISAL_ROUTES } from './appraisal-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
+import { RECEIVE_ROUTES } from './receive-probes.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
 import { USE_ROUTES } from './use-probes.js';
 
@@ -549,4 +550,6 @@ export const ROUTES: Record<string, Probe | string> = {
   // 到期档案与鉴定批次 (test/helpers/appraisal-probes.ts).
   ...APPRAISAL_ROUTES,
   ...DESTRUCTION_ROUTES,
+  // 接收 (test/helpers/receive-probes.ts).
+  ...RECEIVE_ROUTES,
 };

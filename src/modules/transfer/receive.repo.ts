@@ -51,8 +51,16 @@ export async function alreadyReceived(
   return new Map(rows.map((r) => [r.source_archive_code, r.archive_code]));
 }
 
-export async function listReceivedBags(db: Db, limit: number): Promise<ReceivedBagRow[]> {
-  return db.selectFrom('receive_bag').selectAll().orderBy('id', 'desc').limit(limit).execute();
+/** Newest first; `fonds` null for every receiving fonds, else only those. */
+export async function listReceivedBags(
+  db: Db,
+  limit: number,
+  fonds: readonly string[] | null,
+): Promise<ReceivedBagRow[]> {
+  let query = db.selectFrom('receive_bag').selectAll().orderBy('id', 'desc').limit(limit);
+  if (fonds)
+    query = fonds.length > 0 ? query.where('fonds_code', 'in', [...fonds]) : query.where(sql<boolean>`false`);
+  return query.execute();
 }
 
 export async function findReceivedBag(db: Db, id: number): Promise<ReceivedBagRow | undefined> {

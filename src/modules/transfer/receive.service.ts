@@ -420,7 +420,18 @@ const summary = (row: Awaited<ReturnType<typeof findReceivedBag>> & object): Rec
   problems: row.problems,
 });
 
-/** The bags received (newest first), for whoever may receive. */
+/**
+ * The receiving fonds the caller sees bags of: null for every fonds (a system context, or a scope row
+ * not bound to a fonds). A bag received into a fonds outside the scope is not shown, as if missing.
+ */
+function fondsInScope(access: AccessContext): string[] | null {
+  if (access.kind === 'system') return null;
+  const rows = access.scope.rows;
+  if (rows.some((row) => row.fondsCode === null)) return null;
+  return rows.map((row) => row.fondsCode as string);
+}
+
+/** The bags received into fonds in the caller's scope (newest first), for whoever may receive. */
 export async function listReceived(
   db: Db,
   access: AccessContext,
@@ -429,7 +440,7 @@ export async function listReceived(
   authorize(access);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw invalid('RECEIVE_INPUT_INVALID', '条数应为 1 至 1000 的整数');
-  return (await listReceivedBags(db, limit)).map(summary);
+  return (await listReceivedBags(db, limit, fondsInScope(access))).map(summary);
 }
 
 /** One received bag with its items' outcomes, and the signed receipt. */
@@ -440,7 +451,9 @@ export async function showReceived(
 ): Promise<ReceivedBagSummary & { items: ReceivedItem[]; receipt: string; receiptName: string }> {
   authorize(access);
   const row = await findReceivedBag(db, id);
-  if (!row) throw notFound('RECEIVE_NOT_FOUND', `接收记录 ${id} 不存在`);
+  const fonds = fondsInScope(access);
+  if (!row || (fonds && !fonds.includes(row.fonds_code)))
+    throw notFound('RECEIVE_NOT_FOUND', `接收记录 ${id} 不存在`);
   const items = await receivedItems(db, id);
   return {
     ...summary(row),
