@@ -157,8 +157,16 @@ function signedObject(input: EepInput): string {
   );
 }
 
+const spkiCache = new WeakMap<KeyObject, string>();
+
+/** A public key as base64 DER SubjectPublicKeyInfo (exported once per key: every EEP carries it). */
 export function spkiBase64(publicKey: KeyObject): string {
-  return publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+  let value = spkiCache.get(publicKey);
+  if (value === undefined) {
+    value = publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    spkiCache.set(publicKey, value);
+  }
+  return value;
 }
 
 /** The EEP of one item as XML text (UTF-8), signed with `signer`. */

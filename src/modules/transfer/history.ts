@@ -2,7 +2,7 @@ import type { KeyObject } from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { invalid } from '../../shared/errors.js';
 import { itemSubject } from '../catalog/item.state.js';
-import type { NoteVerifier } from '../integrity/checkpoint-note.js';
+import { type NoteVerifier, openNote, parseCheckpointBody } from '../integrity/checkpoint-note.js';
 import { eventsOfSubjects, type StoredEvent } from '../integrity/event.queries.js';
 import { storedNodeFetcher } from '../integrity/event-log.js';
 import {
@@ -21,6 +21,7 @@ import { type InclusionProofDocument, verifyInclusionDocument } from '../integri
 // document (checkpoint null: it is the bag's one checkpoint), checked by integrity's verifier.
 
 export const HISTORY_TYPE = 'yidang-item-history/1';
+const FILING_EVENT = 'item.created';
 
 export interface ItemHistory {
   type: typeof HISTORY_TYPE;
@@ -136,9 +137,10 @@ const badHistory = (archiveCode: string, why: string) =>
 
 /**
  * Checks an item's history.json against the bag's signed checkpoint and the sender's public key: every
- * event is about this item, in order, and proven in the checkpoint's tree. Throws PROOF_INVALID or
- * PROOF_MALFORMED naming the event; returns how many events were proven. (A proof shows an event is in
- * the log; it cannot show that none was left out.)
+ * event is about this item, in order, and proven in the checkpoint's tree, and the item's filing is among
+ * them; the checkpoint's signature is checked even when there are no events. Throws PROOF_INVALID,
+ * PROOF_MALFORMED or CHECKPOINT_* naming what failed; returns how many events were proven. (A proof
+ * shows an event is in the log; it cannot show that none was left out.)
  */
 export function verifyHistory(
   history: unknown,
@@ -157,6 +159,13 @@ export function verifyHistory(
     algorithm: publicKey.asymmetricKeyType === 'ed25519' ? 'ed25519' : 'sm2',
     publicKey,
   };
+  // The checkpoint is checked whatever the events: signed by this key, of this log and tree size.
+  const head = parseCheckpointBody(openNote(checkpointNote, verifier));
+  if (head.size !== document.treeSize)
+    throw badHistory(archiveCode, `树大小 ${document.treeSize} 与检查点（${head.size}）不符`);
+  // An item's history starts with its filing: a history without it proves nothing about the item.
+  if (!document.events.some((event) => event?.entry?.action === FILING_EVENT))
+    throw badHistory(archiveCode, '缺少该档案的归档事件（item.created）');
   let previous = -1;
   for (const event of document.events) {
     const subject = event?.entry?.subject;

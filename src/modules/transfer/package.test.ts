@@ -44,6 +44,8 @@ const db = () => system.database.db;
 const codes: string[] = [];
 const ids = new Map<string, number>();
 const exported: Array<{ code: string; digest: string; payloadOxum: string }> = [];
+/** A batch drawn when one item stood at another version than it does now. */
+const STALE = 'YJ-J013-2026-7';
 
 /** The batch owner's side, reduced to what the package calls (transfer.service provides it in the server). */
 const batches: BatchSource = {
@@ -52,7 +54,12 @@ const batches: BatchSource = {
     fonds: 'J013',
     kind: 'fonds',
     drawnBy: 'archivist',
-    items: codes.map((archiveCode) => ({ itemId: ids.get(archiveCode) as number, archiveCode })),
+    state: exported.some((entry) => entry.code === code) ? 'exported' : 'drawn',
+    items: codes.map((archiveCode, index) => ({
+      itemId: ids.get(archiveCode) as number,
+      archiveCode,
+      itemVersion: code === STALE && index === 1 ? 2 : 1,
+    })),
   }),
   markExported: async (_trx, code, input) => {
     exported.push({ code, digest: input.digest, payloadOxum: input.payloadOxum });
@@ -168,6 +175,13 @@ describe('exporting a transfer batch', () => {
     );
     const moved = structuredClone(history);
     expect(() => verifyHistory(moved, checkpoint, key, codes[1] as string)).toThrow('档号与封装包不符');
+    // A history stripped of its events, or against a note that is no checkpoint, proves nothing.
+    expect(() => verifyHistory({ ...history, events: [] }, checkpoint, key, code)).toThrow(
+      '缺少该档案的归档事件',
+    );
+    expect(() =>
+      verifyHistory({ ...history, events: [] }, 'not a checkpoint at all\n', key, code),
+    ).toThrowError(expect.objectContaining({ code: 'CHECKPOINT_MALFORMED' }));
     const otherKey = crypto.generateKeyPairSync('ed25519').publicKey;
     expect(() => verifyHistory(history, checkpoint, otherKey, code)).toThrowError(
       expect.objectContaining({ code: 'CHECKPOINT_SIGNATURE_INVALID' }),
@@ -211,5 +225,18 @@ describe('exporting a transfer batch', () => {
     for await (const chunk of stream) bytes += (chunk as Buffer).length;
     expect(bytes).toBeGreaterThan(10 * 512);
     await expect(bagTar(context, SYSTEM, 'YJ-J013-2026-9')).rejects.toMatchObject({ code: 'TRANSFER_STATE' });
+  });
+
+  it('stops when an item changed after the draw, leaving no bag; a bag not marked exported is not served', async () => {
+    await expect(exportBatch(context, SYSTEM, STALE)).rejects.toMatchObject({
+      code: 'TRANSFER_STATE',
+      message: expect.stringContaining(codes[1] as string),
+    });
+    const dir = bagDirOf(system.home, STALE);
+    expect(fs.existsSync(dir)).toBe(false);
+    expect(fs.existsSync(`${dir}.new.partial`)).toBe(false);
+    // A bag on disk from an export that never reached markExported (a crash): the batch is still drawn.
+    await fsp.mkdir(dir, { recursive: true });
+    await expect(bagTar(context, SYSTEM, STALE)).rejects.toMatchObject({ code: 'TRANSFER_STATE' });
   });
 });

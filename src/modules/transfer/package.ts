@@ -30,6 +30,7 @@ import { itemHistories } from './history.js';
 export const TRANSFER_EXPORT_JOB = 'transfer.export';
 const ACTOR = 'system:transfer';
 const ITEMS_PER_ROUND = 200;
+const ITEMS_AT_ONCE = 8;
 
 /** A batch as the package needs it (transfer.service's batchForExport gives it). */
 export interface ExportBatch {
@@ -37,7 +38,10 @@ export interface ExportBatch {
   fonds: string;
   kind: 'fonds' | 'person';
   drawnBy: string;
-  items: ReadonlyArray<{ itemId: number; archiveCode: string }>;
+  /** The batch's state, when known: the bag is downloaded only once the batch is marked exported. */
+  state?: string;
+  /** itemVersion: the version drawn; an item changed since is not packed (the export stops). */
+  items: ReadonlyArray<{ itemId: number; archiveCode: string; itemVersion?: number }>;
 }
 
 /** What the package takes from the batch's owner (transfer.service, register-form): injected, so the
@@ -170,7 +174,7 @@ export async function exportBatch(
   context: PackageContext,
   access: AccessContext,
   code: string,
-  options: { out?: string; job?: JobContext } = {},
+  options: { out?: string; job?: JobContext; concurrency?: number } = {},
 ): Promise<ExportResult> {
   const { db } = context;
   const batch = await context.batches.batchForExport(db, access, code);
@@ -197,6 +201,7 @@ export async function exportBatch(
     const system = systemContext('jobs', ACTOR);
     let files = 0;
     let done = 0;
+    const folders = new Set<string>();
     for (let start = 0; start < batch.items.length; start += ITEMS_PER_ROUND) {
       if (job?.signal.aborted)
         throw new YidangError('TRANSFER_EXPORT_FAILED', 'busy', '服务停止，导出中断，将重新导出');
@@ -212,22 +217,34 @@ export async function exportBatch(
         round.map((entry) => entry.archiveCode),
         { origin: head.origin, algorithm: head.algorithm, treeSize: checkpoint.treeSize },
       );
-      for (const entry of round) {
+      // Folders are named in batch order before the items are written side by side.
+      const work = round.map((entry) => {
         const item = byId.get(entry.itemId);
         if (!item) throw notFound('ITEM_NOT_FOUND', `移交批次中的档号 ${entry.archiveCode} 不存在`);
-        let folder = safeSegment(item.archiveCode, '档案');
-        for (let n = 2; !bag.isFree(folder); n++) folder = `${safeSegment(item.archiveCode, '档案')}_${n}`;
-        files += await writeItem(
-          context,
-          bag,
-          item,
-          folder,
-          organisation,
-          histories.get(entry.archiveCode),
-          now,
-        );
-        done += 1;
-      }
+        const base = safeSegment(item.archiveCode, '档案');
+        let folder = base;
+        for (let n = 2; folders.has(folder.toLowerCase()); n++) folder = `${base}_${n}`;
+        folders.add(folder.toLowerCase());
+        // Drawn at one version, changed since: what was checked is not what would be handed over.
+        if (entry.itemVersion !== undefined && item.version !== entry.itemVersion)
+          throw new YidangError(
+            'TRANSFER_STATE',
+            'conflict',
+            `档号 ${item.archiveCode} 在编制移交批次后被修改（第 ${entry.itemVersion} 版 → 第 ${item.version} 版），请撤销后重新编制批次`,
+          );
+        return { item, folder, history: histories.get(entry.archiveCode) };
+      });
+      // A few items at once: one item's database round trips overlap another's reading and writing.
+      let next = 0;
+      const worker = async () => {
+        for (let index = next++; index < work.length; index = next++) {
+          const { item, folder, history } = work[index] as (typeof work)[number];
+          const written = await writeItem(context, bag, item, folder, organisation, history, now);
+          files += written;
+          done += 1;
+        }
+      };
+      await Promise.all(Array.from({ length: options.concurrency ?? ITEMS_AT_ONCE }, worker));
       await job?.progress(done, batch.items.length, `已写入 ${done} 件`);
       await job?.renew();
     }
@@ -322,6 +339,9 @@ export async function bagTar(
   code: string,
 ): Promise<{ stream: Readable; name: string }> {
   const batch = await context.batches.batchForExport(context.db, access, code);
+  // A bag left by an export that did not reach markExported is not the batch's bag.
+  if (batch.state !== undefined && batch.state !== 'exported')
+    throw new YidangError('TRANSFER_STATE', 'conflict', `移交批次 ${batch.code} 尚未导出移交包，请先导出`);
   const dir = bagDirOf(context.home, batch.code);
   const exists = await fsp
     .stat(dir)
