@@ -22,10 +22,12 @@ import { registerLoanCommands } from './commands/loan.js';
 import { registerLoanOverdueCommand } from './commands/loan-overdue.js';
 import { registerOcrCommands } from './commands/ocr.js';
 import { registerQcCommands } from './commands/qc.js';
+import { registerReceiveCommands } from './commands/receive.js';
 import { registerScanCommands } from './commands/scan.js';
 import { registerSearchCommands } from './commands/search.js';
 import { registerServerCommands } from './commands/server.js';
 import { registerStorageCommands } from './commands/storage.js';
+import { registerTransferCommands } from './commands/transfer.js';
 import { registerUseCommands } from './commands/use.js';
 import { registerUserCommands } from './commands/user.js';
 import { resetConfig } from './context.js';
@@ -73,6 +75,8 @@ export function buildProgram(): Command {
   registerHoldCommands(program);
   registerAppraisalCommands(program);
   registerDestroyCommands(program);
+  registerReceiveCommands(program);
+  registerTransferCommands(program);
   // Help, usage errors and suggestions in Chinese, for every command registered above.
   return localizeProgram(program);
 }

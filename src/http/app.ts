@@ -35,6 +35,7 @@ import { searchRoutes } from '../modules/search/search.routes.js';
 import type { BlobStore } from '../modules/storage/blob-store.js';
 import { storageRoutes } from '../modules/storage/storage.routes.js';
 import { receiveRoutes } from '../modules/transfer/receive.routes.js';
+import { transferRoutes } from '../modules/transfer/transfer.routes.js';
 import { useRoutes } from '../modules/use/use.routes.js';
 import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
@@ -175,6 +176,13 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(holdRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(appraisalRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(destructionRoutes, { prefix: '/api/v1', db: options.database.db });
+  // 移交批次 (issue 26); the bag download reads the exported bags under YIDANG_HOME/transfer.
+  const home = options.control?.system.config.home;
+  await app.register(transferRoutes, {
+    prefix: '/api/v1',
+    db: options.database.db,
+    ...(home ? { home } : {}),
+  });
   await app.register(systemStatusRoutes, {
     prefix: '/api/v1',
     database: options.database,

@@ -9,6 +9,7 @@ import { HOLD_ROUTES } from './hold-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
 import { RECEIVE_ROUTES } from './receive-probes.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
+import { TRANSFER_ROUTES } from './transfer-probes.js';
 import { USE_ROUTES } from './use-probes.js';
 
 // How the scope-and-masking test exercises each route of the OpenAPI document (keyed "METHOD /path"):
@@ -550,6 +551,8 @@ export const ROUTES: Record<string, Probe | string> = {
   // 到期档案与鉴定批次 (test/helpers/appraisal-probes.ts).
   ...APPRAISAL_ROUTES,
   ...DESTRUCTION_ROUTES,
+  // 移交批次 (test/helpers/transfer-probes.ts).
+  ...TRANSFER_ROUTES,
   // 接收 (test/helpers/receive-probes.ts).
   ...RECEIVE_ROUTES,
 };

@@ -27,6 +27,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       kind varchar(8) not null check (kind in ('fonds', 'person')),
       selector jsonb not null,
       receiver varchar(200) not null,
+      receiver_key text,
       state varchar(12) not null default 'drawn'
         check (state in ('drawn', 'exported', 'accepted', 'withdrawn')),
       drawn_by varchar(100) not null,

@@ -9,7 +9,7 @@ import { recordEvent } from '../integrity/event-log.js';
 import { type VerifiedReceipt, verifyReceipt } from './receipt.js';
 import { keepYears, transferSubject } from './transfer.names.js';
 import { batchState, moveBatch, settleItems } from './transfer.repo.js';
-import { stateMustBe, visibleBatch } from './transfer.service.js';
+import { readPublicKey, recheckBatch, stateMustBe, visibleBatch } from './transfer.service.js';
 
 // Recording the receiver's signed 回执 (yidang transfer accept <batch> --receipt <file>): its signature
 // by the key it carries, that it names this batch and the exact bag exported (the tagmanifest digest),
@@ -43,21 +43,40 @@ export async function acceptReceipt(
   access: AccessContext,
   code: string,
   bytes: Buffer,
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: { env?: NodeJS.ProcessEnv; receiverKey?: string } = {},
 ): Promise<AcceptResult> {
   if (access.kind === 'principal') access.authorize('transfer.manage');
   if (!Buffer.isBuffer(bytes) || bytes.length === 0)
     throw invalid('TRANSFER_RECEIPT_INVALID', '请提供接收方的回执文件');
   if (bytes.length > MAX_RECEIPT) throw invalid('TRANSFER_RECEIPT_INVALID', '回执文件过大（上限 20 MB）');
   // Before anything of the batch is told: the caller must see it.
-  await visibleBatch(db, access, code);
-  const receipt: VerifiedReceipt = verifyReceipt(bytes);
+  const { batch: seen } = await visibleBatch(db, access, code);
+  // Trust is pinned: the receiver's key named when drawing, else the one given now — never merely
+  // the key the receipt carries (anyone can sign a receipt with a fresh key).
+  const pinned =
+    seen.receiver_key ?? (options.receiverKey === undefined ? null : readPublicKey(options.receiverKey));
+  if (pinned === null)
+    throw invalid(
+      'TRANSFER_RECEIPT_INVALID',
+      '请提供接收方的公钥（编制批次时的 receiverKey，或登记回执时的 --receiver-key），回执须由该密钥签署',
+    );
+  const expectedKey = crypto.createPublicKey({
+    key: Buffer.from(pinned, 'base64'),
+    format: 'der',
+    type: 'spki',
+  });
+  const receipt: VerifiedReceipt = verifyReceipt(bytes, expectedKey);
   const actor = actorIn(access);
   return inTransaction(db, async (trx) => {
     const { batch, items } = await visibleBatch(trx, access, code, true);
     stateMustBe(batch, ['exported'], '登记接收回执（须先导出移交包）');
     if (receipt.batch !== batch.code)
       throw wrong(`回执所指批次为 ${receipt.batch.slice(0, 40)}，不是 ${batch.code}`);
+    if (receipt.receiver.trim() !== batch.receiver)
+      throw wrong(
+        `回执的接收单位为“${receipt.receiver.slice(0, 100)}”，本批次的接收单位为“${batch.receiver}”`,
+      );
+    await recheckBatch(trx, access, batch, items);
     if (
       receipt.bagDigest.algorithm !== batch.export_algorithm ||
       receipt.bagDigest.value !== batch.export_digest

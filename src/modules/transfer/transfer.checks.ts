@@ -4,6 +4,7 @@ import { heldItemsSql } from '../catalog/hold.queries.js';
 import { gateItems } from '../catalog/item.gate.js';
 import type { Item } from '../catalog/item.schema.js';
 import { type LatestCheck, latestChecksOf } from '../check/check.queries.js';
+import { CHECKS } from '../check/check.rules.js';
 import { itemsOnLoanSql } from '../lending/lending.queries.js';
 import { REFUSAL_REASONS, type RefusalReason } from './transfer.names.js';
 import { itemsAmong, itemsOnOpenBatchesSql, itemsTransferredSql } from './transfer.repo.js';
@@ -13,6 +14,8 @@ import { itemsAmong, itemsOnOpenBatchesSql, itemsTransferredSql } from './transf
 // change or failing its latest check, or sensitive without the drawer's grant — a transfer hands over
 // the full record, so whoever draws it must be allowed to see all of it. The four-property results
 // used are each item's latest kept run (the check is not run again here: run `yidang check` first).
+
+const CHECK_NAMES = new Map<string, string>(CHECKS.map((check) => [check.id, check.name]));
 
 export interface Refusal {
   itemId: number;
@@ -31,7 +34,7 @@ export async function refusalsOf(
   db: Db,
   access: AccessContext,
   items: readonly Item[],
-  options: { exceptBatch?: number } = {},
+  options: { exceptBatch?: number; versions?: ReadonlyMap<number, number> } = {},
 ): Promise<Checked> {
   const ids = items.map((item) => item.id);
   const [held, onLoan, onBatch, transferred, checks, gate] = await Promise.all([
@@ -52,7 +55,8 @@ export async function refusalsOf(
     });
   for (const item of items) {
     const check = checks.get(item.id);
-    if (item.destroyed) refuse(item, 'destroyed', `（销毁清册 ${item.destroyed.register}）`);
+    if (options.versions && options.versions.get(item.id) !== item.version) refuse(item, 'changed');
+    else if (item.destroyed) refuse(item, 'destroyed', `（销毁清册 ${item.destroyed.register}）`);
     else if (item.transferred || transferred.has(item.id)) refuse(item, 'transferred');
     else if (onBatch.has(item.id)) refuse(item, 'on_batch');
     else if (held.has(item.id)) refuse(item, 'held');
@@ -60,7 +64,8 @@ export async function refusalsOf(
     else if (gate.ungranted.has(item.id)) refuse(item, 'sensitive');
     else if (!check || check.finishedAt.getTime() < new Date(item.updatedAt).getTime())
       refuse(item, 'unchecked');
-    else if (check.failed.length > 0) refuse(item, 'check_failed', `（${check.failed.join('、')}）`);
+    else if (check.failed.length > 0)
+      refuse(item, 'check_failed', `（${check.failed.map((id) => CHECK_NAMES.get(id) ?? id).join('、')}）`);
   }
   return { refusals, checks };
 }

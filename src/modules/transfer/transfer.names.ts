@@ -33,6 +33,8 @@ export const REFUSAL_REASONS = {
   unchecked: '最近一次修改后尚未做四性检测',
   check_failed: '最近一次四性检测未通过',
   sensitive: '敏感档案：您未获查阅授权，不能移交完整记录',
+  changed: '编制批次后档案已修改，须重新编制批次',
+  not_found: '档案不存在或不在您的档案范围内',
 } as const;
 export type RefusalReason = keyof typeof REFUSAL_REASONS;
 

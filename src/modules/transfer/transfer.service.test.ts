@@ -8,7 +8,7 @@ import { fileOneItem, openTestSystem, streamOf, type TestSystem } from '../../..
 import { inTransaction } from '../../db/transaction.js';
 import type { Principal } from '../access/principal.js';
 import { accessContextOf } from '../access/principal.js';
-import { placeHold } from '../catalog/hold.service.js';
+import { liftHold, placeHold } from '../catalog/hold.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
@@ -58,6 +58,8 @@ let clerk: Principal;
 const keys = crypto.generateKeyPairSync('ed25519');
 const signer = { algorithm: 'ed25519' as const, privateKey: keys.privateKey, publicKey: keys.publicKey };
 const DIGEST = 'ab'.repeat(32);
+const KEY = keys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+const otherKeys = crypto.generateKeyPairSync('ed25519');
 
 beforeAll(async () => {
   system = await openTestSystem();
@@ -71,18 +73,19 @@ const receipt = (
   batch: string,
   items: Array<{ archiveCode: string; accepted: boolean; reason?: string }>,
   digest = DIGEST,
+  by: { signer?: typeof signer; receiver?: string } = {},
 ) =>
   signReceipt(
     {
       batch,
       bagDigest: { algorithm: 'sha256', value: digest },
       sender: '南京市江宁区医疗保障局',
-      receiver: '南京市档案馆',
+      receiver: by.receiver ?? '南京市档案馆',
       receivedAt: '2026-12-07T10:00:00+08:00',
       items,
       bagProblems: [],
     },
-    signer,
+    by.signer ?? signer,
   );
 
 describe('a transfer batch', () => {
@@ -110,6 +113,7 @@ describe('a transfer batch', () => {
       fonds: 'J013',
       year: 2019,
       receiver: '南京市档案馆',
+      receiverKey: KEY,
     });
     code = drawn.code;
     expect(code).toMatch(/^YJ-J013-\d{4}-1$/);
@@ -122,10 +126,24 @@ describe('a transfer batch', () => {
         [sensitive]: 'sensitive',
       },
     );
-    // A change after the check makes it stale.
+    // Changed after the drawing: the batch is not exported until drawn again.
     await updateItem(db(), second, { title: '王建国 零星报销审核表（更正）', reason: '更正题名' }, 'test', {
       access: SYSTEM,
     });
+    const stale = await failure(batchForExport(db(), await as(drawer), code));
+    expect(stale.code).toBe('TRANSFER_STATE');
+    expect(stale.message).toContain(`${second}：编制批次后档案已修改`);
+    await withdrawBatch(db(), await as(drawer), code, '档案已修改，重新编制');
+    await check(second);
+    code = (
+      await drawBatch(db(), await as(drawer), {
+        fonds: 'J013',
+        year: 2019,
+        receiver: '南京市档案馆',
+        receiverKey: KEY,
+      })
+    ).code;
+    expect(code).toMatch(/^YJ-J013-\d{4}-2$/);
     const view = await showBatch(db(), await as(drawer), code);
     expect(view).toMatchObject({
       code,
@@ -205,6 +223,32 @@ describe('a transfer batch', () => {
     );
     expect(stranger.message).toContain('不在本批次中');
 
+    // Signed by a key other than the receiver's pinned one, or naming another receiver.
+    const otherSigner = {
+      algorithm: 'ed25519' as const,
+      privateKey: otherKeys.privateKey,
+      publicKey: otherKeys.publicKey,
+    };
+    const unpinned = await failure(
+      acceptReceipt(db(), access, code, receipt(code, all, DIGEST, { signer: otherSigner })),
+    );
+    expect(unpinned.code).toBe('TRANSFER_RECEIPT_INVALID');
+    const renamed = await failure(
+      acceptReceipt(db(), access, code, receipt(code, all, DIGEST, { receiver: '某公司' })),
+    );
+    expect(renamed.message).toContain('接收单位');
+    // Held after the drawing: neither exported nor accepted until the batch is drawn again.
+    const hold = await placeHold(db(), SYSTEM, {
+      fonds: 'J013',
+      items: [ok],
+      reason: '稽核取证',
+      caseRef: 'AJ-10',
+    });
+    expect((await failure(acceptReceipt(db(), access, code, receipt(code, all)))).message).toContain(
+      '已被冻结',
+    );
+    expect((await failure(batchForExport(db(), access, code))).code).toBe('TRANSFER_STATE');
+    await liftHold(db(), SYSTEM, hold.code, '稽核完毕解除');
     const result = await acceptReceipt(db(), access, code, receipt(code, all));
     expect(result).toMatchObject({ accepted: 1, keepUntil: '2031-12-07', receiver: '南京市档案馆' });
     expect(result.rejected).toEqual([{ archiveCode: second, reason: '元数据不完整' }]);

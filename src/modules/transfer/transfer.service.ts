@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn } from '../../shared/access-context.js';
@@ -6,7 +7,7 @@ import { idNumberIndex } from '../../shared/field-cipher.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { loadCatalogContext } from '../catalog/catalog.context.js';
 import { checkIdNumber } from '../catalog/id-number.js';
-import { countInScope, findItemsByCodes, listItems } from '../catalog/item.queries.js';
+import { countInScope, findItemsByCodes, findItemsByIds, listItems } from '../catalog/item.queries.js';
 import { maskItem } from '../catalog/item.mask.js';
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
@@ -82,6 +83,53 @@ export function stateMustBe(batch: BatchRow, states: readonly BatchState[], verb
     );
 }
 
+/**
+ * The batch's items checked again now (export, download, acceptance): an item held, lent, destroyed,
+ * changed or put on another batch since the drawing, or one the caller may not see whole, stops it —
+ * the batch must be withdrawn and drawn again.
+ */
+export async function recheckBatch(
+  db: Db,
+  access: AccessContext,
+  batch: BatchRow,
+  items: readonly BatchItemRow[],
+): Promise<void> {
+  const included = items.filter((item) => item.state === 'included');
+  const versions = new Map(included.map((item) => [item.item_id, item.item_version]));
+  const found = await findItemsByIds(db, [...versions.keys()], scopedQuery(access));
+  const { refusals } = await refusalsOf(db, access, found, { exceptBatch: batch.id, versions });
+  const seen = new Set(found.map((item) => item.id));
+  const missing = included.filter((item) => !seen.has(item.item_id));
+  const all = [
+    ...missing.map((item) => ({
+      itemId: item.item_id,
+      archiveCode: item.archive_code,
+      reason: 'not_found' as const,
+      message: `${item.archive_code}：档案不存在或不在您的档案范围内`,
+    })),
+    ...refusals.values(),
+  ];
+  if (all.length > 0)
+    throw new YidangError(
+      'TRANSFER_STATE',
+      'conflict',
+      `移交批次 ${batch.code} 编制后有档案已不能移交，请撤销本批次后重新编制：${refusalText(all)}`,
+    );
+}
+
+/** A public key as base64 SPKI DER (what a 回执 carries), checked to be one. */
+export function readPublicKey(value: unknown, what = '接收方公钥'): string {
+  if (typeof value !== 'string' || value.trim() === '' || value.length > 2000)
+    throw invalid('TRANSFER_INPUT_INVALID', `${what}应为 base64 编码的公钥（SPKI DER）`);
+  const text = value.trim();
+  try {
+    crypto.createPublicKey({ key: Buffer.from(text, 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    throw invalid('TRANSFER_INPUT_INVALID', `${what}无法读取（应为 base64 编码的 SPKI DER 公钥）`);
+  }
+  return text;
+}
+
 function text(value: unknown, what: string, max: number, required: boolean): string | null {
   if (value !== undefined && value !== null && typeof value !== 'string')
     throw invalid('TRANSFER_INPUT_INVALID', `${what}应为文字`);
@@ -105,6 +153,8 @@ export interface DrawInput {
   items?: readonly string[];
   /** kind person: the insured person's ID number (only its blind index is kept). */
   idNumber?: string;
+  /** The receiver's public key (base64 SPKI DER): only a 回执 it signed will be accepted. */
+  receiverKey?: string;
 }
 
 export interface DrawResult {
@@ -217,6 +267,7 @@ export async function drawBatch(db: Db, access: AccessContext, input: DrawInput)
     throw invalid('TRANSFER_INPUT_INVALID', '移交方式应为 fonds（进馆移交）或 person（参保关系转移）');
   const fonds = (text(input.fonds, '全宗号', 4, true) as string).toUpperCase();
   const receiver = text(input.receiver, '接收单位', 100, true) as string;
+  const receiverKey = input.receiverKey === undefined ? null : readPublicKey(input.receiverKey);
   const catalog = await loadCatalogContext(db);
   // A fonds outside the scope answers exactly as one that does not exist.
   if (!catalog.fonds.has(fonds) || !inScopeFonds(access, fonds))
@@ -279,6 +330,7 @@ export async function drawBatch(db: Db, access: AccessContext, input: DrawInput)
         kind,
         selector: JSON.stringify(selector),
         receiver,
+        receiver_key: receiverKey,
         drawn_by: actor,
         drawn_at: new Date(),
       },
@@ -322,6 +374,7 @@ export async function batchForExport(db: Db, access: AccessContext, code: string
   authorizeTransfer(access);
   const { batch, items } = await visibleBatch(db, access, code);
   stateMustBe(batch, ['drawn', 'exported'], '导出');
+  await recheckBatch(db, access, batch, items);
   return {
     id: batch.id,
     code: batch.code,

@@ -32,6 +32,8 @@ export interface TransferBatchTable {
   selector: JSONColumnType<TransferSelector, string, string>;
   /** 接收单位 as the sender names it when drawing (the receipt names itself on acceptance). */
   receiver: string;
+  /** The receiver's public key (base64 SPKI DER), pinned at drawing: only a 回执 it signed is accepted. */
+  receiver_key: Nullable<string>;
   state: ColumnType<BatchState, BatchState | undefined, BatchState>;
   drawn_by: string;
   drawn_at: Date;
