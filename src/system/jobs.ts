@@ -7,6 +7,9 @@ import { LOAN_REMINDERS_JOB, loanRemindersJob } from '../modules/lending/reminde
 import { deliveryOn, noticeDeliveryJob } from '../modules/notices/notice.delivery.js';
 import { ocrPageJob } from '../modules/scan/ocr.service.js';
 import { FIXITY_AUDIT_JOB, fixityAuditJob } from '../modules/storage/fixity.background.js';
+import { transferExportJob } from '../modules/transfer/package.js';
+import { registerForm } from '../modules/transfer/register-form.js';
+import { batchForExport, markExported } from '../modules/transfer/transfer.service.js';
 import { verifyRunJob } from '../modules/verify/verify-run.service.js';
 import type { System } from './system.js';
 
@@ -34,6 +37,17 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
     .register(fixityAuditJob({ db, store }, config.fixity.batch))
     // Carrying out approved destruction registers: resumable, one item per transaction.
     .register(destructionCarryJob({ db, store, signingKey }))
+    // Exporting transfer bags (移交包): resumable, a half-written bag is removed and written again.
+    .register(
+      transferExportJob({
+        db,
+        store,
+        signingKey,
+        digest: config.digest,
+        home: config.home,
+        batches: { batchForExport, markExported, registerForm },
+      }),
+    )
     // Notices to a mail/SMS gateway (config.notices); registered even when off, so notices queued
     // while a hook was configured are settled rather than left waiting.
     .register(noticeDeliveryJob(db, config.notices, options.clock))

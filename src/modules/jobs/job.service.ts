@@ -31,6 +31,7 @@ export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
   'loan.reminders': '借阅到期提醒',
   'expiry.refresh': '刷新到期档案清单',
   'destruction.carry': '执行销毁清册',
+  'transfer.export': '导出移交包',
 };
 
 export interface JobView {
