@@ -304,6 +304,15 @@ describe('the FHIR R4 interface', () => {
     expect(listed[0]?.subject).toBeUndefined();
     expect(JSON.stringify(listed)).not.toContain('精神分裂症');
     // Read by id; the other fonds' item answers exactly like one that does not exist.
+    // _id with other parameters: answered only when they match too.
+    expect(
+      resources(await fhir(`/DocumentReference?_id=${ids.item}&type=JSLX&date=2024`, clerk)),
+    ).toHaveLength(1);
+    expect(resources(await fhir(`/DocumentReference?_id=${ids.item}&date=2023`, clerk))).toEqual([]);
+    expect(
+      resources(await fhir(`/DocumentReference?_id=${ids.item}&patient.identifier=${OUT.id}`, clerk)),
+    ).toEqual([]);
+    expect(resources(await fhir(`/DocumentReference?_id=${ids.outside}`, clerk))).toEqual([]);
     const read = await fhir<DocumentReference>(`/DocumentReference/${ids.item}`, clerk);
     expect(read.masterIdentifier?.value).toBe(codes.item);
     const outside = await get(`/DocumentReference/${ids.outside}`, clerk);

@@ -87,7 +87,7 @@ function common(search: Search, name: string, values: string[], resource: string
       search.count = Math.min(Number(value), MAX_COUNT);
       return;
     case '_cursor':
-      if (!/^\d{1,15}$/.test(value)) throw bad('_cursor 应为上一页“next”链接给出的整数');
+      if (!/^\d{1,15}$/.test(value)) throw bad('_cursor 应为整数（翻页请原样使用上一页的 next 链接）');
       search.cursor = Number(value);
       return;
     case '_include':

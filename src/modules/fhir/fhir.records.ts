@@ -1,5 +1,6 @@
 import type { Db } from '../../db/database.js';
 import { holds, type PrincipalContext } from '../../shared/access-context.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import { findItemsByIds, personIndexesOfCodes } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
@@ -76,8 +77,18 @@ export async function searchDocuments(
     items = listed.items;
     next = listed.nextCursor ?? undefined;
   }
-  const matching = items.filter((item) => item.withheld || inRange(item.date, range));
-  const references = await documentReferences(db, access, matching, where);
+  // A read by _id still answers only if the other parameters match it.
+  const matching = items.filter(
+    (item) =>
+      item.withheld ||
+      (inRange(item.date, range) &&
+        (id === undefined || query.category === undefined || item.category === query.category)),
+  );
+  let references = await documentReferences(db, access, matching, where);
+  if (id !== undefined && query.idNumber !== undefined) {
+    const person = idNumberIndex(query.idNumber);
+    references = references.filter((reference) => reference.subject?.reference === `Patient/${person}`);
+  }
   const included = search.includes.length
     ? await includedPatients(
         db,

@@ -86,7 +86,7 @@ export const SEARCH = {
 
 const COMMON_PARAMS = [
   { name: '_count', type: 'number', documentation: '每页条数（1–100，默认 20）' },
-  { name: '_cursor', type: 'number', documentation: '翻页位置（由 next 链接给出）' },
+  { name: '_page', type: 'string', documentation: '翻页：原样使用上一页 next 链接（加密的检索条件与位置）' },
   {
     name: 'unmask',
     type: 'token',
