@@ -6,13 +6,15 @@ import { type Database, type Db, openDatabase } from '../../db/database.js';
 import { DUMP_TABLES, existingTables, loadRows, resetSerials } from '../../db/dump.js';
 import { listMigrations, migrateTo, migrateToLatest } from '../../db/migrator.js';
 import { invalid } from '../../shared/errors.js';
-import { openSystem } from '../../system/system.js';
+import { openSystem, type System } from '../../system/system.js';
 import { openNote, parseCheckpointBody, parseVerifierKey } from '../integrity/checkpoint-note.js';
 import { currentTreeHead } from '../integrity/event-log.js';
 import { type VerifyReport, verifyAll } from '../verify/verify.service.js';
 import { reapplyShreds } from '../disposition/reapply.js';
-import type { RefusedShredRecord } from '../storage/shred.js';
-import { blobRelativePath, digestAlgorithmOf } from '../storage/directory-replica.js';
+import type { Replica } from '../storage/replica.js';
+import { S3Replica } from '../storage/s3-replica.js';
+import { type RefusedShredRecord, readShredRecords } from '../storage/shred.js';
+import { blobRelativePath, DirectoryReplica, digestAlgorithmOf } from '../storage/directory-replica.js';
 import { importFieldKey } from '../storage/field-key.js';
 import { resetCopies } from '../storage/storage.queries.js';
 import { importKeyMaterial, type KeyMaterial } from '../storage/keyring.js';
@@ -31,6 +33,13 @@ export interface RestoreReport {
   /** Destructions re-applied from the replicas' shred records; records refused are listed, not applied. */
   shreds: { blobs: number; items: string[]; refused: RefusedShredRecord[]; registersOnlyInRecords: string[] };
   verify: VerifyReport;
+}
+
+/** The configured replicas, as the blob store opens them (nothing created, nothing written). */
+function replicasOf(config: Config): Replica[] {
+  return config.replicas.map((spec) =>
+    spec.kind === 's3' ? new S3Replica(spec, config.s3) : new DirectoryReplica(spec),
+  );
 }
 
 function checkFreshHome(config: Config): void {
@@ -100,6 +109,11 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
     openWithPassphrase(fs.readFileSync(path.join(source, 'keys.sealed')), passphrase).toString('utf8'),
   ) as KeyMaterial;
   checkFreshHome(config);
+  // The replicas' destruction records are read before anything is written, with the backup's own log
+  // key: a replica that cannot be read (away, an unmounted share, EACCES) stops the restore here, and
+  // is not created afresh by opening the system (an empty mount point must not read as "no records").
+  const verifier = parseVerifierKey(fs.readFileSync(path.join(source, 'verifier-key.txt'), 'utf8').trim());
+  const records = await readShredRecords({ replicas: replicasOf(config) }, verifier);
 
   const homeExisted = fs.existsSync(config.home);
   fs.mkdirSync(config.home, { recursive: true, mode: 0o700 });
@@ -141,11 +155,23 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
     throw error;
   }
   const opened = database;
-  const system = await openSystem(config, { initialize: true, database: opened });
+  let system: System;
+  try {
+    system = await openSystem(config, { initialize: true, database: opened });
+  } catch (error) {
+    await opened.close();
+    cleanUp();
+    throw error;
+  }
   try {
     // Destructions carried out after the backup was taken: applied again from the replicas' signed
     // records before any blob is written back, so nothing destroyed is resurrected.
-    const shreds = await reapplyShreds(database.db, { store: system.store, signingKey: system.signingKey });
+    const shreds = await reapplyShreds(
+      database.db,
+      { store: system.store, signingKey: system.signingKey },
+      'system:restore',
+      records,
+    );
     const destroyed = new Set(shreds.blobs);
     for (const replica of system.store.replicas) {
       for (const blob of blobs) {
@@ -176,6 +202,7 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
       ),
     );
     if (signed.size !== manifest.checkpoint.treeSize) throw backupCorrupt('检查点与清单不符');
+    await system.close();
     return {
       treeSize: head.size,
       rootHash: head.rootHash.toString('hex'),
@@ -189,7 +216,11 @@ export async function restoreBackup(config: Config, dir: string, passphrase: str
       },
       verify: report,
     };
-  } finally {
+  } catch (error) {
+    // Half restored (destroyed items possibly alive, blobs not all written): the home goes — its keys
+    // and embedded database — so no server starts on it and a retry begins afresh.
     await system.close();
+    cleanUp();
+    throw error;
   }
 }

@@ -108,3 +108,25 @@ export async function writeRegisterRecord(context: RecordContext, code: string):
   );
   await writeToEveryReplica(context.store, [file]);
 }
+
+/**
+ * For verify: the 档号 whose rows still wait for their records to become final (state 'shredding'),
+ * and the registers carried out (each has its summary on every replica).
+ */
+export async function recordExpectations(db: Db): Promise<{ waiting: Set<string>; registers: string[] }> {
+  const waiting = await db
+    .selectFrom('destruction_row')
+    .select('archive_code')
+    .where('state', '=', 'shredding')
+    .execute();
+  const registers = await db
+    .selectFrom('destruction_register')
+    .select('code')
+    .where('state', 'in', ['carried', 'filed'])
+    .orderBy('code')
+    .execute();
+  return {
+    waiting: new Set(waiting.map((row) => row.archive_code)),
+    registers: registers.map((row) => row.code),
+  };
+}

@@ -7,8 +7,14 @@ import { dropEmptyDatabases, freshDatabaseUrl } from '../../../test/helpers/data
 import { account, roundDeciding } from '../../../test/helpers/destruction.js';
 import { replicaRoot } from '../../../test/helpers/file-service.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
-import { validId } from '../../../test/helpers/fixtures.js';
-import { fileOneItem, openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
+import { failure, validId } from '../../../test/helpers/fixtures.js';
+import {
+  directoryReplica,
+  fileOneItem,
+  openTestSystem,
+  streamOf,
+  type TestSystem,
+} from '../../../test/helpers/system.js';
 import { loadConfig } from '../../config/config.js';
 import type { Db } from '../../db/database.js';
 import { openSystem } from '../../system/system.js';
@@ -36,6 +42,8 @@ let system: TestSystem;
 const db = () => system.database.db;
 const context = () => ({ db: db(), store: system.store, signingKey: system.signingKey });
 const people: Record<string, Principal> = {};
+/** The backup taken before the first register's carry-out (reused by the replica-away test). */
+let before = '';
 let serial = 0;
 
 const person = () => {
@@ -105,7 +113,7 @@ async function backup(name: string): Promise<string> {
   return dir;
 }
 
-async function restoredConfig() {
+async function restoredConfig(replicas?: string) {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-r1-restored-'));
   dirs.push(home);
   fs.rmSync(home, { recursive: true });
@@ -113,7 +121,7 @@ async function restoredConfig() {
   return loadConfig(
     {
       YIDANG_HOME: home,
-      YIDANG_REPLICAS: `r1=${replicaRoot(system, 'r1')},r2=${replicaRoot(system, 'r2')}`,
+      YIDANG_REPLICAS: replicas ?? `r1=${replicaRoot(system, 'r1')},r2=${replicaRoot(system, 'r2')}`,
       ...(url ? { DATABASE_URL: url } : {}),
     },
     home,
@@ -144,7 +152,7 @@ describe('a backup taken before a destruction of paper and file-less items, rest
     const paper = await paperItem();
     const bare = await bareItem();
     const electronic = await electronicItem();
-    const before = await backup('before');
+    before = await backup('before');
     const code = await startedRegister([paper, bare, electronic]);
     expect(await carryOut(context(), code, 'test')).toMatchObject({ paperPending: 1, completed: false });
     await confirmPaperOf(code, paper);
@@ -225,6 +233,72 @@ describe('a backup taken before a destruction of paper and file-less items, rest
     } finally {
       await restored.close();
     }
+  });
+});
+
+describe('a replica whose records cannot be read (review F7)', () => {
+  it('is an error, never "no records": an unmounted share, an unreadable directory', async () => {
+    const replica = directoryReplica(system, 'r1');
+    const blobs = path.join(replica.root, 'blobs');
+    fs.renameSync(blobs, `${blobs}.away`);
+    try {
+      expect((await failure(replica.readShredRecords())).code).toBe('REPLICA_UNAVAILABLE');
+    } finally {
+      fs.renameSync(`${blobs}.away`, blobs);
+    }
+    // A listing that fails (here: not a directory) is not an empty one.
+    const registers = path.join(replica.root, 'shredded', 'registers');
+    fs.renameSync(registers, `${registers}.away`);
+    fs.writeFileSync(registers, 'x');
+    try {
+      expect((await failure(replica.readShredRecords())).code).toBe('REPLICA_UNAVAILABLE');
+    } finally {
+      fs.rmSync(registers);
+      fs.renameSync(`${registers}.away`, registers);
+    }
+    expect((await replica.readShredRecords()).length).toBeGreaterThan(0);
+  });
+
+  it('stops a restore before anything is written, and the retry with the replica back succeeds', async () => {
+    expect(before).not.toBe('');
+    // r2 is an empty mount point (the share not mounted): the restore must not read it as "no records".
+    const mountPoint = fs.mkdtempSync(path.join(os.tmpdir(), 'yidang-r1-unmounted-'));
+    dirs.push(mountPoint);
+    const away = await restoredConfig(`r1=${replicaRoot(system, 'r1')},r2=${mountPoint}`);
+    const refused = await failure(restoreBackup(away, before, PASSPHRASE));
+    expect(refused.code).toBe('REPLICA_UNAVAILABLE');
+    expect(refused.message).toContain('r2');
+    expect(fs.existsSync(away.home)).toBe(false);
+    expect(fs.readdirSync(mountPoint)).toEqual([]);
+    const config = await restoredConfig();
+    const report = await restoreBackup(config, before, PASSPHRASE);
+    expect(report.verify.problems).toEqual([]);
+    expect(report.shreds.items.length).toBeGreaterThanOrEqual(3);
+  });
+});
+
+describe("verify and the replicas' records (review F7)", () => {
+  it('names a destroyed item or a register whose record a replica lost', async () => {
+    const tombstone = await db()
+      .selectFrom('archive_item')
+      .select('archive_code')
+      .where('destroyed_register', 'is not', null)
+      .orderBy('id')
+      .executeTakeFirstOrThrow();
+    const hex = crypto.createHash('sha256').update(tombstone.archive_code).digest('hex');
+    const record = path.join(replicaRoot(system, 'r2'), 'shredded', 'items', `${hex}.json`);
+    const kept = fs.readFileSync(record);
+    fs.rmSync(record);
+    try {
+      const report = await verifyAll(context());
+      expect(report.problems).toEqual([
+        expect.objectContaining({ kind: 'record.missing', record: `档案 ${tombstone.archive_code}` }),
+      ]);
+      expect(report.problems[0]?.message).toContain('r2');
+    } finally {
+      fs.writeFileSync(record, kept);
+    }
+    expect((await verifyAll(context())).problems).toEqual([]);
   });
 });
 

@@ -15,6 +15,7 @@ import {
   deleteEveryCopy,
   existingBlobs,
   type RefusedShredRecord,
+  type ReplicaRecords,
   readShredRecords,
   type VerifiedShredRecord,
 } from '../storage/shred.js';
@@ -62,10 +63,16 @@ export async function reapplyShreds(
   db: Db,
   context: { store: BlobStore; signingKey: SigningKey },
   actor = 'system:restore',
+  /** Read before the rows were loaded (restore does, so an unreadable replica stops it before any write). */
+  read?: ReplicaRecords,
 ): Promise<ReapplyReport> {
   // The restored log's own key: a record signed by anyone else is not the system's.
-  const verifier = await logVerifier(db, context.signingKey);
-  const { records, refused, items: itemRecords, registers } = await readShredRecords(context.store, verifier);
+  const {
+    records,
+    refused,
+    items: itemRecords,
+    registers,
+  } = read ?? (await readShredRecords(context.store, await logVerifier(db, context.signingKey)));
   const ordered = [...records.values()].sort(
     (a, b) => a.shreddedAt.localeCompare(b.shreddedAt) || a.digest.localeCompare(b.digest),
   );

@@ -207,3 +207,14 @@ export async function shreddedFor(db: Db, itemId: number, register: string): Pro
 export function neutralFileName(fileNumber: number, fileName: string): string {
   return `文件${fileNumber}${/(\.[A-Za-z0-9]{1,10})$/.exec(fileName)?.[1] ?? ''}`;
 }
+
+/** Every blob whose destruction every replica confirmed (verify: each replica keeps its record). */
+export async function confirmedShreds(db: Db): Promise<string[]> {
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select('digest')
+    .where('shred_confirmed_at', 'is not', null)
+    .orderBy('digest')
+    .execute();
+  return rows.map((row) => row.digest);
+}

@@ -33,6 +33,7 @@ import {
 // restore re-applies it); then every replica deletes its copy and `blob.shredded` is logged.
 
 export {
+  confirmedShreds,
   existingBlobs,
   forgetFileNames,
   markItemFilesDestroyed as markFilesDestroyed,
@@ -327,7 +328,10 @@ export interface ReplicaRecords {
  * reported), never applied. Records of one blob on several replicas are merged: the latest wins,
  * with the destroyed items of all. A replica that cannot be listed fails the whole read.
  */
-export async function readShredRecords(store: BlobStore, verifier: NoteVerifier): Promise<ReplicaRecords> {
+export async function readShredRecords(
+  store: Pick<BlobStore, 'replicas'>,
+  verifier: NoteVerifier,
+): Promise<ReplicaRecords> {
   const records = new Map<string, VerifiedShredRecord>();
   const items = new Map<string, VerifiedItemRecord>();
   const registers = new Map<string, VerifiedRegisterRecord>();

@@ -15,6 +15,7 @@ import { type ExternalCheckpoint, type Problem, ProblemList, verifyLog } from '.
 import type { BlobStore } from '../storage/blob-store.js';
 import { neutralFileName } from '../storage/shred.js';
 import { type BlobRow, blobsAfter, itemFilesAfter } from '../storage/storage.queries.js';
+import { verifyRecords } from './verify.records.js';
 import { collectStates, verifyStates } from './verify-states.js';
 
 // Verify compares every stored item with the log: it reads the whole archive, by name.
@@ -136,6 +137,8 @@ export async function verifyAll(
   const { blobs, copies } = await verifyBlobs(db, store, expectations, problems, options);
   const states = await verifyStates(db, log.algorithm, expectations.states, problems);
   const destroyed = await verifyDestroyed(db, expectations.destroyed, problems);
+  // Every destruction's signed record on every replica (what a restore re-applies).
+  await verifyRecords(context, problems);
   return {
     ok: problems.total === 0,
     events: log.events,
