@@ -139,6 +139,21 @@ it('places, lists, shows and lifts holds; a held item’s retention is not short
   expect(moved.stderr).toContain(personHold);
   expect(moved.stderr).toContain('身份证号');
   expect(moved.stderr).not.toContain(PERSON);
+  // On the command line the number stays in the shell's history: the command says so. Given as `-`
+  // it is read from standard input (a prompt without echo on a terminal), and nothing is said.
+  expect(byPerson.stderr).toContain('shell 历史');
+  const fromInput = await run(
+    cli,
+    ['hold', 'place', '--fonds', 'J013', '--id-number', '-', '--reason', '骗保线索核查（二）', '--json'],
+    {
+      input: `${PERSON}\n`,
+      env: { YIDANG_USER: 'hold.keeper', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    },
+  );
+  expect(fromInput.code, fromInput.stderr).toBe(0);
+  expect(JSON.parse(fromInput.stdout)).toMatchObject({ kind: 'query', itemCount: 1 });
+  expect(fromInput.stderr).not.toContain('shell 历史');
+  expect(`${fromInput.stdout}${fromInput.stderr}`).not.toContain(PERSON);
 
   const lifted = await as('hold.keeper', ['hold', 'lift', first, '--reason', '诉讼终结解除']);
   expect(lifted.code, lifted.stderr).toBe(0);

@@ -33,6 +33,7 @@ import * as destruction from './migrations/20261227T150300-destruction.js';
 import * as destructionCategory from './migrations/20261227T150310-destruction-category.js';
 import * as destructionRows from './migrations/20261227T150320-destruction-rows.js';
 import * as shred from './migrations/20261227T150400-shred.js';
+import * as tombstonePerson from './migrations/20261227T150500-tombstone-person.js';
 import * as transfer from './migrations/20261228T100000-transfer.js';
 import * as receive from './migrations/20261228T110000-receive.js';
 
@@ -72,6 +73,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T150310-destruction-category': destructionCategory,
   '20261227T150320-destruction-rows': destructionRows,
   '20261227T150400-shred': shred,
+  '20261227T150500-tombstone-person': tombstonePerson,
   '20261228T100000-transfer': transfer,
   '20261228T110000-receive': receive,
 };

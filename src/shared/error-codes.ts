@@ -76,6 +76,7 @@ export const ERROR_CODES = {
   DESTRUCTION_ROUND_NOT_FOUND: '鉴定批次不存在',
   DESTRUCTION_SIGNER: '签字人不符合销毁清册的要求',
   DESTRUCTION_STATE: '销毁清册当前状态不允许此操作',
+  DESTRUCTION_TOO_LARGE: '一份销毁清册所列档案过多，须分批编制',
   DESTRUCTION_WITNESSES: '监销人不足两名',
   DUPLICATE_NOT_FOUND: '重复标记不存在',
   DUPLICATE_RESOLVED: '重复标记已处理',

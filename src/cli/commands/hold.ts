@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import type { Command } from 'commander';
 import { HOLD_SELECTOR_KINDS } from '../../modules/catalog/hold.names.js';
 import {
@@ -11,7 +12,7 @@ import {
 } from '../../modules/catalog/hold.service.js';
 import { invalid } from '../../shared/errors.js';
 import { parsePositiveInt, printJson, printTable, USER_OPTION, withDatabase } from '../context.js';
-import { asCliUser } from '../sign-in.js';
+import { asCliUser, promptHidden } from '../sign-in.js';
 
 // yidang hold …: 冻结 from the command line, through the same service, rights (hold.manage) and scope
 // as the API. A person is named by ID number: the service keeps its blind index only, and neither the
@@ -21,6 +22,23 @@ const KIND_BY_NAME = new Map<string, string>([
   ...Object.entries(HOLD_SELECTOR_KINDS).map(([code, name]) => [name, code] as [string, string]),
   ...Object.keys(HOLD_SELECTOR_KINDS).map((code) => [code, code] as [string, string]),
 ]);
+
+/**
+ * The person's ID number: `--id-number -` asks for it without echo on a terminal, or reads the first
+ * line of standard input; else YIDANG_HOLD_ID_NUMBER. Typed on the command line it works, but stays in
+ * the shell's history and the process list: the command says so.
+ */
+async function idNumberOf(option: string | undefined): Promise<string | undefined> {
+  if (option === '-') {
+    if (process.stdin.isTTY) return promptHidden('参保人身份证号');
+    return fs.readFileSync(0, 'utf8').split(/\r?\n/, 1)[0]?.trim() || undefined;
+  }
+  if (option !== undefined)
+    process.stderr.write(
+      '提示：命令行上的身份证号会留在 shell 历史和进程列表中，请改用 --id-number -（提示输入或读标准输入）或环境变量 YIDANG_HOLD_ID_NUMBER\n',
+    );
+  return option ?? process.env.YIDANG_HOLD_ID_NUMBER;
+}
 
 // A hold by condition shows no count to whoever may not read items (the count would be content).
 const count = (hold: HoldView) =>
@@ -78,7 +96,7 @@ export function registerHoldCommands(program: Command): void {
     .option('--year <年度>', '年度')
     .option(
       '--id-number <身份证号>',
-      '参保人身份证号（只保存盲索引，不回显；也可用环境变量 YIDANG_HOLD_ID_NUMBER）',
+      '参保人身份证号（只保存盲索引，不回显）：写 - 则提示输入（或读标准输入第一行）；也可用环境变量 YIDANG_HOLD_ID_NUMBER',
     )
     .option('--insured-number <参保人编号>', '参保人编号')
     .option('--org <机构代码>', '机构/问题代码')
@@ -111,7 +129,7 @@ export function registerHoldCommands(program: Command): void {
             'HOLD_INPUT_INVALID',
             `--kind 应为 ${Object.values(HOLD_SELECTOR_KINDS).join('、')} 之一`,
           );
-        const idNumber = options.idNumber ?? process.env.YIDANG_HOLD_ID_NUMBER;
+        const idNumber = await idNumberOf(options.idNumber);
         const input: HoldInput = {
           fonds: options.fonds,
           reason: options.reason,

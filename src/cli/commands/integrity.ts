@@ -182,6 +182,15 @@ export function registerIntegrityCommands(program: Command): void {
             `挂接文件 ${report.files} 个，存储文件 ${report.blobs} 个（副本 ${report.copies} 份），` +
             `账户、接口令牌、查阅申请与档号计数器 ${report.states} 项\n`,
         );
+        // Which items were destroyed under which register (销毁中 while a replica has not confirmed).
+        for (const entry of report.destroyed)
+          process.stdout.write(
+            `按销毁清册 ${entry.register} 已销毁 ${entry.items.length} 件：${entry.items.join('、')}\n`,
+          );
+        for (const entry of report.destroying)
+          process.stdout.write(
+            `按销毁清册 ${entry.register} 销毁中（待副本确认）${entry.items.length} 件：${entry.items.join('、')}\n`,
+          );
         if (report.ok) process.stdout.write('校验通过：全部数据完整，未发现改动\n');
       }
       if (!report.ok) {

@@ -108,6 +108,10 @@ export interface ArchiveItemTable {
   destroyed_register: ColumnType<string | null, string | null | undefined, string | null>;
   destroyed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   destroyed_digest: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The blind index of the person the destroyed record named: only their own window reads it. */
+  destroyed_person_index: ColumnType<string | null, string | null | undefined, string | null>;
+  /** When every replica confirmed the destroyed item's copies deleted (null: 销毁中（待副本确认）). */
+  destroyed_confirmed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** 已移交 (transferred.ts): the batch the receiver accepted it in, when, and until when the copy is kept. */
   transferred_batch: ColumnType<string | null, string | null | undefined, string | null>;
   transferred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;

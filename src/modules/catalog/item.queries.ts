@@ -12,6 +12,17 @@ export async function lockItem(trx: Db, itemId: number): Promise<void> {
   await trx.selectFrom('archive_item').select('id').where('id', '=', itemId).forUpdate().execute();
 }
 
+/**
+ * Locks the rows of these items until the transaction ends, in id order (two transactions locking
+ * overlapping sets wait, never deadlock), in one statement with one array parameter.
+ */
+export async function lockItems(trx: Db, itemIds: readonly number[]): Promise<void> {
+  if (itemIds.length === 0) return;
+  await sql`select id from archive_item where id = any(${[...itemIds]}::bigint[]) order by id for update`.execute(
+    trx,
+  );
+}
+
 /** The 档号 of the item whose id `itemId` refers to (a column, e.g. sql.ref('f.item_id')), as a scalar. */
 export function archiveCodeOf(itemId: RawBuilder<unknown> | ReturnType<typeof sql.ref>): RawBuilder<string> {
   return sql<string>`(select archive_code from archive_item where id = ${itemId})`;
@@ -81,6 +92,6 @@ export {
   sequenceStates,
 } from './item.repo.js';
 export { itemVersionsAfter, listItemVersions } from './item-version.repo.js';
-export { type IndexedItemRow, loadItemsToIndex } from './item-index.repo.js';
+export { type IndexedItemRow, liveItemIdsSql, loadItemsToIndex } from './item-index.repo.js';
 export { hasSealedItemIdNumbers, sealPlainItemIdNumbers } from './sealing.repo.js';
 export { type SequenceNumbers, type SequenceSelector, sequenceNumbers } from './sequence-numbers.repo.js';

@@ -242,6 +242,7 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
     destroyedRegister: row.destroyed_register,
     destroyedAt: row.destroyed_at,
     destroyedDigest: row.destroyed_digest,
+    destroyedConfirmedAt: row.destroyed_confirmed_at,
     transferredBatch: row.transferred_batch,
     transferredAt: row.transferred_at,
     transferKeepUntil: row.transfer_keep_until,
@@ -292,6 +293,7 @@ function itemQuery(db: Db, scope: ScopedQuery) {
       'i.destroyed_register as destroyedRegister',
       'i.destroyed_at as destroyedAt',
       'i.destroyed_digest as destroyedDigest',
+      'i.destroyed_confirmed_at as destroyedConfirmedAt',
       'i.transferred_batch as transferredBatch',
       'i.transferred_at as transferredAt',
       'i.transfer_keep_until as transferKeepUntil',
@@ -308,6 +310,7 @@ function toItem(row: ItemRow): Item {
     destroyedRegister,
     destroyedAt,
     destroyedDigest,
+    destroyedConfirmedAt,
     transferredBatch,
     transferredAt,
     transferKeepUntil,
@@ -329,6 +332,8 @@ function toItem(row: ItemRow): Item {
           },
         }
       : {}),
+    // 销毁中（待副本确认）: outside the logged state (it ends when every replica deleted its copies).
+    ...(destroyedRegister && destroyedConfirmedAt === null ? { destroyedPending: true as const } : {}),
     // 已移交: outside the item's logged state (itemState); the transfer batch's state covers it.
     ...(transferredBatch
       ? {
@@ -391,7 +396,11 @@ export async function findItemsByCodes(
   scope: ScopedQuery,
 ): Promise<Item[]> {
   if (codes.length === 0) return [];
-  const rows = await asOneDocument(db, itemQuery(db, scope).where('i.archive_code', 'in', [...codes]));
+  // One array parameter, not one per 档号 (a register's 10,000 codes; the driver's limit is 65,535).
+  const rows = await asOneDocument(
+    db,
+    itemQuery(db, scope).where(sql<boolean>`i.archive_code = any(${[...codes]}::text[])`),
+  );
   return rows.map(toItem);
 }
 
@@ -401,7 +410,7 @@ export async function countInScope(db: Db, ids: readonly number[], scope: Scoped
   const { count } = await db
     .selectFrom('archive_item as i')
     .where(withinScope(scope))
-    .where('i.id', 'in', [...ids])
+    .where(sql<boolean>`i.id = any(${[...ids]}::bigint[])`)
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirstOrThrow();
   return Number(count);

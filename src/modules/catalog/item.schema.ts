@@ -184,6 +184,11 @@ export const ItemSchema = Type.Object(
         { description: '已按销毁清册销毁（仅余档号、题名等目录信息）；未销毁的档案无此字段' },
       ),
     ),
+    destroyedPending: Type.Optional(
+      Type.Literal(true, {
+        description: '销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段',
+      }),
+    ),
     transferred: Type.Optional(
       Type.Object(
         {

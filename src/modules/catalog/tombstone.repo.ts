@@ -1,4 +1,7 @@
+import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import type { PrincipalContext } from '../../shared/access-context.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import type { Item } from './item.schema.js';
 import { type ScopedQuery, withinScope } from './item.scope.js';
 
@@ -12,6 +15,8 @@ export interface TombstoneColumns {
   at: Date;
   register: string;
   digest: string;
+  /** Counted confirmed at once (re-applied); else 销毁中（待副本确认） until confirmTombstone. */
+  confirmed?: boolean;
 }
 
 /** Reduces the row in place (version + 1); false when the version moved under the caller. */
@@ -41,6 +46,10 @@ export async function writeTombstone(
       destroyed_register: columns.register,
       destroyed_at: columns.at,
       destroyed_digest: columns.digest,
+      // The blind index moves out of the look-up column (no search by ID number finds a tombstone)
+      // into one only the person's own window reads (SET reads the row's values before the update).
+      destroyed_person_index: sql<string | null>`id_number_index`,
+      destroyed_confirmed_at: columns.confirmed ? columns.at : null,
     })
     .where('id', '=', itemId)
     .where('version', '=', expectedVersion)
@@ -70,9 +79,24 @@ export async function replaceVersionSnapshot(
 ): Promise<void> {
   await trx
     .updateTable('archive_item_version')
-    .set({ snapshot: JSON.stringify(snapshot) })
+    .set({
+      snapshot: JSON.stringify(snapshot),
+      reason: snapshot.changeReason,
+      changed_by: snapshot.updatedBy,
+    })
     .where('item_id', '=', itemId)
     .where('version', '=', version)
+    .execute();
+}
+
+/** Every replica confirmed the destroyed item's copies deleted: it stops being 销毁中（待副本确认）. */
+export async function confirmTombstone(trx: Db, itemId: number, at: Date): Promise<void> {
+  await trx
+    .updateTable('archive_item')
+    .set({ destroyed_confirmed_at: at })
+    .where('id', '=', itemId)
+    .where('destroyed_register', 'is not', null)
+    .where('destroyed_confirmed_at', 'is', null)
     .execute();
 }
 
@@ -85,7 +109,7 @@ export async function destroyedOf(
   const rows = await db
     .selectFrom('archive_item')
     .select(['id', 'destroyed_register', 'destroyed_at', 'destroyed_digest'])
-    .where('id', 'in', [...itemIds])
+    .where(sql<boolean>`id = any(${[...itemIds]}::bigint[])`)
     .where('destroyed_register', 'is not', null)
     .execute();
   return new Map(
@@ -98,6 +122,18 @@ export async function destroyedOf(
       },
     ]),
   );
+}
+
+/** The 档号 of destroyed items still 销毁中（待副本确认）: a replica has not yet confirmed their copies deleted. */
+export async function destroyingItems(db: Db, scope: ScopedQuery): Promise<Set<string>> {
+  const rows = await db
+    .selectFrom('archive_item as i')
+    .where(withinScope(scope))
+    .select('i.archive_code')
+    .where('i.destroyed_register', 'is not', null)
+    .where('i.destroyed_confirmed_at', 'is', null)
+    .execute();
+  return new Set(rows.map((row) => row.archive_code));
 }
 
 /** Every destroyed item, by register (verify's report). */
@@ -117,4 +153,53 @@ export async function destroyedByRegister(db: Db, scope: ScopedQuery): Promise<M
     out.set(row.destroyed_register as string, list);
   }
   return out;
+}
+
+/** A destroyed record of the person's own, as their window lists it: no content. */
+export interface OwnDestroyed {
+  archiveCode: string;
+  /** 题名 as the register shows it (masked). */
+  title: string;
+  categoryName: string;
+  year: number;
+  retention: string;
+  register: string;
+  destroyedAt: Date;
+}
+
+/** The tombstones of the records that named the caller (their own ID number), newest first. */
+export async function destroyedOfPerson(
+  db: Db,
+  access: PrincipalContext,
+  limit = 200,
+): Promise<OwnDestroyed[]> {
+  const own = access.scope.idNumber === null ? null : idNumberIndex(access.scope.idNumber);
+  if (!own) return [];
+  const rows = await db
+    .selectFrom('archive_item as i')
+    .innerJoin('category as c', 'c.id', 'i.category_id')
+    .select([
+      'i.archive_code',
+      'i.title',
+      'c.name as category_name',
+      'i.year',
+      'i.retention',
+      'i.destroyed_register',
+      'i.destroyed_at',
+    ])
+    .where('i.destroyed_person_index', '=', own)
+    .where('i.destroyed_register', 'is not', null)
+    .orderBy('i.destroyed_at', 'desc')
+    .orderBy('i.archive_code')
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    archiveCode: row.archive_code,
+    title: row.title,
+    categoryName: row.category_name,
+    year: row.year,
+    retention: row.retention,
+    register: row.destroyed_register as string,
+    destroyedAt: new Date(row.destroyed_at as Date),
+  }));
 }

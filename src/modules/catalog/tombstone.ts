@@ -18,12 +18,17 @@ import { replaceVersionSnapshot, versionSnapshots, writeTombstone } from './tomb
 // nulled in the row and in every kept version; `item.destroyed` is recorded last, its state the tombstone's.
 
 export const TOMBSTONE_REASON = (register: string) => `按销毁清册 ${register} 销毁`;
+/** An earlier version's 修改原因 and 修改人 on a tombstone (a reason may name the person; the log keeps who). */
+export const REDUCED_REASON = '（已随档案销毁删减）';
+export const REDUCED_BY = '（已删减）';
 
 /** A version or the current item reduced to what a tombstone keeps. */
 export function reduceItem(item: Item, title: string): Item {
   return {
     ...item,
     title,
+    changeReason: REDUCED_REASON,
+    updatedBy: REDUCED_BY,
     insuredNumber: null,
     idNumber: null,
     name: null,
@@ -88,6 +93,8 @@ export async function tombstoneItem(
     at: input.at,
     register: input.register,
     digest,
+    // Re-applied after a restore from a final record: the replicas confirmed it long ago.
+    confirmed: input.reapplied === true,
   });
   if (!written)
     throw new YidangError('ITEM_DESTROYED', 'conflict', `档案 ${item.archiveCode} 已销毁或刚被修改`);
@@ -100,12 +107,7 @@ export async function tombstoneItem(
   }
   // The version replaced by the tombstone is kept too, reduced like the others.
   const previous = reduceItem(item, title);
-  await insertItemVersion(trx, {
-    ...previous,
-    updatedBy: item.updatedBy,
-    updatedAt: item.updatedAt,
-    changeReason: item.changeReason,
-  });
+  await insertItemVersion(trx, previous);
   const [tombstone] = await findItemsByIds(trx, [itemId], scope);
   if (!tombstone) throw new Error(`item ${item.archiveCode} vanished while being destroyed`);
   recordEvent(trx, {
@@ -126,4 +128,11 @@ export async function tombstoneItem(
   return { itemId, archiveCode: item.archiveCode, version: tombstone.version, digest };
 }
 
-export { destroyedByRegister, destroyedOf } from './tombstone.repo.js';
+export {
+  confirmTombstone,
+  destroyedByRegister,
+  destroyedOf,
+  destroyedOfPerson,
+  destroyingItems,
+  type OwnDestroyed,
+} from './tombstone.repo.js';

@@ -5,7 +5,7 @@ import { isYidangError, YidangError } from '../../shared/errors.js';
 import { findItemsByIds, lockItem } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
-import { destroyedDigest, destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
+import { confirmTombstone, destroyedDigest, destroyedOf, tombstoneItem } from '../catalog/tombstone.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { JobContext, JobDefinition } from '../jobs/job.runtime.js';
@@ -196,7 +196,11 @@ async function confirmRow(context: CarryContext, register: RegisterRow, row: Reg
     pending = error;
   }
   if (pending) return pending;
-  await inTransaction(context.db, (trx) => updateRow(trx, register.id, row.seq, { state: 'destroyed' }));
+  await inTransaction(context.db, async (trx) => {
+    await updateRow(trx, register.id, row.seq, { state: 'destroyed' });
+    // The item page stops saying 销毁中（待副本确认） with the row.
+    await confirmTombstone(trx, row.item_id, new Date());
+  });
   return null;
 }
 

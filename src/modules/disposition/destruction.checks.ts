@@ -7,7 +7,8 @@ import { itemsDueState } from '../catalog/expiry.queries.js';
 import { heldItemsSql } from '../catalog/hold.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { itemsOnLoanSql } from '../lending/lending.queries.js';
-import { listItemFiles } from '../storage/storage.queries.js';
+import { itemsOnOpenBatchesSql } from '../transfer/transfer.queries.js';
+import { fileDigestsOf, listItemFiles } from '../storage/storage.queries.js';
 import { REFUSAL_REASONS, type RefusalReason } from './destruction.names.js';
 import { databaseToday, itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
 
@@ -15,7 +16,8 @@ import { databaseToday, itemsAmong, itemsOnOpenRegistersSql } from './destructio
 // again for each item inside the carry-out's own transaction: permanent or not yet expired by the
 // retention schedule as it stands (the longer of the item's and its category's current period in its
 // region, as the expiry list counts), on legal hold, on loan or asked for, on another open register,
-// or changed since it was decided (or drawn) — version, period, category or its files: then the
+// transferred (已移交, within its keep-until day) or on an open transfer batch, or changed since it was
+// decided (or drawn) — version, period, category or its files: then the
 // register must be drawn again.
 
 export interface Refusal {
@@ -54,10 +56,17 @@ export const expectedOf = (row: {
   ...(row.files_digest ? { filesDigest: row.files_digest } : {}),
 });
 
-/** A digest of an item's file list (the digests of its files, sorted). */
+/** A digest of a list taken as a set (sorted first): an item's file digests, a register's 档号. */
+export function digestOfList(digests: readonly string[]): string {
+  return `sha256:${crypto
+    .createHash('sha256')
+    .update([...digests].sort().join('\n'))
+    .digest('hex')}`;
+}
+
+/** The digest of an item's file list as it stands (the digests of its files, sorted). */
 export async function filesDigestOf(db: Db, itemId: number): Promise<string> {
-  const digests = (await listItemFiles(db, itemId)).map((file) => file.digest).sort();
-  return `sha256:${crypto.createHash('sha256').update(digests.join('\n')).digest('hex')}`;
+  return digestOfList((await listItemFiles(db, itemId)).map((file) => file.digest));
 }
 
 /**
@@ -80,10 +89,11 @@ export async function refusalsOf(
 ): Promise<Map<number, Refusal>> {
   const ids = expected.map((entry) => entry.itemId);
   const today = await dayOf(db, options.notBefore ?? null);
-  const [held, onLoan, onRegister, categories, due] = await Promise.all([
+  const [held, onLoan, onRegister, onTransfer, categories, due] = await Promise.all([
     itemsAmong(db, heldItemsSql(), ids),
     itemsAmong(db, itemsOnLoanSql(), ids),
     itemsAmong(db, itemsOnOpenRegistersSql(options.exceptRegister ?? 0), ids),
+    itemsAmong(db, itemsOnOpenBatchesSql(), ids),
     listCategories(db),
     itemsDueState(
       db,
@@ -92,6 +102,10 @@ export async function refusalsOf(
       new Date(`${today}T12:00:00+08:00`),
     ),
   ]);
+  // The file lists of all the items in one statement (a register has up to 10,000 rows).
+  const files = expected.some((entry) => entry.filesDigest !== undefined)
+    ? await fileDigestsOf(db, ids)
+    : new Map<number, string[]>();
   const categoryId = new Map(categories.map((category) => [category.code, category.id]));
   const byId = new Map(found.map((item) => [item.id, item]));
   const out = new Map<number, Refusal>();
@@ -114,12 +128,15 @@ export async function refusalsOf(
       categoryId.get(item.category) !== entry.categoryId
     )
       refuse(entry, 'changed');
-    else if (entry.filesDigest !== undefined && (await filesDigestOf(db, item.id)) !== entry.filesDigest)
+    else if (entry.filesDigest !== undefined && digestOfList(files.get(item.id) ?? []) !== entry.filesDigest)
       refuse(entry, 'files_changed');
     else if (!state.due) refuse(entry, 'not_expired', `（按现行保管期限 ${state.expiresOn ?? '永久'} 期满）`);
     else if (held.has(entry.itemId)) refuse(entry, 'held');
     else if (onLoan.has(entry.itemId)) refuse(entry, 'on_loan');
     else if (onRegister.has(entry.itemId)) refuse(entry, 'on_register');
+    // 已移交: the copy kept here is read-only until its keep-until day; the receiver holds the record.
+    else if (item.transferred && item.transferred.keepUntil >= today) refuse(entry, 'transferred');
+    else if (onTransfer.has(entry.itemId)) refuse(entry, 'on_transfer');
   }
   return out;
 }

@@ -13,7 +13,7 @@ export const REGISTER_STATES: Readonly<Record<RegisterState, string>> = {
 
 export const ROW_STATES: Readonly<Record<RowState | 'paper_confirmed' | 'paper_pending', string>> = {
   pending: '待销毁',
-  shredding: '正在销毁（等待副本确认）',
+  shredding: '销毁中（待副本确认）',
   destroyed: '已销毁',
   paper_pending: '待确认纸质销毁',
   paper_confirmed: '纸质已销毁',
@@ -37,6 +37,8 @@ export const REFUSAL_REASONS = {
   destroyed: '已销毁',
   not_found: '档案不存在或不在本人范围内',
   files_changed: '编制清册后档案的文件已变更，须重新编制清册',
+  transferred: '已移交，在保留期内只读保存',
+  on_transfer: '已列入未完成的移交批次',
 } as const;
 export type RefusalReason = keyof typeof REFUSAL_REASONS;
 

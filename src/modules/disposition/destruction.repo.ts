@@ -176,7 +176,7 @@ export async function itemsAmong(
 ): Promise<Set<number>> {
   if (itemIds.length === 0) return new Set();
   const { rows } = await sql<{ item_id: number }>`select distinct f.item_id from (${fragment}) f
-    where f.item_id in (${sql.join([...itemIds])})`.execute(db);
+    where f.item_id = any(${[...itemIds]}::bigint[])`.execute(db);
   return new Set(rows.map((row) => Number(row.item_id)));
 }
 

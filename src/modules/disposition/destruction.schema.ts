@@ -114,7 +114,6 @@ export const DrawResultSchema = Type.Object({
   items: Type.Integer({ description: '列入清册的件数' }),
   refused: Type.Array(
     Type.Object({
-      itemId: Type.Integer(),
       archiveCode: Type.String(),
       reason: Type.String({ description: '拒绝原因代码（见词汇表 REFUSAL_REASONS）' }),
       message: Type.String(),

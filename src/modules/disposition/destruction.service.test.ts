@@ -425,7 +425,7 @@ describe('a replica away during carrying out', () => {
       expect(pending.code).toBe('SHRED_PENDING');
       const view = await showRegister(db(), drawer, code);
       expect(view.progress).toMatchObject({ destroyed: 0, waitingReplicas: 1, total: 1 });
-      expect(view.rows[0]).toMatchObject({ state: 'shredding', stateLabel: '正在销毁（等待副本确认）' });
+      expect(view.rows[0]).toMatchObject({ state: 'shredding', stateLabel: '销毁中（待副本确认）' });
       expect(view.state).toBe('carrying');
       // The key is gone already: the file cannot be read from any replica.
       expect(

@@ -3,21 +3,21 @@ import { inTransaction } from '../../db/transaction.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { accessContextOf, authorize, can, type Principal } from '../access/principal.js';
-import { countInScope, findItemsByIds, lockItem } from '../catalog/item.queries.js';
+import { countInScope, findItemsByIds, lockItems } from '../catalog/item.queries.js';
 import { maskItem } from '../catalog/item.mask.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { inScopeFonds } from './destruction.scope.js';
 import { destroyedOf } from '../catalog/tombstone.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { enqueueJob } from '../jobs/job.runtime.js';
-import { scannedPagesOf } from '../scan/scan.queries.js';
-import { listItemFiles } from '../storage/storage.queries.js';
+import { scannedPageCounts } from '../scan/scan.queries.js';
+import { fileDigestsOf } from '../storage/storage.queries.js';
 import { everMembers, itemsDecidedForDestruction } from './appraisal.queries.js';
 import {
   dayOf,
+  digestOfList,
   type Expected,
   expectedOf,
-  filesDigestOf,
   type Refusal,
   refusalsOf,
   refusalText,
@@ -94,10 +94,26 @@ export interface DrawInput {
   notes?: Readonly<Record<string, string>>;
 }
 
+/** A register's rows at most: more is drawn in parts (`items`), each its own register. */
+export const MAX_REGISTER_ROWS = 10_000;
+/** Refused items named in the destruction.drawn event (the rest are counted; the answer names all). */
+const LOGGED_REFUSALS = 100;
+
+/** An item left off the register, by 档号 (no internal id). */
+export type DrawRefusal = Omit<Refusal, 'itemId'>;
+
 export interface DrawResult {
   code: string;
   items: number;
-  refused: Refusal[];
+  refused: DrawRefusal[];
+}
+
+function tooLarge(what: string, count: number) {
+  return new YidangError(
+    'DESTRUCTION_TOO_LARGE',
+    'invalid',
+    `${what}共 ${count} 件，一份销毁清册最多 ${MAX_REGISTER_ROWS} 件：请用 items（命令行 --item）每次列出不超过 ${MAX_REGISTER_ROWS} 个档号，分几份清册编制`,
+  );
 }
 
 export async function drawRegister(db: Db, principal: Principal, input: DrawInput): Promise<DrawResult> {
@@ -106,6 +122,7 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
   const roundMissing = () =>
     notFound('DESTRUCTION_ROUND_NOT_FOUND', `鉴定批次 ${String(input.round).slice(0, 40)} 不存在`);
   if (!round) throw roundMissing();
+  if (input.items && input.items.length > MAX_REGISTER_ROWS) throw tooLarge('所列档号', input.items.length);
   const access = await accessContextOf(db, principal);
   let decided = await itemsDecidedForDestruction(db, round.id);
   // A round the principal cannot see whole is not theirs: it answers as a code never issued, before
@@ -119,7 +136,8 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
     throw roundMissing();
   if (input.items) {
     const wanted = new Set(input.items.map((code) => code.trim()));
-    const unknown = [...wanted].filter((code) => !decided.some((item) => item.archiveCode === code));
+    const decidedCodes = new Set(decided.map((item) => item.archiveCode));
+    const unknown = [...wanted].filter((code) => !decidedCodes.has(code));
     if (unknown.length > 0)
       throw invalid(
         'DESTRUCTION_INPUT_INVALID',
@@ -129,6 +147,18 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
   }
   if (decided.length === 0)
     throw invalid('DESTRUCTION_INPUT_INVALID', `鉴定批次 ${round.code} 没有决定销毁的档案`);
+  if (decided.length > MAX_REGISTER_ROWS)
+    throw tooLarge(`鉴定批次 ${round.code} 决定销毁的档案`, decided.length);
+  const notes = input.notes ?? {};
+  // A note for an item not being drawn would be lost without a word.
+  const drawn = new Set(decided.map((item) => item.archiveCode));
+  const stray = Object.keys(notes).filter((code) => !drawn.has(code));
+  if (stray.length > 0)
+    throw invalid(
+      'DESTRUCTION_INPUT_INVALID',
+      `备注所写的档号不在本次编制的档案中：${stray.slice(0, 5).join('、').slice(0, 300)}`,
+    );
+  for (const [code, note] of Object.entries(notes)) readNote(note, `${code} 的备注`, 200);
   const found = await findItemsByIds(
     db,
     decided.map((item) => item.itemId),
@@ -141,15 +171,15 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
     retention: item.retention,
     categoryId: item.categoryId,
   }));
-  const notes = input.notes ?? {};
-  for (const [code, note] of Object.entries(notes)) readNote(note, `${code} 的备注`, 200);
   const byId = new Map(found.map((item) => [item.id, item]));
   return inTransaction(db, async (trx) => {
-    // Locked in id order: two registers drawn at once cannot both take an item.
-    for (const id of [...byId.keys()].sort((a, b) => a - b)) await lockItem(trx, id);
+    // Locked in id order, in one statement: two registers drawn at once cannot both take an item.
+    await lockItems(trx, [...byId.keys()]);
     const destroyed = new Set((await destroyedOf(trx, [...byId.keys()])).keys());
     // The latest decision is a floor for today (see dayOf).
-    const notBefore = new Date(Math.max(...decided.map((item) => new Date(item.decidedAt).getTime())));
+    const notBefore = new Date(
+      decided.reduce((latest, item) => Math.max(latest, new Date(item.decidedAt).getTime()), 0),
+    );
     const refusals = await refusalsOf(trx, access, expected, found, { destroyed, notBefore });
     const eligible = decided.filter((item) => !refusals.has(item.itemId));
     if (eligible.length === 0)
@@ -161,6 +191,12 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
     const year = Number((await dayOf(trx, notBefore)).slice(0, 4));
     const number = await nextRegisterNumber(trx, round.fondsCode, year);
     const code = `XH-${round.fondsCode}-${year}-${number}`;
+    // 页数/文件数 and the file list's digest of every row, in two statements.
+    const eligibleIds = eligible.map((decision) => decision.itemId);
+    const [pages, files] = await Promise.all([
+      scannedPageCounts(trx, eligibleIds),
+      fileDigestsOf(trx, eligibleIds),
+    ]);
     const rows = [];
     let seq = 0;
     for (const decision of eligible) {
@@ -177,12 +213,12 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
         category_id: decision.categoryId,
         item_version: item.version,
         expires_on: item.retentionExpiresOn,
-        pages: (await scannedPagesOf(trx, item.id)).length,
-        files: (await listItemFiles(trx, item.id)).length,
+        pages: pages.get(item.id) ?? 0,
+        files: files.get(item.id)?.length ?? 0,
         carrier: item.carrier,
         reason: decision.reason.slice(0, 500) || '鉴定组决定销毁',
         note: readNote(notes[item.archiveCode], `${item.archiveCode} 的备注`, 200),
-        files_digest: await filesDigestOf(trx, item.id),
+        files_digest: digestOfList(files.get(item.id) ?? []),
         // Where the paper lies, for the 监销人 (the catalog keeps it until the paper is destroyed).
         paper_location: item.paperLocation
           ? [
@@ -210,15 +246,21 @@ export async function drawRegister(db: Db, principal: Principal, input: DrawInpu
       },
       rows,
     );
-    const refused = [...refusals.values()];
+    const refused = [...refusals.values()].map(({ itemId: _id, ...refusal }) => refusal);
+    // Bounded (an event holds 64 KB): the rows are in the register's state digest; the 档号 list is
+    // proved by its digest, the refusals counted and the first named.
     recordEvent(trx, {
       actor: principal.username,
       action: 'destruction.drawn',
       subject: registerSubject(code),
       payload: {
         round: round.code,
-        items: rows.map((row) => row.archive_code),
-        refused: refused.map((refusal) => ({ item: refusal.archiveCode, reason: refusal.reason })),
+        items: rows.length,
+        itemsDigest: digestOfList(rows.map((row) => row.archive_code)),
+        refusedCount: refused.length,
+        refused: refused
+          .slice(0, LOGGED_REFUSALS)
+          .map((refusal) => ({ item: refusal.archiveCode, reason: refusal.reason })),
       },
       state: await registerState(trx, id),
     });
@@ -357,21 +399,24 @@ export async function approveRegister(db: Db, principal: Principal, code: string
   await recheck(db, principal, register, '批准');
   await inTransaction(db, async (trx) => {
     const at = new Date();
+    // The register locked, as signing locks it: a signature given meanwhile is read here, so one
+    // person cannot become 监销人 and approver of it at the same moment.
+    const current = await registerOrFail(trx, register.code, true);
     // Two approvers at once: the second finds the register moved and is told so.
-    if (
-      !(await moveRegister(trx, register.id, 'drawn', {
-        state: 'approved',
-        approved_by: principal.username,
-        approved_at: at,
-      }))
-    ) {
-      const now = await registerOrFail(trx, register.code);
+    if (current.state !== 'drawn')
       throw new YidangError(
         'DESTRUCTION_APPROVED_TWICE',
         'conflict',
-        `销毁清册 ${register.code} 已由 ${now.approved_by ?? '他人'} 批准，不能再次批准`,
+        `销毁清册 ${register.code} 已由 ${current.approved_by ?? '他人'} 批准，不能再次批准`,
       );
-    }
+    const now = await signaturesOf(trx, register.id);
+    if (now.some((s) => s.role === 'witness' && s.username === principal.username))
+      throw new YidangError('DESTRUCTION_SIGNER', 'forbidden', '已作为监销人签字的人不能审批本清册');
+    await moveRegister(trx, register.id, 'drawn', {
+      state: 'approved',
+      approved_by: principal.username,
+      approved_at: at,
+    });
     await insertSignature(trx, {
       register_id: register.id,
       role: 'approver',

@@ -5,6 +5,7 @@ import type { AccessContext } from '../../shared/access-context.js';
 import { YidangError } from '../../shared/errors.js';
 import { refuseIdNumberInText } from '../catalog/id-number.js';
 import { getItem } from '../catalog/item.service.js';
+import { destroyedOfPerson, type OwnDestroyed } from '../catalog/tombstone.js';
 import { recordEvents } from '../integrity/event-log.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { listFiles } from '../storage/file.service.js';
@@ -68,9 +69,14 @@ export interface CopyView {
   digest: string;
   requestedAt: string;
   issuedAt: string;
+  /** The archive it copies was destroyed under a 销毁清册 (the copy's content with it); null while it stands. */
+  originalDestroyed: { register: string | null; at: string | null } | null;
 }
 
-const viewOf = (row: Awaited<ReturnType<typeof copiesOf>>[number]): CopyView => ({
+const viewOf = (
+  row: Awaited<ReturnType<typeof copiesOf>>[number],
+  destroyed?: ReadonlyMap<string, OwnDestroyed>,
+): CopyView => ({
   copyNo: row.copy_no,
   archiveCode: row.archive_code,
   fileNumber: row.file_number,
@@ -81,6 +87,12 @@ const viewOf = (row: Awaited<ReturnType<typeof copiesOf>>[number]): CopyView => 
   digest: row.digest,
   requestedAt: new Date(row.requested_at).toISOString(),
   issuedAt: new Date(row.issued_at).toISOString(),
+  originalDestroyed: row.content_destroyed
+    ? {
+        register: destroyed?.get(row.archive_code)?.register ?? null,
+        at: destroyed?.get(row.archive_code)?.destroyedAt.toISOString() ?? null,
+      }
+    : null,
 });
 
 export interface CopyContext {
@@ -234,7 +246,12 @@ export async function requestCopy(
 /** The caller's own copies, newest first. */
 export async function ownCopies(db: Db, access: AccessContext): Promise<CopyView[]> {
   const self = insuredSelf(access);
-  return (await copiesOf(db, self.personKey, 200)).map(viewOf);
+  const copies = await copiesOf(db, self.personKey, 200);
+  // Which register destroyed the archive of a copy whose content went with it, and when.
+  const destroyed = copies.some((copy) => copy.content_destroyed)
+    ? new Map((await destroyedOfPerson(db, self.access)).map((item) => [item.archiveCode, item]))
+    : undefined;
+  return copies.map((copy) => viewOf(copy, destroyed));
 }
 
 /** One of the caller's own copies with its content as issued; another person's answers as a missing one. */
@@ -248,7 +265,7 @@ export async function ownCopyContent(
   if (!row)
     throw new YidangError('INSURED_COPY_NOT_FOUND', 'not_found', `复制件“${copyNo.slice(0, 40)}”不存在`);
   // Its archive was destroyed under a 销毁清册: the copy's content went with it.
-  if (row.content.length === 0)
+  if (row.content_destroyed || row.content.length === 0)
     throw new YidangError(
       'INSURED_COPY_DESTROYED',
       'not_found',
@@ -265,6 +282,8 @@ export interface CopyCheck {
   digest: string | null;
   /** Whether the digest given matches the copy as issued (null when none was given). */
   digestMatches: boolean | null;
+  /** The archive it copies was destroyed since (lawfully, under a 销毁清册): the copy stays genuine. */
+  originalDestroyed: boolean;
   message: string;
 }
 
@@ -287,6 +306,7 @@ export async function checkCopy(db: Db, rawCode: string, digest?: string): Promi
       archiveCode: null,
       digest: null,
       digestMatches: null,
+      originalDestroyed: false,
       message: '未找到该核验码：此复制件不是本系统出具的，或核验码输入有误',
     };
   const digestMatches = given ? given === copy.digest : null;
@@ -297,11 +317,13 @@ export async function checkCopy(db: Db, rawCode: string, digest?: string): Promi
     archiveCode: copy.archiveCode,
     digest: copy.digest,
     digestMatches,
+    originalDestroyed: copy.originalDestroyed,
     message:
-      copy.status !== 'issued'
+      (copy.status !== 'issued'
         ? '该复制件已作废'
         : digestMatches === false
           ? '核验码有效，但所持文件的摘要与出具时不符：文件已被改动'
-          : '核验通过：该复制件由本系统出具',
+          : '核验通过：该复制件由本系统出具') +
+      (copy.originalDestroyed ? '；其原件档案已于保管期满后按销毁清册依法销毁' : ''),
   };
 }

@@ -213,6 +213,7 @@ describe('复制件', () => {
       archiveCode: codes.own,
       digest: copy.digest,
       digestMatches: null,
+      originalDestroyed: false,
       message: expect.stringContaining('核验通过'),
     });
     // Only the 档号, the digest and the verdict: nothing of the person.

@@ -151,6 +151,8 @@ export type CopyRow = Omit<InsuredCopyTable, 'id' | 'content' | 'requested_at' |
   status: 'issued' | 'revoked';
   requested_at: Date;
   issued_at: Date;
+  /** Its archive was destroyed: the copy's content went with it (forgetCopyContent). */
+  content_destroyed: boolean;
 };
 
 /** Inserts a copy and names it FZ<year>-<6 digits> from its row id. */
@@ -193,6 +195,7 @@ export async function copiesOf(db: Db, personKey: string, limit: number): Promis
   const rows = await db
     .selectFrom('insured_copy')
     .select(COPY_COLUMNS)
+    .select(sql<boolean>`length(content) = 0`.as('content_destroyed'))
     .where('person_key', '=', personKey)
     .orderBy('id', 'desc')
     .limit(limit)
@@ -209,6 +212,7 @@ export async function copyOf(
   const row = await db
     .selectFrom('insured_copy')
     .select([...COPY_COLUMNS, 'content'])
+    .select(sql<boolean>`length(content) = 0`.as('content_destroyed'))
     .where('person_key', '=', personKey)
     .where('copy_no', '=', copyNo)
     .executeTakeFirst();
@@ -231,11 +235,19 @@ export async function copyByCode(
   db: Db,
   code: string,
 ): Promise<
-  { archiveCode: string; digest: string; status: 'issued' | 'revoked'; issuedAt: Date } | undefined
+  | {
+      archiveCode: string;
+      digest: string;
+      status: 'issued' | 'revoked';
+      issuedAt: Date;
+      originalDestroyed: boolean;
+    }
+  | undefined
 > {
   const row = await db
     .selectFrom('insured_copy')
     .select(['archive_code', 'digest', 'status', 'issued_at'])
+    .select(sql<boolean>`length(content) = 0`.as('content_destroyed'))
     .where('code', '=', code)
     .executeTakeFirst();
   return row
@@ -244,6 +256,7 @@ export async function copyByCode(
         digest: row.digest,
         status: row.status,
         issuedAt: new Date(row.issued_at),
+        originalDestroyed: Boolean(row.content_destroyed),
       }
     : undefined;
 }

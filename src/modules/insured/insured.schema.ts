@@ -20,6 +20,20 @@ export const ArchivesSchema = Type.Object({
     }),
   ),
   nextCursor: Nullable(Type.Integer()),
+  destroyed: Type.Array(
+    Type.Object({
+      archiveCode: Type.String({ description: '档号' }),
+      title: Type.String({ description: '题名（脱敏，即销毁清册所列）' }),
+      categoryName: Type.String(),
+      year: Type.Integer(),
+      retention: Type.String(),
+      state: Type.Literal('destroyed'),
+      stateLabel: Type.String({ description: '已销毁' }),
+      register: Type.String({ description: '销毁清册编号' }),
+      destroyedAt: Type.String({ description: '销毁时间' }),
+    }),
+    { description: '保管期满后已依法销毁的本人档案（仅第一页返回；不含内容）' },
+  ),
 });
 
 const Day = Type.String();
@@ -98,6 +112,12 @@ export const CopySchema = Type.Object({
   digest: Type.String({ description: '复制件的 SHA-256' }),
   requestedAt: Type.String(),
   issuedAt: Type.String(),
+  originalDestroyed: Nullable(
+    Type.Object(
+      { register: Nullable(Type.String()), at: Nullable(Type.String()) },
+      { description: '原件档案已按销毁清册销毁（复制件内容一并销毁）；未销毁为 null' },
+    ),
+  ),
 });
 
 export const CopyCheckSchema = Type.Object({
@@ -106,5 +126,6 @@ export const CopyCheckSchema = Type.Object({
   archiveCode: Nullable(Type.String()),
   digest: Nullable(Type.String()),
   digestMatches: Nullable(Type.Boolean()),
+  originalDestroyed: Type.Boolean({ description: '原件档案已于保管期满后依法销毁（复制件仍真实有效）' }),
   message: Type.String(),
 });

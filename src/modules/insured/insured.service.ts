@@ -5,6 +5,7 @@ import { YidangError } from '../../shared/errors.js';
 import { idNumberIndex } from '../../shared/field-cipher.js';
 import { listItems } from '../catalog/item.service.js';
 import type { Item } from '../catalog/item.schema.js';
+import { destroyedOfPerson } from '../catalog/tombstone.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { listEvents } from '../integrity/event.queries.js';
 import { type OwnRosterRecords, ownRosterRecords } from '../ledgers/roster.queries.js';
@@ -102,12 +103,29 @@ const ownArchive = (item: Item): OwnArchive => ({
   retention: item.retention,
 });
 
-/** The caller's own archives, masked (a phone screen is read over shoulders), a page at a time. */
+/** A record of the caller's destroyed under a 销毁清册: listed with the register and the date, no content. */
+export interface OwnDestroyedArchive {
+  archiveCode: string;
+  /** 题名 as the register shows it (masked). */
+  title: string;
+  categoryName: string;
+  year: number;
+  retention: string;
+  state: 'destroyed';
+  stateLabel: string;
+  register: string;
+  destroyedAt: string;
+}
+
+/**
+ * The caller's own archives, masked (a phone screen is read over shoulders), a page at a time; on
+ * the first page also those destroyed since, each as 已销毁 with its register and date.
+ */
 export async function ownArchives(
   db: Db,
   access: AccessContext,
   page: { cursor?: number; limit?: number } = {},
-): Promise<{ items: OwnArchive[]; nextCursor: number | null }> {
+): Promise<{ items: OwnArchive[]; nextCursor: number | null; destroyed: OwnDestroyedArchive[] }> {
   const self = insuredSelf(access);
   const masked: AccessContext = { ...self.access, disclosure: { unmask: false } };
   // Their own number: the listing's look-up by ID number, which is not a search of someone else.
@@ -116,8 +134,23 @@ export async function ownArchives(
     { idNumber: self.idNumber, cursor: page.cursor, limit: Math.min(page.limit ?? 20, 100) },
     masked,
   );
+  const destroyed = page.cursor === undefined ? await destroyedOfPerson(db, self.access) : [];
   await answered(db, self, 'archives', items.length, page.cursor === undefined);
-  return { items: items.map(ownArchive), nextCursor };
+  return {
+    items: items.map(ownArchive),
+    nextCursor,
+    destroyed: destroyed.map((item) => ({
+      archiveCode: item.archiveCode,
+      title: item.title,
+      categoryName: item.categoryName,
+      year: item.year,
+      retention: item.retention,
+      state: 'destroyed',
+      stateLabel: '已销毁',
+      register: item.register,
+      destroyedAt: item.destroyedAt.toISOString(),
+    })),
+  };
 }
 
 /** The caller's enrollment, contributions, settlements and assistance status in the roster, where it holds them. */

@@ -245,7 +245,14 @@ export interface EventPayloads {
   };
   'hold.lifted': { reason: string; items?: number };
   // 销毁清册 (disposition/destruction.*); subject register:<XH-…>, state the register's digest.
-  'destruction.drawn': { round: string; items: string[]; refused: Array<{ item: string; reason: string }> };
+  // Bounded: the 档号 list as a digest (sorted, one per line), the first 100 refusals named.
+  'destruction.drawn': {
+    round: string;
+    items: number;
+    itemsDigest: string;
+    refusedCount: number;
+    refused: Array<{ item: string; reason: string }>;
+  };
   'destruction.signed': { role: 'lead' | 'approver' | 'witness'; signedAt: string };
   'destruction.approved': { items: number };
   'destruction.started': { items: number };

@@ -238,6 +238,14 @@ export async function scannedPagesOf(db: Db, itemId: number): Promise<ScannedPag
     .execute();
 }
 
+/** How many pages are scanned for each item, by item id (items without pages are left out), in one statement. */
+export async function scannedPageCounts(db: Db, itemIds: readonly number[]): Promise<Map<number, number>> {
+  if (itemIds.length === 0) return new Map();
+  const { rows } = await sql<{ item_id: number; pages: number }>`select item_id, count(*)::int as pages
+    from scan_page where item_id = any(${[...itemIds]}::bigint[]) group by item_id`.execute(db);
+  return new Map(rows.map((row) => [Number(row.item_id), Number(row.pages)]));
+}
+
 /** A digitization batch and the items that have pages scanned in it. */
 export async function batchItemIds(
   db: Db,

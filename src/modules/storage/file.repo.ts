@@ -233,6 +233,19 @@ export async function listItemFiles(db: Db, itemId: number): Promise<AttachedFil
     .execute();
 }
 
+/** The digests of each item's files, by item id (items without files are left out), in one statement. */
+export async function fileDigestsOf(db: Db, itemIds: readonly number[]): Promise<Map<number, string[]>> {
+  const out = new Map<number, string[]>();
+  if (itemIds.length === 0) return out;
+  const { rows } = await sql<{ item_id: number; digest: string }>`select item_id, digest from item_file
+    where item_id = any(${[...itemIds]}::bigint[]) order by item_id, file_number`.execute(db);
+  for (const row of rows) {
+    const id = Number(row.item_id);
+    out.set(id, [...(out.get(id) ?? []), row.digest]);
+  }
+  return out;
+}
+
 export async function findItemFile(
   db: Db,
   itemId: number,

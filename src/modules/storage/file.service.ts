@@ -128,13 +128,14 @@ export async function storeStaged(
 ): Promise<void> {
   if (!(await insertBlob(trx, staged))) {
     // Stored already: unless it was destroyed. New bytes equal to destroyed ones would otherwise
-    // attach the shredded blob (unreadable) or bring it back; they are refused, naming the register.
+    // attach the shredded blob (unreadable) or bring it back; they are refused, without naming the
+    // register (an uploader is not told which destruction the content they hold belonged to).
     const register = await shareLockBlob(trx, staged.digest);
     if (register)
       throw new YidangError(
         'BLOB_SHREDDED',
         'conflict',
-        `相同内容的文件已按销毁清册 ${register} 销毁，不能再次保存`,
+        '该文件与一份已依法销毁的文件内容相同，不能再次保存；如确需归档，请联系档案管理员',
       );
     return;
   }

@@ -5,6 +5,7 @@ export {
   type BlobRow,
   blobsAfter,
   copiesOf,
+  fileDigestsOf,
   findBlob,
   findItemFile,
   itemFilesAfter,

@@ -1,2 +1,3 @@
-// What other modules read of transfer batches: every batch's logged state (verify, `transfer:`).
-export { batchStates } from './transfer.repo.js';
+// What other modules read of transfer batches: every batch's logged state (verify, `transfer:`), and
+// the items on an open batch (a destruction register refuses them).
+export { batchStates, itemsOnOpenBatchesSql } from './transfer.repo.js';

@@ -5,7 +5,7 @@ import { findItemsByIds, itemCodesAfter, itemIdIndexes, listItems } from '../cat
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { itemState } from '../catalog/item.state.js';
-import { destroyedByRegister } from '../catalog/tombstone.js';
+import { destroyedByRegister, destroyingItems } from '../catalog/tombstone.js';
 import { itemVersionsAfter } from '../catalog/item.queries.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import type { StoredEvent } from '../integrity/event.queries.js';
@@ -47,6 +47,8 @@ export interface VerifyReport {
   states: number;
   /** Items destroyed under each 销毁清册 (as the tombstones say, checked against the log). */
   destroyed: Array<{ register: string; items: string[] }>;
+  /** Items of each 销毁清册 still 销毁中（待副本确认）: keys destroyed, a replica's copy not yet deleted. */
+  destroying: Array<{ register: string; items: string[] }>;
   problems: Problem[];
   problemCount: number;
 }
@@ -136,7 +138,7 @@ export async function verifyAll(
   const files = await verifyFiles(db, expectations, problems);
   const { blobs, copies } = await verifyBlobs(db, store, expectations, problems, options);
   const states = await verifyStates(db, log.algorithm, expectations.states, problems);
-  const destroyed = await verifyDestroyed(db, expectations.destroyed, problems);
+  const { destroyed, destroying } = await verifyDestroyed(db, expectations.destroyed, problems);
   // Every destruction's signed record on every replica (what a restore re-applies).
   await verifyRecords(context, problems);
   return {
@@ -150,18 +152,25 @@ export async function verifyAll(
     copies,
     states,
     destroyed,
+    destroying,
     problems: problems.items,
     problemCount: problems.total,
   };
 }
 
-/** Every tombstone against the log's item.destroyed: which register destroyed which item. */
+type ByRegister = Array<{ register: string; items: string[] }>;
+
+/**
+ * Every tombstone against the log's item.destroyed: which register destroyed which item — 已销毁
+ * once every replica confirmed, 销毁中（待副本确认） until then.
+ */
 async function verifyDestroyed(
   db: Db,
   logged: Map<string, string>,
   problems: ProblemList,
-): Promise<Array<{ register: string; items: string[] }>> {
+): Promise<{ destroyed: ByRegister; destroying: ByRegister }> {
   const byRegister = await destroyedByRegister(db, EVERY_ITEM);
+  const pending = await destroyingItems(db, EVERY_ITEM);
   for (const [register, codes] of byRegister)
     for (const code of codes) {
       const record = `档案 ${code}`;
@@ -179,7 +188,11 @@ async function verifyDestroyed(
       `档案 ${code}`,
       `档案 ${code} 在事件日志中已按销毁清册 ${register} 销毁，但数据库中的销毁标记被改动`,
     );
-  return [...byRegister].map(([register, items]) => ({ register, items }));
+  const split = (wanted: boolean) =>
+    [...byRegister]
+      .map(([register, items]) => ({ register, items: items.filter((code) => pending.has(code) === wanted) }))
+      .filter((entry) => entry.items.length > 0);
+  return { destroyed: split(false), destroying: split(true) };
 }
 
 async function verifyItems(

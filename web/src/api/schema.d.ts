@@ -4453,6 +4453,11 @@ export interface paths {
                                     /** @description 所销毁内容的摘要 */
                                     digest: string;
                                 };
+                                /**
+                                 * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                                 * @enum {boolean}
+                                 */
+                                destroyedPending?: true;
                                 /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                                 transferred?: {
                                     /** @description 移交批次编号 */
@@ -4713,6 +4718,11 @@ export interface paths {
                                 /** @description 所销毁内容的摘要 */
                                 digest: string;
                             };
+                            /**
+                             * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                             * @enum {boolean}
+                             */
+                            destroyedPending?: true;
                             /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                             transferred?: {
                                 /** @description 移交批次编号 */
@@ -5133,6 +5143,11 @@ export interface paths {
                                 /** @description 所销毁内容的摘要 */
                                 digest: string;
                             };
+                            /**
+                             * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                             * @enum {boolean}
+                             */
+                            destroyedPending?: true;
                             /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                             transferred?: {
                                 /** @description 移交批次编号 */
@@ -5392,6 +5407,11 @@ export interface paths {
                                 /** @description 所销毁内容的摘要 */
                                 digest: string;
                             };
+                            /**
+                             * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                             * @enum {boolean}
+                             */
+                            destroyedPending?: true;
                             /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                             transferred?: {
                                 /** @description 移交批次编号 */
@@ -5762,6 +5782,11 @@ export interface paths {
                                         /** @description 所销毁内容的摘要 */
                                         digest: string;
                                     };
+                                    /**
+                                     * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                                     * @enum {boolean}
+                                     */
+                                    destroyedPending?: true;
                                     /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                                     transferred?: {
                                         /** @description 移交批次编号 */
@@ -6041,6 +6066,11 @@ export interface paths {
                                         /** @description 所销毁内容的摘要 */
                                         digest: string;
                                     };
+                                    /**
+                                     * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                                     * @enum {boolean}
+                                     */
+                                    destroyedPending?: true;
                                     /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                                     transferred?: {
                                         /** @description 移交批次编号 */
@@ -6580,6 +6610,11 @@ export interface paths {
                                         /** @description 所销毁内容的摘要 */
                                         digest: string;
                                     };
+                                    /**
+                                     * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                                     * @enum {boolean}
+                                     */
+                                    destroyedPending?: true;
                                     /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                                     transferred?: {
                                         /** @description 移交批次编号 */
@@ -6652,6 +6687,11 @@ export interface paths {
                                         /** @description 所销毁内容的摘要 */
                                         digest: string;
                                     };
+                                    /**
+                                     * @description 销毁中（待副本确认）：密钥已销毁、目录已删减，尚待各副本确认删除文件；确认后无此字段
+                                     * @enum {boolean}
+                                     */
+                                    destroyedPending?: true;
                                     /** @description 已移交（接收方已出具回执）：本单位只读保存，不能修改或添加文件；未移交的档案无此字段 */
                                     transferred?: {
                                         /** @description 移交批次编号 */
@@ -16082,7 +16122,6 @@ export interface paths {
                             /** @description 列入清册的件数 */
                             items: number;
                             refused: {
-                                itemId: number;
                                 archiveCode: string;
                                 /** @description 拒绝原因代码（见词汇表 REFUSAL_REASONS） */
                                 reason: string;
@@ -24429,6 +24468,24 @@ export interface paths {
                                 retention: string;
                             }[];
                             nextCursor: number | null;
+                            /** @description 保管期满后已依法销毁的本人档案（仅第一页返回；不含内容） */
+                            destroyed: {
+                                /** @description 档号 */
+                                archiveCode: string;
+                                /** @description 题名（脱敏，即销毁清册所列） */
+                                title: string;
+                                categoryName: string;
+                                year: number;
+                                retention: string;
+                                /** @enum {string} */
+                                state: "destroyed";
+                                /** @description 已销毁 */
+                                stateLabel: string;
+                                /** @description 销毁清册编号 */
+                                register: string;
+                                /** @description 销毁时间 */
+                                destroyedAt: string;
+                            }[];
                         };
                     };
                 };
@@ -24857,6 +24914,11 @@ export interface paths {
                                 digest: string;
                                 requestedAt: string;
                                 issuedAt: string;
+                                /** @description 原件档案已按销毁清册销毁（复制件内容一并销毁）；未销毁为 null */
+                                originalDestroyed: {
+                                    register: string | null;
+                                    at: string | null;
+                                } | null;
                             }[];
                         };
                     };
@@ -24985,6 +25047,11 @@ export interface paths {
                             digest: string;
                             requestedAt: string;
                             issuedAt: string;
+                            /** @description 原件档案已按销毁清册销毁（复制件内容一并销毁）；未销毁为 null */
+                            originalDestroyed: {
+                                register: string | null;
+                                at: string | null;
+                            } | null;
                         };
                     };
                 };
@@ -25259,6 +25326,8 @@ export interface paths {
                             archiveCode: string | null;
                             digest: string | null;
                             digestMatches: boolean | null;
+                            /** @description 原件档案已于保管期满后依法销毁（复制件仍真实有效） */
+                            originalDestroyed: boolean;
                             message: string;
                         };
                     };

@@ -36,8 +36,21 @@ export default function InsuredCopiesPage() {
                 <Typography.Text type="secondary">
                   出具于 {beijingText(copy.issuedAt, 'minute')}
                 </Typography.Text>
+                {copy.originalDestroyed && (
+                  <div data-testid="insured-copy-destroyed">
+                    <Tag>原件已销毁</Tag>
+                    原件档案已
+                    {copy.originalDestroyed.at ? `于 ${beijingText(copy.originalDestroyed.at, 'day')} ` : ''}
+                    {copy.originalDestroyed.register
+                      ? `按销毁清册 ${copy.originalDestroyed.register} `
+                      : '依法'}
+                    销毁，复制件内容一并销毁；核验码仍可核验
+                  </div>
+                )}
                 <div style={{ marginTop: 4, display: 'flex', gap: 16 }}>
-                  <a href={`/api/v1/insured/copies/${encodeURIComponent(copy.copyNo)}/content`}>下载</a>
+                  {!copy.originalDestroyed && (
+                    <a href={`/api/v1/insured/copies/${encodeURIComponent(copy.copyNo)}/content`}>下载</a>
+                  )}
                   <Link to={`/copy-check?code=${encodeURIComponent(copy.code)}`}>核验</Link>
                 </div>
               </div>

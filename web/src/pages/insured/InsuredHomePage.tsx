@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { api, unwrap } from '../../api/client';
 import type { ResponseOf } from '../../api/types';
 import { asApiError, useRequest } from '../../app/hooks';
+import { beijingText } from '../../app/time';
 import { ErrorNotice } from '../../components/ErrorNotice';
 
 // 我的档案: the person's own archives (masked), their enrollment and contributions where the roster
@@ -112,6 +113,31 @@ export default function InsuredHomePage() {
                     <span style={{ wordBreak: 'break-all' }}>
                       {archive.archiveCode} · {archive.categoryName} · {archive.date}
                       {archive.sensitivity !== 'normal' && <Tag style={{ marginLeft: 6 }}>敏感</Tag>}
+                    </span>
+                  }
+                />
+              </List.Item>
+            )}
+          />
+        )}
+        {(archives.data?.destroyed.length ?? 0) > 0 && (
+          <List
+            size="small"
+            header="保管期满后已依法销毁的档案（仅保留目录信息）"
+            dataSource={archives.data?.destroyed ?? []}
+            renderItem={(archive) => (
+              <List.Item data-testid="insured-archive-destroyed">
+                <List.Item.Meta
+                  title={
+                    <span>
+                      {archive.title}
+                      <Tag style={{ marginLeft: 6 }}>{archive.stateLabel}</Tag>
+                    </span>
+                  }
+                  description={
+                    <span style={{ wordBreak: 'break-all' }}>
+                      {archive.archiveCode} · {archive.categoryName} · 于{' '}
+                      {beijingText(archive.destroyedAt, 'day')} 按销毁清册 {archive.register} 销毁
                     </span>
                   }
                 />

@@ -160,7 +160,9 @@ export default function ItemDetailPage() {
           )}
         </Space>
       </Space>
-      {current.destroyed && <DestroyedNotice destroyed={current.destroyed} />}
+      {current.destroyed && (
+        <DestroyedNotice destroyed={current.destroyed} pending={current.destroyedPending === true} />
+      )}
       {isSensitive(current) && <SensitiveNotice item={current} purpose={disclosure.purpose} />}
       {unmasked && (
         <Alert
