@@ -410,6 +410,12 @@ describe('the FHIR R4 interface', () => {
     const refused = await get(`/Patient/${one?.id}?unmask=true&purpose=${IN.id}`, reviewer);
     expect(refused.statusCode).toBe(400);
     expect(refused.body).not.toContain(IN.id);
+    // Also when not unmasking: the purpose is logged either way.
+    const typedPurpose = await get(`/DocumentReference?purpose=${encodeURIComponent(`核查${IN.id}`)}`, clerk);
+    outcome(typedPurpose, 400, 'ID_NUMBER_IN_TEXT');
+    const logged = await sql<{ n: number }>`select count(*)::int as n from integrity_event
+      where payload like ${`%${IN.id}%`}`.execute(system.database.db);
+    expect(logged.rows[0]?.n).toBe(0);
     // Bad input never reaches the server's failure path.
     const count = (await get(`/Claim?_count=${'9'.repeat(7)}`, clerk)).statusCode;
     expect(count).toBe(400);

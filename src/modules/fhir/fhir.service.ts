@@ -6,9 +6,10 @@ import { invalid, notFound } from '../../shared/errors.js';
 import { isSealed, openIdNumber, sealText } from '../../shared/field-cipher.js';
 import { maskIdLikeRuns } from '../../shared/id-in-text.js';
 import type { Permission } from '../access/roles.js';
+import { refuseIdNumberInText } from '../catalog/id-number.js';
 import { recordEvent } from '../integrity/event-log.js';
 import type { Page, ReadOf, SearchOf, Where } from './fhir.common.js';
-import { parseSearch, type RawQuery } from './fhir.params.js';
+import { parseSearch, type RawQuery, type Search } from './fhir.params.js';
 import { readAuditEvent, readDocument, searchAuditEvents, searchDocuments } from './fhir.records.js';
 import {
   readCoverage,
@@ -31,6 +32,12 @@ export type { Where };
 
 const notFoundAs = (type: string, id: string) =>
   notFound('FHIR_RESOURCE_NOT_FOUND', `${type}/${id.slice(0, 64)} 不存在`);
+
+/** The caller with the disclosure the query asks for; a purpose is logged, so it may hold no ID number. */
+function askedBy(access: PrincipalContext, search: Search): PrincipalContext {
+  refuseIdNumberInText('查阅目的', search.purpose);
+  return { ...access, disclosure: { unmask: search.unmask, purpose: search.purpose } };
+}
 
 /** One event for each FHIR answer: which resources it held (ids only), masked or not and why. */
 async function logRead(db: Db, access: PrincipalContext, resource: string, ids: string[]): Promise<void> {
@@ -124,7 +131,7 @@ export async function searchResources(
 ): Promise<Bundle> {
   const query = openPage(raw);
   const search = parseSearch(type, query, SEARCH[type]);
-  const asked = { ...access, disclosure: { unmask: search.unmask, purpose: search.purpose } };
+  const asked = askedBy(access, search);
   const { page, included } = await SEARCHES[type](db, asked, search, where);
   await logRead(
     db,
@@ -145,7 +152,7 @@ export async function readResource(
   where: Where,
 ): Promise<Resource> {
   const search = parseSearch(type, raw, { params: {}, includes: [] });
-  const asked = { ...access, disclosure: { unmask: search.unmask, purpose: search.purpose } };
+  const asked = askedBy(access, search);
   if (!/^[A-Za-z0-9.-]{1,64}$/.test(id)) throw notFoundAs(type, id);
   const resource = await READS[type](db, asked, id, where);
   if (!resource) throw notFoundAs(type, id);
