@@ -563,3 +563,42 @@ it('yidang destroy draw / sign / approve / carry / show / list: nothing of J014,
   }
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 240_000);
+
+it('yidang receive: a fonds outside J013 answers as a missing one; the outcome and 回执 hold nothing of J014', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  try {
+    await createUser(
+      system.database.db,
+      { username: 'scope.receiver', password: CLI_PASSWORD, roles: ['archivist'], scope: J013_SCOPE },
+      'test',
+    );
+  } finally {
+    await system.close();
+  }
+  // A bag in name only (no manifest, no payload): received into J013 it is rejected with its problems.
+  const bag = path.join(cli.home, 'receive-scope', 'YJ-J013-2026-88');
+  fs.mkdirSync(bag, { recursive: true });
+  fs.writeFileSync(path.join(bag, 'bagit.txt'), 'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n');
+  fs.writeFileSync(
+    path.join(bag, 'bag-info.txt'),
+    'Source-Organization: 外地医疗保障局\nExternal-Identifier: YJ-J013-2026-88\n',
+  );
+  const problems: string[] = [];
+  const as = async (args: string[], dir?: string) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: 'scope.receiver', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result, dir)));
+    return result;
+  };
+  const out = path.join(cli.home, 'receive-scope-out');
+  const own = await as(['receive', bag, '--fonds', 'J013', '--out', out, '--json'], out);
+  expect(own.code).toBe(1);
+  expect(JSON.parse(own.stdout)).toMatchObject({ state: 'rejected', batch: 'YJ-J013-2026-88' });
+  const outside = await as(['receive', bag, '--fonds', 'J014', '--out', out]);
+  const missing = await as(['receive', bag, '--fonds', 'J999', '--out', out]);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr.replace('J014', '<fonds>')).toBe(missing.stderr.replace('J999', '<fonds>'));
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 120_000);

@@ -101,7 +101,10 @@ export async function receiveBag(
   const now = options.now ?? new Date();
   const catalog = await loadCatalogContext(context.db);
   const fonds = catalog.fonds.get(options.fonds);
-  if (!fonds) throw notFound('FONDS_NOT_FOUND', `全宗“${options.fonds.slice(0, 20)}”不存在`);
+  const inScope = fondsInScope(access);
+  // A fonds outside the caller's scope answers as one that does not exist.
+  if (!fonds || (inScope && !inScope.includes(fonds.code)))
+    throw notFound('FONDS_NOT_FOUND', `全宗“${options.fonds.slice(0, 20)}”不存在`);
 
   const report = await validateBag(dir);
   const problems = [...report.problems];
