@@ -14,6 +14,7 @@ import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.j
 import { logEvent } from '../src/modules/integrity/event-log.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { refreshAllExpiry } from '../src/modules/disposition/expiry.job.js';
+import { drawBatch } from '../src/modules/transfer/transfer.service.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
@@ -556,6 +557,107 @@ it('yidang destroy draw / sign / approve / carry / show / list: nothing of J014,
   ] as const) {
     const outside = await as(user, ['destroy', verb[0], foreign, ...verb.slice(1)]);
     const missing = await as(user, ['destroy', verb[0], missingCode, ...verb.slice(1)]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.split(foreign).join('<编号>')).toBe(
+      missing.stderr.split(missingCode).join('<编号>'),
+    );
+  }
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 240_000);
+
+it('yidang transfer create / list / show / form: nothing of J014, no ID number; a J014 batch answers as a missing one', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  let foreign = '';
+  let own = '';
+  try {
+    const db = system.database.db;
+    await createUser(
+      db,
+      { username: 'scope.transferer', password: CLI_PASSWORD, roles: ['archivist'], scope: J013_SCOPE },
+      'test',
+    );
+    const [inside, outside] = await fileItems(
+      db,
+      [
+        reimbursement({
+          name: '郑晓梅',
+          idNumber: validId('32011519600101311'),
+          title: '郑晓梅 待移交的报销审核表',
+        }),
+        reimbursement({
+          fonds: 'J014',
+          poolingRegion: '320116',
+          responsible: '南京市六合区医疗保障局',
+          name: OUT_PEOPLE.item.name,
+          idNumber: validId('32011619600101312'),
+          title: `${OUT_PEOPLE.item.name} 待移交的报销审核表`,
+        }),
+      ],
+      'test',
+      { access: SYSTEM },
+    );
+    own = inside?.archiveCode as string;
+    // Their four-property checks as the check service keeps a passed run.
+    for (const archiveCode of [own, outside?.archiveCode as string]) {
+      const { rows } = await sql<{ id: number }>`insert into check_run
+          (trigger, target_kind, target, run_by, started_at, items, failed_items, passed, failed, skipped)
+        values ('transfer', 'item', ${archiveCode}, 'test', now(), 1, 0, 1, 0, 0) returning id`.execute(db);
+      await sql`insert into check_result (run_id, item_id, check_id, status, detail)
+        select ${Number(rows[0]?.id)}, i.id, 'digest', 'pass', '走查' from archive_item i
+        where i.archive_code = ${archiveCode}`.execute(db);
+    }
+    foreign = (
+      await drawBatch(db, SYSTEM, {
+        fonds: 'J014',
+        items: [outside?.archiveCode as string],
+        receiver: '南京市档案馆',
+      })
+    ).code;
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (args: string[], dir?: string) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: 'scope.transferer', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(maskAll(`yidang ${args.join(' ')}`), result, dir)));
+    return result;
+  };
+  const created = await as([
+    'transfer',
+    'create',
+    '--fonds',
+    'J013',
+    '--item',
+    own,
+    '--receiver',
+    '南京市档案馆',
+  ]);
+  expect(created.code, created.stderr).toBe(0);
+  const batch = /移交批次 (YJ-J013-\d{4}-\d+)/.exec(created.stdout)?.[1] as string;
+  const shown = await as(['transfer', 'show', batch]);
+  expect(shown.stdout).toContain(own);
+  expect(shown.stdout).not.toContain('郑晓梅');
+  await as(['transfer', 'show', batch, '--json']);
+  const listed = await as(['transfer', 'list', '--json']);
+  expect(listed.stdout).toContain(batch);
+  expect(listed.stdout).not.toContain(foreign);
+  const dir = path.join(cli.home, 'transfer-forms');
+  fs.mkdirSync(dir, { recursive: true });
+  for (const format of ['xlsx', 'pdf'])
+    expect(
+      (await as(['transfer', 'form', batch, '--out', path.join(dir, `登记表.${format}`)], dir)).code,
+    ).toBe(0);
+  const missingCode = foreign.replace(/\d+$/, '999');
+  for (const verb of [
+    ['show'],
+    ['withdraw', '--reason', '越权撤销试试'],
+    ['form', '--out', path.join(dir, 'x.pdf')],
+  ]) {
+    const outside = await as(['transfer', verb[0] as string, foreign, ...verb.slice(1)]);
+    const missing = await as(['transfer', verb[0] as string, missingCode, ...verb.slice(1)]);
     expect(outside.code).toBe(1);
     expect(outside.stderr.split(foreign).join('<编号>')).toBe(
       missing.stderr.split(missingCode).join('<编号>'),
