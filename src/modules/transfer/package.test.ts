@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { validId } from '../../../test/helpers/fixtures.js';
 import {
+  directoryReplica,
   fileOneItem,
   openTestSystem,
   storage,
@@ -46,6 +47,9 @@ const ids = new Map<string, number>();
 const exported: Array<{ code: string; digest: string; payloadOxum: string }> = [];
 /** A batch drawn when one item stood at another version than it does now. */
 const STALE = 'YJ-J013-2026-7';
+/** A batch of one item whose file is damaged on every replica. */
+const BROKEN = 'YJ-J013-2026-8';
+let broken = '';
 
 /** The batch owner's side, reduced to what the package calls (transfer.service provides it in the server). */
 const batches: BatchSource = {
@@ -55,7 +59,7 @@ const batches: BatchSource = {
     kind: 'fonds',
     drawnBy: 'archivist',
     state: exported.some((entry) => entry.code === code) ? 'exported' : 'drawn',
-    items: codes.map((archiveCode, index) => ({
+    items: (code === BROKEN ? [broken] : codes).map((archiveCode, index) => ({
       itemId: ids.get(archiveCode) as number,
       archiveCode,
       itemVersion: code === STALE && index === 1 ? 2 : 1,
@@ -87,6 +91,16 @@ beforeAll(async () => {
   // Same name twice in one item: both kept, the second renamed in the bag.
   await add(codes[0] as string, '结算单.txt', '住院结算 第二页\n');
   await add(codes[1] as string, 'cafe\u0301 明细.txt', 'decomposed name\n');
+  broken = await fileOneItem(system, { title: '副本损坏的档案' });
+  const rows2 = await db().selectFrom('archive_item').select(['id', 'archive_code']).execute();
+  for (const row of rows2) ids.set(row.archive_code, Number(row.id));
+  const damaged = await add(broken, '损坏.txt', 'content that will be damaged\n');
+  for (const name of ['r1', 'r2']) {
+    const file = directoryReplica(system, name).blobPath(damaged.digest);
+    const bytes = await fsp.readFile(file);
+    bytes[bytes.length - 1] = (bytes[bytes.length - 1] as number) ^ 0xff;
+    await fsp.writeFile(file, bytes);
+  }
 });
 afterAll(async () => {
   await system?.dispose();
@@ -238,5 +252,29 @@ describe('exporting a transfer batch', () => {
     // A bag on disk from an export that never reached markExported (a crash): the batch is still drawn.
     await fsp.mkdir(dir, { recursive: true });
     await expect(bagTar(context, SYSTEM, STALE)).rejects.toMatchObject({ code: 'TRANSFER_STATE' });
+  });
+
+  it('fails whole when a file cannot be read from any replica: no bag, nothing marked exported', async () => {
+    const before = exported.length;
+    await expect(exportBatch(context, SYSTEM, BROKEN)).rejects.toMatchObject({ code: 'FILE_UNAVAILABLE' });
+    const dir = bagDirOf(system.home, BROKEN);
+    expect(fs.existsSync(dir) || fs.existsSync(`${dir}.new`) || fs.existsSync(`${dir}.new.partial`)).toBe(
+      false,
+    );
+    expect(exported.length).toBe(before);
+  });
+
+  it('writes manifest-sm3 and SM3 digests in the EEPs when SM3 is chosen', async () => {
+    const out = path.join(system.home, 'sm3-bag');
+    const result = await exportBatch({ ...context, digest: 'sm3' }, SYSTEM, 'YJ-J013-2026-3', { out });
+    expect(result.digest).toBe('sm3');
+    const report = await validateBag(out);
+    expect(report.problems).toEqual([]);
+    expect(report.algorithms).toEqual(['sm3']);
+    expect(report.tagManifestDigests.sm3).toBe(result.tagmanifestDigest);
+    const eep = parseEep(await fsp.readFile(path.join(out, 'data', codes[0] as string, 'eep.xml')));
+    expect(eep.files.map((file) => file.digestAlgorithm)).toEqual(['sm3', 'sm3']);
+    const content = await fsp.readFile(path.join(out, 'data', codes[0] as string, 'files', '结算单.txt'));
+    expect(eep.files[0]?.digest).toBe(crypto.createHash('sm3').update(content).digest('hex'));
   });
 });
