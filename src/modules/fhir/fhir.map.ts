@@ -15,7 +15,6 @@ import type { Item } from '../catalog/item.schema.js';
 import type { EventView } from '../integrity/events.service.js';
 import { maskAddress } from '../ledgers/ledger.mask.js';
 import type { RosterEnrollmentRow, RosterPersonRow, RosterSettlementRow } from '../ledgers/roster.queries.js';
-import type { AttachedFile } from '../storage/file.service.js';
 
 // Yidang's records as FHIR R4 resources. The code systems below are Yidang's own (no national FHIR
 // code system exists for them); a Patient's id is the blind index of the ID number, the only key
@@ -149,13 +148,23 @@ export function toExplanationOfBenefit(row: RosterSettlementRow, shown: Shown): 
   };
 }
 
+/** What a DocumentReference shows of each file. */
+export interface FhirFile {
+  fileNumber: number;
+  fileName: string;
+  mediaType: string;
+  size: number;
+  digest: string;
+  addedAt: string;
+}
+
 const CONFIDENTIALITY = {
   normal: ['N', '普通'],
   sensitive: ['R', '敏感'],
   restricted: ['V', '限制'],
 } as const;
 
-function attachment(file: AttachedFile, url: string): Attachment {
+function attachment(file: FhirFile, url: string): Attachment {
   return {
     contentType: file.mediaType,
     url,
@@ -173,7 +182,7 @@ function attachment(file: AttachedFile, url: string): Attachment {
  */
 export function toDocumentReference(
   item: Item,
-  options: { personIndex?: string; files?: AttachedFile[]; fileUrl: (number: number) => string },
+  options: { personIndex?: string; files?: FhirFile[]; fileUrl: (number: number) => string },
 ): DocumentReference {
   const reference: DocumentReference = {
     resourceType: 'DocumentReference',

@@ -1,20 +1,32 @@
 import type { Db } from '../../db/database.js';
 import { holds, type PrincipalContext } from '../../shared/access-context.js';
 import { idNumberIndex } from '../../shared/field-cipher.js';
+import { maskIdNumbersInText } from '../../shared/id-in-text.js';
 import { findItemsByIds, personIndexesOfCodes } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { listItems, readItem } from '../catalog/item.service.js';
 import { eventTrail } from '../integrity/events.service.js';
-import { listFiles } from '../storage/file.service.js';
+import { listItemFiles } from '../storage/storage.queries.js';
 import { type Found, numericId, numericIds, patientParam, shownTo, type Where } from './fhir.common.js';
-import { SYSTEM, toAuditEvent, toDocumentReference } from './fhir.map.js';
+import { type FhirFile, SYSTEM, toAuditEvent, toDocumentReference } from './fhir.map.js';
 import { inRange, referencedId, type Search, tokenCode } from './fhir.params.js';
 import { idNumberOfPatient, includedPatients } from './fhir.roster.js';
 
 // DocumentReference and AuditEvent: items through the catalog's own services (listItems, readItem:
 // scope, grants, masking and their log entries exactly as for the JSON API), the log through
 // events.service with /integrity/events' visibility.
+
+/** An item's files as shown: names masked as the JSON API masks them (a number typed into a name). */
+const filesOf = (rows: Awaited<ReturnType<typeof listItemFiles>>): FhirFile[] =>
+  rows.map((row) => ({
+    fileNumber: row.fileNumber,
+    fileName: maskIdNumbersInText(row.fileName),
+    mediaType: row.mediaType,
+    size: Number(row.size),
+    digest: row.digest,
+    addedAt: new Date(row.addedAt).toISOString(),
+  }));
 
 /** Items as DocumentReferences: each with its person's blind index and, for a file reader, its files. */
 async function documentReferences(db: Db, access: PrincipalContext, items: Item[], where: Where) {
@@ -28,7 +40,9 @@ async function documentReferences(db: Db, access: PrincipalContext, items: Item[
   const references = [];
   for (const item of items) {
     // The file list reads the item again under the caller's grant: only items the caller was shown.
-    const files = mayList && !item.withheld ? await listFiles(db, item.archiveCode, access) : undefined;
+    // One statement per item: the item was just read under the caller's scope and grant (listItems,
+    // readItem), so the files need not be re-authorised one by one as /items/{档号}/files does.
+    const files = mayList && !item.withheld ? filesOf(await listItemFiles(db, item.id)) : undefined;
     references.push(
       toDocumentReference(item, {
         personIndex: persons.get(item.archiveCode)?.personKey,
