@@ -36,6 +36,9 @@ const RoundPage = lazy(() => import('../pages/disposition/RoundPage'));
 const RegistersPage = lazy(() => import('../pages/disposition/RegistersPage'));
 const RegisterPage = lazy(() => import('../pages/disposition/RegisterPage'));
 const HoldsPage = lazy(() => import('../pages/disposition/HoldsPage'));
+const TransferPage = lazy(() => import('../pages/transfer/TransferPage'));
+const TransferBatchPage = lazy(() => import('../pages/transfer/TransferBatchPage'));
+const ReceivePage = lazy(() => import('../pages/transfer/ReceivePage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
 const InsuredHomePage = lazy(() => import('../pages/insured/InsuredHomePage'));
@@ -144,6 +147,10 @@ export const router = createBrowserRouter([
       { path: 'disposition/registers', element: page(REGISTER_READERS, <RegistersPage />) },
       { path: 'disposition/registers/:code', element: page(REGISTER_READERS, <RegisterPage />) },
       { path: 'disposition/holds', element: page(['hold.manage'], <HoldsPage />) },
+      { path: 'transfer', element: <Navigate to="/transfer/batches" replace /> },
+      { path: 'transfer/batches', element: page(['transfer.manage'], <TransferPage />) },
+      { path: 'transfer/batches/:code', element: page(['transfer.manage'], <TransferBatchPage />) },
+      { path: 'transfer/received', element: page(['transfer.receive'], <ReceivePage />) },
       { path: '*', element: <Result status="404" title="页面不存在" subTitle="请从左侧菜单进入。" /> },
     ],
   },
