@@ -44,6 +44,9 @@ function show(view: RegisterView): void {
   for (const signature of view.signatures)
     process.stdout.write(`  ${signature.roleLabel}：${signature.user}（${signature.at}）\n`);
   if (view.filed) process.stdout.write(`  已归档为 ${view.filed.archiveCode}\n`);
+  // Older backups still hold what was destroyed (and its keys): they go too, or expire.
+  for (const backup of view.olderBackups)
+    process.stdout.write(`  须同时销毁或到期的备份：${backup.dir}（${backup.at}）\n`);
   printTable(
     ['序号', '档号', '题名', '年度', '保管期限', '应/已保管', '页/文件', '销毁原因', '状态'],
     view.rows.map((row) => [

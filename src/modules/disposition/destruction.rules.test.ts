@@ -18,6 +18,7 @@ import { findItemsByCodes, listItemVersions } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { markTransferred } from '../catalog/transferred.js';
 import { REDUCED_BY, REDUCED_REASON } from '../catalog/tombstone.js';
+import { createBackup } from '../backup/backup.service.js';
 import { addFile } from '../storage/file.service.js';
 import { appendEvents } from '../integrity/event-log.js';
 import { verifyAll } from '../verify/verify.service.js';
@@ -33,6 +34,7 @@ import { showRegister } from './destruction.view.js';
 
 let system: TestSystem;
 const db = () => system.database.db;
+const PASSPHRASE = '档案备份-Correct-Horse-42';
 const EXPIRED = { date: '1990-03-15', handledAt: '1990-03-15T10:00:00+08:00', retention: 'D30' };
 let serial = 0;
 const file = (overrides: Record<string, unknown> = {}) => {
@@ -233,7 +235,7 @@ describe('a destroyed item', () => {
 });
 
 describe('an item whose copies a replica has not yet deleted', () => {
-  it('is 销毁中（待副本确认） on the item and in verify until every replica confirmed', async () => {
+  it('is 销毁中（待副本确认） on the item and in verify until every replica confirmed; older backups listed', async () => {
     const target = await file({ carrier: 'electronic' });
     const attached = await addFile(
       { db: db(), store: system.store, access: SYSTEM },
@@ -260,6 +262,9 @@ describe('an item whose copies a replica has not yet deleted', () => {
     } finally {
       fs.rmSync(copy, { recursive: true, force: true });
     }
+    // A backup taken while the copy waits still holds the item and its key: the register lists it.
+    const before = path.join(system.home, 'backup-before');
+    await createBackup(system, before, PASSPHRASE, '备份员');
     await carryOut(context(), code, carrier.username);
     const after = await item(target);
     expect(after?.destroyed).toMatchObject({ register: code });
@@ -268,6 +273,12 @@ describe('an item whose copies a replica has not yet deleted', () => {
     expect(report.problems).toEqual([]);
     expect(report.destroyed).toContainEqual({ register: code, items: [target] });
     expect(report.destroying).toEqual([]);
+    // 须同时销毁或到期的备份: the one taken before the carry-out finished, not one taken after.
+    await createBackup(system, path.join(system.home, 'backup-after'), PASSPHRASE, '备份员');
+    const view = await showRegister(db(), drawer, code);
+    expect(view.olderBackups.map((backup) => backup.dir)).toEqual([before]);
+    // A register not carried out yet has none.
+    expect((await showRegister(db(), drawer, await drawnAndLed([await file()]))).olderBackups).toEqual([]);
   });
 });
 

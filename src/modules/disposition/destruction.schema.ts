@@ -73,6 +73,17 @@ export const RegisterSchema = Type.Object(
     withdrawn: Nullable(
       Type.Object({ by: Type.String(), at: Nullable(Type.String()), reason: Nullable(Type.String()) }),
     ),
+    olderBackups: Type.Array(
+      Type.Object({
+        dir: Type.String({ description: '备份目录' }),
+        at: Type.String({ format: 'date-time', description: '备份时间' }),
+        treeSize: Type.Integer({ description: '备份时事件日志的条数' }),
+      }),
+      {
+        description:
+          '须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份）',
+      },
+    ),
     rows: Type.Array(Row),
   },
   { description: '销毁清册' },

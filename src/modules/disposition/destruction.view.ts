@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { YidangError } from '../../shared/errors.js';
 import { can, type Principal } from '../access/principal.js';
+import { listEvents } from '../integrity/event.queries.js';
 import { isRetentionPeriod, RETENTION_LABELS, retentionYears } from '../catalog/retention.js';
 import {
   isPaper,
@@ -75,7 +76,37 @@ export interface RegisterView {
     total: number;
   };
   withdrawn: { by: string; at: string | null; reason: string | null } | null;
+  /**
+   * 须同时销毁或到期的备份: backups taken before the carry-out finished (from the log's backup.created),
+   * which still hold the destroyed items and their keys; newest first, at most 50.
+   */
+  olderBackups: Array<{ dir: string; at: string; treeSize: number }>;
   rows: RegisterRowView[];
+}
+
+const SHOWN_BACKUPS = 50;
+
+/**
+ * The backups a carried-out (or carrying) register's items are still in: each snapshot whose log
+ * size is not past the register's destruction.completed (all so far while it is carrying).
+ */
+async function olderBackupsOf(db: Db, register: RegisterRow): Promise<RegisterView['olderBackups']> {
+  if (!['carrying', 'carried', 'filed'].includes(register.state)) return [];
+  const [completed] = await listEvents(db, {
+    subject: `register:${register.code}`,
+    action: 'destruction.completed',
+    limit: 1,
+  });
+  const out: RegisterView['olderBackups'] = [];
+  for (const event of await listEvents(db, { subject: 'backup', action: 'backup.created', limit: 10_000 })) {
+    const payload = JSON.parse(event.payload) as { dir?: unknown; treeSize?: unknown };
+    const treeSize = Number(payload.treeSize);
+    // A snapshot of treeSize events holds every event before it; one taken after completion holds none of them.
+    if (completed && treeSize > completed.seq) continue;
+    out.push({ dir: String(payload.dir ?? ''), at: event.recordedAt.toISOString(), treeSize });
+    if (out.length === SHOWN_BACKUPS) break;
+  }
+  return out;
 }
 
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
@@ -162,6 +193,7 @@ export async function registerViewOf(db: Db, register: RegisterRow, now = new Da
     withdrawn: register.withdrawn_by
       ? { by: register.withdrawn_by, at: iso(register.withdrawn_at), reason: register.withdraw_reason }
       : null,
+    olderBackups: await olderBackupsOf(db, register),
   };
 }
 

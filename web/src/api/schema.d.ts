@@ -16310,6 +16310,18 @@ export interface paths {
                                 at: string | null;
                                 reason: string | null;
                             } | null;
+                            /** @description 须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份） */
+                            olderBackups: {
+                                /** @description 备份目录 */
+                                dir: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 备份时间
+                                 */
+                                at: string;
+                                /** @description 备份时事件日志的条数 */
+                                treeSize: number;
+                            }[];
                             rows: {
                                 /** @description 序号 */
                                 seq: number;
@@ -16544,6 +16556,18 @@ export interface paths {
                                 at: string | null;
                                 reason: string | null;
                             } | null;
+                            /** @description 须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份） */
+                            olderBackups: {
+                                /** @description 备份目录 */
+                                dir: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 备份时间
+                                 */
+                                at: string;
+                                /** @description 备份时事件日志的条数 */
+                                treeSize: number;
+                            }[];
                             rows: {
                                 /** @description 序号 */
                                 seq: number;
@@ -16770,6 +16794,18 @@ export interface paths {
                                 at: string | null;
                                 reason: string | null;
                             } | null;
+                            /** @description 须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份） */
+                            olderBackups: {
+                                /** @description 备份目录 */
+                                dir: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 备份时间
+                                 */
+                                at: string;
+                                /** @description 备份时事件日志的条数 */
+                                treeSize: number;
+                            }[];
                             rows: {
                                 /** @description 序号 */
                                 seq: number;
@@ -16996,6 +17032,18 @@ export interface paths {
                                 at: string | null;
                                 reason: string | null;
                             } | null;
+                            /** @description 须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份） */
+                            olderBackups: {
+                                /** @description 备份目录 */
+                                dir: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 备份时间
+                                 */
+                                at: string;
+                                /** @description 备份时事件日志的条数 */
+                                treeSize: number;
+                            }[];
                             rows: {
                                 /** @description 序号 */
                                 seq: number;
@@ -17236,6 +17284,18 @@ export interface paths {
                                 at: string | null;
                                 reason: string | null;
                             } | null;
+                            /** @description 须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份） */
+                            olderBackups: {
+                                /** @description 备份目录 */
+                                dir: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 备份时间
+                                 */
+                                at: string;
+                                /** @description 备份时事件日志的条数 */
+                                treeSize: number;
+                            }[];
                             rows: {
                                 /** @description 序号 */
                                 seq: number;
@@ -17468,6 +17528,18 @@ export interface paths {
                                 at: string | null;
                                 reason: string | null;
                             } | null;
+                            /** @description 须同时销毁或到期的备份：执行销毁完成前所做的备份仍含所销毁档案及其密钥（最新的在前，最多 50 份） */
+                            olderBackups: {
+                                /** @description 备份目录 */
+                                dir: string;
+                                /**
+                                 * Format: date-time
+                                 * @description 备份时间
+                                 */
+                                at: string;
+                                /** @description 备份时事件日志的条数 */
+                                treeSize: number;
+                            }[];
                             rows: {
                                 /** @description 序号 */
                                 seq: number;

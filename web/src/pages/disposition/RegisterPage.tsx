@@ -264,6 +264,18 @@ export default function RegisterPage() {
               description={refused.map((entry) => `${entry.archiveCode}：${entry.message}`).join('；')}
             />
           ) : null}
+          {data.olderBackups.length ? (
+            <Alert
+              data-testid="register-older-backups"
+              type="warning"
+              showIcon
+              style={{ marginBottom: 16 }}
+              message={`须同时销毁或到期的备份 ${data.olderBackups.length} 份：执行销毁完成前所做的备份仍含所销毁档案及其密钥`}
+              description={data.olderBackups
+                .map((backup) => `${backup.dir}（${beijingText(backup.at, 'minute')}）`)
+                .join('；')}
+            />
+          ) : null}
         </>
       )}
       <Table
