@@ -6,6 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { extractBagTar } from './bag.extract.js';
 import { bagTarStream } from './bag.tar.js';
 import { validateBag } from './bag.validate.js';
 import { BagWriter, bagSize, safeBagPath, safeSegment } from './bag.write.js';
@@ -202,6 +203,21 @@ describe('bagTarStream', () => {
     expect(entries.filter((entry) => entry.type === 'directory').map((entry) => entry.name)).toContain(
       `${base}/data/A-001/files/`,
     );
+  });
+
+  it("comes back whole through the receiver's tar extraction, long Chinese names included", async () => {
+    const dir = path.join(root, `bag-${++n}`);
+    const bag = await BagWriter.open(dir);
+    // Past ustar's 100-byte name field: the tar carries it in a pax header.
+    const long = `${'门诊慢特病待遇申请'.repeat(8)}.pdf`;
+    await bag.addFile(`J013-JSLX-2024-JSK-0001/files/${long}`, crypto.randomBytes(70_000));
+    await bag.addFile('checkpoint.txt', 'note\n');
+    const summary = await bag.finish(info);
+    const out = await extractBagTar(bagTarStream(dir), path.join(root, `extracted-${n}`));
+    const report = await validateBag(out);
+    expect(report.problems).toEqual([]);
+    expect(report.tagManifestDigests.sha256).toBe(summary.tagmanifestDigest);
+    expect(report.payload.map((file) => file.path)).toContain(`data/J013-JSLX-2024-JSK-0001/files/${long}`);
   });
 
   it('refuses a bag holding a symbolic link', async () => {
