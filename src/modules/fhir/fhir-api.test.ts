@@ -386,6 +386,9 @@ describe('the FHIR R4 interface', () => {
     outcome(await get('/Coverage?date=ge2024&date=le2025&date=eq2024', clerk), 400, 'FHIR_PARAM_INVALID');
     outcome(await get('/Coverage?patient=Patient/..%2F..%2Fetc', clerk), 400, 'FHIR_PARAM_INVALID');
     outcome(await get('/DocumentReference?_count=0', clerk), 400, 'FHIR_PARAM_INVALID');
+    outcome(await get('/DocumentReference?type=urn:yidang:fhir:category|', clerk), 400, 'FHIR_PARAM_INVALID');
+    outcome(await get('/DocumentReference?type=http://loinc.org|JSLX', clerk), 400, 'FHIR_PARAM_INVALID');
+    outcome(await get('/Coverage?type=', clerk), 400, 'FHIR_PARAM_INVALID');
     outcome(await get('/DocumentReference?_count=-5', clerk), 400, 'FHIR_PARAM_INVALID');
     outcome(await get('/DocumentReference?_cursor=1e99', clerk), 400, 'FHIR_PARAM_INVALID');
     outcome(await get(`/DocumentReference?type=${'A'.repeat(5000)}`, clerk), 400, 'FHIR_PARAM_INVALID');

@@ -174,10 +174,12 @@ export function referencedId(name: string, value: string, type: string): string 
 /** A token's code, with its system (`system|code`) checked when one is given. */
 export function tokenCode(name: string, value: string, system: string): string {
   const bar = value.lastIndexOf('|');
-  if (bar < 0) return value;
-  const given = value.slice(0, bar);
+  const code = (bar < 0 ? value : value.slice(bar + 1)).trim();
+  const given = bar < 0 ? '' : value.slice(0, bar);
   if (given !== '' && given !== system) throw bad(`参数 ${name} 的编码系统应为 ${system}`);
-  return value.slice(bar + 1);
+  // An empty code would filter nothing and so answer more than was asked.
+  if (code === '') throw bad(`参数 ${name} 缺少代码（system|code 或 code）`);
+  return code;
 }
 
 /** Whether a day (YYYY-MM-DD) lies in the range. */
