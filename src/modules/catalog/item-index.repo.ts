@@ -1,4 +1,4 @@
-import { type Selectable, sql } from 'kysely';
+import { type RawBuilder, type Selectable, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { SystemContext } from '../../shared/access-context.js';
 import type { ArchiveItemTable } from './catalog.tables.js';
@@ -52,4 +52,15 @@ export async function loadItemsToIndex(
     ) item`.execute(db);
   const items = result.rows[0]?.items;
   return items ? (JSON.parse(items) as IndexedItemRow[]) : [];
+}
+
+/**
+ * SQL: the ids among these whose items are not destroyed, share-locked until the transaction ends.
+ * A writer of derived text (search document, page text) selects through it in the statement that
+ * writes: a destruction in flight holds the row for update, so the writer waits and then sees the
+ * tombstone; a writer holding the share lock first makes the destruction wait and delete after it.
+ */
+export function liveItemIdsSql(itemIds: readonly number[]): RawBuilder<{ id: number }> {
+  return sql<{ id: number }>`select id from archive_item
+    where id = any(${[...itemIds]}::bigint[]) and destroyed_register is null order by id for share`;
 }

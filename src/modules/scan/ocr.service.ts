@@ -108,6 +108,7 @@ async function readPage(context: OcrContext, cache: ScanFileCache, job: JobConte
       await finishPage(trx, page.itemId, page.page, { ...result, seconds, flags });
       await writePageTexts(
         trx,
+        systemContext('jobs', OCR_ACTOR),
         { id: page.itemId, archiveCode: page.archiveCode },
         [{ page: page.page, text: result.text, confidence: result.confidence }],
         OCR_ACTOR,

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Db } from '../../db/database.js';
 import type { EventName } from '../integrity/event-catalog.js';
 import { type CategoryBrief, categoryBriefsSql } from '../catalog/catalog.queries.js';
+import { liveItemIdsSql } from '../catalog/item.queries.js';
 import { eventsAfterCountSql } from '../integrity/event.queries.js';
 import type { SearchDocTable } from './search.tables.js';
 
@@ -14,6 +15,8 @@ export const INDEXED_ACTIONS: readonly EventName[] = [
   'item.changed',
   'file.added',
   'item.text_recorded',
+  // A destroyed item's document goes (upsertDocs deletes it): nothing of it is searchable again.
+  'item.destroyed',
 ];
 
 /** How far the index has read the event log, locked for this transaction so indexers take turns. */
@@ -97,7 +100,9 @@ export async function loadPageTexts(
 /**
  * Writes documents as one jsonb parameter expanded by the server (as filing does: fast on PGlite),
  * and (with `lastSeq`) moves the index's position in the log there in the same statement. Returns how many
- * replaced a document already there (each leaves a dead row until VACUUM).
+ * replaced a document already there (each leaves a dead row until VACUUM). A destroyed item's document
+ * is not written but deleted, in the same statement, with its row share-locked (liveItemIdsSql): the
+ * indexer may have read the item before a destruction committed, and must not write its text back.
  */
 export async function upsertDocs(db: Db, docs: readonly SearchDocTable[], lastSeq?: number): Promise<number> {
   if (docs.length === 0) {
@@ -108,10 +113,16 @@ export async function upsertDocs(db: Db, docs: readonly SearchDocTable[], lastSe
     lastSeq === undefined
       ? sql``
       : sql`, saved as (update search_state set last_seq = ${lastSeq}, updated_at = ${new Date()} where id = 1)`;
+  const ids = docs.map((doc) => Number(doc.item_id));
   const result = await sql<{ replaced: number }>`
-    with written as (
+    with live as (${liveItemIdsSql(ids)}),
+    gone as (
+      delete from search_doc where item_id = any(${ids}::bigint[]) and item_id not in (select id from live)
+    ),
+    written as (
       insert into search_doc
-      select * from jsonb_populate_recordset(null::search_doc, ${JSON.stringify(docs)}::jsonb)
+      select * from jsonb_populate_recordset(null::search_doc, ${JSON.stringify(docs)}::jsonb) d
+      where d.item_id in (select id from live)
       on conflict (item_id) do update set
         fonds_code = excluded.fonds_code, category_id = excluded.category_id, year = excluded.year,
         retention = excluded.retention, pooling_region = excluded.pooling_region,
@@ -167,12 +178,14 @@ export async function tidyIndex(db: Db): Promise<void> {
   await sql`vacuum (analyze) search_doc`.execute(db);
 }
 
+/** Stores page texts; none (false) for a destroyed item — its row share-locked first, as upsertDocs does. */
 export async function insertPageTexts(
   db: Db,
   itemId: number,
   pages: ReadonlyArray<{ page: number; text: string; confidence: number | null }>,
-): Promise<void> {
-  if (pages.length === 0) return;
+): Promise<boolean> {
+  if (pages.length === 0) return false;
+  if ((await liveItemIdsSql([itemId]).execute(db)).rows.length === 0) return false;
   await db
     .insertInto('item_page_text')
     .values(pages.map((page) => ({ item_id: itemId, ...page })))
@@ -183,4 +196,5 @@ export async function insertPageTexts(
       })),
     )
     .execute();
+  return true;
 }

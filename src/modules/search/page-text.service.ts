@@ -42,19 +42,22 @@ export async function recordPageTexts(
   }
   await inTransaction(db, async (trx) => {
     const item = await itemForChange(trx, archiveCode, access);
-    await writePageTexts(trx, item, pages, actor);
+    await writePageTexts(trx, access, item, pages, actor);
   });
 }
 
 /** Stores page texts and their event inside the caller's transaction (the OCR worker's, say). */
 export async function writePageTexts(
   trx: Db,
+  // Who writes (the typed entry's caller, the OCR job): the item was found through it.
+  _access: AccessContext,
   item: { id: number; archiveCode: string },
   pages: readonly PageText[],
   actor: string,
   source: 'typed' | 'ocr' = 'typed',
 ): Promise<void> {
-  await insertPageTexts(
+  // A destroyed item (an OCR page read before its destruction committed) takes no text and no event.
+  const written = await insertPageTexts(
     trx,
     item.id,
     // NUL cannot be stored in a PostgreSQL text column; OCR output sometimes carries one.
@@ -64,6 +67,7 @@ export async function writePageTexts(
       confidence: page.confidence ?? null,
     })),
   );
+  if (!written) return;
   recordEvent(trx, {
     actor,
     action: 'item.text_recorded',

@@ -1,6 +1,5 @@
 import type { Db } from '../../db/database.js';
-import { systemContext } from '../../shared/access-context.js';
-import { scopedQuery } from '../catalog/item.scope.js';
+import type { ScopedQuery } from '../catalog/item.scope.js';
 import { destroyedByRegister } from '../catalog/tombstone.js';
 import { recordExpectations } from '../disposition/destruction.queries.js';
 import { logVerifier, type SigningKey } from '../integrity/checkpoint.service.js';
@@ -14,11 +13,11 @@ import { itemRecordKey, registerRecordKey } from '../storage/shred.records.js';
 // once and checks that every confirmed shred, every destroyed item (once its row is done) and every
 // carried-out register has its final, validly signed record on every replica.
 
-const VERIFY = systemContext('verify');
-
 export async function verifyRecords(
   context: { db: Db; store: BlobStore; signingKey: SigningKey },
   problems: ProblemList,
+  /** Verify's own scope (every item). */
+  everyItem: ScopedQuery,
 ): Promise<number> {
   const { db, store } = context;
   let read: Awaited<ReturnType<typeof readShredRecords>>;
@@ -35,7 +34,7 @@ export async function verifyRecords(
   const expected: Array<{ key: string; record: string }> = [];
   for (const digest of await confirmedShreds(db)) expected.push({ key: digest, record: `文件 ${digest}` });
   const { waiting, registers } = await recordExpectations(db);
-  for (const codes of (await destroyedByRegister(db, scopedQuery(VERIFY))).values())
+  for (const codes of (await destroyedByRegister(db, everyItem)).values())
     for (const code of codes)
       if (!waiting.has(code)) expected.push({ key: itemRecordKey(code), record: `档案 ${code}` });
   for (const code of registers) expected.push({ key: registerRecordKey(code), record: `销毁清册 ${code}` });

@@ -140,7 +140,7 @@ export async function verifyAll(
   const states = await verifyStates(db, log.algorithm, expectations.states, problems);
   const { destroyed, destroying } = await verifyDestroyed(db, expectations.destroyed, problems);
   // Every destruction's signed record on every replica (what a restore re-applies).
-  await verifyRecords(context, problems);
+  await verifyRecords(context, problems, EVERY_ITEM);
   return {
     ok: problems.total === 0,
     events: log.events,
