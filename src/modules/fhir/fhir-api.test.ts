@@ -260,6 +260,9 @@ describe('the FHIR R4 interface', () => {
       clerk,
     );
     expect(resources(claims)).toHaveLength(1);
+    // The claim names the enrollment in force at the visit.
+    const claim = resources(claims)[0] as { insurance: Array<{ coverage: { reference?: string } }> };
+    expect(claim.insurance[0]?.coverage.reference).toBe(`Coverage/${resources(coverage)[0]?.id}`);
     expect(resources(claims, 'include')).toHaveLength(1);
     expect(resources(await fhir(`/Claim?patient=${one?.id}&created=2025`, clerk))).toEqual([]);
     const benefits = resources(await fhir(`/ExplanationOfBenefit?patient=${one?.id}`, clerk));

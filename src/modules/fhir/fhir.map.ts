@@ -99,7 +99,11 @@ const claimType = (row: RosterSettlementRow) => {
   const code = CLAIM_TYPES[row.visitType];
   return { coding: [{ system: SYSTEM.claimType, code, display: CLAIM_TYPE_NAMES[code] }] };
 };
-const coverageNote = { display: '基本医疗保险与医疗救助' };
+/** The enrollment in force at the visit, else a note of what paid (the roster may not hold it). */
+const coverageOf = (row: RosterSettlementRow) =>
+  row.coverageId === null
+    ? { display: '基本医疗保险与医疗救助' }
+    : { reference: `Coverage/${row.coverageId}`, display: '基本医疗保险与医疗救助' };
 
 export function toClaim(row: RosterSettlementRow, shown: Shown): Claim {
   return {
@@ -113,7 +117,7 @@ export function toClaim(row: RosterSettlementRow, shown: Shown): Claim {
     created: row.settledOn,
     provider: { display: row.institution },
     priority: { coding: [{ system: SYSTEM.priority, code: 'normal' }] },
-    insurance: [{ sequence: 1, focal: true, coverage: coverageNote }],
+    insurance: [{ sequence: 1, focal: true, coverage: coverageOf(row) }],
     total: money(row.totalCost),
   };
 }
@@ -137,7 +141,7 @@ export function toExplanationOfBenefit(row: RosterSettlementRow, shown: Shown): 
     provider: { display: row.institution },
     claim: { reference: `Claim/${row.id}` },
     outcome: 'complete',
-    insurance: [{ focal: true, coverage: coverageNote }],
+    insurance: [{ focal: true, coverage: coverageOf(row) }],
     total: [
       adjudication(SYSTEM.hl7Adjudication, 'submitted', '医疗费用总额', row.totalCost),
       adjudication(SYSTEM.hl7Adjudication, 'benefit', '基本医保支付', row.insurancePaid),

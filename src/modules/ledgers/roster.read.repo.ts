@@ -118,6 +118,8 @@ export interface RosterSettlementRow extends PersonOf {
   assistancePaid: string;
   criticalPaid: string;
   reassistancePaid: string;
+  /** The enrollment in force when the visit began, if the roster has one. */
+  coverageId: number | null;
 }
 
 /** Medical-assistance settlements settled within [from, to] (either end open), of the given visit types. */
@@ -136,10 +138,16 @@ export async function rosterSettlements(
       ${day('s.visit_start')} as "visitStart", ${day('s.visit_end')} as "visitEnd", ${day('s.settled_on')} as "settledOn",
       s.total_cost::text as "totalCost", s.insurance_paid::text as "insurancePaid",
       s.assistance_paid::text as "assistancePaid", s.critical_paid::text as "criticalPaid",
-      s.reassistance_paid::text as "reassistancePaid"
+      s.reassistance_paid::text as "reassistancePaid",
+      (select e.id from enrollment e where e.person_id = p.id and e.started_on <= s.visit_start
+        and (e.ended_on is null or e.ended_on >= s.visit_start) order by e.started_on desc limit 1) as "coverageId"
     from assistance_settlement s join insured_person p on p.id = s.person_id
     where ${all(where)} order by s.id limit ${page.limit}`.execute(db);
-  return rows.rows.map((row) => ({ ...row, id: Number(row.id) }));
+  return rows.rows.map((row) => ({
+    ...row,
+    id: Number(row.id),
+    coverageId: row.coverageId === null ? null : Number(row.coverageId),
+  }));
 }
 
 function recordConditions(page: RosterPage, alias: 'e' | 's'): RawBuilder<unknown>[] {
