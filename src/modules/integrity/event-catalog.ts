@@ -67,6 +67,8 @@ export interface EventPayloads {
   };
   /** items: the 档号 of the hits shown (never the ID number looked up), so each person can be told. */
   'search.id_lookup': { lookups: number; results: number; items?: string[] };
+  /** A FHIR read (src/modules/fhir): which resources were answered, never an ID number. */
+  'fhir.read': { resource: string; ids: string[]; count: number; unmasked: boolean; purpose: Purpose };
   'search.saved': { name: string; replaced: boolean; stateOf: string };
   'search.unsaved': { name: string };
   'file.added': {
@@ -404,6 +406,7 @@ export const EVENT_TYPES = {
   'item.duplicate_flagged': { label: '标记疑似重复', subject: 'item' },
   'item.duplicate_resolved': { label: '处理疑似重复', subject: 'item' },
   'search.id_lookup': { label: '按身份证号检索', subject: 'user' },
+  'fhir.read': { label: 'FHIR 接口查阅', subject: 'user' },
   'search.saved': { label: '保存检索条件', subject: 'user' },
   'search.unsaved': { label: '删除保存的检索条件', subject: 'user' },
   'file.added': { label: '挂接文件', subject: 'item' },
