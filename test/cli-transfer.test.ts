@@ -2,6 +2,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
+import { beijingDate, beijingIso } from '../src/shared/beijing-time.js';
+import { yearsAfter } from '../src/modules/transfer/transfer.accept.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import { createUser } from '../src/modules/access/user.service.js';
@@ -22,6 +24,8 @@ import { streamOf } from './helpers/system.js';
 // from standard input (never from the command line); bad input answered in Chinese with exit code 1.
 // Needs dist/ (npx tsc -p tsconfig.build.json).
 
+/** Acceptance today: the copy is kept five years from today (Beijing). */
+const KEEP_UNTIL = yearsAfter(beijingDate(new Date()), 5);
 let database: TestDatabase | undefined;
 let cli: CliEnv;
 const items: string[] = [];
@@ -126,7 +130,7 @@ it('draws, exports, accepts a signed 回执 and writes the 登记表', async () 
         bagDigest: { algorithm: 'sha256', value: result.tagmanifestDigest },
         sender: '南京市江宁区医疗保障局',
         receiver,
-        receivedAt: '2026-12-07T15:00:00+08:00',
+        receivedAt: beijingIso(new Date()),
         items: items.map((archiveCode) => ({ archiveCode, accepted: true })),
         bagProblems: [],
       },
@@ -140,7 +144,7 @@ it('draws, exports, accepts a signed 回执 and writes the 登记表', async () 
   const accepted = await as(['transfer', 'accept', code, '--receipt', receiptFile]);
   expect(accepted.code, accepted.stderr).toBe(0);
   expect(accepted.stdout).toContain(
-    `已登记移交批次 ${code} 的接收回执（南京市档案馆）：已移交 2 件，本单位只读保存至 2031-12-07`,
+    `已登记移交批次 ${code} 的接收回执（南京市档案馆）：已移交 2 件，本单位只读保存至 ${KEEP_UNTIL}`,
   );
 
   const listed = await as(['transfer', 'list', '--json']);

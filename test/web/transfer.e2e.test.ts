@@ -4,6 +4,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import type { Browser, Locator, Page } from 'playwright-core';
+import { beijingDate, beijingIso } from '../../src/shared/beijing-time.js';
+import { yearsAfter } from '../../src/modules/transfer/transfer.accept.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { inTransaction } from '../../src/db/transaction.js';
 import { fileItems } from '../../src/modules/catalog/item.service.js';
@@ -27,6 +29,8 @@ import { reimbursement } from '../helpers/fixtures.js';
 // last step, done here directly), and the receiver's signed 回执 is uploaded: the batch shows 已移交
 // with the date until which the copy is kept.
 
+/** Acceptance today: the copy is kept five years from today (Beijing). */
+const KEEP_UNTIL = yearsAfter(beijingDate(new Date()), 5);
 let server: ConsoleServer;
 let browser: Browser;
 let archivist: TestUser;
@@ -112,7 +116,7 @@ it('draws a batch, names the refused item, and records the receiver’s signed �
       bagDigest: { algorithm: 'sha256', value: DIGEST },
       sender: '南京市江宁区医疗保障局',
       receiver: '南京市档案馆',
-      receivedAt: '2026-12-07T16:00:00+08:00',
+      receivedAt: beijingIso(new Date()),
       items: codes.slice(0, 2).map((archiveCode) => ({ archiveCode, accepted: true })),
       bagProblems: [],
     },
@@ -127,7 +131,7 @@ it('draws a batch, names the refused item, and records the receiver’s signed �
   await page.getByTestId('transfer-cover').getByText('已移交（已登记接收回执）').waitFor();
   await page
     .getByTestId('transfer-cover')
-    .getByText(/本单位只读保存至\s*2031-12-07/)
+    .getByText(new RegExp(`本单位只读保存至\\s*${KEEP_UNTIL}`))
     .waitFor();
   expect(session.errors).toEqual([]);
   await session.context.close();

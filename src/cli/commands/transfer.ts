@@ -217,43 +217,27 @@ export function registerTransferCommands(program: Command): void {
     .command('accept <批次编号>')
     .description('登记接收方的回执：核对签名、批次与移交包摘要；接收的档案标记为已移交并只读保存')
     .requiredOption('--receipt <文件>', '接收方出具的回执文件（回执-<批次编号>.json）')
-    .option(
-      '--receiver-key <公钥>',
-      '接收方公钥（编制批次时未给出时必填；PEM 或 base64 文件，或 base64 文本）',
-    )
     .option('--json', '以 JSON 输出')
     .option(...USER_OPTION)
-    .action(
-      async (
-        code: string,
-        options: { receipt: string; receiverKey?: string; json?: boolean; user?: string },
-      ) => {
-        const receiverKey = await readKey(options.receiverKey);
-        const bytes = await fs.readFile(path.resolve(options.receipt)).catch(() => {
-          throw invalid(
-            'TRANSFER_RECEIPT_INVALID',
-            `无法读取回执文件 ${path.basename(options.receipt).slice(0, 100)}`,
-          );
-        });
-        const result = await withDatabase((database) =>
-          asCliUser(database.db, options.user, PERMISSION, (user) =>
-            acceptReceipt(
-              database.db,
-              user.access,
-              code,
-              bytes,
-              receiverKey === undefined ? {} : { receiverKey },
-            ),
-          ),
+    .action(async (code: string, options: { receipt: string; json?: boolean; user?: string }) => {
+      const bytes = await fs.readFile(path.resolve(options.receipt)).catch(() => {
+        throw invalid(
+          'TRANSFER_RECEIPT_INVALID',
+          `无法读取回执文件 ${path.basename(options.receipt).slice(0, 100)}`,
         );
-        if (options.json) return printJson(result);
-        process.stdout.write(
-          `已登记移交批次 ${result.code} 的接收回执（${result.receiver}）：已移交 ${result.accepted} 件，本单位只读保存至 ${result.keepUntil}\n`,
-        );
-        for (const entry of result.rejected)
-          process.stdout.write(`  拒收 ${entry.archiveCode}：${entry.reason}\n`);
-      },
-    );
+      });
+      const result = await withDatabase((database) =>
+        asCliUser(database.db, options.user, PERMISSION, (user) =>
+          acceptReceipt(database.db, user.access, code, bytes),
+        ),
+      );
+      if (options.json) return printJson(result);
+      process.stdout.write(
+        `已登记移交批次 ${result.code} 的接收回执（${result.receiver}）：已移交 ${result.accepted} 件，本单位只读保存至 ${result.keepUntil}\n`,
+      );
+      for (const entry of result.rejected)
+        process.stdout.write(`  拒收 ${entry.archiveCode}：${entry.reason}\n`);
+    });
 
   transfer
     .command('withdraw <批次编号>')

@@ -316,6 +316,8 @@ export interface EventPayloads {
   'transfer.drawn': {
     kind: 'fonds' | 'person';
     fonds: string;
+    /** The fingerprint of the receiver's pinned public key (only a 回执 it signed is accepted). */
+    receiverKey: string | null;
     selector: Record<string, string | number | string[]>;
     items: number;
     refusedCount: number;
@@ -325,7 +327,9 @@ export interface EventPayloads {
   /** The receiver's signed 回执 recorded: accepted items are 已移交 (read-only until keepUntil). */
   'transfer.accepted': {
     receiver: string;
+    receiverKey: string;
     receiptDigest: string;
+    receivedAt: string;
     accepted: number;
     rejectedCount: number;
     rejected: Array<{ item: string; reason: string }>;

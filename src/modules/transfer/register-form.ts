@@ -6,6 +6,7 @@ import { PROPERTIES, type Property } from '../check/check.rules.js';
 import type { LedgerDocument } from '../ledgers/ledger.document.js';
 import { renderLedgerFiles } from '../ledgers/ledger.files.js';
 import { type BatchView, batchViewOf } from './transfer.view.js';
+import { keyFingerprint } from './transfer.names.js';
 import { visibleBatch } from './transfer.service.js';
 
 // 电子档案移交与接收登记表 (档发〔2012〕7号 附件): the batch's cover — 移交单位/接收单位, counts, volume
@@ -42,6 +43,7 @@ export function registerDocument(
   sender: string,
   madeBy: string,
   now = new Date(),
+  receiverKey: string | null = null,
 ): LedgerDocument {
   const digest = view.exported
     ? `${view.exported.digest}（${view.exported.algorithm.toUpperCase()}，移交包 tagmanifest-${view.exported.algorithm}.txt 的摘要）`
@@ -68,6 +70,8 @@ export function registerDocument(
         value: propertyResult(view, property),
       })),
       { label: '摘要值与算法', value: digest },
+      // The receiving side checks that the key it signs its 回执 with is the one pinned here.
+      { label: '接收方公钥指纹', value: receiverKey ?? '未指定（不能登记回执）' },
       {
         label: '移交单位（签章）',
         value: `填表人 ${view.drawnBy}（${when(view.drawnAt)}）${view.exported ? `；导出 ${view.exported.by ?? ''}（${when(view.exported.at)}）` : ''}`,
@@ -127,6 +131,8 @@ export async function registerForm(
     batchViewOf(batch, items),
     fonds?.name ?? batch.fonds_code,
     access.kind === 'principal' ? access.username : batch.drawn_by,
+    new Date(),
+    keyFingerprint(batch.receiver_key),
   );
   const files = await renderLedgerFiles(document, [format]);
   return files[format];

@@ -7,9 +7,9 @@ import { invalid, YidangError } from '../../shared/errors.js';
 import { markTransferred } from '../catalog/transferred.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { type VerifiedReceipt, verifyReceipt } from './receipt.js';
-import { keepYears, transferSubject } from './transfer.names.js';
+import { keepYears, keyFingerprint, transferSubject } from './transfer.names.js';
 import { batchState, moveBatch, settleItems } from './transfer.repo.js';
-import { readPublicKey, recheckBatch, stateMustBe, visibleBatch } from './transfer.service.js';
+import { recheckBatch, stateMustBe, visibleBatch } from './transfer.service.js';
 
 // Recording the receiver's signed 回执 (yidang transfer accept <batch> --receipt <file>): its signature
 // by the key it carries, that it names this batch and the exact bag exported (the tagmanifest digest),
@@ -43,7 +43,7 @@ export async function acceptReceipt(
   access: AccessContext,
   code: string,
   bytes: Buffer,
-  options: { env?: NodeJS.ProcessEnv; receiverKey?: string } = {},
+  options: { env?: NodeJS.ProcessEnv } = {},
 ): Promise<AcceptResult> {
   if (access.kind === 'principal') access.authorize('transfer.manage');
   if (!Buffer.isBuffer(bytes) || bytes.length === 0)
@@ -51,14 +51,13 @@ export async function acceptReceipt(
   if (bytes.length > MAX_RECEIPT) throw invalid('TRANSFER_RECEIPT_INVALID', '回执文件过大（上限 20 MB）');
   // Before anything of the batch is told: the caller must see it.
   const { batch: seen } = await visibleBatch(db, access, code);
-  // Trust is pinned: the receiver's key named when drawing, else the one given now — never merely
-  // the key the receipt carries (anyone can sign a receipt with a fresh key).
-  const pinned =
-    seen.receiver_key ?? (options.receiverKey === undefined ? null : readPublicKey(options.receiverKey));
+  // Trust is pinned when drawing (logged in the batch's state) — never the key the receipt carries,
+  // nor one handed in with it: anyone can sign a receipt with a fresh key.
+  const pinned = seen.receiver_key;
   if (pinned === null)
     throw invalid(
       'TRANSFER_RECEIPT_INVALID',
-      '请提供接收方的公钥（编制批次时的 receiverKey，或登记回执时的 --receiver-key），回执须由该密钥签署',
+      `移交批次 ${seen.code} 编制时未指定接收方公钥，不能登记回执：请撤销后重新编制并指定接收方公钥（receiverKey）`,
     );
   const expectedKey = crypto.createPublicKey({
     key: Buffer.from(pinned, 'base64'),
@@ -111,9 +110,17 @@ export async function acceptReceipt(
         reason: outcome.get(item.archive_code)?.reason ?? '',
       }));
     const receivedAt = new Date(receipt.receivedAt);
-    if (Number.isNaN(receivedAt.getTime())) throw wrong('回执的接收时间无法识别');
-    const keepUntil = yearsAfter(beijingDate(receivedAt), keepYears(options.env));
     const now = new Date();
+    if (Number.isNaN(receivedAt.getTime())) throw wrong('回执的接收时间无法识别');
+    // Received after this bag was exported, and not in the future (a minute's clock skew allowed).
+    if (batch.exported_at && receivedAt.getTime() < new Date(batch.exported_at).getTime() - 60_000)
+      throw wrong('回执的接收时间早于本批次移交包的导出时间');
+    if (receivedAt.getTime() > now.getTime() + 60_000) throw wrong('回执的接收时间晚于现在');
+    // The sender's read-only period runs from acceptance here at the earliest.
+    const keepUntil = yearsAfter(
+      beijingDate(new Date(Math.max(receivedAt.getTime(), now.getTime()))),
+      keepYears(options.env),
+    );
     const receiptDigest = `sha256:${crypto.createHash('sha256').update(bytes).digest('hex')}`;
     await settleItems(
       trx,
@@ -143,7 +150,9 @@ export async function acceptReceipt(
       subject: transferSubject(batch.code),
       payload: {
         receiver: receipt.receiver.slice(0, 200),
+        receiverKey: keyFingerprint(pinned) as string,
         receiptDigest,
+        receivedAt: receivedAt.toISOString(),
         accepted: accepted.length,
         rejectedCount: rejected.length,
         rejected: rejected

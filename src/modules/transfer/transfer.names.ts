@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+
 // The coded values of transfer batches with their Chinese names (the console and CLI read them).
 
 export type TransferKind = 'fonds' | 'person';
@@ -42,6 +44,12 @@ export type RefusalReason = keyof typeof REFUSAL_REASONS;
 export const OPEN_STATES: readonly BatchState[] = ['drawn', 'exported'];
 
 export const transferSubject = (code: string) => `transfer:${code}`;
+
+/** A public key's fingerprint (base64 SPKI DER → sha256 hex), as states, events and the 登记表 name it. */
+export const keyFingerprint = (spkiBase64: string | null): string | null =>
+  spkiBase64 === null
+    ? null
+    : `sha256:${createHash('sha256').update(Buffer.from(spkiBase64, 'base64')).digest('hex')}`;
 
 /** How many years the sender keeps its read-only copy after acceptance (档发〔2012〕7号: five). */
 export function keepYears(env: NodeJS.ProcessEnv = process.env): number {

@@ -149,7 +149,6 @@ export const transferRoutes: FastifyPluginAsyncTypebox<{ db: Db; home?: string }
         await accessOf(request, db),
         request.params.code,
         Buffer.from(request.body.receipt, 'utf8'),
-        request.body.receiverKey === undefined ? {} : { receiverKey: request.body.receiverKey },
       ),
   );
 

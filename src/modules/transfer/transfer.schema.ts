@@ -135,12 +135,6 @@ export const DrawResultSchema = Type.Object({
 export const AcceptSchema = Type.Object(
   {
     receipt: Type.String({ maxLength: 20_000_000, description: '接收方回执文件（JSON）的全文' }),
-    receiverKey: Type.Optional(
-      Type.String({
-        maxLength: 2000,
-        description: '接收方公钥（base64 SPKI DER）；编制批次时已给出则不需要',
-      }),
-    ),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import { sql } from 'kysely';
+import { beijingDate, beijingIso } from '../../shared/beijing-time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { account } from '../../../test/helpers/destruction.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
@@ -28,6 +29,8 @@ import { listBatchesFor, showBatch } from './transfer.view.js';
 // accepted items kept read-only (已移交) and the rejected ones back to normal, a person-level batch
 // by blind index, the 登记表 in both formats, and verify over the batches' logged state.
 
+/** Acceptance today: the copy is kept five years from today (Beijing). */
+const KEEP_UNTIL = yearsAfter(beijingDate(new Date()), 5);
 let system: TestSystem;
 const db = () => system.database.db;
 let serial = 0;
@@ -73,7 +76,7 @@ const receipt = (
   batch: string,
   items: Array<{ archiveCode: string; accepted: boolean; reason?: string }>,
   digest = DIGEST,
-  by: { signer?: typeof signer; receiver?: string } = {},
+  by: { signer?: typeof signer; receiver?: string; at?: string } = {},
 ) =>
   signReceipt(
     {
@@ -81,7 +84,7 @@ const receipt = (
       bagDigest: { algorithm: 'sha256', value: digest },
       sender: '南京市江宁区医疗保障局',
       receiver: by.receiver ?? '南京市档案馆',
-      receivedAt: '2026-12-07T10:00:00+08:00',
+      receivedAt: by.at ?? beijingIso(new Date()),
       items,
       bagProblems: [],
     },
@@ -237,6 +240,11 @@ describe('a transfer batch', () => {
       acceptReceipt(db(), access, code, receipt(code, all, DIGEST, { receiver: '某公司' })),
     );
     expect(renamed.message).toContain('接收单位');
+    // Dated before the bag was exported (a back-dated receipt would shorten the read-only period).
+    const backDated = await failure(
+      acceptReceipt(db(), access, code, receipt(code, all, DIGEST, { at: '1990-01-01T10:00:00+08:00' })),
+    );
+    expect(backDated.message).toContain('早于本批次移交包的导出时间');
     // Held after the drawing: neither exported nor accepted until the batch is drawn again.
     const hold = await placeHold(db(), SYSTEM, {
       fonds: 'J013',
@@ -250,10 +258,10 @@ describe('a transfer batch', () => {
     expect((await failure(batchForExport(db(), access, code))).code).toBe('TRANSFER_STATE');
     await liftHold(db(), SYSTEM, hold.code, '稽核完毕解除');
     const result = await acceptReceipt(db(), access, code, receipt(code, all));
-    expect(result).toMatchObject({ accepted: 1, keepUntil: '2031-12-07', receiver: '南京市档案馆' });
+    expect(result).toMatchObject({ accepted: 1, keepUntil: KEEP_UNTIL, receiver: '南京市档案馆' });
     expect(result.rejected).toEqual([{ archiveCode: second, reason: '元数据不完整' }]);
     // 已移交: read-only; the rejected item is back to normal.
-    expect((await item(ok))?.transferred).toMatchObject({ batch: code, keepUntil: '2031-12-07' });
+    expect((await item(ok))?.transferred).toMatchObject({ batch: code, keepUntil: KEEP_UNTIL });
     const refused = await failure(
       updateItem(db(), ok, { title: '再改', reason: '试改' }, 'test', { access: SYSTEM }),
     );
@@ -318,16 +326,34 @@ describe('a transfer batch', () => {
     ).toBe('TRANSFER_INPUT_INVALID');
     // Withdrawn: its item is free again.
     await withdrawBatch(db(), await as(drawer), drawn.code, '参保人暂缓转移');
-    expect(
-      (
-        await drawBatch(db(), await as(drawer), {
-          fonds: 'J013',
-          kind: 'person',
-          idNumber: PERSON,
+    const unpinned = await drawBatch(db(), await as(drawer), {
+      fonds: 'J013',
+      kind: 'person',
+      idNumber: PERSON,
+      receiver: '苏州市医疗保障局',
+    });
+    expect(unpinned.items).toBe(1);
+    // Drawn without the receiver's key: no 回执 can be recorded for it, whoever signed it.
+    await inTransaction(db(), (trx) =>
+      markExported(trx, unpinned.code, {
+        actor: 'system:transfer',
+        digest: DIGEST,
+        algorithm: 'sha256',
+        payloadOxum: '1.1',
+        at: new Date(),
+      }),
+    );
+    const noKey = await failure(
+      acceptReceipt(
+        db(),
+        await as(drawer),
+        unpinned.code,
+        receipt(unpinned.code, [{ archiveCode: mine, accepted: true }], DIGEST, {
           receiver: '苏州市医疗保障局',
-        })
-      ).items,
-    ).toBe(1);
+        }),
+      ),
+    );
+    expect(noKey.message).toContain('未指定接收方公钥');
   });
 
   it('is verified against the log; a batch changed behind the system is found', async () => {

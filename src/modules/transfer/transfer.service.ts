@@ -14,7 +14,13 @@ import { scopedQuery } from '../catalog/item.scope.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { listItemFiles } from '../storage/storage.queries.js';
 import { type Refusal, refusalsOf, refusalText } from './transfer.checks.js';
-import { BATCH_STATES, type BatchState, type TransferKind, transferSubject } from './transfer.names.js';
+import {
+  BATCH_STATES,
+  type BatchState,
+  keyFingerprint,
+  type TransferKind,
+  transferSubject,
+} from './transfer.names.js';
 import {
   type BatchItemRow,
   type BatchRow,
@@ -344,6 +350,7 @@ export async function drawBatch(db: Db, access: AccessContext, input: DrawInput)
       payload: {
         kind,
         fonds,
+        receiverKey: keyFingerprint(receiverKey),
         selector: { ...selector },
         items: included.length,
         refusedCount: refused.length,

@@ -57,7 +57,6 @@ export default function TransferBatchPage() {
   const [busy, setBusy] = useState(false);
   const [accepting, setAccepting] = useState(false);
   const [receipt, setReceipt] = useState('');
-  const [receiverKey, setReceiverKey] = useState('');
   const [withdrawing, setWithdrawing] = useState(false);
   const [reason, setReason] = useState('');
   const data = batch.data;
@@ -187,7 +186,6 @@ export default function TransferBatchPage() {
           run(async () => {
             const result = await postJson<AcceptResult>(batchPaths.accept(code), {
               receipt,
-              ...(receiverKey.trim() ? { receiverKey: receiverKey.trim() } : {}),
             });
             setAccepting(false);
             return result;
@@ -202,13 +200,6 @@ export default function TransferBatchPage() {
           accept=".json,application/json"
           data-testid="receipt-file"
           onChange={async (event) => setReceipt((await event.target.files?.[0]?.text()) ?? '')}
-        />
-        <Input.TextArea
-          rows={2}
-          style={{ marginTop: 12 }}
-          placeholder="接收方公钥（base64）：编制批次时未填写时必填"
-          value={receiverKey}
-          onChange={(event) => setReceiverKey(event.target.value)}
         />
       </Modal>
       <Modal

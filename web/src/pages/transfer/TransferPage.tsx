@@ -150,7 +150,10 @@ export default function TransferPage() {
               </Form.Item>
             </>
           )}
-          <Form.Item name="receiverKey" label="接收方公钥（base64，可选；登记回执时须由该密钥签署）">
+          <Form.Item
+            name="receiverKey"
+            label="接收方公钥（base64；只登记由该密钥签署的回执，未填写则不能登记回执）"
+          >
             <Input.TextArea rows={2} maxLength={2000} />
           </Form.Item>
           <Button type="primary" htmlType="submit" loading={busy}>
