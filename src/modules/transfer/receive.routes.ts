@@ -8,7 +8,8 @@ import { invalid } from '../../shared/errors.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ReceivedBagDetailSchema, ReceivedBagSchema } from './receive.schema.js';
-import { listReceived, receiveTar, showReceived } from './receive.service.js';
+import { receiveTar } from './receive.service.js';
+import { listReceived, showReceived } from './receive.view.js';
 
 // 接收: /api/v1/transfer/received — upload a bag (a tar, multipart field file) to be validated, judged
 // item by item and filed in a fonds; list and show what was received; download the signed 回执.

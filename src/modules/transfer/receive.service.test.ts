@@ -12,7 +12,8 @@ import { addFile, openFile } from '../storage/file.service.js';
 import { bagTarStream } from './bag.tar.js';
 import { exportBatch } from './package.js';
 import { verifyReceipt } from './receipt.js';
-import { receiveBag, receiveTar, showReceived } from './receive.service.js';
+import { receiveBag, receiveTar } from './receive.service.js';
+import { showReceived } from './receive.view.js';
 
 // Receiving end to end between two Yidang homes (two databases, two key rings): the sender files and
 // exports a bag; the receiver validates it, judges each 件, files the accepted ones in its own fonds

@@ -1,0 +1,101 @@
+import type { Db } from '../../db/database.js';
+import type { AccessContext } from '../../shared/access-context.js';
+import { beijingIso } from '../../shared/beijing-time.js';
+import { invalid, notFound } from '../../shared/errors.js';
+import type { BagProblem } from './bag.parse.js';
+import { receiptFileName } from './receipt.js';
+import { findReceivedBag, listReceivedBags, receivedItems } from './receive.repo.js';
+import type { ReceiveBagState, ReceivedChecks } from './receive.tables.js';
+
+// 接收, what was received: the bags received into fonds in the caller's scope and each one's items,
+// for whoever may receive (transfer.receive).
+
+/** One item's outcome as the API and CLI show it. */
+export interface ReceivedItem {
+  sourceArchiveCode: string;
+  accepted: boolean;
+  reason?: string;
+  archiveCode?: string;
+  checks: ReceivedChecks;
+}
+
+function authorize(access: AccessContext): void {
+  if (access.kind === 'principal') access.authorize('transfer.receive');
+}
+
+export interface ReceivedBagSummary {
+  id: number;
+  batch: string;
+  kind: 'fonds' | 'person';
+  sender: string;
+  fonds: string;
+  state: ReceiveBagState;
+  bagDigest: string;
+  digestAlgorithm: string;
+  receivedBy: string;
+  receivedAt: string;
+  problems: BagProblem[];
+}
+
+const summary = (row: Awaited<ReturnType<typeof findReceivedBag>> & object): ReceivedBagSummary => ({
+  id: row.id,
+  batch: row.batch,
+  kind: row.kind,
+  sender: row.sender,
+  fonds: row.fonds_code,
+  state: row.state,
+  bagDigest: row.bag_digest,
+  digestAlgorithm: row.digest_algorithm,
+  receivedBy: row.received_by,
+  receivedAt: beijingIso(row.received_at),
+  problems: row.problems,
+});
+
+/**
+ * The receiving fonds the caller sees bags of: null for every fonds (a system context, or a scope row
+ * not bound to a fonds). A bag received into a fonds outside the scope is not shown, as if missing.
+ */
+export function fondsInScope(access: AccessContext): string[] | null {
+  if (access.kind === 'system') return null;
+  const rows = access.scope.rows;
+  if (rows.some((row) => row.fondsCode === null)) return null;
+  return rows.map((row) => row.fondsCode as string);
+}
+
+/** The bags received into fonds in the caller's scope (newest first), for whoever may receive. */
+export async function listReceived(
+  db: Db,
+  access: AccessContext,
+  limit = 100,
+): Promise<ReceivedBagSummary[]> {
+  authorize(access);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
+    throw invalid('RECEIVE_INPUT_INVALID', '条数应为 1 至 1000 的整数');
+  return (await listReceivedBags(db, limit, fondsInScope(access))).map(summary);
+}
+
+/** One received bag with its items' outcomes, and the signed receipt. */
+export async function showReceived(
+  db: Db,
+  access: AccessContext,
+  id: number,
+): Promise<ReceivedBagSummary & { items: ReceivedItem[]; receipt: string; receiptName: string }> {
+  authorize(access);
+  const row = await findReceivedBag(db, id);
+  const fonds = fondsInScope(access);
+  if (!row || (fonds && !fonds.includes(row.fonds_code)))
+    throw notFound('RECEIVE_NOT_FOUND', `接收记录 ${id} 不存在`);
+  const items = await receivedItems(db, id);
+  return {
+    ...summary(row),
+    items: items.map((i) => ({
+      sourceArchiveCode: i.source_archive_code,
+      accepted: i.accepted,
+      ...(i.reason ? { reason: i.reason } : {}),
+      ...(i.archive_code ? { archiveCode: i.archive_code } : {}),
+      checks: i.checks,
+    })),
+    receipt: row.receipt,
+    receiptName: receiptFileName(row.batch),
+  };
+}
