@@ -6,20 +6,26 @@ import { loadConfig } from '../src/config/config.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
-import { tombstoneItem } from '../src/modules/catalog/tombstone.js';
+import { findItemsByIds, lockItem } from '../src/modules/catalog/item.queries.js';
+import { maskItem } from '../src/modules/catalog/item.mask.js';
+import type { Item } from '../src/modules/catalog/item.schema.js';
+import { scopedQuery } from '../src/modules/catalog/item.scope.js';
+import { destroyItem } from '../src/modules/disposition/destruction.carry.js';
+import { finalizeRowRecord } from '../src/modules/disposition/destruction.records.js';
 import { generateItemBatch } from '../src/modules/demo/items.js';
 import type { DirectoryReplica } from '../src/modules/storage/directory-replica.js';
 import { attachStaged, stageFile } from '../src/modules/storage/file.service.js';
-import { confirmShred, shredBlobKeys } from '../src/modules/storage/shred.js';
+import { confirmShred } from '../src/modules/storage/shred.js';
 import { openSystem } from '../src/system/system.js';
 import { SYSTEM } from '../test/helpers/fixture-access.js';
 
 // Carrying out a destruction of electronic items (PGlite, two directory replicas): per item, in one
-// transaction, storage's crypto-shred (signed record written and fsynced on both replicas, key
-// destroyed) and catalog's tombstone (item.destroyed), then every copy deleted and blob.shredded
-// logged — items/s against deleting the same blobs directly (an unlink of each copy on both
-// replicas, no record, no log), measured in the same run on copies of the very same blob files.
-// What the register's job adds around this (its row states, search and scan rows) is not included.
+// transaction, the carry-out's destroyItem (the item's and its blob's signed records written pending and
+// fsynced on both replicas, key destroyed, search/scan/copy rows and file names gone, tombstone with
+// item.destroyed), then every copy deleted with blob.shredded logged and the item's record made final —
+// items/s against deleting the same blobs directly (an unlink of each copy on both replicas, no record,
+// no log), measured in the same run on copies of the very same blob files. The register job's own row
+// states are not included.
 
 const ITEMS = Number(process.env.BENCH_SHRED_ITEMS ?? 10_000);
 const FILE_KB = Number(process.env.BENCH_SHRED_FILE_KB ?? 8);
@@ -105,23 +111,31 @@ try {
   const directSeconds = (performance.now() - started) / 1000;
 
   started = performance.now();
+  const context = { db, store: system.store, signingKey: system.signingKey };
   for (const item of items) {
-    const shredded = await inTransaction(db, async (trx) => {
-      const outcome = await shredBlobKeys(
-        trx,
-        { store: system.store, signingKey: system.signingKey },
-        { register: REGISTER, items: [item], actor: 'bench', access: SYSTEM },
-      );
-      await tombstoneItem(trx, SYSTEM, item.id, {
-        register: REGISTER,
-        actor: 'bench',
-        at: new Date(),
-        fileDigests: [item.digest],
-        blobs: outcome.shredded,
-      });
-      return outcome.shredded;
+    const at = new Date();
+    const destroyed = await inTransaction(db, async (trx) => {
+      await lockItem(trx, item.id);
+      const [found] = await findItemsByIds(trx, [item.id], scopedQuery(SYSTEM));
+      const title = maskItem(found as Item).title;
+      return {
+        title,
+        ...(await destroyItem(trx, context, SYSTEM, found as Item, {
+          register: REGISTER,
+          title,
+          actor: 'bench',
+          at,
+        })),
+      };
     });
-    for (const digest of shredded) await confirmShred(db, system, digest, 'bench');
+    for (const digest of destroyed.shredded) await confirmShred(db, system, digest, 'bench');
+    await finalizeRowRecord(context, REGISTER, {
+      item_id: item.id,
+      archive_code: item.archiveCode,
+      title: destroyed.title,
+      destroyed_digest: destroyed.digest,
+      destroyed_at: at,
+    });
   }
   const carrySeconds = (performance.now() - started) / 1000;
   const left = replicas.filter((replica) =>
