@@ -80,11 +80,18 @@ const unit = rest.filter((file) => !database.includes(file));
 //   // test-engine: either     the engine only stores what the layer under test (the CLI's words,
 //                              exit codes, masking; the HTTP routes, schemas and access checks) reads
 //                              and writes, and the services below it are tested on both: run once
-//                              (which lane: onceOnPostgres below).
+//                              (which lane: onceOnPostgres below; `either (postgres)` or
+//                              `either (pglite)` chooses one).
 // Without a line the file runs on both engines.
 function engineOf(file) {
   const head = fs.readFileSync(file, 'utf8').slice(0, 2000);
   return /^\/\/ test-engine: (embedded|either)\b/m.exec(head)?.[1] ?? 'both';
+}
+/** `// test-engine: either (postgres)` or `(pglite)` names the lane an `either` file prefers. */
+function preferredLane(file) {
+  return /^\/\/ test-engine: either \((postgres|pglite)\)/m.exec(
+    fs.readFileSync(file, 'utf8').slice(0, 2000),
+  )?.[1];
 }
 // An `either` file runs once. CLI-layer files (test/helpers/cli.ts) go to PostgreSQL when it is there:
 // each command they run opens the embedded database anew. The rest (the HTTP layer) go to PGlite, the
@@ -98,7 +105,9 @@ function usesCli(file, seen = new Set()) {
 const postgresUrl = process.env.DATABASE_URL;
 const postgresLane = Boolean(postgresUrl) && (!only || only.has('postgres'));
 const pgliteLane = !only || only.has('pglite');
-const onceOnPostgres = (file) => engineOf(file) === 'either' && (usesCli(file) || !pgliteLane);
+const onceOnPostgres = (file) =>
+  engineOf(file) === 'either' &&
+  (!pgliteLane || (preferredLane(file) ?? (usesCli(file) ? 'postgres' : 'pglite')) === 'postgres');
 const onPglite = database.filter((file) => !(postgresLane && onceOnPostgres(file)));
 const onPostgres = database.filter((file) => engineOf(file) === 'both' || onceOnPostgres(file));
 
