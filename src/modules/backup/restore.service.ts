@@ -35,11 +35,17 @@ export interface RestoreReport {
   verify: VerifyReport;
 }
 
-/** The configured replicas, as the blob store opens them (nothing created, nothing written). */
+/**
+ * The configured replicas that may hold records, as the blob store opens them (nothing created, nothing
+ * written). A directory inside the new home is made by this restore: it holds none.
+ */
 function replicasOf(config: Config): Replica[] {
-  return config.replicas.map((spec) =>
-    spec.kind === 's3' ? new S3Replica(spec, config.s3) : new DirectoryReplica(spec),
-  );
+  return config.replicas
+    .map((spec) => (spec.kind === 's3' ? new S3Replica(spec, config.s3) : new DirectoryReplica(spec)))
+    .filter(
+      (replica) =>
+        !(replica instanceof DirectoryReplica) || path.relative(config.home, replica.root).startsWith('..'),
+    );
 }
 
 function checkFreshHome(config: Config): void {
