@@ -9,6 +9,7 @@ import { recordEvent } from '../integrity/event-log.js';
 import { type VerifiedReceipt, verifyReceipt } from './receipt.js';
 import { keepYears, keyFingerprint, transferSubject } from './transfer.names.js';
 import { batchState, moveBatch, settleItems } from './transfer.repo.js';
+import { marksOf } from './transfer.state.js';
 import { recheckBatch, stateMustBe, visibleBatch } from './transfer.service.js';
 
 // Recording the receiver's signed 回执 (yidang transfer accept <batch> --receipt <file>): its signature
@@ -160,7 +161,7 @@ export async function acceptReceipt(
           .map((entry) => ({ item: entry.archiveCode, reason: entry.reason.slice(0, 200) })),
         keepUntil,
       },
-      state: await batchState(trx, batch.id),
+      state: await batchState(trx, batch.id, await marksOf(trx, access, batch.id)),
     });
     return {
       code: batch.code,

@@ -157,10 +157,21 @@ export async function databaseToday(db: Db): Promise<string> {
   return String(rows[0]?.today);
 }
 
+type ItemMark = { batch: string; at: Date; keepUntil: string };
+
+function markOf(marks: ReadonlyMap<number, ItemMark>, code: string, itemId: number) {
+  const mark = marks.get(Number(itemId));
+  return mark?.batch === code ? { at: iso(mark.at), keepUntil: mark.keepUntil } : null;
+}
+
 const iso = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
 
 /** The batch's state as its events carry it (the log keeps its digest; verify recomputes it). */
-export function stateOf(batch: BatchRow, items: readonly BatchItemRow[]): object {
+export function stateOf(
+  batch: BatchRow,
+  items: readonly BatchItemRow[],
+  marks: ReadonlyMap<number, ItemMark>,
+): object {
   return {
     code: batch.code,
     fonds: batch.fonds_code,
@@ -192,24 +203,26 @@ export function stateOf(batch: BatchRow, items: readonly BatchItemRow[]): object
       version: item.item_version,
       state: item.state,
       reason: item.reason,
+      // The 已移交 mark this batch set on the item (G5: clearing it would make the item editable).
+      marked: markOf(marks, batch.code, item.item_id),
     })),
   };
 }
 
-export async function batchState(db: Db, id: number): Promise<object> {
+/** The batch's state; `marks`: the 已移交 marks of its items (only an accepted batch has any). */
+export async function batchState(
+  db: Db,
+  id: number,
+  marks: ReadonlyMap<number, ItemMark> = new Map(),
+): Promise<object> {
   const batch = await db
     .selectFrom('transfer_batch')
     .selectAll()
     .where('id', '=', id)
     .executeTakeFirstOrThrow();
-  return stateOf(batch, await batchItems(db, id));
+  return stateOf(batch, await batchItems(db, id), marks);
 }
 
-/** Every batch's state (verify: `transfer:` records). */
-export async function batchStates(db: Db): Promise<Map<string, unknown>> {
-  const batches = await db.selectFrom('transfer_batch').selectAll().orderBy('id').execute();
-  const out = new Map<string, unknown>();
-  for (const batch of batches)
-    out.set(`transfer:${batch.code}`, stateOf(batch, await batchItems(db, batch.id)));
-  return out;
+export function allBatchRows(db: Db): Promise<BatchRow[]> {
+  return db.selectFrom('transfer_batch').selectAll().orderBy('id').execute();
 }

@@ -356,6 +356,33 @@ describe('a transfer batch', () => {
     expect(noKey.message).toContain('未指定接收方公钥');
   });
 
+  it('is verified against the 已移交 mark: a mark cleared or moved behind the system is found', async () => {
+    const verify = () => verifyAll({ db: db(), store: system.store, signingKey: system.signingKey });
+    expect((await verify()).problems).toEqual([]);
+    const mark = (await item(ok))?.transferred;
+    expect(mark?.batch).toBeTruthy();
+    const batchAltered = async () =>
+      (await verify()).problems.filter(
+        (problem) => problem.kind === 'transfer.altered' && problem.record.includes(mark?.batch as string),
+      );
+    // Cleared: the item would be editable again.
+    await sql`update archive_item set transferred_batch = null, transferred_at = null, transfer_keep_until = null
+      where archive_code = ${ok}`.execute(db());
+    expect(await batchAltered()).toHaveLength(1);
+    await sql`update archive_item set transferred_batch = ${mark?.batch}, transferred_at = ${mark?.at},
+      transfer_keep_until = ${mark?.keepUntil} where archive_code = ${ok}`.execute(db());
+    expect((await verify()).problems).toEqual([]);
+    // A shorter keep period.
+    await sql`update archive_item set transfer_keep_until = '2027-01-01' where archive_code = ${ok}`.execute(
+      db(),
+    );
+    expect(await batchAltered()).toHaveLength(1);
+    await sql`update archive_item set transfer_keep_until = ${mark?.keepUntil} where archive_code = ${ok}`.execute(
+      db(),
+    );
+    expect((await verify()).problems).toEqual([]);
+  });
+
   it('is verified against the log; a batch changed behind the system is found', async () => {
     const clean = await verifyAll({ db: db(), store: system.store, signingKey: system.signingKey });
     expect(clean.problems).toEqual([]);

@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import type { AccessContext } from '../../shared/access-context.js';
 import { requestStates, tokenStates, userStates } from '../access/access.queries.js';
 import { holdStates } from '../catalog/hold.queries.js';
 import { sequenceStates } from '../catalog/item.queries.js';
@@ -27,7 +28,7 @@ interface StateKind {
   /** What the state holds, for the message. */
   holds: string;
   tables: string;
-  load: (db: Db) => Promise<Map<string, unknown>>;
+  load: (db: Db, access: AccessContext) => Promise<Map<string, unknown>>;
 }
 
 const KINDS: StateKind[] = [
@@ -85,7 +86,7 @@ const KINDS: StateKind[] = [
     name: (key) => `冻结 ${key}`,
     holds: '冻结范围、原因、案件编号或解除状态（冻结的档案不能销毁、移交或缩短保管期限）',
     tables: 'legal_hold、legal_hold_item',
-    load: holdStates,
+    load: (db) => holdStates(db),
   },
   {
     prefix: 'appraisal:',
@@ -133,10 +134,11 @@ export async function verifyStates(
   algorithm: LogHashAlgorithm,
   expected: Map<string, string>,
   problems: ProblemList,
+  access: AccessContext,
 ): Promise<number> {
   let count = 0;
   for (const kind of KINDS) {
-    const current = await kind.load(db);
+    const current = await kind.load(db, access);
     for (const record of [...current.keys()].sort()) {
       const name = kind.name(record.slice(kind.prefix.length));
       const digest = expected.get(record);

@@ -137,7 +137,7 @@ export async function verifyAll(
   const versions = await verifyVersions(db, log.algorithm, expectations, problems);
   const files = await verifyFiles(db, expectations, problems);
   const { blobs, copies } = await verifyBlobs(db, store, expectations, problems, options);
-  const states = await verifyStates(db, log.algorithm, expectations.states, problems);
+  const states = await verifyStates(db, log.algorithm, expectations.states, problems, VERIFY);
   const { destroyed, destroying } = await verifyDestroyed(db, expectations.destroyed, problems);
   // Every destruction's signed record on every replica (what a restore re-applies).
   await verifyRecords(context, problems, EVERY_ITEM);
