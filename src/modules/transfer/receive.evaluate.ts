@@ -6,6 +6,7 @@ import type { Db } from '../../db/database.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { maskIdNumbersInText } from '../../shared/id-in-text.js';
 import { checkItems } from '../catalog/item.service.js';
+import { checkFileName } from '../storage/file.service.js';
 import { inspectFormat } from '../check/check.formats.js';
 import { scanForViruses, type VirusScanSettings } from '../check/check.virus.js';
 import { detectMediaType } from '../storage/media-type.js';
@@ -142,6 +143,8 @@ export interface EvaluateContext {
   fonds: string;
   virus?: VirusScanSettings;
   today: Date;
+  /** Whether the bag's key was checked against the sender's key pinned by the receiving archivist. */
+  senderKeyPinned?: boolean;
 }
 
 /** Judges one item folder (data/<folder>/) of a bag already valid as a bag. */
@@ -191,7 +194,15 @@ export async function evaluateItem(
     const actual =
       present.digests[file.digestAlgorithm] ?? (await digestOf(path.join(dir, rel), file.digestAlgorithm));
     if (actual !== file.digest.toLowerCase()) authenticity.push(`文件“${file.name}”的摘要与封装包登记的不符`);
-    files.push({ name: file.name, path: path.join(dir, rel) });
+    // The storage rules on file names, here: a hostile name rejects this 件 only, not the whole bag.
+    let name: string;
+    try {
+      name = checkFileName(file.name);
+    } catch (error) {
+      integrity.push((error as Error).message);
+      continue;
+    }
+    files.push({ name, path: path.join(dir, rel) });
   }
   for (const rel of payload.keys()) {
     if (rel.startsWith(base) && !referenced.has(rel)) integrity.push(`“${rel}”不在封装包的文件实体块中`);
@@ -249,7 +260,11 @@ export async function evaluateItem(
     authenticity: authenticity.length
       ? fail(mask(authenticity))
       : pass(
-          `封装包签名有效；${files.length} 个文件摘要相符；${result.historyEvents} 个事件在移交方检查点中得到证明`,
+          `封装包签名有效；${files.length} 个文件摘要相符；${result.historyEvents} 个事件在移交方检查点中得到证明；${
+            context.senderKeyPinned
+              ? '签名公钥与指定的移交方公钥一致'
+              : '未核对移交方公钥（未指定移交方公钥，签名只与包内自带的公钥相符，不能证明包来自所称的移交方）'
+          }`,
         ),
     integrity: integrity.length
       ? fail(mask(integrity))

@@ -21,6 +21,14 @@ export async function insertReceived(
   return id;
 }
 
+/**
+ * Serialises receiving until the transaction ends, so the "already received" checks repeated after
+ * it see every receive committed before: two uploads of one bag at once file its items once.
+ */
+export async function lockReceiving(trx: Db): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtext('yidang.receive'))`.execute(trx);
+}
+
 /** A bag with this batch and digest received before and not wholly rejected. */
 export async function findAcceptedBag(
   db: Db,

@@ -8,7 +8,7 @@ import { invalid } from '../../shared/errors.js';
 import type { SigningKey } from '../integrity/checkpoint.service.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { ReceivedBagDetailSchema, ReceivedBagSchema } from './receive.schema.js';
-import { receiveTar } from './receive.service.js';
+import { readSenderKey, receiveTar } from './receive.service.js';
 import { listReceived, showReceived } from './receive.view.js';
 
 // 接收: /api/v1/transfer/received — upload a bag (a tar, multipart field file) to be validated, judged
@@ -39,7 +39,16 @@ export const receiveRoutes: FastifyPluginAsyncTypebox<{
         summary:
           '接收移交包（tar，multipart/form-data 字段 file）：校验、逐件四性检测、接收进指定全宗并出具签名回执',
         consumes: ['multipart/form-data'],
-        querystring: Type.Object({ fonds: Type.String({ maxLength: 4, description: '接收进的全宗号' }) }),
+        querystring: Type.Object({
+          fonds: Type.String({ maxLength: 4, description: '接收进的全宗号' }),
+          senderKey: Type.Optional(
+            Type.String({
+              maxLength: 4000,
+              description:
+                '移交方的签名公钥（Base64 SPKI 或 PEM）；给出时移交包须由它签署，不给时真实性注明未核对移交方公钥',
+            }),
+          ),
+        }),
         response: { 201: ReceivedBagDetailSchema, ...errors },
       },
     },
@@ -49,8 +58,10 @@ export const receiveRoutes: FastifyPluginAsyncTypebox<{
       const part = await request.file();
       if (!part) throw invalid('FILE_MISSING', '请求中没有文件（字段 file）');
       const access = await accessOf(request, db);
+      const { senderKey } = request.query;
       const result = await receiveTar(context, access, part.file, {
         fonds: request.query.fonds,
+        ...(senderKey !== undefined ? { senderKey: readSenderKey(senderKey) } : {}),
         maxBytes: MAX_RECEIVE_BYTES,
       });
       return reply.status(201).send(await showReceived(db, access, result.id));

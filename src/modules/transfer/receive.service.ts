@@ -8,7 +8,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn } from '../../shared/access-context.js';
 import { beijingIso } from '../../shared/beijing-time.js';
-import { conflict, notFound } from '../../shared/errors.js';
+import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { loadCatalogContext } from '../catalog/catalog.context.js';
 import { fileItems } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
@@ -29,7 +29,7 @@ import { type BagAlgorithm, validateBag } from './bag.validate.js';
 import { type ReceiptSigner, receiptFileName, signReceipt } from './receipt.js';
 import { bagHeader, type EvaluatedItem, evaluateItem, rejectedChecks } from './receive.evaluate.js';
 import { fondsInScope, type ReceivedItem } from './receive.view.js';
-import { alreadyReceived, findAcceptedBag, insertReceived } from './receive.repo.js';
+import { alreadyReceived, findAcceptedBag, insertReceived, lockReceiving } from './receive.repo.js';
 import type { ReceiveBagState } from './receive.tables.js';
 
 export type { ReceivedItem };
@@ -72,6 +72,19 @@ export interface ReceiveResult {
 }
 
 const MAX_REJECTIONS_LOGGED = 100;
+
+/** The sender's public key as the receiving archivist pins it: PEM or base64 SPKI DER. */
+export function readSenderKey(text: string): crypto.KeyObject {
+  const value = text.trim();
+  try {
+    if (value === '' || value.length > 4000) throw new Error('empty or too long');
+    return value.startsWith('-----BEGIN')
+      ? crypto.createPublicKey(value)
+      : crypto.createPublicKey({ key: Buffer.from(value, 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    throw invalid('RECEIVE_INPUT_INVALID', '移交方公钥无法读取（应为 PEM，或 Base64 编码的 SPKI DER 公钥）');
+  }
+}
 
 function authorize(access: AccessContext): void {
   if (access.kind === 'principal') access.authorize('transfer.receive');
@@ -157,6 +170,7 @@ export async function receiveBag(
       fonds: options.fonds,
       virus: context.virus,
       today: now,
+      senderKeyPinned: options.senderKey !== undefined,
     };
     evaluated = [];
     for (const folder of folders)
@@ -221,6 +235,23 @@ async function file(context: ReceiveContext, access: AccessContext, f: Filing): 
       }
     }
     return await inTransaction(context.db, async (trx) => {
+      // The checks made before staging, again under the lock: a concurrent receive may have filed them.
+      await lockReceiving(trx);
+      if (
+        f.problems.length === 0 &&
+        f.bagDigest &&
+        (await findAcceptedBag(trx, f.header.batch, f.bagDigest.value))
+      )
+        throw conflict('RECEIVE_DUPLICATE', `移交批次 ${f.header.batch} 的这个移交包已经接收过`);
+      const earlier = await alreadyReceived(
+        trx,
+        f.header.sender,
+        accepted.map((e) => e.sourceArchiveCode),
+      );
+      for (const item of accepted) {
+        const as = earlier.get(item.sourceArchiveCode);
+        if (as) Object.assign(item, { accepted: false, reason: `已于此前接收（档号 ${as}）` });
+      }
       const items: ReceivedItem[] = [];
       for (const item of f.evaluated) {
         if (!item.accepted) {
