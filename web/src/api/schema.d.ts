@@ -23959,6 +23959,8 @@ export interface paths {
                 query: {
                     /** @description 接收进的全宗号 */
                     fonds: string;
+                    /** @description 移交方的签名公钥（Base64 SPKI 或 PEM）；给出时移交包须由它签署，不给时真实性注明未核对移交方公钥 */
+                    senderKey?: string;
                 };
                 header?: never;
                 path?: never;

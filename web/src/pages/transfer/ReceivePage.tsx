@@ -119,20 +119,24 @@ function Outcome({ detail }: { detail: Detail }) {
 
 export default function ReceivePage() {
   const list = useRequest(() => getJson<{ bags: ReceivedBag[] }>(LIST), []);
-  const [form] = Form.useForm<{ fonds: string }>();
+  const [form] = Form.useForm<{ fonds: string; senderKey?: string }>();
   const [file, setFile] = useState<File>();
   const [percent, setPercent] = useState<number>();
   const [problem, setProblem] = useState<string>();
   const [detail, setDetail] = useState<Detail>();
 
-  const receive = async ({ fonds }: { fonds: string }) => {
+  const receive = async ({ fonds, senderKey }: { fonds: string; senderKey?: string }) => {
     if (!file) return setProblem('请选择移交包（tar 文件）');
     setProblem(undefined);
     setPercent(0);
     try {
       const form = new FormData();
       form.append('file', file, file.name);
-      setDetail(await uploadWithProgress<Detail>(`${LIST}?fonds=${enc(fonds.trim())}`, form, setPercent));
+      // A pinned sender key: the bag must be signed by it (without one, 真实性 notes the key was not checked).
+      const key = senderKey?.trim() ? `&senderKey=${enc(senderKey.trim())}` : '';
+      setDetail(
+        await uploadWithProgress<Detail>(`${LIST}?fonds=${enc(fonds.trim())}${key}`, form, setPercent),
+      );
       list.reload();
     } catch (reason) {
       setProblem(asApiError(reason).message);
@@ -193,6 +197,13 @@ export default function ReceivePage() {
         <Form form={form} layout="inline" onFinish={receive}>
           <Form.Item name="fonds" label="接收进全宗" rules={[{ required: true, message: '请填写全宗号' }]}>
             <Input placeholder="如 J020" maxLength={4} style={{ width: 120 }} />
+          </Form.Item>
+          <Form.Item
+            name="senderKey"
+            label="移交方公钥"
+            tooltip="移交方提供的签名公钥（Base64 SPKI）。填写后移交包须由它签署；不填时真实性注明未核对移交方公钥"
+          >
+            <Input placeholder="可选，Base64 SPKI" maxLength={4000} style={{ width: 240 }} />
           </Form.Item>
           <Form.Item label="移交包">
             <Upload
