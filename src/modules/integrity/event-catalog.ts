@@ -334,6 +334,8 @@ export interface EventPayloads {
     rejectedCount: number;
     rejected: Array<{ item: string; reason: string }>;
     keepUntil: string;
+    /** Items edited after the export: accepted at the exported version (the first 100). */
+    changedSinceExport: Array<{ archiveCode: string; exported: number; now: number }>;
   };
   'transfer.withdrawn': { reason: string };
   // 接收 (transfer/receive.*); subject receive:<id>. Bounded: the first 100 rejections named.

@@ -76,7 +76,7 @@ export async function acceptReceipt(
       throw wrong(
         `回执的接收单位为“${receipt.receiver.slice(0, 100)}”，本批次的接收单位为“${batch.receiver}”`,
       );
-    await recheckBatch(trx, access, batch, items);
+    const moved = await recheckBatch(trx, access, batch, items, { exported: true });
     if (
       receipt.bagDigest.algorithm !== batch.export_algorithm ||
       receipt.bagDigest.value !== batch.export_digest
@@ -160,6 +160,8 @@ export async function acceptReceipt(
           .slice(0, 100)
           .map((entry) => ({ item: entry.archiveCode, reason: entry.reason.slice(0, 200) })),
         keepUntil,
+        // Accepted as exported (transfer_item.item_version); edited here since the export:
+        changedSinceExport: moved.slice(0, 100),
       },
       state: await batchState(trx, batch.id, await marksOf(trx, access, batch.id)),
     });

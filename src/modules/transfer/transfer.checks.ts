@@ -34,7 +34,7 @@ export async function refusalsOf(
   db: Db,
   access: AccessContext,
   items: readonly Item[],
-  options: { exceptBatch?: number; versions?: ReadonlyMap<number, number> } = {},
+  options: { exceptBatch?: number; versions?: ReadonlyMap<number, number>; exported?: boolean } = {},
 ): Promise<Checked> {
   const ids = items.map((item) => item.id);
   const [held, onLoan, onBatch, transferred, checks, gate] = await Promise.all([
@@ -60,8 +60,11 @@ export async function refusalsOf(
     else if (item.transferred || transferred.has(item.id)) refuse(item, 'transferred');
     else if (onBatch.has(item.id)) refuse(item, 'on_batch');
     else if (held.has(item.id)) refuse(item, 'held');
-    else if (onLoan.has(item.id)) refuse(item, 'on_loan');
+    // After the export (G17) the receiver holds the checked, exported version: a loan or an edit
+    // (and its missing re-check) since then is reported at acceptance, not a refusal.
+    else if (onLoan.has(item.id) && !options.exported) refuse(item, 'on_loan');
     else if (gate.ungranted.has(item.id)) refuse(item, 'sensitive');
+    else if (options.exported) continue;
     else if (!check || check.finishedAt.getTime() < new Date(item.updatedAt).getTime())
       refuse(item, 'unchecked');
     else if (check.failed.length > 0)

@@ -356,6 +356,44 @@ describe('a transfer batch', () => {
     expect(noKey.message).toContain('未指定接收方公钥');
   });
 
+  it('accepts a receipt after an item was edited since the export, at the exported version', async () => {
+    const edited = await file();
+    await check(edited);
+    const access = await as(drawer);
+    const drawn = await drawBatch(db(), access, {
+      fonds: 'J013',
+      items: [edited],
+      receiver: '南京市档案馆',
+      receiverKey: KEY,
+    });
+    await inTransaction(db(), (trx) =>
+      markExported(trx, drawn.code, {
+        actor: 'system:transfer',
+        digest: DIGEST,
+        algorithm: 'sha256',
+        payloadOxum: '20.1',
+        at: new Date(),
+      }),
+    );
+    const exportedVersion = (await item(edited))?.version as number;
+    await updateItem(db(), edited, { title: '王建国 零星报销审核表（导出后更正）', reason: '更正' }, 'test', {
+      access: SYSTEM,
+    });
+    const result = await acceptReceipt(
+      db(),
+      access,
+      drawn.code,
+      receipt(drawn.code, [{ archiveCode: edited, accepted: true }]),
+    );
+    expect(result.accepted).toBe(1);
+    expect((await item(edited))?.transferred?.batch).toBe(drawn.code);
+    const events = await listEvents(db(), { subject: `transfer:${drawn.code}`, limit: 10 });
+    const accepted = events.find((event) => event.action === 'transfer.accepted');
+    expect(JSON.parse(String(accepted?.payload)).changedSinceExport).toEqual([
+      { archiveCode: edited, exported: exportedVersion, now: exportedVersion + 1 },
+    ]);
+  });
+
   it('is verified against the 已移交 mark: a mark cleared or moved behind the system is found', async () => {
     const verify = () => verifyAll({ db: db(), store: system.store, signingKey: system.signingKey });
     expect((await verify()).problems).toEqual([]);

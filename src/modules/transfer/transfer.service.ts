@@ -99,11 +99,25 @@ export async function recheckBatch(
   access: AccessContext,
   batch: BatchRow,
   items: readonly BatchItemRow[],
-): Promise<void> {
+  options: { exported?: boolean } = {},
+): Promise<Array<{ archiveCode: string; exported: number; now: number }>> {
   const included = items.filter((item) => item.state === 'included');
   const versions = new Map(included.map((item) => [item.item_id, item.item_version]));
   const found = await findItemsByIds(db, [...versions.keys()], scopedQuery(access));
-  const { refusals } = await refusalsOf(db, access, found, { exceptBatch: batch.id, versions });
+  // Once exported the receiver holds the exported version: an edit since is reported, not a refusal
+  // (G17: refusing would leave the batch impossible to settle).
+  const { refusals } = await refusalsOf(db, access, found, {
+    exceptBatch: batch.id,
+    versions: options.exported ? undefined : versions,
+    exported: options.exported,
+  });
+  const moved = found
+    .filter((item) => versions.get(item.id) !== item.version)
+    .map((item) => ({
+      archiveCode: item.archiveCode,
+      exported: versions.get(item.id) as number,
+      now: item.version,
+    }));
   const seen = new Set(found.map((item) => item.id));
   const missing = included.filter((item) => !seen.has(item.item_id));
   const all = [
@@ -121,6 +135,7 @@ export async function recheckBatch(
       'conflict',
       `移交批次 ${batch.code} 编制后有档案已不能移交，请撤销本批次后重新编制：${refusalText(all)}`,
     );
+  return moved;
 }
 
 /** A public key as base64 SPKI DER (what a 回执 carries), checked to be one. */
