@@ -338,6 +338,8 @@ export interface EventPayloads {
     changedSinceExport: Array<{ archiveCode: string; exported: number; now: number }>;
   };
   'transfer.withdrawn': { reason: string };
+  // Each download of the bag (every item unmasked, files decrypted): who, which bag, how many items.
+  'transfer.downloaded': { file: string; items: number };
   // 接收 (transfer/receive.*); subject receive:<id>. Bounded: the first 100 rejections named.
   'receive.received': {
     batch: string;
@@ -513,6 +515,7 @@ export const EVENT_TYPES = {
   'transfer.exported': { label: '导出移交包', subject: 'transfer' },
   'transfer.accepted': { label: '登记接收回执（已移交）', subject: 'transfer' },
   'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
+  'transfer.downloaded': { label: '下载移交包', subject: 'transfer' },
   'receive.received': { label: '接收移交包并出具回执', subject: 'receive' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 

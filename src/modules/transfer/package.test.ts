@@ -14,6 +14,7 @@ import {
   type TestSystem,
 } from '../../../test/helpers/system.js';
 import type { Db } from '../../db/database.js';
+import { listEvents } from '../integrity/event.queries.js';
 import { JobRuntime } from '../jobs/job.runtime.js';
 import { addFile } from '../storage/file.service.js';
 import { parseTagFile } from './bag.parse.js';
@@ -238,6 +239,13 @@ describe('exporting a transfer batch', () => {
     let bytes = 0;
     for await (const chunk of stream) bytes += (chunk as Buffer).length;
     expect(bytes).toBeGreaterThan(10 * 512);
+    // Each download is logged (G16): who took which bag of how many items.
+    const downloads = (await listEvents(db(), { subject: `transfer:${code}`, limit: 50 })).filter(
+      (event) => event.action === 'transfer.downloaded',
+    );
+    expect(downloads.map((event) => JSON.parse(event.payload))).toEqual([
+      { file: `${code}.tar`, items: codes.length },
+    ]);
     await expect(bagTar(context, SYSTEM, 'YJ-J013-2026-9')).rejects.toMatchObject({ code: 'TRANSFER_STATE' });
   });
 

@@ -11,7 +11,7 @@ import { findItemsByIds } from '../catalog/item.queries.js';
 import { FIELD_LABELS, type Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { type SigningKey, writeCheckpoint } from '../integrity/checkpoint.service.js';
-import { currentTreeHead } from '../integrity/event-log.js';
+import { currentTreeHead, recordEvent } from '../integrity/event-log.js';
 import { enqueueJob, type JobContext, type JobDefinition } from '../jobs/job.runtime.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { openForProcessing } from '../storage/file.service.js';
@@ -20,6 +20,7 @@ import { bagTarStream } from './bag.tar.js';
 import { type BagDigest, type BagSummary, BagWriter, safeSegment } from './bag.write.js';
 import { buildEep, type EepFile, spkiBase64 } from './eep.js';
 import { itemHistories } from './history.js';
+import { transferSubject } from './transfer.names.js';
 
 // Exporting a transfer batch (导出移交包), a job: the batch's items, each as an EEP with its files
 // decrypted and its history with inclusion proofs, in a BagIt bag under YIDANG_HOME/transfer/<批次号>
@@ -349,5 +350,15 @@ export async function bagTar(
     .catch(() => false);
   if (!exists)
     throw new YidangError('TRANSFER_STATE', 'conflict', `移交批次 ${batch.code} 尚未导出移交包，请先导出`);
-  return { stream: bagTarStream(dir, path.basename(dir)), name: `${path.basename(dir)}.tar` };
+  const name = `${path.basename(dir)}.tar`;
+  // The largest disclosure of the system (every item unmasked): each download is logged (G16).
+  await inTransaction(context.db, async (trx) =>
+    recordEvent(trx, {
+      actor: actorIn(access),
+      action: 'transfer.downloaded',
+      subject: transferSubject(batch.code),
+      payload: { file: name, items: batch.items.length },
+    }),
+  );
+  return { stream: bagTarStream(dir, path.basename(dir)), name };
 }
