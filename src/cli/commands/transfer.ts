@@ -11,6 +11,7 @@ import { batchSource } from '../../modules/transfer/transfer.source.js';
 import { type BatchView, listBatchesFor, showBatch } from '../../modules/transfer/transfer.view.js';
 import { invalid } from '../../shared/errors.js';
 import {
+  config,
   parsePositiveInt,
   printJson,
   printTable,
@@ -228,7 +229,7 @@ export function registerTransferCommands(program: Command): void {
       });
       const result = await withDatabase((database) =>
         asCliUser(database.db, options.user, PERMISSION, (user) =>
-          acceptReceipt(database.db, user.access, code, bytes),
+          acceptReceipt(database.db, user.access, code, bytes, { home: config().home }),
         ),
       );
       if (options.json) return printJson(result);
@@ -247,7 +248,7 @@ export function registerTransferCommands(program: Command): void {
     .action(async (code: string, options: { reason: string; user?: string }) => {
       await withDatabase((database) =>
         asCliUser(database.db, options.user, PERMISSION, (user) =>
-          withdrawBatch(database.db, user.access, code, options.reason),
+          withdrawBatch(database.db, user.access, code, options.reason, { home: config().home }),
         ),
       );
       process.stdout.write(`已撤销移交批次 ${code}\n`);

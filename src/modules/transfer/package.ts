@@ -19,6 +19,7 @@ import { listItemFiles } from '../storage/storage.queries.js';
 import { bagTarStream } from './bag.tar.js';
 import { type BagDigest, type BagSummary, BagWriter, safeSegment } from './bag.write.js';
 import { buildEep, type EepFile, spkiBase64 } from './eep.js';
+import { bagDirOf } from './bag.remove.js';
 import { itemHistories } from './history.js';
 import { transferSubject } from './transfer.names.js';
 
@@ -78,7 +79,7 @@ export interface ExportResult {
   treeSize: number;
 }
 
-export const bagDirOf = (home: string, code: string) => path.join(home, 'transfer', safeSegment(code));
+export { bagDirOf } from './bag.remove.js';
 
 const ITEM_LABELS: Record<string, string> = {
   ...FIELD_LABELS,

@@ -6,6 +6,7 @@ import { beijingDate } from '../../shared/beijing-time.js';
 import { invalid, YidangError } from '../../shared/errors.js';
 import { markTransferred } from '../catalog/transferred.js';
 import { recordEvent } from '../integrity/event-log.js';
+import { removeBag } from './bag.remove.js';
 import { type VerifiedReceipt, verifyReceipt } from './receipt.js';
 import { keepYears, keyFingerprint, transferSubject } from './transfer.names.js';
 import { batchState, moveBatch, settleItems } from './transfer.repo.js';
@@ -44,7 +45,7 @@ export async function acceptReceipt(
   access: AccessContext,
   code: string,
   bytes: Buffer,
-  options: { env?: NodeJS.ProcessEnv } = {},
+  options: { env?: NodeJS.ProcessEnv; home?: string } = {},
 ): Promise<AcceptResult> {
   if (access.kind === 'principal') access.authorize('transfer.manage');
   if (!Buffer.isBuffer(bytes) || bytes.length === 0)
@@ -67,7 +68,7 @@ export async function acceptReceipt(
   });
   const receipt: VerifiedReceipt = verifyReceipt(bytes, expectedKey);
   const actor = actorIn(access);
-  return inTransaction(db, async (trx) => {
+  const result = await inTransaction(db, async (trx) => {
     const { batch, items } = await visibleBatch(trx, access, code, true);
     stateMustBe(batch, ['exported'], '登记接收回执（须先导出移交包）');
     if (receipt.batch !== batch.code)
@@ -173,4 +174,6 @@ export async function acceptReceipt(
       keepUntil,
     };
   });
+  await removeBag(options.home, result.code);
+  return result;
 }

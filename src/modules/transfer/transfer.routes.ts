@@ -149,6 +149,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox<{ db: Db; home?: string }
         await accessOf(request, db),
         request.params.code,
         Buffer.from(request.body.receipt, 'utf8'),
+        { home },
       ),
   );
 
@@ -166,7 +167,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox<{ db: Db; home?: string }
     },
     async (request) => {
       const access = await accessOf(request, db);
-      await withdrawBatch(db, access, request.params.code, request.body.reason);
+      await withdrawBatch(db, access, request.params.code, request.body.reason, { home });
       return showBatch(db, access, request.params.code);
     },
   );

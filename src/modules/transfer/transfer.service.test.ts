@@ -1,4 +1,7 @@
 import crypto from 'node:crypto';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import { sql } from 'kysely';
 import { beijingDate, beijingIso } from '../../shared/beijing-time.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,6 +21,7 @@ import { listEvents } from '../integrity/event.queries.js';
 import { requestLoan } from '../lending/lending.service.js';
 import { addFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
+import { bagDirOf } from './bag.remove.js';
 import { signReceipt } from './receipt.js';
 import { registerForm } from './register-form.js';
 import { acceptReceipt, yearsAfter } from './transfer.accept.js';
@@ -379,19 +383,38 @@ describe('a transfer batch', () => {
     await updateItem(db(), edited, { title: '王建国 零星报销审核表（导出后更正）', reason: '更正' }, 'test', {
       access: SYSTEM,
     });
+    // The exported bag (cleartext) is removed once the receipt is recorded (G9).
+    const bag = bagDirOf(system.home, drawn.code);
+    await fsp.mkdir(path.join(bag, 'data'), { recursive: true });
+    await fsp.writeFile(path.join(bag, 'data', 'eep.xml'), '明文');
     const result = await acceptReceipt(
       db(),
       access,
       drawn.code,
       receipt(drawn.code, [{ archiveCode: edited, accepted: true }]),
+      { home: system.home },
     );
     expect(result.accepted).toBe(1);
+    expect(fs.existsSync(bag)).toBe(false);
     expect((await item(edited))?.transferred?.batch).toBe(drawn.code);
     const events = await listEvents(db(), { subject: `transfer:${drawn.code}`, limit: 10 });
     const accepted = events.find((event) => event.action === 'transfer.accepted');
     expect(JSON.parse(String(accepted?.payload)).changedSinceExport).toEqual([
       { archiveCode: edited, exported: exportedVersion, now: exportedVersion + 1 },
     ]);
+  });
+
+  it('removes the exported bag when the batch is withdrawn', async () => {
+    const one = await file();
+    await check(one);
+    const access = await as(drawer);
+    const drawn = await drawBatch(db(), access, { fonds: 'J013', items: [one], receiver: '南京市档案馆' });
+    const bag = bagDirOf(system.home, drawn.code);
+    await fsp.mkdir(path.join(bag, 'data'), { recursive: true });
+    await fsp.mkdir(`${bag}.new.partial`, { recursive: true });
+    await withdrawBatch(db(), access, drawn.code, '接收方未到', { home: system.home });
+    expect(fs.existsSync(bag)).toBe(false);
+    expect(fs.existsSync(`${bag}.new.partial`)).toBe(false);
   });
 
   it('is verified against the 已移交 mark: a mark cleared or moved behind the system is found', async () => {

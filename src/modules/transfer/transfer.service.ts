@@ -21,6 +21,7 @@ import {
   type TransferKind,
   transferSubject,
 } from './transfer.names.js';
+import { removeBag } from './bag.remove.js';
 import {
   type BatchItemRow,
   type BatchRow,
@@ -449,6 +450,7 @@ export async function withdrawBatch(
   access: AccessContext,
   code: string,
   reasonInput: string,
+  options: { home?: string } = {},
 ): Promise<void> {
   authorizeTransfer(access);
   const reason = text(reasonInput, '撤销原因', 500, true) as string;
@@ -470,4 +472,5 @@ export async function withdrawBatch(
       state: await batchState(trx, batch.id),
     });
   });
+  await removeBag(options.home, code);
 }
