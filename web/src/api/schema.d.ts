@@ -18815,8 +18815,6 @@ export interface paths {
                     "application/json": {
                         /** @description 接收方回执文件（JSON）的全文 */
                         receipt: string;
-                        /** @description 接收方公钥（base64 SPKI DER）；编制批次时已给出则不需要 */
-                        receiverKey?: string;
                     };
                 };
             };
