@@ -100,7 +100,7 @@ export function registerTransferCommands(program: Command): void {
     .option('--item <档号...>', '只移交这些档号')
     .option('--receiver-key <公钥>', '接收方公钥（PEM 或 base64 文件，或 base64 文本）：只接受由它签署的回执')
     .option('--person', '参保关系转移：只移交一位参保人的档案（与 --id-number - 同用）')
-    .option('--id-number <->', '参保人身份证号：写 -，再从标准输入或提示中输入')
+    .option('--id-number <身份证号>', '参保人身份证号：只能写 -，再从标准输入或提示中输入')
     .option('--json', '以 JSON 输出')
     .option(...USER_OPTION)
     .action(
