@@ -1,3 +1,4 @@
+// test-engine: either (postgres)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { totpCode } from '../src/modules/access/totp.js';
 import {
