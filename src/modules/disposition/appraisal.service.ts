@@ -1,10 +1,10 @@
 import type { Db } from '../../db/database.js';
+import { itemsAmong } from '../../db/shared-sql.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { conflict, invalid, notFound, YidangError } from '../../shared/errors.js';
 import { accountOf } from '../access/principal.js';
-import { isRetentionPeriod } from '../catalog/retention.js';
 import {
   categoryBranchIds,
   dueItemKeys,
@@ -12,6 +12,7 @@ import {
   type ItemDue,
   itemsDueState,
 } from '../catalog/expiry.queries.js';
+import { isRetentionPeriod } from '../catalog/retention.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { enqueueJob, isJobWaiting } from '../jobs/job.runtime.js';
 import { readNames, readReason } from './appraisal.input.js';
@@ -31,7 +32,7 @@ import {
   writeProposal,
 } from './appraisal.repo.js';
 import type { AppraisalChoice } from './appraisal.tables.js';
-import { itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
+import { itemsOnOpenRegistersSql } from './destruction.repo.js';
 import { EXPIRY_REFRESH_JOB } from './expiry.job.js';
 
 // 鉴定批次: a group of at least two named members (accounts that may appraise, within the fonds), one

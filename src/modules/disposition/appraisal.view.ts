@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { itemsAmong } from '../../db/shared-sql.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { notFound } from '../../shared/errors.js';
 import {
@@ -8,9 +9,9 @@ import {
   type ExpirySummaryEntry,
   expirySummary,
 } from '../catalog/expiry.queries.js';
+import { discloseItems } from '../catalog/item.disclose.js';
 import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
-import { discloseItems } from '../catalog/item.disclose.js';
 import {
   findRound,
   itemsUnderAppraisal,
@@ -19,9 +20,9 @@ import {
   roundMembers,
   roundTally,
 } from './appraisal.repo.js';
-import type { AppraisalChoice } from './appraisal.tables.js';
 import type { RoundSummary } from './appraisal.service.js';
-import { itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
+import type { AppraisalChoice } from './appraisal.tables.js';
+import { itemsOnOpenRegistersSql } from './destruction.repo.js';
 
 // What people read of appraisal: the expiry list with each item's appraisal state, the rounds, one
 // round with its group and items (titles masked as every list masks them).

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
+import { databaseToday, itemsAmong } from '../../db/shared-sql.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { beijingDate } from '../../shared/beijing-time.js';
 import { listCategories } from '../catalog/catalog.queries.js';
@@ -7,10 +8,10 @@ import { itemsDueState } from '../catalog/expiry.queries.js';
 import { heldItemsSql } from '../catalog/hold.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { itemsOnLoanSql } from '../lending/lending.queries.js';
-import { itemsOnOpenBatchesSql } from '../transfer/transfer.queries.js';
 import { fileDigestsOf, listItemFiles } from '../storage/storage.queries.js';
+import { itemsOnOpenBatchesSql } from '../transfer/transfer.queries.js';
 import { REFUSAL_REASONS, type RefusalReason } from './destruction.names.js';
-import { databaseToday, itemsAmong, itemsOnOpenRegistersSql } from './destruction.repo.js';
+import { itemsOnOpenRegistersSql } from './destruction.repo.js';
 
 // Why an item may not be destroyed now, checked when a register is drawn, approved and started, and
 // again for each item inside the carry-out's own transaction: permanent or not yet expired by the

@@ -169,25 +169,6 @@ export function itemsOnOpenRegistersSql(exceptId = 0): RawBuilder<{ item_id: num
     where g.id <> ${exceptId} and g.state in ('drawn', 'approved', 'carrying') and r.state <> 'destroyed'`;
 }
 
-export async function itemsAmong(
-  db: Db,
-  fragment: RawBuilder<{ item_id: number }>,
-  itemIds: readonly number[],
-): Promise<Set<number>> {
-  if (itemIds.length === 0) return new Set();
-  const { rows } = await sql<{ item_id: number }>`select distinct f.item_id from (${fragment}) f
-    where f.item_id = any(${[...itemIds]}::bigint[])`.execute(db);
-  return new Set(rows.map((row) => Number(row.item_id)));
-}
-
-/** Today in Beijing by the database's clock (a server clock set back cannot make an item expire early). */
-export async function databaseToday(db: Db): Promise<string> {
-  const { rows } = await sql<{
-    today: string;
-  }>`select to_char((now() at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as today`.execute(db);
-  return String(rows[0]?.today);
-}
-
 export async function lockRow(
   trx: Db,
   registerId: number,

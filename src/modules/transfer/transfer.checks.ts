@@ -1,4 +1,5 @@
 import type { Db } from '../../db/database.js';
+import { itemsAmong } from '../../db/shared-sql.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { heldItemsSql } from '../catalog/hold.queries.js';
 import { gateItems } from '../catalog/item.gate.js';
@@ -7,7 +8,7 @@ import { type LatestCheck, latestChecksOf } from '../check/check.queries.js';
 import { CHECKS } from '../check/check.rules.js';
 import { itemsOnLoanSql } from '../lending/lending.queries.js';
 import { REFUSAL_REASONS, type RefusalReason } from './transfer.names.js';
-import { itemsAmong, itemsOnOpenBatchesSql, itemsTransferredSql } from './transfer.repo.js';
+import { itemsOnOpenBatchesSql, itemsTransferredSql } from './transfer.repo.js';
 
 // Why an item may not be handed over, checked when a batch is drawn: destroyed, already transferred
 // or on another open batch, on legal hold, on loan or asked for, not checked (四性检测) since its last

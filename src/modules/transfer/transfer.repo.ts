@@ -138,25 +138,6 @@ export function itemsTransferredSql(): RawBuilder<{ item_id: number }> {
   return sql<{ item_id: number }>`select t.item_id from transfer_item t where t.state = 'accepted'`;
 }
 
-export async function itemsAmong(
-  db: Db,
-  fragment: RawBuilder<{ item_id: number }>,
-  itemIds: readonly number[],
-): Promise<Set<number>> {
-  if (itemIds.length === 0) return new Set();
-  const { rows } = await sql<{ item_id: number }>`select distinct f.item_id from (${fragment}) f
-    where f.item_id = any(${[...itemIds]}::bigint[])`.execute(db);
-  return new Set(rows.map((row) => Number(row.item_id)));
-}
-
-/** Today in Beijing by the database's clock. */
-export async function databaseToday(db: Db): Promise<string> {
-  const { rows } = await sql<{
-    today: string;
-  }>`select to_char((now() at time zone 'Asia/Shanghai')::date, 'YYYY-MM-DD') as today`.execute(db);
-  return String(rows[0]?.today);
-}
-
 type ItemMark = { batch: string; at: Date; keepUntil: string };
 
 function markOf(marks: ReadonlyMap<number, ItemMark>, code: string, itemId: number) {

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
+import { databaseToday } from '../../db/shared-sql.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn } from '../../shared/access-context.js';
 import { invalid, notFound, YidangError } from '../../shared/errors.js';
@@ -7,12 +8,13 @@ import { idNumberIndex } from '../../shared/field-cipher.js';
 import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { loadCatalogContext } from '../catalog/catalog.context.js';
 import { checkIdNumber } from '../catalog/id-number.js';
-import { countInScope, findItemsByCodes, findItemsByIds, listItems } from '../catalog/item.queries.js';
 import { maskItem } from '../catalog/item.mask.js';
+import { countInScope, findItemsByCodes, findItemsByIds, listItems } from '../catalog/item.queries.js';
 import type { Item } from '../catalog/item.schema.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { listItemFiles } from '../storage/storage.queries.js';
+import { removeBag } from './bag.remove.js';
 import { type Refusal, refusalsOf, refusalText } from './transfer.checks.js';
 import {
   BATCH_STATES,
@@ -21,13 +23,11 @@ import {
   type TransferKind,
   transferSubject,
 } from './transfer.names.js';
-import { removeBag } from './bag.remove.js';
 import {
   type BatchItemRow,
   type BatchRow,
   batchItems,
   batchState,
-  databaseToday,
   findBatch,
   insertBatch,
   moveBatch,
