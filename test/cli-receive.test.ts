@@ -9,7 +9,6 @@ import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { addFile } from '../src/modules/storage/file.service.js';
 import { bagTarStream } from '../src/modules/transfer/bag.tar.js';
-import { exportBatch } from '../src/modules/transfer/package.js';
 import { verifyReceipt } from '../src/modules/transfer/receipt.js';
 import { openSystem } from '../src/system/system.js';
 import { pdf as makePdf } from './helpers/check-files.js';
@@ -18,6 +17,7 @@ import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/datab
 import { SYSTEM } from './helpers/fixture-access.js';
 import { FONDS, reimbursement } from './helpers/fixtures.js';
 import { openTestSystem, streamOf, type TestSystem } from './helpers/system.js';
+import { exportFiledAsBag } from './helpers/transfer-bag.js';
 
 // yidang receive <移交包> with the built CLI: a sender's exported bag (another home) received into
 // the CLI home's fonds, the signed 回执 written for the sender; the same bag again refused; a tampered
@@ -67,28 +67,7 @@ beforeAll(async () => {
       'test',
     );
   bag = path.join(cli.home, 'incoming', 'YJ-J013-2026-5');
-  await exportBatch(
-    {
-      db: sdb,
-      store: sender.store,
-      signingKey: sender.signingKey,
-      digest: 'sha256',
-      home: sender.home,
-      batches: {
-        batchForExport: async () => ({
-          code: 'YJ-J013-2026-5',
-          fonds: FONDS.code,
-          kind: 'fonds',
-          drawnBy: 'test',
-          items: filed.map((item) => ({ itemId: item.id, archiveCode: item.archiveCode })),
-        }),
-        markExported: async () => {},
-      },
-    },
-    SYSTEM,
-    'YJ-J013-2026-5',
-    { out: bag },
-  );
+  await exportFiledAsBag(sender, 'YJ-J013-2026-5', filed, bag);
 }, 180_000);
 afterAll(async () => {
   await sender?.dispose();

@@ -7,7 +7,6 @@ import { createFonds } from '../../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../../src/modules/catalog/item.service.js';
 import { addFile } from '../../src/modules/storage/file.service.js';
 import { bagTarStream } from '../../src/modules/transfer/bag.tar.js';
-import { exportBatch } from '../../src/modules/transfer/package.js';
 import { type TestUser, testUser } from '../helpers/access.js';
 import {
   type ConsoleServer,
@@ -20,6 +19,7 @@ import { pdf as makePdf } from '../helpers/check-files.js';
 import { SYSTEM } from '../helpers/fixture-access.js';
 import { FONDS, reimbursement } from '../helpers/fixtures.js';
 import { openTestSystem, streamOf, type TestSystem } from '../helpers/system.js';
+import { exportFiledAsBag } from '../helpers/transfer-bag.js';
 
 // 接收 in a real browser: another home exports a bag of one 件; the archivist uploads its tar into a
 // fonds on the 接收 page and sees it accepted, the item with its 本馆档号 and its four properties passed,
@@ -51,28 +51,7 @@ beforeAll(async () => {
     'test',
   );
   const out = path.join(sender.home, 'out', 'YJ-J013-2026-7');
-  await exportBatch(
-    {
-      db: sdb,
-      store: sender.store,
-      signingKey: sender.signingKey,
-      digest: 'sha256',
-      home: sender.home,
-      batches: {
-        batchForExport: async () => ({
-          code: 'YJ-J013-2026-7',
-          fonds: FONDS.code,
-          kind: 'fonds',
-          drawnBy: 'test',
-          items: [{ itemId: item.id, archiveCode: item.archiveCode }],
-        }),
-        markExported: async () => {},
-      },
-    },
-    SYSTEM,
-    'YJ-J013-2026-7',
-    { out },
-  );
+  await exportFiledAsBag(sender, 'YJ-J013-2026-7', [item], out);
   tarFile = path.join(sender.home, 'YJ-J013-2026-7.tar');
   await pipeline(bagTarStream(out), fs.createWriteStream(tarFile));
 }, 180_000);

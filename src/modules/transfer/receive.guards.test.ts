@@ -7,6 +7,7 @@ import { pdf as makePdf } from '../../../test/helpers/check-files.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import { openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
+import { exportFiledAsBag } from '../../../test/helpers/transfer-bag.js';
 import { type App, buildApp } from '../../http/app.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
@@ -14,7 +15,6 @@ import { addFile } from '../storage/file.service.js';
 import { bagTarStream } from './bag.tar.js';
 import { BagWriter } from './bag.write.js';
 import { buildEep, parseEep, spkiBase64 } from './eep.js';
-import { exportBatch } from './package.js';
 import { verifyReceipt } from './receipt.js';
 import { readSenderKey, receiveBag } from './receive.service.js';
 
@@ -65,29 +65,12 @@ beforeAll(async () => {
       'test',
     );
   }
-  const result = await exportBatch(
-    {
-      db: sender.database.db,
-      store: sender.store,
-      signingKey: sender.signingKey,
-      digest: 'sha256',
-      home: sender.home,
-      batches: {
-        batchForExport: async () => ({
-          code: 'YJ-J013-2026-7',
-          fonds: FONDS.code,
-          kind: 'fonds',
-          drawnBy: 'test',
-          items: filed.map((item) => ({ itemId: item.id, archiveCode: item.archiveCode })),
-        }),
-        markExported: async () => {},
-      },
-    },
-    SYSTEM,
+  bag = await exportFiledAsBag(
+    sender,
     'YJ-J013-2026-7',
-    { out: path.join(sender.home, 'out', 'YJ-J013-2026-7') },
+    filed,
+    path.join(sender.home, 'out', 'YJ-J013-2026-7'),
   );
-  bag = result.dir;
 
   // The same bag rebuilt by the sender, the second item's EEP validly signed with a hostile file name.
   hostile = path.join(sender.home, 'hostile');

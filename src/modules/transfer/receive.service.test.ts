@@ -6,11 +6,11 @@ import { pdf as makePdf } from '../../../test/helpers/check-files.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { FONDS, failure, reimbursement, validId } from '../../../test/helpers/fixtures.js';
 import { openTestSystem, streamOf, type TestSystem } from '../../../test/helpers/system.js';
+import { exportFiledAsBag } from '../../../test/helpers/transfer-bag.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems, getItem } from '../catalog/item.service.js';
 import { addFile, openFile } from '../storage/file.service.js';
 import { bagTarStream } from './bag.tar.js';
-import { exportBatch } from './package.js';
 import { verifyReceipt } from './receipt.js';
 import { receiveBag, receiveTar } from './receive.service.js';
 import { showReceived } from './receive.view.js';
@@ -67,29 +67,7 @@ beforeAll(async () => {
     );
   }
   const out = path.join(sender.home, 'out', 'YJ-J013-2026-1');
-  const result = await exportBatch(
-    {
-      db: sender.database.db,
-      store: sender.store,
-      signingKey: sender.signingKey,
-      digest: 'sha256',
-      home: sender.home,
-      batches: {
-        batchForExport: async () => ({
-          code: 'YJ-J013-2026-1',
-          fonds: FONDS.code,
-          kind: 'fonds',
-          drawnBy: 'test',
-          items: filed.map((item) => ({ itemId: item.id, archiveCode: item.archiveCode })),
-        }),
-        markExported: async () => {},
-      },
-    },
-    SYSTEM,
-    'YJ-J013-2026-1',
-    { out },
-  );
-  bag = result.dir;
+  bag = await exportFiledAsBag(sender, 'YJ-J013-2026-1', filed, out);
 });
 afterAll(async () => {
   await Promise.all([sender?.dispose(), receiver?.dispose()]);
