@@ -36,6 +36,7 @@ import * as shred from './migrations/20261227T150400-shred.js';
 import * as tombstonePerson from './migrations/20261227T150500-tombstone-person.js';
 import * as transfer from './migrations/20261228T100000-transfer.js';
 import * as receive from './migrations/20261228T110000-receive.js';
+import * as supervisorRole from './migrations/20261229T090000-supervisor-role.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -76,6 +77,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261227T150500-tombstone-person': tombstonePerson,
   '20261228T100000-transfer': transfer,
   '20261228T110000-receive': receive,
+  '20261229T090000-supervisor-role': supervisorRole,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

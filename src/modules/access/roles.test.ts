@@ -108,10 +108,23 @@ describe('role permissions', () => {
     expect(holders('audit.read')).toEqual(['auditor']);
   });
 
+  it('基金监管 permissions go to the supervisor (managers read the results); no administrative role holds one', () => {
+    const holders = (permission: keyof typeof PERMISSIONS) =>
+      ALL_ROLES.filter((role) => ROLE_PERMISSIONS[role].includes(permission));
+    expect(holders('fund.read')).toEqual(['manager', 'supervisor']);
+    expect(holders('fund.import')).toEqual(['supervisor']);
+    expect(holders('fund.rules')).toEqual(['supervisor']);
+    expect(holders('case.work')).toEqual(['supervisor']);
+    expect(holders('kpi.read')).toEqual(['archivist', 'manager', 'supervisor']);
+    for (const permission of ['fund.read', 'fund.import', 'fund.rules', 'case.work'] as const)
+      expect(CONTENT_PERMISSIONS).toContain(permission);
+    expect(() => checkRoles(['supervisor', 'auditor'])).toThrow(/三员分立/);
+  });
+
   it('disposition permissions go to the roles the plan names; only holds reach the auditor', () => {
     const holders = (permission: keyof typeof PERMISSIONS) =>
       ALL_ROLES.filter((role) => ROLE_PERMISSIONS[role].includes(permission));
-    expect(holders('hold.manage')).toEqual(['archivist', 'auditor']);
+    expect(holders('hold.manage')).toEqual(['archivist', 'supervisor', 'auditor']);
     expect(holders('appraisal.work')).toEqual(['reviewer', 'archivist', 'manager']);
     expect(holders('destruction.approve')).toEqual(['manager']);
     expect(holders('destruction.witness')).toEqual(['reviewer', 'archivist', 'manager']);
@@ -155,8 +168,10 @@ describe('role permissions', () => {
       'destruction.approve',
       'destruction.witness',
       'file.read',
+      'fund.read',
       'item.read',
       'item.unmask',
+      'kpi.read',
       'loan.approve',
       'loan.request',
       'use.stats',

@@ -9,6 +9,7 @@ export const ROLES = {
   archivist: '档案员',
   manager: '管理人员',
   insured: '参保人',
+  supervisor: '基金监管人员',
   sysadmin: '系统管理员',
   secadmin: '安全保密员',
   auditor: '安全审计员',
@@ -49,6 +50,11 @@ export const PERMISSIONS = {
   'destruction.carry': '执行销毁、确认纸质销毁',
   'transfer.manage': '编制、导出移交批次与登记回执',
   'transfer.receive': '接收进馆',
+  'fund.read': '查看结算数据、审核线索、异常与预测',
+  'fund.import': '导入与推送结算数据',
+  'fund.rules': '维护智能审核规则、运行审核',
+  'case.work': '核查案件（立案、核查、结论、结案）',
+  'kpi.read': '查看考核指标',
 } as const;
 
 export type Permission = keyof typeof PERMISSIONS;
@@ -89,6 +95,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'destruction.carry',
     'transfer.manage',
     'transfer.receive',
+    'kpi.read',
   ],
   manager: [
     'item.read',
@@ -99,6 +106,21 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
     'appraisal.work',
     'destruction.approve',
     'destruction.witness',
+    'fund.read',
+    'kpi.read',
+  ],
+  // 基金监管: the settlement data and its audit; the archives behind a settlement read under the usual
+  // scope and grants, sensitive ones masked unless unmasked with a purpose.
+  supervisor: [
+    ...BUSINESS_READ,
+    'item.unmask',
+    'loan.request',
+    'hold.manage',
+    'fund.read',
+    'fund.import',
+    'fund.rules',
+    'case.work',
+    'kpi.read',
   ],
   // Their own records: shown to them in full.
   insured: ['item.read', 'item.unmask', 'file.read'],
@@ -129,6 +151,10 @@ export const CONTENT_PERMISSIONS: readonly Permission[] = [
   'destruction.carry',
   'transfer.manage',
   'transfer.receive',
+  'fund.read',
+  'fund.import',
+  'fund.rules',
+  'case.work',
 ];
 
 export function isRole(value: string): value is Role {
