@@ -6,6 +6,7 @@ import {
   CloudUploadOutlined,
   DashboardOutlined,
   FolderOpenOutlined,
+  FundOutlined,
   HourglassOutlined,
   ReadOutlined,
   SearchOutlined,
@@ -88,6 +89,14 @@ export const NAV: NavEntry[] = [
       { path: '/transfer/batches', label: '移交', anyOf: ['transfer.manage'] },
       { path: '/transfer/received', label: '接收', anyOf: ['transfer.receive'] },
     ],
+  },
+  {
+    // 基金监管 (issue 27): each part appends its own entry below, one line each.
+    path: '/fund',
+    label: '基金监管',
+    icon: <FundOutlined />,
+    anyOf: ['fund.read', 'fund.import', 'fund.rules', 'case.work', 'kpi.read'],
+    children: [{ path: '/fund/kpi', label: '考核指标', anyOf: ['kpi.read'] }],
   },
   { path: '/use', label: '利用统计', icon: <BarChartOutlined />, anyOf: ['use.stats', 'loan.request'] },
   { path: '/audit', label: '审计', icon: <AuditOutlined />, anyOf: ['audit.read'] },
