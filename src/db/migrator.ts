@@ -37,6 +37,7 @@ import * as tombstonePerson from './migrations/20261227T150500-tombstone-person.
 import * as transfer from './migrations/20261228T100000-transfer.js';
 import * as receive from './migrations/20261228T110000-receive.js';
 import * as supervisorRole from './migrations/20261229T090000-supervisor-role.js';
+import * as fundSettlement from './migrations/20261229T100000-fund-settlement.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
 // same set; names are timestamps, and Kysely applies them in name order.
@@ -78,6 +79,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261228T100000-transfer': transfer,
   '20261228T110000-receive': receive,
   '20261229T090000-supervisor-role': supervisorRole,
+  '20261229T100000-fund-settlement': fundSettlement,
 };
 
 export const MIGRATION_TABLE = 'yidang_migration';

@@ -10,6 +10,7 @@ import type { DuplicateTables } from '../modules/duplicates/duplicates.tables.js
 import type { InsuredTables } from '../modules/insured/insured.tables.js';
 import type { ImportTables } from '../modules/import/import.tables.js';
 import type { IngestTables } from '../modules/push/push.tables.js';
+import type { SettlementTables } from '../modules/fund/settlement.tables.js';
 import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { JobTables } from '../modules/jobs/jobs.tables.js';
@@ -46,6 +47,7 @@ export interface DatabaseSchema
     LoanReminderTables,
     LendingTables,
     ScanTables,
+    SettlementTables,
     SearchTables,
     StorageTables,
     TransferTables,
