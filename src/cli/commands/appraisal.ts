@@ -1,12 +1,7 @@
 import type { Command } from 'commander';
+import { decide, propose } from '../../modules/disposition/appraisal.decide.js';
 import { APPRAISAL_CHOICES, ROUND_STATES } from '../../modules/disposition/appraisal.names.js';
-import {
-  addItems,
-  decide,
-  openRound,
-  propose,
-  setMembers,
-} from '../../modules/disposition/appraisal.service.js';
+import { addItems, openRound, setMembers } from '../../modules/disposition/appraisal.service.js';
 import { expiryList, listRounds, showRound } from '../../modules/disposition/appraisal.view.js';
 import { refreshAllExpiry } from '../../modules/disposition/expiry.job.js';
 import { beijingDateTime } from '../../shared/beijing-time.js';

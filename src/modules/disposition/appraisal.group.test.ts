@@ -4,8 +4,9 @@ import { failure, reimbursement, validId } from '../../../test/helpers/fixtures.
 import { db, eventsOf, useGrantDatabase, user } from '../../../test/helpers/grant-service.js';
 import { accessContextOf, type Principal } from '../access/principal.js';
 import { fileItems } from '../catalog/item.service.js';
+import { decide, propose } from './appraisal.decide.js';
 import { everMembers } from './appraisal.queries.js';
-import { addItems, decide, openRound, propose, setMembers } from './appraisal.service.js';
+import { addItems, openRound, setMembers } from './appraisal.service.js';
 
 // Review findings F5 and F11 on a real database (PGlite, or PostgreSQL with DATABASE_URL): a round's
 // group is changed only by its opener or lead and only before the first proposal or decision, everyone

@@ -5,7 +5,8 @@ import { accessOf } from '../../http/auth.js';
 import { ErrorResponseSchema } from '../../http/errors.js';
 import { Nullable } from '../../http/schemas.js';
 import { dueCounts } from '../catalog/expiry.queries.js';
-import { addItems, decide, openRound, propose, setMembers } from './appraisal.service.js';
+import { decide, propose } from './appraisal.decide.js';
+import { addItems, openRound, setMembers } from './appraisal.service.js';
 import { expiryList, listRounds, showRound } from './appraisal.view.js';
 
 // 到期档案与鉴定批次: the expiry list, the dashboard's count, rounds with their group, proposals and

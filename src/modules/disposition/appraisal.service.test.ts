@@ -4,14 +4,15 @@ import { failure, reimbursement, validId } from '../../../test/helpers/fixtures.
 import { db, EVERYTHING, eventsOf, useGrantDatabase, user } from '../../../test/helpers/grant-service.js';
 import { accessContextOf, type Principal } from '../access/principal.js';
 import { dueWithinYear } from '../catalog/expiry.queries.js';
-import { fileItems } from '../catalog/item.service.js';
 import { listItemVersions } from '../catalog/item.queries.js';
+import { fileItems } from '../catalog/item.service.js';
 import { removeRetentionOverride, setRetentionOverride } from '../catalog/retention.service.js';
+import { JobRuntime } from '../jobs/job.runtime.js';
+import { decide, propose } from './appraisal.decide.js';
 import { itemsDecidedForDestruction } from './appraisal.queries.js';
-import { addItems, decide, openRound, propose, setMembers } from './appraisal.service.js';
+import { addItems, openRound, setMembers } from './appraisal.service.js';
 import { expiryList, listRounds, showRound } from './appraisal.view.js';
 import { expiryRefreshJob, refreshAllExpiry } from './expiry.job.js';
-import { JobRuntime } from '../jobs/job.runtime.js';
 
 // 到期档案与鉴定批次 on a real database (PGlite, or PostgreSQL with DATABASE_URL): the expiry list from
 // the schedule as it stands, a round's group, proposals and the lead's batch decision with
