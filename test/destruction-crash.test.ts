@@ -3,10 +3,10 @@ import { loadConfig } from '../src/config/config.js';
 import type { Principal } from '../src/modules/access/principal.js';
 import { findItemsByIds } from '../src/modules/catalog/item.queries.js';
 import { scopedQuery } from '../src/modules/catalog/item.scope.js';
+import { drawRegister } from '../src/modules/disposition/destruction.draw.js';
 import {
   approveRegister,
   carryOutRegister,
-  drawRegister,
   signRegister,
 } from '../src/modules/disposition/destruction.service.js';
 import { addFile, openFile } from '../src/modules/storage/file.service.js';

@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { carryOut } from '../../modules/disposition/destruction.carry.js';
+import { drawRegister } from '../../modules/disposition/destruction.draw.js';
+import { PAPER_METHODS, REGISTER_STATES } from '../../modules/disposition/destruction.names.js';
 import { confirmPaper } from '../../modules/disposition/destruction.paper.js';
 import {
   approveRegister,
   carryOutRegister,
-  drawRegister,
   type SignRoleInput,
   signRegister,
   withdrawRegister,
@@ -14,7 +15,6 @@ import {
   type RegisterView,
   showRegister,
 } from '../../modules/disposition/destruction.view.js';
-import { PAPER_METHODS, REGISTER_STATES } from '../../modules/disposition/destruction.names.js';
 import { invalid } from '../../shared/errors.js';
 import {
   parsePositiveInt,

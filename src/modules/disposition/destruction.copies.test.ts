@@ -9,7 +9,8 @@ import { type App, buildApp } from '../../http/app.js';
 import type { Principal } from '../access/principal.js';
 import { addFile } from '../storage/file.service.js';
 import { carryOut } from './destruction.carry.js';
-import { approveRegister, carryOutRegister, drawRegister, signRegister } from './destruction.service.js';
+import { drawRegister } from './destruction.draw.js';
+import { approveRegister, carryOutRegister, signRegister } from './destruction.service.js';
 
 // A certified copy (复制件) the insured person took of a file is archive content kept in the clear
 // (insured_copy.content): carrying out a 销毁清册 empties it with the item, and the person is told

@@ -7,11 +7,12 @@ import { failure, reimbursement } from '../../../test/helpers/fixtures.js';
 import { fileOneItem, openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import type { Principal } from '../access/principal.js';
 import { fileItems } from '../catalog/item.service.js';
-import { logEvent } from '../integrity/event-log.js';
 import { listEvents } from '../integrity/event.queries.js';
+import { logEvent } from '../integrity/event-log.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { roundStates } from './appraisal.queries.js';
-import { approveRegister, drawRegister, MAX_REGISTER_ROWS, signRegister } from './destruction.service.js';
+import { drawRegister, MAX_REGISTER_ROWS } from './destruction.draw.js';
+import { approveRegister, signRegister } from './destruction.service.js';
 import { listRegistersFor, showRegister } from './destruction.view.js';
 
 // A round whose group decided 销毁 for more items than the database driver binds parameters in one

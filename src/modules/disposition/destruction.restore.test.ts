@@ -26,8 +26,9 @@ import { scopedQuery } from '../catalog/item.scope.js';
 import { addFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { carryOut } from './destruction.carry.js';
+import { drawRegister } from './destruction.draw.js';
 import { confirmPaper } from './destruction.paper.js';
-import { approveRegister, carryOutRegister, drawRegister, signRegister } from './destruction.service.js';
+import { approveRegister, carryOutRegister, signRegister } from './destruction.service.js';
 
 // Restore never resurrects, whatever the item (review F2, F10, F17): a paper item and an item with no
 // file leave no blob record, yet a backup taken before their destruction, restored after it, brings

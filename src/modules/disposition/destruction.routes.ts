@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import type { Db } from '../../db/database.js';
 import { principalOf } from '../../http/auth.js';
 import { errorResponses } from '../../http/schemas.js';
+import { drawRegister } from './destruction.draw.js';
 import { registerFiles } from './destruction.file.js';
 import { confirmPaper } from './destruction.paper.js';
 import {
@@ -15,7 +16,6 @@ import {
 import {
   approveRegister,
   carryOutRegister,
-  drawRegister,
   signRegister,
   visibleRegister,
   withdrawRegister,

@@ -13,18 +13,19 @@ import {
   type TestSystem,
 } from '../../../test/helpers/system.js';
 import type { Principal } from '../access/principal.js';
+import { createBackup } from '../backup/backup.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { findItemsByCodes, listItemVersions } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
-import { markTransferred } from '../catalog/transferred.js';
 import { REDUCED_BY, REDUCED_REASON } from '../catalog/tombstone.js';
-import { createBackup } from '../backup/backup.service.js';
-import { addFile } from '../storage/file.service.js';
+import { markTransferred } from '../catalog/transferred.js';
 import { appendEvents } from '../integrity/event-log.js';
+import { addFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { carryOut } from './destruction.carry.js';
+import { drawRegister } from './destruction.draw.js';
 import { registerState } from './destruction.repo.js';
-import { approveRegister, carryOutRegister, drawRegister, signRegister } from './destruction.service.js';
+import { approveRegister, carryOutRegister, signRegister } from './destruction.service.js';
 import { showRegister } from './destruction.view.js';
 
 // The register's smaller rules (review F22): approval and a 监销人's signature by one person at the

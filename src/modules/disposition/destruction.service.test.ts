@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { account, roundDeciding } from '../../../test/helpers/destruction.js';
-import { createFonds } from '../catalog/fonds.service.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure, validId } from '../../../test/helpers/fixtures.js';
 import {
@@ -13,6 +12,7 @@ import {
   type TestSystem,
 } from '../../../test/helpers/system.js';
 import type { Principal } from '../access/principal.js';
+import { createFonds } from '../catalog/fonds.service.js';
 import { placeHold } from '../catalog/hold.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { findItemsByCodes, listItemVersions } from '../catalog/item.queries.js';
@@ -21,14 +21,9 @@ import { requestLoan } from '../lending/lending.service.js';
 import { addFile, openFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { carryOut } from './destruction.carry.js';
+import { drawRegister } from './destruction.draw.js';
 import { confirmPaper } from './destruction.paper.js';
-import {
-  approveRegister,
-  carryOutRegister,
-  drawRegister,
-  signRegister,
-  withdrawRegister,
-} from './destruction.service.js';
+import { approveRegister, carryOutRegister, signRegister, withdrawRegister } from './destruction.service.js';
 import { listRegistersFor, showRegister } from './destruction.view.js';
 
 // 销毁清册 on a real database and real replicas: drawing with each refusal and its reason, the

@@ -12,7 +12,8 @@ import { writePageTexts } from '../search/page-text.service.js';
 import type { SearchDocTable } from '../search/search.tables.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { carryOut } from './destruction.carry.js';
-import { approveRegister, carryOutRegister, drawRegister, signRegister } from './destruction.service.js';
+import { drawRegister } from './destruction.draw.js';
+import { approveRegister, carryOutRegister, signRegister } from './destruction.service.js';
 
 // The search index and the OCR page text never take a destroyed item's text back (review F18): an
 // indexer batch or an OCR page read before the carry-out committed writes afterwards — the writers

@@ -9,12 +9,8 @@ import { type App, buildApp } from '../../http/app.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { carryOut } from '../disposition/destruction.carry.js';
-import {
-  approveRegister,
-  carryOutRegister,
-  drawRegister,
-  signRegister,
-} from '../disposition/destruction.service.js';
+import { drawRegister } from '../disposition/destruction.draw.js';
+import { approveRegister, carryOutRegister, signRegister } from '../disposition/destruction.service.js';
 import { addFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 
