@@ -4,7 +4,7 @@
 //   L1         src/modules/regions, src/modules/notices (the inbox: any higher module sends notices)
 //   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
 //   L3         src/modules/access
-//   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit,lending}
+//   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit,lending,fund}
 //   L5         src/modules/{verify,backup,console,demo,vocabulary,use,insured,disposition,transfer,fhir}
 //   L6         src/http, src/system, src/cli (composition roots)
 // Two files of src/system open the whole system (database, keys, stores) for the top modules that
@@ -18,10 +18,10 @@ const KERNEL = '^src/(shared|config|db)/|^src/version[.]ts$|^src/modules/(integr
 const L1 = '^src/modules/(regions|notices)/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
-const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending)/';
+const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending|fund)/';
 const L5 = '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir)/';
 const LAYERED =
-  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir';
+  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|fund|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
 const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
 const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';

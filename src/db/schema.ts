@@ -1,4 +1,5 @@
 import type { AccessTables } from '../modules/access/access.tables.js';
+import type { CaseTables } from '../modules/cases/case.tables.js';
 import type { CatalogTables } from '../modules/catalog/catalog.tables.js';
 import type { HoldTables } from '../modules/catalog/hold.tables.js';
 import type { ExpiryTables } from '../modules/catalog/expiry.tables.js';
@@ -30,6 +31,7 @@ export interface DatabaseSchema
   extends AccessTables,
     AppraisalTables,
     ExpiryTables,
+    CaseTables,
     CatalogTables,
     HoldTables,
     ConsoleTables,

@@ -354,6 +354,18 @@ export interface EventPayloads {
     bagProblems: number;
     receiptDigest: string;
   };
+  // 结算数据 (fund/settlement*, generate*); subject fund-import:<id> or fund-generate:<seed>. Counts and
+  // digests only: no ID number, person key or diagnosis.
+  'fund.settlements_generated': {
+    seed: number;
+    from: string;
+    to: string;
+    settlements: number;
+    lines: number;
+    persons: number;
+    injected: Record<string, number>;
+    truthDigest: string;
+  };
 }
 
 export type EventName = keyof EventPayloads;
@@ -389,6 +401,7 @@ export type SubjectKind =
   | 'appraisal'
   | 'transfer'
   | 'receive'
+  | 'fund_import'
   | 'any';
 
 export interface EventType {
@@ -517,6 +530,7 @@ export const EVENT_TYPES = {
   'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
   'transfer.downloaded': { label: '下载移交包', subject: 'transfer' },
   'receive.received': { label: '接收移交包并出具回执', subject: 'receive' },
+  'fund.settlements_generated': { label: '生成模拟结算数据', subject: 'fund_import' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];
