@@ -366,6 +366,25 @@ export interface EventPayloads {
     injected: Record<string, number>;
     truthDigest: string;
   };
+  // 核查案件 (cases/*); subject case:<HC…>, state the case's digest (region, assignee, state, evidence,
+  // holds, clues, conclusion). Notes are referred to by number: their text stays in the case.
+  'case.opened': {
+    title: string;
+    source: 'clue' | 'manual';
+    reason: string | null;
+    fonds: string;
+    region: string;
+    assignee: string | null;
+    clues: number[];
+    items: string[];
+    holds: string[];
+  };
+  'case.assigned': { assignee: string; previous: string | null };
+  'case.noted': { note: number };
+  'case.evidence_attached': { items: string[]; holds: string[] };
+  'case.clues_attached': { clues: number[]; items: string[]; holds: string[] };
+  'case.concluded': { conclusion: 'violation' | 'no_violation'; amount: string | null; reason: string | null };
+  'case.closed': { filedCode: string; holdsLifted: string[]; cluesReleased: number[] };
 }
 
 export type EventName = keyof EventPayloads;
@@ -401,6 +420,7 @@ export type SubjectKind =
   | 'appraisal'
   | 'transfer'
   | 'receive'
+  | 'case'
   | 'fund_import'
   | 'any';
 
@@ -530,6 +550,13 @@ export const EVENT_TYPES = {
   'transfer.withdrawn': { label: '撤销移交批次', subject: 'transfer' },
   'transfer.downloaded': { label: '下载移交包', subject: 'transfer' },
   'receive.received': { label: '接收移交包并出具回执', subject: 'receive' },
+  'case.opened': { label: '核查立案', subject: 'case' },
+  'case.assigned': { label: '指派核查承办人', subject: 'case' },
+  'case.noted': { label: '记录核查情况', subject: 'case' },
+  'case.evidence_attached': { label: '附入核查证据档案', subject: 'case' },
+  'case.clues_attached': { label: '并入核查线索', subject: 'case' },
+  'case.concluded': { label: '作出核查结论', subject: 'case' },
+  'case.closed': { label: '核查结案', subject: 'case' },
   'fund.settlements_generated': { label: '生成模拟结算数据', subject: 'fund_import' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
@@ -556,4 +583,5 @@ export const EVENT_GROUPS = {
   'appraisal.': '档案鉴定（全部）',
   'hold.': '冻结（全部）',
   'destruction.': '销毁清册（全部）',
+  'case.': '核查案件（全部）',
 } as const;

@@ -1,6 +1,7 @@
 import type { Db } from '../../db/database.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { requestStates, tokenStates, userStates } from '../access/access.queries.js';
+import { caseStates } from '../cases/case.queries.js';
 import { holdStates } from '../catalog/hold.queries.js';
 import { sequenceStates } from '../catalog/item.queries.js';
 import type { StoredEvent } from '../integrity/event.queries.js';
@@ -111,6 +112,14 @@ const KINDS: StateKind[] = [
     holds: '所列档案、导出的移交包摘要、接收回执或撤销状态',
     tables: 'transfer_batch、transfer_item',
     load: batchStates,
+  },
+  {
+    prefix: 'case:',
+    code: 'case',
+    name: (key) => `核查案件 ${key}`,
+    holds: '所属地区（决定谁能看到）、承办人、状态、证据档案、冻结、线索或结论',
+    tables: 'fund_case、fund_case_evidence、fund_case_hold、fund_case_clue、fund_case_note',
+    load: (db) => caseStates(db),
   },
 ];
 
