@@ -124,6 +124,8 @@ export const ERROR_CODES = {
   FUND_IMPORT_NOT_FOUND: '结算数据导入记录不存在',
   FUND_PUSH_INVALID: '推送的结算数据有误',
   FUND_SETTLEMENT_NOT_FOUND: '结算记录不存在',
+  FUND_ANOMALY_INVALID: '异常监测的查询条件有误',
+  FUND_GROUP_INVALID: '高风险群体的查询条件有误',
   FORBIDDEN: '无权进行此操作',
   GRANT_REQUIRED: '敏感档案须经批准的查阅申请后方可查阅',
   HEADERS_TOO_LARGE: '请求头过大',
