@@ -38,6 +38,7 @@ import * as transfer from './migrations/20261228T100000-transfer.js';
 import * as receive from './migrations/20261228T110000-receive.js';
 import * as supervisorRole from './migrations/20261229T090000-supervisor-role.js';
 import * as fundSettlement from './migrations/20261229T100000-fund-settlement.js';
+import * as fundRules from './migrations/20261229T110000-fund-rules.js';
 import * as cases from './migrations/20261229T120000-cases.js';
 
 // Migrations are listed here rather than read from disk so the compiled build and the tests run the
@@ -81,6 +82,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261228T110000-receive': receive,
   '20261229T090000-supervisor-role': supervisorRole,
   '20261229T100000-fund-settlement': fundSettlement,
+  '20261229T110000-fund-rules': fundRules,
   '20261229T120000-cases': cases,
 };
 

@@ -11,6 +11,7 @@ import type { DuplicateTables } from '../modules/duplicates/duplicates.tables.js
 import type { InsuredTables } from '../modules/insured/insured.tables.js';
 import type { ImportTables } from '../modules/import/import.tables.js';
 import type { IngestTables } from '../modules/push/push.tables.js';
+import type { FundRuleTables } from '../modules/fund/rule.tables.js';
 import type { SettlementTables } from '../modules/fund/settlement.tables.js';
 import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
@@ -42,6 +43,7 @@ export interface DatabaseSchema
     IngestTables,
     InsuredTables,
     IntegrityTables,
+    FundRuleTables,
     JobTables,
     LedgerTables,
     NoticeTables,

@@ -8,6 +8,7 @@ import { deliveryOn, noticeDeliveryJob } from '../modules/notices/notice.deliver
 import { ocrPageJob } from '../modules/scan/ocr.service.js';
 import { FIXITY_AUDIT_JOB, fixityAuditJob } from '../modules/storage/fixity.background.js';
 import { transferExportJob } from '../modules/transfer/package.js';
+import { fundRunJob } from '../modules/fund/run.service.js';
 import { registerForm } from '../modules/transfer/register-form.js';
 import { batchForExport, markExported } from '../modules/transfer/transfer.service.js';
 import { verifyRunJob } from '../modules/verify/verify-run.service.js';
@@ -50,6 +51,8 @@ export function systemJobRuntime(system: System, options: SystemJobOptions = {})
     )
     // Notices to a mail/SMS gateway (config.notices); registered even when off, so notices queued
     // while a hook was configured are settled rather than left waiting.
+    // 智能审核 runs started from the console or the API: one rule per transaction, progress per rule.
+    .register(fundRunJob(db))
     .register(noticeDeliveryJob(db, config.notices, options.clock))
     // Loan reminders (T−3, T, T+7 by default): each run sends what is due and not yet sent.
     .register(

@@ -385,6 +385,27 @@ export interface EventPayloads {
   'case.clues_attached': { clues: number[]; items: string[]; holds: string[] };
   'case.concluded': { conclusion: 'violation' | 'no_violation'; amount: string | null; reason: string | null };
   'case.closed': { filedCode: string; holdsLifted: string[]; cluesReleased: number[] };
+  // 智能审核规则与线索 (fund/rule*, run*, clue*); subject fund-rule:<code>, fund-run:<id>, fund-clue:<id>.
+  // No person, ID number or diagnosis: rules, parameters, regions and counts only.
+  'fund.rule_changed': {
+    rule: string;
+    version: number;
+    active: boolean;
+    params: Record<string, number | string[]>;
+    previous: { version: number; active: boolean; params: Record<string, number | string[]> };
+    reason: string;
+  };
+  'fund.run_started': {
+    region: string;
+    from: string;
+    to: string;
+    rules: Record<string, { version: number; revision: number }>;
+  };
+  'fund.run_finished': { clues: number; hits: Record<string, number> };
+  'fund.run_failed': { error: string };
+  'fund.clue_dismissed': { rule: string; reason: string };
+  'fund.clue_attached': { rule: string; case: string };
+  'fund.clue_released': { rule: string; case: string };
 }
 
 export type EventName = keyof EventPayloads;
@@ -422,6 +443,9 @@ export type SubjectKind =
   | 'receive'
   | 'case'
   | 'fund_import'
+  | 'fund_rule'
+  | 'fund_run'
+  | 'fund_clue'
   | 'any';
 
 export interface EventType {
@@ -558,6 +582,13 @@ export const EVENT_TYPES = {
   'case.concluded': { label: '作出核查结论', subject: 'case' },
   'case.closed': { label: '核查结案', subject: 'case' },
   'fund.settlements_generated': { label: '生成模拟结算数据', subject: 'fund_import' },
+  'fund.rule_changed': { label: '修改审核规则', subject: 'fund_rule' },
+  'fund.run_started': { label: '开始智能审核', subject: 'fund_run' },
+  'fund.run_finished': { label: '完成智能审核', subject: 'fund_run' },
+  'fund.run_failed': { label: '智能审核失败', subject: 'fund_run' },
+  'fund.clue_dismissed': { label: '排除审核线索', subject: 'fund_clue' },
+  'fund.clue_attached': { label: '线索并入核查案件', subject: 'fund_clue' },
+  'fund.clue_released': { label: '线索移出核查案件', subject: 'fund_clue' },
 } as const satisfies { readonly [Name in EventName]: EventType };
 
 export const EVENT_NAMES = Object.keys(EVENT_TYPES) as EventName[];

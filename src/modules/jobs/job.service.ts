@@ -32,6 +32,7 @@ export const JOB_KIND_LABELS: Readonly<Record<string, string>> = {
   'expiry.refresh': '刷新到期档案清单',
   'destruction.carry': '执行销毁清册',
   'transfer.export': '导出移交包',
+  'fund.run': '智能审核运行',
 };
 
 export interface JobView {
