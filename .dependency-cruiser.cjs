@@ -5,7 +5,7 @@
 //   L2         src/modules/catalog, src/modules/storage, src/modules/watermark
 //   L3         src/modules/access
 //   L4         src/modules/{search,push,import,scan,check,duplicates,ledgers,audit,lending,fund}
-//   L5         src/modules/{verify,backup,console,demo,vocabulary,use,insured,disposition,transfer,fhir,cases}
+//   L5         src/modules/{verify,backup,console,demo,vocabulary,use,insured,disposition,transfer,fhir,cases,kpi}
 //   L6         src/http, src/system, src/cli (composition roots)
 // Two files of src/system open the whole system (database, keys, stores) for the top modules that
 // act on all of it (backup, restore): src/system/system.ts and server-file.ts stand between L3 and L4.
@@ -19,9 +19,9 @@ const L1 = '^src/modules/(regions|notices)/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
 const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending|fund)/';
-const L5 = '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases)/';
+const L5 = '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases|kpi)/';
 const LAYERED =
-  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|fund|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases';
+  'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|fund|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases|kpi';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.
 const HTTP_BASE = '^src/http/(errors|schemas|mask-text)[.]ts$';
 const TOP = '^src/(system|cli)/|^src/http/(?!(errors|schemas|mask-text)[.]ts$)';

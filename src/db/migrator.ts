@@ -37,6 +37,7 @@ import * as tombstonePerson from './migrations/20261227T150500-tombstone-person.
 import * as transfer from './migrations/20261228T100000-transfer.js';
 import * as receive from './migrations/20261228T110000-receive.js';
 import * as supervisorRole from './migrations/20261229T090000-supervisor-role.js';
+import * as kpi from './migrations/20261229T140000-kpi.js';
 import * as fundSettlement from './migrations/20261229T100000-fund-settlement.js';
 import * as fundRules from './migrations/20261229T110000-fund-rules.js';
 import * as cases from './migrations/20261229T120000-cases.js';
@@ -81,6 +82,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261228T100000-transfer': transfer,
   '20261228T110000-receive': receive,
   '20261229T090000-supervisor-role': supervisorRole,
+  '20261229T140000-kpi': kpi,
   '20261229T100000-fund-settlement': fundSettlement,
   '20261229T110000-fund-rules': fundRules,
   '20261229T120000-cases': cases,

@@ -16,6 +16,7 @@ import type { SettlementTables } from '../modules/fund/settlement.tables.js';
 import type { ScanTables } from '../modules/scan/scan.tables.js';
 import type { IntegrityTables } from '../modules/integrity/integrity.tables.js';
 import type { JobTables } from '../modules/jobs/jobs.tables.js';
+import type { KpiTables } from '../modules/kpi/kpi.tables.js';
 import type { LedgerTables } from '../modules/ledgers/ledgers.tables.js';
 import type { NoticeTables } from '../modules/notices/notices.tables.js';
 import type { ReceiveTables } from '../modules/transfer/receive.tables.js';
@@ -45,6 +46,7 @@ export interface DatabaseSchema
     IntegrityTables,
     FundRuleTables,
     JobTables,
+    KpiTables,
     LedgerTables,
     NoticeTables,
     ReceiveTables,

@@ -234,6 +234,16 @@ export interface EventPayloads {
     effect: 'voucher' | 'rights' | 'audit' | 'compilation' | 'other';
     note: string | null;
   };
+  // 安全事件 (kpi/incident.*), counted by 安全事故率; subject incident:<AQ-…>. No archive content.
+  'kpi.incident_recorded': {
+    fonds: string;
+    region: string;
+    kind: 'alert' | 'leak';
+    occurredAt: string;
+    description: string;
+    alert: { actor: string; hour: string } | null;
+  };
+  'kpi.incident_withdrawn': { reason: string };
   // 冻结 (catalog/hold.*); subject hold:<DJ-…>, state the hold's digest. The person is masked.
   'hold.placed': {
     fonds: string;
@@ -441,6 +451,7 @@ export type SubjectKind =
   | 'appraisal'
   | 'transfer'
   | 'receive'
+  | 'incident'
   | 'case'
   | 'fund_import'
   | 'fund_rule'
@@ -549,6 +560,8 @@ export const EVENT_TYPES = {
   'loan.rule_set': { label: '设置借阅规则', subject: 'loan_rule' },
   'loan.rule_removed': { label: '删除借阅规则', subject: 'loan_rule' },
   'use.effect_recorded': { label: '记录利用效果', subject: 'use' },
+  'kpi.incident_recorded': { label: '登记安全事件', subject: 'incident' },
+  'kpi.incident_withdrawn': { label: '撤销安全事件', subject: 'incident' },
   'hold.placed': { label: '冻结档案', subject: 'hold' },
   'hold.lifted': { label: '解除冻结', subject: 'hold' },
   'destruction.drawn': { label: '编制销毁清册', subject: 'register' },

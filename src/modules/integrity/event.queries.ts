@@ -31,3 +31,16 @@ export function firstPayloadField(
   return sql<string | null>`(select c.payload::jsonb ->> ${field} from integrity_event c
     where c.subject = ${subject} and c.action = ${action} order by c.seq limit 1)`;
 }
+
+/**
+ * The subjects of the events of `actions` recorded within [from, to), one row each, as a derived table
+ * of one column (subject), for counting events per unit (the assessment's reads per 10,000). Found
+ * through the log's recorded_at index.
+ */
+export function eventSubjectsIn(
+  actions: readonly EventName[],
+  range: { from: Date; to: Date },
+): RawBuilder<unknown> {
+  return sql`(select e.subject from integrity_event e where e.action in (${sql.join([...actions])})
+    and e.recorded_at >= ${range.from} and e.recorded_at < ${range.to})`;
+}
