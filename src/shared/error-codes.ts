@@ -355,6 +355,7 @@ export const ERROR_CODES = {
   TOTP_REQUIRED: '请输入动态口令',
   TOTP_SECRET_INVALID: '动态口令密钥格式不正确',
   TRANSFER_EXPORT_FAILED: '移交包导出失败',
+  TRANSFER_INDEX_BEHIND: '检索索引尚未跟上最新归档，暂不能按检索式编制移交批次',
   TRANSFER_INPUT_INVALID: '移交批次的填写内容有误',
   TRANSFER_NOTHING: '没有可移交的档案',
   TRANSFER_NOT_FOUND: '移交批次不存在',

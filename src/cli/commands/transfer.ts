@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { catchUpIndex } from '../../modules/search/indexer.js';
 import { exportBatch } from '../../modules/transfer/package.js';
 import { registerForm } from '../../modules/transfer/register-form.js';
 import { acceptReceipt } from '../../modules/transfer/transfer.accept.js';
@@ -22,7 +23,7 @@ import {
 import { asCliUser, promptHidden } from '../sign-in.js';
 
 // yidang transfer …: 移交批次 from the command line, through the same services, rights and scope as the
-// API: draw (by fonds, category, year, 档号 or — 参保关系转移 — a person), export the bag (the job a
+// API: draw (by fonds, category, year, 档号, a search query or — 参保关系转移 — a person), export the bag (the job a
 // server would run, here run at once and waited for), record the receiver's 回执, withdraw, and the
 // 登记表. A person's ID number is read from --id-number - (standard input or a hidden prompt) so it
 // stays out of the shell history.
@@ -35,6 +36,7 @@ function show(view: BatchView): void {
     `移交批次 ${view.code}：${view.stateLabel}；全宗 ${view.fonds}，${view.kindLabel}，接收单位 ${view.receiver}\n` +
       `  移交 ${view.totals.items} 件，${view.totals.files} 个文件，${(view.totals.bytes / 1e9).toFixed(3)} GB；不能移交 ${view.counts.refused} 件\n`,
   );
+  if (view.selector.query !== undefined) process.stdout.write(`  检索式：${view.selector.query}\n`);
   if (view.exported)
     process.stdout.write(`  移交包摘要（${view.exported.algorithm}）：${view.exported.digest}\n`);
   if (view.receipt)
@@ -92,12 +94,15 @@ export function registerTransferCommands(program: Command): void {
 
   transfer
     .command('create')
-    .description('编制移交批次（按全宗、类别、年度或档号；--person 为参保关系转移）；不能移交的逐件列出原因')
+    .description(
+      '编制移交批次（按全宗、类别、年度、档号或检索式；--person 为参保关系转移）；不能移交的逐件列出原因',
+    )
     .requiredOption('--fonds <全宗号>', '全宗号')
     .requiredOption('--receiver <接收单位>', '接收单位（档案馆或转入地经办机构）')
     .option('--category <类别>', '类别代码（含其下级类别）')
     .option('--year <年度>', '年度')
     .option('--item <档号...>', '只移交这些档号')
+    .option('--query <检索式>', '只移交按此检索式（与 yidang search 相同的检索语言）在该全宗中检索到的档案')
     .option('--receiver-key <公钥>', '接收方公钥（PEM 或 base64 文件，或 base64 文本）：只接受由它签署的回执')
     .option('--person', '参保关系转移：只移交一位参保人的档案（与 --id-number - 同用）')
     .option('--id-number <身份证号>', '参保人身份证号：只能写 -，再从标准输入或提示中输入')
@@ -110,6 +115,7 @@ export function registerTransferCommands(program: Command): void {
         category?: string;
         year?: string;
         item?: string[];
+        query?: string;
         person?: boolean;
         idNumber?: string;
         receiverKey?: string;
@@ -120,8 +126,10 @@ export function registerTransferCommands(program: Command): void {
         const receiverKey = await readKey(options.receiverKey);
         if (options.person && idNumber === undefined)
           throw invalid('TRANSFER_INPUT_INVALID', '参保关系转移须用 --id-number - 输入参保人身份证号');
-        const drawn = await withDatabase((database) =>
-          asCliUser(database.db, options.user, PERMISSION, (user) =>
+        const drawn = await withDatabase(async (database) => {
+          // A one-shot command has no background indexer: the index takes in every filing first.
+          if (options.query !== undefined) await catchUpIndex(database.db);
+          return asCliUser(database.db, options.user, PERMISSION, (user) =>
             drawBatch(database.db, user.access, {
               fonds: options.fonds,
               receiver: options.receiver,
@@ -129,11 +137,12 @@ export function registerTransferCommands(program: Command): void {
               ...(options.category ? { category: options.category } : {}),
               ...(options.year ? { year: parsePositiveInt(options.year, '--year', 2200) } : {}),
               ...(options.item ? { items: options.item } : {}),
+              ...(options.query !== undefined ? { query: options.query } : {}),
               ...(idNumber !== undefined ? { idNumber } : {}),
               ...(receiverKey !== undefined ? { receiverKey } : {}),
             }),
-          ),
-        );
+          );
+        });
         if (options.json) return printJson(drawn);
         process.stdout.write(`已编制移交批次 ${drawn.code}，列入 ${drawn.items} 件\n`);
         for (const refusal of drawn.refused) process.stdout.write(`  未列入 ${refusal.message}\n`);

@@ -59,7 +59,7 @@ export function registerDocument(
       { label: '移交方式', value: view.kindLabel },
       {
         label: '内容描述',
-        value: `全宗 ${view.fonds}${view.selector.category ? ` 类别 ${view.selector.category}` : ''}${view.selector.year ? ` ${view.selector.year} 年度` : ''}`,
+        value: `全宗 ${view.fonds}${view.selector.category ? ` 类别 ${view.selector.category}` : ''}${view.selector.year ? ` ${view.selector.year} 年度` : ''}${view.selector.query ? ` 检索式“${view.selector.query.slice(0, 60)}”` : ''}`,
       },
       { label: '移交电子档案数量', value: `${view.totals.items} 件，${view.totals.files} 个文件` },
       { label: '移交数据量', value: `${gigabytes(view.totals.bytes)} GB` },

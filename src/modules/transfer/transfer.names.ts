@@ -7,7 +7,7 @@ export type BatchState = 'drawn' | 'exported' | 'accepted' | 'withdrawn';
 export type TransferItemState = 'included' | 'refused' | 'accepted' | 'rejected';
 
 export const TRANSFER_KINDS: Readonly<Record<TransferKind, string>> = {
-  fonds: '进馆移交（按全宗、类别、年度或档号）',
+  fonds: '进馆移交（按全宗、类别、年度、档号或检索式）',
   person: '参保关系转移（按参保人）',
 };
 
@@ -56,4 +56,16 @@ export function keepYears(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.YIDANG_TRANSFER_KEEP_YEARS;
   const years = raw === undefined || raw === '' ? 5 : Number(raw);
   return Number.isInteger(years) && years >= 0 && years <= 100 ? years : 5;
+}
+
+/**
+ * A batch's selector as its events carry it: the 检索式 only as its digest, since a query may name a
+ * person (姓名:…) and the log is read more widely than the batch (the batch row keeps the text).
+ */
+export function loggedSelector<T extends { query?: string }>(
+  selector: T,
+): Omit<T, 'query'> & { query?: string } {
+  const { query, ...rest } = selector;
+  if (query === undefined) return rest;
+  return { ...rest, query: `sha256:${createHash('sha256').update(query, 'utf8').digest('hex')}` };
 }

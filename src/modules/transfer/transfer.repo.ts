@@ -1,6 +1,6 @@
 import { type Insertable, type RawBuilder, type Selectable, sql, type Updateable } from 'kysely';
 import type { Db } from '../../db/database.js';
-import { type BatchState, keyFingerprint, type TransferItemState } from './transfer.names.js';
+import { type BatchState, keyFingerprint, loggedSelector, type TransferItemState } from './transfer.names.js';
 import type { TransferBatchTable, TransferItemTable } from './transfer.tables.js';
 
 // The only SQL of transfer batches: the batch, its items and the per-fonds number sequence.
@@ -157,7 +157,7 @@ export function stateOf(
     code: batch.code,
     fonds: batch.fonds_code,
     kind: batch.kind,
-    selector: batch.selector,
+    selector: loggedSelector(batch.selector),
     receiver: batch.receiver,
     receiverKey: keyFingerprint(batch.receiver_key),
     state: batch.state,

@@ -66,7 +66,8 @@ export const transferRoutes: FastifyPluginAsyncTypebox<{ db: Db; home?: string }
       config: { permission: PERMISSION },
       schema: {
         tags,
-        summary: '编制移交批次（按全宗、类别、年度、档号，或按参保人做参保关系转移）；不能移交的逐件列出原因',
+        summary:
+          '编制移交批次（按全宗、类别、年度、档号、检索式，或按参保人做参保关系转移）；不能移交的逐件列出原因',
         body: DrawSchema,
         response: { 201: DrawResultSchema, ...errors },
       },

@@ -66,6 +66,9 @@ export const BatchSchema = Type.Composite([
       category: Type.Optional(Type.String()),
       year: Type.Optional(Type.Integer()),
       items: Type.Optional(Type.Integer({ description: '按档号选取的件数' })),
+      query: Type.Optional(
+        Type.String({ description: '按检索式选取：编制时的检索式（检索语言同档案检索）' }),
+      ),
       person: Type.Boolean({ description: '按参保人选取（只保存身份证号的盲索引）' }),
     }),
     exported: Nullable(
@@ -107,6 +110,13 @@ export const DrawSchema = Type.Object(
     year: Type.Optional(Type.Integer({ minimum: 1900, maximum: 2200, description: '年度' })),
     items: Type.Optional(
       Type.Array(Type.String({ maxLength: 100 }), { maxItems: 20000, description: '只移交这些档号' }),
+    ),
+    query: Type.Optional(
+      Type.String({
+        maxLength: 500,
+        description:
+          '只移交按此检索式（与档案检索相同的检索语言）在该全宗中检索到的档案；可与类别、年度同用；以编制人的检索范围为准',
+      }),
     ),
     receiverKey: Type.Optional(
       Type.String({ maxLength: 2000, description: '接收方公钥（base64 SPKI DER）：只接受由它签署的回执' }),

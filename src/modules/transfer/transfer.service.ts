@@ -9,17 +9,18 @@ import { refuseIdNumberInText } from '../../shared/id-in-text.js';
 import { loadCatalogContext } from '../catalog/catalog.context.js';
 import { checkIdNumber } from '../catalog/id-number.js';
 import { maskItem } from '../catalog/item.mask.js';
-import { countInScope, findItemsByCodes, findItemsByIds, listItems } from '../catalog/item.queries.js';
-import type { Item } from '../catalog/item.schema.js';
+import { countInScope, findItemsByIds } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { listItemFiles } from '../storage/storage.queries.js';
 import { removeBag } from './bag.remove.js';
 import { type Refusal, refusalsOf, refusalText } from './transfer.checks.js';
+import { candidates } from './transfer.draw.js';
 import {
   BATCH_STATES,
   type BatchState,
   keyFingerprint,
+  loggedSelector,
   type TransferKind,
   transferSubject,
 } from './transfer.names.js';
@@ -42,9 +43,7 @@ import type { TransferSelector } from './transfer.tables.js';
 // receiver's signed 回执 (transfer.accept.ts). Every step is an event carrying the batch's state.
 
 const CODE = /^YJ-[0-9A-Za-z]{1,4}-\d{4}-\d{1,6}$/;
-/** A batch's items at most (the bench packs 10,000; a fonds-year is usually far fewer). */
-export const MAX_BATCH_ITEMS = 20_000;
-const PAGE = 1000;
+export { MAX_BATCH_ITEMS } from './transfer.draw.js';
 
 const batchMissing = (code: string) =>
   notFound('TRANSFER_NOT_FOUND', `移交批次 ${String(code).slice(0, 40)} 不存在`);
@@ -173,6 +172,8 @@ export interface DrawInput {
   year?: number;
   /** Only these 档号. */
   items?: readonly string[];
+  /** Only what this search query (检索式, the search language) finds in the fonds. */
+  query?: string;
   /** kind person: the insured person's ID number (only its blind index is kept). */
   idNumber?: string;
   /** The receiver's public key (base64 SPKI DER): only a 回执 it signed will be accepted. */
@@ -184,62 +185,6 @@ export interface DrawResult {
   kind: TransferKind;
   items: number;
   refused: Refusal[];
-}
-
-/** The candidate items of a draw, within the caller's scope, in id order. */
-async function candidates(db: Db, access: AccessContext, input: DrawInput, fonds: string): Promise<Item[]> {
-  const scope = scopedQuery(access);
-  if (input.items && input.items.length > 0) {
-    const codes = [...new Set(input.items.map((code) => String(code).trim()))];
-    if (codes.length > MAX_BATCH_ITEMS)
-      throw invalid('TRANSFER_INPUT_INVALID', `一个移交批次最多 ${MAX_BATCH_ITEMS} 件`);
-    const found = await findItemsByCodes(db, codes, scope);
-    const known = new Set(found.map((item) => item.archiveCode));
-    const unknown = codes.filter((code) => !known.has(code));
-    if (unknown.length > 0)
-      throw notFound(
-        'ITEM_NOT_FOUND',
-        `以下档号不存在或不在您的档案范围内：${unknown.slice(0, 5).join('、').slice(0, 300)}`,
-      );
-    const outside = found.filter((item) => item.fonds !== fonds);
-    if (outside.length > 0)
-      throw invalid(
-        'TRANSFER_INPUT_INVALID',
-        `以下档案不属于全宗 ${fonds}：${outside
-          .slice(0, 5)
-          .map((item) => item.archiveCode)
-          .join('、')}`,
-      );
-    return found
-      .filter(
-        (item) =>
-          (input.category === undefined || item.category === input.category) &&
-          (input.year === undefined || item.year === input.year) &&
-          (input.idNumber === undefined || item.idNumber === input.idNumber),
-      )
-      .sort((a, b) => a.id - b.id);
-  }
-  const out: Item[] = [];
-  let afterId: number | undefined;
-  for (;;) {
-    const page = await listItems(db, {
-      fonds,
-      ...(input.category !== undefined ? { category: input.category } : {}),
-      ...(input.year !== undefined ? { year: input.year } : {}),
-      ...(input.idNumber !== undefined ? { idNumber: input.idNumber } : {}),
-      ...(afterId !== undefined ? { afterId } : {}),
-      limit: PAGE,
-      scope,
-    });
-    out.push(...page);
-    if (out.length > MAX_BATCH_ITEMS)
-      throw invalid(
-        'TRANSFER_INPUT_INVALID',
-        `符合条件的档案超过 ${MAX_BATCH_ITEMS} 件，请按类别或年度分批移交`,
-      );
-    if (page.length < PAGE) return out;
-    afterId = page.at(-1)?.id;
-  }
 }
 
 function readSelector(
@@ -266,6 +211,13 @@ function readSelector(
     )
       throw invalid('TRANSFER_INPUT_INVALID', '档号应为文字列表');
     if (input.items.length > 0) selector.items = [...new Set(input.items.map((code) => code.trim()))].sort();
+  }
+  if (input.query !== undefined) {
+    if (selector.items) throw invalid('TRANSFER_INPUT_INVALID', '按检索式编制时不能同时指定档号');
+    if (kind === 'person')
+      throw invalid('TRANSFER_INPUT_INVALID', '参保关系转移按身份证号选取，不能同时使用检索式');
+    // An ID number typed into the query is refused: the selector is kept and its digest logged.
+    selector.query = text(input.query, '检索式', 500, true) as string;
   }
   if (kind === 'person') {
     if (typeof input.idNumber !== 'string' || input.idNumber === '')
@@ -298,7 +250,13 @@ export async function drawBatch(db: Db, access: AccessContext, input: DrawInput)
   const found = await candidates(
     db,
     access,
-    { ...input, ...(selector.category ? { category: selector.category } : {}) },
+    {
+      ...(selector.category !== undefined ? { category: selector.category } : {}),
+      ...(selector.year !== undefined ? { year: selector.year } : {}),
+      ...(selector.items ? { items: selector.items } : {}),
+      ...(selector.query !== undefined ? { query: selector.query } : {}),
+      ...(kind === 'person' ? { idNumber: input.idNumber } : {}),
+    },
     fonds,
   );
   if (found.length === 0) throw invalid('TRANSFER_NOTHING', `全宗 ${fonds} 中没有符合条件的档案`);
@@ -367,7 +325,7 @@ export async function drawBatch(db: Db, access: AccessContext, input: DrawInput)
         kind,
         fonds,
         receiverKey: keyFingerprint(receiverKey),
-        selector: { ...selector },
+        selector: loggedSelector(selector),
         items: included.length,
         refusedCount: refused.length,
         refused: refused

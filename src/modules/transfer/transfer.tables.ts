@@ -15,6 +15,8 @@ export interface TransferSelector {
   year?: number;
   items?: string[];
   person?: string;
+  /** The 检索式 (search language) the batch was drawn by; its events carry only its digest. */
+  query?: string;
 }
 
 /** The four-property results of the item's latest check: per property, pass / fail / skipped. */

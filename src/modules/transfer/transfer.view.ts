@@ -49,7 +49,7 @@ export interface BatchItemView {
 }
 
 export interface BatchView extends BatchBrief {
-  selector: { category?: string; year?: number; items?: number; person: boolean };
+  selector: { category?: string; year?: number; items?: number; query?: string; person: boolean };
   exported: {
     by: string | null;
     at: string | null;
@@ -115,6 +115,7 @@ export function batchViewOf(batch: BatchRow, items: readonly BatchItemRow[]): Ba
       ...(batch.selector.category ? { category: batch.selector.category } : {}),
       ...(batch.selector.year ? { year: batch.selector.year } : {}),
       ...(batch.selector.items ? { items: batch.selector.items.length } : {}),
+      ...(batch.selector.query !== undefined ? { query: batch.selector.query } : {}),
       person: batch.kind === 'person',
     },
     exported:

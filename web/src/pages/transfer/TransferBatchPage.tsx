@@ -102,6 +102,9 @@ export default function TransferBatchPage() {
             <Descriptions.Item label="方式">{data.kindLabel}</Descriptions.Item>
             <Descriptions.Item label="全宗">{data.fonds}</Descriptions.Item>
             <Descriptions.Item label="接收单位">{data.receiver}</Descriptions.Item>
+            {data.selector.query !== undefined ? (
+              <Descriptions.Item label="检索式">{data.selector.query}</Descriptions.Item>
+            ) : null}
             <Descriptions.Item label="移交数量">
               {data.totals.items} 件，{data.totals.files} 个文件，{gigabytes(data.totals.bytes)} GB
             </Descriptions.Item>

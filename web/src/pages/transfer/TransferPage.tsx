@@ -10,7 +10,7 @@ import { getJson, postJson } from '../disposition/dispositionApi';
 import { type BatchBrief, batchColour, batchPath, batchPaths, type DrawResult } from './transferView';
 
 // 移交: the transfer batches of the user's fonds, newest first, and drawing a new one — by fonds,
-// category and year (进馆移交), or one insured person's archives (参保关系转移, by ID number; only its
+// category, year and a search query (检索式, the search page's language) (进馆移交), or one insured person's archives (参保关系转移, by ID number; only its
 // blind index is kept). Items that may not go are named with the reason on the batch's page.
 
 const columns: ColumnsType<BatchBrief> = [
@@ -55,6 +55,7 @@ interface DrawForm {
   receiver: string;
   category?: string;
   year?: number;
+  query?: string;
   idNumber?: string;
   receiverKey?: string;
 }
@@ -77,6 +78,7 @@ export default function TransferPage() {
         receiver: values.receiver.trim(),
         ...(values.category ? { category: values.category.trim() } : {}),
         ...(values.year ? { year: values.year } : {}),
+        ...(values.kind === 'fonds' && values.query?.trim() ? { query: values.query.trim() } : {}),
         ...(values.kind === 'person' && values.idNumber ? { idNumber: values.idNumber.trim() } : {}),
         ...(values.receiverKey ? { receiverKey: values.receiverKey.trim() } : {}),
       });
@@ -147,6 +149,12 @@ export default function TransferPage() {
               </Form.Item>
               <Form.Item name="year" label="年度（可选）">
                 <InputNumber min={1900} max={2200} style={{ width: 160 }} />
+              </Form.Item>
+              <Form.Item
+                name="query"
+                label="检索式（可选；与档案检索相同，如 题名:住院 AND 2023，只移交检索到的档案）"
+              >
+                <Input maxLength={500} data-testid="transfer-query" />
               </Form.Item>
             </>
           )}
