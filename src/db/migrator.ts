@@ -39,6 +39,7 @@ import * as receive from './migrations/20261228T110000-receive.js';
 import * as supervisorRole from './migrations/20261229T090000-supervisor-role.js';
 import * as kpi from './migrations/20261229T140000-kpi.js';
 import * as fundSettlement from './migrations/20261229T100000-fund-settlement.js';
+import * as receivedOrigin from './migrations/20261229T150000-received-origin.js';
 import * as fundRules from './migrations/20261229T110000-fund-rules.js';
 import * as cases from './migrations/20261229T120000-cases.js';
 
@@ -84,6 +85,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '20261229T090000-supervisor-role': supervisorRole,
   '20261229T140000-kpi': kpi,
   '20261229T100000-fund-settlement': fundSettlement,
+  '20261229T150000-received-origin': receivedOrigin,
   '20261229T110000-fund-rules': fundRules,
   '20261229T120000-cases': cases,
 };

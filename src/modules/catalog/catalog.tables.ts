@@ -116,6 +116,10 @@ export interface ArchiveItemTable {
   transferred_batch: ColumnType<string | null, string | null | undefined, string | null>;
   transferred_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   transfer_keep_until: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 接收 (received.ts): filed from another agency's package — its 档号 (原档号), 来源单位 and 移交批次. */
+  received_code: ColumnType<string | null, string | null | undefined, string | null>;
+  received_from: ColumnType<string | null, string | null | undefined, string | null>;
+  received_batch: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface ArchiveItemVersionTable {

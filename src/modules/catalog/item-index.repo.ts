@@ -29,6 +29,7 @@ export type IndexedItemRow = Pick<
   | 'insured_number'
   | 'id_number_index'
   | 'extra'
+  | 'received_code'
 >;
 
 /**
@@ -47,7 +48,7 @@ export async function loadItemsToIndex(
       select id, archive_code, fonds_code, category_id, year, retention, pooling_region, carrier,
         sensitivity, doc_date::text as doc_date, amount::text as amount, version, title, person_name,
         business_type, doc_number, responsible, handler, handling_agency, insured_number,
-        id_number_index, extra
+        id_number_index, extra, received_code
       from archive_item where archive_code = any(${[...archiveCodes]}::text[])
     ) item`.execute(db);
   const items = result.rows[0]?.items;

@@ -246,6 +246,9 @@ function storedItem(row: Selectable<ArchiveItemTable>, category: string, categor
     transferredBatch: row.transferred_batch,
     transferredAt: row.transferred_at,
     transferKeepUntil: row.transfer_keep_until,
+    receivedCode: row.received_code,
+    receivedFrom: row.received_from,
+    receivedBatch: row.received_batch,
   });
 }
 
@@ -297,6 +300,9 @@ function itemQuery(db: Db, scope: ScopedQuery) {
       'i.transferred_batch as transferredBatch',
       'i.transferred_at as transferredAt',
       'i.transfer_keep_until as transferKeepUntil',
+      'i.received_code as receivedCode',
+      'i.received_from as receivedFrom',
+      'i.received_batch as receivedBatch',
     ]);
 }
 
@@ -314,6 +320,9 @@ function toItem(row: ItemRow): Item {
     transferredBatch,
     transferredAt,
     transferKeepUntil,
+    receivedCode,
+    receivedFrom,
+    receivedBatch,
     ...rest
   } = row;
   return {
@@ -341,6 +350,16 @@ function toItem(row: ItemRow): Item {
             batch: transferredBatch,
             at: iso(transferredAt) as string,
             keepUntil: transferKeepUntil as string,
+          },
+        }
+      : {}),
+    // 接收: outside the item's logged state (itemState); its item.received event names the origin.
+    ...(receivedCode
+      ? {
+          received: {
+            originalCode: receivedCode,
+            source: receivedFrom ?? '',
+            batch: receivedBatch ?? '',
           },
         }
       : {}),

@@ -201,6 +201,16 @@ export const ItemSchema = Type.Object(
         },
       ),
     ),
+    received: Type.Optional(
+      Type.Object(
+        {
+          originalCode: Type.String({ description: '原档号（移交方的档号）' }),
+          source: Type.String({ description: '来源单位（移交方）' }),
+          batch: Type.String({ description: '移交批次编号' }),
+        },
+        { description: '接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段' },
+      ),
+    ),
   },
   { description: '档案' },
 );

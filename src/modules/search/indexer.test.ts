@@ -86,6 +86,7 @@ describe('the indexer', () => {
       insured_number: null,
       id_number_index: null,
       extra: {},
+      received_code: null,
     });
     const lexemes = [...doc.terms.matchAll(/'((?:[^']|'')*)'/g)].map((match) => match[1] as string);
     expect(lexemes.length).toBeGreaterThan(0);

@@ -112,6 +112,7 @@ export function buildDoc(
     name,
     businessType,
     normalized(row.archive_code),
+    normalized(row.received_code),
     docNumber,
     normalized(row.responsible),
     normalized(row.handler),
@@ -125,6 +126,8 @@ export function buildDoc(
   // Values shared by whole runs of items (the agency, the staff member) are filters, not words: as
   // words they would add the same twenty terms to every row for matches nobody needs.
   terms.add(archiveCodeTerm(row.archive_code));
+  // A received item is found by its sender's 档号 (原档号) as by its own.
+  if (row.received_code) terms.add(archiveCodeTerm(row.received_code));
   for (const term of nameTerms(row.person_name)) terms.add(term);
   // The record's own person (pid:) is kept apart from numbers merely mentioned in its text (id:):
   // only the former makes it a 参保人's own record.

@@ -93,6 +93,8 @@ const ITEM_LABELS: Record<string, string> = {
   createdAt: '归档时间',
   updatedBy: '最后修改人',
   updatedAt: '最后修改时间',
+  // An item this agency received from another: its 原档号 and 来源单位 travel on with it.
+  received: '接收来源（原档号、来源单位、移交批次）',
 };
 
 /** The item's metadata for 业务实体块: everything catalogued, in full (it is the archive handed over). */

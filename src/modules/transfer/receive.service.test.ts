@@ -9,7 +9,9 @@ import { openTestSystem, streamOf, type TestSystem } from '../../../test/helpers
 import { exportFiledAsBag } from '../../../test/helpers/transfer-bag.js';
 import { createFonds } from '../catalog/fonds.service.js';
 import { fileItems, getItem } from '../catalog/item.service.js';
+import { search } from '../search/search.service.js';
 import { addFile, openFile } from '../storage/file.service.js';
+import { verifyAll } from '../verify/verify.service.js';
 import { bagTarStream } from './bag.tar.js';
 import { verifyReceipt } from './receipt.js';
 import { receiveBag, receiveTar } from './receive.service.js';
@@ -159,6 +161,25 @@ describe('receiving a bag between two homes', () => {
       batch: 'YJ-J013-2026-1',
       bagDigest: tagDigest,
     });
+    // The sender's 档号 and organisation are fields of the filed item (原档号, 来源单位), outside its
+    // logged state (verify stays clean), and a search for the sender's 档号 finds it.
+    expect(item.received).toEqual({
+      originalCode: received?.sourceArchiveCode,
+      source: result.sender,
+      batch: 'YJ-J013-2026-1',
+    });
+    const found = await search(
+      receiver.database.db,
+      { q: received?.sourceArchiveCode as string },
+      { access: SYSTEM, catchUp: 1000 },
+    );
+    expect(found.hits.map((hit) => hit.item.archiveCode)).toEqual([item.archiveCode]);
+    const report = await verifyAll({
+      db: receiver.database.db,
+      store: receiver.store,
+      signingKey: receiver.signingKey,
+    });
+    expect(report.problems).toEqual([]);
     const shown = await showReceived(receiver.database.db, SYSTEM, result.id);
     expect(shown.items.map((i) => i.archiveCode)).toEqual(result.items.map((i) => i.archiveCode));
 

@@ -12,6 +12,7 @@ import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { loadCatalogContext } from '../catalog/catalog.context.js';
 import { fileItems } from '../catalog/item.service.js';
 import { itemSubject } from '../catalog/item.state.js';
+import { markReceived } from '../catalog/received.js';
 import { enqueueCheckAfterFiling } from '../check/check.background.js';
 import type { VirusScanSettings } from '../check/check.virus.js';
 import { recordEvent } from '../integrity/event-log.js';
@@ -274,6 +275,12 @@ async function file(context: ReceiveContext, access: AccessContext, f: Filing): 
         }
         const [filed] = await fileItems(trx, [item.input], f.actor, { access, today: f.now });
         if (!filed) throw new Error('filing returned no item');
+        // The sender's 档号 and organisation become fields of the item (原档号, 来源单位).
+        await markReceived(trx, access, filed.id, {
+          originalCode: item.sourceArchiveCode,
+          source: item.sourceOrganisation || '（未声明）',
+          batch: f.header.batch || '（未声明）',
+        });
         for (const one of files) {
           const done = { done: false };
           try {

@@ -4467,6 +4467,15 @@ export interface paths {
                                     /** @description 本单位只读保存至（日期） */
                                     keepUntil: string;
                                 };
+                                /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                                received?: {
+                                    /** @description 原档号（移交方的档号） */
+                                    originalCode: string;
+                                    /** @description 来源单位（移交方） */
+                                    source: string;
+                                    /** @description 移交批次编号 */
+                                    batch: string;
+                                };
                             }[];
                             nextCursor: number | null;
                         };
@@ -4731,6 +4740,15 @@ export interface paths {
                                 at: string;
                                 /** @description 本单位只读保存至（日期） */
                                 keepUntil: string;
+                            };
+                            /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                            received?: {
+                                /** @description 原档号（移交方的档号） */
+                                originalCode: string;
+                                /** @description 来源单位（移交方） */
+                                source: string;
+                                /** @description 移交批次编号 */
+                                batch: string;
                             };
                         };
                     };
@@ -5157,6 +5175,15 @@ export interface paths {
                                 /** @description 本单位只读保存至（日期） */
                                 keepUntil: string;
                             };
+                            /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                            received?: {
+                                /** @description 原档号（移交方的档号） */
+                                originalCode: string;
+                                /** @description 来源单位（移交方） */
+                                source: string;
+                                /** @description 移交批次编号 */
+                                batch: string;
+                            };
                         };
                     };
                 };
@@ -5420,6 +5447,15 @@ export interface paths {
                                 at: string;
                                 /** @description 本单位只读保存至（日期） */
                                 keepUntil: string;
+                            };
+                            /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                            received?: {
+                                /** @description 原档号（移交方的档号） */
+                                originalCode: string;
+                                /** @description 来源单位（移交方） */
+                                source: string;
+                                /** @description 移交批次编号 */
+                                batch: string;
                             };
                         };
                     };
@@ -5796,6 +5832,15 @@ export interface paths {
                                         /** @description 本单位只读保存至（日期） */
                                         keepUntil: string;
                                     };
+                                    /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                                    received?: {
+                                        /** @description 原档号（移交方的档号） */
+                                        originalCode: string;
+                                        /** @description 来源单位（移交方） */
+                                        source: string;
+                                        /** @description 移交批次编号 */
+                                        batch: string;
+                                    };
                                 };
                             }[];
                         };
@@ -6079,6 +6124,15 @@ export interface paths {
                                         at: string;
                                         /** @description 本单位只读保存至（日期） */
                                         keepUntil: string;
+                                    };
+                                    /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                                    received?: {
+                                        /** @description 原档号（移交方的档号） */
+                                        originalCode: string;
+                                        /** @description 来源单位（移交方） */
+                                        source: string;
+                                        /** @description 移交批次编号 */
+                                        batch: string;
                                     };
                                 };
                                 score: number | null;
@@ -6624,6 +6678,15 @@ export interface paths {
                                         /** @description 本单位只读保存至（日期） */
                                         keepUntil: string;
                                     };
+                                    /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                                    received?: {
+                                        /** @description 原档号（移交方的档号） */
+                                        originalCode: string;
+                                        /** @description 来源单位（移交方） */
+                                        source: string;
+                                        /** @description 移交批次编号 */
+                                        batch: string;
+                                    };
                                 };
                                 /** @description 档案 */
                                 other: {
@@ -6700,6 +6763,15 @@ export interface paths {
                                         at: string;
                                         /** @description 本单位只读保存至（日期） */
                                         keepUntil: string;
+                                    };
+                                    /** @description 接收自其他单位的移交包：原档号与来源单位；本单位归档的档案无此字段 */
+                                    received?: {
+                                        /** @description 原档号（移交方的档号） */
+                                        originalCode: string;
+                                        /** @description 来源单位（移交方） */
+                                        source: string;
+                                        /** @description 移交批次编号 */
+                                        batch: string;
                                     };
                                 };
                             }[];
@@ -18127,7 +18199,7 @@ export interface paths {
             };
         };
         put?: never;
-        /** 编制移交批次（按全宗、类别、年度、档号，或按参保人做参保关系转移）；不能移交的逐件列出原因 */
+        /** 编制移交批次（按全宗、类别、年度、档号、检索式，或按参保人做参保关系转移）；不能移交的逐件列出原因 */
         post: {
             parameters: {
                 query?: never;
@@ -18149,6 +18221,8 @@ export interface paths {
                         year?: number;
                         /** @description 只移交这些档号 */
                         items?: string[];
+                        /** @description 只移交按此检索式（与档案检索相同的检索语言）在该全宗中检索到的档案；可与类别、年度同用；以编制人的检索范围为准 */
+                        query?: string;
                         /** @description 接收方公钥（base64 SPKI DER）：只接受由它签署的回执 */
                         receiverKey?: string;
                         /** @description 参保关系转移：参保人身份证号（只保存其盲索引） */
@@ -18339,6 +18413,8 @@ export interface paths {
                                 year?: number;
                                 /** @description 按档号选取的件数 */
                                 items?: number;
+                                /** @description 按检索式选取：编制时的检索式（检索语言同档案检索） */
+                                query?: string;
                                 /** @description 按参保人选取（只保存身份证号的盲索引） */
                                 person: boolean;
                             };
@@ -19007,6 +19083,8 @@ export interface paths {
                                 year?: number;
                                 /** @description 按档号选取的件数 */
                                 items?: number;
+                                /** @description 按检索式选取：编制时的检索式（检索语言同档案检索） */
+                                query?: string;
                                 /** @description 按参保人选取（只保存身份证号的盲索引） */
                                 person: boolean;
                             };

@@ -148,6 +148,25 @@ export function ItemMetadata({ item, categories }: { item: Item; categories: Map
           style={{ marginTop: 24 }}
         />
       )}
+      {item.received && (
+        <Descriptions
+          title="接收来源"
+          bordered
+          size="small"
+          column={{ xs: 1, md: 2, xl: 3 }}
+          data-testid="item-received"
+          items={[
+            {
+              key: 'originalCode',
+              label: '原档号',
+              children: <Typography.Text copyable>{item.received.originalCode}</Typography.Text>,
+            },
+            { key: 'source', label: '来源单位', children: item.received.source },
+            { key: 'batch', label: '移交批次', children: item.received.batch },
+          ]}
+          style={{ marginTop: 24 }}
+        />
+      )}
       <Descriptions
         title="归档与修改"
         bordered

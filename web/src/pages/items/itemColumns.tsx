@@ -64,6 +64,13 @@ export const ITEM_COLUMNS: ItemColumn[] = [
     width: 92,
     rank: 3,
   }),
+  // A received item's sender's 档号 and organisation (接收): shown on request, exported when shown.
+  column('originalCode', (item) => item.received?.originalCode ?? '', {
+    title: '原档号',
+    width: 240,
+    rank: 10,
+  }),
+  column('receivedFrom', (item) => item.received?.source ?? '', { title: '来源单位', width: 180, rank: 11 }),
 ];
 
 /** The row-selection column's width. */
