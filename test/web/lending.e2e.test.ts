@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findUserByName } from '../../src/modules/access/access.repo.js';
 import { loadPrincipal } from '../../src/modules/access/principal.js';
 import { fileItems } from '../../src/modules/catalog/item.service.js';
-import { approveLoan, requestLoan } from '../../src/modules/lending/lending.service.js';
+import { requestLoan } from '../../src/modules/lending/lending.request.js';
+import { approveLoan } from '../../src/modules/lending/lending.service.js';
 import { addFile } from '../../src/modules/storage/file.service.js';
 import { type TestUser, testUser } from '../helpers/access.js';
 import {

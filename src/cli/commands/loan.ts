@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import { endLoan, handOver, renewLoan, returnLoan } from '../../modules/lending/lending.desk.js';
 import { LOAN_KINDS, RETURN_CONDITIONS } from '../../modules/lending/lending.names.js';
-import { approveLoan, rejectLoan, requestLoan, withdrawLoan } from '../../modules/lending/lending.service.js';
+import { requestLoan } from '../../modules/lending/lending.request.js';
+import { approveLoan, rejectLoan, withdrawLoan } from '../../modules/lending/lending.service.js';
 import { type LoanView, listLoanViews, loanView } from '../../modules/lending/lending.view.js';
 import { listLoanRules, removeLoanRule, setLoanRule } from '../../modules/lending/rules.service.js';
 import { beijingDateTime } from '../../shared/beijing-time.js';

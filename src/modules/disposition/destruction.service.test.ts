@@ -17,7 +17,7 @@ import { placeHold } from '../catalog/hold.service.js';
 import { updateItem } from '../catalog/item.edit.service.js';
 import { findItemsByCodes, listItemVersions } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
-import { requestLoan } from '../lending/lending.service.js';
+import { requestLoan } from '../lending/lending.request.js';
 import { addFile, openFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { carryOut } from './destruction.carry.js';

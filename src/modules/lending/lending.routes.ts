@@ -6,8 +6,9 @@ import { errorResponses, Nullable } from '../../http/schemas.js';
 import type { BlobStore } from '../storage/blob-store.js';
 import { endLoan, handOver, openApproved, renewLoan, returnLoan } from './lending.desk.js';
 import { loanFiles, readUnderLoan } from './lending.read.js';
+import { requestLoan } from './lending.request.js';
 import { LoanRequestSchema, LoanRuleInputSchema, LoanRuleSchema, LoanSchema } from './lending.schema.js';
-import { approveLoan, rejectLoan, requestLoan, withdrawLoan } from './lending.service.js';
+import { approveLoan, rejectLoan, withdrawLoan } from './lending.service.js';
 import { listLoanViews, loanView, paperLoanOf } from './lending.view.js';
 import { listLoanRules, removeLoanRule, setLoanRule } from './rules.service.js';
 

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { Nullable } from '../../http/schemas.js';
-import { MAX_LOAN_ITEMS } from './lending.service.js';
+import { MAX_LOAN_ITEMS } from './lending.request.js';
 
 // The loan and its rule as the API shows them (TypeBox; they become the OpenAPI document).
 

@@ -16,7 +16,8 @@ import { setDisabled } from '../access/user.service.js';
 import { fileItems } from '../catalog/item.service.js';
 import { endLoan, handOver, openApproved, renewLoan, returnLoan } from './lending.desk.js';
 import { itemsOnLoanSql } from './lending.queries.js';
-import { approveLoan, rejectLoan, requestLoan, withdrawLoan } from './lending.service.js';
+import { requestLoan } from './lending.request.js';
+import { approveLoan, rejectLoan, withdrawLoan } from './lending.service.js';
 import { listLoanViews, loanView, paperLoanOf } from './lending.view.js';
 import { listLoanRules, removeLoanRule, setLoanRule } from './rules.service.js';
 

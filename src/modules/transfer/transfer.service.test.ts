@@ -18,7 +18,7 @@ import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
 import { checkItem } from '../check/check.service.js';
 import { listEvents } from '../integrity/event.queries.js';
-import { requestLoan } from '../lending/lending.service.js';
+import { requestLoan } from '../lending/lending.request.js';
 import { addFile } from '../storage/file.service.js';
 import { verifyAll } from '../verify/verify.service.js';
 import { bagDirOf } from './bag.remove.js';

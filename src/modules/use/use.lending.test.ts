@@ -5,7 +5,8 @@ import { db, EVERYTHING, useGrantDatabase, user } from '../../../test/helpers/gr
 import { accessContextOf } from '../access/principal.js';
 import { fileItems } from '../catalog/item.service.js';
 import { handOver } from '../lending/lending.desk.js';
-import { approveLoan, requestLoan } from '../lending/lending.service.js';
+import { requestLoan } from '../lending/lending.request.js';
+import { approveLoan } from '../lending/lending.service.js';
 import { catchUpUses } from './use.follower.js';
 import { listUses, recordEffect } from './use.service.js';
 import { useStats } from './use.stats.js';
