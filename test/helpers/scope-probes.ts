@@ -4,6 +4,7 @@ import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
 import { DESTRUCTION_ROUTES } from './destruction-probes.js';
 import { FHIR_ROUTES } from './fhir-probes.js';
+import { FUND_ANOMALY_ROUTES } from './fund-anomaly-probes.js';
 import { APPRAISAL_ROUTES } from './appraisal-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
@@ -543,6 +544,8 @@ export const ROUTES: Record<string, Probe | string> = {
     '复制件公开核验（无需登录）：只回答档号、复制件摘要与真伪，核验码为 100 位随机数，无法猜测',
   // 利用登记与统计 (test/helpers/use-probes.ts).
   ...USE_ROUTES,
+  // 异常机构与高风险群体 (test/helpers/fund-anomaly-probes.ts).
+  ...FUND_ANOMALY_ROUTES,
   ...LOAN_ROUTES,
   // 冻结 (test/helpers/hold-probes.ts).
   ...HOLD_ROUTES,
