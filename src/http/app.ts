@@ -8,6 +8,7 @@ import { grantRoutes } from '../modules/access/grant.routes.js';
 import { userControlRoutes } from '../modules/access/user-control.routes.js';
 import { auditRoutes } from '../modules/audit/audit.routes.js';
 import { backupRoutes } from '../modules/backup/backup.routes.js';
+import { caseRoutes } from '../modules/cases/case.routes.js';
 import { catalogRoutes } from '../modules/catalog/catalog.routes.js';
 import { holdRoutes } from '../modules/catalog/hold.routes.js';
 import { appraisalRoutes } from '../modules/disposition/appraisal.routes.js';
@@ -209,6 +210,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
       clamavDatabase,
     });
     await app.register(ledgerRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
+    await app.register(caseRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
     await app.register(scanRoutes, {
       prefix: '/api/v1',
       db: options.database.db,

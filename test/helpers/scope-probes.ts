@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { renderScanPage } from '../../src/modules/demo/scan-pages.js';
 import type { TestUser } from './access.js';
 import { reimbursement, validId } from './fixtures.js';
+import { CASE_ROUTES } from './case-probes.js';
 import { DESTRUCTION_ROUTES } from './destruction-probes.js';
 import { FHIR_ROUTES } from './fhir-probes.js';
 import { FUND_ANOMALY_ROUTES } from './fund-anomaly-probes.js';
@@ -549,6 +550,8 @@ export const ROUTES: Record<string, Probe | string> = {
   ...LOAN_ROUTES,
   // 冻结 (test/helpers/hold-probes.ts).
   ...HOLD_ROUTES,
+  // 核查案件 (test/helpers/case-probes.ts).
+  ...CASE_ROUTES,
   // 只读 FHIR R4 接口 (test/helpers/fhir-probes.ts).
   ...FHIR_ROUTES,
   // 到期档案与鉴定批次 (test/helpers/appraisal-probes.ts).

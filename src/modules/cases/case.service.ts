@@ -79,7 +79,7 @@ export async function visibleCase(
               .slice(0, 24)
               .replace(/\d{10,}/g, '…')
           : ''
-      } 不存在（案件编号形如 HC20260001）`,
+      } 不存在（案件编号为 HC、四位年度与序号）`,
     );
   return row;
 }

@@ -1,6 +1,7 @@
 import { ERROR_CODES } from '../../shared/error-codes.js';
 import { REQUEST_STATUS_NAMES } from '../access/request-status.js';
 import { PERMISSIONS, ROLES } from '../access/roles.js';
+import { CASE_CONCLUSIONS, CASE_SOURCES, CASE_STATES } from '../cases/case.names.js';
 import { HOLD_QUERY_FIELDS, HOLD_SELECTOR_KINDS, HOLD_SOURCES, HOLD_STATES } from '../catalog/hold.names.js';
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
 import { RETENTION_LABELS } from '../catalog/retention.js';
@@ -134,6 +135,9 @@ export const VOCABULARY = {
     registerRowState: ROW_STATES,
     signRole: SIGN_ROLES,
     destructionRefusal: REFUSAL_REASONS,
+    caseState: CASE_STATES,
+    caseSource: CASE_SOURCES,
+    caseConclusion: CASE_CONCLUSIONS,
   },
   /** How paper on a destruction register may be destroyed. */
   paperMethods: [...PAPER_METHODS],
