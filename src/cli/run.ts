@@ -9,6 +9,7 @@ import { registerCheckCommands } from './commands/check.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerDuplicateCommands } from './commands/duplicates.js';
 import { registerFileCommands } from './commands/file.js';
+import { registerForecastCommand } from './commands/forecast.js';
 import { registerImportCommands } from './commands/import.js';
 import { registerIngestCommands } from './commands/ingest.js';
 import { registerIntegrityCommands } from './commands/integrity.js';
@@ -77,6 +78,7 @@ export function buildProgram(): Command {
   registerDestroyCommands(program);
   registerReceiveCommands(program);
   registerTransferCommands(program);
+  registerForecastCommand(program);
   // Help, usage errors and suggestions in Chinese, for every command registered above.
   return localizeProgram(program);
 }

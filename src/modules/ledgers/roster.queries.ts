@@ -9,3 +9,5 @@ export {
   rosterPeople,
   rosterSettlements,
 } from './roster.read.repo.js';
+// What the forecasts read of it: the monthly enrollment in force, within the caller's regions.
+export { type EnrollmentMonth, rosterEnrollmentSeries } from './roster.series.repo.js';
