@@ -5,6 +5,7 @@ import { reimbursement, validId } from './fixtures.js';
 import { CASE_ROUTES } from './case-probes.js';
 import { DESTRUCTION_ROUTES } from './destruction-probes.js';
 import { FHIR_ROUTES } from './fhir-probes.js';
+import { FORECAST_ROUTES } from './forecast-probes.js';
 import { FUND_ANOMALY_ROUTES } from './fund-anomaly-probes.js';
 import { APPRAISAL_ROUTES } from './appraisal-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
@@ -547,6 +548,8 @@ export const ROUTES: Record<string, Probe | string> = {
   ...USE_ROUTES,
   // 异常机构与高风险群体 (test/helpers/fund-anomaly-probes.ts).
   ...FUND_ANOMALY_ROUTES,
+  // 基金月度序列与趋势预测 (test/helpers/forecast-probes.ts).
+  ...FORECAST_ROUTES,
   ...LOAN_ROUTES,
   // 冻结 (test/helpers/hold-probes.ts).
   ...HOLD_ROUTES,

@@ -366,6 +366,16 @@ export interface EventPayloads {
   };
   // 结算数据 (fund/settlement*, generate*); subject fund-import:<id> or fund-generate:<seed>. Counts and
   // digests only: no ID number, person key or diagnosis.
+  'fund.settlements_imported': {
+    via: 'file' | 'push';
+    fileDigest: string;
+    rows: number;
+    settlements: number;
+    imported: number;
+    refused: number;
+    skipped: number;
+    serialsDigest: string;
+  };
   'fund.settlements_generated': {
     seed: number;
     from: string;
@@ -594,6 +604,7 @@ export const EVENT_TYPES = {
   'case.clues_attached': { label: '并入核查线索', subject: 'case' },
   'case.concluded': { label: '作出核查结论', subject: 'case' },
   'case.closed': { label: '核查结案', subject: 'case' },
+  'fund.settlements_imported': { label: '导入结算数据', subject: 'fund_import' },
   'fund.settlements_generated': { label: '生成模拟结算数据', subject: 'fund_import' },
   'fund.rule_changed': { label: '修改审核规则', subject: 'fund_rule' },
   'fund.run_started': { label: '开始智能审核', subject: 'fund_run' },
