@@ -145,6 +145,10 @@ export const FHIR_ROUTES: Record<string, Probe | string> = {
     `patient.identifier=${OUT_PEOPLE.item.id}`,
     `patient.identifier=${OUT_PEOPLE.sensitive.id}&${UNMASK}`,
     '_include=DocumentReference:subject&_count=100',
+    // The people of the items (not on the roster): found by the blind index alone, within the scope.
+    `patient=Patient/${idNumberIndex(OUT_PEOPLE.item.id)}&_include=DocumentReference:subject`,
+    `patient=Patient/${idNumberIndex(OUT_PEOPLE.sensitive.id)}&${UNMASK}`,
+    `subject=${idNumberIndex(IN_PEOPLE.item.id)}&${UNMASK}&_include=DocumentReference:subject`,
     `_id=${ids.item.outside}`,
     'type=JSLX&date=ge2000-01-01',
   ]),
@@ -157,6 +161,8 @@ export const FHIR_ROUTES: Record<string, Probe | string> = {
     `entity=DocumentReference/${ids.item.outside}`,
     `entity=DocumentReference/${ids.item.inside}`,
     'type=item.viewed&_count=100',
+    'date=ge2000-01-01&_count=100',
+    `date=${encodeURIComponent('le2200-01-01T00:00:00+08:00')}&entity=DocumentReference/${ids.item.outside}`,
   ]),
   'GET /fhir/R4/AuditEvent/{id}': byId('AuditEvent', (ids) => ids.event, 99_999_999),
 };

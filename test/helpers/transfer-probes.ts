@@ -94,6 +94,8 @@ export const TRANSFER_ROUTES: Record<string, Probe | string> = {
   'POST /api/v1/transfer/batches': async ({ world, call, sameAsMissing }) => {
     await worldBatches(world);
     await call(post('/transfer/batches', { fonds: 'J013', year: 2024, receiver: '南京市档案馆' }));
+    // By a query that J014's items match too: only the caller's scope is drawn (or refused).
+    await call(post('/transfer/batches', { fonds: 'J013', query: '审核表', receiver: '南京市档案馆' }));
     await call(
       post('/transfer/batches', {
         fonds: 'J013',

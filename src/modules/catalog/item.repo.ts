@@ -441,6 +441,8 @@ export interface ItemFilter {
   category?: string;
   year?: number;
   idNumber?: string;
+  /** The blind index of the person's ID number itself (a FHIR Patient id). */
+  personIndex?: string;
   afterId?: number;
   limit: number;
   scope: ScopedQuery;
@@ -469,6 +471,7 @@ export async function listItemsWithGrants(
   if (filter.year !== undefined) query = query.where('i.year', '=', filter.year);
   if (filter.idNumber !== undefined)
     query = query.where('i.id_number_index', '=', idNumberIndex(filter.idNumber) ?? '');
+  if (filter.personIndex !== undefined) query = query.where('i.id_number_index', '=', filter.personIndex);
   if (filter.afterId !== undefined) query = query.where('i.id', '>', filter.afterId);
   const rows = await asOneDocument(db, query.orderBy('i.id').limit(filter.limit), 'id');
   return {

@@ -3,6 +3,7 @@ import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import type { AccessContext, GrantInForce } from '../../shared/access-context.js';
 import { type FieldIssue, invalid, notFound, ValidationError, YidangError } from '../../shared/errors.js';
+import { idNumberIndex } from '../../shared/field-cipher.js';
 import { recordEvent, recordEvents } from '../integrity/event-log.js';
 import { renderArchiveCode } from './archive-code.js';
 import { loadCatalogContext } from './catalog.context.js';
@@ -325,6 +326,8 @@ export interface ItemQuery {
   year?: number;
   /** Exact look-up by 身份证号, through the blind index (the stored numbers are encrypted). */
   idNumber?: string;
+  /** Exact look-up by the blind index of a 身份证号 (a FHIR Patient id), logged as a look-up by number. */
+  personIndex?: string;
   cursor?: number;
   limit?: number;
 }
@@ -342,6 +345,8 @@ export async function listItems(
     const problem = checkIdNumber(idNumber);
     if (problem) throw invalid('ID_NUMBER_INVALID', `身份证号有误：${problem}`);
   }
+  if (query.personIndex !== undefined && !/^[0-9a-f]{32}$/.test(query.personIndex))
+    throw invalid('ID_NUMBER_INVALID', '参保人标识（身份证号的盲索引）应为 32 位十六进制');
   const now = new Date();
   // The grants in force for the page's sensitive items come with it.
   const { items: rows, grants } = await listItemsWithGrants(db, {
@@ -360,8 +365,14 @@ export async function listItems(
     access,
     await withholdUngranted(db, rows, access, now, grants ? grantsRead(grants) : undefined),
   );
+  const own = (index: string) =>
+    access.kind === 'principal' && idNumberIndex(access.scope.idNumber ?? null) === index;
   // A look-up by ID number finds a person's records: noted with the 档号 found (never the number).
-  if (idNumber !== undefined && access.kind === 'principal' && access.scope.idNumber !== idNumber)
+  if (
+    access.kind === 'principal' &&
+    ((idNumber !== undefined && access.scope.idNumber !== idNumber) ||
+      (query.personIndex !== undefined && !own(query.personIndex)))
+  )
     await inTransaction(db, async (trx) =>
       recordEvent(trx, {
         actor: access.username,

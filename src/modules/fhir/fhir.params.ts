@@ -7,8 +7,12 @@ import { invalid, YidangError } from '../../shared/errors.js';
 
 export type RawQuery = Record<string, string | string[] | undefined>;
 
-/** How a resource's own search parameter is read. */
-export type ParamKind = 'token' | 'reference' | 'date';
+/**
+ * How a resource's own search parameter is read. `date`: days (YYYY, YYYY-MM, YYYY-MM-DD); `datetime`
+ * also takes a time with its zone (an AuditEvent's instant), and is read as instants, whole days in
+ * Beijing time.
+ */
+export type ParamKind = 'token' | 'reference' | 'date' | 'datetime';
 
 export interface SearchSpec {
   params: Readonly<Record<string, ParamKind>>;
@@ -20,6 +24,9 @@ export interface DateRange {
   from?: string;
   /** Last day, inclusive. */
   to?: string;
+  /** A datetime parameter's range as instants: from `start` (inclusive) to `end` (exclusive). */
+  start?: Date;
+  end?: Date;
 }
 
 export interface Search {
@@ -66,9 +73,11 @@ export function parseSearch(resource: string, raw: RawQuery, spec: SearchSpec): 
       );
     for (const value of values)
       if (value.length > MAX_VALUE) throw bad(`参数 ${shown(name)} 的取值过长（最多 ${MAX_VALUE} 个字符）`);
-    const most = kind === 'date' ? 2 : name === '_include' ? spec.includes.length || 1 : 1;
+    const most =
+      kind === 'date' || kind === 'datetime' ? 2 : name === '_include' ? spec.includes.length || 1 : 1;
     if (values.length > most) throw bad(`参数 ${shown(name)} 最多出现 ${most} 次`);
     if (kind === 'date') search.dates.set(name, dateRange(name, values));
+    else if (kind === 'datetime') search.dates.set(name, instantRange(name, values));
     else if (kind) {
       const value = (values[0] ?? '').trim();
       if (value === '') throw bad(`参数 ${name} 不能为空`);
@@ -160,6 +169,53 @@ function dateRange(name: string, values: string[]): DateRange {
     else if (prefix === 'gt') narrow(iso(shift(last, 1)));
     else if (prefix === 'le') narrow(undefined, iso(last));
     else narrow(undefined, iso(shift(first, -1)));
+  }
+  return range;
+}
+
+// A FHIR dateTime with a time: hours and minutes at least, and then a zone (FHIR requires one).
+const DATE_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+const BEIJING_MIDNIGHT = 'T00:00:00+08:00';
+const DAY_MS = 86_400_000;
+
+/** The instants a FHIR date or dateTime covers: [first, end). A day is a day in Beijing time. */
+function instantsOf(name: string, text: string): { first: Date; end: Date } {
+  const match = DATE_TIME.exec(text);
+  if (!match) {
+    const { first, last } = daysOf(name, text);
+    return {
+      first: new Date(`${iso(first)}${BEIJING_MIDNIGHT}`),
+      end: new Date(new Date(`${iso(last)}${BEIJING_MIDNIGHT}`).getTime() + DAY_MS),
+    };
+  }
+  const [, day, hours, minutes, seconds, fraction, zone] = match;
+  daysOf(name, day as string);
+  if (Number(hours) > 23 || Number(minutes) > 59 || Number(seconds ?? 0) > 59)
+    throw bad(`${name} 的时间无效：${text.slice(0, 40)}`);
+  if (zone !== 'Z' && (Number(zone?.slice(1, 3)) > 14 || Number(zone?.slice(4)) > 59))
+    throw bad(`${name} 的时区无效：${text.slice(0, 40)}`);
+  const first = new Date(text);
+  if (Number.isNaN(first.getTime())) throw bad(`${name} 的时间无效：${text.slice(0, 40)}`);
+  // As precise as it was written: to the minute, the second, or the fraction given.
+  const step = seconds === undefined ? 60_000 : fraction === undefined ? 1000 : 1;
+  return { first, end: new Date(first.getTime() + step) };
+}
+
+function instantRange(name: string, values: string[]): DateRange {
+  const range: DateRange = {};
+  const narrow = (start?: Date, end?: Date) => {
+    if (start !== undefined && (range.start === undefined || start > range.start)) range.start = start;
+    if (end !== undefined && (range.end === undefined || end < range.end)) range.end = end;
+  };
+  for (const value of values) {
+    const text = value.trim();
+    const prefix = PREFIXES.find((one) => text.startsWith(one));
+    const { first, end } = instantsOf(name, prefix ? text.slice(2) : text);
+    if (prefix === undefined || prefix === 'eq') narrow(first, end);
+    else if (prefix === 'ge') narrow(first);
+    else if (prefix === 'gt') narrow(end);
+    else if (prefix === 'le') narrow(undefined, end);
+    else narrow(undefined, first);
   }
   return range;
 }

@@ -11,11 +11,14 @@ import { listItemFiles } from '../storage/storage.queries.js';
 import { type Found, numericId, numericIds, patientParam, shownTo, type Where } from './fhir.common.js';
 import { type FhirFile, SYSTEM, toAuditEvent, toDocumentReference } from './fhir.map.js';
 import { inRange, referencedId, type Search, tokenCode } from './fhir.params.js';
-import { idNumberOfPatient, includedPatients } from './fhir.roster.js';
+import { includedPatients } from './fhir.roster.js';
 
 // DocumentReference and AuditEvent: items through the catalog's own services (listItems, readItem:
 // scope, grants, masking and their log entries exactly as for the JSON API), the log through
 // events.service with /integrity/events' visibility.
+
+/** A Patient id: the blind index of an ID number (32 hex digits); any other id names nobody. */
+const PATIENT_ID = /^[0-9a-f]{32}$/;
 
 /** An item's files as shown: names masked as the JSON API masks them (a number typed into a name). */
 const filesOf = (rows: Awaited<ReturnType<typeof listItemFiles>>): FhirFile[] =>
@@ -62,19 +65,21 @@ export async function searchDocuments(
   where: Where,
 ): Promise<Found> {
   const none: Found = { page: { rows: [] }, included: [] };
-  const query: { category?: string; year?: number; idNumber?: string } = {};
+  const query: { category?: string; year?: number; idNumber?: string; personIndex?: string } = {};
   const type = search.values.get('type');
   if (type !== undefined) query.category = tokenCode('type', type, SYSTEM.category).slice(0, 16);
+  // The Patient id is the blind index of the ID number, for anyone whose records are held (on the
+  // roster or not): the items are found by it directly, as their subject references name them.
   const patient = patientParam(search);
   if (patient !== undefined) {
-    const idNumber = await idNumberOfPatient(db, access, patient);
-    if (idNumber === undefined) return none;
-    query.idNumber = idNumber;
+    if (!PATIENT_ID.test(patient)) return none;
+    query.personIndex = patient;
   }
   const chained = search.values.get('patient.identifier');
   if (chained !== undefined) {
     const number = tokenCode('patient.identifier', chained, SYSTEM.residentId).trim().toUpperCase();
-    if (query.idNumber !== undefined && query.idNumber !== number) return none;
+    if (query.personIndex !== undefined && idNumberIndex(number) !== query.personIndex) return none;
+    delete query.personIndex;
     query.idNumber = number;
   }
   const range = search.dates.get('date');
@@ -99,8 +104,8 @@ export async function searchDocuments(
         (id === undefined || query.category === undefined || item.category === query.category)),
   );
   let references = await documentReferences(db, access, matching, where);
-  if (id !== undefined && query.idNumber !== undefined) {
-    const person = idNumberIndex(query.idNumber);
+  if (id !== undefined && (query.idNumber !== undefined || query.personIndex !== undefined)) {
+    const person = query.personIndex ?? idNumberIndex(query.idNumber);
     references = references.filter((reference) => reference.subject?.reference === `Patient/${person}`);
   }
   const included = search.includes.length
@@ -143,7 +148,20 @@ export async function searchAuditEvents(db: Db, access: PrincipalContext, search
   }
   const type = search.values.get('type');
   if (type !== undefined) filter.action = tokenCode('type', type, SYSTEM.eventType).slice(0, 64);
-  const events = await eventTrail(db, { ...filter, beforeSeq: search.cursor, limit: search.count }, access);
+  // date: when the event was recorded (whole days in Beijing time, or instants with their zone).
+  const range = search.dates.get('date');
+  if (range?.start && range.end && range.start >= range.end) return { page: { rows: [] }, included: [] };
+  const events = await eventTrail(
+    db,
+    {
+      ...filter,
+      ...(range?.start ? { recordedFrom: range.start } : {}),
+      ...(range?.end ? { recordedBefore: range.end } : {}),
+      beforeSeq: search.cursor,
+      limit: search.count,
+    },
+    access,
+  );
   const last = events.at(-1);
   return {
     page: {

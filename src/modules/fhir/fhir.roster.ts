@@ -173,13 +173,3 @@ export function settlementRead(kind: Settlement): ReadOf {
     return kind === 'Claim' ? toClaim(row, shown) : toExplanationOfBenefit(row, shown);
   };
 }
-
-/** The ID number a DocumentReference search names its person by: the roster's, within the caller's regions. */
-export async function idNumberOfPatient(db: Db, access: PrincipalContext, index: string) {
-  const rows = await rosterPeople(db, {
-    regions: await rosterRegions(db, access),
-    indexes: [index],
-    limit: 1,
-  });
-  return rows[0]?.idNumber;
-}

@@ -13,6 +13,8 @@ interface ResourceSpec extends SearchSpec {
 }
 
 const patientOf = '参保人：Patient/<id>（id 为身份证号的盲索引）';
+const personOf =
+  '档案所涉的人：Patient/<id>（id 为身份证号的盲索引；凡有档案的人均可，不限于参保人员名册，Patient 资源本身只对名册中的人可读）';
 
 function spec(
   documentation: string,
@@ -70,8 +72,8 @@ export const SEARCH = {
     '一件档案：masterIdentifier 为档号，type 为类别，content 为电子文件（含摘要）；个人信息按调用者权限脱敏，未获授权的敏感档案内容隐去',
     {
       _id: ['token', '按 id 查找'],
-      patient: ['reference', patientOf],
-      subject: ['reference', patientOf],
+      patient: ['reference', personOf],
+      subject: ['reference', personOf],
       'patient.identifier': ['token', '按参保人身份证号查找（经盲索引，记入事件日志）'],
       type: ['token', '档案类别代码，如 JSLX'],
       date: ['date', '形成日期范围'],
@@ -81,6 +83,10 @@ export const SEARCH = {
   AuditEvent: spec('事件日志（查阅与变更），与 /api/v1/integrity/events 相同的可见范围与脱敏', {
     entity: ['reference', '所涉档案：DocumentReference/<id>'],
     type: ['token', '事件类型，如 item.read（见 GET /api/v1/vocabulary）'],
+    date: [
+      'datetime',
+      '记录时间范围：YYYY、YYYY-MM、YYYY-MM-DD（按北京时间的整日）或带时区的时刻（如 2026-12-07T09:30:00+08:00）；可用 eq/ge/le/gt/lt 前缀，可出现两次',
+    ],
   }),
 } satisfies Record<string, ResourceSpec>;
 
@@ -105,7 +111,8 @@ export function capabilityStatement(date: string): CapabilityStatement {
       searchParam: [
         ...Object.entries(one.params).map(([name, kind]) => ({
           name,
-          type: kind === 'reference' ? ('reference' as const) : kind,
+          type:
+            kind === 'reference' ? ('reference' as const) : kind === 'datetime' ? ('date' as const) : kind,
           documentation: one.docs[name],
         })),
         ...COMMON_PARAMS.map((param) => ({ ...param })),

@@ -136,6 +136,10 @@ export interface EventFilter {
   subjectPrefix?: string;
   action?: string;
   beforeSeq?: number;
+  /** Recorded at or after this instant. */
+  recordedFrom?: Date;
+  /** Recorded before this instant. */
+  recordedBefore?: Date;
   limit: number;
   /**
    * Only the events this condition (over the event row `e`) admits: a scoped reader's, built above
@@ -178,6 +182,8 @@ export async function listEvents(db: Db, filter: EventFilter): Promise<StoredEve
       .where('subject', '<', `${filter.subjectPrefix}\uffff`);
   if (filter.action !== undefined) query = query.where('action', '=', filter.action);
   if (filter.beforeSeq !== undefined) query = query.where('seq', '<', filter.beforeSeq);
+  if (filter.recordedFrom !== undefined) query = query.where('recorded_at', '>=', filter.recordedFrom);
+  if (filter.recordedBefore !== undefined) query = query.where('recorded_at', '<', filter.recordedBefore);
   const rows = await query.orderBy('seq', 'desc').limit(filter.limit).execute();
   return rows.map(toEvent);
 }
