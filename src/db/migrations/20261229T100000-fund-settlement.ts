@@ -204,7 +204,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await sql`
     create table fund_import (
       id integer generated always as identity primary key,
-      file_digest varchar(64) not null,
+      file_digest varchar(80) not null,
       file_name varchar(300) not null,
       encoding varchar(8) not null,
       via varchar(8) not null check (via in ('file','push')),

@@ -185,7 +185,9 @@ class Writer {
     const rows = batch.map((settlement) => this.row(settlement));
     await inTransaction(this.db, async (trx) => {
       await upsertPersons(trx, persons);
-      await insertSettlements(trx, rows, null);
+      const ids = await insertSettlements(trx, rows, null);
+      if (ids.size < rows.length)
+        throw invalid('FUND_GENERATE_INVALID', `随机种子 ${rows[0]?.serial.slice(16, 19)} 的结算数据已生成过，请换一个种子`);
     });
     this.persons += persons.length;
     this.lines += rows.reduce((sum, row) => sum + row.lines.length, 0);

@@ -61,7 +61,10 @@ export async function upsertPersons(db: Db, persons: readonly PersonRow[]): Prom
   );
 }
 
-/** Inserts settlements with their lines; returns the ids by serial. */
+/**
+ * Inserts settlements with their lines; returns the ids by serial. A serial already stored (another
+ * import committed it meanwhile) is left alone and missing from the answer.
+ */
 export async function insertSettlements(
   db: Db,
   settlements: readonly SettlementRow[],
@@ -87,11 +90,13 @@ export async function insertSettlements(
       ${column((row) => row.settledOn)}::date[])
       as u(serial, person_key, region, institution_code, institution_name, institution_level, visit_type, admit_date,
         discharge_date, primary_dx, other_dx, total_cost, fund_paid, self_paid, settled_on)
+    on conflict (serial) do nothing
     returning id, serial`.execute(db);
   for (const row of inserted.rows) ids.set(row.serial, Number(row.id));
-  const lines = settlements.flatMap((settlement) =>
-    settlement.lines.map((line) => ({ id: ids.get(settlement.serial) as number, line })),
-  );
+  const lines = settlements.flatMap((settlement) => {
+    const id = ids.get(settlement.serial);
+    return id === undefined ? [] : settlement.lines.map((line) => ({ id, line }));
+  });
   const of = <T>(pick: (row: LineRow) => T) => lines.map((row) => pick(row.line));
   await sql`
     insert into fund_settlement_line (settlement_id, line_no, item_category, item_code, item_name, quantity, unit_price,
