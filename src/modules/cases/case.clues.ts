@@ -1,11 +1,12 @@
 import type { Db } from '../../db/database.js';
 import type { AccessContext } from '../../shared/access-context.js';
-import { invalid } from '../../shared/errors.js';
+import { archivesOfClue, attachCluesToCase, readClue, releaseCluesFromCase } from '../fund/clue.service.js';
 
-// The 线索 a case examines, read and moved through the fund module's clue service (its tables are
-// its own): read in the caller's scope (a clue outside it is not found), attached (open → in_case)
-// and released (in_case → open), and the 档号 of the archives behind them. Until that service is
-// in this build a case is opened by hand only.
+// The 线索 a case examines, read and moved through the fund module's clue service (its tables are its
+// own): read in the caller's scope (a clue outside it is FUND_CLUE_NOT_FOUND, like one that does not
+// exist), attached (open → in_case; a clue not open is FUND_CLUE_STATE, so a dismissed clue or one in
+// another case cannot be taken), released (in_case → open), and the archives behind them — items filed
+// for their settlements' 结算流水号, found through catalog with the caller's context.
 
 export interface CaseClue {
   id: number;
@@ -16,42 +17,52 @@ export interface CaseClue {
   region: string;
 }
 
-const unavailable = () =>
-  invalid('CASE_INPUT_INVALID', '智能审核线索尚未启用：请人工立案（说明立案依据，如举报）');
-
 export async function readCaseClues(
-  _db: Db,
-  _access: AccessContext,
+  db: Db,
+  access: AccessContext,
   ids: readonly number[],
 ): Promise<CaseClue[]> {
-  if (ids.length > 0) throw unavailable();
-  return [];
+  const clues: CaseClue[] = [];
+  for (const id of ids) {
+    const clue = await readClue(db, access, id);
+    clues.push({
+      id: clue.id,
+      rule: clue.rule,
+      ruleName: clue.ruleName,
+      ruleVersion: clue.ruleVersion,
+      amount: clue.amount,
+      region: clue.region,
+    });
+  }
+  return clues;
 }
 
 export async function attachClues(
-  _db: Db,
-  _access: AccessContext,
+  db: Db,
+  access: AccessContext,
   ids: readonly number[],
-  _caseCode: string,
+  caseCode: string,
 ): Promise<void> {
-  if (ids.length > 0) throw unavailable();
+  if (ids.length > 0) await attachCluesToCase(db, access, ids, caseCode);
 }
 
 export async function releaseClues(
-  _db: Db,
-  _access: AccessContext,
+  db: Db,
+  access: AccessContext,
   ids: readonly number[],
-  _caseCode: string,
+  caseCode: string,
 ): Promise<void> {
-  if (ids.length > 0) throw unavailable();
+  if (ids.length > 0) await releaseCluesFromCase(db, access, ids, caseCode);
 }
 
-/** The 档号 and fonds of the archives behind the clues, as the caller may see them. */
+/** The 档号 of the archives behind the clues that the caller may see (in their scope). */
 export async function archivesOfClues(
-  _db: Db,
-  _access: AccessContext,
+  db: Db,
+  access: AccessContext,
   ids: readonly number[],
 ): Promise<string[]> {
-  if (ids.length > 0) throw unavailable();
-  return [];
+  const codes = new Set<string>();
+  for (const id of ids)
+    for (const archive of await archivesOfClue(db, access, id)) codes.add(archive.archiveCode);
+  return [...codes];
 }

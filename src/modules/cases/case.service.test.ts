@@ -293,7 +293,7 @@ describe('bad input', () => {
     const cases = [
       [manual({ items: [item.other] }), 'ITEM_NOT_FOUND'],
       [manual({ items: ['J013-JSLX·2024-D30-JSK-9999'] }), 'ITEM_NOT_FOUND'],
-      [manual({ clues: [999999] }), 'CASE_INPUT_INVALID'],
+      [manual({ clues: [999999] }), 'FUND_CLUE_NOT_FOUND'],
       [manual({ clues: ['x'] }), 'CASE_INPUT_INVALID'],
       [manual({ reason: undefined }), 'CASE_INPUT_INVALID'],
       [manual({ region: '320116' }), 'CASE_INPUT_INVALID'],

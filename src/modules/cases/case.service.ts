@@ -8,8 +8,8 @@ import { findFonds } from '../catalog/fonds.service.js';
 import { placeHold } from '../catalog/hold.service.js';
 import { findItemsByCodes } from '../catalog/item.queries.js';
 import { scopedQuery } from '../catalog/item.scope.js';
+import { fundRegions } from '../fund/settlement.scope.js';
 import { recordEvent } from '../integrity/event-log.js';
-import { rosterRegions } from '../ledgers/ledger.reach.js';
 import { isRegionCode } from '../regions/regions.js';
 import { archivesOfClues, attachClues, type CaseClue, readCaseClues } from './case.clues.js';
 import { archiveCodes, caseCodeOf, caseText, clueIds, reasonText } from './case.input.js';
@@ -54,8 +54,8 @@ export function authorizeCases(access: AccessContext, permission: 'case.work' | 
   if (access.kind === 'principal') access.authorize(permission);
 }
 
-/** The region prefixes the caller reaches (null: all), as ledgers reads people's regions. */
-export const caseRegions = (db: Db, access: AccessContext): Promise<Regions> => rosterRegions(db, access);
+/** The region prefixes the caller reaches (null: all): the same regions as its settlements and clues. */
+export const caseRegions = (db: Db, access: AccessContext): Promise<Regions> => fundRegions(db, access);
 
 const reaches = (regions: Regions, region: string) =>
   regions === null || regions.some((prefix) => region.startsWith(prefix));
