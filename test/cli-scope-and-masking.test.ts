@@ -13,6 +13,7 @@ import { drawRegister } from '../src/modules/disposition/destruction.draw.js';
 import { refreshAllExpiry } from '../src/modules/disposition/expiry.job.js';
 import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
 import { logEvent } from '../src/modules/integrity/event-log.js';
+import { recordIncident } from '../src/modules/kpi/kpi.incident.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { drawBatch } from '../src/modules/transfer/transfer.service.js';
 import { openSystem } from '../src/system/system.js';
@@ -702,5 +703,103 @@ it('yidang receive: a fonds outside J013 answers as a missing one; the outcome a
   const missing = await as(['receive', bag, '--fonds', 'J999', '--out', out]);
   expect(outside.code).toBe(1);
   expect(outside.stderr.replace('J014', '<fonds>')).toBe(missing.stderr.replace('J999', '<fonds>'));
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 120_000);
+
+it('yidang kpi: J013 only, counts only, in the table, JSON and the XLSX/PDF report; J014 answers as a fonds that does not exist', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  try {
+    const db = system.database.db;
+    await createUser(
+      db,
+      { username: 'scope.kpi', password: CLI_PASSWORD, roles: ['manager'], scope: J013_SCOPE },
+      'test',
+    );
+    await recordIncident(db, SYSTEM, {
+      fonds: 'J014',
+      kind: 'leak',
+      occurredAt: new Date().toISOString(),
+      description: '六合区服务大厅报销材料遗失（走查）',
+    });
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (args: string[], dir?: string) => {
+    if (dir) fs.mkdirSync(dir, { recursive: true });
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: 'scope.kpi', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`scope.kpi: yidang ${args.join(' ')}`, result, dir)));
+    return result;
+  };
+  const out = path.join(cli.home, 'kpi-out');
+  const shown = await as(
+    ['kpi', '--xlsx', path.join(out, '考核报告.xlsx'), '--pdf', path.join(out, '考核报告.pdf')],
+    out,
+  );
+  expect(shown.code, shown.stderr).toBe(0);
+  expect(shown.stdout).toContain('档案完整率');
+  expect(shown.stdout).toContain('J013');
+  expect(fs.readdirSync(out).sort()).toEqual(['考核报告.pdf', '考核报告.xlsx']);
+  const json = await as(['kpi', '--json']);
+  expect(JSON.parse(json.stdout).units.map((unit: { code: string }) => unit.code)).toEqual(['J013']);
+  const outside = await as(['kpi', '--fonds', 'J014']);
+  const missing = await as(['kpi', '--fonds', 'J099']);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr.split('J014').join('<全宗>')).toBe(missing.stderr.split('J099').join('<全宗>'));
+  const refused = await run(cli, ['kpi'], {
+    env: { YIDANG_USER: CLERK, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+  });
+  expect(refused.code).toBe(1);
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 180_000);
+
+it('yidang forecast --series: 江宁 only; a region outside J013 answers as one that does not exist', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  try {
+    await createUser(
+      system.database.db,
+      { username: 'scope.forecaster', password: CLI_PASSWORD, roles: ['supervisor'], scope: J013_SCOPE },
+      'test',
+    );
+    await plantSettlementSeries(system.database.db, { region: '320115', from: '2022-01', months: 30 });
+    await plantSettlementSeries(system.database.db, { region: '320116', from: '2022-01', months: 30 });
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (user: string, args: string[]) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result)));
+    // A region the caller typed may be named back in the refusal; nothing else of 六合 may appear.
+    if (!args.includes('320116')) expect(`${result.stdout}${result.stderr}`).not.toContain('320116');
+    return result;
+  };
+  const json = await as('scope.forecaster', [
+    'forecast',
+    '--series',
+    'settlements',
+    '--horizon',
+    '3',
+    '--json',
+  ]);
+  expect(json.code, json.stderr).toBe(0);
+  const history = JSON.parse(json.stdout).history as Array<{ period: string; value: number }>;
+  // 江宁's own count of a month, with nothing of 六合 added in.
+  expect(history.find((point) => point.period === '2022-01')?.value).toBe(plantedCount('320115', 0));
+  const table = await as('scope.forecaster', ['forecast', '--series', 'enrollment', '--horizon', '3']);
+  expect(table.code, table.stderr).toBe(0);
+  const outside = await as('scope.forecaster', ['forecast', '--series', 'fund_paid', '--region', '320116']);
+  const missing = await as('scope.forecaster', ['forecast', '--series', 'fund_paid', '--region', '320199']);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr.replace('320116', '<区>')).toBe(missing.stderr.replace('320199', '<区>'));
+  const refused = await as(CLERK, ['forecast', '--series', 'settlements']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toBe('');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 120_000);

@@ -19,6 +19,7 @@ import { registerLedgerCommands } from './commands/ledger.js';
 import { registerDestroyCommands } from './commands/destroy.js';
 import { registerAppraisalCommands } from './commands/appraisal.js';
 import { registerHoldCommands } from './commands/hold.js';
+import { registerKpiCommands } from './commands/kpi.js';
 import { registerLoanCommands } from './commands/loan.js';
 import { registerLoanOverdueCommand } from './commands/loan-overdue.js';
 import { registerOcrCommands } from './commands/ocr.js';
@@ -74,6 +75,7 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerUseCommands(program);
   registerHoldCommands(program);
+  registerKpiCommands(program);
   registerAppraisalCommands(program);
   registerDestroyCommands(program);
   registerReceiveCommands(program);

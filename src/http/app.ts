@@ -41,6 +41,7 @@ import { storageRoutes } from '../modules/storage/storage.routes.js';
 import { receiveRoutes } from '../modules/transfer/receive.routes.js';
 import { transferRoutes } from '../modules/transfer/transfer.routes.js';
 import { useRoutes } from '../modules/use/use.routes.js';
+import { kpiRoutes } from '../modules/kpi/kpi.routes.js';
 import { verifyRoutes } from '../modules/verify/verify.routes.js';
 import { vocabularyRoutes } from '../modules/vocabulary/vocabulary.routes.js';
 import { tokenMatches } from '../system/server-file.js';
@@ -177,6 +178,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(overdueRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(lendingRoutes, { prefix: '/api/v1', db: options.database.db, store: options.store });
   await app.register(useRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(kpiRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(holdRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(appraisalRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(destructionRoutes, { prefix: '/api/v1', db: options.database.db });

@@ -9,6 +9,7 @@ import { FORECAST_ROUTES } from './forecast-probes.js';
 import { FUND_ANOMALY_ROUTES } from './fund-anomaly-probes.js';
 import { APPRAISAL_ROUTES } from './appraisal-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
+import { KPI_ROUTES } from './kpi-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
 import { RECEIVE_ROUTES } from './receive-probes.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
@@ -546,6 +547,8 @@ export const ROUTES: Record<string, Probe | string> = {
     '复制件公开核验（无需登录）：只回答档号、复制件摘要与真伪，核验码为 100 位随机数，无法猜测',
   // 利用登记与统计 (test/helpers/use-probes.ts).
   ...USE_ROUTES,
+  // 考核指标 (test/helpers/kpi-probes.ts).
+  ...KPI_ROUTES,
   // 异常机构与高风险群体 (test/helpers/fund-anomaly-probes.ts).
   ...FUND_ANOMALY_ROUTES,
   // 基金月度序列与趋势预测 (test/helpers/forecast-probes.ts).

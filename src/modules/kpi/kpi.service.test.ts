@@ -1,10 +1,12 @@
 // test-engine: either
+import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testUser } from '../../../test/helpers/access.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
 import { failure } from '../../../test/helpers/fixtures.js';
 import { buildKpiHome, contextOf, type KpiHome, READER, YEAR } from '../../../test/helpers/kpi-home.js';
 import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
+import { type App, buildApp } from '../../http/app.js';
 import { listEvents } from '../integrity/event.queries.js';
 import { recordIncident, withdrawIncident } from './kpi.incident.js';
 import { assessmentIndicators } from './kpi.service.js';
@@ -14,13 +16,16 @@ import { assessmentIndicators } from './kpi.service.js';
 
 let system: TestSystem;
 let home: KpiHome;
+let app: App;
 const db = () => system.database.db;
 
 beforeAll(async () => {
   system = await openTestSystem();
   home = await buildKpiHome(system);
+  app = await buildApp({ database: system.database });
 }, 120_000);
 afterAll(async () => {
+  await app?.close();
   await system?.dispose();
 });
 
@@ -92,7 +97,10 @@ describe('the indicators', () => {
     const after = await assessmentIndicators(db(), SYSTEM, { year: YEAR, fonds: 'J014' });
     expect(after.units.map((unit) => [unit.code, unit.incidents.total])).toEqual([['J014', 0]]);
     const events = await listEvents(db(), { subject: `incident:${wuxiLeak.code}` } as never);
-    expect(events.map((event) => event.action).sort()).toEqual(['kpi.incident_recorded', 'kpi.incident_withdrawn']);
+    expect(events.map((event) => event.action).sort()).toEqual([
+      'kpi.incident_recorded',
+      'kpi.incident_withdrawn',
+    ]);
   });
 
   it('keeps to the caller scope: another unit is not found, its numbers never counted', async () => {
@@ -168,5 +176,77 @@ describe('the indicators', () => {
       }),
     );
     expect(refused.code).toBe('FORBIDDEN');
+  });
+});
+
+describe('over HTTP', () => {
+  it('answers the indicators, the report as XLSX and PDF, and records an incident', async () => {
+    const manager = await testUser(db(), {
+      roles: ['manager'],
+      scope: [{ fondsCode: 'J013', regionCode: null, categoryCode: null }],
+    });
+    const get = (url: string) =>
+      app.inject({ method: 'GET', url: `/api/v1${url}`, headers: manager.headers });
+    const answer = await get(`/kpi?year=${YEAR}`);
+    expect(answer.statusCode).toBe(200);
+    expect(answer.json().units.map((unit: { code: string }) => unit.code)).toEqual(['J013']);
+    expect(answer.json().units[0].completeness.numerator).toBe(3);
+    for (const [url, status, code] of [
+      ['/kpi?year=abc', 400, 'KPI_QUERY_INVALID'],
+      ['/kpi?fonds=J014', 404, 'KPI_UNIT_NOT_FOUND'],
+      ['/kpi/report?format=doc', 400, 'KPI_QUERY_INVALID'],
+    ] as const) {
+      const refused = await get(url);
+      expect([refused.statusCode, refused.json().error.code], url).toEqual([status, code]);
+    }
+    const xlsx = await get(`/kpi/report?year=${YEAR}&format=xlsx`);
+    expect(xlsx.statusCode).toBe(200);
+    expect(xlsx.headers['content-disposition']).toContain(encodeURIComponent(`考核报告-${YEAR}`));
+    const book = new ExcelJS.Workbook();
+    await book.xlsx.load(xlsx.rawPayload as never);
+    const text = book.worksheets
+      .flatMap((sheet) => sheet.getSheetValues().flat())
+      .map((value) => String(value ?? ''))
+      .join('\n');
+    expect(text).toContain('档案完整率');
+    expect(text).toContain('3/8');
+    expect(text).toContain('计算方法');
+    expect(text).not.toContain('J014');
+    const pdf = await get(`/kpi/report?year=${YEAR}&format=pdf&fonds=J013`);
+    expect([pdf.statusCode, pdf.headers['content-type'], pdf.rawPayload.subarray(0, 5).toString()]).toEqual([
+      200,
+      'application/pdf',
+      '%PDF-',
+    ]);
+    const auditor = await testUser(db(), { roles: ['auditor'] });
+    const posted = await app.inject({
+      method: 'POST',
+      url: '/api/v1/kpi/incidents',
+      headers: auditor.headers,
+      payload: {
+        fonds: 'J013',
+        kind: 'leak',
+        occurredAt: `${YEAR}-01-02T10:00`,
+        description: '档案袋遗失于运送途中',
+      },
+    });
+    expect(posted.statusCode, posted.body).toBe(201);
+    expect(posted.json()).toMatchObject({ fonds: 'J013', kind: 'leak', kindName: '泄密事件' });
+    const listed = await get(`/kpi/incidents?year=${YEAR}`);
+    expect(listed.json().incidents.map((incident: { code: string }) => incident.code)).toContain(
+      posted.json().code,
+    );
+    const forbidden = await app.inject({
+      method: 'POST',
+      url: '/api/v1/kpi/incidents',
+      headers: manager.headers,
+      payload: {
+        fonds: 'J013',
+        kind: 'leak',
+        occurredAt: `${YEAR}-01-02`,
+        description: '档案袋遗失于运送途中',
+      },
+    });
+    expect(forbidden.statusCode).toBe(403);
   });
 });
