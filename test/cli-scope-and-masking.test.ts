@@ -829,7 +829,14 @@ it('yidang forecast --series: 江宁 only; a region outside J013 answers as one 
     if (!args.includes('320116')) expect(`${result.stdout}${result.stderr}`).not.toContain('320116');
     return result;
   };
-  const json = await as('scope.forecaster', ['forecast', '--series', 'settlements', '--horizon', '3', '--json']);
+  const json = await as('scope.forecaster', [
+    'forecast',
+    '--series',
+    'settlements',
+    '--horizon',
+    '3',
+    '--json',
+  ]);
   expect(json.code, json.stderr).toBe(0);
   const history = JSON.parse(json.stdout).history as Array<{ period: string; value: number }>;
   // 江宁's own count of a month, with nothing of 六合 added in.
