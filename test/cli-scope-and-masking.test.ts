@@ -22,6 +22,7 @@ import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/datab
 import { account, roundDeciding } from './helpers/destruction.js';
 import { SYSTEM } from './helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from './helpers/fixtures.js';
+import { plantFundWorld } from './helpers/fund-anomaly-probes.js';
 import { plantedCount, plantSettlementSeries } from './helpers/fund-series.js';
 import { decodeParts, leaksIn, maskAll } from './helpers/leak-scan.js';
 import { rosterEntry, storeRoster } from './helpers/roster.js';
@@ -704,6 +705,60 @@ it('yidang receive: a fonds outside J013 answers as a missing one; the outcome a
   const missing = await as(['receive', bag, '--fonds', 'J999', '--out', out]);
   expect(outside.code).toBe(1);
   expect(outside.stderr.replace('J014', '<fonds>')).toBe(missing.stderr.replace('J999', '<fonds>'));
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 120_000);
+
+it('yidang anomalies / groups: 江宁 only, people masked; a region outside J013 answers as one that does not exist', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  try {
+    await createUser(
+      system.database.db,
+      { username: 'scope.supervisor', password: CLI_PASSWORD, roles: ['supervisor'], scope: J013_SCOPE },
+      'test',
+    );
+    await plantFundWorld(system.database.db);
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (user: string, args: string[]) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result)));
+    // 六合's region code only where the caller typed it (echoed as the region asked for).
+    if (!args.includes('320116')) expect(`${result.stdout}${result.stderr}`).not.toContain('320116');
+    return result;
+  };
+  const period = ['--from', '2026-01-01', '--to', '2026-06-30'];
+  const table = await as('scope.supervisor', ['anomalies', ...period]);
+  expect(table.code, table.stderr).toBe(0);
+  expect(table.stdout).toMatch(/江宁第8医院.*次均费用 6,000\.00 元，同级（二级）同统筹区 8 家机构中位数/);
+  const masked = `${IN_PEOPLE.item.id.slice(0, 6)}********${IN_PEOPLE.item.id.slice(-4)}`;
+  const people = await as('scope.supervisor', [
+    'anomalies',
+    ...period,
+    '--kind',
+    'person',
+    '--min-volume',
+    '1',
+    '--json',
+  ]);
+  expect(JSON.parse(people.stdout).flags.map((flag: { subject: string }) => flag.subject)).toContain(masked);
+  const groups = await as('scope.supervisor', ['groups', ...period, '--members', '500']);
+  expect(groups.code, groups.stderr).toBe(0);
+  expect(groups.stdout).toContain(masked);
+  expect(groups.stdout).toMatch(/【高风险】/);
+  const outside = await as('scope.supervisor', ['anomalies', ...period, '--region', '320116', '--json']);
+  const missing = await as('scope.supervisor', ['anomalies', ...period, '--region', '320199', '--json']);
+  expect(outside.stdout.replace('320116', '<区>')).toBe(missing.stdout.replace('320199', '<区>'));
+  expect(JSON.parse(outside.stdout).subjects).toBe(0);
+  // A 经办人员 holds no fund.read: refused in Chinese, nothing printed.
+  const refused = await as(CLERK, ['groups', ...period]);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr).toMatch(/^错误：/);
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 120_000);
 

@@ -2,6 +2,7 @@ import { Readable, Writable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import { isYidangError } from '../shared/errors.js';
 import { VERSION } from '../version.js';
+import { registerAnomalyCommands } from './commands/anomalies.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerCatalogCommands } from './commands/catalog.js';
@@ -74,6 +75,7 @@ export function buildProgram(): Command {
   registerLoanOverdueCommand(program);
   registerAccessCommands(program);
   registerUseCommands(program);
+  registerAnomalyCommands(program);
   registerHoldCommands(program);
   registerKpiCommands(program);
   registerAppraisalCommands(program);

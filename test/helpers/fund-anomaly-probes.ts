@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import type { Db } from '../../src/db/database.js';
 import { idNumberIndex } from '../../src/shared/field-cipher.js';
 import { addDays, addPeople, addSettlements, type PlantedSettlement, plantedPerson } from './fund-anomaly.js';
 import { IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
@@ -15,8 +16,8 @@ const api = (path: string) => `/api/v1${path}`;
 const planted = new WeakMap<ScopeWorld, Promise<void>>();
 const PERIOD = 'from=2026-01-01&to=2026-06-30';
 
-async function plant(world: ScopeWorld): Promise<void> {
-  const db = world.system.database.db;
+/** 江宁 and 六合 settlements, each district with an outlying institution and its known people visiting often. */
+export async function plantFundWorld(db: Db): Promise<void> {
   const people: Array<{ idNumber: string; key: string; region: string }> = [];
   const settlements: PlantedSettlement[] = [];
   const region = (code: string, place: string, known: string[]) => {
@@ -71,7 +72,7 @@ async function plant(world: ScopeWorld): Promise<void> {
 const once = (world: ScopeWorld) => {
   let promise = planted.get(world);
   if (!promise) {
-    promise = plant(world);
+    promise = plantFundWorld(world.system.database.db);
     planted.set(world, promise);
   }
   return promise;
