@@ -28,6 +28,7 @@ import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { anomalyRoutes } from '../modules/fund/anomaly.routes.js';
 import { forecastRoutes } from '../modules/forecast/forecast.routes.js';
 import { seriesRoutes } from '../modules/fund/series.routes.js';
+import { settlementRoutes } from '../modules/fund/settlement.routes.js';
 import { ledgerRoutes } from '../modules/ledgers/ledger.routes.js';
 import { lendingRoutes } from '../modules/lending/lending.routes.js';
 import { overdueRoutes } from '../modules/lending/overdue.routes.js';
@@ -183,6 +184,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(appraisalRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(destructionRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(seriesRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(settlementRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(forecastRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(anomalyRoutes, { prefix: '/api/v1', db: options.database.db });
   // 移交批次 (issue 26); the bag download reads the exported bags under YIDANG_HOME/transfer.

@@ -12,6 +12,7 @@ import { HOLD_ROUTES } from './hold-probes.js';
 import { KPI_ROUTES } from './kpi-probes.js';
 import { LOAN_ROUTES } from './loan-probes.js';
 import { RECEIVE_ROUTES } from './receive-probes.js';
+import { SETTLEMENT_ROUTES } from './settlement-probes.js';
 import { blankPdf, type Call, code, IN_PEOPLE, OUT_PEOPLE, type ScopeWorld } from './scope-fixture.js';
 import { TRANSFER_ROUTES } from './transfer-probes.js';
 import { USE_ROUTES } from './use-probes.js';
@@ -551,6 +552,8 @@ export const ROUTES: Record<string, Probe | string> = {
   ...KPI_ROUTES,
   // 异常机构与高风险群体 (test/helpers/fund-anomaly-probes.ts).
   ...FUND_ANOMALY_ROUTES,
+  // 结算数据 (test/helpers/settlement-probes.ts).
+  ...SETTLEMENT_ROUTES,
   // 基金月度序列与趋势预测 (test/helpers/forecast-probes.ts).
   ...FORECAST_ROUTES,
   ...LOAN_ROUTES,

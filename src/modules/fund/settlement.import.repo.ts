@@ -76,9 +76,15 @@ export async function importedCount(db: Db, id: number): Promise<number> {
   return Number(result.rows[0]?.n ?? 0);
 }
 
-export async function listImports(db: Db, limit: number, beforeId?: number): Promise<ImportRecord[]> {
+export async function listImports(
+  db: Db,
+  limit: number,
+  beforeId?: number,
+  by?: string,
+): Promise<ImportRecord[]> {
   const result = await sql<ImportRecord>`
     select ${COLUMNS} from fund_import where ${beforeId === undefined ? sql`true` : sql`id < ${beforeId}`}
+      and ${by === undefined ? sql`true` : sql`created_by = ${by}`}
     order by id desc limit ${limit}`.execute(db);
   return result.rows.map((row) => ({ ...row, id: Number(row.id) }));
 }
