@@ -23,6 +23,8 @@ import { account, roundDeciding } from './helpers/destruction.js';
 import { SYSTEM } from './helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from './helpers/fixtures.js';
 import { plantFundWorld } from './helpers/fund-anomaly-probes.js';
+import { plantRuleClues } from './helpers/fund-rule-probes.js';
+import { addPerson, addSettlement } from './helpers/fund-rules.js';
 import { plantedCount, plantSettlementSeries } from './helpers/fund-series.js';
 import { decodeParts, leaksIn, maskAll } from './helpers/leak-scan.js';
 import { rosterEntry, storeRoster } from './helpers/roster.js';
@@ -905,5 +907,115 @@ it('yidang forecast --series: 江宁 only; a region outside J013 answers as one 
   const refused = await as(CLERK, ['forecast', '--series', 'settlements']);
   expect(refused.code).toBe(1);
   expect(refused.stdout).toBe('');
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 120_000);
+
+it('yidang audit-rules / clue: 江宁 only, the person as a key prefix; a 六合 clue or region answers as one that does not exist', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  let outClue = 0;
+  try {
+    await createUser(
+      system.database.db,
+      { username: 'scope.rules', password: CLI_PASSWORD, roles: ['supervisor'], scope: J013_SCOPE },
+      'test',
+    );
+    // 六合's clue made by the system; 江宁's settlement waits for the user's own run.
+    outClue = (await plantRuleClues(system.database.db, ['320116'])).outClue;
+    await addPerson(system.database.db, 'cli320115', { sex: '女', region: '320115' });
+    await addSettlement(system.database.db, {
+      serial: 'RC-320115',
+      person: 'cli320115',
+      region: '320115',
+      institution: 'RC320115',
+      institutionName: '江宁测试医院',
+      admit: '2026-03-04',
+      lines: [{ code: 'TMALE', date: '2026-03-04' }],
+    });
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (user: string, args: string[]) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result)));
+    return result;
+  };
+  const list = await as('scope.rules', ['audit-rules', 'list']);
+  expect(list.code, list.stderr).toBe(0);
+  expect(list.stdout).toContain('分解住院');
+  const show = await as('scope.rules', ['audit-rules', 'show', 'split_admission']);
+  expect(show.stdout).toMatch(/间隔天数.*15.*整数 1～90/);
+  const bad = await as('scope.rules', [
+    'audit-rules',
+    'set',
+    'split_admission',
+    '--param',
+    'days=91',
+    '--reason',
+    '按本地政策调整',
+  ]);
+  expect(bad.code).toBe(1);
+  expect(bad.stderr).toMatch(/^错误：.*间隔天数.*1 至 90/);
+  const ran = await as('scope.rules', [
+    'audit-rules',
+    'run',
+    '--from',
+    '2026-03-04',
+    '--to',
+    '2026-03-04',
+    '--rule',
+    'sex_mismatch',
+    '--json',
+  ]);
+  expect(ran.code, ran.stderr).toBe(0);
+  expect(JSON.parse(ran.stdout)).toMatchObject({ region: '320115', state: 'finished', clues: 1 });
+  const clues = await as('scope.rules', ['clue', 'list', '--rule', 'sex_mismatch', '--json']);
+  const [inClue] = JSON.parse(clues.stdout).clues as Array<{ id: number; serials: string[]; person: string }>;
+  expect(inClue?.serials).toEqual(['RC-320115']);
+  expect(`${clues.stdout}`).not.toContain('320116');
+  const shown = await as('scope.rules', ['clue', 'show', String(inClue?.id)]);
+  expect(shown.code, shown.stderr).toBe(0);
+  expect(shown.stdout).toContain('性别不符');
+  expect(shown.stdout).toContain('江宁测试医院');
+  const missingId = '987654';
+  for (const args of [
+    ['clue', 'show'],
+    ['clue', 'dismiss'],
+  ]) {
+    const extra = args[1] === 'dismiss' ? ['--reason', '核实为正常就诊'] : [];
+    const outside = await as('scope.rules', [...args, String(outClue), ...extra]);
+    const missing = await as('scope.rules', [...args, missingId, ...extra]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.replace(String(outClue), '<id>')).toBe(missing.stderr.replace(missingId, '<id>'));
+  }
+  const outsideRun = await as('scope.rules', [
+    'audit-rules',
+    'run',
+    '--from',
+    '2026-03-01',
+    '--to',
+    '2026-03-31',
+    '--region',
+    '320116',
+  ]);
+  const missingRun = await as('scope.rules', [
+    'audit-rules',
+    'run',
+    '--from',
+    '2026-03-01',
+    '--to',
+    '2026-03-31',
+    '--region',
+    '320199',
+  ]);
+  expect(outsideRun.stderr.replace('320116', '<区>')).toBe(missingRun.stderr.replace('320199', '<区>'));
+  // A 经办人员 holds no fund.read: refused in Chinese, nothing printed.
+  const refused = await as(CLERK, ['clue', 'list']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toBe('');
+  expect(refused.stderr).toMatch(/^错误：/);
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 120_000);

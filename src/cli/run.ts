@@ -3,6 +3,8 @@ import { Command, CommanderError } from 'commander';
 import { isYidangError } from '../shared/errors.js';
 import { VERSION } from '../version.js';
 import { registerAnomalyCommands } from './commands/anomalies.js';
+import { registerAuditRuleCommands } from './commands/audit-rules.js';
+import { registerClueCommands } from './commands/clue.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerCatalogCommands } from './commands/catalog.js';
@@ -76,6 +78,8 @@ export function buildProgram(): Command {
   registerAccessCommands(program);
   registerUseCommands(program);
   registerAnomalyCommands(program);
+  registerAuditRuleCommands(program);
+  registerClueCommands(program);
   registerHoldCommands(program);
   registerKpiCommands(program);
   registerAppraisalCommands(program);

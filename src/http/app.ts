@@ -26,6 +26,7 @@ import { insuredRoutes } from '../modules/insured/insured.routes.js';
 import type { SigningKey } from '../modules/integrity/checkpoint.service.js';
 import { integrityRoutes } from '../modules/integrity/integrity.routes.js';
 import { anomalyRoutes } from '../modules/fund/anomaly.routes.js';
+import { ruleRoutes } from '../modules/fund/rule.routes.js';
 import { forecastRoutes } from '../modules/forecast/forecast.routes.js';
 import { seriesRoutes } from '../modules/fund/series.routes.js';
 import { settlementRoutes } from '../modules/fund/settlement.routes.js';
@@ -187,6 +188,7 @@ export async function buildApp(options: AppOptions): Promise<App> {
   await app.register(settlementRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(forecastRoutes, { prefix: '/api/v1', db: options.database.db });
   await app.register(anomalyRoutes, { prefix: '/api/v1', db: options.database.db });
+  await app.register(ruleRoutes, { prefix: '/api/v1', db: options.database.db });
   // 移交批次 (issue 26); the bag download reads the exported bags under YIDANG_HOME/transfer.
   const home = options.control?.system.config.home;
   await app.register(transferRoutes, {

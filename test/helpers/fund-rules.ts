@@ -76,6 +76,7 @@ export interface TestSettlement {
   person: string;
   region: string;
   institution?: string;
+  institutionName?: string;
   visit?: '门诊' | '住院';
   admit: string;
   discharge?: string;
@@ -98,7 +99,7 @@ export async function addSettlement(db: Db, s: TestSettlement): Promise<number> 
   const { rows } = await sql<{ id: number }>`
     insert into fund_settlement (serial, person_key, region, institution_code, institution_name, institution_level,
       visit_type, admit_date, discharge_date, primary_dx, other_dx, total_cost, fund_paid, self_paid, settled_on)
-    values (${s.serial}, ${personKey(s.person)}, ${s.region}, ${institution}, ${`测试医院${institution}`}, '二级',
+    values (${s.serial}, ${personKey(s.person)}, ${s.region}, ${institution}, ${s.institutionName ?? `测试医院${institution}`}, '二级',
       ${s.visit ?? '门诊'}, ${s.admit}::date, ${discharge}::date, ${s.dx ?? 'J06.9'}, ${arr(s.otherDx)},
       ${String(total)}::numeric, ${String(Math.round(total * 70) / 100)}::numeric,
       ${String(Math.round(total * 30) / 100)}::numeric, ${discharge}::date)

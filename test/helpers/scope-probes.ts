@@ -7,6 +7,7 @@ import { DESTRUCTION_ROUTES } from './destruction-probes.js';
 import { FHIR_ROUTES } from './fhir-probes.js';
 import { FORECAST_ROUTES } from './forecast-probes.js';
 import { FUND_ANOMALY_ROUTES } from './fund-anomaly-probes.js';
+import { FUND_RULE_ROUTES } from './fund-rule-probes.js';
 import { APPRAISAL_ROUTES } from './appraisal-probes.js';
 import { HOLD_ROUTES } from './hold-probes.js';
 import { KPI_ROUTES } from './kpi-probes.js';
@@ -552,6 +553,8 @@ export const ROUTES: Record<string, Probe | string> = {
   ...KPI_ROUTES,
   // 异常机构与高风险群体 (test/helpers/fund-anomaly-probes.ts).
   ...FUND_ANOMALY_ROUTES,
+  // 智能审核规则与线索 (test/helpers/fund-rule-probes.ts).
+  ...FUND_RULE_ROUTES,
   // 结算数据 (test/helpers/settlement-probes.ts).
   ...SETTLEMENT_ROUTES,
   // 基金月度序列与趋势预测 (test/helpers/forecast-probes.ts).

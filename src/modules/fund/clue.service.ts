@@ -3,10 +3,13 @@ import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn } from '../../shared/access-context.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { recordEvent } from '../integrity/event-log.js';
+import { hasBadText } from '../../shared/well-formed.js';
+import { readReason } from './rule.input.js';
 import { type ClueQuery, type ClueRow, selectClue, selectClues, setClueState } from './clue.repo.js';
 import type { ClueState, RuleParams } from './rule.tables.js';
 import { ruleByCode } from './rules/index.js';
 import { fundRegions } from './settlement.scope.js';
+import { archivesBySettlementSerials, type SettlementArchive } from '../catalog/settlement-link.service.js';
 
 // 线索: one hit of a rule with its evidence. Read with fund.read within the caller's regions (a clue
 // of another region is "not found"); dismissed with a reason by case.work; attached to and released
@@ -47,8 +50,6 @@ export const CLUE_STATE_LABELS: Readonly<Record<ClueState, string>> = {
   in_case: '已立案',
   dismissed: '已排除',
 };
-
-const MIN_REASON = 4;
 
 /** The person as a clue shows them: the blind index's first eight characters. */
 const personOf = (key: string | null) => (key ? `${key.trim().slice(0, 8)}…` : null);
@@ -122,9 +123,7 @@ export async function dismissClue(
   reason: string,
 ): Promise<ClueView> {
   if (access.kind === 'principal') access.authorize('case.work');
-  const text = (reason ?? '').trim();
-  if ([...text].length < MIN_REASON)
-    throw invalid('FUND_CLUE_REASON_REQUIRED', '排除线索须写明理由（至少 4 个字）');
+  const text = readReason(reason, '排除线索的理由', 'FUND_CLUE_REASON_REQUIRED');
   const regions = await fundRegions(db, access);
   return inTransaction(db, async (trx) => {
     const row = await selectClue(trx, regions, clueId(id), true);
@@ -135,12 +134,12 @@ export async function dismissClue(
         `线索 ${id} 当前为“${CLUE_STATE_LABELS[row.state]}”，只有待处理的线索可以排除`,
       );
     const by = actorIn(access);
-    await setClueState(trx, row.id, { state: 'dismissed', caseCode: null, reason: text.slice(0, 500), by });
+    await setClueState(trx, row.id, { state: 'dismissed', caseCode: null, reason: text, by });
     recordEvent(trx, {
       actor: by,
       action: 'fund.clue_dismissed',
       subject: `fund-clue:${row.id}`,
-      payload: { rule: row.rule_code, reason: text.slice(0, 500) },
+      payload: { rule: row.rule_code, reason: text },
     });
     return toClueView((await selectClue(trx, regions, row.id)) as ClueRow);
   });
@@ -155,7 +154,7 @@ async function moveClues(
 ): Promise<ClueView[]> {
   read(access);
   const code = (caseCode ?? '').trim();
-  if (code === '' || code.length > 64) throw invalid('FUND_CLUE_STATE', '案件编号有误');
+  if (code === '' || code.length > 64 || hasBadText(code)) throw invalid('FUND_CLUE_STATE', '案件编号有误');
   const regions = await fundRegions(db, access);
   const unique = [...new Set(ids.map(clueId))];
   return inTransaction(db, async (trx) => {
@@ -200,3 +199,13 @@ export const releaseCluesFromCase = (
   ids: readonly number[],
   caseCode: string,
 ) => moveClues(db, access, ids, caseCode, false);
+
+/** The archive items filed for the clue's settlements (by 结算流水号), masked, under the caller's grants. */
+export async function archivesOfClue(
+  db: Db,
+  access: AccessContext,
+  id: number,
+): Promise<SettlementArchive[]> {
+  const clue = await readClue(db, access, id);
+  return archivesBySettlementSerials(db, access, clue.serials);
+}

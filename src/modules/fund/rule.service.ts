@@ -3,6 +3,7 @@ import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn } from '../../shared/access-context.js';
 import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { recordEvent } from '../integrity/event-log.js';
+import { readReason } from './rule.input.js';
 import { listRuleSettings, lockRuleSetting, type RuleSettingRow, saveRuleSetting } from './rule.repo.js';
 import type { RuleParams } from './rule.tables.js';
 import { RULES, ruleByCode, type RuleDefinition } from './rules/index.js';
@@ -44,8 +45,6 @@ export interface RuleChange {
   /** The version the change was made against: a newer one refuses it (another user changed the rule). */
   version?: number;
 }
-
-const MIN_REASON = 4;
 
 function authorize(access: AccessContext, permission: 'fund.read' | 'fund.rules'): void {
   if (access.kind === 'principal') access.authorize(permission);
@@ -113,9 +112,7 @@ export async function setRule(
 ): Promise<RuleView> {
   authorize(access, 'fund.rules');
   const rule = findRule(code);
-  const reason = (change.reason ?? '').trim();
-  if ([...reason].length < MIN_REASON)
-    throw invalid('FUND_RULE_REASON_REQUIRED', '修改审核规则须写明理由（至少 4 个字）');
+  const reason = readReason(change.reason, '修改审核规则的理由', 'FUND_RULE_REASON_REQUIRED');
   if (change.active === undefined && (change.params === undefined || Object.keys(change.params).length === 0))
     throw invalid('FUND_RULE_PARAM_INVALID', '没有要修改的内容：请给出启用状态（active）或参数（params）');
   return inTransaction(db, async (trx) => {
@@ -134,7 +131,7 @@ export async function setRule(
       params,
       changed_by: actorIn(access),
       changed_at: new Date(),
-      reason: reason.slice(0, 500),
+      reason,
     };
     await saveRuleSetting(trx, next);
     recordEvent(trx, {

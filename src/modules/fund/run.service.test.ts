@@ -3,6 +3,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
 import { payloadOf } from '../../../test/helpers/events.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
+import { FONDS, reimbursement, validId } from '../../../test/helpers/fixtures.js';
+import { createFonds } from '../catalog/fonds.service.js';
+import { fileItems } from '../catalog/item.service.js';
 import { addPerson, addSettlement, addTestItems } from '../../../test/helpers/fund-rules.js';
 import type { ScopeRow } from '../access/access.repo.js';
 import { findUserByName } from '../access/access.repo.js';
@@ -11,7 +14,14 @@ import type { Role } from '../access/roles.js';
 import { createUser } from '../access/user.service.js';
 import type { AccessContext } from '../../shared/access-context.js';
 import { JobRuntime } from '../jobs/job.runtime.js';
-import { attachCluesToCase, dismissClue, listClues, readClue, releaseCluesFromCase } from './clue.service.js';
+import {
+  archivesOfClue,
+  attachCluesToCase,
+  dismissClue,
+  listClues,
+  readClue,
+  releaseCluesFromCase,
+} from './clue.service.js';
 import { listRules, setRule, showRule } from './rule.service.js';
 import { executeRun, fundRunJob, listRuns, showRun, startRun } from './run.service.js';
 
@@ -318,6 +328,23 @@ describe('runs and clues', () => {
     });
   });
 
+  it('links a clue to the archive items filed for its settlements, masked, within the caller’s scope', async () => {
+    await createFonds(db(), FONDS, 'test');
+    const [filed] = await fileItems(
+      db(),
+      [reimbursement({ title: '零星报销 R-A2', extra: { hospital: '江宁医院', settlementSerial: 'R-A2' } })],
+      'test',
+      { access: SYSTEM },
+    );
+    const repeat = (await listClues(db(), supervisor, { runId, rule: 'repeat_settlement' })).clues[0];
+    const archives = await archivesOfClue(db(), supervisor, repeat?.id as number);
+    expect(archives).toEqual([
+      expect.objectContaining({ serial: 'R-A2', archiveCode: filed?.archiveCode, withheld: false }),
+    ]);
+    expect(JSON.stringify(archives)).not.toContain('32011519');
+    expect(await codeOf(archivesOfClue(db(), elsewhere, repeat?.id as number))).toBe('FUND_CLUE_NOT_FOUND');
+  });
+
   it('gives the same clues and fingerprints from the same data and versions; a new version gives new fingerprints', async () => {
     const first = (await listClues(db(), supervisor, { runId })).clues.map((clue) => clue.fingerprint).sort();
     const again = await startRun(
@@ -327,7 +354,8 @@ describe('runs and clues', () => {
       { background: false },
     );
     await executeRun(db(), again.id, 'sup-jn');
-    // evaluating the same run twice (a retried job) replaces its clues rather than adding to them
+    // a retried job goes on after the rules already evaluated: the clues stay as they were, no duplicates
+    await db().updateTable('fund_run').set({ state: 'running' }).where('id', '=', again.id).execute();
     await executeRun(db(), again.id, 'sup-jn');
     const second = (await listClues(db(), supervisor, { runId: again.id })).clues
       .map((clue) => clue.fingerprint)
@@ -387,6 +415,21 @@ describe('runs and clues', () => {
   it('dismisses an open clue with a reason, and moves clues into a case and out again, an event each', async () => {
     const [a, b] = clueIds as [number, number];
     expect(await codeOf(dismissClue(db(), supervisor, a, '无'))).toBe('FUND_CLUE_REASON_REQUIRED');
+    expect(await codeOf(dismissClue(db(), supervisor, a, '核实\u0000为正常就诊'))).toBe('BAD_TEXT');
+    expect(await codeOf(dismissClue(db(), supervisor, a, '核实\u0007为正常就诊'))).toBe(
+      'FUND_CLUE_REASON_REQUIRED',
+    );
+    expect(
+      await codeOf(dismissClue(db(), supervisor, a, `参保人 ${validId('32011519850312123')} 正常就诊`)),
+    ).toBe('ID_NUMBER_IN_TEXT');
+    expect(
+      await codeOf(
+        setRule(db(), supervisor, 'split_admission', {
+          params: { days: 20 },
+          reason: `为 ${validId('32011519850312123')} 调整`,
+        }),
+      ),
+    ).toBe('ID_NUMBER_IN_TEXT');
     expect(await codeOf(dismissClue(db(), elsewhere, a, '核实为正常就诊'))).toBe('FUND_CLUE_NOT_FOUND');
     const dismissed = await dismissClue(db(), supervisor, a, '核实为正常就诊');
     expect(dismissed).toMatchObject({
@@ -403,6 +446,21 @@ describe('runs and clues', () => {
       (await listClues(db(), supervisor, { caseCode: 'HC-2026-0001' })).clues.map((clue) => clue.id),
     ).toEqual([b]);
     expect(await codeOf(releaseCluesFromCase(db(), supervisor, [b], 'HC-2026-0002'))).toBe('FUND_CLUE_STATE');
+    // a retried job of the same run (its last rule to do again) leaves a clue in a case as it is
+    const row = await db()
+      .selectFrom('fund_run')
+      .select('counts')
+      .where('id', '=', runId)
+      .executeTakeFirstOrThrow();
+    const { after_death: _redo, ...kept } = row.counts;
+    await db()
+      .updateTable('fund_run')
+      .set({ state: 'running', counts: JSON.stringify(kept) })
+      .where('id', '=', runId)
+      .execute();
+    await executeRun(db(), runId, 'sup-jn');
+    expect((await readClue(db(), supervisor, b)).state).toBe('in_case');
+    expect((await listClues(db(), supervisor, { runId })).clues).toHaveLength(2);
     const [released] = await releaseCluesFromCase(db(), supervisor, [b], 'HC-2026-0001');
     expect(released).toMatchObject({ state: 'open', caseCode: null });
     expect((await events('fund.clue_dismissed')).map((event) => event.data)).toEqual([

@@ -205,13 +205,17 @@ export async function executeRun(
   if (!row) throw notFound('FUND_RUN_NOT_FOUND', `审核运行 ${runId} 不存在`);
   const scope = { regionPrefix: row.region_prefix, from: row.period_from, to: row.period_to };
   const entries = Object.entries(row.rules);
-  const counts: RunCounts = {};
+  if (row.state === 'finished') return toRunView(row);
+  // A rule already counted was evaluated by an earlier attempt, its clues committed with its count:
+  // a retried job goes on from the next rule and never replaces clues a case may already hold.
+  const counts: RunCounts = { ...(row.counts ?? {}) };
   await inTransaction(db, async (trx) => {
     await hooks.holds?.(trx);
     await markRun(trx, runId, { state: 'running', counts, error: null });
   });
-  let done = 0;
+  let done = Object.keys(counts).length;
   for (const [code, used] of entries) {
+    if (counts[code] !== undefined) continue;
     const rule = findRule(code);
     await hooks.progress?.(done, entries.length, `${rule.name}`);
     const started = performance.now();

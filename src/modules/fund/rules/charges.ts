@@ -11,33 +11,38 @@ const money = (column: string) => sql.raw(`to_char(${column}, 'FM999999999990.00
 export const repeatSettlement: RuleDefinition = {
   code: 'repeat_settlement',
   name: '重复结算',
-  revision: 1,
+  revision: 2,
   description:
-    '同一参保人的同一收费项目、同一收费日期出现在两次不同的结算中。按两次结算合为一条线索，列出重复的项目；重复金额（较后一次结算中这些项目的金额）低于“最低重复金额”的不报。疑点金额为该重复金额。',
+    '同一参保人的同一收费项目、同一收费日期出现在两次或更多不同的结算中。涉及同一组结算的重复项目合为一条线索；重复金额（第一次结算之外各次结算中这些项目的金额）低于“最低重复金额”的不报。疑点金额为该重复金额。',
   params: {
     minAmount: { kind: 'number', label: '最低重复金额（元）', min: 0, max: 1_000_000, default: 0 },
   },
   hits: (params, inRun) => sql`
     with g as (
-      select s.person_key, l.item_code, l.line_date, min(l.settlement_id) as a, max(l.settlement_id) as b
+      select s.person_key, l.item_code, l.line_date
       from fund_settlement s join fund_settlement_line l on l.settlement_id = s.id
       where ${inRun('s')}
       group by s.person_key, l.item_code, l.line_date
       having min(l.settlement_id) <> max(l.settlement_id)
     ), x as (
-      select g.a, g.b, g.person_key, l.settlement_id, l.line_no, l.amount, l.item_code
-      from g join fund_settlement_line l on l.settlement_id in (g.a, g.b)
-        and l.item_code = g.item_code and l.line_date = g.line_date
+      select g.person_key, g.item_code, g.line_date, l.settlement_id, l.line_no, l.amount
+      from g join fund_settlement s on s.person_key = g.person_key and ${inRun('s')}
+        join fund_settlement_line l on l.settlement_id = s.id and l.item_code = g.item_code and l.line_date = g.line_date
+    ), k as (
+      select person_key, item_code, line_date, array_agg(distinct settlement_id order by settlement_id) as ids
+      from x group by person_key, item_code, line_date
+    ), y as (
+      select k.ids, x.* from k join x using (person_key, item_code, line_date)
     )
-    select array[x.a, x.b]::bigint[] as settlement_ids, min(x.person_key) as person_key,
-      (select institution_code from fund_settlement where id = x.b) as institution_code,
-      (select region from fund_settlement where id = x.b) as region,
-      sum(x.amount) filter (where x.settlement_id = x.b) as amount, '' as hit_key,
-      jsonb_agg(jsonb_build_array(x.settlement_id, x.line_no) order by x.settlement_id, x.line_no) as line_refs,
-      '同一项目同一日期在两次结算中重复结算：' || count(distinct x.item_code) || ' 个项目，重复金额 ' ||
-        ${money('sum(x.amount) filter (where x.settlement_id = x.b)')} || ' 元' as note
-    from x group by x.a, x.b
-    having sum(x.amount) filter (where x.settlement_id = x.b) >= ${num(numberParam(params, 'minAmount'))}`,
+    select y.ids as settlement_ids, min(y.person_key) as person_key,
+      (select institution_code from fund_settlement where id = y.ids[array_length(y.ids, 1)]) as institution_code,
+      (select region from fund_settlement where id = y.ids[array_length(y.ids, 1)]) as region,
+      coalesce(sum(y.amount) filter (where y.settlement_id <> y.ids[1]), 0) as amount, '' as hit_key,
+      jsonb_agg(jsonb_build_array(y.settlement_id, y.line_no) order by y.settlement_id, y.line_no) as line_refs,
+      '同一项目同一日期在 ' || array_length(y.ids, 1) || ' 次结算中重复结算：' || count(distinct y.item_code) ||
+        ' 个项目，重复金额 ' || ${money('coalesce(sum(y.amount) filter (where y.settlement_id <> y.ids[1]), 0)')} || ' 元' as note
+    from y group by y.ids
+    having coalesce(sum(y.amount) filter (where y.settlement_id <> y.ids[1]), 0) >= ${num(numberParam(params, 'minAmount'))}`,
 };
 
 export const doubleCharge: RuleDefinition = {

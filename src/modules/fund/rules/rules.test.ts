@@ -93,6 +93,22 @@ const CASES: Record<string, { region: string; positive: Case[]; negative: Case[]
           }),
         ],
       },
+      // three settlements of the same item and day: one clue naming all three
+      {
+        hit: ['RS-H1', 'RS-H2', 'RS-H3'],
+        people: [['RSH']],
+        settlements: [
+          out('RS-H1', 'RSH', '2026-05-01', { lines: [{ code: 'TEXAM', date: '2026-05-01' }] }),
+          out('RS-H2', 'RSH', '2026-05-01', {
+            institution: 'H002',
+            lines: [{ code: 'TEXAM', date: '2026-05-01' }],
+          }),
+          out('RS-H3', 'RSH', '2026-05-01', {
+            institution: 'H003',
+            lines: [{ code: 'TEXAM', date: '2026-05-01' }],
+          }),
+        ],
+      },
     ],
     negative: [
       // the same item on two different dates
