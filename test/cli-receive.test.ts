@@ -122,3 +122,54 @@ it('receives a bag, writes the signed receipt, refuses it twice, rejects a tampe
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain('不存在');
 }, 180_000);
+
+it('lists the received bags and shows one by batch or number: each item with its reason, the digests', async () => {
+  const listed = await as('recv.archivist', ['receive', 'list']);
+  expect(listed.stderr).toBe('');
+  expect(listed.code).toBe(0);
+  // The accepted bag and the rejected tampered tar, newest first, with their counts.
+  expect(listed.stdout).toMatch(/YJ-J013-2026-5\s+南京市江宁区医疗保障局\s+J020\s+全部拒收\s+0\s+1/);
+  expect(listed.stdout).toMatch(/YJ-J013-2026-5\s+南京市江宁区医疗保障局\s+J020\s+全部接收\s+1\s+0/);
+  const json = JSON.parse((await as('recv.archivist', ['receive', 'list', '--json'])).stdout) as {
+    bags: Array<{ id: number; state: string; receiptDigest: string; counts: { accepted: number } }>;
+  };
+  expect(json.bags.map((one) => one.state)).toEqual(['rejected', 'accepted']);
+  const accepted = json.bags[1] as { id: number; receiptDigest: string };
+  expect(accepted.receiptDigest).toMatch(/^[0-9a-f]{64}$/);
+
+  // By batch: the newest receipt (the rejected one) with the file named, the earlier one listed.
+  const byBatch = await as('recv.archivist', ['receive', 'show', 'YJ-J013-2026-5']);
+  expect(byBatch.code).toBe(0);
+  expect(byBatch.stdout).toContain('全部拒收；接收 0 件，拒收 1 件');
+  expect(byBatch.stdout).toContain('移交包问题 BAG_DIGEST_MISMATCH');
+  expect(byBatch.stdout).toMatch(/J013-\S+\s+拒收\s+.*移交包/);
+  expect(byBatch.stdout).toContain(`此前的接收：接收编号 ${accepted.id}，全部接收`);
+  // By number: the accepted one, its 本馆档号, the bag's and the receipt's digests; the receipt written.
+  const receiptFile = path.join(cli.home, 'shown', '回执.json');
+  const byId = await as('recv.archivist', ['receive', 'show', String(accepted.id), '--receipt', receiptFile]);
+  expect(byId.code).toBe(0);
+  expect(byId.stdout).toMatch(/J013-\S+\s+接收\s+J020-/);
+  expect(byId.stdout).toContain(`SHA-256：${accepted.receiptDigest}`);
+  expect(byId.stdout).toMatch(/移交包摘要（sha256）：[0-9a-f]{64}/);
+  expect(verifyReceipt(fs.readFileSync(receiptFile)).items[0]?.accepted).toBe(true);
+  const shownJson = JSON.parse(
+    (await as('recv.archivist', ['receive', 'show', String(accepted.id), '--json'])).stdout,
+  ) as { items: Array<{ archiveCode: string }>; earlier: unknown[] };
+  expect(shownJson.items[0]?.archiveCode).toMatch(/^J020-/);
+
+  // The filed item keeps the sender's 档号 as a field (原档号, 来源单位), shown by item show.
+  const item = JSON.parse(
+    (await as('recv.archivist', ['item', 'show', shownJson.items[0]?.archiveCode as string])).stdout,
+  ) as { received?: { originalCode: string; source: string; batch: string } };
+  expect(item.received).toMatchObject({ source: '南京市江宁区医疗保障局', batch: 'YJ-J013-2026-5' });
+  expect(item.received?.originalCode).toMatch(/^J013-/);
+
+  // Unknown batch, bad reference, and a clerk: refused in Chinese.
+  const unknown = await as('recv.archivist', ['receive', 'show', 'YJ-J013-2026-77']);
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('没有接收记录');
+  expect((await as('recv.archivist', ['receive', 'show', '999999'])).stderr).toContain('不存在');
+  expect((await as('recv.clerk', ['receive', 'list'])).stderr).toMatch(/权限|无权/);
+  const help = await run(cli, ['receive', '--help']);
+  expect(help.stdout).toContain('已接收的移交包');
+}, 120_000);

@@ -15,6 +15,7 @@ import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.j
 import { logEvent } from '../src/modules/integrity/event-log.js';
 import { recordIncident } from '../src/modules/kpi/kpi.incident.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
+import { receiveBag } from '../src/modules/transfer/receive.service.js';
 import { drawBatch } from '../src/modules/transfer/transfer.service.js';
 import { openSystem } from '../src/system/system.js';
 import { CLI_PASSWORD, type CliEnv, type CliResult, cliEnv, run } from './helpers/cli.js';
@@ -630,6 +631,23 @@ it('yidang transfer create / list / show / form: nothing of J014, no ID number; 
     problems.push(...(await leaksOf(maskAll(`yidang ${args.join(' ')}`), result, dir)));
     return result;
   };
+  // By a query both fonds' items match: only J013's is drawn; withdrawn so the 档号 draw below takes it.
+  const byQuery = await as([
+    'transfer',
+    'create',
+    '--fonds',
+    'J013',
+    '--query',
+    '待移交的报销审核表',
+    '--receiver',
+    '南京市档案馆',
+  ]);
+  expect(byQuery.code, byQuery.stderr).toBe(0);
+  const queried = /移交批次 (YJ-J013-\d{4}-\d+)/.exec(byQuery.stdout)?.[1] as string;
+  const shownQuery = await as(['transfer', 'show', queried]);
+  expect(shownQuery.stdout).toContain(own);
+  expect(shownQuery.stdout).toContain('检索式：待移交的报销审核表');
+  expect((await as(['transfer', 'withdraw', queried, '--reason', '改按档号编制'])).code).toBe(0);
   const created = await as([
     'transfer',
     'create',
@@ -707,6 +725,41 @@ it('yidang receive: a fonds outside J013 answers as a missing one; the outcome a
   const missing = await as(['receive', bag, '--fonds', 'J999', '--out', out]);
   expect(outside.code).toBe(1);
   expect(outside.stderr.replace('J014', '<fonds>')).toBe(missing.stderr.replace('J999', '<fonds>'));
+  // What was received: J013's bag listed and shown; J014's (received by the system) answers as missing.
+  const foreignBag = path.join(cli.home, 'receive-scope', 'YJ-J014-2026-89');
+  fs.mkdirSync(foreignBag, { recursive: true });
+  fs.writeFileSync(
+    path.join(foreignBag, 'bagit.txt'),
+    'BagIt-Version: 1.0\nTag-File-Character-Encoding: UTF-8\n',
+  );
+  fs.writeFileSync(
+    path.join(foreignBag, 'bag-info.txt'),
+    `Source-Organization: ${OUT_PEOPLE.item.name}所在单位\nExternal-Identifier: YJ-J014-2026-89\n`,
+  );
+  const receiving = await openSystem(loadConfig({ ...cli.env }, cli.home));
+  try {
+    const context = {
+      db: receiving.database.db,
+      store: receiving.store,
+      signer: receiving.signingKey,
+    };
+    await receiveBag(context, SYSTEM, foreignBag, { fonds: 'J014' });
+  } finally {
+    await receiving.close();
+  }
+  const listed = await as(['receive', 'list']);
+  expect(listed.code, listed.stderr).toBe(0);
+  expect(listed.stdout).toContain('YJ-J013-2026-88');
+  expect(listed.stdout).not.toContain('YJ-J014-2026-89');
+  await as(['receive', 'list', '--json']);
+  const shownBag = await as(['receive', 'show', 'YJ-J013-2026-88']);
+  expect(shownBag.code, shownBag.stderr).toBe(0);
+  expect(shownBag.stdout).toContain('全部拒收');
+  await as(['receive', 'show', 'YJ-J013-2026-88', '--json']);
+  const foreignShown = await as(['receive', 'show', 'YJ-J014-2026-89']);
+  const neverShown = await as(['receive', 'show', 'YJ-J014-2026-90']);
+  expect(foreignShown.code).toBe(1);
+  expect(foreignShown.stderr.replace('89', '<n>')).toBe(neverShown.stderr.replace('90', '<n>'));
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 120_000);
 

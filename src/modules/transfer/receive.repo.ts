@@ -71,6 +71,45 @@ export async function listReceivedBags(
   return query.execute();
 }
 
+/** The receipts of one batch (a bag may be received again after a rejection), newest first. */
+export async function receivedBagsOfBatch(
+  db: Db,
+  batch: string,
+  fonds: readonly string[] | null,
+  limit: number,
+): Promise<ReceivedBagRow[]> {
+  let query = db
+    .selectFrom('receive_bag')
+    .selectAll()
+    .where('batch', '=', batch)
+    .orderBy('id', 'desc')
+    .limit(limit);
+  if (fonds)
+    query = fonds.length > 0 ? query.where('fonds_code', 'in', [...fonds]) : query.where(sql<boolean>`false`);
+  return query.execute();
+}
+
+/** Per received bag: its items accepted and rejected. */
+export async function receivedCounts(
+  db: Db,
+  bagIds: readonly number[],
+): Promise<Map<number, { accepted: number; rejected: number }>> {
+  const out = new Map<number, { accepted: number; rejected: number }>();
+  if (bagIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('receive_item')
+    .select(['bag_id', 'accepted', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('bag_id', 'in', [...bagIds])
+    .groupBy(['bag_id', 'accepted'])
+    .execute();
+  for (const row of rows) {
+    const entry = out.get(row.bag_id) ?? { accepted: 0, rejected: 0 };
+    entry[row.accepted ? 'accepted' : 'rejected'] += Number(row.count);
+    out.set(row.bag_id, entry);
+  }
+  return out;
+}
+
 export async function findReceivedBag(db: Db, id: number): Promise<ReceivedBagRow | undefined> {
   return db.selectFrom('receive_bag').selectAll().where('id', '=', id).executeTakeFirst();
 }

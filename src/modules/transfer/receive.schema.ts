@@ -43,6 +43,11 @@ export const ReceivedBagSchema = Type.Object({
   receivedBy: Type.String(),
   receivedAt: Type.String(),
   problems: Type.Array(BagProblemSchema, { description: '移交包本身的问题（有则全部拒收）' }),
+  receiptDigest: Type.String({ description: '签名回执的 SHA-256 摘要' }),
+  counts: Type.Object(
+    { accepted: Type.Integer(), rejected: Type.Integer() },
+    { description: '接收与拒收的件数' },
+  ),
 });
 
 export const ReceivedBagDetailSchema = Type.Composite([
