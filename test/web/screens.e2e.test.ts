@@ -126,6 +126,7 @@ const SCREENS: Screen[] = [
   { name: 'overdue', who: 'staff', url: () => '/lending/overdue', menu: '逾期' },
   { name: 'notices', who: 'staff', url: () => '/notices', menu: '站内通知' },
   { name: 'use-stats', who: 'staff', url: () => '/use', menu: '利用统计' },
+  { name: 'kpi', who: 'staff', url: () => '/fund/kpi', menu: '考核指标' },
   { name: 'loan-request', who: 'staff', url: () => '/lending/new', menu: '借阅申请' },
   { name: 'loans-mine', who: 'staff', url: () => '/lending/mine', menu: '我的借阅' },
   { name: 'loan-approvals', who: 'staff', url: () => '/lending/approvals', menu: '借阅审批' },

@@ -13828,6 +13828,1020 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kpi": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核指标：本年度（或指定年度）各立档单位、统筹区的指标及其计算方法（只含计数） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 考核年度，如 2026（默认本年，北京时间） */
+                    year?: string;
+                    /** @description 全宗号（立档单位） */
+                    fonds?: string;
+                    /** @description 统筹区：2、4 或 6 位行政区划代码（含下级） */
+                    region?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            year: number;
+                            /** @description 归档及时期限（办理时间后的天数） */
+                            timelyDays: number;
+                            /** @description 统计时间（北京时间） */
+                            asOf: string;
+                            definitions: {
+                                key: string;
+                                name: string;
+                                /** @description 分子 */
+                                numerator: string;
+                                /** @description 分母 */
+                                denominator: string;
+                                /** @description 计算方法 */
+                                method: string;
+                            }[];
+                            /** @description 立档单位（全宗） */
+                            units: {
+                                /** @description fonds（立档单位）、region（统筹区）或 total（合计） */
+                                level: string;
+                                code: string;
+                                name: string;
+                                /** @description 本年度档案件数 */
+                                items: number;
+                                completeness: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                electronic: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                digitised: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                timely: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                uses: {
+                                    /** @description 利用次数 */
+                                    uses: number;
+                                    /** @description 利用档案件数 */
+                                    items: number;
+                                    byKind: {
+                                        kind: string;
+                                        kindName: string;
+                                        uses: number;
+                                    }[];
+                                };
+                                incidents: {
+                                    /** @description 经认定的查阅告警 */
+                                    alerts: number;
+                                    /** @description 泄密事件 */
+                                    leaks: number;
+                                    /** @description 安全事件数 */
+                                    total: number;
+                                    /** @description 查阅次数（调阅文件与查阅敏感档案） */
+                                    reads: number;
+                                    /** @description 每万次查阅的安全事件数；无查阅时为 null */
+                                    per10k: number | null;
+                                };
+                            }[];
+                            /** @description 统筹区 */
+                            regions: {
+                                /** @description fonds（立档单位）、region（统筹区）或 total（合计） */
+                                level: string;
+                                code: string;
+                                name: string;
+                                /** @description 本年度档案件数 */
+                                items: number;
+                                completeness: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                electronic: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                digitised: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                timely: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                uses: {
+                                    /** @description 利用次数 */
+                                    uses: number;
+                                    /** @description 利用档案件数 */
+                                    items: number;
+                                    byKind: {
+                                        kind: string;
+                                        kindName: string;
+                                        uses: number;
+                                    }[];
+                                };
+                                incidents: {
+                                    /** @description 经认定的查阅告警 */
+                                    alerts: number;
+                                    /** @description 泄密事件 */
+                                    leaks: number;
+                                    /** @description 安全事件数 */
+                                    total: number;
+                                    /** @description 查阅次数（调阅文件与查阅敏感档案） */
+                                    reads: number;
+                                    /** @description 每万次查阅的安全事件数；无查阅时为 null */
+                                    per10k: number | null;
+                                };
+                            }[];
+                            total: {
+                                /** @description fonds（立档单位）、region（统筹区）或 total（合计） */
+                                level: string;
+                                code: string;
+                                name: string;
+                                /** @description 本年度档案件数 */
+                                items: number;
+                                completeness: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                electronic: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                digitised: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                timely: {
+                                    /** @description 分子 */
+                                    numerator: number;
+                                    /** @description 分母 */
+                                    denominator: number;
+                                    /** @description 比率（0–1）；分母为 0 时为 null */
+                                    rate: number | null;
+                                    /** @description 百分比，如 95.24%；无可计数时为 — */
+                                    percent: string;
+                                };
+                                uses: {
+                                    /** @description 利用次数 */
+                                    uses: number;
+                                    /** @description 利用档案件数 */
+                                    items: number;
+                                    byKind: {
+                                        kind: string;
+                                        kindName: string;
+                                        uses: number;
+                                    }[];
+                                };
+                                incidents: {
+                                    /** @description 经认定的查阅告警 */
+                                    alerts: number;
+                                    /** @description 泄密事件 */
+                                    leaks: number;
+                                    /** @description 安全事件数 */
+                                    total: number;
+                                    /** @description 查阅次数（调阅文件与查阅敏感档案） */
+                                    reads: number;
+                                    /** @description 每万次查阅的安全事件数；无查阅时为 null */
+                                    per10k: number | null;
+                                };
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpi/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 考核报告（XLSX 或 PDF）：指标、计算方法、分子分母与安全事件 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 考核年度，如 2026（默认本年，北京时间） */
+                    year?: string;
+                    /** @description 全宗号（立档单位） */
+                    fonds?: string;
+                    /** @description 统筹区：2、4 或 6 位行政区划代码（含下级） */
+                    region?: string;
+                    /** @description xlsx（默认）或 pdf */
+                    format?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description XLSX 或 PDF 文件 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": string;
+                        "application/pdf": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpi/incidents": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 安全事件（某年度；考核指标读者看管辖范围内的，安全审计员看全部） */
+        get: {
+            parameters: {
+                query?: {
+                    year?: string;
+                    fonds?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            incidents: {
+                                /** @description 安全事件编号，如 AQ-2026-1 */
+                                code: string;
+                                fonds: string;
+                                region: string;
+                                /** @description alert（查阅告警）或 leak（泄密事件） */
+                                kind: string;
+                                kindName: string;
+                                /** @description 发生时间（北京时间） */
+                                occurredAt: string;
+                                /** @description 事件经过 */
+                                description: string;
+                                alert: {
+                                    actor: string;
+                                    hour: string;
+                                } | null;
+                                recordedBy: string;
+                                recordedAt: string;
+                                withdrawn: {
+                                    by: string;
+                                    at: string;
+                                    reason: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 登记安全事件（安全审计员）：认定的查阅告警（须指明账户与小时，审计记录中须有该告警）或泄密事件 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 全宗号 */
+                        fonds: string;
+                        /** @description alert（查阅告警）或 leak（泄密事件） */
+                        kind: string;
+                        /** @description 发生时间（ISO 8601；不带时区为北京时间） */
+                        occurredAt: string;
+                        /** @description 事件经过（4–2000 字，不得含身份证号） */
+                        description: string;
+                        /** @description 统筹区（默认全宗所在地） */
+                        region?: string;
+                        /** @description 被告警的账户 */
+                        alertActor?: string;
+                        /** @description 告警所在小时（ISO 8601） */
+                        alertHour?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 安全事件编号，如 AQ-2026-1 */
+                            code: string;
+                            fonds: string;
+                            region: string;
+                            /** @description alert（查阅告警）或 leak（泄密事件） */
+                            kind: string;
+                            kindName: string;
+                            /** @description 发生时间（北京时间） */
+                            occurredAt: string;
+                            /** @description 事件经过 */
+                            description: string;
+                            alert: {
+                                actor: string;
+                                hour: string;
+                            } | null;
+                            recordedBy: string;
+                            recordedAt: string;
+                            withdrawn: {
+                                by: string;
+                                at: string;
+                                reason: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kpi/incidents/{code}/withdraw": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 撤销误登记的安全事件（安全审计员，须说明理由） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 撤销理由 */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 安全事件编号，如 AQ-2026-1 */
+                            code: string;
+                            fonds: string;
+                            region: string;
+                            /** @description alert（查阅告警）或 leak（泄密事件） */
+                            kind: string;
+                            kindName: string;
+                            /** @description 发生时间（北京时间） */
+                            occurredAt: string;
+                            /** @description 事件经过 */
+                            description: string;
+                            alert: {
+                                actor: string;
+                                hour: string;
+                            } | null;
+                            recordedBy: string;
+                            recordedAt: string;
+                            withdrawn: {
+                                by: string;
+                                at: string;
+                                reason: string;
+                            } | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/holds": {
         parameters: {
             query?: never;
@@ -18042,6 +19056,3452 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/fund/series": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 基金月度序列：每月结算笔数、基金支付与医疗总费用（按结算日期，限您范围内的统筹区） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 统筹区代码（2、4 或 6 位前缀，如 3201） */
+                    region?: string;
+                    /** @description 起始月份 YYYY-MM */
+                    from?: string;
+                    /** @description 截止月份 YYYY-MM */
+                    to?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 统筹区代码前缀；null 表示您范围内的全部统筹区 */
+                            region: string | null;
+                            points: {
+                                /** @description 月份 YYYY-MM（按结算日期） */
+                                period: string;
+                                /** @description 结算笔数 */
+                                settlements: number;
+                                /** @description 基金支付（元） */
+                                fundPaid: string;
+                                /** @description 医疗总费用（元） */
+                                totalCost: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/items": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 医保目录（审核规则所用的项目属性：限性别、限年龄、每日限次、限定诊断、包含与组合） */
+        get: {
+            parameters: {
+                query?: {
+                    category?: "药品" | "诊疗" | "耗材" | "床位";
+                    /** @description 编码或名称包含 */
+                    q?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                /** @description 医保项目编码 */
+                                code: string;
+                                name: string;
+                                /** @description 药品 / 诊疗 / 耗材 / 床位 */
+                                category: string;
+                                /** @description 金额（元，两位小数） */
+                                unitPrice: string;
+                                /** @description 限男 / 限女 */
+                                sexLimit: string | null;
+                                ageMin: number | null;
+                                ageMax: number | null;
+                                /** @description 每日限一次（床位费、护理费、诊查费等） */
+                                perDay: boolean;
+                                /** @description 限定支付的诊断（ICD-10 前缀） */
+                                permittedDx: string[];
+                                /** @description 已包含的项目（同时收取为重复收费） */
+                                includes: string[];
+                                /** @description 组合项目的组成项目（单独收取为分解收费） */
+                                parts: string[];
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/settlements": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 结算记录（限您范围内的统筹区；可按地区、机构、参保人身份证号、结算期间、医疗类别筛选） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 统筹区（行政区划代码或其前缀） */
+                    region?: string;
+                    /** @description 定点医药机构编码 */
+                    institution?: string;
+                    /** @description 参保人身份证号（按盲索引查找，不记录号码） */
+                    idNumber?: string;
+                    /** @description 结算日期起 */
+                    from?: string;
+                    /** @description 结算日期止 */
+                    to?: string;
+                    /** @description 门诊 / 住院 */
+                    visitType?: string;
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            settlements: {
+                                /** @description 结算流水号 */
+                                serial: string;
+                                person: {
+                                    /** @description 身份证号（脱敏） */
+                                    idNumber: string;
+                                    /** @description 人员盲索引前 8 位 */
+                                    key: string;
+                                    sex: string;
+                                    ageAtAdmission: number;
+                                };
+                                /** @description 统筹区 */
+                                region: string;
+                                institution: {
+                                    code: string;
+                                    name: string;
+                                    level: string;
+                                };
+                                /** @description 门诊 / 住院 */
+                                visitType: string;
+                                /** @description YYYY-MM-DD */
+                                admitDate: string;
+                                /** @description YYYY-MM-DD */
+                                dischargeDate: string;
+                                /** @description 住院天数（出院日期减入院日期） */
+                                stayDays: number;
+                                /** @description 主要诊断（ICD-10 编码） */
+                                primaryDx: string;
+                                otherDx: string[];
+                                /** @description 金额（元，两位小数） */
+                                totalCost: string;
+                                /** @description 金额（元，两位小数） */
+                                fundPaid: string;
+                                /** @description 金额（元，两位小数） */
+                                selfPaid: string;
+                                /** @description YYYY-MM-DD */
+                                settledOn: string;
+                                importId: number | null;
+                                lineCount: number;
+                            }[];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 推送结算数据（JSON，每批 1 至 1000 笔）：与文件导入相同的校验，按流水号幂等
+         * @description 同一流水号、同一内容再次推送为跳过；内容不同则拒绝，不覆盖。
+         */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        settlements: {
+                            serial: string;
+                            idNumber: string;
+                            region: string;
+                            institutionCode: string;
+                            institutionName: string;
+                            institutionLevel: string;
+                            visitType: string;
+                            admitDate: string;
+                            dischargeDate?: string;
+                            primaryDx: string;
+                            otherDx?: string[];
+                            totalCost: number | string;
+                            fundPaid: number | string;
+                            selfPaid: number | string;
+                            settledOn: string;
+                            lines: {
+                                lineNo?: number;
+                                itemCategory?: string;
+                                itemCode: string;
+                                itemName?: string;
+                                quantity: number | string;
+                                unitPrice: number | string;
+                                amount: number | string;
+                                daysSupply?: number | null;
+                                lineDate: string;
+                            }[];
+                        }[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            importId: number;
+                            fileName: string;
+                            /** @description csv / xlsx / json（推送） */
+                            format: string;
+                            /** @description CSV 的编码或 XLSX 的工作表名 */
+                            source: string;
+                            /** @description 同一文件此前导入过：已写入的结算跳过 */
+                            resumed: boolean;
+                            rows: number;
+                            settlements: number;
+                            imported: number;
+                            skipped: number;
+                            /** @description 未导入的结算数 */
+                            refused: number;
+                            refusedRows: {
+                                /** @description 文件中的行号（推送：批内第几行明细） */
+                                row: number;
+                                serial: string;
+                                field: string;
+                                /** @description 原因代码 */
+                                code: string;
+                                /** @description 原因 */
+                                message: string;
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/settlements/{serial}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一笔结算：表头、明细与对应的档案（档号，脱敏） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    serial: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 结算流水号 */
+                            serial: string;
+                            person: {
+                                /** @description 身份证号（脱敏） */
+                                idNumber: string;
+                                /** @description 人员盲索引前 8 位 */
+                                key: string;
+                                sex: string;
+                                ageAtAdmission: number;
+                            };
+                            /** @description 统筹区 */
+                            region: string;
+                            institution: {
+                                code: string;
+                                name: string;
+                                level: string;
+                            };
+                            /** @description 门诊 / 住院 */
+                            visitType: string;
+                            /** @description YYYY-MM-DD */
+                            admitDate: string;
+                            /** @description YYYY-MM-DD */
+                            dischargeDate: string;
+                            /** @description 住院天数（出院日期减入院日期） */
+                            stayDays: number;
+                            /** @description 主要诊断（ICD-10 编码） */
+                            primaryDx: string;
+                            otherDx: string[];
+                            /** @description 金额（元，两位小数） */
+                            totalCost: string;
+                            /** @description 金额（元，两位小数） */
+                            fundPaid: string;
+                            /** @description 金额（元，两位小数） */
+                            selfPaid: string;
+                            /** @description YYYY-MM-DD */
+                            settledOn: string;
+                            importId: number | null;
+                            lineCount: number;
+                            lines: {
+                                lineNo: number;
+                                itemCategory: string;
+                                itemCode: string;
+                                itemName: string;
+                                quantity: string;
+                                /** @description 金额（元，两位小数） */
+                                unitPrice: string;
+                                /** @description 金额（元，两位小数） */
+                                amount: string;
+                                daysSupply: number | null;
+                                /** @description YYYY-MM-DD */
+                                lineDate: string;
+                            }[];
+                            archives: {
+                                serial: string;
+                                /** @description 档号 */
+                                archiveCode: string;
+                                fonds: string;
+                                category: string;
+                                categoryName: string;
+                                year: number;
+                                /** @description 题名（脱敏） */
+                                title: string;
+                                /** @description 敏感档案未获批准：只列档号 */
+                                withheld: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/imports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 结算数据的导入批次（文件与推送） */
+        get: {
+            parameters: {
+                query?: {
+                    cursor?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            imports: {
+                                id: number;
+                                fileName: string;
+                                encoding: string;
+                                /** @description file 文件 / push 推送 */
+                                via: string;
+                                totalRows: number;
+                                totalSettlements: number;
+                                imported: number;
+                                refused: number;
+                                createdBy: string;
+                                createdAt: string;
+                                finishedAt: string | null;
+                            }[];
+                            nextCursor: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /**
+         * 导入结算数据文件（CSV 或 XLSX，multipart/form-data，字段 file）
+         * @description 每行一条明细，表头列在每行重复，按结算流水号归并；逐行报告未通过的原因。同一文件再次导入时，已写入的结算跳过。report=xlsx 时返回导入报告（XLSX）。
+         */
+        post: {
+            parameters: {
+                query?: {
+                    encoding?: "gbk" | "utf8";
+                    report?: "json" | "xlsx";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            importId: number;
+                            fileName: string;
+                            /** @description csv / xlsx / json（推送） */
+                            format: string;
+                            /** @description CSV 的编码或 XLSX 的工作表名 */
+                            source: string;
+                            /** @description 同一文件此前导入过：已写入的结算跳过 */
+                            resumed: boolean;
+                            rows: number;
+                            settlements: number;
+                            imported: number;
+                            skipped: number;
+                            /** @description 未导入的结算数 */
+                            refused: number;
+                            refusedRows: {
+                                /** @description 文件中的行号（推送：批内第几行明细） */
+                                row: number;
+                                serial: string;
+                                field: string;
+                                /** @description 原因代码 */
+                                code: string;
+                                /** @description 原因 */
+                                message: string;
+                            }[];
+                            truncated: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/imports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个导入批次及其未通过的行；report=xlsx 时下载导入报告 */
+        get: {
+            parameters: {
+                query?: {
+                    report?: "json" | "xlsx";
+                };
+                header?: never;
+                path: {
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            fileName: string;
+                            encoding: string;
+                            /** @description file 文件 / push 推送 */
+                            via: string;
+                            totalRows: number;
+                            totalSettlements: number;
+                            imported: number;
+                            refused: number;
+                            createdBy: string;
+                            createdAt: string;
+                            finishedAt: string | null;
+                            report: {
+                                /** @description 文件中的行号（推送：批内第几行明细） */
+                                row: number;
+                                serial: string;
+                                field: string;
+                                /** @description 原因代码 */
+                                code: string;
+                                /** @description 原因 */
+                                message: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/anomalies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 异常机构与人员：各项指标与同级同统筹区同类比较的稳健分数，标记偏离者并说明原因 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 对象：institution（医疗机构，默认）或 person（参保人） */
+                    kind?: string;
+                    /** @description 起始日期（结算日期，含），如 2026-01-01 或 2026-01；默认截止日期前 365 天 */
+                    from?: string;
+                    /** @description 截止日期（含），如 2026-12-31 或 2026-12；默认今天（北京时间） */
+                    to?: string;
+                    /** @description 统筹区代码（6 位，如 320115；320100 含其下各区县）；默认您范围内的全部 */
+                    region?: string;
+                    /** @description 指标（可用逗号分隔多个；默认全部）：cost_per_visit（次均费用）、readmission_rate（30天再住院率）、high_price_share（高价项目金额占比）、visits_per_month（每月就诊次数） */
+                    measure?: string;
+                    /** @description 稳健分数阈值，1～20，默认 3.5 */
+                    threshold?: string;
+                    /** @description 同组至少几个才评分，3～1000，默认 5 */
+                    minPeers?: string;
+                    /** @description 至少几次结算才计入，默认机构 10、参保人 3 */
+                    minVolume?: string;
+                    /** @description 高价项目的单价下限（元），默认 1000 */
+                    highPrice?: string;
+                    /** @description 最多返回几条标记，1～5000，默认 200 */
+                    limit?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            kind: string;
+                            kindName: string;
+                            /** @description 起始日期（结算日期，含） */
+                            from: string;
+                            /** @description 截止日期（含） */
+                            to: string;
+                            /** @description 所选统筹区；null 为您范围内的全部 */
+                            region: string | null;
+                            params: {
+                                /** @description 稳健分数阈值（|分数| ≥ 阈值即标记） */
+                                threshold: number;
+                                /** @description 同组至少几个才评分 */
+                                minPeers: number;
+                                /** @description 至少几次结算（住院）才计入 */
+                                minVolume: number;
+                                /** @description 高价项目的单价下限（元） */
+                                highPrice: number;
+                                /** @description 再住院的天数 */
+                                readmitDays: number;
+                            };
+                            measures: {
+                                code: string;
+                                name: string;
+                                /** @description 计算方法 */
+                                how: string;
+                            }[];
+                            /** @description 期间内有结算的机构（参保人）数 */
+                            subjects: number;
+                            /** @description 参与评分的（指标 × 对象）数 */
+                            scored: number;
+                            /** @description 标记的异常总数 */
+                            flagged: number;
+                            /** @description 按 |稳健分数| 从大到小，最多 limit 条 */
+                            flags: {
+                                /** @description institution（医疗机构）或 person（参保人） */
+                                kind: string;
+                                /** @description 机构编码，或参保人（身份证号已脱敏） */
+                                subject: string;
+                                /** @description 机构名称；参保人为“参保人” */
+                                name: string;
+                                /** @description 机构等级（一级、二级、三级、未定级） */
+                                level: string | null;
+                                /** @description 同组比较的统筹区（机构：结算统筹区；参保人：参保地） */
+                                region: string;
+                                /** @description 指标代码 */
+                                measure: string;
+                                /** @description 指标 */
+                                measureName: string;
+                                /** @description 指标值（费用为元，比例为 0～1，次数为每月次数） */
+                                value: number;
+                                /** @description 指标值（文字） */
+                                valueText: string;
+                                /** @description 指标所据的结算（住院）次数 */
+                                volume: number;
+                                /** @description 同组（同级同统筹区）个数，含本身 */
+                                peers: number;
+                                /** @description 同组中位数 */
+                                peerMedian: number;
+                                /** @description 稳健标准差（1.4826 × MAD） */
+                                peerScale: number;
+                                /** @description 稳健分数：(指标值 − 中位数) ÷ 稳健标准差 */
+                                score: number;
+                                /** @description 中文说明 */
+                                explanation: string;
+                            }[];
+                            /** @description 因结算次数不足未计入的（指标 × 对象）数 */
+                            lowVolume: number;
+                            /** @description 同组太少或取值全同而未评分的组 */
+                            unscored: {
+                                measure: string;
+                                measureName: string;
+                                level: string | null;
+                                region: string;
+                                /** @description 同组个数 */
+                                peers: number;
+                                /** @description 未评分的原因 */
+                                reason: string;
+                            }[];
+                            /** @description 含标记机构的同组明细（仅机构，供图表） */
+                            peerGroups: {
+                                measure: string;
+                                measureName: string;
+                                level: string | null;
+                                region: string;
+                                median: number;
+                                scale: number;
+                                members: {
+                                    /** @description 机构编码 */
+                                    subject: string;
+                                    name: string;
+                                    value: number;
+                                    score: number;
+                                    flagged: boolean;
+                                }[];
+                            }[];
+                            /** @description 说明 */
+                            note: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/groups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 高风险群体：按就诊频次、费用、机构数等特征聚类（固定种子），每群以文字与人数描述，成员只显示脱敏身份证号 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 起始日期（结算日期，含），如 2026-01-01 或 2026-01；默认截止日期前 365 天 */
+                    from?: string;
+                    /** @description 截止日期（含），如 2026-12-31 或 2026-12；默认今天（北京时间） */
+                    to?: string;
+                    /** @description 统筹区代码（6 位，如 320115；320100 含其下各区县）；默认您范围内的全部 */
+                    region?: string;
+                    /** @description 每群列出的成员数，0～500，默认 10 */
+                    members?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            from: string;
+                            to: string;
+                            region: string | null;
+                            /** @description 期间内有结算的参保人数 */
+                            persons: number;
+                            /** @description 是否进行了聚类（人数太少时不聚类） */
+                            clustered: boolean;
+                            /** @description 群体个数（0 表示未聚类） */
+                            k: number;
+                            /** @description 群体个数的选取规则 */
+                            kRule: string;
+                            /** @description 各 k 的平均轮廓系数 */
+                            tried: {
+                                k: number;
+                                silhouette: number;
+                            }[];
+                            /** @description 随机种子（固定，结果可复现） */
+                            seed: number;
+                            features: {
+                                code: string;
+                                name: string;
+                                /** @description 计算与变换 */
+                                how: string;
+                            }[];
+                            clusters: {
+                                /** @description 群体序号（高风险在前，人数多的在前） */
+                                id: number;
+                                /** @description 群体特征，如“高频就诊、多机构就诊” */
+                                label: string;
+                                /** @description 高风险 或 一般 */
+                                risk: string;
+                                /** @description 人数 */
+                                size: number;
+                                /** @description 群体的文字描述（特征与人数、均值） */
+                                description: string;
+                                /** @description 各特征的群体均值（原始单位） */
+                                means: {
+                                    [key: string]: number;
+                                };
+                                /** @description 各特征的群体中心（标准化后） */
+                                centroid: {
+                                    [key: string]: number;
+                                };
+                                /** @description 成员（身份证号已脱敏），距中心由近到远，最多 members 个 */
+                                members: string[];
+                            }[];
+                            note: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 智能审核规则：说明、参数与设置版本 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            rules: {
+                                /** @description 规则代码 */
+                                code: string;
+                                /** @description 规则名称 */
+                                name: string;
+                                /** @description 规则逻辑说明 */
+                                description: string;
+                                /** @description 逻辑修订号（规则语句改动时加一） */
+                                revision: number;
+                                /** @description 设置版本（每次修改参数或启用状态加一） */
+                                version: number;
+                                /** @description 是否启用 */
+                                active: boolean;
+                                params: {
+                                    name: string;
+                                    /** @description 参数名称 */
+                                    label: string;
+                                    /** @description integer 整数 / number 数值 / icdList ICD-10 前缀列表 */
+                                    kind: string;
+                                    min: number | null;
+                                    max: number | null;
+                                    minItems: number | null;
+                                    maxItems: number | null;
+                                    default: number | string[];
+                                    value: number | string[];
+                                }[];
+                                changedBy: string;
+                                /** Format: date-time */
+                                changedAt: string;
+                                /** @description 最近一次修改的理由 */
+                                reason: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/rules/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一条审核规则 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 规则代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 规则代码 */
+                            code: string;
+                            /** @description 规则名称 */
+                            name: string;
+                            /** @description 规则逻辑说明 */
+                            description: string;
+                            /** @description 逻辑修订号（规则语句改动时加一） */
+                            revision: number;
+                            /** @description 设置版本（每次修改参数或启用状态加一） */
+                            version: number;
+                            /** @description 是否启用 */
+                            active: boolean;
+                            params: {
+                                name: string;
+                                /** @description 参数名称 */
+                                label: string;
+                                /** @description integer 整数 / number 数值 / icdList ICD-10 前缀列表 */
+                                kind: string;
+                                min: number | null;
+                                max: number | null;
+                                minItems: number | null;
+                                maxItems: number | null;
+                                default: number | string[];
+                                value: number | string[];
+                            }[];
+                            changedBy: string;
+                            /** Format: date-time */
+                            changedAt: string;
+                            /** @description 最近一次修改的理由 */
+                            reason: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        /** 修改审核规则的启用状态或参数（须写理由；版本加一） */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 规则代码 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        active?: boolean;
+                        params?: {
+                            [key: string]: unknown;
+                        };
+                        /** @description 理由（至少 4 个字） */
+                        reason: string;
+                        /** @description 修改所依据的版本；已被他人修改则拒绝 */
+                        version?: number;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 规则代码 */
+                            code: string;
+                            /** @description 规则名称 */
+                            name: string;
+                            /** @description 规则逻辑说明 */
+                            description: string;
+                            /** @description 逻辑修订号（规则语句改动时加一） */
+                            revision: number;
+                            /** @description 设置版本（每次修改参数或启用状态加一） */
+                            version: number;
+                            /** @description 是否启用 */
+                            active: boolean;
+                            params: {
+                                name: string;
+                                /** @description 参数名称 */
+                                label: string;
+                                /** @description integer 整数 / number 数值 / icdList ICD-10 前缀列表 */
+                                kind: string;
+                                min: number | null;
+                                max: number | null;
+                                minItems: number | null;
+                                maxItems: number | null;
+                                default: number | string[];
+                                value: number | string[];
+                            }[];
+                            changedBy: string;
+                            /** Format: date-time */
+                            changedAt: string;
+                            /** @description 最近一次修改的理由 */
+                            reason: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审核运行（最新的在前） */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    /** @description 此编号之前的运行 */
+                    before?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            runs: {
+                                id: number;
+                                /** @description 地区（行政区划代码前缀；空为全部地区） */
+                                region: string;
+                                /** @description 结算日期起 */
+                                from: string;
+                                /** @description 结算日期止 */
+                                to: string;
+                                /** @description queued 排队 / running 运行中 / finished 完成 / failed 失败 */
+                                state: string;
+                                rules: {
+                                    code: string;
+                                    name: string;
+                                    version: number;
+                                    revision: number;
+                                    params: {
+                                        [key: string]: number | string[];
+                                    };
+                                    /** @description 线索数；尚未运行为 null */
+                                    hits: number | null;
+                                    /** @description 用时（毫秒） */
+                                    ms: number | null;
+                                }[];
+                                clues: number;
+                                /** @description 已运行的规则数 */
+                                done: number;
+                                jobId: number | null;
+                                error: string | null;
+                                startedBy: string;
+                                /** Format: date-time */
+                                startedAt: string;
+                                /** Format: date-time */
+                                finishedAt: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 运行智能审核（后台任务）：某地区、某结算期间，启用的规则或指定的规则 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 行政区划代码或前缀；不填为您唯一的地区 */
+                        region?: string;
+                        /** @description 结算日期起 YYYY-MM-DD */
+                        from: string;
+                        /** @description 结算日期止 YYYY-MM-DD */
+                        to: string;
+                        rules?: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description 地区（行政区划代码前缀；空为全部地区） */
+                            region: string;
+                            /** @description 结算日期起 */
+                            from: string;
+                            /** @description 结算日期止 */
+                            to: string;
+                            /** @description queued 排队 / running 运行中 / finished 完成 / failed 失败 */
+                            state: string;
+                            rules: {
+                                code: string;
+                                name: string;
+                                version: number;
+                                revision: number;
+                                params: {
+                                    [key: string]: number | string[];
+                                };
+                                /** @description 线索数；尚未运行为 null */
+                                hits: number | null;
+                                /** @description 用时（毫秒） */
+                                ms: number | null;
+                            }[];
+                            clues: number;
+                            /** @description 已运行的规则数 */
+                            done: number;
+                            jobId: number | null;
+                            error: string | null;
+                            startedBy: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/runs/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一次审核运行及各规则的进度 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 编号 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            /** @description 地区（行政区划代码前缀；空为全部地区） */
+                            region: string;
+                            /** @description 结算日期起 */
+                            from: string;
+                            /** @description 结算日期止 */
+                            to: string;
+                            /** @description queued 排队 / running 运行中 / finished 完成 / failed 失败 */
+                            state: string;
+                            rules: {
+                                code: string;
+                                name: string;
+                                version: number;
+                                revision: number;
+                                params: {
+                                    [key: string]: number | string[];
+                                };
+                                /** @description 线索数；尚未运行为 null */
+                                hits: number | null;
+                                /** @description 用时（毫秒） */
+                                ms: number | null;
+                            }[];
+                            clues: number;
+                            /** @description 已运行的规则数 */
+                            done: number;
+                            jobId: number | null;
+                            error: string | null;
+                            startedBy: string;
+                            /** Format: date-time */
+                            startedAt: string;
+                            /** Format: date-time */
+                            finishedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/clues": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 审核线索（按编号翻页） */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description 审核运行编号 */
+                    run?: number;
+                    /** @description 规则代码 */
+                    rule?: string;
+                    /** @description open / in_case / dismissed */
+                    state?: string;
+                    /** @description 医疗机构编码 */
+                    institution?: string;
+                    /** @description 案件编号 */
+                    case?: string;
+                    /** @description 上一页返回的 next */
+                    cursor?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            clues: {
+                                id: number;
+                                runId: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                params: {
+                                    [key: string]: number | string[];
+                                };
+                                /** @description 结算流水号 */
+                                serials: string[];
+                                settlementIds: number[];
+                                /** @description 参保人（索引前 8 位，不显示身份证号） */
+                                person: string | null;
+                                institutionCode: string | null;
+                                region: string;
+                                /** @description 疑点金额（元） */
+                                amount: string;
+                                /** @description 证据：说明、结算表头、涉及的明细 */
+                                evidence: unknown;
+                                /** @description 指纹：相同数据与规则版本得出相同指纹 */
+                                fingerprint: string;
+                                /** @description open 待处理 / in_case 已立案 / dismissed 已排除 */
+                                state: string;
+                                caseCode: string | null;
+                                dismissReason: string | null;
+                                changedBy: string | null;
+                                /** Format: date-time */
+                                changedAt: string | null;
+                            }[];
+                            next: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/clues/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一条审核线索：证据及其结算对应的档案（已脱敏，敏感档案须经授权） */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 编号 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            runId: number;
+                            rule: string;
+                            ruleName: string;
+                            ruleVersion: number;
+                            params: {
+                                [key: string]: number | string[];
+                            };
+                            /** @description 结算流水号 */
+                            serials: string[];
+                            settlementIds: number[];
+                            /** @description 参保人（索引前 8 位，不显示身份证号） */
+                            person: string | null;
+                            institutionCode: string | null;
+                            region: string;
+                            /** @description 疑点金额（元） */
+                            amount: string;
+                            /** @description 证据：说明、结算表头、涉及的明细 */
+                            evidence: unknown;
+                            /** @description 指纹：相同数据与规则版本得出相同指纹 */
+                            fingerprint: string;
+                            /** @description open 待处理 / in_case 已立案 / dismissed 已排除 */
+                            state: string;
+                            caseCode: string | null;
+                            dismissReason: string | null;
+                            changedBy: string | null;
+                            /** Format: date-time */
+                            changedAt: string | null;
+                            archives: {
+                                serial: string;
+                                archiveCode: string;
+                                fonds: string;
+                                category: string;
+                                categoryName: string;
+                                year: number;
+                                /** @description 题名（已脱敏） */
+                                title: string;
+                                /** @description 敏感档案未获授权：只列档号 */
+                                withheld: boolean;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/fund/clues/{id}/dismiss": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 排除线索（须写理由） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 编号 */
+                    id: number;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 理由（至少 4 个字） */
+                        reason: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: number;
+                            runId: number;
+                            rule: string;
+                            ruleName: string;
+                            ruleVersion: number;
+                            params: {
+                                [key: string]: number | string[];
+                            };
+                            /** @description 结算流水号 */
+                            serials: string[];
+                            settlementIds: number[];
+                            /** @description 参保人（索引前 8 位，不显示身份证号） */
+                            person: string | null;
+                            institutionCode: string | null;
+                            region: string;
+                            /** @description 疑点金额（元） */
+                            amount: string;
+                            /** @description 证据：说明、结算表头、涉及的明细 */
+                            evidence: unknown;
+                            /** @description 指纹：相同数据与规则版本得出相同指纹 */
+                            fingerprint: string;
+                            /** @description open 待处理 / in_case 已立案 / dismissed 已排除 */
+                            state: string;
+                            caseCode: string | null;
+                            dismissReason: string | null;
+                            changedBy: string | null;
+                            /** Format: date-time */
+                            changedAt: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 预测内置序列（参保人数、结算笔数、基金支出）：回测误差、与基线的比较和预测区间 */
+        get: {
+            parameters: {
+                query: {
+                    /** @description enrollment（参保人数）、settlements（结算笔数）或 fund_paid（基金支出） */
+                    series: string;
+                    /** @description 统筹区代码（2、4 或 6 位前缀，如 3201）；不填为您范围内的全部 */
+                    region?: string;
+                    /** @description 预测月数（1–36） */
+                    horizon?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 内置序列代码；上传的序列为 null */
+                            series: string | null;
+                            seriesName: string;
+                            unit: string | null;
+                            /** @description 统筹区代码前缀；null 为您范围内的全部 */
+                            region: string | null;
+                            /** @description 历史月数 */
+                            points: number;
+                            /** @description 预测月数 */
+                            horizon: number;
+                            /** @description 方法代码 */
+                            tried: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 方法代码 */
+                            method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 给出预测所用的方法 */
+                            methodName: string;
+                            /** @description 模型回测不如基线，预测改用基线方法 */
+                            fellBack: boolean;
+                            /** @description 说明（较简单的模型、回测误差、与基线的比较、回退） */
+                            notes: string[];
+                            history: {
+                                /** @description 月份 YYYY-MM */
+                                period: string;
+                                value: number;
+                            }[];
+                            forecast: {
+                                period: string;
+                                /** @description 点预测 */
+                                value: number;
+                                lower80: number;
+                                upper80: number;
+                                lower95: number;
+                                upper95: number;
+                            }[];
+                            backtest: {
+                                /** @description 滚动预测起点个数 */
+                                origins: number;
+                                from: string;
+                                to: string;
+                                /** @description 参与评分的误差个数 */
+                                errors: number;
+                                model: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                };
+                                baselines: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                    /** @description 模型相对该基线：better 优于，similar 相当（差异不显著），worse 不如 */
+                                    verdict: "better" | "similar" | "worse";
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 预测给定的月度序列：points 为（月份，数值）数组，或 csvBase64 为 CSV 文件（UTF-8 或 GBK） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 预测月数（1–36） */
+                        horizon: number;
+                        /** @description 序列名称 */
+                        name?: string;
+                        points?: {
+                            period: string;
+                            value: number;
+                        }[];
+                        /** @description CSV 文件（月份，数值；UTF-8 或 GBK）的 Base64 */
+                        csvBase64?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 内置序列代码；上传的序列为 null */
+                            series: string | null;
+                            seriesName: string;
+                            unit: string | null;
+                            /** @description 统筹区代码前缀；null 为您范围内的全部 */
+                            region: string | null;
+                            /** @description 历史月数 */
+                            points: number;
+                            /** @description 预测月数 */
+                            horizon: number;
+                            /** @description 方法代码 */
+                            tried: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 方法代码 */
+                            method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 给出预测所用的方法 */
+                            methodName: string;
+                            /** @description 模型回测不如基线，预测改用基线方法 */
+                            fellBack: boolean;
+                            /** @description 说明（较简单的模型、回测误差、与基线的比较、回退） */
+                            notes: string[];
+                            history: {
+                                /** @description 月份 YYYY-MM */
+                                period: string;
+                                value: number;
+                            }[];
+                            forecast: {
+                                period: string;
+                                /** @description 点预测 */
+                                value: number;
+                                lower80: number;
+                                upper80: number;
+                                lower95: number;
+                                upper95: number;
+                            }[];
+                            backtest: {
+                                /** @description 滚动预测起点个数 */
+                                origins: number;
+                                from: string;
+                                to: string;
+                                /** @description 参与评分的误差个数 */
+                                errors: number;
+                                model: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                };
+                                baselines: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                    /** @description 模型相对该基线：better 优于，similar 相当（差异不显著），worse 不如 */
+                                    verdict: "better" | "similar" | "worse";
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/transfer/batches": {
         parameters: {
             query?: never;
@@ -21967,6 +26427,1721 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/cases": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 核查案件列表（您范围内的地区），新的在前 */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                    state?: "open" | "examining" | "concluded" | "closed";
+                    assignee?: string;
+                    fonds?: string;
+                    /** @description 地区代码或其前缀 */
+                    region?: string;
+                    /** @description 立案年度 */
+                    year?: number;
+                    /** @description 上一页返回的 nextBefore */
+                    before?: number;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            cases: {
+                                /** @description 案件编号 */
+                                code: string;
+                                title: string;
+                                source: "clue" | "manual";
+                                sourceName: string;
+                                sourceReason: string | null;
+                                fonds: string;
+                                region: string;
+                                regionName: string | null;
+                                /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                                state: "open" | "examining" | "concluded" | "closed";
+                                stateName: string;
+                                assignee: string | null;
+                                openedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                openedAt: string;
+                                conclusion: ("violation" | "no_violation") | (never | null);
+                                conclusionName: string | null;
+                                /** @description 追回金额（元） */
+                                recoverAmount: string | null;
+                                conclusionReason: string | null;
+                                concludedBy: string | null;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                concludedAt: string | null;
+                                closedBy: string | null;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                closedAt: string | null;
+                                /** @description 核查档案的档号（结案时归档） */
+                                filedCode: string | null;
+                                clueCount: number;
+                                /** @description 线索所涉金额合计（元） */
+                                clueAmount: string | null;
+                                evidenceCount: number;
+                            }[];
+                            nextBefore: number | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 立案：由线索立案，或人工立案（须说明立案依据）；冻结线索与证据涉及的档案 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 案件名称 */
+                        title: string;
+                        /** @description 全宗号（冻结与核查档案归入的全宗） */
+                        fonds: string;
+                        /** @description 地区（6 位行政区划代码）；由线索立案时取线索的地区 */
+                        region?: string;
+                        /** @description 立案依据；人工立案必填（如举报内容，至少4个字） */
+                        reason?: string;
+                        /** @description 线索编号 */
+                        clues?: number[];
+                        /** @description 证据档案的档号 */
+                        items?: string[];
+                        /** @description 承办人（账户名） */
+                        assignee?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一个核查案件：办理过程、证据档案（脱敏；敏感档案未获授权只列档号）、核查记录与结论 */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 案件编号，如 HC20260001 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{code}/assign": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 指派承办人（有核查案件权限、范围包含案件地区的账户） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 案件编号，如 HC20260001 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        assignee: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{code}/notes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 记录核查情况（不得含身份证号）；第一条记录使案件进入核查中 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 案件编号，如 HC20260001 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        text: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{code}/attach": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 附入证据档案（档号）或并入线索；新附入的档案随即冻结 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 案件编号，如 HC20260001 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 证据档案的档号 */
+                        items?: string[];
+                        /** @description 线索编号 */
+                        clues?: number[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{code}/conclude": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 作出结论：违规（追回金额）或不违规（理由） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 案件编号，如 HC20260001 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description violation 违规；no_violation 不违规 */
+                        conclusion: string;
+                        /** @description 追回金额（元，违规时必填，至少 0.01，最多两位小数） */
+                        amount?: string | number;
+                        /** @description 结论说明；不违规时必填；追回金额超过线索所涉金额时须写明理由 */
+                        reason?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/cases/{code}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 结案：核查档案归档（稽核类，敏感），解除本案冻结；不违规的案件释放其线索 */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    /** @description 案件编号，如 HC20260001 */
+                    code: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 案件编号 */
+                            code: string;
+                            title: string;
+                            source: "clue" | "manual";
+                            sourceName: string;
+                            sourceReason: string | null;
+                            fonds: string;
+                            region: string;
+                            regionName: string | null;
+                            /** @description open 立案；examining 核查中；concluded 已结论；closed 已结案 */
+                            state: "open" | "examining" | "concluded" | "closed";
+                            stateName: string;
+                            assignee: string | null;
+                            openedBy: string;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            openedAt: string;
+                            conclusion: ("violation" | "no_violation") | (never | null);
+                            conclusionName: string | null;
+                            /** @description 追回金额（元） */
+                            recoverAmount: string | null;
+                            conclusionReason: string | null;
+                            concludedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            concludedAt: string | null;
+                            closedBy: string | null;
+                            /** @description 北京时间（ISO 8601，+08:00） */
+                            closedAt: string | null;
+                            /** @description 核查档案的档号（结案时归档） */
+                            filedCode: string | null;
+                            clueCount: number;
+                            /** @description 线索所涉金额合计（元） */
+                            clueAmount: string | null;
+                            evidenceCount: number;
+                            fondsName: string;
+                            notes: {
+                                id: number;
+                                author: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                                text: string;
+                            }[];
+                            evidence: {
+                                /** @description 档号；不在您档案范围内的为 null */
+                                archiveCode: string | null;
+                                via: "clue" | "manual";
+                                addedBy: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                addedAt: string;
+                                /** @description 题名（脱敏）；敏感档案未获授权时为 null */
+                                title: string | null;
+                                category: string | null;
+                                year: number | null;
+                                sensitivity: string | null;
+                                withheld: boolean;
+                            }[];
+                            clues: {
+                                id: number;
+                                rule: string;
+                                ruleName: string;
+                                ruleVersion: number;
+                                amount: string;
+                            }[];
+                            holds: {
+                                code: string;
+                                fonds: string;
+                                lifted: boolean;
+                            }[];
+                            steps: {
+                                action: string;
+                                label: string;
+                                actor: string;
+                                /** @description 北京时间（ISO 8601，+08:00） */
+                                at: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/items/{archiveCode}/scans": {
         parameters: {
             query?: never;
@@ -23902,6 +30077,13 @@ export interface paths {
                                     path?: string;
                                     message: string;
                                 }[];
+                                /** @description 签名回执的 SHA-256 摘要 */
+                                receiptDigest: string;
+                                /** @description 接收与拒收的件数 */
+                                counts: {
+                                    accepted: number;
+                                    rejected: number;
+                                };
                             }[];
                         };
                     };
@@ -24075,6 +30257,13 @@ export interface paths {
                                 path?: string;
                                 message: string;
                             }[];
+                            /** @description 签名回执的 SHA-256 摘要 */
+                            receiptDigest: string;
+                            /** @description 接收与拒收的件数 */
+                            counts: {
+                                accepted: number;
+                                rejected: number;
+                            };
                             items: {
                                 /** @description 移交方档号 */
                                 sourceArchiveCode: string;
@@ -24289,6 +30478,13 @@ export interface paths {
                                 path?: string;
                                 message: string;
                             }[];
+                            /** @description 签名回执的 SHA-256 摘要 */
+                            receiptDigest: string;
+                            /** @description 接收与拒收的件数 */
+                            counts: {
+                                accepted: number;
+                                rejected: number;
+                            };
                             items: {
                                 /** @description 移交方档号 */
                                 sourceArchiveCode: string;

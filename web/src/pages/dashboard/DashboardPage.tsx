@@ -5,6 +5,7 @@ import { useAuth } from '../../app/auth';
 import { useRequest } from '../../app/hooks';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { ExpiryCard } from '../disposition/ExpiryCard';
+import { KpiCard } from '../kpi/KpiCard';
 import { UseCard } from '../use/UseCard';
 import { ArchiveCharts } from './ArchiveCharts';
 import { dateTime, loadOverview, type Overview, percent } from './overview';
@@ -137,6 +138,7 @@ export default function DashboardPage() {
         </Col>
         {can('use.stats') && <UseCard />}
         {can('appraisal.work') && <ExpiryCard />}
+        {can('kpi.read') && <KpiCard />}
         {(data.ocr.queued > 0 || data.ocr.running > 0) && (
           <Col xs={12} lg={6}>
             <Card>
