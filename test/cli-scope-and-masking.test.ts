@@ -7,6 +7,7 @@ import { loadConfig } from '../src/config/config.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { createUser } from '../src/modules/access/user.service.js';
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
+import { openCase } from '../src/modules/cases/case.service.js';
 import { placeHold } from '../src/modules/catalog/hold.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { drawRegister } from '../src/modules/disposition/destruction.draw.js';
@@ -1072,3 +1073,84 @@ it('yidang audit-rules / clue: 江宁 only, the person as a key prefix; a 六合
   expect(refused.stderr).toMatch(/^错误：/);
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 120_000);
+
+it('yidang case open / list / show / assign / note / attach / conclude / close: nothing of J014, no ID number; a J014 case answers as a missing one', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  let foreign = '';
+  try {
+    const db = system.database.db;
+    await createUser(
+      db,
+      { username: 'scope.caseworker', password: CLI_PASSWORD, roles: ['supervisor'], scope: J013_SCOPE },
+      'test',
+    );
+    // The system's case in 六合区 over a J014 person's archive.
+    foreign = await openCase(db, SYSTEM, {
+      title: '六合区某医院重复收费',
+      fonds: 'J014',
+      region: '320116',
+      reason: '六合区群众举报',
+      items: [code.outside],
+    });
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const as = async (args: string[]) => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: 'scope.caseworker', YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(maskAll(`yidang ${args.join(' ')}`), result)));
+    return result;
+  };
+  const opened = await as([
+    'case',
+    'open',
+    '江宁区某医院挂床住院',
+    '--fonds',
+    'J013',
+    '--region',
+    '320115',
+    '--reason',
+    '群众举报',
+    '--items',
+    `${code.inside},${code.sensitive}`,
+  ]);
+  expect(opened.code, opened.stderr).toBe(0);
+  const own = /核查案件 (HC\d{8})/.exec(opened.stdout)?.[1] as string;
+  const outsideItem = await as(['case', 'attach', own, code.outside]);
+  expect(outsideItem.code).toBe(1);
+  expect(outsideItem.stderr).toContain('不存在或不在您的档案范围内');
+  const listed = await as(['case', 'list', '--json']);
+  expect(listed.stdout).toContain(own);
+  expect(listed.stdout).not.toContain(foreign);
+  await as(['case', 'list']);
+  const shown = await as(['case', 'show', own]);
+  expect(shown.stdout).toContain(code.inside);
+  await as(['case', 'show', own, '--json']);
+  for (const verb of [
+    ['show'],
+    ['note', '越权记录'],
+    ['assign', 'scope.caseworker'],
+    ['attach', code.inside],
+    ['conclude', '不违规', '--reason', '越权结论试试'],
+    ['close'],
+  ]) {
+    const outside = await as(['case', verb[0] as string, foreign, ...verb.slice(1)]);
+    const missing = await as(['case', verb[0] as string, 'HC20269999', ...verb.slice(1)]);
+    expect(outside.code).toBe(1);
+    expect(outside.stderr.split(foreign).join('<编号>')).toBe(missing.stderr.split('HC20269999').join('<编号>'));
+  }
+  for (const step of [
+    ['note', own, '调取病历核对'],
+    ['assign', own, 'scope.caseworker'],
+    ['conclude', own, '违规', '--amount', '300'],
+    ['close', own],
+  ]) {
+    const result = await as(['case', ...step]);
+    expect(result.code, `${step[0]}: ${result.stderr}`).toBe(0);
+  }
+  expect((await as(['case', 'show', own])).stdout).toContain('已结案');
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 300_000);

@@ -7,6 +7,7 @@ import { registerAuditRuleCommands } from './commands/audit-rules.js';
 import { registerClueCommands } from './commands/clue.js';
 import { registerAccessCommands } from './commands/access.js';
 import { registerBackupCommands } from './commands/backup.js';
+import { registerCaseCommands } from './commands/case.js';
 import { registerCatalogCommands } from './commands/catalog.js';
 import { registerCheckCommands } from './commands/check.js';
 import { registerDemoCommand } from './commands/demo.js';
@@ -81,6 +82,7 @@ export function buildProgram(): Command {
   registerAuditRuleCommands(program);
   registerClueCommands(program);
   registerHoldCommands(program);
+  registerCaseCommands(program);
   registerKpiCommands(program);
   registerAppraisalCommands(program);
   registerDestroyCommands(program);
