@@ -14,6 +14,7 @@ import { drawRegister } from '../src/modules/disposition/destruction.draw.js';
 import { refreshAllExpiry } from '../src/modules/disposition/expiry.job.js';
 import { detectDuplicates } from '../src/modules/duplicates/duplicates.service.js';
 import { logEvent } from '../src/modules/integrity/event-log.js';
+import { pushSettlements } from '../src/modules/fund/settlement.push.js';
 import { recordIncident } from '../src/modules/kpi/kpi.incident.js';
 import { reconcileList } from '../src/modules/ledgers/reconcile.service.js';
 import { receiveBag } from '../src/modules/transfer/receive.service.js';
@@ -1154,3 +1155,117 @@ it('yidang case open / list / show / assign / note / attach / conclude / close: 
   expect((await as(['case', 'show', own])).stdout).toContain('已结案');
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 300_000);
+
+it('yidang settle list / show / import: 江宁 only, the person masked; a 六合 settlement answers as one that does not exist', async () => {
+  const config = loadConfig({ ...cli.env }, cli.home);
+  const system = await openSystem(config);
+  const settlement = (serial: string, region: string, idNumber: string, institution: string) => ({
+    serial,
+    idNumber,
+    region,
+    institutionCode: `H${region}00001`,
+    institutionName: institution,
+    institutionLevel: '三级',
+    visitType: '门诊',
+    admitDate: '2026-03-01',
+    primaryDx: 'E11.900',
+    totalCost: '28.00',
+    fundPaid: '14.00',
+    selfPaid: '14.00',
+    settledOn: '2026-03-01',
+    lines: [
+      { itemCode: '110100001000000', quantity: 1, unitPrice: 10, amount: 10, lineDate: '2026-03-01' },
+      {
+        itemCode: 'XA10BAM001',
+        quantity: 90,
+        unitPrice: 0.2,
+        amount: 18,
+        daysSupply: 30,
+        lineDate: '2026-03-01',
+      },
+    ],
+  });
+  try {
+    const db = system.database.db;
+    await createUser(
+      db,
+      { username: 'scope.settler', password: CLI_PASSWORD, roles: ['supervisor'], scope: J013_SCOPE },
+      'test',
+    );
+    await pushSettlements(db, SYSTEM, [
+      settlement('CSJN001', '320115', IN_PEOPLE.item.id, '南京市江宁区人民医院'),
+      settlement('CSLH001', '320116', OUT_PEOPLE.item.id, '南京市六合区人民医院'),
+    ]);
+    await fileItems(
+      db,
+      [
+        reimbursement({ extra: { hospital: '江宁医院', settlementSerial: 'CSJN001' } }),
+        reimbursement({
+          fonds: 'J014',
+          poolingRegion: '320116',
+          idNumber: OUT_PEOPLE.item.id,
+          name: OUT_PEOPLE.item.name,
+          title: `${OUT_PEOPLE.item.name} 个人零星医疗费用报销审核表`,
+          extra: { hospital: '六合医院', settlementSerial: 'CSJN001' },
+        }),
+      ],
+      'test',
+      { access: SYSTEM },
+    );
+  } finally {
+    await system.close();
+  }
+  const problems: string[] = [];
+  const dir = fs.mkdtempSync(path.join(cli.home, 'settle-'));
+  const as = async (user: string, args: string[], typed = '') => {
+    const result = await run(cli, args, {
+      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
+    });
+    problems.push(...(await leaksOf(`yidang ${args.join(' ')} ${typed}`, result, dir)));
+    if (!`${args.join(' ')} ${typed}`.includes('320116'))
+      expect(`${result.stdout}${result.stderr}`).not.toContain('320116');
+    return result;
+  };
+  const masked = `${IN_PEOPLE.item.id.slice(0, 6)}********${IN_PEOPLE.item.id.slice(-4)}`;
+  const list = await as('scope.settler', ['settle', 'list']);
+  expect(list.code, list.stderr).toBe(0);
+  expect(list.stdout).toContain('CSJN001');
+  expect(list.stdout).toContain(masked);
+  expect(list.stdout).not.toContain('CSLH001');
+  const json = await as('scope.settler', ['settle', 'list', '--json', '--limit', '500']);
+  expect(JSON.parse(json.stdout).settlements.map((row: { serial: string }) => row.serial)).toEqual([
+    'CSJN001',
+  ]);
+  const show = await as('scope.settler', ['settle', 'show', 'CSJN001']);
+  expect(show.code, show.stderr).toBe(0);
+  expect(show.stdout).toContain(masked);
+  expect(show.stdout).toMatch(/J013-/);
+  const outside = await as('scope.settler', ['settle', 'show', 'CSLH001']);
+  const missing = await as('scope.settler', ['settle', 'show', 'CSLH999']);
+  expect(outside.code).toBe(1);
+  expect(outside.stderr.replace('CSLH001', '<号>')).toBe(missing.stderr.replace('CSLH999', '<号>'));
+  const byPerson = await as('scope.settler', ['settle', 'list', '--id-number', OUT_PEOPLE.item.id, '--json']);
+  expect(JSON.parse(byPerson.stdout).settlements).toEqual([]);
+  // An extract holding a 六合 settlement: refused for the region, reported without the person.
+  const extract = path.join(cli.home, 'mixed.csv');
+  const header =
+    '结算流水号,身份证号,统筹区,定点医药机构编码,定点医药机构名称,医疗机构等级,医疗类别,入院日期,主要诊断编码,医疗费总额,基金支付,个人负担,结算日期,医保项目编码,数量,单价,金额,费用发生日期';
+  const row = (serial: string, region: string, id: string) =>
+    `${serial},${id},${region},H${region}00002,某医院,二级,门诊,2026-03-05,J06.900,10.00,6.00,4.00,2026-03-05,110100001000000,1,10.00,10.00,2026-03-05`;
+  fs.writeFileSync(
+    extract,
+    `${header}\r\n${row('CSJN002', '320115', IN_PEOPLE.item.id)}\r\n${row('CSLH002', '320116', OUT_PEOPLE.item.id)}\r\n`,
+  );
+  const imported = await as(
+    'scope.settler',
+    ['settle', 'import', extract, '--report', path.join(dir, 'report.xlsx')],
+    '320116',
+  );
+  expect(imported.code).toBe(1);
+  expect(imported.stdout).toContain('导入 1 笔');
+  expect(imported.stdout).toContain('不在您的数据范围内');
+  const refused = await as(CLERK, ['settle', 'list']);
+  expect(refused.code).toBe(1);
+  expect(refused.stdout).toBe('');
+  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
+}, 120_000);

@@ -3,6 +3,7 @@ import { Command, CommanderError } from 'commander';
 import { isYidangError } from '../shared/errors.js';
 import { VERSION } from '../version.js';
 import { registerAnomalyCommands } from './commands/anomalies.js';
+import { registerSettleCommands } from './commands/settle.js';
 import { registerAuditRuleCommands } from './commands/audit-rules.js';
 import { registerClueCommands } from './commands/clue.js';
 import { registerAccessCommands } from './commands/access.js';
@@ -78,6 +79,7 @@ export function buildProgram(): Command {
   registerLoanOverdueCommand(program);
   registerAccessCommands(program);
   registerUseCommands(program);
+  registerSettleCommands(program);
   registerAnomalyCommands(program);
   registerAuditRuleCommands(program);
   registerClueCommands(program);
