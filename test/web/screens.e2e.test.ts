@@ -16,6 +16,7 @@ import {
 } from '../helpers/browser.js';
 import { SYSTEM } from '../helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../helpers/fixtures.js';
+import { plantSettlementSeries } from '../helpers/fund-series.js';
 import { idOf, rosterEntry, storeRoster } from '../helpers/roster.js';
 
 // Every console page at the two screen sizes offices have (1366×768, the most common, and
@@ -35,7 +36,7 @@ const SIZES = [
   { name: '1920x1080', width: 1920, height: 1080 },
 ] as const;
 
-type Who = 'staff' | 'auditor' | 'sysadmin' | 'secadmin';
+type Who = 'staff' | 'auditor' | 'sysadmin' | 'secadmin' | 'supervisor';
 
 interface Screen {
   /** The screenshot's file name. */
@@ -131,6 +132,18 @@ const SCREENS: Screen[] = [
   { name: 'loans-mine', who: 'staff', url: () => '/lending/mine', menu: '我的借阅' },
   { name: 'loan-approvals', who: 'staff', url: () => '/lending/approvals', menu: '借阅审批' },
   { name: 'loan-desk', who: 'staff', url: () => '/lending/desk', menu: '出库与归还' },
+  // 趋势预测 with a forecast drawn: the chart, the backtest table and the forecast table.
+  {
+    name: 'forecasts',
+    who: 'supervisor',
+    url: () => '/fund/forecasts',
+    menu: '趋势预测',
+    prepare: async (page) => {
+      await page.getByRole('button', { name: '预测', exact: true }).click();
+      await page.getByRole('img', { name: '结算笔数的历史、预测与预测区间' }).waitFor();
+      await settled(page);
+    },
+  },
   { name: 'audit', who: 'auditor', url: () => '/audit', menu: '审计' },
   { name: 'users', who: 'sysadmin', url: () => '/admin/users', menu: '用户与角色' },
   { name: 'system', who: 'sysadmin', url: () => '/admin/system', menu: '副本与密钥' },
@@ -320,6 +333,8 @@ beforeAll(async () => {
   users.auditor = await testUser(db, { roles: ['auditor'] });
   users.sysadmin = await testUser(db, { roles: ['sysadmin'] });
   users.secadmin = await testUser(db, { roles: ['secadmin'] });
+  users.supervisor = await testUser(db, { roles: ['supervisor'] });
+  await plantSettlementSeries(db, { region: '320115', from: '2023-01', months: 30 });
 
   // Something in each page's lists: a digitization batch, a request to read the sensitive item, a
   // reconciliation run in 近期核对.

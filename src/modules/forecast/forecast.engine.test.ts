@@ -155,6 +155,7 @@ describe('a short series', () => {
     expect(report.tried).toBe('mstl_ets');
     expect(report.backtest.origins).toBe(12);
     expect(report.backtest.from).toBe('2021-07');
+    expect(report.notes.join('')).toContain('回测的前 6 个起点之前不足 24 个月');
     expect(report.forecast).toHaveLength(12);
   });
 

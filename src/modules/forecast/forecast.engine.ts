@@ -240,6 +240,11 @@ export function forecastSeries(series: readonly SeriesPoint[], horizon: number):
   notes.push(
     `回测：自 ${test.from} 至 ${test.to} 滚动 ${test.origins} 个预测起点，共 ${test.errors} 个误差；模型 MAPE ${fmt(test.model.mape, 1)}%，MASE ${fmt(test.model.mase)}。`,
   );
+  const early = test.origins - Math.max(0, y.length - SEASONAL_MIN_POINTS);
+  if (tried === 'mstl_ets' && early > 0)
+    notes.push(
+      `回测的前 ${early} 个起点之前不足 ${SEASONAL_MIN_POINTS} 个月，这些起点只能用较简单的模型（${METHOD_NAMES.ets}），回测误差因此偏保守。`,
+    );
   const seasonalBaseline = test.baselines.find((b) => b.method === 'seasonal_naive');
   if (!seasonalBaseline)
     notes.push(`序列不足 ${SEASON + 3} 个月，无法用季节性朴素法作基线，只与朴素法比较。`);

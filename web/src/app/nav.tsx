@@ -96,7 +96,10 @@ export const NAV: NavEntry[] = [
     label: '基金监管',
     icon: <FundOutlined />,
     anyOf: ['fund.read', 'fund.import', 'fund.rules', 'case.work', 'kpi.read'],
-    children: [{ path: '/fund/kpi', label: '考核指标', anyOf: ['kpi.read'] }],
+    children: [
+      { path: '/fund/forecasts', label: '趋势预测', anyOf: ['fund.read'] },
+      { path: '/fund/kpi', label: '考核指标', anyOf: ['kpi.read'] },
+    ],
   },
   { path: '/use', label: '利用统计', icon: <BarChartOutlined />, anyOf: ['use.stats', 'loan.request'] },
   { path: '/audit', label: '审计', icon: <AuditOutlined />, anyOf: ['audit.read'] },

@@ -39,6 +39,7 @@ const HoldsPage = lazy(() => import('../pages/disposition/HoldsPage'));
 const TransferPage = lazy(() => import('../pages/transfer/TransferPage'));
 const TransferBatchPage = lazy(() => import('../pages/transfer/TransferBatchPage'));
 const ReceivePage = lazy(() => import('../pages/transfer/ReceivePage'));
+const ForecastPage = lazy(() => import('../pages/fund/ForecastPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const KpiPage = lazy(() => import('../pages/kpi/KpiPage'));
 const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
@@ -153,6 +154,7 @@ export const router = createBrowserRouter([
       { path: 'transfer/batches', element: page(['transfer.manage'], <TransferPage />) },
       { path: 'transfer/batches/:code', element: page(['transfer.manage'], <TransferBatchPage />) },
       { path: 'transfer/received', element: page(['transfer.receive'], <ReceivePage />) },
+      { path: 'fund/forecasts', element: page(['fund.read'], <ForecastPage />) },
       { path: '*', element: <Result status="404" title="页面不存在" subTitle="请从左侧菜单进入。" /> },
     ],
   },
