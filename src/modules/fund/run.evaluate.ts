@@ -16,6 +16,8 @@ export const inRunOf = (scope: RuleScope) => (alias: string) =>
 export const ruleHits = (rule: RuleDefinition, params: RuleParams, scope: RuleScope) =>
   rule.hits(params, inRunOf(scope));
 
+const WORK_MEM = '256MB';
+
 export interface RuleRun {
   runId: number;
   rule: RuleDefinition;
@@ -27,6 +29,9 @@ export interface RuleRun {
 /** Replaces the run's clues of the rule with those found now; returns how many. */
 export async function evaluateRule(trx: Db, run: RuleRun): Promise<number> {
   const { runId, rule, version, params, scope } = run;
+  // The rules group and sort millions of lines: room for their hash tables and sorts in memory, for
+  // this transaction only (the default 4 MB spills them to disk many times over).
+  await sql`set local work_mem = '${sql.raw(WORK_MEM)}'`.execute(trx);
   await sql`delete from fund_clue where run_id = ${runId} and rule_code = ${rule.code}`.execute(trx);
   await sql`
     insert into fund_clue (run_id, rule_code, rule_version, params, settlement_ids, serials, person_key,

@@ -25,9 +25,14 @@ export const repeatSettlement: RuleDefinition = {
       group by s.person_key, l.item_code, l.line_date
       having min(l.settlement_id) <> max(l.settlement_id)
     ), x as (
-      select g.person_key, g.item_code, g.line_date, l.settlement_id, l.line_no, l.amount
-      from g join fund_settlement s on s.person_key = g.person_key and ${inRun('s')}
-        join fund_settlement_line l on l.settlement_id = s.id and l.item_code = g.item_code and l.line_date = g.line_date
+      -- the few groups found, read again through the person's settlements (an index look-up each)
+      select g.person_key, g.item_code, g.line_date, r.settlement_id, r.line_no, r.amount
+      from g cross join lateral (
+        select l.settlement_id, l.line_no, l.amount
+        from fund_settlement s join fund_settlement_line l on l.settlement_id = s.id
+        where s.person_key = g.person_key and ${inRun('s')} and l.item_code = g.item_code and l.line_date = g.line_date
+          offset 0 -- a fence: looked up per group, never joined with the whole table
+      ) r
     ), k as (
       select person_key, item_code, line_date, array_agg(distinct settlement_id order by settlement_id) as ids
       from x group by person_key, item_code, line_date

@@ -70,10 +70,15 @@ export const overSupply: RuleDefinition = {
       from c group by c.person_key, c.item_code, c.chain
       having sum(c.days_supply) > case when bool_or(c.chronic) then ${chronic} else ${acute} end
     ), x as (
-      select g.*, l.settlement_id, l.line_no, l.amount, s.institution_code, s.region
-      from g join fund_settlement s on s.person_key = g.person_key and ${inRun('s')}
-        join fund_settlement_line l on l.settlement_id = s.id and l.item_code = g.item_code
+      -- the chains found too long, read again through the person's settlements (an index look-up each)
+      select g.*, r.settlement_id, r.line_no, r.amount, r.institution_code, r.region
+      from g cross join lateral (
+        select l.settlement_id, l.line_no, l.amount, s.institution_code, s.region
+        from fund_settlement s join fund_settlement_line l on l.settlement_id = s.id
+        where s.person_key = g.person_key and ${inRun('s')} and l.item_code = g.item_code
           and l.item_category = '药品' and l.days_supply > 0 and l.line_date between g.first_date and g.last_date
+          offset 0 -- a fence: looked up per group, never joined with the whole table
+      ) r
     )
     select array_agg(distinct x.settlement_id order by x.settlement_id)::bigint[] as settlement_ids,
       x.person_key, min(x.institution_code) as institution_code, min(x.region) as region,
