@@ -69,7 +69,8 @@ export function indicatorDefinitions(days: number): IndicatorDefinition[] {
       name: '利用次数',
       numerator: '本年内利用登记簿中的利用次数（实体借出、电子阅览、复制、查询答复）',
       denominator: '—',
-      method: '按利用时间（北京时间）所在年度、所利用档案的全宗与统筹区计数；另列利用档案件数（不同档号）。',
+      method:
+        '按利用时间（北京时间）所在年度、所利用档案的全宗与统筹区计数；另列利用档案件数（按利用方式分别去重后相加，同一档案以两种方式利用计两件）。',
     },
     {
       key: 'incidents',

@@ -3,7 +3,7 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testUser } from '../../../test/helpers/access.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
-import { failure } from '../../../test/helpers/fixtures.js';
+import { failure, validId } from '../../../test/helpers/fixtures.js';
 import { buildKpiHome, contextOf, type KpiHome, READER, YEAR } from '../../../test/helpers/kpi-home.js';
 import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { type App, buildApp } from '../../http/app.js';
@@ -94,6 +94,22 @@ describe('the indicators', () => {
 
     // Withdrawn, an incident stops counting; both steps are events.
     await withdrawIncident(db(), auditorAccess, wuxiLeak.code, '经核实为误报');
+    expect((await failure(withdrawIncident(db(), auditorAccess, wuxiLeak.code, '再次撤销'))).code).toBe(
+      'KPI_INCIDENT_INVALID',
+    );
+    expect((await failure(withdrawIncident(db(), auditorAccess, 'AQ-2000-1', '不存在'))).code).toBe(
+      'KPI_INCIDENT_NOT_FOUND',
+    );
+    // An ID number typed into the account of an incident is refused, never stored or logged.
+    const typedId = await failure(
+      recordIncident(db(), auditorAccess, {
+        fonds: 'J013',
+        kind: 'leak',
+        occurredAt: new Date().toISOString(),
+        description: `参保人 ${validId()} 的材料遗失`,
+      }),
+    );
+    expect([typedId.code, typedId.message.includes(validId())]).toEqual(['KPI_INCIDENT_INVALID', false]);
     const after = await assessmentIndicators(db(), SYSTEM, { year: YEAR, fonds: 'J014' });
     expect(after.units.map((unit) => [unit.code, unit.incidents.total])).toEqual([['J014', 0]]);
     const events = await listEvents(db(), { subject: `incident:${wuxiLeak.code}` } as never);
