@@ -260,6 +260,46 @@ export class BlobStore {
       `文件 ${blob.digest} 在所有副本上都已缺失或损坏，无法读取；请从备份恢复`,
     );
   }
+
+  /**
+   * Opens the plain content in one read of the first replica holding the copy — open() hashes the
+   * whole copy first, reading it twice. Safe all the same: every chunk is authenticated as it is
+   * decrypted and the plain digest and size are checked at the end, so a bad copy fails the stream
+   * instead of passing; the copy is then checked whole and what is found reported, and the caller may
+   * start over with that replica in `skip`. For processing that can start over (a transfer package),
+   * not for answering a reader.
+   */
+  async openOnce(
+    blob: StoredBlob & { shred?: { register: string } | null },
+    onProblem: (replica: string, problem: CopyProblem) => Promise<void>,
+    order: readonly string[] = [],
+    skip: ReadonlySet<string> = new Set(),
+  ): Promise<{ stream: Readable; replica: string }> {
+    if (blob.shred) throw shreddedError(blob.digest, blob.shred.register);
+    const ordered = this.replicas
+      .filter((replica) => !skip.has(replica.name))
+      .sort((a, b) => rank(order, a.name) - rank(order, b.name));
+    for (const replica of ordered) {
+      const dataKey = unwrapDataKey(this.masterKey(blob.keyId).key, blob.wrappedKey, blobAad(blob.digest));
+      const source = await replica.openRead(blob.digest).catch(() => false as const);
+      if (source === undefined) await onProblem(replica.name, 'missing');
+      if (!source) continue;
+      const output = digestCheck(digestAlgorithmOf(blob.digest), blob.digest, blob.size);
+      pipeline(source, createDecryptStream(dataKey), output, (error) => {
+        if (!error) return;
+        // Perhaps the copy's fault: read it whole once more and report what it is.
+        this.checkCopy(replica, blob)
+          .then((state) => (state === 'ok' ? undefined : onProblem(replica.name, state)))
+          .catch(() => {});
+      });
+      return { stream: output, replica: replica.name };
+    }
+    throw new YidangError(
+      'FILE_UNAVAILABLE',
+      'invalid',
+      `文件 ${blob.digest} 在所有副本上都已缺失或损坏，无法读取；请从备份恢复`,
+    );
+  }
 }
 
 /** The one refusal of a destroyed file, whether read, opened for processing or uploaded again. */

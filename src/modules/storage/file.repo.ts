@@ -81,6 +81,17 @@ export async function findBlob(db: Db, digest: string): Promise<BlobRow | undefi
   return row && toBlob(row);
 }
 
+/** The blobs of these digests, by digest, in one statement. */
+export async function findBlobs(db: Db, digests: readonly string[]): Promise<Map<string, BlobRow>> {
+  if (digests.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('storage_blob')
+    .select(blobColumns)
+    .where('digest', 'in', [...new Set(digests)])
+    .execute();
+  return new Map(rows.map((row) => [row.digest, toBlob(row)]));
+}
+
 /** Blobs in digest order; shredded ones only when asked (verify), never for fixity's copying. */
 export async function blobsAfter(
   db: Db,
@@ -231,6 +242,27 @@ export async function listItemFiles(db: Db, itemId: number): Promise<AttachedFil
     .where('item_id', '=', itemId)
     .orderBy('file_number')
     .execute();
+}
+
+/** The files of these items, by item id, each item's in file order, in one statement. */
+export async function listFilesOfItems(
+  db: Db,
+  itemIds: readonly number[],
+): Promise<Map<number, AttachedFileRow[]>> {
+  const out = new Map<number, AttachedFileRow[]>();
+  if (itemIds.length === 0) return out;
+  const rows = await db
+    .selectFrom('item_file')
+    .select(['item_id', ...fileColumns])
+    .where(sql<boolean>`item_id = any(${[...itemIds]}::bigint[])`)
+    .orderBy('item_id')
+    .orderBy('file_number')
+    .execute();
+  for (const { item_id, ...row } of rows) {
+    const id = Number(item_id);
+    out.set(id, [...(out.get(id) ?? []), row]);
+  }
+  return out;
 }
 
 /** The digests of each item's files, by item id (items without files are left out), in one statement. */

@@ -227,7 +227,7 @@ function toAttached(row: AttachedFileRow, copies: Map<string, string> | undefine
 }
 
 /** Replicas the catalog records as holding a good copy. */
-const goodReplicas = (copies: Map<string, string> | undefined): string[] =>
+export const goodReplicas = (copies: Map<string, string> | undefined): string[] =>
   [...(copies ?? new Map<string, string>()).entries()]
     .filter(([, status]) => status === 'ok')
     .map(([name]) => name);

@@ -107,14 +107,15 @@ const tagLine = (label: string, value: string) => {
 
 /** Counts and hashes what passes through, without holding it. */
 class HashTap extends Transform {
-  readonly hash: crypto.Hash;
+  /** Null: the digest is known (and checked by the source itself); only the size is counted. */
+  readonly hash: crypto.Hash | null;
   size = 0;
-  constructor(algorithm: BagDigest) {
+  constructor(algorithm: BagDigest | null) {
     super();
-    this.hash = crypto.createHash(algorithm);
+    this.hash = algorithm === null ? null : crypto.createHash(algorithm);
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: () => void) {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.size += chunk.length;
     this.push(chunk);
     callback();
@@ -181,8 +182,16 @@ export class BagWriter {
     return !this.taken.has(`data/${relative}`.normalize('NFC').toLowerCase());
   }
 
-  /** Writes one payload file at data/<relative>, hashing it on the way; returns its manifest facts. */
-  async addFile(relative: string, source: Readable | Buffer | string): Promise<WrittenFile> {
+  /**
+   * Writes one payload file at data/<relative>, hashing it on the way; returns its manifest facts.
+   * `known`: the content's digest in the bag's algorithm, when the source stream itself fails unless
+   * its content has that digest (storage's verified open) — it is not hashed a second time.
+   */
+  async addFile(
+    relative: string,
+    source: Readable | Buffer | string,
+    known?: { digest: string },
+  ): Promise<WrittenFile> {
     if (this.finished) throw new Error('bag already finished');
     const bagPath = safeBagPath(`data/${relative}`);
     const key = bagPath.toLowerCase();
@@ -194,11 +203,18 @@ export class BagWriter {
       await fsp.mkdir(parent, { recursive: true });
       this.madeDirs.add(parent);
     }
-    const tap = new HashTap(this.digest);
+    const tap = new HashTap(known ? null : this.digest);
     const input = Buffer.isBuffer(source) || typeof source === 'string' ? Readable.from([source]) : source;
     // 'wx': never through an existing name (a planted link included).
-    await pipeline(input, tap, fs.createWriteStream(file, { flags: 'wx' }));
-    const digest = tap.hash.digest('hex');
+    try {
+      await pipeline(input, tap, fs.createWriteStream(file, { flags: 'wx' }));
+    } catch (error) {
+      // Nothing of a failed file stays: the name is free to be written again (from another copy).
+      await fsp.rm(file, { force: true });
+      this.taken.delete(key);
+      throw error;
+    }
+    const digest = tap.hash ? tap.hash.digest('hex') : (known?.digest as string);
     this.octets += tap.size;
     this.count += 1;
     await this.appendManifest(`${digest}  ${encodeManifestPath(bagPath)}\n`);

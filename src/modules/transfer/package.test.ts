@@ -51,6 +51,10 @@ const STALE = 'YJ-J013-2026-7';
 /** A batch of one item whose file is damaged on every replica. */
 const BROKEN = 'YJ-J013-2026-8';
 let broken = '';
+/** A batch of one item whose file is damaged on the first replica only. */
+const ONE_BAD = 'YJ-J013-2026-10';
+let oneBad = '';
+let oneBadDigest = '';
 
 /** The batch owner's side, reduced to what the package calls (transfer.service provides it in the server). */
 const batches: BatchSource = {
@@ -60,7 +64,7 @@ const batches: BatchSource = {
     kind: 'fonds',
     drawnBy: 'archivist',
     state: exported.some((entry) => entry.code === code) ? 'exported' : 'drawn',
-    items: (code === BROKEN ? [broken] : codes).map((archiveCode, index) => ({
+    items: (code === BROKEN ? [broken] : code === ONE_BAD ? [oneBad] : codes).map((archiveCode, index) => ({
       itemId: ids.get(archiveCode) as number,
       archiveCode,
       itemVersion: code === STALE && index === 1 ? 2 : 1,
@@ -96,6 +100,14 @@ beforeAll(async () => {
   const rows2 = await db().selectFrom('archive_item').select(['id', 'archive_code']).execute();
   for (const row of rows2) ids.set(row.archive_code, Number(row.id));
   const damaged = await add(broken, '损坏.txt', 'content that will be damaged\n');
+  oneBad = await fileOneItem(system, { title: '一个副本损坏的档案' });
+  for (const row of await db().selectFrom('archive_item').select(['id', 'archive_code']).execute())
+    ids.set(row.archive_code, Number(row.id));
+  oneBadDigest = (await add(oneBad, '一份坏副本.txt', 'the first replica holds a damaged copy\n')).digest;
+  const first = directoryReplica(system, 'r1').blobPath(oneBadDigest);
+  const firstBytes = await fsp.readFile(first);
+  firstBytes[20] = (firstBytes[20] as number) ^ 0xff;
+  await fsp.writeFile(first, firstBytes);
   for (const name of ['r1', 'r2']) {
     const file = directoryReplica(system, name).blobPath(damaged.digest);
     const bytes = await fsp.readFile(file);
@@ -270,6 +282,28 @@ describe('exporting a transfer batch', () => {
       false,
     );
     expect(exported.length).toBe(before);
+  });
+
+  it('writes a file again from the other replica when its copy fails while written, and reports it', async () => {
+    const out = path.join(system.home, 'one-bad-bag');
+    const result = await exportBatch(context, SYSTEM, ONE_BAD, { out });
+    expect((await validateBag(out)).problems).toEqual([]);
+    const written = await fsp.readFile(path.join(out, 'data', oneBad, 'files', '一份坏副本.txt'), 'utf8');
+    expect(written).toBe('the first replica holds a damaged copy\n');
+    expect(result.files).toBe(1);
+    const status = async () =>
+      Object.fromEntries(
+        (
+          await db()
+            .selectFrom('storage_copy')
+            .select(['replica', 'status'])
+            .where('digest', '=', oneBadDigest)
+            .execute()
+        ).map((row) => [row.replica, row.status]),
+      );
+    for (let wait = 0; wait < 50 && (await status()).r1 !== 'corrupt'; wait++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(await status()).toEqual({ r1: 'corrupt', r2: 'ok' });
   });
 
   it('writes manifest-sm3 and SM3 digests in the EEPs when SM3 is chosen', async () => {

@@ -14,8 +14,7 @@ import { type SigningKey, writeCheckpoint } from '../integrity/checkpoint.servic
 import { currentTreeHead, recordEvent } from '../integrity/event-log.js';
 import { enqueueJob, type JobContext, type JobDefinition } from '../jobs/job.runtime.js';
 import type { BlobStore } from '../storage/blob-store.js';
-import { openForProcessing } from '../storage/file.service.js';
-import { listItemFiles } from '../storage/storage.queries.js';
+import { type FileToProcess, filesForProcessing } from '../storage/file.processing.js';
 import { bagTarStream } from './bag.tar.js';
 import { type BagDigest, type BagSummary, BagWriter, safeSegment } from './bag.write.js';
 import { buildEep, type EepFile, spkiBase64 } from './eep.js';
@@ -115,26 +114,31 @@ function freeName(name: string, taken: Set<string>): string {
 }
 
 async function writeItem(
-  context: PackageContext,
   bag: BagWriter,
   item: Item,
+  itemFiles: readonly FileToProcess[],
   folder: string,
-  organisation: { name: string; fonds: string; fondsName?: string },
-  history: unknown,
-  now: Date,
-): Promise<number> {
+): Promise<EepFile[]> {
   const files: EepFile[] = [];
   const taken = new Set<string>();
-  const access = systemContext('jobs', ACTOR);
-  for (const row of await listItemFiles(context.db, item.id)) {
+  for (const { file: row, open } of itemFiles) {
     const name = freeName(row.fileName, taken);
-    const { stream } = await openForProcessing(
-      { db: context.db, store: context.store, access },
-      item.id,
-      row.fileNumber,
-      ACTOR,
-    );
-    const written = await bag.addFile(`${folder}/files/${name}`, stream as Readable);
+    // The stored digest in the bag's algorithm is the manifest's: the stream fails unless it holds.
+    const [algorithm, hex] = row.digest.split(':');
+    const known = algorithm === bag.digest && hex ? { digest: hex } : undefined;
+    // A copy that fails while it is written (reported by storage) is written again from another
+    // replica; with none left, opening refuses (FILE_UNAVAILABLE).
+    const skip = new Set<string>();
+    let written: Awaited<ReturnType<BagWriter['addFile']>> | undefined;
+    while (!written) {
+      const { stream, replica } = await open(skip);
+      try {
+        written = await bag.addFile(`${folder}/files/${name}`, stream, known);
+      } catch (error) {
+        if (!(error instanceof YidangError) || skip.has(replica)) throw error;
+        skip.add(replica);
+      }
+    }
     if (written.size !== row.size)
       throw new YidangError(
         'TRANSFER_EXPORT_FAILED',
@@ -150,6 +154,19 @@ async function writeItem(
       ref: `files/${name}`,
     });
   }
+  return files;
+}
+
+async function writeEnvelope(
+  context: PackageContext,
+  bag: BagWriter,
+  item: Item,
+  files: EepFile[],
+  folder: string,
+  organisation: { name: string; fonds: string; fondsName?: string },
+  history: unknown,
+  now: Date,
+): Promise<void> {
   const eep = buildEep(
     {
       archiveCode: item.archiveCode,
@@ -165,7 +182,6 @@ async function writeItem(
   );
   await bag.addFile(`${folder}/eep.xml`, eep);
   await bag.addFile(`${folder}/history.json`, `${JSON.stringify(history, null, 1)}\n`);
-  return files.length;
 }
 
 /**
@@ -216,6 +232,12 @@ export async function exportBatch(
         scopedQuery(system),
       );
       const byId = new Map(items.map((item) => [item.id, item]));
+      // The round's files, blobs and copies in three statements; each copy then read once.
+      const roundFiles = await filesForProcessing(
+        { db, store: context.store, access: system },
+        round.map((entry) => entry.itemId),
+        ACTOR,
+      );
       const histories = await itemHistories(
         db,
         round.map((entry) => entry.archiveCode),
@@ -243,8 +265,9 @@ export async function exportBatch(
       const worker = async () => {
         for (let index = next++; index < work.length; index = next++) {
           const { item, folder, history } = work[index] as (typeof work)[number];
-          const written = await writeItem(context, bag, item, folder, organisation, history, now);
-          files += written;
+          const written = await writeItem(bag, item, roundFiles.get(item.id) ?? [], folder);
+          await writeEnvelope(context, bag, item, written, folder, organisation, history, now);
+          files += written.length;
           done += 1;
         }
       };
