@@ -44,6 +44,8 @@ export interface PlantedSettlement {
   personKey: string;
   region: string;
   institution: string;
+  /** The institution's name (default: its code and 医院). */
+  institutionName?: string;
   level: '一级' | '二级' | '三级' | '未定级';
   type: '门诊' | '住院';
   admit: string;
@@ -69,7 +71,7 @@ export async function addSettlements(db: Db, settlements: readonly PlantedSettle
             person_key: row.personKey,
             region: row.region,
             institution_code: row.institution,
-            institution_name: `${row.institution} 医院`,
+            institution_name: row.institutionName ?? `${row.institution} 医院`,
             institution_level: row.level,
             visit_type: row.type,
             admit_date: row.admit,

@@ -16,6 +16,7 @@ import {
 } from '../helpers/browser.js';
 import { SYSTEM } from '../helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../helpers/fixtures.js';
+import { plantFundWorld } from '../helpers/fund-anomaly-probes.js';
 import { plantSettlementSeries } from '../helpers/fund-series.js';
 import { idOf, rosterEntry, storeRoster } from '../helpers/roster.js';
 
@@ -141,6 +142,20 @@ const SCREENS: Screen[] = [
     prepare: async (page) => {
       await page.getByRole('button', { name: '预测', exact: true }).click();
       await page.getByRole('img', { name: '结算笔数的历史、预测与预测区间' }).waitFor();
+      await settled(page);
+    },
+  },
+  // 异常机构 over planted settlements: flags with their explanations, the peer chart, the groups.
+  {
+    name: 'fund-anomalies',
+    who: 'supervisor',
+    url: () => '/fund/anomalies?from=2026-01-01&to=2026-06-30',
+    menu: '异常机构',
+    fits: ['anomaly-table', 'group-table'],
+    prepare: async (page) => {
+      await page.getByTestId('anomaly-table').getByText('江宁第8医院').first().waitFor();
+      await page.getByRole('img', { name: '次均费用与同组机构比较图' }).waitFor();
+      await page.getByTestId('group-table').getByText('高风险').first().waitFor();
       await settled(page);
     },
   },
@@ -335,6 +350,7 @@ beforeAll(async () => {
   users.secadmin = await testUser(db, { roles: ['secadmin'] });
   users.supervisor = await testUser(db, { roles: ['supervisor'] });
   await plantSettlementSeries(db, { region: '320115', from: '2023-01', months: 30 });
+  await plantFundWorld(db);
 
   // Something in each page's lists: a digitization batch, a request to read the sensitive item, a
   // reconciliation run in 近期核对.

@@ -40,6 +40,7 @@ const TransferPage = lazy(() => import('../pages/transfer/TransferPage'));
 const TransferBatchPage = lazy(() => import('../pages/transfer/TransferBatchPage'));
 const ReceivePage = lazy(() => import('../pages/transfer/ReceivePage'));
 const ForecastPage = lazy(() => import('../pages/fund/ForecastPage'));
+const AnomalyPage = lazy(() => import('../pages/fund/AnomalyPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const KpiPage = lazy(() => import('../pages/kpi/KpiPage'));
 const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
@@ -129,6 +130,7 @@ export const router = createBrowserRouter([
       { path: 'approvals', element: page(['item.read', 'access.grant'], <ApprovalsPage />) },
       { path: 'audit', element: page(['audit.read'], <AuditPage />) },
       { path: 'use', element: page(['use.stats', 'loan.request'], <UseStatsPage />) },
+      { path: 'fund/anomalies', element: page(['fund.read'], <AnomalyPage />) },
       { path: 'fund/kpi', element: page(['kpi.read'], <KpiPage />) },
       { path: 'admin', element: <Navigate to="/admin/users" replace /> },
       { path: 'admin/users', element: page(['user.manage', 'access.grant'], <UsersPage />) },
