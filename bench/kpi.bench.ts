@@ -8,8 +8,8 @@ import { accessContextOf, loadPrincipal } from '../src/modules/access/principal.
 import { createFonds } from '../src/modules/catalog/fonds.service.js';
 import { fileItems } from '../src/modules/catalog/item.service.js';
 import { assessmentIndicators } from '../src/modules/kpi/kpi.service.js';
-import { beijingIso } from '../src/shared/beijing-time.js';
 import { systemContext } from '../src/shared/access-context.js';
+import { beijingIso } from '../src/shared/beijing-time.js';
 import { openSystem } from '../src/system/system.js';
 
 // 考核指标 over BENCH_KPI_ITEMS (default 200,000) items of one year in two fonds, on PGlite (or the

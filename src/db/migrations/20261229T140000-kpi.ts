@@ -30,6 +30,9 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       check (kind <> 'alert' or (alert_actor is not null and alert_hour is not null))
     )`,
     sql`create index kpi_incident_fonds_time on kpi_incident (fonds_code, occurred_at)`,
+    // One upheld alert counts once: a second record of the same account's hour is refused while the first stands.
+    sql`create unique index kpi_incident_alert_once on kpi_incident (alert_actor, alert_hour)
+      where kind = 'alert' and withdrawn_at is null`,
   ];
   for (const statement of statements) await statement.execute(db);
 }

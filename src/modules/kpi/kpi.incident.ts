@@ -6,16 +6,18 @@ import { conflict, invalid, notFound } from '../../shared/errors.js';
 import { idNumberInTextProblem } from '../../shared/id-in-text.js';
 import { wellFormed } from '../../shared/well-formed.js';
 import { listFonds } from '../catalog/catalog.queries.js';
-import { recordEvent } from '../integrity/event-log.js';
 import { sensitiveReadBursts } from '../integrity/event.queries.js';
+import { recordEvent } from '../integrity/event-log.js';
 import { isRegionCode } from '../regions/regions.js';
 import { beijingYear, parseYear } from './kpi.definitions.js';
 import {
   findIncident,
   type IncidentRow,
+  incidentStateRows,
   insertIncident,
   listIncidentRows,
   nextIncidentCode,
+  standingAlert,
   withdrawIncidentRow,
 } from './kpi.repo.js';
 import type { IncidentKind } from './kpi.tables.js';
@@ -132,6 +134,8 @@ export async function recordIncident(
     );
     if (!bursts.some((burst) => burst.actor === alertActor))
       throw bad(`审计记录中没有账户“${alertActor}”在该小时内集中查阅敏感档案的告警`);
+    const standing = await standingAlert(db, alertActor, alertHour);
+    if (standing) throw bad(`该告警已登记为安全事件 ${standing}，不能重复登记`);
   }
   const recordedBy = actorIn(access);
   const code = await inTransaction(db, async (trx) => {
@@ -159,6 +163,7 @@ export async function recordIncident(
         description,
         alert: alertActor && alertHour ? { actor: alertActor, hour: beijingIso(alertHour) as string } : null,
       },
+      state: (await incidentStateRows(trx, code)).get(`incident:${code}`),
     });
     return code;
   });
@@ -191,6 +196,7 @@ export async function withdrawIncident(
       action: 'kpi.incident_withdrawn',
       subject: `incident:${row.code}`,
       payload: { reason },
+      state: (await incidentStateRows(trx, row.code)).get(`incident:${row.code}`),
     });
   });
   const after = await findIncident(db, access, row.code);

@@ -248,3 +248,40 @@ export async function withdrawIncidentRow(
     .executeTakeFirst();
   return Number(result.numUpdatedRows) === 1;
 }
+
+/** An incident's state as its events record it (verify compares the two; src/modules/verify). */
+function incidentState(row: IncidentRow): object {
+  const at = (value: Date | null) => (value === null ? null : new Date(value).toISOString());
+  return {
+    code: row.code,
+    fonds: row.fonds_code,
+    region: row.region,
+    kind: row.kind,
+    occurredAt: at(row.occurred_at),
+    description: row.description,
+    alertActor: row.alert_actor,
+    alertHour: at(row.alert_hour),
+    recordedBy: row.recorded_by,
+    withdrawnBy: row.withdrawn_by,
+    withdrawnAt: at(row.withdrawn_at),
+    withdrawReason: row.withdraw_reason,
+  };
+}
+
+/** The state of every incident (or one), keyed incident:<code>. */
+export async function incidentStateRows(db: Db, code?: string): Promise<Map<string, object>> {
+  const which = code === undefined ? sql`true` : sql`k.code = ${code}`;
+  const { rows } = await sql<IncidentRow>`select * from kpi_incident k where ${which} order by k.id`.execute(
+    db,
+  );
+  return new Map(rows.map((row) => [`incident:${row.code}`, incidentState(row)]));
+}
+
+/** The standing record of an upheld alert of this account and hour, if any. */
+export async function standingAlert(db: Db, actor: string, hour: Date): Promise<string | undefined> {
+  const { rows } = await sql<{ code: string }>`select code from kpi_incident
+    where kind = 'alert' and alert_actor = ${actor} and alert_hour = ${hour} and withdrawn_at is null`.execute(
+    db,
+  );
+  return rows[0]?.code;
+}

@@ -1,5 +1,6 @@
 // test-engine: either
 import ExcelJS from 'exceljs';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testUser } from '../../../test/helpers/access.js';
 import { SYSTEM } from '../../../test/helpers/fixture-access.js';
@@ -8,6 +9,7 @@ import { buildKpiHome, contextOf, type KpiHome, READER, YEAR } from '../../../te
 import { openTestSystem, type TestSystem } from '../../../test/helpers/system.js';
 import { type App, buildApp } from '../../http/app.js';
 import { listEvents } from '../integrity/event.queries.js';
+import { verifyAll } from '../verify/verify.service.js';
 import { recordIncident, withdrawIncident } from './kpi.incident.js';
 import { assessmentIndicators } from './kpi.service.js';
 
@@ -47,6 +49,21 @@ describe('the indicators', () => {
       occurredAt: new Date().toISOString(),
       description: '报销材料复印件遗失于服务大厅',
     });
+    // The same upheld alert counts once.
+    const again = await failure(
+      recordIncident(db(), auditorAccess, {
+        fonds: 'J013',
+        kind: 'alert',
+        occurredAt: new Date().toISOString(),
+        description: '同一告警再次登记',
+        alertActor: READER,
+        alertHour: home.alertHour.toISOString(),
+      }),
+    );
+    expect([again.code, again.message]).toEqual([
+      'KPI_INCIDENT_INVALID',
+      expect.stringContaining('不能重复登记'),
+    ]);
     const wuxiLeak = await recordIncident(db(), auditorAccess, {
       fonds: 'J014',
       kind: 'leak',
@@ -264,5 +281,17 @@ describe('over HTTP', () => {
       },
     });
     expect(forbidden.statusCode).toBe(403);
+  });
+});
+
+describe('verify', () => {
+  it('finds the incidents as the log carries them, and one altered behind its back', async () => {
+    const context = { db: db(), store: system.store, signingKey: system.signingKey };
+    const before = await verifyAll(context);
+    expect(before.problems.filter((problem) => problem.kind.startsWith('incident.'))).toEqual([]);
+    await sql`update kpi_incident set kind = 'leak', alert_actor = null, alert_hour = null
+      where kind = 'alert'`.execute(db());
+    const after = await verifyAll(context);
+    expect(after.problems.map((problem) => problem.kind)).toContain('incident.altered');
   });
 });

@@ -9,6 +9,7 @@ import { stateDigest } from '../integrity/event-log.js';
 import type { LogHashAlgorithm } from '../integrity/merkle.js';
 import type { ProblemList } from '../integrity/verify-log.js';
 import { roundStates } from '../disposition/appraisal.queries.js';
+import { incidentStates } from '../kpi/kpi.queries.js';
 import { registerStates } from '../disposition/destruction.queries.js';
 import { copyStates } from '../insured/insured.queries.js';
 import { loanStates } from '../lending/lending.queries.js';
@@ -120,6 +121,14 @@ const KINDS: StateKind[] = [
     holds: '所属地区（决定谁能看到）、承办人、状态、证据档案、冻结、线索或结论',
     tables: 'fund_case、fund_case_evidence、fund_case_hold、fund_case_clue、fund_case_note',
     load: (db) => caseStates(db),
+  },
+  {
+    prefix: 'incident:',
+    code: 'incident',
+    name: (key) => `安全事件 ${key}`,
+    holds: '所属单位、类型、发生时间、经过或撤销状态（计入安全事故率）',
+    tables: 'kpi_incident',
+    load: (db) => incidentStates(db),
   },
 ];
 
