@@ -8769,6 +8769,18 @@ export interface paths {
                                 destructionRefusal: {
                                     [key: string]: string;
                                 };
+                                /** @description 核查案件状态 → 中文名称 */
+                                caseState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 核查案件来源 → 中文名称 */
+                                caseSource: {
+                                    [key: string]: string;
+                                };
+                                /** @description 核查结论 → 中文名称 */
+                                caseConclusion: {
+                                    [key: string]: string;
+                                };
                             };
                             /** @description 纸质档案的销毁方式 */
                             paperMethods: string[];

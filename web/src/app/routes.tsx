@@ -40,6 +40,8 @@ const TransferPage = lazy(() => import('../pages/transfer/TransferPage'));
 const TransferBatchPage = lazy(() => import('../pages/transfer/TransferBatchPage'));
 const ReceivePage = lazy(() => import('../pages/transfer/ReceivePage'));
 const ForecastPage = lazy(() => import('../pages/fund/ForecastPage'));
+const SettlementsPage = lazy(() => import('../pages/fund/SettlementsPage'));
+const SettlementPage = lazy(() => import('../pages/fund/SettlementPage'));
 const AnomalyPage = lazy(() => import('../pages/fund/AnomalyPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const KpiPage = lazy(() => import('../pages/kpi/KpiPage'));
@@ -131,6 +133,8 @@ export const router = createBrowserRouter([
       { path: 'audit', element: page(['audit.read'], <AuditPage />) },
       { path: 'use', element: page(['use.stats', 'loan.request'], <UseStatsPage />) },
       { path: 'fund/anomalies', element: page(['fund.read'], <AnomalyPage />) },
+      { path: 'fund/settlements', element: page(['fund.read'], <SettlementsPage />) },
+      { path: 'fund/settlements/:serial', element: page(['fund.read'], <SettlementPage />) },
       { path: 'fund/kpi', element: page(['kpi.read'], <KpiPage />) },
       { path: 'admin', element: <Navigate to="/admin/users" replace /> },
       { path: 'admin/users', element: page(['user.manage', 'access.grant'], <UsersPage />) },
