@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { noteCase, openCase } from '../../src/modules/cases/case.service.js';
 import { fileItems } from '../../src/modules/catalog/item.service.js';
 import { reconcileList } from '../../src/modules/ledgers/reconcile.service.js';
 import { catchUpIndex } from '../../src/modules/search/indexer.js';
@@ -62,6 +63,7 @@ const users = {} as Record<Who, TestUser>;
 const sessions = {} as Record<Who, ConsolePage>;
 let itemCode = '';
 let sensitiveCode = '';
+let caseCode = '';
 
 const SCREENS: Screen[] = [
   { name: 'dashboard', who: 'staff', url: () => '/', menu: '首页' },
@@ -129,6 +131,16 @@ const SCREENS: Screen[] = [
   { name: 'notices', who: 'staff', url: () => '/notices', menu: '站内通知' },
   { name: 'use-stats', who: 'staff', url: () => '/use', menu: '利用统计' },
   { name: 'kpi', who: 'staff', url: () => '/fund/kpi', menu: '考核指标' },
+  // 核查案件: the list, and one case with its evidence (a sensitive archive listed by 档号 only), a note
+  // and the forms of the steps it is ready for.
+  { name: 'cases', who: 'supervisor', url: () => '/fund/cases', menu: '核查案件', fits: ['cases-table'] },
+  {
+    name: 'case-detail',
+    who: 'supervisor',
+    url: () => `/fund/cases/${caseCode}`,
+    menu: '核查案件',
+    fits: ['case-evidence'],
+  },
   { name: 'loan-request', who: 'staff', url: () => '/lending/new', menu: '借阅申请' },
   { name: 'loans-mine', who: 'staff', url: () => '/lending/mine', menu: '我的借阅' },
   { name: 'loan-approvals', who: 'staff', url: () => '/lending/approvals', menu: '借阅审批' },
@@ -349,6 +361,14 @@ beforeAll(async () => {
   users.sysadmin = await testUser(db, { roles: ['sysadmin'] });
   users.secadmin = await testUser(db, { roles: ['secadmin'] });
   users.supervisor = await testUser(db, { roles: ['supervisor'] });
+  caseCode = await openCase(db, SYSTEM, {
+    title: '江宁区某医院涉嫌挂床住院（床位费与护理记录不符）',
+    fonds: FONDS.code,
+    region: '320115',
+    reason: '群众举报：病人白天不在院，床位费照收',
+    items: [itemCode, sensitiveCode],
+  });
+  await noteCase(db, SYSTEM, caseCode, '调取住院病历与护理记录，核对床位费天数');
   await plantSettlementSeries(db, { region: '320115', from: '2023-01', months: 30 });
   await plantFundWorld(db);
 

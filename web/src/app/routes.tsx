@@ -45,6 +45,8 @@ const SettlementPage = lazy(() => import('../pages/fund/SettlementPage'));
 const AnomalyPage = lazy(() => import('../pages/fund/AnomalyPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const KpiPage = lazy(() => import('../pages/kpi/KpiPage'));
+const CasesPage = lazy(() => import('../pages/fund/CasesPage'));
+const CasePage = lazy(() => import('../pages/fund/CasePage'));
 const InsuredLayout = lazy(() => import('../pages/insured/InsuredLayout'));
 const InsuredHomePage = lazy(() => import('../pages/insured/InsuredHomePage'));
 const InsuredViewsPage = lazy(() => import('../pages/insured/InsuredViewsPage'));
@@ -136,6 +138,8 @@ export const router = createBrowserRouter([
       { path: 'fund/settlements', element: page(['fund.read'], <SettlementsPage />) },
       { path: 'fund/settlements/:serial', element: page(['fund.read'], <SettlementPage />) },
       { path: 'fund/kpi', element: page(['kpi.read'], <KpiPage />) },
+      { path: 'fund/cases', element: page(['fund.read'], <CasesPage />) },
+      { path: 'fund/cases/:code', element: page(['fund.read'], <CasePage />) },
       { path: 'admin', element: <Navigate to="/admin/users" replace /> },
       { path: 'admin/users', element: page(['user.manage', 'access.grant'], <UsersPage />) },
       { path: 'admin/categories', element: page(['catalog.manage'], <CategoriesPage />) },
