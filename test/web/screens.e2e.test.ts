@@ -171,6 +171,29 @@ const SCREENS: Screen[] = [
       await settled(page);
     },
   },
+  // 结算数据 over planted settlements: the import card and the list, then one settlement.
+  {
+    name: 'fund-settlements',
+    who: 'supervisor',
+    url: () => '/fund/settlements',
+    menu: '结算数据',
+    fits: ['settlement-table'],
+    prepare: async (page) => {
+      await page.getByTestId('settlement-table').locator('tbody tr').first().waitFor();
+      await settled(page);
+    },
+  },
+  {
+    name: 'fund-settlement',
+    who: 'supervisor',
+    url: () => '/fund/settlements/PR3201151000',
+    menu: '结算数据',
+    fits: ['settlement-lines', 'settlement-archives'],
+    prepare: async (page) => {
+      await page.getByRole('heading', { name: '结算 PR3201151000' }).waitFor();
+      await settled(page);
+    },
+  },
   { name: 'audit', who: 'auditor', url: () => '/audit', menu: '审计' },
   { name: 'users', who: 'sysadmin', url: () => '/admin/users', menu: '用户与角色' },
   { name: 'system', who: 'sysadmin', url: () => '/admin/system', menu: '副本与密钥' },

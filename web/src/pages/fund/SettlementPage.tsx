@@ -45,46 +45,48 @@ export default function SettlementPage() {
         )}
       </Card>
       <Card size="small" title="明细" style={{ marginBottom: 16 }}>
-        <Table
-          data-testid="settlement-lines"
-          size="small"
-          rowKey="lineNo"
-          dataSource={data?.lines ?? []}
-          pagination={{ pageSize: 20, hideOnSinglePage: true }}
-          columns={[
-            { title: '序号', dataIndex: 'lineNo', width: 60 },
-            { title: '类别', dataIndex: 'itemCategory', width: 60 },
-            { title: '项目编码', dataIndex: 'itemCode', width: 150 },
-            { title: '项目名称', dataIndex: 'itemName' },
-            { title: '数量', dataIndex: 'quantity', align: 'right', width: 80 },
-            { title: '单价', dataIndex: 'unitPrice', align: 'right', width: 80 },
-            { title: '金额', dataIndex: 'amount', align: 'right', width: 90 },
-            { title: '用药天数', dataIndex: 'daysSupply', width: 80 },
-            { title: '日期', dataIndex: 'lineDate', width: 110 },
-          ]}
-        />
+        <div data-testid="settlement-lines">
+          <Table
+            size="small"
+            rowKey="lineNo"
+            dataSource={data?.lines ?? []}
+            pagination={{ pageSize: 20, hideOnSinglePage: true }}
+            columns={[
+              { title: '序号', dataIndex: 'lineNo', width: 60 },
+              { title: '类别', dataIndex: 'itemCategory', width: 60 },
+              { title: '项目编码', dataIndex: 'itemCode', width: 150 },
+              { title: '项目名称', dataIndex: 'itemName' },
+              { title: '数量', dataIndex: 'quantity', align: 'right', width: 80 },
+              { title: '单价', dataIndex: 'unitPrice', align: 'right', width: 80 },
+              { title: '金额', dataIndex: 'amount', align: 'right', width: 90 },
+              { title: '用药天数', dataIndex: 'daysSupply', width: 80 },
+              { title: '日期', dataIndex: 'lineDate', width: 110 },
+            ]}
+          />
+        </div>
       </Card>
       <Card size="small" title="对应档案">
-        <Table
-          data-testid="settlement-archives"
-          size="small"
-          rowKey="archiveCode"
-          dataSource={data?.archives ?? []}
-          pagination={false}
-          locale={{ emptyText: '没有对应的档案（或不在您的范围内）' }}
-          columns={[
-            {
-              title: '档号',
-              dataIndex: 'archiveCode',
-              render: (code: string) => <Link to={itemPath(code)}>{code}</Link>,
-            },
-            { title: '类别', dataIndex: 'categoryName', width: 160 },
-            {
-              title: '档案题名',
-              render: (_, row) => (row.withheld ? <Tag>敏感档案，未获批准</Tag> : row.title),
-            },
-          ]}
-        />
+        <div data-testid="settlement-archives">
+          <Table
+            size="small"
+            rowKey="archiveCode"
+            dataSource={data?.archives ?? []}
+            pagination={false}
+            locale={{ emptyText: '没有对应的档案（或不在您的范围内）' }}
+            columns={[
+              {
+                title: '档号',
+                dataIndex: 'archiveCode',
+                render: (code: string) => <Link to={itemPath(code)}>{code}</Link>,
+              },
+              { title: '类别', dataIndex: 'categoryName', width: 160 },
+              {
+                title: '档案题名',
+                render: (_, row) => (row.withheld ? <Tag>敏感档案，未获批准</Tag> : row.title),
+              },
+            ]}
+          />
+        </div>
       </Card>
     </>
   );

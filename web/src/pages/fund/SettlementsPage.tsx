@@ -248,16 +248,17 @@ export default function SettlementsPage() {
           <ErrorNotice error={page.error} retry={page.reload} />
         ) : (
           <>
-            <Table
-              data-testid="settlement-table"
-              size="small"
-              rowKey="serial"
-              loading={page.loading}
-              columns={COLUMNS}
-              dataSource={page.data?.settlements ?? []}
-              pagination={false}
-              locale={{ emptyText: '没有符合条件的结算记录' }}
-            />
+            <div data-testid="settlement-table">
+              <Table
+                size="small"
+                rowKey="serial"
+                loading={page.loading}
+                columns={COLUMNS}
+                dataSource={page.data?.settlements ?? []}
+                pagination={false}
+                locale={{ emptyText: '没有符合条件的结算记录' }}
+              />
+            </div>
             <Space style={{ marginTop: 12 }}>
               <Button
                 disabled={cursors.length === 0}
