@@ -32,8 +32,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       closed_at timestamptz,
       filed_code text,
       check ((conclusion is null) = (concluded_at is null)),
-      check (conclusion is distinct from 'violation' or recover_amount is not null),
-      check (conclusion is distinct from 'no_violation' or (recover_amount is null and conclusion_reason is not null)),
+      check (coalesce(conclusion, '') <> 'violation' or recover_amount is not null),
+      check (coalesce(conclusion, '') <> 'no_violation' or (recover_amount is null and conclusion_reason is not null)),
       check (source <> 'manual' or source_reason is not null)
     )`,
     sql`create index fund_case_region on fund_case (region, id)`,
