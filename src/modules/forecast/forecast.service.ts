@@ -6,8 +6,10 @@ import { regionsWithin, settlementSeries } from '../fund/series.service.js';
 import { rosterRegions } from '../ledgers/ledger.reach.js';
 import { rosterEnrollmentSeries } from '../ledgers/roster.queries.js';
 import { readSeriesCsv } from './forecast.csv.js';
-import { checkHorizon, type ForecastReport, forecastSeries, type SeriesPoint } from './forecast.engine.js';
+import { runCpuTask } from '../../shared/cpu-pool/cpu-pool.js';
+import { checkHorizon, checkSeries, type ForecastReport, type SeriesPoint } from './forecast.engine.js';
 import { addMonths } from './forecast.months.js';
+import { FORECAST_TASK } from './forecast.task.js';
 
 // 趋势预测: forecasts of the built-in monthly series (enrollment from the roster, settlements and fund
 // expenditure from the settlement records) within the caller's regions, and of any series given as
@@ -85,9 +87,15 @@ export async function forecastBuiltIn(
   const { name, unit } = BUILT_IN_SERIES[found.series];
   if (found.points.length === 0)
     throw invalid('FORECAST_TOO_SHORT', `${found.region ?? '您范围内'}的“${name}”还没有数据，无法预测`);
-  const report = forecastSeries(found.points, query.horizon);
+  const report = await forecastOnThread(found.points, query.horizon);
   if (found.cut) report.notes.unshift('本月尚未结束，本月数据不计入序列。');
   return { series: found.series, seriesName: name, unit, region: found.region, ...report };
+}
+
+/** The series checked here (a refusal needs no thread), then forecast on the CPU pool. */
+async function forecastOnThread(points: SeriesPoint[], horizon: number): Promise<ForecastReport> {
+  checkSeries(points);
+  return runCpuTask(FORECAST_TASK, { points, horizon });
 }
 
 /** A series the caller gives: pairs, or the bytes of a CSV (UTF-8 or GBK). */
@@ -104,6 +112,6 @@ export async function forecastGiven(given: {
     seriesName: given.name?.trim().slice(0, 100) || '上传的序列',
     unit: null,
     region: null,
-    ...forecastSeries(points, given.horizon),
+    ...(await forecastOnThread(points, given.horizon)),
   };
 }
