@@ -29,7 +29,8 @@ import type { BagProblem } from './bag.parse.js';
 import { type BagAlgorithm, validateBag } from './bag.validate.js';
 import { type ReceiptSigner, receiptFileName, signReceipt } from './receipt.js';
 import { bagHeader, type EvaluatedItem, evaluateItem, rejectedChecks } from './receive.evaluate.js';
-import { fondsInScope, type ReceivedItem } from './receive.view.js';
+import type { ReceivedItem } from './receive.view.js';
+import { reachesFonds } from './transfer.scope.js';
 import { alreadyReceived, findAcceptedBag, insertReceived, lockReceiving } from './receive.repo.js';
 import type { ReceiveBagState } from './receive.tables.js';
 
@@ -103,9 +104,8 @@ export async function receiveBag(
   const now = options.now ?? new Date();
   const catalog = await loadCatalogContext(context.db);
   const fonds = catalog.fonds.get(options.fonds);
-  const inScope = fondsInScope(access);
   // A fonds outside the caller's scope answers as one that does not exist.
-  if (!fonds || (inScope && !inScope.includes(fonds.code)))
+  if (!fonds || !(await reachesFonds(context.db, access, fonds.code)))
     throw notFound('FONDS_NOT_FOUND', `全宗“${options.fonds.slice(0, 20)}”不存在`);
 
   const report = await validateBag(dir);

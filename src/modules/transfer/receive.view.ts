@@ -11,6 +11,7 @@ import {
   receivedCounts,
   receivedItems,
 } from './receive.repo.js';
+import { fondsReached } from './transfer.scope.js';
 import type { ReceiveBagState, ReceivedChecks } from './receive.tables.js';
 
 // 接收, what was received: the bags received into fonds in the caller's scope and each one's items,
@@ -75,17 +76,6 @@ async function summaries(db: Db, rows: readonly BagRow[]): Promise<ReceivedBagSu
   return rows.map((row) => summary(row, counts.get(row.id)));
 }
 
-/**
- * The receiving fonds the caller sees bags of: null for every fonds (a system context, or a scope row
- * not bound to a fonds). A bag received into a fonds outside the scope is not shown, as if missing.
- */
-export function fondsInScope(access: AccessContext): string[] | null {
-  if (access.kind === 'system') return null;
-  const rows = access.scope.rows;
-  if (rows.some((row) => row.fondsCode === null)) return null;
-  return rows.map((row) => row.fondsCode as string);
-}
-
 /** The bags received into fonds in the caller's scope (newest first), for whoever may receive. */
 export async function listReceived(
   db: Db,
@@ -95,7 +85,7 @@ export async function listReceived(
   authorize(access);
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)
     throw invalid('RECEIVE_INPUT_INVALID', '条数应为 1 至 1000 的整数');
-  return summaries(db, await listReceivedBags(db, limit, fondsInScope(access)));
+  return summaries(db, await listReceivedBags(db, limit, await fondsReached(db, access)));
 }
 
 /** One received bag with its items' outcomes, and the signed receipt. */
@@ -106,7 +96,7 @@ export async function showReceived(
 ): Promise<ReceivedBagSummary & { items: ReceivedItem[]; receipt: string; receiptName: string }> {
   authorize(access);
   const row = await findReceivedBag(db, id);
-  const fonds = fondsInScope(access);
+  const fonds = await fondsReached(db, access);
   if (!row || (fonds && !fonds.includes(row.fonds_code)))
     throw notFound('RECEIVE_NOT_FOUND', `接收记录 ${id} 不存在`);
   const items = await receivedItems(db, id);
@@ -141,7 +131,7 @@ export async function showReceivedBatch(
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused
   if (text === '' || text.length > 100 || /[\u0000-\u001f\u007f]/.test(text))
     throw invalid('RECEIVE_INPUT_INVALID', '请给出接收编号或移交批次编号');
-  const rows = await receivedBagsOfBatch(db, text, fondsInScope(access), 50);
+  const rows = await receivedBagsOfBatch(db, text, await fondsReached(db, access), 50);
   const [newest, ...rest] = rows;
   if (!newest) throw notFound('RECEIVE_NOT_FOUND', `移交批次 ${text} 没有接收记录`);
   return { shown: await showReceived(db, access, newest.id), earlier: await summaries(db, rest) };

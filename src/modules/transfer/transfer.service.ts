@@ -16,6 +16,7 @@ import { listItemFiles } from '../storage/storage.queries.js';
 import { removeBag } from './bag.remove.js';
 import { type Refusal, refusalsOf, refusalText } from './transfer.checks.js';
 import { candidates } from './transfer.draw.js';
+import { reachesFonds } from './transfer.scope.js';
 import {
   BATCH_STATES,
   type BatchState,
@@ -48,11 +49,6 @@ export { MAX_BATCH_ITEMS } from './transfer.draw.js';
 const batchMissing = (code: string) =>
   notFound('TRANSFER_NOT_FOUND', `移交批次 ${String(code).slice(0, 40)} 不存在`);
 
-function inScopeFonds(access: AccessContext, fondsCode: string): boolean {
-  if (access.kind === 'system') return true;
-  return access.scope.rows.some((row) => row.fondsCode === null || row.fondsCode === fondsCode);
-}
-
 function authorizeTransfer(access: AccessContext): void {
   if (access.kind === 'principal') access.authorize('transfer.manage');
 }
@@ -69,7 +65,7 @@ export async function visibleBatch(
 ): Promise<{ batch: BatchRow; items: BatchItemRow[] }> {
   const batch =
     typeof code === 'string' && CODE.test(code) ? await findBatch(db, code, forUpdate) : undefined;
-  if (!batch || !inScopeFonds(access, batch.fonds_code)) throw batchMissing(code);
+  if (!batch || !(await reachesFonds(db, access, batch.fonds_code))) throw batchMissing(code);
   const items = await batchItems(db, batch.id);
   const seen = await countInScope(
     db,
@@ -244,7 +240,7 @@ export async function drawBatch(db: Db, access: AccessContext, input: DrawInput)
   const receiverKey = input.receiverKey === undefined ? null : readPublicKey(input.receiverKey);
   const catalog = await loadCatalogContext(db);
   // A fonds outside the scope answers exactly as one that does not exist.
-  if (!catalog.fonds.has(fonds) || !inScopeFonds(access, fonds))
+  if (!catalog.fonds.has(fonds) || !(await reachesFonds(db, access, fonds)))
     throw notFound('FONDS_NOT_FOUND', `全宗“${fonds}”不存在或不在您的档案范围内`);
   const selector = readSelector(input, kind, new Set(catalog.categories.keys()));
   const found = await candidates(

@@ -11,6 +11,7 @@ import {
   type TransferKind,
 } from './transfer.names.js';
 import { type BatchItemRow, type BatchRow, itemCounts, listBatches } from './transfer.repo.js';
+import { fondsReached } from './transfer.scope.js';
 import { visibleBatch } from './transfer.service.js';
 import type { CheckSummary } from './transfer.tables.js';
 
@@ -171,10 +172,7 @@ export async function listBatchesFor(
         .map(([code, name]) => `${code}（${name}）`)
         .join('、')} 之一`,
     );
-  const fonds =
-    access.kind === 'system' || access.scope.rows.some((row) => row.fondsCode === null)
-      ? null
-      : [...new Set(access.scope.rows.map((row) => row.fondsCode as string))];
+  const fonds = await fondsReached(db, access);
   const rows = await listBatches(db, {
     fonds,
     ...(filter.state ? { state: filter.state as BatchState } : {}),
