@@ -187,7 +187,10 @@ class Writer {
       await upsertPersons(trx, persons);
       const ids = await insertSettlements(trx, rows, null);
       if (ids.size < rows.length)
-        throw invalid('FUND_GENERATE_INVALID', `随机种子 ${rows[0]?.serial.slice(16, 19)} 的结算数据已生成过，请换一个种子`);
+        throw invalid(
+          'FUND_GENERATE_INVALID',
+          '该随机种子的结算数据已生成过（结算流水号已存在），请换一个种子',
+        );
     });
     this.persons += persons.length;
     this.lines += rows.reduce((sum, row) => sum + row.lines.length, 0);
