@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { loadConfig } from '../src/config/config.js';
 import type { Db } from '../src/db/database.js';
 import { accessContextOf, loadPrincipal } from '../src/modules/access/principal.js';
@@ -101,11 +102,32 @@ async function fill(db: Db): Promise<void> {
   );
 }
 
+// On PostgreSQL the bench makes a database of its own beside DATABASE_URL's and drops it after.
+async function benchDatabase(): Promise<{ url?: string; drop: () => Promise<void> }> {
+  const admin = process.env.DATABASE_URL;
+  if (!admin) return { drop: async () => undefined };
+  const name = `yidang_bench_kpi_${process.pid}`;
+  const run = async (statement: string) => {
+    const client = new pg.Client({ connectionString: admin });
+    await client.connect();
+    try {
+      await client.query(statement);
+    } finally {
+      await client.end();
+    }
+  };
+  await run(`create database ${name}`);
+  const url = new URL(admin);
+  url.pathname = `/${name}`;
+  return { url: url.toString(), drop: () => run(`drop database if exists ${name} with (force)`) };
+}
+
+const bench = await benchDatabase();
 const home = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-kpi-'));
 const config = loadConfig({
   YIDANG_HOME: home,
   YIDANG_CPU_WORKERS: '1',
-  ...(process.env.DATABASE_URL ? { DATABASE_URL: process.env.DATABASE_URL } : {}),
+  ...(bench.url ? { DATABASE_URL: bench.url } : {}),
 });
 const system = await openSystem(config, { initialize: true });
 const db = system.database.db;
@@ -141,4 +163,5 @@ try {
 } finally {
   await system.close();
   fs.rmSync(home, { recursive: true, force: true });
+  await bench.drop();
 }

@@ -33,7 +33,8 @@ export function assessedItems(scope: ScopedQuery, selection: AssessedSelection):
     join (select c.id, c.requires_person, c.requires_amount,
         array(select e ->> 'key' from jsonb_array_elements(c.extra_fields) e
           where (e ->> 'required')::boolean) as required_keys
-      from category c) c on c.id = i.category_id
+      -- offset 0 keeps this a table of its own: pulled up, the array would be rebuilt for every item.
+      from category c offset 0) c on c.id = i.category_id
     where i.year = ${selection.year} and i.destroyed_register is null
       ${selection.fondsCode === undefined ? sql`` : sql`and i.fonds_code = ${selection.fondsCode}`}
       ${selection.regionPrefix === undefined ? sql`` : sql`and ${region} like ${`${selection.regionPrefix}%`}`}

@@ -1,5 +1,6 @@
 import { type RawBuilder, type Selectable, type SqlBool, sql } from 'kysely';
 import type { Db } from '../../db/database.js';
+import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, holds } from '../../shared/access-context.js';
 import { type AssessedSelection, assessedItems, itemUnits } from '../catalog/assessment.queries.js';
 import { type ScopedQuery, scopeCondition } from '../catalog/item.scope.js';
@@ -56,19 +57,22 @@ export async function countItems(
 ): Promise<ItemCounts[]> {
   const items = sql`(select id from a)`;
   const hasFiles = sql`coalesce(f.files, 0) > 0`;
-  const { rows } = await sql<{
-    g_fonds: number;
-    g_region: number;
-    fonds_code: string | null;
-    region: string | null;
-    items: number;
-    complete: number;
-    electronic: number;
-    paper: number;
-    digitised: number;
-    handled: number;
-    timely: number;
-  }>`with a as materialized ${assessedItems(scope, selection)}
+  // PostgreSQL's JIT costs this plan more than running it (measured 1.75 s against 0.39 s at 50,000 items).
+  return inTransaction(db, async (trx) => {
+    await sql`set local jit = off`.execute(trx);
+    const { rows } = await sql<{
+      g_fonds: number;
+      g_region: number;
+      fonds_code: string | null;
+      region: string | null;
+      items: number;
+      complete: number;
+      electronic: number;
+      paper: number;
+      digitised: number;
+      handled: number;
+      timely: number;
+    }>`with a as materialized ${assessedItems(scope, selection)}
     select grouping(i.fonds_code) as g_fonds, grouping(i.region) as g_region, i.fonds_code, i.region,
       count(*)::int as items,
       count(*) filter (where i.meta_complete and (i.carrier = 'paper'
@@ -81,17 +85,18 @@ export async function countItems(
     from a i
     left join ${fileFactsOf(items)} f on f.item_id = i.id
     left join ${latestCheckFactsOf(items)} k on k.item_id = i.id
-    group by ${GROUPING(sql`i.fonds_code`, sql`i.region`)}`.execute(db);
-  return rows.map((row) => ({
-    ...keyOf(row),
-    items: Number(row.items),
-    complete: Number(row.complete),
-    electronic: Number(row.electronic),
-    paper: Number(row.paper),
-    digitised: Number(row.digitised),
-    handled: Number(row.handled),
-    timely: Number(row.timely),
-  }));
+    group by ${GROUPING(sql`i.fonds_code`, sql`i.region`)}`.execute(trx);
+    return rows.map((row) => ({
+      ...keyOf(row),
+      items: Number(row.items),
+      complete: Number(row.complete),
+      electronic: Number(row.electronic),
+      paper: Number(row.paper),
+      digitised: Number(row.digitised),
+      handled: Number(row.handled),
+      timely: Number(row.timely),
+    }));
+  });
 }
 
 const READ_ACTIONS = ['item.read', 'file.read'] as const;
