@@ -1,5 +1,8 @@
 import { sql } from 'kysely';
 import type { Db } from '../../src/db/database.js';
+import { fileItems } from '../../src/modules/catalog/item.service.js';
+import { SYSTEM } from './fixture-access.js';
+import { reimbursement } from './fixtures.js';
 
 // Hand-built settlements for the audit rules' tests: test items (codes T…) beside the seeded
 // catalogue, people with a sex, birth and death date, and settlements with their lines.
@@ -116,4 +119,35 @@ export async function addSettlement(db: Db, s: TestSettlement): Promise<number> 
     );
   }
   return id;
+}
+
+/** The 规则与线索 page's world: a 性别不符 settlement in 江宁 and the archive filed for it (its 档号). */
+export async function plantRuleScreen(db: Db, idNumber: string): Promise<string> {
+  await addTestItems(db);
+  await addPerson(db, 'web320115', { sex: '女', region: '320115' });
+  await addSettlement(db, {
+    serial: 'WEB-320115-1',
+    person: 'web320115',
+    region: '320115',
+    institution: 'WEB01',
+    institutionName: '江宁测试医院',
+    admit: '2026-03-04',
+    lines: [
+      { code: 'TEXAM', date: '2026-03-04' },
+      { code: 'TMALE', date: '2026-03-04' },
+    ],
+  });
+  const [filed] = await fileItems(
+    db,
+    [
+      reimbursement({
+        idNumber,
+        title: '零星报销 WEB',
+        extra: { hospital: '江宁测试医院', settlementSerial: 'WEB-320115-1' },
+      }),
+    ],
+    'test',
+    { access: SYSTEM },
+  );
+  return filed?.archiveCode as string;
 }

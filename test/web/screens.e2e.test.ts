@@ -18,6 +18,8 @@ import {
 import { SYSTEM } from '../helpers/fixture-access.js';
 import { FONDS, reimbursement, validId } from '../helpers/fixtures.js';
 import { plantFundWorld } from '../helpers/fund-anomaly-probes.js';
+import { plantRuleScreen } from '../helpers/fund-rules.js';
+import { executeRun, startRun } from '../../src/modules/fund/run.service.js';
 import { plantSettlementSeries } from '../helpers/fund-series.js';
 import { idOf, rosterEntry, storeRoster } from '../helpers/roster.js';
 
@@ -154,6 +156,18 @@ const SCREENS: Screen[] = [
     prepare: async (page) => {
       await page.getByRole('button', { name: '预测', exact: true }).click();
       await page.getByRole('img', { name: '结算笔数的历史、预测与预测区间' }).waitFor();
+      await settled(page);
+    },
+  },
+  // 规则与线索: the twelve rules, a finished run and its clues.
+  {
+    name: 'fund-rules',
+    who: 'supervisor',
+    url: () => '/fund/rules',
+    menu: '规则与线索',
+    fits: ['rule-table', 'run-table', 'clue-table'],
+    prepare: async (page) => {
+      await page.getByTestId('clue-table').getByText('WEB-320115-1').first().waitFor();
       await settled(page);
     },
   },
@@ -394,6 +408,15 @@ beforeAll(async () => {
   await noteCase(db, SYSTEM, caseCode, '调取住院病历与护理记录，核对床位费天数');
   await plantSettlementSeries(db, { region: '320115', from: '2023-01', months: 30 });
   await plantFundWorld(db);
+  // 规则与线索: a 性别不符 settlement with its archive, and a finished run over March with its clues.
+  await plantRuleScreen(db, validId('32011519850312123'));
+  const rulesRun = await startRun(
+    db,
+    SYSTEM,
+    { region: '320115', from: '2026-03-01', to: '2026-03-31' },
+    { background: false },
+  );
+  await executeRun(db, rulesRun.id, 'test');
 
   // Something in each page's lists: a digitization batch, a request to read the sensitive item, a
   // reconciliation run in 近期核对.

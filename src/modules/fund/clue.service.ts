@@ -7,7 +7,10 @@ import { hasBadText } from '../../shared/well-formed.js';
 import { readReason } from './rule.input.js';
 import { type ClueQuery, type ClueRow, selectClue, selectClues, setClueState } from './clue.repo.js';
 import type { ClueState, RuleParams } from './rule.tables.js';
+import { CLUE_STATE_LABELS } from './clue.names.js';
 import { ruleByCode } from './rules/index.js';
+
+export { CLUE_STATE_LABELS };
 import { fundRegions } from './settlement.scope.js';
 import { archivesBySettlementSerials, type SettlementArchive } from '../catalog/settlement-link.service.js';
 
@@ -45,11 +48,6 @@ export interface ClueFilter extends ClueQuery {
 }
 
 export const CLUE_STATES: readonly ClueState[] = ['open', 'in_case', 'dismissed'];
-export const CLUE_STATE_LABELS: Readonly<Record<ClueState, string>> = {
-  open: '待处理',
-  in_case: '已立案',
-  dismissed: '已排除',
-};
 
 /** The person as a clue shows them: the blind index's first eight characters. */
 const personOf = (key: string | null) => (key ? `${key.trim().slice(0, 8)}…` : null);

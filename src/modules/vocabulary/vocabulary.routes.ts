@@ -51,6 +51,8 @@ export const VocabularySchema = Type.Object({
     caseState: names('核查案件状态 → 中文名称'),
     caseSource: names('核查案件来源 → 中文名称'),
     caseConclusion: names('核查结论 → 中文名称'),
+    clueState: names('审核线索状态 → 中文名称'),
+    fundRunState: names('审核运行状态 → 中文名称'),
   }),
   paperMethods: Type.Array(Type.String(), { description: '纸质档案的销毁方式' }),
   reconcileCorrections: Type.Array(Type.String(), { description: '来文单位须在其名单中更正的核对结果' }),

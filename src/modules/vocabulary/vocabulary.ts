@@ -2,6 +2,7 @@ import { ERROR_CODES } from '../../shared/error-codes.js';
 import { REQUEST_STATUS_NAMES } from '../access/request-status.js';
 import { PERMISSIONS, ROLES } from '../access/roles.js';
 import { CASE_CONCLUSIONS, CASE_SOURCES, CASE_STATES } from '../cases/case.names.js';
+import { CLUE_STATE_LABELS, RUN_STATE_LABELS } from '../fund/clue.names.js';
 import { HOLD_QUERY_FIELDS, HOLD_SELECTOR_KINDS, HOLD_SOURCES, HOLD_STATES } from '../catalog/hold.names.js';
 import { CARRIERS, FIELD_LABELS, SECURITY_LEVELS, SENSITIVITIES } from '../catalog/item.schema.js';
 import { RETENTION_LABELS } from '../catalog/retention.js';
@@ -138,6 +139,8 @@ export const VOCABULARY = {
     caseState: CASE_STATES,
     caseSource: CASE_SOURCES,
     caseConclusion: CASE_CONCLUSIONS,
+    clueState: CLUE_STATE_LABELS,
+    fundRunState: RUN_STATE_LABELS,
   },
   /** How paper on a destruction register may be destroyed. */
   paperMethods: [...PAPER_METHODS],

@@ -8781,6 +8781,14 @@ export interface paths {
                                 caseConclusion: {
                                     [key: string]: string;
                                 };
+                                /** @description 审核线索状态 → 中文名称 */
+                                clueState: {
+                                    [key: string]: string;
+                                };
+                                /** @description 审核运行状态 → 中文名称 */
+                                fundRunState: {
+                                    [key: string]: string;
+                                };
                             };
                             /** @description 纸质档案的销毁方式 */
                             paperMethods: string[];

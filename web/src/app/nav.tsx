@@ -98,6 +98,7 @@ export const NAV: NavEntry[] = [
     anyOf: ['fund.read', 'fund.import', 'fund.rules', 'case.work', 'kpi.read'],
     children: [
       { path: '/fund/settlements', label: '结算数据', anyOf: ['fund.read'] },
+      { path: '/fund/rules', label: '规则与线索', anyOf: ['fund.read'] },
       { path: '/fund/cases', label: '核查案件', anyOf: ['fund.read'] },
       { path: '/fund/anomalies', label: '异常机构', anyOf: ['fund.read'] },
       { path: '/fund/forecasts', label: '趋势预测', anyOf: ['fund.read'] },

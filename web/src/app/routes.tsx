@@ -43,6 +43,7 @@ const ForecastPage = lazy(() => import('../pages/fund/ForecastPage'));
 const SettlementsPage = lazy(() => import('../pages/fund/SettlementsPage'));
 const SettlementPage = lazy(() => import('../pages/fund/SettlementPage'));
 const AnomalyPage = lazy(() => import('../pages/fund/AnomalyPage'));
+const RulesPage = lazy(() => import('../pages/fund/RulesPage'));
 const UseStatsPage = lazy(() => import('../pages/use/UseStatsPage'));
 const KpiPage = lazy(() => import('../pages/kpi/KpiPage'));
 const CasesPage = lazy(() => import('../pages/fund/CasesPage'));
@@ -135,6 +136,7 @@ export const router = createBrowserRouter([
       { path: 'audit', element: page(['audit.read'], <AuditPage />) },
       { path: 'use', element: page(['use.stats', 'loan.request'], <UseStatsPage />) },
       { path: 'fund/anomalies', element: page(['fund.read'], <AnomalyPage />) },
+      { path: 'fund/rules', element: page(['fund.read'], <RulesPage />) },
       { path: 'fund/settlements', element: page(['fund.read'], <SettlementsPage />) },
       { path: 'fund/settlements/:serial', element: page(['fund.read'], <SettlementPage />) },
       { path: 'fund/kpi', element: page(['kpi.read'], <KpiPage />) },
