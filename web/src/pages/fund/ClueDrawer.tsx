@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from 'react-router-dom';
 import { useAuth } from '../../app/auth';
 import { showFieldErrors, useRequest } from '../../app/hooks';
+import { FIELD_LABELS } from '../../app/labels';
 import { itemPath } from '../../app/paths';
 import { ErrorNotice } from '../../components/ErrorNotice';
 import { CLUE_STATE_NAMES, dismissClue, loadClue } from './rule-api';
@@ -142,7 +143,7 @@ export function ClueDrawer({
                 },
                 { title: '类别', dataIndex: 'categoryName' },
                 {
-                  title: '题名',
+                  title: FIELD_LABELS.title,
                   key: 'title',
                   render: (_, row) => (row.withheld ? '（敏感档案，未获授权）' : row.title),
                 },
