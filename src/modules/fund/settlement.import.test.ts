@@ -14,8 +14,11 @@ import {
 } from '../../../test/helpers/settlement-extract.js';
 import { systemContext } from '../../shared/access-context.js';
 import { maskIdNumber } from '../catalog/id-number.js';
+import { listFundItems } from './fund-item.repo.js';
+import { fieldOfHeader } from './settlement.fields.js';
 import { importSettlementFile, MAX_EXTRACT_BYTES } from './settlement.import.js';
 import { readSettlement } from './settlement.service.js';
+import { checkSettlementRows } from './settlement.validate.js';
 
 // Importing settlement extracts: CSV (UTF-8, GBK) and XLSX, every bad row refused with its reason and
 // its settlement refused whole, nothing half-imported, and a re-run after a crash neither duplicating
@@ -177,6 +180,53 @@ describe('importSettlementFile', () => {
     expect(JSON.stringify(report)).not.toMatch(/\d{17}[\dX]/);
     expect(await count('fund_settlement')).toBe(before.settlements);
     expect(await count('fund_settlement_line')).toBe(before.lines);
+  });
+
+  it('refuses numbers past their column and text the database cannot hold by row, never failing half-way', async () => {
+    const before = await count('fund_settlement');
+    const line = (quantity: string, price: string) => [
+      { code: '110100001000000', quantity, price, date: '2025-03-10' },
+    ];
+    const huge = [
+      outpatient('N01', { lines: line('1000000000', '0.01') }),
+      outpatient('N02', { lines: line('1', '99999999999.00') }),
+    ];
+    const nul = settlementRows(outpatient('N03')).map((row, index) =>
+      index === 0
+        ? row.map((cell, at) => (at === HEADERS.indexOf('定点医药机构名称') ? '医院\u0000名' : cell))
+        : row,
+    );
+    const text = extractCsv([outpatient('N05'), ...huge, outpatient('N06')], nul);
+    const report = await importSettlementFile(db(), SYSTEM, file('numbers.csv', text), { batchSize: 1 });
+    const refused = (serial: string) => report.refusedRows.filter((row) => row.serial === serial);
+    expect(
+      refused('N01')
+        .map((row) => row.message)
+        .join(),
+    ).toContain('整数部分最多9位');
+    expect(
+      refused('N02')
+        .map((row) => row.message)
+        .join(),
+    ).toContain('整数部分最多10位');
+    expect(refused('N03')[0]?.message).toContain('无法保存的字符');
+    // Every row of a refused settlement is named; the good ones are written whole.
+    expect(refused('N03').length).toBe(settlementRows(outpatient('N03')).length);
+    expect(report.imported).toBe(2);
+    expect(await count('fund_settlement')).toBe(before + 2);
+    expect(JSON.stringify(report)).not.toContain('\u0000');
+    // A pushed batch (JSON may carry half a surrogate pair) is checked by the same rows.
+    const [pushed] = settlementRows(outpatient('N04'));
+    const fields = Object.fromEntries(
+      HEADERS.map((header, at) => [
+        fieldOfHeader(header),
+        at === HEADERS.indexOf('项目名称') ? '药\ud800品' : (pushed?.[at] ?? ''),
+      ]).filter(([field]) => field !== undefined),
+    );
+    const items = new Map((await listFundItems(db())).map((item) => [item.code, item]));
+    const checked = checkSettlementRows([{ row: 1, fields }], items);
+    expect(checked.good).toEqual([]);
+    expect(checked.refusals[0]?.message).toContain('无法保存的字符');
   });
 
   it('refuses a file past the limit before reading it, and a file without the needed columns', async () => {

@@ -1,3 +1,4 @@
+import { hasBadText, wellFormed } from '../../shared/well-formed.js';
 import { isValidCalendarDate } from '../catalog/id-number.js';
 import type { FundItem } from './fund-item.repo.js';
 import { idNumberProblem, type PersonFacts, personFacts } from './fund-person.js';
@@ -57,9 +58,11 @@ export function normaliseDate(text: string): string | undefined {
   return `${year}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
 }
 
-const decimal = (text: string, places: number): number | undefined => {
+// Bounded by the column it goes to (quantity numeric(12,3), unit_price numeric(12,2), amounts numeric(14,2)),
+// so a number the database would refuse is a refused row here, never a failed batch half-way.
+const decimal = (text: string, places: number, digits: number): number | undefined => {
   const plain = text.trim().replaceAll(',', '');
-  if (!new RegExp(`^-?\\d{1,12}(\\.\\d{1,${places}})?$`).test(plain)) return undefined;
+  if (!new RegExp(`^-?\\d{1,${digits}}(\\.\\d{1,${places}})?$`).test(plain)) return undefined;
   return Number(plain);
 };
 
@@ -79,8 +82,34 @@ export function checkSettlementRows(
 ): CheckResult {
   const refusals: RowRefusal[] = [];
   const groups = new Map<string, RawRow[]>();
+  // Text PostgreSQL cannot hold (a NUL byte, half a surrogate pair) refuses its row and its settlement.
+  const unstorable = new Set<string>();
+  for (const row of rows) {
+    const bad = (Object.entries(row.fields) as [Field, string][]).find(([, text]) => hasBadText(text));
+    if (!bad) continue;
+    const serial = wellFormed(value(row, 'serial'));
+    unstorable.add(serial);
+    refusals.push({
+      row: row.row,
+      serial,
+      field: bad[0],
+      code: 'value',
+      message: `${fieldLabel(bad[0])}含有无法保存的字符（NUL 或不成对的代理项）`,
+    });
+  }
   for (const row of rows) {
     const serial = value(row, 'serial');
+    if (unstorable.has(wellFormed(serial))) {
+      if (!refusals.some((refusal) => refusal.row === row.row))
+        refusals.push({
+          row: row.row,
+          serial: wellFormed(serial),
+          field: 'serial',
+          code: 'value',
+          message: '同一结算流水号的另一行含有无法保存的字符，整笔结算不导入',
+        });
+      continue;
+    }
     if (!serial) {
       refusals.push({
         row: row.row,
@@ -278,9 +307,9 @@ function checkHeader(row: RawRow, add: (row: number, issue: Issue) => void): Hea
   const money = (field: Field) => {
     const text = value(row, field);
     if (!text) return 0;
-    const number = decimal(text, 2);
+    const number = decimal(text, 2, 12);
     if (number === undefined || number < 0)
-      fail(field, 'value', `${fieldLabel(field)}应为不小于0、最多两位小数的金额`);
+      fail(field, 'value', `${fieldLabel(field)}应为不小于0、整数部分最多12位、最多两位小数的金额`);
     return number ?? 0;
   };
   const total = money('totalCost');
@@ -323,17 +352,21 @@ function checkLine(
   else if (category && item && category !== item.category)
     fail('itemCategory', 'value', `项目类别“${category}”与医保目录（${item.category}）不符`);
   const quantityText = value(row, 'quantity');
-  const quantity = quantityText ? decimal(quantityText, 3) : undefined;
+  const quantity = quantityText ? decimal(quantityText, 3, 9) : undefined;
   if (quantityText && (quantity === undefined || quantity <= 0))
-    fail('quantity', 'quantity', `数量“${quantityText.slice(0, 20)}”无效：须大于0，最多三位小数`);
+    fail(
+      'quantity',
+      'quantity',
+      `数量“${quantityText.slice(0, 20)}”无效：须大于0，整数部分最多9位，最多三位小数`,
+    );
   const priceText = value(row, 'unitPrice');
-  const price = priceText ? decimal(priceText, 2) : undefined;
+  const price = priceText ? decimal(priceText, 2, 10) : undefined;
   if (priceText && (price === undefined || price < 0))
-    fail('unitPrice', 'value', '单价应为不小于0、最多两位小数的金额');
+    fail('unitPrice', 'value', '单价应为不小于0、整数部分最多10位、最多两位小数的金额');
   const amountText = value(row, 'amount');
-  const amount = amountText ? decimal(amountText, 2) : undefined;
+  const amount = amountText ? decimal(amountText, 2, 12) : undefined;
   if (amountText && (amount === undefined || amount < 0))
-    fail('amount', 'value', '金额应为不小于0、最多两位小数的金额');
+    fail('amount', 'value', '金额应为不小于0、整数部分最多12位、最多两位小数的金额');
   if (ok && quantity !== undefined && price !== undefined && amount !== undefined) {
     const expected = Math.round(quantity * price * 100) / 100;
     if (Math.abs(expected - amount) > 0.01)
