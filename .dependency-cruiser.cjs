@@ -19,7 +19,8 @@ const L1 = '^src/modules/(regions|notices)/';
 const L2 = '^src/modules/(catalog|storage|watermark)/';
 const L3 = '^src/modules/access/';
 const L4 = '^src/modules/(search|push|import|scan|check|duplicates|ledgers|audit|lending|fund)/';
-const L5 = '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases|kpi|forecast)/';
+const L5 =
+  '^src/modules/(verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases|kpi|forecast)/';
 const LAYERED =
   'integrity|jobs|regions|notices|catalog|storage|watermark|access|search|push|import|scan|check|duplicates|ledgers|audit|lending|fund|verify|backup|console|demo|vocabulary|use|insured|disposition|transfer|fhir|cases|kpi|forecast';
 // The HTTP base (error answers, shared schemas, masking of logged text) imports only the kernel: any layer may use it.

@@ -1141,7 +1141,9 @@ it('yidang case open / list / show / assign / note / attach / conclude / close: 
     const outside = await as(['case', verb[0] as string, foreign, ...verb.slice(1)]);
     const missing = await as(['case', verb[0] as string, 'HC20269999', ...verb.slice(1)]);
     expect(outside.code).toBe(1);
-    expect(outside.stderr.split(foreign).join('<编号>')).toBe(missing.stderr.split('HC20269999').join('<编号>'));
+    expect(outside.stderr.split(foreign).join('<编号>')).toBe(
+      missing.stderr.split('HC20269999').join('<编号>'),
+    );
   }
   for (const step of [
     ['note', own, '调取病历核对'],

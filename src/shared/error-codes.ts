@@ -45,7 +45,8 @@ export const ERROR_CODES = {
   BLOB_CORRUPT: '文件已损坏：内容与登记的摘要不符',
   BLOB_SHREDDED: '文件已按销毁清册销毁，不能读取或再次保存',
   BODY_TOO_LARGE: '请求体过大',
-  CASE_AMOUNT_INVALID: '追回金额有误（须为至少 0.01 元、最多两位小数的金额，且不超过线索所涉金额，超出须说明理由）',
+  CASE_AMOUNT_INVALID:
+    '追回金额有误（须为至少 0.01 元、最多两位小数的金额，且不超过线索所涉金额，超出须说明理由）',
   CASE_ASSIGNEE_INVALID: '承办人须是有核查案件权限、范围包含该案件地区的在用账户',
   CASE_CLUE_TAKEN: '线索已在另一个未结案的核查案件中',
   CASE_INPUT_INVALID: '核查案件的填写内容有误',

@@ -403,7 +403,11 @@ export interface EventPayloads {
   'case.noted': { note: number };
   'case.evidence_attached': { items: string[]; holds: string[] };
   'case.clues_attached': { clues: number[]; items: string[]; holds: string[] };
-  'case.concluded': { conclusion: 'violation' | 'no_violation'; amount: string | null; reason: string | null };
+  'case.concluded': {
+    conclusion: 'violation' | 'no_violation';
+    amount: string | null;
+    reason: string | null;
+  };
   'case.closed': { filedCode: string; holdsLifted: string[]; cluesReleased: number[] };
   // 智能审核规则与线索 (fund/rule*, run*, clue*); subject fund-rule:<code>, fund-run:<id>, fund-clue:<id>.
   // No person, ID number or diagnosis: rules, parameters, regions and counts only.
