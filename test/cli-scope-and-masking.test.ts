@@ -917,54 +917,6 @@ it('yidang forecast --series: 江宁 only; a region outside J013 answers as one 
   expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
 }, 120_000);
 
-it('yidang forecast --series: 江宁 only; a region outside J013 answers as one that does not exist', async () => {
-  const config = loadConfig({ ...cli.env }, cli.home);
-  const system = await openSystem(config);
-  try {
-    await createUser(
-      system.database.db,
-      { username: 'scope.forecaster', password: CLI_PASSWORD, roles: ['supervisor'], scope: J013_SCOPE },
-      'test',
-    );
-    await plantSettlementSeries(system.database.db, { region: '320115', from: '2022-01', months: 30 });
-    await plantSettlementSeries(system.database.db, { region: '320116', from: '2022-01', months: 30 });
-  } finally {
-    await system.close();
-  }
-  const problems: string[] = [];
-  const as = async (user: string, args: string[]) => {
-    const result = await run(cli, args, {
-      env: { YIDANG_USER: user, YIDANG_PASSWORD: CLI_PASSWORD, YIDANG_TOTP: undefined },
-    });
-    problems.push(...(await leaksOf(`yidang ${args.join(' ')}`, result)));
-    // A region the caller typed may be named back in the refusal; nothing else of 六合 may appear.
-    if (!args.includes('320116')) expect(`${result.stdout}${result.stderr}`).not.toContain('320116');
-    return result;
-  };
-  const json = await as('scope.forecaster', [
-    'forecast',
-    '--series',
-    'settlements',
-    '--horizon',
-    '3',
-    '--json',
-  ]);
-  expect(json.code, json.stderr).toBe(0);
-  const history = JSON.parse(json.stdout).history as Array<{ period: string; value: number }>;
-  // 江宁's own count of a month, with nothing of 六合 added in.
-  expect(history.find((point) => point.period === '2022-01')?.value).toBe(plantedCount('320115', 0));
-  const table = await as('scope.forecaster', ['forecast', '--series', 'enrollment', '--horizon', '3']);
-  expect(table.code, table.stderr).toBe(0);
-  const outside = await as('scope.forecaster', ['forecast', '--series', 'fund_paid', '--region', '320116']);
-  const missing = await as('scope.forecaster', ['forecast', '--series', 'fund_paid', '--region', '320199']);
-  expect(outside.code).toBe(1);
-  expect(outside.stderr.replace('320116', '<区>')).toBe(missing.stderr.replace('320199', '<区>'));
-  const refused = await as(CLERK, ['forecast', '--series', 'settlements']);
-  expect(refused.code).toBe(1);
-  expect(refused.stdout).toBe('');
-  expect(problems.length, `\n${problems.join('\n')}`).toBe(0);
-}, 120_000);
-
 it('yidang audit-rules / clue: 江宁 only, the person as a key prefix; a 六合 clue or region answers as one that does not exist', async () => {
   const config = loadConfig({ ...cli.env }, cli.home);
   const system = await openSystem(config);
