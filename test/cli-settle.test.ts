@@ -5,8 +5,8 @@ import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type CliEnv, cliEnv, run, signInAs } from './helpers/cli.js';
 import { onPostgres, openTestDatabase, type TestDatabase } from './helpers/database.js';
-import { extractCsv, outpatient, personId } from './helpers/settlement-extract.js';
 import { gbk } from './helpers/gbk.js';
+import { extractCsv, outpatient, personId } from './helpers/settlement-extract.js';
 
 // yidang settle …: generating synthetic settlements with their ground truth, importing an extract
 // (GBK) with its report, listing and showing settlements with the person masked; bad input answered
@@ -69,6 +69,12 @@ it('imports a GBK extract with its report; a refused row exits 1 with its reason
   const missing = await run(cli, ['settle', 'import', path.join(cli.home, 'none.csv')]);
   expect(missing.code).toBe(1);
   expect(missing.stderr).toContain('找不到文件');
+});
+
+it('refuses to generate beside imported settlements (synthetic people could merge with real ones)', async () => {
+  const refused = await run(cli, ['settle', 'generate', '--count', '400', '--seed', '11']);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toContain('已有导入或推送的结算数据');
 });
 
 it('lists and shows settlements with the person masked; an unknown serial is refused', async () => {

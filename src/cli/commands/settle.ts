@@ -6,6 +6,7 @@ import { fieldLabel } from '../../modules/fund/settlement.fields.js';
 import { importSettlementFile, MAX_EXTRACT_BYTES } from '../../modules/fund/settlement.import.js';
 import { settlementImportReport } from '../../modules/fund/settlement.report.js';
 import { listSettlements, readSettlement } from '../../modules/fund/settlement.service.js';
+import { systemContext } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import {
   parsePositiveInt,
@@ -210,14 +211,15 @@ export function registerSettleCommands(program: Command): void {
 
   settle
     .command('generate')
-    .description('生成模拟结算数据（由随机种子决定），注入十二条审核规则的违规并输出真值')
+    .description(
+      '生成模拟结算数据（由随机种子决定），注入十二条审核规则的违规并输出真值；仅用于演示库与测试库，库中已有导入或推送的结算数据时拒绝',
+    )
     .requiredOption('--count <笔数>', '生成的结算笔数（100～5000000）')
     .option('--seed <种子>', '随机种子（同一种子生成相同数据）', '1')
     .option('--from <日期>', '结算期间起（YYYY-MM-DD）', '2025-01-01')
     .option('--to <日期>', '结算期间止（YYYY-MM-DD）', '2025-12-31')
     .option('--violations <个数>', '每条规则注入的违规个数（默认 笔数/2000，至少 3）')
     .option('--truth <文件>', '真值（每个违规的规则与结算流水号）写入该 JSON 文件')
-    .option(...USER_OPTION)
     .action(
       async (options: {
         count: string;
@@ -226,24 +228,22 @@ export function registerSettleCommands(program: Command): void {
         to: string;
         violations?: string;
         truth?: string;
-        user?: string;
       }) => {
         const count = parsePositiveInt(options.count, '--count', 5_000_000);
         const seed = Number(options.seed);
         const result = await withDatabase((database) =>
-          asCliUser(database.db, options.user, 'fund.import', (user) =>
-            generateSettlements(database.db, user.access, {
-              count,
-              seed,
-              from: options.from,
-              to: options.to,
-              violationsPerRule:
-                options.violations === undefined
-                  ? undefined
-                  : parsePositiveInt(options.violations, '--violations', 100_000),
-              onProgress: (done, total) => progress('生成', done, total),
-            }),
-          ),
+          // Like yidang demo: the operator of the data directory, not a signed-in account (review G23).
+          generateSettlements(database.db, systemContext('demo', 'settle generate'), {
+            count,
+            seed,
+            from: options.from,
+            to: options.to,
+            violationsPerRule:
+              options.violations === undefined
+                ? undefined
+                : parsePositiveInt(options.violations, '--violations', 100_000),
+            onProgress: (done, total) => progress('生成', done, total),
+          }),
         );
         if (options.truth) fs.writeFileSync(options.truth, `${JSON.stringify(result.truth, null, 2)}\n`);
         const rate =

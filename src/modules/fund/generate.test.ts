@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openTestDatabase, type TestDatabase } from '../../../test/helpers/database.js';
 import '../../../test/helpers/field-key.js';
 import { systemContext } from '../../shared/access-context.js';
-import { generateSettlements, type GenerateResult, RULE_CODES } from './generate.js';
 import { checkRules } from './generate.check.js';
+import { type GenerateResult, generateSettlements, RULE_CODES } from './generate.js';
 
 // The generator: deterministic from its seed, realistic in shape, every injected violation caught by a
 // plain check of its rule as the plan defines it, and the background caught by none.
@@ -107,6 +107,10 @@ describe('generateSettlements', () => {
     await expect(generateSettlements(first.db, SYSTEM, { count: 1000, seed: -1 })).rejects.toMatchObject({
       code: 'FUND_GENERATE_INVALID',
     });
+    // Only the demo and the tests generate: no other system reason, and no signed-in account (review G23).
+    await expect(
+      generateSettlements(first.db, systemContext('jobs'), { count: 1000, seed: 3 }),
+    ).rejects.toMatchObject({ code: 'FUND_GENERATE_INVALID' });
     const events = await sql<{ payload: unknown }>`
       select payload from integrity_event where action = 'fund.settlements_generated'`.execute(first.db);
     expect(events.rows).toHaveLength(1);

@@ -2,7 +2,7 @@ import crypto from 'node:crypto';
 import type { Db } from '../../db/database.js';
 import { inTransaction } from '../../db/transaction.js';
 import { type AccessContext, actorIn } from '../../shared/access-context.js';
-import { invalid } from '../../shared/errors.js';
+import { conflict, invalid } from '../../shared/errors.js';
 import { recordEvent } from '../integrity/event-log.js';
 import { listFundItems } from './fund-item.repo.js';
 import { personFacts } from './fund-person.js';
@@ -20,7 +20,7 @@ import {
   People,
   seeded,
 } from './generate.model.js';
-import { authorizeFund } from './settlement.access.js';
+import { hasImportedSettlements } from './settlement.repo.js';
 import { insertSettlements, type PersonRow, type SettlementRow, upsertPersons } from './settlement.write.js';
 
 // The synthetic settlement generator: realistic settlements (门诊 and 住院, institutions of the three
@@ -63,7 +63,14 @@ export async function generateSettlements(
   access: AccessContext,
   options: GenerateOptions,
 ): Promise<GenerateResult> {
-  authorizeFund(access, 'fund.import');
+  // Synthetic people carry random valid ID numbers: mixed into a live home they could merge with real
+  // people and their injected violations become clues against them (review G23). So only the demo and
+  // the tests generate, never a signed-in account, and never beside imported or pushed settlements.
+  if (access.kind !== 'system' || (access.reason !== 'demo' && access.reason !== 'fixture'))
+    throw invalid(
+      'FUND_GENERATE_INVALID',
+      '模拟结算数据只能在演示或测试环境中生成（yidang settle generate），不能以账户身份生成',
+    );
   const started = performance.now();
   const { count, seed } = options;
   if (!Number.isInteger(count) || count < 100 || count > MAX_GENERATE)
@@ -78,6 +85,11 @@ export async function generateSettlements(
   if (perRule * RULE_CODES.length * 2 > count)
     throw invalid('FUND_GENERATE_INVALID', `生成条数太少，不足以注入每条规则 ${perRule} 个违规`);
 
+  if (await hasImportedSettlements(db))
+    throw conflict(
+      'FUND_GENERATE_INVALID',
+      '本库已有导入或推送的结算数据，不能再生成模拟数据（模拟参保人可能与真实参保人混在一起）',
+    );
   const items = new Map((await listFundItems(db)).map((row) => [row.code, toCatalogItem(row)]));
   const random = seeded(seed);
   const people = new People(random);

@@ -144,3 +144,10 @@ export async function storedSettlements(
   for (const row of result.rows) found.set(row.serial, { importId: row.importId, content: row.content });
   return found;
 }
+
+/** Whether any settlement came from an extract or a push (real data), as against the generator's (import_id null). */
+export async function hasImportedSettlements(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ found: boolean }>`
+    select exists (select 1 from fund_settlement where import_id is not null) as found`.execute(db);
+  return rows[0]?.found === true;
+}
