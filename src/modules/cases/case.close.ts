@@ -60,7 +60,7 @@ export async function concludeCase(db: Db, access: AccessContext, code: unknown,
     refuseState(row, ['examining'], '作出结论');
     if (row.assignee === null)
       throw new YidangError('CASE_STATE', 'conflict', `核查案件 ${row.code} 尚未指派承办人，不能作出结论`);
-    const clueCents = row.clue_count > 0 ? centsOf(row.clue_amount) : null;
+    const clueCents = cents !== null && row.clue_count > 0 ? centsOf(row.clue_amount) : null;
     if (
       cents !== null &&
       clueCents !== null &&

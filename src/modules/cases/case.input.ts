@@ -56,8 +56,17 @@ export function amountCents(value: unknown, label = '追回金额'): number {
 
 export const yuan = (cents: number) => `${Math.floor(cents / 100)}.${String(cents % 100).padStart(2, '0')}`;
 
-/** A stored amount (numeric as text) in 分. */
-export const centsOf = (amount: string | null): number => (amount === null ? 0 : amountCents(amount));
+/**
+ * A stored amount (numeric(14,2) as text) in 分. Not the input rule: a clue may be worth 0.00 元 (a bundle
+ * billed at its price, a zero-priced line), and reading it must not refuse the case (review G18).
+ */
+export function centsOf(amount: string | null): number {
+  if (amount === null) return 0;
+  const match = /^(-?)(\d+)(?:\.(\d{1,2}))?$/.exec(amount.trim());
+  if (!match) throw new Error(`stored amount is not numeric(14,2): ${amount.slice(0, 20)}`);
+  const cents = Number(match[2]) * 100 + Number((match[3] ?? '').padEnd(2, '0'));
+  return match[1] === '-' ? -cents : cents;
+}
 
 /** A case code as typed (case-insensitive), or null when it cannot be one. */
 export function caseCodeOf(value: unknown): string | null {
