@@ -149,6 +149,7 @@ export const ERROR_CODES = {
   GRANT_REQUIRED: '敏感档案须经批准的查阅申请后方可查阅',
   HEADERS_TOO_LARGE: '请求头过大',
   HOLD_ALREADY_LIFTED: '冻结已解除，不能重复解除',
+  HOLD_CASE_OWNED: '冻结由核查案件放置，结案时解除',
   HOLD_INPUT_INVALID: '冻结的填写内容有误',
   HOLD_NOT_FOUND: '冻结不存在',
   HOLD_OUTSIDE_SCOPE: '冻结的范围超出您的档案范围',

@@ -143,7 +143,9 @@ export async function closeCase(
     for (const hold of await caseHoldsOf(trx, row.id)) {
       if (hold.lifted_at !== null) continue;
       try {
-        await liftHold(trx, access, hold.hold_code, `核查案件 ${row.code} 结案，解除本案冻结`);
+        await liftHold(trx, access, hold.hold_code, `核查案件 ${row.code} 结案，解除本案冻结`, {
+          byCase: row.code,
+        });
         holdsLifted.push(hold.hold_code);
       } catch (error) {
         // Lifted by hand meanwhile: nothing of ours is left to lift (the update changed no row).

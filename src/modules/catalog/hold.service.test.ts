@@ -294,13 +294,17 @@ describe('numbering', () => {
     const fromCase = await placeHold(
       db(),
       await as(archivist),
-      { fonds: 'J013', year: 2023, reason: '监督案件自动冻结' },
+      { fonds: 'J013', year: 2023, reason: '监督案件自动冻结', caseRef: 'HC20230001' },
       { source: 'case' },
     );
     expect(fromCase).toMatchObject({ source: 'case', sourceName: '监督案件' });
     expect((await eventsOf(`hold:${fromCase.code}`))[0]?.payload).toMatchObject({ source: 'case' });
-    placed.push(fromCase);
     for (const hold of placed) await liftHold(db(), await as(archivist), hold.code, '编号测试结束');
+    // A case's hold is lifted by its case only, not by hand.
+    await expect(liftHold(db(), await as(archivist), fromCase.code, '编号测试结束')).rejects.toMatchObject({
+      code: 'HOLD_CASE_OWNED',
+    });
+    await liftHold(db(), await as(archivist), fromCase.code, '编号测试结束', { byCase: 'HC20230001' });
   });
 });
 

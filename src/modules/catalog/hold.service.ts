@@ -316,13 +316,23 @@ export async function liftHold(
   access: AccessContext,
   code: string,
   reasonInput: unknown,
+  options: { byCase?: string } = {},
 ): Promise<HoldView> {
   authorizeHolds(access);
   const reason = reasonText(reasonInput, '解除冻结的原因');
   const actor = actorIn(access);
   const lifted = await inTransaction(db, async (trx) => {
-    const row = await visibleHold(trx, access, code, true);
-    const beyond = await liftScopeProblem(trx, access, row);
+    // A case's hold (source 'case') is the case's: nobody lifts it by hand while the case runs, and the
+    // case lifts its own at closing whatever the closer's archive scope (review G6, G7).
+    const own = options.byCase ? await findHold(trx, String(code).trim().toUpperCase(), true) : undefined;
+    const byCase = own?.source === 'case' && own.case_ref === options.byCase;
+    const row = byCase && own ? own : await visibleHold(trx, access, code, true);
+    if (row.source === 'case' && !byCase && row.lifted_at === null)
+      throw conflict(
+        'HOLD_CASE_OWNED',
+        `冻结 ${row.code} 由核查案件 ${row.case_ref ?? ''} 放置，结案时自动解除，不能单独解除`,
+      );
+    const beyond = byCase ? null : await liftScopeProblem(trx, access, row);
     if (beyond) throw new YidangError('HOLD_OUTSIDE_SCOPE', 'forbidden', beyond);
     const subject = `hold:${row.code}`;
     const before = (await holdStateRows(trx, row.id)).get(subject);
