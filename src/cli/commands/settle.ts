@@ -1,12 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { generateSettlements } from '../../modules/fund/generate.js';
+import { loadDemoSettlements } from '../../modules/demo/demo.service.js';
 import { fieldLabel } from '../../modules/fund/settlement.fields.js';
 import { importSettlementFile, MAX_EXTRACT_BYTES } from '../../modules/fund/settlement.import.js';
 import { settlementImportReport } from '../../modules/fund/settlement.report.js';
 import { listSettlements, readSettlement } from '../../modules/fund/settlement.service.js';
-import { systemContext } from '../../shared/access-context.js';
 import { invalid } from '../../shared/errors.js';
 import {
   parsePositiveInt,
@@ -233,7 +232,7 @@ export function registerSettleCommands(program: Command): void {
         const seed = Number(options.seed);
         const result = await withDatabase((database) =>
           // Like yidang demo: the operator of the data directory, not a signed-in account (review G23).
-          generateSettlements(database.db, systemContext('demo', 'settle generate'), {
+          loadDemoSettlements(database.db, {
             count,
             seed,
             from: options.from,

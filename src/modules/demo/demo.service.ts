@@ -2,6 +2,7 @@ import type { Db } from '../../db/database.js';
 import { systemContext } from '../../shared/access-context.js';
 import { createFonds, findFonds } from '../catalog/fonds.service.js';
 import { countItems, fileItems, listItems } from '../catalog/item.service.js';
+import { type GenerateOptions, type GenerateResult, generateSettlements } from '../fund/generate.js';
 import { generateItemBatch } from './items.js';
 
 // Loads synthetic archives through the same filing service real data uses, in batches that each
@@ -45,4 +46,12 @@ export async function loadDemo(db: Db, options: DemoOptions): Promise<{ filed: n
 /** True when nothing has been filed yet: the first start loads a small demo set. */
 export async function catalogIsEmpty(db: Db): Promise<boolean> {
   return (await listItems(db, { limit: 1 }, DEMO)).items.length === 0;
+}
+
+/**
+ * Synthetic settlements for a demo home (yidang settle generate), as the demo loader: the operator of the
+ * data directory, no account. The fund generator itself refuses a home holding imported settlements.
+ */
+export function loadDemoSettlements(db: Db, options: GenerateOptions): Promise<GenerateResult> {
+  return generateSettlements(db, DEMO, options);
 }
