@@ -33,12 +33,15 @@ export interface ClueQuery {
   caseCode?: string;
 }
 
-const inRegions = (regions: readonly string[] | null) =>
-  regions === null
-    ? sql`true`
-    : regions.length === 0
-      ? sql`false`
-      : sql`c.region like any (array[${sql.join(regions.map((prefix) => sql`${`${prefix}%`}::text`))}])`;
+// A clue pairing settlements of two regions (a run over a wider prefix) shows both in its evidence, so
+// it is found only by a caller whose regions reach every one of its settlements (review G1).
+const inRegions = (regions: readonly string[] | null) => {
+  if (regions === null) return sql`true`;
+  if (regions.length === 0) return sql`false`;
+  const prefixes = sql`array[${sql.join(regions.map((prefix) => sql`${`${prefix}%`}::text`))}]`;
+  return sql`c.region like any (${prefixes}) and not exists (
+    select 1 from fund_settlement s where s.id = any (c.settlement_ids) and not (s.region like any (${prefixes})))`;
+};
 
 const COLUMNS = sql`c.id, c.run_id, c.rule_code, c.rule_version, c.params, c.settlement_ids::integer[] as settlement_ids,
   c.serials, c.person_key, c.institution_code, c.region, c.amount, c.evidence, c.fingerprint, c.state, c.case_code,
