@@ -97,6 +97,24 @@ export const DUMP_TABLES: DumpTable[] = [
   // 接收: the bags received, each item's outcome and history, and the 回执 returned.
   { name: 'receive_bag', key: ['id'], serial: 'id' },
   { name: 'receive_item', key: ['bag_id', 'seq'] },
+  // 基金监管: the 医保目录 and the settlements with their persons and import batches; the audit rules'
+  // settings, runs and clues; the cases (核查) with their notes, evidence, holds and clues; 安全事件.
+  { name: 'fund_item', key: ['code'] },
+  { name: 'fund_person', key: ['person_key'] },
+  { name: 'fund_import', key: ['id'], serial: 'id' },
+  { name: 'fund_settlement', key: ['id'], serial: 'id' },
+  { name: 'fund_settlement_line', key: ['settlement_id', 'line_no'] },
+  { name: 'fund_rule_setting', key: ['rule_code'] },
+  { name: 'fund_run', key: ['id'], serial: 'id' },
+  { name: 'fund_clue', key: ['id'], serial: 'id' },
+  { name: 'fund_case_sequence', key: ['year'] },
+  { name: 'fund_case', key: ['id'], serial: 'id' },
+  { name: 'fund_case_note', key: ['id'], serial: 'id' },
+  { name: 'fund_case_evidence', key: ['case_id', 'archive_code'] },
+  { name: 'fund_case_hold', key: ['case_id', 'hold_code'] },
+  { name: 'fund_case_clue', key: ['case_id', 'clue_id'] },
+  { name: 'kpi_incident_sequence', key: ['year'] },
+  { name: 'kpi_incident', key: ['id'], serial: 'id' },
 ];
 
 /**

@@ -59,6 +59,8 @@ describe('the built-in 医保 scheme', () => {
     expect(await byCode('DYMT')).toMatchObject({ defaultSensitivity: 'sensitive', requiresPerson: true });
     expect((await byCode('JSLX'))?.extraFields).toEqual([
       { key: 'hospital', label: '就诊医疗机构', type: 'text', required: true, maxLength: 100 },
+      // Added with the settlement data (issue 27): the archive behind a settlement is found by it.
+      { key: 'settlementSerial', label: '结算流水号', type: 'text', required: false, maxLength: 64 },
     ]);
   });
 });
