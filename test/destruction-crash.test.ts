@@ -1,3 +1,5 @@
+// test-engine: either (pglite) — a kill -9 mid carry-out and its recovery are the job's logic, the engine
+// only stores it; run on the embedded default users start on (both engines: 52 s more on PostgreSQL's chain).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';
 import type { Principal } from '../src/modules/access/principal.js';

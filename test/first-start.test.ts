@@ -1,3 +1,4 @@
+// test-engine: either (pglite) — the newcomer's first start is on the embedded default (npm start).
 import { type ChildProcess, execFile } from 'node:child_process';
 import { once } from 'node:events';
 import fs from 'node:fs';

@@ -1,3 +1,5 @@
+// test-engine: either (pglite) — the server process killed and restarted; PostgreSQL's own durability is
+// not ours to test, so it runs on the embedded default, whose crash safety is.
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/config.js';

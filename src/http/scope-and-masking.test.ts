@@ -1,3 +1,5 @@
+// test-engine: either (postgres) — the HTTP layer's scope and masking over services tested on both engines;
+// run once, on PostgreSQL, to keep CI's two chains of lanes even (86 s on the PGlite lane).
 import ExcelJS from 'exceljs';
 import type { LightMyRequestResponse } from 'fastify';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
