@@ -1187,9 +1187,10 @@ it('yidang settle list / show / import: 江宁 only, the person masked; a 六合
   expect(list.stdout).toContain(masked);
   expect(list.stdout).not.toContain('CSLH001');
   const json = await as('scope.settler', ['settle', 'list', '--json', '--limit', '500']);
-  expect(JSON.parse(json.stdout).settlements.map((row: { serial: string }) => row.serial)).toEqual([
-    'CSJN001',
-  ]);
+  // Earlier walks plant 江宁 settlements in the same home: ours is among them, 六合's never is.
+  const listed = JSON.parse(json.stdout).settlements.map((row: { serial: string }) => row.serial);
+  expect(listed).toContain('CSJN001');
+  expect(listed).not.toContain('CSLH001');
   const show = await as('scope.settler', ['settle', 'show', 'CSJN001']);
   expect(show.code, show.stderr).toBe(0);
   expect(show.stdout).toContain(masked);

@@ -337,7 +337,7 @@ describe('role × action × sensitivity × scope × grant', () => {
     });
 
     it('grants every business role that reads a request for each of its in-scope sensitive items', () => {
-      expect([...grants.keys()].sort()).toEqual(['archivist', 'clerk', 'manager', 'reviewer']);
+      expect([...grants.keys()].sort()).toEqual(['archivist', 'clerk', 'manager', 'reviewer', 'supervisor']);
       for (const role of REQUESTERS) expect(grantable(role)).toHaveLength(2);
     });
 

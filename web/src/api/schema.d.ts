@@ -20223,6 +20223,382 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/forecasts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 预测内置序列（参保人数、结算笔数、基金支出）：回测误差、与基线的比较和预测区间 */
+        get: {
+            parameters: {
+                query: {
+                    /** @description enrollment（参保人数）、settlements（结算笔数）或 fund_paid（基金支出） */
+                    series: string;
+                    /** @description 统筹区代码（2、4 或 6 位前缀，如 3201）；不填为您范围内的全部 */
+                    region?: string;
+                    /** @description 预测月数（1–36） */
+                    horizon?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 内置序列代码；上传的序列为 null */
+                            series: string | null;
+                            seriesName: string;
+                            unit: string | null;
+                            /** @description 统筹区代码前缀；null 为您范围内的全部 */
+                            region: string | null;
+                            /** @description 历史月数 */
+                            points: number;
+                            /** @description 预测月数 */
+                            horizon: number;
+                            /** @description 方法代码 */
+                            tried: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 方法代码 */
+                            method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 给出预测所用的方法 */
+                            methodName: string;
+                            /** @description 模型回测不如基线，预测改用基线方法 */
+                            fellBack: boolean;
+                            /** @description 说明（较简单的模型、回测误差、与基线的比较、回退） */
+                            notes: string[];
+                            history: {
+                                /** @description 月份 YYYY-MM */
+                                period: string;
+                                value: number;
+                            }[];
+                            forecast: {
+                                period: string;
+                                /** @description 点预测 */
+                                value: number;
+                                lower80: number;
+                                upper80: number;
+                                lower95: number;
+                                upper95: number;
+                            }[];
+                            backtest: {
+                                /** @description 滚动预测起点个数 */
+                                origins: number;
+                                from: string;
+                                to: string;
+                                /** @description 参与评分的误差个数 */
+                                errors: number;
+                                model: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                };
+                                baselines: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                    /** @description 模型相对该基线：better 优于，similar 相当（差异不显著），worse 不如 */
+                                    verdict: "better" | "similar" | "worse";
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** 预测给定的月度序列：points 为（月份，数值）数组，或 csvBase64 为 CSV 文件（UTF-8 或 GBK） */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description 预测月数（1–36） */
+                        horizon: number;
+                        /** @description 序列名称 */
+                        name?: string;
+                        points?: {
+                            period: string;
+                            value: number;
+                        }[];
+                        /** @description CSV 文件（月份，数值；UTF-8 或 GBK）的 Base64 */
+                        csvBase64?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description 内置序列代码；上传的序列为 null */
+                            series: string | null;
+                            seriesName: string;
+                            unit: string | null;
+                            /** @description 统筹区代码前缀；null 为您范围内的全部 */
+                            region: string | null;
+                            /** @description 历史月数 */
+                            points: number;
+                            /** @description 预测月数 */
+                            horizon: number;
+                            /** @description 方法代码 */
+                            tried: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 方法代码 */
+                            method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                            /** @description 给出预测所用的方法 */
+                            methodName: string;
+                            /** @description 模型回测不如基线，预测改用基线方法 */
+                            fellBack: boolean;
+                            /** @description 说明（较简单的模型、回测误差、与基线的比较、回退） */
+                            notes: string[];
+                            history: {
+                                /** @description 月份 YYYY-MM */
+                                period: string;
+                                value: number;
+                            }[];
+                            forecast: {
+                                period: string;
+                                /** @description 点预测 */
+                                value: number;
+                                lower80: number;
+                                upper80: number;
+                                lower95: number;
+                                upper95: number;
+                            }[];
+                            backtest: {
+                                /** @description 滚动预测起点个数 */
+                                origins: number;
+                                from: string;
+                                to: string;
+                                /** @description 参与评分的误差个数 */
+                                errors: number;
+                                model: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                };
+                                baselines: {
+                                    /** @description 方法代码 */
+                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
+                                    /** @description 方法名称 */
+                                    name: string;
+                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
+                                    mape: number | null;
+                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
+                                    mase: number | null;
+                                    /** @description 平均绝对误差 */
+                                    mae: number;
+                                    /** @description 模型相对该基线：better 优于，similar 相当（差异不显著），worse 不如 */
+                                    verdict: "better" | "similar" | "worse";
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            error?: {
+                                /** @description 稳定的错误代码，供程序判断 */
+                                code: string;
+                                /** @description 中文错误说明 */
+                                message: string;
+                                issues?: {
+                                    field?: string;
+                                    message?: string;
+                                }[];
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/fund/anomalies": {
         parameters: {
             query?: never;
@@ -22120,382 +22496,6 @@ export interface paths {
                 };
                 /** @description Default Response */
                 409: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/v1/forecasts": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** 预测内置序列（参保人数、结算笔数、基金支出）：回测误差、与基线的比较和预测区间 */
-        get: {
-            parameters: {
-                query: {
-                    /** @description enrollment（参保人数）、settlements（结算笔数）或 fund_paid（基金支出） */
-                    series: string;
-                    /** @description 统筹区代码（2、4 或 6 位前缀，如 3201）；不填为您范围内的全部 */
-                    region?: string;
-                    /** @description 预测月数（1–36） */
-                    horizon?: number;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description 内置序列代码；上传的序列为 null */
-                            series: string | null;
-                            seriesName: string;
-                            unit: string | null;
-                            /** @description 统筹区代码前缀；null 为您范围内的全部 */
-                            region: string | null;
-                            /** @description 历史月数 */
-                            points: number;
-                            /** @description 预测月数 */
-                            horizon: number;
-                            /** @description 方法代码 */
-                            tried: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                            /** @description 方法代码 */
-                            method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                            /** @description 给出预测所用的方法 */
-                            methodName: string;
-                            /** @description 模型回测不如基线，预测改用基线方法 */
-                            fellBack: boolean;
-                            /** @description 说明（较简单的模型、回测误差、与基线的比较、回退） */
-                            notes: string[];
-                            history: {
-                                /** @description 月份 YYYY-MM */
-                                period: string;
-                                value: number;
-                            }[];
-                            forecast: {
-                                period: string;
-                                /** @description 点预测 */
-                                value: number;
-                                lower80: number;
-                                upper80: number;
-                                lower95: number;
-                                upper95: number;
-                            }[];
-                            backtest: {
-                                /** @description 滚动预测起点个数 */
-                                origins: number;
-                                from: string;
-                                to: string;
-                                /** @description 参与评分的误差个数 */
-                                errors: number;
-                                model: {
-                                    /** @description 方法代码 */
-                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                                    /** @description 方法名称 */
-                                    name: string;
-                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
-                                    mape: number | null;
-                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
-                                    mase: number | null;
-                                    /** @description 平均绝对误差 */
-                                    mae: number;
-                                };
-                                baselines: {
-                                    /** @description 方法代码 */
-                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                                    /** @description 方法名称 */
-                                    name: string;
-                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
-                                    mape: number | null;
-                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
-                                    mase: number | null;
-                                    /** @description 平均绝对误差 */
-                                    mae: number;
-                                    /** @description 模型相对该基线：better 优于，similar 相当（差异不显著），worse 不如 */
-                                    verdict: "better" | "similar" | "worse";
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-            };
-        };
-        put?: never;
-        /** 预测给定的月度序列：points 为（月份，数值）数组，或 csvBase64 为 CSV 文件（UTF-8 或 GBK） */
-        post: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        /** @description 预测月数（1–36） */
-                        horizon: number;
-                        /** @description 序列名称 */
-                        name?: string;
-                        points?: {
-                            period: string;
-                            value: number;
-                        }[];
-                        /** @description CSV 文件（月份，数值；UTF-8 或 GBK）的 Base64 */
-                        csvBase64?: string;
-                    };
-                };
-            };
-            responses: {
-                /** @description Default Response */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            /** @description 内置序列代码；上传的序列为 null */
-                            series: string | null;
-                            seriesName: string;
-                            unit: string | null;
-                            /** @description 统筹区代码前缀；null 为您范围内的全部 */
-                            region: string | null;
-                            /** @description 历史月数 */
-                            points: number;
-                            /** @description 预测月数 */
-                            horizon: number;
-                            /** @description 方法代码 */
-                            tried: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                            /** @description 方法代码 */
-                            method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                            /** @description 给出预测所用的方法 */
-                            methodName: string;
-                            /** @description 模型回测不如基线，预测改用基线方法 */
-                            fellBack: boolean;
-                            /** @description 说明（较简单的模型、回测误差、与基线的比较、回退） */
-                            notes: string[];
-                            history: {
-                                /** @description 月份 YYYY-MM */
-                                period: string;
-                                value: number;
-                            }[];
-                            forecast: {
-                                period: string;
-                                /** @description 点预测 */
-                                value: number;
-                                lower80: number;
-                                upper80: number;
-                                lower95: number;
-                                upper95: number;
-                            }[];
-                            backtest: {
-                                /** @description 滚动预测起点个数 */
-                                origins: number;
-                                from: string;
-                                to: string;
-                                /** @description 参与评分的误差个数 */
-                                errors: number;
-                                model: {
-                                    /** @description 方法代码 */
-                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                                    /** @description 方法名称 */
-                                    name: string;
-                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
-                                    mape: number | null;
-                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
-                                    mase: number | null;
-                                    /** @description 平均绝对误差 */
-                                    mae: number;
-                                };
-                                baselines: {
-                                    /** @description 方法代码 */
-                                    method: "mstl_ets" | "ets" | "drift" | "seasonal_naive" | "naive";
-                                    /** @description 方法名称 */
-                                    name: string;
-                                    /** @description 平均绝对百分比误差（%）；实际值全为 0 时为 null */
-                                    mape: number | null;
-                                    /** @description 平均绝对标度误差；历史差分全为 0 时为 null */
-                                    mase: number | null;
-                                    /** @description 平均绝对误差 */
-                                    mae: number;
-                                    /** @description 模型相对该基线：better 优于，similar 相当（差异不显著），worse 不如 */
-                                    verdict: "better" | "similar" | "worse";
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            error?: {
-                                /** @description 稳定的错误代码，供程序判断 */
-                                code: string;
-                                /** @description 中文错误说明 */
-                                message: string;
-                                issues?: {
-                                    field?: string;
-                                    message?: string;
-                                }[];
-                            };
-                        };
-                    };
-                };
-                /** @description Default Response */
-                413: {
                     headers: {
                         [name: string]: unknown;
                     };
