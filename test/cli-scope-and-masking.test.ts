@@ -32,6 +32,7 @@ import { plantedCount, plantSettlementSeries } from './helpers/fund-series.js';
 import { decodeParts, leaksIn, maskAll } from './helpers/leak-scan.js';
 import { rosterEntry, storeRoster } from './helpers/roster.js';
 import { IN_PEOPLE, J013_SCOPE, OUT_FONDS, OUT_PEOPLE, OUTSIDE_MARKERS } from './helpers/scope-fixture.js';
+import { probeSettlement } from './helpers/settlement-probes.js';
 
 // The scope-and-masking test of the command line (issue 21): the built `yidang` run as a 经办人员
 // scoped to J013/*/* without the right to unmask, on one data directory filled in-process (J013 and
@@ -1113,32 +1114,6 @@ it('yidang case open / list / show / assign / note / attach / conclude / close: 
 it('yidang settle list / show / import: 江宁 only, the person masked; a 六合 settlement answers as one that does not exist', async () => {
   const config = loadConfig({ ...cli.env }, cli.home);
   const system = await openSystem(config);
-  const settlement = (serial: string, region: string, idNumber: string, institution: string) => ({
-    serial,
-    idNumber,
-    region,
-    institutionCode: `H${region}00001`,
-    institutionName: institution,
-    institutionLevel: '三级',
-    visitType: '门诊',
-    admitDate: '2026-03-01',
-    primaryDx: 'E11.900',
-    totalCost: '28.00',
-    fundPaid: '14.00',
-    selfPaid: '14.00',
-    settledOn: '2026-03-01',
-    lines: [
-      { itemCode: '110100001000000', quantity: 1, unitPrice: 10, amount: 10, lineDate: '2026-03-01' },
-      {
-        itemCode: 'XA10BAM001',
-        quantity: 90,
-        unitPrice: 0.2,
-        amount: 18,
-        daysSupply: 30,
-        lineDate: '2026-03-01',
-      },
-    ],
-  });
   try {
     const db = system.database.db;
     await createUser(
@@ -1147,8 +1122,8 @@ it('yidang settle list / show / import: 江宁 only, the person masked; a 六合
       'test',
     );
     await pushSettlements(db, SYSTEM, [
-      settlement('CSJN001', '320115', IN_PEOPLE.item.id, '南京市江宁区人民医院'),
-      settlement('CSLH001', '320116', OUT_PEOPLE.item.id, '南京市六合区人民医院'),
+      probeSettlement('CSJN001', '320115', IN_PEOPLE.item.id, '南京市江宁区人民医院'),
+      probeSettlement('CSLH001', '320116', OUT_PEOPLE.item.id, '南京市六合区人民医院'),
     ]);
     await fileItems(
       db,

@@ -18,7 +18,13 @@ const planted = new WeakMap<ScopeWorld, Promise<{ inside: string; outside: strin
 const IN_SERIAL = 'SMJN20260301001';
 const OUT_SERIAL = 'SMLH20260301001';
 
-function settlement(serial: string, region: string, idNumber: string, institution: string): PushedSettlement {
+/** A small 门诊 settlement (诊查费 and a 30-day drug) of one person, as the probes push it. */
+export function probeSettlement(
+  serial: string,
+  region: string,
+  idNumber: string,
+  institution: string,
+): PushedSettlement {
   return {
     serial,
     idNumber,
@@ -50,8 +56,8 @@ function settlement(serial: string, region: string, idNumber: string, institutio
 async function plant(world: ScopeWorld): Promise<{ inside: string; outside: string }> {
   const db = world.system.database.db;
   await pushSettlements(db, SYSTEM, [
-    settlement(IN_SERIAL, '320115', IN_PEOPLE.item.id, '南京市江宁区人民医院'),
-    settlement(OUT_SERIAL, '320116', OUT_PEOPLE.item.id, '南京市六合区人民医院'),
+    probeSettlement(IN_SERIAL, '320115', IN_PEOPLE.item.id, '南京市江宁区人民医院'),
+    probeSettlement(OUT_SERIAL, '320116', OUT_PEOPLE.item.id, '南京市六合区人民医院'),
   ]);
   const [inside] = await fileItems(
     db,
@@ -147,7 +153,7 @@ export const SETTLEMENT_ROUTES: Record<string, Probe | string> = {
       method: 'POST',
       url: api('/fund/settlements'),
       body: {
-        settlements: [settlement('SMLH20260302001', '320116', OUT_PEOPLE.item.id, '南京市六合区中医院')],
+        settlements: [probeSettlement('SMLH20260302001', '320116', OUT_PEOPLE.item.id, '南京市六合区中医院')],
       },
     });
     // None of the three callers imports (fund.import is the 基金监管人员's).
